@@ -1,0 +1,54 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+
+const UI_PACKAGES = ['react', 'react-dom', 'zustand', 'zundo', 'monaco-editor', '@monaco-editor/react'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', 'playwright-report/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['src/ui/**/*.{ts,tsx}', 'src/store/**/*.{ts,tsx}', 'src/*.tsx', 'src/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'warn',
+    },
+  },
+  {
+    // DESIGN.md invariant 4: the core is pure. Type imports are banned too.
+    files: ['src/core/**/*.ts'],
+    ignores: ['src/core/**/*.test.ts', 'src/core/**/*.bench.ts', 'src/core/**/testing/**'],
+    languageOptions: { globals: {} },
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: UI_PACKAGES.map((name) => ({
+            name,
+            message: 'src/core must stay pure (DESIGN.md invariant 4).',
+          })),
+          patterns: [
+            { group: ['react/*', 'react-dom/*', 'monaco-editor/*', 'zustand/*'], message: 'src/core must stay pure.' },
+            { group: ['**/store', '**/store/*', '**/ui', '**/ui/*', '**/cli', '**/cli/*'], message: 'src/core never imports store, ui or cli.' },
+            { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto'], message: 'src/core runs in the browser too: no Node built-ins.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'window', 'document', 'localStorage', 'navigator', 'process', 'Date'],
+    },
+  },
+);

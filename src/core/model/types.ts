@@ -1,0 +1,108 @@
+/**
+ * The canonical document model of one libvirt `<filter>`.
+ *
+ * This file is the contract between the layers (xml, validate, instantiate,
+ * compile, store, ui). Extend it; do not rename without updating every user.
+ *
+ * Values are kept in libvirt's *canonical text form*: the text libvirt's
+ * formatter would write for the value it parsed (e.g. a MAC `1:2:3:4:5:6`
+ * is stored as `01:02:03:04:05:06`, an IPv4 mask `255.255.255.255` as `32`,
+ * a number written in hex stays hex). A value may also be a variable
+ * reference (`$IP`, `$A[@1]`, `$A[@0]`), stored as libvirt prints it.
+ */
+
+export type RuleAction = 'drop' | 'reject' | 'accept' | 'return' | 'continue';
+export type RuleDirection = 'in' | 'out' | 'inout';
+
+/** Every protocol element libvirt accepts inside `<rule>`. */
+export const PROTOCOL_NAMES = [
+  'mac',
+  'vlan',
+  'stp',
+  'arp',
+  'rarp',
+  'ip',
+  'ipv6',
+  'tcp',
+  'udp',
+  'udplite',
+  'sctp',
+  'icmp',
+  'igmp',
+  'esp',
+  'ah',
+  'all',
+  'tcp-ipv6',
+  'udp-ipv6',
+  'udplite-ipv6',
+  'sctp-ipv6',
+  'icmpv6',
+  'esp-ipv6',
+  'ah-ipv6',
+  'all-ipv6',
+] as const;
+export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
+
+/** One attribute of a protocol element: its canonical value and whether `match='no'` negates it. */
+export interface AttrValue {
+  value: string;
+  negated: boolean;
+}
+
+export interface Rule {
+  action: RuleAction;
+  direction: RuleDirection;
+  /** -1000..1000; libvirt's default is 500. */
+  priority: number;
+  /** false when `statematch='false'` (or '0'); libvirt only writes it when false. */
+  statematch: boolean;
+  /** The protocol element, or null for a rule without one (`<rule .../>`). */
+  protocol: ProtocolName | null;
+  /** Attribute name → value, for the attributes present. Keys are libvirt attribute names. */
+  attrs: Record<string, AttrValue>;
+}
+
+export interface FilterParameter {
+  name: string;
+  value: string;
+}
+
+export interface FilterRef {
+  filter: string;
+  params: FilterParameter[];
+}
+
+/** Rules and filterrefs in document order (libvirt keeps them in one list). */
+export type FilterEntry = { kind: 'rule'; rule: Rule } | { kind: 'filterref'; ref: FilterRef };
+
+export interface FilterDoc {
+  name: string;
+  /** As given (`root`, `mac`, `ipv4-xyz`, …); libvirt's default when absent is `root`. */
+  chain: string;
+  /** Chain priority (-1000..1000); null when not given (libvirt derives it from the chain type). */
+  chainPriority: number | null;
+  /** null when the document has none (libvirt would generate one on define). */
+  uuid: string | null;
+  entries: FilterEntry[];
+}
+
+/** Diagnostic severities; only `error` makes a document invalid. */
+export type Severity = 'error' | 'warning' | 'info';
+
+/** A diagnostic with a stable code (`NWF001`…) and a 1-based position. */
+export interface Diagnostic {
+  code: string;
+  severity: Severity;
+  message: string;
+  line: number;
+  column: number;
+  /** Optional end of the span, for editors. */
+  endLine?: number;
+  endColumn?: number;
+}
+
+/** What parsing returns: a document when there is no error, always the diagnostics. */
+export interface ParseResult {
+  doc: FilterDoc | null;
+  diagnostics: Diagnostic[];
+}
