@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// `npm test`: install what is missing, then run every check in order, each with its duration,
+// and finish with one line `tests: N passed, M failed` (CI looks for that line).
+// Every step runs even when an earlier one failed, so one log shows everything; exit 1 if any
+// failed. Node built-ins only (runs before `npm ci` on a fresh clone).
+//
+//   npm test                        all steps
+//   npm test -- --only unit,e2e     only these steps (names or groups, see STEPS)
+//   npm test -- --skip e2e          all but these
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, binPath, ensureDeps, existsInRoot, run } from './lib/ensure-deps.mjs';
+
+process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
+
+const REPORT_DIR = 'test-results/reports';
+const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * The steps, in order. `group` is what `--only` / `--skip` select (a step's own name works
+ * too). `report` says how to count tests: a vitest or Playwright JSON report written to
+ * `file`. `when` names a file that must exist for the step to run (suites added by other
+ * issues). Adding a suite is one line here.
+ */
+const STEPS = [
+  { name: 'typecheck:core', group: 'typecheck', bin: 'tsc', args: ['-p', 'tsconfig.core.json'] },
+  { name: 'typecheck:app', group: 'typecheck', bin: 'tsc', args: ['-p', 'tsconfig.json'] },
+  { name: 'typecheck:node', group: 'typecheck', bin: 'tsc', args: ['-p', 'tsconfig.node.json'] },
+  { name: 'lint', group: 'lint', bin: 'eslint', args: ['.'] },
+  vitestStep('unit', 'unit', null),
+  vitestStep('diff', 'diff', 'vitest.diff.config.ts'),
+  vitestStep('kernel-diff', 'diff', 'vitest.kernel.config.ts'),
+  {
+    name: 'e2e',
+    group: 'e2e',
+    bin: 'playwright',
+    args: ['test'],
+    needsChromium: true,
+    // Written by the json reporter configured in playwright.config.ts.
+    report: { kind: 'playwright', file: `${REPORT_DIR}/e2e.json` },
+  },
+];
+
+function vitestStep(name, group, config) {
+  const file = `${REPORT_DIR}/${name}.json`;
+  const args = ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${file}`];
+  if (config) args.push('-c', config);
+  return { name, group, bin: 'vitest', args, when: config, report: { kind: 'vitest', file } };
+}
+
+function parseArgs(argv) {
+  const sel = { only: null, skip: new Set() };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    const list = () => new Set((inline ?? argv[++i] ?? '').split(',').filter(Boolean));
+    if (flag === '--only') sel.only = list();
+    else if (flag === '--skip') sel.skip = list();
+    else if (flag === '--help' || flag === '-h') {
+      const names = [...new Set(STEPS.flatMap((s) => [s.group, s.name]))].join(', ');
+      console.log(`usage: npm test [-- --only a,b] [-- --skip a,b]\nsteps: ${names}`);
+      process.exit(0);
+    } else {
+      console.error(`npm test: unknown option ${argv[i]}`);
+      process.exit(2);
+    }
+  }
+  const known = new Set(STEPS.flatMap((s) => [s.group, s.name]));
+  for (const name of [...(sel.only ?? []), ...sel.skip]) {
+    if (!known.has(name)) {
+      console.error(`npm test: unknown step "${name}" (known: ${[...known].join(', ')})`);
+      process.exit(2);
+    }
+  }
+  return sel;
+}
+
+const isSelected = (step, sel) =>
+  (!sel.only || sel.only.has(step.group) || sel.only.has(step.name)) &&
+  !sel.skip.has(step.group) &&
+  !sel.skip.has(step.name);
+
+const seconds = (ms) => `${(ms / 1000).toFixed(1)}s`;
+
+/** Counts from a test report, or null when there is none (the runner crashed before writing). */
+function readCounts(report) {
+  const file = path.join(ROOT, report.file);
+  if (!existsSync(file)) return null;
+  let json;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+  if (report.kind === 'vitest') {
+    return { passed: json.numPassedTests ?? 0, failed: json.numFailedTests ?? 0 };
+  }
+  const stats = json.stats ?? {};
+  return { passed: (stats.expected ?? 0) + (stats.flaky ?? 0), failed: stats.unexpected ?? 0 };
+}
+
+/** Installs Debian's chromium when absent (root only). Resolves to an error text or null. */
+async function ensureChromium() {
+  if (existsSync(CHROMIUM)) return null;
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+    return (
+      `${CHROMIUM} is missing and this is not root, so it cannot be installed here. ` +
+      'Install it with: sudo apt-get install chromium (Playwright drives the system Chromium; ' +
+      'it never downloads a browser).'
+    );
+  }
+  console.log(`${CHROMIUM} is missing: installing Debian's chromium with apt-get`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // Other processes may hold the dpkg lock (apt runs elsewhere on shared machines): wait for it.
+  const lock = ['-o', 'DPkg::Lock::Timeout=600'];
+  if ((await run('apt-get', ['update', ...lock], { env })) !== 0) return 'apt-get update failed';
+  if ((await run('apt-get', ['install', '-y', ...lock, 'chromium'], { env })) !== 0) {
+    return 'apt-get install chromium failed';
+  }
+  return existsSync(CHROMIUM) ? null : `apt-get installed chromium but ${CHROMIUM} is still missing`;
+}
+
+async function main() {
+  const sel = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const results = [];
+  let passed = 0;
+  let failed = 0;
+
+  const setupStart = performance.now();
+  const depsOk = await ensureDeps();
+  results.push({ name: 'install', ok: depsOk, ms: performance.now() - setupStart });
+  if (!depsOk) {
+    // Nothing below can run without node_modules.
+    console.log(`\ninstall failed\ntests: 0 passed, 1 failed`);
+    process.exit(1);
+  }
+  mkdirSync(path.join(ROOT, REPORT_DIR), { recursive: true });
+
+  for (const step of STEPS) {
+    if (!isSelected(step, sel)) continue;
+    if (step.when && !existsInRoot(step.when)) continue;
+    const command = `${step.bin} ${step.args.join(' ')}`;
+    console.log(`\n=== ${step.name}: ${command}`);
+    const t0 = performance.now();
+
+    let problem = null;
+    if (step.needsChromium) problem = await ensureChromium();
+    let code = 1;
+    if (problem) {
+      console.error(`${step.name}: ${problem}`);
+    } else {
+      if (step.report) rmSync(path.join(ROOT, step.report.file), { force: true });
+      code = await run(binPath(step.bin), step.args);
+    }
+    const ms = performance.now() - t0;
+    const ok = code === 0;
+
+    const counts = step.report && !problem ? readCounts(step.report) : null;
+    let note = '';
+    if (counts) {
+      passed += counts.passed;
+      failed += counts.failed;
+      note = `${counts.passed} passed, ${counts.failed} failed`;
+    }
+    // A failing step that reported no failed test (typecheck, lint, a runner that crashed or a
+    // suite that failed to load) still counts as one failure, so the last line never says
+    // "0 failed" for a red run.
+    if (!ok && (!counts || counts.failed === 0)) {
+      failed += 1;
+      note = note ? `${note}; exit ${code}` : problem ? 'not run' : `exit ${code}`;
+    }
+    results.push({ name: step.name, ok, ms, note });
+    console.log(`=== ${step.name}: ${ok ? 'ok' : 'FAILED'} in ${seconds(ms)}${note ? ` (${note})` : ''}`);
+  }
+
+  console.log('\n=== summary');
+  const width = Math.max(...results.map((r) => r.name.length));
+  for (const r of results) {
+    const status = r.ok ? 'ok    ' : 'FAILED';
+    console.log(`  ${status}  ${r.name.padEnd(width)}  ${seconds(r.ms).padStart(7)}${r.note ? `  ${r.note}` : ''}`);
+  }
+  console.log(`  total ${seconds(performance.now() - started)}`);
+  const anyFailed = results.some((r) => !r.ok);
+  console.log(`tests: ${passed} passed, ${failed} failed`);
+  process.exit(anyFailed ? 1 : 0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  console.log('tests: 0 passed, 1 failed');
+  process.exit(1);
+});
