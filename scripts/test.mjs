@@ -7,6 +7,7 @@
 //   npm test                        all steps
 //   npm test -- --only unit,e2e     only these steps (names or groups, see STEPS)
 //   npm test -- --skip e2e          all but these
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, binPath, ensureDeps, existsInRoot, run } from './lib/ensure-deps.mjs';
@@ -98,6 +99,29 @@ function readCounts(report) {
   return { passed: (stats.expected ?? 0) + (stats.flaky ?? 0), failed: stats.unexpected ?? 0 };
 }
 
+/**
+ * Tests read libvirt's corpus from ../shared/libvirt-nwfilter beside the repository, or from
+ * $NWFILTER_CORPUS. A clone made elsewhere (e.g. `git clone /work/main /tmp/x`) has no
+ * ../shared, but the repository it was cloned from does: point NWFILTER_CORPUS there.
+ */
+function locateCorpus() {
+  if (process.env.NWFILTER_CORPUS) return;
+  if (existsSync(path.resolve(ROOT, '../shared/libvirt-nwfilter'))) return;
+  let origin = '';
+  try {
+    origin = execFileSync('git', ['config', '--get', 'remote.origin.url'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return;
+  }
+  const originPath = origin.startsWith('file://') ? new URL(origin).pathname : origin;
+  if (!path.isAbsolute(originPath)) return;
+  const corpus = path.resolve(originPath, '../shared/libvirt-nwfilter');
+  if (existsSync(corpus)) {
+    process.env.NWFILTER_CORPUS = corpus;
+    console.log(`libvirt corpus: ${corpus} (beside the clone's origin; set NWFILTER_CORPUS to override)`);
+  }
+}
+
 /** Installs Debian's chromium when absent (root only). Resolves to an error text or null. */
 async function ensureChromium() {
   if (existsSync(CHROMIUM)) return null;
@@ -121,6 +145,7 @@ async function ensureChromium() {
 
 async function main() {
   const sel = parseArgs(process.argv.slice(2));
+  locateCorpus();
   const started = performance.now();
   const results = [];
   let passed = 0;
