@@ -107,18 +107,22 @@ function readCounts(report) {
 function locateCorpus() {
   if (process.env.NWFILTER_CORPUS) return;
   if (existsSync(path.resolve(ROOT, '../shared/libvirt-nwfilter'))) return;
-  let origin = '';
-  try {
-    origin = execFileSync('git', ['config', '--get', 'remote.origin.url'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  } catch {
-    return;
-  }
+  const origin = readOriginUrl();
+  if (!origin) return;
   const originPath = origin.startsWith('file://') ? new URL(origin).pathname : origin;
   if (!path.isAbsolute(originPath)) return;
   const corpus = path.resolve(originPath, '../shared/libvirt-nwfilter');
   if (existsSync(corpus)) {
     process.env.NWFILTER_CORPUS = corpus;
     console.log(`libvirt corpus: ${corpus} (beside the clone's origin; set NWFILTER_CORPUS to override)`);
+  }
+}
+
+function readOriginUrl() {
+  try {
+    return execFileSync('git', ['config', '--get', 'remote.origin.url'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return null; // not a git checkout, or no origin
   }
 }
 
