@@ -1,0 +1,248 @@
+/**
+ * The structured frame model: what the simulator, the rule interpreter and
+ * conntrack read. A frame is plain data (JSON-friendly apart from the
+ * Uint8Array payloads); `encodeFrame` / `decodeFrame` convert to and from wire
+ * bytes, `buildXxx` helpers in packet-build.ts make coherent frames.
+ */
+import type { Ip6Addr } from './addr';
+
+/** Ethertypes the model understands. */
+export const ETH_P_IPV4 = 0x0800;
+export const ETH_P_ARP = 0x0806;
+export const ETH_P_RARP = 0x8035;
+export const ETH_P_8021Q = 0x8100;
+export const ETH_P_IPV6 = 0x86dd;
+
+/** IP protocol numbers. */
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_IGMP = 2;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_ESP = 50;
+export const IPPROTO_AH = 51;
+export const IPPROTO_ICMPV6 = 58;
+export const IPPROTO_SCTP = 132;
+export const IPPROTO_UDPLITE = 136;
+
+/** TCP flag bits as in the header's flags byte. */
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;
+export const TCP_ECE = 0x40;
+export const TCP_CWR = 0x80;
+
+/** An 802.1Q tag. */
+export interface VlanTag {
+  /** Priority code point 0..7. */
+  pcp: number;
+  /** Drop eligible indicator 0/1. */
+  dei: number;
+  /** VLAN id 0..4095. */
+  vid: number;
+}
+
+export interface EthernetFrame {
+  /** Destination MAC, 48-bit integer. */
+  dst: number;
+  /** Source MAC, 48-bit integer. */
+  src: number;
+  vlan?: VlanTag | undefined;
+  /**
+   * The (inner) ethertype; values < 0x600 are an 802.3 length field and the
+   * payload is LLC (`stp` or `raw`).
+   */
+  ethertype: number;
+  payload: L3Packet;
+  /** Bytes after the L3 packet (Ethernet padding), kept so captures round-trip. */
+  trailer?: Uint8Array | undefined;
+}
+
+export type L3Packet = ArpPacket | Ipv4Packet | Ipv6Packet | StpBpdu | RawL3;
+
+/** ARP or RARP (same layout; the ethertype tells them apart). */
+export interface ArpPacket {
+  kind: 'arp';
+  htype: number;
+  ptype: number;
+  hlen: number;
+  plen: number;
+  /** 1 request, 2 reply, 3 RARP request, 4 RARP reply. */
+  op: number;
+  /** Sender hardware address (48-bit). */
+  sha: number;
+  /** Sender protocol address (IPv4). */
+  spa: number;
+  tha: number;
+  tpa: number;
+}
+
+export interface Ipv4Packet {
+  kind: 'ipv4';
+  /** The whole TOS byte: DSCP << 2 | ECN. */
+  tos: number;
+  id: number;
+  /** Flags (bit 1 = DF, bit 0 = MF) as the 3 high bits of the fragment field, shifted down. */
+  flags: number;
+  fragOffset: number;
+  ttl: number;
+  /** The IP protocol number (also for `raw` payloads). */
+  protocol: number;
+  src: number;
+  dst: number;
+  /** IP options (multiple of 4 bytes). */
+  options?: Uint8Array | undefined;
+  /** The header checksum as decoded (only used when encoding with preserveChecksums). */
+  checksum?: number | undefined;
+  payload: L4Packet;
+}
+
+export interface Ipv6Packet {
+  kind: 'ipv6';
+  trafficClass: number;
+  flowLabel: number;
+  /** The upper-layer protocol (after any extension headers). */
+  protocol: number;
+  hopLimit: number;
+  src: Ip6Addr;
+  dst: Ip6Addr;
+  /**
+   * Extension headers before the upper-layer header, kept raw: each entry is
+   * the header type and its bytes (including its own next-header byte).
+   */
+  extHeaders?: { type: number; data: Uint8Array }[] | undefined;
+  payload: L4Packet;
+}
+
+/** A spanning tree BPDU carried in an 802.3/LLC frame (DSAP/SSAP 0x42). */
+export interface StpBpdu {
+  kind: 'stp';
+  protocolId: number;
+  version: number;
+  /** 0x00 configuration, 0x80 TCN, 0x02 RST. */
+  bpduType: number;
+  flags: number;
+  rootPriority: number;
+  rootAddr: number;
+  rootCost: number;
+  senderPriority: number;
+  senderAddr: number;
+  port: number;
+  /** Timer fields in 1/256 s units as on the wire. */
+  msgAge: number;
+  maxAge: number;
+  helloTime: number;
+  forwardDelay: number;
+}
+
+/** Any L3 payload the model does not decode. */
+export interface RawL3 {
+  kind: 'raw';
+  data: Uint8Array;
+}
+
+export type L4Packet =
+  | TcpSegment
+  | UdpDatagram
+  | SctpPacket
+  | IcmpMessage
+  | IgmpMessage
+  | EspPacket
+  | AhPacket
+  | RawL4;
+
+export interface TcpSegment {
+  kind: 'tcp';
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  ack: number;
+  /** Flags byte (TCP_SYN | TCP_ACK …). */
+  flags: number;
+  window: number;
+  urgent: number;
+  /** Raw options, padded to a multiple of 4 on encode. */
+  options?: Uint8Array | undefined;
+  payload: Uint8Array;
+  checksum?: number | undefined;
+}
+
+/** UDP or UDP-Lite (`coverage` is UDP-Lite's checksum coverage, 0 = whole datagram). */
+export interface UdpDatagram {
+  kind: 'udp' | 'udplite';
+  srcPort: number;
+  dstPort: number;
+  coverage?: number | undefined;
+  payload: Uint8Array;
+  checksum?: number | undefined;
+}
+
+export interface SctpChunk {
+  type: number;
+  flags: number;
+  value: Uint8Array;
+}
+
+export interface SctpPacket {
+  kind: 'sctp';
+  srcPort: number;
+  dstPort: number;
+  vtag: number;
+  chunks: SctpChunk[];
+  checksum?: number | undefined;
+}
+
+/**
+ * ICMP (v4) or ICMPv6. `rest` is the 4-byte field after the checksum (id << 16
+ * | seq for echo); `payload` the bytes after it — for error messages the
+ * quoted IP header and leading L4 bytes.
+ */
+export interface IcmpMessage {
+  kind: 'icmp' | 'icmpv6';
+  type: number;
+  code: number;
+  rest: number;
+  payload: Uint8Array;
+  checksum?: number | undefined;
+}
+
+export interface IgmpMessage {
+  kind: 'igmp';
+  type: number;
+  maxResp: number;
+  group: number;
+  /** Bytes after the 8-byte base header (IGMPv3). */
+  extra: Uint8Array;
+  checksum?: number | undefined;
+}
+
+export interface EspPacket {
+  kind: 'esp';
+  spi: number;
+  seq: number;
+  /** Encrypted payload, padding and ICV, opaque. */
+  data: Uint8Array;
+}
+
+export interface AhPacket {
+  kind: 'ah';
+  nextHeader: number;
+  spi: number;
+  seq: number;
+  icv: Uint8Array;
+  /** The protected upper-layer bytes, opaque. */
+  data: Uint8Array;
+}
+
+export interface RawL4 {
+  kind: 'raw';
+  data: Uint8Array;
+}
+
+/** The IP layer of a frame, or null for ARP/STP/other. */
+export function ipLayer(frame: EthernetFrame): Ipv4Packet | Ipv6Packet | null {
+  const p = frame.payload;
+  return p.kind === 'ipv4' || p.kind === 'ipv6' ? p : null;
+}
