@@ -33,29 +33,9 @@
  * @packageDocumentation
  */
 
-import type { RuleAction, RuleDirection } from '../model/types';
+import type { Provenance } from '../instantiate/types';
 
-/** Where a compiled rule came from: the XML rule and the instantiation that produced it. */
-export interface Provenance {
-  /** Name of the filter holding the rule. */
-  filter: string;
-  /** Index of the rule in that filter's `entries` (rules and filterrefs together, document order). */
-  entryIndex: number;
-  /** Index among that filter's rules only (0-based, filterrefs not counted). */
-  ruleIndex: number;
-  /** The rule's priority as written (or libvirt's default 500). */
-  priority: number;
-  /** The rule's direction attribute. */
-  direction: RuleDirection;
-  /** The rule's action attribute. */
-  action: RuleAction;
-  /** Filter names from the root filter down to `filter` (root first). */
-  filterPath: string[];
-  /** Values chosen for each variable in this expansion (`{ A: '1.1.1.1' }`); empty when the rule uses none. */
-  bindings: Record<string, string>;
-  /** 0-based index of this variable combination among the rule's expansions. */
-  combination: number;
-}
+export type { Provenance } from '../instantiate/types';
 
 /** The three netfilter front ends libvirt drives. */
 export type TableFamily = 'ebtables' | 'iptables' | 'ip6tables';
@@ -107,6 +87,8 @@ export interface EbVlanMatch extends Negatable {
   kind: 'eb-vlan';
   field: 'id' | 'encap';
   value: number;
+  /** The printed argument (decimal; a variable's value verbatim). */
+  text: string;
 }
 
 /** ebtables stp match: `--stp-type`, `--stp-root-pri lo:hi`, `--stp-root-addr mac/mask`, … */
@@ -193,6 +175,7 @@ export interface IptRangeMatch extends Negatable {
 export interface IptDscpMatch extends Negatable {
   kind: 'ipt-dscp';
   dscp: number;
+  text: string;
 }
 
 /** iptables `[!] --tcp-flags MASK COMP` (flag lists as printed: `SYN,ACK`, `ALL`, `NONE`). */
@@ -216,6 +199,7 @@ export interface IptPortMatch extends Negatable {
 export interface IptTcpOptionMatch extends Negatable {
   kind: 'ipt-tcp-option';
   option: number;
+  text: string;
 }
 
 /** iptables `[!] --icmp-type T[/C]` (`family` 6 prints `--icmpv6-type`). */
@@ -253,6 +237,7 @@ export interface IptSetMatch {
 export interface IptConnlimitMatch extends Negatable {
   kind: 'ipt-connlimit';
   above: number;
+  text: string;
 }
 
 /** iptables `-m comment --comment TEXT` (never affects evaluation). */

@@ -1,0 +1,10 @@
+export * from './ir';
+export { COMPILE_CODES, compileEbiptables, layerOf } from './compile-ebiptables';
+export type { CompileResult } from './compile-ebiptables';
+export { formatDryRunCommand, printArgs, printArgsText } from './print-args';
+export type { PrintedLines } from './print-args';
+export { printScript, printScriptText, quoteScriptArg } from './print-script';
+export { appendArgs, commandPrefix, matchArgs, targetArgs } from './rule-args';
+export { escapeShell } from './values';
+export { compileFilter } from './compile-filter';
+export type { CompileFilterResult } from './compile-filter';
