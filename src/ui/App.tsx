@@ -1,59 +1,264 @@
-import { useMemo } from 'react';
-import { DEFAULT_EXAMPLE } from '../core/examples';
-import { parseFilterXmlFallback } from './fallback-parse';
-import { orderRows } from './RuleTable/order-rows';
-import { summarizeMatch } from './RuleTable/summarize-match';
+import { useEffect, useRef, useState } from 'react';
+import { evaluationOrder } from '../core/model/apply-change';
+import type { Rule } from '../core/model/types';
+import {
+  decodeShare,
+  LIBRARY_FILTERS,
+  LIBRARY_PREFIX,
+  selectActiveDoc,
+  selectIsReadOnly,
+  selectIsStale,
+  selectNotice,
+  selectSelectedIndex,
+  selectWorkspaceFilters,
+  useStudioStore,
+} from '../store';
+import { FilterFields } from './FilterFields/FilterFields';
+import { importXmlText, looksLikeFilterXml } from './import-xml';
+import { RuleEditor } from './RuleEditor/RuleEditor';
+import { RuleTable } from './RuleTable/RuleTable';
+import { Sidebar } from './Sidebar/Sidebar';
+import { Toolbar } from './Toolbar/Toolbar';
+import { XmlPane } from './XmlPane/XmlPane';
 
-/** The application shell: header, rule table and XML of the opened filter. */
+const NEW_RULE: Rule = { action: 'accept', direction: 'inout', priority: 500, statematch: true, protocol: 'all', attrs: {} };
+
+function isEditableTarget(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
+}
+
+function openByName(name: string) {
+  const state = useStudioStore.getState();
+  const own = state.workspace.filters.find((f) => f.doc.name === name);
+  if (own) state.openFilter(own.id);
+  else if (LIBRARY_FILTERS.some((f) => f.name === name)) state.openFilter(`${LIBRARY_PREFIX}${name}`);
+  else state.setNotice(`No filter named ${name} in the workspace or the library.`);
+}
+
+function TableActions() {
+  const doc = useStudioStore(selectActiveDoc);
+  const readOnly = useStudioStore(selectIsReadOnly);
+  const stale = useStudioStore(selectIsStale);
+  const selected = useStudioStore(selectSelectedIndex);
+  const disabled = readOnly || stale || !doc;
+  const store = useStudioStore.getState;
+  const addAfterSelection = (kind: 'rule' | 'filterref') => {
+    const d = selectActiveDoc(store());
+    if (!d) return;
+    const index = selected === null ? d.entries.length : selected + 1;
+    const base = selected !== null && d.entries[selected]?.kind === 'rule' ? d.entries[selected] : null;
+    const priority = base?.kind === 'rule' ? base.rule.priority : 500;
+    if (kind === 'rule') store().applyDocChange({ type: 'add-rule', rule: { ...NEW_RULE, priority }, index }, { select: index });
+    else store().applyDocChange({ type: 'add-filterref', filter: 'clean-traffic', index }, { select: index });
+  };
+  return (
+    <div className="table-actions" role="toolbar" aria-label="Rules actions">
+      <button type="button" disabled={disabled} onClick={() => addAfterSelection('rule')}>
+        Add rule
+      </button>
+      <button type="button" disabled={disabled} onClick={() => addAfterSelection('filterref')}>
+        Add filterref
+      </button>
+      <button
+        type="button"
+        disabled={disabled || selected === null}
+        onClick={() => selected !== null && store().applyDocChange({ type: 'duplicate-entry', index: selected }, { select: selected + 1 })}
+        title="Ctrl+D"
+      >
+        Duplicate
+      </button>
+      <button
+        type="button"
+        disabled={disabled || selected === null}
+        onClick={() => {
+          if (selected === null || !doc) return;
+          const order = evaluationOrder(doc);
+          const pos = order.indexOf(selected);
+          store().applyDocChange({ type: 'delete-entry', index: selected });
+          const next = selectActiveDoc(store());
+          const nextOrder = next ? evaluationOrder(next) : [];
+          store().selectEntry(nextOrder[Math.min(pos, nextOrder.length - 1)] ?? null);
+        }}
+        title="Delete"
+      >
+        Delete
+      </button>
+    </div>
+  );
+}
+
+function Notice() {
+  const notice = useStudioStore(selectNotice);
+  useEffect(() => {
+    if (!notice) return;
+    const id = setTimeout(() => useStudioStore.getState().setNotice(null), 6000);
+    return () => clearTimeout(id);
+  }, [notice]);
+  return (
+    <div className="notice" role="status" aria-live="polite">
+      {notice}
+    </div>
+  );
+}
+
+/** Global keys: undo/redo outside the XML editor (Monaco binds its own). */
+function useGlobalShortcuts() {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey)) return;
+      if ((e.target as HTMLElement | null)?.closest?.('.monaco-editor')) return;
+      const key = e.key.toLowerCase();
+      if (key === 'z' && !e.shiftKey) {
+        e.preventDefault();
+        useStudioStore.getState().undo();
+      } else if ((key === 'z' && e.shiftKey) || key === 'y') {
+        e.preventDefault();
+        useStudioStore.getState().redo();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
+/** Drop a file anywhere, or paste filter XML outside a text field, to import it. */
+function useImportByDropAndPaste() {
+  useEffect(() => {
+    const onDragOver = (e: DragEvent) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    };
+    const onDrop = async (e: DragEvent) => {
+      const files = Array.from(e.dataTransfer?.files ?? []);
+      if (files.length === 0) return;
+      e.preventDefault();
+      for (const file of files) importXmlText(await file.text(), file.name);
+    };
+    const onPaste = (e: ClipboardEvent) => {
+      if (isEditableTarget(e.target)) return;
+      const text = e.clipboardData?.getData('text/plain') ?? '';
+      if (!looksLikeFilterXml(text)) return;
+      e.preventDefault();
+      importXmlText(text, 'pasted.xml');
+    };
+    window.addEventListener('dragover', onDragOver);
+    window.addEventListener('drop', onDrop);
+    window.addEventListener('paste', onPaste);
+    return () => {
+      window.removeEventListener('dragover', onDragOver);
+      window.removeEventListener('drop', onDrop);
+      window.removeEventListener('paste', onPaste);
+    };
+  }, []);
+}
+
+/** Opens a workspace shared through the URL fragment (added, undoable), then clears the fragment. */
+function useShareLink() {
+  useEffect(() => {
+    const open = () => {
+      const filters = decodeShare(location.hash);
+      if (!filters) return;
+      history.replaceState(null, '', `${location.pathname}${location.search}`);
+      useStudioStore.getState().addFilters(filters);
+      useStudioStore.getState().setNotice(`Opened ${filters.length} shared filter(s).`);
+    };
+    open();
+    window.addEventListener('hashchange', open);
+    return () => window.removeEventListener('hashchange', open);
+  }, []);
+}
+
+/** Drag handle between the editor column and the XML pane; keyboard: ←/→. */
+function Splitter({ onResize, value }: { onResize(fraction: number): void; value: number }) {
+  const dragging = useRef(false);
+  return (
+    <div
+      className="splitter"
+      role="separator"
+      aria-orientation="vertical"
+      aria-label="Resize XML pane"
+      aria-valuenow={Math.round(value * 100)}
+      aria-valuemin={20}
+      aria-valuemax={80}
+      tabIndex={0}
+      onPointerDown={(e) => {
+        dragging.current = true;
+        e.currentTarget.setPointerCapture(e.pointerId);
+      }}
+      onPointerMove={(e) => {
+        if (!dragging.current) return;
+        const main = e.currentTarget.parentElement?.getBoundingClientRect();
+        if (main) onResize((e.clientX - main.left) / main.width);
+      }}
+      onPointerUp={() => {
+        dragging.current = false;
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'ArrowLeft') onResize(value - 0.05);
+        if (e.key === 'ArrowRight') onResize(value + 0.05);
+      }}
+    />
+  );
+}
+
+/** The editor screen: sidebar, rule table + form, XML pane. */
 export function App() {
-  const xml = DEFAULT_EXAMPLE.xml;
-  const doc = useMemo(() => parseFilterXmlFallback(xml).doc, [xml]);
-  const rows = useMemo(() => (doc ? orderRows(doc) : []), [doc]);
+  const doc = useStudioStore(selectActiveDoc);
+  const readOnly = useStudioStore(selectIsReadOnly);
+  const filters = useStudioStore(selectWorkspaceFilters);
+  const [split, setSplit] = useState(0.55);
+  useGlobalShortcuts();
+  useImportByDropAndPaste();
+  useShareLink();
+  const editorRef = useRef<HTMLDivElement>(null);
+  const focusEditor = () => editorRef.current?.querySelector<HTMLElement>('input, select, button')?.focus();
   return (
     <div className="app">
       <header className="app-header">
         <h1>nwfilter-studio</h1>
+        <Toolbar />
+        <Notice />
       </header>
-      <main className="app-main">
-        <section className="filter-pane" aria-label="Filter">
-          <h2 className="filter-name">{doc?.name}</h2>
-          <table aria-label="Rules" className="rule-table">
-            <thead>
-              <tr>
-                <th>Priority</th>
-                <th>Action</th>
-                <th>Direction</th>
-                <th>Protocol</th>
-                <th>Match</th>
-                <th>State</th>
-                <th>Comment</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map(({ entry, index }) =>
-                entry.kind === 'rule' ? (
-                  <tr key={index}>
-                    <td>{entry.rule.priority}</td>
-                    <td>{entry.rule.action}</td>
-                    <td>{entry.rule.direction}</td>
-                    <td>{entry.rule.protocol}</td>
-                    <td>{summarizeMatch(entry.rule)}</td>
-                    <td>{entry.rule.attrs.state?.value ?? ''}</td>
-                    <td>{entry.rule.attrs.comment?.value ?? ''}</td>
-                  </tr>
-                ) : (
-                  <tr key={index}>
-                    <td colSpan={7}>filterref {entry.ref.filter}</td>
-                  </tr>
-                ),
-              )}
-            </tbody>
-          </table>
-        </section>
-        <section className="xml-pane" aria-label="XML">
-          <pre>{xml}</pre>
-        </section>
-      </main>
+      <div className="app-body">
+        <Sidebar />
+        <main className="app-main" style={{ ['--split' as string]: `${Math.round(split * 1000) / 10}%` }}>
+          <section className="filter-pane" aria-label="Filter">
+            {doc ? (
+              <>
+                <div className="filter-title">
+                  <h2 className="filter-name">{doc.name}</h2>
+                  {readOnly && (
+                    <span className="badge">
+                      library · read-only{' '}
+                      <button type="button" className="link-button" onClick={() => useStudioStore.getState().copyLibraryFilter(doc.name)}>
+                        copy to workspace
+                      </button>
+                    </span>
+                  )}
+                </div>
+                <FilterFields />
+                <TableActions />
+                <RuleTable onEdit={focusEditor} onOpenRef={openByName} />
+                <div ref={editorRef}>
+                  <RuleEditor onOpenRef={openByName} />
+                </div>
+              </>
+            ) : (
+              <p className="hint">{filters.length === 0 ? 'The workspace is empty: create a filter from a template.' : 'Open a filter.'}</p>
+            )}
+          </section>
+          <Splitter value={split} onResize={(f) => setSplit(Math.max(0.2, Math.min(0.8, f)))} />
+          <XmlPane />
+        </main>
+      </div>
+      <datalist id="known-filters">
+        {LIBRARY_FILTERS.map((f) => (
+          <option key={f.name} value={f.name} />
+        ))}
+        {filters.map((f) => (
+          <option key={f.id} value={f.doc.name} />
+        ))}
+      </datalist>
     </div>
   );
 }

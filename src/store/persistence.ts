@@ -1,0 +1,95 @@
+import type { FilterDoc } from '../core/model/types';
+import { useStudioStore } from './studio-store';
+import type { StudioState, WorkspaceFilter, XmlDraft } from './studio-store';
+
+/** localStorage key; bump the version when the saved shape changes. */
+export const STORAGE_KEY = 'nwfilter-studio:workspace:v1';
+const SAVE_DELAY_MS = 300;
+
+interface SavedState {
+  version: 1;
+  filters: WorkspaceFilter[];
+  activeId: string | null;
+  /** Unparsed XML texts per filter id, so an unfinished edit survives a reload. */
+  drafts: Record<string, string>;
+}
+
+function isFilterDoc(v: unknown): v is FilterDoc {
+  if (typeof v !== 'object' || v === null) return false;
+  const d = v as Partial<FilterDoc>;
+  return typeof d.name === 'string' && typeof d.chain === 'string' && Array.isArray(d.entries);
+}
+
+/** Reads the saved workspace; null when there is none or it is unreadable. */
+export function loadSavedState(storage: Storage = localStorage): Partial<StudioState> | null {
+  let raw: string | null;
+  try {
+    raw = storage.getItem(STORAGE_KEY);
+  } catch {
+    return null;
+  }
+  if (!raw) return null;
+  try {
+    const saved = JSON.parse(raw) as SavedState;
+    if (saved.version !== 1 || !Array.isArray(saved.filters)) return null;
+    const filters = saved.filters.filter((f) => typeof f.id === 'string' && isFilterDoc(f.doc));
+    const drafts: Record<string, XmlDraft> = {};
+    for (const [id, text] of Object.entries(saved.drafts ?? {})) {
+      const filter = filters.find((f) => f.id === id);
+      if (filter && typeof text === 'string') drafts[id] = { text, baseDoc: filter.doc, diagnostics: [], pending: true };
+    }
+    return { workspace: { filters }, activeId: saved.activeId, drafts, selectedIndex: null };
+  } catch {
+    return null;
+  }
+}
+
+function toSaved(state: StudioState): SavedState {
+  const drafts: Record<string, string> = {};
+  for (const f of state.workspace.filters) {
+    const draft = state.drafts[f.id];
+    if (draft && draft.baseDoc === f.doc) drafts[f.id] = draft.text;
+  }
+  return { version: 1, filters: state.workspace.filters, activeId: state.activeId, drafts };
+}
+
+/**
+ * Restores the saved workspace into the store (when there is one) and saves
+ * every later change, debounced, plus once more when the page is hidden.
+ * @returns a function that stops autosaving.
+ */
+export function startAutosave(storage: Storage = localStorage): () => void {
+  const saved = loadSavedState(storage);
+  if (saved) {
+    useStudioStore.setState(saved);
+    useStudioStore.temporal.getState().clear();
+    // A restored draft is re-parsed so its diagnostics show again.
+    useStudioStore.getState().commitXmlDraft();
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let last: { filters: unknown; activeId: unknown; drafts: unknown } | null = null;
+  const save = () => {
+    clearTimeout(timer);
+    const state = useStudioStore.getState();
+    try {
+      storage.setItem(STORAGE_KEY, JSON.stringify(toSaved(state)));
+    } catch {
+      // Quota or private mode: the session still works, it just is not kept.
+    }
+  };
+  const unsubscribe = useStudioStore.subscribe((state) => {
+    if (last && last.filters === state.workspace.filters && last.activeId === state.activeId && last.drafts === state.drafts) return;
+    last = { filters: state.workspace.filters, activeId: state.activeId, drafts: state.drafts };
+    clearTimeout(timer);
+    timer = setTimeout(save, SAVE_DELAY_MS);
+  });
+  const onHide = () => save();
+  window.addEventListener('pagehide', onHide);
+  document.addEventListener('visibilitychange', onHide);
+  return () => {
+    unsubscribe();
+    clearTimeout(timer);
+    window.removeEventListener('pagehide', onHide);
+    document.removeEventListener('visibilitychange', onHide);
+  };
+}

@@ -1,0 +1,305 @@
+import { create } from 'zustand';
+import { temporal } from 'zundo';
+import { applyChange } from '../core/model/apply-change';
+import type { DocChange } from '../core/model/apply-change';
+import type { Diagnostic, FilterDoc } from '../core/model/types';
+import { DEFAULT_EXAMPLE } from '../core/examples';
+import { getLibraryFilter, parseXml, serializeXml } from './core-bridge';
+
+/** A filter of the user's workspace. `id` is stable across renames. */
+export interface WorkspaceFilter {
+  id: string;
+  doc: FilterDoc;
+}
+
+/** The undoable part of the state: the user's documents, nothing else. */
+export interface Workspace {
+  filters: WorkspaceFilter[];
+}
+
+/**
+ * XML text typed by the user that differs from the serialized document.
+ * It belongs to `baseDoc`: once the document changes by another route (table
+ * edit, undo) the draft no longer applies and the pane shows the document again.
+ */
+export interface XmlDraft {
+  text: string;
+  baseDoc: FilterDoc;
+  diagnostics: Diagnostic[];
+  /** Typed but not parsed yet (inside the debounce window). */
+  pending: boolean;
+}
+
+/** Prefix of `activeId` for a built-in (read-only) library filter. */
+export const LIBRARY_PREFIX = 'lib:';
+
+export interface StudioState {
+  /** Undoable. */
+  workspace: Workspace;
+  /** The open filter: a workspace id or `lib:NAME`. */
+  activeId: string | null;
+  /** Selected entry (index into the open document's entries). */
+  selectedIndex: number | null;
+  /** XML drafts per filter id. */
+  drafts: Record<string, XmlDraft>;
+  /** A one-line message for the status bar (e.g. why a move was refused). */
+  notice: string | null;
+}
+
+export interface StudioActions {
+  openFilter(id: string): void;
+  selectEntry(index: number | null): void;
+  /** Applies a table edit to the open filter. Same `coalesceKey` within a short window = one undo step. */
+  applyDocChange(change: DocChange, options?: { coalesceKey?: string; select?: number | null }): boolean;
+  /** The XML pane's text changed (typing). Parsed after a debounce. */
+  setXmlText(text: string): void;
+  /** Parses the open filter's draft now (end of debounce, before undo, before leaving). */
+  commitXmlDraft(): void;
+  /** Drops the open filter's draft; the pane shows the document again. */
+  revertXmlDraft(): void;
+  /** Adds documents to the workspace (one undo step) and opens the first. */
+  addFilters(docs: FilterDoc[]): void;
+  deleteFilter(id: string): void;
+  /** Copies a library filter into the workspace so it can be edited. */
+  copyLibraryFilter(name: string): void;
+  undo(): void;
+  redo(): void;
+  setNotice(notice: string | null): void;
+}
+
+export type StudioStore = StudioState & StudioActions;
+
+/** How long a burst of typing or field edits stays one undo step. */
+export const COALESCE_MS = 1500;
+/** Delay between the last keystroke in the XML pane and parsing it. */
+export const XML_DEBOUNCE_MS = 250;
+
+let idCounter = 0;
+/** A fresh workspace filter id; not in the core, so the clock is allowed here. */
+export function createFilterId(): string {
+  idCounter += 1;
+  return `f${Date.now().toString(36)}${idCounter.toString(36)}`;
+}
+
+const serializedCache = new WeakMap<FilterDoc, string>();
+/** Serializes with a per-document cache: documents are immutable, so identity is enough. */
+export function serializeDoc(doc: FilterDoc): string {
+  let text = serializedCache.get(doc);
+  if (text === undefined) {
+    text = serializeXml(doc);
+    serializedCache.set(doc, text);
+  }
+  return text;
+}
+
+function uniqueName(name: string, taken: Set<string>): string {
+  if (!taken.has(name)) return name;
+  for (let n = 2; ; n++) {
+    const candidate = `${name}-${n}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
+/** The state the app opens with when nothing was saved: the FTP-server example. */
+export function createInitialState(): StudioState {
+  const parsed = parseXml(DEFAULT_EXAMPLE.xml);
+  const filters: WorkspaceFilter[] = parsed.doc ? [{ id: createFilterId(), doc: parsed.doc }] : [];
+  return {
+    workspace: { filters },
+    activeId: filters[0]?.id ?? null,
+    selectedIndex: null,
+    drafts: {},
+    notice: null,
+  };
+}
+
+let lastCoalesce: { key: string; at: number } | null = null;
+let draftTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Finds the document shown for `id` (workspace or library). */
+export function findDoc(state: StudioState, id: string | null): FilterDoc | null {
+  if (id === null) return null;
+  if (id.startsWith(LIBRARY_PREFIX)) return getLibraryFilter(id.slice(LIBRARY_PREFIX.length))?.doc ?? null;
+  return state.workspace.filters.find((f) => f.id === id)?.doc ?? null;
+}
+
+/**
+ * The single store (DESIGN.md: slices workspace / editor / selection). Only
+ * `workspace` is tracked by the undo history.
+ */
+export const useStudioStore = create<StudioStore>()(
+  temporal(
+    (set, get) => {
+      const withoutCoalescing = (fn: () => void) => {
+        const t = useStudioStore.temporal.getState();
+        t.pause();
+        try {
+          fn();
+        } finally {
+          t.resume();
+        }
+      };
+      /** Runs `fn` as its own undo step, or merged into the previous one for the same key. */
+      const recordStep = (key: string | undefined, fn: () => void) => {
+        const now = Date.now();
+        const merge = key !== undefined && lastCoalesce?.key === key && now - lastCoalesce.at < COALESCE_MS;
+        lastCoalesce = key === undefined ? null : { key, at: now };
+        if (merge) withoutCoalescing(fn);
+        else fn();
+      };
+      const replaceActiveDoc = (doc: FilterDoc, key?: string) => {
+        const { activeId, workspace } = get();
+        recordStep(key, () =>
+          set({
+            workspace: {
+              filters: workspace.filters.map((f) => (f.id === activeId ? { id: f.id, doc } : f)),
+            },
+          }),
+        );
+      };
+
+      return {
+        ...createInitialState(),
+
+        openFilter(id) {
+          get().commitXmlDraft();
+          lastCoalesce = null;
+          set({ activeId: id, selectedIndex: null, notice: null });
+        },
+
+        selectEntry(index) {
+          set({ selectedIndex: index });
+        },
+
+        applyDocChange(change, options) {
+          const state = get();
+          const id = state.activeId;
+          if (id === null || id.startsWith(LIBRARY_PREFIX)) return false;
+          const doc = findDoc(state, id);
+          if (!doc) return false;
+          const next = applyChange(doc, change);
+          if (next === doc) return false;
+          replaceActiveDoc(next, options?.coalesceKey);
+          if (options?.select !== undefined) set({ selectedIndex: options.select });
+          return true;
+        },
+
+        setXmlText(text) {
+          const state = get();
+          const id = state.activeId;
+          if (id === null || id.startsWith(LIBRARY_PREFIX)) return;
+          const doc = findDoc(state, id);
+          if (!doc) return;
+          const previous = state.drafts[id];
+          const base = previous && previous.baseDoc === doc ? previous : null;
+          if (!base && text === serializeDoc(doc)) return;
+          set({
+            drafts: {
+              ...state.drafts,
+              [id]: { text, baseDoc: doc, diagnostics: base?.diagnostics ?? [], pending: true },
+            },
+          });
+          clearTimeout(draftTimer);
+          draftTimer = setTimeout(() => get().commitXmlDraft(), XML_DEBOUNCE_MS);
+        },
+
+        commitXmlDraft() {
+          clearTimeout(draftTimer);
+          const state = get();
+          const id = state.activeId;
+          if (id === null) return;
+          const draft = state.drafts[id];
+          const doc = findDoc(state, id);
+          if (!draft || !doc || draft.baseDoc !== doc || !draft.pending) return;
+          const result = parseXml(draft.text);
+          const hasError = result.diagnostics.some((d) => d.severity === 'error');
+          if (result.doc && !hasError) {
+            const next = result.doc;
+            // The text stays as typed (it is the same document); it now belongs to the new doc.
+            replaceActiveDoc(next, `xml:${id}`);
+            set({
+              drafts: { ...get().drafts, [id]: { text: draft.text, baseDoc: next, diagnostics: result.diagnostics, pending: false } },
+            });
+          } else {
+            set({ drafts: { ...state.drafts, [id]: { ...draft, diagnostics: result.diagnostics, pending: false } } });
+          }
+        },
+
+        revertXmlDraft() {
+          clearTimeout(draftTimer);
+          const { activeId, drafts } = get();
+          if (activeId === null || !drafts[activeId]) return;
+          const rest = { ...drafts };
+          delete rest[activeId];
+          set({ drafts: rest });
+        },
+
+        addFilters(docs) {
+          if (docs.length === 0) return;
+          const { workspace } = get();
+          const taken = new Set(workspace.filters.map((f) => f.doc.name));
+          const added = docs.map((doc) => {
+            const name = uniqueName(doc.name, taken);
+            taken.add(name);
+            return { id: createFilterId(), doc: name === doc.name ? doc : { ...doc, name } };
+          });
+          lastCoalesce = null;
+          get().commitXmlDraft();
+          set({ workspace: { filters: [...workspace.filters, ...added] } });
+          set({ activeId: added[0]?.id ?? null, selectedIndex: null });
+        },
+
+        deleteFilter(id) {
+          const { workspace, activeId } = get();
+          const filters = workspace.filters.filter((f) => f.id !== id);
+          if (filters.length === workspace.filters.length) return;
+          lastCoalesce = null;
+          set({ workspace: { filters } });
+          if (activeId === id) set({ activeId: filters[0]?.id ?? null, selectedIndex: null });
+        },
+
+        copyLibraryFilter(name) {
+          const builtin = getLibraryFilter(name);
+          if (builtin) get().addFilters([builtin.doc]);
+        },
+
+        undo() {
+          const { activeId, drafts } = get();
+          const draft = activeId === null ? undefined : drafts[activeId];
+          // An uncommitted or invalid draft is the most recent change: undo drops it first.
+          if (draft && (draft.pending || draft.diagnostics.some((d) => d.severity === 'error'))) {
+            get().revertXmlDraft();
+            return;
+          }
+          lastCoalesce = null;
+          useStudioStore.temporal.getState().undo();
+          fixActive();
+        },
+
+        redo() {
+          get().commitXmlDraft();
+          lastCoalesce = null;
+          useStudioStore.temporal.getState().redo();
+          fixActive();
+        },
+
+        setNotice(notice) {
+          set({ notice });
+        },
+      };
+
+      /** After undo/redo the open filter may be gone (or back). */
+      function fixActive() {
+        const { activeId, workspace } = get();
+        if (activeId !== null && !activeId.startsWith(LIBRARY_PREFIX) && !workspace.filters.some((f) => f.id === activeId)) {
+          set({ activeId: workspace.filters[0]?.id ?? null, selectedIndex: null });
+        }
+      }
+    },
+    {
+      partialize: (state) => ({ workspace: state.workspace }),
+      equality: (a, b) => a.workspace === b.workspace,
+      limit: 200,
+    },
+  ),
+);

@@ -1,0 +1,235 @@
+import { useEffect, useRef } from 'react';
+import * as monaco from 'monaco-editor';
+import Editor, { loader } from '@monaco-editor/react';
+import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+import {
+  LIBRARY_PREFIX,
+  selectActiveId,
+  selectDiagnostics,
+  selectIsReadOnly,
+  selectXmlText,
+  useStudioStore,
+} from '../../store';
+import type { Diagnostic } from '../../core/model/types';
+import { completeXml, describeXmlWord, findXmlContext } from './xml-assist';
+import { setXmlEditorHandle } from './xml-editor-handle';
+
+// Bundled Monaco: no CDN, works offline.
+self.MonacoEnvironment = { getWorker: () => new EditorWorker() };
+loader.config({ monaco });
+
+let languageRegistered = false;
+function registerAssist() {
+  if (languageRegistered) return;
+  languageRegistered = true;
+  monaco.languages.registerCompletionItemProvider('xml', {
+    triggerCharacters: ['<', ' ', "'", '"', ','],
+    provideCompletionItems(model, position) {
+      const before = model.getValueInRange({ startLineNumber: 1, startColumn: 1, endLineNumber: position.lineNumber, endColumn: position.column });
+      const ctx = findXmlContext(before);
+      const word = model.getWordUntilPosition(position);
+      const prefixLen = ctx.kind === 'text' ? 0 : ctx.prefix.length;
+      const range = {
+        startLineNumber: position.lineNumber,
+        endLineNumber: position.lineNumber,
+        startColumn: ctx.kind === 'attribute-value' ? position.column - (/[^,]*$/.exec(ctx.prefix)?.[0].length ?? 0) : Math.min(word.startColumn, position.column - prefixLen),
+        endColumn: position.column,
+      };
+      const kinds = {
+        element: monaco.languages.CompletionItemKind.Class,
+        attribute: monaco.languages.CompletionItemKind.Property,
+        value: monaco.languages.CompletionItemKind.EnumMember,
+      };
+      return {
+        suggestions: completeXml(ctx).map((item) => ({
+          label: item.label,
+          kind: kinds[item.kind],
+          detail: item.detail,
+          documentation: item.doc,
+          insertText: item.insert,
+          insertTextRules: item.snippet ? monaco.languages.CompletionItemInsertTextRule.InsertAsSnippet : undefined,
+          range,
+        })),
+      };
+    },
+  });
+  monaco.languages.registerHoverProvider('xml', {
+    provideHover(model, position) {
+      const word = model.getWordAtPosition(position);
+      if (!word) return null;
+      // Monaco's XML word definition stops at '-'; widen to libvirt names like connlimit-above.
+      const line = model.getLineContent(position.lineNumber);
+      let start = word.startColumn;
+      let end = word.endColumn;
+      while (start > 1 && /[\w-]/.test(line[start - 2] ?? '')) start--;
+      while (end <= line.length && /[\w-]/.test(line[end - 1] ?? '')) end++;
+      const text = line.slice(start - 1, end - 1);
+      const before = model.getValueInRange({ startLineNumber: 1, startColumn: 1, endLineNumber: position.lineNumber, endColumn: start });
+      const doc = describeXmlWord(before, text);
+      if (!doc) return null;
+      return {
+        range: { startLineNumber: position.lineNumber, endLineNumber: position.lineNumber, startColumn: start, endColumn: end },
+        contents: [{ value: doc }],
+      };
+    },
+  });
+}
+
+function toMarker(model: monaco.editor.ITextModel, d: Diagnostic): monaco.editor.IMarkerData {
+  const line = Math.max(1, Math.min(model.getLineCount(), d.line));
+  const column = Math.max(1, d.column);
+  let endLine = d.endLine ?? line;
+  let endColumn = d.endColumn ?? column;
+  if (endLine === line && endColumn <= column) {
+    const word = model.getWordAtPosition({ lineNumber: line, column });
+    endColumn = word ? Math.max(word.endColumn, column + 1) : column + 1;
+    endLine = line;
+  }
+  return {
+    severity:
+      d.severity === 'error'
+        ? monaco.MarkerSeverity.Error
+        : d.severity === 'warning'
+          ? monaco.MarkerSeverity.Warning
+          : monaco.MarkerSeverity.Info,
+    message: d.message,
+    code: d.code,
+    source: 'nwfilter',
+    startLineNumber: line,
+    startColumn: column,
+    endLineNumber: endLine,
+    endColumn,
+  };
+}
+
+/** Replaces only the changed middle of the text, so cursor and scroll stay where they are. */
+function applyMinimalEdit(editor: monaco.editor.IStandaloneCodeEditor, model: monaco.editor.ITextModel, next: string) {
+  const current = model.getValue();
+  if (current === next) return;
+  let start = 0;
+  const max = Math.min(current.length, next.length);
+  while (start < max && current.charCodeAt(start) === next.charCodeAt(start)) start++;
+  let endCur = current.length;
+  let endNext = next.length;
+  while (endCur > start && endNext > start && current.charCodeAt(endCur - 1) === next.charCodeAt(endNext - 1)) {
+    endCur--;
+    endNext--;
+  }
+  const from = model.getPositionAt(start);
+  const to = model.getPositionAt(endCur);
+  editor.executeEdits('nwfilter-studio', [
+    {
+      range: new monaco.Range(from.lineNumber, from.column, to.lineNumber, to.column),
+      text: next.slice(start, endNext),
+      forceMoveMarkers: false,
+    },
+  ]);
+}
+
+/** The Monaco editor bound to the store (loaded lazily by XmlPane). */
+export default function MonacoXml() {
+  const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
+  const applyingRef = useRef(false);
+  const readOnly = useStudioStore(selectIsReadOnly);
+
+  useEffect(() => {
+    editorRef.current?.updateOptions({ readOnly, domReadOnly: readOnly });
+  }, [readOnly]);
+
+  useEffect(
+    () => () => {
+      setXmlEditorHandle(null);
+    },
+    [],
+  );
+
+  const onMount = (editor: monaco.editor.IStandaloneCodeEditor) => {
+    editorRef.current = editor;
+    registerAssist();
+    const model = editor.getModel();
+    if (!model) return;
+    model.updateOptions({ tabSize: 2, insertSpaces: true });
+    editor.updateOptions({ readOnly: selectIsReadOnly(useStudioStore.getState()) });
+
+    // Undo belongs to the workspace history (DESIGN.md): Monaco's own stack is bypassed.
+    editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyZ, () => useStudioStore.getState().undo());
+    editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyMod.Shift | monaco.KeyCode.KeyZ, () => useStudioStore.getState().redo());
+    editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyY, () => useStudioStore.getState().redo());
+
+    editor.onDidChangeModelContent(() => {
+      if (applyingRef.current) return;
+      useStudioStore.getState().setXmlText(model.getValue());
+    });
+    editor.onDidBlurEditorText(() => useStudioStore.getState().commitXmlDraft());
+
+    let lastActive = selectActiveId(useStudioStore.getState());
+    let lastText = selectXmlText(useStudioStore.getState());
+    let lastDiagnostics: Diagnostic[] | null = null;
+    const sync = () => {
+      const state = useStudioStore.getState();
+      const text = selectXmlText(state);
+      const active = selectActiveId(state);
+      if (active !== lastActive) {
+        lastActive = active;
+        lastText = text;
+        applyingRef.current = true;
+        model.setValue(text);
+        applyingRef.current = false;
+        editor.setScrollTop(0);
+      } else if (text !== lastText) {
+        lastText = text;
+        if (text !== model.getValue()) {
+          applyingRef.current = true;
+          applyMinimalEdit(editor, model, text);
+          applyingRef.current = false;
+        }
+      }
+      const diagnostics = selectDiagnostics(state);
+      if (diagnostics !== lastDiagnostics) {
+        lastDiagnostics = diagnostics;
+        monaco.editor.setModelMarkers(model, 'nwfilter', diagnostics.map((d) => toMarker(model, d)));
+      }
+    };
+    applyingRef.current = true;
+    model.setValue(lastText);
+    applyingRef.current = false;
+    sync();
+    const unsubscribe = useStudioStore.subscribe(sync);
+    editor.onDidDispose(unsubscribe);
+
+    setXmlEditorHandle({
+      reveal(line, column) {
+        editor.revealPositionInCenter({ lineNumber: line, column });
+        editor.setPosition({ lineNumber: line, column });
+        editor.focus();
+      },
+      revealLine(line) {
+        editor.revealLineInCenterIfOutsideViewport(line);
+      },
+      focus() {
+        editor.focus();
+      },
+    });
+  };
+
+  return (
+    <Editor
+      defaultLanguage="xml"
+      defaultValue=""
+      path={`inmemory://nwfilter/${LIBRARY_PREFIX}editor.xml`}
+      onMount={onMount}
+      loading={null}
+      options={{
+        minimap: { enabled: false },
+        fontSize: 13,
+        scrollBeyondLastLine: false,
+        automaticLayout: true,
+        wordWrap: 'off',
+        renderWhitespace: 'none',
+        tabSize: 2,
+        ariaLabel: 'Filter XML',
+        fixedOverflowWidgets: true,
+      }}
+    />
+  );
+}

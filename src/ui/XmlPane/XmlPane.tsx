@@ -1,0 +1,94 @@
+import { lazy, Suspense, useEffect, useState } from 'react';
+import {
+  selectDiagnostics,
+  selectIsPending,
+  selectIsReadOnly,
+  selectIsStale,
+  selectXmlText,
+  useStudioStore,
+} from '../../store';
+import { getXmlEditorHandle } from './xml-editor-handle';
+
+const MonacoXml = lazy(() => import('./MonacoXml'));
+
+/** Plain text shown until Monaco has loaded (and the region's content for a first paint). */
+function PlainXml() {
+  const text = useStudioStore(selectXmlText);
+  return (
+    <pre className="xml-fallback" aria-busy="true">
+      {text}
+    </pre>
+  );
+}
+
+function Problems() {
+  const diagnostics = useStudioStore(selectDiagnostics);
+  if (diagnostics.length === 0) return null;
+  return (
+    <div className="problems" role="region" aria-label="Problems">
+      <h3>Problems ({diagnostics.length})</h3>
+      <ul>
+        {diagnostics.map((d, i) => (
+          <li key={i} className={`problem sev-${d.severity}`}>
+            <button type="button" className="link-button" onClick={() => getXmlEditorHandle()?.reveal(d.line, d.column)}>
+              <span className="problem-pos">
+                {d.line}:{d.column}
+              </span>{' '}
+              <span className="problem-code">{d.code}</span> {d.message}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function Status() {
+  const stale = useStudioStore(selectIsStale);
+  const pending = useStudioStore(selectIsPending);
+  const readOnly = useStudioStore(selectIsReadOnly);
+  const diagnostics = useStudioStore(selectDiagnostics);
+  let text = 'in sync';
+  let cls = 'ok';
+  if (pending) {
+    text = 'parsing…';
+    cls = 'pending';
+  } else if (stale) {
+    text = `${diagnostics.filter((d) => d.severity === 'error').length} error(s) — table out of date`;
+    cls = 'error';
+  }
+  return (
+    <span className={`xml-status status-${cls}`} role="status" aria-live="polite">
+      {readOnly ? 'read-only · ' : ''}
+      {text}
+      {stale && (
+        <button type="button" className="link-button" onClick={() => useStudioStore.getState().revertXmlDraft()}>
+          Revert
+        </button>
+      )}
+    </span>
+  );
+}
+
+/**
+ * The XML pane: Monaco (loaded after first paint) over the open filter, its
+ * sync status and the problems list.
+ */
+export function XmlPane() {
+  // Start loading Monaco after the first paint so the initial bundle stays small.
+  const [load, setLoad] = useState(false);
+  useEffect(() => {
+    const id = requestAnimationFrame(() => setLoad(true));
+    return () => cancelAnimationFrame(id);
+  }, []);
+  return (
+    <section className="xml-pane" aria-label="XML">
+      <div className="pane-header">
+        <h2>XML</h2>
+        <Status />
+      </div>
+      <div className="xml-editor">{load ? <Suspense fallback={<PlainXml />}><MonacoXml /></Suspense> : <PlainXml />}</div>
+      <Problems />
+    </section>
+  );
+}
