@@ -1,0 +1,13 @@
+/** The public API of the pure core, used by store, ui and cli. Engineers append export lines here. */
+export * from './model/types';
+export * from './model/attributes';
+export { canonicalizeAttrValue } from './model/canonicalize-attr-value';
+export type { CanonicalValue, ValueErrorKind } from './model/canonicalize-attr-value';
+export { applyLibvirtFixups } from './model/apply-libvirt-fixups';
+export type { FixupNote } from './model/apply-libvirt-fixups';
+export { parseFilterXml, MAX_INPUT_LENGTH } from './xml/parse-filter-xml';
+export { serializeFilterXml } from './xml/serialize-filter-xml';
+export { validateFilterDoc } from './validate/validate-filter-doc';
+export type { DocPath, DocLocator } from './validate/validate-filter-doc';
+export { DIAGNOSTIC_CODES, getDiagnosticCodeInfo } from './validate/diagnostic-codes';
+export type { DiagnosticCodeInfo, DiagnosticCodeKey } from './validate/diagnostic-codes';

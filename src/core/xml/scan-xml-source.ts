@@ -1,0 +1,187 @@
+/**
+ * Source-level helpers for the XML reader: positions, the DTD/entity
+ * pre-scan, start-tag attribute scanning and libxml2-compatible decoding of
+ * attribute values and text (predefined entities, character references,
+ * attribute-value whitespace normalization).
+ */
+
+/** Maps character offsets to 1-based line and column. */
+export interface LineIndex {
+  locate(offset: number): { line: number; column: number };
+}
+
+/** Builds a {@link LineIndex}; `\r\n` and lone `\r` count as one line end, as in XML. */
+export function createLineIndex(text: string): LineIndex {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    }
+  }
+  return {
+    locate(offset: number) {
+      const off = Math.max(0, Math.min(offset, text.length));
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if ((starts[mid] ?? 0) <= off) lo = mid;
+        else hi = mid - 1;
+      }
+      return { line: lo + 1, column: off - (starts[lo] ?? 0) + 1 };
+    },
+  };
+}
+
+/** A declaration the reader refuses (no DTD processing means no entity expansion at all). */
+export interface ForbiddenDeclaration {
+  kind: 'doctype' | 'entity';
+  offset: number;
+}
+
+/**
+ * Finds the first `<!DOCTYPE` or `<!ENTITY` outside comments, CDATA sections
+ * and processing instructions. Linear in the input size.
+ */
+export function findForbiddenDeclaration(text: string): ForbiddenDeclaration | null {
+  let i = text.indexOf('<');
+  while (i !== -1 && i < text.length) {
+    if (text.startsWith('<!--', i)) {
+      const end = text.indexOf('-->', i + 4);
+      if (end === -1) return null;
+      i = text.indexOf('<', end + 3);
+      continue;
+    }
+    if (text.startsWith('<![CDATA[', i)) {
+      const end = text.indexOf(']]>', i + 9);
+      if (end === -1) return null;
+      i = text.indexOf('<', end + 3);
+      continue;
+    }
+    if (text.startsWith('<?', i)) {
+      const end = text.indexOf('?>', i + 2);
+      if (end === -1) return null;
+      i = text.indexOf('<', end + 2);
+      continue;
+    }
+    if (text.startsWith('<!', i)) {
+      const word = text.slice(i + 2, i + 9).toUpperCase();
+      if (word.startsWith('DOCTYPE')) return { kind: 'doctype', offset: i };
+      if (word.startsWith('ENTITY')) return { kind: 'entity', offset: i };
+    }
+    i = text.indexOf('<', i + 1);
+  }
+  return null;
+}
+
+/** One attribute as written in a start tag. */
+export interface RawAttribute {
+  name: string;
+  /** The text between the quotes, undecoded. */
+  raw: string;
+  nameOffset: number;
+  /** Offset of the first character after the opening quote. */
+  valueOffset: number;
+}
+
+/** Scans the attributes of the start tag beginning at `offset` (which points at `<`). */
+export function scanStartTag(text: string, offset: number): RawAttribute[] {
+  const attrs: RawAttribute[] = [];
+  let i = offset + 1;
+  while (i < text.length && !/[\s/>]/.test(text[i] ?? '')) i++;
+  for (;;) {
+    while (i < text.length && /\s/.test(text[i] ?? '')) i++;
+    if (i >= text.length || text[i] === '>' || text[i] === '/') return attrs;
+    const nameOffset = i;
+    while (i < text.length && !/[\s=/>]/.test(text[i] ?? '')) i++;
+    const name = text.slice(nameOffset, i);
+    while (i < text.length && /\s/.test(text[i] ?? '')) i++;
+    if (text[i] !== '=') {
+      if (name === '') i++;
+      continue;
+    }
+    i++;
+    while (i < text.length && /\s/.test(text[i] ?? '')) i++;
+    const quote = text[i];
+    if (quote !== '"' && quote !== "'") return attrs;
+    const valueOffset = i + 1;
+    const end = text.indexOf(quote, valueOffset);
+    if (end === -1) return attrs;
+    attrs.push({ name, raw: text.slice(valueOffset, end), nameOffset, valueOffset });
+    i = end + 1;
+  }
+}
+
+const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
+
+function isXmlChar(cp: number): boolean {
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
+}
+
+/** Result of decoding: the text, or the offset (relative to the raw text) and reason of the first error. */
+export type DecodeResult = { ok: true; value: string } | { ok: false; offset: number; message: string; unknownEntity: boolean };
+
+/**
+ * Decodes XML character data as libxml2 does: predefined entities and
+ * character references are replaced; in attribute values literal tab,
+ * newline and carriage return become spaces (`\r\n` counting once).
+ */
+export function decodeXmlText(raw: string, attribute: boolean): DecodeResult {
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i];
+    if (ch === '&') {
+      const semi = raw.indexOf(';', i + 1);
+      const ref = semi === -1 ? '' : raw.slice(i + 1, semi);
+      if (semi === -1 || ref.length === 0 || ref.length > 12) {
+        return { ok: false, offset: i, message: "a bare '&' must be written as &amp;", unknownEntity: false };
+      }
+      if (ref[0] === '#') {
+        const hex = ref[1] === 'x';
+        const digits = ref.slice(hex ? 2 : 1);
+        const valid = hex ? /^[0-9a-fA-F]+$/.test(digits) : /^[0-9]+$/.test(digits);
+        const cp = valid ? parseInt(digits, hex ? 16 : 10) : NaN;
+        if (!valid || !isXmlChar(cp)) {
+          return { ok: false, offset: i, message: `'&${ref};' is not a valid character reference`, unknownEntity: false };
+        }
+        out += String.fromCodePoint(cp);
+      } else {
+        const rep = PREDEFINED[ref];
+        if (rep === undefined) {
+          return { ok: false, offset: i, message: `entity '&${ref};' is not defined (only &lt; &gt; &amp; &apos; &quot; exist without a DTD)`, unknownEntity: true };
+        }
+        out += rep;
+      }
+      i = semi;
+      continue;
+    }
+    if (attribute) {
+      if (ch === '<') return { ok: false, offset: i, message: "'<' is not allowed in an attribute value; write &lt;", unknownEntity: false };
+      if (ch === '\r') {
+        if (raw[i + 1] === '\n') i++;
+        out += ' ';
+        continue;
+      }
+      if (ch === '\n' || ch === '\t') {
+        out += ' ';
+        continue;
+      }
+    } else if (ch === '\r') {
+      if (raw[i + 1] === '\n') i++;
+      out += '\n';
+      continue;
+    }
+    out += ch;
+  }
+  return { ok: true, value: out };
+}
