@@ -16,7 +16,7 @@ export interface Provenance {
   action: RuleAction;
   /** Filter names from the root filter down to `filter` (root first). */
   filterPath: string[];
-  /** Values chosen for each variable in this expansion (`{ A: '1.1.1.1' }`); empty when the rule uses none. */
+  /** Value chosen for each variable access in this expansion, keyed by the access as written without `$` (`{ A: '1.1.1.1', 'B[@1]': '80' }`); empty when the rule uses none. */
   bindings: Record<string, string>;
   /** 0-based index of this variable combination among the rule's expansions. */
   combination: number;

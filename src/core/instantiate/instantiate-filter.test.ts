@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import type { FilterDoc, FilterEntry, Rule } from '../model/types';
+import { chainPriorityOf, createWorkspaceLookup, instantiateFilter } from './instantiate-filter';
+import { expandCombinations } from './expand-combinations';
+import { collectVarAccesses, parseVarAccess } from './var-access';
+
+function rule(partial: Partial<Rule> & { attrs?: Record<string, string> }): FilterEntry {
+  const attrs = Object.fromEntries(Object.entries(partial.attrs ?? {}).map(([k, v]) => [k, { value: v, negated: false }]));
+  return {
+    kind: 'rule',
+    rule: {
+      action: partial.action ?? 'accept',
+      direction: partial.direction ?? 'out',
+      priority: partial.priority ?? 500,
+      statematch: partial.statematch ?? true,
+      protocol: partial.protocol === undefined ? 'tcp' : partial.protocol,
+      attrs,
+    },
+  };
+}
+
+function ref(filter: string, params: Record<string, string[]> = {}): FilterEntry {
+  return {
+    kind: 'filterref',
+    ref: { filter, params: Object.entries(params).flatMap(([name, vs]) => vs.map((value) => ({ name, value }))) },
+  };
+}
+
+function filter(name: string, entries: FilterEntry[], chain = 'root', chainPriority: number | null = null): FilterDoc {
+  return { name, chain, chainPriority, uuid: null, entries };
+}
+
+const values = (r: ReturnType<typeof instantiateFilter>, attr: string) => r.rules.map((i) => i.rule.attrs[attr]?.value);
+
+describe('variable accesses', () => {
+  it('parses $X, $X[@n] and $X[n] (with libvirt-tolerated blanks)', () => {
+    expect(parseVarAccess('$IP')).toEqual({ kind: 'iterator', name: 'IP', iterId: 0 });
+    expect(parseVarAccess('$A[@2]')).toEqual({ kind: 'iterator', name: 'A', iterId: 2 });
+    expect(parseVarAccess('$A[ 1 ] ')).toEqual({ kind: 'element', name: 'A', index: 1 });
+    expect(parseVarAccess('10.0.0.1')).toBeNull();
+    expect(parseVarAccess('$')).toBeNull();
+  });
+
+  it('records accesses in libvirt attribute-table order, without duplicates', () => {
+    const r = rule({ protocol: 'tcp', attrs: { dstportstart: '$P[@1]', srcipaddr: '$A', dscp: '$A', srcportstart: '$P[@1]' } });
+    if (r.kind !== 'rule') throw new Error();
+    expect(collectVarAccesses(r.rule)).toEqual([
+      { kind: 'iterator', name: 'A', iterId: 0 },
+      { kind: 'iterator', name: 'P', iterId: 1 },
+    ]);
+  });
+});
+
+describe('combinations (virNWFilterVarCombIter)', () => {
+  const vars = new Map<string, string[]>([
+    ['A', ['1.1.1.1', '2.2.2.2', '3.3.3.3', '3.3.3.3']],
+    ['B', ['80', '90', '80', '80']],
+    ['X', ['a', 'b']],
+    ['Y', ['1', '2', '3']],
+  ]);
+  const run = (acc: string[]) =>
+    expandCombinations(
+      acc.map((a) => parseVarAccess(a) as NonNullable<ReturnType<typeof parseVarAccess>>),
+      vars,
+    );
+
+  it('steps variables of the same iterator together and skips repeated tuples', () => {
+    const { combinations } = run(['$A', '$B']);
+    expect(combinations.map((c) => [c.byAccess.get('A'), c.byAccess.get('B')])).toEqual([
+      ['1.1.1.1', '80'],
+      ['2.2.2.2', '90'],
+      ['3.3.3.3', '80'],
+    ]);
+  });
+
+  it('crosses different iterators with the first one varying fastest', () => {
+    const { combinations } = run(['$X[@1]', '$Y[@2]']);
+    expect(combinations.map((c) => `${c.byAccess.get('X[@1]')}${c.byAccess.get('Y[@2]')}`)).toEqual([
+      'a1',
+      'b1',
+      'a2',
+      'b2',
+      'a3',
+      'b3',
+    ]);
+  });
+
+  it('fixes element accesses', () => {
+    const { combinations } = run(['$A[1]', '$Y[@1]']);
+    expect(combinations.map((c) => `${c.byAccess.get('A[1]')}/${c.byAccess.get('Y[@1]')}`)).toEqual([
+      '2.2.2.2/1',
+      '2.2.2.2/2',
+      '2.2.2.2/3',
+    ]);
+  });
+
+  it('refuses lists of different lengths on one iterator', () => {
+    expect(run(['$X', '$Y']).error).toEqual({ kind: 'cardinality', variable: 'Y' });
+  });
+
+  it('yields exactly one combination for a rule without variables', () => {
+    expect(run([]).combinations).toHaveLength(1);
+  });
+});
+
+describe('instantiateFilter', () => {
+  it('walks filterrefs depth-first, in document order', () => {
+    const ws = [
+      filter('root-f', [rule({ attrs: { comment: 'r0' } }), ref('child'), rule({ attrs: { comment: 'r2' } })]),
+      filter('child', [rule({ attrs: { comment: 'c0' } }), rule({ attrs: { comment: 'c1' } })]),
+    ];
+    const r = instantiateFilter(ws, 'root-f', { iface: 'vnet0' });
+    expect(r.diagnostics).toEqual([]);
+    expect(values(r, 'comment')).toEqual(['r0', 'c0', 'c1', 'r2']);
+    expect(r.rules[1]?.provenance).toMatchObject({ filter: 'child', ruleIndex: 0, entryIndex: 0, filterPath: ['root-f', 'child'] });
+    expect(r.rules[3]?.provenance).toMatchObject({ filter: 'root-f', ruleIndex: 1, entryIndex: 2 });
+  });
+
+  it('passes filterref parameters down; the caller\'s variables win over them', () => {
+    const ws = [
+      filter('top', [ref('mid', { PORT: ['22'], HOST: ['10.0.0.9'] })]),
+      filter('mid', [rule({ attrs: { dstportstart: '$PORT', dstipaddr: '$HOST' } })]),
+    ];
+    const r = instantiateFilter(ws, 'top', { iface: 'vnet0', params: { HOST: ['10.0.0.1'] } });
+    expect(values(r, 'dstportstart')).toEqual(['22']);
+    expect(values(r, 'dstipaddr')).toEqual(['10.0.0.1']);
+    expect(r.rules[0]?.fromVariable).toEqual(['dstportstart', 'dstipaddr']);
+  });
+
+  it('turns repeated filterref parameters into a list', () => {
+    const ws = [filter('top', [ref('mid', { P: ['1', '2', '3'] })]), filter('mid', [rule({ attrs: { dstportstart: '$P' } })])];
+    expect(values(instantiateFilter(ws, 'top', { iface: 'vnet0' }), 'dstportstart')).toEqual(['1', '2', '3']);
+  });
+
+  it('gives $MAC the binding MAC unless a parameter sets it', () => {
+    const ws = [filter('f', [rule({ protocol: 'mac', attrs: { srcmacaddr: '$MAC' } })])];
+    expect(values(instantiateFilter(ws, 'f', { iface: 'vnet0', mac: '52:54:00:00:00:01' }), 'srcmacaddr')).toEqual(['52:54:00:00:00:01']);
+    expect(
+      values(instantiateFilter(ws, 'f', { iface: 'vnet0', mac: '52:54:00:00:00:01', params: { MAC: ['52:54:00:00:00:02'] } }), 'srcmacaddr'),
+    ).toEqual(['52:54:00:00:00:02']);
+  });
+
+  it('names the variable and the filterref path when a value is missing', () => {
+    const ws = [filter('vm', [ref('clean')]), filter('clean', [ref('no-ip-spoof')]), filter('no-ip-spoof', [rule({ protocol: 'ip', attrs: { srcipaddr: '$IP' } })])];
+    const r = instantiateFilter(ws, 'vm', { iface: 'vnet0' });
+    expect(r.rules).toEqual([]);
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]?.code).toBe('NWF303');
+    expect(r.diagnostics[0]?.message).toContain("variable 'IP' has no value");
+    expect(r.diagnostics[0]?.message).toContain('vm → clean → no-ip-spoof');
+  });
+
+  it('reports an element index beyond the list', () => {
+    const ws = [filter('f', [rule({ attrs: { srcipaddr: '$A[3]' } })])];
+    const r = instantiateFilter(ws, 'f', { iface: 'vnet0', params: { A: ['1.1.1.1', '2.2.2.2'] } });
+    expect(r.diagnostics[0]?.message).toContain("variable 'A' has no element 3 (it has 2 values)");
+  });
+
+  it('reports missing filters and reference cycles', () => {
+    const missing = instantiateFilter([filter('a', [ref('nope')])], 'a', { iface: 'vnet0' });
+    expect(missing.diagnostics.map((d) => d.code)).toEqual(['NWF301']);
+    expect(missing.diagnostics[0]?.message).toContain("'nope'");
+    const cyc = instantiateFilter([filter('a', [ref('b')]), filter('b', [ref('a')])], 'a', { iface: 'vnet0' });
+    expect(cyc.diagnostics.map((d) => d.code)).toEqual(['NWF302']);
+    expect(cyc.diagnostics[0]?.message).toContain('a → b → a');
+    expect(instantiateFilter([], 'x', { iface: 'vnet0' }).diagnostics[0]?.code).toBe('NWF305');
+  });
+
+  it('sorts root-chain rules first, then by priority, keeping instantiation order on ties', () => {
+    const ws = createWorkspaceLookup([
+      filter('top', [rule({ priority: 100, attrs: { comment: 'root-100' } }), ref('v4'), rule({ priority: -900, attrs: { comment: 'root--900' } }), rule({ priority: 100, attrs: { comment: 'root-100b' } })]),
+      filter('v4', [rule({ protocol: 'ip', priority: -1000, attrs: { comment: 'v4--1000' } }), rule({ protocol: 'ip', priority: 0, attrs: { comment: 'v4-0' } })], 'ipv4'),
+    ]);
+    const r = instantiateFilter(ws, 'top', { iface: 'vnet0' });
+    expect(values(r, 'comment')).toEqual(['root--900', 'root-100', 'root-100b', 'v4--1000', 'v4-0']);
+    // The ipv4 chain's default priority (-700) raises its rule of priority -1000 for interleaving.
+    expect(r.rules.map((i) => i.effectivePriority)).toEqual([-900, 100, 100, -700, 0]);
+    expect(r.rules[3]?.chainPriority).toBe(-700);
+  });
+
+  it('uses libvirt\'s default chain priorities', () => {
+    const p = (chain: string, prio: number | null = null) => chainPriorityOf(filter('x', [], chain, prio));
+    expect([p('stp'), p('mac'), p('vlan'), p('ipv4'), p('ipv6'), p('arp'), p('rarp'), p('root')]).toEqual([-810, -800, -750, -700, -600, -500, -400, 0]);
+    expect(p('arp-xyz')).toBe(-500);
+    expect(p('ipv4', 10)).toBe(10);
+  });
+
+  it('expands lists in place, one instance per combination, with bindings in the provenance', () => {
+    const ws = [filter('f', [rule({ attrs: { srcipaddr: '$A', srcportstart: '$B' } }), rule({ attrs: { comment: 'after' } })])];
+    const r = instantiateFilter(ws, 'f', { iface: 'vnet0', params: { A: ['1.1.1.1', '2.2.2.2'], B: ['80', '90'] } });
+    expect(values(r, 'srcipaddr')).toEqual(['1.1.1.1', '2.2.2.2', undefined]);
+    expect(r.rules[1]?.provenance.bindings).toEqual({ A: '2.2.2.2', B: '90' });
+    expect(r.rules[1]?.provenance.combination).toBe(1);
+  });
+});
