@@ -135,7 +135,7 @@ describe('script printer', () => {
   const commentArb = fc
     .array(fc.oneof(nasty, fc.string({ unit: 'binary', maxLength: 8 })), { maxLength: 12 })
     .map((parts) => parts.join(''))
-    .filter((s) => !s.includes('\0') && s.isWellFormed());
+    .filter((s) => !s.includes('\0') && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s));
 
   it('delivers any comment verbatim as ONE argument (property)', () => {
     fc.assert(

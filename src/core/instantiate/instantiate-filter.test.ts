@@ -4,7 +4,7 @@ import { chainPriorityOf, createWorkspaceLookup, instantiateFilter } from './ins
 import { expandCombinations } from './expand-combinations';
 import { collectVarAccesses, parseVarAccess } from './var-access';
 
-function rule(partial: Partial<Rule> & { attrs?: Record<string, string> }): FilterEntry {
+function rule(partial: Omit<Partial<Rule>, 'attrs'> & { attrs?: Record<string, string> }): FilterEntry {
   const attrs = Object.fromEntries(Object.entries(partial.attrs ?? {}).map(([k, v]) => [k, { value: v, negated: false }]));
   return {
     kind: 'rule',
