@@ -5,7 +5,7 @@ import type { FilterDoc } from '../model/types';
 import { compileFilter } from './compile-filter';
 import { printArgsText } from './print-args';
 import { HARNESS_PARAMS, corpusDir, removeCommonRules } from './testing/libvirt-harness';
-import { readFilterForTests as readFilter } from './testing/mini-filter-reader';
+import { parseFilterXml } from '../xml/parse-filter-xml';
 
 const DIR = path.join(corpusDir(), 'xml2firewall');
 const cases = readFileSync(path.join(DIR, 'CASES.tsv'), 'utf8')
@@ -18,8 +18,9 @@ const cases = readFileSync(path.join(DIR, 'CASES.tsv'), 'utf8')
 
 const docs = new Map<string, FilterDoc>();
 function load(file: string): FilterDoc {
-  const doc = readFilter(readFileSync(path.join(DIR, file), 'utf8'));
-  return doc;
+  const res = parseFilterXml(readFileSync(path.join(DIR, file), 'utf8'));
+  if (!res.doc) throw new Error(`${file}: ${res.diagnostics.map((d) => d.message).join('; ')}`);
+  return res.doc;
 }
 
 /** Our output for one corpus case, after the harness's common-rule stripping. */
