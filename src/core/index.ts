@@ -11,3 +11,37 @@ export { validateFilterDoc } from './validate/validate-filter-doc';
 export type { DocPath, DocLocator } from './validate/validate-filter-doc';
 export { DIAGNOSTIC_CODES, getDiagnosticCodeInfo } from './validate/diagnostic-codes';
 export type { DiagnosticCodeInfo, DiagnosticCodeKey } from './validate/diagnostic-codes';
+export { instantiateFilter, createWorkspaceLookup, chainPriorityOf, INSTANTIATE_CODES } from './instantiate';
+export type { FilterLookup, InstantiateOptions, InstantiateResult, Provenance, RuleInstance, Workspace } from './instantiate';
+export {
+  compileFilter,
+  compileEbiptables,
+  COMPILE_CODES,
+  printArgs,
+  printArgsText,
+  printScript,
+  printScriptText,
+  formatDryRunCommand,
+  matchArgs,
+  targetArgs,
+  appendArgs,
+  commandPrefix,
+  chainNames,
+  findChain,
+  layerOf,
+} from './compile';
+export type {
+  Ruleset,
+  IrTable,
+  IrChain,
+  IrRule,
+  ChainKind,
+  TableFamily,
+  Match,
+  Target,
+  NumRange,
+  CtState,
+  PrintedLines,
+  CompileResult,
+  CompileFilterResult,
+} from './compile';
