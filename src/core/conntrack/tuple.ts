@@ -1,0 +1,132 @@
+/**
+ * Conntrack tuples: what identifies one direction of a connection, as in the
+ * kernel's `struct nf_conntrack_tuple` (addresses, L4 protocol, and the
+ * protocol's "ports": TCP/UDP/SCTP ports; for ICMP the echo id as source and
+ * type/code as destination; nothing for generic protocols). Addresses are
+ * numeric words so tuples hash and compare without building strings.
+ */
+import { formatIpv4, formatIpv6 } from '../netfilter/addr';
+import type { Ipv4Packet, Ipv6Packet } from '../netfilter/packet';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE } from '../netfilter/packet';
+
+export interface Tuple {
+  family: 4 | 6;
+  proto: number;
+  /** Source address words (IPv4 uses s0 only). */
+  s0: number;
+  s1: number;
+  s2: number;
+  s3: number;
+  d0: number;
+  d1: number;
+  d2: number;
+  d3: number;
+  /** Source port, or the ICMP echo id. */
+  sport: number;
+  /** Destination port, or ICMP `type << 8 | code`. */
+  dport: number;
+}
+
+/** Direction index as in the kernel: 0 original, 1 reply. */
+export type CtDir = 0 | 1;
+
+/** Protocols whose tuple carries ports. */
+export function hasPorts(proto: number): boolean {
+  return proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_UDPLITE || proto === IPPROTO_SCTP;
+}
+
+/**
+ * The tuple of an IP packet, or null when its L4 header is missing (the
+ * kernel then cannot track it: the packet is INVALID).
+ */
+export function packetTuple(ip: Ipv4Packet | Ipv6Packet): Tuple | null {
+  const l4 = ip.payload;
+  let sport = 0;
+  let dport = 0;
+  const proto = ip.protocol;
+  if (hasPorts(proto)) {
+    if (l4.kind !== 'tcp' && l4.kind !== 'udp' && l4.kind !== 'udplite' && l4.kind !== 'sctp') return null;
+    sport = l4.srcPort;
+    dport = l4.dstPort;
+  } else if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
+    if (l4.kind !== 'icmp' && l4.kind !== 'icmpv6') return null;
+    sport = l4.rest >>> 16;
+    dport = (l4.type << 8) | l4.code;
+  }
+  if (ip.kind === 'ipv4') {
+    return { family: 4, proto, s0: ip.src, s1: 0, s2: 0, s3: 0, d0: ip.dst, d1: 0, d2: 0, d3: 0, sport, dport };
+  }
+  const [s0, s1, s2, s3] = ip.src;
+  const [d0, d1, d2, d3] = ip.dst;
+  return { family: 6, proto, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport };
+}
+
+/** ICMP request/reply pairs (type → inverse type), from nf_conntrack_proto_icmp.c's invmap. */
+const ICMP_INVERSE: Record<number, number> = { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17 };
+/** ICMPv6 pairs: echo 128↔129, node information 139↔140. */
+const ICMPV6_INVERSE: Record<number, number> = { 128: 129, 129: 128, 139: 140, 140: 139 };
+
+/** The reply tuple of `t`, or null when it cannot be inverted (ICMP types without a reply). */
+export function invertTuple(t: Tuple): Tuple | null {
+  let sport = t.dport;
+  let dport = t.sport;
+  if (t.proto === IPPROTO_ICMP || t.proto === IPPROTO_ICMPV6) {
+    const inv = (t.proto === IPPROTO_ICMP ? ICMP_INVERSE : ICMPV6_INVERSE)[t.dport >>> 8];
+    if (inv === undefined) return null;
+    sport = t.sport;
+    dport = (inv << 8) | (t.dport & 0xff);
+  } else if (!hasPorts(t.proto)) {
+    sport = 0;
+    dport = 0;
+  }
+  return { family: t.family, proto: t.proto, s0: t.d0, s1: t.d1, s2: t.d2, s3: t.d3, d0: t.s0, d1: t.s1, d2: t.s2, d3: t.s3, sport, dport };
+}
+
+/** True when two tuples are identical. */
+export function tupleEqual(a: Tuple, b: Tuple): boolean {
+  return (
+    a.sport === b.sport &&
+    a.dport === b.dport &&
+    a.s0 === b.s0 &&
+    a.d0 === b.d0 &&
+    a.proto === b.proto &&
+    a.family === b.family &&
+    a.s1 === b.s1 &&
+    a.s2 === b.s2 &&
+    a.s3 === b.s3 &&
+    a.d1 === b.d1 &&
+    a.d2 === b.d2 &&
+    a.d3 === b.d3
+  );
+}
+
+/** A 32-bit hash of a tuple (for the connection table's buckets). */
+export function hashTuple(t: Tuple): number {
+  let h = Math.imul(t.family * 256 + t.proto, 0x9e3779b1);
+  h = Math.imul(h ^ t.s0, 0x85ebca6b);
+  h = Math.imul(h ^ t.d0, 0xc2b2ae35);
+  h = Math.imul(h ^ ((t.sport << 16) | t.dport), 0x27d4eb2f);
+  if (t.family === 6) {
+    h = Math.imul(h ^ t.s1 ^ (t.s2 << 1) ^ (t.s3 << 2), 0x165667b1);
+    h = Math.imul(h ^ t.d1 ^ (t.d2 << 1) ^ (t.d3 << 2), 0x9e3779b1);
+  }
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** The tuple's source address as text. */
+export function tupleSrc(t: Tuple): string {
+  return t.family === 4 ? formatIpv4(t.s0) : formatIpv6([t.s0, t.s1, t.s2, t.s3]);
+}
+
+/** The tuple's destination address as text. */
+export function tupleDst(t: Tuple): string {
+  return t.family === 4 ? formatIpv4(t.d0) : formatIpv6([t.d0, t.d1, t.d2, t.d3]);
+}
+
+/** `conntrack -L`-style text of a tuple: `src=… dst=… sport=… dport=…` or `type=8 code=0 id=…`. */
+export function formatTuple(t: Tuple): string {
+  let s = `src=${tupleSrc(t)} dst=${tupleDst(t)}`;
+  if (t.proto === IPPROTO_ICMP || t.proto === IPPROTO_ICMPV6) s += ` type=${t.dport >>> 8} code=${t.dport & 0xff} id=${t.sport}`;
+  else if (hasPorts(t.proto)) s += ` sport=${t.sport} dport=${t.dport}`;
+  return s;
+}
