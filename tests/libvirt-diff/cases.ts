@@ -1,0 +1,104 @@
+/**
+ * The differential cases: each binds one filter of ./filters to the port vnet0. Filters without
+ * a case (ld-prio-*, ld-ref-*) are only referenced. Every filter file is defined in libvirt and
+ * passed to the CLI with --filters, so filterrefs resolve the same way on both sides.
+ */
+export interface DiffCase {
+  /** Name of the filter bound (and of its file, `filters/<filter>.xml`). */
+  filter: string;
+  /** What the case covers. */
+  covers: string;
+  mac?: string;
+  /** Binding parameters; a repeated name is a list. IP defaults to 10.99.0.2 unless given. */
+  params?: readonly (readonly [string, string])[];
+  /** ipsets to create (name, `ipset create` type/options) in both namespaces before applying. */
+  ipsets?: readonly (readonly [string, ...string[]])[];
+}
+
+export const DEFAULT_MAC = '52:54:00:11:22:33';
+export const DEFAULT_IP = '10.99.0.2';
+
+export const CASES: readonly DiffCase[] = [
+  { filter: 'ld-mac', covers: 'mac: addresses, masks, protocolid names/numbers, $MAC; all directions; accept/drop/return/continue' },
+  { filter: 'ld-vlan', covers: 'vlan: vlanid (dec/hex), encap-protocol names/numbers' },
+  { filter: 'ld-stp', covers: 'stp: type, flags, root-*/sender-* fields and their -hi ranges' },
+  { filter: 'ld-arp', covers: 'arp: hwtype, protocoltype, opcode names/numbers, arp addresses and masks, gratuitous' },
+  { filter: 'ld-rarp', covers: 'rarp: opcodes, arp addresses' },
+  { filter: 'ld-ip', covers: 'ip (ebtables): addresses, masks (bits, dotted), protocol names/numbers, ports, dscp' },
+  { filter: 'ld-ipv6', covers: 'ipv6 (ebtables): addresses, masks, ports, icmpv6 type/code ranges, ::ffff: addresses' },
+  { filter: 'ld-tcp', covers: 'tcp: ports, ip ranges, flags, dscp, state, comment, reject' },
+  { filter: 'ld-udp', covers: 'udp: ports, masks, ranges, dscp' },
+  { filter: 'ld-udplite', covers: 'udplite' },
+  { filter: 'ld-sctp', covers: 'sctp: ports, ranges, dscp, $MAC/$IP' },
+  { filter: 'ld-icmp', covers: 'icmp: type/code, masks, ranges' },
+  { filter: 'ld-igmp', covers: 'igmp' },
+  { filter: 'ld-esp-ah', covers: 'esp, ah' },
+  { filter: 'ld-all', covers: 'all: addresses, ranges, dscp, bare all' },
+  { filter: 'ld-l4-ipv6', covers: 'tcp-ipv6, udp-ipv6, udplite-ipv6, sctp-ipv6' },
+  { filter: 'ld-icmpv6', covers: 'icmpv6 type/code, masks' },
+  { filter: 'ld-ipsec-all-ipv6', covers: 'esp-ipv6, ah-ipv6, all-ipv6' },
+  { filter: 'ld-actions', covers: 'iptables actions accept/drop/reject/return × in/out/inout' },
+  { filter: 'ld-l2-actions', covers: 'ebtables actions accept/drop/reject/return/continue × in/out/inout' },
+  { filter: 'ld-states', covers: 'state NEW/ESTABLISHED/RELATED/INVALID/NONE and combinations; implicit state per direction' },
+  { filter: 'ld-statematch', covers: "statematch='false'/'0'/'true'" },
+  { filter: 'ld-connlimit', covers: 'connlimit-above (IPv4 and IPv6, with state)' },
+  {
+    filter: 'ld-ipset',
+    covers: 'ipset with ipsetflags (1–3 flags, case), $variable set name, IPv6 set',
+    params: [['SETNAME', 'nwfs_ld_set']],
+    ipsets: [
+      ['nwfs_ld_set', 'hash:ip'],
+      ['nwfs_ld_set6', 'hash:ip', 'family', 'inet6'],
+    ],
+  },
+  { filter: 'ld-comments', covers: 'comments: quotes, $( ), backticks, ${ }, backslashes, newline, non-ASCII, option look-alikes' },
+  {
+    filter: 'ld-vars',
+    covers: 'variables, lists, $X (parallel) and $X[@n] iterators (cartesian)',
+    params: [
+      ['A', '10.20.0.1'],
+      ['A', '10.20.0.2'],
+      ['A', '10.20.0.3'],
+      ['B', '80'],
+      ['B', '90'],
+      ['B', '100'],
+      ['C', '1080'],
+      ['C', '1090'],
+      ['C', '1100'],
+      ['PORTS', '22'],
+      ['PORTS', '443'],
+    ],
+  },
+  { filter: 'ld-priorities', covers: 'rule priorities (negative, 0, default, 1000), chain priorities, custom chain names ipv4-a/arp-x' },
+  { filter: 'ld-filterref', covers: 'filterref tree with parameters passed down, grandchild, built-in no-mac-spoofing in a mac chain' },
+  { filter: 'ld-clean-traffic', covers: 'clean-traffic with IP and MAC given' },
+  {
+    filter: 'ld-clean-traffic-list',
+    covers: 'clean-traffic with a list of IPs, allow-dhcp-server with DHCPSERVER',
+    params: [
+      ['IP', '10.99.0.2'],
+      ['IP', '10.99.0.3'],
+      ['IP', '10.99.0.4'],
+      ['DHCPSERVER', '10.99.0.1'],
+    ],
+  },
+  {
+    filter: 'ld-builtins',
+    covers: 'built-ins: no-mac-broadcast, no-ip-multicast, allow-dhcp, allow-arp, no-ipv6-spoofing, allow-dhcpv6-server, …',
+    params: [
+      ['IP', DEFAULT_IP],
+      ['IPV6', 'fd00::2'],
+      ['DHCPSERVER', 'fd00::1'],
+    ],
+  },
+  { filter: 'ld-gateway', covers: 'clean-traffic-gateway with GATEWAY_MAC passed by filterref' },
+  { filter: 'ld-match-no', covers: "match='no' on iptables rules" },
+  { filter: 'ld-l2-match-no', covers: "match='no' on ebtables ip rules" },
+  { filter: 'ld-hex', covers: 'hex numbers in ports/dscp/type/protocol, dotted masks' },
+  {
+    filter: 'test-eth0',
+    covers: "the docs' FTP server filter (second solution) with clean-traffic, IP and MAC given (issue 3 'Done when')",
+    mac: '52:54:00:11:22:33',
+    params: [['IP', '10.99.0.2']],
+  },
+];

@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoggedCommand } from './libvirt-daemon';
+import { runCommand } from './run-command';
+
+/** Repository root (tests/libvirt-diff/lib → ../../..). */
+export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
+const CLI = join(REPO_ROOT, 'bin', 'nwfilter-studio.mjs');
+
+/** Whether the CLI entry point exists at all (the compile command lands separately). */
+export function cliAvailable(): boolean {
+  return existsSync(CLI) && existsSync(join(REPO_ROOT, 'src', 'cli', 'main.ts'));
+}
+
+/** The CLI argument vector for one case (also shown in failure messages, to reproduce by hand). */
+export function compileArgs(file: string, filtersDir: string, mac: string, params: readonly (readonly [string, string])[]): string[] {
+  return [
+    'compile',
+    file,
+    '--filters',
+    filtersDir,
+    '--format',
+    'script',
+    '--iface',
+    'vnet0',
+    '--mac',
+    mac,
+    ...params.flatMap(([n, v]) => ['--param', `${n}=${v}`]),
+  ];
+}
+
+/** Runs `nwfilter-studio compile … --format script` and returns the script. */
+export async function compileProjectScript(args: readonly string[]): Promise<string> {
+  const r = await runCommand(process.execPath, [CLI, ...args], { allowFailure: true, cwd: REPO_ROOT, timeoutMs: 120_000 });
+  if (r.code !== 0) {
+    throw new Error(`nwfilter-studio ${args.join(' ')} exited ${r.code}\n${r.stderr}${r.stdout}`);
+  }
+  return r.stdout;
+}
+
+/**
+ * Self-check source (NWFS_LIBVIRT_DIFF_SOURCE=libvirt): a script made of the exact commands
+ * libvirt ran for the binding, from its debug log. Replaying it in a fresh namespace must give
+ * an identical rule set, which validates the namespaces, dumps, normalisation and comparison
+ * independently of the project's compiler. libvirt quotes each command for a POSIX shell; the
+ * failures libvirt ignored (removing absent chains) are ignored here too.
+ */
+export function scriptFromLibvirtCommands(cmds: readonly LoggedCommand[]): string {
+  const lines = ['#!/bin/bash', '# replay of the firewall commands libvirt 9.0 ran (self-check)'];
+  for (const c of cmds) lines.push(c.ignoredFailure ? `${c.text} 2>/dev/null || true` : `${c.text} || exit 1`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,155 @@
+/**
+ * Differential test: the project's `compile --format script` output against real libvirt 9.0.
+ *
+ * For every case of ./cases.ts: libvirt instantiates the filter on the port vnet0 of one fresh
+ * network namespace (`virsh nwfilter-binding-create`, no VM); the project's script runs in
+ * another fresh namespace; the `iptables-save`, `ip6tables-save` and `ebtables-save` of both are
+ * normalised and compared. A difference fails the case unless an entry of
+ * ./known-differences.ts explains it. See ./README.md.
+ */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CASES, DEFAULT_IP, DEFAULT_MAC, type DiffCase } from './cases';
+import { KNOWN_DIFFERENCES } from './known-differences';
+import { compareDumps, type CaseComparison } from './lib/compare-dumps';
+import { dumpFirewall, type FirewallDump } from './lib/firewall-dump';
+import { ensurePackages, whyUnavailable } from './lib/host-environment';
+import { LibvirtDaemon, type LoggedCommand } from './lib/libvirt-daemon';
+import { NetnsPool, type Netns } from './lib/netns-pool';
+import { cliAvailable, compileArgs, compileProjectScript, scriptFromLibvirtCommands } from './lib/project-script';
+
+const FILTERS_DIR = join(import.meta.dirname, 'filters');
+const PREFIX = `nwfs-ld-${process.pid}-`;
+const SOURCE = process.env.NWFS_LIBVIRT_DIFF_SOURCE === 'libvirt' ? 'libvirt' : 'cli';
+const unavailable = whyUnavailable(PREFIX);
+
+if (unavailable) {
+  const bar = '!'.repeat(78);
+  console.warn(`\n${bar}\n!! libvirt-diff SKIPPED: ${unavailable}.\n!! The real-libvirt differential test needs root and network namespaces (CI runs it as root).\n${bar}\n`);
+}
+
+interface CaseOutcome {
+  filter: string;
+  comparison: CaseComparison;
+}
+
+function caseParams(c: DiffCase): (readonly [string, string])[] {
+  const params = [...(c.params ?? [])];
+  if (!params.some(([n]) => n === 'IP')) params.unshift(['IP', DEFAULT_IP]);
+  return params;
+}
+
+describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libvirt 9.0', () => {
+  const pool = new NetnsPool(PREFIX);
+  let stateDir = '';
+  let daemon: LibvirtDaemon | undefined;
+  const outcomes: CaseOutcome[] = [];
+  const compiled = new Map<string, Promise<string>>();
+  const t0 = Date.now();
+
+  beforeAll(async () => {
+    await ensurePackages((s) => console.log(s));
+    if (SOURCE === 'cli' && !cliAvailable()) {
+      throw new Error('libvirt-diff: bin/nwfilter-studio.mjs / src/cli/main.ts missing; the compile CLI is required (or set NWFS_LIBVIRT_DIFF_SOURCE=libvirt for the self-check)');
+    }
+    stateDir = mkdtempSync(join(tmpdir(), PREFIX));
+    if (SOURCE === 'cli') {
+      // Compile everything up front, two at a time, while libvirt works serially.
+      const queue = [...CASES];
+      const workers = [0, 1].map(async () => {
+        for (let c = queue.shift(); c; c = queue.shift()) {
+          const args = compileArgs(join(FILTERS_DIR, `${c.filter}.xml`), FILTERS_DIR, c.mac ?? DEFAULT_MAC, caseParams(c));
+          const p = compileProjectScript(args);
+          p.catch(() => undefined);
+          compiled.set(c.filter, p);
+          await p.catch(() => undefined);
+        }
+      });
+      void Promise.all(workers);
+    }
+    const home = await pool.create('d');
+    daemon = await LibvirtDaemon.start(home, join(stateDir, 'libvirtd'));
+    for (const f of readdirSync(FILTERS_DIR).filter((n) => n.endsWith('.xml')).sort()) {
+      await daemon.defineFilter(join(FILTERS_DIR, f));
+    }
+  }, 900_000);
+
+  afterAll(async () => {
+    try {
+      const n = outcomes.length;
+      const identical = outcomes.filter((o) => o.comparison.status === 'identical').length;
+      const known = outcomes.filter((o) => o.comparison.status === 'known').length;
+      const different = outcomes.filter((o) => o.comparison.status === 'different').length;
+      const used = new Map<string, string[]>();
+      for (const o of outcomes) for (const id of o.comparison.usedKnown) used.set(id, [...(used.get(id) ?? []), o.filter]);
+      const lines = [
+        `libvirt-diff: ${n} filters, ${identical} identical, ${known} known differences${different ? `, ${different} UNEXPLAINED differences` : ''}` +
+          ` (${((Date.now() - t0) / 1000).toFixed(1)} s, source: ${SOURCE === 'cli' ? 'nwfilter-studio compile --format script' : 'libvirt command replay (self-check)'})`,
+        ...[...used].map(([id, fs]) => `  known difference ${id}: ${fs.join(', ')}`),
+        ...KNOWN_DIFFERENCES.filter((k) => !used.has(k.id)).map((k) => `  (known difference ${k.id} not needed by any case)`),
+      ];
+      console.log(lines.join('\n'));
+    } finally {
+      try {
+        await daemon?.stop();
+      } finally {
+        await pool.destroyAll();
+        if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+      }
+    }
+  }, 120_000);
+
+  async function libvirtSide(c: DiffCase, ns: Netns): Promise<{ dump: FirewallDump; commands: LoggedCommand[] }> {
+    if (!daemon) throw new Error('libvirtd not running');
+    for (const [name, ...opts] of c.ipsets ?? []) await ns.exec('ipset', ['create', name, ...opts]);
+    daemon.redirectFirewallTo(await ns.holderPid());
+    const before = daemon.loggedCommands().length;
+    try {
+      const err = await daemon.createBinding({ filter: c.filter, mac: c.mac ?? DEFAULT_MAC, params: caseParams(c) });
+      if (err) throw new Error(`libvirt refused the binding of ${c.filter}: ${err}`);
+      const commands = daemon.loggedCommands().slice(before);
+      return { dump: await dumpFirewall(ns), commands };
+    } finally {
+      await daemon.deleteBinding();
+      daemon.redirectFirewallTo(null);
+    }
+  }
+
+  async function projectSide(c: DiffCase, ns: Netns, script: Promise<string>): Promise<FirewallDump> {
+    for (const [name, ...opts] of c.ipsets ?? []) await ns.exec('ipset', ['create', name, ...opts]);
+    const file = join(stateDir, `${c.filter}.sh`);
+    writeFileSync(file, await script);
+    const r = await ns.exec('bash', [file], { allowFailure: true, timeoutMs: 120_000 });
+    if (r.code !== 0) throw new Error(`the project's script for ${c.filter} exited ${r.code} (script kept at ${file} until teardown):\n${r.stderr}${r.stdout}`);
+    return dumpFirewall(ns);
+  }
+
+  for (const [i, c] of CASES.entries()) {
+    it(`${c.filter}: ${c.covers}`, async () => {
+      const lns = await pool.create(`l${i}`);
+      const pns = await pool.create(`p${i}`);
+      try {
+        let libvirt: { dump: FirewallDump; commands: LoggedCommand[] };
+        let project: FirewallDump;
+        if (SOURCE === 'cli') {
+          const script = compiled.get(c.filter) ?? Promise.reject(new Error(`no compile started for ${c.filter}`));
+          [libvirt, project] = await Promise.all([libvirtSide(c, lns), projectSide(c, pns, script)]);
+        } else {
+          libvirt = await libvirtSide(c, lns);
+          project = await projectSide(c, pns, Promise.resolve(scriptFromLibvirtCommands(libvirt.commands)));
+        }
+        // A comparison of two empty rule sets would prove nothing: libvirt must have installed rules.
+        expect(libvirt.dump.ebtables + libvirt.dump.iptables, `libvirt installed no rules for ${c.filter}`).toMatch(/^-A /m);
+        const comparison = compareDumps(libvirt.dump, project, KNOWN_DIFFERENCES);
+        outcomes.push({ filter: c.filter, comparison });
+        const report = Object.values(comparison.diffs).join('\n');
+        expect(comparison.status, `${c.filter}: rule sets differ (− libvirt 9.0, + project):\n${report}`).not.toBe('different');
+      } finally {
+        await pool.destroy(lns.name);
+        await pool.destroy(pns.name);
+      }
+    }, 180_000);
+  }
+});
