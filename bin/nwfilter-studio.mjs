@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// The CLI runs the TypeScript sources directly (no build step): register tsx's ESM loader,
+// then load the entry point. Paths resolve from this file's real location, so it works through
+// the node_modules/.bin symlink and from any working directory.
+import { register } from 'tsx/esm/api';
+
+register();
+const { runCli } = await import('../src/cli/main.ts');
+process.exitCode = await runCli(process.argv.slice(2));

@@ -1,0 +1,10 @@
+import type { CliCommand } from '../cli-io';
+
+/**
+ * Every command, loaded on demand so one command's dependencies never slow another down.
+ * Adding a command: write src/cli/commands/NAME.ts exporting a CliCommand, add one line here.
+ */
+export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
+  format: () => import('./format').then((m) => m.formatCommand),
+  validate: () => import('./validate').then((m) => m.validateCommand),
+};
