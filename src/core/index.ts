@@ -45,3 +45,5 @@ export type {
   CompileResult,
   CompileFilterResult,
 } from './compile';
+export { BUILTIN_FILTERS, BUILTIN_FILTER_NAMES, getBuiltinFilter, isBuiltinFilterName } from './library';
+export type { BuiltinFilter, BuiltinFilterSource } from './library';
