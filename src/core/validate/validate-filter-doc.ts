@@ -64,8 +64,9 @@ const ELEMENT_FRAME: Readonly<Partial<Record<string, ChainType>>> = {
   stp: 'stp',
 };
 
+/** Names libvirt writes back verbatim and reads back the same: no XML specials, no tab/newline/controls. */
 function isEscapeFree(s: string): boolean {
-  return !/[<>&'"]/.test(s);
+  return !/[<>&'"]/.test(s) && !hasRewriteUnsafeChars(s);
 }
 
 function canonicalParams(params: readonly FilterParameter[]): FilterParameter[] {
@@ -97,7 +98,7 @@ export function validateFilterDoc(doc: FilterDoc, locate?: DocLocator): Diagnost
 
   if (doc.name === '') report(DIAGNOSTIC_CODES.FILTER_NO_NAME, 'The filter has no name; give <filter> a name attribute.', { part: 'name' });
   else if (!isEscapeFree(doc.name)) {
-    report(DIAGNOSTIC_CODES.NAME_NEEDS_ESCAPING, `Filter name '${doc.name}' contains < > & ' or ", which libvirt writes back unescaped (broken XML); use letters, digits, '-' and '_'.`, { part: 'name' });
+    report(DIAGNOSTIC_CODES.NAME_NEEDS_ESCAPING, `Filter name '${doc.name}' contains < > & ' " or control characters, which libvirt writes back unescaped (broken XML, or spaces after a reload); use letters, digits, '-' and '_'.`, { part: 'name' });
   }
 
   const chainType = getChainType(doc.chain);
@@ -124,7 +125,7 @@ export function validateFilterDoc(doc: FilterDoc, locate?: DocLocator): Diagnost
       const ref = entry.ref;
       if (ref.filter === '') report(DIAGNOSTIC_CODES.FILTERREF_NO_FILTER, '<filterref> needs a filter attribute naming the filter to include.', { entry: index, part: 'filter' });
       else if (!isEscapeFree(ref.filter)) {
-        report(DIAGNOSTIC_CODES.NAME_NEEDS_ESCAPING, `Filter name '${ref.filter}' contains < > & ' or ", which libvirt writes back unescaped.`, { entry: index, part: 'filter' });
+        report(DIAGNOSTIC_CODES.NAME_NEEDS_ESCAPING, `Filter name '${ref.filter}' contains < > & ' " or control characters, which libvirt writes back unescaped.`, { entry: index, part: 'filter' });
       }
       ref.params.forEach((p, i) => {
         const badName = [...p.name].some((c) => !VALID_VAR_NAME_CHARS.includes(c));

@@ -37,7 +37,14 @@ import { DIAGNOSTIC_CODES } from '../validate/diagnostic-codes';
 import type { DiagnosticCodeInfo } from '../validate/diagnostic-codes';
 import { getValueErrorCode, makeDiagnostic, validateFilterDoc } from '../validate/validate-filter-doc';
 import type { DocPath } from '../validate/validate-filter-doc';
-import { createLineIndex, decodeXmlText, findForbiddenDeclaration, scanStartTag } from './scan-xml-source';
+import {
+  createLineIndex,
+  decodeXmlText,
+  findForbiddenDeclaration,
+  findStartTagEnd,
+  findTrailingContent,
+  scanStartTag,
+} from './scan-xml-source';
 import type { LineIndex } from './scan-xml-source';
 
 /** Inputs longer than this (in UTF-16 code units, 8 Mi) are refused. */
@@ -466,6 +473,13 @@ function parseUnchecked(input: string): ParseResult {
   }
   const root = roots[0];
   if (!root) return refuse(DIAGNOSTIC_CODES.MALFORMED_XML, 'Malformed XML: no root element.');
+  // The XML reader drops anything after a self-closing root element; libxml2 does not.
+  const rootTag = findStartTagEnd(text, nodeStart(root));
+  const trailing = rootTag.selfClosing ? findTrailingContent(text, rootTag.end) : -1;
+  if (trailing !== -1) {
+    const { line, column } = reader.locate(trailing);
+    return refuse(DIAGNOSTIC_CODES.MALFORMED_XML, 'Malformed XML: content after the root element; a document has exactly one root element.', line, column);
+  }
   if (nodeName(root) !== 'filter') {
     const { line, column } = reader.locate(nodeStart(root));
     return refuse(DIAGNOSTIC_CODES.WRONG_ROOT, `Unknown root element <${nodeName(root)}>; an nwfilter document starts with <filter>.`, line, column);

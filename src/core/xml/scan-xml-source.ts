@@ -115,6 +115,37 @@ export function scanStartTag(text: string, offset: number): RawAttribute[] {
   }
 }
 
+/** The end (index after `>`) of the start tag at `offset`, and whether it is self-closing (`/>`). */
+export function findStartTagEnd(text: string, offset: number): { end: number; selfClosing: boolean } {
+  let quote = '';
+  for (let i = offset + 1; i < text.length; i++) {
+    const ch = text[i];
+    if (quote) {
+      if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '>') return { end: i + 1, selfClosing: text[i - 1] === '/' };
+  }
+  return { end: text.length, selfClosing: false };
+}
+
+/** Offset of the first character after `from` that is not whitespace, a comment or a processing instruction; -1 if none. */
+export function findTrailingContent(text: string, from: number): number {
+  let i = from;
+  while (i < text.length) {
+    if (/\s/.test(text[i] ?? '')) i++;
+    else if (text.startsWith('<!--', i)) {
+      const end = text.indexOf('-->', i + 4);
+      if (end === -1) return i;
+      i = end + 3;
+    } else if (text.startsWith('<?', i)) {
+      const end = text.indexOf('?>', i + 2);
+      if (end === -1) return i;
+      i = end + 2;
+    } else return i;
+  }
+  return -1;
+}
+
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
 
 function isXmlChar(cp: number): boolean {
