@@ -226,7 +226,7 @@ export class Conntrack {
         this.kill(conn);
         continue;
       }
-      if (v.result === 'accept' && v.timeout !== undefined) conn.timeout = now + v.timeout;
+      if (v.result === 'accept' && v.timeout !== undefined) conn.timeout = this.jiffies(now) + Math.round(v.timeout * this.hz);
       conn.packets[dir]++;
       conn.bytes[dir] += ipLength(ip);
       if ('kill' in v && v.kill) this.kill(conn);
@@ -271,7 +271,7 @@ export class Conntrack {
     if (!list) return null;
     for (const ref of list) {
       if (!tupleEqual(ref.conn.tuple[ref.dir], tuple)) continue;
-      if (ref.conn.timeout <= now) {
+      if (ref.conn.timeout <= this.jiffies(now)) {
         this.kill(ref.conn);
         return null;
       }
@@ -296,10 +296,11 @@ export class Conntrack {
 
   /** Removes expired connections and expectations. */
   expire(now: number): void {
+    const j = this.jiffies(now);
     for (const list of [...this.buckets.values()]) {
-      for (const ref of list) if (ref.dir === 0 && ref.conn.timeout <= now) this.kill(ref.conn);
+      for (const ref of [...list]) if (ref.dir === 0 && ref.conn.timeout <= j) this.kill(ref.conn);
     }
-    this.expects = this.expects.filter((e) => e.timeout > now && !e.master.dead);
+    this.expects = this.expects.filter((e) => e.timeout > j && !e.master.dead);
   }
 
   /** Live connections in creation order (expired ones are removed first). */
@@ -318,14 +319,14 @@ export class Conntrack {
 
   /** Plain-data views of the table, like `conntrack -L`. */
   snapshot(now: number): ConnView[] {
-    return this.connections(now).map((c) => viewConn(c, now));
+    return this.connections(now).map((c) => viewConn(c, this.jiffies(now), this.hz));
   }
 
   /** Plain-data views of the expectations, like `conntrack -L expect`. */
   snapshotExpectations(now: number): ExpectationView[] {
     return this.expectations(now).map((e) => {
       const tuple = viewTuple(e.tuple);
-      const timeout = Math.max(0, Math.floor(e.timeout - now));
+      const timeout = Math.max(0, Math.floor((e.timeout - this.jiffies(now)) / this.hz));
       return { id: e.id, timeout, proto: 'tcp', tuple, master: e.master.id, helper: e.helper, text: `${timeout} proto=6 ${formatTuple(e.tuple).replace(/sport=0 /, '')}` };
     });
   }
@@ -335,7 +336,7 @@ export class Conntrack {
       id: this.nextConnId++,
       tuple: [orig, reply],
       status: 0,
-      timeout: now,
+      timeout: this.jiffies(now),
       dead: false,
       tcp: null,
       sctpState: 0,
@@ -353,7 +354,7 @@ export class Conntrack {
     const l4 = ip.payload;
     switch (conn.tuple[0].proto) {
       case IPPROTO_TCP:
-        return l4.kind === 'tcp' ? trackTcp(conn, l4, dir, confirmed, this.sysctl, now) : { result: 'invalid', note: 'truncated TCP header' };
+        return l4.kind === 'tcp' ? trackTcp(conn, l4, dir, confirmed, this.sysctl, this.jiffies(now), this.hz) : { result: 'invalid', note: 'truncated TCP header' };
       case IPPROTO_UDP:
       case IPPROTO_UDPLITE:
         return trackUdp(conn, confirmed, this.sysctl, this.jiffies(now), this.hz);
@@ -427,7 +428,7 @@ export class Conntrack {
   private addExpectation(master: Conn, tuple: Tuple, now: number): Expectation {
     // max_expected = 1: a new expectation evicts the master's previous one.
     this.expects = this.expects.filter((e) => e.master !== master);
-    const e: Expectation = { id: this.nextExpectId++, master, tuple, anySourcePort: true, helper: 'ftp', timeout: now + FTP_EXPECT_TIMEOUT };
+    const e: Expectation = { id: this.nextExpectId++, master, tuple, anySourcePort: true, helper: 'ftp', timeout: this.jiffies(now) + FTP_EXPECT_TIMEOUT * this.hz };
     this.expects.push(e);
     return e;
   }
@@ -436,7 +437,7 @@ export class Conntrack {
   private takeExpectation(t: Tuple, now: number): Expectation | null {
     for (let i = 0; i < this.expects.length; i++) {
       const e = this.expects[i] as Expectation;
-      if (e.timeout <= now || e.master.dead || !(e.master.status & IPS_CONFIRMED)) continue;
+      if (e.timeout <= this.jiffies(now) || e.master.dead || !(e.master.status & IPS_CONFIRMED)) continue;
       const x = e.tuple;
       if (x.family !== t.family || x.proto !== t.proto || x.dport !== t.dport || (!e.anySourcePort && x.sport !== t.sport)) continue;
       if (x.s0 !== t.s0 || x.s1 !== t.s1 || x.s2 !== t.s2 || x.s3 !== t.s3 || x.d0 !== t.d0 || x.d1 !== t.d1 || x.d2 !== t.d2 || x.d3 !== t.d3) continue;
@@ -524,12 +525,12 @@ function viewTuple(t: Tuple): TupleView {
   return v;
 }
 
-/** A plain-data view of one connection at time `now`. */
-export function viewConn(c: Conn, now: number): ConnView {
+/** A plain-data view of one connection at kernel tick `jiffies`. */
+export function viewConn(c: Conn, jiffies: number, hz: number): ConnView {
   const proto = c.tuple[0].proto;
   const name = PROTO_NAMES[proto] ?? 'unknown';
   const state = c.tcp ? tcpStateName(c) : proto === IPPROTO_SCTP ? (SCTP_STATE_NAMES[c.sctpState] ?? null) : null;
-  const timeout = Math.max(0, Math.floor(c.timeout - now));
+  const timeout = Math.max(0, Math.floor((c.timeout - jiffies) / hz));
   const unreplied = (c.status & IPS_SEEN_REPLY) === 0;
   const assured = (c.status & IPS_ASSURED) !== 0;
   const text =

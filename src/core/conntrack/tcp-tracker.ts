@@ -351,7 +351,7 @@ function canEarlyDrop(state: number): boolean {
  * Tracks one TCP segment for `conn` in direction `dir`. `confirmed` is false
  * for the packet that is creating the connection (tcp_new runs first).
  */
-export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boolean, sysctl: ConntrackSysctl, now: number): TcpVerdict {
+export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boolean, sysctl: ConntrackSysctl, jiffies: number, hz: number): TcpVerdict {
   // tcp_error: flag sanity (PSH, ECE, CWR are always fine).
   if (!VALID_FLAGS.has(seg.flags & ~(TCP_ECE | TCP_CWR | TCP_PSH))) return { result: 'invalid', note: 'invalid tcp flag combination' };
 
@@ -451,7 +451,7 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
     const w = inWindow(t, dir, index, seg, sysctl);
     if (w.r === 'ignore') return { result: 'ignore', note: w.note ?? '' };
     if (w.r === 'invalid') {
-      handleInvalid(conn, t, dir, index, sysctl, now);
+      handleInvalid(conn, t, dir, index, sysctl, jiffies, hz);
       return { result: 'invalid', note: w.note ?? '' };
     }
   }
@@ -506,14 +506,14 @@ function ignorePacket(t: TcpTrack, dir: number, index: number, seg: TcpSegment, 
 }
 
 /** nf_tcp_handle_invalid: an out-of-window FIN/RST answering the peer's FIN/RST shortens an assured connection's timeout. */
-function handleInvalid(conn: Conn, t: TcpTrack, dir: number, index: number, sysctl: ConntrackSysctl, now: number): void {
+function handleInvalid(conn: Conn, t: TcpTrack, dir: number, index: number, sysctl: ConntrackSysctl, jiffies: number, hz: number): void {
   if (!(conn.status & IPS_ASSURED)) return;
   if (index !== RST_SET && index !== FIN_SET) return;
   if (t.lastDir !== dir && (t.lastIndex === FIN_SET || t.lastIndex === RST_SET)) {
-    const expires = conn.timeout - now;
-    if (expires < 120) return;
+    const expires = conn.timeout - jiffies;
+    if (expires < 120 * hz) return;
     const unack = sysctl.nf_conntrack_tcp_timeout_unacknowledged;
-    if (expires > unack) conn.timeout = now + unack;
+    if (expires > unack * hz) conn.timeout = jiffies + unack * hz;
   } else {
     t.lastIndex = index;
     t.lastDir = dir;

@@ -65,7 +65,7 @@ export interface Conn {
   /** [original, reply] tuples. */
   tuple: [Tuple, Tuple];
   status: number;
-  /** Absolute expiry time in seconds on the virtual clock; expired when `timeout <= now`. */
+  /** Expiry as a kernel tick (jiffies of the virtual clock); expired when `timeout <= jiffies(now)`. */
   timeout: number;
   /** Removed from the table (killed, expired, or discarded before confirmation). */
   dead: boolean;
@@ -92,7 +92,7 @@ export interface Expectation {
   /** The source port is not compared (FTP expectations leave it open). */
   anySourcePort: boolean;
   helper: HelperName;
-  /** Absolute expiry time (s). */
+  /** Expiry as a kernel tick (jiffies). */
   timeout: number;
 }
 

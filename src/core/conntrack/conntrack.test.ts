@@ -1,0 +1,267 @@
+import { describe, expect, it } from 'vitest';
+import { Conntrack } from './conntrack';
+import { matchConntrack, matchState, parseCtStateMask } from './ct-match';
+import { DEFAULT_SYSCTL, resolveSysctl } from './sysctl';
+import { TcpFlow } from '../sim/tcp-flow';
+import {
+  buildArp,
+  buildEsp,
+  buildEthernet,
+  buildIcmpEcho,
+  buildIcmpError,
+  buildIcmpv6Echo,
+  buildIpv4,
+  buildIpv6,
+  buildSctp,
+  buildTcp,
+  buildUdp,
+  sctpInitChunk,
+} from '../netfilter/packet-build';
+import type { EthernetFrame, L4Packet } from '../netfilter/packet';
+import { IPS_ASSURED } from './types';
+import { drop, pass, REMOTE, VM } from './testing/fixtures';
+
+const fromVm = (l4: L4Packet): EthernetFrame => buildEthernet({ src: VM.mac, dst: REMOTE.mac }, buildIpv4({ src: VM.ip, dst: REMOTE.ip }, l4));
+const toVm = (l4: L4Packet): EthernetFrame => buildEthernet({ src: REMOTE.mac, dst: VM.mac }, buildIpv4({ src: REMOTE.ip, dst: VM.ip }, l4));
+const V6VM = 'fd00::2';
+const V6R = 'fd00::3';
+const rows = (ct: Conntrack, now: number) => ct.snapshot(now).map((c) => `${c.proto} ${c.timeout}${c.assured ? ' A' : ''}${c.unreplied ? ' U' : ''}`);
+
+describe('UDP', () => {
+  it('pairs query and reply; 30 s until replied, 120 s and ASSURED once a stream', () => {
+    const ct = new Conntrack();
+    const q = fromVm(buildUdp({ sport: 40000, dport: 53, payload: 'query' }));
+    const r = toVm(buildUdp({ sport: 53, dport: 40000, payload: 'answer' }));
+    expect(pass(ct, q, 0).state).toBe('NEW');
+    expect(rows(ct, 0)).toEqual(['udp 30 U']);
+    expect(pass(ct, q, 1).state).toBe('NEW');
+    const rep = pass(ct, r, 1.5);
+    expect([rep.state, rep.dir]).toEqual(['ESTABLISHED', 1]);
+    // The first reply still refreshes with the unreplied timeout.
+    expect(rows(ct, 1.5)).toEqual(['udp 30']);
+    expect(pass(ct, q, 1.9).state).toBe('ESTABLISHED');
+    expect(rows(ct, 1.9)).toEqual(['udp 30']);
+    pass(ct, r, 3);
+    expect(rows(ct, 3)).toEqual(['udp 120 A']);
+  });
+
+  it('expires unreplied flows after nf_conntrack_udp_timeout; the next packet is NEW again', () => {
+    const ct = new Conntrack({ sysctl: { nf_conntrack_udp_timeout: 10 } });
+    const q = fromVm(buildUdp({ sport: 40000, dport: 53 }));
+    pass(ct, q, 0);
+    expect(pass(ct, q, 9.99).state).toBe('NEW');
+    expect(pass(ct, q, 19.98).created).toBe(false);
+    // Expired exactly when the timeout elapses (kernel: timeout - now <= 0).
+    expect(pass(ct, q, 29.98).created).toBe(true);
+    expect(ct.snapshot(29.98)).toHaveLength(1);
+  });
+});
+
+describe('ICMP', () => {
+  it('pairs echo request and reply by id; 30 s timeout refreshed by every packet', () => {
+    const ct = new Conntrack();
+    expect(pass(ct, fromVm(buildIcmpEcho({ id: 7, seq: 1 })), 0).state).toBe('NEW');
+    expect(pass(ct, toVm(buildIcmpEcho({ reply: true, id: 7, seq: 1 })), 0.001).state).toBe('ESTABLISHED');
+    expect(pass(ct, fromVm(buildIcmpEcho({ id: 7, seq: 2 })), 1).state).toBe('ESTABLISHED');
+    expect(rows(ct, 1)).toEqual(['icmp 30']);
+    expect(ct.snapshot(1)[0]!.text).toBe('icmp     1 30 src=10.99.0.2 dst=10.99.0.3 type=8 code=0 id=7 src=10.99.0.3 dst=10.99.0.2 type=0 code=0 id=7 mark=0 use=1');
+    // A ping with another id is another connection.
+    expect(pass(ct, fromVm(buildIcmpEcho({ id: 8, seq: 1 })), 1).state).toBe('NEW');
+  });
+
+  it('a new ping right after the first stops is ESTABLISHED; after the ICMP timeout it is NEW', () => {
+    const ct = new Conntrack();
+    pass(ct, fromVm(buildIcmpEcho({ id: 7, seq: 1 })), 0);
+    pass(ct, toVm(buildIcmpEcho({ reply: true, id: 7, seq: 1 })), 0.001);
+    expect(pass(ct, fromVm(buildIcmpEcho({ id: 7, seq: 1 })), 29.9).state).toBe('ESTABLISHED');
+    expect(pass(ct, fromVm(buildIcmpEcho({ id: 7, seq: 1 })), 59.9).state).toBe('NEW');
+  });
+
+  it('calls an echo reply without request INVALID', () => {
+    const ct = new Conntrack();
+    const p = pass(ct, toVm(buildIcmpEcho({ reply: true, id: 9, seq: 1 })), 0);
+    expect(p.state).toBe('INVALID');
+    expect(p.note).toMatch(/can't create a new ICMP connection with type 0/);
+    expect(ct.snapshot(0)).toEqual([]);
+  });
+
+  it('relates a port-unreachable error to the UDP flow it quotes', () => {
+    const ct = new Conntrack();
+    const q = fromVm(buildUdp({ sport: 40000, dport: 54, payload: 'hello' }));
+    pass(ct, q, 0);
+    const quoted = q.payload;
+    if (quoted.kind !== 'ipv4') throw new Error('ipv4');
+    const err = toVm(buildIcmpError(3, 3, quoted));
+    const p = pass(ct, err, 0.001);
+    expect([p.state, p.dir]).toEqual(['RELATED', 1]);
+    expect(p.conn!.tuple[0].dport).toBe(54);
+    // The error does not count as a reply.
+    expect(rows(ct, 0.001)).toEqual(['udp 30 U']);
+    // An error quoting a flow conntrack never saw is INVALID.
+    const other = buildIpv4({ src: VM.ip, dst: REMOTE.ip }, buildUdp({ sport: 1, dport: 2 }));
+    expect(pass(ct, toVm(buildIcmpError(3, 3, other)), 0.002).state).toBe('INVALID');
+    // An error whose outer destination is not the flow's endpoint is INVALID.
+    const misdirected = buildEthernet({ src: REMOTE.mac, dst: VM.mac }, buildIpv4({ src: REMOTE.ip, dst: '10.99.0.77' }, buildIcmpError(3, 3, quoted)));
+    expect(pass(ct, misdirected, 0.003).state).toBe('INVALID');
+  });
+
+  it('relates an ICMP error to a TCP connection quoting only 8 TCP bytes', () => {
+    const ct = new Conntrack();
+    const f = new TcpFlow({ ...VM, port: 34567, isn: 1 }, { ...REMOTE, port: 25, isn: 2 });
+    const syn = f.syn();
+    pass(ct, syn, 0);
+    if (syn.payload.kind !== 'ipv4') throw new Error('ipv4');
+    expect(pass(ct, toVm(buildIcmpError(3, 10, syn.payload)), 0.01).state).toBe('RELATED');
+  });
+
+  it('ICMPv6: echo pairing, neighbour discovery UNTRACKED, errors RELATED', () => {
+    const ct = new Conntrack();
+    const eth = (src: string, dst: string, l4: L4Packet) => buildEthernet({ src: VM.mac, dst: REMOTE.mac }, buildIpv6({ src, dst }, l4));
+    expect(pass(ct, eth(V6VM, V6R, buildIcmpv6Echo({ id: 1, seq: 1 })), 0).state).toBe('NEW');
+    expect(pass(ct, eth(V6R, V6VM, buildIcmpv6Echo({ reply: true, id: 1, seq: 1 })), 0.1).state).toBe('ESTABLISHED');
+    expect(pass(ct, eth(V6R, V6VM, buildIcmpv6Echo({ reply: true, id: 2, seq: 1 })), 0.1).state).toBe('INVALID');
+    const ns = eth(V6VM, 'ff02::1:ff00:3', { kind: 'icmpv6', type: 135, code: 0, rest: 0, payload: new Uint8Array(20) });
+    expect(pass(ct, ns, 0.2).state).toBe('UNTRACKED');
+    expect(rows(ct, 0.2)).toEqual(['icmpv6 29']);
+  });
+
+  it('calls unknown ICMP types INVALID', () => {
+    const ct = new Conntrack();
+    expect(pass(ct, fromVm({ kind: 'icmp', type: 40, code: 0, rest: 0, payload: new Uint8Array(0) }), 0).state).toBe('INVALID');
+    // Router advertisement has no reply type: conntrack cannot invert it.
+    expect(pass(ct, fromVm({ kind: 'icmp', type: 9, code: 0, rest: 0, payload: new Uint8Array(0) }), 0).state).toBe('INVALID');
+  });
+});
+
+describe('generic protocols, SCTP, non-IP', () => {
+  it('tracks ESP by addresses with the generic timeout', () => {
+    const ct = new Conntrack();
+    expect(pass(ct, fromVm(buildEsp({ spi: 1, seq: 1 })), 0).state).toBe('NEW');
+    expect(pass(ct, toVm(buildEsp({ spi: 2, seq: 1 })), 0.1).state).toBe('ESTABLISHED');
+    expect(rows(ct, 0.1)).toEqual(['esp 600']);
+  });
+
+  it('SCTP needs INIT to start', () => {
+    const ct = new Conntrack();
+    expect(pass(ct, fromVm(buildSctp({ sport: 5000, dport: 38412, chunks: [{ type: 0, flags: 0, value: new Uint8Array(4) }] })), 0).state).toBe('INVALID');
+    expect(pass(ct, fromVm(buildSctp({ sport: 5000, dport: 38412, chunks: [sctpInitChunk()] })), 0).state).toBe('NEW');
+    expect(ct.snapshot(0)[0]!.state).toBe('COOKIE_WAIT');
+  });
+
+  it('does not see ARP; honours notrack', () => {
+    const ct = new Conntrack();
+    const arp = buildEthernet({ src: VM.mac, dst: 'ff:ff:ff:ff:ff:ff' }, buildArp({ op: 1, sha: VM.mac, spa: VM.ip, tpa: REMOTE.ip }));
+    expect(ct.packetIn(arp, 0).state).toBeNull();
+    expect(ct.packetIn(fromVm(buildUdp({ sport: 1, dport: 2 })), 0, { notrack: true }).state).toBe('UNTRACKED');
+  });
+});
+
+describe('connlimit', () => {
+  const ssh = (port: number) => new TcpFlow({ ...REMOTE, port, isn: port * 1000 }, { ...VM, port: 22, isn: 7 });
+  const opts = { daddr: false, prefix: 32 };
+
+  it('counts connections per source address as the rule sees them', () => {
+    const ct = new Conntrack();
+    const a = ssh(40001);
+    const synA = a.syn();
+    const pa = ct.packetIn(synA, 0);
+    expect(ct.connlimitCount('r', pa, synA, opts, 0)).toBe(1);
+    ct.confirm(pa, synA, 0);
+    pass(ct, a.synAck(), 0.01);
+    const ackA = a.ack('client');
+    const pAck = ct.packetIn(ackA, 0.02);
+    // A confirmed connection is not added twice.
+    expect(ct.connlimitCount('r', pAck, ackA, opts, 0.02)).toBe(1);
+    ct.confirm(pAck, ackA, 0.02);
+
+    const b = ssh(40002);
+    const synB = b.syn();
+    const pb = ct.packetIn(synB, 1);
+    expect(ct.connlimitCount('r', pb, synB, opts, 1)).toBe(2);
+    // Another rule keeps its own count; another source has its own key.
+    expect(ct.connlimitCount('other-rule', pb, synB, opts, 1)).toBe(1);
+    // The rule drops B: its entry disappears at the next garbage collection.
+    ct.discard(pb);
+    const more = a.data('client', 'SSH-2.0-client\r\n');
+    const pm = ct.packetIn(more, 2);
+    expect(ct.connlimitCount('r', pm, more, opts, 2)).toBe(1);
+  });
+
+  it('groups by the masked source (or destination) address', () => {
+    const ct = new Conntrack();
+    const near = new TcpFlow({ mac: REMOTE.mac, ip: '10.99.1.3', port: 40001, isn: 1 }, { ...VM, port: 22, isn: 7 });
+    const count = (rule: string, frame: EthernetFrame, o: { daddr: boolean; prefix: number }, t: number) => {
+      const p = ct.packetIn(frame, t);
+      const n = ct.connlimitCount(rule, p, frame, o, t);
+      ct.confirm(p, frame, t);
+      return n;
+    };
+    expect(count('r16', ssh(40005).syn(), { daddr: false, prefix: 16 }, 0)).toBe(1);
+    expect(count('r16', near.syn(), { daddr: false, prefix: 16 }, 0.5)).toBe(2);
+    expect(count('r32', new TcpFlow({ mac: REMOTE.mac, ip: '10.99.1.4', port: 1, isn: 1 }, { ...VM, port: 22, isn: 7 }).syn(), opts, 1)).toBe(1);
+    // --connlimit-daddr: every connection to the VM counts together.
+    expect(count('rd', ssh(40006).syn(), { daddr: true, prefix: 32 }, 2)).toBe(1);
+    expect(count('rd', new TcpFlow({ mac: REMOTE.mac, ip: '10.99.1.9', port: 2, isn: 1 }, { ...VM, port: 22, isn: 7 }).syn(), { daddr: true, prefix: 32 }, 3)).toBe(2);
+  });
+
+  it('stops counting closed TCP connections (TIME_WAIT)', () => {
+    const ct = new Conntrack();
+    const a = ssh(40001);
+    const count = (frame: EthernetFrame, t: number) => {
+      const p = ct.packetIn(frame, t);
+      const n = ct.connlimitCount('r', p, frame, opts, t);
+      ct.confirm(p, frame, t);
+      return n;
+    };
+    expect(count(a.syn(), 0)).toBe(1);
+    pass(ct, a.synAck(), 0.01);
+    count(a.ack('client'), 0.02);
+    count(a.fin('client'), 1);
+    pass(ct, a.ack('server'), 1.01);
+    pass(ct, a.fin('server'), 1.02);
+    count(a.ack('client'), 1.03);
+    expect(ct.snapshot(1.03)[0]!.state).toBe('TIME_WAIT');
+    expect(count(ssh(40002).syn(), 2)).toBe(1);
+  });
+});
+
+describe('xt_state / xt_conntrack semantics', () => {
+  it('derives state bits and applies ctdir only to tracked packets', () => {
+    const ct = new Conntrack();
+    const q = fromVm(buildUdp({ sport: 40000, dport: 53 }));
+    const r = toVm(buildUdp({ sport: 53, dport: 40000 }));
+    const p1 = pass(ct, q, 0);
+    const p2 = pass(ct, r, 0.1);
+    const { mask } = parseCtStateMask('NEW,ESTABLISHED');
+    expect(matchState(p1, mask)).toBe(true);
+    expect(matchConntrack(p2, { state: { mask: parseCtStateMask('NEW').mask, invert: false } })).toBe(false);
+    expect(matchConntrack(p2, { state: { mask: parseCtStateMask('NEW').mask, invert: true } })).toBe(true);
+    expect(matchConntrack(p1, { dir: 'ORIGINAL' })).toBe(true);
+    expect(matchConntrack(p2, { dir: 'ORIGINAL' })).toBe(false);
+    expect(matchConntrack(p2, { dir: 'REPLY', state: { mask, invert: false } })).toBe(true);
+    const invalid = pass(ct, toVm(buildIcmpEcho({ reply: true, id: 1, seq: 1 })), 0.2);
+    const inv = parseCtStateMask('INVALID').mask;
+    expect(matchState(invalid, inv)).toBe(true);
+    // Without a connection, a ctdir test alone fails but a passing state test decides.
+    expect(matchConntrack(invalid, { dir: 'REPLY' })).toBe(false);
+    expect(matchConntrack(invalid, { dir: 'REPLY', state: { mask: inv, invert: false } })).toBe(true);
+    expect(matchConntrack(p2, { status: { mask: IPS_ASSURED, invert: false } })).toBe(false);
+    expect(parseCtStateMask('NEW,BOGUS').unknown).toEqual(['BOGUS']);
+  });
+
+  it('resolves sysctl overrides and reports unknown names', () => {
+    const { sysctl, unknown } = resolveSysctl({ 'net.netfilter.nf_conntrack_icmp_timeout': 10, nf_conntrack_bogus: 1 });
+    expect(sysctl.nf_conntrack_icmp_timeout).toBe(10);
+    expect(sysctl.nf_conntrack_udp_timeout).toBe(DEFAULT_SYSCTL.nf_conntrack_udp_timeout);
+    expect(unknown).toEqual(['nf_conntrack_bogus']);
+  });
+
+  it('drop before confirmation leaves no entry for any protocol', () => {
+    const ct = new Conntrack();
+    drop(ct, fromVm(buildIcmpEcho({ id: 1, seq: 1 })), 0);
+    drop(ct, fromVm(buildUdp({ sport: 1, dport: 2 })), 0);
+    drop(ct, fromVm(buildTcp({ sport: 1, dport: 2, flags: 'S' })), 0);
+    expect(ct.snapshot(0)).toEqual([]);
+    expect(ct.size).toBe(0);
+  });
+});
