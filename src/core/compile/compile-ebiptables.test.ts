@@ -122,8 +122,10 @@ describe('compileEbiptables: iptables layout', () => {
   });
 
   it('maps printed args lines back to their XML rules', () => {
-    const { lines, origins } = printArgs(rs);
+    const { lines, origins, rules } = printArgs(rs);
     expect(lines).toHaveLength(origins.length);
+    expect(rules).toHaveLength(lines.length);
+    expect(rules[lines.findIndex((l) => l === '-A FP-vnet0 \\')]).toBe(findChain(table(rs, 'iptables'), 'FO-vnet0')?.rules[0]);
     const idx = lines.findIndex((l) => l === '-A FP-vnet0 \\');
     expect(origins[idx]).toMatchObject({ filter: 't', ruleIndex: 0, direction: 'in' });
     expect(origins[idx + 3]).toMatchObject({ filter: 't', ruleIndex: 0 });

@@ -3,9 +3,14 @@ import type { IrChain, IrRule, IrTable, Ruleset } from './ir';
 import { appendArgs, commandPrefix } from './rule-args';
 import { escapeShell } from './values';
 
-/** Printed output with, per line, the XML rule it came from (null for libvirt's own commands). */
+/**
+ * Printed output with a line map: for every line, the IR rule it prints (null for libvirt's own
+ * set-up commands) and that rule's XML provenance (null also for structural rules such as the
+ * root-chain links and sub-chain jumps).
+ */
 export interface PrintedLines {
   lines: string[];
+  rules: (IrRule | null)[];
   origins: (Provenance | null)[];
 }
 
@@ -22,11 +27,13 @@ export function formatDryRunCommand(argv: readonly string[]): string[] {
 
 class Out {
   readonly lines: string[] = [];
+  readonly rules: (IrRule | null)[] = [];
   readonly origins: (Provenance | null)[] = [];
-  cmd(argv: readonly string[], origin: Provenance | null = null): void {
+  cmd(argv: readonly string[], rule: IrRule | null = null): void {
     for (const l of formatDryRunCommand(argv)) {
       this.lines.push(l);
-      this.origins.push(origin);
+      this.rules.push(rule);
+      this.origins.push(rule?.provenance ?? null);
     }
   }
 }
@@ -67,14 +74,14 @@ function printEbtables(out: Out, iface: string, table: IrTable | undefined, phas
         out.cmd(eb('-X', sub));
         out.cmd(eb('-N', sub));
       }
-      out.cmd(eb(...appendArgs(chain.name, rule, name)), rule.provenance);
+      out.cmd(eb(...appendArgs(chain.name, rule, name)), rule);
     }
     return;
   }
   if (!table) return;
   const name = tempNamer(table);
   for (const { chain, rule } of rulesBySeq(table.chains.filter((c) => c.kind === 'builtin'))) {
-    out.cmd(eb(...appendArgs(chain.name, rule, name)), rule.provenance);
+    out.cmd(eb(...appendArgs(chain.name, rule, name)), rule);
   }
 }
 
@@ -112,7 +119,7 @@ function printIptables(out: Out, iface: string, table: IrTable): void {
   out.cmd(ipt('-A', 'libvirt-in-post', ...physIn, '-j', 'ACCEPT'));
   const name = tempNamer(table);
   for (const { chain, rule } of rulesBySeq(table.chains.filter((c) => c.kind === 'iface-root'))) {
-    out.cmd(ipt(...appendArgs(chain.name, rule, name)), rule.provenance);
+    out.cmd(ipt(...appendArgs(chain.name, rule, name)), rule);
   }
 }
 
@@ -131,7 +138,7 @@ export function printArgs(ruleset: Ruleset): PrintedLines {
     if (t) printIptables(out, ruleset.iface, t);
   }
   printEbtables(out, ruleset.iface, eb, 'link');
-  return { lines: out.lines, origins: out.origins };
+  return { lines: out.lines, rules: out.rules, origins: out.origins };
 }
 
 /** {@link printArgs} as one string (each line newline-terminated), as libvirt's dry-run buffer holds it. */

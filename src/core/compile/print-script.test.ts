@@ -113,8 +113,12 @@ describe('script printer', () => {
   });
 
   it('maps every rule line to its XML rule and the structural lines to null', () => {
-    const { lines, origins } = printScript(ruleset);
+    const { lines, origins, rules } = printScript(ruleset);
     expect(lines).toHaveLength(origins.length);
+    expect(rules).toHaveLength(lines.length);
+    const fwd = lines.findIndex((l) => l === 'iptables -w -I FORWARD 1 -j libvirt-in');
+    expect(rules[fwd]?.target).toEqual({ kind: 'jump', chain: 'libvirt-in' });
+    expect(origins[fwd]).toBeNull();
     const sshLines = lines.filter((_, i) => origins[i]?.filter === 'vm' && origins[i]?.ruleIndex === 0);
     expect(sshLines).toHaveLength(3); // FI, FO, HI
     expect(sshLines.every((l) => / --[sd]port 22 /.test(l))).toBe(true);

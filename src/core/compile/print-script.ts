@@ -18,16 +18,18 @@ export function quoteScriptArg(arg: string): string {
 
 class Script {
   readonly lines: string[] = [];
+  readonly rules: (IrRule | null)[] = [];
   readonly origins: (Provenance | null)[] = [];
   usesNewline = false;
-  line(text: string, origin: Provenance | null = null): void {
+  line(text: string, rule: IrRule | null = null): void {
     this.lines.push(text);
-    this.origins.push(origin);
+    this.rules.push(rule);
+    this.origins.push(rule?.provenance ?? null);
   }
-  cmd(argv: readonly string[], opts: { origin?: Provenance | null; ignoreErrors?: boolean } = {}): void {
+  cmd(argv: readonly string[], opts: { rule?: IrRule | null; ignoreErrors?: boolean } = {}): void {
     if (argv.some((a) => a.includes('\n'))) this.usesNewline = true;
     const text = argv.map(quoteScriptArg).join(' ');
-    this.line(opts.ignoreErrors ? `${text} 2>/dev/null || true` : text, opts.origin ?? null);
+    this.line(opts.ignoreErrors ? `${text} 2>/dev/null || true` : text, opts.rule ?? null);
   }
 }
 
@@ -44,10 +46,10 @@ function scriptEbtables(s: Script, table: IrTable): void {
   s.line('# ebtables, table nat: per-interface chains, their rules, then the jumps that enable them');
   for (const c of table.chains) if (c.kind === 'iface-root' || c.kind === 'iface-sub') s.cmd(eb('-N', c.name));
   for (const { chain, rule } of rulesBySeq(table.chains.filter((c) => c.kind !== 'builtin'))) {
-    s.cmd(eb(...appendArgs(chain.name, rule, same)), { origin: rule.provenance });
+    s.cmd(eb(...appendArgs(chain.name, rule, same)), { rule });
   }
   for (const { chain, rule } of rulesBySeq(table.chains.filter((c) => c.kind === 'builtin'))) {
-    s.cmd(eb(...appendArgs(chain.name, rule, same)), { origin: rule.provenance });
+    s.cmd(eb(...appendArgs(chain.name, rule, same)), { rule });
   }
 }
 
@@ -65,20 +67,20 @@ function scriptIptables(s: Script, table: IrTable): void {
   for (const { chain, rule } of builtinRules) {
     const pos = (position.get(chain.name) ?? 0) + 1;
     position.set(chain.name, pos);
-    s.cmd(ipt('-I', chain.name, String(pos), ...appendArgs(chain.name, rule, same).slice(2)));
+    s.cmd(ipt('-I', chain.name, String(pos), ...appendArgs(chain.name, rule, same).slice(2)), { rule });
   }
   s.line(`# ${table.family}: the interface's chains and rules`);
   const own = table.chains.filter((c) => c.kind === 'iface-root');
   for (const c of own) s.cmd(ipt('-N', c.name));
   for (const { chain, rule } of rulesBySeq(own)) {
-    s.cmd(ipt(...appendArgs(chain.name, rule, same)), { origin: rule.provenance });
+    s.cmd(ipt(...appendArgs(chain.name, rule, same)), { rule });
   }
   s.line(`# ${table.family}: send the interface's traffic to its chains`);
   for (const { chain, rule } of rulesBySeq(roots)) {
     if (chain.name === 'libvirt-in-post') {
       s.cmd(ipt('-D', chain.name, ...appendArgs(chain.name, rule, same).slice(2)), { ignoreErrors: true });
     }
-    s.cmd(ipt(...appendArgs(chain.name, rule, same)));
+    s.cmd(ipt(...appendArgs(chain.name, rule, same)), { rule });
   }
 }
 
@@ -110,7 +112,11 @@ export function printScript(ruleset: Ruleset, opts: { filterName?: string } = {}
     head.line("'");
   }
   if (ruleset.tables.length === 0) head.line('# (the filter produces no rules)');
-  return { lines: [...head.lines, ...body.lines], origins: [...head.origins, ...body.origins] };
+  return {
+    lines: [...head.lines, ...body.lines],
+    rules: [...head.rules, ...body.rules],
+    origins: [...head.origins, ...body.origins],
+  };
 }
 
 /** {@link printScript} as text. */
