@@ -316,7 +316,12 @@ export interface IrRule {
  */
 export type ChainKind = 'builtin' | 'libvirt-root' | 'iface-root' | 'iface-sub';
 
-/** A chain; user chains have ebtables policy RETURN semantics / iptables implicit RETURN. */
+/**
+ * A chain. Falling off the end of a user chain returns to the caller (ebtables creates user chains
+ * with policy RETURN; iptables user chains return implicitly); a `goto` entry returns to the caller
+ * of the chain that did the goto. Built-in chains end in the host's policy (ACCEPT on a host
+ * without other rules), which is not part of the IR.
+ */
 export interface IrChain {
   /** Final name, as left installed (`libvirt-I-vnet0`, `I-vnet0-ipv4`, `FI-vnet0`, `libvirt-in`, `FORWARD`). */
   name: string;

@@ -193,3 +193,54 @@ describe('instantiateFilter', () => {
     expect(r.rules[1]?.provenance.combination).toBe(1);
   });
 });
+
+describe('combinations (property)', () => {
+  it('yields, per iterator, its distinct value tuples, crossed over iterators', async () => {
+    const fc = (await import('fast-check')).default;
+    const value = fc.constantFrom('a', 'b', 'c');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.record({ name: fc.constantFrom('P', 'Q', 'R', 'S'), iter: fc.integer({ min: 0, max: 2 }) }), { maxLength: 4 }),
+        fc.array(value, { minLength: 4, maxLength: 4 }),
+        fc.array(value, { minLength: 4, maxLength: 4 }),
+        (len, uses, v1, v2) => {
+          const vars = new Map<string, string[]>([
+            ['P', v1.slice(0, len)],
+            ['Q', v2.slice(0, len)],
+            ['R', v1.slice(0, len).reverse()],
+            ['S', ['x']],
+          ]);
+          const accesses = uses.map((u) => parseVarAccess(u.iter === 0 ? `$${u.name}` : `$${u.name}[@${u.iter}]`) as NonNullable<ReturnType<typeof parseVarAccess>>);
+          // de-duplicate like libvirt (same name + same iterator = one access)
+          const seen = new Set<string>();
+          const distinct = accesses.filter((a) => {
+            const k = JSON.stringify(a);
+            if (seen.has(k)) return false;
+            seen.add(k);
+            return true;
+          });
+          const { combinations, error } = expandCombinations(distinct, vars);
+          const byIter = new Map<number, string[]>();
+          for (const a of distinct) if (a.kind === 'iterator') byIter.set(a.iterId, [...(byIter.get(a.iterId) ?? []), a.name]);
+          const lengthsDiffer = [...byIter.values()].some((names) => new Set(names.map((n) => vars.get(n)?.length)).size > 1);
+          if (lengthsDiffer) {
+            expect(error?.kind).toBe('cardinality');
+            return;
+          }
+          expect(error).toBeNull();
+          let expected = 1;
+          for (const names of byIter.values()) {
+            const n = vars.get(names[0] as string)?.length ?? 0;
+            const tuples = new Set(Array.from({ length: n }, (_, i) => names.map((nm) => vars.get(nm)?.[i]).join('|')));
+            expected *= tuples.size;
+          }
+          expect(combinations).toHaveLength(expected);
+          const keys = combinations.map((c) => JSON.stringify([...c.byAccess.entries()]));
+          expect(new Set(keys).size).toBe(keys.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
