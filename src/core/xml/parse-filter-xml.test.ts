@@ -123,6 +123,17 @@ describe('parseFilterXml diagnostics', () => {
     expect(r).toEqual({ doc: null, diagnostics: [expect.objectContaining({ code: 'NWF004', severity: 'error', line: 1, column: 1 })] });
   });
 
+  it('refuses absurd nesting before building a tree', () => {
+    const deep = `<filter name='t'>${'<rule>'.repeat(100000)}${'</rule>'.repeat(100000)}</filter>`;
+    const r = parseFilterXml(deep);
+    expect(r.doc).toBeNull();
+    expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'NWF001', line: 1, column: 18 + 6 * 63 })]);
+  });
+
+  it('reports a repeated attribute as malformed XML', () => {
+    expect(only(parseFilterXml(ruleDoc("<tcp dstportstart='1' dstportstart='2'/>")).diagnostics, 'NWF001').line).toBe(3);
+  });
+
   it('refuses empty input, a wrong root and a filter without name', () => {
     expect(parseFilterXml('   ').diagnostics[0]?.code).toBe('NWF008');
     expect(parseFilterXml("\n<domain type='kvm'/>").diagnostics[0]).toMatchObject({ code: 'NWF005', line: 2, column: 1 });

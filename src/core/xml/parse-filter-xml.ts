@@ -40,6 +40,7 @@ import type { DocPath } from '../validate/validate-filter-doc';
 import {
   createLineIndex,
   decodeXmlText,
+  findExcessiveNesting,
   findForbiddenDeclaration,
   findStartTagEnd,
   findTrailingContent,
@@ -50,9 +51,28 @@ import type { LineIndex } from './scan-xml-source';
 /** Inputs longer than this (in UTF-16 code units, 8 Mi) are refused. */
 export const MAX_INPUT_LENGTH = 8 * 1024 * 1024;
 
+/** Deeper element nesting is refused (a filter document needs 3 levels). */
+export const MAX_NESTING_DEPTH = 64;
+
 type XmlNode = Record<string, unknown>;
 
 const META = XMLParser.getMetaDataSymbol();
+
+const FILTER_ATTR_NAMES = FILTER_ATTRIBUTES.map((a) => a.name);
+const RULE_ATTR_NAMES = RULE_ATTRIBUTES.map((a) => a.name);
+const FILTERREF_ATTR_NAMES = FILTERREF_ATTRIBUTES.map((a) => a.name);
+const PARAMETER_ATTR_NAMES = PARAMETER_ATTRIBUTES.map((a) => a.name);
+const ELEMENT_ATTR_NAMES = new Map<ElementSpec, readonly string[]>();
+
+/** `match` plus the element's attributes, computed once per element. */
+function elementAttributeNames(spec: ElementSpec): readonly string[] {
+  let names = ELEMENT_ATTR_NAMES.get(spec);
+  if (!names) {
+    names = ['match', ...spec.attributes.map((a) => a.name)];
+    ELEMENT_ATTR_NAMES.set(spec, names);
+  }
+  return names;
+}
 
 const READER = new XMLParser({
   preserveOrder: true,
@@ -181,7 +201,7 @@ class Reader {
   readFilter(node: XmlNode): FilterDoc {
     const start = nodeStart(node);
     this.positions.filter = start;
-    const attrs = this.attributes(node, 'filter', FILTER_ATTRIBUTES.map((a) => a.name));
+    const attrs = this.attributes(node, 'filter', FILTER_ATTR_NAMES);
     const nameAttr = attrs.get('name');
     this.positions.name = nameAttr?.valueOffset ?? start;
     const name = nameAttr?.value ?? '';
@@ -246,7 +266,7 @@ class Reader {
   readRule(node: XmlNode): Rule | null {
     const start = nodeStart(node);
     const pos: EntryPositions = { tag: start, attrs: new Map(), params: [] };
-    const attrs = this.attributes(node, 'rule', RULE_ATTRIBUTES.map((a) => a.name));
+    const attrs = this.attributes(node, 'rule', RULE_ATTR_NAMES);
     let ok = true;
 
     const action = attrs.get('action');
@@ -333,8 +353,7 @@ class Reader {
   }
 
   readProtocolElement(node: XmlNode, spec: ElementSpec, values: Record<string, AttrValue>, pos: EntryPositions): boolean {
-    const names = spec.attributes.map((a) => a.name);
-    const attrs = this.attributes(node, spec.name, ['match', ...names]);
+    const attrs = this.attributes(node, spec.name, elementAttributeNames(spec));
     let ok = true;
     const match = attrs.get('match');
     if (match && match.value !== 'no' && match.value !== 'yes') {
@@ -363,7 +382,7 @@ class Reader {
   readFilterRef(node: XmlNode): FilterEntry | null {
     const start = nodeStart(node);
     const pos: EntryPositions = { tag: start, attrs: new Map(), params: [] };
-    const attrs = this.attributes(node, 'filterref', FILTERREF_ATTRIBUTES.map((a) => a.name));
+    const attrs = this.attributes(node, 'filterref', FILTERREF_ATTR_NAMES);
     const filter = attrs.get('filter');
     if (!filter) {
       this.report(DIAGNOSTIC_CODES.FILTERREF_NO_FILTER, '<filterref> needs a filter attribute naming the filter to include.', start);
@@ -377,7 +396,7 @@ class Reader {
         this.unknownElement(child, 'filterref', '<parameter>');
         continue;
       }
-      const p = this.attributes(child, 'parameter', PARAMETER_ATTRIBUTES.map((a) => a.name));
+      const p = this.attributes(child, 'parameter', PARAMETER_ATTR_NAMES);
       const name = p.get('name');
       const value = p.get('value');
       const badName = !name || [...name.value].some((c) => !VALID_VAR_NAME_CHARS.includes(c));
@@ -460,6 +479,12 @@ function parseUnchecked(input: string): ParseResult {
   if (valid !== true) {
     const err = valid.err;
     return refuse(DIAGNOSTIC_CODES.MALFORMED_XML, `Malformed XML: ${err.msg}`, err.line || 1, err.col || 1);
+  }
+
+  const deep = findExcessiveNesting(text, MAX_NESTING_DEPTH);
+  if (deep !== -1) {
+    const { line, column } = lines.locate(deep + shift);
+    return refuse(DIAGNOSTIC_CODES.MALFORMED_XML, `Elements are nested more than ${MAX_NESTING_DEPTH} levels deep; an nwfilter document needs 3 (filter, rule, protocol).`, line, column);
   }
 
   const tree = READER.parse(text) as XmlNode[];

@@ -128,6 +128,33 @@ export function findStartTagEnd(text: string, offset: number): { end: number; se
   return { end: text.length, selfClosing: false };
 }
 
+/**
+ * Offset of the first start tag nested deeper than `limit` elements, or -1.
+ * Expects well-formed input (run after the XML validator).
+ */
+export function findExcessiveNesting(text: string, limit: number): number {
+  let depth = 0;
+  let i = text.indexOf('<');
+  while (i !== -1) {
+    const next = text[i + 1];
+    if (text.startsWith('<!--', i)) i = text.indexOf('-->', i + 4);
+    else if (text.startsWith('<![CDATA[', i)) i = text.indexOf(']]>', i + 9);
+    else if (next === '?') i = text.indexOf('?>', i + 2);
+    else if (next === '!') i = text.indexOf('>', i + 2);
+    else if (next === '/') {
+      depth--;
+      i = text.indexOf('>', i + 2);
+    } else {
+      const tag = findStartTagEnd(text, i);
+      if (!tag.selfClosing && ++depth > limit) return i;
+      i = tag.end - 1;
+    }
+    if (i === -1) return -1;
+    i = text.indexOf('<', i + 1);
+  }
+  return -1;
+}
+
 /** Offset of the first character after `from` that is not whitespace, a comment or a processing instruction; -1 if none. */
 export function findTrailingContent(text: string, from: number): number {
   let i = from;

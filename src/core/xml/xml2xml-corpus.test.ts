@@ -1,7 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { validateFilterDoc } from '../validate/validate-filter-doc';
 import { parseFilterXml } from './parse-filter-xml';
 import { serializeFilterXml } from './serialize-filter-xml';
-import { loadXml2XmlCases } from './testing/xml2xml-corpus';
+import { corpusRoot, loadXml2XmlCases } from './testing/xml2xml-corpus';
 
 const cases = loadXml2XmlCases();
 let passed = 0;
@@ -61,5 +64,24 @@ describe('libvirt xml2xml corpus', () => {
       dstportstart: { value: '22', negated: true },
       comment: { value: 'comment', negated: false },
     });
+  });
+});
+
+describe('libvirt built-in filters', () => {
+  const dir = path.join(corpusRoot(), 'builtin-filters');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.xml'));
+
+  it('are all there', () => {
+    expect(files).toHaveLength(24);
+  });
+
+  it.each(files)('%s parses without diagnostics and round-trips', (file) => {
+    const parsed = parseFilterXml(readFileSync(path.join(dir, file), 'utf8'));
+    expect(parsed.diagnostics).toEqual([]);
+    expect(parsed.doc?.name).toBe(file.replace(/\.xml$/, ''));
+    if (!parsed.doc) return;
+    expect(validateFilterDoc(parsed.doc)).toEqual([]);
+    const text = serializeFilterXml(parsed.doc);
+    expect(parseFilterXml(text).doc).toEqual(parsed.doc);
   });
 });
