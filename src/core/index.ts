@@ -47,3 +47,11 @@ export type {
 } from './compile';
 export { BUILTIN_FILTERS, BUILTIN_FILTER_NAMES, getBuiltinFilter, isBuiltinFilterName } from './library';
 export type { BuiltinFilter, BuiltinFilterSource } from './library';
+export * as netfilter from './netfilter';
+export * as conntrack from './conntrack';
+export * as sim from './sim';
+export { Conntrack, selectCtHelper } from './conntrack';
+export type { CtPacket, CtStateName, ConnView, ExpectationView } from './conntrack';
+export { decodeFrame, encodeFrame, summarizeFrame } from './netfilter';
+export type { EthernetFrame } from './netfilter';
+export { readPcap, writePcap, TcpFlow } from './sim';

@@ -18,7 +18,7 @@ export interface TcpEndpoint {
   window?: number;
 }
 
-export type TcpSide = 'client' | 'server';
+export type TcpFlowSide = 'client' | 'server';
 
 interface EndState {
   ep: TcpEndpoint;
@@ -31,7 +31,7 @@ interface EndState {
 
 /** A TCP conversation between a client and a server. */
 export class TcpFlow {
-  private readonly ends: Record<TcpSide, EndState>;
+  private readonly ends: Record<TcpFlowSide, EndState>;
 
   constructor(client: TcpEndpoint, server: TcpEndpoint) {
     this.ends = {
@@ -41,7 +41,7 @@ export class TcpFlow {
   }
 
   /** The next sequence number `side` will send. */
-  nextSeq(side: TcpSide): number {
+  nextSeq(side: TcpFlowSide): number {
     return this.ends[side].nxt;
   }
 
@@ -56,27 +56,27 @@ export class TcpFlow {
   }
 
   /** A pure ACK from `side`. */
-  ack(side: TcpSide): EthernetFrame {
+  ack(side: TcpFlowSide): EthernetFrame {
     return this.segment(side, TCP_ACK);
   }
 
   /** Data (PSH/ACK) from `side`; text is sent as Latin-1 bytes. */
-  data(side: TcpSide, payload: BytesInput): EthernetFrame {
+  data(side: TcpFlowSide, payload: BytesInput): EthernetFrame {
     return this.segment(side, TCP_PSH | TCP_ACK, typeof payload === 'string' ? textBytes(payload) : payload);
   }
 
   /** FIN/ACK from `side`. */
-  fin(side: TcpSide): EthernetFrame {
+  fin(side: TcpFlowSide): EthernetFrame {
     return this.segment(side, TCP_FIN | TCP_ACK);
   }
 
   /** RST/ACK from `side` (in sequence). */
-  rst(side: TcpSide): EthernetFrame {
+  rst(side: TcpFlowSide): EthernetFrame {
     return this.segment(side, TCP_RST | TCP_ACK);
   }
 
   /** Any segment from `side` with explicit flags; seq/ack follow the conversation. */
-  segment(side: TcpSide, flags: number, payload?: Uint8Array, options?: Uint8Array): EthernetFrame {
+  segment(side: TcpFlowSide, flags: number, payload?: Uint8Array, options?: Uint8Array): EthernetFrame {
     const me = this.ends[side];
     const peer = this.ends[side === 'client' ? 'server' : 'client'];
     const len = payload?.length ?? 0;

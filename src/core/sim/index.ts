@@ -1,0 +1,5 @@
+/** Simulation support: pcap files, TCP conversation generator. */
+export { readPcap, writePcap, recordTime, splitTime, LINKTYPE_ETHERNET } from './pcap';
+export type { PcapRecord, PcapFile, PcapDiagnostic, PcapReadResult, PcapWriteOptions } from './pcap';
+export { TcpFlow } from './tcp-flow';
+export type { TcpEndpoint, TcpFlowSide } from './tcp-flow';
