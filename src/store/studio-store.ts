@@ -57,8 +57,11 @@ export interface StudioActions {
   commitXmlDraft(): void;
   /** Drops the open filter's draft; the pane shows the document again. */
   revertXmlDraft(): void;
-  /** Adds documents to the workspace (one undo step) and opens the first. */
-  addFilters(docs: FilterDoc[]): void;
+  /**
+   * Adds documents to the workspace (one undo step) and opens the first. `texts`
+   * optionally gives each one's source XML, shown as written until the first table edit.
+   */
+  addFilters(docs: FilterDoc[], texts?: (string | undefined)[]): void;
   deleteFilter(id: string): void;
   /** Copies a library filter into the workspace so it can be edited. */
   copyLibraryFilter(name: string): void;
@@ -104,11 +107,15 @@ function uniqueName(name: string, taken: Set<string>): string {
 export function createInitialState(): StudioState {
   const parsed = parseXml(DEFAULT_EXAMPLE.xml);
   const filters: WorkspaceFilter[] = parsed.doc ? [{ id: createFilterId(), doc: parsed.doc }] : [];
+  const drafts: Record<string, XmlDraft> = {};
+  // The pane opens on the docs' text as written (comments included) until the first table edit.
+  const first = filters[0];
+  if (first) drafts[first.id] = { text: DEFAULT_EXAMPLE.xml, baseDoc: first.doc, diagnostics: parsed.diagnostics, pending: false };
   return {
     workspace: { filters },
-    activeId: filters[0]?.id ?? null,
+    activeId: first?.id ?? null,
     selectedIndex: null,
-    drafts: {},
+    drafts,
     notice: null,
   };
 }
@@ -234,19 +241,24 @@ export const useStudioStore = create<StudioStore>()(
           set({ drafts: rest });
         },
 
-        addFilters(docs) {
+        addFilters(docs, texts) {
           if (docs.length === 0) return;
+          get().commitXmlDraft();
           const { workspace } = get();
           const taken = new Set(workspace.filters.map((f) => f.doc.name));
-          const added = docs.map((doc) => {
+          const drafts = { ...get().drafts };
+          const added = docs.map((doc, i) => {
             const name = uniqueName(doc.name, taken);
             taken.add(name);
-            return { id: createFilterId(), doc: name === doc.name ? doc : { ...doc, name } };
+            const filter = { id: createFilterId(), doc: name === doc.name ? doc : { ...doc, name } };
+            const text = texts?.[i];
+            // A renamed copy no longer matches its source text, so it shows the serialized form.
+            if (text !== undefined && name === doc.name) drafts[filter.id] = { text, baseDoc: filter.doc, diagnostics: [], pending: false };
+            return filter;
           });
           lastCoalesce = null;
-          get().commitXmlDraft();
           set({ workspace: { filters: [...workspace.filters, ...added] } });
-          set({ activeId: added[0]?.id ?? null, selectedIndex: null });
+          set({ activeId: added[0]?.id ?? null, selectedIndex: null, drafts });
         },
 
         deleteFilter(id) {

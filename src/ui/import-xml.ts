@@ -9,7 +9,7 @@ export function importXmlText(text: string, fileName = 'imported'): void {
   const store = useStudioStore.getState();
   const result = parseXml(text);
   if (result.doc && !result.diagnostics.some((d) => d.severity === 'error')) {
-    store.addFilters([result.doc]);
+    store.addFilters([result.doc], [text]);
     store.setNotice(`Imported ${result.doc.name}.`);
     return;
   }

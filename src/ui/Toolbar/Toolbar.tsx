@@ -53,7 +53,7 @@ export function Toolbar() {
           }
           const example = EXAMPLES.find((x) => x.id === value);
           const parsed = example ? parseXml(example.xml) : null;
-          if (parsed?.doc) store().addFilters([parsed.doc]);
+          if (parsed?.doc && example) store().addFilters([parsed.doc], [example.xml]);
         }}
       >
         <option value="">New filter…</option>

@@ -229,6 +229,10 @@ export default function MonacoXml() {
         tabSize: 2,
         ariaLabel: 'Filter XML',
         fixedOverflowWidgets: true,
+        // '<' auto-closing fights the element completions, which insert the whole tag.
+        autoClosingBrackets: 'never',
+        // Suggestions come from the attribute table, not from words in the buffer.
+        wordBasedSuggestions: 'off',
       }}
     />
   );

@@ -1,0 +1,247 @@
+import type { Locator, Page } from '@playwright/test';
+import { expect, test } from './support/fixtures';
+
+// The editor (issue 6): two views of one document. The app opens on the FTP-server filter of
+// the libvirt docs: a filterref to clean-traffic, six accept rules and a final drop, all 500.
+
+function rulesTable(page: Page): Locator {
+  return page.getByRole('table', { name: 'Rules' });
+}
+
+function row(page: Page, text: string | RegExp): Locator {
+  return rulesTable(page).getByRole('row').filter({ hasText: text });
+}
+
+/** The visible texts of the body rows, top to bottom. */
+async function rowTexts(page: Page): Promise<string[]> {
+  const rows = rulesTable(page).locator('.rt-body [role="row"]');
+  const items = await rows.evaluateAll((els) =>
+    els
+      .map((el) => ({ top: el.getBoundingClientRect().top, text: (el.textContent ?? '').replace(/\s+/g, ' ').trim() }))
+      .sort((a, b) => a.top - b.top)
+      .map((x) => x.text),
+  );
+  return items;
+}
+
+async function openApp(page: Page) {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
+  // Monaco loads after the first paint; give a busy CI machine time.
+  await expect(page.locator('.xml-pane .monaco-editor')).toBeVisible({ timeout: 20_000 });
+}
+
+/** Replaces the whole XML text by select-all and a real clipboard paste. */
+async function replaceXml(page: Page, text: string) {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.evaluate((value) => navigator.clipboard.writeText(value), text);
+  await page.locator('.xml-pane .monaco-editor .view-lines').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('ControlOrMeta+V');
+}
+
+const xmlRegion = (page: Page) => page.getByRole('region', { name: 'XML' });
+
+test('table edit updates the XML', async ({ page }) => {
+  await openApp(page);
+  await row(page, 'tcp dst 80').click();
+  const editor = page.getByRole('region', { name: 'Rule editor' });
+  await editor.getByLabel('dstportstart', { exact: true }).fill('8080');
+  await expect(xmlRegion(page)).toContainText("dstportstart='8080'");
+  await expect(row(page, 'tcp dst 8080')).toHaveCount(1);
+
+  // Out-of-range input: an error beside the field, the document keeps its last valid value.
+  const priority = editor.getByLabel('Priority');
+  await priority.fill('2000');
+  await expect(editor.getByRole('alert')).toContainText('-1000 to 1000');
+  await expect(xmlRegion(page)).not.toContainText("priority='2000'");
+  await priority.fill('700');
+  await expect(editor.getByRole('alert')).toHaveCount(0);
+  // Priority 700 sorts the rule after the 500s.
+  await expect.poll(async () => (await rowTexts(page)).at(-1)).toContain('tcp dst 8080');
+
+  await editor.getByLabel('Action').selectOption('reject');
+  await expect(xmlRegion(page)).toContainText("<rule action='reject' direction='in' priority='700'>");
+});
+
+test('typing XML updates the table after a debounce', async ({ page }) => {
+  await openApp(page);
+  await replaceXml(
+    page,
+    `<filter name='web' chain='root'>
+  <rule action='accept' direction='in' priority='100'>
+    <tcp dstportstart='443' state='NEW'/>
+  </rule>
+  <rule action='drop' direction='inout' priority='900'>
+    <all/>
+  </rule>
+</filter>
+`,
+  );
+  await expect(page.getByRole('heading', { name: 'web' })).toBeVisible();
+  await expect(row(page, 'tcp dst 443 · state NEW')).toHaveCount(1);
+  await expect(rulesTable(page).locator('.rt-body [role="row"]')).toHaveCount(2);
+  await expect(page.locator('.xml-status')).toContainText('in sync');
+});
+
+test('invalid XML shows markers and a stale table until it parses again', async ({ page }) => {
+  await openApp(page);
+  await replaceXml(page, "<filter name='broken'>\n  <rule action='accept' direction='in'>\n    <tcp dstportstart='22'/>\n</filter>\n");
+  await expect(page.locator('.xml-pane .squiggly-error').first()).toBeVisible();
+  const problems = page.getByRole('region', { name: 'Problems' });
+  await expect(problems).toBeVisible();
+  await expect(problems).toContainText(/NWF\d{3}/);
+  await expect(rulesTable(page)).toContainText('Out of date');
+  // The table keeps the last valid document.
+  await expect(row(page, 'tcp dst 21–22')).toHaveCount(1);
+  await expect(page.getByRole('button', { name: 'Add rule' })).toBeDisabled();
+
+  await replaceXml(page, "<filter name='fixed'>\n  <rule action='accept' direction='in'>\n    <tcp dstportstart='22'/>\n  </rule>\n</filter>\n");
+  await expect(problems).toHaveCount(0);
+  await expect(rulesTable(page)).not.toContainText('Out of date');
+  await expect(row(page, 'tcp dst 22')).toHaveCount(1);
+  await expect(page.locator('.xml-pane .squiggly-error')).toHaveCount(0);
+});
+
+test('keyboard reorder (Alt+↑/↓) moves rules and rewrites only the moved priority', async ({ page }) => {
+  await openApp(page);
+  const drop = row(page, 'drop');
+  await drop.click();
+  await page.keyboard.press('Alt+ArrowUp');
+  let texts = await rowTexts(page);
+  expect(texts.findIndex((t) => t.includes('drop'))).toBe(texts.findIndex((t) => t.includes('udp dst 53')) - 1);
+  // Equal priorities: the move is a document move, no priority changes.
+  await expect(xmlRegion(page)).not.toContainText(/priority='(?!500')/);
+  await expect(rulesTable(page).locator('.rt-body .rt-num').filter({ hasNotText: '500' })).toHaveCount(0);
+  // The XML follows: the drop rule now comes before the udp rule.
+  const xml = (await xmlRegion(page).locator('.view-lines').textContent()) ?? '';
+  const normalized = xml.replace(/\u00a0/g, ' ');
+  expect(normalized.indexOf("action='drop'")).toBeLessThan(normalized.indexOf('<udp '));
+
+  // Focus stays on the moved row: moving down again restores the original order.
+  await page.keyboard.press('Alt+ArrowDown');
+  texts = await rowTexts(page);
+  expect(texts.at(-1)).toContain('drop');
+
+  // A rule with its own priority moved between two 500s gets 500 (the one change needed).
+  await row(page, 'udp dst 53').click();
+  const editor = page.getByRole('region', { name: 'Rule editor' });
+  await editor.getByLabel('Priority').fill('900');
+  await row(page, 'udp dst 53').click();
+  await page.keyboard.press('Alt+ArrowUp');
+  texts = await rowTexts(page);
+  expect(texts.at(-1)).toContain('drop');
+  expect(texts.at(-2)).toContain('udp dst 53');
+  await expect(row(page, 'udp dst 53').locator('.rt-num')).toHaveText('500');
+});
+
+test('drag and drop reorders rows', async ({ page }) => {
+  await openApp(page);
+  const handle = row(page, 'drop').getByRole('button', { name: /Drag row/ });
+  const target = row(page, 'icmp');
+  const from = await handle.boundingBox();
+  const to = await target.boundingBox();
+  if (!from || !to) throw new Error('rows not laid out');
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) {
+    await page.mouse.move(from.x + from.width / 2, from.y + ((to.y + to.height / 2 - 4 - from.y) * i) / 10);
+  }
+  await page.mouse.up();
+  const texts = await rowTexts(page);
+  const dropAt = texts.findIndex((t) => t.includes('drop'));
+  expect(dropAt).toBeLessThan(texts.findIndex((t) => t.includes('udp dst 53')));
+  expect(texts.at(-1)).not.toContain('drop');
+});
+
+test('undo and redo cover table edits and a burst of typing is one step', async ({ page }) => {
+  await openApp(page);
+  const undo = page.getByRole('button', { name: 'Undo' });
+  const redo = page.getByRole('button', { name: 'Redo' });
+  await expect(undo).toBeDisabled();
+
+  await row(page, 'icmp').click();
+  await page.getByRole('region', { name: 'Rule editor' }).getByLabel('Action').selectOption('drop');
+  await expect(row(page, 'icmp')).toContainText('drop');
+  await undo.click();
+  await expect(row(page, 'icmp')).toContainText('accept');
+  await redo.click();
+  await expect(row(page, 'icmp')).toContainText('drop');
+  // Keyboard shortcut outside the XML pane.
+  await page.getByRole('heading', { name: 'test-eth0' }).click();
+  await page.keyboard.press('ControlOrMeta+Z');
+  await expect(row(page, 'icmp')).toContainText('accept');
+
+  // Typing "8080" over "80" key by key in the XML pane, then one undo restores 80.
+  const line = page.locator('.xml-pane .view-line').filter({ hasText: "dstportstart='80'" });
+  await line.click();
+  await page.keyboard.press('Home'); // first non-blank: the '<' of <tcp
+  for (let i = 0; i < "<tcp dstportstart='80".length; i++) await page.keyboard.press('ArrowRight');
+  await page.keyboard.type('80', { delay: 60 });
+  await expect(row(page, 'tcp dst 8080')).toHaveCount(1);
+  await page.keyboard.press('ControlOrMeta+Z');
+  await expect(row(page, 'tcp dst 80 ')).toHaveCount(1);
+  await expect(row(page, 'tcp dst 8080')).toHaveCount(0);
+});
+
+test('reload restores the workspace, including an unfinished XML edit', async ({ page }) => {
+  await openApp(page);
+  await row(page, 'udp dst 53').click();
+  await page.getByRole('region', { name: 'Rule editor' }).getByLabel('dstportstart', { exact: true }).fill('5353');
+  await expect(row(page, 'udp dst 5353')).toHaveCount(1);
+  await page.waitForTimeout(600); // autosave debounce
+  await page.reload();
+  await expect(row(page, 'udp dst 5353')).toHaveCount(1);
+  await expect(page.locator('.xml-pane .monaco-editor')).toBeVisible({ timeout: 20_000 });
+  await expect(xmlRegion(page)).toContainText("dstportstart='5353'");
+});
+
+test('import a file, undo the import', async ({ page }) => {
+  await openApp(page);
+  await page.getByLabel('Import XML file').setInputFiles({
+    name: 'ssh-only.xml',
+    mimeType: 'application/xml',
+    buffer: Buffer.from("<filter name='ssh-only' chain='ipv4'>\n  <rule action='accept' direction='in' priority='200'>\n    <tcp dstportstart='22'/>\n  </rule>\n</filter>\n"),
+  });
+  await expect(page.getByRole('heading', { name: 'ssh-only' })).toBeVisible();
+  await expect(row(page, 'tcp dst 22')).toHaveCount(1);
+  const sidebar = page.getByRole('navigation', { name: 'Filters' });
+  await expect(sidebar.getByRole('button', { name: /^ssh-only/ })).toBeVisible();
+  // The import did not overwrite the open filter, and it is undoable.
+  await expect(sidebar.getByRole('button', { name: /^test-eth0/ })).toBeVisible();
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(sidebar.getByRole('button', { name: /^ssh-only/ })).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
+});
+
+test('share link round-trip', async ({ page, browser }) => {
+  await openApp(page);
+  await row(page, 'tcp dst 80').click();
+  await page.getByRole('region', { name: 'Rule editor' }).getByLabel('dstportstart', { exact: true }).fill('8443');
+  await page.getByRole('button', { name: 'Share link' }).click();
+  await expect(page).toHaveURL(/#share=/);
+  const url = page.url();
+
+  const other = await browser.newContext();
+  const second = await other.newPage();
+  await second.goto(url);
+  await expect(second.getByRole('heading', { name: /^test-eth0/ })).toBeVisible();
+  await expect(row(second, 'tcp dst 8443')).toHaveCount(1);
+  await expect(second).not.toHaveURL(/#share=/);
+  await other.close();
+});
+
+test('Monaco is bundled: the editor works with every outside request blocked', async ({ page }) => {
+  const outside: string[] = [];
+  await page.route(/^(?!http:\/\/(127\.0\.0\.1|localhost)[:/])/, (route) => {
+    outside.push(route.request().url());
+    return route.abort();
+  });
+  await openApp(page);
+  await expect(page.locator('.xml-pane .view-line').first()).toBeVisible();
+  // Completion from the attribute table works too (it needs the editor worker-free path only).
+  await replaceXml(page, "<filter name='c'>\n  <rule action='accept' direction='in'>\n    <tcp ");
+  await page.keyboard.press('Control+Space');
+  await expect(page.locator('.suggest-widget')).toContainText('dstportstart');
+  expect(outside).toEqual([]);
+});
