@@ -79,9 +79,15 @@ export interface FilterDoc {
   name: string;
   /** As given (`root`, `mac`, `ipv4-xyz`, …); libvirt's default when absent is `root`. */
   chain: string;
-  /** Chain priority (-1000..1000); null when not given (libvirt derives it from the chain type). */
+  /**
+   * Chain priority (-1000..1000) as libvirt stores it: parseFilterXml fills the
+   * given value or, without one, the chain type's default (mac -800, vlan -750,
+   * ipv4 -700, ipv6 -600, arp -500, rarp -400, root/stp 0). null in a built
+   * document means "the default for the chain". libvirt writes it only when
+   * it is not 0.
+   */
   chainPriority: number | null;
-  /** null when the document has none (libvirt would generate one on define). */
+  /** Canonical lowercase uuid; null when the document has none (libvirt would generate one on define; serializeFilterXml then writes none). */
   uuid: string | null;
   entries: FilterEntry[];
 }
