@@ -3,7 +3,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FilterDoc } from '../model/types';
 import { compileFilter } from './compile-filter';
-import { printArgsText } from './print-args';
+import { spawnSync } from 'node:child_process';
+import { printArgs, printArgsText } from './print-args';
+import { printScript, printScriptText } from './print-script';
 import { HARNESS_PARAMS, corpusDir, removeCommonRules } from './testing/libvirt-harness';
 import { parseFilterXml } from '../xml/parse-filter-xml';
 
@@ -43,6 +45,26 @@ function safeLoad(file: string): FilterDoc | undefined {
     return undefined;
   }
 }
+
+describe('both printers print the same IR (corpus filters)', () => {
+  it.each(cases)('$test', ({ xml }) => {
+    const root = load(xml);
+    const res = compileFilter([root], root.name, { iface: 'vnet0', params: HARNESS_PARAMS });
+    const rs = res.ruleset;
+    if (!rs) throw new Error('no ruleset');
+    const all = rs.tables.flatMap((t) => t.chains.flatMap((c) => c.rules.map((r) => ({ c, r }))));
+    const inArgs = new Set(printArgs(rs).rules);
+    const inScript = new Set(printScript(rs).rules);
+    for (const { c, r } of all) {
+      // The args form prints libvirt's fixed set-up commands instead of the shared root-chain rules.
+      if (!(c.kind === 'libvirt-root' || (c.kind === 'builtin' && c.name !== 'PREROUTING' && c.name !== 'POSTROUTING'))) {
+        expect(inArgs.has(r)).toBe(true);
+      }
+      expect(inScript.has(r)).toBe(true);
+    }
+    expect(spawnSync('sh', ['-n'], { input: printScriptText(rs) }).status).toBe(0);
+  });
+});
 
 let passed = 0;
 describe('xml2firewall corpus (ebiptables backend)', () => {
