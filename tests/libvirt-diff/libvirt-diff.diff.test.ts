@@ -7,14 +7,14 @@
  * normalised and compared. A difference fails the case unless an entry of
  * ./known-differences.ts explains it. See ./README.md.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CASES, DEFAULT_IP, DEFAULT_MAC, type DiffCase } from './cases';
 import { KNOWN_DIFFERENCES } from './known-differences';
 import { compareDumps, type CaseComparison } from './lib/compare-dumps';
-import { dumpFirewall, type FirewallDump } from './lib/firewall-dump';
+import { dumpFirewall, FAMILIES, normaliseDump, type FirewallDump } from './lib/firewall-dump';
 import { ensurePackages, whyUnavailable } from './lib/host-environment';
 import { LibvirtDaemon, type LoggedCommand } from './lib/libvirt-daemon';
 import { NetnsPool, type Netns } from './lib/netns-pool';
@@ -23,6 +23,7 @@ import { cliAvailable, compileArgs, compileProjectScript, scriptFromLibvirtComma
 const FILTERS_DIR = join(import.meta.dirname, 'filters');
 const PREFIX = `nwfs-ld-${process.pid}-`;
 const SOURCE = process.env.NWFS_LIBVIRT_DIFF_SOURCE === 'libvirt' ? 'libvirt' : 'cli';
+const OUT_DIR = process.env.NWFS_LIBVIRT_DIFF_OUT;
 const unavailable = whyUnavailable(PREFIX);
 
 if (unavailable) {
@@ -32,7 +33,8 @@ if (unavailable) {
 
 interface CaseOutcome {
   filter: string;
-  comparison: CaseComparison;
+  /** Absent when the case could not be compared (libvirt refused the binding, the script failed, …). */
+  comparison?: CaseComparison;
 }
 
 function caseParams(c: DiffCase): (readonly [string, string])[] {
@@ -79,13 +81,15 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
   afterAll(async () => {
     try {
       const n = outcomes.length;
-      const identical = outcomes.filter((o) => o.comparison.status === 'identical').length;
-      const known = outcomes.filter((o) => o.comparison.status === 'known').length;
-      const different = outcomes.filter((o) => o.comparison.status === 'different').length;
+      const count = (st: CaseComparison['status']) => outcomes.filter((o) => o.comparison?.status === st).length;
+      const different = count('different');
+      const errors = outcomes.filter((o) => !o.comparison).map((o) => o.filter);
       const used = new Map<string, string[]>();
-      for (const o of outcomes) for (const id of o.comparison.usedKnown) used.set(id, [...(used.get(id) ?? []), o.filter]);
+      for (const o of outcomes) for (const id of o.comparison?.usedKnown ?? []) used.set(id, [...(used.get(id) ?? []), o.filter]);
       const lines = [
-        `libvirt-diff: ${n} filters, ${identical} identical, ${known} known differences${different ? `, ${different} UNEXPLAINED differences` : ''}` +
+        `libvirt-diff: ${n} filters, ${count('identical')} identical, ${count('known')} known differences` +
+          (different ? `, ${different} UNEXPLAINED differences` : '') +
+          (errors.length ? `, ${errors.length} not compared (${errors.join(', ')})` : '') +
           ` (${((Date.now() - t0) / 1000).toFixed(1)} s, source: ${SOURCE === 'cli' ? 'nwfilter-studio compile --format script' : 'libvirt command replay (self-check)'})`,
         ...[...used].map(([id, fs]) => `  known difference ${id}: ${fs.join(', ')}`),
         ...KNOWN_DIFFERENCES.filter((k) => !used.has(k.id)).map((k) => `  (known difference ${k.id} not needed by any case)`),
@@ -117,6 +121,18 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
     }
   }
 
+  /** With NWFS_LIBVIRT_DIFF_OUT=DIR, keeps both sides' normalised dumps, libvirt's commands and the script. */
+  function keepArtifacts(c: DiffCase, libvirt: FirewallDump, commands: readonly LoggedCommand[], project: FirewallDump, script: string): void {
+    if (!OUT_DIR) return;
+    mkdirSync(OUT_DIR, { recursive: true });
+    for (const f of FAMILIES) {
+      writeFileSync(join(OUT_DIR, `${c.filter}.libvirt.${f}`), normaliseDump(libvirt[f]));
+      writeFileSync(join(OUT_DIR, `${c.filter}.project.${f}`), normaliseDump(project[f]));
+    }
+    writeFileSync(join(OUT_DIR, `${c.filter}.libvirt.cmds`), commands.map((x) => x.text + (x.ignoredFailure ? '   #ERR-ignored' : '')).join('\n') + '\n');
+    writeFileSync(join(OUT_DIR, `${c.filter}.project.sh`), script);
+  }
+
   async function projectSide(c: DiffCase, ns: Netns, script: Promise<string>): Promise<FirewallDump> {
     for (const [name, ...opts] of c.ipsets ?? []) await ns.exec('ipset', ['create', name, ...opts]);
     const file = join(stateDir, `${c.filter}.sh`);
@@ -128,22 +144,27 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
 
   for (const [i, c] of CASES.entries()) {
     it(`${c.filter}: ${c.covers}`, async () => {
+      const outcome: CaseOutcome = { filter: c.filter };
+      outcomes.push(outcome);
       const lns = await pool.create(`l${i}`);
       const pns = await pool.create(`p${i}`);
       try {
         let libvirt: { dump: FirewallDump; commands: LoggedCommand[] };
         let project: FirewallDump;
+        let script: Promise<string>;
         if (SOURCE === 'cli') {
-          const script = compiled.get(c.filter) ?? Promise.reject(new Error(`no compile started for ${c.filter}`));
+          script = compiled.get(c.filter) ?? Promise.reject(new Error(`no compile started for ${c.filter}`));
           [libvirt, project] = await Promise.all([libvirtSide(c, lns), projectSide(c, pns, script)]);
         } else {
           libvirt = await libvirtSide(c, lns);
-          project = await projectSide(c, pns, Promise.resolve(scriptFromLibvirtCommands(libvirt.commands)));
+          script = Promise.resolve(scriptFromLibvirtCommands(libvirt.commands));
+          project = await projectSide(c, pns, script);
         }
+        keepArtifacts(c, libvirt.dump, libvirt.commands, project, await script);
         // A comparison of two empty rule sets would prove nothing: libvirt must have installed rules.
-        expect(libvirt.dump.ebtables + libvirt.dump.iptables, `libvirt installed no rules for ${c.filter}`).toMatch(/^-A /m);
+        expect(FAMILIES.map((f) => libvirt.dump[f]).join(''), `libvirt installed no rules for ${c.filter}`).toMatch(/^-A /m);
         const comparison = compareDumps(libvirt.dump, project, KNOWN_DIFFERENCES);
-        outcomes.push({ filter: c.filter, comparison });
+        outcome.comparison = comparison;
         const report = Object.values(comparison.diffs).join('\n');
         expect(comparison.status, `${c.filter}: rule sets differ (− libvirt 9.0, + project):\n${report}`).not.toBe('different');
       } finally {

@@ -95,7 +95,8 @@ export class LibvirtDaemon {
         [
           '#!/bin/sh',
           '# libvirt-diff: run libvirt\'s firewall command in the current test case\'s namespace',
-          `t=$(cat '${stateDir}/target' 2>/dev/null)`,
+          // `read` is a builtin: one process less per firewall command (clean-traffic runs ~170)
+          `t=; read -r t < '${stateDir}/target' 2>/dev/null`,
           `if [ -n "$t" ]; then exec /usr/bin/nsenter --net="/proc/$t/ns/net" '${real}' "$@"; fi`,
           `exec '${real}' "$@"`,
           '',
