@@ -9,7 +9,7 @@ test('opens on the example FTP-server filter: name, XML and rules', async ({ pag
   await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
 
   const xml = page.getByRole('region', { name: 'XML' });
-  await expect(xml).toContainText("<filter name='test-eth0'>");
+  await expect(xml).toContainText("<filter name='test-eth0'");
   await expect(xml).toContainText("<filterref filter='clean-traffic'/>");
   await expect(xml).toContainText("<tcp dstportstart='21' dstportend='22' state='NEW'/>");
 
