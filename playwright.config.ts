@@ -49,7 +49,7 @@ export default defineConfig({
   ],
   webServer: {
     command:
-      `node_modules/.bin/vite build --outDir ${OUT_DIR} --emptyOutDir --logLevel warn && ` +
+      `node_modules/.bin/vite build --outDir ${OUT_DIR} --emptyOutDir --logLevel error && ` +
       `node_modules/.bin/vite preview --outDir ${OUT_DIR} --host 127.0.0.1 --port ${PORT} --strictPort`,
     url: BASE_URL,
     reuseExistingServer: !isCI,

@@ -7,7 +7,7 @@
 //   npm test                        all steps
 //   npm test -- --only unit,e2e     only these steps (names or groups, see STEPS)
 //   npm test -- --skip e2e          all but these
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, binPath, ensureDeps, existsInRoot, run } from './lib/ensure-deps.mjs';
@@ -82,6 +82,42 @@ const isSelected = (step, sel) =>
 
 const seconds = (ms) => `${(ms / 1000).toFixed(1)}s`;
 
+// Corpus results the suites print (`xml2xml: 42/42`, `xml2firewall(ebiptables): 39/39`, …),
+// repeated in the summary so they are not lost in the middle of the log.
+const CORPUS_LINE = /^\s*((?:xml2xml|xml2firewall|libvirt-diff|kernel-diff)[\w()-]*: \d+\/\d+\b.*)$/;
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/**
+ * Runs a step with stdout passed through line by line (so it still streams) and collects the
+ * corpus result lines. Resolves to the exit code, like run().
+ */
+function runCollecting(command, args, corpusLines) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['inherit', 'pipe', 'inherit'] });
+    let pending = '';
+    const scan = (line) => {
+      const match = CORPUS_LINE.exec(line.replace(ANSI, ''));
+      if (match) corpusLines.push(match[1].trim());
+    };
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      lines.forEach(scan);
+    });
+    child.on('error', (err) => {
+      console.error(`cannot run ${command}: ${err.message}`);
+      resolve(127);
+    });
+    child.on('close', (code, signal) => {
+      if (pending) scan(pending);
+      resolve(code ?? (signal ? 128 : 1));
+    });
+  });
+}
+
 /** Counts from a test report, or null when there is none (the runner crashed before writing). */
 function readCounts(report) {
   const file = path.join(ROOT, report.file);
@@ -154,6 +190,7 @@ async function main() {
   const results = [];
   let passed = 0;
   let failed = 0;
+  const corpusLines = [];
 
   const setupStart = performance.now();
   const depsOk = await ensureDeps();
@@ -179,7 +216,7 @@ async function main() {
       console.error(`${step.name}: ${problem}`);
     } else {
       if (step.report) rmSync(path.join(ROOT, step.report.file), { force: true });
-      code = await run(binPath(step.bin), step.args);
+      code = await runCollecting(binPath(step.bin), step.args, corpusLines);
     }
     const ms = performance.now() - t0;
     const ok = code === 0;
@@ -209,6 +246,7 @@ async function main() {
     console.log(`  ${status}  ${r.name.padEnd(width)}  ${seconds(r.ms).padStart(7)}${r.note ? `  ${r.note}` : ''}`);
   }
   console.log(`  total ${seconds(performance.now() - started)}`);
+  if (corpusLines.length > 0) console.log(`  corpus: ${corpusLines.join(', ')}`);
   const anyFailed = results.some((r) => !r.ok);
   console.log(`tests: ${passed} passed, ${failed} failed`);
   process.exit(anyFailed ? 1 : 0);
