@@ -55,3 +55,5 @@ export type { CtPacket, CtStateName, ConnView, ExpectationView } from './conntra
 export { decodeFrame, encodeFrame, summarizeFrame } from './netfilter';
 export type { EthernetFrame } from './netfilter';
 export { readPcap, writePcap, TcpFlow } from './sim';
+export { BridgeHost } from './netfilter';
+export type { HostSettings, PacketTrace, RuleRef, Side, Verdict } from './netfilter';

@@ -1,0 +1,388 @@
+/**
+ * The path a frame takes through a Linux bridge host with br_netfilter, as
+ * libvirt's rules see it:
+ *
+ *   ebtables nat PREROUTING → conntrack (after the raw table: helper
+ *   template) → iptables/ip6tables filter FORWARD (physdev) → ebtables nat
+ *   POSTROUTING → conntrack confirmation (helpers run here)
+ *
+ * or, for frames addressed to the host, PREROUTING → conntrack → INPUT →
+ * confirmation. The host executes the Ruleset IR (never the XML) and records
+ * a plain-data trace per packet.
+ */
+import type { Provenance, Ruleset } from '../compile/ir';
+import { Conntrack, selectCtHelper } from '../conntrack/conntrack';
+import type { ConnView, ExpectationView } from '../conntrack/conntrack';
+import type { CtPacket, CtStateName } from '../conntrack/types';
+import type { RuleDirection } from '../model/types';
+import type { IpsetSpec, MatchContext } from './match-eval';
+import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from './packet';
+import { summarizeFrame } from './packet-summary';
+import type { PreparedRule, PreparedRuleset } from './prepare-ruleset';
+import { prepareRuleset } from './prepare-ruleset';
+
+export type Side = 'from-vm' | 'to-vm';
+export type Verdict = 'accept' | 'drop' | 'reject' | 'error';
+export type HookName = 'ebtables nat PREROUTING' | 'conntrack' | 'FORWARD' | 'INPUT' | 'ebtables nat POSTROUTING' | 'confirm';
+
+export interface HostSettings {
+  /** The VM's bridge port; default the ruleset's interface. */
+  iface?: string;
+  /** The other bridge port the remote host is behind. Default `eth0`. */
+  peerPort?: string;
+  /** Models `iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp`. Default off. */
+  ftpHelper?: boolean;
+  /** Conntrack sysctl overrides. */
+  sysctl?: Record<string, number>;
+  /** Kernel HZ (default 250). */
+  hz?: number;
+  /** ipsets for `-m set` matches. */
+  ipsets?: Record<string, IpsetSpec>;
+  /** bridge-nf-filter-vlan-tagged: pass 802.1Q-tagged IP to the IP hooks (default 0 as in Linux). */
+  filterVlanTagged?: boolean;
+}
+
+/** The XML rule a verdict points at (as in the CLI's JSON output). */
+export interface RuleRef {
+  filter: string;
+  index: number;
+  priority: number;
+  direction: RuleDirection;
+}
+
+export interface RuleVisit {
+  table: string;
+  chain: string;
+  index: number;
+  matched: boolean;
+  /** The target text (`ACCEPT`, `DROP`, `RETURN`, `-j CHAIN`, `-g CHAIN`). */
+  target: string;
+  rule: RuleRef | null;
+}
+
+export interface HookTrace {
+  hook: HookName;
+  /** `ebtables/nat`, `iptables/filter` …; null for conntrack steps. */
+  table: string | null;
+  result: string;
+  visits: RuleVisit[];
+}
+
+/** Everything the simulator knows about one packet; plain data. */
+export interface PacketTrace {
+  i: number;
+  t: number;
+  side: Side;
+  summary: string;
+  /** Conntrack state at PREROUTING (null when conntrack does not see the frame). */
+  ctstate: CtStateName | null;
+  ctdir: 'ORIGINAL' | 'REPLY' | null;
+  path: 'forward' | 'local';
+  hooks: HookTrace[];
+  verdict: Verdict;
+  /** The XML rule that decided, or null (default accept, structural rule). */
+  rule: RuleRef | null;
+  provenance: Provenance | null;
+  notes: string[];
+  /** Set when the packet reached a rule the simulator cannot interpret. */
+  error: string | null;
+}
+
+export interface StepOptions {
+  /** Deliver to the host (INPUT) instead of bridging to the other side. */
+  toHost?: boolean;
+  /** Build the per-rule visit list and summary (default true; off for benchmarks). */
+  detail?: boolean;
+}
+
+interface HookResult {
+  verdict: 'ACCEPT' | 'DROP' | 'REJECT' | 'ERROR';
+  decider: PreparedRule | null;
+  error: string | null;
+}
+
+const MAX_STEPS = 100_000;
+
+function ruleRef(p: Provenance | null): RuleRef | null {
+  return p ? { filter: p.filter, index: p.ruleIndex, priority: p.priority, direction: p.direction } : null;
+}
+
+function targetText(r: PreparedRule): string {
+  const t = r.ir.target;
+  return t.kind === 'verdict' ? t.verdict : t.kind === 'jump' ? `-j ${t.chain}` : `-g ${t.chain}`;
+}
+
+/** A simulated bridge host running one interface's ruleset. */
+export class BridgeHost {
+  readonly conntrack: Conntrack;
+  readonly prepared: PreparedRuleset;
+  readonly iface: string;
+  readonly peerPort: string;
+  private readonly settings: HostSettings;
+  private count = 0;
+
+  constructor(ruleset: Ruleset, settings: HostSettings = {}) {
+    this.settings = settings;
+    this.prepared = prepareRuleset(ruleset, settings.ipsets ?? {});
+    this.iface = settings.iface ?? ruleset.iface;
+    this.peerPort = settings.peerPort ?? 'eth0';
+    this.conntrack = new Conntrack({ sysctl: settings.sysctl ?? {}, hz: settings.hz ?? 250 });
+  }
+
+  /** Runs one frame arriving at `now` from the VM's side or towards it. */
+  step(frame: EthernetFrame, side: Side, now: number, options: StepOptions = {}): PacketTrace {
+    const detail = options.detail !== false;
+    const local = options.toHost === true && side === 'from-vm';
+    const ingress = side === 'from-vm' ? this.iface : this.peerPort;
+    const egress = local ? null : side === 'from-vm' ? this.peerPort : this.iface;
+    const hooks: HookTrace[] = [];
+    const notes: string[] = [];
+    const p = frame.payload;
+    const ipVisible = (p.kind === 'ipv4' || p.kind === 'ipv6') && (!frame.vlan || this.settings.filterVlanTagged === true);
+    const ip: Ipv4Packet | Ipv6Packet | null = ipVisible ? (p as Ipv4Packet | Ipv6Packet) : null;
+    const none: CtPacket = { conn: null, ctinfo: -1, state: null, dir: null, created: false, note: null };
+    const ctx: MatchContext = {
+      frame,
+      ip,
+      ct: none,
+      conntrack: this.conntrack,
+      now,
+      inIface: ingress,
+      outIface: null,
+      physIn: ingress,
+      physOut: egress,
+      bridged: !local,
+      ruleKey: '',
+    };
+    const trace: PacketTrace = {
+      i: this.count++,
+      t: now,
+      side,
+      summary: detail ? summarizeFrame(frame) : '',
+      ctstate: null,
+      ctdir: null,
+      path: local ? 'local' : 'forward',
+      hooks,
+      verdict: 'accept',
+      rule: null,
+      provenance: null,
+      notes,
+      error: null,
+    };
+    // For an accepted packet the iptables decision is the informative one; ebtables' is the fallback.
+    let acceptedEb: PreparedRule | null = null;
+    let acceptedIp: PreparedRule | null = null;
+    const finish = (verdict: Verdict, decider: PreparedRule | null, error: string | null = null): PacketTrace => {
+      trace.verdict = verdict;
+      const d = verdict === 'accept' ? (acceptedIp ?? acceptedEb) : decider;
+      trace.provenance = d?.ir.provenance ?? null;
+      trace.rule = ruleRef(trace.provenance);
+      trace.error = error;
+      return trace;
+    };
+
+    // 1. ebtables nat PREROUTING (before br_netfilter hands the packet to the IP hooks).
+    const pre = this.runHook('ebtables/nat', 'PREROUTING', ctx, detail ? hooks : null, 'ebtables nat PREROUTING');
+    if (pre.verdict === 'ERROR') return finish('error', null, pre.error);
+    if (pre.decider?.ir.provenance) acceptedEb = pre.decider;
+    if (pre.verdict !== 'ACCEPT') return finish('drop', pre.decider);
+
+    // 2. conntrack, with the helper the raw-table CT rule would attach.
+    let ct = none;
+    if (ip) {
+      ct = this.conntrack.packetIn(frame, now, { helper: selectCtHelper(frame, this.settings.ftpHelper === true) });
+      ctx.ct = ct;
+      trace.ctstate = ct.state;
+      trace.ctdir = ct.dir === null ? null : ct.dir === 0 ? 'ORIGINAL' : 'REPLY';
+      if (ct.note) notes.push(`conntrack: ${ct.note}`);
+      if (detail) hooks.push({ hook: 'conntrack', table: null, result: ct.state ?? 'not tracked', visits: [] });
+    } else if (p.kind === 'ipv4' || p.kind === 'ipv6') {
+      notes.push('802.1Q-tagged IP: not passed to the IP hooks (bridge-nf-filter-vlan-tagged=0)');
+    }
+
+    // 3. iptables / ip6tables filter FORWARD (bridged) or INPUT (to the host).
+    if (ip) {
+      const table = ip.kind === 'ipv4' ? 'iptables/filter' : 'ip6tables/filter';
+      const hook = local ? 'INPUT' : 'FORWARD';
+      const r = this.runHook(table, hook, ctx, detail ? hooks : null, hook);
+      if (r.verdict === 'ERROR') {
+        this.conntrack.discard(ct);
+        return finish('error', null, r.error);
+      }
+      if (r.verdict !== 'ACCEPT') {
+        this.conntrack.discard(ct);
+        if (r.verdict === 'REJECT') notes.push('REJECT: the bridged path sends an ICMP error only when the bridge has an IP address');
+        return finish(r.verdict === 'REJECT' ? 'reject' : 'drop', r.decider);
+      }
+      if (r.decider?.ir.provenance) acceptedIp = r.decider;
+    }
+
+    // 4. ebtables nat POSTROUTING (bridged frames only).
+    if (!local) {
+      ctx.outIface = egress;
+      const post = this.runHook('ebtables/nat', 'POSTROUTING', ctx, detail ? hooks : null, 'ebtables nat POSTROUTING');
+      if (post.verdict === 'ERROR') {
+        this.conntrack.discard(ct);
+        return finish('error', null, post.error);
+      }
+      if (post.verdict !== 'ACCEPT') {
+        this.conntrack.discard(ct);
+        return finish('drop', post.decider);
+      }
+      if (post.decider?.ir.provenance) acceptedEb = post.decider;
+    }
+
+    // 5. Confirmation (helpers run here).
+    if (ip) {
+      const c = this.conntrack.confirm(ct, frame, now);
+      if (c.note) notes.push(`helper: ${c.note}`);
+      if (c.expectation) notes.push('helper: expectation created');
+      if (detail) hooks.push({ hook: 'confirm', table: null, result: c.verdict === 'drop' ? 'DROP (helper)' : ct.created ? 'confirmed' : 'ACCEPT', visits: [] });
+      if (c.verdict === 'drop') return finish('drop', null);
+    }
+    return finish('accept', null);
+  }
+
+  /** The conntrack table now, like `conntrack -L`. */
+  table(now: number): ConnView[] {
+    return this.conntrack.snapshot(now);
+  }
+
+  /** Pending expectations, like `conntrack -L expect`. */
+  expectations(now: number): ExpectationView[] {
+    return this.conntrack.snapshotExpectations(now);
+  }
+
+  /** Per-rule counters (every rule of every table), in table/chain/rule order. */
+  counters(): { table: string; chain: string; index: number; packets: number; bytes: number; rule: RuleRef | null }[] {
+    const out: { table: string; chain: string; index: number; packets: number; bytes: number; rule: RuleRef | null }[] = [];
+    for (const [name, t] of this.prepared.tables) {
+      for (const c of t.chains.values()) for (const r of c.rules) out.push({ table: name, chain: c.ir.name, index: r.index, packets: r.packets, bytes: r.bytes, rule: ruleRef(r.ir.provenance) });
+    }
+    return out;
+  }
+
+  /**
+   * Runs one base chain of a table: user chains by jump (return to the next
+   * rule) or goto (return to the jumper's caller); falling off a user chain
+   * returns; a base chain ends in the host's policy, ACCEPT.
+   */
+  private runHook(tableKey: string, base: string, ctx: MatchContext, hooks: HookTrace[] | null, hook: HookName): HookResult {
+    const table = this.prepared.tables.get(tableKey);
+    const visits: RuleVisit[] = [];
+    const done = (r: HookResult): HookResult => {
+      if (hooks) hooks.push({ hook, table: tableKey, result: r.verdict, visits });
+      return r;
+    };
+    const start = table?.chains.get(base);
+    if (!table || !start) return done({ verdict: 'ACCEPT', decider: null, error: null });
+    const ebtables = table.ir.family === 'ebtables';
+    const stack: { chain: string; next: number }[] = [];
+    let chain = start;
+    let i = 0;
+    let lastDecider: PreparedRule | null = null;
+    const len = ipLen(ctx, ebtables);
+    for (let steps = 0; steps < MAX_STEPS; steps++) {
+      if (i >= chain.rules.length) {
+        const back = stack.pop();
+        if (!back) return done({ verdict: 'ACCEPT', decider: lastDecider, error: null });
+        chain = table.chains.get(back.chain) as typeof chain;
+        i = back.next;
+        continue;
+      }
+      const rule = chain.rules[i] as PreparedRule;
+      if (rule.unsupported) {
+        if (hooks) visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched: false, target: 'unsupported', rule: ruleRef(rule.ir.provenance) });
+        return done({ verdict: 'ERROR', decider: rule, error: `unsupported: ${rule.unsupported} (${rule.key})` });
+      }
+      ctx.ruleKey = rule.key;
+      let matched = true;
+      for (const pred of rule.preds) {
+        if (!pred(ctx)) {
+          matched = false;
+          break;
+        }
+      }
+      if (hooks) visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched, target: targetText(rule), rule: ruleRef(rule.ir.provenance) });
+      if (!matched) {
+        i++;
+        continue;
+      }
+      rule.packets++;
+      rule.bytes += len;
+      const t = rule.ir.target;
+      if (t.kind === 'verdict') {
+        if (rule.ir.provenance && t.verdict !== 'CONTINUE') lastDecider = rule;
+        switch (t.verdict) {
+          case 'ACCEPT':
+            return done({ verdict: 'ACCEPT', decider: lastDecider, error: null });
+          case 'DROP':
+            return done({ verdict: 'DROP', decider: rule, error: null });
+          case 'REJECT':
+            return done({ verdict: ebtables ? 'DROP' : 'REJECT', decider: rule, error: null });
+          case 'CONTINUE':
+            i++;
+            continue;
+          case 'RETURN': {
+            const back = stack.pop();
+            if (!back) return done({ verdict: 'ACCEPT', decider: lastDecider, error: null });
+            chain = table.chains.get(back.chain) as typeof chain;
+            i = back.next;
+            continue;
+          }
+        }
+      }
+      const target = table.chains.get(t.chain);
+      if (!target) return done({ verdict: 'ERROR', decider: rule, error: `unsupported: jump to unknown chain ${t.chain} (${rule.key})` });
+      if (t.kind === 'jump') stack.push({ chain: chain.ir.name, next: i + 1 });
+      chain = target;
+      i = 0;
+    }
+    return done({ verdict: 'ERROR', decider: null, error: `chain loop in ${tableKey} ${base}` });
+  }
+}
+
+/** Bytes a rule counter adds: the IP datagram for iptables, the frame after the Ethernet header for ebtables. */
+function ipLen(ctx: MatchContext, ebtables: boolean): number {
+  const f = ctx.frame;
+  if (ebtables || !ctx.ip) return frameLength(f) - 14 - (f.vlan ? 4 : 0);
+  return frameLength(f) - 14 - (f.vlan ? 4 : 0) - (f.trailer?.length ?? 0);
+}
+
+function frameLength(f: EthernetFrame): number {
+  // Cheap length without encoding: header sizes plus payload sizes.
+  const p = f.payload;
+  let n = 14 + (f.vlan ? 4 : 0) + (f.trailer?.length ?? 0);
+  switch (p.kind) {
+    case 'arp':
+      return n + 28;
+    case 'stp':
+      return n + (p.bpduType === 0x80 ? 7 : 38);
+    case 'raw':
+      return n + p.data.length;
+    default:
+      break;
+  }
+  n += p.kind === 'ipv4' ? 20 + (p.options ? (p.options.length + 3) & ~3 : 0) : 40 + (p.extHeaders ?? []).reduce((s, e) => s + e.data.length, 0);
+  const l4 = p.payload;
+  switch (l4.kind) {
+    case 'tcp':
+      return n + 20 + (l4.options ? (l4.options.length + 3) & ~3 : 0) + l4.payload.length;
+    case 'udp':
+    case 'udplite':
+      return n + 8 + l4.payload.length;
+    case 'icmp':
+    case 'icmpv6':
+      return n + 8 + l4.payload.length;
+    case 'igmp':
+      return n + 8 + l4.extra.length;
+    case 'esp':
+      return n + 8 + l4.data.length;
+    case 'ah':
+      return n + 12 + ((l4.icv.length + 3) & ~3) + l4.data.length;
+    case 'sctp':
+      return n + 12 + l4.chunks.reduce((s, c) => s + ((4 + c.value.length + 3) & ~3), 0);
+    case 'raw':
+      return n + l4.data.length;
+  }
+}

@@ -1,0 +1,487 @@
+/**
+ * Compiles each IR match into a predicate over a packet context, following
+ * the kernel's match modules (ebt_802_3/ebt_ip/ebt_ip6/ebt_arp/ebt_vlan/
+ * ebt_stp, ip_tables' header match, xt_tcpudp, xt_mac, xt_iprange, xt_dscp,
+ * xt_conntrack, xt_set, xt_connlimit, xt_physdev, icmp). Values are parsed
+ * once here so evaluation allocates nothing. A match the model does not know
+ * yields `unsupported`, which the interpreter reports when a packet reaches it.
+ */
+import type { Match } from '../compile/ir';
+import type { Conntrack } from '../conntrack/conntrack';
+import type { ConnlimitOptions } from '../conntrack/connlimit';
+import { matchConntrack, parseCtStateMask } from '../conntrack/ct-match';
+import type { CtPacket } from '../conntrack/types';
+import type { Ip6Addr } from './addr';
+import { ipv4PrefixMask, ipv6PrefixMask, parseIpv4, parseIpv6, parseMac } from './addr';
+import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from './packet';
+import {
+  ETH_P_8021Q,
+  ETH_P_ARP,
+  ETH_P_IPV4,
+  ETH_P_RARP,
+  IPPROTO_AH,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_PSH,
+  TCP_RST,
+  TCP_SYN,
+  TCP_URG,
+} from './packet';
+
+/** What a predicate sees. */
+export interface MatchContext {
+  frame: EthernetFrame;
+  /** The IP layer when the frame is IP and visible to the IP hooks. */
+  ip: Ipv4Packet | Ipv6Packet | null;
+  ct: CtPacket;
+  conntrack: Conntrack;
+  now: number;
+  /** ebtables `-i` / `-o`: the bridge ports of this hook (null when unknown at the hook). */
+  inIface: string | null;
+  outIface: string | null;
+  /** physdev: bridge ports, and whether the packet is being bridged (not delivered locally). */
+  physIn: string | null;
+  physOut: string | null;
+  bridged: boolean;
+  /** Key of the rule being evaluated (connlimit keeps per-rule counts). */
+  ruleKey: string;
+}
+
+export type Predicate = (ctx: MatchContext) => boolean;
+
+/** An ipset the host has: type and members as `ipset add` takes them. */
+export interface IpsetSpec {
+  type: 'hash:ip' | 'hash:net' | 'hash:ip,port' | 'hash:net,port' | 'hash:mac';
+  members: string[];
+}
+
+export type PreparedMatch = { ok: true; pred: Predicate; header: boolean } | { ok: false; unsupported: string };
+
+const PROTO_NUMBERS: Record<string, number> = { tcp: 6, udp: 17, udplite: 136, sctp: 132, icmp: 1, icmpv6: 58, 'ipv6-icmp': 58, igmp: 2, esp: 50, ah: 51, all: 0 };
+const TCP_FLAG_NAMES: Record<string, number> = { FIN: TCP_FIN, SYN: TCP_SYN, RST: TCP_RST, PSH: TCP_PSH, ACK: TCP_ACK, URG: TCP_URG, ALL: 0x3f, NONE: 0 };
+/** ebtables' MAC names. */
+const MAC_NAMES: Record<string, [string, string]> = {
+  broadcast: ['ff:ff:ff:ff:ff:ff', 'ff:ff:ff:ff:ff:ff'],
+  multicast: ['01:00:00:00:00:00', '01:00:00:00:00:00'],
+  unicast: ['00:00:00:00:00:00', '01:00:00:00:00:00'],
+  bga: ['01:80:c2:00:00:00', 'ff:ff:ff:ff:ff:ff'],
+};
+
+const HI = 0x100000000;
+
+/** MAC with mask as two 24-bit halves so masking stays in 32-bit integer ops. */
+function macMatcher(macText: string, maskText: string | null): ((mac: number) => boolean) | null {
+  let m = macText;
+  let k = maskText;
+  const named = MAC_NAMES[macText.toLowerCase()];
+  if (named) {
+    m = named[0];
+    k ??= named[1];
+  }
+  const mac = parseMac(m);
+  const mask = k === null ? 0xffffffffffff : parseMac(k);
+  if (mac === null || mask === null) return null;
+  const mHi = Math.floor(mac / HI);
+  const mLo = mac >>> 0;
+  const kHi = Math.floor(mask / HI);
+  const kLo = mask >>> 0;
+  const wantHi = mHi & kHi;
+  const wantLo = (mLo & kLo) >>> 0;
+  return (v: number) => (Math.floor(v / HI) & kHi) === wantHi && ((v >>> 0) & kLo) >>> 0 === wantLo;
+}
+
+type AddrTest = { v4: ((a: number) => boolean) | null; v6: ((a: Ip6Addr) => boolean) | null };
+
+/** Address (v4 or v6) with an optional prefix length; null prefix = host. */
+function addrMatcher(text: string, prefix: number | null): AddrTest | null {
+  const v4 = parseIpv4(text);
+  if (v4 !== null) {
+    const mask = ipv4PrefixMask(prefix ?? 32);
+    const want = (v4 & mask) >>> 0;
+    return { v4: (a) => ((a & mask) >>> 0) === want, v6: null };
+  }
+  const v6 = parseIpv6(text);
+  if (v6 !== null) {
+    const m = ipv6PrefixMask(prefix ?? 128);
+    const w = v6.map((x, i) => (x & (m[i] as number)) >>> 0);
+    return {
+      v4: null,
+      v6: (a) => ((a[0] & m[0]) >>> 0) === w[0] && ((a[1] & m[1]) >>> 0) === w[1] && ((a[2] & m[2]) >>> 0) === w[2] && ((a[3] & m[3]) >>> 0) === w[3],
+    };
+  }
+  return null;
+}
+
+function testAddr(t: AddrTest, ip: Ipv4Packet | Ipv6Packet, which: 'src' | 'dst'): boolean {
+  if (ip.kind === 'ipv4') return t.v4 !== null && t.v4(ip[which]);
+  return t.v6 !== null && t.v6(ip[which]);
+}
+
+function cmp6(a: Ip6Addr, b: Ip6Addr): number {
+  for (let i = 0; i < 4; i++) if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number) ? -1 : 1;
+  return 0;
+}
+
+/** The upper-layer protocol as ip6tables/ebtables see it: extension headers and AH skipped (ipv6_find_hdr). */
+export function upperProtocol(ip: Ipv4Packet | Ipv6Packet): number {
+  if (ip.kind === 'ipv6' && ip.protocol === IPPROTO_AH && ip.payload.kind === 'ah') return ip.payload.nextHeader;
+  return ip.protocol;
+}
+
+function ports(ip: Ipv4Packet | Ipv6Packet): { sport: number; dport: number } | null {
+  if (ip.kind === 'ipv4' && ip.fragOffset !== 0) return null;
+  const l4 = ip.payload;
+  if (l4.kind === 'tcp' || l4.kind === 'udp' || l4.kind === 'udplite' || l4.kind === 'sctp') return { sport: l4.srcPort, dport: l4.dstPort };
+  return null;
+}
+
+/** The ethertype ebtables' `-p` compares: 802.1Q for tagged frames. */
+function ebEthertype(f: EthernetFrame): number {
+  return f.vlan ? ETH_P_8021Q : f.ethertype;
+}
+
+/** The IP packet ebtables' ip/ip6 matches see (untagged IPv4/IPv6 frames). */
+function ebIpOf(f: EthernetFrame): Ipv4Packet | Ipv6Packet | null {
+  if (f.vlan) return null;
+  const p = f.payload;
+  return p.kind === 'ipv4' || p.kind === 'ipv6' ? p : null;
+}
+
+function inRange(v: number, r: { lo: number; hi: number }): boolean {
+  return v >= r.lo && v <= r.hi;
+}
+
+const neg = (pred: Predicate, negated: boolean): Predicate => (negated ? (c) => !pred(c) : pred);
+
+/** Compiles one IR match. `ipsets` are the host's sets for `-m set`. */
+export function prepareMatch(m: Match, ipsets: Record<string, IpsetSpec>): PreparedMatch {
+  const ok = (pred: Predicate, header = false): PreparedMatch => ({ ok: true, pred, header });
+  const bad = (why: string): PreparedMatch => ({ ok: false, unsupported: why });
+  switch (m.kind) {
+    case 'eb-iface':
+      return ok((c) => (m.dir === 'in' ? c.inIface : c.outIface) === m.iface, true);
+    case 'eb-mac': {
+      const t = macMatcher(m.mac, m.mask);
+      if (!t) return bad(`eb-mac: cannot parse ${m.mac}`);
+      return ok(neg((c) => t(c.frame[m.field]), m.negated), true);
+    }
+    case 'eb-proto':
+      return ok(neg((c) => ebEthertype(c.frame) === m.ethertype, m.negated), true);
+    case 'eb-vlan':
+      return ok(
+        neg((c) => {
+          const v = c.frame.vlan;
+          if (!v) return false;
+          return m.field === 'id' ? v.vid === m.value : c.frame.ethertype === m.value;
+        }, m.negated),
+      );
+    case 'eb-stp':
+      return prepareStp(m);
+    case 'eb-arp':
+      return prepareArp(m);
+    case 'eb-ip':
+      return prepareEbIp(m);
+    case 'ipt-proto': {
+      const n = PROTO_NUMBERS[m.proto];
+      if (n === undefined) return bad(`-p ${m.proto}`);
+      if (n === 0) return ok(() => true, true);
+      return ok((c) => c.ip !== null && upperProtocol(c.ip) === n, true);
+    }
+    case 'ipt-mac': {
+      const t = macMatcher(m.mac, null);
+      if (!t) return bad(`--mac-source ${m.mac}`);
+      return ok(neg((c) => t(c.frame.src), m.negated));
+    }
+    case 'ipt-addr': {
+      const t = addrMatcher(m.addr, m.prefix);
+      if (!t) return bad(`address ${m.text}`);
+      return ok(neg((c) => c.ip !== null && testAddr(t, c.ip, m.field), m.negated), true);
+    }
+    case 'ipt-iprange': {
+      const from4 = parseIpv4(m.from);
+      const to4 = m.to === null ? from4 : parseIpv4(m.to);
+      if (from4 !== null && to4 !== null) {
+        return ok(neg((c) => c.ip !== null && c.ip.kind === 'ipv4' && c.ip[m.field] >= from4 && c.ip[m.field] <= to4, m.negated));
+      }
+      const from6 = parseIpv6(m.from);
+      const to6 = m.to === null ? from6 : parseIpv6(m.to);
+      if (from6 && to6) {
+        return ok(neg((c) => c.ip !== null && c.ip.kind === 'ipv6' && cmp6(c.ip[m.field], from6) >= 0 && cmp6(c.ip[m.field], to6) <= 0, m.negated));
+      }
+      return bad(`iprange ${m.from}-${m.to ?? ''}`);
+    }
+    case 'ipt-dscp':
+      return ok(neg((c) => c.ip !== null && (c.ip.kind === 'ipv4' ? c.ip.tos : c.ip.trafficClass) >> 2 === m.dscp, m.negated));
+    case 'ipt-tcp-flags': {
+      let mask = 0;
+      let comp = 0;
+      for (const f of m.mask) {
+        const b = TCP_FLAG_NAMES[f.toUpperCase()];
+        if (b === undefined) return bad(`--tcp-flags ${m.maskText}`);
+        mask |= b;
+      }
+      for (const f of m.comp) {
+        const b = TCP_FLAG_NAMES[f.toUpperCase()];
+        if (b === undefined) return bad(`--tcp-flags ${m.compText}`);
+        comp |= b;
+      }
+      return ok((c) => {
+        const l4 = c.ip?.payload;
+        if (!l4 || l4.kind !== 'tcp' || (c.ip?.kind === 'ipv4' && c.ip.fragOffset !== 0)) return false;
+        return ((l4.flags & mask) === comp) !== m.negated;
+      });
+    }
+    case 'ipt-port':
+      return ok((c) => {
+        const p = c.ip ? ports(c.ip) : null;
+        if (!p) return false;
+        return inRange(p[m.field], m.range) !== m.negated;
+      });
+    case 'ipt-tcp-option':
+      return ok((c) => {
+        const l4 = c.ip?.payload;
+        if (!l4 || l4.kind !== 'tcp') return false;
+        return tcpHasOption(l4.options, m.option) !== m.negated;
+      });
+    case 'ipt-icmp':
+      return ok((c) => {
+        const l4 = c.ip?.payload;
+        if (!l4 || l4.kind !== (m.family === 4 ? 'icmp' : 'icmpv6')) return false;
+        if (c.ip?.kind === 'ipv4' && c.ip.fragOffset !== 0) return false;
+        const hit = m.type === 0xff || (l4.type === m.type && (m.code === null || l4.code === m.code));
+        return hit !== m.negated;
+      });
+    case 'ipt-ctstate': {
+      const { mask } = parseCtStateMask(m.states.join(','));
+      const spec = { state: { mask, invert: false } };
+      return ok((c) => matchConntrack(c.ct, spec));
+    }
+    case 'ipt-ctdir': {
+      const spec = { dir: m.dir === 'Original' ? ('ORIGINAL' as const) : ('REPLY' as const) };
+      return ok((c) => matchConntrack(c.ct, spec));
+    }
+    case 'ipt-set':
+      return prepareSet(m.set, m.flags, ipsets);
+    case 'ipt-connlimit':
+      return ok((c) => {
+        const family = c.ip?.kind === 'ipv6' ? 6 : 4;
+        const opts: ConnlimitOptions = { daddr: false, prefix: family === 6 ? 128 : 32 };
+        const n = c.conntrack.connlimitCount(c.ruleKey, c.ct, c.frame, opts, c.now);
+        return n > m.above !== m.negated;
+      });
+    case 'ipt-comment':
+      return ok(() => true);
+    case 'ipt-physdev':
+      return ok((c) => {
+        if (m.isBridged && !c.bridged) return false;
+        return (m.dir === 'in' ? c.physIn : c.physOut) === m.iface;
+      });
+    default:
+      return bad(`match kind ${(m as { kind: string }).kind}`);
+  }
+}
+
+function tcpHasOption(opts: Uint8Array | undefined, kind: number): boolean {
+  if (!opts) return false;
+  let i = 0;
+  while (i < opts.length) {
+    const k = opts[i] as number;
+    if (k === kind) return true;
+    if (k === 0) return false;
+    if (k === 1) {
+      i++;
+      continue;
+    }
+    const len = opts[i + 1] ?? 0;
+    if (len < 2) return false;
+    i += len;
+  }
+  return false;
+}
+
+function prepareStp(m: Extract<Match, { kind: 'eb-stp' }>): PreparedMatch {
+  const mac = m.mac !== null ? macMatcher(m.mac, m.mask) : null;
+  const r = m.range;
+  if (m.mac !== null && !mac) return { ok: false, unsupported: `stp ${m.field} ${m.text}` };
+  const fieldOf: Record<string, (b: Extract<EthernetFrame['payload'], { kind: 'stp' }>) => number> = {
+    type: (b) => b.bpduType,
+    flags: (b) => b.flags,
+    'root-pri': (b) => b.rootPriority,
+    'root-addr': (b) => b.rootAddr,
+    'root-cost': (b) => b.rootCost,
+    'sender-prio': (b) => b.senderPriority,
+    'sender-addr': (b) => b.senderAddr,
+    port: (b) => b.port,
+    'msg-age': (b) => b.msgAge,
+    'max-age': (b) => b.maxAge,
+    'hello-time': (b) => b.helloTime,
+    'forward-delay': (b) => b.forwardDelay,
+  };
+  const get = fieldOf[m.field];
+  if (!get) return { ok: false, unsupported: `stp field ${m.field}` };
+  return {
+    ok: true,
+    header: false,
+    pred: (c) => {
+      const b = c.frame.payload;
+      if (b.kind !== 'stp') return false;
+      // Configuration fields exist only in configuration BPDUs (ebt_stp).
+      if (m.field !== 'type' && b.bpduType !== 0) return false;
+      const v = get(b);
+      const hit = mac ? mac(v) : r ? inRange(v, r) : false;
+      return hit !== m.negated;
+    },
+  };
+}
+
+function prepareArp(m: Extract<Match, { kind: 'eb-arp' }>): PreparedMatch {
+  const isArp = (f: EthernetFrame) => {
+    const t = ebEthertype(f);
+    return (t === ETH_P_ARP || t === ETH_P_RARP) && f.payload.kind === 'arp';
+  };
+  const arpOf = (f: EthernetFrame) => f.payload as Extract<EthernetFrame['payload'], { kind: 'arp' }>;
+  switch (m.field) {
+    case 'htype':
+      return { ok: true, header: false, pred: (c) => isArp(c.frame) && (arpOf(c.frame).htype === m.value) !== m.negated };
+    case 'opcode':
+      return { ok: true, header: false, pred: (c) => isArp(c.frame) && (arpOf(c.frame).op === m.value) !== m.negated };
+    case 'ptype':
+      return { ok: true, header: false, pred: (c) => isArp(c.frame) && (arpOf(c.frame).ptype === m.value) !== m.negated };
+    case 'ip-src':
+    case 'ip-dst': {
+      const t = m.ip !== null ? addrMatcher(m.ip, m.prefix) : null;
+      if (!t || !t.v4) return { ok: false, unsupported: `arp ${m.field} ${m.text}` };
+      const test = t.v4;
+      return {
+        ok: true,
+        header: false,
+        pred: (c) => {
+          if (!isArp(c.frame)) return false;
+          const a = arpOf(c.frame);
+          // IP fields need an IPv4 ARP (ebt_arp checks ar_pln and ar_pro).
+          if (a.plen !== 4 || a.ptype !== ETH_P_IPV4) return false;
+          return test(m.field === 'ip-src' ? a.spa : a.tpa) !== m.negated;
+        },
+      };
+    }
+    case 'mac-src':
+    case 'mac-dst': {
+      const t = m.mac !== null ? macMatcher(m.mac, null) : null;
+      if (!t) return { ok: false, unsupported: `arp ${m.field} ${m.text}` };
+      return {
+        ok: true,
+        header: false,
+        pred: (c) => {
+          if (!isArp(c.frame)) return false;
+          const a = arpOf(c.frame);
+          if (a.hlen !== 6 || a.htype !== 1) return false;
+          return t(m.field === 'mac-src' ? a.sha : a.tha) !== m.negated;
+        },
+      };
+    }
+    case 'gratuitous':
+      return {
+        ok: true,
+        header: false,
+        pred: (c) => {
+          if (!isArp(c.frame)) return false;
+          const a = arpOf(c.frame);
+          if (a.plen !== 4 || a.ptype !== ETH_P_IPV4) return false;
+          return (a.spa === a.tpa) !== m.negated;
+        },
+      };
+  }
+}
+
+function prepareEbIp(m: Extract<Match, { kind: 'eb-ip' }>): PreparedMatch {
+  const fam = m.family === 4 ? 'ipv4' : 'ipv6';
+  const ipOf = (c: MatchContext) => {
+    const ip = ebIpOf(c.frame);
+    return ip && ip.kind === fam ? ip : null;
+  };
+  switch (m.field) {
+    case 'src':
+    case 'dst': {
+      const t = m.addr !== null ? addrMatcher(m.addr, m.prefix) : null;
+      if (!t) return { ok: false, unsupported: `ebtables ip ${m.field} ${m.text}` };
+      const field = m.field;
+      return { ok: true, header: false, pred: (c) => { const ip = ipOf(c); return ip !== null && testAddr(t, ip, field) !== m.negated; } };
+    }
+    case 'protocol':
+      return { ok: true, header: false, pred: (c) => { const ip = ipOf(c); return ip !== null && (upperProtocol(ip) === m.value) !== m.negated; } };
+    case 'sport':
+    case 'dport': {
+      const r = m.range;
+      if (!r) return { ok: false, unsupported: `ebtables ip ${m.field}` };
+      const field = m.field;
+      return {
+        ok: true,
+        header: false,
+        pred: (c) => {
+          const ip = ipOf(c);
+          const p = ip ? ports(ip) : null;
+          return p !== null && inRange(p[field], r) !== m.negated;
+        },
+      };
+    }
+    case 'tos':
+      // ebtables compares the whole TOS / traffic-class byte.
+      return { ok: true, header: false, pred: (c) => { const ip = ipOf(c); return ip !== null && ((ip.kind === 'ipv4' ? ip.tos : ip.trafficClass) === m.value) !== m.negated; } };
+    case 'icmp-type': {
+      const tr = m.icmpType;
+      const cr = m.icmpCode;
+      if (!tr || !cr) return { ok: false, unsupported: `ebtables ip6 icmp-type ${m.text}` };
+      return {
+        ok: true,
+        header: false,
+        pred: (c) => {
+          const ip = ipOf(c);
+          const l4 = ip?.payload;
+          if (!l4 || l4.kind !== 'icmpv6') return false;
+          return (inRange(l4.type, tr) && inRange(l4.code, cr)) !== m.negated;
+        },
+      };
+    }
+  }
+}
+
+function prepareSet(name: string, flags: ('src' | 'dst')[], ipsets: Record<string, IpsetSpec>): PreparedMatch {
+  const set = ipsets[name];
+  if (!set) return { ok: false, unsupported: `ipset '${name}' is not configured on the simulated host` };
+  const dim0 = flags[0] ?? 'src';
+  const dim1 = flags[1] ?? 'src';
+  if (set.type === 'hash:mac') {
+    const macs = set.members.map((x) => parseMac(x)).filter((x): x is number => x !== null);
+    return { ok: true, header: false, pred: (c) => macs.includes(dim0 === 'src' ? c.frame.src : c.frame.dst) };
+  }
+  const entries: { addr: AddrTest; proto: number | null; port: number | null }[] = [];
+  for (const member of set.members) {
+    const [addrPart = '', portPart] = member.split(',');
+    const [a, p] = addrPart.split('/');
+    const addr = addrMatcher(a ?? '', p !== undefined ? Number(p) : null);
+    if (!addr) return { ok: false, unsupported: `ipset '${name}' member ${member}` };
+    let proto: number | null = null;
+    let port: number | null = null;
+    if (set.type.endsWith(',port')) {
+      if (portPart === undefined) return { ok: false, unsupported: `ipset '${name}' member ${member}` };
+      const [pr, po] = portPart.includes(':') ? portPart.split(':') : ['tcp', portPart];
+      proto = PROTO_NUMBERS[pr ?? 'tcp'] ?? null;
+      port = Number(po);
+    }
+    entries.push({ addr, proto, port });
+  }
+  return {
+    ok: true,
+    header: false,
+    pred: (c) => {
+      const ip = c.ip;
+      if (!ip) return false;
+      const p = ports(ip);
+      return entries.some((e) => {
+        if (!testAddr(e.addr, ip, dim0)) return false;
+        if (e.port === null) return true;
+        return p !== null && upperProtocol(ip) === e.proto && (dim1 === 'src' ? p.sport : p.dport) === e.port;
+      });
+    },
+  };
+}
