@@ -48,6 +48,13 @@ describe('parseFilterXml diagnostics', () => {
     expect(only(undef.diagnostics, 'NWF007')).toMatchObject({ line: 3, column: 19 });
   });
 
+  it('reports what libxml2 rejects beyond the validator: -- in comments, bad references in text', () => {
+    expect(only(parseFilterXml("<filter name='a'>\n <!-- a -- b -->\n</filter>").diagnostics, 'NWF001')).toMatchObject({ line: 2, column: 9 });
+    expect(only(parseFilterXml("<filter name='a'>\n  &nbsp;</filter>").diagnostics, 'NWF007')).toMatchObject({ line: 2, column: 3 });
+    expect(only(parseFilterXml("<filter name='a'>&#0;</filter>").diagnostics, 'NWF001').column).toBe(18);
+    expect(parseFilterXml("<filter name='a'>&amp;&#65;<![CDATA[&x;]]><!-- &y; --></filter>").doc).not.toBeNull();
+  });
+
   it('warns about an unknown element and still parses (libvirt ignores it)', () => {
     const r = parseFilterXml("<filter name='t'>\n  <bogus/>\n  <rule action='drop' direction='in'><foo/></rule>\n</filter>");
     expect(r.doc).not.toBeNull();

@@ -41,6 +41,7 @@ import {
   createLineIndex,
   decodeXmlText,
   findExcessiveNesting,
+  findExtraWellFormednessError,
   findForbiddenDeclaration,
   findStartTagEnd,
   findTrailingContent,
@@ -479,6 +480,12 @@ function parseUnchecked(input: string): ParseResult {
   if (valid !== true) {
     const err = valid.err;
     return refuse(DIAGNOSTIC_CODES.MALFORMED_XML, `Malformed XML: ${err.msg}`, err.line || 1, err.col || 1);
+  }
+
+  const extra = findExtraWellFormednessError(text);
+  if (extra) {
+    const { line, column } = lines.locate(extra.offset + shift);
+    return refuse(extra.unknownEntity ? DIAGNOSTIC_CODES.UNKNOWN_ENTITY : DIAGNOSTIC_CODES.MALFORMED_XML, `Malformed XML: ${extra.message}.`, line, column);
   }
 
   const deep = findExcessiveNesting(text, MAX_NESTING_DEPTH);

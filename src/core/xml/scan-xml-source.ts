@@ -186,6 +186,44 @@ function isXmlChar(cp: number): boolean {
   );
 }
 
+/**
+ * Well-formedness errors libxml2 reports but the fast-xml-parser validator
+ * lets through: `--` inside a comment, and entity or character references
+ * that are undefined or malformed anywhere in text or attribute values.
+ */
+export function findExtraWellFormednessError(text: string): { offset: number; message: string; unknownEntity: boolean } | null {
+  let i = 0;
+  while (i < text.length) {
+    const amp = text.indexOf('&', i);
+    const lt = text.indexOf('<', i);
+    if (amp === -1 && lt === -1) return null;
+    if (lt !== -1 && (amp === -1 || lt < amp)) {
+      if (text.startsWith('<!--', lt)) {
+        const end = text.indexOf('-->', lt + 4);
+        if (end === -1) return null;
+        const dash = text.indexOf('--', lt + 4);
+        if (dash < end || text[end - 1] === '-') return { offset: dash < end ? dash : end - 1, message: "'--' is not allowed inside a comment", unknownEntity: false };
+        i = end + 3;
+      } else if (text.startsWith('<![CDATA[', lt)) {
+        const end = text.indexOf(']]>', lt + 9);
+        if (end === -1) return null;
+        i = end + 3;
+      } else if (text.startsWith('<?', lt)) {
+        const end = text.indexOf('?>', lt + 2);
+        if (end === -1) return null;
+        i = end + 2;
+      } else i = lt + 1;
+      continue;
+    }
+    const semi = text.indexOf(';', amp + 1);
+    const ref = semi === -1 || semi - amp > 14 ? '&' : text.slice(amp, semi + 1);
+    const decoded = decodeXmlText(ref, false);
+    if (!decoded.ok) return { offset: amp, message: decoded.message, unknownEntity: decoded.unknownEntity };
+    i = amp + ref.length;
+  }
+  return null;
+}
+
 /** Result of decoding: the text, or the offset (relative to the raw text) and reason of the first error. */
 export type DecodeResult = { ok: true; value: string } | { ok: false; offset: number; message: string; unknownEntity: boolean };
 
