@@ -4,8 +4,15 @@
  * passed to the CLI with --filters, so filterrefs resolve the same way on both sides.
  */
 export interface DiffCase {
+  /** Unique case name; defaults to `filter`. */
+  id?: string;
   /** Name of the filter bound (and of its file, `filters/<filter>.xml`). */
   filter: string;
+  /**
+   * Files of ./upstream-builtins that replace libvirt 9.0's built-in of the same name for this
+   * case only (restored afterwards), to check a case without the help of known differences.
+   */
+  libvirtRedefine?: readonly string[];
   /** What the case covers. */
   covers: string;
   mac?: string;
@@ -100,5 +107,13 @@ export const CASES: readonly DiffCase[] = [
     covers: "the docs' FTP server filter (second solution) with clean-traffic, IP and MAC given (issue 3 'Done when')",
     mac: '52:54:00:11:22:33',
     params: [['IP', '10.99.0.2']],
+  },
+  {
+    id: 'test-eth0+upstream-builtins',
+    filter: 'test-eth0',
+    covers: "the FTP filter again, with libvirt 9.0's qemu-announce-self replaced by upstream's: must be identical, no known difference",
+    mac: '52:54:00:11:22:33',
+    params: [['IP', '10.99.0.2']],
+    libvirtRedefine: ['qemu-announce-self.xml'],
   },
 ];

@@ -7,7 +7,7 @@
  * normalised and compared. A difference fails the case unless an entry of
  * ./known-differences.ts explains it. See ./README.md.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ import { NetnsPool, type Netns } from './lib/netns-pool';
 import { cliAvailable, compileArgs, compileProjectScript, scriptFromLibvirtCommands } from './lib/project-script';
 
 const FILTERS_DIR = join(import.meta.dirname, 'filters');
+const UPSTREAM_DIR = join(import.meta.dirname, 'upstream-builtins');
 const PREFIX = `nwfs-ld-${process.pid}-`;
 const SOURCE = process.env.NWFS_LIBVIRT_DIFF_SOURCE === 'libvirt' ? 'libvirt' : 'cli';
 const OUT_DIR = process.env.NWFS_LIBVIRT_DIFF_OUT;
@@ -37,6 +38,10 @@ interface CaseOutcome {
   comparison?: CaseComparison;
 }
 
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 function caseParams(c: DiffCase): (readonly [string, string])[] {
   const params = [...(c.params ?? [])];
   if (!params.some(([n]) => n === 'IP')) params.unshift(['IP', DEFAULT_IP]);
@@ -49,6 +54,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
   let daemon: LibvirtDaemon | undefined;
   const outcomes: CaseOutcome[] = [];
   const compiled = new Map<string, Promise<string>>();
+  const caseId = (c: DiffCase) => c.id ?? c.filter;
   const t0 = Date.now();
 
   beforeAll(async () => {
@@ -65,7 +71,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
           const args = compileArgs(join(FILTERS_DIR, `${c.filter}.xml`), FILTERS_DIR, c.mac ?? DEFAULT_MAC, caseParams(c));
           const p = compileProjectScript(args);
           p.catch(() => undefined);
-          compiled.set(c.filter, p);
+          compiled.set(caseId(c), p);
           await p.catch(() => undefined);
         }
       });
@@ -110,13 +116,21 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
     for (const [name, ...opts] of c.ipsets ?? []) await ns.exec('ipset', ['create', name, ...opts]);
     daemon.redirectFirewallTo(await ns.holderPid());
     const before = daemon.loggedCommands().length;
+    const restore: (() => Promise<void>)[] = [];
     try {
+      for (const f of c.libvirtRedefine ?? []) {
+        const xml = readFileSync(join(UPSTREAM_DIR, f), 'utf8');
+        const name = /<filter\s+name='([^']+)'/.exec(xml)?.[1];
+        if (!name) throw new Error(`no filter name in ${f}`);
+        restore.push(await daemon.redefineFilter(name, xml));
+      }
       const err = await daemon.createBinding({ filter: c.filter, mac: c.mac ?? DEFAULT_MAC, params: caseParams(c) });
       if (err) throw new Error(`libvirt refused the binding of ${c.filter}: ${err}`);
       const commands = daemon.loggedCommands().slice(before);
       return { dump: await dumpFirewall(ns), commands };
     } finally {
       await daemon.deleteBinding();
+      for (const r of restore.reverse()) await r();
       daemon.redirectFirewallTo(null);
     }
   }
@@ -126,25 +140,25 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
     if (!OUT_DIR) return;
     mkdirSync(OUT_DIR, { recursive: true });
     for (const f of FAMILIES) {
-      writeFileSync(join(OUT_DIR, `${c.filter}.libvirt.${f}`), normaliseDump(libvirt[f]));
-      writeFileSync(join(OUT_DIR, `${c.filter}.project.${f}`), normaliseDump(project[f]));
+      writeFileSync(join(OUT_DIR, `${caseId(c)}.libvirt.${f}`), normaliseDump(libvirt[f]));
+      writeFileSync(join(OUT_DIR, `${caseId(c)}.project.${f}`), normaliseDump(project[f]));
     }
-    writeFileSync(join(OUT_DIR, `${c.filter}.libvirt.cmds`), commands.map((x) => x.text + (x.ignoredFailure ? '   #ERR-ignored' : '')).join('\n') + '\n');
-    writeFileSync(join(OUT_DIR, `${c.filter}.project.sh`), script);
+    writeFileSync(join(OUT_DIR, `${caseId(c)}.libvirt.cmds`), commands.map((x) => x.text + (x.ignoredFailure ? '   #ERR-ignored' : '')).join('\n') + '\n');
+    writeFileSync(join(OUT_DIR, `${caseId(c)}.project.sh`), script);
   }
 
   async function projectSide(c: DiffCase, ns: Netns, script: Promise<string>): Promise<FirewallDump> {
     for (const [name, ...opts] of c.ipsets ?? []) await ns.exec('ipset', ['create', name, ...opts]);
-    const file = join(stateDir, `${c.filter}.sh`);
+    const file = join(stateDir, `${caseId(c)}.sh`);
     writeFileSync(file, await script);
     const r = await ns.exec('bash', [file], { allowFailure: true, timeoutMs: 120_000 });
-    if (r.code !== 0) throw new Error(`the project's script for ${c.filter} exited ${r.code} (script kept at ${file} until teardown):\n${r.stderr}${r.stdout}`);
+    if (r.code !== 0) throw new Error(`the project's script for ${caseId(c)} exited ${r.code} (script kept at ${file} until teardown):\n${r.stderr}${r.stdout}`);
     return dumpFirewall(ns);
   }
 
   for (const [i, c] of CASES.entries()) {
-    it(`${c.filter}: ${c.covers}`, async () => {
-      const outcome: CaseOutcome = { filter: c.filter };
+    it(`${caseId(c)}: ${c.covers}`, async () => {
+      const outcome: CaseOutcome = { filter: caseId(c) };
       outcomes.push(outcome);
       const lns = await pool.create(`l${i}`);
       const pns = await pool.create(`p${i}`);
@@ -153,7 +167,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
         let project: FirewallDump;
         let script: Promise<string>;
         if (SOURCE === 'cli') {
-          script = compiled.get(c.filter) ?? Promise.reject(new Error(`no compile started for ${c.filter}`));
+          script = compiled.get(caseId(c)) ?? Promise.reject(new Error(`no compile started for ${caseId(c)}`));
           [libvirt, project] = await Promise.all([libvirtSide(c, lns), projectSide(c, pns, script)]);
         } else {
           libvirt = await libvirtSide(c, lns);
@@ -162,11 +176,15 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
         }
         keepArtifacts(c, libvirt.dump, libvirt.commands, project, await script);
         // A comparison of two empty rule sets would prove nothing: libvirt must have installed rules.
-        expect(FAMILIES.map((f) => libvirt.dump[f]).join(''), `libvirt installed no rules for ${c.filter}`).toMatch(/^-A /m);
+        expect(FAMILIES.map((f) => libvirt.dump[f]).join(''), `libvirt installed no rules for ${caseId(c)}`).toMatch(/^-A /m);
         const comparison = compareDumps(libvirt.dump, project, KNOWN_DIFFERENCES);
         outcome.comparison = comparison;
         const report = Object.values(comparison.diffs).join('\n');
-        expect(comparison.status, `${c.filter}: rule sets differ (− libvirt 9.0, + project):\n${report}`).not.toBe('different');
+        const cli = compileArgs(`tests/libvirt-diff/filters/${c.filter}.xml`, 'tests/libvirt-diff/filters', c.mac ?? DEFAULT_MAC, caseParams(c));
+        expect(
+          comparison.status,
+          `${caseId(c)}: rule sets differ (− libvirt 9.0, + project):\n${report}\nreproduce: npx nwfilter-studio ${cli.map(shellQuote).join(' ')}`,
+        ).not.toBe('different');
       } finally {
         await pool.destroy(lns.name);
         await pool.destroy(pns.name);

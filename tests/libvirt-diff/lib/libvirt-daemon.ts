@@ -138,6 +138,24 @@ export class LibvirtDaemon {
     await this.virsh(['nwfilter-define', file]);
   }
 
+  /**
+   * Replaces a filter that already exists (a built-in) for a while: libvirt refuses a define of
+   * an existing name without its UUID, so the UUID is injected. Returns a function restoring it.
+   */
+  async redefineFilter(name: string, xml: string): Promise<() => Promise<void>> {
+    const original = (await this.virsh(['nwfilter-dumpxml', name])).stdout;
+    const uuid = /<uuid>([^<]+)<\/uuid>/.exec(original)?.[1];
+    if (!uuid) throw new Error(`no uuid in the dumpxml of ${name}`);
+    const withUuid = xml.replace(/<filter\b[^>]*>/, (open) => `${open}\n  <uuid>${uuid}</uuid>`);
+    const file = join(this.stateDir, `redefine-${name}.xml`);
+    writeFileSync(file, withUuid);
+    await this.virsh(['nwfilter-define', file]);
+    return async () => {
+      writeFileSync(file, original);
+      await this.virsh(['nwfilter-define', file]);
+    };
+  }
+
   /** Creates a binding; returns libvirt's error text on failure. */
   async createBinding(spec: BindingSpec): Promise<string | null> {
     const file = join(this.stateDir, 'binding.xml');
