@@ -52,7 +52,12 @@ describe('parseFilterXml diagnostics', () => {
     expect(only(parseFilterXml("<filter name='a'>\n <!-- a -- b -->\n</filter>").diagnostics, 'NWF001')).toMatchObject({ line: 2, column: 9 });
     expect(only(parseFilterXml("<filter name='a'>\n  &nbsp;</filter>").diagnostics, 'NWF007')).toMatchObject({ line: 2, column: 3 });
     expect(only(parseFilterXml("<filter name='a'>&#0;</filter>").diagnostics, 'NWF001').column).toBe(18);
-    expect(parseFilterXml("<filter name='a'>&amp;&#65;<![CDATA[&x;]]><!-- &y; --></filter>").doc).not.toBeNull();
+    expect(parseFilterXml("<filter name='a'>&amp;&#65;<![CDATA[&x;]]><!-- &y; --><!----></filter>").doc).not.toBeNull();
+    expect(parseFilterXml("<filter name='a'><!-- x ---></filter>").doc).toBeNull();
+    // Linear even for many references.
+    const started = performance.now();
+    expect(parseFilterXml(`<filter name='a'>${'&amp;'.repeat(400000)}</filter>`).doc).not.toBeNull();
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('warns about an unknown element and still parses (libvirt ignores it)', () => {

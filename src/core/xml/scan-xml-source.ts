@@ -192,17 +192,21 @@ function isXmlChar(cp: number): boolean {
  * that are undefined or malformed anywhere in text or attribute values.
  */
 export function findExtraWellFormednessError(text: string): { offset: number; message: string; unknownEntity: boolean } | null {
+  // Both searches only move forward, so the scan stays linear.
+  let nextAmp = text.indexOf('&');
+  let nextLt = text.indexOf('<');
   let i = 0;
-  while (i < text.length) {
-    const amp = text.indexOf('&', i);
-    const lt = text.indexOf('<', i);
-    if (amp === -1 && lt === -1) return null;
-    if (lt !== -1 && (amp === -1 || lt < amp)) {
+  while (nextAmp !== -1 || nextLt !== -1) {
+    if (nextLt !== -1 && nextLt < i) nextLt = text.indexOf('<', i);
+    if (nextAmp !== -1 && nextAmp < i) nextAmp = text.indexOf('&', i);
+    if (nextAmp === -1 && nextLt === -1) return null;
+    if (nextLt !== -1 && (nextAmp === -1 || nextLt < nextAmp)) {
+      const lt = nextLt;
       if (text.startsWith('<!--', lt)) {
         const end = text.indexOf('-->', lt + 4);
         if (end === -1) return null;
         const dash = text.indexOf('--', lt + 4);
-        if (dash < end || text[end - 1] === '-') return { offset: dash < end ? dash : end - 1, message: "'--' is not allowed inside a comment", unknownEntity: false };
+        if (dash < end || (end > lt + 4 && text[end - 1] === '-')) return { offset: dash < end ? dash : end - 1, message: "'--' is not allowed inside a comment", unknownEntity: false };
         i = end + 3;
       } else if (text.startsWith('<![CDATA[', lt)) {
         const end = text.indexOf(']]>', lt + 9);
@@ -215,6 +219,7 @@ export function findExtraWellFormednessError(text: string): { offset: number; me
       } else i = lt + 1;
       continue;
     }
+    const amp = nextAmp;
     const semi = text.indexOf(';', amp + 1);
     const ref = semi === -1 || semi - amp > 14 ? '&' : text.slice(amp, semi + 1);
     const decoded = decodeXmlText(ref, false);
