@@ -172,20 +172,11 @@ export class BridgeHost {
     // For an accepted packet the iptables decision is the informative one; ebtables' is the fallback.
     let acceptedEb: PreparedRule | null = null;
     let acceptedIp: PreparedRule | null = null;
-    const finish = (verdict: Verdict, decider: PreparedRule | null, error: string | null = null): PacketTrace => {
-      trace.verdict = verdict;
-      const d = verdict === 'accept' ? (acceptedIp ?? acceptedEb) : decider;
-      trace.provenance = d?.ir.provenance ?? null;
-      trace.rule = ruleRef(trace.provenance);
-      trace.error = error;
-      return trace;
-    };
-
     // 1. ebtables nat PREROUTING (before br_netfilter hands the packet to the IP hooks).
     const pre = this.runHook('ebtables/nat', 'PREROUTING', ctx, detail ? hooks : null, 'ebtables nat PREROUTING');
-    if (pre.verdict === 'ERROR') return finish('error', null, pre.error);
+    if (pre.verdict === 'ERROR') return settle(trace, 'error', null, acceptedIp ?? acceptedEb, pre.error);
     if (pre.decider?.ir.provenance) acceptedEb = pre.decider;
-    if (pre.verdict !== 'ACCEPT') return finish('drop', pre.decider);
+    if (pre.verdict !== 'ACCEPT') return settle(trace, 'drop', pre.decider, acceptedIp ?? acceptedEb);
 
     // 2. conntrack, with the helper the raw-table CT rule would attach.
     let ct = none;
@@ -207,12 +198,12 @@ export class BridgeHost {
       const r = this.runHook(table, hook, ctx, detail ? hooks : null, hook);
       if (r.verdict === 'ERROR') {
         this.conntrack.discard(ct);
-        return finish('error', null, r.error);
+        return settle(trace, 'error', null, acceptedIp ?? acceptedEb, r.error);
       }
       if (r.verdict !== 'ACCEPT') {
         this.conntrack.discard(ct);
         if (r.verdict === 'REJECT') notes.push('REJECT: the bridged path sends an ICMP error only when the bridge has an IP address');
-        return finish(r.verdict === 'REJECT' ? 'reject' : 'drop', r.decider);
+        return settle(trace, r.verdict === 'REJECT' ? 'reject' : 'drop', r.decider, null);
       }
       if (r.decider?.ir.provenance) acceptedIp = r.decider;
     }
@@ -223,11 +214,11 @@ export class BridgeHost {
       const post = this.runHook('ebtables/nat', 'POSTROUTING', ctx, detail ? hooks : null, 'ebtables nat POSTROUTING');
       if (post.verdict === 'ERROR') {
         this.conntrack.discard(ct);
-        return finish('error', null, post.error);
+        return settle(trace, 'error', null, acceptedIp ?? acceptedEb, post.error);
       }
       if (post.verdict !== 'ACCEPT') {
         this.conntrack.discard(ct);
-        return finish('drop', post.decider);
+        return settle(trace, 'drop', post.decider, acceptedIp ?? acceptedEb);
       }
       if (post.decider?.ir.provenance) acceptedEb = post.decider;
     }
@@ -238,9 +229,9 @@ export class BridgeHost {
       if (c.note) notes.push(`helper: ${c.note}`);
       if (c.expectation) notes.push('helper: expectation created');
       if (detail) hooks.push({ hook: 'confirm', table: null, result: c.verdict === 'drop' ? 'DROP (helper)' : ct.created ? 'confirmed' : 'ACCEPT', visits: [] });
-      if (c.verdict === 'drop') return finish('drop', null);
+      if (c.verdict === 'drop') return settle(trace, 'drop', null, acceptedIp ?? acceptedEb);
     }
-    return finish('accept', null);
+    return settle(trace, 'accept', null, acceptedIp ?? acceptedEb);
   }
 
   /** The conntrack table now, like `conntrack -L`. */
@@ -270,12 +261,8 @@ export class BridgeHost {
   private runHook(tableKey: string, base: string, ctx: MatchContext, hooks: HookTrace[] | null, hook: HookName): HookResult {
     const table = this.prepared.tables.get(tableKey);
     const visits: RuleVisit[] = [];
-    const done = (r: HookResult): HookResult => {
-      if (hooks) hooks.push({ hook, table: tableKey, result: r.verdict, visits });
-      return r;
-    };
     const start = table?.chains.get(base);
-    if (!table || !start) return done({ verdict: 'ACCEPT', decider: null, error: null });
+    if (!table || !start) return record(hooks, hook, tableKey, visits, { verdict: 'ACCEPT', decider: null, error: null });
     const ebtables = table.ir.family === 'ebtables';
     const stack: { chain: string; next: number }[] = [];
     let chain = start;
@@ -285,7 +272,7 @@ export class BridgeHost {
     for (let steps = 0; steps < MAX_STEPS; steps++) {
       if (i >= chain.rules.length) {
         const back = stack.pop();
-        if (!back) return done({ verdict: 'ACCEPT', decider: lastDecider, error: null });
+        if (!back) return record(hooks, hook, tableKey, visits, { verdict: 'ACCEPT', decider: lastDecider, error: null });
         chain = table.chains.get(back.chain) as typeof chain;
         i = back.next;
         continue;
@@ -293,7 +280,7 @@ export class BridgeHost {
       const rule = chain.rules[i] as PreparedRule;
       if (rule.unsupported) {
         if (hooks) visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched: false, target: 'unsupported', rule: ruleRef(rule.ir.provenance) });
-        return done({ verdict: 'ERROR', decider: rule, error: `unsupported: ${rule.unsupported} (${rule.key})` });
+        return record(hooks, hook, tableKey, visits, { verdict: 'ERROR', decider: rule, error: `unsupported: ${rule.unsupported} (${rule.key})` });
       }
       ctx.ruleKey = rule.key;
       let matched = true;
@@ -315,17 +302,17 @@ export class BridgeHost {
         if (rule.ir.provenance && t.verdict !== 'CONTINUE') lastDecider = rule;
         switch (t.verdict) {
           case 'ACCEPT':
-            return done({ verdict: 'ACCEPT', decider: lastDecider, error: null });
+            return record(hooks, hook, tableKey, visits, { verdict: 'ACCEPT', decider: lastDecider, error: null });
           case 'DROP':
-            return done({ verdict: 'DROP', decider: rule, error: null });
+            return record(hooks, hook, tableKey, visits, { verdict: 'DROP', decider: rule, error: null });
           case 'REJECT':
-            return done({ verdict: ebtables ? 'DROP' : 'REJECT', decider: rule, error: null });
+            return record(hooks, hook, tableKey, visits, { verdict: ebtables ? 'DROP' : 'REJECT', decider: rule, error: null });
           case 'CONTINUE':
             i++;
             continue;
           case 'RETURN': {
             const back = stack.pop();
-            if (!back) return done({ verdict: 'ACCEPT', decider: lastDecider, error: null });
+            if (!back) return record(hooks, hook, tableKey, visits, { verdict: 'ACCEPT', decider: lastDecider, error: null });
             chain = table.chains.get(back.chain) as typeof chain;
             i = back.next;
             continue;
@@ -333,13 +320,27 @@ export class BridgeHost {
         }
       }
       const target = table.chains.get(t.chain);
-      if (!target) return done({ verdict: 'ERROR', decider: rule, error: `unsupported: jump to unknown chain ${t.chain} (${rule.key})` });
+      if (!target) return record(hooks, hook, tableKey, visits, { verdict: 'ERROR', decider: rule, error: `unsupported: jump to unknown chain ${t.chain} (${rule.key})` });
       if (t.kind === 'jump') stack.push({ chain: chain.ir.name, next: i + 1 });
       chain = target;
       i = 0;
     }
-    return done({ verdict: 'ERROR', decider: null, error: `chain loop in ${tableKey} ${base}` });
+    return record(hooks, hook, tableKey, visits, { verdict: 'ERROR', decider: null, error: `chain loop in ${tableKey} ${base}` });
   }
+}
+
+function settle(trace: PacketTrace, verdict: Verdict, decider: PreparedRule | null, accepted: PreparedRule | null, error: string | null = null): PacketTrace {
+  trace.verdict = verdict;
+  const d = verdict === 'accept' ? accepted : decider;
+  trace.provenance = d?.ir.provenance ?? null;
+  trace.rule = ruleRef(trace.provenance);
+  trace.error = error;
+  return trace;
+}
+
+function record(hooks: HookTrace[] | null, hook: HookName, table: string, visits: RuleVisit[], r: HookResult): HookResult {
+  if (hooks) hooks.push({ hook, table, result: r.verdict, visits });
+  return r;
 }
 
 /** Bytes a rule counter adds: the IP datagram for iptables, the frame after the Ethernet header for ebtables. */
