@@ -112,6 +112,11 @@ export interface AttributeSpec {
    * attribute onto this one (even when the other one is absent).
    */
   readonly negationFrom?: string;
+  /**
+   * libvirt's firewall drivers only use this attribute together with this other
+   * one (a mask with its address, a range end with its start); alone it has no effect.
+   */
+  readonly usedWith?: string;
   /** One-line documentation. */
   readonly doc: string;
 }
@@ -234,7 +239,7 @@ const U32: readonly DataType[] = ['uint32', 'uint32Hex'];
 
 const macAddr = (name: string, doc: string): AttributeSpec => attr(name, ['macAddr'], 'mac-addr', doc);
 const macMask = (name: string, doc: string, negationFrom: string): AttributeSpec =>
-  attr(name, ['macMask'], 'mac-mask', doc, { negationFrom });
+  attr(name, ['macMask'], 'mac-mask', doc, { negationFrom, usedWith: negationFrom });
 const u8 = (name: string, valueType: ValueType, doc: string, extra: Extra = {}): AttributeSpec =>
   attr(name, U8, valueType, doc, { min: 0, max: 0xff, ...extra });
 const u16 = (name: string, valueType: ValueType, doc: string, extra: Extra = {}): AttributeSpec =>
@@ -269,12 +274,14 @@ function ipAddrAttrs(v6: boolean): AttributeSpec[] {
       min: 0,
       max: bits,
       negationFrom: 'srcipaddr',
+      usedWith: 'srcipaddr',
     }),
     attr('dstipaddr', [addr], addrType, `Destination ${fam} address.`),
     attr('dstipmask', [mask], maskType, `Prefix length (0..${bits}) or netmask applied to dstipaddr.`, {
       min: 0,
       max: bits,
       negationFrom: 'dstipaddr',
+      usedWith: 'dstipaddr',
     }),
   ];
 }
@@ -283,9 +290,9 @@ function portAttrs(withNegationFixup: boolean): AttributeSpec[] {
   const neg = (from: string): Extra => (withNegationFixup ? { negationFrom: from } : {});
   return [
     u16('srcportstart', 'port', 'Start of the source port range (0..65535).'),
-    u16('srcportend', 'port', 'End of the source port range.', neg('srcportstart')),
+    u16('srcportend', 'port', 'End of the source port range.', { ...neg('srcportstart'), usedWith: 'srcportstart' }),
     u16('dstportstart', 'port', 'Start of the destination port range.', neg('srcportstart')),
-    u16('dstportend', 'port', 'End of the destination port range.', neg('srcportstart')),
+    u16('dstportend', 'port', 'End of the destination port range.', { ...neg('srcportstart'), usedWith: 'dstportstart' }),
   ];
 }
 
@@ -300,11 +307,12 @@ function commonIpProps(v6: boolean): AttributeSpec[] {
     macAddr('srcmacaddr', 'Source MAC address.'),
     ...ipAddrAttrs(v6),
     attr('srcipfrom', [addr], addrType, 'Start of a source IP address range.'),
-    attr('srcipto', [addr], addrType, 'End of the source IP address range.', { negationFrom: 'srcipfrom' }),
+    attr('srcipto', [addr], addrType, 'End of the source IP address range.', { negationFrom: 'srcipfrom', usedWith: 'srcipfrom' }),
     attr('dstipfrom', [addr], addrType, 'Start of a destination IP address range.'),
     // libvirt declares dstipto as an IPv4 address even in the -ipv6 tables.
     attr('dstipto', ['ipv4Addr'], 'ipv4-addr', 'End of the destination IP address range (libvirt parses it as IPv4).', {
       negationFrom: 'dstipfrom',
+      usedWith: 'dstipfrom',
     }),
     dscp(),
     attr('connlimit-above', ['uint16'], 'connlimit', 'Match if the number of connections exceeds this (decimal 0..65535).', {
@@ -328,7 +336,7 @@ function commonIpProps(v6: boolean): AttributeSpec[] {
 
 const icmpTypeCode = (): AttributeSpec[] => [
   u8('type', 'icmp-type', 'ICMP message type (0..255).'),
-  u8('code', 'icmp-code', 'ICMP message code (0..255).', { negationFrom: 'type' }),
+  u8('code', 'icmp-code', 'ICMP message code (0..255); only used together with type.', { negationFrom: 'type', usedWith: 'type' }),
 ];
 
 const tcpOption = (): AttributeSpec => u8('option', 'uint8', 'TCP option kind (0..255).');
@@ -367,25 +375,25 @@ const stpAttributes: readonly AttributeSpec[] = [
   u8('type', 'uint8', 'BPDU type (0..255).'),
   u8('flags', 'uint8', 'BPDU flags (0..255).'),
   u16('root-priority', 'uint16', 'Root priority (start of range).'),
-  u16('root-priority-hi', 'uint16', 'Root priority (end of range).', { negationFrom: 'root-priority' }),
+  u16('root-priority-hi', 'uint16', 'Root priority (end of range).', { negationFrom: 'root-priority', usedWith: 'root-priority' }),
   macAddr('root-address', 'Root MAC address.'),
   macMask('root-address-mask', 'Mask applied to root-address.', 'root-address'),
   u32('root-cost', 'Root path cost (start of range).'),
-  u32('root-cost-hi', 'Root path cost (end of range).', { negationFrom: 'root-cost' }),
+  u32('root-cost-hi', 'Root path cost (end of range).', { negationFrom: 'root-cost', usedWith: 'root-cost' }),
   u16('sender-priority', 'uint16', 'Sender priority (start of range).'),
-  u16('sender-priority-hi', 'uint16', 'Sender priority (end of range).', { negationFrom: 'sender-priority' }),
+  u16('sender-priority-hi', 'uint16', 'Sender priority (end of range).', { negationFrom: 'sender-priority', usedWith: 'sender-priority' }),
   macAddr('sender-address', 'Sender MAC address.'),
   macMask('sender-address-mask', 'Mask applied to sender-address.', 'sender-address'),
   u16('port', 'uint16', 'Port identifier (start of range).'),
-  u16('port-hi', 'uint16', 'Port identifier (end of range).', { negationFrom: 'port' }),
+  u16('port-hi', 'uint16', 'Port identifier (end of range).', { negationFrom: 'port', usedWith: 'port' }),
   u16('age', 'uint16', 'Message age timer (start of range).'),
-  u16('age-hi', 'uint16', 'Message age timer (end of range).', { negationFrom: 'age' }),
+  u16('age-hi', 'uint16', 'Message age timer (end of range).', { negationFrom: 'age', usedWith: 'age' }),
   u16('max-age', 'uint16', 'Maximum age time (start of range).'),
-  u16('max-age-hi', 'uint16', 'Maximum age time (end of range).', { negationFrom: 'max-age' }),
+  u16('max-age-hi', 'uint16', 'Maximum age time (end of range).', { negationFrom: 'max-age', usedWith: 'max-age' }),
   u16('hello-time', 'uint16', 'Hello time (start of range).'),
-  u16('hello-time-hi', 'uint16', 'Hello time (end of range).', { negationFrom: 'hello-time' }),
+  u16('hello-time-hi', 'uint16', 'Hello time (end of range).', { negationFrom: 'hello-time', usedWith: 'hello-time' }),
   u16('forward-delay', 'uint16', 'Forward delay (start of range).'),
-  u16('forward-delay-hi', 'uint16', 'Forward delay (end of range).', { negationFrom: 'forward-delay' }),
+  u16('forward-delay-hi', 'uint16', 'Forward delay (end of range).', { negationFrom: 'forward-delay', usedWith: 'forward-delay' }),
   comment(),
 ];
 
@@ -393,9 +401,9 @@ function arpAttributes(): AttributeSpec[] {
   // arp and rarp share libvirt's arpAttributes table but it has no negation fix-ups.
   return [
     macAddr('srcmacaddr', 'Source MAC address.'),
-    attr('srcmacmask', ['macMask'], 'mac-mask', 'Mask applied to the source MAC address.'),
+    attr('srcmacmask', ['macMask'], 'mac-mask', 'Mask applied to the source MAC address.', { usedWith: 'srcmacaddr' }),
     macAddr('dstmacaddr', 'Destination MAC address.'),
-    attr('dstmacmask', ['macMask'], 'mac-mask', 'Mask applied to the destination MAC address.'),
+    attr('dstmacmask', ['macMask'], 'mac-mask', 'Mask applied to the destination MAC address.', { usedWith: 'dstmacaddr' }),
     u16('hwtype', 'uint16', 'Hardware type (0..65535).'),
     u16('protocoltype', 'uint16', 'Protocol type (0..65535).'),
     attr('opcode', ['uint16', 'uint16Hex', 'string'], 'arp-opcode', 'Opcode: Request, Reply, Request_Reverse, Reply_Reverse, DRARP_Request, DRARP_Reply, DRARP_Error, InARP_Request, ARP_NAK or a number.', {
@@ -407,9 +415,9 @@ function arpAttributes(): AttributeSpec[] {
     macAddr('arpsrcmacaddr', 'Source MAC address in the ARP/RARP packet.'),
     macAddr('arpdstmacaddr', 'Destination MAC address in the ARP/RARP packet.'),
     attr('arpsrcipaddr', ['ipv4Addr'], 'ipv4-addr', 'Source IP address in the ARP/RARP packet.'),
-    attr('arpsrcipmask', ['ipv4Mask'], 'ipv4-mask', 'Prefix length or netmask for arpsrcipaddr.', { min: 0, max: 32 }),
+    attr('arpsrcipmask', ['ipv4Mask'], 'ipv4-mask', 'Prefix length or netmask for arpsrcipaddr.', { min: 0, max: 32, usedWith: 'arpsrcipaddr' }),
     attr('arpdstipaddr', ['ipv4Addr'], 'ipv4-addr', 'Destination IP address in the ARP/RARP packet.'),
-    attr('arpdstipmask', ['ipv4Mask'], 'ipv4-mask', 'Prefix length or netmask for arpdstipaddr.', { min: 0, max: 32 }),
+    attr('arpdstipmask', ['ipv4Mask'], 'ipv4-mask', 'Prefix length or netmask for arpdstipaddr.', { min: 0, max: 32, usedWith: 'arpdstipaddr' }),
     attr('gratuitous', ['boolean'], 'boolean', "Match gratuitous ARP packets ('true', '1' or 'yes'; anything else is false)."),
     comment(),
   ];

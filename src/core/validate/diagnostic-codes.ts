@@ -68,6 +68,7 @@ export const DIAGNOSTIC_CODES = {
   PARAMETERS_REORDERED: entry('NWF062', 'info', 'Parameters are written sorted by name'),
 
   CHAIN_PROTOCOL_MISMATCH: entry('NWF070', 'warning', 'Rule protocol does not fit the chain'),
+  ATTRIBUTE_WITHOUT_EFFECT: entry('NWF071', 'warning', 'Attribute has no effect alone'),
 } as const;
 
 export type DiagnosticCodeKey = keyof typeof DIAGNOSTIC_CODES;

@@ -74,6 +74,13 @@ describe('validateFilterDoc', () => {
     expect(codes(ref)).toEqual(['NWF061', 'NWF062']);
   });
 
+  it('warns about masks and range ends without their address or start', () => {
+    expect(codes(doc([{ protocol: 'tcp', attrs: { srcipmask: { value: '8', negated: false }, dstportend: { value: '9', negated: false } } }]))).toEqual(['NWF071', 'NWF071']);
+    expect(codes(doc([{ protocol: 'stp', attrs: { 'root-cost-hi': { value: '9', negated: false } } }]))).toEqual(['NWF071']);
+    expect(codes(doc([{ protocol: 'icmp', attrs: { code: { value: '0', negated: false } } }]))).toEqual(['NWF071']);
+    expect(codes(doc([{ protocol: 'udp', attrs: { dstportstart: { value: '1', negated: false }, dstportend: { value: '9', negated: false } } }]))).toEqual([]);
+  });
+
   it('places diagnostics with a locator', () => {
     const d = validateFilterDoc(doc([], { name: '' }), (p) => (p.part === 'name' ? { line: 3, column: 7 } : undefined));
     expect(d[0]).toMatchObject({ line: 3, column: 7 });

@@ -85,8 +85,9 @@ function ipProtocolNumber(value: string): number | undefined {
 /**
  * libvirt's semantic checks over a document, beyond what parsing checks, plus
  * notes on everything libvirt would silently change when it stores the
- * document. A document without any diagnostic is written and read back by
- * libvirt unchanged.
+ * document, plus advice (NWF070 rule/chain fit, NWF071 attributes without
+ * effect). A document whose only diagnostics are advice is written and read
+ * back by libvirt unchanged (property-tested).
  */
 export function validateFilterDoc(doc: FilterDoc, locate?: DocLocator): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -209,6 +210,9 @@ function validateAttributes(rule: Rule, spec: ElementSpec, entry: number, report
     if (c.note) report(DIAGNOSTIC_CODES.COMMENT_TRUNCATED, `${c.note}.`, { entry, attribute: name });
     else if (c.value !== attr.value) {
       report(DIAGNOSTIC_CODES.NOT_CANONICAL, `libvirt writes ${name}='${attr.value}' as '${c.value}'.`, { entry, attribute: name });
+    }
+    if (a.usedWith && !rule.attrs[a.usedWith]) {
+      report(DIAGNOSTIC_CODES.ATTRIBUTE_WITHOUT_EFFECT, `${name} has no effect without ${a.usedWith}; libvirt only uses it together with ${a.usedWith}.`, { entry, attribute: name });
     }
     if (a.valueType === 'comment' && hasRewriteUnsafeChars(attr.value)) {
       report(DIAGNOSTIC_CODES.COMMENT_CONTROL_CHARS, `The ${name} contains tabs, line breaks or control characters; libvirt writes them raw or drops them, so they read back as spaces or vanish.`, { entry, attribute: name });

@@ -9,6 +9,14 @@ import { loadXml2XmlCases } from './testing/xml2xml-corpus';
 
 const SEED = 20261121;
 
+/** Advice that does not predict a rewrite (chain/protocol fit, attributes without effect). */
+const ADVISORY = new Set(['NWF070', 'NWF071']);
+
+/** Diagnostics that say libvirt would store something other than the document. */
+function rewriteNotes(doc: Parameters<typeof validateFilterDoc>[0]): Diagnostic[] {
+  return validateFilterDoc(doc).filter((d) => !ADVISORY.has(d.code));
+}
+
 function expectSanePosition(d: Diagnostic, text: string): void {
   const lines = text.split(/\r\n|\r|\n/);
   expect(d.code).toMatch(/^NWF\d{3}$/);
@@ -29,7 +37,7 @@ describe('round trip over generated documents', () => {
         total++;
         const text = serializeFilterXml(doc);
         const parsed = parseFilterXml(text);
-        const notes = validateFilterDoc(doc);
+        const notes = rewriteNotes(doc);
         if (!notes.some((d) => d.severity === 'error')) expect(parsed.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
         if (notes.length === 0) {
           clean++;
@@ -47,7 +55,7 @@ describe('round trip over generated documents', () => {
     fc.assert(
       fc.property(arbFilterDoc, (doc) => {
         const first = parseFilterXml(serializeFilterXml(doc)).doc;
-        if (!first || validateFilterDoc(first).length > 0) return;
+        if (!first || rewriteNotes(first).length > 0) return;
         const text = serializeFilterXml(first);
         const second = parseFilterXml(text).doc;
         expect(second).toEqual(first);
@@ -99,7 +107,7 @@ describe('parsing mutated corpus files', () => {
           return;
         }
         accepted++;
-        if (validateFilterDoc(result.doc).length > 0) return;
+        if (rewriteNotes(result.doc).length > 0) return;
         const out = serializeFilterXml(result.doc);
         const again = parseFilterXml(out);
         expect(again.doc).toEqual(result.doc);
