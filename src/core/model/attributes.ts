@@ -597,3 +597,21 @@ export function getDefaultChainPriority(chain: string): number {
   const type = getChainType(chain);
   return type === null ? 0 : DEFAULT_CHAIN_PRIORITIES[type];
 }
+
+/** A structural child element, for forms and completion. */
+export interface ChildElementSpec {
+  readonly name: string;
+  readonly doc: string;
+}
+
+/** Child elements of `<filter>` (protocol elements go inside `<rule>`, see {@link ELEMENT_TABLE}). */
+export const FILTER_CHILD_ELEMENTS: readonly ChildElementSpec[] = [
+  { name: 'uuid', doc: 'The filter uuid (32 hex digits, e.g. 5c6d49af-b071-6127-b4ec-6f8ed4b55335); libvirt generates one when absent.' },
+  { name: 'rule', doc: 'A rule: action, direction, priority and one protocol element.' },
+  { name: 'filterref', doc: 'Includes another filter, optionally with <parameter> variables.' },
+];
+
+/** Child elements of `<filterref>`. */
+export const FILTERREF_CHILD_ELEMENTS: readonly ChildElementSpec[] = [
+  { name: 'parameter', doc: 'A variable passed to the included filter; repeat a name to build a list.' },
+];
