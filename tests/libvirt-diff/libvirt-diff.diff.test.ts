@@ -18,6 +18,7 @@ import { dumpFirewall, FAMILIES, normaliseDump, type FirewallDump } from './lib/
 import { ensurePackages, whyUnavailable } from './lib/host-environment';
 import { LibvirtDaemon, type LoggedCommand } from './lib/libvirt-daemon';
 import { NetnsPool, type Netns } from './lib/netns-pool';
+import { sweepStaleRuns } from './lib/stale-runs';
 import { cliAvailable, compileArgs, compileProjectScript, scriptFromLibvirtCommands } from './lib/project-script';
 
 const FILTERS_DIR = join(import.meta.dirname, 'filters');
@@ -25,6 +26,9 @@ const UPSTREAM_DIR = join(import.meta.dirname, 'upstream-builtins');
 const PREFIX = `nwfs-ld-${process.pid}-`;
 const SOURCE = process.env.NWFS_LIBVIRT_DIFF_SOURCE === 'libvirt' ? 'libvirt' : 'cli';
 const OUT_DIR = process.env.NWFS_LIBVIRT_DIFF_OUT;
+/** NWFS_LIBVIRT_DIFF_ONLY=REGEX runs only the matching cases (by id), e.g. while fixing one. */
+const ONLY = process.env.NWFS_LIBVIRT_DIFF_ONLY ? new RegExp(process.env.NWFS_LIBVIRT_DIFF_ONLY) : undefined;
+const SELECTED = CASES.filter((c) => !ONLY || ONLY.test(c.id ?? c.filter));
 const unavailable = whyUnavailable(PREFIX);
 
 if (unavailable) {
@@ -58,6 +62,8 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
   const t0 = Date.now();
 
   beforeAll(async () => {
+    const stale = sweepStaleRuns();
+    if (stale.length) console.log(`libvirt-diff: removed leftovers of killed runs: ${stale.join(', ')}`);
     await ensurePackages((s) => console.log(s));
     if (SOURCE === 'cli' && !cliAvailable()) {
       throw new Error('libvirt-diff: bin/nwfilter-studio.mjs / src/cli/main.ts missing; the compile CLI is required (or set NWFS_LIBVIRT_DIFF_SOURCE=libvirt for the self-check)');
@@ -65,7 +71,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
     stateDir = mkdtempSync(join(tmpdir(), PREFIX));
     if (SOURCE === 'cli') {
       // Compile everything up front, two at a time, while libvirt works serially.
-      const queue = [...CASES];
+      const queue = [...SELECTED];
       const workers = [0, 1].map(async () => {
         for (let c = queue.shift(); c; c = queue.shift()) {
           const args = compileArgs(join(FILTERS_DIR, `${c.filter}.xml`), FILTERS_DIR, c.mac ?? DEFAULT_MAC, caseParams(c));
@@ -156,7 +162,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
     return dumpFirewall(ns);
   }
 
-  for (const [i, c] of CASES.entries()) {
+  for (const [i, c] of SELECTED.entries()) {
     it(`${caseId(c)}: ${c.covers}`, async () => {
       const outcome: CaseOutcome = { filter: caseId(c) };
       outcomes.push(outcome);

@@ -45,7 +45,7 @@ export class NetnsPool {
       runCommand('ip', ['netns', 'exec', name, cmd, ...args], opts);
     const holderPid = async (): Promise<number> => {
       if (entry.holder?.pid !== undefined) return entry.holder.pid;
-      const child = spawn('ip', ['netns', 'exec', name, 'sleep', '86400'], { stdio: 'ignore' });
+      const child = spawn('ip', ['netns', 'exec', name, 'sleep', '600'], { stdio: 'ignore' });
       entry.holder = child;
       const pid = child.pid;
       if (pid === undefined) throw new Error(`cannot start a holder process in ${name}`);
