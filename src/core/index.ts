@@ -57,3 +57,5 @@ export type { EthernetFrame } from './netfilter';
 export { readPcap, writePcap, TcpFlow } from './sim';
 export { BridgeHost } from './netfilter';
 export type { HostSettings, PacketTrace, RuleRef, Side, Verdict } from './netfilter';
+export { SCENARIOS, getScenario, runScenario } from './sim';
+export type { Scenario, ScenarioRun, ScenarioStep } from './sim';

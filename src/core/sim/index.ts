@@ -3,3 +3,7 @@ export { readPcap, writePcap, recordTime, splitTime, LINKTYPE_ETHERNET } from '.
 export type { PcapRecord, PcapFile, PcapDiagnostic, PcapReadResult, PcapWriteOptions } from './pcap';
 export { TcpFlow } from './tcp-flow';
 export type { TcpEndpoint, TcpFlowSide } from './tcp-flow';
+export { SCENARIOS, getScenario, DEFAULT_HOSTS } from './scenarios';
+export type { Scenario, ScenarioFrame, ScenarioHosts, ScenarioSettings, Endpoint } from './scenarios';
+export { runScenario, scenarioSettings } from './run-scenario';
+export type { ScenarioRun, ScenarioStep, ScenarioRunOptions, CounterView } from './run-scenario';

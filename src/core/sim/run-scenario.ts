@@ -1,0 +1,91 @@
+/**
+ * Runs a scenario against a compiled ruleset on a simulated bridge host and
+ * returns plain data: one trace per frame sent, the conntrack table and
+ * expectations afterwards, and the per-rule counters.
+ */
+import type { Ruleset } from '../compile/ir';
+import type { ConnView, ExpectationView } from '../conntrack/conntrack';
+import { BridgeHost } from '../netfilter/bridge-host';
+import type { HostSettings, PacketTrace, RuleRef } from '../netfilter/bridge-host';
+import type { Scenario, ScenarioHosts } from './scenarios';
+import { DEFAULT_HOSTS } from './scenarios';
+
+export interface ScenarioRunOptions {
+  /** The VM's and the remote host's addresses (VM: from the filter's IP/MAC parameters). */
+  hosts?: { vm?: Partial<ScenarioHosts['vm']>; remote?: Partial<ScenarioHosts['remote']> };
+  /** Host settings; the scenario's own settings override `ftpHelper` and add sysctls. */
+  settings?: HostSettings;
+  /** Virtual clock at the scenario's t = 0 (seconds). */
+  startTime?: number;
+}
+
+export interface ScenarioStep {
+  /** Index of the frame in the scenario. */
+  index: number;
+  label: string;
+  trace: PacketTrace;
+}
+
+export interface CounterView {
+  table: string;
+  chain: string;
+  index: number;
+  packets: number;
+  bytes: number;
+  rule: RuleRef | null;
+}
+
+export interface ScenarioRun {
+  scenario: string;
+  hosts: ScenarioHosts;
+  steps: ScenarioStep[];
+  /** Frames not sent because a frame they answer was not delivered. */
+  skipped: { index: number; label: string }[];
+  table: ConnView[];
+  expectations: ExpectationView[];
+  counters: CounterView[];
+  /** The clock after the last frame. */
+  endTime: number;
+}
+
+/** The effective host settings for a scenario. */
+export function scenarioSettings(scenario: Scenario, settings: HostSettings = {}): HostSettings {
+  const out: HostSettings = { ...settings, sysctl: { ...(settings.sysctl ?? {}), ...(scenario.settings.sysctl ?? {}) } };
+  if (scenario.settings.ftpHelper !== undefined) out.ftpHelper = scenario.settings.ftpHelper;
+  return out;
+}
+
+/** Runs `scenario` through `ruleset`. */
+export function runScenario(ruleset: Ruleset, scenario: Scenario, options: ScenarioRunOptions = {}): ScenarioRun {
+  const hosts: ScenarioHosts = {
+    vm: { ...DEFAULT_HOSTS.vm, ...(options.hosts?.vm ?? {}) },
+    remote: { ...DEFAULT_HOSTS.remote, ...(options.hosts?.remote ?? {}) },
+  };
+  const host = new BridgeHost(ruleset, scenarioSettings(scenario, options.settings));
+  const t0 = options.startTime ?? 0;
+  const frames = scenario.build(hosts);
+  const delivered = new Set<number>();
+  const steps: ScenarioStep[] = [];
+  const skipped: { index: number; label: string }[] = [];
+  let end = t0;
+  frames.forEach((f, index) => {
+    if (f.requires && !f.requires.every((r) => delivered.has(r))) {
+      skipped.push({ index, label: f.label });
+      return;
+    }
+    end = t0 + f.t;
+    const trace = host.step(f.frame, f.side, end);
+    if (trace.verdict === 'accept') delivered.add(index);
+    steps.push({ index, label: f.label, trace });
+  });
+  return {
+    scenario: scenario.name,
+    hosts,
+    steps,
+    skipped,
+    table: host.table(end),
+    expectations: host.expectations(end),
+    counters: host.counters(),
+    endTime: end,
+  };
+}

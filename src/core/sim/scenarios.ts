@@ -1,0 +1,412 @@
+/**
+ * Named scenarios: coherent packet sequences between the VM and a remote
+ * host (valid TCP sequence numbers, real FTP control text), each with a
+ * title and an explanation of what it teaches. A frame may depend on earlier
+ * frames having been delivered (`requires`): a TCP peer only answers a SYN
+ * that reached it. The kernel differential replays the same rule.
+ */
+import type { EthernetFrame, L4Packet } from '../netfilter/packet';
+import type { Side } from '../netfilter/bridge-host';
+import { buildEthernet, buildIcmpEcho, buildIcmpError, buildIpv4, buildUdp, ip4, mac } from '../netfilter/packet-build';
+import { TcpFlow } from './tcp-flow';
+
+export interface Endpoint {
+  mac: string;
+  ip: string;
+}
+
+/** Addresses a scenario runs with (the VM's come from the filter parameters `MAC` and `IP`). */
+export interface ScenarioHosts {
+  vm: Endpoint;
+  remote: Endpoint;
+}
+
+export const DEFAULT_HOSTS: ScenarioHosts = {
+  vm: { mac: '52:54:00:11:22:33', ip: '10.99.0.2' },
+  remote: { mac: '52:54:00:aa:bb:cc', ip: '10.99.0.3' },
+};
+
+export interface ScenarioFrame {
+  /** Seconds from the scenario start (virtual clock). */
+  t: number;
+  side: Side;
+  frame: EthernetFrame;
+  /** Indices of earlier frames that must have been delivered for this one to be sent. */
+  requires?: number[];
+  /** What this frame is, for tables (`data SYN`, `PORT command`). */
+  label: string;
+}
+
+export interface ScenarioSettings {
+  /** Host setting the scenario needs (the CT --helper ftp rule); undefined = the host's own setting. */
+  ftpHelper?: boolean;
+  sysctl?: Record<string, number>;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  explanation: string;
+  settings: ScenarioSettings;
+  build(hosts: ScenarioHosts): ScenarioFrame[];
+}
+
+/** Collects frames, tracking indices for `requires`. */
+class Script {
+  readonly frames: ScenarioFrame[] = [];
+  constructor(readonly hosts: ScenarioHosts) {}
+
+  /**
+   * Adds a frame and returns its index. Frames from the remote host's MAC go
+   * to the VM; anything else comes from the VM's port (forged MACs included).
+   */
+  add(t: number, frame: EthernetFrame, label: string, requires?: number[]): number {
+    const side: Side = frame.src === mac(this.hosts.remote.mac) ? 'to-vm' : 'from-vm';
+    const f: ScenarioFrame = { t, side, frame, label };
+    if (requires && requires.length) f.requires = requires;
+    this.frames.push(f);
+    return this.frames.length - 1;
+  }
+
+  fromVm(l4: L4Packet, src = this.hosts.vm.ip, srcMac = this.hosts.vm.mac): EthernetFrame {
+    return buildEthernet({ src: srcMac, dst: this.hosts.remote.mac }, buildIpv4({ src, dst: this.hosts.remote.ip }, l4));
+  }
+
+  toVm(l4: L4Packet): EthernetFrame {
+    return buildEthernet({ src: this.hosts.remote.mac, dst: this.hosts.vm.mac }, buildIpv4({ src: this.hosts.remote.ip, dst: this.hosts.vm.ip }, l4));
+  }
+}
+
+/**
+ * A TCP exchange in which each segment is sent only if the previous one of
+ * the conversation was delivered (a peer answers only what it received).
+ */
+class Conversation {
+  private last: number | null = null;
+  constructor(
+    private readonly s: Script,
+    readonly flow: TcpFlow,
+  ) {}
+
+  send(t: number, frame: EthernetFrame, label: string): number {
+    const i = this.s.add(t, frame, label, this.last === null ? undefined : [this.last]);
+    this.last = i;
+    return i;
+  }
+
+  /** Three-way handshake starting at t. */
+  open(t: number, what: string): void {
+    this.send(t, this.flow.syn(), `${what} SYN`);
+    this.send(t + 0.0005, this.flow.synAck(), `${what} SYN/ACK`);
+    this.send(t + 0.001, this.flow.ack('client'), `${what} ACK`);
+  }
+
+  /** A line of text from one side, acknowledged by the other. */
+  line(t: number, side: 'client' | 'server', text: string, label: string): void {
+    this.send(t, this.flow.data(side, text), label);
+    this.send(t + 0.0005, this.flow.ack(side === 'client' ? 'server' : 'client'), 'ACK');
+  }
+
+  /** FIN from `first`, answered by the other side's FIN, then the last ACK. */
+  close(t: number, first: 'client' | 'server', what: string): void {
+    const other = first === 'client' ? 'server' : 'client';
+    this.send(t, this.flow.fin(first), `${what} FIN`);
+    this.send(t + 0.0005, this.flow.fin(other), `${what} FIN`);
+    this.send(t + 0.001, this.flow.ack(first), `${what} last ACK`);
+  }
+}
+
+/** Opens the FTP control connection (remote client → VM server) and logs in, as curl and vsftpd do. */
+function ftpLogin(s: Script, t0: number): Conversation {
+  const { vm, remote } = s.hosts;
+  const ctl = new Conversation(s, new TcpFlow({ ...remote, port: 40001, isn: 3_000_000_000 }, { ...vm, port: 21, isn: 1_200_000_000 }));
+  ctl.open(t0, 'control');
+  ctl.line(t0 + 0.01, 'server', '220 (vsFTPd 3.0.3)\r\n', 'banner 220');
+  ctl.line(t0 + 0.02, 'client', 'USER anonymous\r\n', 'USER');
+  ctl.line(t0 + 0.03, 'server', '331 Please specify the password.\r\n', '331');
+  ctl.line(t0 + 0.04, 'client', 'PASS ftp@example.com\r\n', 'PASS');
+  ctl.line(t0 + 0.05, 'server', '230 Login successful.\r\n', '230');
+  ctl.line(t0 + 0.06, 'client', 'TYPE I\r\n', 'TYPE I');
+  ctl.line(t0 + 0.07, 'server', '200 Switching to Binary mode.\r\n', '200');
+  return ctl;
+}
+
+function portArgs(ip: string, port: number): string {
+  return `${ip.split('.').join(',')},${port >> 8},${port & 255}`;
+}
+
+/** A minimal BOOTP/DHCP message (RFC 2131) with the message-type option. */
+function dhcpPayload(op: 1 | 2, xid: number, chaddr: string, msgType: number, yiaddr = '0.0.0.0', server = '0.0.0.0'): Uint8Array {
+  const b = new Uint8Array(244 + 3 + (op === 2 ? 6 : 0) + 1);
+  const dv = new DataView(b.buffer);
+  b[0] = op;
+  b[1] = 1;
+  b[2] = 6;
+  dv.setUint32(4, xid);
+  if (op === 1) dv.setUint16(10, 0x8000); // broadcast flag
+  dv.setUint32(16, ip4(yiaddr));
+  const m = mac(chaddr);
+  dv.setUint16(28, Math.floor(m / 0x100000000));
+  dv.setUint32(30, m >>> 0);
+  dv.setUint32(236, 0x63825363); // magic cookie
+  let o = 240;
+  b[o++] = 53;
+  b[o++] = 1;
+  b[o++] = msgType;
+  if (op === 2) {
+    b[o++] = 54;
+    b[o++] = 4;
+    dv.setUint32(o, ip4(server));
+    o += 4;
+  }
+  b[o] = 255;
+  return b;
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'ftp-active',
+    title: 'Active FTP to the VM',
+    explanation:
+      'A remote client logs in to the FTP server in the VM and asks for a directory listing in active mode: it sends PORT, and the server opens the data connection from port 20 back to the client. On a current kernel that data connection is only RELATED when the host attaches the FTP helper (iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp); automatic helper assignment is gone since Linux 6.0 and libvirt adds no such rule. Without the helper the SYN from port 20 is NEW, and a filter that only lets ESTABLISHED/RELATED traffic leave the VM drops it — the docs predate this change.',
+    settings: {},
+    build(hosts) {
+      const s = new Script(hosts);
+      const ctl = ftpLogin(s, 0);
+      const dataPort = 40002;
+      ctl.line(0.1, 'client', `PORT ${portArgs(hosts.remote.ip, dataPort)}\r\n`, 'PORT');
+      ctl.line(0.11, 'server', '200 PORT command successful. Consider using PASV.\r\n', '200');
+      ctl.line(0.12, 'client', 'LIST\r\n', 'LIST');
+      ctl.line(0.13, 'server', '150 Here comes the directory listing.\r\n', '150');
+      const data = new Conversation(s, new TcpFlow({ ...hosts.vm, port: 20, isn: 2_500_000_000 }, { ...hosts.remote, port: dataPort, isn: 900_000_000 }));
+      data.open(0.14, 'data');
+      data.line(0.15, 'client', '-rw-r--r--    1 0        0               6 Nov 21 12:00 hello.txt\r\n', 'listing');
+      data.close(0.16, 'client', 'data');
+      ctl.line(0.17, 'server', '226 Directory send OK.\r\n', '226');
+      ctl.line(0.18, 'client', 'QUIT\r\n', 'QUIT');
+      ctl.line(0.19, 'server', '221 Goodbye.\r\n', '221');
+      ctl.close(0.2, 'server', 'control');
+      return s.frames;
+    },
+  },
+  {
+    name: 'ftp-passive',
+    title: 'Passive FTP to the VM',
+    explanation:
+      'The same login, but the client sends PASV; the server answers 227 with a port and the client opens the data connection to the VM. With the FTP helper that connection is RELATED (not NEW), so a filter must accept RELATED traffic towards the VM; the docs\' NEW/ESTABLISHED filter does not, and passive FTP fails even with the helper. Without the helper the data SYN is NEW to a port no rule opens.',
+    settings: {},
+    build(hosts) {
+      const s = new Script(hosts);
+      const ctl = ftpLogin(s, 0);
+      ctl.line(0.1, 'client', 'PASV\r\n', 'PASV');
+      const pasvPort = 30000;
+      ctl.line(0.11, 'server', `227 Entering Passive Mode (${portArgs(hosts.vm.ip, pasvPort)}).\r\n`, '227');
+      ctl.line(0.12, 'client', 'LIST\r\n', 'LIST');
+      const data = new Conversation(s, new TcpFlow({ ...hosts.remote, port: 40003, isn: 700_000_000 }, { ...hosts.vm, port: pasvPort, isn: 1_700_000_000 }));
+      data.open(0.13, 'data');
+      ctl.line(0.14, 'server', '150 Here comes the directory listing.\r\n', '150');
+      data.line(0.15, 'server', '-rw-r--r--    1 0        0               6 Nov 21 12:00 hello.txt\r\n', 'listing');
+      data.close(0.16, 'server', 'data');
+      ctl.line(0.17, 'server', '226 Directory send OK.\r\n', '226');
+      ctl.close(0.2, 'client', 'control');
+      return s.frames;
+    },
+  },
+  {
+    name: 'ssh',
+    title: 'SSH into the VM',
+    explanation:
+      'A remote client opens an SSH session to the VM: handshake (the SYN is NEW), banners both ways (ESTABLISHED), and a clean FIN teardown that walks conntrack through FIN_WAIT, CLOSE_WAIT, LAST_ACK and TIME_WAIT.',
+    settings: {},
+    build(hosts) {
+      const s = new Script(hosts);
+      const c = new Conversation(s, new TcpFlow({ ...hosts.remote, port: 40022, isn: 100_000 }, { ...hosts.vm, port: 22, isn: 200_000 }));
+      c.open(0, 'ssh');
+      c.line(0.01, 'server', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n', 'server banner');
+      c.line(0.02, 'client', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n', 'client banner');
+      c.close(1, 'client', 'ssh');
+      return s.frames;
+    },
+  },
+  {
+    name: 'dns',
+    title: 'DNS lookup from the VM',
+    explanation:
+      'The VM sends a UDP query to port 53 (NEW) and gets the answer (ESTABLISHED: conntrack pairs it with the query by addresses and ports). UDP has no handshake; the entry lives 30 s until a reply is seen and 120 s once traffic has flowed both ways for more than 2 s.',
+    settings: {},
+    build(hosts) {
+      const s = new Script(hosts);
+      const q = s.add(0, s.fromVm(buildUdp({ sport: 45123, dport: 53, payload: '\x4a\x11\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01' })), 'query');
+      s.add(0.02, s.toVm(buildUdp({ sport: 53, dport: 45123, payload: '\x4a\x11\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\x5d\xb8\xd7\x0e' })), 'answer', [q]);
+      return s.frames;
+    },
+  },
+  {
+    name: 'ping',
+    title: 'Ping from the VM',
+    explanation:
+      'Three echo requests from the VM, each answered. The first request is NEW, the replies and later requests ESTABLISHED: conntrack pairs ICMP echo by identifier, not by sequence number.',
+    settings: {},
+    build(hosts) {
+      const s = new Script(hosts);
+      for (let k = 0; k < 3; k++) {
+        const r = s.add(k, s.fromVm(buildIcmpEcho({ id: 0x1c2d, seq: k + 1 })), `echo request ${k + 1}`);
+        s.add(k + 0.001, s.toVm(buildIcmpEcho({ reply: true, id: 0x1c2d, seq: k + 1 })), `echo reply ${k + 1}`, [r]);
+      }
+      return s.frames;
+    },
+  },
+  {
+    name: 'ping-in',
+    title: 'The remote host pings the VM',
+    explanation:
+      'Echo requests towards the VM: the first one is NEW in the direction "in". A filter that only allows the VM to initiate ICMP (out, NEW) drops it; an echo reply with no request is INVALID.',
+    settings: {},
+    build(hosts) {
+      const s = new Script(hosts);
+      for (let k = 0; k < 2; k++) {
+        const r = s.add(k, s.toVm(buildIcmpEcho({ id: 0x2b1a, seq: k + 1 })), `echo request ${k + 1}`);
+        s.add(k + 0.001, s.fromVm(buildIcmpEcho({ reply: true, id: 0x2b1a, seq: k + 1 })), `echo reply ${k + 1}`, [r]);
+      }
+      return s.frames;
+    },
+  },
+  {
+    name: 'ssh-connlimit',
+    title: 'A second SSH session while one is open',
+    explanation:
+      'The remote host opens an SSH session, then a second one while the first is still open. connlimit counts the connections the rule itself has seen from that source (not the whole conntrack table): with connlimit-above 1 the second SYN makes the count 2 and is dropped. Once the first session is closed (TIME_WAIT counts as closed), a third session is allowed.',
+    settings: {},
+    build(hosts) {
+      const s = new Script(hosts);
+      const a = new Conversation(s, new TcpFlow({ ...hosts.remote, port: 40100, isn: 10_000 }, { ...hosts.vm, port: 22, isn: 20_000 }));
+      a.open(0, 'session 1');
+      a.line(0.01, 'server', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n', 'server banner');
+      const b = new Conversation(s, new TcpFlow({ ...hosts.remote, port: 40101, isn: 30_000 }, { ...hosts.vm, port: 22, isn: 40_000 }));
+      b.open(1, 'session 2');
+      a.close(2, 'client', 'session 1');
+      const c = new Conversation(s, new TcpFlow({ ...hosts.remote, port: 40102, isn: 50_000 }, { ...hosts.vm, port: 22, isn: 60_000 }));
+      c.open(3, 'session 3');
+      return s.frames;
+    },
+  },
+  {
+    name: 'ping-connlimit-timeout',
+    title: 'A new ping right after the first, and after the ICMP timeout',
+    explanation:
+      'The VM pings for 3 seconds and stops; its conntrack entry lives on for nf_conntrack_icmp_timeout (30 s). A new ping (new identifier) started right away is a second ICMP connection, which connlimit-above 1 drops; the same ping started after the timeout is allowed because the first entry has expired and connlimit forgets it.',
+    settings: {},
+    build(hosts) {
+      const s = new Script(hosts);
+      for (let k = 0; k < 3; k++) {
+        const r = s.add(k, s.fromVm(buildIcmpEcho({ id: 0x1111, seq: k + 1 })), `ping 1 request ${k + 1}`);
+        s.add(k + 0.001, s.toVm(buildIcmpEcho({ reply: true, id: 0x1111, seq: k + 1 })), `ping 1 reply ${k + 1}`, [r]);
+      }
+      const r2 = s.add(3, s.fromVm(buildIcmpEcho({ id: 0x2222, seq: 1 })), 'ping 2 request (right after)');
+      s.add(3.001, s.toVm(buildIcmpEcho({ reply: true, id: 0x2222, seq: 1 })), 'ping 2 reply', [r2]);
+      const r3 = s.add(36, s.fromVm(buildIcmpEcho({ id: 0x3333, seq: 1 })), 'ping 3 request (after the 30 s timeout)');
+      s.add(36.001, s.toVm(buildIcmpEcho({ reply: true, id: 0x3333, seq: 1 })), 'ping 3 reply', [r3]);
+      return s.frames;
+    },
+  },
+  {
+    name: 'statematch-false',
+    title: 'The VM initiates from port 12345',
+    explanation:
+      "With statematch='false' a rule matches packets in any connection state. A rule meant to let clients reach port 12345 on the VM then also lets the VM open connections from source port 12345 to anywhere: its SYN leaves as if it were a reply.",
+    settings: {},
+    build(hosts) {
+      const s = new Script(hosts);
+      const c = new Conversation(s, new TcpFlow({ ...hosts.vm, port: 12345, isn: 77_000 }, { ...hosts.remote, port: 80, isn: 88_000 }));
+      c.open(0, 'outgoing');
+      c.line(0.01, 'client', 'GET / HTTP/1.0\r\n\r\n', 'request');
+      return s.frames;
+    },
+  },
+  {
+    name: 'spoofed-ip',
+    title: 'The VM sends with a forged source IP',
+    explanation:
+      "Under clean-traffic the VM may only use its own IP address ($IP). A ping with another source address is dropped by no-ip-spoofing in ebtables' PREROUTING, before conntrack or iptables ever see it.",
+    settings: {},
+    build(hosts) {
+      const s = new Script(hosts);
+      const forged = hosts.vm.ip.replace(/\d+$/, (d) => String((Number(d) + 100) % 254 || 1));
+      s.add(0, s.fromVm(buildIcmpEcho({ id: 9, seq: 1 }), forged), `echo request from ${forged}`);
+      s.add(1, s.fromVm(buildIcmpEcho({ id: 9, seq: 2 })), 'echo request from the real address');
+      return s.frames;
+    },
+  },
+  {
+    name: 'spoofed-mac',
+    title: 'The VM sends with a forged source MAC',
+    explanation: 'Under clean-traffic the VM may only use its own MAC address ($MAC); no-mac-spoofing drops anything else in ebtables before any other check.',
+    settings: {},
+    build(hosts) {
+      const s = new Script(hosts);
+      s.add(0, s.fromVm(buildIcmpEcho({ id: 9, seq: 1 }), hosts.vm.ip, '52:54:00:de:ad:01'), 'echo request from a forged MAC');
+      s.add(1, s.fromVm(buildIcmpEcho({ id: 9, seq: 2 })), 'echo request from the real MAC');
+      return s.frames;
+    },
+  },
+  {
+    name: 'dhcp',
+    title: 'DHCP under clean-traffic',
+    explanation:
+      'Before it has an address the VM broadcasts DHCPDISCOVER from 0.0.0.0:68 to 255.255.255.255:67. no-ip-spoofing lets UDP from 0.0.0.0 through for exactly this, and the server (the remote host here) answers with an OFFER; REQUEST and ACK follow. Whether iptables then lets the exchange pass depends on the filter: DHCP broadcasts are NEW UDP flows.',
+    settings: {},
+    build(hosts) {
+      const s = new Script(hosts);
+      const bcast = (payload: Uint8Array, src: string) =>
+        buildEthernet({ src: hosts.vm.mac, dst: 'ff:ff:ff:ff:ff:ff' }, buildIpv4({ src, dst: '255.255.255.255', ttl: 64 }, buildUdp({ sport: 68, dport: 67, payload })));
+      const reply = (payload: Uint8Array) =>
+        buildEthernet({ src: hosts.remote.mac, dst: hosts.vm.mac }, buildIpv4({ src: hosts.remote.ip, dst: hosts.vm.ip }, buildUdp({ sport: 67, dport: 68, payload })));
+      const d = s.add(0, bcast(dhcpPayload(1, 0x3903f326, hosts.vm.mac, 1), '0.0.0.0'), 'DHCPDISCOVER');
+      const o = s.add(0.01, reply(dhcpPayload(2, 0x3903f326, hosts.vm.mac, 2, hosts.vm.ip, hosts.remote.ip)), 'DHCPOFFER', [d]);
+      const r = s.add(0.02, bcast(dhcpPayload(1, 0x3903f326, hosts.vm.mac, 3), '0.0.0.0'), 'DHCPREQUEST', [o]);
+      s.add(0.03, reply(dhcpPayload(2, 0x3903f326, hosts.vm.mac, 5, hosts.vm.ip, hosts.remote.ip)), 'DHCPACK', [r]);
+      return s.frames;
+    },
+  },
+  {
+    name: 'mid-stream-ack',
+    title: 'A bare ACK of a connection conntrack never saw',
+    explanation:
+      'A data segment of an SSH connection opened before the host started tracking (e.g. after a conntrack flush). With nf_conntrack_tcp_loose=1, the default, conntrack picks the connection up and the bare ACK is NEW — not INVALID — so a rule allowing NEW traffic to port 22 accepts it and the session survives. Its timeout stays at 300 s until a reply is seen.',
+    settings: {},
+    build(hosts) {
+      const s = new Script(hosts);
+      const flow = new TcpFlow({ ...hosts.remote, port: 40200, isn: 555_000 }, { ...hosts.vm, port: 22, isn: 666_000 });
+      flow.syn();
+      flow.synAck();
+      const c = new Conversation(s, flow);
+      c.send(0, flow.data('client', 'keystroke'), 'data (mid-stream)');
+      c.send(0.001, flow.ack('server'), 'ACK from the VM');
+      c.send(0.01, flow.data('server', 'echo'), 'data from the VM');
+      c.send(0.011, flow.ack('client'), 'ACK');
+      return s.frames;
+    },
+  },
+  {
+    name: 'icmp-error-related',
+    title: 'An ICMP error RELATED to a UDP flow',
+    explanation:
+      'The VM sends a DNS query to a host that runs no DNS server; that host answers with ICMP port unreachable quoting the query. Conntrack finds the quoted flow and calls the error RELATED (not ESTABLISHED, not NEW): it reaches the VM only if the filter accepts RELATED traffic towards it — otherwise the resolver waits for its timeout instead of failing fast.',
+    settings: {},
+    build(hosts) {
+      const s = new Script(hosts);
+      const probe = s.fromVm(buildUdp({ sport: 50000, dport: 53, payload: '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01' }));
+      const q = s.add(0, probe, 'DNS query to a host without DNS server');
+      if (probe.payload.kind === 'ipv4') {
+        const err = buildEthernet({ src: hosts.remote.mac, dst: hosts.vm.mac }, buildIpv4({ src: hosts.remote.ip, dst: hosts.vm.ip, df: false }, buildIcmpError(3, 3, probe.payload, 13)));
+        s.add(0.001, err, 'ICMP port unreachable', [q]);
+      }
+      return s.frames;
+    },
+  },
+];
+
+/** The scenario called `name`, or undefined. */
+export function getScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}
