@@ -1,0 +1,10 @@
+export { lintFilter, lintWorkspace } from './lint-filter';
+export type { LintWorkspaceOptions } from './lint-filter';
+export { LINT_CODES, getLintCodeInfo } from './lint-codes';
+export type { LintCodeInfo, LintCodeKey } from './lint-codes';
+export type { LintFinding, LintOptions, LintRef, LintResult } from './types';
+export { findUnreachableRules } from './find-unreachable-rules';
+export type { UnreachableRule } from './find-unreachable-rules';
+export { matchesContain } from './match-constraints';
+export { evaluateMatch, evaluateMatches, probePath, walkChain } from './probe-packet';
+export type { PathVerdict, ProbePacket, ProbePath, Tri, WalkOutcome } from './probe-packet';

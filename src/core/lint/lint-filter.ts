@@ -1,0 +1,191 @@
+import { compileEbiptables } from '../compile/compile-ebiptables';
+import { createWorkspaceLookup, instantiateFilter } from '../instantiate/instantiate-filter';
+import type { FilterLookup, Provenance, RuleInstance, Workspace } from '../instantiate/types';
+import { getBuiltinFilter } from '../library';
+import type { Diagnostic, FilterDoc, Rule } from '../model/types';
+import { checkDhcpBlocked, checkIpv6Open, checkSshWithoutDns, checkVlanBypass } from './check-probes';
+import type { VmIdentity } from './check-probes';
+import type { Report } from './check-rules';
+import { checkChainProtocols, checkConnlimitOrder, checkReject, checkRelatedWithoutHelper, checkStatematchFalse } from './check-rules';
+import { describeRuleRef, summarizeRule } from './describe-rule';
+import { findUnreachableRules } from './find-unreachable-rules';
+import { LINT_CODES } from './lint-codes';
+import type { LintFinding, LintOptions, LintRef, LintResult } from './types';
+import { placeholderParams, walkFilterTree } from './walk-filter-tree';
+
+const CLEAN_TRAFFIC = ['clean-traffic', 'clean-traffic-gateway'];
+const DEFAULT_IFACE = 'vnet0';
+
+function builtinLookup(name: string): FilterDoc | undefined {
+  return getBuiltinFilter(name)?.doc;
+}
+
+function toLookup(ws: Workspace): FilterLookup {
+  return typeof ws === 'function' ? ws : createWorkspaceLookup(ws as readonly FilterDoc[], builtinLookup);
+}
+
+function ruleAt(lookup: FilterLookup, p: Pick<Provenance, 'filter' | 'ruleIndex'>): Rule | undefined {
+  const doc = lookup(p.filter);
+  let i = 0;
+  for (const e of doc?.entries ?? []) {
+    if (e.kind !== 'rule') continue;
+    if (i++ === p.ruleIndex) return e.rule;
+  }
+  return undefined;
+}
+
+const VERBS: Record<Rule['action'], string> = { accept: 'accepts', drop: 'drops', reject: 'rejects', return: 'returns', continue: 'continues with' };
+
+/** clean-traffic references: IP learning and DHCP trust. */
+function checkCleanTraffic(
+  lookup: FilterLookup,
+  root: FilterDoc,
+  vars: ReadonlyMap<string, readonly string[]>,
+  report: Report,
+): { at: LintRef; learning: boolean }[] {
+  const refs: { at: LintRef; learning: boolean }[] = [];
+  walkFilterTree(lookup, root, vars, {
+    ref(doc, ref, entryIndex, child, childVars) {
+      if (!child || !CLEAN_TRAFFIC.includes(child.name)) return;
+      const at: LintRef = { filter: doc.name, ruleIndex: null, entryIndex };
+      const mode = (childVars.get('CTRL_IP_LEARNING')?.[0] ?? 'any').toLowerCase();
+      const hasIp = childVars.has('IP');
+      refs.push({ at, learning: !hasIp });
+      if (!hasIp) {
+        const message =
+          mode === 'none'
+            ? `${ref.filter} uses $IP, which has no value, and CTRL_IP_LEARNING='none' turns learning off: libvirt refuses to start the interface's filter. Pass IP='…'.`
+            : mode === 'dhcp'
+              ? `${ref.filter} is referenced without IP: libvirt takes the VM's addresses from the DHCP leases it snoops (CTRL_IP_LEARNING='dhcp'). Until the VM completes a DHCP exchange it may send from no address, and a VM with a static address never gets one. Pass IP='…' to pin the address.`
+              : `${ref.filter} is referenced without IP, so libvirt learns the VM's address from the first IPv4 packet the VM sends (CTRL_IP_LEARNING='any'): until then only libvirt's learning rules apply instead of this filter, the first address seen is locked in (whatever the VM sends first, including a spoofed one), and the VM cannot change its address later — a new one counts as spoofing. Pass IP='…' to pin it.`;
+        report({ ...at, code: LINT_CODES.CLEAN_TRAFFIC_NO_IP.code, severity: mode === 'none' ? 'error' : LINT_CODES.CLEAN_TRAFFIC_NO_IP.severity, message });
+        if (mode === 'dhcp' && !childVars.has('DHCPSERVER')) {
+          report({
+            ...at,
+            code: LINT_CODES.CLEAN_TRAFFIC_DHCP.code,
+            severity: LINT_CODES.CLEAN_TRAFFIC_DHCP.severity,
+            message:
+              "CTRL_IP_LEARNING='dhcp' without DHCPSERVER: libvirt trusts a DHCP answer from any host, so another VM on the segment that answers first can hand this VM an address that libvirt then locks in. " +
+              "Set DHCPSERVER to the trusted server(s) and reference allow-dhcp-server, which accepts answers only from them.",
+          });
+        }
+      }
+    },
+  });
+  return refs;
+}
+
+/**
+ * Lint one filter as bound to an interface: instantiate it (unbound variables become unknown
+ * values), compile it, and run every check on the result. Findings point at the filter and rule
+ * (or filterref) they are about, which may be a referenced filter.
+ */
+export function lintFilter(workspace: Workspace, rootFilterName: string, options: LintOptions = {}): LintResult {
+  const lookup = toLookup(workspace);
+  const root = lookup(rootFilterName);
+  const findings: LintFinding[] = [];
+  const diagnostics: Diagnostic[] = [];
+  if (!root) {
+    diagnostics.push({ code: 'NWF305', severity: 'error', message: `filter '${rootFilterName}' does not exist`, line: 1, column: 1 });
+    return { findings, diagnostics };
+  }
+  const report: Report = (f) => {
+    const dup = findings.some((g) => g.code === f.code && g.filter === f.filter && g.entryIndex === f.entryIndex && g.message === f.message);
+    if (!dup) findings.push({ ...f, root: root.name });
+  };
+
+  const vars = new Map<string, readonly string[]>(Object.entries(options.params ?? {}));
+  if (options.mac !== undefined && !vars.has('MAC')) vars.set('MAC', [options.mac]);
+  const params: Record<string, readonly string[]> = { ...options.params };
+  for (const [name, values] of Object.entries(placeholderParams(lookup, root, vars))) {
+    if (!vars.has(name)) params[name] = values;
+  }
+
+  const clean = checkCleanTraffic(lookup, root, vars, report);
+
+  const iface = options.iface ?? DEFAULT_IFACE;
+  const inst = instantiateFilter(lookup, root.name, { iface, ...(options.mac !== undefined ? { mac: options.mac } : {}), params });
+  diagnostics.push(...inst.diagnostics);
+  if (inst.diagnostics.some((d) => d.severity === 'error')) return { findings: sortFindings(findings, root.name), diagnostics };
+  const instances: RuleInstance[] = inst.rules;
+
+  checkRelatedWithoutHelper(instances, options.ftpHelper ?? false, report);
+  const limited = checkConnlimitOrder(instances, report);
+  checkStatematchFalse(instances, report);
+  checkChainProtocols(instances, report);
+  checkReject(instances, options.bridgeHasAddress ?? false, report);
+
+  const compiled = compileEbiptables(instances, iface);
+  diagnostics.push(...compiled.diagnostics);
+  if (compiled.diagnostics.some((d) => d.severity === 'error')) return { findings: sortFindings(findings, root.name), diagnostics };
+  const ruleset = compiled.ruleset;
+
+  for (const u of findUnreachableRules(ruleset)) {
+    const p = u.rule;
+    if (limited.has(`${p.filter}\u0000${p.ruleIndex}`)) continue;
+    const covers = u.coveredBy
+      .map((c) => {
+        const r = ruleAt(lookup, c);
+        return `${describeRuleRef(c)}${r ? ` (${summarizeRule(r)}, priority ${r.priority})` : ''}${r ? ` ${VERBS[r.action]}` : ' decides'}`;
+      })
+      .join('; ');
+    const self = ruleAt(lookup, p);
+    report({
+      filter: p.filter,
+      ruleIndex: p.ruleIndex,
+      entryIndex: p.entryIndex,
+      code: LINT_CODES.UNREACHABLE_RULE.code,
+      severity: LINT_CODES.UNREACHABLE_RULE.severity,
+      message:
+        `This rule${self ? ` (${summarizeRule(self)}, priority ${self.priority})` : ''} can never match: in libvirt's evaluation order (chains, then priorities, then document order) ` +
+        `${covers} every packet it would match before it is reached, in every chain it is installed in.`,
+      related: u.coveredBy.map((c) => ({ filter: c.filter, ruleIndex: c.ruleIndex, entryIndex: c.entryIndex })),
+    });
+  }
+
+  const first = (name: string): string | undefined => vars.get(name)?.[0];
+  const vm: VmIdentity = { mac: options.mac ?? first('MAC') ?? '$MAC', ip: first('IP') ?? '$IP', ip6: first('IPV6') ?? '$IPV6' };
+  checkSshWithoutDns(instances, ruleset, vm, report);
+  for (const c of clean) checkDhcpBlocked(instances, ruleset, vm, c.at, c.learning, report);
+  checkVlanBypass(ruleset, vm, report);
+  checkIpv6Open(instances, ruleset, vm, report);
+
+  return { findings: sortFindings(findings, root.name), diagnostics };
+}
+
+function sortFindings(findings: LintFinding[], root: string): LintFinding[] {
+  return [...findings].sort(
+    (a, b) =>
+      Number(a.filter !== root) - Number(b.filter !== root) ||
+      (a.filter < b.filter ? -1 : a.filter > b.filter ? 1 : 0) ||
+      a.entryIndex - b.entryIndex ||
+      (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
+  );
+}
+
+/** Options of {@link lintWorkspace}: lint options plus which filters to treat as roots. */
+export interface LintWorkspaceOptions extends LintOptions {
+  /** Root filters to lint; default: every given filter that no other given filter references. */
+  roots?: readonly string[];
+}
+
+/**
+ * Lint a workspace of user filters (the built-in library resolves the rest): each root filter is
+ * instantiated and checked; findings about a shared filter are reported once.
+ */
+export function lintWorkspace(filters: readonly FilterDoc[], options: LintWorkspaceOptions = {}): LintResult {
+  const referenced = new Set(filters.flatMap((f) => f.entries.flatMap((e) => (e.kind === 'filterref' ? [e.ref.filter] : []))));
+  let roots = options.roots ?? filters.filter((f) => !referenced.has(f.name)).map((f) => f.name);
+  if (roots.length === 0) roots = filters.map((f) => f.name);
+  const lookup = createWorkspaceLookup(filters, builtinLookup);
+  const findings: LintFinding[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const root of roots) {
+    const r = lintFilter(lookup, root, options);
+    for (const f of r.findings) {
+      if (!findings.some((g) => g.code === f.code && g.filter === f.filter && g.entryIndex === f.entryIndex && g.message === f.message)) findings.push(f);
+    }
+    diagnostics.push(...r.diagnostics);
+  }
+  return { findings, diagnostics };
+}
