@@ -81,8 +81,14 @@ function tryDataType(dt: DataType, raw: string): Attempt {
       return b ? { t: 'bytes', b, dt } : { fail: 'syntax', message: `'${raw}' is not an IPv4 address` };
     }
     case 'ipv6Addr': {
-      const b = parseIpv6(raw);
-      return b ? { t: 'bytes', b, dt } : { fail: 'syntax', message: `'${raw}' is not an IPv6 address` };
+      // A zone (fe80::1%eth0) is accepted by getaddrinfo; libvirt prints the zone via
+      // getnameinfo, which depends on the host's interfaces, so it is kept as written.
+      const pct = raw.indexOf('%');
+      const zone = pct === -1 ? '' : raw.slice(pct + 1);
+      if (pct !== -1 && !/^[A-Za-z0-9_.-]+$/.test(zone)) return { fail: 'syntax', message: `'${raw}' has an invalid zone after '%'` };
+      const b = parseIpv6(pct === -1 ? raw : raw.slice(0, pct));
+      if (!b) return { fail: 'syntax', message: `'${raw}' is not an IPv6 address` };
+      return pct === -1 ? { t: 'bytes', b, dt } : { t: 'str', s: `${formatIpv6(b)}%${zone}`, dt };
     }
     case 'ipv4Mask':
     case 'ipv6Mask': {

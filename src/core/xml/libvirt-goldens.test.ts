@@ -16,7 +16,7 @@ const NEGATION_LAYOUT = new Set(['neg3', 'negcopy']);
 
 describe('libvirt 9.0 goldens (define + dumpxml on real libvirt)', () => {
   it('covers the recorded cases', () => {
-    expect(names.length).toBeGreaterThanOrEqual(59);
+    expect(names.length).toBeGreaterThanOrEqual(67);
   });
 
   it.each(names)('%s', (name) => {

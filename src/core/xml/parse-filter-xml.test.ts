@@ -173,6 +173,9 @@ describe('parseFilterXml canonical values (as libvirt stores them)', () => {
     expect(v6.attrs.srcipaddr?.value).toBe('2001:db8::1');
     expect(v6.attrs.srcipmask?.value).toBe('32');
     expect(v6.attrs.dstipaddr?.value).toBe('::ffff:10.1.2.3');
+    // A zone is kept as written (libvirt prints it through the host's interface names).
+    expect(firstRule(ruleDoc("<tcp-ipv6 srcipaddr='FE80:0::1%eth0'/>")).attrs.srcipaddr?.value).toBe('fe80::1%eth0');
+    expect(parseFilterXml(ruleDoc("<tcp-ipv6 srcipaddr='fe80::1%'/>")).doc).toBeNull();
   });
 
   it('keeps hex numbers in hex and decimal ones in decimal', () => {
