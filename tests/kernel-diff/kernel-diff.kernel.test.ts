@@ -1,0 +1,190 @@
+/**
+ * The real kernel as the simulator's oracle (issue 5). See ./README.md.
+ *
+ * Scenarios: for every filter case of ./cases.ts, the project's `compile --format script` output
+ * is applied in the host namespace of a fresh three-namespace bed; every scenario of
+ * ./scenarios.ts is injected frame by frame on the side each frame comes from, and each frame's
+ * fate (delivered on the other side or not) is compared with the simulator's verdict for the same
+ * frames; then conntrack -L and the per-rule counters.
+ *
+ * Real applications: ./lib/apps.ts runs real programs through the bridge, captures both bridge
+ * ports and feeds the captures to `simulate --from-vm … --to-vm … --json`.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Ruleset } from '../../src/core/compile/ir';
+import { decodeFrame } from '../../src/core/netfilter/packet-decode';
+import { encodeFrame } from '../../src/core/netfilter/packet-encode';
+import { summarizeFrame } from '../../src/core/netfilter/packet-summary';
+import { CASES, type KernelCase } from './cases';
+import { APP_CASES, runAppCase } from './lib/apps';
+import { compareCounters, compareFrames, compareTables, disagreements, formatScenario, type ScenarioResult } from './lib/compare';
+import { Injector } from './lib/frame-io';
+import { runCommand } from './lib/run-command';
+import { compileRuleset, loadBridgeHost, REPO_ROOT, simulateFrames, simulatorMissingReason } from './lib/simulator';
+import { ensurePackages, Testbed, whyUnavailable } from './lib/testbed';
+import { buildScenarios, PEER, VM } from './scenarios';
+
+const FILTERS_DIR = join(import.meta.dirname, 'filters');
+const PREFIX = `nwfs-kd-${process.pid}-`;
+const OUT_DIR = process.env.NWFS_KERNEL_DIFF_OUT;
+/** Comma-separated case ids / scenario names to run (default all). */
+const ONLY_CASES = process.env.NWFS_KERNEL_DIFF_CASES?.split(',').filter(Boolean);
+const ONLY_SCENARIOS = process.env.NWFS_KERNEL_DIFF_SCENARIOS?.split(',').filter(Boolean);
+const PARAMS: Record<string, string[]> = { IP: [VM.ip] };
+const unavailable = whyUnavailable(PREFIX);
+
+if (unavailable) {
+  const bar = '!'.repeat(78);
+  console.warn(`\n${bar}\n!! kernel-diff SKIPPED: ${unavailable}.\n!! The kernel differential suite needs root and network namespaces (CI runs it as root).\n${bar}\n`);
+}
+
+const results: ScenarioResult[] = [];
+const started = Date.now();
+const timings: string[] = [];
+
+function compileArgs(filter: string): string[] {
+  const args = ['compile', join(FILTERS_DIR, `${filter}.xml`), '--filters', FILTERS_DIR, '--format', 'script', '--iface', 'vnet0', '--mac', VM.mac];
+  for (const [k, vs] of Object.entries(PARAMS)) for (const v of vs) args.push('--param', `${k}=${v}`);
+  return args;
+}
+
+/** `nwfilter-studio compile … --format script`, the exact text the kernel gets. */
+async function compileScript(filter: string): Promise<string> {
+  const args = compileArgs(filter);
+  const r = await runCommand(process.execPath, [join(REPO_ROOT, 'bin', 'nwfilter-studio.mjs'), ...args], { cwd: REPO_ROOT, allowFailure: true, timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(`nwfilter-studio ${args.join(' ')} exited ${r.code}\n${r.stderr}`);
+  return r.stdout;
+}
+
+function summaryLine(): string {
+  const frames = results.reduce((n, r) => n + r.rows.length, 0);
+  const d = results.reduce((n, r) => n + disagreements(r), 0);
+  const notCompared = results.filter((r) => !r.compared).length;
+  return `kernel-diff: ${results.length} scenarios, ${frames} frames, ${d} disagreements${notCompared ? ` (${notCompared} scenarios NOT compared: ${simulatorMissingReason() || 'simulator unavailable'})` : ''}`;
+}
+
+afterAll(() => {
+  if (unavailable) return;
+  if (OUT_DIR) {
+    mkdirSync(OUT_DIR, { recursive: true });
+    writeFileSync(join(OUT_DIR, 'report.txt'), results.map((r) => formatScenario(r)).join('\n\n') + '\n');
+  }
+  console.log(`\n${timings.join('\n')}\n${summaryLine()} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+});
+
+describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge', () => {
+  const scripts = new Map<string, Promise<string>>();
+  const scenarios = buildScenarios().filter((s) => !ONLY_SCENARIOS || ONLY_SCENARIOS.includes(s.name));
+
+  beforeAll(async () => {
+    await ensurePackages((s) => console.log(s));
+    // Compile every filter up front, two at a time.
+    const queue = [...new Set(CASES.map((c) => c.filter))];
+    await Promise.all(
+      [0, 1].map(async () => {
+        for (let f = queue.shift(); f; f = queue.shift()) {
+          const p = compileScript(f);
+          p.catch(() => undefined);
+          scripts.set(f, p);
+          await p.catch(() => undefined);
+        }
+      }),
+    );
+  });
+
+  for (const c of CASES) {
+    if (ONLY_CASES && !ONLY_CASES.includes(c.id)) continue;
+    it(`${c.id} (${c.filter}${c.bridgeAddress ? `, br0 ${c.bridgeAddress}` : ''})`, async () => {
+      const t0 = Date.now();
+      const mine = await runCase(c, await (scripts.get(c.filter) ?? compileScript(c.filter)), scenarios);
+      timings.push(`  ${c.id}: ${mine.length} scenarios in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      const bad = mine.filter((r) => disagreements(r) > 0);
+      const report = bad.map((r) => formatScenario(r)).join('\n\n');
+      expect(bad.length, `kernel and simulator disagree under ${c.id}:\n${report}`).toBe(0);
+    });
+  }
+
+  async function runCase(c: KernelCase, script: string, list: typeof scenarios): Promise<ScenarioResult[]> {
+    const Host = await loadBridgeHost();
+    const ruleset: Ruleset = compileRuleset(join(FILTERS_DIR, `${c.filter}.xml`), FILTERS_DIR, VM.mac, PARAMS);
+    const bed = await Testbed.create(`${PREFIX}${CASES.indexOf(c)}-`, { mode: 'inject', vmMac: VM.mac, vmIp: VM.ip, peerMac: PEER.mac, peerIp: PEER.ip, prefixLen: 24 });
+    const mine: ScenarioResult[] = [];
+    try {
+      await bed.applyScript(script);
+      if (c.bridgeAddress) {
+        await bed.setBridgeAddress(c.bridgeAddress);
+        // The host answers with REJECT's errors only if it knows the endpoints' MACs (they have no
+        // address to answer ARP with).
+        await bed.host('sh', ['-c', `ip neigh replace ${VM.ip} lladdr ${VM.mac} dev br0 nud permanent && ip neigh replace ${PEER.ip} lladdr ${PEER.mac} dev br0 nud permanent`]);
+      }
+      const defaults = { nf_conntrack_icmp_timeout: await bed.readSysctl('nf_conntrack_icmp_timeout') };
+      const injector = await Injector.start(bed);
+      for (const sc of list) {
+        const sysctl = sc.sysctl ?? {};
+        await bed.prepareScenario(sc.ftpHelper === true, { ...defaults, ...sysctl });
+        const before = await bed.counters();
+        const run = await injector.run(
+          sc.frames.map((f) => ({ side: f.side, bytes: encodeFrame(f.frame), at: f.t })),
+        );
+        const [after, table] = [await bed.counters(), await bed.conntrackList()];
+        const summaries = sc.frames.map((f) => summarizeFrame(f.frame));
+        const last = sc.frames.length ? (sc.frames[sc.frames.length - 1]?.t ?? 0) : 0;
+        const sim = Host ? simulateFrames(Host, ruleset, sc.frames, { ftpHelper: sc.ftpHelper === true, sysctl }, last + 0.3) : null;
+        const result: ScenarioResult = {
+          caseId: c.id,
+          scenario: sc.name,
+          title: sc.title,
+          rows: compareFrames(run.fates, summaries, sim?.verdicts ?? null),
+          tableDiff: sim?.table ? compareTables(table, sim.table) : [],
+          counterDiff: sim?.counters ? compareCounters(before, after, sim.counters) : [],
+          otherDiff: [],
+          hostFrames: run.hostFrames.map((h) => `${h.port === 'vm' ? 'to the VM' : 'to the remote host'}: ${summarizeHex(h.hex)}`),
+          compared: sim !== null,
+        };
+        if (!c.bridgeAddress && run.hostFrames.length) result.otherDiff.push(`the host sent ${run.hostFrames.length} frame(s) although br0 has no address`);
+        mine.push(result);
+        results.push(result);
+      }
+    } finally {
+      await bed.destroy();
+    }
+    return mine;
+  }
+});
+
+describe.skipIf(unavailable !== null)('kernel-diff: real applications through the bridge', () => {
+  for (const app of APP_CASES) {
+    it(app.id, async () => {
+      const t0 = Date.now();
+      const tmp = mkdtempSync(join(tmpdir(), PREFIX));
+      try {
+        const r = await runAppCase(app, { prefix: `${PREFIX}a${APP_CASES.indexOf(app)}-`, tmp, filtersDir: FILTERS_DIR, params: PARAMS, compileScript });
+        results.push(...r);
+        timings.push(`  app ${app.id}: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+        const bad = r.filter((x) => disagreements(x) > 0);
+        expect(bad.length, `kernel and simulator disagree on real traffic (${app.id}):\n${bad.map((x) => formatScenario(x)).join('\n\n')}`).toBe(0);
+      } finally {
+        if (OUT_DIR) {
+          const dest = join(OUT_DIR, app.id);
+          mkdirSync(dest, { recursive: true });
+          for (const f of ['from-vm.pcap', 'to-vm.pcap']) {
+            try {
+              writeFileSync(join(dest, f), readFileSync(join(tmp, f)));
+            } catch {
+              /* not written */
+            }
+          }
+        }
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+function summarizeHex(hex: string): string {
+  const f = decodeFrame(new Uint8Array(Buffer.from(hex, 'hex')));
+  return f ? summarizeFrame(f) : `undecodable frame ${hex.slice(0, 40)}…`;
+}

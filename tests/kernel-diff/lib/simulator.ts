@@ -1,0 +1,194 @@
+/**
+ * The simulator side: the project's own Ruleset IR (compiled in-process from the same XML the
+ * kernel's script came from) run by the simulator's bridge host, frame by frame; or, for real
+ * captures, the `simulate --from-vm … --to-vm … --json` command line.
+ *
+ * The simulator module is loaded by a computed path and used through the small interface below,
+ * so this suite keeps compiling while the simulator's API grows; when it is absent the suite
+ * still runs the kernel side and says loudly that nothing was compared.
+ */
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileFilter } from '../../../src/core/compile/compile-filter';
+import type { Ruleset } from '../../../src/core/compile/ir';
+import { getBuiltinFilter } from '../../../src/core/library';
+import type { FilterDoc } from '../../../src/core/model/types';
+import type { EthernetFrame } from '../../../src/core/netfilter/packet';
+import { parseFilterXml } from '../../../src/core/xml/parse-filter-xml';
+import { splitTime, writePcap } from '../../../src/core/sim/pcap';
+import type { Side } from './frame-io';
+import { runCommand } from './run-command';
+
+export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
+const CLI = join(REPO_ROOT, 'bin', 'nwfilter-studio.mjs');
+
+/** The XML rule a verdict points at. */
+export interface RuleRef {
+  filter: string;
+  index: number;
+  priority: number;
+  direction: string;
+}
+
+/** One simulated packet, as in `simulate --json`. */
+export interface SimVerdict {
+  i: number;
+  t: number;
+  side: Side;
+  summary: string;
+  ctstate: string | null;
+  verdict: 'accept' | 'drop' | 'reject' | 'error';
+  rule: RuleRef | null;
+  error?: string | null;
+}
+
+export interface SimTuple {
+  src: string;
+  dst: string;
+  sport?: number;
+  dport?: number;
+  type?: number;
+  code?: number;
+  id?: number;
+}
+
+export interface SimConn {
+  proto: string;
+  state: string | null;
+  original: SimTuple;
+  reply: SimTuple;
+  assured: boolean;
+  unreplied: boolean;
+  helper: string | null;
+  text: string;
+}
+
+export interface SimCounter {
+  table: string;
+  chain: string;
+  index: number;
+  packets: number;
+  rule: RuleRef | null;
+}
+
+export interface SimRun {
+  verdicts: SimVerdict[];
+  table: SimConn[] | null;
+  counters: SimCounter[] | null;
+}
+
+export interface HostSettings {
+  iface?: string;
+  peerPort?: string;
+  ftpHelper?: boolean;
+  sysctl?: Record<string, number>;
+}
+
+interface BridgeHostLike {
+  step(frame: EthernetFrame, side: Side, now: number): SimVerdict & { error: string | null };
+  table?(now: number): SimConn[];
+  counters?(): SimCounter[];
+}
+
+type BridgeHostCtor = new (ruleset: Ruleset, settings: HostSettings) => BridgeHostLike;
+
+let hostCtor: BridgeHostCtor | null | undefined;
+let whyNoSimulator = '';
+
+/** Loads the simulator's bridge host; null (and a reason from `simulatorMissingReason`) when absent. */
+export async function loadBridgeHost(): Promise<BridgeHostCtor | null> {
+  if (hostCtor !== undefined) return hostCtor;
+  const file = join(REPO_ROOT, 'src', 'core', 'netfilter', 'bridge-host.ts');
+  if (!existsSync(file)) {
+    whyNoSimulator = 'src/core/netfilter/bridge-host.ts does not exist yet';
+    hostCtor = null;
+    return null;
+  }
+  const mod = (await import(/* @vite-ignore */ file)) as { BridgeHost?: BridgeHostCtor };
+  hostCtor = mod.BridgeHost ?? null;
+  if (!hostCtor) whyNoSimulator = 'bridge-host.ts exports no BridgeHost';
+  return hostCtor;
+}
+
+export function simulatorMissingReason(): string {
+  return whyNoSimulator;
+}
+
+/** Whether the CLI has the `simulate` command yet. */
+export function simulateCliAvailable(): boolean {
+  const index = join(REPO_ROOT, 'src', 'cli', 'commands', 'index.ts');
+  return existsSync(index) && /\bsimulate\s*:/.test(readFileSync(index, 'utf8'));
+}
+
+/** Compiles FILE (with filters of DIR and the built-in library) to the Ruleset IR, in-process. */
+export function compileRuleset(file: string, filtersDir: string, mac: string, params: Record<string, string[]>): Ruleset {
+  const docs = new Map<string, FilterDoc>();
+  for (const name of readdirSync(filtersDir).filter((n) => n.endsWith('.xml'))) {
+    const r = parseFilterXml(readFileSync(join(filtersDir, name), 'utf8'));
+    if (r.doc) docs.set(r.doc.name, r.doc);
+  }
+  const root = parseFilterXml(readFileSync(file, 'utf8')).doc;
+  if (!root) throw new Error(`kernel-diff: ${file} does not parse`);
+  docs.set(root.name, root);
+  const res = compileFilter((n) => docs.get(n) ?? getBuiltinFilter(n)?.doc, root.name, { iface: 'vnet0', mac, params });
+  if (!res.ruleset) throw new Error(`kernel-diff: ${file} does not compile: ${res.diagnostics.map((d) => d.message).join('; ')}`);
+  return res.ruleset;
+}
+
+/** Runs frames through a fresh simulated host; `tableAt` is the clock for the after-run table. */
+export function simulateFrames(
+  Host: BridgeHostCtor,
+  ruleset: Ruleset,
+  frames: readonly { side: Side; frame: EthernetFrame; t: number }[],
+  settings: HostSettings,
+  tableAt: number,
+): SimRun {
+  const host = new Host(ruleset, { iface: 'vnet0', peerPort: 'eth0', ...settings });
+  const verdicts: SimVerdict[] = frames.map((f) => {
+    const tr = host.step(f.frame, f.side, f.t);
+    return { i: tr.i, t: tr.t, side: tr.side, summary: tr.summary, ctstate: tr.ctstate, verdict: tr.verdict, rule: tr.rule, error: tr.error };
+  });
+  return {
+    verdicts,
+    table: typeof host.table === 'function' ? host.table(tableAt) : null,
+    counters: typeof host.counters === 'function' ? host.counters() : null,
+  };
+}
+
+/**
+ * `nwfilter-studio simulate FILE … --from-vm A.pcap --to-vm B.pcap --json`: one JSON object per
+ * packet, frames of both files merged by timestamp.
+ */
+export async function simulateCli(
+  dir: string,
+  file: string,
+  filtersDir: string,
+  mac: string,
+  params: Record<string, string[]>,
+  frames: readonly { side: Side; bytes: Uint8Array; t: number }[],
+  settings: HostSettings,
+): Promise<{ verdicts: SimVerdict[]; command: string }> {
+  const pcap = (side: Side) =>
+    writePcap(
+      frames
+        .filter((f) => f.side === side)
+        .map((f) => ({ ...splitTime(f.t), data: f.bytes, origLen: f.bytes.length })),
+    );
+  const a = join(dir, 'from-vm.pcap');
+  const b = join(dir, 'to-vm.pcap');
+  writeFileSync(a, pcap('from-vm'));
+  writeFileSync(b, pcap('to-vm'));
+  const args = ['simulate', file, '--filters', filtersDir, '--iface', 'vnet0', '--mac', mac];
+  for (const [k, vs] of Object.entries(params)) for (const v of vs) args.push('--param', `${k}=${v}`);
+  if (settings.ftpHelper) args.push('--ftp-helper');
+  for (const [k, v] of Object.entries(settings.sysctl ?? {})) args.push('--sysctl', `${k}=${v}`);
+  args.push('--from-vm', a, '--to-vm', b, '--json');
+  const command = `npx nwfilter-studio ${args.join(' ')}`;
+  const r = await runCommand(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, allowFailure: true, timeoutMs: 120_000 });
+  if (r.code !== 0 && !r.stdout.trim()) throw new Error(`${command} exited ${r.code}\n${r.stderr}`);
+  const verdicts = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as SimVerdict);
+  return { verdicts, command };
+}

@@ -1,0 +1,349 @@
+/**
+ * The kernel side of the differential suite: three network namespaces joined by veth pairs
+ *
+ *   <prefix>client  eth0 ──veth── eth0 ┐
+ *                                       ├ br0  <prefix>host  (br_netfilter, the filter's rules)
+ *   <prefix>guest   eth0 ──veth── vnet0 ┘
+ *
+ * No namespace has a route anywhere else and nothing touches the root namespace. The host's
+ * second bridge port is named `eth0`, as the simulator's default `peerPort`.
+ *
+ * Two modes: `inject` leaves the endpoints without addresses (their kernels never answer the
+ * frames the suite writes on them), `apps` gives them the scenario addresses so real programs
+ * can talk through the bridge.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { runCommand, type CommandResult, type RunOptions } from './run-command';
+
+/** Debian packages the suite needs (names as in bookworm). */
+export const PACKAGES = ['iptables', 'ebtables', 'conntrack', 'iproute2', 'socat', 'vsftpd', 'iputils-ping', 'python3'] as const;
+
+const REQUIRED_FILES = [
+  '/usr/sbin/iptables',
+  '/usr/sbin/iptables-save',
+  '/usr/sbin/ebtables',
+  '/usr/sbin/conntrack',
+  '/usr/sbin/ip',
+  '/usr/bin/socat',
+  '/usr/sbin/vsftpd',
+  '/usr/bin/ping',
+  '/usr/bin/python3',
+];
+
+/**
+ * Why the suite cannot run here, or null when it can (root, Linux, a network namespace can be
+ * created). Synchronous: Vitest decides skips while collecting.
+ */
+export function whyUnavailable(prefix: string): string | null {
+  if (process.env.NWFS_KERNEL_DIFF === 'skip') return 'NWFS_KERNEL_DIFF=skip';
+  if (process.platform !== 'linux') return `not Linux (${process.platform})`;
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'not running as root';
+  const probe = `${prefix}probe`;
+  const add = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
+  if (add.error) return `cannot run ip (${add.error.message}); install iproute2`;
+  if (add.status !== 0) return `cannot create a network namespace: ${add.stderr.trim()}`;
+  spawnSync('ip', ['netns', 'del', probe]);
+  return null;
+}
+
+/** Installs the packages when one of their files is missing (`apt-get update` once, dpkg lock timeout). */
+export async function ensurePackages(log: (s: string) => void): Promise<void> {
+  const missing = REQUIRED_FILES.filter((f) => !existsSync(f));
+  if (missing.length === 0) return;
+  log(`kernel-diff: installing ${PACKAGES.join(' ')} (missing: ${missing.join(', ')})`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await runCommand('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update'], { env, timeoutMs: 900_000 });
+  await runCommand('apt-get', ['install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=600', ...PACKAGES], {
+    env,
+    timeoutMs: 900_000,
+  });
+  const still = REQUIRED_FILES.filter((f) => !existsSync(f));
+  if (still.length) throw new Error(`kernel-diff: still missing after apt-get install: ${still.join(', ')}`);
+}
+
+export type NsRole = 'client' | 'host' | 'guest';
+
+export interface TestbedOptions {
+  mode: 'inject' | 'apps';
+  vmMac: string;
+  vmIp: string;
+  peerMac: string;
+  peerIp: string;
+  /** Prefix length of the endpoints' subnet in `apps` mode. */
+  prefixLen: number;
+}
+
+/** One conntrack entry as `conntrack -L -o extended` prints it, reduced to what is compared. */
+export interface KernelConn {
+  proto: string;
+  state: string | null;
+  orig: { src: string; dst: string; sport?: number; dport?: number; type?: number; code?: number; id?: number };
+  reply: { src: string; dst: string; sport?: number; dport?: number; type?: number; code?: number; id?: number };
+  flags: string[];
+  helper: string | null;
+  raw: string;
+}
+
+/** A per-rule packet counter read from the kernel. */
+export interface KernelCounter {
+  table: string;
+  chain: string;
+  /** 0-based rule index within the chain. */
+  index: number;
+  packets: number;
+  /** The rule text as the tool prints it (for reports). */
+  text: string;
+}
+
+/** A running three-namespace bed. Always `destroy()` it (finally / afterAll). */
+export class Testbed {
+  readonly ns: Record<NsRole, string>;
+  private readonly children = new Set<ChildProcess>();
+  private created: string[] = [];
+  bridgeAddress: string | null = null;
+
+  private constructor(
+    readonly prefix: string,
+    readonly opts: TestbedOptions,
+  ) {
+    this.ns = { client: `${prefix}client`, host: `${prefix}host`, guest: `${prefix}guest` };
+  }
+
+  /** Builds the namespaces, links and bridge; tears down what it made if a step fails. */
+  static async create(prefix: string, opts: TestbedOptions): Promise<Testbed> {
+    const bed = new Testbed(prefix, opts);
+    try {
+      await bed.build();
+    } catch (e) {
+      await bed.destroy();
+      throw e;
+    }
+    return bed;
+  }
+
+  private async build(): Promise<void> {
+    const { client, host, guest } = this.ns;
+    for (const n of [client, host, guest]) {
+      await runCommand('ip', ['netns', 'add', n]);
+      this.created.push(n);
+      // No IPv6 chatter (DAD, router solicitations, MLD) on the test links.
+      await this.exec(n, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+      await runCommand('ip', ['-n', n, 'link', 'set', 'lo', 'up']);
+    }
+    const o = this.opts;
+    const hostBatch = [
+      'link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0',
+      `link add vnet0 type veth peer name eth0 netns ${guest}`,
+      `link add eth0 type veth peer name eth0 netns ${client}`,
+      'link set vnet0 master br0',
+      'link set eth0 master br0',
+      'link set br0 up',
+      'link set vnet0 up',
+      'link set eth0 up',
+    ];
+    await runCommand('ip', ['-n', host, '-batch', '-'], { input: hostBatch.join('\n') + '\n' });
+    for (const [n, mac, ip] of [
+      [guest, o.vmMac, o.vmIp],
+      [client, o.peerMac, o.peerIp],
+    ] as const) {
+      const b = [`link set eth0 address ${mac}`, 'link set eth0 up'];
+      if (o.mode === 'apps') b.push(`addr add ${ip}/${o.prefixLen} dev eth0`);
+      else b.push('link set eth0 promisc on');
+      await runCommand('ip', ['-n', n, '-batch', '-'], { input: b.join('\n') + '\n' });
+    }
+    // br_netfilter's switches are per network namespace on current kernels.
+    const bridgeSysctl = ['net.bridge.bridge-nf-call-iptables=1', 'net.bridge.bridge-nf-call-ip6tables=1', 'net.bridge.bridge-nf-call-arptables=1'];
+    let r = await this.exec(host, 'sysctl', ['-qw', ...bridgeSysctl], { allowFailure: true });
+    if (r.code !== 0) {
+      await runCommand('modprobe', ['br_netfilter'], { allowFailure: true });
+      r = await this.exec(host, 'sysctl', ['-qw', ...bridgeSysctl], { allowFailure: true });
+      if (r.code !== 0) throw new Error(`kernel-diff: bridge netfilter unavailable (no net.bridge sysctls): ${r.stderr}`);
+    }
+    await this.exec(host, 'sysctl', ['-qw', 'net.netfilter.nf_conntrack_acct=1'], { allowFailure: true });
+  }
+
+  /** Runs a program inside one of the namespaces. */
+  exec(ns: string, cmd: string, args: readonly string[], opts?: RunOptions): Promise<CommandResult> {
+    return runCommand('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+  }
+
+  host(cmd: string, args: readonly string[], opts?: RunOptions): Promise<CommandResult> {
+    return this.exec(this.ns.host, cmd, args, opts);
+  }
+
+  /** Starts a long-running program in a namespace; `destroy` kills it by PID. */
+  spawnIn(role: NsRole, cmd: string, args: readonly string[]): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', this.ns[role], cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.children.add(child);
+    child.on('exit', () => this.children.delete(child));
+    return child;
+  }
+
+  /** Kills one child this bed started (by PID) and waits for it. */
+  async stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    const done = new Promise<void>((r) => child.once('exit', () => r()));
+    try {
+      process.kill(child.pid, signal);
+    } catch {
+      return;
+    }
+    const t = setTimeout(() => {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+    }, 2000);
+    await done;
+    clearTimeout(t);
+  }
+
+  /** Runs the project's compiled script in the host namespace. */
+  async applyScript(script: string): Promise<void> {
+    const r = await this.host('sh', ['-s'], { input: script, allowFailure: true, timeoutMs: 120_000 });
+    if (r.code !== 0) throw new Error(`kernel-diff: the compiled script failed in ${this.ns.host} (exit ${r.code})\n${r.stderr}${r.stdout}`);
+  }
+
+  /** `iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp`, or its removal. */
+  async setFtpHelper(on: boolean): Promise<void> {
+    const spec = ['PREROUTING', '-p', 'tcp', '--dport', '21', '-j', 'CT', '--helper', 'ftp'];
+    const present = (await this.host('iptables', ['-w', '-t', 'raw', '-C', ...spec], { allowFailure: true })).code === 0;
+    if (on && !present) await this.host('iptables', ['-w', '-t', 'raw', '-A', ...spec]);
+    if (!on && present) await this.host('iptables', ['-w', '-t', 'raw', '-D', ...spec]);
+  }
+
+  /** Gives br0 an address (REJECT needs one to send its ICMP error), or removes it. */
+  async setBridgeAddress(cidr: string | null): Promise<void> {
+    if (this.bridgeAddress === cidr) return;
+    if (this.bridgeAddress) await this.host('ip', ['addr', 'del', this.bridgeAddress, 'dev', 'br0']);
+    if (cidr) await this.host('ip', ['addr', 'add', cidr, 'dev', 'br0']);
+    this.bridgeAddress = cidr;
+  }
+
+  /** Writes /proc/sys/net/netfilter/NAME values in the host namespace. */
+  async setSysctls(values: Readonly<Record<string, number>>): Promise<void> {
+    const args = Object.entries(values).map(([k, v]) => `net.netfilter.${k}=${v}`);
+    if (args.length) await this.host('sysctl', ['-qw', ...args]);
+  }
+
+  async readSysctl(name: string): Promise<number> {
+    const r = await this.host('sysctl', ['-n', `net.netfilter.${name}`]);
+    return Number(r.stdout.trim());
+  }
+
+  /**
+   * Prepares the host for one scenario in a single shell: empties conntrack (entries and
+   * expectations), adds or removes the raw-table FTP helper rule, writes the sysctls.
+   */
+  async prepareScenario(ftpHelper: boolean, sysctl: Readonly<Record<string, number>>): Promise<void> {
+    const helper = 'PREROUTING -p tcp --dport 21 -j CT --helper ftp';
+    const lines = [
+      'conntrack -F >/dev/null 2>&1',
+      'conntrack -F expect >/dev/null 2>&1',
+      `while iptables -w -t raw -D ${helper} 2>/dev/null; do :; done`,
+      ftpHelper ? `iptables -w -t raw -A ${helper} || exit 1` : '',
+      ...Object.entries(sysctl).map(([k, v]) => `sysctl -qw net.netfilter.${k}=${v} || exit 1`),
+      'exit 0',
+    ];
+    await this.host('sh', ['-c', lines.filter(Boolean).join('\n')]);
+  }
+
+  /** The conntrack table (`conntrack -L -o extended`). */
+  async conntrackList(): Promise<KernelConn[]> {
+    const r = await this.host('conntrack', ['-L', '-o', 'extended'], { allowFailure: true });
+    return r.stdout
+      .split('\n')
+      .filter((l) => /^ipv[46]\s/.test(l))
+      .map(parseConntrackLine);
+  }
+
+  async expectationList(): Promise<string[]> {
+    const r = await this.host('conntrack', ['-L', 'expect'], { allowFailure: true });
+    return r.stdout.split('\n').filter((l) => l.trim() && !/flow entries|expectations have been shown/.test(l));
+  }
+
+  /**
+   * Per-rule packet counters of iptables filter (`iptables -L -v -x`) and ebtables nat
+   * (`ebtables -L --Lc`; ebtables cannot zero them, so callers take differences).
+   */
+  async counters(): Promise<KernelCounter[]> {
+    const sep = '=====kernel-diff=====';
+    const r = await this.host('sh', [
+      '-c',
+      `iptables -w -t filter -L -v -x -n; echo ${sep}; ip6tables -w -t filter -L -v -x -n; echo ${sep}; ebtables -t nat -L --Lc`,
+    ], { allowFailure: true });
+    const [v4 = '', v6 = '', eb = ''] = r.stdout.split(sep + '\n');
+    const out: KernelCounter[] = [];
+    for (const [text, table] of [
+      [v4, 'iptables/filter'],
+      [v6, 'ip6tables/filter'],
+    ] as const) {
+      let chain = '';
+      let index = 0;
+      for (const line of text.split('\n')) {
+        const m = /^Chain (\S+)/.exec(line);
+        if (m) {
+          chain = m[1] as string;
+          index = 0;
+          continue;
+        }
+        const c = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
+        if (c && chain) out.push({ table, chain, index: index++, packets: Number(c[1]), text: (c[3] as string).trim() });
+      }
+    }
+    let chain = '';
+    let index = 0;
+    for (const line of eb.split('\n')) {
+      const m = /^Bridge chain: ([^,]+),/.exec(line);
+      if (m) {
+        chain = m[1] as string;
+        index = 0;
+        continue;
+      }
+      const c = /^(.*) , pcnt = (\d+) -- bcnt = \d+/.exec(line);
+      if (c && chain) out.push({ table: 'ebtables/nat', chain, index: index++, packets: Number(c[2]), text: (c[1] as string).trim() });
+    }
+    return out;
+  }
+
+  /** Kills every process this bed started (by PID) and deletes the namespaces. Never throws. */
+  async destroy(): Promise<void> {
+    for (const c of [...this.children]) await this.stop(c, 'SIGKILL').catch(() => undefined);
+    for (const n of this.created.reverse()) await runCommand('ip', ['netns', 'del', n], { allowFailure: true }).catch(() => undefined);
+    this.created = [];
+  }
+}
+
+/** Parses one `conntrack -L -o extended` line. */
+export function parseConntrackLine(line: string): KernelConn {
+  const words = line.trim().split(/\s+/);
+  // ipv4 2 tcp 6 431999 ESTABLISHED src=… or ipv4 2 icmp 1 29 src=…
+  const proto = words[2] ?? '?';
+  let i = 5;
+  let state: string | null = null;
+  if (words[i] && !words[i]!.includes('=') && !words[i]!.startsWith('[')) state = words[i++] as string;
+  const tuples: Record<string, string>[] = [{}, {}];
+  const flags: string[] = [];
+  let helper: string | null = null;
+  let which = 0;
+  for (; i < words.length; i++) {
+    const w = words[i] as string;
+    if (w.startsWith('[')) {
+      flags.push(w.replace(/[[\]]/g, ''));
+      continue;
+    }
+    const eq = w.indexOf('=');
+    if (eq < 0) continue;
+    const k = w.slice(0, eq);
+    const v = w.slice(eq + 1);
+    if (k === 'helper') helper = v;
+    else if (['src', 'dst', 'sport', 'dport', 'type', 'code', 'id'].includes(k)) {
+      if (k === 'src' && tuples[which]!.src !== undefined) which = 1;
+      if (tuples[which]![k] === undefined) tuples[which]![k] = v;
+    }
+  }
+  const tuple = (t: Record<string, string>) => {
+    const o: KernelConn['orig'] = { src: t.src ?? '', dst: t.dst ?? '' };
+    for (const k of ['sport', 'dport', 'type', 'code', 'id'] as const) if (t[k] !== undefined) o[k] = Number(t[k]);
+    return o;
+  };
+  return { proto, state, orig: tuple(tuples[0]!), reply: tuple(tuples[1]!), flags, helper, raw: line.trim() };
+}

@@ -1,0 +1,307 @@
+/**
+ * Frame sequences the suite injects into the kernel and gives the simulator, built with the
+ * project's own packet builders and TCP conversation generator (src/core/netfilter,
+ * src/core/sim). Named after the simulator issue's scenarios; when the simulator's scenario
+ * module lands, `simulatorScenarios()` in ./lib/simulator.ts adds those too, unchanged.
+ *
+ * The VM is 10.99.0.2 / 52:54:00:11:22:33 (the filter parameters IP and MAC), the remote host
+ * 10.99.0.3 / 52:54:00:aa:bb:03 behind the bridge's other port.
+ */
+import type { EthernetFrame } from '../../src/core/netfilter/packet';
+import {
+  buildArp,
+  buildEthernet,
+  buildIcmpEcho,
+  buildIcmpError,
+  buildIpv4,
+  buildTcp,
+  buildUdp,
+  ip4,
+} from '../../src/core/netfilter/packet-build';
+import type { Ipv4Packet } from '../../src/core/netfilter/packet';
+import { TcpFlow } from '../../src/core/sim/tcp-flow';
+
+export const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2' };
+export const PEER = { mac: '52:54:00:aa:bb:03', ip: '10.99.0.3' };
+/** The bridge's address when a case gives it one (REJECT's ICMP source). */
+export const BRIDGE_CIDR = '10.99.0.1/24';
+
+export type Side = 'from-vm' | 'to-vm';
+
+export interface ScenarioFrame {
+  side: Side;
+  frame: EthernetFrame;
+  /** Seconds from the scenario's start. */
+  t: number;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  frames: ScenarioFrame[];
+  /** The raw-table `CT --helper ftp` rule on the host. */
+  ftpHelper?: boolean;
+  /** /proc/sys/net/netfilter values the scenario sets on the host. */
+  sysctl?: Record<string, number>;
+}
+
+/**
+ * Default spacing: far longer than the kernel needs per frame, far shorter than any timeout, and
+ * over 2 jiffies (HZ 250): nf_conncount keeps an unconfirmed connection seen on another CPU for
+ * 2 jiffies, so closer frames would make connlimit counts depend on CPU scheduling.
+ */
+const GAP = 0.012;
+
+class Seq {
+  readonly frames: ScenarioFrame[] = [];
+  t = 0;
+  add(side: Side, frame: EthernetFrame, gap = GAP): this {
+    this.frames.push({ side, frame, t: this.t });
+    this.t += gap;
+    return this;
+  }
+  wait(seconds: number): this {
+    this.t += seconds;
+    return this;
+  }
+}
+
+const vmEnd = (port: number, isn: number) => ({ mac: VM.mac, ip: VM.ip, port, isn });
+const peerEnd = (port: number, isn: number) => ({ mac: PEER.mac, ip: PEER.ip, port, isn });
+
+/** A full TCP session: handshake, one exchange each way, orderly close by the client. */
+function tcpSession(s: Seq, flow: TcpFlow, clientSide: Side, request: string, response: string): void {
+  const serverSide: Side = clientSide === 'from-vm' ? 'to-vm' : 'from-vm';
+  s.add(clientSide, flow.syn()).add(serverSide, flow.synAck()).add(clientSide, flow.ack('client'));
+  s.add(serverSide, flow.data('server', response)).add(clientSide, flow.ack('client'));
+  s.add(clientSide, flow.data('client', request)).add(serverSide, flow.ack('server'));
+  s.add(clientSide, flow.fin('client')).add(serverSide, flow.fin('server')).add(clientSide, flow.ack('client'));
+}
+
+function ping(s: Seq, from: Side, id: number, count: number): void {
+  const [src, dst] = from === 'from-vm' ? [VM, PEER] : [PEER, VM];
+  const back: Side = from === 'from-vm' ? 'to-vm' : 'from-vm';
+  for (let seq = 1; seq <= count; seq++) {
+    s.add(from, buildEthernet({ src: src.mac, dst: dst.mac }, buildIpv4({ src: src.ip, dst: dst.ip, id: id + seq }, buildIcmpEcho({ id, seq }))));
+    s.add(back, buildEthernet({ src: dst.mac, dst: src.mac }, buildIpv4({ src: dst.ip, dst: src.ip, id: id + 100 + seq }, buildIcmpEcho({ id, seq, reply: true }))));
+  }
+}
+
+function udpExchange(s: Seq, from: Side, sport: number, dport: number, query: string, reply: string | null): Ipv4Packet {
+  const [src, dst] = from === 'from-vm' ? [VM, PEER] : [PEER, VM];
+  const back: Side = from === 'from-vm' ? 'to-vm' : 'from-vm';
+  const q = buildIpv4({ src: src.ip, dst: dst.ip, id: sport }, buildUdp({ sport, dport, payload: query }));
+  s.add(from, buildEthernet({ src: src.mac, dst: dst.mac }, q));
+  if (reply !== null) {
+    s.add(back, buildEthernet({ src: dst.mac, dst: src.mac }, buildIpv4({ src: dst.ip, dst: src.ip, id: dport }, buildUdp({ sport: dport, dport: sport, payload: reply }))));
+  }
+  return q;
+}
+
+/** An FTP session from the remote client to the server in the VM, active (PORT) or passive (PASV). */
+function ftp(mode: 'active' | 'passive'): Seq {
+  const s = new Seq();
+  const ctl = new TcpFlow(peerEnd(40100, 1_000_000), vmEnd(21, 5_000_000));
+  s.add('to-vm', ctl.syn()).add('from-vm', ctl.synAck()).add('to-vm', ctl.ack('client'));
+  const say = (side: 'client' | 'server', text: string) => {
+    const fromSide: Side = side === 'client' ? 'to-vm' : 'from-vm';
+    s.add(fromSide, ctl.data(side, text)).add(fromSide === 'to-vm' ? 'from-vm' : 'to-vm', ctl.ack(side === 'client' ? 'server' : 'client'));
+  };
+  say('server', '220 (vsFTPd 3.0.3)\r\n');
+  say('client', 'USER anonymous\r\n');
+  say('server', '230 Login successful.\r\n');
+  say('client', 'TYPE I\r\n');
+  say('server', '200 Switching to Binary mode.\r\n');
+  let data: TcpFlow;
+  let dataClient: Side;
+  if (mode === 'active') {
+    say('client', 'PORT 10,99,0,3,156,165\r\n'); // 156*256+165 = 40101
+    say('server', '200 PORT command successful. Consider using PASV.\r\n');
+    say('client', 'RETR hello.txt\r\n');
+    data = new TcpFlow(vmEnd(20, 7_000_000), peerEnd(40101, 3_000_000));
+    dataClient = 'from-vm';
+  } else {
+    say('client', 'PASV\r\n');
+    say('server', '227 Entering Passive Mode (10,99,0,2,117,48).\r\n'); // 30000
+    say('client', 'RETR hello.txt\r\n');
+    data = new TcpFlow(peerEnd(40102, 3_000_000), vmEnd(30000, 7_000_000));
+    dataClient = 'to-vm';
+  }
+  const dataServer: Side = dataClient === 'from-vm' ? 'to-vm' : 'from-vm';
+  const fileSender = mode === 'active' ? 'client' : 'server';
+  const fileSide: Side = 'from-vm';
+  const peerOf = (x: 'client' | 'server') => (x === 'client' ? 'server' : 'client');
+  s.add(dataClient, data.syn()).add(dataServer, data.synAck()).add(dataClient, data.ack('client'));
+  say('server', '150 Opening BINARY mode data connection for hello.txt (32 bytes).\r\n');
+  s.add(fileSide, data.data(fileSender, 'hello from the guest ftp server\n'));
+  s.add(fileSide === 'from-vm' ? 'to-vm' : 'from-vm', data.ack(peerOf(fileSender)));
+  s.add(fileSide, data.fin(fileSender)).add(fileSide === 'from-vm' ? 'to-vm' : 'from-vm', data.fin(peerOf(fileSender)));
+  s.add(fileSide, data.ack(fileSender));
+  say('server', '226 Transfer complete.\r\n');
+  say('client', 'QUIT\r\n');
+  say('server', '221 Goodbye.\r\n');
+  s.add('from-vm', ctl.fin('server')).add('to-vm', ctl.fin('client')).add('from-vm', ctl.ack('server'));
+  return s;
+}
+
+function dhcpPayload(op: 1 | 2, xid: number, yiaddr: string, msgType: number): Uint8Array {
+  const b = new Uint8Array(300);
+  const dv = new DataView(b.buffer);
+  b[0] = op;
+  b[1] = 1;
+  b[2] = 6;
+  dv.setUint32(4, xid);
+  dv.setUint16(10, 0x8000); // broadcast flag
+  dv.setUint32(16, ip4(yiaddr));
+  // chaddr: the VM's MAC
+  VM.mac.split(':').forEach((h, i) => (b[28 + i] = parseInt(h, 16)));
+  dv.setUint32(236, 0x63825363);
+  b.set([53, 1, msgType, 255], 240);
+  return b;
+}
+
+/** Every scenario, in run order. */
+export function buildScenarios(): Scenario[] {
+  const list: Scenario[] = [];
+  const add = (name: string, title: string, s: Seq, extra: Partial<Scenario> = {}) => list.push({ name, title, frames: s.frames, ...extra });
+
+  let s = new Seq();
+  s.add('from-vm', buildEthernet({ src: VM.mac, dst: 'ff:ff:ff:ff:ff:ff' }, buildArp({ op: 1, sha: VM.mac, spa: VM.ip, tpa: PEER.ip })));
+  s.add('to-vm', buildEthernet({ src: PEER.mac, dst: VM.mac }, buildArp({ op: 2, sha: PEER.mac, spa: PEER.ip, tha: VM.mac, tpa: VM.ip })));
+  s.add('to-vm', buildEthernet({ src: PEER.mac, dst: 'ff:ff:ff:ff:ff:ff' }, buildArp({ op: 1, sha: PEER.mac, spa: PEER.ip, tpa: VM.ip })));
+  s.add('from-vm', buildEthernet({ src: VM.mac, dst: PEER.mac }, buildArp({ op: 2, sha: VM.mac, spa: VM.ip, tha: PEER.mac, tpa: PEER.ip })));
+  add('arp', 'ARP both ways', s);
+
+  s = new Seq();
+  ping(s, 'from-vm', 0x1200, 2);
+  add('ping', 'the VM pings the remote host', s);
+
+  s = new Seq();
+  ping(s, 'to-vm', 0x1300, 2);
+  add('ping-in', 'the remote host pings the VM', s);
+
+  s = new Seq();
+  tcpSession(s, new TcpFlow(peerEnd(40022, 11_000), vmEnd(22, 22_000)), 'to-vm', 'SSH-2.0-client\r\n', 'SSH-2.0-OpenSSH_9.2\r\n');
+  add('ssh', 'the remote host opens an SSH session to the VM', s);
+
+  s = new Seq();
+  tcpSession(s, new TcpFlow(vmEnd(40023, 12_000), peerEnd(22, 23_000)), 'from-vm', 'SSH-2.0-client\r\n', 'SSH-2.0-OpenSSH_9.2\r\n');
+  add('ssh-out', 'the VM opens an SSH session to the remote host', s);
+
+  s = new Seq();
+  tcpSession(s, new TcpFlow(peerEnd(40080, 13_000), vmEnd(80, 24_000)), 'to-vm', 'GET / HTTP/1.0\r\n\r\n', 'HTTP/1.0 200 OK\r\n\r\n');
+  add('http-in', 'the remote host fetches a page from the VM (port 80)', s);
+
+  s = new Seq();
+  tcpSession(s, new TcpFlow(peerEnd(40024, 14_000), vmEnd(23, 25_000)), 'to-vm', 'user\r\n', 'login: ');
+  add('telnet-in', 'the remote host tries port 23 on the VM', s);
+
+  s = new Seq();
+  tcpSession(s, new TcpFlow(vmEnd(40025, 15_000), peerEnd(25, 26_000)), 'from-vm', 'HELO vm\r\n', '220 smtp\r\n');
+  add('smtp-out', 'the VM tries port 25 on the remote host', s);
+
+  s = new Seq();
+  udpExchange(s, 'from-vm', 40053, 53, 'dns-query', 'dns-reply');
+  udpExchange(s, 'from-vm', 40053, 53, 'dns-query-2', 'dns-reply-2');
+  add('dns', 'the VM asks the remote DNS server (UDP 53)', s);
+
+  s = new Seq();
+  udpExchange(s, 'to-vm', 40054, 53, 'dns-query', 'dns-reply');
+  add('dns-in', 'the remote host queries UDP 53 on the VM', s);
+
+  s = new Seq();
+  udpExchange(s, 'from-vm', 40055, 54, 'query', 'reply');
+  add('udp54-out', 'the VM sends to UDP 54 on the remote host', s);
+
+  for (const helper of [false, true]) {
+    const tag = helper ? '+helper' : '';
+    add(`ftp-active${tag}`, `active FTP to the server in the VM (PORT), ${helper ? 'with' : 'without'} the CT helper rule`, ftp('active'), { ftpHelper: helper });
+    add(`ftp-passive${tag}`, `passive FTP to the server in the VM (PASV), ${helper ? 'with' : 'without'} the CT helper rule`, ftp('passive'), { ftpHelper: helper });
+  }
+
+  s = new Seq();
+  {
+    // A bare ACK with data in the middle of a connection the host never saw start.
+    const f = new TcpFlow(peerEnd(40026, 16_000), vmEnd(22, 27_000));
+    f.syn();
+    f.synAck();
+    s.add('to-vm', f.data('client', 'mid-stream data')).add('from-vm', f.ack('server')).add('from-vm', f.data('server', 'answer')).add('to-vm', f.ack('client'));
+  }
+  add('mid-stream-ack', 'packets of an SSH connection the host never saw start (conntrack picks it up)', s);
+
+  s = new Seq();
+  {
+    const q = udpExchange(s, 'from-vm', 40056, 53, 'dns-query', null);
+    const err = buildIpv4({ src: PEER.ip, dst: VM.ip, id: 777, df: false }, buildIcmpError(3, 3, q));
+    s.add('to-vm', buildEthernet({ src: PEER.mac, dst: VM.mac }, err));
+    // The same error quoting a datagram the VM never sent: no connection to relate it to.
+    const stray = buildIpv4({ src: VM.ip, dst: PEER.ip, id: 1 }, buildUdp({ sport: 40999, dport: 53, payload: 'x' }));
+    s.add('to-vm', buildEthernet({ src: PEER.mac, dst: VM.mac }, buildIpv4({ src: PEER.ip, dst: VM.ip, id: 778, df: false }, buildIcmpError(3, 3, stray))));
+  }
+  add('icmp-error-related', 'a port-unreachable error for the VM’s DNS query (RELATED), then one for a query never sent', s);
+
+  s = new Seq();
+  tcpSession(s, new TcpFlow(vmEnd(12345, 17_000), peerEnd(80, 28_000)), 'from-vm', 'GET / HTTP/1.0\r\n\r\n', 'HTTP/1.0 200 OK\r\n\r\n');
+  add('statematch-false', 'the VM initiates a connection from its port 12345', s);
+
+  s = new Seq();
+  tcpSession(s, new TcpFlow(peerEnd(40027, 18_000), vmEnd(12345, 29_000)), 'to-vm', 'hello', 'welcome');
+  add('port12345-in', 'the remote host connects to port 12345 on the VM', s);
+
+  s = new Seq();
+  {
+    const a = new TcpFlow(peerEnd(40031, 19_000), vmEnd(22, 30_000));
+    const b = new TcpFlow(peerEnd(40032, 20_000), vmEnd(22, 31_000));
+    s.add('to-vm', a.syn()).add('from-vm', a.synAck()).add('to-vm', a.ack('client')).add('from-vm', a.data('server', 'SSH-2.0-OpenSSH_9.2\r\n')).add('to-vm', a.ack('client'));
+    s.add('to-vm', b.syn()).add('from-vm', b.synAck()).add('to-vm', b.ack('client'));
+    s.add('to-vm', a.data('client', 'SSH-2.0-client\r\n')).add('from-vm', a.ack('server'));
+  }
+  add('ssh-connlimit', 'a second SSH session while one is open', s);
+
+  s = new Seq();
+  ping(s, 'from-vm', 0x1400, 1);
+  ping(s, 'from-vm', 0x1500, 1);
+  s.wait(3);
+  ping(s, 'from-vm', 0x1600, 1);
+  add('ping-connlimit-timeout', 'a new ping right after the first, and again once the first ICMP entry has timed out (timeout 2 s)', s, {
+    sysctl: { nf_conntrack_icmp_timeout: 2 },
+  });
+
+  s = new Seq();
+  {
+    const spoofed = buildIpv4({ src: '10.99.0.66', dst: PEER.ip, id: 9 }, buildUdp({ sport: 40057, dport: 53, payload: 'spoofed' }));
+    s.add('from-vm', buildEthernet({ src: VM.mac, dst: PEER.mac }, spoofed));
+    udpExchange(s, 'from-vm', 40058, 53, 'honest', 'reply');
+    s.add('from-vm', buildEthernet({ src: VM.mac, dst: 'ff:ff:ff:ff:ff:ff' }, buildArp({ op: 1, sha: VM.mac, spa: '10.99.0.66', tpa: PEER.ip })));
+  }
+  add('spoofed-ip', 'the VM sends with a forged source IP (UDP and ARP), then honestly', s);
+
+  s = new Seq();
+  {
+    const q = buildIpv4({ src: VM.ip, dst: PEER.ip, id: 10 }, buildUdp({ sport: 40059, dport: 53, payload: 'forged mac' }));
+    s.add('from-vm', buildEthernet({ src: '52:54:00:de:ad:01', dst: PEER.mac }, q));
+    s.add('from-vm', buildEthernet({ src: '52:54:00:de:ad:01', dst: 'ff:ff:ff:ff:ff:ff' }, buildArp({ op: 1, sha: '52:54:00:de:ad:01', spa: VM.ip, tpa: PEER.ip })));
+    udpExchange(s, 'from-vm', 40060, 53, 'honest', 'reply');
+  }
+  add('spoofed-mac', 'the VM sends with a forged source MAC, then honestly', s);
+
+  s = new Seq();
+  {
+    const xid = 0x3903f326;
+    s.add('from-vm', buildEthernet({ src: VM.mac, dst: 'ff:ff:ff:ff:ff:ff' }, buildIpv4({ src: '0.0.0.0', dst: '255.255.255.255', ttl: 64, df: false }, buildUdp({ sport: 68, dport: 67, payload: dhcpPayload(1, xid, '0.0.0.0', 1) }))));
+    s.add('to-vm', buildEthernet({ src: PEER.mac, dst: 'ff:ff:ff:ff:ff:ff' }, buildIpv4({ src: PEER.ip, dst: '255.255.255.255', df: false }, buildUdp({ sport: 67, dport: 68, payload: dhcpPayload(2, xid, VM.ip, 2) }))));
+    s.add('from-vm', buildEthernet({ src: VM.mac, dst: 'ff:ff:ff:ff:ff:ff' }, buildIpv4({ src: '0.0.0.0', dst: '255.255.255.255', df: false }, buildUdp({ sport: 68, dport: 67, payload: dhcpPayload(1, xid, '0.0.0.0', 3) }))));
+    s.add('to-vm', buildEthernet({ src: PEER.mac, dst: 'ff:ff:ff:ff:ff:ff' }, buildIpv4({ src: PEER.ip, dst: '255.255.255.255', df: false }, buildUdp({ sport: 67, dport: 68, payload: dhcpPayload(2, xid, VM.ip, 5) }))));
+  }
+  add('dhcp', 'DHCP discover/offer/request/ack between the VM and a server behind the bridge', s);
+
+  s = new Seq();
+  {
+    // TCP packets conntrack must call INVALID: a SYN/ACK nobody asked for, then a RST out of window.
+    s.add('to-vm', buildEthernet({ src: PEER.mac, dst: VM.mac }, buildIpv4({ src: PEER.ip, dst: VM.ip, id: 5 }, buildTcp({ sport: 22, dport: 40070, flags: 'S.', seq: 1000, ack: 2000 }))));
+    s.add('from-vm', buildEthernet({ src: VM.mac, dst: PEER.mac }, buildIpv4({ src: VM.ip, dst: PEER.ip, id: 6 }, buildTcp({ sport: 40071, dport: 22, flags: 'F.', seq: 5, ack: 9 }))));
+  }
+  add('tcp-stray', 'a SYN/ACK and a FIN with no connection behind them', s);
+
+  return list;
+}
