@@ -19,7 +19,7 @@ import { ensurePackages, whyUnavailable } from './lib/host-environment';
 import { LibvirtDaemon, type LoggedCommand } from './lib/libvirt-daemon';
 import { NetnsPool, type Netns } from './lib/netns-pool';
 import { sweepStaleRuns } from './lib/stale-runs';
-import { cliAvailable, compileArgs, compileProjectScript, scriptFromLibvirtCommands } from './lib/project-script';
+import { cliAvailable, compileArgs, compileInProcess, compileProjectScript, scriptFromLibvirtCommands } from './lib/project-script';
 
 const FILTERS_DIR = join(import.meta.dirname, 'filters');
 const UPSTREAM_DIR = join(import.meta.dirname, 'upstream-builtins');
@@ -70,18 +70,13 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
     }
     stateDir = mkdtempSync(join(tmpdir(), PREFIX));
     if (SOURCE === 'cli') {
-      // Compile everything up front, two at a time, while libvirt works serially.
-      const queue = [...SELECTED];
-      const workers = [0, 1].map(async () => {
-        for (let c = queue.shift(); c; c = queue.shift()) {
-          const args = compileArgs(join(FILTERS_DIR, `${c.filter}.xml`), FILTERS_DIR, c.mac ?? DEFAULT_MAC, caseParams(c));
-          const p = compileProjectScript(args);
-          p.catch(() => undefined);
-          compiled.set(caseId(c), p);
-          await p.catch(() => undefined);
-        }
-      });
-      void Promise.all(workers);
+      // Compile everything up front, in this process, while libvirt works serially.
+      for (const c of SELECTED) {
+        const args = compileArgs(join(FILTERS_DIR, `${c.filter}.xml`), FILTERS_DIR, c.mac ?? DEFAULT_MAC, caseParams(c));
+        const p = compileInProcess(args);
+        p.catch(() => undefined);
+        compiled.set(caseId(c), p);
+      }
     }
     const home = await pool.create('d');
     daemon = await LibvirtDaemon.start(home, join(stateDir, 'libvirtd'));
@@ -161,6 +156,13 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
     if (r.code !== 0) throw new Error(`the project's script for ${caseId(c)} exited ${r.code} (script kept at ${file} until teardown):\n${r.stderr}${r.stdout}`);
     return dumpFirewall(ns);
   }
+
+  it.runIf(SOURCE === 'cli')('the real binary (bin/nwfilter-studio.mjs) prints the same script as the in-process CLI (FTP case)', async () => {
+    const args = compileArgs(join(FILTERS_DIR, 'test-eth0.xml'), FILTERS_DIR, DEFAULT_MAC, [['IP', DEFAULT_IP]]);
+    const [viaBinary, inProcess] = await Promise.all([compileProjectScript(args), compileInProcess(args)]);
+    expect(viaBinary).toBe(inProcess);
+    expect(viaBinary).toMatch(/^ebtables .*-j libvirt-I-vnet0$/m);
+  }, 120_000);
 
   for (const [i, c] of SELECTED.entries()) {
     it(`${caseId(c)}: ${c.covers}`, async () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoggedCommand } from './libvirt-daemon';
 import { runCommand } from './run-command';
@@ -29,7 +29,29 @@ export function compileArgs(file: string, filtersDir: string, mac: string, param
   ];
 }
 
-/** Runs `nwfilter-studio compile … --format script` and returns the script. */
+/**
+ * Runs the CLI's own entry point (`runCli`, what bin/nwfilter-studio.mjs calls) in this process
+ * with the same argument vector. Starting node + tsx for each of ~40 cases would cost more CPU
+ * than libvirt itself; one case still goes through the real binary (see the test).
+ */
+export async function compileInProcess(args: readonly string[]): Promise<string> {
+  const { runCli } = await import('../../../src/cli/main');
+  let out = '';
+  let err = '';
+  const code = await runCli(args, {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
+    readText: (f) => readFileSync(f === '-' ? 0 : f, 'utf8'),
+  });
+  if (code !== 0) throw new Error(`nwfilter-studio ${args.join(' ')} exited ${code}\n${err}${out}`);
+  return out;
+}
+
+/** Runs `bin/nwfilter-studio.mjs compile … --format script` as a child process and returns the script. */
 export async function compileProjectScript(args: readonly string[]): Promise<string> {
   const r = await runCommand(process.execPath, [CLI, ...args], { allowFailure: true, cwd: REPO_ROOT, timeoutMs: 120_000 });
   if (r.code !== 0) {
