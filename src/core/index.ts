@@ -59,3 +59,5 @@ export { BridgeHost } from './netfilter';
 export type { HostSettings, PacketTrace, RuleRef, Side, Verdict } from './netfilter';
 export { SCENARIOS, getScenario, runScenario } from './sim';
 export type { Scenario, ScenarioRun, ScenarioStep } from './sim';
+export { lintFilter, lintWorkspace, LINT_CODES, getLintCodeInfo, findUnreachableRules } from './lint';
+export type { LintFinding, LintOptions, LintRef, LintResult, LintWorkspaceOptions, LintCodeInfo, UnreachableRule } from './lint';

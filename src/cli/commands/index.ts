@@ -14,4 +14,5 @@ export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
       usage: m.COMPILE_USAGE.trimEnd(),
       run: m.runCompile,
     })),
+  lint: () => import('./lint').then((m) => m.lintCommand),
 };

@@ -15,6 +15,8 @@ import { placeholderParams, walkFilterTree } from './walk-filter-tree';
 
 const CLEAN_TRAFFIC = ['clean-traffic', 'clean-traffic-gateway'];
 const DEFAULT_IFACE = 'vnet0';
+/** The VM's identity in probes when the binding leaves it to libvirt (documentation address ranges). */
+const STAND_IN = { MAC: '52:54:00:5e:00:02', IP: '203.0.113.2', IPV6: '2001:db8:5e::2' } as const;
 
 function builtinLookup(name: string): FilterDoc | undefined {
   return getBuiltinFilter(name)?.doc;
@@ -143,12 +145,25 @@ export function lintFilter(workspace: Workspace, rootFilterName: string, options
     });
   }
 
-  const first = (name: string): string | undefined => vars.get(name)?.[0];
-  const vm: VmIdentity = { mac: options.mac ?? first('MAC') ?? '$MAC', ip: first('IP') ?? '$IP', ip6: first('IPV6') ?? '$IPV6' };
-  checkSshWithoutDns(instances, ruleset, vm, report);
-  for (const c of clean) checkDhcpBlocked(instances, ruleset, vm, c.at, c.learning, report);
-  checkVlanBypass(ruleset, vm, report);
-  checkIpv6Open(instances, ruleset, vm, report);
+  // The probes are the VM's own packets. When MAC/IP/IPV6 are unbound, libvirt fills them in
+  // (learning) with whatever the VM uses; a stand-in value from the documentation ranges plays
+  // that part, so "from the VM's own address" is decidable. Other unbound variables stay unknown.
+  const vm: VmIdentity = {
+    mac: options.mac ?? vars.get('MAC')?.[0] ?? STAND_IN.MAC,
+    ip: vars.get('IP')?.[0] ?? STAND_IN.IP,
+    ip6: vars.get('IPV6')?.[0] ?? STAND_IN.IPV6,
+  };
+  const probeParams: Record<string, readonly string[]> = { ...params };
+  for (const [name, value] of Object.entries(STAND_IN)) if (!vars.has(name) && name in params) probeParams[name] = [value];
+  const probeInst = instantiateFilter(lookup, root.name, { iface, mac: vm.mac, params: probeParams });
+  const probeSet = probeInst.diagnostics.length === 0 ? compileEbiptables(probeInst.rules, iface) : null;
+  if (probeSet && probeSet.diagnostics.length === 0) {
+    const probeRules = probeInst.rules;
+    checkSshWithoutDns(probeRules, probeSet.ruleset, vm, report);
+    for (const c of clean) checkDhcpBlocked(probeRules, probeSet.ruleset, vm, c.at, c.learning, report);
+    checkVlanBypass(probeSet.ruleset, vm, report);
+    checkIpv6Open(probeRules, probeSet.ruleset, vm, report);
+  }
 
   return { findings: sortFindings(findings, root.name), diagnostics };
 }
