@@ -61,3 +61,5 @@ export { SCENARIOS, getScenario, runScenario } from './sim';
 export type { Scenario, ScenarioRun, ScenarioStep } from './sim';
 export { lintFilter, lintWorkspace, LINT_CODES, getLintCodeInfo, findUnreachableRules } from './lint';
 export type { LintFinding, LintOptions, LintRef, LintResult, LintWorkspaceOptions, LintCodeInfo, UnreachableRule } from './lint';
+export { runCaptures, traceJsonLine } from './sim';
+export type { CaptureRun } from './sim';

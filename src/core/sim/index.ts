@@ -7,3 +7,5 @@ export { SCENARIOS, getScenario, DEFAULT_HOSTS } from './scenarios';
 export type { Scenario, ScenarioFrame, ScenarioHosts, ScenarioSettings, Endpoint } from './scenarios';
 export { runScenario, scenarioSettings } from './run-scenario';
 export type { ScenarioRun, ScenarioStep, ScenarioRunOptions, CounterView } from './run-scenario';
+export { runCaptures, traceJsonLine } from './run-captures';
+export type { CaptureRun, CaptureStep, CaptureDiagnostic } from './run-captures';

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { compileFilter } from '../compile/compile-filter';
+import { FTP_SERVER_XML } from '../examples/ftp-server';
+import { createWorkspaceLookup } from '../instantiate/instantiate-filter';
+import { getBuiltinFilter } from '../library/builtin-filters';
+import { parseFilterXml } from '../xml/parse-filter-xml';
+import { encodeFrame } from '../netfilter/packet-encode';
+import { writePcap } from './pcap';
+import type { PcapRecord } from './pcap';
+import { runCaptures, traceJsonLine } from './run-captures';
+import { DEFAULT_HOSTS, getScenario } from './scenarios';
+import { runScenario } from './run-scenario';
+
+function ruleset() {
+  const { doc } = parseFilterXml(FTP_SERVER_XML);
+  const res = compileFilter(createWorkspaceLookup([doc!], (n) => getBuiltinFilter(n)?.doc), doc!.name, { iface: 'vnet0', mac: DEFAULT_HOSTS.vm.mac, params: { IP: [DEFAULT_HOSTS.vm.ip] } });
+  return res.ruleset!;
+}
+
+describe('runCaptures', () => {
+  it('merges the two captures by timestamp and agrees with the scenario run', () => {
+    const sc = getScenario('ssh')!;
+    const frames = sc.build(DEFAULT_HOSTS);
+    const base = 1763740000;
+    const rec = (i: number): PcapRecord => {
+      const us = Math.round(frames[i]!.t * 1e6) + 123 + i;
+      const data = encodeFrame(frames[i]!.frame);
+      return { tsSec: base + Math.floor(us / 1e6), tsFrac: us % 1e6, origLen: data.length, data };
+    };
+    const from = frames.map((_, i) => i).filter((i) => frames[i]!.side === 'from-vm');
+    const to = frames.map((_, i) => i).filter((i) => frames[i]!.side === 'to-vm');
+    const run = runCaptures(ruleset(), { fromVm: writePcap(from.map(rec)), toVm: writePcap(to.map(rec)) });
+    expect(run.diagnostics).toEqual([]);
+    const sim = runScenario(ruleset(), sc);
+    expect(run.steps.map((s) => `${s.trace.verdict} ${s.trace.ctstate} ${s.trace.summary}`)).toEqual(sim.steps.map((s) => `${s.trace.verdict} ${s.trace.ctstate} ${s.trace.summary}`));
+    expect(run.table.map((c) => c.state)).toEqual(['TIME_WAIT']);
+    const line = traceJsonLine(run.steps[0]!.trace, run.steps[0]!.time);
+    expect(line).toBe(
+      '{"i":0,"t":1763740000.000123,"side":"to-vm","summary":"10.99.0.3:40022 → 10.99.0.2:22 TCP [S] seq=100000 win=64240","ctstate":"NEW","verdict":"accept","rule":{"filter":"test-eth0","index":2,"priority":500,"direction":"in"}}',
+    );
+    expect(JSON.parse(line).t).toBe(1763740000.000123);
+  });
+
+  it('reports unreadable files and frames instead of failing', () => {
+    const run = runCaptures(ruleset(), { fromVm: new Uint8Array(30), toVm: writePcap([{ tsSec: 1, tsFrac: 0, origLen: 5, data: new Uint8Array(5) }]) });
+    expect(run.diagnostics.map((d) => d.code)).toEqual(['PCAP_BAD_MAGIC', 'FRAME_UNDECODABLE']);
+    expect(run.steps).toEqual([]);
+  });
+});
