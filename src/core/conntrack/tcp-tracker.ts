@@ -204,9 +204,12 @@ function initSender(sender: TcpSide, receiver: TcpSide, seg: TcpSegment, end: nu
 
 type WindowResult = { r: 'accept' | 'ignore' | 'invalid'; note?: string };
 
+/** Shared result for the common case (no allocation per packet). */
+const WINDOW_ACCEPT: WindowResult = Object.freeze({ r: 'accept' as const });
+
 function logInvalid(sender: TcpSide, sysctl: ConntrackSysctl, r: 'ignore' | 'invalid', note: string): WindowResult {
   // Liberal tracking (sysctl, or a picked-up connection) accepts everything out of window.
-  if (sender.flags & F_BE_LIBERAL || sysctl.nf_conntrack_tcp_be_liberal) return { r: 'accept' };
+  if (sender.flags & F_BE_LIBERAL || sysctl.nf_conntrack_tcp_be_liberal) return WINDOW_ACCEPT;
   return { r, note };
 }
 
@@ -227,7 +230,7 @@ function inWindow(t: TcpTrack, dir: number, index: number, seg: TcpSegment, sysc
   if (sender.maxwin === 0) {
     if (syn) {
       initSender(sender, receiver, seg, end, win, dir);
-      if (!hasAck) return { r: 'accept' }; // simultaneous open
+      if (!hasAck) return WINDOW_ACCEPT; // simultaneous open
     } else {
       // Mid-stream: the history is lost, take what the packet says.
       sender.end = end;
@@ -244,7 +247,7 @@ function inWindow(t: TcpTrack, dir: number, index: number, seg: TcpSegment, sysc
   } else if (syn && after(end, sender.end) && (t.state === TCP_SYN_SENT || t.state === TCP_SYN_RECV)) {
     // A reinitialised SYN (RFC 793): restart this direction's window data.
     initSender(sender, receiver, seg, end, win, dir);
-    if (dir === 1 && !hasAck) return { r: 'accept' };
+    if (dir === 1 && !hasAck) return WINDOW_ACCEPT;
   }
 
   if (!hasAck) {
@@ -316,7 +319,7 @@ function inWindow(t: TcpTrack, dir: number, index: number, seg: TcpSegment, sysc
       t.retrans = 0;
     }
   }
-  return { r: 'accept' };
+  return WINDOW_ACCEPT;
 }
 
 function stateTimeout(sysctl: ConntrackSysctl, state: number): number {

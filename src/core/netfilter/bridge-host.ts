@@ -102,6 +102,7 @@ interface HookResult {
 }
 
 const MAX_STEPS = 100_000;
+const NO_VISITS: RuleVisit[] = [];
 
 function ruleRef(p: Provenance | null): RuleRef | null {
   return p ? { filter: p.filter, index: p.ruleIndex, priority: p.priority, direction: p.direction } : null;
@@ -153,7 +154,12 @@ export class BridgeHost {
       physOut: egress,
       bridged: !local,
       ruleKey: '',
+      l2Len: 0,
+      l3Len: 0,
     };
+    const fl = frameLength(frame);
+    ctx.l2Len = fl - 14 - (frame.vlan ? 4 : 0);
+    ctx.l3Len = ctx.l2Len - (frame.trailer?.length ?? 0);
     const trace: PacketTrace = {
       i: this.count++,
       t: now,
@@ -260,7 +266,7 @@ export class BridgeHost {
    */
   private runHook(tableKey: string, base: string, ctx: MatchContext, hooks: HookTrace[] | null, hook: HookName): HookResult {
     const table = this.prepared.tables.get(tableKey);
-    const visits: RuleVisit[] = [];
+    const visits: RuleVisit[] = hooks ? [] : NO_VISITS;
     const start = table?.chains.get(base);
     if (!table || !start) return record(hooks, hook, tableKey, visits, { verdict: 'ACCEPT', decider: null, error: null });
     const ebtables = table.ir.family === 'ebtables';
@@ -268,7 +274,7 @@ export class BridgeHost {
     let chain = start;
     let i = 0;
     let lastDecider: PreparedRule | null = null;
-    const len = ipLen(ctx, ebtables);
+    const len = ebtables ? ctx.l2Len : ctx.l3Len;
     for (let steps = 0; steps < MAX_STEPS; steps++) {
       if (i >= chain.rules.length) {
         const back = stack.pop();
@@ -341,13 +347,6 @@ function settle(trace: PacketTrace, verdict: Verdict, decider: PreparedRule | nu
 function record(hooks: HookTrace[] | null, hook: HookName, table: string, visits: RuleVisit[], r: HookResult): HookResult {
   if (hooks) hooks.push({ hook, table, result: r.verdict, visits });
   return r;
-}
-
-/** Bytes a rule counter adds: the IP datagram for iptables, the frame after the Ethernet header for ebtables. */
-function ipLen(ctx: MatchContext, ebtables: boolean): number {
-  const f = ctx.frame;
-  if (ebtables || !ctx.ip) return frameLength(f) - 14 - (f.vlan ? 4 : 0);
-  return frameLength(f) - 14 - (f.vlan ? 4 : 0) - (f.trailer?.length ?? 0);
 }
 
 function frameLength(f: EthernetFrame): number {

@@ -45,6 +45,9 @@ export interface MatchContext {
   bridged: boolean;
   /** Key of the rule being evaluated (connlimit keeps per-rule counts). */
   ruleKey: string;
+  /** Bytes counted by ebtables (frame after the Ethernet header) and by iptables (the IP datagram). */
+  l2Len: number;
+  l3Len: number;
 }
 
 export type Predicate = (ctx: MatchContext) => boolean;
