@@ -17,7 +17,10 @@ async function rowTexts(page: Page): Promise<string[]> {
   const rows = rulesTable(page).locator('.rt-body [role="row"]');
   const items = await rows.evaluateAll((els) =>
     els
-      .map((el) => ({ top: el.getBoundingClientRect().top, text: (el.textContent ?? '').replace(/\s+/g, ' ').trim() }))
+      .map((el) => ({
+        top: el.getBoundingClientRect().top,
+        text: (el.textContent ?? '').replace(/\s+/g, ' ').trim(),
+      }))
       .sort((a, b) => a.top - b.top)
       .map((x) => x.text),
   );
@@ -61,7 +64,9 @@ test('table edit updates the XML', async ({ page }) => {
   await expect.poll(async () => (await rowTexts(page)).at(-1)).toContain('tcp dst 8080');
 
   await editor.getByLabel('Action').selectOption('reject');
-  await expect(xmlRegion(page)).toContainText("<rule action='reject' direction='in' priority='700'>");
+  await expect(xmlRegion(page)).toContainText(
+    "<rule action='reject' direction='in' priority='700'>",
+  );
 });
 
 test('typing XML updates the table after a debounce', async ({ page }) => {
@@ -86,33 +91,45 @@ test('typing XML updates the table after a debounce', async ({ page }) => {
 
 test('invalid XML shows markers and a stale table until it parses again', async ({ page }) => {
   await openApp(page);
-  await replaceXml(page, "<filter name='broken'>\n  <rule action='accept' direction='in'>\n    <tcp dstportstart='22'/>\n</filter>\n");
+  await replaceXml(
+    page,
+    "<filter name='broken'>\n  <rule action='accept' direction='in'>\n    <tcp dstportstart='22'/>\n</filter>\n",
+  );
   await expect(page.locator('.xml-pane .squiggly-error').first()).toBeVisible();
   const problems = page.getByRole('region', { name: 'Problems' });
   await expect(problems).toBeVisible();
   await expect(problems).toContainText(/NWF\d{3}/);
-  await expect(rulesTable(page)).toContainText('Out of date');
+  await expect(page.locator('.rule-table')).toContainText('Out of date');
   // The table keeps the last valid document.
   await expect(row(page, 'tcp dst 21–22')).toHaveCount(1);
   await expect(page.getByRole('button', { name: 'Add rule' })).toBeDisabled();
 
-  await replaceXml(page, "<filter name='fixed'>\n  <rule action='accept' direction='in'>\n    <tcp dstportstart='22'/>\n  </rule>\n</filter>\n");
+  await replaceXml(
+    page,
+    "<filter name='fixed'>\n  <rule action='accept' direction='in'>\n    <tcp dstportstart='22'/>\n  </rule>\n</filter>\n",
+  );
   await expect(problems).toHaveCount(0);
-  await expect(rulesTable(page)).not.toContainText('Out of date');
+  await expect(page.locator('.rule-table')).not.toContainText('Out of date');
   await expect(row(page, 'tcp dst 22')).toHaveCount(1);
   await expect(page.locator('.xml-pane .squiggly-error')).toHaveCount(0);
 });
 
-test('keyboard reorder (Alt+↑/↓) moves rules and rewrites only the moved priority', async ({ page }) => {
+test('keyboard reorder (Alt+↑/↓) moves rules and rewrites only the moved priority', async ({
+  page,
+}) => {
   await openApp(page);
   const drop = row(page, 'drop');
   await drop.click();
   await page.keyboard.press('Alt+ArrowUp');
   let texts = await rowTexts(page);
-  expect(texts.findIndex((t) => t.includes('drop'))).toBe(texts.findIndex((t) => t.includes('udp dst 53')) - 1);
+  expect(texts.findIndex((t) => t.includes('drop'))).toBe(
+    texts.findIndex((t) => t.includes('udp dst 53')) - 1,
+  );
   // Equal priorities: the move is a document move, no priority changes.
   await expect(xmlRegion(page)).not.toContainText(/priority='(?!500')/);
-  await expect(rulesTable(page).locator('.rt-body .rt-num').filter({ hasNotText: '500' })).toHaveCount(0);
+  await expect(
+    rulesTable(page).locator('.rt-body .rt-num').filter({ hasNotText: '500' }),
+  ).toHaveCount(0);
   // The XML follows: the drop rule now comes before the udp rule.
   const xml = (await xmlRegion(page).locator('.view-lines').textContent()) ?? '';
   const normalized = xml.replace(/\u00a0/g, ' ');
@@ -145,7 +162,10 @@ test('drag and drop reorders rows', async ({ page }) => {
   await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
   await page.mouse.down();
   for (let i = 1; i <= 10; i++) {
-    await page.mouse.move(from.x + from.width / 2, from.y + ((to.y + to.height / 2 - 4 - from.y) * i) / 10);
+    await page.mouse.move(
+      from.x + from.width / 2,
+      from.y + ((to.y + to.height / 2 - 4 - from.y) * i) / 10,
+    );
   }
   await page.mouse.up();
   const texts = await rowTexts(page);
@@ -187,9 +207,15 @@ test('undo and redo cover table edits and a burst of typing is one step', async 
 test('reload restores the workspace, including an unfinished XML edit', async ({ page }) => {
   await openApp(page);
   await row(page, 'udp dst 53').click();
-  await page.getByRole('region', { name: 'Rule editor' }).getByLabel('dstportstart', { exact: true }).fill('5353');
+  await page
+    .getByRole('region', { name: 'Rule editor' })
+    .getByLabel('dstportstart', { exact: true })
+    .fill('5353');
   await expect(row(page, 'udp dst 5353')).toHaveCount(1);
-  await page.waitForTimeout(600); // autosave debounce
+  // Autosave is debounced: wait until it has written.
+  await expect
+    .poll(() => page.evaluate(() => Object.values(localStorage).some((v) => v.includes('"5353"'))))
+    .toBe(true);
   await page.reload();
   await expect(row(page, 'udp dst 5353')).toHaveCount(1);
   await expect(page.locator('.xml-pane .monaco-editor')).toBeVisible({ timeout: 20_000 });
@@ -201,7 +227,9 @@ test('import a file, undo the import', async ({ page }) => {
   await page.getByLabel('Import XML file').setInputFiles({
     name: 'ssh-only.xml',
     mimeType: 'application/xml',
-    buffer: Buffer.from("<filter name='ssh-only' chain='ipv4'>\n  <rule action='accept' direction='in' priority='200'>\n    <tcp dstportstart='22'/>\n  </rule>\n</filter>\n"),
+    buffer: Buffer.from(
+      "<filter name='ssh-only' chain='ipv4'>\n  <rule action='accept' direction='in' priority='200'>\n    <tcp dstportstart='22'/>\n  </rule>\n</filter>\n",
+    ),
   });
   await expect(page.getByRole('heading', { name: 'ssh-only' })).toBeVisible();
   await expect(row(page, 'tcp dst 22')).toHaveCount(1);
@@ -217,7 +245,10 @@ test('import a file, undo the import', async ({ page }) => {
 test('share link round-trip', async ({ page, browser }) => {
   await openApp(page);
   await row(page, 'tcp dst 80').click();
-  await page.getByRole('region', { name: 'Rule editor' }).getByLabel('dstportstart', { exact: true }).fill('8443');
+  await page
+    .getByRole('region', { name: 'Rule editor' })
+    .getByLabel('dstportstart', { exact: true })
+    .fill('8443');
   await page.getByRole('button', { name: 'Share link' }).click();
   await expect(page).toHaveURL(/#share=/);
   const url = page.url();

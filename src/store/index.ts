@@ -1,5 +1,19 @@
-export { useStudioStore, createFilterId, serializeDoc, findDoc, LIBRARY_PREFIX, COALESCE_MS, XML_DEBOUNCE_MS } from './studio-store';
-export type { StudioState, StudioStore, WorkspaceFilter, Workspace, XmlDraft } from './studio-store';
+export {
+  useStudioStore,
+  createFilterId,
+  serializeDoc,
+  findDoc,
+  LIBRARY_PREFIX,
+  COALESCE_MS,
+  XML_DEBOUNCE_MS,
+} from './studio-store';
+export type {
+  StudioState,
+  StudioStore,
+  WorkspaceFilter,
+  Workspace,
+  XmlDraft,
+} from './studio-store';
 export * from './selectors';
 export { startAutosave, loadSavedState, STORAGE_KEY } from './persistence';
 export { encodeShare, decodeShare, SHARE_PARAM } from './share-link';

@@ -4,7 +4,8 @@ import type { StudioState, WorkspaceFilter, XmlDraft } from './studio-store';
 
 /** localStorage key; bump the version when the saved shape changes. */
 export const STORAGE_KEY = 'nwfilter-studio:workspace:v1';
-const SAVE_DELAY_MS = 300;
+/** Saving a 2,000-rule workspace costs tens of ms: do it in pauses, not on every keystroke. */
+const SAVE_DELAY_MS = 700;
 
 interface SavedState {
   version: 1;
@@ -36,7 +37,8 @@ export function loadSavedState(storage: Storage = localStorage): Partial<StudioS
     const drafts: Record<string, XmlDraft> = {};
     for (const [id, text] of Object.entries(saved.drafts ?? {})) {
       const filter = filters.find((f) => f.id === id);
-      if (filter && typeof text === 'string') drafts[id] = { text, baseDoc: filter.doc, diagnostics: [], pending: true };
+      if (filter && typeof text === 'string')
+        drafts[id] = { text, baseDoc: filter.doc, diagnostics: [], pending: true, cleanText: null };
     }
     return { workspace: { filters }, activeId: saved.activeId, drafts, selectedIndex: null };
   } catch {
@@ -78,7 +80,13 @@ export function startAutosave(storage: Storage = localStorage): () => void {
     }
   };
   const unsubscribe = useStudioStore.subscribe((state) => {
-    if (last && last.filters === state.workspace.filters && last.activeId === state.activeId && last.drafts === state.drafts) return;
+    if (
+      last &&
+      last.filters === state.workspace.filters &&
+      last.activeId === state.activeId &&
+      last.drafts === state.drafts
+    )
+      return;
     last = { filters: state.workspace.filters, activeId: state.activeId, drafts: state.drafts };
     clearTimeout(timer);
     timer = setTimeout(save, SAVE_DELAY_MS);

@@ -10,7 +10,8 @@ export const selectActiveDoc = (s: StudioState): FilterDoc | null => findDoc(s, 
 export const selectActiveId = (s: StudioState): string | null => s.activeId;
 
 /** Library filters are shown read-only. */
-export const selectIsReadOnly = (s: StudioState): boolean => s.activeId?.startsWith(LIBRARY_PREFIX) ?? true;
+export const selectIsReadOnly = (s: StudioState): boolean =>
+  s.activeId?.startsWith(LIBRARY_PREFIX) ?? true;
 
 export const selectSelectedIndex = (s: StudioState): number | null => s.selectedIndex;
 
@@ -33,7 +34,8 @@ export const selectXmlText = (s: StudioState): string => {
   return doc ? serializeDoc(doc) : '';
 };
 
-export const selectDiagnostics = (s: StudioState): Diagnostic[] => selectActiveDraft(s)?.diagnostics ?? NO_DIAGNOSTICS;
+export const selectDiagnostics = (s: StudioState): Diagnostic[] =>
+  selectActiveDraft(s)?.diagnostics ?? NO_DIAGNOSTICS;
 
 /** The XML does not parse: the table shows the last valid document. */
 export const selectIsStale = (s: StudioState): boolean =>

@@ -5,6 +5,7 @@ import type { DocChange } from '../core/model/apply-change';
 import type { Diagnostic, FilterDoc } from '../core/model/types';
 import { DEFAULT_EXAMPLE } from '../core/examples';
 import { getLibraryFilter, parseXml, serializeXml } from './core-bridge';
+import { parseIncrementally } from './parse-incrementally';
 
 /** A filter of the user's workspace. `id` is stable across renames. */
 export interface WorkspaceFilter {
@@ -28,6 +29,11 @@ export interface XmlDraft {
   diagnostics: Diagnostic[];
   /** Typed but not parsed yet (inside the debounce window). */
   pending: boolean;
+  /**
+   * The text `baseDoc` was parsed from, when it parsed without any diagnostic:
+   * the next edit can then re-parse just the entry it touched. Null = unknown.
+   */
+  cleanText: string | null;
 }
 
 /** Prefix of `activeId` for a built-in (read-only) library filter. */
@@ -50,7 +56,10 @@ export interface StudioActions {
   openFilter(id: string): void;
   selectEntry(index: number | null): void;
   /** Applies a table edit to the open filter. Same `coalesceKey` within a short window = one undo step. */
-  applyDocChange(change: DocChange, options?: { coalesceKey?: string; select?: number | null }): boolean;
+  applyDocChange(
+    change: DocChange,
+    options?: { coalesceKey?: string; select?: number | null },
+  ): boolean;
   /** The XML pane's text changed (typing). Parsed after a debounce. */
   setXmlText(text: string): void;
   /** Parses the open filter's draft now (end of debounce, before undo, before leaving). */
@@ -74,8 +83,10 @@ export type StudioStore = StudioState & StudioActions;
 
 /** How long a burst of typing or field edits stays one undo step. */
 export const COALESCE_MS = 1500;
-/** Delay between the last keystroke in the XML pane and parsing it. */
-export const XML_DEBOUNCE_MS = 250;
+/** Shortest delay between the last keystroke in the XML pane and parsing it. */
+export const XML_DEBOUNCE_MS = 30;
+/** Longest such delay (for filters whose full parse is slow). */
+export const XML_DEBOUNCE_MAX_MS = 500;
 
 let idCounter = 0;
 /** A fresh workspace filter id; not in the core, so the clock is allowed here. */
@@ -110,7 +121,15 @@ export function createInitialState(): StudioState {
   const drafts: Record<string, XmlDraft> = {};
   // The pane opens on the docs' text as written (comments included) until the first table edit.
   const first = filters[0];
-  if (first) drafts[first.id] = { text: DEFAULT_EXAMPLE.xml, baseDoc: first.doc, diagnostics: parsed.diagnostics, pending: false };
+  if (first) {
+    drafts[first.id] = {
+      text: DEFAULT_EXAMPLE.xml,
+      baseDoc: first.doc,
+      diagnostics: parsed.diagnostics,
+      pending: false,
+      cleanText: parsed.diagnostics.length === 0 ? DEFAULT_EXAMPLE.xml : null,
+    };
+  }
   return {
     workspace: { filters },
     activeId: first?.id ?? null,
@@ -121,12 +140,19 @@ export function createInitialState(): StudioState {
 }
 
 let lastCoalesce: { key: string; at: number } | null = null;
+let lastParseMs = 0;
+
+/** How long the last XML parse took (ms), for the performance figures. */
+export function getLastParseMs(): number {
+  return lastParseMs;
+}
 let draftTimer: ReturnType<typeof setTimeout> | undefined;
 
 /** Finds the document shown for `id` (workspace or library). */
 export function findDoc(state: StudioState, id: string | null): FilterDoc | null {
   if (id === null) return null;
-  if (id.startsWith(LIBRARY_PREFIX)) return getLibraryFilter(id.slice(LIBRARY_PREFIX.length))?.doc ?? null;
+  if (id.startsWith(LIBRARY_PREFIX))
+    return getLibraryFilter(id.slice(LIBRARY_PREFIX.length))?.doc ?? null;
   return state.workspace.filters.find((f) => f.id === id)?.doc ?? null;
 }
 
@@ -149,15 +175,18 @@ export const useStudioStore = create<StudioStore>()(
       /** Runs `fn` as its own undo step, or merged into the previous one for the same key. */
       const recordStep = (key: string | undefined, fn: () => void) => {
         const now = Date.now();
-        const merge = key !== undefined && lastCoalesce?.key === key && now - lastCoalesce.at < COALESCE_MS;
+        const merge =
+          key !== undefined && lastCoalesce?.key === key && now - lastCoalesce.at < COALESCE_MS;
         lastCoalesce = key === undefined ? null : { key, at: now };
         if (merge) withoutCoalescing(fn);
         else fn();
       };
-      const replaceActiveDoc = (doc: FilterDoc, key?: string) => {
+      /** `extra` is set in the same update, so no subscriber sees the document without it. */
+      const replaceActiveDoc = (doc: FilterDoc, key?: string, extra?: Partial<StudioState>) => {
         const { activeId, workspace } = get();
         recordStep(key, () =>
           set({
+            ...extra,
             workspace: {
               filters: workspace.filters.map((f) => (f.id === activeId ? { id: f.id, doc } : f)),
             },
@@ -203,11 +232,21 @@ export const useStudioStore = create<StudioStore>()(
           set({
             drafts: {
               ...state.drafts,
-              [id]: { text, baseDoc: doc, diagnostics: base?.diagnostics ?? [], pending: true },
+              [id]: {
+                text,
+                baseDoc: doc,
+                diagnostics: base?.diagnostics ?? [],
+                pending: true,
+                // Without a draft the pane showed the serialized document, which is clean.
+                cleanText: base ? base.cleanText : serializeDoc(doc),
+              },
             },
           });
           clearTimeout(draftTimer);
-          draftTimer = setTimeout(() => get().commitXmlDraft(), XML_DEBOUNCE_MS);
+          // Cheap parses (small filters, one edited rule) follow almost at once; a slow full
+          // parse waits for a longer pause so it does not run on every keystroke.
+          const delay = Math.min(XML_DEBOUNCE_MAX_MS, Math.max(XML_DEBOUNCE_MS, lastParseMs * 1.5));
+          draftTimer = setTimeout(() => get().commitXmlDraft(), delay);
         },
 
         commitXmlDraft() {
@@ -218,17 +257,35 @@ export const useStudioStore = create<StudioStore>()(
           const draft = state.drafts[id];
           const doc = findDoc(state, id);
           if (!draft || !doc || draft.baseDoc !== doc || !draft.pending) return;
-          const result = parseXml(draft.text);
+          const started = performance.now();
+          const result =
+            (draft.cleanText !== null &&
+              parseIncrementally(parseXml, draft.baseDoc, draft.cleanText, draft.text)) ||
+            parseXml(draft.text);
+          lastParseMs = performance.now() - started;
           const hasError = result.diagnostics.some((d) => d.severity === 'error');
           if (result.doc && !hasError) {
             const next = result.doc;
             // The text stays as typed (it is the same document); it now belongs to the new doc.
-            replaceActiveDoc(next, `xml:${id}`);
-            set({
-              drafts: { ...get().drafts, [id]: { text: draft.text, baseDoc: next, diagnostics: result.diagnostics, pending: false } },
+            replaceActiveDoc(next, `xml:${id}`, {
+              drafts: {
+                ...state.drafts,
+                [id]: {
+                  text: draft.text,
+                  baseDoc: next,
+                  diagnostics: result.diagnostics,
+                  pending: false,
+                  cleanText: result.diagnostics.length === 0 ? draft.text : null,
+                },
+              },
             });
           } else {
-            set({ drafts: { ...state.drafts, [id]: { ...draft, diagnostics: result.diagnostics, pending: false } } });
+            set({
+              drafts: {
+                ...state.drafts,
+                [id]: { ...draft, diagnostics: result.diagnostics, pending: false },
+              },
+            });
           }
         },
 
@@ -250,10 +307,21 @@ export const useStudioStore = create<StudioStore>()(
           const added = docs.map((doc, i) => {
             const name = uniqueName(doc.name, taken);
             taken.add(name);
-            const filter = { id: createFilterId(), doc: name === doc.name ? doc : { ...doc, name } };
+            const filter = {
+              id: createFilterId(),
+              doc: name === doc.name ? doc : { ...doc, name },
+            };
             const text = texts?.[i];
             // A renamed copy no longer matches its source text, so it shows the serialized form.
-            if (text !== undefined && name === doc.name) drafts[filter.id] = { text, baseDoc: filter.doc, diagnostics: [], pending: false };
+            if (text !== undefined && name === doc.name) {
+              drafts[filter.id] = {
+                text,
+                baseDoc: filter.doc,
+                diagnostics: [],
+                pending: false,
+                cleanText: null,
+              };
+            }
             return filter;
           });
           lastCoalesce = null;
@@ -303,7 +371,11 @@ export const useStudioStore = create<StudioStore>()(
       /** After undo/redo the open filter may be gone (or back). */
       function fixActive() {
         const { activeId, workspace } = get();
-        if (activeId !== null && !activeId.startsWith(LIBRARY_PREFIX) && !workspace.filters.some((f) => f.id === activeId)) {
+        if (
+          activeId !== null &&
+          !activeId.startsWith(LIBRARY_PREFIX) &&
+          !workspace.filters.some((f) => f.id === activeId)
+        ) {
           set({ activeId: workspace.filters[0]?.id ?? null, selectedIndex: null });
         }
       }

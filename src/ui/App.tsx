@@ -21,7 +21,14 @@ import { Sidebar } from './Sidebar/Sidebar';
 import { Toolbar } from './Toolbar/Toolbar';
 import { XmlPane } from './XmlPane/XmlPane';
 
-const NEW_RULE: Rule = { action: 'accept', direction: 'inout', priority: 500, statematch: true, protocol: 'all', attrs: {} };
+const NEW_RULE: Rule = {
+  action: 'accept',
+  direction: 'inout',
+  priority: 500,
+  statematch: true,
+  protocol: 'all',
+  attrs: {},
+};
 
 function isEditableTarget(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -32,7 +39,8 @@ function openByName(name: string) {
   const state = useStudioStore.getState();
   const own = state.workspace.filters.find((f) => f.doc.name === name);
   if (own) state.openFilter(own.id);
-  else if (LIBRARY_FILTERS.some((f) => f.name === name)) state.openFilter(`${LIBRARY_PREFIX}${name}`);
+  else if (LIBRARY_FILTERS.some((f) => f.name === name))
+    state.openFilter(`${LIBRARY_PREFIX}${name}`);
   else state.setNotice(`No filter named ${name} in the workspace or the library.`);
 }
 
@@ -47,10 +55,19 @@ function TableActions() {
     const d = selectActiveDoc(store());
     if (!d) return;
     const index = selected === null ? d.entries.length : selected + 1;
-    const base = selected !== null && d.entries[selected]?.kind === 'rule' ? d.entries[selected] : null;
+    const base =
+      selected !== null && d.entries[selected]?.kind === 'rule' ? d.entries[selected] : null;
     const priority = base?.kind === 'rule' ? base.rule.priority : 500;
-    if (kind === 'rule') store().applyDocChange({ type: 'add-rule', rule: { ...NEW_RULE, priority }, index }, { select: index });
-    else store().applyDocChange({ type: 'add-filterref', filter: 'clean-traffic', index }, { select: index });
+    if (kind === 'rule')
+      store().applyDocChange(
+        { type: 'add-rule', rule: { ...NEW_RULE, priority }, index },
+        { select: index },
+      );
+    else
+      store().applyDocChange(
+        { type: 'add-filterref', filter: 'clean-traffic', index },
+        { select: index },
+      );
   };
   return (
     <div className="table-actions" role="toolbar" aria-label="Rules actions">
@@ -63,7 +80,13 @@ function TableActions() {
       <button
         type="button"
         disabled={disabled || selected === null}
-        onClick={() => selected !== null && store().applyDocChange({ type: 'duplicate-entry', index: selected }, { select: selected + 1 })}
+        onClick={() =>
+          selected !== null &&
+          store().applyDocChange(
+            { type: 'duplicate-entry', index: selected },
+            { select: selected + 1 },
+          )
+        }
         title="Ctrl+D"
       >
         Duplicate
@@ -211,7 +234,8 @@ export function App() {
   useImportByDropAndPaste();
   useShareLink();
   const editorRef = useRef<HTMLDivElement>(null);
-  const focusEditor = () => editorRef.current?.querySelector<HTMLElement>('input, select, button')?.focus();
+  const focusEditor = () =>
+    editorRef.current?.querySelector<HTMLElement>('input, select, button')?.focus();
   return (
     <div className="app">
       <header className="app-header">
@@ -221,7 +245,10 @@ export function App() {
       </header>
       <div className="app-body">
         <Sidebar />
-        <main className="app-main" style={{ ['--split' as string]: `${Math.round(split * 1000) / 10}%` }}>
+        <main
+          className="app-main"
+          style={{ ['--split' as string]: `${Math.round(split * 1000) / 10}%` }}
+        >
           <section className="filter-pane" aria-label="Filter">
             {doc ? (
               <>
@@ -230,7 +257,11 @@ export function App() {
                   {readOnly && (
                     <span className="badge">
                       library · read-only{' '}
-                      <button type="button" className="link-button" onClick={() => useStudioStore.getState().copyLibraryFilter(doc.name)}>
+                      <button
+                        type="button"
+                        className="link-button"
+                        onClick={() => useStudioStore.getState().copyLibraryFilter(doc.name)}
+                      >
                         copy to workspace
                       </button>
                     </span>
@@ -239,12 +270,16 @@ export function App() {
                 <FilterFields />
                 <TableActions />
                 <RuleTable onEdit={focusEditor} onOpenRef={openByName} />
-                <div ref={editorRef}>
+                <div ref={editorRef} className="rule-editor-wrap">
                   <RuleEditor onOpenRef={openByName} />
                 </div>
               </>
             ) : (
-              <p className="hint">{filters.length === 0 ? 'The workspace is empty: create a filter from a template.' : 'Open a filter.'}</p>
+              <p className="hint">
+                {filters.length === 0
+                  ? 'The workspace is empty: create a filter from a template.'
+                  : 'Open a filter.'}
+              </p>
             )}
           </section>
           <Splitter value={split} onResize={(f) => setSplit(Math.max(0.2, Math.min(0.8, f)))} />

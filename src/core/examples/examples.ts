@@ -21,13 +21,15 @@ export const EXAMPLES: readonly FilterExample[] = [
   {
     id: 'ftp-server',
     title: 'FTP server (NEW / ESTABLISHED)',
-    description: 'SSH, HTTP, FTP in; ping and DNS out; everything else dropped. Uses connection states.',
+    description:
+      'SSH, HTTP, FTP in; ping and DNS out; everything else dropped. Uses connection states.',
     xml: FTP_SERVER_XML,
   },
   {
     id: 'ftp-server-related',
     title: 'FTP server (RELATED data connection)',
-    description: 'Active-mode FTP data connection allowed through RELATED (needs nf_conntrack_ftp).',
+    description:
+      'Active-mode FTP data connection allowed through RELATED (needs nf_conntrack_ftp).',
     xml: FTP_SERVER_RELATED_XML,
   },
   {

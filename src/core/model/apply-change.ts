@@ -1,4 +1,11 @@
-import type { AttrValue, FilterDoc, FilterEntry, FilterParameter, ProtocolName, Rule } from './types';
+import type {
+  AttrValue,
+  FilterDoc,
+  FilterEntry,
+  FilterParameter,
+  ProtocolName,
+  Rule,
+} from './types';
 
 /**
  * An edit of one filter document, as data. The rule table produces these; the
@@ -20,12 +27,21 @@ export type DocChange =
   /** Insert a filterref at `index`; appended when absent. */
   | { type: 'add-filterref'; filter: string; params?: FilterParameter[]; index?: number }
   /** Change the rule's own fields (action, direction, priority, statematch). */
-  | { type: 'update-rule'; index: number; patch: Partial<Pick<Rule, 'action' | 'direction' | 'priority' | 'statematch'>> }
+  | {
+      type: 'update-rule';
+      index: number;
+      patch: Partial<Pick<Rule, 'action' | 'direction' | 'priority' | 'statematch'>>;
+    }
   /**
    * Change the protocol element. Attributes the new element does not know are
    * the caller's business: it passes the attrs to keep (default: all dropped).
    */
-  | { type: 'set-protocol'; index: number; protocol: ProtocolName | null; attrs?: Record<string, AttrValue> }
+  | {
+      type: 'set-protocol';
+      index: number;
+      protocol: ProtocolName | null;
+      attrs?: Record<string, AttrValue>;
+    }
   /** Set one attribute of the rule's protocol element; `null` removes it. */
   | { type: 'set-attr'; index: number; name: string; value: AttrValue | null }
   /** Replace a filterref's target and parameters. */
@@ -75,7 +91,10 @@ function cloneEntry(entry: FilterEntry): FilterEntry {
     for (const [k, v] of Object.entries(entry.rule.attrs)) attrs[k] = { ...v };
     return { kind: 'rule', rule: { ...entry.rule, attrs } };
   }
-  return { kind: 'filterref', ref: { filter: entry.ref.filter, params: entry.ref.params.map((p) => ({ ...p })) } };
+  return {
+    kind: 'filterref',
+    ref: { filter: entry.ref.filter, params: entry.ref.params.map((p) => ({ ...p })) },
+  };
 }
 
 function withEntries(doc: FilterDoc, entries: FilterEntry[]): FilterDoc {
@@ -113,7 +132,10 @@ function moveEntry(doc: FilterDoc, index: number, toPosition: number): FilterDoc
 
   const priorities: (number | null)[] = [];
   if (moving.kind === 'rule') {
-    const before = restOrder.slice(0, to).reverse().find((e) => e.kind === 'rule');
+    const before = restOrder
+      .slice(0, to)
+      .reverse()
+      .find((e) => e.kind === 'rule');
     const after = restOrder.slice(to).find((e) => e.kind === 'rule');
     const pa = before?.kind === 'rule' ? before.rule.priority : null;
     const pb = after?.kind === 'rule' ? after.rule.priority : null;
@@ -137,7 +159,9 @@ function moveEntry(doc: FilterDoc, index: number, toPosition: number): FilterDoc
 
   for (const priority of priorities) {
     const entry: FilterEntry =
-      priority === null || moving.kind !== 'rule' ? moving : { kind: 'rule', rule: { ...moving.rule, priority } };
+      priority === null || moving.kind !== 'rule'
+        ? moving
+        : { kind: 'rule', rule: { ...moving.rule, priority } };
     const wantedIds = wanted.map((e) => (e === moving ? entry : e));
     for (const pos of positions) {
       const entries = insertAt(rest, pos, entry);
@@ -166,7 +190,10 @@ export function applyChange(doc: FilterDoc, change: DocChange): FilterDoc {
       return next;
     }
     case 'add-rule':
-      return withEntries(doc, insertAt(doc.entries, change.index, cloneEntry({ kind: 'rule', rule: change.rule })));
+      return withEntries(
+        doc,
+        insertAt(doc.entries, change.index, cloneEntry({ kind: 'rule', rule: change.rule })),
+      );
     case 'add-filterref':
       return withEntries(
         doc,
@@ -178,7 +205,10 @@ export function applyChange(doc: FilterDoc, change: DocChange): FilterDoc {
     case 'update-rule': {
       const entry = doc.entries[change.index];
       if (entry?.kind !== 'rule') return doc;
-      return replaceEntry(doc, change.index, { kind: 'rule', rule: { ...entry.rule, ...change.patch } });
+      return replaceEntry(doc, change.index, {
+        kind: 'rule',
+        rule: { ...entry.rule, ...change.patch },
+      });
     }
     case 'set-protocol': {
       const entry = doc.entries[change.index];

@@ -10,8 +10,22 @@ import {
 } from '../../core/model/attributes';
 import type { AttributeSpec } from '../../core/model/attributes';
 import { PROTOCOL_NAMES } from '../../core/model/types';
-import type { AttrValue, FilterParameter, FilterRef, ProtocolName, Rule, RuleAction, RuleDirection } from '../../core/model/types';
-import { selectActiveDoc, selectIsReadOnly, selectIsStale, selectSelectedIndex, useStudioStore } from '../../store';
+import type {
+  AttrValue,
+  FilterParameter,
+  FilterRef,
+  ProtocolName,
+  Rule,
+  RuleAction,
+  RuleDirection,
+} from '../../core/model/types';
+import {
+  selectActiveDoc,
+  selectIsReadOnly,
+  selectIsStale,
+  selectSelectedIndex,
+  useStudioStore,
+} from '../../store';
 import { checkAttributeValue } from './check-attribute-value';
 
 const VARIABLE = /^\$[A-Za-z_][A-Za-z0-9_]*(\[(@?\d+)\])?$/;
@@ -20,7 +34,17 @@ function ruleDoc(name: string): string {
   return RULE_ATTRIBUTES.find((a) => a.name === name)?.doc ?? '';
 }
 
-function Field({ label, help, children, htmlFor }: { label: ReactNode; help?: string | undefined; children: ReactNode; htmlFor: string }) {
+function Field({
+  label,
+  help,
+  children,
+  htmlFor,
+}: {
+  label: ReactNode;
+  help?: string | undefined;
+  children: ReactNode;
+  htmlFor: string;
+}) {
   return (
     <div className="field">
       <label htmlFor={htmlFor} title={help}>
@@ -89,7 +113,19 @@ function CheckedInput({
   );
 }
 
-function AttributeField({ spec, protocol, value, index, disabled }: { spec: AttributeSpec; protocol: ProtocolName; value: AttrValue | undefined; index: number; disabled: boolean }) {
+function AttributeField({
+  spec,
+  protocol,
+  value,
+  index,
+  disabled,
+}: {
+  spec: AttributeSpec;
+  protocol: ProtocolName;
+  value: AttrValue | undefined;
+  index: number;
+  disabled: boolean;
+}) {
   const id = `attr-${index}-${spec.name}`;
   const listId = spec.enumValues ? `${id}-values` : undefined;
   const negated = value?.negated ?? false;
@@ -102,17 +138,27 @@ function AttributeField({ spec, protocol, value, index, disabled }: { spec: Attr
   const commit = (text: string) => {
     const key = `attr:${index}:${spec.name}`;
     if (text.trim() === '') {
-      useStudioStore.getState().applyDocChange({ type: 'set-attr', index, name: spec.name, value: null }, { coalesceKey: key });
+      useStudioStore
+        .getState()
+        .applyDocChange(
+          { type: 'set-attr', index, name: spec.name, value: null },
+          { coalesceKey: key },
+        );
       return;
     }
-    const r = VARIABLE.test(text) ? { ok: true as const, canonical: text } : checkAttributeValue(protocol, spec.name, text, negated);
+    const r = VARIABLE.test(text)
+      ? { ok: true as const, canonical: text }
+      : checkAttributeValue(protocol, spec.name, text, negated);
     if (!r.ok) return;
-    useStudioStore.getState().applyDocChange(
-      { type: 'set-attr', index, name: spec.name, value: { value: r.canonical, negated } },
-      { coalesceKey: key },
-    );
+    useStudioStore
+      .getState()
+      .applyDocChange(
+        { type: 'set-attr', index, name: spec.name, value: { value: r.canonical, negated } },
+        { coalesceKey: key },
+      );
   };
-  const range = spec.min !== undefined && spec.max !== undefined ? ` (${spec.min}..${spec.max})` : '';
+  const range =
+    spec.min !== undefined && spec.max !== undefined ? ` (${spec.min}..${spec.max})` : '';
   return (
     <div className="attr-field">
       <label htmlFor={id} title={spec.doc}>
@@ -130,7 +176,9 @@ function AttributeField({ spec, protocol, value, index, disabled }: { spec: Attr
         />
         {listId && (
           <datalist id={listId}>
-            {spec.enumValues?.map((v) => <option key={v} value={v} />)}
+            {spec.enumValues?.map((v) => (
+              <option key={v} value={v} />
+            ))}
           </datalist>
         )}
       </div>
@@ -161,8 +209,14 @@ function RuleForm({ rule, index, disabled }: { rule: Rule; index: number; disabl
   const spec = rule.protocol ? getElementSpec(rule.protocol) : undefined;
   const [showAll, setShowAll] = useState(false);
   const present = new Set(Object.keys(rule.attrs));
-  const attrs = spec ? (showAll ? spec.attributes : spec.attributes.filter((a) => present.has(a.name) || COMMON.has(a.name))) : [];
-  const unknown = Object.keys(rule.attrs).filter((n) => !spec?.attributes.some((a) => a.name === n));
+  const attrs = spec
+    ? showAll
+      ? spec.attributes
+      : spec.attributes.filter((a) => present.has(a.name) || COMMON.has(a.name))
+    : [];
+  const unknown = Object.keys(rule.attrs).filter(
+    (n) => !spec?.attributes.some((a) => a.name === n),
+  );
   return (
     <div className="rule-form">
       <div className="form-row">
@@ -171,7 +225,9 @@ function RuleForm({ rule, index, disabled }: { rule: Rule; index: number; disabl
             id={`${base}-action`}
             value={rule.action}
             disabled={disabled}
-            onChange={(e) => apply({ type: 'update-rule', index, patch: { action: e.target.value as RuleAction } })}
+            onChange={(e) =>
+              apply({ type: 'update-rule', index, patch: { action: e.target.value as RuleAction } })
+            }
           >
             {RULE_ACTIONS.map((a) => (
               <option key={a}>{a}</option>
@@ -183,7 +239,13 @@ function RuleForm({ rule, index, disabled }: { rule: Rule; index: number; disabl
             id={`${base}-direction`}
             value={rule.direction}
             disabled={disabled}
-            onChange={(e) => apply({ type: 'update-rule', index, patch: { direction: e.target.value as RuleDirection } })}
+            onChange={(e) =>
+              apply({
+                type: 'update-rule',
+                index,
+                patch: { direction: e.target.value as RuleDirection },
+              })
+            }
           >
             {RULE_DIRECTIONS.map((d) => (
               <option key={d}>{d}</option>
@@ -200,11 +262,18 @@ function RuleForm({ rule, index, disabled }: { rule: Rule; index: number; disabl
             disabled={disabled}
             inputMode="numeric"
             check={(t) =>
-              /^-?\d+$/.test(t.trim()) && Number(t) >= MIN_RULE_PRIORITY && Number(t) <= MAX_RULE_PRIORITY
+              /^-?\d+$/.test(t.trim()) &&
+              Number(t) >= MIN_RULE_PRIORITY &&
+              Number(t) <= MAX_RULE_PRIORITY
                 ? null
                 : `an integer from ${MIN_RULE_PRIORITY} to ${MAX_RULE_PRIORITY}`
             }
-            onValid={(t) => apply({ type: 'update-rule', index, patch: { priority: Number(t) } }, { coalesceKey: `prio:${index}` })}
+            onValid={(t) =>
+              apply(
+                { type: 'update-rule', index, patch: { priority: Number(t) } },
+                { coalesceKey: `prio:${index}` },
+              )
+            }
           />
         </div>
         <Field label="Protocol" htmlFor={`${base}-protocol`} help={spec?.doc}>
@@ -216,7 +285,8 @@ function RuleForm({ rule, index, disabled }: { rule: Rule; index: number; disabl
               const protocol = (e.target.value || null) as ProtocolName | null;
               const nextSpec = protocol ? getElementSpec(protocol) : undefined;
               const keep: Record<string, AttrValue> = {};
-              for (const [k, v] of Object.entries(rule.attrs)) if (nextSpec?.attributes.some((a) => a.name === k)) keep[k] = v;
+              for (const [k, v] of Object.entries(rule.attrs))
+                if (nextSpec?.attributes.some((a) => a.name === k)) keep[k] = v;
               apply({ type: 'set-protocol', index, protocol, attrs: keep });
             }}
           >
@@ -232,7 +302,9 @@ function RuleForm({ rule, index, disabled }: { rule: Rule; index: number; disabl
               type="checkbox"
               checked={rule.statematch}
               disabled={disabled}
-              onChange={(e) => apply({ type: 'update-rule', index, patch: { statematch: e.target.checked } })}
+              onChange={(e) =>
+                apply({ type: 'update-rule', index, patch: { statematch: e.target.checked } })
+              }
             />{' '}
             statematch
           </label>
@@ -247,7 +319,14 @@ function RuleForm({ rule, index, disabled }: { rule: Rule; index: number; disabl
             </button>
           </legend>
           {attrs.map((a) => (
-            <AttributeField key={a.name} spec={a} protocol={spec.name} value={rule.attrs[a.name]} index={index} disabled={disabled} />
+            <AttributeField
+              key={a.name}
+              spec={a}
+              protocol={spec.name}
+              value={rule.attrs[a.name]}
+              index={index}
+              disabled={disabled}
+            />
           ))}
           {unknown.map((n) => (
             <p key={n} className="field-error">
@@ -281,7 +360,17 @@ const COMMON = new Set([
   'comment',
 ]);
 
-function FilterRefForm({ filterRef: ref, index, disabled, onOpen }: { filterRef: FilterRef; index: number; disabled: boolean; onOpen(name: string): void }) {
+function FilterRefForm({
+  filterRef: ref,
+  index,
+  disabled,
+  onOpen,
+}: {
+  filterRef: FilterRef;
+  index: number;
+  disabled: boolean;
+  onOpen(name: string): void;
+}) {
   const base = useId();
   const apply = useStudioStore.getState().applyDocChange;
   const setParams = (params: FilterParameter[], key?: string) =>
@@ -297,7 +386,9 @@ function FilterRefForm({ filterRef: ref, index, disabled, onOpen }: { filterRef:
             disabled={disabled}
             list="known-filters"
             check={(t) => (t.trim() ? null : 'the name of the filter to include')}
-            onValid={(t) => apply({ type: 'update-filterref', index, filter: t }, { coalesceKey: `ref:${index}` })}
+            onValid={(t) =>
+              apply({ type: 'update-filterref', index, filter: t }, { coalesceKey: `ref:${index}` })
+            }
           />
         </div>
         <button type="button" onClick={() => onOpen(ref.filter)}>
@@ -314,7 +405,12 @@ function FilterRefForm({ filterRef: ref, index, disabled, onOpen }: { filterRef:
               disabled={disabled}
               placeholder="NAME"
               check={(t) => (/^[A-Za-z0-9_]+$/.test(t) ? null : 'letters, digits and _')}
-              onValid={(t) => setParams(ref.params.map((q, j) => (j === i ? { ...q, name: t } : q)), `pn:${index}:${i}`)}
+              onValid={(t) =>
+                setParams(
+                  ref.params.map((q, j) => (j === i ? { ...q, name: t } : q)),
+                  `pn:${index}:${i}`,
+                )
+              }
             />
             <CheckedInput
               id={`${base}-pv-${i}`}
@@ -322,14 +418,28 @@ function FilterRefForm({ filterRef: ref, index, disabled, onOpen }: { filterRef:
               disabled={disabled}
               placeholder="value"
               check={(t) => (/^[A-Za-z0-9_.:]+$/.test(t) ? null : 'letters, digits and _ . :')}
-              onValid={(t) => setParams(ref.params.map((q, j) => (j === i ? { ...q, value: t } : q)), `pv:${index}:${i}`)}
+              onValid={(t) =>
+                setParams(
+                  ref.params.map((q, j) => (j === i ? { ...q, value: t } : q)),
+                  `pv:${index}:${i}`,
+                )
+              }
             />
-            <button type="button" disabled={disabled} aria-label={`Remove parameter ${p.name}`} onClick={() => setParams(ref.params.filter((_, j) => j !== i))}>
+            <button
+              type="button"
+              disabled={disabled}
+              aria-label={`Remove parameter ${p.name}`}
+              onClick={() => setParams(ref.params.filter((_, j) => j !== i))}
+            >
               ✕
             </button>
           </div>
         ))}
-        <button type="button" disabled={disabled} onClick={() => setParams([...ref.params, { name: 'IP', value: '0.0.0.0' }])}>
+        <button
+          type="button"
+          disabled={disabled}
+          onClick={() => setParams([...ref.params, { name: 'IP', value: '0.0.0.0' }])}
+        >
           Add parameter
         </button>
       </fieldset>
@@ -347,7 +457,9 @@ export function RuleEditor({ onOpenRef }: { onOpenRef(name: string): void }) {
   if (!entry || index === null) {
     return (
       <section className="rule-editor" aria-label="Rule editor">
-        <p className="hint">Select a row to edit it. ↑/↓ select, Alt+↑/↓ move, Ctrl+D duplicate, Delete remove.</p>
+        <p className="hint">
+          Select a row to edit it. ↑/↓ select, Alt+↑/↓ move, Ctrl+D duplicate, Delete remove.
+        </p>
       </section>
     );
   }
@@ -361,7 +473,13 @@ export function RuleEditor({ onOpenRef }: { onOpenRef(name: string): void }) {
       {entry.kind === 'rule' ? (
         <RuleForm key={index} rule={entry.rule} index={index} disabled={disabled} />
       ) : (
-        <FilterRefForm key={index} filterRef={entry.ref} index={index} disabled={disabled} onOpen={onOpenRef} />
+        <FilterRefForm
+          key={index}
+          filterRef={entry.ref}
+          index={index}
+          disabled={disabled}
+          onOpen={onOpenRef}
+        />
       )}
     </section>
   );

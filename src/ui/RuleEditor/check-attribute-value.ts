@@ -19,7 +19,12 @@ const cache = new Map<string, ValueCheck>();
  * one-rule filter holding just this attribute: the form then accepts what the
  * XML accepts, with the same message, and stores libvirt's canonical text.
  */
-export function checkAttributeValue(protocol: ProtocolName, name: string, value: string, negated = false): ValueCheck {
+export function checkAttributeValue(
+  protocol: ProtocolName,
+  name: string,
+  value: string,
+  negated = false,
+): ValueCheck {
   const key = `${protocol}\u0000${name}\u0000${negated ? 1 : 0}\u0000${value}`;
   const hit = cache.get(key);
   if (hit) return hit;
@@ -34,7 +39,10 @@ export function checkAttributeValue(protocol: ProtocolName, name: string, value:
   } else {
     const entry = result.doc.entries[0];
     const canonical = entry?.kind === 'rule' ? entry.rule.attrs[name]?.value : undefined;
-    check = canonical === undefined ? { ok: false, message: `libvirt ignores ${name} here` } : { ok: true, canonical };
+    check =
+      canonical === undefined
+        ? { ok: false, message: `libvirt ignores ${name} here` }
+        : { ok: true, canonical };
   }
   if (cache.size > 2000) cache.clear();
   cache.set(key, check);

@@ -26,7 +26,15 @@ import { summarizeMatch } from './summarize-match';
 const ROW_HEIGHT = 30;
 
 /** Column headers, in display order (the first is the drag handle). */
-const COLUMNS = ['Priority', 'Action', 'Direction', 'Protocol', 'Match', 'State', 'Comment'] as const;
+const COLUMNS = [
+  'Priority',
+  'Action',
+  'Direction',
+  'Protocol',
+  'Match',
+  'State',
+  'Comment',
+] as const;
 
 function stateText(entry: FilterEntry): string {
   if (entry.kind !== 'rule') return '';
@@ -48,8 +56,25 @@ interface RowProps {
   onOpenRef(name: string): void;
 }
 
-const RuleRow = memo(function RuleRow({ entry, index, position, start, selected, readOnly, onSelect, onOpenRef }: RowProps) {
-  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({
+const RuleRow = memo(function RuleRow({
+  entry,
+  index,
+  position,
+  start,
+  selected,
+  readOnly,
+  onSelect,
+  onOpenRef,
+}: RowProps) {
+  const {
+    attributes,
+    listeners,
+    setNodeRef,
+    setActivatorNodeRef,
+    transform,
+    transition,
+    isDragging,
+  } = useSortable({
     id: String(index),
     disabled: readOnly,
   });
@@ -125,16 +150,24 @@ const RuleRow = memo(function RuleRow({ entry, index, position, start, selected,
       onClick={() => onSelect(index)}
     >
       {handle}
-      <div role="cell" className="rt-cell rt-num">{rule.priority}</div>
+      <div role="cell" className="rt-cell rt-num">
+        {rule.priority}
+      </div>
       <div role="cell" className="rt-cell">
         <span className={`action-badge action-${rule.action}`}>{rule.action}</span>
       </div>
-      <div role="cell" className="rt-cell">{rule.direction}</div>
-      <div role="cell" className="rt-cell">{rule.protocol ?? '—'}</div>
+      <div role="cell" className="rt-cell">
+        {rule.direction}
+      </div>
+      <div role="cell" className="rt-cell">
+        {rule.protocol ?? '—'}
+      </div>
       <div role="cell" className="rt-cell rt-match" title={summarizeMatch(rule)}>
         {summarizeMatch(rule)}
       </div>
-      <div role="cell" className="rt-cell">{stateText(entry)}</div>
+      <div role="cell" className="rt-cell">
+        {stateText(entry)}
+      </div>
       <div role="cell" className="rt-cell rt-comment" title={rule.attrs.comment?.value}>
         {rule.attrs.comment?.value ?? ''}
       </div>
@@ -153,7 +186,13 @@ function indexAtPosition(doc: FilterDoc | null, position: number): number | null
  * virtualized, keyboard operable (↑/↓ select, Alt+↑/↓ move, Delete, Ctrl+D
  * duplicate, Enter edit) and reorderable by drag.
  */
-export function RuleTable({ onEdit, onOpenRef }: { onEdit(): void; onOpenRef(name: string): void }) {
+export function RuleTable({
+  onEdit,
+  onOpenRef,
+}: {
+  onEdit(): void;
+  onOpenRef(name: string): void;
+}) {
   const doc = useStudioStore(selectActiveDoc);
   const selectedIndex = useStudioStore(selectSelectedIndex);
   const readOnly = useStudioStore(selectIsReadOnly);
@@ -181,7 +220,9 @@ export function RuleTable({ onEdit, onOpenRef }: { onEdit(): void; onOpenRef(nam
     if (!focusPending.current) return;
     focusPending.current = false;
     requestAnimationFrame(() => {
-      const row = scrollRef.current?.querySelector<HTMLElement>(`[data-entry-index="${selectedIndex}"]`);
+      const row = scrollRef.current?.querySelector<HTMLElement>(
+        `[data-entry-index="${selectedIndex}"]`,
+      );
       row?.focus({ preventScroll: true });
     });
   }, [selectedPosition, selectedIndex, virtualizer]);
@@ -222,7 +263,10 @@ export function RuleTable({ onEdit, onOpenRef }: { onEdit(): void; onOpenRef(nam
     if (e.ctrlKey || e.metaKey) {
       if (e.key.toLowerCase() === 'd' && editable && selectedIndex !== null) {
         e.preventDefault();
-        applyDocChange({ type: 'duplicate-entry', index: selectedIndex }, { select: selectedIndex + 1 });
+        applyDocChange(
+          { type: 'duplicate-entry', index: selectedIndex },
+          { select: selectedIndex + 1 },
+        );
         focusPending.current = true;
       }
       return;
@@ -286,64 +330,75 @@ export function RuleTable({ onEdit, onOpenRef }: { onEdit(): void; onOpenRef(nam
 
   const items = virtualizer.getVirtualItems();
   return (
-    <div
-      role="table"
-      aria-label="Rules"
-      aria-rowcount={order.length + 1}
-      aria-describedby={stale ? 'rules-stale-note' : undefined}
-      className={`rule-table${stale ? ' is-stale' : ''}`}
-    >
-      <div role="rowgroup" className="rt-head">
-        <div role="row" aria-rowindex={1} className="rt-row rt-header">
-          <div role="columnheader" className="rt-cell rt-handle">
-            <span className="visually-hidden">Move</span>
-          </div>
-          {COLUMNS.map((c) => (
-            <div role="columnheader" key={c} className="rt-cell">
-              {c}
-            </div>
-          ))}
-        </div>
-      </div>
+    <div className={`rule-table${stale ? ' is-stale' : ''}`}>
       {stale && (
         <p id="rules-stale-note" className="stale-note" role="status">
-          Out of date: the XML has errors. The table shows the last valid version and is read-only until the XML parses.
+          Out of date: the XML has errors. The table shows the last valid version and is read-only
+          until the XML parses.
         </p>
       )}
-      <DndContext sensors={sensors} collisionDetection={closestCenter} onDragEnd={onDragEnd}>
-        <SortableContext items={ids} strategy={verticalListSortingStrategy}>
-          <div
-            role="rowgroup"
-            ref={scrollRef}
-            className="rt-body"
-            onKeyDown={onKeyDown}
-            tabIndex={selectedPosition < 0 ? 0 : -1}
-            aria-label="Rule rows"
-          >
-            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-              {items.map((item) => {
-                const index = order[item.index] as number;
-                const entry = doc?.entries[index];
-                if (!entry) return null;
-                return (
-                  <RuleRow
-                    key={`${index}`}
-                    entry={entry}
-                    index={index}
-                    position={item.index}
-                    start={item.start}
-                    selected={index === selectedIndex}
-                    readOnly={!editable}
-                    onSelect={selectEntry}
-                    onOpenRef={onOpenRef}
-                  />
-                );
-              })}
+      <div
+        role="table"
+        aria-label="Rules"
+        aria-rowcount={order.length + 1}
+        aria-describedby={stale ? 'rules-stale-note' : undefined}
+        className="rt-table"
+      >
+        <div role="rowgroup" className="rt-head">
+          <div role="row" aria-rowindex={1} className="rt-row rt-header">
+            <div role="columnheader" className="rt-cell rt-handle">
+              <span className="visually-hidden">Move</span>
             </div>
-            {order.length === 0 && <p className="empty-note">No rules yet. Add one with “Add rule”.</p>}
+            {COLUMNS.map((c) => (
+              <div role="columnheader" key={c} className="rt-cell">
+                {c}
+              </div>
+            ))}
           </div>
-        </SortableContext>
-      </DndContext>
+        </div>
+        <DndContext
+          sensors={sensors}
+          collisionDetection={closestCenter}
+          onDragEnd={onDragEnd}
+          // Its live region must not sit inside the table (only rows are allowed there).
+          accessibility={{ container: document.body }}
+        >
+          <SortableContext items={ids} strategy={verticalListSortingStrategy}>
+            <div
+              role="rowgroup"
+              ref={scrollRef}
+              className="rt-body"
+              onKeyDown={onKeyDown}
+              tabIndex={selectedPosition < 0 ? 0 : -1}
+              aria-label="Rule rows"
+            >
+              <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+                {items.map((item) => {
+                  const index = order[item.index] as number;
+                  const entry = doc?.entries[index];
+                  if (!entry) return null;
+                  return (
+                    <RuleRow
+                      key={`${index}`}
+                      entry={entry}
+                      index={index}
+                      position={item.index}
+                      start={item.start}
+                      selected={index === selectedIndex}
+                      readOnly={!editable}
+                      onSelect={selectEntry}
+                      onOpenRef={onOpenRef}
+                    />
+                  );
+                })}
+              </div>
+              {order.length === 0 && (
+                <p className="empty-note">No rules yet. Add one with “Add rule”.</p>
+              )}
+            </div>
+          </SortableContext>
+        </DndContext>
+      </div>
     </div>
   );
 }

@@ -32,12 +32,18 @@ export function summarizeMatch(rule: Rule): string {
     if (ip) parts.push(`${side} ${neg(ip)}${ip.value}${ipMask ? `/${ipMask.value}` : ''}`);
     const from = take(`${side}ipfrom`);
     const to = take(`${side}ipto`);
-    if (from || to) parts.push(`${side} ${neg((from ?? to) as AttrValue)}${from?.value ?? '*'}–${to?.value ?? '*'}`);
+    if (from || to)
+      parts.push(
+        `${side} ${neg((from ?? to) as AttrValue)}${from?.value ?? '*'}–${to?.value ?? '*'}`,
+      );
 
     const start = take(`${side}portstart`);
     const end = take(`${side}portend`);
     if (start || end) {
-      const range = start && end && start.value !== end.value ? `${start.value}–${end.value}` : (start ?? end)?.value;
+      const range =
+        start && end && start.value !== end.value
+          ? `${start.value}–${end.value}`
+          : (start ?? end)?.value;
       parts.push(`${side} ${neg((start ?? end) as AttrValue)}${range ?? ''}`);
     }
   }
@@ -49,7 +55,8 @@ export function summarizeMatch(rule: Rule): string {
 
   const ipset = take('ipset');
   const ipsetFlags = take('ipsetflags');
-  if (ipset) parts.push(`ipset ${neg(ipset)}${ipset.value}${ipsetFlags ? ` (${ipsetFlags.value})` : ''}`);
+  if (ipset)
+    parts.push(`ipset ${neg(ipset)}${ipset.value}${ipsetFlags ? ` (${ipsetFlags.value})` : ''}`);
 
   const connlimit = take('connlimit-above');
   if (connlimit) parts.push(`connlimit > ${connlimit.value}`);

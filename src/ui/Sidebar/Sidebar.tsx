@@ -1,5 +1,10 @@
 import { LIBRARY_FILTERS } from '../../store/core-bridge';
-import { LIBRARY_PREFIX, selectActiveId, selectWorkspaceFilters, useStudioStore } from '../../store';
+import {
+  LIBRARY_PREFIX,
+  selectActiveId,
+  selectWorkspaceFilters,
+  useStudioStore,
+} from '../../store';
 
 /** The workspace's filters and the built-in library (read-only), each openable. */
 export function Sidebar() {
@@ -12,11 +17,22 @@ export function Sidebar() {
       <ul className="filter-list">
         {filters.map((f) => (
           <li key={f.id} className={f.id === activeId ? 'is-active' : ''}>
-            <button type="button" className="filter-link" aria-current={f.id === activeId ? 'page' : undefined} onClick={() => openFilter(f.id)}>
+            <button
+              type="button"
+              className="filter-link"
+              aria-current={f.id === activeId ? 'page' : undefined}
+              onClick={() => openFilter(f.id)}
+            >
               {f.doc.name || '(unnamed)'}
               <span className="count">{f.doc.entries.length}</span>
             </button>
-            <button type="button" className="icon-button" aria-label={`Delete filter ${f.doc.name}`} title="Delete (undoable)" onClick={() => deleteFilter(f.id)}>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={`Delete filter ${f.doc.name}`}
+              title="Delete (undoable)"
+              onClick={() => deleteFilter(f.id)}
+            >
               ✕
             </button>
           </li>
@@ -24,17 +40,31 @@ export function Sidebar() {
         {filters.length === 0 && <li className="hint">No filters. Create one from a template.</li>}
       </ul>
       <h2>Library</h2>
-      {LIBRARY_FILTERS.length === 0 && <p className="hint">The built-in filters are not available.</p>}
+      {LIBRARY_FILTERS.length === 0 && (
+        <p className="hint">The built-in filters are not available.</p>
+      )}
       <ul className="filter-list library">
         {LIBRARY_FILTERS.map((f) => {
           const id = `${LIBRARY_PREFIX}${f.name}`;
           return (
             <li key={f.name} className={id === activeId ? 'is-active' : ''}>
-              <button type="button" className="filter-link" title={f.description} aria-current={id === activeId ? 'page' : undefined} onClick={() => openFilter(id)}>
+              <button
+                type="button"
+                className="filter-link"
+                title={f.description}
+                aria-current={id === activeId ? 'page' : undefined}
+                onClick={() => openFilter(id)}
+              >
                 {f.name}
               </button>
-              <button type="button" className="icon-button" aria-label={`Copy ${f.name} to the workspace`} title="Copy to workspace to edit" onClick={() => copyLibraryFilter(f.name)}>
-                ⧉
+              <button
+                type="button"
+                className="icon-button copy-button"
+                aria-label={`Copy ${f.name} to the workspace`}
+                title="Copy to the workspace to edit"
+                onClick={() => copyLibraryFilter(f.name)}
+              >
+                copy
               </button>
             </li>
           );

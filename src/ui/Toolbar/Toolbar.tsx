@@ -8,7 +8,8 @@ import { importXmlText } from '../import-xml';
 type Temporal = ReturnType<typeof useStudioStore.temporal.getState>;
 const selectCanUndo = (t: Temporal) => t.pastStates.length > 0;
 const selectCanRedo = (t: Temporal) => t.futureStates.length > 0;
-const selectHasDraft = (s: StudioState) => (s.activeId !== null && s.drafts[s.activeId]?.pending) ?? false;
+const selectHasDraft = (s: StudioState) =>
+  (s.activeId !== null && s.drafts[s.activeId]?.pending) ?? false;
 
 function download(name: string, text: string) {
   const url = URL.createObjectURL(new Blob([text], { type: 'application/xml' }));
@@ -31,10 +32,20 @@ export function Toolbar() {
   const store = useStudioStore.getState;
   return (
     <div className="toolbar" role="toolbar" aria-label="Workspace">
-      <button type="button" onClick={() => store().undo()} disabled={!canUndo && !hasDraft} title="Undo (Ctrl+Z)">
+      <button
+        type="button"
+        onClick={() => store().undo()}
+        disabled={!canUndo && !hasDraft}
+        title="Undo (Ctrl+Z)"
+      >
         Undo
       </button>
-      <button type="button" onClick={() => store().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z / Ctrl+Y)">
+      <button
+        type="button"
+        onClick={() => store().redo()}
+        disabled={!canRedo}
+        title="Redo (Ctrl+Shift+Z / Ctrl+Y)"
+      >
         Redo
       </button>
       <span className="toolbar-sep" />
@@ -48,7 +59,9 @@ export function Toolbar() {
           const value = e.target.value;
           e.target.value = '';
           if (value === 'empty') {
-            store().addFilters([{ name: 'new-filter', chain: 'root', chainPriority: null, uuid: null, entries: [] }]);
+            store().addFilters([
+              { name: 'new-filter', chain: 'root', chainPriority: null, uuid: null, entries: [] },
+            ]);
             return;
           }
           const example = EXAMPLES.find((x) => x.id === value);
@@ -64,7 +77,11 @@ export function Toolbar() {
           </option>
         ))}
       </select>
-      <button type="button" onClick={() => fileRef.current?.click()} title="Import a filter's XML file (or drop / paste one)">
+      <button
+        type="button"
+        onClick={() => fileRef.current?.click()}
+        title="Import a filter's XML file (or drop / paste one)"
+      >
         Import…
       </button>
       <input
@@ -80,7 +97,12 @@ export function Toolbar() {
           if (file) importXmlText(await file.text(), file.name);
         }}
       />
-      <button type="button" disabled={!doc} onClick={() => doc && download(doc.name, selectXmlText(store()))} title="Download the open filter as XML">
+      <button
+        type="button"
+        disabled={!doc}
+        onClick={() => doc && download(doc.name, selectXmlText(store()))}
+        title="Download the open filter as XML"
+      >
         Download
       </button>
       <button

@@ -22,17 +22,40 @@ let languageRegistered = false;
 function registerAssist() {
   if (languageRegistered) return;
   languageRegistered = true;
+  // The stock 'vs' colours for XML (pure red attribute names) miss WCAG AA contrast on white.
+  monaco.editor.defineTheme('nwfilter-light', {
+    base: 'vs',
+    inherit: true,
+    rules: [
+      { token: 'attribute.name', foreground: 'a3151b' },
+      { token: 'attribute.value', foreground: '0b3fb3' },
+      { token: 'tag', foreground: '7a1f1f' },
+      { token: 'delimiter', foreground: '5c5c5c' },
+      { token: 'comment', foreground: '3d6b2c' },
+      { token: 'metatag', foreground: '5c5c5c' },
+    ],
+    colors: { 'editorLineNumber.foreground': '#6b7280' },
+  });
+
   monaco.languages.registerCompletionItemProvider('xml', {
     triggerCharacters: ['<', ' ', "'", '"', ','],
     provideCompletionItems(model, position) {
-      const before = model.getValueInRange({ startLineNumber: 1, startColumn: 1, endLineNumber: position.lineNumber, endColumn: position.column });
+      const before = model.getValueInRange({
+        startLineNumber: 1,
+        startColumn: 1,
+        endLineNumber: position.lineNumber,
+        endColumn: position.column,
+      });
       const ctx = findXmlContext(before);
       const word = model.getWordUntilPosition(position);
       const prefixLen = ctx.kind === 'text' ? 0 : ctx.prefix.length;
       const range = {
         startLineNumber: position.lineNumber,
         endLineNumber: position.lineNumber,
-        startColumn: ctx.kind === 'attribute-value' ? position.column - (/[^,]*$/.exec(ctx.prefix)?.[0].length ?? 0) : Math.min(word.startColumn, position.column - prefixLen),
+        startColumn:
+          ctx.kind === 'attribute-value'
+            ? position.column - (/[^,]*$/.exec(ctx.prefix)?.[0].length ?? 0)
+            : Math.min(word.startColumn, position.column - prefixLen),
         endColumn: position.column,
       };
       const kinds = {
@@ -47,7 +70,9 @@ function registerAssist() {
           detail: item.detail,
           documentation: item.doc,
           insertText: item.insert,
-          insertTextRules: item.snippet ? monaco.languages.CompletionItemInsertTextRule.InsertAsSnippet : undefined,
+          insertTextRules: item.snippet
+            ? monaco.languages.CompletionItemInsertTextRule.InsertAsSnippet
+            : undefined,
           range,
         })),
       };
@@ -64,11 +89,21 @@ function registerAssist() {
       while (start > 1 && /[\w-]/.test(line[start - 2] ?? '')) start--;
       while (end <= line.length && /[\w-]/.test(line[end - 1] ?? '')) end++;
       const text = line.slice(start - 1, end - 1);
-      const before = model.getValueInRange({ startLineNumber: 1, startColumn: 1, endLineNumber: position.lineNumber, endColumn: start });
+      const before = model.getValueInRange({
+        startLineNumber: 1,
+        startColumn: 1,
+        endLineNumber: position.lineNumber,
+        endColumn: start,
+      });
       const doc = describeXmlWord(before, text);
       if (!doc) return null;
       return {
-        range: { startLineNumber: position.lineNumber, endLineNumber: position.lineNumber, startColumn: start, endColumn: end },
+        range: {
+          startLineNumber: position.lineNumber,
+          endLineNumber: position.lineNumber,
+          startColumn: start,
+          endColumn: end,
+        },
         contents: [{ value: doc }],
       };
     },
@@ -103,7 +138,11 @@ function toMarker(model: monaco.editor.ITextModel, d: Diagnostic): monaco.editor
 }
 
 /** Replaces only the changed middle of the text, so cursor and scroll stay where they are. */
-function applyMinimalEdit(editor: monaco.editor.IStandaloneCodeEditor, model: monaco.editor.ITextModel, next: string) {
+function applyMinimalEdit(
+  editor: monaco.editor.IStandaloneCodeEditor,
+  model: monaco.editor.ITextModel,
+  next: string,
+) {
   const current = model.getValue();
   if (current === next) return;
   let start = 0;
@@ -111,7 +150,11 @@ function applyMinimalEdit(editor: monaco.editor.IStandaloneCodeEditor, model: mo
   while (start < max && current.charCodeAt(start) === next.charCodeAt(start)) start++;
   let endCur = current.length;
   let endNext = next.length;
-  while (endCur > start && endNext > start && current.charCodeAt(endCur - 1) === next.charCodeAt(endNext - 1)) {
+  while (
+    endCur > start &&
+    endNext > start &&
+    current.charCodeAt(endCur - 1) === next.charCodeAt(endNext - 1)
+  ) {
     endCur--;
     endNext--;
   }
@@ -152,9 +195,15 @@ export default function MonacoXml() {
     editor.updateOptions({ readOnly: selectIsReadOnly(useStudioStore.getState()) });
 
     // Undo belongs to the workspace history (DESIGN.md): Monaco's own stack is bypassed.
-    editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyZ, () => useStudioStore.getState().undo());
-    editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyMod.Shift | monaco.KeyCode.KeyZ, () => useStudioStore.getState().redo());
-    editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyY, () => useStudioStore.getState().redo());
+    editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyZ, () =>
+      useStudioStore.getState().undo(),
+    );
+    editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyMod.Shift | monaco.KeyCode.KeyZ, () =>
+      useStudioStore.getState().redo(),
+    );
+    editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyY, () =>
+      useStudioStore.getState().redo(),
+    );
 
     editor.onDidChangeModelContent(() => {
       if (applyingRef.current) return;
@@ -187,7 +236,11 @@ export default function MonacoXml() {
       const diagnostics = selectDiagnostics(state);
       if (diagnostics !== lastDiagnostics) {
         lastDiagnostics = diagnostics;
-        monaco.editor.setModelMarkers(model, 'nwfilter', diagnostics.map((d) => toMarker(model, d)));
+        monaco.editor.setModelMarkers(
+          model,
+          'nwfilter',
+          diagnostics.map((d) => toMarker(model, d)),
+        );
       }
     };
     applyingRef.current = true;
@@ -215,8 +268,10 @@ export default function MonacoXml() {
   return (
     <Editor
       defaultLanguage="xml"
+      theme="nwfilter-light"
       defaultValue=""
       path={`inmemory://nwfilter/${LIBRARY_PREFIX}editor.xml`}
+      beforeMount={registerAssist}
       onMount={onMount}
       loading={null}
       options={{

@@ -30,7 +30,11 @@ function Problems() {
       <ul>
         {diagnostics.map((d, i) => (
           <li key={i} className={`problem sev-${d.severity}`}>
-            <button type="button" className="link-button" onClick={() => getXmlEditorHandle()?.reveal(d.line, d.column)}>
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => getXmlEditorHandle()?.reveal(d.line, d.column)}
+            >
               <span className="problem-pos">
                 {d.line}:{d.column}
               </span>{' '}
@@ -62,7 +66,11 @@ function Status() {
       {readOnly ? 'read-only · ' : ''}
       {text}
       {stale && (
-        <button type="button" className="link-button" onClick={() => useStudioStore.getState().revertXmlDraft()}>
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => useStudioStore.getState().revertXmlDraft()}
+        >
           Revert
         </button>
       )}
@@ -87,7 +95,15 @@ export function XmlPane() {
         <h2>XML</h2>
         <Status />
       </div>
-      <div className="xml-editor">{load ? <Suspense fallback={<PlainXml />}><MonacoXml /></Suspense> : <PlainXml />}</div>
+      <div className="xml-editor">
+        {load ? (
+          <Suspense fallback={<PlainXml />}>
+            <MonacoXml />
+          </Suspense>
+        ) : (
+          <PlainXml />
+        )}
+      </div>
       <Problems />
     </section>
   );

@@ -63,12 +63,19 @@ export function findXmlContext(before: string): XmlContext {
   const gt = before.lastIndexOf('>');
   if (lt <= gt) return { kind: 'text' };
   const inTag = before.slice(lt + 1);
-  if (inTag.startsWith('!') || inTag.startsWith('?') || inTag.startsWith('/')) return { kind: 'text' };
+  if (inTag.startsWith('!') || inTag.startsWith('?') || inTag.startsWith('/'))
+    return { kind: 'text' };
   const nameMatch = /^([\w-]*)$/.exec(inTag);
-  if (nameMatch) return { kind: 'element-name', parent: openElement(before.slice(0, lt)), prefix: nameMatch[1] ?? '' };
+  if (nameMatch)
+    return {
+      kind: 'element-name',
+      parent: openElement(before.slice(0, lt)),
+      prefix: nameMatch[1] ?? '',
+    };
   const element = /^([\w-]+)/.exec(inTag)?.[1] ?? '';
   const value = /([\w-]+)\s*=\s*(['"])([^'"]*)$/.exec(inTag);
-  if (value) return { kind: 'attribute-value', element, attribute: value[1] ?? '', prefix: value[3] ?? '' };
+  if (value)
+    return { kind: 'attribute-value', element, attribute: value[1] ?? '', prefix: value[3] ?? '' };
   // Inside a tag, between attributes (not inside a quoted value).
   const quotes = (inTag.match(/['"]/g) ?? []).length;
   if (quotes % 2 === 1) return { kind: 'text' };
@@ -79,7 +86,11 @@ export function findXmlContext(before: string): XmlContext {
 
 function valuesFor(element: string, attribute: string): { values: readonly string[]; doc: string } {
   const struct = STRUCT_ATTRS[element]?.find((a) => a.name === attribute);
-  if (struct) return { values: struct.enumValues ?? (struct.valueType === 'boolean' ? ['true', 'false'] : []), doc: struct.doc };
+  if (struct)
+    return {
+      values: struct.enumValues ?? (struct.valueType === 'boolean' ? ['true', 'false'] : []),
+      doc: struct.doc,
+    };
   const spec = getElementSpec(element)?.attributes.find((a) => a.name === attribute);
   if (!spec) return { values: [], doc: '' };
   const values = spec.enumValues ?? (spec.valueType === 'boolean' ? ['true', 'false'] : []);
@@ -135,20 +146,51 @@ export function completeXml(ctx: XmlContext): AssistItem[] {
         : (getElementSpec(ctx.element)?.attributes ?? []).map((a) => ({
             name: a.name,
             doc: a.doc,
-            detail: a.valueType + (a.min !== undefined && a.max !== undefined ? ` ${a.min}..${a.max}` : ''),
+            detail:
+              a.valueType +
+              (a.min !== undefined && a.max !== undefined ? ` ${a.min}..${a.max}` : ''),
           }));
-      const extra = getElementSpec(ctx.element) ? [{ name: 'match', doc: "match='no' negates the element's attributes.", detail: 'yes | no' }] : [];
+      const extra = getElementSpec(ctx.element)
+        ? [
+            {
+              name: 'match',
+              doc: "match='no' negates the element's attributes.",
+              detail: 'yes | no',
+            },
+          ]
+        : [];
       return [...specs, ...extra]
         .filter((s) => !ctx.present.includes(s.name))
-        .map((s) => ({ label: s.name, kind: 'attribute' as const, detail: s.detail, doc: s.doc, insert: `${s.name}='$1'`, snippet: true }));
+        .map((s) => ({
+          label: s.name,
+          kind: 'attribute' as const,
+          detail: s.detail,
+          doc: s.doc,
+          insert: `${s.name}='$1'`,
+          snippet: true,
+        }));
     }
     case 'attribute-value': {
       if (ctx.attribute === 'match') {
-        return ['no', 'yes'].map((v) => ({ label: v, kind: 'value' as const, detail: 'match', doc: '', insert: v, snippet: false }));
+        return ['no', 'yes'].map((v) => ({
+          label: v,
+          kind: 'value' as const,
+          detail: 'match',
+          doc: '',
+          insert: v,
+          snippet: false,
+        }));
       }
       const { values, doc } = valuesFor(ctx.element, ctx.attribute);
       // Comma lists (state, flags, ipsetflags): complete the last item.
-      return values.map((v) => ({ label: v, kind: 'value' as const, detail: ctx.attribute, doc, insert: v, snippet: false }));
+      return values.map((v) => ({
+        label: v,
+        kind: 'value' as const,
+        detail: ctx.attribute,
+        doc,
+        insert: v,
+        snippet: false,
+      }));
     }
     case 'text':
       return [];
@@ -160,7 +202,8 @@ export function describeXmlWord(before: string, word: string): string | null {
   const ctx = findXmlContext(before);
   if (ctx.kind === 'element-name') {
     const spec = getElementSpec(word);
-    if (spec) return `**<${spec.name}>** — ${spec.doc}\n\n${spec.attributes.length} attributes: ${spec.attributes.map((a) => a.name).join(', ')}`;
+    if (spec)
+      return `**<${spec.name}>** — ${spec.doc}\n\n${spec.attributes.length} attributes: ${spec.attributes.map((a) => a.name).join(', ')}`;
     const child = Object.values(CHILDREN)
       .flat()
       .find((c) => c.name === word);
@@ -178,7 +221,8 @@ export function describeXmlWord(before: string, word: string): string | null {
     }
     const spec = getElementSpec(element)?.attributes.find((a) => a.name === word);
     if (spec) {
-      const range = spec.min !== undefined && spec.max !== undefined ? ` ${spec.min}..${spec.max}` : '';
+      const range =
+        spec.min !== undefined && spec.max !== undefined ? ` ${spec.min}..${spec.max}` : '';
       const values = spec.enumValues ? `\n\nValues: ${spec.enumValues.join(', ')}` : '';
       const vars = spec.variableAllowed ? '; a variable ($NAME) is accepted' : '';
       return `**${word}** on <${element}> — ${spec.doc}\n\n${spec.valueType}${range}${spec.hex ? ', hex allowed' : ''}${vars}${values}`;

@@ -1,0 +1,104 @@
+import type { FilterDoc, FilterEntry, ParseResult } from '../core/model/types';
+
+/** Character range of one top-level entry (`<rule>` or `<filterref>`) in a filter's text. */
+interface EntrySpan {
+  start: number;
+  end: number;
+}
+
+/**
+ * Finds the top-level `<rule>` and `<filterref>` elements of a filter text, in
+ * document order, skipping comments. Returns null when the text is not simple
+ * enough to be sure (CDATA, processing instructions inside, unclosed tags).
+ */
+export function findEntrySpans(text: string): EntrySpan[] | null {
+  const spans: EntrySpan[] = [];
+  const open = /<!--|<!\[CDATA\[|<\?|<(rule|filterref)(?=[\s/>])/g;
+  let m: RegExpExecArray | null;
+  while ((m = open.exec(text))) {
+    if (m[0] === '<!--') {
+      const close = text.indexOf('-->', m.index + 4);
+      if (close < 0) return null;
+      open.lastIndex = close + 3;
+      continue;
+    }
+    if (m[0] === '<![CDATA[' || (m[0] === '<?' && m.index > 0)) return null;
+    if (m[0] === '<?') {
+      const close = text.indexOf('?>', m.index);
+      if (close < 0) return null;
+      open.lastIndex = close + 2;
+      continue;
+    }
+    const name = m[1] as string;
+    const tagEnd = text.indexOf('>', m.index);
+    if (tagEnd < 0) return null;
+    if (text[tagEnd - 1] === '/') {
+      spans.push({ start: m.index, end: tagEnd + 1 });
+      open.lastIndex = tagEnd + 1;
+      continue;
+    }
+    const closeTag = `</${name}>`;
+    const close = text.indexOf(closeTag, tagEnd);
+    if (close < 0) return null;
+    const inner = text.slice(tagEnd + 1, close);
+    // Nested comments or another entry inside would make the span ambiguous.
+    if (inner.includes('<!--') || inner.includes(`<${name}`)) return null;
+    spans.push({ start: m.index, end: close + closeTag.length });
+    open.lastIndex = close + closeTag.length;
+  }
+  return spans;
+}
+
+/**
+ * Re-parses only the rule or filterref an edit touched, when the edit stays
+ * inside one entry: typing in a 2,000-rule filter then costs one rule's parse,
+ * not the whole document's. Returns null whenever it cannot be sure the result
+ * equals a full parse (edit spans entries, the entry does not parse cleanly,
+ * the entry count does not match); the caller then parses everything.
+ *
+ * @param parse the full parser (the core's `parseFilterXml`)
+ * @param before the text `doc` was parsed from
+ * @param after the edited text
+ */
+export function parseIncrementally(
+  parse: (text: string) => ParseResult,
+  doc: FilterDoc,
+  before: string,
+  after: string,
+): ParseResult | null {
+  if (before === after) return { doc, diagnostics: [] };
+  let prefix = 0;
+  const max = Math.min(before.length, after.length);
+  while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (
+    suffix < max - prefix &&
+    before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)
+  ) {
+    suffix++;
+  }
+  const changeEnd = before.length - suffix;
+
+  const spans = findEntrySpans(before);
+  if (!spans || spans.length !== doc.entries.length) return null;
+  // The edit must lie strictly inside one entry's span (not touching its '<' or final '>').
+  const index = spans.findIndex((s) => prefix > s.start && changeEnd < s.end);
+  const span = spans[index];
+  if (!span) return null;
+  const delta = after.length - before.length;
+  const entryText = after.slice(span.start, span.end + delta);
+  const result = parse(`<filter name='incremental'>${entryText}</filter>`);
+  if (!result.doc || result.diagnostics.length > 0 || result.doc.entries.length !== 1) return null;
+  // The edited entry must still be one entry of the same kind, on its own.
+  const afterSpans = findEntrySpans(entryText);
+  if (
+    !afterSpans ||
+    afterSpans.length !== 1 ||
+    afterSpans[0]?.start !== 0 ||
+    afterSpans[0].end !== entryText.length
+  )
+    return null;
+  const entries = doc.entries.slice();
+  entries[index] = result.doc.entries[0] as FilterEntry;
+  return { doc: { ...doc, entries }, diagnostics: [] };
+}
