@@ -63,3 +63,7 @@ export { lintFilter, lintWorkspace, LINT_CODES, getLintCodeInfo, findUnreachable
 export type { LintFinding, LintOptions, LintRef, LintResult, LintWorkspaceOptions, LintCodeInfo, UnreachableRule } from './lint';
 export { runCaptures, traceJsonLine } from './sim';
 export type { CaptureRun } from './sim';
+export { applyChange, evaluationOrder, RULE_PRIORITY_MIN, RULE_PRIORITY_MAX } from './model/apply-change';
+export type { DocChange } from './model/apply-change';
+export { EXAMPLES, DEFAULT_EXAMPLE } from './examples';
+export type { FilterExample } from './examples';
