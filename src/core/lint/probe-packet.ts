@@ -158,6 +158,9 @@ export function evaluateMatch(m: Match, p: ProbePacket): Tri {
     case 'eb-arp': {
       const a = p.arp;
       if (!a) return false;
+      // ebt_arp reads the IP fields only of an IPv4 ARP and the MAC fields only of an Ethernet one.
+      const ipv4Arp = a.ptype === 0x0800;
+      const ethArp = a.htype === 1;
       switch (m.field) {
         case 'htype':
           return Number.isInteger(m.value) ? (a.htype === m.value) !== m.negated : 'unknown';
@@ -166,15 +169,15 @@ export function evaluateMatch(m: Match, p: ProbePacket): Tri {
         case 'ptype':
           return Number.isInteger(m.value) ? (a.ptype === m.value) !== m.negated : 'unknown';
         case 'ip-src':
-          return neg(ipInPrefix(a.ipSrc, m.ip ?? '', m.prefix), m.negated);
+          return ipv4Arp && neg(ipInPrefix(a.ipSrc, m.ip ?? '', m.prefix), m.negated);
         case 'ip-dst':
-          return neg(ipInPrefix(a.ipDst, m.ip ?? '', m.prefix), m.negated);
+          return ipv4Arp && neg(ipInPrefix(a.ipDst, m.ip ?? '', m.prefix), m.negated);
         case 'mac-src':
-          return neg(macEq(a.macSrc, m.mac ?? '', null), m.negated);
+          return ethArp && neg(macEq(a.macSrc, m.mac ?? '', null), m.negated);
         case 'mac-dst':
-          return neg(macEq(a.macDst, m.mac ?? '', null), m.negated);
+          return ethArp && neg(macEq(a.macDst, m.mac ?? '', null), m.negated);
         default:
-          return neg(a.ipSrc === a.ipDst ? true : a.ipSrc.startsWith('$') || a.ipDst.startsWith('$') ? 'unknown' : false, m.negated);
+          return ipv4Arp && neg(a.ipSrc === a.ipDst ? true : a.ipSrc.startsWith('$') || a.ipDst.startsWith('$') ? 'unknown' : false, m.negated);
       }
     }
     case 'eb-ip': {
@@ -233,8 +236,10 @@ export function evaluateMatch(m: Match, p: ProbePacket): Tri {
       return (((ip.tcpFlags ?? 0) & mask) === comp) !== m.negated;
     }
     case 'ipt-port': {
-      if (!ip) return false;
-      return neg(inRange(m.field === 'sport' ? ip.sport : ip.dport, m.range.lo, m.range.hi), m.negated);
+      // xt_tcpudp on a packet without ports (a fragment, another protocol) never matches, negated or not.
+      const port = ip ? (m.field === 'sport' ? ip.sport : ip.dport) : undefined;
+      if (port === undefined) return false;
+      return neg(inRange(port, m.range.lo, m.range.hi), m.negated);
     }
     case 'ipt-icmp': {
       if (!ip || ip.proto !== (m.family === 4 ? 1 : 58)) return false;
