@@ -120,6 +120,18 @@ describe('nwfilter-studio executable', () => {
     expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
+  it('is what `npx nwfilter-studio` runs from the repository root (the package\'s own bin)', async () => {
+    const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const run = await new Promise<Run>((resolve) => {
+      // --no-install: resolve locally or fail, never ask the registry.
+      execFile('npx', ['--no-install', 'nwfilter-studio', '--version'], { cwd: REPO_ROOT, encoding: 'utf8' }, (err, stdout, stderr) =>
+        resolve({ code: err ? 1 : 0, stdout, stderr }),
+      );
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${version}\n`);
+  });
+
   it('prints help listing the commands', async () => {
     const run = await spawnCli(['--help'], dir);
     expect(run.code).toBe(0);
