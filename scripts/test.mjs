@@ -96,13 +96,14 @@ function runCollecting(command, args, corpusLines) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: ROOT, stdio: ['inherit', 'pipe', 'inherit'] });
     let pending = '';
+    child.stdout.setEncoding('utf8'); // whole characters per chunk, even when split mid-sequence
     const scan = (line) => {
       const match = CORPUS_LINE.exec(line.replace(ANSI, ''));
       if (match) corpusLines.push(match[1].trim());
     };
     child.stdout.on('data', (chunk) => {
       process.stdout.write(chunk);
-      pending += chunk.toString('utf8');
+      pending += chunk;
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       lines.forEach(scan);
