@@ -77,8 +77,21 @@ export const CASES: readonly DiffCase[] = [
     ],
   },
   { filter: 'ld-priorities', covers: 'rule priorities (negative, 0, default, 1000), chain priorities, custom chain names ipv4-a/arp-x' },
+  { filter: 'ld-interleave', covers: 'root-chain rules interleaved with sub-chain jumps (before/between/on chain priorities), rules raised to their chain priority, chain mac-extra' },
   { filter: 'ld-filterref', covers: 'filterref tree with parameters passed down, grandchild, built-in no-mac-spoofing in a mac chain' },
-  { filter: 'ld-clean-traffic', covers: 'clean-traffic with IP and MAC given' },
+  { filter: 'ld-clean-traffic', covers: 'clean-traffic with IP and MAC given (a MAC other than the default)', mac: 'fe:54:00:ab:cd:ef', params: [['IP', '192.168.122.77']] },
+  {
+    filter: 'ld-lists-v6',
+    covers: 'lists of IPv6 addresses and MACs, a list in a comment-free ebtables rule, ipv6 chain',
+    params: [
+      ['IP', DEFAULT_IP],
+      ['IPV6', 'fd00::2'],
+      ['IPV6', 'fd00::3'],
+      ['PEERS', '52:54:00:00:00:01'],
+      ['PEERS', '52:54:00:00:00:02'],
+      ['PEERS', '52:54:00:00:00:03'],
+    ],
+  },
   {
     filter: 'ld-clean-traffic-list',
     covers: 'clean-traffic with a list of IPs, allow-dhcp-server with DHCPSERVER',
