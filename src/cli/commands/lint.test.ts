@@ -82,6 +82,12 @@ describe('nwfilter-studio lint', () => {
     expect(run(v, '--param', 'IP=10.0.0.5').stdout).toContain(`${v}:3:3: warning NWF501`);
   });
 
+  it('--icmp-timeout: the ICMP connlimit note (info) goes away when the host timeout is short', () => {
+    const f = write('ping.xml', "<filter name='p'>\n  <rule action='drop' direction='out' priority='400'>\n    <icmp connlimit-above='1'/>\n  </rule>\n</filter>\n");
+    expect(run(f).stdout).toContain(`${f}:2:3: info NWF513`);
+    expect(run(f, '--icmp-timeout', '3').stdout).not.toContain('NWF513');
+  });
+
   it('reports findings inside built-in filters at the root file, naming the filter', () => {
     const f = write('ct.xml', "<filter name='vm'>\n  <rule action='drop' direction='out' priority='-900'>\n    <mac protocolid='arp'/>\n  </rule>\n  <filterref filter='clean-traffic'/>\n</filter>\n");
     const r = run(f, '--mac', '52:54:00:11:22:33', '--param', 'IP=10.0.0.2');
@@ -103,6 +109,7 @@ describe('nwfilter-studio lint', () => {
   it('exits 2 on a wrong command line and prints usage for --help', () => {
     expect(run().code).toBe(2);
     expect(run('a.xml', '--bogus').code).toBe(2);
+    expect(run('a.xml', '--icmp-timeout', 'x').code).toBe(2);
     const h = run('--help');
     expect(h.code).toBe(0);
     expect(h.stdout).toContain('Usage: nwfilter-studio lint FILE.xml');

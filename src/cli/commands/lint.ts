@@ -9,13 +9,13 @@ import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
 
 export const LINT_USAGE = `Usage: nwfilter-studio lint FILE.xml [--filters DIR]... [--param NAME=VALUE]... [--mac MAC]
-                             [--ftp-helper] [--bridge-address] [--json]
+                             [--ftp-helper] [--bridge-address] [--icmp-timeout SECONDS] [--json]
 
 Instantiate the filter in FILE.xml as libvirt binds it to an interface and report the pitfalls:
 rules that can never match, RELATED without a conntrack helper, connlimit ordering, SSH without
 DNS, statematch='false', clean-traffic without IP or with DHCP blocked, rules in a protocol chain
 that never sees their protocol, REJECT on the bridged path, VLAN-tagged frames bypassing the
-protocol rules, IPv6 left open.
+protocol rules, IPv6 left open, connlimit on ICMP with a long conntrack timeout.
 
   --filters DIR       directory of filter XML files that filterrefs may name (repeatable);
                       libvirt's built-in filters (clean-traffic, ...) are always available
@@ -23,6 +23,7 @@ protocol rules, IPv6 left open.
   --mac MAC           the VM's MAC address (the value of $MAC)
   --ftp-helper        the host assigns the FTP conntrack helper (CT --helper ftp)
   --bridge-address    the bridge has an IP address (REJECT can send its ICMP error)
+  --icmp-timeout S    the host's nf_conntrack_icmp_timeout (default 30, the kernel's)
   --json              print {file, findings, diagnostics} as JSON instead of FILE:LINE:COL lines
 
 Findings print as FILE:LINE:COL: SEVERITY NWF5nn: message, at the rule or filterref they are about.
@@ -76,6 +77,12 @@ function parseArgs(args: readonly string[]): Parsed | string {
       case '--bridge-address':
         out.options.bridgeHasAddress = true;
         break;
+      case '--icmp-timeout': {
+        const v = value();
+        if (v === null || !/^\d+$/.test(v)) return '--icmp-timeout needs a number of seconds';
+        out.options.icmpTimeout = Number(v);
+        break;
+      }
       case '--json':
         out.json = true;
         break;

@@ -28,6 +28,7 @@ export const LINT_CODES = {
   REJECT_BRIDGED: entry('NWF510', 'warning', 'REJECT in the bridged path acts as DROP'),
   VLAN_BYPASS: entry('NWF511', 'warning', 'VLAN-tagged frames bypass the protocol rules'),
   IPV6_OPEN: entry('NWF512', 'warning', 'IPv6 left open while IPv4 is filtered'),
+  CONNLIMIT_ICMP_TIMEOUT: entry('NWF513', 'info', 'connlimit on ICMP counts pings long after they end'),
 } as const;
 
 export type LintCodeKey = keyof typeof LINT_CODES;

@@ -89,6 +89,20 @@ describe('NWF503 connlimit after the accept', () => {
   });
 });
 
+describe('NWF513 connlimit on ICMP and the ICMP timeout', () => {
+  const doc = filter(`<rule action='drop' direction='out' priority='400'><icmp connlimit-above='1'/></rule>
+    <rule action='accept' direction='out' priority='500'><icmp/></rule>
+    <rule action='drop' direction='in' priority='400'><tcp connlimit-above='1'/></rule>`);
+  it('notes the 30 s default timeout for ICMP limits only', () => {
+    const f = lint(doc).filter((x) => x.code === 'NWF513');
+    expect(f.map((x) => [x.ruleIndex, x.severity])).toEqual([[0, 'info']]);
+    expect(f[0]?.message).toContain('nf_conntrack_icmp_timeout (30 s)');
+  });
+  it('is silent once the host lowered the timeout as the docs advise', () => {
+    expect(codes(lint(doc, { icmpTimeout: 3 }), 'NWF513')).toEqual([]);
+  });
+});
+
 describe('NWF504 SSH without DNS', () => {
   it('flags SSH allowed in when DNS queries are dropped, linking the dropping rule', () => {
     const f = lint(

@@ -6,7 +6,7 @@ import type { Diagnostic, FilterDoc, Rule } from '../model/types';
 import { checkDhcpBlocked, checkIpv6Open, checkSshWithoutDns, checkVlanBypass } from './check-probes';
 import type { VmIdentity } from './check-probes';
 import type { Report } from './check-rules';
-import { checkChainProtocols, checkConnlimitOrder, checkReject, checkRelatedWithoutHelper, checkStatematchFalse } from './check-rules';
+import { checkChainProtocols, checkConnlimitIcmpTimeout, checkConnlimitOrder, checkReject, checkRelatedWithoutHelper, checkStatematchFalse } from './check-rules';
 import { describeRuleRef, summarizeRule } from './describe-rule';
 import { findUnreachableRules } from './find-unreachable-rules';
 import { LINT_CODES } from './lint-codes';
@@ -113,6 +113,7 @@ export function lintFilter(workspace: Workspace, rootFilterName: string, options
 
   checkRelatedWithoutHelper(instances, options.ftpHelper ?? false, report);
   const limited = checkConnlimitOrder(instances, report);
+  checkConnlimitIcmpTimeout(instances, options.icmpTimeout ?? 30, report);
   checkStatematchFalse(instances, report);
   checkChainProtocols(instances, report);
   checkReject(instances, options.bridgeHasAddress ?? false, report);
