@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compileFilter } from '../compile/compile-filter';
 import { createWorkspaceLookup } from '../instantiate/instantiate-filter';
@@ -15,7 +16,7 @@ import type { EthernetFrame } from './packet';
  * the VM 10.99.0.2 / 52:54:00:11:22:33 behind vnet0, the client 10.99.0.3.
  * Expected outcomes are the ones the real kernel produced there (README notes).
  */
-const TESTBED = '/work/shared/tools/kernel-testbed/filters';
+const TESTBED = fileURLToPath(new URL('../../../../shared/tools/kernel-testbed/filters', import.meta.url));
 const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2' };
 const CLIENT = { mac: '52:54:00:aa:bb:cc', ip: '10.99.0.3' };
 
@@ -116,6 +117,17 @@ describe('BridgeHost with the docs FTP filter (test-eth0, clean-traffic)', () =>
     const arp = h.step(buildEthernet({ src: VM.mac, dst: 'ff:ff:ff:ff:ff:ff' }, buildArp({ op: 1, sha: VM.mac, spa: VM.ip, tpa: CLIENT.ip })), 'from-vm', 0.2);
     expect(arp.verdict).toBe('accept');
     expect(h.table(1)).toEqual([]);
+  });
+
+  it('frames to the host take INPUT (libvirt-host-in → HI-vnet0), not FORWARD', () => {
+    const h = host('test-eth0.xml', 'test-eth0');
+    const q = buildEthernet({ src: VM.mac, dst: '52:54:00:00:00:01' }, buildIpv4({ src: VM.ip, dst: '10.99.0.1' }, buildUdp({ sport: 40000, dport: 53 })));
+    const t = h.step(q, 'from-vm', 0, { toHost: true });
+    expect([t.path, t.verdict, t.ctstate]).toEqual(['local', 'accept', 'NEW']);
+    expect(t.hooks.map((x) => x.hook)).toEqual(['ebtables nat PREROUTING', 'conntrack', 'INPUT', 'confirm']);
+    expect(t.hooks[2]!.visits.some((v) => v.chain === 'HI-vnet0' && v.matched)).toBe(true);
+    const tftp = buildEthernet({ src: VM.mac, dst: '52:54:00:00:00:01' }, buildIpv4({ src: VM.ip, dst: '10.99.0.1' }, buildUdp({ sport: 40000, dport: 69 })));
+    expect(h.step(tftp, 'from-vm', 0.1, { toHost: true }).verdict).toBe('drop');
   });
 
   it('counts rule hits', () => {
