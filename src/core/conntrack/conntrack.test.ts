@@ -10,6 +10,7 @@ import {
   buildIcmpEcho,
   buildIcmpError,
   buildIcmpv6Echo,
+  buildIcmpv6Error,
   buildIpv4,
   buildIpv6,
   buildSctp,
@@ -130,6 +131,21 @@ describe('ICMP', () => {
     expect(pass(ct, fromVm({ kind: 'icmp', type: 40, code: 0, rest: 0, payload: new Uint8Array(0) }), 0).state).toBe('INVALID');
     // Router advertisement has no reply type: conntrack cannot invert it.
     expect(pass(ct, fromVm({ kind: 'icmp', type: 9, code: 0, rest: 0, payload: new Uint8Array(0) }), 0).state).toBe('INVALID');
+  });
+});
+
+describe('IPv6', () => {
+  it('tracks a TCP handshake and relates an ICMPv6 error to a UDP flow', () => {
+    const ct = new Conntrack();
+    const v6 = (src: string, dst: string, l4: L4Packet) => buildEthernet({ src: VM.mac, dst: REMOTE.mac }, buildIpv6({ src, dst }, l4));
+    expect(pass(ct, v6(V6VM, V6R, buildTcp({ sport: 5000, dport: 443, flags: 'S', seq: 1 })), 0).state).toBe('NEW');
+    expect(pass(ct, v6(V6R, V6VM, buildTcp({ sport: 443, dport: 5000, flags: 'S.', seq: 100, ack: 2 })), 0.1).state).toBe('ESTABLISHED');
+    expect(pass(ct, v6(V6VM, V6R, buildTcp({ sport: 5000, dport: 443, flags: '.', seq: 2, ack: 101 })), 0.2).state).toBe('ESTABLISHED');
+    expect(ct.snapshot(0.2)[0]!.text).toMatch(/^tcp +6 432000 ESTABLISHED src=fd00::2 dst=fd00::3 sport=5000 dport=443 src=fd00::3 dst=fd00::2 sport=443 dport=5000 \[ASSURED\]/);
+    const q = buildIpv6({ src: V6VM, dst: V6R }, buildUdp({ sport: 6000, dport: 53 }));
+    pass(ct, buildEthernet({ src: VM.mac, dst: REMOTE.mac }, q), 1);
+    const err = pass(ct, v6(V6R, V6VM, buildIcmpv6Error(1, 4, q)), 1.1);
+    expect([err.state, err.dir]).toEqual(['RELATED', 1]);
   });
 });
 
