@@ -117,6 +117,13 @@ describe('NWF501 unreachable rules', () => {
     expect(unreachable([doc])).toEqual([1]);
   });
 
+  it('does not blame an earlier rule for a rule that matches nothing by itself (flags outside their mask)', () => {
+    const doc = filter(`
+      <rule action='accept' direction='in'><tcp state='NONE' flags='SYN/ALL'/></rule>
+      <rule action='accept' direction='in'><tcp state='NONE' flags='SYN/SYN,ACK'/></rule>`);
+    expect(unreachable([doc])).toEqual([]);
+  });
+
   it('identical flags do cover', () => {
     const doc = filter(`
       <rule action='drop' direction='in'><tcp flags='SYN/SYN'/></rule>

@@ -303,7 +303,11 @@ export function matchesContain(earlier: readonly Match[], later: readonly Match[
   const lc: Constraint[] = [];
   for (const m of later) {
     const v = viewMatch(m);
-    if (v.kind === 'constraint') lc.push(v.c);
+    if (v.kind !== 'constraint') continue;
+    // A later rule that can match nothing by itself (flags outside their mask, an empty range) is
+    // vacuously "contained"; blaming an earlier rule for it would mislead, so it is not reported.
+    if (!v.c.negated && v.c.set?.kind === 'empty') return false;
+    lc.push(v.c);
   }
   for (const m of earlier) {
     const v = viewMatch(m);
