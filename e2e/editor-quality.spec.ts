@@ -85,13 +85,11 @@ function bigFilter(n: number): string {
 test('a 2,000-rule filter stays usable: cell edit and XML typing latency', async ({ page }) => {
   test.setTimeout(120_000);
   await openApp(page);
-  await page
-    .getByLabel('Import XML file')
-    .setInputFiles({
-      name: 'big.xml',
-      mimeType: 'application/xml',
-      buffer: Buffer.from(bigFilter(2000)),
-    });
+  await page.getByLabel('Import XML file').setInputFiles({
+    name: 'big.xml',
+    mimeType: 'application/xml',
+    buffer: Buffer.from(bigFilter(2000)),
+  });
   await expect(page.getByRole('heading', { name: 'big' })).toBeVisible({ timeout: 20_000 });
   const table = page.getByRole('table', { name: 'Rules' });
   await expect(table).toHaveAttribute('aria-rowcount', '2001');
@@ -141,12 +139,10 @@ test('a 2,000-rule filter stays usable: cell edit and XML typing latency', async
   console.log(
     `editor 2000 rules: XML keystroke → table painted: median ${xml.toFixed(0)} ms (${typeTimes.map((t) => t.toFixed(0)).join(', ')}; includes the debounce)`,
   );
-  test
-    .info()
-    .annotations.push({
-      type: 'perf',
-      description: `cell ${cell.toFixed(0)} ms; xml ${xml.toFixed(0)} ms`,
-    });
+  test.info().annotations.push({
+    type: 'perf',
+    description: `cell ${cell.toFixed(0)} ms; xml ${xml.toFixed(0)} ms`,
+  });
   // Generous bounds so a loaded CI machine does not flake; the printed figures are the measurement.
   expect(cell).toBeLessThan(1000);
   expect(xml).toBeLessThan(1000);

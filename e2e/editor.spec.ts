@@ -53,6 +53,17 @@ test('table edit updates the XML', async ({ page }) => {
   await expect(xmlRegion(page)).toContainText("dstportstart='8080'");
   await expect(row(page, 'tcp dst 8080')).toHaveCount(1);
 
+  // Values are checked by the core's parser as the user types: the error sits beside the field.
+  const port = editor.getByLabel('dstportstart', { exact: true });
+  await port.fill('70000');
+  await expect(editor.getByRole('alert')).toContainText('out of range (0..65535)');
+  await expect(row(page, 'tcp dst 8080')).toHaveCount(1);
+  // Variables are allowed where libvirt allows them.
+  await port.fill('$HTTP_PORT');
+  await expect(editor.getByRole('alert')).toHaveCount(0);
+  await expect(row(page, 'tcp dst $HTTP_PORT')).toHaveCount(1);
+  await port.fill('8080');
+
   // Out-of-range input: an error beside the field, the document keeps its last valid value.
   const priority = editor.getByLabel('Priority');
   await priority.fill('2000');
@@ -67,6 +78,43 @@ test('table edit updates the XML', async ({ page }) => {
   await expect(xmlRegion(page)).toContainText(
     "<rule action='reject' direction='in' priority='700'>",
   );
+});
+
+test('a table edit keeps the XML cursor and scroll where they were; the selected row is highlighted', async ({
+  page,
+}) => {
+  await openApp(page);
+  const editor = page.getByRole('region', { name: 'Rule editor' });
+  // A first edit turns the pane into libvirt's formatting.
+  await row(page, 'icmp').click();
+  await editor.getByLabel('Action').selectOption('drop');
+  await expect(xmlRegion(page)).toContainText(
+    "<rule action='drop' direction='out' priority='500'>",
+  );
+  // Put the XML cursor on the udp rule line.
+  await page.locator('.xml-pane .view-line').filter({ hasText: '<udp ' }).click();
+  const cursorTop = () =>
+    page
+      .locator('.xml-pane .view-overlays .current-line')
+      .first()
+      .evaluate((el) => (el.parentElement as HTMLElement).style.top);
+  const before = await cursorTop();
+  const scrollBefore = await page
+    .locator('.xml-pane .monaco-scrollable-element')
+    .first()
+    .evaluate((el) => el.scrollTop);
+  // Edit an earlier rule from the form.
+  await row(page, 'tcp dst 80').click();
+  await expect(page.locator('.xml-pane .xml-selected-entry').first()).toBeVisible();
+  await editor.getByLabel('dstportstart', { exact: true }).fill('8081');
+  await expect(xmlRegion(page)).toContainText("dstportstart='8081'");
+  expect(await cursorTop()).toBe(before);
+  expect(
+    await page
+      .locator('.xml-pane .monaco-scrollable-element')
+      .first()
+      .evaluate((el) => el.scrollTop),
+  ).toBe(scrollBefore);
 });
 
 test('typing XML updates the table after a debounce', async ({ page }) => {
@@ -275,4 +323,65 @@ test('Monaco is bundled: the editor works with every outside request blocked', a
   await page.keyboard.press('Control+Space');
   await expect(page.locator('.suggest-widget')).toContainText('dstportstart');
   expect(outside).toEqual([]);
+});
+
+test('reload keeps an unfinished, invalid XML edit with its problems', async ({ page }) => {
+  await openApp(page);
+  await replaceXml(
+    page,
+    "<filter name='half-done'>\n  <rule action='accept' direction='in'>\n    <tcp dstportstart='22'\n",
+  );
+  const problems = page.getByRole('region', { name: 'Problems' });
+  await expect(problems).toBeVisible();
+  await expect
+    .poll(() =>
+      page.evaluate(() => Object.values(localStorage).some((v) => v.includes('half-done'))),
+    )
+    .toBe(true);
+  await page.reload();
+  await expect(page.locator('.xml-pane .monaco-editor')).toBeVisible({ timeout: 20_000 });
+  await expect(problems).toBeVisible();
+  await expect(xmlRegion(page)).toContainText("<filter name='half-done'>");
+  // The table still shows the last valid document.
+  await expect(row(page, 'tcp dst 21–22')).toHaveCount(1);
+});
+
+test('download the open filter as XML', async ({ page }) => {
+  await openApp(page);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('test-eth0.xml');
+  const path = await download.path();
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(path, 'utf8');
+  expect(text).toContain("<filter name='test-eth0'>");
+  expect(text).toContain("<tcp dstportstart='21' dstportend='22' state='NEW'/>");
+});
+
+test('pasting filter XML outside a text field imports it', async ({ page }) => {
+  await openApp(page);
+  await page.getByRole('heading', { name: 'test-eth0' }).click();
+  await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.setData(
+      'text/plain',
+      "<filter name='pasted-one'>\n  <rule action='drop' direction='out' priority='10'>\n    <udp dstportstart='161'/>\n  </rule>\n</filter>\n",
+    );
+    document.body.dispatchEvent(
+      new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+    );
+  });
+  await expect(page.getByRole('heading', { name: 'pasted-one' })).toBeVisible();
+  await expect(row(page, 'udp dst 161')).toHaveCount(1);
+});
+
+test('hover in the XML explains attributes from the attribute table', async ({ page }) => {
+  await openApp(page);
+  const attr = page.locator('.xml-pane .view-line span', { hasText: /^dstportend$/ }).first();
+  await attr.hover();
+  await expect(
+    page.locator('.monaco-hover').filter({ hasText: 'End of the destination port range' }),
+  ).toBeVisible();
 });

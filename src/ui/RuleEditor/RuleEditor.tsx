@@ -28,8 +28,6 @@ import {
 } from '../../store';
 import { checkAttributeValue } from './check-attribute-value';
 
-const VARIABLE = /^\$[A-Za-z_][A-Za-z0-9_]*(\[(@?\d+)\])?$/;
-
 function ruleDoc(name: string): string {
   return RULE_ATTRIBUTES.find((a) => a.name === name)?.doc ?? '';
 }
@@ -131,7 +129,7 @@ function AttributeField({
   const negated = value?.negated ?? false;
   const check = (text: string): string | null => {
     if (text.trim() === '') return null;
-    if (VARIABLE.test(text) && spec.variableAllowed) return null;
+    // The core decides, variables ($IP, $A[@1]) included, exactly as libvirt's parser would.
     const r = checkAttributeValue(protocol, spec.name, text, negated);
     return r.ok ? null : r.message;
   };
@@ -146,9 +144,7 @@ function AttributeField({
         );
       return;
     }
-    const r = VARIABLE.test(text)
-      ? { ok: true as const, canonical: text }
-      : checkAttributeValue(protocol, spec.name, text, negated);
+    const r = checkAttributeValue(protocol, spec.name, text, negated);
     if (!r.ok) return;
     useStudioStore
       .getState()

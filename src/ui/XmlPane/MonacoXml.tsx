@@ -2,9 +2,12 @@ import { useEffect, useRef } from 'react';
 import * as monaco from 'monaco-editor';
 import Editor, { loader } from '@monaco-editor/react';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+import { findEntrySpans } from '../../store/parse-incrementally';
 import {
   LIBRARY_PREFIX,
+  selectActiveDoc,
   selectActiveId,
+  selectSelectedIndex,
   selectDiagnostics,
   selectIsReadOnly,
   selectXmlText,
@@ -211,6 +214,48 @@ export default function MonacoXml() {
     });
     editor.onDidBlurEditorText(() => useStudioStore.getState().commitXmlDraft());
 
+    // The selected table row is highlighted in the XML (and the XML cursor selects its row).
+    const highlight = editor.createDecorationsCollection();
+    let lastSelected: number | null = null;
+    let lastHighlightText = '';
+    const entrySpans = () => {
+      const doc = selectActiveDoc(useStudioStore.getState());
+      const spans = findEntrySpans(model.getValue());
+      return doc && spans && spans.length === doc.entries.length ? spans : null;
+    };
+    const updateHighlight = (reveal: boolean) => {
+      const index = selectSelectedIndex(useStudioStore.getState());
+      const span = index === null ? undefined : entrySpans()?.[index];
+      if (!span) {
+        highlight.clear();
+        return;
+      }
+      const start = model.getPositionAt(span.start).lineNumber;
+      const end = model.getPositionAt(span.end).lineNumber;
+      highlight.set([
+        {
+          range: new monaco.Range(start, 1, end, 1),
+          options: {
+            isWholeLine: true,
+            className: 'xml-selected-entry',
+            linesDecorationsClassName: 'xml-selected-gutter',
+          },
+        },
+      ]);
+      if (reveal) editor.revealLinesInCenterIfOutsideViewport(start, end);
+    };
+    let cursorTimer: ReturnType<typeof setTimeout> | undefined;
+    editor.onDidChangeCursorPosition((e) => {
+      if (e.source !== 'mouse' && e.source !== 'keyboard') return;
+      clearTimeout(cursorTimer);
+      cursorTimer = setTimeout(() => {
+        const offset = model.getOffsetAt(e.position);
+        const index = entrySpans()?.findIndex((sp) => offset >= sp.start && offset <= sp.end) ?? -1;
+        const state = useStudioStore.getState();
+        if (index >= 0 && index !== state.selectedIndex) state.selectEntry(index);
+      }, 120);
+    });
+
     let lastActive = selectActiveId(useStudioStore.getState());
     let lastText = selectXmlText(useStudioStore.getState());
     let lastDiagnostics: Diagnostic[] | null = null;
@@ -232,6 +277,14 @@ export default function MonacoXml() {
           applyMinimalEdit(editor, model, text);
           applyingRef.current = false;
         }
+      }
+      const selected = selectSelectedIndex(state);
+      if (selected !== lastSelected || text !== lastHighlightText) {
+        const moved = selected !== lastSelected;
+        lastSelected = selected;
+        lastHighlightText = text;
+        // Reveal only when the selection changed, so typing never scrolls the pane.
+        updateHighlight(moved && !editor.hasTextFocus());
       }
       const diagnostics = selectDiagnostics(state);
       if (diagnostics !== lastDiagnostics) {
