@@ -54,7 +54,8 @@ describe("lint over libvirt's xml2firewall corpus (bound with the test harness's
 
   it('runs on every built-in filter as a root, with and without parameters', () => {
     for (const name of BUILTIN_FILTER_NAMES) {
-      for (const params of [{}, { IP: ['10.0.0.2'], DHCPSERVER: ['10.0.0.1'], IPV6: ['2001:db8::2'], DHCPSERVERV6: ['2001:db8::1'] }]) {
+      const choices: Record<string, string[]>[] = [{}, { IP: ['10.0.0.2'], DHCPSERVER: ['10.0.0.1'], IPV6: ['2001:db8::2'], DHCPSERVERV6: ['2001:db8::1'] }];
+      for (const params of choices) {
         const r = lintFilter([], name, { mac: '52:54:00:11:22:33', params });
         expect(r.diagnostics.filter((d) => d.severity === 'error'), name).toEqual([]);
       }
