@@ -16,16 +16,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ruleset } from '../../src/core/compile/ir';
 import { decodeFrame } from '../../src/core/netfilter/packet-decode';
+import type { EthernetFrame } from '../../src/core/netfilter/packet';
+import { quotedPacket } from '../../src/core/netfilter/packet-build';
 import { encodeFrame } from '../../src/core/netfilter/packet-encode';
 import { summarizeFrame } from '../../src/core/netfilter/packet-summary';
 import { CASES, type KernelCase } from './cases';
 import { APP_CASES, runAppCase } from './lib/apps';
-import { compareCounters, compareFrames, compareTables, disagreements, formatScenario, type ScenarioResult } from './lib/compare';
+import { compareCounters, compareScenarioFrames, compareTables, disagreements, formatScenario, type ScenarioResult } from './lib/compare';
 import { Injector } from './lib/frame-io';
 import { runCommand } from './lib/run-command';
-import { compileRuleset, loadBridgeHost, REPO_ROOT, simulateFrames, simulatorMissingReason } from './lib/simulator';
+import { buildRunnables, type Runnable } from './lib/runnable';
+import { compileRuleset, REPO_ROOT, simulatorMissingReason, type SimVerdict } from './lib/simulator';
 import { ensurePackages, Testbed, whyUnavailable } from './lib/testbed';
-import { buildScenarios, PEER, VM } from './scenarios';
+import { PEER, VM } from './scenarios';
 
 const FILTERS_DIR = join(import.meta.dirname, 'filters');
 const PREFIX = `nwfs-kd-${process.pid}-`;
@@ -77,7 +80,7 @@ afterAll(() => {
 
 describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge', () => {
   const scripts = new Map<string, Promise<string>>();
-  const scenarios = buildScenarios().filter((s) => !ONLY_SCENARIOS || ONLY_SCENARIOS.includes(s.name));
+  const scenarios = buildRunnables().filter((s) => !ONLY_SCENARIOS || ONLY_SCENARIOS.includes(s.name));
 
   beforeAll(async () => {
     await ensurePackages((s) => console.log(s));
@@ -97,7 +100,7 @@ describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge',
 
   for (const c of CASES) {
     if (ONLY_CASES && !ONLY_CASES.includes(c.id)) continue;
-    it(`${c.id} (${c.filter}${c.bridgeAddress ? `, br0 ${c.bridgeAddress}` : ''})`, async () => {
+    it.concurrent(`${c.id} (${c.filter}${c.bridgeAddress ? `, br0 ${c.bridgeAddress}` : ''})`, async () => {
       const t0 = Date.now();
       const mine = await runCase(c, await (scripts.get(c.filter) ?? compileScript(c.filter)), scenarios);
       timings.push(`  ${c.id}: ${mine.length} scenarios in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
@@ -107,8 +110,7 @@ describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge',
     });
   }
 
-  async function runCase(c: KernelCase, script: string, list: typeof scenarios): Promise<ScenarioResult[]> {
-    const Host = await loadBridgeHost();
+  async function runCase(c: KernelCase, script: string, list: readonly Runnable[]): Promise<ScenarioResult[]> {
     const ruleset: Ruleset = compileRuleset(join(FILTERS_DIR, `${c.filter}.xml`), FILTERS_DIR, VM.mac, PARAMS);
     const bed = await Testbed.create(`${PREFIX}${CASES.indexOf(c)}-`, { mode: 'inject', vmMac: VM.mac, vmIp: VM.ip, peerMac: PEER.mac, peerIp: PEER.ip, prefixLen: 24 });
     const mine: ScenarioResult[] = [];
@@ -117,34 +119,37 @@ describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge',
       if (c.bridgeAddress) {
         await bed.setBridgeAddress(c.bridgeAddress);
         // The host answers with REJECT's errors only if it knows the endpoints' MACs (they have no
-        // address to answer ARP with).
-        await bed.host('sh', ['-c', `ip neigh replace ${VM.ip} lladdr ${VM.mac} dev br0 nud permanent && ip neigh replace ${PEER.ip} lladdr ${PEER.mac} dev br0 nud permanent`]);
+        // address to answer ARP with), and every error only without ICMP rate limiting (1 s per
+        // destination after a burst of 6), which the simulator does not model.
+        await bed.host('sh', [
+          '-c',
+          `ip neigh replace ${VM.ip} lladdr ${VM.mac} dev br0 nud permanent && ip neigh replace ${PEER.ip} lladdr ${PEER.mac} dev br0 nud permanent && sysctl -qw net.ipv4.icmp_ratemask=0`,
+        ]);
       }
       const defaults = { nf_conntrack_icmp_timeout: await bed.readSysctl('nf_conntrack_icmp_timeout') };
       const injector = await Injector.start(bed);
       for (const sc of list) {
-        const sysctl = sc.sysctl ?? {};
-        await bed.prepareScenario(sc.ftpHelper === true, { ...defaults, ...sysctl });
+        await bed.prepareScenario(sc.ftpHelper, { ...defaults, ...sc.sysctl });
         const before = await bed.counters();
-        const run = await injector.run(
-          sc.frames.map((f) => ({ side: f.side, bytes: encodeFrame(f.frame), at: f.t })),
-        );
+        const run = await injector.run(sc.frames.map((f) => ({ side: f.side, bytes: encodeFrame(f.frame), at: f.t, ...(f.requires ? { requires: f.requires } : {}) })));
         const [after, table] = [await bed.counters(), await bed.conntrackList()];
-        const summaries = sc.frames.map((f) => summarizeFrame(f.frame));
-        const last = sc.frames.length ? (sc.frames[sc.frames.length - 1]?.t ?? 0) : 0;
-        const sim = Host ? simulateFrames(Host, ruleset, sc.frames, { ftpHelper: sc.ftpHelper === true, sysctl }, last + 0.3) : null;
+        const summaries = sc.frames.map((f) => (f.label ? `${summarizeFrame(f.frame)}  [${f.label}]` : summarizeFrame(f.frame)));
+        const kernel = new Map<number, boolean>();
+        run.fates.forEach((f, k) => kernel.set(run.indices?.[k] ?? k, f.delivered));
+        const sim = await sc.simulate(ruleset);
         const result: ScenarioResult = {
           caseId: c.id,
           scenario: sc.name,
-          title: sc.title,
-          rows: compareFrames(run.fates, summaries, sim?.verdicts ?? null),
+          title: sc.title + (sc.note ? ` — ${sc.note}` : ''),
+          rows: compareScenarioFrames(sc.frames, summaries, kernel, sim?.verdicts ?? null),
           tableDiff: sim?.table ? compareTables(table, sim.table) : [],
           counterDiff: sim?.counters ? compareCounters(before, after, sim.counters) : [],
           otherDiff: [],
           hostFrames: run.hostFrames.map((h) => `${h.port === 'vm' ? 'to the VM' : 'to the remote host'}: ${summarizeHex(h.hex)}`),
           compared: sim !== null,
         };
-        if (!c.bridgeAddress && run.hostFrames.length) result.otherDiff.push(`the host sent ${run.hostFrames.length} frame(s) although br0 has no address`);
+        const hostDiff = checkHostFrames(c, run.hostFrames, sc.frames, sim?.verdicts ?? null);
+        result.otherDiff.push(...hostDiff);
         mine.push(result);
         results.push(result);
       }
@@ -155,9 +160,40 @@ describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge',
   }
 });
 
+/**
+ * REJECT's replies: without an address on br0 the host sends nothing at all; with one, every
+ * frame the simulator rejects gets exactly one ICMP error quoting it, and no other frame does.
+ */
+function checkHostFrames(c: KernelCase, hostFrames: readonly { hex: string }[], frames: readonly { frame: EthernetFrame }[], sim: ReadonlyMap<number, SimVerdict> | null): string[] {
+  if (!c.bridgeAddress) return hostFrames.length ? [`the host sent ${hostFrames.length} frame(s) although br0 has no address`] : [];
+  if (!sim) return [];
+  const quoted = new Map<string, number>();
+  for (const h of hostFrames) {
+    const f = decodeFrame(new Uint8Array(Buffer.from(h.hex, 'hex')));
+    const p = f?.payload;
+    if (p?.kind !== 'ipv4' || p.payload.kind !== 'icmp' || p.payload.type !== 3) continue;
+    const q = quotedPacket(p.payload);
+    if (q?.kind !== 'ipv4') continue;
+    const key = `${q.src}>${q.dst}#${q.id}/${q.protocol}`;
+    quoted.set(key, (quoted.get(key) ?? 0) + 1);
+  }
+  const out: string[] = [];
+  frames.forEach((f, i) => {
+    const v = sim.get(i);
+    const ip = f.frame.payload;
+    if (!v || ip.kind !== 'ipv4') return;
+    const key = `${ip.src}>${ip.dst}#${ip.id}/${ip.protocol}`;
+    const n = quoted.get(key) ?? 0;
+    if (n > 0) quoted.set(key, n - 1);
+    if (v.verdict === 'reject' && n === 0) out.push(`REJECT: the simulator rejects #${i} but the kernel sent no ICMP error for it (br0 has an address)`);
+    if (v.verdict !== 'reject' && n > 0) out.push(`REJECT: the kernel sent an ICMP error for #${i}, which the simulator calls ${v.verdict}`);
+  });
+  return out;
+}
+
 describe.skipIf(unavailable !== null)('kernel-diff: real applications through the bridge', () => {
   for (const app of APP_CASES) {
-    it(app.id, async () => {
+    it.concurrent(app.id, async () => {
       const t0 = Date.now();
       const tmp = mkdtempSync(join(tmpdir(), PREFIX));
       try {

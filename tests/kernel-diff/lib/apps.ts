@@ -197,7 +197,15 @@ export async function runAppCase(app: AppCase, ctx: AppContext): Promise<Scenari
     const bed = await Testbed.create(`${ctx.prefix}${n++}-`, { mode: 'apps', vmMac: VM.mac, vmIp: VM.ip, peerMac: PEER.mac, peerIp: PEER.ip, prefixLen: 24 });
     try {
       await bed.applyScript(script);
-      if (app.bridgeAddress) await bed.setBridgeAddress(app.bridgeAddress);
+      if (app.bridgeAddress) {
+        await bed.setBridgeAddress(app.bridgeAddress);
+        // As in the scenario runs: no ARP from the host (its requests and the answers addressed to
+        // br0 would be host traffic, not bridged frames) and no ICMP rate limiting.
+        await bed.host('sh', [
+          '-c',
+          `ip neigh replace ${VM.ip} lladdr ${VM.mac} dev br0 nud permanent && ip neigh replace ${PEER.ip} lladdr ${PEER.mac} dev br0 nud permanent && sysctl -qw net.ipv4.icmp_ratemask=0`,
+        ]);
+      }
       await bed.prepareScenario(flow.ftpHelper === true, {});
       await startServers(bed, flow.name, ctx.tmp);
       const before = await bed.counters();

@@ -9,8 +9,10 @@ export interface FrameRow {
   i: number;
   side: string;
   summary: string;
-  delivered: boolean;
-  sim: SimVerdict | null;
+  /** `not sent`: a frame it answers was not delivered, so the scenario skipped it. */
+  kernel: 'delivered' | 'NOT delivered' | 'not sent';
+  /** null when no simulator ran. */
+  sim: SimVerdict | 'not sent' | null;
   agree: boolean;
 }
 
@@ -42,7 +44,30 @@ export function compareFrames(fates: readonly KernelFate[], summaries: readonly 
   return fates.map((f, i) => {
     const v = sim ? (sim[i] ?? null) : null;
     const agree = sim === null ? true : v !== null && v.verdict !== 'error' && (v.verdict === 'accept') === f.delivered;
-    return { i, side: f.side, summary: summaries[i] ?? '?', delivered: f.delivered, sim: v, agree };
+    return { i, side: f.side, summary: summaries[i] ?? '?', kernel: f.delivered ? 'delivered' : 'NOT delivered', sim: sim === null ? null : (v ?? 'not sent'), agree };
+  });
+}
+
+/**
+ * Rows for a scenario whose frames may be skipped (`requires`): by scenario index, kernel and
+ * simulator must agree on whether each frame was sent and, if so, on its fate.
+ */
+export function compareScenarioFrames(
+  frames: readonly { side: string }[],
+  summaries: readonly string[],
+  kernel: ReadonlyMap<number, boolean>,
+  sim: ReadonlyMap<number, SimVerdict> | null,
+): FrameRow[] {
+  return frames.map((f, i) => {
+    const k = kernel.get(i);
+    const kernelFate: FrameRow['kernel'] = k === undefined ? 'not sent' : k ? 'delivered' : 'NOT delivered';
+    const v = sim ? (sim.get(i) ?? 'not sent') : null;
+    let agree = true;
+    if (v !== null) {
+      if (v === 'not sent' || kernelFate === 'not sent') agree = v === 'not sent' && kernelFate === 'not sent';
+      else agree = v.verdict !== 'error' && (v.verdict === 'accept') === (kernelFate === 'delivered');
+    }
+    return { i, side: f.side, summary: summaries[i] ?? '?', kernel: kernelFate, sim: v, agree };
   });
 }
 
@@ -108,8 +133,9 @@ export function compareCounters(before: readonly KernelCounter[], after: readonl
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
-function simText(v: SimVerdict | null): string {
+function simText(v: SimVerdict | 'not sent' | null): string {
   if (!v) return 'no verdict';
+  if (v === 'not sent') return 'not sent';
   const rule = v.rule ? ` by ${v.rule.filter}#${v.rule.index} (prio ${v.rule.priority}, ${v.rule.direction})` : ' (no filter rule)';
   return `${v.verdict} ct=${v.ctstate ?? '-'}${rule}${v.error ? ` ERROR ${v.error}` : ''}`;
 }
@@ -120,7 +146,7 @@ export function formatScenario(r: ScenarioResult, onlyDisagreements = false): st
   for (const row of r.rows) {
     if (onlyDisagreements && row.agree) continue;
     lines.push(
-      `${row.agree ? '  ' : '!!'} #${pad(String(row.i), 3)} ${pad(row.side, 7)} ${pad(row.summary.slice(0, 78), 78)} kernel: ${pad(row.delivered ? 'delivered' : 'NOT delivered', 13)} sim: ${simText(row.sim)}`,
+      `${row.agree ? '  ' : '!!'} #${pad(String(row.i), 3)} ${pad(row.side, 7)} ${pad(row.summary.slice(0, 78), 78)} kernel: ${pad(row.kernel, 13)} sim: ${simText(row.sim)}`,
     );
   }
   for (const d of [...r.tableDiff, ...r.counterDiff, ...r.otherDiff]) lines.push(`!! ${d}`);

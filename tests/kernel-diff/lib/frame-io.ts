@@ -21,6 +21,8 @@ export interface OutFrame {
   side: Side;
   bytes: Uint8Array;
   at: number;
+  /** Indices of earlier frames that must have been delivered for this one to be sent. */
+  requires?: readonly number[];
 }
 
 /** One frame as a socket saw it. */
@@ -44,6 +46,9 @@ export interface KernelFate {
 
 export interface KernelRun {
   fates: KernelFate[];
+  /** Scenario index of each fate (frames skipped because a required frame was not delivered are absent). */
+  indices?: number[];
+  skipped?: number[];
   /**
    * Frames that left the bridge without having entered it on the other port: made by the host
    * (REJECT's ICMP errors and TCP resets, the host's own ARP), with the port they left by.
@@ -151,15 +156,21 @@ export class Injector {
 
   /** Injects one scenario's frames; see {@link injectFrames}. */
   async run(frames: readonly OutFrame[], lingerMs = 100): Promise<KernelRun> {
-    const batch = { frames: frames.map((f) => ({ port: f.side === 'from-vm' ? 'vm' : 'peer', hex: hex(f.bytes), at: f.at })), linger_ms: lingerMs };
+    const batch = {
+      frames: frames.map((f) => ({ port: f.side === 'from-vm' ? 'vm' : 'peer', hex: hex(f.bytes), at: f.at, ...(f.requires?.length ? { requires: f.requires } : {}) })),
+      linger_ms: lingerMs,
+    };
     this.child.stdin?.write(JSON.stringify(batch) + '\n');
     const last = frames.length ? Math.max(...frames.map((f) => f.at)) : 0;
-    const res = JSON.parse(await this.nextLine((last + 30) * 1000)) as { seen: SeenFrame[] };
+    const res = JSON.parse(await this.nextLine((last + 30) * 1000)) as { seen: SeenFrame[]; skipped: number[] };
     const egress = res.seen.filter((s) => !s.out).map((s) => ({ port: s.port, hex: s.hex, t: s.t }));
-    return decideFates(
-      frames.map((f) => ({ side: f.side, hex: hex(f.bytes), t: f.at })),
+    const skipped = new Set(res.skipped);
+    const indices = frames.map((_, i) => i).filter((i) => !skipped.has(i));
+    const run = decideFates(
+      indices.map((i) => ({ side: frames[i]!.side, hex: hex(frames[i]!.bytes), t: frames[i]!.at })),
       egress,
     );
+    return { ...run, indices, skipped: res.skipped };
   }
 
   close(): void {

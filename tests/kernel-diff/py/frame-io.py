@@ -86,9 +86,41 @@ def wait_and_drain(ports, seen, timeout):
             drain(s, name, seen)
 
 
-def run_batch(ports, frames, linger, seen, sent):
+OPPOSITE = {"vm": "peer", "peer": "vm"}
+
+
+def delivered(ports, f, sent_at, seen, used, grace):
+    """Whether frame f (already sent) arrived on the other port; waits up to `grace` after its send."""
+    want = (OPPOSITE[f["port"]], f["hex"])
+    while True:
+        for k, x in enumerate(seen):
+            if k not in used and not x["out"] and (x["port"], x["hex"]) == want:
+                used.add(k)
+                return True
+        left = sent_at + grace - time.monotonic()
+        if left <= 0:
+            return False
+        wait_and_drain(ports, seen, left)
+
+
+def run_batch(ports, frames, linger, seen, sent, grace=0.05):
+    """Sends frames in order; a frame whose `requires` were not all delivered is skipped, as the
+    peer that would send it never received what it answers."""
     start = time.monotonic()
+    sent_at = {}
+    fate = {}
+    used = set()
+    skipped = []
     for idx, f in enumerate(frames):
+        req = f.get("requires") or []
+        ok = True
+        for r in req:
+            if r not in fate:
+                fate[r] = r in sent_at and delivered(ports, frames[r], sent_at[r], seen, used, grace)
+            ok = ok and fate[r]
+        if not ok:
+            skipped.append(idx)
+            continue
         due = start + float(f.get("at", 0))
         while True:
             left = due - time.monotonic()
@@ -96,10 +128,12 @@ def run_batch(ports, frames, linger, seen, sent):
                 break
             wait_and_drain(ports, seen, left)
         ports[f["port"]][0].send(bytes.fromhex(f["hex"]))
+        sent_at[idx] = time.monotonic()
         sent.append({"i": idx, "t": time.time()})
     end = time.monotonic() + linger
     while time.monotonic() < end:
         wait_and_drain(ports, seen, end - time.monotonic())
+    return skipped
 
 
 def main(argv):
@@ -136,9 +170,9 @@ def main(argv):
             stale = []
             wait_and_drain(ports, stale, 0)
             seen, sent = [], []
-            run_batch(ports, batch["frames"], batch.get("linger_ms", 100) / 1000, seen, sent)
+            skipped = run_batch(ports, batch["frames"], batch.get("linger_ms", 100) / 1000, seen, sent)
             seen.sort(key=lambda x: x["t"])
-            sys.stdout.write(json.dumps({"sent": sent, "seen": seen}) + "\n")
+            sys.stdout.write(json.dumps({"sent": sent, "seen": seen, "skipped": skipped}) + "\n")
             sys.stdout.flush()
         return
     elif mode == "capture":

@@ -1,0 +1,135 @@
+/**
+ * One list of scenarios for the kernel replay: the simulator's own (src/core/sim/scenarios.ts,
+ * run by its `runScenario`, `requires` honoured on both sides) and this suite's extra ones
+ * (../scenarios.ts, every frame sent).
+ */
+import type { Ruleset } from '../../../src/core/compile/ir';
+import type { EthernetFrame } from '../../../src/core/netfilter/packet';
+import { runScenario } from '../../../src/core/sim/run-scenario';
+import { SCENARIOS, type Scenario as SimScenario } from '../../../src/core/sim/scenarios';
+import { buildScenarios, PEER, VM } from '../scenarios';
+import type { Side } from './frame-io';
+import { loadBridgeHost, simulateFrames, type SimConn, type SimCounter, type SimVerdict } from './simulator';
+
+export interface RunnableFrame {
+  side: Side;
+  frame: EthernetFrame;
+  t: number;
+  requires?: number[];
+  label?: string;
+}
+
+export interface SimOutcome {
+  /** Verdict by scenario frame index; frames the simulator skipped are absent. */
+  verdicts: Map<number, SimVerdict>;
+  table: SimConn[] | null;
+  counters: SimCounter[] | null;
+}
+
+export interface Runnable {
+  name: string;
+  title: string;
+  source: 'simulator' | 'kernel-diff';
+  frames: RunnableFrame[];
+  ftpHelper: boolean;
+  sysctl: Record<string, number>;
+  /** How the scenario was adapted for the kernel run (time compression …), for the report. */
+  note?: string;
+  simulate(ruleset: Ruleset): Promise<SimOutcome | null>;
+}
+
+/**
+ * Scenarios whose timeline is compressed for the kernel run, with the sysctl that keeps their
+ * meaning (both sides get the same compressed scenario): ping-connlimit-timeout waits 33 s for
+ * the 30 s ICMP timeout; ×0.1 with a 3 s timeout tells the same story in 3.6 s.
+ */
+const COMPRESSED: Record<string, { factor: number; sysctl: Record<string, number> }> = {
+  'ping-connlimit-timeout': { factor: 0.1, sysctl: { nf_conntrack_icmp_timeout: 3 } },
+};
+
+const HOSTS = { vm: { mac: VM.mac, ip: VM.ip }, remote: { mac: PEER.mac, ip: PEER.ip } };
+
+/** Spacing rules of the kernel run (see ../README.md): ≥ 12 ms (over 2 jiffies at HZ 250). */
+const MIN_GAP = 0.012;
+/** Longer pauses are shortened to this unless the scenario's point is a timeout. */
+const MAX_GAP = 0.05;
+
+/**
+ * The scenario's timeline as the kernel run uses it, given to both sides: gaps of at least
+ * MIN_GAP, pauses shortened to MAX_GAP (none of them crosses a timeout), or the whole timeline
+ * scaled for the scenarios whose point is a timeout.
+ */
+export function retime(times: readonly number[], factor: number | null): number[] {
+  const out: number[] = [];
+  times.forEach((t, i) => {
+    if (i === 0) return out.push(t * (factor ?? 1));
+    const gap = (t - (times[i - 1] as number)) * (factor ?? 1);
+    out.push((out[i - 1] as number) + Math.max(MIN_GAP, factor === null ? Math.min(MAX_GAP, gap) : gap));
+  });
+  return out;
+}
+
+function fromSimulator(sc: SimScenario, ftpHelper: boolean | undefined): Runnable {
+  const squeeze = COMPRESSED[sc.name];
+  const scenario: SimScenario = {
+    ...sc,
+    settings: squeeze ? { ...sc.settings, sysctl: { ...(sc.settings.sysctl ?? {}), ...squeeze.sysctl } } : sc.settings,
+    build: (h) => {
+      const frames = sc.build(h);
+      const times = retime(
+        frames.map((f) => f.t),
+        squeeze ? squeeze.factor : null,
+      );
+      return frames.map((f, i) => ({ ...f, t: times[i] as number }));
+    },
+  };
+  const helper = sc.settings.ftpHelper ?? ftpHelper ?? false;
+  const frames = scenario.build(HOSTS).map((f) => ({ side: f.side, frame: f.frame, t: f.t, label: f.label, ...(f.requires ? { requires: f.requires } : {}) }));
+  return {
+    name: ftpHelper ? `${sc.name}+helper` : sc.name,
+    title: sc.title + (ftpHelper ? ' (with the CT helper rule)' : ''),
+    source: 'simulator',
+    frames,
+    ftpHelper: helper,
+    sysctl: { ...(scenario.settings.sysctl ?? {}) },
+    note: squeeze
+      ? `timeline ×${squeeze.factor}, ${Object.entries(squeeze.sysctl).map(([k, v]) => `${k}=${v}`).join(' ')} on both sides`
+      : `frames ${MIN_GAP * 1000}–${MAX_GAP * 1000} ms apart on both sides`,
+    simulate: async (ruleset) => {
+      const run = runScenario(ruleset, scenario, { hosts: HOSTS, settings: { iface: 'vnet0', peerPort: 'eth0', ftpHelper: helper } });
+      const verdicts = new Map<number, SimVerdict>();
+      for (const st of run.steps) {
+        const tr = st.trace;
+        verdicts.set(st.index, { i: st.index, t: tr.t, side: tr.side, summary: tr.summary, ctstate: tr.ctstate, verdict: tr.verdict, rule: tr.rule, error: tr.error });
+      }
+      return { verdicts, table: run.table, counters: run.counters };
+    },
+  };
+}
+
+/** Every scenario of both sources; FTP scenarios of the simulator run with and without the helper. */
+export function buildRunnables(): Runnable[] {
+  const out: Runnable[] = [];
+  for (const sc of SCENARIOS) {
+    out.push(fromSimulator(sc, undefined));
+    if (sc.name.startsWith('ftp-') && sc.settings.ftpHelper === undefined) out.push(fromSimulator(sc, true));
+  }
+  for (const sc of buildScenarios()) {
+    out.push({
+      name: sc.name,
+      title: sc.title,
+      source: 'kernel-diff',
+      frames: sc.frames,
+      ftpHelper: sc.ftpHelper === true,
+      sysctl: sc.sysctl ?? {},
+      simulate: async (ruleset) => {
+        const Host = await loadBridgeHost();
+        if (!Host) return null;
+        const last = sc.frames.length ? (sc.frames[sc.frames.length - 1]?.t ?? 0) : 0;
+        const r = simulateFrames(Host, ruleset, sc.frames, { ftpHelper: sc.ftpHelper === true, sysctl: sc.sysctl ?? {} }, last);
+        return { verdicts: new Map(r.verdicts.map((v, i) => [i, v])), table: r.table, counters: r.counters };
+      },
+    });
+  }
+  return out;
+}
