@@ -18,7 +18,7 @@ import { resolveSysctl } from './sysctl';
 import { TCP_CLOSE, TCP_TIME_WAIT, tcpStateName, trackTcp } from './tcp-tracker';
 import type { TcpVerdict } from './tcp-tracker';
 import type { Tuple } from './tuple';
-import { formatTuple, hasPorts, hashTuple, invertTuple, packetTuple, tupleDst, tupleEqual, tupleSrc } from './tuple';
+import { copyTuple, fillPacketTuple, formatTuple, hasPorts, hashTuple, invertTuple, tupleDst, tupleEqual, tupleSrc } from './tuple';
 import type { Conn, CtPacket, CtStateName, Expectation, HelperName } from './types';
 import {
   IP_CT_ESTABLISHED,
@@ -143,6 +143,7 @@ export class Conntrack {
   private readonly buckets = new Map<number, HashRef[]>();
   private expects: Expectation[] = [];
   private readonly conncount = new Map<string, ConncountLists>();
+  private readonly scratch: Tuple = { family: 4, proto: 0, s0: 0, s1: 0, s2: 0, s3: 0, d0: 0, d1: 0, d2: 0, d3: 0, sport: 0, dport: 0 };
   private nextConnId = 1;
   private nextExpectId = 1;
   private liveCount = 0;
@@ -185,8 +186,9 @@ export class Conntrack {
       if ((l4.type >= 130 && l4.type <= 136) || l4.type === 143) return result(null, IP_CT_UNTRACKED, null, false, 'ICMPv6 ND/MLD: untracked');
       if (l4.type < 128) return this.icmpError(ip, l4, now);
     }
-    const tuple = packetTuple(ip);
-    if (!tuple) return result(null, IP_CT_NONE, null, false, 'truncated L4 header');
+    // Lookups use a scratch tuple; only a new connection keeps its own copy.
+    const tuple = this.scratch;
+    if (!fillPacketTuple(ip, tuple)) return result(null, IP_CT_NONE, null, false, 'truncated L4 header');
 
     for (let attempt = 0; attempt < 2; attempt++) {
       const ref = this.find(tuple, now);
@@ -197,12 +199,13 @@ export class Conntrack {
       if (!ref) {
         const reply = invertTuple(tuple);
         if (!reply) return result(null, IP_CT_NONE, null, false, "can't invert tuple (ICMP type without a reply)");
-        conn = this.newConn(tuple, reply, now);
-        const exp = this.takeExpectation(tuple, now);
+        const orig = copyTuple(tuple);
+        conn = this.newConn(orig, reply, now);
+        const exp = this.takeExpectation(orig, now);
         if (exp) {
           conn.status |= IPS_EXPECTED;
           conn.master = exp.master;
-        } else if (options.helper && tuple.proto === IPPROTO_TCP) {
+        } else if (options.helper && orig.proto === IPPROTO_TCP) {
           conn.helper = options.helper;
         }
         dir = 0;

@@ -23,15 +23,19 @@ export interface SimpleVerdict {
  */
 export function trackUdp(conn: Conn, confirmed: boolean, sysctl: ConntrackSysctl, jiffies: number, hz: number): SimpleVerdict {
   if (!confirmed) conn.udpStreamJiffies = jiffies + 2 * hz;
-  if (conn.status & IPS_SEEN_REPLY) {
-    let timeout = sysctl.nf_conntrack_udp_timeout;
-    if (jiffies > conn.udpStreamJiffies) {
-      timeout = sysctl.nf_conntrack_udp_timeout_stream;
-      conn.status |= IPS_ASSURED;
-    }
-    return { result: 'accept', timeout };
+  let timeout = sysctl.nf_conntrack_udp_timeout;
+  if (conn.status & IPS_SEEN_REPLY && jiffies > conn.udpStreamJiffies) {
+    timeout = sysctl.nf_conntrack_udp_timeout_stream;
+    conn.status |= IPS_ASSURED;
   }
-  return { result: 'accept', timeout: sysctl.nf_conntrack_udp_timeout };
+  return accept(timeout);
+}
+
+/** Shared result object (read by the caller before the next packet is tracked). */
+const ACCEPT: SimpleVerdict = { result: 'accept', timeout: 0 };
+function accept(timeout: number): SimpleVerdict {
+  ACCEPT.timeout = timeout;
+  return ACCEPT;
 }
 
 /** ICMP types that may start a connection: echo, timestamp, info request, address mask request. */
@@ -51,12 +55,12 @@ export function trackIcmp(conn: Conn, sysctl: ConntrackSysctl): SimpleVerdict {
   if (!(v4 ? ICMP_VALID_NEW : ICMPV6_VALID_NEW).has(type)) {
     return { result: 'invalid', note: `can't create a new ${v4 ? 'ICMP' : 'ICMPv6'} connection with type ${type}` };
   }
-  return { result: 'accept', timeout: v4 ? sysctl.nf_conntrack_icmp_timeout : sysctl.nf_conntrack_icmpv6_timeout };
+  return accept(v4 ? sysctl.nf_conntrack_icmp_timeout : sysctl.nf_conntrack_icmpv6_timeout);
 }
 
 /** Generic protocols (IGMP, ESP, AH, …): address-only tuples, one timeout. */
 export function trackGeneric(sysctl: ConntrackSysctl): SimpleVerdict {
-  return { result: 'accept', timeout: sysctl.nf_conntrack_generic_timeout };
+  return accept(sysctl.nf_conntrack_generic_timeout);
 }
 
 /** Simplified SCTP states. */

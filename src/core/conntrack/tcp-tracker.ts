@@ -482,8 +482,12 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
   } else if (!(conn.status & IPS_ASSURED) && (oldState === TCP_SYN_RECV || oldState === TCP_ESTABLISHED) && newState === TCP_ESTABLISHED) {
     conn.status |= IPS_ASSURED;
   }
-  return { result: 'accept', timeout };
+  // One shared result for the common case: callers read it before tracking the next packet.
+  TCP_ACCEPT.timeout = timeout;
+  return TCP_ACCEPT;
 }
+
+const TCP_ACCEPT: TcpVerdict = { result: 'accept', timeout: 0 };
 
 /** Records an ignored packet's data so a later SYN/ACK can resync (the sIG path). */
 function ignorePacket(t: TcpTrack, dir: number, index: number, seg: TcpSegment, oldState: number): TcpVerdict {

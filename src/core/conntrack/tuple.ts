@@ -40,25 +40,50 @@ export function hasPorts(proto: number): boolean {
  * kernel then cannot track it: the packet is INVALID).
  */
 export function packetTuple(ip: Ipv4Packet | Ipv6Packet): Tuple | null {
+  const t: Tuple = { family: 4, proto: 0, s0: 0, s1: 0, s2: 0, s3: 0, d0: 0, d1: 0, d2: 0, d3: 0, sport: 0, dport: 0 };
+  return fillPacketTuple(ip, t) ? t : null;
+}
+
+/** Writes the packet's tuple into `out` (no allocation); false when the L4 header is missing. */
+export function fillPacketTuple(ip: Ipv4Packet | Ipv6Packet, out: Tuple): boolean {
   const l4 = ip.payload;
   let sport = 0;
   let dport = 0;
   const proto = ip.protocol;
   if (hasPorts(proto)) {
-    if (l4.kind !== 'tcp' && l4.kind !== 'udp' && l4.kind !== 'udplite' && l4.kind !== 'sctp') return null;
+    if (l4.kind !== 'tcp' && l4.kind !== 'udp' && l4.kind !== 'udplite' && l4.kind !== 'sctp') return false;
     sport = l4.srcPort;
     dport = l4.dstPort;
   } else if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
-    if (l4.kind !== 'icmp' && l4.kind !== 'icmpv6') return null;
+    if (l4.kind !== 'icmp' && l4.kind !== 'icmpv6') return false;
     sport = l4.rest >>> 16;
     dport = (l4.type << 8) | l4.code;
   }
+  out.proto = proto;
+  out.sport = sport;
+  out.dport = dport;
   if (ip.kind === 'ipv4') {
-    return { family: 4, proto, s0: ip.src, s1: 0, s2: 0, s3: 0, d0: ip.dst, d1: 0, d2: 0, d3: 0, sport, dport };
+    out.family = 4;
+    out.s0 = ip.src;
+    out.d0 = ip.dst;
+    out.s1 = out.s2 = out.s3 = out.d1 = out.d2 = out.d3 = 0;
+    return true;
   }
-  const [s0, s1, s2, s3] = ip.src;
-  const [d0, d1, d2, d3] = ip.dst;
-  return { family: 6, proto, s0, s1, s2, s3, d0, d1, d2, d3, sport, dport };
+  out.family = 6;
+  out.s0 = ip.src[0];
+  out.s1 = ip.src[1];
+  out.s2 = ip.src[2];
+  out.s3 = ip.src[3];
+  out.d0 = ip.dst[0];
+  out.d1 = ip.dst[1];
+  out.d2 = ip.dst[2];
+  out.d3 = ip.dst[3];
+  return true;
+}
+
+/** A copy of a tuple. */
+export function copyTuple(t: Tuple): Tuple {
+  return { family: t.family, proto: t.proto, s0: t.s0, s1: t.s1, s2: t.s2, s3: t.s3, d0: t.d0, d1: t.d1, d2: t.d2, d3: t.d3, sport: t.sport, dport: t.dport };
 }
 
 /** ICMP request/reply pairs (type → inverse type), from nf_conntrack_proto_icmp.c's invmap. */

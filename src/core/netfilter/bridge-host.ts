@@ -18,7 +18,7 @@ import type { RuleDirection } from '../model/types';
 import type { IpsetSpec, MatchContext } from './match-eval';
 import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from './packet';
 import { summarizeFrame } from './packet-summary';
-import type { PreparedRule, PreparedRuleset } from './prepare-ruleset';
+import type { PreparedChain, PreparedRule, PreparedRuleset } from './prepare-ruleset';
 import { prepareRuleset } from './prepare-ruleset';
 
 export type Side = 'from-vm' | 'to-vm';
@@ -103,6 +103,8 @@ interface HookResult {
 
 const MAX_STEPS = 100_000;
 const NO_VISITS: RuleVisit[] = [];
+/** The conntrack result of a frame conntrack does not see. */
+const NO_CT: CtPacket = Object.freeze({ conn: null, ctinfo: -1, state: null, dir: null, created: false, note: null });
 
 function ruleRef(p: Provenance | null): RuleRef | null {
   return p ? { filter: p.filter, index: p.ruleIndex, priority: p.priority, direction: p.direction } : null;
@@ -121,6 +123,9 @@ export class BridgeHost {
   readonly peerPort: string;
   private readonly settings: HostSettings;
   private count = 0;
+  /** Reused call stack of the chain walk (one walk at a time): return chains and rule indices. */
+  private readonly stackChains: PreparedChain[] = [];
+  private readonly stackNext: number[] = [];
 
   constructor(ruleset: Ruleset, settings: HostSettings = {}) {
     this.settings = settings;
@@ -141,11 +146,10 @@ export class BridgeHost {
     const p = frame.payload;
     const ipVisible = (p.kind === 'ipv4' || p.kind === 'ipv6') && (!frame.vlan || this.settings.filterVlanTagged === true);
     const ip: Ipv4Packet | Ipv6Packet | null = ipVisible ? (p as Ipv4Packet | Ipv6Packet) : null;
-    const none: CtPacket = { conn: null, ctinfo: -1, state: null, dir: null, created: false, note: null };
     const ctx: MatchContext = {
       frame,
       ip,
-      ct: none,
+      ct: NO_CT,
       conntrack: this.conntrack,
       now,
       inIface: ingress,
@@ -185,7 +189,7 @@ export class BridgeHost {
     if (pre.verdict !== 'ACCEPT') return settle(trace, 'drop', pre.decider, acceptedIp ?? acceptedEb);
 
     // 2. conntrack, with the helper the raw-table CT rule would attach.
-    let ct = none;
+    let ct = NO_CT;
     if (ip) {
       ct = this.conntrack.packetIn(frame, now, { helper: selectCtHelper(frame, this.settings.ftpHelper === true) });
       ctx.ct = ct;
@@ -270,17 +274,20 @@ export class BridgeHost {
     const start = table?.chains.get(base);
     if (!table || !start) return record(hooks, hook, tableKey, visits, { verdict: 'ACCEPT', decider: null, error: null });
     const ebtables = table.ir.family === 'ebtables';
-    const stack: { chain: string; next: number }[] = [];
+    const stackChains = this.stackChains;
+    const stackNext = this.stackNext;
+    stackChains.length = 0;
+    stackNext.length = 0;
     let chain = start;
     let i = 0;
     let lastDecider: PreparedRule | null = null;
     const len = ebtables ? ctx.l2Len : ctx.l3Len;
     for (let steps = 0; steps < MAX_STEPS; steps++) {
       if (i >= chain.rules.length) {
-        const back = stack.pop();
+        const back = stackChains.pop();
         if (!back) return record(hooks, hook, tableKey, visits, { verdict: 'ACCEPT', decider: lastDecider, error: null });
-        chain = table.chains.get(back.chain) as typeof chain;
-        i = back.next;
+        chain = back;
+        i = stackNext.pop() as number;
         continue;
       }
       const rule = chain.rules[i] as PreparedRule;
@@ -317,17 +324,20 @@ export class BridgeHost {
             i++;
             continue;
           case 'RETURN': {
-            const back = stack.pop();
+            const back = stackChains.pop();
             if (!back) return record(hooks, hook, tableKey, visits, { verdict: 'ACCEPT', decider: lastDecider, error: null });
-            chain = table.chains.get(back.chain) as typeof chain;
-            i = back.next;
+            chain = back;
+            i = stackNext.pop() as number;
             continue;
           }
         }
       }
       const target = table.chains.get(t.chain);
       if (!target) return record(hooks, hook, tableKey, visits, { verdict: 'ERROR', decider: rule, error: `unsupported: jump to unknown chain ${t.chain} (${rule.key})` });
-      if (t.kind === 'jump') stack.push({ chain: chain.ir.name, next: i + 1 });
+      if (t.kind === 'jump') {
+        stackChains.push(chain);
+        stackNext.push(i + 1);
+      }
       chain = target;
       i = 0;
     }
