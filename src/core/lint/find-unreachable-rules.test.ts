@@ -167,6 +167,17 @@ describe('NWF501 unreachable rules', () => {
     expect(lintFilter([late, sub], 'top').findings.filter((f) => f.code === 'NWF501')).toEqual([]);
   });
 
+  it('an earlier protocol chain covers a later one only when no RETURN before can hand packets back', () => {
+    const v4 = filter(`<rule action='accept' direction='out'><ip srcipaddr='10.0.0.1'/></rule>`, "name='v4' chain='ipv4'");
+    const withReturn = filter(`<rule action='return' direction='out'><ip srcipaddr='10.0.0.1'/></rule>
+      <rule action='drop' direction='out'><mac protocolid='ipv4'/></rule>`, "name='m' chain='mac'");
+    const top = filter(`<filterref filter='m'/><filterref filter='v4'/>`, "name='top'");
+    expect(lintFilter([top, withReturn, v4], 'top').findings.filter((f) => f.code === 'NWF501')).toEqual([]);
+    const noReturn = filter(`<rule action='drop' direction='out'><mac protocolid='ipv4'/></rule>`, "name='m' chain='mac'");
+    const r = lintFilter([top, noReturn, v4], 'top').findings.filter((f) => f.code === 'NWF501');
+    expect(r.map((f) => [f.filter, f.ruleIndex, f.related])).toEqual([['v4', 0, [{ filter: 'm', ruleIndex: 0, entryIndex: 0 }]]]);
+  });
+
   it('finds nothing in the built-in filters bound with concrete parameters', () => {
     for (const name of ['clean-traffic', 'allow-dhcp-server', 'no-ip-spoofing', 'no-arp-spoofing']) {
       const r = lintFilter([], name, { mac: '52:54:00:11:22:33', params: { IP: ['10.0.0.2'], DHCPSERVER: ['10.0.0.1'] } });
@@ -211,41 +222,88 @@ function entryChain(table: IrTable, rule: IrRule): { chain: IrChain; prefix: IrR
   return root && jump ? { chain: root, prefix: [jump] } : null;
 }
 
+/**
+ * Compiles the filters, and for each rule the checker flags, walks every given packet that matches
+ * one of its compiled rules (with the jump into its chain) through the chains: it must be decided
+ * before the rule is reached. Returns how many rules were flagged and packets checked.
+ */
+function checkSoundness(docs: FilterDoc[], root: string, packets: readonly ProbePacket[], context: string): { flagged: number; checked: number } {
+  let flagged = 0;
+  let checked = 0;
+  const inst = instantiateFilter(docs, root, { iface: 'vnet0' });
+  if (inst.diagnostics.length > 0) return { flagged, checked };
+  const { ruleset, diagnostics } = compileEbiptables(inst.rules, 'vnet0');
+  if (diagnostics.length > 0) return { flagged, checked };
+  for (const u of findUnreachableRules(ruleset)) {
+    flagged++;
+    for (const { table, rule } of compiledRulesOf(ruleset, u.rule.filter, u.rule.ruleIndex)) {
+      const entry = entryChain(table, rule);
+      expect(entry).not.toBeNull();
+      if (!entry) continue;
+      const effective = [...entry.prefix.flatMap((j) => j.matches), ...rule.matches];
+      for (const p of packets) {
+        if (evaluateMatches(effective, p) !== true) continue;
+        checked++;
+        const r = reaches(table, entry.chain, rule, p);
+        if (r !== 'decided' && r !== 'returned') {
+          throw new Error(`packet ${JSON.stringify(p)} reaches flagged rule ${u.rule.filter}#${u.rule.ruleIndex} (${r}) in\n${context}`);
+        }
+      }
+    }
+  }
+  return { flagged, checked };
+}
+
+function parseOrNull(xml: string): FilterDoc | null {
+  const parsed = parseFilterXml(xml);
+  return parsed.doc && !parsed.diagnostics.some((d) => d.severity === 'error') ? parsed.doc : null;
+}
+
 describe('NWF501 soundness (property)', () => {
-  it('every packet matching a flagged rule is decided before it is reached', () => {
+  it('every packet matching a flagged rule is decided before it is reached (one root filter)', () => {
     let flagged = 0;
     let checked = 0;
     fc.assert(
       fc.property(fc.array(ruleXmlArb, { minLength: 2, maxLength: 4 }), fc.array(probePacketArb, { minLength: 150, maxLength: 150 }), (rules, packets) => {
-        const parsed = parseFilterXml(`<filter name='f'>${rules.join('')}</filter>`);
-        if (!parsed.doc || parsed.diagnostics.some((d) => d.severity === 'error')) return;
-        const inst = instantiateFilter([parsed.doc], 'f', { iface: 'vnet0' });
-        if (inst.diagnostics.length > 0) return;
-        const { ruleset, diagnostics } = compileEbiptables(inst.rules, 'vnet0');
-        if (diagnostics.length > 0) return;
-        for (const u of findUnreachableRules(ruleset)) {
-          flagged++;
-          for (const { table, rule } of compiledRulesOf(ruleset, u.rule.filter, u.rule.ruleIndex)) {
-            const entry = entryChain(table, rule);
-            expect(entry).not.toBeNull();
-            if (!entry) continue;
-            const effective = [...entry.prefix.flatMap((j) => j.matches), ...rule.matches];
-            for (const p of packets) {
-              if (evaluateMatches(effective, p) !== true) continue;
-              checked++;
-              const r = reaches(table, entry.chain, rule, p);
-              if (r !== 'decided' && r !== 'returned') {
-                throw new Error(`packet ${JSON.stringify(p)} reaches flagged rule ${u.rule.ruleIndex} (${r}) in\n${rules.join('\n')}`);
-              }
-            }
-          }
-        }
+        const doc = parseOrNull(`<filter name='f'>${rules.join('')}</filter>`);
+        if (!doc) return;
+        const r = checkSoundness([doc], 'f', packets, rules.join('\n'));
+        flagged += r.flagged;
+        checked += r.checked;
       }),
-      { numRuns: 700, seed: 5011 },
+      { numRuns: 600, seed: 5011 },
     );
     // The property is not vacuous: rules were flagged and packets reached their match sets.
     expect(flagged).toBeGreaterThan(40);
     expect(checked).toBeGreaterThan(500);
+  });
+
+  it('the same across protocol chains (root rules around the jump, earlier sub chains)', () => {
+    let flagged = 0;
+    let checked = 0;
+    const chainArb = fc.constantFrom('ipv4', 'arp', 'ipv6', 'mac', 'rarp', 'ipv4-b', 'arp-b');
+    const prioArb = fc.constantFrom('', " priority='-900'", " priority='-600'", " priority='-100'", " priority='200'");
+    fc.assert(
+      fc.property(
+        fc.array(ruleXmlArb, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(chainArb, prioArb, fc.array(ruleXmlArb, { minLength: 1, maxLength: 3 })), { minLength: 1, maxLength: 2 }),
+        fc.array(probePacketArb, { minLength: 120, maxLength: 120 }),
+        (rootRules, subs, packets) => {
+          const names = subs.map((_, i) => `sub${i}`);
+          const subDocs = subs.map(([chain, prio, rules], i) => parseOrNull(`<filter name='${names[i]}' chain='${chain}'${prio}>${rules.join('')}</filter>`));
+          if (subDocs.some((d) => d === null)) return;
+          const root = parseOrNull(`<filter name='top'>${rootRules.join('')}${names.map((n) => `<filterref filter='${n}'/>`).join('')}</filter>`);
+          if (!root) return;
+          const context = [rootRules.join('\n'), ...subs.map(([c, p, r]) => `chain ${c}${p}:\n${r.join('\n')}`)].join('\n');
+          const r = checkSoundness([root, ...(subDocs as FilterDoc[])], 'top', packets, context);
+          flagged += r.flagged;
+          checked += r.checked;
+        },
+      ),
+      { numRuns: 500, seed: 5013 },
+    );
+    expect(flagged).toBeGreaterThan(40);
+    expect(checked).toBeGreaterThan(300);
   });
 });
 

@@ -47,7 +47,7 @@ export const ruleXmlArb = fc
   .tuple(
     fc.constantFrom('accept', 'drop', 'reject', 'return', 'continue', 'accept', 'drop'),
     fc.constantFrom('in', 'out', 'inout'),
-    fc.constantFrom(100, 500, 500, 500, 900),
+    fc.constantFrom(-800, -550, 100, 500, 500, 500, 900),
     fc.constantFrom('', '', '', '', " statematch='false'"),
     protoElement,
   )
