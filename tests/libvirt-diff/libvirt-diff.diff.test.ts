@@ -59,6 +59,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
   const outcomes: CaseOutcome[] = [];
   const compiled = new Map<string, Promise<string>>();
   const caseId = (c: DiffCase) => c.id ?? c.filter;
+  const libvirtDumps = new Map<string, FirewallDump>();
   const t0 = Date.now();
 
   beforeAll(async () => {
@@ -184,6 +185,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
           script = Promise.resolve(scriptFromLibvirtCommands(libvirt.commands));
           project = await projectSide(c, pns, script);
         }
+        libvirtDumps.set(caseId(c), libvirt.dump);
         keepArtifacts(c, libvirt.dump, libvirt.commands, project, await script);
         // A comparison of two empty rule sets would prove nothing: libvirt must have installed rules.
         expect(FAMILIES.map((f) => libvirt.dump[f]).join(''), `libvirt installed no rules for ${caseId(c)}`).toMatch(/^-A /m);
@@ -201,4 +203,29 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
       }
     }, 180_000);
   }
+
+  // The whole pipeline must be able to fail: a script with one port changed has to be reported.
+  it.runIf(SOURCE === 'cli' && SELECTED.some((c) => caseId(c) === 'test-eth0'))(
+    'a script with one rule altered (FTP case, --dport 80 → 81) is reported as an unexplained difference',
+    async () => {
+      const libvirt = libvirtDumps.get('test-eth0');
+      const script = await compiled.get('test-eth0');
+      if (!libvirt || script === undefined) throw new Error('the test-eth0 case did not run');
+      const mutated = script.replace(/--dport 80(?=\s)/, '--dport 81');
+      expect(mutated).not.toBe(script);
+      const ns = await pool.create('m');
+      try {
+        const file = join(stateDir, 'mutated.sh');
+        writeFileSync(file, mutated);
+        await ns.exec('bash', [file]);
+        const r = compareDumps(libvirt, await dumpFirewall(ns), KNOWN_DIFFERENCES);
+        expect(r.status).toBe('different');
+        expect(r.diffs.iptables).toMatch(/^-.*--dport 80 .*$/m);
+        expect(r.diffs.iptables).toMatch(/^\+.*--dport 81 .*$/m);
+      } finally {
+        await pool.destroy(ns.name);
+      }
+    },
+    60_000,
+  );
 });
