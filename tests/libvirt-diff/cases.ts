@@ -79,6 +79,7 @@ export const CASES: readonly DiffCase[] = [
   { filter: 'ld-priorities', covers: 'rule priorities (negative, 0, default, 1000), chain priorities, custom chain names ipv4-a/arp-x' },
   { filter: 'ld-interleave', covers: 'root-chain rules interleaved with sub-chain jumps (before/between/on chain priorities), rules raised to their chain priority, chain mac-extra' },
   { filter: 'ld-filterref', covers: 'filterref tree with parameters passed down, grandchild, built-in no-mac-spoofing in a mac chain' },
+  { filter: 'ld-ref-dup', covers: 'one filter referenced twice with different parameters, a built-in twice, a filterref parameter shadowing the binding IP' },
   { filter: 'ld-clean-traffic', covers: 'clean-traffic with IP and MAC given (a MAC other than the default)', mac: 'fe:54:00:ab:cd:ef', params: [['IP', '192.168.122.77']] },
   {
     filter: 'ld-lists-v6',
