@@ -27,7 +27,7 @@ import { Injector } from './lib/frame-io';
 import { runCommand } from './lib/run-command';
 import { buildRunnables, type Runnable } from './lib/runnable';
 import { compileRuleset, REPO_ROOT, simulatorMissingReason, type SimVerdict } from './lib/simulator';
-import { ensurePackages, Testbed, whyUnavailable } from './lib/testbed';
+import { ensurePackages, sweepStaleNamespaces, Testbed, whyUnavailable } from './lib/testbed';
 import { PEER, VM } from './scenarios';
 
 const FILTERS_DIR = join(import.meta.dirname, 'filters');
@@ -69,6 +69,12 @@ function summaryLine(): string {
   return `kernel-diff: ${results.length} scenarios, ${frames} frames, ${d} disagreements${notCompared ? ` (${notCompared} scenarios NOT compared: ${simulatorMissingReason() || 'simulator unavailable'})` : ''}`;
 }
 
+beforeAll(async () => {
+  if (unavailable) return;
+  await ensurePackages((s) => console.log(s));
+  await sweepStaleNamespaces((s) => console.log(s));
+});
+
 afterAll(() => {
   if (unavailable) return;
   if (OUT_DIR) {
@@ -83,7 +89,6 @@ describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge',
   const scenarios = buildRunnables().filter((s) => !ONLY_SCENARIOS || ONLY_SCENARIOS.includes(s.name));
 
   beforeAll(async () => {
-    await ensurePackages((s) => console.log(s));
     // Compile every filter up front, two at a time.
     const queue = [...new Set(CASES.map((c) => c.filter))];
     await Promise.all(

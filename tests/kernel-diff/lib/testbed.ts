@@ -62,6 +62,37 @@ export async function ensurePackages(log: (s: string) => void): Promise<void> {
   if (still.length) throw new Error(`kernel-diff: still missing after apt-get install: ${still.join(', ')}`);
 }
 
+/**
+ * Deletes namespaces a previous run of this suite left behind when it was killed before its
+ * teardown (`nwfs-kd-<pid>-…` whose process is gone), stopping the processes it had started
+ * in them (by PID). Namespaces of a live run are left alone.
+ */
+export async function sweepStaleNamespaces(log: (s: string) => void): Promise<void> {
+  const r = await runCommand('ip', ['netns', 'list'], { allowFailure: true });
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(nwfs-kd-(\d+)-\S+)/.exec(line);
+    if (!m) continue;
+    const [name, pidText] = [m[1] as string, m[2] as string];
+    let alive = true;
+    try {
+      process.kill(Number(pidText), 0);
+    } catch {
+      alive = false;
+    }
+    if (alive) continue;
+    const pids = await runCommand('ip', ['netns', 'pids', name], { allowFailure: true });
+    for (const p of pids.stdout.split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(p), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    await runCommand('ip', ['netns', 'del', name], { allowFailure: true });
+    log(`kernel-diff: removed ${name}, left behind by a run that was killed`);
+  }
+}
+
 export type NsRole = 'client' | 'host' | 'guest';
 
 export interface TestbedOptions {
