@@ -12,7 +12,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 async function run(...args: string[]) {
   let stdout = '';
   let stderr = '';
-  const code = await runCompile(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  const code = await runCompile(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readText: (f) => readFileSync(f, 'utf8') });
   return { code, stdout, stderr };
 }
 

@@ -7,12 +7,8 @@ import type { CliCommand } from '../cli-io';
 export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   format: () => import('./format').then((m) => m.formatCommand),
   validate: () => import('./validate').then((m) => m.validateCommand),
-  compile: () =>
-    import('./compile').then((m) => ({
-      name: 'compile',
-      summary: 'print the ebtables/iptables commands libvirt runs for a filter',
-      usage: m.COMPILE_USAGE.trimEnd(),
-      run: m.runCompile,
-    })),
+  compile: () => import('./compile').then((m) => m.compileCommand),
+  simulate: () => import('./simulate').then((m) => m.simulateCommand),
+  scenarios: () => import('./scenarios').then((m) => m.scenariosCommand),
   lint: () => import('./lint').then((m) => m.lintCommand),
 };

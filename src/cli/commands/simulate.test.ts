@@ -1,0 +1,184 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encodeFrame } from '../../core/netfilter/packet-encode';
+import { writePcap } from '../../core/sim/pcap';
+import type { PcapRecord } from '../../core/sim/pcap';
+import { DEFAULT_HOSTS, getScenario } from '../../core/sim/scenarios';
+import type { CliIo } from '../cli-io';
+import { runCli } from '../main';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'nwfs-cli-simulate-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The libvirt docs' second FTP-server solution (seeds/001), with clean-traffic. */
+const FTP_FILTER = `<filter name='test-eth0'>
+  <filterref filter='clean-traffic'/>
+  <rule action='accept' direction='in'>
+    <all state='ESTABLISHED'/>
+  </rule>
+  <rule action='accept' direction='out'>
+    <all state='ESTABLISHED,RELATED'/>
+  </rule>
+  <rule action='accept' direction='in'>
+    <tcp dstportstart='21' dstportend='22' state='NEW'/>
+  </rule>
+  <rule action='accept' direction='in'>
+    <tcp dstportstart='80' state='NEW'/>
+  </rule>
+  <rule action='accept' direction='out'>
+    <icmp state='NEW'/>
+  </rule>
+  <rule action='accept' direction='out'>
+    <udp dstportstart='53' state='NEW'/>
+  </rule>
+  <rule action='drop' direction='inout'>
+    <all/>
+  </rule>
+</filter>
+`;
+const filterFile = path.join(tmp, 'ftp.xml');
+writeFileSync(filterFile, FTP_FILTER);
+const VM = ['--param', `IP=${DEFAULT_HOSTS.vm.ip}`, '--mac', DEFAULT_HOSTS.vm.mac];
+
+async function run(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    readText: (f) => readFileSync(f, 'utf8'),
+  };
+  const code = await runCli(args, io);
+  return { code, stdout, stderr };
+}
+
+interface JsonLine {
+  i: number;
+  t: number;
+  side: string;
+  summary: string;
+  ctstate: string | null;
+  verdict: string;
+  rule: { filter: string; index: number; priority: number; direction: string } | null;
+}
+const lines = (out: string): JsonLine[] =>
+  out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as JsonLine);
+
+describe('nwfilter-studio scenarios', () => {
+  it('lists every scenario the simulator has', async () => {
+    const r = await run('scenarios');
+    expect(r.code).toBe(0);
+    for (const name of ['ftp-active', 'ftp-passive', 'ssh', 'dns', 'ping', 'ping-in', 'statematch-false', 'mid-stream-ack']) {
+      expect(r.stdout).toMatch(new RegExp(`^${name}\\s`, 'm'));
+    }
+  });
+});
+
+describe('nwfilter-studio simulate', () => {
+  it('drops the active-FTP data connection without the helper: it is NEW, not RELATED', async () => {
+    const r = await run('simulate', filterFile, ...VM, '--scenario', 'ftp-active', '--json');
+    expect(r.code).toBe(0);
+    const out = lines(r.stdout);
+    const dataSyn = out.find((l) => l.summary.includes(':20 →') && l.summary.includes('[S]'));
+    expect(dataSyn).toMatchObject({ side: 'from-vm', ctstate: 'NEW', verdict: 'drop' });
+    // The deciding rule is the final drop-all rule: rule index 6 (rules are counted, filterrefs not).
+    expect(dataSyn?.rule).toEqual({ filter: 'test-eth0', index: 6, priority: 500, direction: 'inout' });
+    expect(r.stderr).toMatch(/not sent: frame \d+ \(data SYN\/ACK\)/);
+  });
+
+  it('with --ftp-helper the data connection is RELATED and the transfer completes', async () => {
+    const r = await run('simulate', filterFile, ...VM, '--scenario', 'ftp-active', '--ftp-helper', '--json');
+    expect(r.code).toBe(0);
+    const out = lines(r.stdout);
+    const dataSyn = out.find((l) => l.summary.includes(':20 →') && l.summary.includes('[S]'));
+    expect(dataSyn).toMatchObject({ ctstate: 'RELATED', verdict: 'accept' });
+    expect(dataSyn?.rule).toMatchObject({ filter: 'test-eth0', index: 1, direction: 'out' });
+    expect(out.every((l) => l.verdict === 'accept')).toBe(true);
+    expect(r.stderr).toBe('');
+  });
+
+  it('prints a readable table with the conntrack table and rule hits', async () => {
+    const r = await run('simulate', filterFile, ...VM, '--scenario', 'ping');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^#\s+time\s+side\s+ctstate\s+verdict\s+rule\s+packet$/m);
+    expect(r.stdout).toContain('conntrack table (');
+    expect(r.stdout).toContain('rule hits (');
+  });
+
+  it('replays two pcaps merged by timestamp, with the pcap time in microseconds', async () => {
+    // Active FTP with the helper: every frame is delivered, so the scenario sends them all.
+    const scenario = getScenario('ftp-active');
+    if (!scenario) throw new Error('no ftp-active scenario');
+    const frames = scenario.build(DEFAULT_HOSTS);
+    const base = 1_763_740_000;
+    const records = (side: string): PcapRecord[] =>
+      frames
+        .filter((f) => f.side === side)
+        .map((f) => {
+          const us = Math.round(f.t * 1e6) + 123;
+          const data = encodeFrame(f.frame);
+          return { tsSec: base + Math.floor(us / 1e6), tsFrac: us % 1e6, origLen: data.length, data };
+        });
+    const a = path.join(tmp, 'from-vm.pcap');
+    const b = path.join(tmp, 'to-vm.pcap');
+    writeFileSync(a, writePcap(records('from-vm')));
+    writeFileSync(b, writePcap(records('to-vm')));
+
+    const viaScenario = lines((await run('simulate', filterFile, ...VM, '--scenario', 'ftp-active', '--ftp-helper', '--json')).stdout);
+    const r = await run('simulate', filterFile, ...VM, '--from-vm', a, '--to-vm', b, '--ftp-helper', '--json');
+    expect(r.code).toBe(0);
+    const out = lines(r.stdout);
+    expect(out).toHaveLength(frames.length);
+    // Same packets, same fates as the scenario run (the scenario sends every frame here).
+    expect(out.map((l) => [l.side, l.summary, l.ctstate, l.verdict])).toEqual(
+      viaScenario.map((l) => [l.side, l.summary, l.ctstate, l.verdict]),
+    );
+    const raw = r.stdout.split('\n')[0] as string;
+    expect(raw).toMatch(/^\{"i":0,"t":1763740000\.000123,"side":"to-vm",/);
+  });
+
+  it('reports bad input clearly: unknown scenario, both sources, bad sysctl, invalid XML', async () => {
+    expect((await run('simulate', filterFile, '--scenario', 'nope')).stderr).toMatch(/unknown scenario 'nope'/);
+    const both = await run('simulate', filterFile, '--scenario', 'ssh', '--from-vm', 'x.pcap');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/either --scenario NAME or --from-vm/);
+    const sys = await run('simulate', filterFile, '--scenario', 'ssh', '--sysctl', 'nf_conntrack_nope=3');
+    expect(sys.code).toBe(2);
+    expect(sys.stderr).toMatch(/unknown conntrack sysctl 'nf_conntrack_nope'/);
+    const bad = path.join(tmp, 'bad.xml');
+    writeFileSync(bad, "<filter name='x'>\n  <rule action='accept' direction='in'>\n</filter>\n");
+    const inv = await run('simulate', bad, '--scenario', 'ssh');
+    expect(inv.code).toBe(1);
+    expect(inv.stdout).toBe('');
+    expect(inv.stderr).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: error NWF\\d{3}: `, 'm'));
+    const pcap = path.join(tmp, 'not.pcap');
+    writeFileSync(pcap, 'hello, this is not a packet capture file at all');
+    const np = await run('simulate', filterFile, ...VM, '--from-vm', pcap);
+    expect(np.code).toBe(1);
+    expect(np.stderr).toMatch(/PCAP_BAD_MAGIC/);
+  });
+
+  it('takes the ICMP timeout from --sysctl (the docs\' connlimit example)', async () => {
+    const limits = path.join(tmp, 'connlimit.xml');
+    writeFileSync(
+      limits,
+      `<filter name='examplefilter'>
+  <rule action='drop' direction='out' priority='400'><icmp connlimit-above='1'/></rule>
+  <rule action='accept' direction='out' priority='500'><icmp/></rule>
+  <rule action='drop' direction='inout' priority='1000'><all/></rule>
+</filter>`,
+    );
+    const sim = async (...extra: string[]) =>
+      lines((await run('simulate', limits, ...VM, '--scenario', 'ping-connlimit-timeout', '--json', ...extra)).stdout);
+    const third = (out: JsonLine[]) => out.filter((l) => l.side === 'from-vm').map((l) => l.verdict);
+    // 30 s default: ping 2 (right after ping 1) is over the limit, ping 3 (after 36 s) passes.
+    expect(third(await sim())).toEqual(['accept', 'accept', 'accept', 'drop', 'accept']);
+    // With a 100 s timeout ping 1's entry still counts when ping 3 starts.
+    expect(third(await sim('--sysctl', 'net.netfilter.nf_conntrack_icmp_timeout=100'))).toEqual(['accept', 'accept', 'accept', 'drop', 'drop']);
+  });
+});

@@ -1,0 +1,195 @@
+import { readFileSync } from 'node:fs';
+import { compileFilter } from '../../core/compile/compile-filter';
+import { DEFAULT_SYSCTL } from '../../core/conntrack/sysctl';
+import type { HostSettings, PacketTrace } from '../../core/netfilter/bridge-host';
+import { getScenario, SCENARIOS } from '../../core/sim/scenarios';
+import { runScenario } from '../../core/sim/run-scenario';
+import type { CounterView } from '../../core/sim/run-scenario';
+import { runCaptures, traceJsonLine } from '../../core/sim/run-captures';
+import type { ConnView } from '../../core/conntrack/conntrack';
+import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, PROCESS_IO } from '../cli-io';
+import type { CliCommand, CliIo } from '../cli-io';
+import { collectParams, loadFilterWorkspace, parseCliOptions, printDiagnostic } from '../filter-workspace';
+import type { OptionSpec } from '../filter-workspace';
+
+export const SIMULATE_USAGE = `Usage: nwfilter-studio simulate FILE.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
+                                 [--param NAME=VALUE]... [--ftp-helper] [--sysctl NAME=VALUE]...
+                                 (--scenario NAME | --from-vm A.pcap [--to-vm B.pcap]) [--json]
+
+Compile the filter in FILE.xml as libvirt installs it for one interface and run packets through a
+simulated bridge host (ebtables nat, conntrack, iptables FORWARD/INPUT), as the Linux kernel
+would: for every packet its conntrack state, its fate and the XML rule that decided.
+
+  --scenario NAME     a named scenario (list them with \`nwfilter-studio scenarios\`); the VM's
+                      addresses come from --param IP=… and --mac
+  --from-vm A.pcap    frames the VM sent (captured on its port); with --to-vm B.pcap, frames
+                      towards it. Merged by timestamp; the timestamps drive the clock
+  --ftp-helper        the host assigns the FTP helper
+                      (iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp)
+  --sysctl NAME=VALUE a conntrack sysctl, e.g. nf_conntrack_icmp_timeout=30 (repeatable)
+  --json              one JSON object per packet per line instead of a table
+  --filters, --iface, --mac, --param   as for \`compile\`
+`;
+
+const OPTIONS: OptionSpec = {
+  '--filters': 'list',
+  '--iface': 'value',
+  '--mac': 'value',
+  '--param': 'list',
+  '--ftp-helper': 'flag',
+  '--sysctl': 'list',
+  '--scenario': 'value',
+  '--from-vm': 'value',
+  '--to-vm': 'value',
+  '--json': 'flag',
+};
+
+function parseSysctls(uses: readonly string[]): Record<string, number> | string {
+  const out: Record<string, number> = {};
+  for (const use of uses) {
+    const eq = use.indexOf('=');
+    const name = use.slice(0, eq).replace(/^net\.netfilter\./, '');
+    const value = use.slice(eq + 1);
+    if (eq <= 0 || !/^\d+$/.test(value)) return `--sysctl needs NAME=NUMBER, got '${use}'`;
+    if (!Object.hasOwn(DEFAULT_SYSCTL, name)) {
+      return `unknown conntrack sysctl '${name}' (known: ${Object.keys(DEFAULT_SYSCTL).join(', ')})`;
+    }
+    out[name] = Number(value);
+  }
+  return out;
+}
+
+interface Row {
+  trace: PacketTrace;
+  time: string;
+  label: string;
+}
+
+function ruleText(trace: PacketTrace): string {
+  const r = trace.rule;
+  return r ? `${r.filter}#${r.index} (prio ${r.priority}, ${r.direction})` : '-';
+}
+
+/** The readable form: one line per packet, then the conntrack table and the rules that counted. */
+function printTable(io: CliIo, rows: readonly Row[], table: readonly ConnView[], counters: readonly CounterView[]): void {
+  const head = ['#', 'time', 'side', 'ctstate', 'verdict', 'rule', 'packet'];
+  const body = rows.map(({ trace, time, label }) => [
+    String(trace.i),
+    time,
+    trace.side,
+    trace.ctstate ?? '-',
+    trace.error ? `error: ${trace.error}` : trace.verdict,
+    ruleText(trace),
+    label ? `${trace.summary}  (${label})` : trace.summary,
+  ]);
+  const widths = head.map((h, c) => Math.max(h.length, ...body.map((r) => (c < 6 ? (r[c] as string).length : 0))));
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (c < cells.length - 1 ? cell.padEnd(widths[c] as number) : cell)).join('  ');
+  io.stdout(`${line(head)}\n${body.map(line).join('\n')}\n`);
+  io.stdout(`\nconntrack table (${table.length}):\n`);
+  for (const c of table) io.stdout(`  ${JSON.stringify(c)}\n`);
+  const hit = counters.filter((c) => c.packets > 0 && c.rule);
+  io.stdout(`\nrule hits (${hit.length}):\n`);
+  for (const c of hit) io.stdout(`  ${c.table} ${c.chain} #${c.index}: ${c.packets} packets  ← ${c.rule?.filter}#${c.rule?.index}\n`);
+}
+
+/**
+ * `nwfilter-studio simulate`: compile FILE.xml and run a scenario or a pair of captures through the
+ * simulated host. Exit 0 when the run completed (whatever the verdicts), 1 on invalid input or
+ * when a packet reached something the simulator cannot interpret, 2 on a wrong command line.
+ */
+export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): number {
+  const usage = (msg: string): number => {
+    io.stderr(`nwfilter-studio simulate: ${msg}\n\n${SIMULATE_USAGE}`);
+    return EXIT_USAGE;
+  };
+  const opts = parseCliOptions(args, OPTIONS);
+  if (typeof opts === 'string') return usage(opts);
+  if (opts.positionals.length !== 1) {
+    return usage(opts.positionals.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml can be simulated');
+  }
+  const file = opts.positionals[0] as string;
+  const scenarioName = opts.values.get('--scenario');
+  const fromVm = opts.values.get('--from-vm');
+  const toVm = opts.values.get('--to-vm');
+  if ((scenarioName === undefined) === (fromVm === undefined)) {
+    return usage('give either --scenario NAME or --from-vm A.pcap');
+  }
+  if (toVm !== undefined && fromVm === undefined) return usage('--to-vm needs --from-vm');
+  const scenario = scenarioName === undefined ? undefined : getScenario(scenarioName);
+  if (scenarioName !== undefined && !scenario) {
+    return usage(`unknown scenario '${scenarioName}' (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+  }
+  const params = collectParams(opts.lists.get('--param') ?? []);
+  if (typeof params === 'string') return usage(params);
+  const sysctl = parseSysctls(opts.lists.get('--sysctl') ?? []);
+  if (typeof sysctl === 'string') return usage(sysctl);
+  const iface = opts.values.get('--iface') ?? 'vnet0';
+  const mac = opts.values.get('--mac');
+
+  const ws = loadFilterWorkspace(io, file, opts.lists.get('--filters') ?? [], (f, d) => printDiagnostic(io, f, d));
+  if (!ws.root || ws.errors > 0) return EXIT_INVALID;
+  const compiled = compileFilter(ws.lookup, ws.root.doc.name, { iface, ...(mac !== undefined ? { mac } : {}), params });
+  let errors = 0;
+  for (const d of compiled.diagnostics) {
+    if (d.severity === 'info') continue;
+    if (d.severity === 'error') errors++;
+    printDiagnostic(io, file, d);
+  }
+  if (errors > 0 || !compiled.ruleset) return EXIT_INVALID;
+
+  const settings: HostSettings = { iface, sysctl, ...(opts.flags.has('--ftp-helper') ? { ftpHelper: true } : {}) };
+  let rows: Row[];
+  let table: ConnView[];
+  let counters: CounterView[];
+  if (scenario) {
+    const vmIp = params['IP']?.[0];
+    const run = runScenario(compiled.ruleset, scenario, {
+      hosts: { vm: { ...(vmIp !== undefined ? { ip: vmIp } : {}), ...(mac !== undefined ? { mac } : {}) } },
+      settings,
+    });
+    rows = run.steps.map((s) => ({ trace: s.trace, time: s.trace.t.toFixed(6), label: s.label }));
+    table = run.table;
+    counters = run.counters;
+    for (const s of run.skipped) io.stderr(`not sent: frame ${s.index} (${s.label}): the frame it answers was not delivered\n`);
+  } else {
+    const read = (name: string): Uint8Array | null => {
+      try {
+        return readFileSync(name);
+      } catch (e) {
+        printDiagnostic(io, name, `cannot read file: ${(e as Error).message}`);
+        return null;
+      }
+    };
+    const a = read(fromVm as string);
+    const b = toVm === undefined ? undefined : read(toVm);
+    if (!a || b === null) return EXIT_INVALID;
+    const run = runCaptures(compiled.ruleset, { fromVm: a, ...(b ? { toVm: b } : {}) }, settings);
+    let bad = 0;
+    for (const d of run.diagnostics) {
+      const name = d.source === 'from-vm' ? (fromVm as string) : (toVm as string);
+      printDiagnostic(io, name, `${d.code}: ${d.message}`);
+      if (d.record < 0) bad++;
+    }
+    if (bad > 0 && run.steps.length === 0) return EXIT_INVALID;
+    rows = run.steps.map((s) => ({ trace: s.trace, time: s.time, label: '' }));
+    table = run.table;
+    counters = run.counters;
+  }
+
+  if (opts.flags.has('--json')) {
+    io.stdout(rows.map((r) => `${traceJsonLine(r.trace, r.time)}\n`).join(''));
+  } else {
+    printTable(io, rows, table, counters);
+  }
+  const failed = rows.filter((r) => r.trace.error);
+  for (const r of failed) io.stderr(`packet ${r.trace.i}: unsupported by the simulator: ${r.trace.error}\n`);
+  return failed.length > 0 ? EXIT_INVALID : EXIT_OK;
+}
+
+export const simulateCommand: CliCommand = {
+  name: 'simulate',
+  summary: 'run a scenario or pcap captures through the compiled filter, packet by packet',
+  usage: SIMULATE_USAGE.trimEnd(),
+  run: runSimulate,
+};
