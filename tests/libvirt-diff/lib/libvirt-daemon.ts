@@ -86,6 +86,11 @@ export class LibvirtDaemon {
     );
     writeFileSync(join(stateDir, 'target'), '');
     for (const tool of FIREWALL_TOOLS) {
+      // libvirt 9.0 runs /usr/sbin/<tool>; Debian makes that a link to /etc/alternatives/<tool>,
+      // which is what the overlay redirects.
+      if (readlinkSync(`/usr/sbin/${tool}`) !== `/etc/alternatives/${tool}`) {
+        throw new Error(`/usr/sbin/${tool} is not Debian's alternatives link; the namespace redirection needs it`);
+      }
       // The alternatives link names the variant (iptables-nft / -legacy); exec'ing it by that
       // name keeps xtables-multi's argv[0] dispatch working.
       const real = readlinkSync(`/etc/alternatives/${tool}`);
