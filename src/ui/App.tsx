@@ -15,6 +15,7 @@ import {
 } from '../store';
 import { FilterFields } from './FilterFields/FilterFields';
 import { importXmlText, looksLikeFilterXml } from './import-xml';
+import { Panels } from './Panels/Panels';
 import { RuleEditor } from './RuleEditor/RuleEditor';
 import { RuleTable } from './RuleTable/RuleTable';
 import { Sidebar } from './Sidebar/Sidebar';
@@ -286,6 +287,7 @@ export function App() {
           <XmlPane />
         </main>
       </div>
+      <Panels />
       <datalist id="known-filters">
         {LIBRARY_FILTERS.map((f) => (
           <option key={f.name} value={f.name} />

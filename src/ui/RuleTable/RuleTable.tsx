@@ -22,6 +22,7 @@ import {
   useStudioStore,
 } from '../../store';
 import { summarizeMatch } from './summarize-match';
+import { selectHinted, selectHits, usePanelsStore } from '../../store/panels-store';
 
 const ROW_HEIGHT = 30;
 
@@ -51,6 +52,10 @@ interface RowProps {
   position: number;
   start: number;
   selected: boolean;
+  /** Packets of the current simulation that matched this rule (panels). */
+  hits?: number | undefined;
+  /** Pointed at from a panel (exported line, trace row, finding). */
+  hinted?: boolean;
   readOnly: boolean;
   onSelect(index: number): void;
   onOpenRef(name: string): void;
@@ -62,6 +67,8 @@ const RuleRow = memo(function RuleRow({
   position,
   start,
   selected,
+  hits,
+  hinted,
   readOnly,
   onSelect,
   onOpenRef,
@@ -82,7 +89,7 @@ const RuleRow = memo(function RuleRow({
     transform: `translateY(${start}px) ${CSS.Translate.toString(transform) ?? ''}`,
     transition,
   };
-  const className = `rt-row${selected ? ' is-selected' : ''}${isDragging ? ' is-dragging' : ''} rt-${entry.kind}${
+  const className = `rt-row${selected ? ' is-selected' : ''}${hinted ? ' is-hinted' : ''}${isDragging ? ' is-dragging' : ''} rt-${entry.kind}${
     entry.kind === 'rule' ? ` row-${entry.rule.action}` : ''
   }`;
   const handle = (
@@ -164,6 +171,11 @@ const RuleRow = memo(function RuleRow({
       </div>
       <div role="cell" className="rt-cell rt-match" title={summarizeMatch(rule)}>
         {summarizeMatch(rule)}
+        {hits !== undefined && (
+          <span className="rt-hits" title="Packets of the simulation that matched this rule">
+            {hits} hit{hits === 1 ? '' : 's'}
+          </span>
+        )}
       </div>
       <div role="cell" className="rt-cell">
         {stateText(entry)}
@@ -194,6 +206,8 @@ export function RuleTable({
   onOpenRef(name: string): void;
 }) {
   const doc = useStudioStore(selectActiveDoc);
+  const hits = usePanelsStore(selectHits);
+  const hintedRef = usePanelsStore(selectHinted);
   const selectedIndex = useStudioStore(selectSelectedIndex);
   const readOnly = useStudioStore(selectIsReadOnly);
   const stale = useStudioStore(selectIsStale);
@@ -385,6 +399,8 @@ export function RuleTable({
                       position={item.index}
                       start={item.start}
                       selected={index === selectedIndex}
+                      hits={hits && entry.kind === 'rule' ? (hits[`${doc?.name}#${index}`] ?? 0) : undefined}
+                      hinted={hintedRef?.filter === doc?.name && hintedRef?.entryIndex === index}
                       readOnly={!editable}
                       onSelect={selectEntry}
                       onOpenRef={onOpenRef}

@@ -4,7 +4,6 @@ import Editor, { loader } from '@monaco-editor/react';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 import { findEntrySpans } from '../../store/parse-incrementally';
 import {
-  LIBRARY_PREFIX,
   selectActiveDoc,
   selectActiveId,
   selectSelectedIndex,
@@ -144,9 +143,9 @@ function toMarker(model: monaco.editor.ITextModel, d: Diagnostic): monaco.editor
 function applyMinimalEdit(
   editor: monaco.editor.IStandaloneCodeEditor,
   model: monaco.editor.ITextModel,
+  current: string,
   next: string,
 ) {
-  const current = model.getValue();
   if (current === next) return;
   let start = 0;
   const max = Math.min(current.length, next.length);
@@ -208,9 +207,13 @@ export default function MonacoXml() {
       useStudioStore.getState().redo(),
     );
 
+    // The model's text as one string we hold: comparing it with the store's text is then
+    // mostly a reference check, which matters for a 200 kB filter on every keystroke.
+    let modelText = '';
     editor.onDidChangeModelContent(() => {
       if (applyingRef.current) return;
-      useStudioStore.getState().setXmlText(model.getValue());
+      modelText = model.getValue();
+      useStudioStore.getState().setXmlText(modelText);
     });
     editor.onDidBlurEditorText(() => useStudioStore.getState().commitXmlDraft());
 
@@ -218,9 +221,14 @@ export default function MonacoXml() {
     const highlight = editor.createDecorationsCollection();
     let lastSelected: number | null = null;
     let lastHighlightText = '';
+    let spansText: string | null = null;
+    let spans: ReturnType<typeof findEntrySpans> = null;
     const entrySpans = () => {
       const doc = selectActiveDoc(useStudioStore.getState());
-      const spans = findEntrySpans(model.getValue());
+      if (spansText !== modelText) {
+        spansText = modelText;
+        spans = findEntrySpans(modelText);
+      }
       return doc && spans && spans.length === doc.entries.length ? spans : null;
     };
     const updateHighlight = (reveal: boolean) => {
@@ -268,13 +276,15 @@ export default function MonacoXml() {
         lastText = text;
         applyingRef.current = true;
         model.setValue(text);
+        modelText = text;
         applyingRef.current = false;
         editor.setScrollTop(0);
       } else if (text !== lastText) {
         lastText = text;
-        if (text !== model.getValue()) {
+        if (text !== modelText) {
           applyingRef.current = true;
-          applyMinimalEdit(editor, model, text);
+          applyMinimalEdit(editor, model, modelText, text);
+          modelText = text;
           applyingRef.current = false;
         }
       }
@@ -298,6 +308,7 @@ export default function MonacoXml() {
     };
     applyingRef.current = true;
     model.setValue(lastText);
+    modelText = lastText;
     applyingRef.current = false;
     sync();
     const unsubscribe = useStudioStore.subscribe(sync);
@@ -323,7 +334,7 @@ export default function MonacoXml() {
       defaultLanguage="xml"
       theme="nwfilter-light"
       defaultValue=""
-      path={`inmemory://nwfilter/${LIBRARY_PREFIX}editor.xml`}
+      path="inmemory://nwfilter/filter.xml"
       beforeMount={registerAssist}
       onMount={onMount}
       loading={null}

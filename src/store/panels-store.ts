@@ -1,0 +1,143 @@
+import { create } from 'zustand';
+import type {
+  CompareResult,
+  CustomPacket,
+  SimResult,
+  SimSettings,
+  SimSource,
+} from '../ui/workers/run-simulation';
+
+/** The tabs of the panels dock. */
+export type PanelTab = 'simulator' | 'learn' | 'export' | 'lint';
+
+/** A rule of a filter, by entry index (what the rule table and the XML pane select). */
+export interface EntryRef {
+  filter: string;
+  entryIndex: number;
+}
+
+/** Where the Compare run takes the "before" version from. */
+export type CompareBase =
+  { kind: 'history'; steps: number } | { kind: 'library' } | { kind: 'pasted'; xml: string };
+
+export interface LessonProgress {
+  id: string;
+  prediction: 'accept' | 'drop' | null;
+  revealed: boolean;
+}
+
+export interface PanelsState {
+  tab: PanelTab;
+  collapsed: boolean;
+  settings: SimSettings;
+  source: SimSource;
+  /** Custom packets being edited (the custom source runs a copy). */
+  customPackets: CustomPacket[];
+  result: SimResult | null;
+  running: boolean;
+  error: string | null;
+  /** Milliseconds the last run took in the worker. */
+  lastRunMs: number | null;
+  /** Position in `result.steps`. */
+  current: number;
+  playing: boolean;
+  compareBase: CompareBase;
+  compare: CompareResult | null;
+  comparing: boolean;
+  lesson: LessonProgress | null;
+  /** A rule pointed at (hovering an exported line or a trace row), shown as a hint in the table. */
+  hinted: EntryRef | null;
+}
+
+export interface PanelsActions {
+  setTab(tab: PanelTab): void;
+  setCollapsed(collapsed: boolean): void;
+  setSettings(patch: Partial<SimSettings>): void;
+  setSource(source: SimSource): void;
+  setCustomPackets(packets: CustomPacket[]): void;
+  setRunning(): void;
+  setResult(result: SimResult, ms: number): void;
+  setError(message: string): void;
+  /** Moves to a packet (clamped). */
+  goTo(index: number): void;
+  setPlaying(playing: boolean): void;
+  setCompareBase(base: CompareBase): void;
+  setComparing(): void;
+  setCompare(result: CompareResult | null): void;
+  setLesson(lesson: LessonProgress | null): void;
+  setHinted(ref: EntryRef | null): void;
+}
+
+export type PanelsStore = PanelsState & PanelsActions;
+
+/** The scenarios' VM addresses, which the parameters start from. */
+export const DEFAULT_PARAMS: Record<string, string[]> = {
+  IP: ['10.99.0.2'],
+  MAC: ['52:54:00:11:22:33'],
+};
+
+export const DEFAULT_CUSTOM_PACKET: CustomPacket = {
+  side: 'to-vm',
+  proto: 'tcp',
+  src: '',
+  dst: '',
+  sport: 40000,
+  dport: 22,
+  flags: 'SYN',
+  icmpType: 8,
+  icmpCode: 0,
+  t: 0,
+};
+
+/**
+ * The panels' own state (simulator, lessons, compare, export/lint hints). Not undoable: it is
+ * derived from the workspace or is view state; only the workspace belongs in the history.
+ */
+export const usePanelsStore = create<PanelsStore>()((set, get) => ({
+  tab: 'simulator',
+  collapsed: false,
+  settings: { ftpHelper: false, sysctl: {}, params: DEFAULT_PARAMS },
+  source: { kind: 'scenario', name: 'ftp-active' },
+  customPackets: [DEFAULT_CUSTOM_PACKET],
+  result: null,
+  running: false,
+  error: null,
+  lastRunMs: null,
+  current: 0,
+  playing: false,
+  compareBase: { kind: 'history', steps: 1 },
+  compare: null,
+  comparing: false,
+  lesson: null,
+  hinted: null,
+
+  setTab: (tab) => set({ tab, collapsed: false }),
+  setCollapsed: (collapsed) => set({ collapsed }),
+  setSettings: (patch) => set({ settings: { ...get().settings, ...patch } }),
+  setSource: (source) => set({ source, current: 0, playing: false }),
+  setCustomPackets: (customPackets) => set({ customPackets }),
+  setRunning: () => set({ running: true }),
+  setResult: (result, ms) =>
+    set({
+      result,
+      running: false,
+      error: null,
+      lastRunMs: ms,
+      current: Math.min(get().current, Math.max(0, result.steps.length - 1)),
+    }),
+  setError: (error) => set({ error, running: false }),
+  goTo: (index) => {
+    const n = get().result?.steps.length ?? 0;
+    set({ current: Math.max(0, Math.min(n - 1, index)) });
+  },
+  setPlaying: (playing) => set({ playing }),
+  setCompareBase: (compareBase) => set({ compareBase }),
+  setComparing: () => set({ comparing: true }),
+  setCompare: (compare) => set({ compare, comparing: false }),
+  setLesson: (lesson) => set({ lesson }),
+  setHinted: (hinted) => set({ hinted }),
+}));
+
+export const selectHits = (s: PanelsState): Record<string, number> | null => s.result?.hits ?? null;
+export const selectHinted = (s: PanelsState): EntryRef | null => s.hinted;
+export const selectCurrentStep = (s: PanelsState) => s.result?.steps[s.current] ?? null;
