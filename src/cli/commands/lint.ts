@@ -1,12 +1,10 @@
-import { readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { getBuiltinFilter } from '../../core/library';
 import { lintFilter } from '../../core/lint';
 import type { LintFinding, LintOptions } from '../../core/lint';
 import type { Diagnostic, FilterDoc } from '../../core/model/types';
-import { parseFilterXml } from '../../core/xml/parse-filter-xml';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
+import { collectParams, loadFilterWorkspace, parseCliOptions } from '../filter-workspace';
+import type { OptionSpec } from '../filter-workspace';
 
 export const LINT_USAGE = `Usage: nwfilter-studio lint FILE.xml [--filters DIR]... [--param NAME=VALUE]... [--mac MAC]
                              [--ftp-helper] [--bridge-address] [--icmp-timeout SECONDS] [--json]
@@ -30,6 +28,16 @@ Findings print as FILE:LINE:COL: SEVERITY NWF5nn: message, at the rule or filter
 Exit status: 0 without errors (warnings alone are fine), 1 on an error, 2 on a wrong command line.
 `;
 
+const OPTIONS: OptionSpec = {
+  '--filters': 'list',
+  '--param': 'list',
+  '--mac': 'value',
+  '--ftp-helper': 'flag',
+  '--bridge-address': 'flag',
+  '--icmp-timeout': 'value',
+  '--json': 'flag',
+};
+
 interface Parsed {
   file: string;
   filterDirs: string[];
@@ -38,62 +46,27 @@ interface Parsed {
 }
 
 function parseArgs(args: readonly string[]): Parsed | string {
-  const out: Parsed = { file: '', filterDirs: [], options: { params: {} }, json: false };
-  const files: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    const eqAt = a.indexOf('=');
-    const [flag, inline] = a.startsWith('--') && eqAt > 0 ? [a.slice(0, eqAt), a.slice(eqAt + 1)] : [a, undefined];
-    const value = (): string | null => {
-      if (inline !== undefined) return inline;
-      const v = args[i + 1];
-      if (v === undefined) return null;
-      i++;
-      return v;
-    };
-    switch (flag) {
-      case '--filters': {
-        const v = value();
-        if (v === null) return '--filters needs a directory';
-        out.filterDirs.push(v);
-        break;
-      }
-      case '--param': {
-        const v = value();
-        const eq = v?.indexOf('=') ?? -1;
-        if (v === null || eq <= 0) return '--param needs NAME=VALUE';
-        (out.options.params[v.slice(0, eq)] ??= []).push(v.slice(eq + 1));
-        break;
-      }
-      case '--mac': {
-        const v = value();
-        if (v === null || v === '') return '--mac needs a MAC address';
-        out.options.mac = v;
-        break;
-      }
-      case '--ftp-helper':
-        out.options.ftpHelper = true;
-        break;
-      case '--bridge-address':
-        out.options.bridgeHasAddress = true;
-        break;
-      case '--icmp-timeout': {
-        const v = value();
-        if (v === null || !/^\d+$/.test(v)) return '--icmp-timeout needs a number of seconds';
-        out.options.icmpTimeout = Number(v);
-        break;
-      }
-      case '--json':
-        out.json = true;
-        break;
-      default:
-        if (a.startsWith('-') && a !== '-') return `unknown option '${a}'`;
-        files.push(a);
-    }
+  const opts = parseCliOptions(args, OPTIONS);
+  if (typeof opts === 'string') return opts;
+  if (opts.positionals.length !== 1) {
+    return opts.positionals.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml can be linted';
   }
-  if (files.length !== 1) return files.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml can be linted';
-  out.file = files[0] as string;
-  return out;
+  const params = collectParams(opts.lists.get('--param') ?? []);
+  if (typeof params === 'string') return params;
+  const options: Parsed['options'] = { params };
+  const mac = opts.values.get('--mac');
+  if (mac !== undefined) {
+    if (mac === '') return '--mac needs a MAC address';
+    options.mac = mac;
+  }
+  if (opts.flags.has('--ftp-helper')) options.ftpHelper = true;
+  if (opts.flags.has('--bridge-address')) options.bridgeHasAddress = true;
+  const timeout = opts.values.get('--icmp-timeout');
+  if (timeout !== undefined) {
+    if (!/^\d+$/.test(timeout)) return '--icmp-timeout needs a number of seconds';
+    options.icmpTimeout = Number(timeout);
+  }
+  return { file: opts.positionals[0] as string, filterDirs: opts.lists.get('--filters') ?? [], options, json: opts.flags.has('--json') };
 }
 
 /** Source positions of a document's entries (`<rule>` / `<filterref>` start tags, document order). */
@@ -110,12 +83,6 @@ export function locateEntries(text: string, doc: FilterDoc): ({ line: number; co
     const line = before.split('\n').length;
     return { line, column: off - before.lastIndexOf('\n') };
   });
-}
-
-interface Source {
-  file: string;
-  text: string;
-  doc: FilterDoc;
 }
 
 function formatLine(file: string, line: number, column: number, severity: string, code: string, message: string): string {
@@ -137,54 +104,21 @@ export function runLint(args: readonly string[], io: CliIo): number {
     return EXIT_USAGE;
   }
 
-  let errors = 0;
   const printed: string[] = [];
   const parseErrors: { file: string; diagnostic: Diagnostic }[] = [];
-  const read = (file: string): Source | null => {
-    let text: string;
-    try {
-      text = io.readText(file);
-    } catch (e) {
-      io.stderr(`${file}: error: cannot read file: ${(e as Error).message}\n`);
-      errors++;
-      return null;
-    }
-    const res = parseFilterXml(text);
-    for (const d of res.diagnostics) {
-      if (d.severity !== 'error') continue;
-      errors++;
+  const ws = loadFilterWorkspace(io, opts.file, opts.filterDirs, (file, d) => {
+    if (typeof d === 'string') io.stderr(`${file}: error: ${d}\n`);
+    else if (d.severity === 'error') {
       parseErrors.push({ file, diagnostic: d });
       printed.push(formatLine(file, d.line, d.column, d.severity, d.code, d.message));
     }
-    return res.doc ? { file, text, doc: res.doc } : null;
-  };
-
-  const root = read(opts.file);
-  const library = new Map<string, Source>();
-  for (const dir of opts.filterDirs) {
-    let names: string[];
-    try {
-      if (!statSync(dir).isDirectory()) throw new Error('not a directory');
-      names = readdirSync(dir)
-        .filter((n) => n.endsWith('.xml'))
-        .sort();
-    } catch (e) {
-      io.stderr(`${dir}: error: cannot read filter directory: ${(e as Error).message}\n`);
-      errors++;
-      continue;
-    }
-    for (const name of names) {
-      const src = read(path.join(dir, name));
-      if (src && !library.has(src.doc.name)) library.set(src.doc.name, src);
-    }
-  }
-
+  });
+  let errors = ws.errors;
   let findings: LintFinding[] = [];
   let diagnostics: Diagnostic[] = [];
-  const sourceOf = (name: string): Source | undefined => (root && name === root.doc.name ? root : library.get(name));
-  if (root) {
-    const lookup = (name: string): FilterDoc | undefined => sourceOf(name)?.doc ?? getBuiltinFilter(name)?.doc;
-    const res = lintFilter(lookup, root.doc.name, opts.options);
+  const sourceOf = ws.sourceOf;
+  if (ws.root) {
+    const res = lintFilter(ws.lookup, ws.root.doc.name, opts.options);
     findings = res.findings;
     diagnostics = res.diagnostics.filter((d) => d.severity !== 'info');
   }
