@@ -1,15 +1,23 @@
 import { useRef } from 'react';
 import { useStore } from 'zustand';
 import { EXAMPLES } from '../../core/examples';
-import { encodeShare, parseXml, selectActiveDoc, selectXmlText, useStudioStore } from '../../store';
+import {
+  selectIsPending,
+  selectIsStale,
+  encodeShare,
+  parseXml,
+  selectActiveDoc,
+  selectXmlText,
+  useStudioStore,
+} from '../../store';
 import type { StudioState } from '../../store';
 import { importXmlText } from '../import-xml';
 
 type Temporal = ReturnType<typeof useStudioStore.temporal.getState>;
 const selectCanUndo = (t: Temporal) => t.pastStates.length > 0;
 const selectCanRedo = (t: Temporal) => t.futureStates.length > 0;
-const selectHasDraft = (s: StudioState) =>
-  (s.activeId !== null && s.drafts[s.activeId]?.pending) ?? false;
+/** Undo has something to do for a draft that is waiting for its parse or does not parse. */
+const selectHasDraft = (s: StudioState) => selectIsPending(s) || selectIsStale(s);
 
 function download(name: string, text: string) {
   const url = URL.createObjectURL(new Blob([text], { type: 'application/xml' }));
