@@ -3,13 +3,27 @@ import type { IrChain, IrRule, IrTable, Ruleset } from './ir';
 import type { PrintedLines } from './print-args';
 import { appendArgs, commandPrefix } from './rule-args';
 
+/** Characters a shell passes through unquoted: A-Z a-z 0-9 _ @ % + = : , . / - */
+const PLAIN_CHAR = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-') PLAIN_CHAR[ch.charCodeAt(0)] = 1;
+
+/** Same test as /^[A-Za-z0-9_@%+=:,./-]+$/ without a regular expression per argument. */
+function isPlainArg(arg: string): boolean {
+  if (arg.length === 0) return false;
+  for (let i = 0; i < arg.length; i++) {
+    const c = arg.charCodeAt(i);
+    if (c >= 128 || PLAIN_CHAR[c] !== 1) return false;
+  }
+  return true;
+}
+
 /**
  * Quote one argument for a POSIX shell so that it reaches the program verbatim as ONE argument.
  * Single quotes protect everything but `'` itself (written `'\''`); a newline is spliced in as
  * `"$NL"` so that every command stays on one line of the script (the line map stays 1:1).
  */
 export function quoteScriptArg(arg: string): string {
-  if (arg !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
+  if (isPlainArg(arg)) return arg;
   return arg
     .split('\n')
     .map((part) => `'${part.replace(/'/g, "'\\''")}'`)

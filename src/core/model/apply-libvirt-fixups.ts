@@ -19,8 +19,15 @@ export function applyLibvirtFixups(
   attrs: Readonly<Record<string, AttrValue>>,
 ): { attrs: Record<string, AttrValue>; notes: FixupNote[] } {
   const out: Record<string, AttrValue> = {};
-  for (const [k, v] of Object.entries(attrs)) out[k] = { ...v };
+  let anyNegated = false;
+  for (const k in attrs) {
+    const v = attrs[k] as AttrValue;
+    if (v.negated) anyNegated = true;
+    out[k] = { ...v };
+  }
   const notes: FixupNote[] = [];
+  // Without any match='no' every partner copy is a no-op; most rules take this path.
+  if (!anyNegated && !(spec.ipsetFixup && (out.ipset || out.ipsetflags))) return { attrs: out, notes };
   for (const a of spec.attributes) {
     if (!a.negationFrom) continue;
     const target = out[a.name];

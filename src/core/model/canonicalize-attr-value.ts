@@ -296,17 +296,49 @@ function applySpecial(spec: AttributeSpec, p: Parsed, raw: string): CanonicalVal
   }
 }
 
+const ORDERED_TYPES = new WeakMap<AttributeSpec, readonly DataType[]>();
+
+/** The attribute's data types in the order libvirt tries them, sorted once per spec. */
+function orderedDataTypes(spec: AttributeSpec): readonly DataType[] {
+  let types = ORDERED_TYPES.get(spec);
+  if (!types) {
+    types = [...spec.dataTypes].sort((a, b) => (ORDER.get(a) ?? 0) - (ORDER.get(b) ?? 0));
+    ORDERED_TYPES.set(spec, types);
+  }
+  return types;
+}
+
 /**
  * Reads one attribute value as libvirt does and returns its canonical text
  * (what libvirt's formatter would write back), or why libvirt rejects it.
  */
 export function canonicalizeAttrValue(spec: AttributeSpec, raw: string): CanonicalValue {
+  // Parsing canonicalizes every value and validation does it again on the result, which is
+  // nearly always the same text: remember recent answers per attribute (results are immutable).
+  let memo = MEMO.get(spec);
+  if (!memo) {
+    memo = new Map();
+    MEMO.set(spec, memo);
+  }
+  const known = memo.get(raw);
+  if (known) return known;
+  const result = computeCanonicalValue(spec, raw);
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(raw, result);
+  return result;
+}
+
+const MEMO = new WeakMap<AttributeSpec, Map<string, CanonicalValue>>();
+/** Entries kept per attribute before the memo starts over (bounds memory on huge documents). */
+const MEMO_LIMIT = 4096;
+
+function computeCanonicalValue(spec: AttributeSpec, raw: string): CanonicalValue {
   if (raw.startsWith('$')) {
     const v = parseVarAccess(raw.slice(1));
     if ('error' in v) return bad('variable', `${v.error} in '${raw}' (use $NAME, $NAME[@n] or $NAME[n])`);
     return { ok: true, value: `$${formatVarAccess(v)}`, variable: true };
   }
-  const types = [...spec.dataTypes].sort((a, b) => (ORDER.get(a) ?? 0) - (ORDER.get(b) ?? 0));
+  const types = orderedDataTypes(spec);
   let last: { fail: ValueErrorKind; message: string } = { fail: 'syntax', message: `'${raw}' is not valid` };
   for (const dt of types) {
     const attempt = tryDataType(dt, raw);

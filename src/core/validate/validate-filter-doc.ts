@@ -15,7 +15,7 @@ import {
   VALID_VAR_NAME_CHARS,
   VALID_VAR_VALUE_CHARS,
 } from '../model/attributes';
-import type { ChainType, ElementSpec } from '../model/attributes';
+import type { AttributeSpec, ChainType, ElementSpec } from '../model/attributes';
 import { canonicalizeAttrValue } from '../model/canonicalize-attr-value';
 import type { ValueErrorKind } from '../model/canonicalize-attr-value';
 import { canonicalizeUuid } from '../model/libvirt-syntax';
@@ -195,9 +195,22 @@ function hasRewriteUnsafeChars(s: string): boolean {
   return false;
 }
 
+const ATTRIBUTES_BY_NAME = new WeakMap<ElementSpec, ReadonlyMap<string, AttributeSpec>>();
+
+/** The element's attribute specs by name, built once per element. */
+function attributesByName(spec: ElementSpec): ReadonlyMap<string, AttributeSpec> {
+  let map = ATTRIBUTES_BY_NAME.get(spec);
+  if (!map) {
+    map = new Map(spec.attributes.map((a) => [a.name, a] as const));
+    ATTRIBUTES_BY_NAME.set(spec, map);
+  }
+  return map;
+}
+
 function validateAttributes(rule: Rule, spec: ElementSpec, entry: number, report: Report): void {
+  const byName = attributesByName(spec);
   for (const [name, attr] of Object.entries(rule.attrs)) {
-    const a = spec.attributes.find((x) => x.name === name);
+    const a = byName.get(name);
     if (!a) {
       report(DIAGNOSTIC_CODES.ATTRIBUTE_NOT_ALLOWED, `<${spec.name}> has no attribute ${name}; allowed: ${spec.attributes.map((x) => x.name).join(', ')}.`, { entry, attribute: name });
       continue;

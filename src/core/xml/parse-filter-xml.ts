@@ -90,7 +90,8 @@ const READER = new XMLParser({
 });
 
 function nodeName(n: XmlNode): string {
-  for (const k of Object.keys(n)) if (k !== ':@') return k;
+  // for-in rather than Object.keys: no array per call, same own-string-key order on these plain nodes.
+  for (const k in n) if (k !== ':@') return k;
   return '';
 }
 
@@ -140,8 +141,10 @@ class Reader {
   constructor(
     private readonly text: string,
     private readonly shift: number,
+    inputLines: LineIndex,
   ) {
-    this.lines = createLineIndex(text);
+    // Without a BOM the input's line index is this one; building it again costs a full scan.
+    this.lines = shift === 0 ? inputLines : createLineIndex(text);
   }
 
   locate(offset: number): { line: number; column: number } {
@@ -465,7 +468,8 @@ function parseUnchecked(input: string): ParseResult {
   }
   const shift = input.charCodeAt(0) === 0xfeff ? 1 : 0;
   const text = shift ? input.slice(1) : input;
-  if (text.trim() === '') return refuse(DIAGNOSTIC_CODES.EMPTY_INPUT, 'The input is empty; expected a <filter> document.');
+  // Same test as text.trim() === '' without copying the document.
+  if (!/\S/.test(text)) return refuse(DIAGNOSTIC_CODES.EMPTY_INPUT, 'The input is empty; expected a <filter> document.');
   const lines = createLineIndex(input);
 
   const forbidden = findForbiddenDeclaration(text);
@@ -495,7 +499,7 @@ function parseUnchecked(input: string): ParseResult {
   }
 
   const tree = READER.parse(text) as XmlNode[];
-  const reader = new Reader(text, shift);
+  const reader = new Reader(text, shift, lines);
   const roots = tree.filter(isElement);
   const strayText = tree.find((n) => nodeName(n) === '#text' && String(n['#text']).trim() !== '');
   if (roots.length !== 1 || strayText) {

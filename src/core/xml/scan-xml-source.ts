@@ -87,24 +87,51 @@ export interface RawAttribute {
   valueOffset: number;
 }
 
+/**
+ * Whether the UTF-16 code unit `c` matches JavaScript's `\s` (WhiteSpace and LineTerminator),
+ * without a regular expression per character: the scanners below run over every start tag.
+ */
+function isJsSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+const CH_SLASH = 0x2f;
+const CH_GT = 0x3e;
+const CH_EQ = 0x3d;
+
 /** Scans the attributes of the start tag beginning at `offset` (which points at `<`). */
 export function scanStartTag(text: string, offset: number): RawAttribute[] {
   const attrs: RawAttribute[] = [];
+  const n = text.length;
   let i = offset + 1;
-  while (i < text.length && !/[\s/>]/.test(text[i] ?? '')) i++;
+  for (let c = text.charCodeAt(i); i < n && !isJsSpace(c) && c !== CH_SLASH && c !== CH_GT; c = text.charCodeAt(i)) i++;
   for (;;) {
-    while (i < text.length && /\s/.test(text[i] ?? '')) i++;
-    if (i >= text.length || text[i] === '>' || text[i] === '/') return attrs;
+    while (i < n && isJsSpace(text.charCodeAt(i))) i++;
+    if (i >= n) return attrs;
+    const first = text.charCodeAt(i);
+    if (first === CH_GT || first === CH_SLASH) return attrs;
     const nameOffset = i;
-    while (i < text.length && !/[\s=/>]/.test(text[i] ?? '')) i++;
+    for (let c = first; i < n && !isJsSpace(c) && c !== CH_EQ && c !== CH_SLASH && c !== CH_GT; c = text.charCodeAt(i)) i++;
     const name = text.slice(nameOffset, i);
-    while (i < text.length && /\s/.test(text[i] ?? '')) i++;
-    if (text[i] !== '=') {
+    while (i < n && isJsSpace(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== CH_EQ) {
       if (name === '') i++;
       continue;
     }
     i++;
-    while (i < text.length && /\s/.test(text[i] ?? '')) i++;
+    while (i < n && isJsSpace(text.charCodeAt(i))) i++;
     const quote = text[i];
     if (quote !== '"' && quote !== "'") return attrs;
     const valueOffset = i + 1;
@@ -232,12 +259,23 @@ export function findExtraWellFormednessError(text: string): { offset: number; me
 /** Result of decoding: the text, or the offset (relative to the raw text) and reason of the first error. */
 export type DecodeResult = { ok: true; value: string } | { ok: false; offset: number; message: string; unknownEntity: boolean };
 
+/** Whether {@link decodeXmlText} would change or reject `raw` (most values are plain text). */
+function needsDecoding(raw: string, attribute: boolean): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    // & < \t \n \r
+    if (c === 0x26 || c === 0x0d || (attribute && (c === 0x3c || c === 0x0a || c === 0x09))) return true;
+  }
+  return false;
+}
+
 /**
  * Decodes XML character data as libxml2 does: predefined entities and
  * character references are replaced; in attribute values literal tab,
  * newline and carriage return become spaces (`\r\n` counting once).
  */
 export function decodeXmlText(raw: string, attribute: boolean): DecodeResult {
+  if (!needsDecoding(raw, attribute)) return { ok: true, value: raw };
   let out = '';
   for (let i = 0; i < raw.length; i++) {
     const ch = raw[i];

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: bundles bench/core-bench.ts the way the production build ships the core (no
+ * esbuild keepNames wrappers, which tsx adds and which cost ~2x on closure-heavy code), then runs
+ * it with --expose-gc so heap figures start from a collected heap. Falls back to tsx when esbuild
+ * (a dependency of tsx) is not resolvable. Extra arguments select sections: xml compile pcap simulate.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const entry = join(root, 'bench/core-bench.ts');
+const outDir = join(root, 'node_modules/.cache/nwfilter-studio-bench');
+const outFile = join(outDir, 'core-bench.mjs');
+const args = process.argv.slice(2);
+
+let bundled = false;
+try {
+  const esbuild = await import('esbuild');
+  mkdirSync(outDir, { recursive: true });
+  await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: outFile,
+    logLevel: 'warning',
+    // fast-xml-parser is CommonJS; let Node load it rather than inlining a require shim.
+    packages: 'external',
+  });
+  bundled = true;
+} catch (e) {
+  console.error(`# esbuild unavailable (${e instanceof Error ? e.message : e}); running through tsx (slower: keepNames wrappers)`);
+}
+
+const cmd = bundled
+  ? [process.execPath, ['--expose-gc', outFile, ...args]]
+  : [process.execPath, ['--expose-gc', '--import', 'tsx', entry, ...args]];
+const r = spawnSync(cmd[0], cmd[1], { stdio: 'inherit', cwd: root });
+process.exit(r.status ?? 1);

@@ -1,0 +1,60 @@
+import { defineConfig, devices } from '@playwright/test';
+
+/**
+ * UI benchmarks (`npm run bench:ui`): Debian's /usr/bin/chromium (never a downloaded browser)
+ * against a fresh production build served by `vite preview`, as in playwright.config.ts but on
+ * its own port and output folder so it never races the e2e suite. One worker: the figures are
+ * timings, and a second browser would only measure the contention.
+ */
+const PORT = Number(process.env.BENCH_UI_PORT) || 4392;
+const BASE_URL = `http://127.0.0.1:${PORT}/`;
+/** The production build the benchmarks load; the spec reads its files to size the initial JS. */
+export const BENCH_OUT_DIR = 'node_modules/.cache/nwfilter-studio-bench-ui';
+
+export default defineConfig({
+  testDir: 'e2e-bench',
+  testMatch: '**/*.bench.ts',
+  outputDir: 'test-results/e2e-bench',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 300_000,
+  reporter: [['list']],
+  use: {
+    baseURL: BASE_URL,
+    trace: 'off',
+    viewport: { width: 1400, height: 900 },
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        viewport: { width: 1400, height: 900 },
+        launchOptions: {
+          executablePath: '/usr/bin/chromium',
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    command:
+      `node_modules/.bin/vite build --outDir ${BENCH_OUT_DIR} --emptyOutDir --logLevel error && ` +
+      `node_modules/.bin/vite preview --outDir ${BENCH_OUT_DIR} --host 127.0.0.1 --port ${PORT} --strictPort`,
+    url: BASE_URL,
+    // BENCH_UI_REUSE=1 (with BENCH_UI_PORT) measures a server you already run.
+    reuseExistingServer: process.env.BENCH_UI_REUSE === '1',
+    timeout: 300_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+});
