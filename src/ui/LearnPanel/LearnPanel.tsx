@@ -1,0 +1,148 @@
+import { LESSONS, getLesson } from '../../core/lessons/lessons';
+import type { Lesson } from '../../core/lessons/lessons';
+import { parseXml, selectActiveDoc, serializeDoc, useStudioStore } from '../../store';
+import { usePanelsStore } from '../../store/panels-store';
+import { highlightDecider } from '../SimulatorPanel/SimulatorPanel';
+import { TraceExplanation } from '../SimulatorPanel/TraceExplanation';
+
+/** Opens the lesson's filter (an identical workspace filter is reused, else it is added: undoable) and its scenario. */
+export function startLesson(lesson: Lesson): void {
+  const parsed = parseXml(lesson.xml);
+  if (!parsed.doc) return;
+  const studio = useStudioStore.getState();
+  const text = serializeDoc(parsed.doc);
+  const same = studio.workspace.filters.find((f) => serializeDoc(f.doc) === text);
+  if (same) studio.openFilter(same.id);
+  else studio.addFilters([parsed.doc], [lesson.xml]);
+  const panels = usePanelsStore.getState();
+  const sysctl = { ...panels.settings.sysctl };
+  delete sysctl.nf_conntrack_icmp_timeout;
+  panels.setSettings({ ftpHelper: lesson.ftpHelper, sysctl });
+  panels.setSource({ kind: 'scenario', name: lesson.scenario });
+  panels.setLesson({ id: lesson.id, prediction: null, revealed: false });
+}
+
+function LessonView({ lesson }: { lesson: Lesson }) {
+  const progress = usePanelsStore((s) => s.lesson);
+  const result = usePanelsStore((s) => s.result);
+  const running = usePanelsStore((s) => s.running);
+  const source = usePanelsStore((s) => s.source);
+  const doc = useStudioStore(selectActiveDoc);
+  const setLesson = usePanelsStore((s) => s.setLesson);
+  const ftpHelper = usePanelsStore((s) => s.settings.ftpHelper);
+  if (!progress) return null;
+  const onScenario = source.kind === 'scenario' && source.name === lesson.scenario;
+  const keyIndex =
+    onScenario && result ? result.steps.findIndex((s) => s.label === lesson.keyPacket) : -1;
+  const key = keyIndex >= 0 ? result?.steps[keyIndex] : undefined;
+  const actual = key?.trace.verdict;
+  const correct =
+    progress.prediction !== null &&
+    actual !== undefined &&
+    (progress.prediction === actual || (progress.prediction === 'drop' && actual === 'reject'));
+  return (
+    <article className="lesson" aria-labelledby="lesson-title">
+      <h3 id="lesson-title">{lesson.title}</h3>
+      <p>{lesson.intro}</p>
+      <p className="muted small">
+        Filter <code>{doc?.name}</code> is open in the editor; scenario{' '}
+        <code>{lesson.scenario}</code> runs in the Simulator tab; FTP helper{' '}
+        {ftpHelper ? 'on' : 'off'}.
+      </p>
+      <fieldset className="prediction">
+        <legend>{lesson.question}</legend>
+        <div className="prediction-choices" role="radiogroup" aria-label="Your prediction">
+          {(['accept', 'drop'] as const).map((v) => (
+            <label key={v} className={`choice${progress.prediction === v ? ' is-chosen' : ''}`}>
+              <input
+                type="radio"
+                name="prediction"
+                value={v}
+                checked={progress.prediction === v}
+                disabled={progress.revealed}
+                onChange={() => setLesson({ ...progress, prediction: v })}
+              />{' '}
+              {v === 'accept' ? 'Accepted' : 'Dropped'}
+            </label>
+          ))}
+          <button
+            type="button"
+            disabled={progress.prediction === null || progress.revealed || !key}
+            onClick={() => {
+              setLesson({ ...progress, revealed: true });
+              usePanelsStore.getState().goTo(keyIndex);
+              highlightDecider(key);
+            }}
+          >
+            {running && !key ? 'Simulating…' : 'Reveal'}
+          </button>
+          {progress.revealed && (
+            <button
+              type="button"
+              onClick={() => setLesson({ ...progress, prediction: null, revealed: false })}
+            >
+              Predict again
+            </button>
+          )}
+        </div>
+      </fieldset>
+      {!key && !running && (
+        <p className="sim-problem">
+          The key packet “{lesson.keyPacket}” was not sent in this run (an earlier packet was
+          dropped).
+        </p>
+      )}
+      {progress.revealed && key && (
+        <div className="reveal" role="region" aria-label="Answer">
+          <p className={`verdict-line ${correct ? 'is-correct' : 'is-wrong'}`} role="status">
+            {correct ? 'Right: ' : 'Not quite: '}packet {keyIndex + 1} “{lesson.keyPacket}” is{' '}
+            <strong>
+              {actual === 'accept' ? 'accepted' : actual === 'drop' ? 'dropped' : actual}
+            </strong>{' '}
+            (conntrack state {key.trace.ctstate ?? 'none'}).
+          </p>
+          <p>{lesson.explanation}</p>
+          <p className="try-next">
+            <strong>Try next:</strong> {lesson.tryNext}
+          </p>
+          <TraceExplanation trace={key.trace} label={`${keyIndex + 1}. ${key.label}`} />
+        </div>
+      )}
+    </article>
+  );
+}
+
+/** Learn mode: lessons built from the libvirt docs' examples, each with a prediction to make. */
+export function LearnPanel() {
+  const progress = usePanelsStore((s) => s.lesson);
+  const lesson = progress ? getLesson(progress.id) : undefined;
+  return (
+    <div className="learn-panel">
+      <nav className="lesson-list" aria-label="Lessons">
+        <ol>
+          {LESSONS.map((l) => (
+            <li key={l.id}>
+              <button
+                type="button"
+                className={`lesson-link${l.id === progress?.id ? ' is-active' : ''}`}
+                aria-current={l.id === progress?.id ? 'true' : undefined}
+                onClick={() => startLesson(l)}
+              >
+                {l.title}
+              </button>
+            </li>
+          ))}
+        </ol>
+      </nav>
+      <div className="lesson-body">
+        {lesson ? (
+          <LessonView lesson={lesson} />
+        ) : (
+          <p className="muted">
+            Pick a lesson: it opens its filter and traffic, and asks you to predict what happens.
+          </p>
+        )}
+      </div>
+    </div>
+  );
+}

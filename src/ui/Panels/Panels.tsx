@@ -1,0 +1,86 @@
+import { usePanelsStore } from '../../store/panels-store';
+import type { PanelTab } from '../../store/panels-store';
+import { ExportPanel } from '../ExportPanel/ExportPanel';
+import { LearnPanel } from '../LearnPanel/LearnPanel';
+import { LintPanel } from '../LintPanel/LintPanel';
+import { SimulatorPanel } from '../SimulatorPanel/SimulatorPanel';
+import './panels.css';
+import { useLiveSimulation } from './use-live-simulation';
+
+const TABS: { id: PanelTab; label: string }[] = [
+  { id: 'simulator', label: 'Simulator' },
+  { id: 'learn', label: 'Learn' },
+  { id: 'export', label: 'Export' },
+  { id: 'lint', label: 'Lint' },
+];
+
+/** The dock under the editor: simulator, lessons, export and lint, as tabs. */
+export function Panels() {
+  const tab = usePanelsStore((s) => s.tab);
+  const collapsed = usePanelsStore((s) => s.collapsed);
+  const setTab = usePanelsStore((s) => s.setTab);
+  const setCollapsed = usePanelsStore((s) => s.setCollapsed);
+  useLiveSimulation();
+  return (
+    <section className={`panels${collapsed ? ' is-collapsed' : ''}`} aria-label="Panels">
+      <div className="panels-bar">
+        <div role="tablist" aria-label="Panels" className="panels-tabs">
+          {TABS.map((t, i) => (
+            <button
+              key={t.id}
+              id={`panel-tab-${t.id}`}
+              type="button"
+              role="tab"
+              aria-selected={tab === t.id}
+              aria-controls={`panel-${t.id}`}
+              tabIndex={tab === t.id ? 0 : -1}
+              onClick={() => setTab(t.id)}
+              onKeyDown={(e) => {
+                const next =
+                  e.key === 'ArrowRight'
+                    ? i + 1
+                    : e.key === 'ArrowLeft'
+                      ? i - 1
+                      : e.key === 'Home'
+                        ? 0
+                        : e.key === 'End'
+                          ? TABS.length - 1
+                          : null;
+                if (next === null) return;
+                e.preventDefault();
+                const target = TABS[(next + TABS.length) % TABS.length];
+                if (!target) return;
+                setTab(target.id);
+                document.getElementById(`panel-tab-${target.id}`)?.focus();
+              }}
+            >
+              {t.label}
+            </button>
+          ))}
+        </div>
+        <button
+          type="button"
+          className="icon-button panels-toggle"
+          aria-expanded={!collapsed}
+          aria-controls={`panel-${tab}`}
+          onClick={() => setCollapsed(!collapsed)}
+        >
+          {collapsed ? '▴ Show panels' : '▾ Hide panels'}
+        </button>
+      </div>
+      {!collapsed && (
+        <div
+          id={`panel-${tab}`}
+          role="tabpanel"
+          aria-labelledby={`panel-tab-${tab}`}
+          className="panels-body"
+        >
+          {tab === 'simulator' && <SimulatorPanel />}
+          {tab === 'learn' && <LearnPanel />}
+          {tab === 'export' && <ExportPanel />}
+          {tab === 'lint' && <LintPanel />}
+        </div>
+      )}
+    </section>
+  );
+}

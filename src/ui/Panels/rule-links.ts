@@ -1,0 +1,55 @@
+import type { FilterDoc } from '../../core/model/types';
+import { getLibraryFilter, LIBRARY_PREFIX, selectActiveDoc, useStudioStore } from '../../store';
+import type { EntryRef } from '../../store/panels-store';
+import { summarizeMatch } from '../RuleTable/summarize-match';
+
+/** The document a rule reference points into: the user's filter of that name, else the library's. */
+export function findFilterDoc(name: string): FilterDoc | null {
+  const state = useStudioStore.getState();
+  return (
+    state.workspace.filters.find((f) => f.doc.name === name)?.doc ??
+    getLibraryFilter(name)?.doc ??
+    null
+  );
+}
+
+/** Entry index of the `ruleIndex`-th rule of a filter (traces count rules only, the table counts entries). */
+export function entryOfRule(filter: string, ruleIndex: number): number | null {
+  const doc = findFilterDoc(filter);
+  if (!doc) return null;
+  let n = -1;
+  for (let i = 0; i < doc.entries.length; i++) {
+    if (doc.entries[i]?.kind === 'rule') n++;
+    if (n === ruleIndex) return i;
+  }
+  return null;
+}
+
+/** Selects a rule in the rule table and the XML pane, opening its filter first when needed. */
+export function selectRule(ref: EntryRef): void {
+  const state = useStudioStore.getState();
+  if (selectActiveDoc(state)?.name !== ref.filter) {
+    const own = state.workspace.filters.find((f) => f.doc.name === ref.filter);
+    if (own) state.openFilter(own.id);
+    else if (getLibraryFilter(ref.filter)) state.openFilter(`${LIBRARY_PREFIX}${ref.filter}`);
+    else return;
+  }
+  useStudioStore.getState().selectEntry(ref.entryIndex);
+}
+
+/** `accept in tcp dst 21–22 · state NEW (priority 500)`, for trace rows, findings and exported lines. */
+export function describeEntry(ref: EntryRef): string {
+  const entry = findFilterDoc(ref.filter)?.entries[ref.entryIndex];
+  if (!entry) return `${ref.filter} entry ${ref.entryIndex + 1}`;
+  if (entry.kind === 'filterref') return `filterref ${entry.ref.filter}`;
+  const r = entry.rule;
+  const match = summarizeMatch(r);
+  const proto = r.protocol ?? 'all';
+  const what = match.startsWith(proto) ? match : `${proto} ${match}`.trim();
+  return `${r.action} ${r.direction} ${what} (priority ${r.priority})`;
+}
+
+/** `test-eth0 · rule 3`: the label of a link to a rule (1-based, as in the table's order of entries). */
+export function ruleLabel(ref: EntryRef): string {
+  return `${ref.filter} · entry ${ref.entryIndex + 1}`;
+}

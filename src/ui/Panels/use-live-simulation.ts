@@ -1,0 +1,38 @@
+import { useEffect } from 'react';
+import { selectActiveDoc, useStudioStore } from '../../store';
+import { usePanelsStore } from '../../store/panels-store';
+import { askSimulator } from '../workers/simulator-client';
+
+/** Delay between the last edit and the re-run: typing a port number is one run, not five. */
+const LIVE_DEBOUNCE_MS = 200;
+let latest = 0;
+
+/**
+ * Re-runs the simulation in the worker whenever the open filter, the workspace, the host settings
+ * or the source change. Only the newest reply is applied.
+ */
+export function useLiveSimulation(): void {
+  const filters = useStudioStore((s) => s.workspace.filters);
+  const doc = useStudioStore(selectActiveDoc);
+  const settings = usePanelsStore((s) => s.settings);
+  const source = usePanelsStore((s) => s.source);
+  useEffect(() => {
+    if (!doc) return;
+    const id = ++latest;
+    const timer = setTimeout(() => {
+      usePanelsStore.getState().setRunning();
+      void askSimulator({
+        kind: 'run',
+        set: { filters: filters.map((f) => f.doc), root: doc.name },
+        settings,
+        source,
+      }).then((reply) => {
+        if (id !== latest) return;
+        const store = usePanelsStore.getState();
+        if (reply.kind === 'run') store.setResult(reply.result, reply.ms);
+        else if (reply.kind === 'error') store.setError(reply.message);
+      });
+    }, LIVE_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [filters, doc, settings, source]);
+}

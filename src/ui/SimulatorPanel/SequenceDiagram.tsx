@@ -1,0 +1,139 @@
+import { useEffect, useRef } from 'react';
+import type { SimResult } from '../workers/run-simulation';
+
+const ROW = 26;
+const TOP = 40;
+const WIDTH = 520;
+const VM_X = 70;
+const BRIDGE_X = WIDTH / 2;
+const REMOTE_X = WIDTH - 70;
+
+const VERDICT_LABEL: Record<string, string> = {
+  accept: 'accepted',
+  drop: 'dropped',
+  reject: 'rejected',
+  error: 'not simulated',
+};
+
+/**
+ * VM | bridge host | remote host, one arrow per packet, coloured by verdict and labelled with its
+ * conntrack state. A dropped packet stops at the bridge with a cross. Each arrow is a button that
+ * jumps to its packet; ←/→ on the diagram step through them.
+ */
+export function SequenceDiagram({
+  result,
+  current,
+  onPick,
+}: {
+  result: SimResult;
+  current: number;
+  onPick(index: number): void;
+}) {
+  const steps = result.steps;
+  const height = TOP + steps.length * ROW + 16;
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.querySelector(`[data-step="${current}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [current]);
+  return (
+    <div
+      ref={ref}
+      className="seq-diagram"
+      role="group"
+      aria-label="Sequence diagram"
+      tabIndex={0}
+      onKeyDown={(e) => {
+        if (e.key === 'ArrowDown' || e.key === 'ArrowRight') {
+          e.preventDefault();
+          onPick(Math.min(steps.length - 1, current + 1));
+        } else if (e.key === 'ArrowUp' || e.key === 'ArrowLeft') {
+          e.preventDefault();
+          onPick(Math.max(0, current - 1));
+        } else if (e.key === 'Home') onPick(0);
+        else if (e.key === 'End') onPick(steps.length - 1);
+      }}
+    >
+      <svg width={WIDTH} height={height} viewBox={`0 0 ${WIDTH} ${height}`} aria-hidden="false">
+        <defs>
+          {['accept', 'drop', 'reject', 'error'].map((v) => (
+            <marker
+              key={v}
+              id={`arrow-${v}`}
+              viewBox="0 0 10 10"
+              refX="9"
+              refY="5"
+              markerWidth="7"
+              markerHeight="7"
+              orient="auto-start-reverse"
+            >
+              <path d="M0,0 L10,5 L0,10 z" className={`seq-head seq-${v}`} />
+            </marker>
+          ))}
+        </defs>
+        <text x={VM_X} y={16} textAnchor="middle" className="seq-actor">
+          VM {result.hosts.vm.ip}
+        </text>
+        <text x={BRIDGE_X} y={16} textAnchor="middle" className="seq-actor seq-actor-bridge">
+          host bridge (vnet0)
+        </text>
+        <text x={REMOTE_X} y={16} textAnchor="middle" className="seq-actor">
+          remote {result.hosts.remote.ip}
+        </text>
+        {[VM_X, BRIDGE_X, REMOTE_X].map((x) => (
+          <line
+            key={x}
+            x1={x}
+            x2={x}
+            y1={24}
+            y2={height - 4}
+            className={x === BRIDGE_X ? 'seq-life seq-life-bridge' : 'seq-life'}
+          />
+        ))}
+        {steps.map((s, i) => {
+          const y = TOP + i * ROW;
+          const fromVm = s.trace.side === 'from-vm';
+          const x1 = fromVm ? VM_X : REMOTE_X;
+          const passed = s.trace.verdict === 'accept';
+          const x2 = passed ? (fromVm ? REMOTE_X : VM_X) : BRIDGE_X + (fromVm ? -6 : 6);
+          const v = s.trace.verdict;
+          const state = s.trace.ctstate ?? 'untracked';
+          const name = `Packet ${i + 1}: ${s.label}, ${fromVm ? 'from the VM' : 'to the VM'}, ${state}, ${VERDICT_LABEL[v] ?? v}`;
+          return (
+            <g
+              key={i}
+              data-step={i}
+              role="button"
+              aria-label={name}
+              aria-current={i === current ? 'step' : undefined}
+              className={`seq-row seq-${v}${i === current ? ' is-current' : ''}`}
+              onClick={() => onPick(i)}
+            >
+              <rect x={2} y={y - ROW + 8} width={WIDTH - 4} height={ROW} className="seq-hit" />
+              <text x={8} y={y + 4} className="seq-num">
+                {i + 1}
+              </text>
+              <line
+                x1={x1}
+                x2={x2}
+                y1={y}
+                y2={y}
+                className="seq-arrow"
+                markerEnd={passed ? `url(#arrow-${v})` : undefined}
+              />
+              {!passed && (
+                <path
+                  d={`M${x2 - 5},${y - 5} L${x2 + 5},${y + 5} M${x2 - 5},${y + 5} L${x2 + 5},${y - 5}`}
+                  className="seq-cross"
+                />
+              )}
+              <text x={(fromVm ? VM_X : BRIDGE_X) + 8} y={y - 4} className="seq-label">
+                {s.label}
+                <tspan className="seq-state"> · {state}</tspan>
+              </text>
+            </g>
+          );
+        })}
+      </svg>
+    </div>
+  );
+}

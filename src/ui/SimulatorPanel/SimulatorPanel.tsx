@@ -1,0 +1,472 @@
+import { useEffect } from 'react';
+import { DEFAULT_SYSCTL } from '../../core/conntrack/sysctl';
+import { SCENARIOS } from '../../core/sim/scenarios';
+import { selectActiveDoc, useStudioStore } from '../../store';
+import { DEFAULT_CUSTOM_PACKET, usePanelsStore } from '../../store/panels-store';
+import { entryOfRule, selectRule } from '../Panels/rule-links';
+import type { CustomPacket, SimStep } from '../workers/run-simulation';
+import { ComparePanel } from './ComparePanel';
+import { ConntrackView } from './ConntrackView';
+import { SequenceDiagram } from './SequenceDiagram';
+import { TraceExplanation } from './TraceExplanation';
+
+const PLAY_MS = 700;
+
+/** Timeouts people tune (seconds); the rest keep the kernel's defaults. */
+const TIMEOUTS: { name: keyof typeof DEFAULT_SYSCTL; label: string }[] = [
+  { name: 'nf_conntrack_icmp_timeout', label: 'ICMP timeout' },
+  { name: 'nf_conntrack_udp_timeout', label: 'UDP timeout' },
+  { name: 'nf_conntrack_udp_timeout_stream', label: 'UDP stream timeout' },
+  { name: 'nf_conntrack_tcp_timeout_established', label: 'TCP established timeout' },
+];
+
+/** Selects the rule that decided a packet when it belongs to the open filter (table + XML highlight). */
+export function highlightDecider(step: SimStep | null | undefined): void {
+  if (!step) return;
+  const doc = selectActiveDoc(useStudioStore.getState());
+  const p = step.trace.provenance;
+  const ref = p
+    ? { filter: p.filter, entryIndex: p.entryIndex }
+    : step.trace.rule
+      ? {
+          filter: step.trace.rule.filter,
+          entryIndex: entryOfRule(step.trace.rule.filter, step.trace.rule.index) ?? -1,
+        }
+      : null;
+  if (ref && ref.entryIndex >= 0 && doc?.name === ref.filter) selectRule(ref);
+}
+
+function goAndHighlight(index: number) {
+  const store = usePanelsStore.getState();
+  store.goTo(index);
+  const s = usePanelsStore.getState();
+  highlightDecider(s.result?.steps[s.current]);
+}
+
+function HostSettingsForm() {
+  const settings = usePanelsStore((s) => s.settings);
+  const setSettings = usePanelsStore((s) => s.setSettings);
+  const paramRows = Object.entries(settings.params);
+  const setParam = (old: string, name: string, value: string) => {
+    const next: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(settings.params)) {
+      if (k === old) {
+        if (name) next[name] = value.split(/[\s,]+/).filter(Boolean);
+      } else next[k] = v;
+    }
+    setSettings({ params: next });
+  };
+  return (
+    <fieldset className="host-settings">
+      <legend>Host settings</legend>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={settings.ftpHelper}
+          onChange={(e) => setSettings({ ftpHelper: e.target.checked })}
+        />{' '}
+        FTP helper assigned <span className="muted">(CT --helper ftp on port 21)</span>
+      </label>
+      <div className="settings-grid">
+        {TIMEOUTS.map((t) => (
+          <label key={t.name}>
+            {t.label} (s)
+            <input
+              type="number"
+              min={1}
+              placeholder={String(DEFAULT_SYSCTL[t.name])}
+              value={settings.sysctl[t.name] ?? ''}
+              onChange={(e) => {
+                const sysctl = { ...settings.sysctl };
+                const n = Number(e.target.value);
+                if (e.target.value === '' || !Number.isFinite(n) || n <= 0) delete sysctl[t.name];
+                else sysctl[t.name] = n;
+                setSettings({ sysctl });
+              }}
+            />
+          </label>
+        ))}
+      </div>
+      <div className="params" role="group" aria-label="Filter parameters">
+        <div className="params-head">Filter parameters</div>
+        {paramRows.map(([name, values], i) => (
+          <div key={i} className="param-row">
+            <input
+              aria-label={`Parameter ${i + 1} name`}
+              value={name}
+              onChange={(e) => setParam(name, e.target.value, values.join(' '))}
+              style={{ width: 90 }}
+            />
+            <span>=</span>
+            <input
+              aria-label={`Value of ${name || `parameter ${i + 1}`}`}
+              defaultValue={values.join(' ')}
+              key={`${name}-${values.join(' ')}`}
+              onBlur={(e) => setParam(name, name, e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') setParam(name, name, e.currentTarget.value);
+              }}
+            />
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={`Remove parameter ${name}`}
+              onClick={() => setParam(name, '', '')}
+            >
+              ×
+            </button>
+          </div>
+        ))}
+        <button
+          type="button"
+          onClick={() => {
+            let n = 1;
+            while (settings.params[`VAR${n}`]) n++;
+            setSettings({ params: { ...settings.params, [`VAR${n}`]: [] } });
+          }}
+        >
+          Add parameter
+        </button>
+        <p className="muted small">
+          IP and MAC are the VM’s addresses in scenarios; several values (space-separated) make a
+          list.
+        </p>
+      </div>
+    </fieldset>
+  );
+}
+
+function CustomPacketRow({
+  p,
+  i,
+  onChange,
+  onRemove,
+}: {
+  p: CustomPacket;
+  i: number;
+  onChange(p: CustomPacket): void;
+  onRemove(): void;
+}) {
+  const num = (v: string) => Math.max(0, Math.min(65535, Number(v) || 0));
+  return (
+    <div className="custom-row" role="group" aria-label={`Custom packet ${i + 1}`}>
+      <select
+        aria-label="Side"
+        value={p.side}
+        onChange={(e) => onChange({ ...p, side: e.target.value as CustomPacket['side'] })}
+      >
+        <option value="to-vm">remote → VM</option>
+        <option value="from-vm">VM → remote</option>
+      </select>
+      <select
+        aria-label="Protocol"
+        value={p.proto}
+        onChange={(e) => onChange({ ...p, proto: e.target.value as CustomPacket['proto'] })}
+      >
+        <option value="tcp">tcp</option>
+        <option value="udp">udp</option>
+        <option value="icmp">icmp</option>
+      </select>
+      <input
+        aria-label="Source address"
+        placeholder="src (default)"
+        value={p.src}
+        onChange={(e) => onChange({ ...p, src: e.target.value.trim() })}
+      />
+      <input
+        aria-label="Destination address"
+        placeholder="dst (default)"
+        value={p.dst}
+        onChange={(e) => onChange({ ...p, dst: e.target.value.trim() })}
+      />
+      {p.proto === 'icmp' ? (
+        <>
+          <input
+            aria-label="ICMP type"
+            type="number"
+            min={0}
+            max={255}
+            value={p.icmpType}
+            onChange={(e) => onChange({ ...p, icmpType: num(e.target.value) & 255 })}
+          />
+          <input
+            aria-label="ICMP code"
+            type="number"
+            min={0}
+            max={255}
+            value={p.icmpCode}
+            onChange={(e) => onChange({ ...p, icmpCode: num(e.target.value) & 255 })}
+          />
+        </>
+      ) : (
+        <>
+          <input
+            aria-label="Source port"
+            type="number"
+            min={0}
+            max={65535}
+            value={p.sport}
+            onChange={(e) => onChange({ ...p, sport: num(e.target.value) })}
+          />
+          <input
+            aria-label="Destination port"
+            type="number"
+            min={0}
+            max={65535}
+            value={p.dport}
+            onChange={(e) => onChange({ ...p, dport: num(e.target.value) })}
+          />
+        </>
+      )}
+      {p.proto === 'tcp' && (
+        <input
+          aria-label="TCP flags"
+          value={p.flags}
+          placeholder="SYN"
+          onChange={(e) => onChange({ ...p, flags: e.target.value.toUpperCase() })}
+        />
+      )}
+      <input
+        aria-label="Time (s)"
+        type="number"
+        min={0}
+        step={0.1}
+        value={p.t}
+        onChange={(e) => onChange({ ...p, t: Math.max(0, Number(e.target.value) || 0) })}
+      />
+      <button
+        type="button"
+        className="icon-button"
+        aria-label={`Remove packet ${i + 1}`}
+        onClick={onRemove}
+      >
+        ×
+      </button>
+    </div>
+  );
+}
+
+function CustomPacketBuilder() {
+  const packets = usePanelsStore((s) => s.customPackets);
+  const set = usePanelsStore((s) => s.setCustomPackets);
+  const run = () =>
+    usePanelsStore
+      .getState()
+      .setSource({ kind: 'custom', packets: usePanelsStore.getState().customPackets });
+  return (
+    <div className="custom-builder" role="group" aria-label="Custom packets">
+      <p className="muted small">
+        Side, protocol, addresses (empty = the VM’s / the remote host’s), ports or ICMP type/code,
+        TCP flags, time.
+      </p>
+      {packets.map((p, i) => (
+        <CustomPacketRow
+          key={i}
+          p={p}
+          i={i}
+          onChange={(np) => set(packets.map((x, j) => (j === i ? np : x)))}
+          onRemove={() => set(packets.filter((_, j) => j !== i))}
+        />
+      ))}
+      <div className="row-buttons">
+        <button
+          type="button"
+          onClick={() =>
+            set([...packets, { ...DEFAULT_CUSTOM_PACKET, t: (packets.at(-1)?.t ?? -1) + 1 }])
+          }
+        >
+          Add packet
+        </button>
+        <button type="button" onClick={run} disabled={packets.length === 0}>
+          Send packets
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function SourcePicker() {
+  const source = usePanelsStore((s) => s.source);
+  const setSource = usePanelsStore((s) => s.setSource);
+  const value =
+    source.kind === 'scenario' ? source.name : source.kind === 'custom' ? '__custom' : '__pcap';
+  return (
+    <div className="source-picker">
+      <label>
+        Traffic{' '}
+        <select
+          aria-label="Scenario"
+          value={value}
+          onChange={(e) => {
+            const v = e.target.value;
+            if (v === '__custom')
+              setSource({ kind: 'custom', packets: usePanelsStore.getState().customPackets });
+            else if (v !== '__pcap') setSource({ kind: 'scenario', name: v });
+          }}
+        >
+          <optgroup label="Scenarios">
+            {SCENARIOS.map((s) => (
+              <option key={s.name} value={s.name}>
+                {s.title} ({s.name})
+              </option>
+            ))}
+          </optgroup>
+          <option value="__custom">Custom packets…</option>
+          {source.kind === 'pcap' && <option value="__pcap">Capture {source.name}</option>}
+        </select>
+      </label>
+      <label className="file-button">
+        Open pcap…
+        <input
+          type="file"
+          accept=".pcap,.cap,application/vnd.tcpdump.pcap"
+          aria-label="Open a pcap file"
+          onChange={async (e) => {
+            const file = e.target.files?.[0];
+            if (!file) return;
+            const bytes = new Uint8Array(await file.arrayBuffer());
+            setSource({ kind: 'pcap', name: file.name, bytes });
+            e.target.value = '';
+          }}
+        />
+      </label>
+    </div>
+  );
+}
+
+function Transport({ count }: { count: number }) {
+  const current = usePanelsStore((s) => s.current);
+  const playing = usePanelsStore((s) => s.playing);
+  const setPlaying = usePanelsStore((s) => s.setPlaying);
+  useEffect(() => {
+    if (!playing) return;
+    const id = setInterval(() => {
+      const s = usePanelsStore.getState();
+      const n = s.result?.steps.length ?? 0;
+      if (s.current >= n - 1) s.setPlaying(false);
+      else goAndHighlight(s.current + 1);
+    }, PLAY_MS);
+    return () => clearInterval(id);
+  }, [playing]);
+  return (
+    <div className="transport" role="toolbar" aria-label="Step through packets">
+      <button
+        type="button"
+        aria-label="First packet"
+        onClick={() => goAndHighlight(0)}
+        disabled={current === 0}
+      >
+        ⏮
+      </button>
+      <button
+        type="button"
+        aria-label="Previous packet"
+        onClick={() => goAndHighlight(current - 1)}
+        disabled={current === 0}
+      >
+        ◀ Back
+      </button>
+      <button
+        type="button"
+        aria-label={playing ? 'Pause' : 'Play'}
+        onClick={() => setPlaying(!playing)}
+        disabled={count === 0}
+      >
+        {playing ? '⏸ Pause' : '▶ Play'}
+      </button>
+      <button
+        type="button"
+        aria-label="Next packet"
+        onClick={() => goAndHighlight(current + 1)}
+        disabled={current >= count - 1}
+      >
+        Forward ▶
+      </button>
+      <button
+        type="button"
+        aria-label="Last packet"
+        onClick={() => goAndHighlight(count - 1)}
+        disabled={current >= count - 1}
+      >
+        ⏭
+      </button>
+      <label className="jump">
+        Packet{' '}
+        <input
+          type="number"
+          min={1}
+          max={count}
+          value={count ? current + 1 : 0}
+          aria-label="Jump to packet"
+          onChange={(e) => goAndHighlight(Number(e.target.value) - 1)}
+          style={{ width: 56 }}
+        />{' '}
+        of {count}
+      </label>
+    </div>
+  );
+}
+
+/** The simulator: traffic, host settings, the sequence diagram, the explanation and conntrack state. */
+export function SimulatorPanel() {
+  const result = usePanelsStore((s) => s.result);
+  const current = usePanelsStore((s) => s.current);
+  const running = usePanelsStore((s) => s.running);
+  const error = usePanelsStore((s) => s.error);
+  const source = usePanelsStore((s) => s.source);
+  const ms = usePanelsStore((s) => s.lastRunMs);
+  const step = result?.steps[current];
+  return (
+    <div className="sim-panel">
+      <div className="sim-controls">
+        <SourcePicker />
+        {source.kind === 'custom' && <CustomPacketBuilder />}
+        <HostSettingsForm />
+        <ComparePanel />
+      </div>
+      <div className="sim-diagram">
+        <div className="sim-head">
+          <h3>{result?.title ?? 'Simulation'}</h3>
+          <span className="muted small" role="status" aria-live="polite">
+            {running
+              ? 'Running…'
+              : ms !== null
+                ? `${result?.steps.length ?? 0} packets in ${Math.round(ms)} ms`
+                : ''}
+          </span>
+        </div>
+        {result?.explanation && <p className="sim-explain">{result.explanation}</p>}
+        {error && (
+          <p className="sim-problem" role="alert">
+            Simulator error: {error}
+          </p>
+        )}
+        {result?.problems.map((p, i) => (
+          <p key={i} className="sim-problem">
+            {p}
+          </p>
+        ))}
+        <Transport count={result?.steps.length ?? 0} />
+        {result && result.steps.length > 0 && (
+          <SequenceDiagram result={result} current={current} onPick={goAndHighlight} />
+        )}
+        {result && result.skipped.length > 0 && (
+          <p className="muted small">
+            Not sent ({result.skipped.length}): {result.skipped.map((s) => s.label).join(', ')} —
+            they answer a packet that was dropped.
+          </p>
+        )}
+      </div>
+      <div className="sim-detail">
+        {step ? (
+          <>
+            <TraceExplanation trace={step.trace} label={`${current + 1}. ${step.label}`} />
+            <ConntrackView table={step.table} expectations={step.expectations} />
+          </>
+        ) : (
+          <p className="muted">No packet to explain.</p>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,350 @@
+/**
+ * What the simulator worker computes, as plain functions over the core (no DOM, no store), so the
+ * same code runs in the Web Worker and in tests. Inputs and outputs are structured-clone friendly.
+ */
+import { compileFilter } from '../../core/compile/compile-filter';
+import type { Ruleset } from '../../core/compile/ir';
+import type { ConnView, ExpectationView } from '../../core/conntrack/conntrack';
+import { getBuiltinFilter } from '../../core/library';
+import type { FilterDoc } from '../../core/model/types';
+import { BridgeHost } from '../../core/netfilter/bridge-host';
+import type { HostSettings, PacketTrace, Side, Verdict } from '../../core/netfilter/bridge-host';
+import type { EthernetFrame, L4Packet } from '../../core/netfilter/packet';
+import { buildEthernet, buildIpv4, buildTcp, buildUdp } from '../../core/netfilter/packet-build';
+import { decodeFrame } from '../../core/netfilter/packet-decode';
+import { readPcap } from '../../core/sim/pcap';
+import { scenarioSettings } from '../../core/sim/run-scenario';
+import { DEFAULT_HOSTS, SCENARIOS, getScenario } from '../../core/sim/scenarios';
+import type { ScenarioHosts } from '../../core/sim/scenarios';
+
+/** Host settings the panel edits. */
+export interface SimSettings {
+  /** Assign the FTP conntrack helper (`-t raw … -j CT --helper ftp`). */
+  ftpHelper: boolean;
+  /** Conntrack sysctl overrides (name without the /proc path). */
+  sysctl: Record<string, number>;
+  /** Filter parameters of the binding; `IP` and `MAC` also give the VM's addresses. */
+  params: Record<string, string[]>;
+}
+
+/** A packet typed into the custom-packet builder. */
+export interface CustomPacket {
+  side: Side;
+  proto: 'tcp' | 'udp' | 'icmp';
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  /** TCP flags as `SYN`, `SYN,ACK`, `ACK` … */
+  flags: string;
+  icmpType: number;
+  icmpCode: number;
+  /** Seconds since the first custom packet. */
+  t: number;
+}
+
+export type SimSource =
+  | { kind: 'scenario'; name: string }
+  | { kind: 'custom'; packets: CustomPacket[] }
+  | { kind: 'pcap'; name: string; bytes: Uint8Array };
+
+/** The filter to simulate: the workspace's own filters (the library is always behind them) and the root. */
+export interface SimFilterSet {
+  filters: FilterDoc[];
+  root: string;
+}
+
+export interface SimStep {
+  /** Index of the frame in its source (scenario frame, custom packet, pcap record). */
+  index: number;
+  label: string;
+  trace: PacketTrace;
+  /** Conntrack table and expectations right after this packet. */
+  table: ConnView[];
+  expectations: ExpectationView[];
+}
+
+export interface SimResult {
+  title: string;
+  explanation: string;
+  hosts: ScenarioHosts;
+  steps: SimStep[];
+  /** Frames not sent because a frame they answer was not delivered. */
+  skipped: { index: number; label: string }[];
+  /** Compile/instantiate/pcap problems; non-empty with no steps = nothing could run. */
+  problems: string[];
+  /** Packets that matched each XML rule, keyed `filter#entryIndex`. */
+  hits: Record<string, number>;
+}
+
+export interface CompareRow {
+  scenario: string;
+  title: string;
+  index: number;
+  label: string;
+  before: Verdict | 'not sent';
+  after: Verdict | 'not sent';
+}
+
+export interface CompareResult {
+  rows: CompareRow[];
+  scenarios: number;
+  packets: number;
+  problems: string[];
+}
+
+/** Snapshots of the conntrack table are capped so a long capture stays cheap to send. */
+const MAX_SNAPSHOTS = 3000;
+
+/** The VM's addresses from the IP/MAC parameters, else the scenarios' defaults. */
+export function hostsFor(settings: SimSettings): ScenarioHosts {
+  return {
+    vm: {
+      ip: settings.params.IP?.[0] || DEFAULT_HOSTS.vm.ip,
+      mac: settings.params.MAC?.[0] || DEFAULT_HOSTS.vm.mac,
+    },
+    remote: { ...DEFAULT_HOSTS.remote },
+  };
+}
+
+function hostSettings(settings: SimSettings): HostSettings {
+  return { ftpHelper: settings.ftpHelper, sysctl: { ...settings.sysctl } };
+}
+
+/** Compiles the root filter for vnet0 with the settings' parameters. */
+export function compileFor(
+  set: SimFilterSet,
+  settings: SimSettings,
+): { ruleset: Ruleset | null; problems: string[] } {
+  const lookup = (name: string): FilterDoc | undefined =>
+    set.filters.find((f) => f.name === name) ?? getBuiltinFilter(name)?.doc;
+  const hosts = hostsFor(settings);
+  const params: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(settings.params)) if (k !== 'MAC' && v.length) params[k] = v;
+  const res = compileFilter(lookup, set.root, { iface: 'vnet0', mac: hosts.vm.mac, params });
+  const problems = res.diagnostics
+    .filter((d) => d.severity === 'error')
+    .map((d) => `${d.code}: ${d.message}`);
+  return { ruleset: res.ruleset, problems };
+}
+
+/** Maps `filter#ruleIndex` (a trace's rule ref) to the entry index in that filter's document. */
+function entryIndexer(set: SimFilterSet): (filter: string, ruleIndex: number) => number | null {
+  const cache = new Map<string, number[]>();
+  return (filter, ruleIndex) => {
+    let map = cache.get(filter);
+    if (!map) {
+      const doc = set.filters.find((f) => f.name === filter) ?? getBuiltinFilter(filter)?.doc;
+      map = [];
+      doc?.entries.forEach((e, i) => {
+        if (e.kind === 'rule') map?.push(i);
+      });
+      cache.set(filter, map);
+    }
+    return map[ruleIndex] ?? null;
+  };
+}
+
+function countHits(steps: SimStep[], set: SimFilterSet): Record<string, number> {
+  const toEntry = entryIndexer(set);
+  const hits: Record<string, number> = {};
+  for (const s of steps) {
+    const seen = new Set<string>();
+    for (const h of s.trace.hooks)
+      for (const v of h.visits) {
+        if (!v.matched || !v.rule) continue;
+        const entry = toEntry(v.rule.filter, v.rule.index);
+        if (entry === null) continue;
+        seen.add(`${v.rule.filter}#${entry}`);
+      }
+    for (const k of seen) hits[k] = (hits[k] ?? 0) + 1;
+  }
+  return hits;
+}
+
+interface Frame {
+  t: number;
+  side: Side;
+  frame: EthernetFrame;
+  label: string;
+  requires?: number[];
+}
+
+/** Builds the frames of the custom packets (IPv4; addresses default to the VM and the remote host). */
+export function buildCustomFrames(packets: CustomPacket[], hosts: ScenarioHosts): Frame[] {
+  return packets.map((p, i) => {
+    const fromVm = p.side === 'from-vm';
+    const src = p.src || (fromVm ? hosts.vm.ip : hosts.remote.ip);
+    const dst = p.dst || (fromVm ? hosts.remote.ip : hosts.vm.ip);
+    let l4: L4Packet;
+    let label: string;
+    if (p.proto === 'tcp') {
+      l4 = buildTcp({
+        sport: p.sport,
+        dport: p.dport,
+        flags: p.flags || 'SYN',
+        seq: 1000 + i * 100,
+        ack: p.flags.includes('ACK') ? 5000 : 0,
+      });
+      label = `tcp ${p.sport}→${p.dport} ${p.flags || 'SYN'}`;
+    } else if (p.proto === 'udp') {
+      l4 = buildUdp({ sport: p.sport, dport: p.dport, payload: 'custom' });
+      label = `udp ${p.sport}→${p.dport}`;
+    } else {
+      const echo = p.icmpType === 8 || p.icmpType === 0;
+      l4 = {
+        kind: 'icmp',
+        type: p.icmpType,
+        code: p.icmpCode,
+        rest: echo ? 0x12340001 : 0,
+        payload: new Uint8Array(echo ? 32 : 28),
+      };
+      label = `icmp type ${p.icmpType}/${p.icmpCode}`;
+    }
+    const macs = fromVm
+      ? { src: hosts.vm.mac, dst: hosts.remote.mac }
+      : { src: hosts.remote.mac, dst: hosts.vm.mac };
+    return { t: p.t, side: p.side, frame: buildEthernet(macs, buildIpv4({ src, dst }, l4)), label };
+  });
+}
+
+function pcapFrames(bytes: Uint8Array, hosts: ScenarioHosts, problems: string[]): Frame[] {
+  const { file, diagnostics } = readPcap(bytes);
+  for (const d of diagnostics) problems.push(`${d.code}: ${d.message}`);
+  if (!file) return [];
+  const vmMac = parseInt(hosts.vm.mac.replace(/:/g, ''), 16);
+  const frames: Frame[] = [];
+  const t0 = file.records[0]?.tsSec ?? 0;
+  file.records.forEach((r, i) => {
+    const frame = decodeFrame(r.data);
+    if (!frame) {
+      problems.push(`record ${i}: ${r.data.length} bytes is not an Ethernet frame`);
+      return;
+    }
+    const t = r.tsSec - t0 + r.tsFrac / (file.nanosecond ? 1e9 : 1e6);
+    // One capture holds both directions: what the VM's MAC sent comes from the VM.
+    frames.push({
+      t,
+      side: frame.src === vmMac ? 'from-vm' : 'to-vm',
+      frame,
+      label: `record ${i + 1}`,
+    });
+  });
+  return frames;
+}
+
+function runFrames(
+  ruleset: Ruleset,
+  frames: Frame[],
+  settings: HostSettings,
+  snapshots: boolean,
+): Pick<SimResult, 'steps' | 'skipped'> {
+  const host = new BridgeHost(ruleset, settings);
+  const delivered = new Set<number>();
+  const steps: SimStep[] = [];
+  const skipped: { index: number; label: string }[] = [];
+  const empty: ConnView[] = [];
+  const noExp: ExpectationView[] = [];
+  frames.forEach((f, index) => {
+    if (f.requires && !f.requires.every((r) => delivered.has(r))) {
+      skipped.push({ index, label: f.label });
+      return;
+    }
+    const trace = host.step(f.frame, f.side, f.t);
+    if (trace.verdict === 'accept') delivered.add(index);
+    const snap = snapshots && steps.length < MAX_SNAPSHOTS;
+    steps.push({
+      index,
+      label: f.label,
+      trace,
+      table: snap ? host.table(f.t) : empty,
+      expectations: snap ? host.expectations(f.t) : noExp,
+    });
+  });
+  return { steps, skipped };
+}
+
+/** Runs one source (scenario, custom packets or pcap) through the root filter. */
+export function runSimulation(
+  set: SimFilterSet,
+  settings: SimSettings,
+  source: SimSource,
+): SimResult {
+  const hosts = hostsFor(settings);
+  const base: SimResult = {
+    title: '',
+    explanation: '',
+    hosts,
+    steps: [],
+    skipped: [],
+    problems: [],
+    hits: {},
+  };
+  const { ruleset, problems } = compileFor(set, settings);
+  base.problems.push(...problems);
+  let frames: Frame[];
+  let hs = hostSettings(settings);
+  if (source.kind === 'scenario') {
+    const sc = getScenario(source.name);
+    if (!sc) return { ...base, problems: [...base.problems, `unknown scenario ${source.name}`] };
+    base.title = sc.title;
+    base.explanation = sc.explanation;
+    frames = sc.build(hosts);
+    hs = scenarioSettings(sc, hs);
+  } else if (source.kind === 'custom') {
+    base.title = 'Custom packets';
+    frames = buildCustomFrames(source.packets, hosts);
+  } else {
+    base.title = `Capture ${source.name}`;
+    base.explanation =
+      'Frames whose source MAC is the VM’s (parameter MAC) come from the VM; the others go towards it.';
+    frames = pcapFrames(source.bytes, hosts, base.problems);
+  }
+  if (!ruleset) return base;
+  const run = runFrames(ruleset, frames, hs, true);
+  return { ...base, ...run, hits: countHits(run.steps, set) };
+}
+
+/** Runs every scenario against two versions of the filter and lists the packets whose verdict changes. */
+export function compareVersions(
+  before: SimFilterSet,
+  after: SimFilterSet,
+  settings: SimSettings,
+): CompareResult {
+  const a = compileFor(before, settings);
+  const b = compileFor(after, settings);
+  const problems = [
+    ...a.problems.map((p) => `before: ${p}`),
+    ...b.problems.map((p) => `after: ${p}`),
+  ];
+  const rows: CompareRow[] = [];
+  let packets = 0;
+  if (!a.ruleset || !b.ruleset) return { rows, scenarios: 0, packets, problems };
+  const hosts = hostsFor(settings);
+  for (const sc of SCENARIOS) {
+    const frames = sc.build(hosts);
+    const hs = scenarioSettings(sc, hostSettings(settings));
+    const verdicts = (rs: Ruleset) => {
+      const m = new Map<number, Verdict>();
+      for (const s of runFrames(rs, frames, hs, false).steps) m.set(s.index, s.trace.verdict);
+      return m;
+    };
+    const va = verdicts(a.ruleset);
+    const vb = verdicts(b.ruleset);
+    frames.forEach((f, index) => {
+      const x = va.get(index) ?? 'not sent';
+      const y = vb.get(index) ?? 'not sent';
+      if (x !== 'not sent' || y !== 'not sent') packets++;
+      if (x !== y)
+        rows.push({
+          scenario: sc.name,
+          title: sc.title,
+          index,
+          label: f.label,
+          before: x,
+          after: y,
+        });
+    });
+  }
+  return { rows, scenarios: SCENARIOS.length, packets, problems };
+}
