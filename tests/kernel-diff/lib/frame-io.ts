@@ -13,6 +13,7 @@ const HELPER = join(import.meta.dirname, '..', 'py', 'frame-io.py');
 /** Debian's interpreter without site packages: starts in milliseconds, unlike a pyenv shim. */
 export const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 export const PYTHON_ARGS = ['-S'];
+const TASKSET = existsSync('/usr/bin/taskset') ? '/usr/bin/taskset' : null;
 
 export type Side = 'from-vm' | 'to-vm';
 
@@ -147,7 +148,10 @@ export class Injector {
   }
 
   static async start(bed: Testbed): Promise<Injector> {
-    const child = bed.spawnIn('host', PYTHON, [...PYTHON_ARGS, HELPER, 'serve', '--port', `vm=${bed.ns.guest}:eth0`, '--port', `peer=${bed.ns.client}:eth0`]);
+    // Pinned to one CPU: the kernel then handles every injected frame on that CPU, and
+    // nf_conncount (connlimit) evicts the unconfirmed entries of dropped packets at once instead
+    // of keeping those "added by another CPU" for 2 jiffies, which made counts nondeterministic.
+    const child = bed.spawnIn('host', TASKSET ?? PYTHON, [...(TASKSET ? ['-c', '0', PYTHON] : []), ...PYTHON_ARGS, HELPER, 'serve', '--port', `vm=${bed.ns.guest}:eth0`, '--port', `peer=${bed.ns.client}:eth0`]);
     const inj = new Injector(child);
     const ready = await inj.nextLine(10_000);
     if (ready !== 'ready') throw new Error(`frame-io serve: unexpected "${ready}"`);

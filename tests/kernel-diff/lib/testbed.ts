@@ -262,11 +262,16 @@ export class Testbed {
 
   /**
    * Prepares the host for one scenario in a single shell: empties conntrack (entries and
-   * expectations), adds or removes the raw-table FTP helper rule, writes the sysctls.
+   * expectations), adds or removes the raw-table FTP helper rule, writes the sysctls. With
+   * `renewConnlimit`, the filter table is saved and restored, so every connlimit match starts
+   * with empty counts: nf_conncount keeps its own list of connections per source, which
+   * `conntrack -F` does not empty and which it cleans at most 8 stale entries per packet, so
+   * counts would otherwise carry over from the previous scenario.
    */
-  async prepareScenario(ftpHelper: boolean, sysctl: Readonly<Record<string, number>>): Promise<void> {
+  async prepareScenario(ftpHelper: boolean, sysctl: Readonly<Record<string, number>>, renewConnlimit = false): Promise<void> {
     const helper = 'PREROUTING -p tcp --dport 21 -j CT --helper ftp';
     const lines = [
+      renewConnlimit ? 'iptables-save -t filter > /tmp/.nwfs-kd-$$ && iptables-restore -w < /tmp/.nwfs-kd-$$; rc=$?; rm -f /tmp/.nwfs-kd-$$; [ $rc = 0 ] || exit 1' : '',
       'conntrack -F >/dev/null 2>&1',
       'conntrack -F expect >/dev/null 2>&1',
       `while iptables -w -t raw -D ${helper} 2>/dev/null; do :; done`,
