@@ -9,7 +9,7 @@ import { defineConfig, devices } from '@playwright/test';
 const PORT = Number(process.env.BENCH_UI_PORT) || 4392;
 const BASE_URL = `http://127.0.0.1:${PORT}/`;
 /** The production build the benchmarks load; the spec reads its files to size the initial JS. */
-export const BENCH_OUT_DIR = 'node_modules/.cache/nwfilter-studio-bench-ui';
+export const BENCH_OUT_DIR = process.env.BENCH_UI_OUT_DIR || 'node_modules/.cache/nwfilter-studio-bench-ui';
 
 export default defineConfig({
   testDir: 'e2e-bench',
@@ -51,7 +51,7 @@ export default defineConfig({
       `node_modules/.bin/vite build --outDir ${BENCH_OUT_DIR} --emptyOutDir --logLevel error && ` +
       `node_modules/.bin/vite preview --outDir ${BENCH_OUT_DIR} --host 127.0.0.1 --port ${PORT} --strictPort`,
     url: BASE_URL,
-    // BENCH_UI_REUSE=1 (with BENCH_UI_PORT) measures a server you already run.
+    // BENCH_UI_REUSE=1 (with BENCH_UI_PORT, and BENCH_UI_OUT_DIR for its files) measures a server you already run.
     reuseExistingServer: process.env.BENCH_UI_REUSE === '1',
     timeout: 300_000,
     stdout: 'ignore',

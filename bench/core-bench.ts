@@ -33,7 +33,8 @@ const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2' };
 const SETTINGS: HostSettings = { ftpHelper: true };
 
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
-const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (n: number, digits = 1) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 function figure(measure: string, value: string, unit: string): void {
   console.log(`${measure}: ${value} ${unit}`);
 }
@@ -51,7 +52,11 @@ function clock(): number {
 }
 
 /** Median of `runs` timings of `fn` (ms), after `warmup` untimed calls. */
-function timeMedian(fn: () => unknown, runs: number, warmup = 2): number {
+function timeMedian(
+  fn: () => unknown,
+  runs: number,
+  warmup = Math.max(2, Math.ceil(runs / 3)),
+): number {
   for (let i = 0; i < warmup; i++) fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -67,7 +72,8 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
 function mustParse(xml: string): FilterDoc {
   const r = parseFilterXml(xml);
-  if (!r.doc) throw new Error(`benchmark filter does not parse: ${r.diagnostics[0]?.message ?? '?'}`);
+  if (!r.doc)
+    throw new Error(`benchmark filter does not parse: ${r.diagnostics[0]?.message ?? '?'}`);
   return r.doc;
 }
 
@@ -95,7 +101,8 @@ function benchXml(): void {
 
 function compileOnce(lookup: ReturnType<typeof createWorkspaceLookup>, name: string): Ruleset {
   const r = compileFilter(lookup, name, { iface: 'vnet0', mac: VM.mac, params: { IP: [VM.ip] } });
-  if (!r.ruleset) throw new Error(`benchmark filter does not compile: ${r.diagnostics[0]?.message ?? '?'}`);
+  if (!r.ruleset)
+    throw new Error(`benchmark filter does not compile: ${r.diagnostics[0]?.message ?? '?'}`);
   return r.ruleset;
 }
 
@@ -109,7 +116,10 @@ function benchCompile(): void {
     const compile = timeMedian(() => compileOnce(lookup, doc.name), runsFor(n));
     const print = timeMedian(() => printScriptText(ruleset), runsFor(n));
     const both = timeMedian(() => printScriptText(compileOnce(lookup, doc.name)), runsFor(n));
-    const irRules = ruleset.tables.reduce((s, t) => s + t.chains.reduce((c, ch) => c + ch.rules.length, 0), 0);
+    const irRules = ruleset.tables.reduce(
+      (s, t) => s + t.chains.reduce((c, ch) => c + ch.rules.length, 0),
+      0,
+    );
     figure(`instantiate+compile ${label(n)}`, fmt(compile, 2), 'ms');
     figure(`print script ${label(n)}`, fmt(print, 2), 'ms');
     figure(`instantiate+compile+print script ${label(n)}`, fmt(both, 2), 'ms');
@@ -118,6 +128,8 @@ function benchCompile(): void {
 }
 
 interface SimFigures {
+  /** Heap after the run and a full collection (what the host keeps: conntrack table, counters). */
+  liveHeapMb: number;
   framesPerSecond: number;
   nsPerFrame: number;
   peakHeapMb: number;
@@ -151,7 +163,12 @@ function simulate(ruleset: Ruleset, total: number, detail: boolean): SimFigures 
     const heap = process.memoryUsage().heapUsed;
     if (heap > peakHeap) peakHeap = heap;
   }
+  const endHeap = process.memoryUsage().heapUsed;
+  gc();
+  const liveHeap = process.memoryUsage().heapUsed;
+  if (endHeap > peakHeap) peakHeap = endHeap;
   return {
+    liveHeapMb: liveHeap / 1e6,
     framesPerSecond: total / (elapsed / 1000),
     nsPerFrame: (elapsed * 1e6) / total,
     peakHeapMb: peakHeap / 1e6,
@@ -177,8 +194,13 @@ function benchSimulate(): void {
     if (n === 100) {
       figure(`simulate ${frames} peak heap`, fmt(r.peakHeapMb, 1), 'MB');
       figure(`simulate ${frames} peak heap above start`, fmt(r.peakHeapMb - r.baseHeapMb, 1), 'MB');
+      figure(`simulate ${frames} live heap after the run (after GC)`, fmt(r.liveHeapMb, 1), 'MB');
       const withTraces = simulate(ruleset, Math.min(100_000, TOTAL_FRAMES), true);
-      figure(`simulate ${label(n)} with full traces`, fmtInt(withTraces.framesPerSecond), 'frames/s');
+      figure(
+        `simulate ${label(n)} with full traces`,
+        fmtInt(withTraces.framesPerSecond),
+        'frames/s',
+      );
     }
   }
   const c10 = costs.get(10) ?? NaN;
@@ -205,10 +227,18 @@ function benchPcap(): void {
     writeFileSync(a, writePcap(fromVm));
     writeFileSync(b, writePcap(toVm));
     let steps = 0;
-    const ms = timeMedian(() => {
-      const run = runCaptures(ruleset, { fromVm: readFileSync(a), toVm: readFileSync(b) }, SETTINGS);
-      steps = run.steps.length;
-    }, QUICK ? 2 : 5, 1);
+    const ms = timeMedian(
+      () => {
+        const run = runCaptures(
+          ruleset,
+          { fromVm: readFileSync(a), toVm: readFileSync(b) },
+          SETTINGS,
+        );
+        steps = run.steps.length;
+      },
+      QUICK ? 2 : 5,
+      1,
+    );
     figure('simulate pcap 10,000 frames (read, decode, replay with traces)', fmt(ms, 1), 'ms');
     figure('simulate pcap 10,000 frames throughput', fmtInt((steps / ms) * 1000), 'frames/s');
   } finally {
@@ -217,8 +247,12 @@ function benchPcap(): void {
 }
 
 function main(): void {
-  console.log(`# nwfilter-studio core benchmarks — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
-  console.log(`# ${WALL ? 'wall time' : 'process CPU time (user+sys; BENCH_CLOCK=wall for wall time)'}, medians of repeated runs; the machine may be shared`);
+  console.log(
+    `# nwfilter-studio core benchmarks — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`,
+  );
+  console.log(
+    `# ${WALL ? 'wall time' : 'process CPU time (user+sys; BENCH_CLOCK=wall for wall time)'}, medians of repeated runs; the machine may be shared`,
+  );
   const only = process.argv.slice(2);
   const want = (s: string) => only.length === 0 || only.includes(s);
   if (want('xml')) benchXml();

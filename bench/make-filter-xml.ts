@@ -61,7 +61,12 @@ export function ruleXml(i: number, rnd: () => number, fixedPriority?: number): s
  * A `root`-chain filter named `name` with `count` rules of the mixed kinds above; with
  * `fixedPriority` every rule has that priority (so tables list them in document order).
  */
-export function makeFilterXml(name: string, count: number, seed = 1, fixedPriority?: number): string {
+export function makeFilterXml(
+  name: string,
+  count: number,
+  seed = 1,
+  fixedPriority?: number,
+): string {
   const rnd = makeRandom(seed);
   let out = `<filter name='${name}' chain='root'>\n`;
   for (let i = 0; i < count; i++) out += ruleXml(i, rnd, fixedPriority);

@@ -7,7 +7,14 @@
 import { SCENARIOS, DEFAULT_HOSTS } from '../src/core/sim';
 import type { ScenarioHosts } from '../src/core/sim';
 import type { EthernetFrame, L4Packet } from '../src/core/netfilter/packet';
-import { buildArp, buildEthernet, buildIcmpEcho, buildIpv4, buildTcp, buildUdp } from '../src/core/netfilter/packet-build';
+import {
+  buildArp,
+  buildEthernet,
+  buildIcmpEcho,
+  buildIpv4,
+  buildTcp,
+  buildUdp,
+} from '../src/core/netfilter/packet-build';
 import type { Side } from '../src/core/netfilter/bridge-host';
 import { makeRandom } from './make-filter-xml';
 
@@ -44,7 +51,10 @@ export class TraceGenerator {
 
   private remote(): ScenarioHosts['remote'] {
     const k = this.instance++;
-    return { ip: `10.${100 + ((k >> 16) & 63)}.${(k >> 8) & 255}.${1 + (k & 127)}`, mac: `52:54:01:${hex2(k >> 16)}:${hex2(k >> 8)}:${hex2(k)}` };
+    return {
+      ip: `10.${100 + ((k >> 16) & 63)}.${(k >> 8) & 255}.${1 + (k & 127)}`,
+      mac: `52:54:01:${hex2(k >> 16)}:${hex2(k >> 8)}:${hex2(k)}`,
+    };
   }
 
   private randomFrame(): TraceFrame {
@@ -55,23 +65,36 @@ export class TraceGenerator {
     const spoof = fromVm && r() < 0.1;
     const vmIp = spoof ? `10.99.0.${3 + Math.floor(r() * 200)}` : this.vm.ip;
     const sport = 1024 + Math.floor(r() * 60000);
-    const dport = [22, 53, 80, 443, 2000 + Math.floor(r() * 1000), Math.floor(r() * 65536)][Math.floor(r() * 6)] ?? 80;
+    const dport =
+      [22, 53, 80, 443, 2000 + Math.floor(r() * 1000), Math.floor(r() * 65536)][
+        Math.floor(r() * 6)
+      ] ?? 80;
     const kind = r();
     this.clock += 0.0005;
     if (kind < 0.05) {
       const arp = fromVm
         ? buildArp({ op: 1, sha: this.vm.mac, spa: vmIp, tpa: peer })
         : buildArp({ op: 1, sha: peerMac, spa: peer, tpa: this.vm.ip });
-      const frame = buildEthernet({ src: fromVm ? this.vm.mac : peerMac, dst: 'ff:ff:ff:ff:ff:ff' }, arp);
+      const frame = buildEthernet(
+        { src: fromVm ? this.vm.mac : peerMac, dst: 'ff:ff:ff:ff:ff:ff' },
+        arp,
+      );
       return { frame, side: fromVm ? 'from-vm' : 'to-vm', t: this.clock };
     }
     const l4: L4Packet =
       kind < 0.55
-        ? buildTcp({ sport, dport, flags: r() < 0.7 ? 'SYN' : 'ACK', seq: Math.floor(r() * 2 ** 32) })
+        ? buildTcp({
+            sport,
+            dport,
+            flags: r() < 0.7 ? 'SYN' : 'ACK',
+            seq: Math.floor(r() * 2 ** 32),
+          })
         : kind < 0.9
           ? buildUdp({ sport, dport, payload: new Uint8Array(32) })
           : buildIcmpEcho({ id: Math.floor(r() * 65536), seq: 1 });
-    const ip = fromVm ? buildIpv4({ src: vmIp, dst: peer }, l4) : buildIpv4({ src: peer, dst: this.vm.ip }, l4);
+    const ip = fromVm
+      ? buildIpv4({ src: vmIp, dst: peer }, l4)
+      : buildIpv4({ src: peer, dst: this.vm.ip }, l4);
     const frame = fromVm
       ? buildEthernet({ src: this.vm.mac, dst: peerMac }, ip)
       : buildEthernet({ src: peerMac, dst: this.vm.mac }, ip);
