@@ -22,7 +22,7 @@ import { encodeFrame } from '../../src/core/netfilter/packet-encode';
 import { summarizeFrame } from '../../src/core/netfilter/packet-summary';
 import { CASES, type KernelCase } from './cases';
 import { APP_CASES, runAppCase } from './lib/apps';
-import { compareCounters, compareScenarioFrames, compareTables, disagreements, formatScenario, type ScenarioResult } from './lib/compare';
+import { compareCounters, compareExpectations, compareScenarioFrames, compareTables, disagreements, formatScenario, type ScenarioResult } from './lib/compare';
 import { Injector } from './lib/frame-io';
 import { runCommand } from './lib/run-command';
 import { buildRunnables, type Runnable } from './lib/runnable';
@@ -141,7 +141,7 @@ describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge',
         await bed.prepareScenario(sc.ftpHelper, { ...defaults, ...sc.sysctl }, hasConnlimit);
         const before = await bed.counters();
         const run = await injector.run(sc.frames.map((f) => ({ side: f.side, bytes: encodeFrame(f.frame), at: f.t, ...(f.requires ? { requires: f.requires } : {}) })));
-        const [after, table] = [await bed.counters(), await bed.conntrackList()];
+        const [after, table, expectations] = [await bed.counters(), await bed.conntrackList(), await bed.expectationList()];
         const summaries = sc.frames.map((f) => (f.label ? `${summarizeFrame(f.frame)}  [${f.label}]` : summarizeFrame(f.frame)));
         const kernel = new Map<number, boolean>();
         run.fates.forEach((f, k) => kernel.set(run.indices?.[k] ?? k, f.delivered));
@@ -151,11 +151,12 @@ describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge',
           scenario: sc.name,
           title: sc.title + (sc.note ? ` — ${sc.note}` : ''),
           rows: compareScenarioFrames(sc.frames, summaries, kernel, sim?.verdicts ?? null),
-          tableDiff: sim?.table ? compareTables(table, sim.table) : [],
+          tableDiff: [...(sim?.table ? compareTables(table, sim.table) : []), ...(sim?.expectations ? compareExpectations(expectations, sim.expectations) : [])],
           counterDiff: sim?.counters ? compareCounters(before, after, sim.counters) : [],
           otherDiff: [],
           hostFrames: run.hostFrames.map((h) => `${h.port === 'vm' ? 'to the VM' : 'to the remote host'}: ${summarizeHex(h.hex)}`),
           compared: sim !== null,
+          info: expectations.map((e) => `kernel expectation: ${e.trim()}`),
         };
         const hostDiff = checkHostFrames(c, run.hostFrames, sc.frames, sim?.verdicts ?? null);
         result.otherDiff.push(...hostDiff);

@@ -240,6 +240,31 @@ export function buildScenarios(): Scenario[] {
 
   s = new Seq();
   {
+    // PORT and PASV answered, but no data connection follows: the expectations stay pending.
+    const ctl = new TcpFlow(peerEnd(40110, 8_000_000), vmEnd(21, 9_000_000));
+    s.add('to-vm', ctl.syn()).add('from-vm', ctl.synAck()).add('to-vm', ctl.ack('client'));
+    s.add('from-vm', ctl.data('server', '220 (vsFTPd 3.0.3)\r\n')).add('to-vm', ctl.ack('client'));
+    // The helper reads a command only right after a line end it has seen in that direction, so
+    // a PORT as the client's very first line would be ignored: log in first.
+    s.add('to-vm', ctl.data('client', 'USER anonymous\r\n')).add('from-vm', ctl.ack('server'));
+    s.add('from-vm', ctl.data('server', '230 Login successful.\r\n')).add('to-vm', ctl.ack('client'));
+    s.add('to-vm', ctl.data('client', 'PORT 10,99,0,3,156,175\r\n')).add('from-vm', ctl.ack('server'));
+    s.add('from-vm', ctl.data('server', '200 PORT command successful. Consider using PASV.\r\n')).add('to-vm', ctl.ack('client'));
+  }
+  add('ftp-port-pending+helper', 'an FTP client sends PORT and then nothing: the helper’s expectation stays pending', s, { ftpHelper: true });
+
+  s = new Seq();
+  {
+    // The same PORT as the client's first line: the helper ignores it (no line end seen before).
+    const ctl = new TcpFlow(peerEnd(40111, 8_500_000), vmEnd(21, 9_500_000));
+    s.add('to-vm', ctl.syn()).add('from-vm', ctl.synAck()).add('to-vm', ctl.ack('client'));
+    s.add('to-vm', ctl.data('client', 'PORT 10,99,0,3,156,176\r\n')).add('from-vm', ctl.ack('server'));
+    s.add('from-vm', ctl.data('server', '200 PORT command successful.\r\n')).add('to-vm', ctl.ack('client'));
+  }
+  add('ftp-port-first-line+helper', 'PORT as the client’s very first line: the FTP helper does not parse it', s, { ftpHelper: true });
+
+  s = new Seq();
+  {
     // TCP packets conntrack must call INVALID: a SYN/ACK nobody asked for, then a RST out of window.
     s.add('to-vm', buildEthernet({ src: PEER.mac, dst: VM.mac }, buildIpv4({ src: PEER.ip, dst: VM.ip, id: 5 }, buildTcp({ sport: 22, dport: 40070, flags: 'S.', seq: 1000, ack: 2000 }))));
     s.add('from-vm', buildEthernet({ src: VM.mac, dst: PEER.mac }, buildIpv4({ src: VM.ip, dst: PEER.ip, id: 6 }, buildTcp({ sport: 40071, dport: 22, flags: 'F.', seq: 5, ack: 9 }))));

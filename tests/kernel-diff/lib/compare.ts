@@ -31,6 +31,8 @@ export interface ScenarioResult {
   /** Frames the host itself sent (REJECT's ICMP errors …), summarised. */
   hostFrames: string[];
   compared: boolean;
+  /** Informational lines for the report (pending expectations …). */
+  info?: string[];
   /** How to run the simulator side by hand. */
   reproduce?: string;
 }
@@ -108,6 +110,37 @@ export function compareTables(kernel: readonly KernelConn[], sim: readonly SimCo
   return out;
 }
 
+/** An FTP (or other helper's) expectation, as the simulator reports it. */
+export interface SimExpectation {
+  proto: string;
+  tuple: SimTuple;
+  helper: string;
+}
+
+/**
+ * `conntrack -L expect` against the simulator's pending expectations: protocol, addresses,
+ * destination port (the source port is a wildcard) and helper.
+ */
+export function compareExpectations(kernelLines: readonly string[], sim: readonly SimExpectation[]): string[] {
+  const protoNames: Record<string, string> = { '6': 'tcp', '17': 'udp' };
+  const k = kernelLines
+    .map((l) => {
+      const get = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S+)`).exec(l)?.[1] ?? '?';
+      return `${protoNames[get('proto')] ?? get('proto')} src=${get('src')} dst=${get('dst')} dport=${get('dport')} helper=${get('helper')}`;
+    })
+    .sort();
+  const s = sim.map((e) => `${e.proto} src=${e.tuple.src} dst=${e.tuple.dst} dport=${e.tuple.dport ?? '?'} helper=${e.helper}`).sort();
+  const out: string[] = [];
+  const rest = [...s];
+  for (const x of k) {
+    const j = rest.indexOf(x);
+    if (j >= 0) rest.splice(j, 1);
+    else out.push(`expectation: kernel has     ${x}`);
+  }
+  for (const x of rest) out.push(`expectation: simulator has  ${x}`);
+  return out;
+}
+
 /**
  * Per-rule packet counts: for every rule the simulator counts, the kernel's delta over the
  * scenario must be equal. Rules are identified by table, chain and position.
@@ -151,6 +184,7 @@ export function formatScenario(r: ScenarioResult, onlyDisagreements = false): st
   }
   for (const d of [...r.tableDiff, ...r.counterDiff, ...r.otherDiff]) lines.push(`!! ${d}`);
   for (const h of r.hostFrames) lines.push(`   host sent: ${h}`);
+  for (const x of r.info ?? []) lines.push(`   ${x}`);
   if (r.reproduce && disagreements(r) > 0) lines.push(`   reproduce: ${r.reproduce}`);
   return lines.join('\n');
 }

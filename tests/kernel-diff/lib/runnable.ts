@@ -8,6 +8,7 @@ import type { EthernetFrame } from '../../../src/core/netfilter/packet';
 import { runScenario } from '../../../src/core/sim/run-scenario';
 import { SCENARIOS, type Scenario as SimScenario } from '../../../src/core/sim/scenarios';
 import { buildScenarios, PEER, VM } from '../scenarios';
+import type { SimExpectation } from './compare';
 import type { Side } from './frame-io';
 import { loadBridgeHost, simulateFrames, type SimConn, type SimCounter, type SimVerdict } from './simulator';
 
@@ -23,6 +24,7 @@ export interface SimOutcome {
   /** Verdict by scenario frame index; frames the simulator skipped are absent. */
   verdicts: Map<number, SimVerdict>;
   table: SimConn[] | null;
+  expectations: SimExpectation[] | null;
   counters: SimCounter[] | null;
 }
 
@@ -102,7 +104,7 @@ function fromSimulator(sc: SimScenario, ftpHelper: boolean | undefined): Runnabl
         const tr = st.trace;
         verdicts.set(st.index, { i: st.index, t: tr.t, side: tr.side, summary: tr.summary, ctstate: tr.ctstate, verdict: tr.verdict, rule: tr.rule, error: tr.error });
       }
-      return { verdicts, table: run.table, counters: run.counters };
+      return { verdicts, table: run.table, expectations: run.expectations, counters: run.counters };
     },
   };
 }
@@ -127,7 +129,7 @@ export function buildRunnables(): Runnable[] {
         if (!Host) return null;
         const last = sc.frames.length ? (sc.frames[sc.frames.length - 1]?.t ?? 0) : 0;
         const r = simulateFrames(Host, ruleset, sc.frames, { ftpHelper: sc.ftpHelper === true, sysctl: sc.sysctl ?? {} }, last);
-        return { verdicts: new Map(r.verdicts.map((v, i) => [i, v])), table: r.table, counters: r.counters };
+        return { verdicts: new Map(r.verdicts.map((v, i) => [i, v])), table: r.table, expectations: r.expectations, counters: r.counters };
       },
     });
   }

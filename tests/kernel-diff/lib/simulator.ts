@@ -74,6 +74,7 @@ export interface SimCounter {
 export interface SimRun {
   verdicts: SimVerdict[];
   table: SimConn[] | null;
+  expectations: { proto: string; tuple: SimTuple; helper: string }[] | null;
   counters: SimCounter[] | null;
 }
 
@@ -87,6 +88,7 @@ export interface HostSettings {
 interface BridgeHostLike {
   step(frame: EthernetFrame, side: Side, now: number): SimVerdict & { error: string | null };
   table?(now: number): SimConn[];
+  expectations?(now: number): { proto: string; tuple: SimTuple; helper: string }[];
   counters?(): SimCounter[];
 }
 
@@ -151,6 +153,7 @@ export function simulateFrames(
   return {
     verdicts,
     table: typeof host.table === 'function' ? host.table(tableAt) : null,
+    expectations: typeof host.expectations === 'function' ? host.expectations(tableAt) : null,
     counters: typeof host.counters === 'function' ? host.counters() : null,
   };
 }
