@@ -1,6 +1,9 @@
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './support/fixtures';
 
+// Tall enough for the editor and the panels below it (46vh) to show several rows and the XML.
+test.use({ viewport: { width: 1440, height: 1200 } });
+
 // The editor (issue 6): two views of one document. The app opens on the FTP-server filter of
 // the libvirt docs: a filterref to clean-traffic, six accept rules and a final drop, all 500.
 

@@ -1,9 +1,12 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { startAutosave } from './store';
+import { createWorkerParser, setAsyncParser, startAutosave } from './store';
+import ParseWorker from './store/parse-worker?worker';
 import { App } from './ui/App';
 import './app.css';
 
+// Full parses of big filters run in a worker, so typing in a 2,000-rule filter never freezes.
+setAsyncParser(createWorkerParser(new ParseWorker()));
 startAutosave();
 
 const rootElement = document.getElementById('root');

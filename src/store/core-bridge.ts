@@ -1,5 +1,7 @@
-import { parseFilterXml, serializeFilterXml } from '../core';
-import type { FilterDoc, ParseResult } from '../core';
+// Direct module imports keep the initial bundle to what the editor uses.
+import { parseFilterXml } from '../core/xml/parse-filter-xml';
+import { serializeFilterXml } from '../core/xml/serialize-filter-xml';
+import type { FilterDoc, ParseResult } from '../core/model/types';
 import { BUILTIN_FILTERS, getBuiltinFilter } from '../core/library';
 import type { BuiltinFilter, BuiltinFilterSource } from '../core/library';
 

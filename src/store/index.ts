@@ -19,3 +19,6 @@ export { startAutosave, loadSavedState, STORAGE_KEY } from './persistence';
 export { encodeShare, decodeShare, SHARE_PARAM } from './share-link';
 export { parseXml, serializeXml, LIBRARY_FILTERS, getLibraryFilter } from './core-bridge';
 export type { LibraryFilter } from './core-bridge';
+export { setAsyncParser, ASYNC_PARSE_MIN_CHARS } from './studio-store';
+export type { AsyncParser } from './studio-store';
+export { createWorkerParser } from './create-worker-parser';

@@ -111,3 +111,38 @@ describe('studio store', () => {
     expect(store().workspace.filters.map((f) => f.doc.name)).toEqual(['test-eth0', 'test-eth0-2']);
   });
 });
+
+describe('off-thread parsing of big texts', () => {
+  it('applies a worker parse only if the draft has not changed meanwhile', async () => {
+    const { parseFilterXml } = await import('../core/xml/parse-filter-xml');
+    const { setAsyncParser, ASYNC_PARSE_MIN_CHARS } = await import('./studio-store');
+    const calls: string[] = [];
+    setAsyncParser(async (text) => {
+      calls.push(text);
+      return parseFilterXml(text);
+    });
+    try {
+      const padding = `<!-- ${'x'.repeat(ASYNC_PARSE_MIN_CHARS)} -->\n`;
+      const big = `${padding}<filter name='big' chain='root'>\n  <rule action='accept' direction='in' priority='500'>\n    <all/>\n  </rule>\n</filter>\n`;
+      store().setXmlText(big);
+      store().commitXmlDraft();
+      expect(calls).toHaveLength(1);
+      expect(doc().name).toBe('test-eth0'); // not yet
+      await Promise.resolve();
+      await new Promise((r) => setTimeout(r, 0));
+      expect(doc().name).toBe('big');
+
+      // A result for a text that was edited meanwhile is dropped; the newer text is parsed next.
+      store().setXmlText(big.replace("name='big'", "name='big2'"));
+      store().commitXmlDraft();
+      store().setXmlText(big.replace("name='big'", "name='big3'"));
+      await new Promise((r) => setTimeout(r, 0));
+      store().commitXmlDraft();
+      await new Promise((r) => setTimeout(r, 0));
+      await new Promise((r) => setTimeout(r, 0));
+      expect(doc().name).toBe('big3');
+    } finally {
+      setAsyncParser(null);
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import { temporal } from 'zundo';
 import { applyChange } from '../core/model/apply-change';
 import type { DocChange } from '../core/model/apply-change';
-import type { Diagnostic, FilterDoc } from '../core/model/types';
+import type { Diagnostic, FilterDoc, ParseResult } from '../core/model/types';
 import { DEFAULT_EXAMPLE } from '../core/examples';
 import { getLibraryFilter, parseXml, serializeXml } from './core-bridge';
 import { parseIncrementally } from './parse-incrementally';
@@ -142,6 +142,19 @@ export function createInitialState(): StudioState {
 let lastCoalesce: { key: string; at: number } | null = null;
 let lastParseMs = 0;
 
+/** A parser off the main thread (a Web Worker running the same core), set by the UI. */
+export type AsyncParser = (text: string) => Promise<ParseResult>;
+let asyncParser: AsyncParser | null = null;
+let asyncInFlight = false;
+let asyncRerun = false;
+/** Texts at least this long are parsed off the main thread when the edit is not incremental. */
+export const ASYNC_PARSE_MIN_CHARS = 40_000;
+
+/** Lets full parses of big texts run in a worker so typing never freezes (null: parse inline). */
+export function setAsyncParser(parser: AsyncParser | null): void {
+  asyncParser = parser;
+}
+
 /** How long the last XML parse took (ms), for the performance figures. */
 export function getLastParseMs(): number {
   return lastParseMs;
@@ -182,16 +195,56 @@ export const useStudioStore = create<StudioStore>()(
         else fn();
       };
       /** `extra` is set in the same update, so no subscriber sees the document without it. */
-      const replaceActiveDoc = (doc: FilterDoc, key?: string, extra?: Partial<StudioState>) => {
-        const { activeId, workspace } = get();
+      const replaceDoc = (
+        id: string,
+        doc: FilterDoc,
+        key?: string,
+        extra?: Partial<StudioState>,
+      ) => {
+        const { workspace } = get();
         recordStep(key, () =>
           set({
             ...extra,
             workspace: {
-              filters: workspace.filters.map((f) => (f.id === activeId ? { id: f.id, doc } : f)),
+              filters: workspace.filters.map((f) => (f.id === id ? { id: f.id, doc } : f)),
             },
           }),
         );
+      };
+      const replaceActiveDoc = (doc: FilterDoc, key?: string, extra?: Partial<StudioState>) => {
+        const { activeId } = get();
+        if (activeId !== null) replaceDoc(activeId, doc, key, extra);
+      };
+      /** Applies a parse of `draft` (of filter `id`) if the draft is still the one parsed. */
+      const applyParse = (id: string, text: string, result: ParseResult) => {
+        const state = get();
+        const draft = state.drafts[id];
+        const doc = findDoc(state, id);
+        if (!draft || !doc || draft.baseDoc !== doc || draft.text !== text) return;
+        const hasError = result.diagnostics.some((d) => d.severity === 'error');
+        if (result.doc && !hasError) {
+          const next = result.doc;
+          // The text stays as typed (it is the same document); it now belongs to the new doc.
+          replaceDoc(id, next, `xml:${id}`, {
+            drafts: {
+              ...state.drafts,
+              [id]: {
+                text,
+                baseDoc: next,
+                diagnostics: result.diagnostics,
+                pending: false,
+                cleanText: result.diagnostics.length === 0 ? text : null,
+              },
+            },
+          });
+        } else {
+          set({
+            drafts: {
+              ...state.drafts,
+              [id]: { ...draft, diagnostics: result.diagnostics, pending: false },
+            },
+          });
+        }
       };
 
       return {
@@ -258,35 +311,41 @@ export const useStudioStore = create<StudioStore>()(
           const doc = findDoc(state, id);
           if (!draft || !doc || draft.baseDoc !== doc || !draft.pending) return;
           const started = performance.now();
-          const result =
-            (draft.cleanText !== null &&
-              parseIncrementally(parseXml, draft.baseDoc, draft.cleanText, draft.text)) ||
-            parseXml(draft.text);
-          lastParseMs = performance.now() - started;
-          const hasError = result.diagnostics.some((d) => d.severity === 'error');
-          if (result.doc && !hasError) {
-            const next = result.doc;
-            // The text stays as typed (it is the same document); it now belongs to the new doc.
-            replaceActiveDoc(next, `xml:${id}`, {
-              drafts: {
-                ...state.drafts,
-                [id]: {
-                  text: draft.text,
-                  baseDoc: next,
-                  diagnostics: result.diagnostics,
-                  pending: false,
-                  cleanText: result.diagnostics.length === 0 ? draft.text : null,
-                },
+          const text = draft.text;
+          const incremental =
+            draft.cleanText !== null &&
+            parseIncrementally(parseXml, draft.baseDoc, draft.cleanText, text);
+          if (!incremental && asyncParser && text.length >= ASYNC_PARSE_MIN_CHARS) {
+            // One parse in flight at a time; a newer text is parsed when it returns.
+            if (asyncInFlight) {
+              asyncRerun = true;
+              return;
+            }
+            asyncInFlight = true;
+            const finish = () => {
+              asyncInFlight = false;
+              if (asyncRerun) {
+                asyncRerun = false;
+                get().commitXmlDraft();
+              }
+            };
+            asyncParser(text).then(
+              (result) => {
+                lastParseMs = XML_DEBOUNCE_MS;
+                applyParse(id, text, result);
+                finish();
               },
-            });
-          } else {
-            set({
-              drafts: {
-                ...state.drafts,
-                [id]: { ...draft, diagnostics: result.diagnostics, pending: false },
+              () => {
+                // The worker failed: parse here rather than lose the edit.
+                applyParse(id, text, parseXml(text));
+                finish();
               },
-            });
+            );
+            return;
           }
+          const result = incremental || parseXml(text);
+          lastParseMs = performance.now() - started;
+          applyParse(id, text, result);
         },
 
         revertXmlDraft() {

@@ -1,0 +1,26 @@
+import type { ParseResult } from '../core/model/types';
+import type { AsyncParser } from './studio-store';
+
+/**
+ * Wraps a parse worker (see parse-worker.ts) as an {@link AsyncParser}.
+ * The worker is created by the caller (`new Worker(...)` / Vite's `?worker`).
+ */
+export function createWorkerParser(worker: Worker): AsyncParser {
+  let nextId = 0;
+  const waiting = new Map<number, { resolve(r: ParseResult): void; reject(e: unknown): void }>();
+  worker.onmessage = (event: MessageEvent<{ id: number; result: ParseResult }>) => {
+    const entry = waiting.get(event.data.id);
+    waiting.delete(event.data.id);
+    entry?.resolve(event.data.result);
+  };
+  worker.onerror = (event) => {
+    for (const entry of waiting.values()) entry.reject(event);
+    waiting.clear();
+  };
+  return (text) =>
+    new Promise<ParseResult>((resolve, reject) => {
+      nextId += 1;
+      waiting.set(nextId, { resolve, reject });
+      worker.postMessage({ id: nextId, text });
+    });
+}
