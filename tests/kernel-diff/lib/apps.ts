@@ -211,6 +211,11 @@ export async function runAppCase(app: AppCase, ctx: AppContext): Promise<Scenari
       const before = await bed.counters();
       const cap = await PortCapture.start(bed);
       const ok = await runClient(bed, flow.name);
+      // Servers and their sessions stop before the capture does, so that nothing (vsftpd
+      // retrying its data connection …) crosses the bridge between the capture's end and the
+      // counter snapshot.
+      await bed.killAllIn('guest');
+      await bed.killAllIn('client');
       const run = await cap.stop();
       const [after, table] = [await bed.counters(), await bed.conntrackList()];
 

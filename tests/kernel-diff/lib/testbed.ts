@@ -227,6 +227,26 @@ export class Testbed {
     clearTimeout(t);
   }
 
+  /**
+   * Stops every process inside one of the bed's namespaces (all of them were started by this
+   * suite: servers and the sessions they forked), by PID, and waits until none is left.
+   */
+  async killAllIn(role: NsRole): Promise<void> {
+    for (let round = 0; round < 20; round++) {
+      const r = await runCommand('ip', ['netns', 'pids', this.ns[role]], { allowFailure: true });
+      const pids = r.stdout.split(/\s+/).filter(Boolean).map(Number);
+      if (pids.length === 0) return;
+      for (const p of pids) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+
   /** Runs the project's compiled script in the host namespace. */
   async applyScript(script: string): Promise<void> {
     const r = await this.host('sh', ['-s'], { input: script, allowFailure: true, timeoutMs: 120_000 });
