@@ -170,7 +170,7 @@ const RuleRow = memo(function RuleRow({
         {rule.protocol ?? '—'}
       </div>
       <div role="cell" className="rt-cell rt-match" title={summarizeMatch(rule)}>
-        {summarizeMatch(rule)}
+        <span className="rt-match-text">{summarizeMatch(rule)}</span>
         {hits !== undefined && (
           <span className="rt-hits" title="Packets of the simulation that matched this rule">
             {hits} hit{hits === 1 ? '' : 's'}
