@@ -9,7 +9,8 @@ import { defineConfig, devices } from '@playwright/test';
 const PORT = Number(process.env.BENCH_UI_PORT) || 4392;
 const BASE_URL = `http://127.0.0.1:${PORT}/`;
 /** The production build the benchmarks load; the spec reads its files to size the initial JS. */
-export const BENCH_OUT_DIR = process.env.BENCH_UI_OUT_DIR || 'node_modules/.cache/nwfilter-studio-bench-ui';
+export const BENCH_OUT_DIR =
+  process.env.BENCH_UI_OUT_DIR || 'node_modules/.cache/nwfilter-studio-bench-ui';
 
 export default defineConfig({
   testDir: 'e2e-bench',

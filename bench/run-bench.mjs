@@ -33,7 +33,9 @@ try {
   });
   bundled = true;
 } catch (e) {
-  console.error(`# esbuild unavailable (${e instanceof Error ? e.message : e}); running through tsx (slower: keepNames wrappers)`);
+  console.error(
+    `# esbuild unavailable (${e instanceof Error ? e.message : e}); running through tsx (slower: keepNames wrappers)`,
+  );
 }
 
 const cmd = bundled
