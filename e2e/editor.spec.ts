@@ -388,3 +388,34 @@ test('hover in the XML explains attributes from the attribute table', async ({ p
     page.locator('.monaco-hover').filter({ hasText: 'End of the destination port range' }),
   ).toBeVisible();
 });
+
+test('keyboard: duplicate (Ctrl+D) and delete (Delete) rows, both undoable', async ({ page }) => {
+  await openApp(page);
+  await row(page, 'udp dst 53').click();
+  await page.keyboard.press('ControlOrMeta+D');
+  await expect(row(page, 'udp dst 53')).toHaveCount(2);
+  // The copy is selected; Delete removes it and selects the row that takes its place (drop).
+  await page.keyboard.press('Delete');
+  await expect(row(page, 'udp dst 53')).toHaveCount(1);
+  await expect(rulesTable(page).getByRole('row', { selected: true })).toContainText('drop');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Delete');
+  await expect(row(page, 'udp dst 53')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(row(page, 'udp dst 53')).toHaveCount(1);
+});
+
+test('dropping a file on the page imports it', async ({ page }) => {
+  await openApp(page);
+  const xml =
+    "<filter name='dropped'>\n  <rule action='accept' direction='out' priority='300'>\n    <icmp type='8'/>\n  </rule>\n</filter>\n";
+  const dataTransfer = await page.evaluateHandle((text) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], 'dropped.xml', { type: 'application/xml' }));
+    return data;
+  }, xml);
+  await page.dispatchEvent('.rule-table', 'dragover', { dataTransfer });
+  await page.dispatchEvent('.rule-table', 'drop', { dataTransfer });
+  await expect(page.getByRole('heading', { name: 'dropped' })).toBeVisible();
+  await expect(row(page, 'icmp type 8')).toHaveCount(1);
+});
