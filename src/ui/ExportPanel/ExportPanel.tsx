@@ -112,10 +112,14 @@ export function ExportPanel() {
               ? 'Parameters come from the simulator’s host settings (MAC becomes the interface’s address).'
               : 'Hover a line to see the rule it came from; click it (or Enter) to select that rule. The selected rule’s lines are highlighted.'}
       </p>
+      {text.lines.length === 0 && (
+        <p className="muted">
+          No {text.title} rules: libvirt installs none for this filter with these parameters.
+        </p>
+      )}
       <ol
         id="export-text"
         role="tabpanel"
-        aria-labelledby={`export-tab-${text.id}`}
         aria-label={`${text.title} export`}
         className="export-lines"
         onMouseLeave={() => {

@@ -1,3 +1,4 @@
+import { useRef, useState } from 'react';
 import { usePanelsStore } from '../../store/panels-store';
 import type { PanelTab } from '../../store/panels-store';
 import { ExportPanel } from '../ExportPanel/ExportPanel';
@@ -21,8 +22,42 @@ export function Panels() {
   const setTab = usePanelsStore((s) => s.setTab);
   const setCollapsed = usePanelsStore((s) => s.setCollapsed);
   useLiveSimulation();
+  // Height as a share of the window (the dock shares the screen with the editor).
+  const [share, setShare] = useState(0.46);
+  const dragging = useRef(false);
+  const resize = (f: number) => setShare(Math.max(0.2, Math.min(0.85, f)));
   return (
-    <section className={`panels${collapsed ? ' is-collapsed' : ''}`} aria-label="Panels">
+    <section
+      className={`panels${collapsed ? ' is-collapsed' : ''}`}
+      aria-label="Panels"
+      style={{ ['--panels-height' as string]: `${Math.round(share * 100)}vh` }}
+    >
+      {!collapsed && (
+        <div
+          className="panels-resizer"
+          role="separator"
+          aria-orientation="horizontal"
+          aria-label="Resize panels"
+          aria-valuenow={Math.round(share * 100)}
+          aria-valuemin={20}
+          aria-valuemax={85}
+          tabIndex={0}
+          onPointerDown={(e) => {
+            dragging.current = true;
+            e.currentTarget.setPointerCapture(e.pointerId);
+          }}
+          onPointerMove={(e) => {
+            if (dragging.current) resize(1 - e.clientY / window.innerHeight);
+          }}
+          onPointerUp={() => {
+            dragging.current = false;
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowUp') resize(share + 0.05);
+            if (e.key === 'ArrowDown') resize(share - 0.05);
+          }}
+        />
+      )}
       <div className="panels-bar">
         <div role="tablist" aria-label="Panels" className="panels-tabs">
           {TABS.map((t, i) => (

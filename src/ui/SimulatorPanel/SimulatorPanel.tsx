@@ -354,9 +354,9 @@ function Transport({ count }: { count: number }) {
         type="button"
         aria-label="First packet"
         onClick={() => goAndHighlight(0)}
-        disabled={current === 0}
+        disabled={count === 0}
       >
-        ⏮
+        First
       </button>
       <button
         type="button"
@@ -386,9 +386,9 @@ function Transport({ count }: { count: number }) {
         type="button"
         aria-label="Last packet"
         onClick={() => goAndHighlight(count - 1)}
-        disabled={current >= count - 1}
+        disabled={count === 0}
       >
-        ⏭
+        Last
       </button>
       <label className="jump">
         Packet{' '}
