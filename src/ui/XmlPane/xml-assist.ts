@@ -59,6 +59,8 @@ function openElement(text: string): string | null {
 
 /** Classifies the cursor position from the text before it. */
 export function findXmlContext(before: string): XmlContext {
+  // Inside a comment nothing is markup.
+  if (before.lastIndexOf('<!--') > before.lastIndexOf('-->')) return { kind: 'text' };
   const lt = before.lastIndexOf('<');
   const gt = before.lastIndexOf('>');
   if (lt <= gt) return { kind: 'text' };
