@@ -22,11 +22,24 @@ import { encodeFrame } from '../../src/core/netfilter/packet-encode';
 import { summarizeFrame } from '../../src/core/netfilter/packet-summary';
 import { CASES, type KernelCase } from './cases';
 import { APP_CASES, runAppCase } from './lib/apps';
-import { compareCounters, compareExpectations, compareScenarioFrames, compareTables, disagreements, formatScenario, type ScenarioResult } from './lib/compare';
+import {
+  compareCounters,
+  compareExpectations,
+  compareScenarioFrames,
+  compareTables,
+  disagreements,
+  formatScenario,
+  type ScenarioResult,
+} from './lib/compare';
 import { Injector } from './lib/frame-io';
 import { runCommand } from './lib/run-command';
 import { buildRunnables, type Runnable } from './lib/runnable';
-import { compileRuleset, REPO_ROOT, simulatorMissingReason, type SimVerdict } from './lib/simulator';
+import {
+  compileRuleset,
+  REPO_ROOT,
+  simulatorMissingReason,
+  type SimVerdict,
+} from './lib/simulator';
 import { ensurePackages, sweepStaleNamespaces, Testbed, whyUnavailable } from './lib/testbed';
 import { PEER, VM } from './scenarios';
 
@@ -41,7 +54,9 @@ const unavailable = whyUnavailable(PREFIX);
 
 if (unavailable) {
   const bar = '!'.repeat(78);
-  console.warn(`\n${bar}\n!! kernel-diff SKIPPED: ${unavailable}.\n!! The kernel differential suite needs root and network namespaces (CI runs it as root).\n${bar}\n`);
+  console.warn(
+    `\n${bar}\n!! kernel-diff SKIPPED: ${unavailable}.\n!! The kernel differential suite needs root and network namespaces (CI runs it as root).\n${bar}\n`,
+  );
 }
 
 const results: ScenarioResult[] = [];
@@ -50,16 +65,33 @@ const timings: string[] = [];
 const skipped: string[] = [];
 
 function compileArgs(filter: string): string[] {
-  const args = ['compile', join(FILTERS_DIR, `${filter}.xml`), '--filters', FILTERS_DIR, '--format', 'script', '--iface', 'vnet0', '--mac', VM.mac];
-  for (const [k, vs] of Object.entries(PARAMS)) for (const v of vs) args.push('--param', `${k}=${v}`);
+  const args = [
+    'compile',
+    join(FILTERS_DIR, `${filter}.xml`),
+    '--filters',
+    FILTERS_DIR,
+    '--format',
+    'script',
+    '--iface',
+    'vnet0',
+    '--mac',
+    VM.mac,
+  ];
+  for (const [k, vs] of Object.entries(PARAMS))
+    for (const v of vs) args.push('--param', `${k}=${v}`);
   return args;
 }
 
 /** `nwfilter-studio compile … --format script`, the exact text the kernel gets. */
 async function compileScript(filter: string): Promise<string> {
   const args = compileArgs(filter);
-  const r = await runCommand(process.execPath, [join(REPO_ROOT, 'bin', 'nwfilter-studio.mjs'), ...args], { cwd: REPO_ROOT, allowFailure: true, timeoutMs: 120_000 });
-  if (r.code !== 0) throw new Error(`nwfilter-studio ${args.join(' ')} exited ${r.code}\n${r.stderr}`);
+  const r = await runCommand(
+    process.execPath,
+    [join(REPO_ROOT, 'bin', 'nwfilter-studio.mjs'), ...args],
+    { cwd: REPO_ROOT, allowFailure: true, timeoutMs: 120_000 },
+  );
+  if (r.code !== 0)
+    throw new Error(`nwfilter-studio ${args.join(' ')} exited ${r.code}\n${r.stderr}`);
   return r.stdout;
 }
 
@@ -80,14 +112,21 @@ afterAll(() => {
   if (unavailable) return;
   if (OUT_DIR) {
     mkdirSync(OUT_DIR, { recursive: true });
-    writeFileSync(join(OUT_DIR, 'report.txt'), results.map((r) => formatScenario(r)).join('\n\n') + '\n');
+    writeFileSync(
+      join(OUT_DIR, 'report.txt'),
+      results.map((r) => formatScenario(r)).join('\n\n') + '\n',
+    );
   }
-  console.log(`\n${timings.join('\n')}\n${skipped.join('\n')}${skipped.length ? '\n' : ''}${summaryLine()} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  console.log(
+    `\n${timings.join('\n')}\n${skipped.join('\n')}${skipped.length ? '\n' : ''}${summaryLine()} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+  );
 });
 
 describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge', () => {
   const scripts = new Map<string, Promise<string>>();
-  const scenarios = buildRunnables().filter((s) => !ONLY_SCENARIOS || ONLY_SCENARIOS.includes(s.name));
+  const scenarios = buildRunnables().filter(
+    (s) => !ONLY_SCENARIOS || ONLY_SCENARIOS.includes(s.name),
+  );
 
   beforeAll(async () => {
     // Compile every filter up front, two at a time.
@@ -106,21 +145,47 @@ describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge',
 
   for (const c of CASES) {
     if (ONLY_CASES && !ONLY_CASES.includes(c.id)) continue;
-    it.concurrent(`${c.id} (${c.filter}${c.bridgeAddress ? `, br0 ${c.bridgeAddress}` : ''})`, async () => {
-      const t0 = Date.now();
-      const list = scenarios.filter((s) => !c.skip?.scenarios.includes(s.name));
-      if (c.skip) skipped.push(`  ${c.id}: not run: ${c.skip.scenarios.join(', ')} (${c.skip.why})`);
-      const mine = await runCase(c, await (scripts.get(c.filter) ?? compileScript(c.filter)), list);
-      timings.push(`  ${c.id}: ${mine.length} scenarios in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-      const bad = mine.filter((r) => disagreements(r) > 0);
-      const report = bad.map((r) => formatScenario(r)).join('\n\n');
-      expect(bad.length, `kernel and simulator disagree under ${c.id}:\n${report}`).toBe(0);
-    });
+    it.concurrent(
+      `${c.id} (${c.filter}${c.bridgeAddress ? `, br0 ${c.bridgeAddress}` : ''})`,
+      async () => {
+        const t0 = Date.now();
+        const list = scenarios.filter((s) => !c.skip?.scenarios.includes(s.name));
+        if (c.skip)
+          skipped.push(`  ${c.id}: not run: ${c.skip.scenarios.join(', ')} (${c.skip.why})`);
+        const mine = await runCase(
+          c,
+          await (scripts.get(c.filter) ?? compileScript(c.filter)),
+          list,
+        );
+        timings.push(
+          `  ${c.id}: ${mine.length} scenarios in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+        );
+        const bad = mine.filter((r) => disagreements(r) > 0);
+        const report = bad.map((r) => formatScenario(r)).join('\n\n');
+        expect(bad.length, `kernel and simulator disagree under ${c.id}:\n${report}`).toBe(0);
+      },
+    );
   }
 
-  async function runCase(c: KernelCase, script: string, list: readonly Runnable[]): Promise<ScenarioResult[]> {
-    const ruleset: Ruleset = compileRuleset(join(FILTERS_DIR, `${c.filter}.xml`), FILTERS_DIR, VM.mac, PARAMS);
-    const bed = await Testbed.create(`${PREFIX}${CASES.indexOf(c)}-`, { mode: 'inject', vmMac: VM.mac, vmIp: VM.ip, peerMac: PEER.mac, peerIp: PEER.ip, prefixLen: 24 });
+  async function runCase(
+    c: KernelCase,
+    script: string,
+    list: readonly Runnable[],
+  ): Promise<ScenarioResult[]> {
+    const ruleset: Ruleset = compileRuleset(
+      join(FILTERS_DIR, `${c.filter}.xml`),
+      FILTERS_DIR,
+      VM.mac,
+      PARAMS,
+    );
+    const bed = await Testbed.create(`${PREFIX}${CASES.indexOf(c)}-`, {
+      mode: 'inject',
+      vmMac: VM.mac,
+      vmIp: VM.ip,
+      peerMac: PEER.mac,
+      peerIp: PEER.ip,
+      prefixLen: 24,
+    });
     const mine: ScenarioResult[] = [];
     try {
       await bed.applyScript(script);
@@ -134,15 +199,30 @@ describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge',
           `ip neigh replace ${VM.ip} lladdr ${VM.mac} dev br0 nud permanent && ip neigh replace ${PEER.ip} lladdr ${PEER.mac} dev br0 nud permanent && sysctl -qw net.ipv4.icmp_ratemask=0`,
         ]);
       }
-      const defaults = { nf_conntrack_icmp_timeout: await bed.readSysctl('nf_conntrack_icmp_timeout') };
+      const defaults = {
+        nf_conntrack_icmp_timeout: await bed.readSysctl('nf_conntrack_icmp_timeout'),
+      };
       const injector = await Injector.start(bed);
       const hasConnlimit = script.includes('connlimit');
       for (const sc of list) {
         await bed.prepareScenario(sc.ftpHelper, { ...defaults, ...sc.sysctl }, hasConnlimit);
         const before = await bed.counters();
-        const run = await injector.run(sc.frames.map((f) => ({ side: f.side, bytes: encodeFrame(f.frame), at: f.t, ...(f.requires ? { requires: f.requires } : {}) })));
-        const [after, table, expectations] = [await bed.counters(), await bed.conntrackList(), await bed.expectationList()];
-        const summaries = sc.frames.map((f) => (f.label ? `${summarizeFrame(f.frame)}  [${f.label}]` : summarizeFrame(f.frame)));
+        const run = await injector.run(
+          sc.frames.map((f) => ({
+            side: f.side,
+            bytes: encodeFrame(f.frame),
+            at: f.t,
+            ...(f.requires ? { requires: f.requires } : {}),
+          })),
+        );
+        const [after, table, expectations] = [
+          await bed.counters(),
+          await bed.conntrackList(),
+          await bed.expectationList(),
+        ];
+        const summaries = sc.frames.map((f) =>
+          f.label ? `${summarizeFrame(f.frame)}  [${f.label}]` : summarizeFrame(f.frame),
+        );
         const kernel = new Map<number, boolean>();
         run.fates.forEach((f, k) => kernel.set(run.indices?.[k] ?? k, f.delivered));
         const sim = await sc.simulate(ruleset);
@@ -151,10 +231,16 @@ describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge',
           scenario: sc.name,
           title: sc.title + (sc.note ? ` — ${sc.note}` : ''),
           rows: compareScenarioFrames(sc.frames, summaries, kernel, sim?.verdicts ?? null),
-          tableDiff: [...(sim?.table ? compareTables(table, sim.table) : []), ...(sim?.expectations ? compareExpectations(expectations, sim.expectations) : [])],
+          tableDiff: [
+            ...(sim?.table ? compareTables(table, sim.table) : []),
+            ...(sim?.expectations ? compareExpectations(expectations, sim.expectations) : []),
+          ],
           counterDiff: sim?.counters ? compareCounters(before, after, sim.counters) : [],
           otherDiff: [],
-          hostFrames: run.hostFrames.map((h) => `${h.port === 'vm' ? 'to the VM' : 'to the remote host'}: ${summarizeHex(h.hex)}`),
+          hostFrames: run.hostFrames.map(
+            (h) =>
+              `${h.port === 'vm' ? 'to the VM' : 'to the remote host'}: ${summarizeHex(h.hex)}`,
+          ),
           compared: sim !== null,
           info: expectations.map((e) => `kernel expectation: ${e.trim()}`),
         };
@@ -174,8 +260,16 @@ describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge',
  * REJECT's replies: without an address on br0 the host sends nothing at all; with one, every
  * frame the simulator rejects gets exactly one ICMP error quoting it, and no other frame does.
  */
-function checkHostFrames(c: KernelCase, hostFrames: readonly { hex: string }[], frames: readonly { frame: EthernetFrame }[], sim: ReadonlyMap<number, SimVerdict> | null): string[] {
-  if (!c.bridgeAddress) return hostFrames.length ? [`the host sent ${hostFrames.length} frame(s) although br0 has no address`] : [];
+function checkHostFrames(
+  c: KernelCase,
+  hostFrames: readonly { hex: string }[],
+  frames: readonly { frame: EthernetFrame }[],
+  sim: ReadonlyMap<number, SimVerdict> | null,
+): string[] {
+  if (!c.bridgeAddress)
+    return hostFrames.length
+      ? [`the host sent ${hostFrames.length} frame(s) although br0 has no address`]
+      : [];
   if (!sim) return [];
   const quoted = new Map<string, number>();
   for (const h of hostFrames) {
@@ -195,8 +289,14 @@ function checkHostFrames(c: KernelCase, hostFrames: readonly { hex: string }[], 
     const key = `${ip.src}>${ip.dst}#${ip.id}/${ip.protocol}`;
     const n = quoted.get(key) ?? 0;
     if (n > 0) quoted.set(key, n - 1);
-    if (v.verdict === 'reject' && n === 0) out.push(`REJECT: the simulator rejects #${i} but the kernel sent no ICMP error for it (br0 has an address)`);
-    if (v.verdict !== 'reject' && n > 0) out.push(`REJECT: the kernel sent an ICMP error for #${i}, which the simulator calls ${v.verdict}`);
+    if (v.verdict === 'reject' && n === 0)
+      out.push(
+        `REJECT: the simulator rejects #${i} but the kernel sent no ICMP error for it (br0 has an address)`,
+      );
+    if (v.verdict !== 'reject' && n > 0)
+      out.push(
+        `REJECT: the kernel sent an ICMP error for #${i}, which the simulator calls ${v.verdict}`,
+      );
   });
   return out;
 }
@@ -207,11 +307,20 @@ describe.skipIf(unavailable !== null)('kernel-diff: real applications through th
       const t0 = Date.now();
       const tmp = mkdtempSync(join(tmpdir(), PREFIX));
       try {
-        const r = await runAppCase(app, { prefix: `${PREFIX}a${APP_CASES.indexOf(app)}-`, tmp, filtersDir: FILTERS_DIR, params: PARAMS, compileScript });
+        const r = await runAppCase(app, {
+          prefix: `${PREFIX}a${APP_CASES.indexOf(app)}-`,
+          tmp,
+          filtersDir: FILTERS_DIR,
+          params: PARAMS,
+          compileScript,
+        });
         results.push(...r);
         timings.push(`  app ${app.id}: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
         const bad = r.filter((x) => disagreements(x) > 0);
-        expect(bad.length, `kernel and simulator disagree on real traffic (${app.id}):\n${bad.map((x) => formatScenario(x)).join('\n\n')}`).toBe(0);
+        expect(
+          bad.length,
+          `kernel and simulator disagree on real traffic (${app.id}):\n${bad.map((x) => formatScenario(x)).join('\n\n')}`,
+        ).toBe(0);
       } finally {
         if (OUT_DIR) {
           const dest = join(OUT_DIR, app.id);

@@ -69,30 +69,72 @@ const vmEnd = (port: number, isn: number) => ({ mac: VM.mac, ip: VM.ip, port, is
 const peerEnd = (port: number, isn: number) => ({ mac: PEER.mac, ip: PEER.ip, port, isn });
 
 /** A full TCP session: handshake, one exchange each way, orderly close by the client. */
-function tcpSession(s: Seq, flow: TcpFlow, clientSide: Side, request: string, response: string): void {
+function tcpSession(
+  s: Seq,
+  flow: TcpFlow,
+  clientSide: Side,
+  request: string,
+  response: string,
+): void {
   const serverSide: Side = clientSide === 'from-vm' ? 'to-vm' : 'from-vm';
   s.add(clientSide, flow.syn()).add(serverSide, flow.synAck()).add(clientSide, flow.ack('client'));
   s.add(serverSide, flow.data('server', response)).add(clientSide, flow.ack('client'));
   s.add(clientSide, flow.data('client', request)).add(serverSide, flow.ack('server'));
-  s.add(clientSide, flow.fin('client')).add(serverSide, flow.fin('server')).add(clientSide, flow.ack('client'));
+  s.add(clientSide, flow.fin('client'))
+    .add(serverSide, flow.fin('server'))
+    .add(clientSide, flow.ack('client'));
 }
 
 export function ping(s: Seq, from: Side, id: number, count: number): void {
   const [src, dst] = from === 'from-vm' ? [VM, PEER] : [PEER, VM];
   const back: Side = from === 'from-vm' ? 'to-vm' : 'from-vm';
   for (let seq = 1; seq <= count; seq++) {
-    s.add(from, buildEthernet({ src: src.mac, dst: dst.mac }, buildIpv4({ src: src.ip, dst: dst.ip, id: id + seq }, buildIcmpEcho({ id, seq }))));
-    s.add(back, buildEthernet({ src: dst.mac, dst: src.mac }, buildIpv4({ src: dst.ip, dst: src.ip, id: id + 100 + seq }, buildIcmpEcho({ id, seq, reply: true }))));
+    s.add(
+      from,
+      buildEthernet(
+        { src: src.mac, dst: dst.mac },
+        buildIpv4({ src: src.ip, dst: dst.ip, id: id + seq }, buildIcmpEcho({ id, seq })),
+      ),
+    );
+    s.add(
+      back,
+      buildEthernet(
+        { src: dst.mac, dst: src.mac },
+        buildIpv4(
+          { src: dst.ip, dst: src.ip, id: id + 100 + seq },
+          buildIcmpEcho({ id, seq, reply: true }),
+        ),
+      ),
+    );
   }
 }
 
-function udpExchange(s: Seq, from: Side, sport: number, dport: number, query: string, reply: string | null): Ipv4Packet {
+function udpExchange(
+  s: Seq,
+  from: Side,
+  sport: number,
+  dport: number,
+  query: string,
+  reply: string | null,
+): Ipv4Packet {
   const [src, dst] = from === 'from-vm' ? [VM, PEER] : [PEER, VM];
   const back: Side = from === 'from-vm' ? 'to-vm' : 'from-vm';
-  const q = buildIpv4({ src: src.ip, dst: dst.ip, id: sport }, buildUdp({ sport, dport, payload: query }));
+  const q = buildIpv4(
+    { src: src.ip, dst: dst.ip, id: sport },
+    buildUdp({ sport, dport, payload: query }),
+  );
   s.add(from, buildEthernet({ src: src.mac, dst: dst.mac }, q));
   if (reply !== null) {
-    s.add(back, buildEthernet({ src: dst.mac, dst: src.mac }, buildIpv4({ src: dst.ip, dst: src.ip, id: dport }, buildUdp({ sport: dport, dport: sport, payload: reply }))));
+    s.add(
+      back,
+      buildEthernet(
+        { src: dst.mac, dst: src.mac },
+        buildIpv4(
+          { src: dst.ip, dst: src.ip, id: dport },
+          buildUdp({ sport: dport, dport: sport, payload: reply }),
+        ),
+      ),
+    );
   }
   return q;
 }
@@ -104,7 +146,10 @@ function ftp(mode: 'active' | 'passive'): Seq {
   s.add('to-vm', ctl.syn()).add('from-vm', ctl.synAck()).add('to-vm', ctl.ack('client'));
   const say = (side: 'client' | 'server', text: string) => {
     const fromSide: Side = side === 'client' ? 'to-vm' : 'from-vm';
-    s.add(fromSide, ctl.data(side, text)).add(fromSide === 'to-vm' ? 'from-vm' : 'to-vm', ctl.ack(side === 'client' ? 'server' : 'client'));
+    s.add(fromSide, ctl.data(side, text)).add(
+      fromSide === 'to-vm' ? 'from-vm' : 'to-vm',
+      ctl.ack(side === 'client' ? 'server' : 'client'),
+    );
   };
   say('server', '220 (vsFTPd 3.0.3)\r\n');
   say('client', 'USER anonymous\r\n');
@@ -134,12 +179,17 @@ function ftp(mode: 'active' | 'passive'): Seq {
   say('server', '150 Opening BINARY mode data connection for hello.txt (32 bytes).\r\n');
   s.add(fileSide, data.data(fileSender, 'hello from the guest ftp server\n'));
   s.add(fileSide === 'from-vm' ? 'to-vm' : 'from-vm', data.ack(peerOf(fileSender)));
-  s.add(fileSide, data.fin(fileSender)).add(fileSide === 'from-vm' ? 'to-vm' : 'from-vm', data.fin(peerOf(fileSender)));
+  s.add(fileSide, data.fin(fileSender)).add(
+    fileSide === 'from-vm' ? 'to-vm' : 'from-vm',
+    data.fin(peerOf(fileSender)),
+  );
   s.add(fileSide, data.ack(fileSender));
   say('server', '226 Transfer complete.\r\n');
   say('client', 'QUIT\r\n');
   say('server', '221 Goodbye.\r\n');
-  s.add('from-vm', ctl.fin('server')).add('to-vm', ctl.fin('client')).add('from-vm', ctl.ack('server'));
+  s.add('from-vm', ctl.fin('server'))
+    .add('to-vm', ctl.fin('client'))
+    .add('from-vm', ctl.ack('server'));
   return s;
 }
 
@@ -152,33 +202,88 @@ function ftp(mode: 'active' | 'passive'): Seq {
  */
 export function buildScenarios(): Scenario[] {
   const list: Scenario[] = [];
-  const add = (name: string, title: string, s: Seq, extra: Partial<Scenario> = {}) => list.push({ name: `kd-${name}`, title, frames: s.frames, ...extra });
+  const add = (name: string, title: string, s: Seq, extra: Partial<Scenario> = {}) =>
+    list.push({ name: `kd-${name}`, title, frames: s.frames, ...extra });
 
   let s = new Seq();
-  s.add('from-vm', buildEthernet({ src: VM.mac, dst: 'ff:ff:ff:ff:ff:ff' }, buildArp({ op: 1, sha: VM.mac, spa: VM.ip, tpa: PEER.ip })));
-  s.add('to-vm', buildEthernet({ src: PEER.mac, dst: VM.mac }, buildArp({ op: 2, sha: PEER.mac, spa: PEER.ip, tha: VM.mac, tpa: VM.ip })));
-  s.add('to-vm', buildEthernet({ src: PEER.mac, dst: 'ff:ff:ff:ff:ff:ff' }, buildArp({ op: 1, sha: PEER.mac, spa: PEER.ip, tpa: VM.ip })));
-  s.add('from-vm', buildEthernet({ src: VM.mac, dst: PEER.mac }, buildArp({ op: 2, sha: VM.mac, spa: VM.ip, tha: PEER.mac, tpa: PEER.ip })));
+  s.add(
+    'from-vm',
+    buildEthernet(
+      { src: VM.mac, dst: 'ff:ff:ff:ff:ff:ff' },
+      buildArp({ op: 1, sha: VM.mac, spa: VM.ip, tpa: PEER.ip }),
+    ),
+  );
+  s.add(
+    'to-vm',
+    buildEthernet(
+      { src: PEER.mac, dst: VM.mac },
+      buildArp({ op: 2, sha: PEER.mac, spa: PEER.ip, tha: VM.mac, tpa: VM.ip }),
+    ),
+  );
+  s.add(
+    'to-vm',
+    buildEthernet(
+      { src: PEER.mac, dst: 'ff:ff:ff:ff:ff:ff' },
+      buildArp({ op: 1, sha: PEER.mac, spa: PEER.ip, tpa: VM.ip }),
+    ),
+  );
+  s.add(
+    'from-vm',
+    buildEthernet(
+      { src: VM.mac, dst: PEER.mac },
+      buildArp({ op: 2, sha: VM.mac, spa: VM.ip, tha: PEER.mac, tpa: PEER.ip }),
+    ),
+  );
   add('arp', 'ARP both ways', s);
 
   s = new Seq();
-  tcpSession(s, new TcpFlow(peerEnd(40022, 11_000), vmEnd(22, 22_000)), 'to-vm', 'SSH-2.0-client\r\n', 'SSH-2.0-OpenSSH_9.2\r\n');
+  tcpSession(
+    s,
+    new TcpFlow(peerEnd(40022, 11_000), vmEnd(22, 22_000)),
+    'to-vm',
+    'SSH-2.0-client\r\n',
+    'SSH-2.0-OpenSSH_9.2\r\n',
+  );
   add('ssh', 'the remote host opens an SSH session to the VM', s);
 
   s = new Seq();
-  tcpSession(s, new TcpFlow(vmEnd(40023, 12_000), peerEnd(22, 23_000)), 'from-vm', 'SSH-2.0-client\r\n', 'SSH-2.0-OpenSSH_9.2\r\n');
+  tcpSession(
+    s,
+    new TcpFlow(vmEnd(40023, 12_000), peerEnd(22, 23_000)),
+    'from-vm',
+    'SSH-2.0-client\r\n',
+    'SSH-2.0-OpenSSH_9.2\r\n',
+  );
   add('ssh-out', 'the VM opens an SSH session to the remote host', s);
 
   s = new Seq();
-  tcpSession(s, new TcpFlow(peerEnd(40080, 13_000), vmEnd(80, 24_000)), 'to-vm', 'GET / HTTP/1.0\r\n\r\n', 'HTTP/1.0 200 OK\r\n\r\n');
+  tcpSession(
+    s,
+    new TcpFlow(peerEnd(40080, 13_000), vmEnd(80, 24_000)),
+    'to-vm',
+    'GET / HTTP/1.0\r\n\r\n',
+    'HTTP/1.0 200 OK\r\n\r\n',
+  );
   add('http-in', 'the remote host fetches a page from the VM (port 80)', s);
 
   s = new Seq();
-  tcpSession(s, new TcpFlow(peerEnd(40024, 14_000), vmEnd(23, 25_000)), 'to-vm', 'user\r\n', 'login: ');
+  tcpSession(
+    s,
+    new TcpFlow(peerEnd(40024, 14_000), vmEnd(23, 25_000)),
+    'to-vm',
+    'user\r\n',
+    'login: ',
+  );
   add('telnet-in', 'the remote host tries port 23 on the VM', s);
 
   s = new Seq();
-  tcpSession(s, new TcpFlow(vmEnd(40025, 15_000), peerEnd(25, 26_000)), 'from-vm', 'HELO vm\r\n', '220 smtp\r\n');
+  tcpSession(
+    s,
+    new TcpFlow(vmEnd(40025, 15_000), peerEnd(25, 26_000)),
+    'from-vm',
+    'HELO vm\r\n',
+    '220 smtp\r\n',
+  );
   add('smtp-out', 'the VM tries port 25 on the remote host', s);
 
   s = new Seq();
@@ -191,30 +296,66 @@ export function buildScenarios(): Scenario[] {
 
   for (const helper of [false, true]) {
     const tag = helper ? '+helper' : '';
-    add(`ftp-active${tag}`, `active FTP to the server in the VM (PORT), ${helper ? 'with' : 'without'} the CT helper rule`, ftp('active'), { ftpHelper: helper });
-    add(`ftp-passive${tag}`, `passive FTP to the server in the VM (PASV), ${helper ? 'with' : 'without'} the CT helper rule`, ftp('passive'), { ftpHelper: helper });
+    add(
+      `ftp-active${tag}`,
+      `active FTP to the server in the VM (PORT), ${helper ? 'with' : 'without'} the CT helper rule`,
+      ftp('active'),
+      { ftpHelper: helper },
+    );
+    add(
+      `ftp-passive${tag}`,
+      `passive FTP to the server in the VM (PASV), ${helper ? 'with' : 'without'} the CT helper rule`,
+      ftp('passive'),
+      { ftpHelper: helper },
+    );
   }
 
   s = new Seq();
   {
     const q = udpExchange(s, 'from-vm', 40056, 53, 'dns-query', null);
-    const err = buildIpv4({ src: PEER.ip, dst: VM.ip, id: 777, df: false }, buildIcmpError(3, 3, q));
+    const err = buildIpv4(
+      { src: PEER.ip, dst: VM.ip, id: 777, df: false },
+      buildIcmpError(3, 3, q),
+    );
     s.add('to-vm', buildEthernet({ src: PEER.mac, dst: VM.mac }, err));
     // The same error quoting a datagram the VM never sent: no connection to relate it to.
-    const stray = buildIpv4({ src: VM.ip, dst: PEER.ip, id: 1 }, buildUdp({ sport: 40999, dport: 53, payload: 'x' }));
-    s.add('to-vm', buildEthernet({ src: PEER.mac, dst: VM.mac }, buildIpv4({ src: PEER.ip, dst: VM.ip, id: 778, df: false }, buildIcmpError(3, 3, stray))));
+    const stray = buildIpv4(
+      { src: VM.ip, dst: PEER.ip, id: 1 },
+      buildUdp({ sport: 40999, dport: 53, payload: 'x' }),
+    );
+    s.add(
+      'to-vm',
+      buildEthernet(
+        { src: PEER.mac, dst: VM.mac },
+        buildIpv4({ src: PEER.ip, dst: VM.ip, id: 778, df: false }, buildIcmpError(3, 3, stray)),
+      ),
+    );
   }
-  add('icmp-error-related', 'a port-unreachable error for the VM’s DNS query (RELATED), then one for a query never sent', s);
+  add(
+    'icmp-error-related',
+    'a port-unreachable error for the VM’s DNS query (RELATED), then one for a query never sent',
+    s,
+  );
 
   s = new Seq();
-  tcpSession(s, new TcpFlow(peerEnd(40027, 18_000), vmEnd(12345, 29_000)), 'to-vm', 'hello', 'welcome');
+  tcpSession(
+    s,
+    new TcpFlow(peerEnd(40027, 18_000), vmEnd(12345, 29_000)),
+    'to-vm',
+    'hello',
+    'welcome',
+  );
   add('port12345-in', 'the remote host connects to port 12345 on the VM', s);
 
   s = new Seq();
   {
     const a = new TcpFlow(peerEnd(40031, 19_000), vmEnd(22, 30_000));
     const b = new TcpFlow(peerEnd(40032, 20_000), vmEnd(22, 31_000));
-    s.add('to-vm', a.syn()).add('from-vm', a.synAck()).add('to-vm', a.ack('client')).add('from-vm', a.data('server', 'SSH-2.0-OpenSSH_9.2\r\n')).add('to-vm', a.ack('client'));
+    s.add('to-vm', a.syn())
+      .add('from-vm', a.synAck())
+      .add('to-vm', a.ack('client'))
+      .add('from-vm', a.data('server', 'SSH-2.0-OpenSSH_9.2\r\n'))
+      .add('to-vm', a.ack('client'));
     s.add('to-vm', b.syn()).add('from-vm', b.synAck()).add('to-vm', b.ack('client'));
     s.add('to-vm', a.data('client', 'SSH-2.0-client\r\n')).add('from-vm', a.ack('server'));
   }
@@ -222,18 +363,36 @@ export function buildScenarios(): Scenario[] {
 
   s = new Seq();
   {
-    const spoofed = buildIpv4({ src: '10.99.0.66', dst: PEER.ip, id: 9 }, buildUdp({ sport: 40057, dport: 53, payload: 'spoofed' }));
+    const spoofed = buildIpv4(
+      { src: '10.99.0.66', dst: PEER.ip, id: 9 },
+      buildUdp({ sport: 40057, dport: 53, payload: 'spoofed' }),
+    );
     s.add('from-vm', buildEthernet({ src: VM.mac, dst: PEER.mac }, spoofed));
     udpExchange(s, 'from-vm', 40058, 53, 'honest', 'reply');
-    s.add('from-vm', buildEthernet({ src: VM.mac, dst: 'ff:ff:ff:ff:ff:ff' }, buildArp({ op: 1, sha: VM.mac, spa: '10.99.0.66', tpa: PEER.ip })));
+    s.add(
+      'from-vm',
+      buildEthernet(
+        { src: VM.mac, dst: 'ff:ff:ff:ff:ff:ff' },
+        buildArp({ op: 1, sha: VM.mac, spa: '10.99.0.66', tpa: PEER.ip }),
+      ),
+    );
   }
   add('spoofed-ip', 'the VM sends with a forged source IP (UDP and ARP), then honestly', s);
 
   s = new Seq();
   {
-    const q = buildIpv4({ src: VM.ip, dst: PEER.ip, id: 10 }, buildUdp({ sport: 40059, dport: 53, payload: 'forged mac' }));
+    const q = buildIpv4(
+      { src: VM.ip, dst: PEER.ip, id: 10 },
+      buildUdp({ sport: 40059, dport: 53, payload: 'forged mac' }),
+    );
     s.add('from-vm', buildEthernet({ src: '52:54:00:de:ad:01', dst: PEER.mac }, q));
-    s.add('from-vm', buildEthernet({ src: '52:54:00:de:ad:01', dst: 'ff:ff:ff:ff:ff:ff' }, buildArp({ op: 1, sha: '52:54:00:de:ad:01', spa: VM.ip, tpa: PEER.ip })));
+    s.add(
+      'from-vm',
+      buildEthernet(
+        { src: '52:54:00:de:ad:01', dst: 'ff:ff:ff:ff:ff:ff' },
+        buildArp({ op: 1, sha: '52:54:00:de:ad:01', spa: VM.ip, tpa: PEER.ip }),
+      ),
+    );
     udpExchange(s, 'from-vm', 40060, 53, 'honest', 'reply');
   }
   add('spoofed-mac', 'the VM sends with a forged source MAC, then honestly', s);
@@ -247,27 +406,70 @@ export function buildScenarios(): Scenario[] {
     // The helper reads a command only right after a line end it has seen in that direction, so
     // a PORT as the client's very first line would be ignored: log in first.
     s.add('to-vm', ctl.data('client', 'USER anonymous\r\n')).add('from-vm', ctl.ack('server'));
-    s.add('from-vm', ctl.data('server', '230 Login successful.\r\n')).add('to-vm', ctl.ack('client'));
-    s.add('to-vm', ctl.data('client', 'PORT 10,99,0,3,156,175\r\n')).add('from-vm', ctl.ack('server'));
-    s.add('from-vm', ctl.data('server', '200 PORT command successful. Consider using PASV.\r\n')).add('to-vm', ctl.ack('client'));
+    s.add('from-vm', ctl.data('server', '230 Login successful.\r\n')).add(
+      'to-vm',
+      ctl.ack('client'),
+    );
+    s.add('to-vm', ctl.data('client', 'PORT 10,99,0,3,156,175\r\n')).add(
+      'from-vm',
+      ctl.ack('server'),
+    );
+    s.add(
+      'from-vm',
+      ctl.data('server', '200 PORT command successful. Consider using PASV.\r\n'),
+    ).add('to-vm', ctl.ack('client'));
   }
-  add('ftp-port-pending+helper', 'an FTP client sends PORT and then nothing: the helper’s expectation stays pending', s, { ftpHelper: true });
+  add(
+    'ftp-port-pending+helper',
+    'an FTP client sends PORT and then nothing: the helper’s expectation stays pending',
+    s,
+    { ftpHelper: true },
+  );
 
   s = new Seq();
   {
     // The same PORT as the client's first line: the helper ignores it (no line end seen before).
     const ctl = new TcpFlow(peerEnd(40111, 8_500_000), vmEnd(21, 9_500_000));
     s.add('to-vm', ctl.syn()).add('from-vm', ctl.synAck()).add('to-vm', ctl.ack('client'));
-    s.add('to-vm', ctl.data('client', 'PORT 10,99,0,3,156,176\r\n')).add('from-vm', ctl.ack('server'));
-    s.add('from-vm', ctl.data('server', '200 PORT command successful.\r\n')).add('to-vm', ctl.ack('client'));
+    s.add('to-vm', ctl.data('client', 'PORT 10,99,0,3,156,176\r\n')).add(
+      'from-vm',
+      ctl.ack('server'),
+    );
+    s.add('from-vm', ctl.data('server', '200 PORT command successful.\r\n')).add(
+      'to-vm',
+      ctl.ack('client'),
+    );
   }
-  add('ftp-port-first-line+helper', 'PORT as the client’s very first line: the FTP helper does not parse it', s, { ftpHelper: true });
+  add(
+    'ftp-port-first-line+helper',
+    'PORT as the client’s very first line: the FTP helper does not parse it',
+    s,
+    { ftpHelper: true },
+  );
 
   s = new Seq();
   {
     // TCP packets conntrack must call INVALID: a SYN/ACK nobody asked for, then a RST out of window.
-    s.add('to-vm', buildEthernet({ src: PEER.mac, dst: VM.mac }, buildIpv4({ src: PEER.ip, dst: VM.ip, id: 5 }, buildTcp({ sport: 22, dport: 40070, flags: 'S.', seq: 1000, ack: 2000 }))));
-    s.add('from-vm', buildEthernet({ src: VM.mac, dst: PEER.mac }, buildIpv4({ src: VM.ip, dst: PEER.ip, id: 6 }, buildTcp({ sport: 40071, dport: 22, flags: 'F.', seq: 5, ack: 9 }))));
+    s.add(
+      'to-vm',
+      buildEthernet(
+        { src: PEER.mac, dst: VM.mac },
+        buildIpv4(
+          { src: PEER.ip, dst: VM.ip, id: 5 },
+          buildTcp({ sport: 22, dport: 40070, flags: 'S.', seq: 1000, ack: 2000 }),
+        ),
+      ),
+    );
+    s.add(
+      'from-vm',
+      buildEthernet(
+        { src: VM.mac, dst: PEER.mac },
+        buildIpv4(
+          { src: VM.ip, dst: PEER.ip, id: 6 },
+          buildTcp({ sport: 40071, dport: 22, flags: 'F.', seq: 5, ack: 9 }),
+        ),
+      ),
+    );
   }
   add('tcp-stray', 'a SYN/ACK and a FIN with no connection behind them', s);
 

@@ -15,7 +15,14 @@ import { summarizeFrame } from '../../../src/core/netfilter/packet-summary';
 import { BRIDGE_CIDR, PEER, VM } from '../scenarios';
 import { compareCounters, compareFrames, compareTables, type ScenarioResult } from './compare';
 import { PortCapture, PYTHON, PYTHON_ARGS, type Side } from './frame-io';
-import { compileRuleset, loadBridgeHost, simulateCli, simulateCliAvailable, simulateFrames, type SimVerdict } from './simulator';
+import {
+  compileRuleset,
+  loadBridgeHost,
+  simulateCli,
+  simulateCliAvailable,
+  simulateFrames,
+  type SimVerdict,
+} from './simulator';
 import { Testbed } from './testbed';
 
 const PY = join(import.meta.dirname, '..', 'py');
@@ -61,13 +68,24 @@ export const APP_CASES: readonly AppCase[] = [
   {
     id: 'apps: ftp-related',
     filter: 'kd-ftp-related',
-    flows: [{ name: 'ftp-active' }, { name: 'ftp-active', ftpHelper: true }, { name: 'ftp-passive', ftpHelper: true }, { name: 'ping-in' }],
+    flows: [
+      { name: 'ftp-active' },
+      { name: 'ftp-active', ftpHelper: true },
+      { name: 'ftp-passive', ftpHelper: true },
+      { name: 'ping-in' },
+    ],
   },
   {
     id: 'apps: reject+bridge-address',
     filter: 'kd-reject',
     bridgeAddress: BRIDGE_CIDR,
-    flows: [{ name: 'telnet-in' }, { name: 'smtp-out' }, { name: 'udp54-out' }, { name: 'ssh-in' }, { name: 'ping-in' }],
+    flows: [
+      { name: 'telnet-in' },
+      { name: 'smtp-out' },
+      { name: 'udp54-out' },
+      { name: 'ssh-in' },
+      { name: 'ping-in' },
+    ],
   },
 ];
 
@@ -88,18 +106,27 @@ async function startServers(bed: Testbed, flow: FlowName, tmp: string): Promise<
     case 'ssh-in':
     case 'telnet-in': {
       const port = flow === 'ssh-in' ? 22 : 23;
-      bed.spawnIn('guest', 'socat', [`TCP4-LISTEN:${port},bind=${VM.ip},reuseaddr`, 'SYSTEM:echo SSH-2.0-kernel-diff-guest; sleep 0.5']);
+      bed.spawnIn('guest', 'socat', [
+        `TCP4-LISTEN:${port},bind=${VM.ip},reuseaddr`,
+        'SYSTEM:echo SSH-2.0-kernel-diff-guest; sleep 0.5',
+      ]);
       wait.push([bed.ns.guest, `:${port}`]);
       break;
     }
     case 'smtp-out':
-      bed.spawnIn('client', 'socat', [`TCP4-LISTEN:25,bind=${PEER.ip},reuseaddr`, 'SYSTEM:echo 220 smtp']);
+      bed.spawnIn('client', 'socat', [
+        `TCP4-LISTEN:25,bind=${PEER.ip},reuseaddr`,
+        'SYSTEM:echo 220 smtp',
+      ]);
       wait.push([bed.ns.client, ':25']);
       break;
     case 'dns-out':
     case 'udp54-out': {
       const port = flow === 'dns-out' ? 53 : 54;
-      bed.spawnIn('client', 'socat', [`UDP4-RECVFROM:${port},bind=${PEER.ip}`, 'SYSTEM:echo dns-reply-kernel-diff']);
+      bed.spawnIn('client', 'socat', [
+        `UDP4-RECVFROM:${port},bind=${PEER.ip}`,
+        'SYSTEM:echo dns-reply-kernel-diff',
+      ]);
       await sleep(300);
       return;
     }
@@ -157,27 +184,51 @@ async function startServers(bed: Testbed, flow: FlowName, tmp: string): Promise<
 /** Runs the client side of a flow; resolves to whether it succeeded (for the report). */
 async function runClient(bed: Testbed, flow: FlowName): Promise<boolean> {
   const opts = { allowFailure: true, timeoutMs: 20_000 };
-  const tcp = (ns: string, addr: string) => bed.exec(ns, 'sh', ['-c', `timeout 4 socat -T2 - TCP4:${addr},connect-timeout=3 </dev/null`], opts);
+  const tcp = (ns: string, addr: string) =>
+    bed.exec(
+      ns,
+      'sh',
+      ['-c', `timeout 4 socat -T2 - TCP4:${addr},connect-timeout=3 </dev/null`],
+      opts,
+    );
   switch (flow) {
     case 'ssh-in':
     case 'telnet-in':
-      return /SSH-2.0/.test((await tcp(bed.ns.client, `${VM.ip}:${flow === 'ssh-in' ? 22 : 23}`)).stdout);
+      return /SSH-2.0/.test(
+        (await tcp(bed.ns.client, `${VM.ip}:${flow === 'ssh-in' ? 22 : 23}`)).stdout,
+      );
     case 'smtp-out':
       return /220/.test((await tcp(bed.ns.guest, `${PEER.ip}:25`)).stdout);
     case 'dns-out':
     case 'udp54-out': {
       const port = flow === 'dns-out' ? 53 : 54;
-      const r = await bed.exec(bed.ns.guest, 'sh', ['-c', `echo query | timeout 3 socat -T2 - UDP4:${PEER.ip}:${port}`], opts);
+      const r = await bed.exec(
+        bed.ns.guest,
+        'sh',
+        ['-c', `echo query | timeout 3 socat -T2 - UDP4:${PEER.ip}:${port}`],
+        opts,
+      );
       return /dns-reply/.test(r.stdout);
     }
     case 'ping-out':
-      return (await bed.exec(bed.ns.guest, 'ping', ['-c', '2', '-i', '0.2', '-W', '1', PEER.ip], opts)).code === 0;
+      return (
+        (await bed.exec(bed.ns.guest, 'ping', ['-c', '2', '-i', '0.2', '-W', '1', PEER.ip], opts))
+          .code === 0
+      );
     case 'ping-in':
-      return (await bed.exec(bed.ns.client, 'ping', ['-c', '2', '-i', '0.2', '-W', '1', VM.ip], opts)).code === 0;
+      return (
+        (await bed.exec(bed.ns.client, 'ping', ['-c', '2', '-i', '0.2', '-W', '1', VM.ip], opts))
+          .code === 0
+      );
     case 'ftp-active':
     case 'ftp-passive': {
       const mode = flow === 'ftp-active' ? 'active' : 'passive';
-      const r = await bed.exec(bed.ns.client, PYTHON, [...PYTHON_ARGS, join(PY, 'ftp-client.py'), VM.ip, PEER.ip, mode, 'hello.txt'], opts);
+      const r = await bed.exec(
+        bed.ns.client,
+        PYTHON,
+        [...PYTHON_ARGS, join(PY, 'ftp-client.py'), VM.ip, PEER.ip, mode, 'hello.txt'],
+        opts,
+      );
       return r.code === 0 && /hello from the guest/.test(r.stdout);
     }
   }
@@ -194,7 +245,14 @@ export async function runAppCase(app: AppCase, ctx: AppContext): Promise<Scenari
   let n = 0;
   for (const flow of app.flows) {
     const name = `${flow.name}${flow.ftpHelper ? '+helper' : ''}`;
-    const bed = await Testbed.create(`${ctx.prefix}${n++}-`, { mode: 'apps', vmMac: VM.mac, vmIp: VM.ip, peerMac: PEER.mac, peerIp: PEER.ip, prefixLen: 24 });
+    const bed = await Testbed.create(`${ctx.prefix}${n++}-`, {
+      mode: 'apps',
+      vmMac: VM.mac,
+      vmIp: VM.ip,
+      peerMac: PEER.mac,
+      peerIp: PEER.ip,
+      prefixLen: 24,
+    });
     try {
       await bed.applyScript(script);
       if (app.bridgeAddress) {
@@ -221,31 +279,72 @@ export async function runAppCase(app: AppCase, ctx: AppContext): Promise<Scenari
 
       // Ingress frames in bridge order, with distinct microsecond timestamps so that the
       // simulator's merge of the two pcaps by time reproduces this order exactly.
-      const ingress: { side: Side; bytes: Uint8Array; t: number; frame: EthernetFrame | null; delivered: boolean }[] = [];
+      const ingress: {
+        side: Side;
+        bytes: Uint8Array;
+        t: number;
+        frame: EthernetFrame | null;
+        delivered: boolean;
+      }[] = [];
       let lastUs = 0;
       for (const f of run.fates) {
         let us = Math.round(f.t * 1e6);
         if (us <= lastUs) us = lastUs + 1;
         lastUs = us;
         const bytes = new Uint8Array(Buffer.from(f.hex, 'hex'));
-        ingress.push({ side: f.side, bytes, t: us / 1e6, frame: decodeFrame(bytes), delivered: f.delivered });
+        ingress.push({
+          side: f.side,
+          bytes,
+          t: us / 1e6,
+          frame: decodeFrame(bytes),
+          delivered: f.delivered,
+        });
       }
-      const summaries = ingress.map((f) => (f.frame ? summarizeFrame(f.frame) : 'undecodable frame'));
+      const summaries = ingress.map((f) =>
+        f.frame ? summarizeFrame(f.frame) : 'undecodable frame',
+      );
       const settings = { ftpHelper: flow.ftpHelper === true };
       let verdicts: SimVerdict[] | null = null;
       let reproduce: string | undefined;
       const otherDiff: string[] = [];
-      const decodable = ingress.filter((f): f is typeof f & { frame: EthernetFrame } => f.frame !== null);
-      if (decodable.length !== ingress.length) otherDiff.push(`${ingress.length - decodable.length} captured frame(s) the project cannot decode`);
-      const inproc = Host ? simulateFrames(Host, ruleset, decodable, settings, (ingress[ingress.length - 1]?.t ?? 0) + 0.3) : null;
+      const decodable = ingress.filter(
+        (f): f is typeof f & { frame: EthernetFrame } => f.frame !== null,
+      );
+      if (decodable.length !== ingress.length)
+        otherDiff.push(
+          `${ingress.length - decodable.length} captured frame(s) the project cannot decode`,
+        );
+      const inproc = Host
+        ? simulateFrames(
+            Host,
+            ruleset,
+            decodable,
+            settings,
+            (ingress[ingress.length - 1]?.t ?? 0) + 0.3,
+          )
+        : null;
       if (useCli) {
         const dir = join(ctx.tmp);
-        const r = await simulateCli(dir, file, ctx.filtersDir, VM.mac, ctx.params, ingress, settings);
+        const r = await simulateCli(
+          dir,
+          file,
+          ctx.filtersDir,
+          VM.mac,
+          ctx.params,
+          ingress,
+          settings,
+        );
         verdicts = r.verdicts;
         reproduce = r.command;
-        if (verdicts.length !== ingress.length) otherDiff.push(`simulate printed ${verdicts.length} verdicts for ${ingress.length} captured frames`);
+        if (verdicts.length !== ingress.length)
+          otherDiff.push(
+            `simulate printed ${verdicts.length} verdicts for ${ingress.length} captured frames`,
+          );
         verdicts.forEach((v, i) => {
-          if (summaries[i] !== undefined && v.summary && v.summary !== summaries[i]) otherDiff.push(`frame #${i}: simulate summarised "${v.summary}" where the capture has "${summaries[i]}" (merge order differs)`);
+          if (summaries[i] !== undefined && v.summary && v.summary !== summaries[i])
+            otherDiff.push(
+              `frame #${i}: simulate summarised "${v.summary}" where the capture has "${summaries[i]}" (merge order differs)`,
+            );
         });
       } else if (inproc) {
         verdicts = inproc.verdicts;
@@ -261,7 +360,10 @@ export async function runAppCase(app: AppCase, ctx: AppContext): Promise<Scenari
           verdicts,
         ),
         tableDiff: inproc?.table ? compareTables(table, inproc.table) : [],
-        counterDiff: inproc?.counters && run.hostFrames.length === 0 ? compareCounters(before, after, inproc.counters) : [],
+        counterDiff:
+          inproc?.counters && run.hostFrames.length === 0
+            ? compareCounters(before, after, inproc.counters)
+            : [],
         otherDiff,
         hostFrames: run.hostFrames.map((h) => {
           const f = decodeFrame(new Uint8Array(Buffer.from(h.hex, 'hex')));

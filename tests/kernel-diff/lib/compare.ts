@@ -38,15 +38,34 @@ export interface ScenarioResult {
 }
 
 export function disagreements(r: ScenarioResult): number {
-  return r.rows.filter((x) => !x.agree).length + r.tableDiff.length + r.counterDiff.length + r.otherDiff.length;
+  return (
+    r.rows.filter((x) => !x.agree).length +
+    r.tableDiff.length +
+    r.counterDiff.length +
+    r.otherDiff.length
+  );
 }
 
 /** Per-frame agreement: delivered ↔ accept, not delivered ↔ drop/reject; `error` never agrees. */
-export function compareFrames(fates: readonly KernelFate[], summaries: readonly string[], sim: readonly SimVerdict[] | null): FrameRow[] {
+export function compareFrames(
+  fates: readonly KernelFate[],
+  summaries: readonly string[],
+  sim: readonly SimVerdict[] | null,
+): FrameRow[] {
   return fates.map((f, i) => {
     const v = sim ? (sim[i] ?? null) : null;
-    const agree = sim === null ? true : v !== null && v.verdict !== 'error' && (v.verdict === 'accept') === f.delivered;
-    return { i, side: f.side, summary: summaries[i] ?? '?', kernel: f.delivered ? 'delivered' : 'NOT delivered', sim: sim === null ? null : (v ?? 'not sent'), agree };
+    const agree =
+      sim === null
+        ? true
+        : v !== null && v.verdict !== 'error' && (v.verdict === 'accept') === f.delivered;
+    return {
+      i,
+      side: f.side,
+      summary: summaries[i] ?? '?',
+      kernel: f.delivered ? 'delivered' : 'NOT delivered',
+      sim: sim === null ? null : (v ?? 'not sent'),
+      agree,
+    };
   });
 }
 
@@ -62,12 +81,15 @@ export function compareScenarioFrames(
 ): FrameRow[] {
   return frames.map((f, i) => {
     const k = kernel.get(i);
-    const kernelFate: FrameRow['kernel'] = k === undefined ? 'not sent' : k ? 'delivered' : 'NOT delivered';
+    const kernelFate: FrameRow['kernel'] =
+      k === undefined ? 'not sent' : k ? 'delivered' : 'NOT delivered';
     const v = sim ? (sim.get(i) ?? 'not sent') : null;
     let agree = true;
     if (v !== null) {
-      if (v === 'not sent' || kernelFate === 'not sent') agree = v === 'not sent' && kernelFate === 'not sent';
-      else agree = v.verdict !== 'error' && (v.verdict === 'accept') === (kernelFate === 'delivered');
+      if (v === 'not sent' || kernelFate === 'not sent')
+        agree = v === 'not sent' && kernelFate === 'not sent';
+      else
+        agree = v.verdict !== 'error' && (v.verdict === 'accept') === (kernelFate === 'delivered');
     }
     return { i, side: f.side, summary: summaries[i] ?? '?', kernel: kernelFate, sim: v, agree };
   });
@@ -79,7 +101,15 @@ function tupleText(t: SimTuple): string {
   return `src=${t.src} dst=${t.dst}${ports}${icmp}`;
 }
 
-function connKey(c: { proto: string; state: string | null; orig: SimTuple; reply: SimTuple; helper: string | null; assured: boolean; unreplied: boolean }): string {
+function connKey(c: {
+  proto: string;
+  state: string | null;
+  orig: SimTuple;
+  reply: SimTuple;
+  helper: string | null;
+  assured: boolean;
+  unreplied: boolean;
+}): string {
   return [
     c.proto,
     c.state ?? '',
@@ -96,9 +126,31 @@ function connKey(c: { proto: string; state: string | null; orig: SimTuple; reply
 /** conntrack -L (protocol, tuples, state, ASSURED/UNREPLIED, helper) against the simulator's table. */
 export function compareTables(kernel: readonly KernelConn[], sim: readonly SimConn[]): string[] {
   const k = kernel
-    .map((c) => connKey({ proto: c.proto, state: c.state, orig: c.orig, reply: c.reply, helper: c.helper, assured: c.flags.includes('ASSURED'), unreplied: c.flags.includes('UNREPLIED') }))
+    .map((c) =>
+      connKey({
+        proto: c.proto,
+        state: c.state,
+        orig: c.orig,
+        reply: c.reply,
+        helper: c.helper,
+        assured: c.flags.includes('ASSURED'),
+        unreplied: c.flags.includes('UNREPLIED'),
+      }),
+    )
     .sort();
-  const s = sim.map((c) => connKey({ proto: c.proto, state: c.state, orig: c.original, reply: c.reply, helper: c.helper, assured: c.assured, unreplied: c.unreplied })).sort();
+  const s = sim
+    .map((c) =>
+      connKey({
+        proto: c.proto,
+        state: c.state,
+        orig: c.original,
+        reply: c.reply,
+        helper: c.helper,
+        assured: c.assured,
+        unreplied: c.unreplied,
+      }),
+    )
+    .sort();
   const out: string[] = [];
   const rest = [...s];
   for (const x of k) {
@@ -121,7 +173,10 @@ export interface SimExpectation {
  * `conntrack -L expect` against the simulator's pending expectations: protocol, addresses,
  * destination port (the source port is a wildcard) and helper.
  */
-export function compareExpectations(kernelLines: readonly string[], sim: readonly SimExpectation[]): string[] {
+export function compareExpectations(
+  kernelLines: readonly string[],
+  sim: readonly SimExpectation[],
+): string[] {
   const protoNames: Record<string, string> = { '6': 'tcp', '17': 'udp' };
   const k = kernelLines
     .map((l) => {
@@ -129,7 +184,12 @@ export function compareExpectations(kernelLines: readonly string[], sim: readonl
       return `${protoNames[get('proto')] ?? get('proto')} src=${get('src')} dst=${get('dst')} dport=${get('dport')} helper=${get('helper')}`;
     })
     .sort();
-  const s = sim.map((e) => `${e.proto} src=${e.tuple.src} dst=${e.tuple.dst} dport=${e.tuple.dport ?? '?'} helper=${e.helper}`).sort();
+  const s = sim
+    .map(
+      (e) =>
+        `${e.proto} src=${e.tuple.src} dst=${e.tuple.dst} dport=${e.tuple.dport ?? '?'} helper=${e.helper}`,
+    )
+    .sort();
   const out: string[] = [];
   const rest = [...s];
   for (const x of k) {
@@ -145,10 +205,17 @@ export function compareExpectations(kernelLines: readonly string[], sim: readonl
  * Per-rule packet counts: for every rule the simulator counts, the kernel's delta over the
  * scenario must be equal. Rules are identified by table, chain and position.
  */
-export function compareCounters(before: readonly KernelCounter[], after: readonly KernelCounter[], sim: readonly SimCounter[]): string[] {
-  const key = (c: { table: string; chain: string; index: number }) => `${c.table} ${c.chain} #${c.index}`;
+export function compareCounters(
+  before: readonly KernelCounter[],
+  after: readonly KernelCounter[],
+  sim: readonly SimCounter[],
+): string[] {
+  const key = (c: { table: string; chain: string; index: number }) =>
+    `${c.table} ${c.chain} #${c.index}`;
   const base = new Map(before.map((c) => [key(c), c.packets]));
-  const kernel = new Map(after.map((c) => [key(c), { n: c.packets - (base.get(key(c)) ?? 0), text: c.text }]));
+  const kernel = new Map(
+    after.map((c) => [key(c), { n: c.packets - (base.get(key(c)) ?? 0), text: c.text }]),
+  );
   const out: string[] = [];
   for (const c of sim) {
     const k = kernel.get(key(c));
@@ -157,8 +224,12 @@ export function compareCounters(before: readonly KernelCounter[], after: readonl
       continue;
     }
     if (k.n !== c.packets) {
-      const blame = c.rule ? ` (XML ${c.rule.filter} rule ${c.rule.index}, ${c.rule.direction})` : '';
-      out.push(`counter: ${key(c)} kernel ${k.n} packets, simulator ${c.packets}${blame}: ${k.text}`);
+      const blame = c.rule
+        ? ` (XML ${c.rule.filter} rule ${c.rule.index}, ${c.rule.direction})`
+        : '';
+      out.push(
+        `counter: ${key(c)} kernel ${k.n} packets, simulator ${c.packets}${blame}: ${k.text}`,
+      );
     }
   }
   return out;
@@ -169,7 +240,9 @@ const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.
 function simText(v: SimVerdict | 'not sent' | null): string {
   if (!v) return 'no verdict';
   if (v === 'not sent') return 'not sent';
-  const rule = v.rule ? ` by ${v.rule.filter}#${v.rule.index} (prio ${v.rule.priority}, ${v.rule.direction})` : ' (no filter rule)';
+  const rule = v.rule
+    ? ` by ${v.rule.filter}#${v.rule.index} (prio ${v.rule.priority}, ${v.rule.direction})`
+    : ' (no filter rule)';
   return `${v.verdict} ct=${v.ctstate ?? '-'}${rule}${v.error ? ` ERROR ${v.error}` : ''}`;
 }
 

@@ -63,7 +63,10 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
  * Matches ingress frames to egress frames by content, each egress frame used once, in order.
  * `egress` lists frames as they left the bridge: on port `vm` towards the VM, `peer` away from it.
  */
-export function decideFates(ingress: readonly { side: Side; hex: string; t: number }[], egress: readonly { port: 'vm' | 'peer'; hex: string; t: number }[]): KernelRun {
+export function decideFates(
+  ingress: readonly { side: Side; hex: string; t: number }[],
+  egress: readonly { port: 'vm' | 'peer'; hex: string; t: number }[],
+): KernelRun {
   const used = new Set<number>();
   const byHex = new Map<string, number[]>();
   egress.forEach((e, i) => {
@@ -78,7 +81,9 @@ export function decideFates(ingress: readonly { side: Side; hex: string; t: numb
     if (j !== undefined) used.add(j);
     return { side: f.side, hex: f.hex, t: f.t, delivered: j !== undefined };
   });
-  const hostFrames = egress.filter((_, i) => !used.has(i)).map((e) => ({ port: e.port, hex: e.hex, t: e.t }));
+  const hostFrames = egress
+    .filter((_, i) => !used.has(i))
+    .map((e) => ({ port: e.port, hex: e.hex, t: e.t }));
   return { fates, hostFrames };
 }
 
@@ -87,16 +92,38 @@ export function decideFates(ingress: readonly { side: Side; hex: string; t: numb
  * the client's eth0 for `to-vm`) and records what reaches the other endpoint. Needs a bed in
  * `inject` mode (endpoints without addresses, so their kernels stay silent).
  */
-export async function injectFrames(bed: Testbed, frames: readonly OutFrame[], lingerMs = 100): Promise<KernelRun> {
-  const input = frames.map((f) => JSON.stringify({ port: f.side === 'from-vm' ? 'vm' : 'peer', hex: hex(f.bytes), at: f.at })).join('\n') + '\n';
+export async function injectFrames(
+  bed: Testbed,
+  frames: readonly OutFrame[],
+  lingerMs = 100,
+): Promise<KernelRun> {
+  const input =
+    frames
+      .map((f) =>
+        JSON.stringify({ port: f.side === 'from-vm' ? 'vm' : 'peer', hex: hex(f.bytes), at: f.at }),
+      )
+      .join('\n') + '\n';
   const last = frames.length ? Math.max(...frames.map((f) => f.at)) : 0;
   const r = await runCommand(
     PYTHON,
-    [...PYTHON_ARGS, HELPER, 'inject', '--port', `vm=${bed.ns.guest}:eth0`, '--port', `peer=${bed.ns.client}:eth0`, '--linger-ms', String(lingerMs)],
+    [
+      ...PYTHON_ARGS,
+      HELPER,
+      'inject',
+      '--port',
+      `vm=${bed.ns.guest}:eth0`,
+      '--port',
+      `peer=${bed.ns.client}:eth0`,
+      '--linger-ms',
+      String(lingerMs),
+    ],
     { input, allowFailure: true, timeoutMs: (last + 60) * 1000 },
   );
   if (r.code !== 0) throw new Error(`frame-io inject failed (exit ${r.code}): ${r.stderr}`);
-  const res = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { sent: { i: number; t: number }[]; seen: SeenFrame[] };
+  const res = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as {
+    sent: { i: number; t: number }[];
+    seen: SeenFrame[];
+  };
   // Sockets on the endpoints: a frame the bridge delivered arrives there as received (not outgoing).
   const egress = res.seen.filter((s) => !s.out).map((s) => ({ port: s.port, hex: s.hex, t: s.t }));
   return decideFates(
@@ -135,7 +162,11 @@ export class Injector {
 
   private nextLine(timeoutMs: number): Promise<string> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`frame-io serve: no answer in ${timeoutMs} ms; stderr: ${this.err}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`frame-io serve: no answer in ${timeoutMs} ms; stderr: ${this.err}`)),
+        timeoutMs,
+      );
       const onExit = () => reject(new Error(`frame-io serve exited: ${this.err}`));
       this.child.once('exit', onExit);
       this.waiting = (line) => {
@@ -151,7 +182,16 @@ export class Injector {
     // Pinned to one CPU: the kernel then handles every injected frame on that CPU, and
     // nf_conncount (connlimit) evicts the unconfirmed entries of dropped packets at once instead
     // of keeping those "added by another CPU" for 2 jiffies, which made counts nondeterministic.
-    const child = bed.spawnIn('host', TASKSET ?? PYTHON, [...(TASKSET ? ['-c', '0', PYTHON] : []), ...PYTHON_ARGS, HELPER, 'serve', '--port', `vm=${bed.ns.guest}:eth0`, '--port', `peer=${bed.ns.client}:eth0`]);
+    const child = bed.spawnIn('host', TASKSET ?? PYTHON, [
+      ...(TASKSET ? ['-c', '0', PYTHON] : []),
+      ...PYTHON_ARGS,
+      HELPER,
+      'serve',
+      '--port',
+      `vm=${bed.ns.guest}:eth0`,
+      '--port',
+      `peer=${bed.ns.client}:eth0`,
+    ]);
     const inj = new Injector(child);
     const ready = await inj.nextLine(10_000);
     if (ready !== 'ready') throw new Error(`frame-io serve: unexpected "${ready}"`);
@@ -161,13 +201,23 @@ export class Injector {
   /** Injects one scenario's frames; see {@link injectFrames}. */
   async run(frames: readonly OutFrame[], lingerMs = 100): Promise<KernelRun> {
     const batch = {
-      frames: frames.map((f) => ({ port: f.side === 'from-vm' ? 'vm' : 'peer', hex: hex(f.bytes), at: f.at, ...(f.requires?.length ? { requires: f.requires } : {}) })),
+      frames: frames.map((f) => ({
+        port: f.side === 'from-vm' ? 'vm' : 'peer',
+        hex: hex(f.bytes),
+        at: f.at,
+        ...(f.requires?.length ? { requires: f.requires } : {}),
+      })),
       linger_ms: lingerMs,
     };
     this.child.stdin?.write(JSON.stringify(batch) + '\n');
     const last = frames.length ? Math.max(...frames.map((f) => f.at)) : 0;
-    const res = JSON.parse(await this.nextLine((last + 30) * 1000)) as { seen: SeenFrame[]; skipped: number[] };
-    const egress = res.seen.filter((s) => !s.out).map((s) => ({ port: s.port, hex: s.hex, t: s.t }));
+    const res = JSON.parse(await this.nextLine((last + 30) * 1000)) as {
+      seen: SeenFrame[];
+      skipped: number[];
+    };
+    const egress = res.seen
+      .filter((s) => !s.out)
+      .map((s) => ({ port: s.port, hex: s.hex, t: s.t }));
     const skipped = new Set(res.skipped);
     const indices = frames.map((_, i) => i).filter((i) => !skipped.has(i));
     const run = decideFates(
@@ -191,7 +241,15 @@ export class PortCapture {
   ) {}
 
   static async start(bed: Testbed): Promise<PortCapture> {
-    const child = bed.spawnIn('host', PYTHON, [...PYTHON_ARGS, HELPER, 'capture', '--port', 'vm=' + bed.ns.host + ':vnet0', '--port', 'peer=' + bed.ns.host + ':eth0']);
+    const child = bed.spawnIn('host', PYTHON, [
+      ...PYTHON_ARGS,
+      HELPER,
+      'capture',
+      '--port',
+      'vm=' + bed.ns.host + ':vnet0',
+      '--port',
+      'peer=' + bed.ns.host + ':eth0',
+    ]);
     let out = '';
     let err = '';
     child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
@@ -218,7 +276,9 @@ export class PortCapture {
     const text = await this.output;
     clearTimeout(timer);
     const res = JSON.parse(text.slice(text.indexOf('{'))) as { seen: SeenFrame[] };
-    const ingress = res.seen.filter((s) => !s.out).map((s) => ({ side: (s.port === 'vm' ? 'from-vm' : 'to-vm') as Side, hex: s.hex, t: s.t }));
+    const ingress = res.seen
+      .filter((s) => !s.out)
+      .map((s) => ({ side: (s.port === 'vm' ? 'from-vm' : 'to-vm') as Side, hex: s.hex, t: s.t }));
     const egress = res.seen.filter((s) => s.out).map((s) => ({ port: s.port, hex: s.hex, t: s.t }));
     return { ...decideFates(ingress, egress), seen: res.seen };
   }

@@ -23,16 +23,25 @@ export interface RunOptions {
  * Runs one program without a shell and collects its output; rejects with the output in the
  * message on a non-zero exit unless `allowFailure`.
  */
-export function runCommand(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
+export function runCommand(
+  cmd: string,
+  args: readonly string[],
+  opts: RunOptions = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcessWithoutNullStreams = spawn(cmd, args, { stdio: 'pipe', env: opts.env ?? process.env, cwd: opts.cwd });
+    const child: ChildProcessWithoutNullStreams = spawn(cmd, args, {
+      stdio: 'pipe',
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     const timer = opts.timeoutMs
       ? setTimeout(() => {
-          if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+          if (child.pid !== undefined && child.exitCode === null)
+            process.kill(child.pid, 'SIGKILL');
         }, opts.timeoutMs)
       : undefined;
     child.on('error', (e) => {
@@ -47,7 +56,11 @@ export function runCommand(cmd: string, args: readonly string[], opts: RunOption
         stderr: Buffer.concat(err).toString('utf8'),
       };
       if (res.code !== 0 && !opts.allowFailure) {
-        reject(new Error(`${cmd} ${args.join(' ')} exited ${res.code}${signal ? ` (${signal})` : ''}\n${res.stdout}${res.stderr}`));
+        reject(
+          new Error(
+            `${cmd} ${args.join(' ')} exited ${res.code}${signal ? ` (${signal})` : ''}\n${res.stdout}${res.stderr}`,
+          ),
+        );
       } else resolve(res);
     });
     child.stdin.on('error', () => undefined);

@@ -10,7 +10,13 @@ import { SCENARIOS, type Scenario as SimScenario } from '../../../src/core/sim/s
 import { buildScenarios, PEER, VM } from '../scenarios';
 import type { SimExpectation } from './compare';
 import type { Side } from './frame-io';
-import { loadBridgeHost, simulateFrames, type SimConn, type SimCounter, type SimVerdict } from './simulator';
+import {
+  loadBridgeHost,
+  simulateFrames,
+  type SimConn,
+  type SimCounter,
+  type SimVerdict,
+} from './simulator';
 
 export interface RunnableFrame {
   side: Side;
@@ -66,7 +72,9 @@ export function retime(times: readonly number[], factor: number | null): number[
   times.forEach((t, i) => {
     if (i === 0) return out.push(t * (factor ?? 1));
     const gap = (t - (times[i - 1] as number)) * (factor ?? 1);
-    out.push((out[i - 1] as number) + Math.max(MIN_GAP, factor === null ? Math.min(MAX_GAP, gap) : gap));
+    out.push(
+      (out[i - 1] as number) + Math.max(MIN_GAP, factor === null ? Math.min(MAX_GAP, gap) : gap),
+    );
   });
   return out;
 }
@@ -75,7 +83,9 @@ function fromSimulator(sc: SimScenario, ftpHelper: boolean | undefined): Runnabl
   const squeeze = COMPRESSED[sc.name];
   const scenario: SimScenario = {
     ...sc,
-    settings: squeeze ? { ...sc.settings, sysctl: { ...(sc.settings.sysctl ?? {}), ...squeeze.sysctl } } : sc.settings,
+    settings: squeeze
+      ? { ...sc.settings, sysctl: { ...(sc.settings.sysctl ?? {}), ...squeeze.sysctl } }
+      : sc.settings,
     build: (h) => {
       const frames = sc.build(h);
       const times = retime(
@@ -86,7 +96,15 @@ function fromSimulator(sc: SimScenario, ftpHelper: boolean | undefined): Runnabl
     },
   };
   const helper = sc.settings.ftpHelper ?? ftpHelper ?? false;
-  const frames = scenario.build(HOSTS).map((f) => ({ side: f.side, frame: f.frame, t: f.t, label: f.label, ...(f.requires ? { requires: f.requires } : {}) }));
+  const frames = scenario
+    .build(HOSTS)
+    .map((f) => ({
+      side: f.side,
+      frame: f.frame,
+      t: f.t,
+      label: f.label,
+      ...(f.requires ? { requires: f.requires } : {}),
+    }));
   return {
     name: ftpHelper ? `${sc.name}+helper` : sc.name,
     title: sc.title + (ftpHelper ? ' (with the CT helper rule)' : ''),
@@ -95,14 +113,28 @@ function fromSimulator(sc: SimScenario, ftpHelper: boolean | undefined): Runnabl
     ftpHelper: helper,
     sysctl: { ...(scenario.settings.sysctl ?? {}) },
     note: squeeze
-      ? `timeline ×${squeeze.factor}, ${Object.entries(squeeze.sysctl).map(([k, v]) => `${k}=${v}`).join(' ')} on both sides`
+      ? `timeline ×${squeeze.factor}, ${Object.entries(squeeze.sysctl)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')} on both sides`
       : `frames ${MIN_GAP * 1000}–${MAX_GAP * 1000} ms apart on both sides`,
     simulate: async (ruleset) => {
-      const run = runScenario(ruleset, scenario, { hosts: HOSTS, settings: { iface: 'vnet0', peerPort: 'eth0', ftpHelper: helper } });
+      const run = runScenario(ruleset, scenario, {
+        hosts: HOSTS,
+        settings: { iface: 'vnet0', peerPort: 'eth0', ftpHelper: helper },
+      });
       const verdicts = new Map<number, SimVerdict>();
       for (const st of run.steps) {
         const tr = st.trace;
-        verdicts.set(st.index, { i: st.index, t: tr.t, side: tr.side, summary: tr.summary, ctstate: tr.ctstate, verdict: tr.verdict, rule: tr.rule, error: tr.error });
+        verdicts.set(st.index, {
+          i: st.index,
+          t: tr.t,
+          side: tr.side,
+          summary: tr.summary,
+          ctstate: tr.ctstate,
+          verdict: tr.verdict,
+          rule: tr.rule,
+          error: tr.error,
+        });
       }
       return { verdicts, table: run.table, expectations: run.expectations, counters: run.counters };
     },
@@ -114,7 +146,8 @@ export function buildRunnables(): Runnable[] {
   const out: Runnable[] = [];
   for (const sc of SCENARIOS) {
     out.push(fromSimulator(sc, undefined));
-    if (sc.name.startsWith('ftp-') && sc.settings.ftpHelper === undefined) out.push(fromSimulator(sc, true));
+    if (sc.name.startsWith('ftp-') && sc.settings.ftpHelper === undefined)
+      out.push(fromSimulator(sc, true));
   }
   for (const sc of buildScenarios()) {
     out.push({
@@ -128,8 +161,19 @@ export function buildRunnables(): Runnable[] {
         const Host = await loadBridgeHost();
         if (!Host) return null;
         const last = sc.frames.length ? (sc.frames[sc.frames.length - 1]?.t ?? 0) : 0;
-        const r = simulateFrames(Host, ruleset, sc.frames, { ftpHelper: sc.ftpHelper === true, sysctl: sc.sysctl ?? {} }, last);
-        return { verdicts: new Map(r.verdicts.map((v, i) => [i, v])), table: r.table, expectations: r.expectations, counters: r.counters };
+        const r = simulateFrames(
+          Host,
+          ruleset,
+          sc.frames,
+          { ftpHelper: sc.ftpHelper === true, sysctl: sc.sysctl ?? {} },
+          last,
+        );
+        return {
+          verdicts: new Map(r.verdicts.map((v, i) => [i, v])),
+          table: r.table,
+          expectations: r.expectations,
+          counters: r.counters,
+        };
       },
     });
   }

@@ -123,7 +123,12 @@ export function simulateCliAvailable(): boolean {
 }
 
 /** Compiles FILE (with filters of DIR and the built-in library) to the Ruleset IR, in-process. */
-export function compileRuleset(file: string, filtersDir: string, mac: string, params: Record<string, string[]>): Ruleset {
+export function compileRuleset(
+  file: string,
+  filtersDir: string,
+  mac: string,
+  params: Record<string, string[]>,
+): Ruleset {
   const docs = new Map<string, FilterDoc>();
   for (const name of readdirSync(filtersDir).filter((n) => n.endsWith('.xml'))) {
     const r = parseFilterXml(readFileSync(join(filtersDir, name), 'utf8'));
@@ -132,8 +137,15 @@ export function compileRuleset(file: string, filtersDir: string, mac: string, pa
   const root = parseFilterXml(readFileSync(file, 'utf8')).doc;
   if (!root) throw new Error(`kernel-diff: ${file} does not parse`);
   docs.set(root.name, root);
-  const res = compileFilter((n) => docs.get(n) ?? getBuiltinFilter(n)?.doc, root.name, { iface: 'vnet0', mac, params });
-  if (!res.ruleset) throw new Error(`kernel-diff: ${file} does not compile: ${res.diagnostics.map((d) => d.message).join('; ')}`);
+  const res = compileFilter((n) => docs.get(n) ?? getBuiltinFilter(n)?.doc, root.name, {
+    iface: 'vnet0',
+    mac,
+    params,
+  });
+  if (!res.ruleset)
+    throw new Error(
+      `kernel-diff: ${file} does not compile: ${res.diagnostics.map((d) => d.message).join('; ')}`,
+    );
   return res.ruleset;
 }
 
@@ -148,7 +160,16 @@ export function simulateFrames(
   const host = new Host(ruleset, { iface: 'vnet0', peerPort: 'eth0', ...settings });
   const verdicts: SimVerdict[] = frames.map((f) => {
     const tr = host.step(f.frame, f.side, f.t);
-    return { i: tr.i, t: tr.t, side: tr.side, summary: tr.summary, ctstate: tr.ctstate, verdict: tr.verdict, rule: tr.rule, error: tr.error };
+    return {
+      i: tr.i,
+      t: tr.t,
+      side: tr.side,
+      summary: tr.summary,
+      ctstate: tr.ctstate,
+      verdict: tr.verdict,
+      rule: tr.rule,
+      error: tr.error,
+    };
   });
   return {
     verdicts,
@@ -182,12 +203,17 @@ export async function simulateCli(
   writeFileSync(a, pcap('from-vm'));
   writeFileSync(b, pcap('to-vm'));
   const args = ['simulate', file, '--filters', filtersDir, '--iface', 'vnet0', '--mac', mac];
-  for (const [k, vs] of Object.entries(params)) for (const v of vs) args.push('--param', `${k}=${v}`);
+  for (const [k, vs] of Object.entries(params))
+    for (const v of vs) args.push('--param', `${k}=${v}`);
   if (settings.ftpHelper) args.push('--ftp-helper');
   for (const [k, v] of Object.entries(settings.sysctl ?? {})) args.push('--sysctl', `${k}=${v}`);
   args.push('--from-vm', a, '--to-vm', b, '--json');
   const command = `npx nwfilter-studio ${args.join(' ')}`;
-  const r = await runCommand(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, allowFailure: true, timeoutMs: 120_000 });
+  const r = await runCommand(process.execPath, [CLI, ...args], {
+    cwd: REPO_ROOT,
+    allowFailure: true,
+    timeoutMs: 120_000,
+  });
   if (r.code !== 0 && !r.stdout.trim()) throw new Error(`${command} exited ${r.code}\n${r.stderr}`);
   const verdicts = r.stdout
     .split('\n')

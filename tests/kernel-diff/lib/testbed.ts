@@ -17,7 +17,16 @@ import { existsSync } from 'node:fs';
 import { runCommand, type CommandResult, type RunOptions } from './run-command';
 
 /** Debian packages the suite needs (names as in bookworm). */
-export const PACKAGES = ['iptables', 'ebtables', 'conntrack', 'iproute2', 'socat', 'vsftpd', 'iputils-ping', 'python3'] as const;
+export const PACKAGES = [
+  'iptables',
+  'ebtables',
+  'conntrack',
+  'iproute2',
+  'socat',
+  'vsftpd',
+  'iputils-ping',
+  'python3',
+] as const;
 
 const REQUIRED_FILES = [
   '/usr/sbin/iptables',
@@ -53,13 +62,21 @@ export async function ensurePackages(log: (s: string) => void): Promise<void> {
   if (missing.length === 0) return;
   log(`kernel-diff: installing ${PACKAGES.join(' ')} (missing: ${missing.join(', ')})`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await runCommand('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update'], { env, timeoutMs: 900_000 });
-  await runCommand('apt-get', ['install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=600', ...PACKAGES], {
+  await runCommand('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update'], {
     env,
     timeoutMs: 900_000,
   });
+  await runCommand(
+    'apt-get',
+    ['install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=600', ...PACKAGES],
+    {
+      env,
+      timeoutMs: 900_000,
+    },
+  );
   const still = REQUIRED_FILES.filter((f) => !existsSync(f));
-  if (still.length) throw new Error(`kernel-diff: still missing after apt-get install: ${still.join(', ')}`);
+  if (still.length)
+    throw new Error(`kernel-diff: still missing after apt-get install: ${still.join(', ')}`);
 }
 
 /**
@@ -109,8 +126,24 @@ export interface TestbedOptions {
 export interface KernelConn {
   proto: string;
   state: string | null;
-  orig: { src: string; dst: string; sport?: number; dport?: number; type?: number; code?: number; id?: number };
-  reply: { src: string; dst: string; sport?: number; dport?: number; type?: number; code?: number; id?: number };
+  orig: {
+    src: string;
+    dst: string;
+    sport?: number;
+    dport?: number;
+    type?: number;
+    code?: number;
+    id?: number;
+  };
+  reply: {
+    src: string;
+    dst: string;
+    sport?: number;
+    dport?: number;
+    type?: number;
+    code?: number;
+    id?: number;
+  };
   flags: string[];
   helper: string | null;
   raw: string;
@@ -159,7 +192,11 @@ export class Testbed {
       await runCommand('ip', ['netns', 'add', n]);
       this.created.push(n);
       // No IPv6 chatter (DAD, router solicitations, MLD) on the test links.
-      await this.exec(n, 'sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+      await this.exec(n, 'sysctl', [
+        '-qw',
+        'net.ipv6.conf.all.disable_ipv6=1',
+        'net.ipv6.conf.default.disable_ipv6=1',
+      ]);
       await runCommand('ip', ['-n', n, 'link', 'set', 'lo', 'up']);
     }
     const o = this.opts;
@@ -184,18 +221,32 @@ export class Testbed {
       await runCommand('ip', ['-n', n, '-batch', '-'], { input: b.join('\n') + '\n' });
     }
     // br_netfilter's switches are per network namespace on current kernels.
-    const bridgeSysctl = ['net.bridge.bridge-nf-call-iptables=1', 'net.bridge.bridge-nf-call-ip6tables=1', 'net.bridge.bridge-nf-call-arptables=1'];
+    const bridgeSysctl = [
+      'net.bridge.bridge-nf-call-iptables=1',
+      'net.bridge.bridge-nf-call-ip6tables=1',
+      'net.bridge.bridge-nf-call-arptables=1',
+    ];
     let r = await this.exec(host, 'sysctl', ['-qw', ...bridgeSysctl], { allowFailure: true });
     if (r.code !== 0) {
       await runCommand('modprobe', ['br_netfilter'], { allowFailure: true });
       r = await this.exec(host, 'sysctl', ['-qw', ...bridgeSysctl], { allowFailure: true });
-      if (r.code !== 0) throw new Error(`kernel-diff: bridge netfilter unavailable (no net.bridge sysctls): ${r.stderr}`);
+      if (r.code !== 0)
+        throw new Error(
+          `kernel-diff: bridge netfilter unavailable (no net.bridge sysctls): ${r.stderr}`,
+        );
     }
-    await this.exec(host, 'sysctl', ['-qw', 'net.netfilter.nf_conntrack_acct=1'], { allowFailure: true });
+    await this.exec(host, 'sysctl', ['-qw', 'net.netfilter.nf_conntrack_acct=1'], {
+      allowFailure: true,
+    });
   }
 
   /** Runs a program inside one of the namespaces. */
-  exec(ns: string, cmd: string, args: readonly string[], opts?: RunOptions): Promise<CommandResult> {
+  exec(
+    ns: string,
+    cmd: string,
+    args: readonly string[],
+    opts?: RunOptions,
+  ): Promise<CommandResult> {
     return runCommand('ip', ['netns', 'exec', ns, cmd, ...args], opts);
   }
 
@@ -205,7 +256,9 @@ export class Testbed {
 
   /** Starts a long-running program in a namespace; `destroy` kills it by PID. */
   spawnIn(role: NsRole, cmd: string, args: readonly string[]): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.ns[role], cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', this.ns[role], cmd, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.children.add(child);
     child.on('exit', () => this.children.delete(child));
     return child;
@@ -249,14 +302,23 @@ export class Testbed {
 
   /** Runs the project's compiled script in the host namespace. */
   async applyScript(script: string): Promise<void> {
-    const r = await this.host('sh', ['-s'], { input: script, allowFailure: true, timeoutMs: 120_000 });
-    if (r.code !== 0) throw new Error(`kernel-diff: the compiled script failed in ${this.ns.host} (exit ${r.code})\n${r.stderr}${r.stdout}`);
+    const r = await this.host('sh', ['-s'], {
+      input: script,
+      allowFailure: true,
+      timeoutMs: 120_000,
+    });
+    if (r.code !== 0)
+      throw new Error(
+        `kernel-diff: the compiled script failed in ${this.ns.host} (exit ${r.code})\n${r.stderr}${r.stdout}`,
+      );
   }
 
   /** `iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp`, or its removal. */
   async setFtpHelper(on: boolean): Promise<void> {
     const spec = ['PREROUTING', '-p', 'tcp', '--dport', '21', '-j', 'CT', '--helper', 'ftp'];
-    const present = (await this.host('iptables', ['-w', '-t', 'raw', '-C', ...spec], { allowFailure: true })).code === 0;
+    const present =
+      (await this.host('iptables', ['-w', '-t', 'raw', '-C', ...spec], { allowFailure: true }))
+        .code === 0;
     if (on && !present) await this.host('iptables', ['-w', '-t', 'raw', '-A', ...spec]);
     if (!on && present) await this.host('iptables', ['-w', '-t', 'raw', '-D', ...spec]);
   }
@@ -264,7 +326,8 @@ export class Testbed {
   /** Gives br0 an address (REJECT needs one to send its ICMP error), or removes it. */
   async setBridgeAddress(cidr: string | null): Promise<void> {
     if (this.bridgeAddress === cidr) return;
-    if (this.bridgeAddress) await this.host('ip', ['addr', 'del', this.bridgeAddress, 'dev', 'br0']);
+    if (this.bridgeAddress)
+      await this.host('ip', ['addr', 'del', this.bridgeAddress, 'dev', 'br0']);
     if (cidr) await this.host('ip', ['addr', 'add', cidr, 'dev', 'br0']);
     this.bridgeAddress = cidr;
   }
@@ -288,10 +351,16 @@ export class Testbed {
    * `conntrack -F` does not empty and which it cleans at most 8 stale entries per packet, so
    * counts would otherwise carry over from the previous scenario.
    */
-  async prepareScenario(ftpHelper: boolean, sysctl: Readonly<Record<string, number>>, renewConnlimit = false): Promise<void> {
+  async prepareScenario(
+    ftpHelper: boolean,
+    sysctl: Readonly<Record<string, number>>,
+    renewConnlimit = false,
+  ): Promise<void> {
     const helper = 'PREROUTING -p tcp --dport 21 -j CT --helper ftp';
     const lines = [
-      renewConnlimit ? 'iptables-save -t filter > /tmp/.nwfs-kd-$$ && iptables-restore -w < /tmp/.nwfs-kd-$$; rc=$?; rm -f /tmp/.nwfs-kd-$$; [ $rc = 0 ] || exit 1' : '',
+      renewConnlimit
+        ? 'iptables-save -t filter > /tmp/.nwfs-kd-$$ && iptables-restore -w < /tmp/.nwfs-kd-$$; rc=$?; rm -f /tmp/.nwfs-kd-$$; [ $rc = 0 ] || exit 1'
+        : '',
       'conntrack -F >/dev/null 2>&1',
       'conntrack -F expect >/dev/null 2>&1',
       `while iptables -w -t raw -D ${helper} 2>/dev/null; do :; done`,
@@ -313,7 +382,9 @@ export class Testbed {
 
   async expectationList(): Promise<string[]> {
     const r = await this.host('conntrack', ['-L', 'expect'], { allowFailure: true });
-    return r.stdout.split('\n').filter((l) => l.trim() && !/flow entries|expectations have been shown/.test(l));
+    return r.stdout
+      .split('\n')
+      .filter((l) => l.trim() && !/flow entries|expectations have been shown/.test(l));
   }
 
   /**
@@ -322,10 +393,14 @@ export class Testbed {
    */
   async counters(): Promise<KernelCounter[]> {
     const sep = '=====kernel-diff=====';
-    const r = await this.host('sh', [
-      '-c',
-      `iptables -w -t filter -L -v -x -n; echo ${sep}; ip6tables -w -t filter -L -v -x -n; echo ${sep}; ebtables -t nat -L --Lc`,
-    ], { allowFailure: true });
+    const r = await this.host(
+      'sh',
+      [
+        '-c',
+        `iptables -w -t filter -L -v -x -n; echo ${sep}; ip6tables -w -t filter -L -v -x -n; echo ${sep}; ebtables -t nat -L --Lc`,
+      ],
+      { allowFailure: true },
+    );
     const [v4 = '', v6 = '', eb = ''] = r.stdout.split(sep + '\n');
     const out: KernelCounter[] = [];
     for (const [text, table] of [
@@ -342,7 +417,14 @@ export class Testbed {
           continue;
         }
         const c = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
-        if (c && chain) out.push({ table, chain, index: index++, packets: Number(c[1]), text: (c[3] as string).trim() });
+        if (c && chain)
+          out.push({
+            table,
+            chain,
+            index: index++,
+            packets: Number(c[1]),
+            text: (c[3] as string).trim(),
+          });
       }
     }
     let chain = '';
@@ -355,7 +437,14 @@ export class Testbed {
         continue;
       }
       const c = /^(.*) , pcnt = (\d+) -- bcnt = \d+/.exec(line);
-      if (c && chain) out.push({ table: 'ebtables/nat', chain, index: index++, packets: Number(c[2]), text: (c[1] as string).trim() });
+      if (c && chain)
+        out.push({
+          table: 'ebtables/nat',
+          chain,
+          index: index++,
+          packets: Number(c[2]),
+          text: (c[1] as string).trim(),
+        });
     }
     return out;
   }
@@ -363,7 +452,8 @@ export class Testbed {
   /** Kills every process this bed started (by PID) and deletes the namespaces. Never throws. */
   async destroy(): Promise<void> {
     for (const c of [...this.children]) await this.stop(c, 'SIGKILL').catch(() => undefined);
-    for (const n of this.created.reverse()) await runCommand('ip', ['netns', 'del', n], { allowFailure: true }).catch(() => undefined);
+    for (const n of this.created.reverse())
+      await runCommand('ip', ['netns', 'del', n], { allowFailure: true }).catch(() => undefined);
     this.created = [];
   }
 }
@@ -375,7 +465,8 @@ export function parseConntrackLine(line: string): KernelConn {
   const proto = words[2] ?? '?';
   let i = 5;
   let state: string | null = null;
-  if (words[i] && !words[i]!.includes('=') && !words[i]!.startsWith('[')) state = words[i++] as string;
+  if (words[i] && !words[i]!.includes('=') && !words[i]!.startsWith('['))
+    state = words[i++] as string;
   const tuples: Record<string, string>[] = [{}, {}];
   const flags: string[] = [];
   let helper: string | null = null;
@@ -398,8 +489,17 @@ export function parseConntrackLine(line: string): KernelConn {
   }
   const tuple = (t: Record<string, string>) => {
     const o: KernelConn['orig'] = { src: t.src ?? '', dst: t.dst ?? '' };
-    for (const k of ['sport', 'dport', 'type', 'code', 'id'] as const) if (t[k] !== undefined) o[k] = Number(t[k]);
+    for (const k of ['sport', 'dport', 'type', 'code', 'id'] as const)
+      if (t[k] !== undefined) o[k] = Number(t[k]);
     return o;
   };
-  return { proto, state, orig: tuple(tuples[0]!), reply: tuple(tuples[1]!), flags, helper, raw: line.trim() };
+  return {
+    proto,
+    state,
+    orig: tuple(tuples[0]!),
+    reply: tuple(tuples[1]!),
+    flags,
+    helper,
+    raw: line.trim(),
+  };
 }
