@@ -26,6 +26,7 @@ export const PACKAGES = [
   'vsftpd',
   'iputils-ping',
   'python3',
+  'procps',
 ] as const;
 
 const REQUIRED_FILES = [
@@ -38,6 +39,7 @@ const REQUIRED_FILES = [
   '/usr/sbin/vsftpd',
   '/usr/bin/ping',
   '/usr/bin/python3',
+  '/usr/sbin/sysctl',
 ];
 
 /**
