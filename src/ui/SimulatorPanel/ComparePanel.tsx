@@ -83,9 +83,9 @@ export function ComparePanel() {
       settings,
     }).then((reply) => {
       if (reply.kind === 'compare') usePanelsStore.getState().setCompare(reply.result);
-      else {
+      else if (reply.kind === 'error' && reply.message !== 'superseded') {
         usePanelsStore.getState().setCompare(null);
-        if (reply.kind === 'error') setProblem(reply.message);
+        setProblem(reply.message);
       }
     });
   };

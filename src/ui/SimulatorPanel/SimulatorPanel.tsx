@@ -11,6 +11,7 @@ import { SequenceDiagram } from './SequenceDiagram';
 import { TraceExplanation } from './TraceExplanation';
 
 const PLAY_MS = 700;
+const NO_NAMES: string[] = [];
 
 /** Timeouts people tune (seconds); the rest keep the kernel's defaults. */
 const TIMEOUTS: { name: keyof typeof DEFAULT_SYSCTL; label: string }[] = [
@@ -46,6 +47,7 @@ function goAndHighlight(index: number) {
 function HostSettingsForm() {
   const settings = usePanelsStore((s) => s.settings);
   const setSettings = usePanelsStore((s) => s.setSettings);
+  const missing = usePanelsStore((s) => s.result?.missingParams ?? NO_NAMES);
   const paramRows = Object.entries(settings.params);
   const setParam = (old: string, name: string, value: string) => {
     const next: Record<string, string[]> = {};
@@ -117,6 +119,22 @@ function HostSettingsForm() {
             </button>
           </div>
         ))}
+        {missing.length > 0 && (
+          <p className="missing-params" role="alert">
+            The filter needs a value for{' '}
+            {missing.map((name) => (
+              <button
+                key={name}
+                type="button"
+                className="link-button"
+                onClick={() => setSettings({ params: { ...settings.params, [name]: [] } })}
+              >
+                {name}
+              </button>
+            ))}
+            : add it and give it a value.
+          </p>
+        )}
         <button
           type="button"
           onClick={() => {

@@ -5,6 +5,7 @@
 import { compileFilter } from '../../core/compile/compile-filter';
 import type { Ruleset } from '../../core/compile/ir';
 import type { ConnView, ExpectationView } from '../../core/conntrack/conntrack';
+import { INSTANTIATE_CODES } from '../../core/instantiate';
 import { getBuiltinFilter } from '../../core/library';
 import type { FilterDoc } from '../../core/model/types';
 import { BridgeHost } from '../../core/netfilter/bridge-host';
@@ -73,6 +74,8 @@ export interface SimResult {
   skipped: { index: number; label: string }[];
   /** Compile/instantiate/pcap problems; non-empty with no steps = nothing could run. */
   problems: string[];
+  /** Variables the filter uses that no parameter gives a value (libvirt refuses to bind it). */
+  missingParams: string[];
   /** Packets that matched each XML rule, keyed `filter#entryIndex`. */
   hits: Record<string, number>;
 }
@@ -115,7 +118,7 @@ function hostSettings(settings: SimSettings): HostSettings {
 export function compileFor(
   set: SimFilterSet,
   settings: SimSettings,
-): { ruleset: Ruleset | null; problems: string[] } {
+): { ruleset: Ruleset | null; problems: string[]; missingParams: string[] } {
   const lookup = (name: string): FilterDoc | undefined =>
     set.filters.find((f) => f.name === name) ?? getBuiltinFilter(name)?.doc;
   const hosts = hostsFor(settings);
@@ -125,7 +128,12 @@ export function compileFor(
   const problems = res.diagnostics
     .filter((d) => d.severity === 'error')
     .map((d) => `${d.code}: ${d.message}`);
-  return { ruleset: res.ruleset, problems };
+  const missingParams = new Set<string>();
+  for (const d of res.diagnostics) {
+    const m = d.code === INSTANTIATE_CODES.unresolvedVariable ? /variable '([^'[]+)/.exec(d.message) : null;
+    if (m?.[1]) missingParams.add(m[1]);
+  }
+  return { ruleset: res.ruleset, problems, missingParams: [...missingParams] };
 }
 
 /** Maps `filter#ruleIndex` (a trace's rule ref) to the entry index in that filter's document. */
@@ -278,10 +286,12 @@ export function runSimulation(
     steps: [],
     skipped: [],
     problems: [],
+    missingParams: [],
     hits: {},
   };
-  const { ruleset, problems } = compileFor(set, settings);
+  const { ruleset, problems, missingParams } = compileFor(set, settings);
   base.problems.push(...problems);
+  base.missingParams = missingParams;
   let frames: Frame[];
   let hs = hostSettings(settings);
   if (source.kind === 'scenario') {

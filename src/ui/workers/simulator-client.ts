@@ -1,41 +1,71 @@
 import type { SimReply, SimRequest } from './simulator-protocol';
 
-type Pending = (reply: SimReply) => void;
+type Pending = { id: number; resolve(reply: SimReply): void };
 
-let worker: Worker | null = null;
-let nextId = 1;
-const pending = new Map<number, Pending>();
+/**
+ * One worker per kind of request (live runs, compare runs). A newer request of the same kind
+ * supersedes the older one: a busy worker is terminated rather than left computing a result
+ * nobody will look at (typing into a 2,000-rule filter must not queue up stale runs).
+ */
+class Slot {
+  private worker: Worker | null = null;
+  private pending: Pending | null = null;
 
-function getWorker(): Worker {
-  if (!worker) {
-    worker = new Worker(new URL('./simulator.worker.ts', import.meta.url), {
+  private start(): Worker {
+    const w = new Worker(new URL('./simulator.worker.ts', import.meta.url), {
       type: 'module',
       name: 'simulator',
     });
-    worker.onmessage = (e: MessageEvent<SimReply>) => {
-      const done = pending.get(e.data.id);
-      pending.delete(e.data.id);
-      done?.(e.data);
+    w.onmessage = (e: MessageEvent<SimReply>) => {
+      const p = this.pending;
+      if (p && p.id === e.data.id) {
+        this.pending = null;
+        p.resolve(e.data);
+      }
     };
-    worker.onerror = (e) => {
-      for (const [id, done] of pending)
-        done({ kind: 'error', id, message: e.message || 'simulator worker failed' });
-      pending.clear();
-      worker?.terminate();
-      worker = null;
+    w.onerror = (e) => {
+      e.preventDefault();
+      const p = this.pending;
+      this.pending = null;
+      this.stop();
+      p?.resolve({ kind: 'error', id: p.id, message: e.message || 'simulator worker failed' });
     };
+    return w;
   }
-  return worker;
+
+  private stop(): void {
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  send(request: SimRequest): Promise<SimReply> {
+    const old = this.pending;
+    if (old) {
+      // Still busy with an older request: drop it with its worker.
+      this.pending = null;
+      this.stop();
+      old.resolve({ kind: 'error', id: old.id, message: 'superseded' });
+    }
+    this.worker ??= this.start();
+    const worker = this.worker;
+    return new Promise((resolve) => {
+      this.pending = { id: request.id, resolve };
+      worker.postMessage(request);
+    });
+  }
 }
+
+const slots = { run: new Slot(), compare: new Slot() };
+let nextId = 1;
 
 /** Distributes `Omit<SimRequest, 'id'>` over the union so each variant keeps its own fields. */
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
-/** Sends a request to the simulator worker; resolves with its reply (errors included, never rejects). */
+/**
+ * Sends a request to the simulator worker; resolves with its reply (errors included, never
+ * rejects). A superseded request resolves with `{ kind: 'error', message: 'superseded' }`.
+ */
 export function askSimulator(request: WithoutId<SimRequest>): Promise<SimReply> {
   const id = nextId++;
-  return new Promise((resolve) => {
-    pending.set(id, resolve);
-    getWorker().postMessage({ ...request, id } as SimRequest);
-  });
+  return slots[request.kind].send({ ...request, id } as SimRequest);
 }

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { EXAMPLES } from '../../core/examples';
+import { buildEthernet, buildIcmpEcho, buildIpv4, buildTcp } from '../../core/netfilter/packet-build';
+import { encodeFrame } from '../../core/netfilter/packet-encode';
+import type { L4Packet } from '../../core/netfilter/packet';
+import { writePcap } from '../../core/sim/pcap';
+import { SCENARIOS } from '../../core/sim/scenarios';
+import { parseFilterXml } from '../../core/xml/parse-filter-xml';
+import { compareVersions, runSimulation } from './run-simulation';
+import type { SimSettings } from './run-simulation';
+
+const ftp = parseFilterXml(EXAMPLES[0]!.xml).doc!;
+const settings: SimSettings = { ftpHelper: false, sysctl: {}, params: { IP: ['10.99.0.2'], MAC: ['52:54:00:11:22:33'] } };
+const set = { filters: [ftp], root: ftp.name };
+
+describe('runSimulation', () => {
+  it('active FTP without the helper: the data SYN is NEW and dropped by the final rule (entry 8)', () => {
+    const r = runSimulation(set, settings, { kind: 'scenario', name: 'ftp-active' });
+    expect(r.problems).toEqual([]);
+    expect(r.steps).toHaveLength(35);
+    expect(r.skipped).toHaveLength(7);
+    const syn = r.steps.find((s) => s.label === 'data SYN')!;
+    expect(syn.trace.ctstate).toBe('NEW');
+    expect(syn.trace.verdict).toBe('drop');
+    expect(syn.trace.provenance).toMatchObject({ filter: 'test-eth0', entryIndex: 7 });
+    // Snapshots per packet: before the first packet nothing, after it the control connection.
+    expect(r.steps[0]!.table).toHaveLength(1);
+    expect(syn.expectations).toEqual([]);
+    // Hits: the final drop decided exactly one packet; the in rule for 21-22 accepted the control SYN.
+    expect(r.hits['test-eth0#7']).toBe(1);
+    expect(r.hits['test-eth0#3']).toBe(1);
+  });
+
+  it('active FTP with the helper: an expectation after PORT, the data SYN RELATED and accepted', () => {
+    const r = runSimulation(set, { ...settings, ftpHelper: true }, { kind: 'scenario', name: 'ftp-active' });
+    expect(r.steps).toHaveLength(42);
+    const port = r.steps.find((s) => s.label === 'PORT')!;
+    expect(port.expectations).toHaveLength(1);
+    const syn = r.steps.find((s) => s.label === 'data SYN')!;
+    expect(syn.trace.ctstate).toBe('RELATED');
+    expect(syn.trace.verdict).toBe('accept');
+  });
+
+  it('custom packets: SYN to port 80 accepted, ping towards the VM dropped, SYN from the VM to 25 dropped', () => {
+    const base = { src: '', dst: '', sport: 40000, dport: 80, flags: 'SYN', icmpType: 8, icmpCode: 0, t: 0 };
+    const r = runSimulation(set, settings, {
+      kind: 'custom',
+      packets: [
+        { ...base, side: 'to-vm', proto: 'tcp' },
+        { ...base, side: 'to-vm', proto: 'icmp', t: 1 },
+        { ...base, side: 'from-vm', proto: 'tcp', dport: 25, t: 2 },
+      ],
+    });
+    expect(r.steps.map((s) => [s.trace.ctstate, s.trace.verdict])).toEqual([
+      ['NEW', 'accept'],
+      ['NEW', 'drop'],
+      ['NEW', 'drop'],
+    ]);
+    expect(r.steps[0]!.trace.summary).toContain('10.99.0.3:40000 → 10.99.0.2:80');
+  });
+
+  it('a pcap: sides from the VM MAC, timestamps relative to the first record', () => {
+    const vm = { src: '52:54:00:11:22:33', dst: '52:54:00:aa:bb:cc' };
+    const remote = { src: vm.dst, dst: vm.src };
+    const frame = (eth: { src: string; dst: string }, src: string, dst: string, l4: L4Packet) => encodeFrame(buildEthernet(eth, buildIpv4({ src, dst }, l4)));
+    const records = [
+      frame(vm, '10.99.0.2', '10.99.0.3', buildIcmpEcho({ id: 1, seq: 1 })),
+      frame(remote, '10.99.0.3', '10.99.0.2', buildIcmpEcho({ id: 1, seq: 1, reply: true })),
+      frame(remote, '10.99.0.3', '10.99.0.2', buildTcp({ sport: 1234, dport: 23, flags: 'SYN', seq: 9 })),
+      // 40 s later: the ping's entry has expired (30 s ICMP timeout), so this reply is INVALID.
+      frame(remote, '10.99.0.3', '10.99.0.2', buildIcmpEcho({ id: 1, seq: 1, reply: true })),
+    ].map((data, i) => ({ tsSec: 1_700_000_000 + [0, 0, 80, 120][i]!, tsFrac: i === 1 ? 1000 : 0, data, origLen: data.length }));
+    const r = runSimulation(set, settings, { kind: 'pcap', name: 'x.pcap', bytes: writePcap(records) });
+    expect(r.problems).toEqual([]);
+    expect(r.steps.map((s) => [s.trace.side, s.trace.t, s.trace.ctstate, s.trace.verdict])).toEqual([
+      ['from-vm', 0, 'NEW', 'accept'],
+      ['to-vm', 0.001, 'ESTABLISHED', 'accept'],
+      ['to-vm', 80, 'NEW', 'drop'],
+      ['to-vm', 120, 'INVALID', 'drop'],
+    ]);
+    expect(r.steps[1]!.table.filter((c) => c.proto === 'icmp')).toHaveLength(1);
+    expect(r.steps[2]!.table.filter((c) => c.proto === 'icmp')).toEqual([]);
+  });
+
+  it('reports a broken pcap and a missing variable instead of throwing', () => {
+    const bad = runSimulation(set, settings, { kind: 'pcap', name: 'x.pcap', bytes: new Uint8Array([1, 2, 3]) });
+    expect(bad.steps).toEqual([]);
+    expect(bad.problems.join(' ')).toMatch(/PCAP/);
+    const withVar = parseFilterXml("<filter name='v'><rule action='accept' direction='in'><tcp dstportstart='$PORT'/></rule></filter>").doc!;
+    const r = runSimulation({ filters: [withVar], root: 'v' }, settings, { kind: 'scenario', name: 'ssh' });
+    expect(r.steps).toEqual([]);
+    expect(r.problems.join(' ')).toContain('PORT');
+    expect(r.missingParams).toEqual(['PORT']);
+    const ok = runSimulation({ filters: [withVar], root: 'v' }, { ...settings, params: { ...settings.params, PORT: ['22'] } }, { kind: 'scenario', name: 'ssh' });
+    expect(ok.problems).toEqual([]);
+    expect(ok.steps.length).toBeGreaterThan(0);
+  });
+});
+
+describe('compareVersions', () => {
+  it('the same filter changes nothing; removing the 21-22 rule drops FTP and SSH towards the VM', () => {
+    const same = compareVersions(set, set, settings);
+    expect(same.rows).toEqual([]);
+    expect(same.scenarios).toBe(SCENARIOS.length);
+    const without = { ...ftp, entries: ftp.entries.filter((_, i) => i !== 3) };
+    const diff = compareVersions(set, { filters: [without], root: ftp.name }, settings);
+    const keys = diff.rows.map((r) => `${r.scenario}:${r.label}:${r.before}>${r.after}`);
+    expect(keys).toContain('ssh:ssh SYN:accept>drop');
+    expect(keys).toContain('ftp-active:control SYN:accept>drop');
+    // Packets that were never sent after the change are listed as such.
+    expect(keys).toContain('ssh:ssh SYN/ACK:accept>not sent');
+  });
+});
