@@ -99,6 +99,8 @@ interface HookResult {
   verdict: 'ACCEPT' | 'DROP' | 'REJECT' | 'ERROR';
   decider: PreparedRule | null;
   error: string | null;
+  /** The decider's match hot-dropped the packet (no rule matched, no counter moved). */
+  hotdrop?: boolean;
 }
 
 const MAX_STEPS = 100_000;
@@ -160,6 +162,7 @@ export class BridgeHost {
       ruleKey: '',
       l2Len: 0,
       l3Len: 0,
+      hotdrop: false,
     };
     const fl = frameLength(frame);
     ctx.l2Len = fl - 14 - (frame.vlan ? 4 : 0);
@@ -213,6 +216,7 @@ export class BridgeHost {
       if (r.verdict !== 'ACCEPT') {
         this.conntrack.discard(ct);
         if (r.verdict === 'REJECT') notes.push('REJECT: the bridged path sends an ICMP error only when the bridge has an IP address');
+        if (r.hotdrop) notes.push('connlimit: count 0 (the packet\'s own connection is already closed, so it is not counted) — xt_connlimit hot-drops the packet; no rule counter moves');
         return settle(trace, r.verdict === 'REJECT' ? 'reject' : 'drop', r.decider, null);
       }
       if (r.decider?.ir.provenance) acceptedIp = r.decider;
@@ -303,7 +307,13 @@ export class BridgeHost {
           break;
         }
       }
-      if (hooks) visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched, target: targetText(rule), rule: ruleRef(rule.ir.provenance) });
+      if (hooks) visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched, target: ctx.hotdrop ? 'hotdrop' : targetText(rule), rule: ruleRef(rule.ir.provenance) });
+      if (ctx.hotdrop) {
+        // ipt_do_table stops at once and returns NF_DROP; the rule's counter is not touched.
+        ctx.hotdrop = false;
+        if (hooks) hooks.push({ hook, table: tableKey, result: 'DROP (hotdrop)', visits });
+        return { verdict: 'DROP', decider: rule, error: null, hotdrop: true };
+      }
       if (!matched) {
         i++;
         continue;

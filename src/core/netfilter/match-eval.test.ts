@@ -32,7 +32,7 @@ function ctxFor(frame: EthernetFrame, over: Partial<MatchContext> = {}): MatchCo
   const ip = !frame.vlan && (p.kind === 'ipv4' || p.kind === 'ipv6') ? p : null;
   const conntrack = new Conntrack();
   const ct: CtPacket = ip ? conntrack.packetIn(frame, 0) : { conn: null, ctinfo: -1, state: null, dir: null, created: false, note: null };
-  return { frame, ip, ct, conntrack, now: 0, inIface: 'vnet0', outIface: 'eth0', physIn: 'vnet0', physOut: 'eth0', bridged: true, ruleKey: 'r', l2Len: 0, l3Len: 0, ...over };
+  return { frame, ip, ct, conntrack, now: 0, inIface: 'vnet0', outIface: 'eth0', physIn: 'vnet0', physOut: 'eth0', bridged: true, ruleKey: 'r', l2Len: 0, l3Len: 0, hotdrop: false, ...over };
 }
 
 function check(m: Match, frame: EthernetFrame, over: Partial<MatchContext> = {}, ipsets: Record<string, IpsetSpec> = {}): boolean {

@@ -48,6 +48,11 @@ export interface MatchContext {
   /** Bytes counted by ebtables (frame after the Ethernet header) and by iptables (the IP datagram). */
   l2Len: number;
   l3Len: number;
+  /**
+   * Set by a match that drops the packet outright (x_tables `hotdrop`): the
+   * rule does not match, no counter moves and the table's verdict is DROP.
+   */
+  hotdrop: boolean;
 }
 
 export type Predicate = (ctx: MatchContext) => boolean;
@@ -270,6 +275,11 @@ export function prepareMatch(m: Match, ipsets: Record<string, IpsetSpec>): Prepa
         const family = c.ip?.kind === 'ipv6' ? 6 : 4;
         const opts: ConnlimitOptions = { daddr: false, prefix: family === 6 ? 128 : 32 };
         const n = c.conntrack.connlimitCount(c.ruleKey, c.ct, c.frame, opts, c.now);
+        // xt_connlimit: a count of 0 (no tuple, or the packet's own connection already closed and not counted) hot-drops.
+        if (n === 0) {
+          c.hotdrop = true;
+          return false;
+        }
         return n > m.above !== m.negated;
       });
     case 'ipt-comment':

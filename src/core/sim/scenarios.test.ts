@@ -152,6 +152,25 @@ describe('scenarios', () => {
     expect(outcome(r, 'session 3 SYN')).toBe('accept NEW');
   });
 
+  it('connlimit hot-drops the last ACK of a closing session (count 0), moving no rule counter', () => {
+    const r = run('ssh-connlimit', CONNLIMIT_XML);
+    const last = r.steps.find((s) => s.label === 'session 1 last ACK')!.trace;
+    expect([last.verdict, last.ctstate]).toEqual(['drop', 'ESTABLISHED']);
+    expect(last.rule).toEqual({ filter: 'connlimit-ssh-ping', index: 0, priority: 400, direction: 'in' });
+    const fwd = last.hooks.find((h) => h.hook === 'FORWARD')!;
+    expect(fwd.result).toBe('DROP (hotdrop)');
+    expect(fwd.visits.at(-1)).toMatchObject({ matched: false, target: 'hotdrop' });
+    expect(last.notes.some((n) => n.includes('hot-drops'))).toBe(true);
+    expect(r.table.find((c) => c.original.sport === 40100)?.state).toBe('TIME_WAIT');
+    // The connlimit DROP rule counted only the second session's SYN; the hot-dropped ACK moved nothing.
+    const limitRule = (x: ScenarioRun) => x.counters.find((c) => c.table.startsWith('iptables') && c.rule?.index === 0 && c.rule.direction === 'in')!.packets;
+    expect(limitRule(r)).toBe(1);
+    const ssh = run('ssh', CONNLIMIT_XML);
+    expect(outcome(ssh, 'ssh last ACK')).toBe('drop ESTABLISHED');
+    expect(ssh.steps.filter((s) => s.trace.verdict === 'drop')).toHaveLength(1);
+    expect(limitRule(ssh)).toBe(0);
+  });
+
   it('ping-connlimit-timeout: a second ping right away is dropped, after the ICMP timeout it passes', () => {
     const r = run('ping-connlimit-timeout', CONNLIMIT_XML);
     expect(outcome(r, 'ping 1 request 3')).toBe('accept ESTABLISHED');

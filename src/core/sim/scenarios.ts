@@ -107,12 +107,17 @@ class Conversation {
     this.send(t + 0.0005, this.flow.ack(side === 'client' ? 'server' : 'client'), 'ACK');
   }
 
-  /** FIN from `first`, answered by the other side's FIN, then the last ACK. */
-  close(t: number, first: 'client' | 'server', what: string): void {
+  /**
+   * FIN from `first`, answered by the other side's FIN, then the last ACK,
+   * `gap` seconds apart (default 0.5 ms). nf_conncount garbage-collects a list
+   * at most once per jiffy, so whether connlimit still counts a closing
+   * connection depends on this spacing.
+   */
+  close(t: number, first: 'client' | 'server', what: string, gap = 0.0005): void {
     const other = first === 'client' ? 'server' : 'client';
     this.send(t, this.flow.fin(first), `${what} FIN`);
-    this.send(t + 0.0005, this.flow.fin(other), `${what} FIN`);
-    this.send(t + 0.001, this.flow.ack(first), `${what} last ACK`);
+    this.send(t + gap, this.flow.fin(other), `${what} FIN`);
+    this.send(t + 2 * gap, this.flow.ack(first), `${what} last ACK`);
   }
 }
 
@@ -216,7 +221,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'ssh',
     title: 'SSH into the VM',
     explanation:
-      'A remote client opens an SSH session to the VM: handshake (the SYN is NEW), banners both ways (ESTABLISHED), and a clean FIN teardown that walks conntrack through FIN_WAIT, CLOSE_WAIT, LAST_ACK and TIME_WAIT.',
+      'A remote client opens an SSH session to the VM: handshake (the SYN is NEW), banners both ways (ESTABLISHED), and a clean FIN teardown that walks conntrack through FIN_WAIT, CLOSE_WAIT, LAST_ACK and TIME_WAIT. Under the docs\' connlimit filter the client\'s last ACK is lost: it puts the connection in TIME_WAIT, nf_conncount no longer counts it, and xt_connlimit drops a packet whose count is 0 (hotdrop).',
     settings: {},
     build(hosts) {
       const s = new Script(hosts);
@@ -224,7 +229,8 @@ export const SCENARIOS: readonly Scenario[] = [
       c.open(0, 'ssh');
       c.line(0.01, 'server', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n', 'server banner');
       c.line(0.02, 'client', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n', 'client banner');
-      c.close(1, 'client', 'ssh');
+      // A 20 ms round trip, as over a WAN: each teardown segment falls in a later jiffy.
+      c.close(1, 'client', 'ssh', 0.02);
       return s.frames;
     },
   },
@@ -275,7 +281,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'ssh-connlimit',
     title: 'A second SSH session while one is open',
     explanation:
-      'The remote host opens an SSH session, then a second one while the first is still open. connlimit counts the connections the rule itself has seen from that source (not the whole conntrack table): with connlimit-above 1 the second SYN makes the count 2 and is dropped. Once the first session is closed (TIME_WAIT counts as closed), a third session is allowed.',
+      'The remote host opens an SSH session, then a second one while the first is still open. connlimit counts the connections the rule itself has seen from that source (not the whole conntrack table): with connlimit-above 1 the second SYN makes the count 2 and is dropped. When the first session closes, its last ACK moves the connection to TIME_WAIT before the filter sees it; nf_conncount forgets closed (TIME_WAIT/CLOSE) connections and does not re-add a confirmed one, so the count is 0 — and xt_connlimit answers a count of 0 by dropping the packet outright (hotdrop: no rule matches, no counter moves). (The VM never gets that ACK and retransmits its FIN from LAST_ACK. The teardown segments are 20 ms apart: nf_conncount collects a list at most once per jiffy, so an ACK in the same jiffy as the FIN would still be counted, and pass.) Because TIME_WAIT counts as closed, a third session is then allowed.',
     settings: {},
     build(hosts) {
       const s = new Script(hosts);
@@ -284,7 +290,7 @@ export const SCENARIOS: readonly Scenario[] = [
       a.line(0.01, 'server', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n', 'server banner');
       const b = new Conversation(s, new TcpFlow({ ...hosts.remote, port: 40101, isn: 30_000 }, { ...hosts.vm, port: 22, isn: 40_000 }));
       b.open(1, 'session 2');
-      a.close(2, 'client', 'session 1');
+      a.close(2, 'client', 'session 1', 0.02);
       const c = new Conversation(s, new TcpFlow({ ...hosts.remote, port: 40102, isn: 50_000 }, { ...hosts.vm, port: 22, isn: 60_000 }));
       c.open(3, 'session 3');
       return s.frames;
