@@ -1,5 +1,11 @@
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { buildEthernet, buildIcmpEcho, buildIpv4, buildTcp } from '../src/core/netfilter/packet-build';
+import {
+  buildEthernet,
+  buildIcmpEcho,
+  buildIpv4,
+  buildTcp,
+} from '../src/core/netfilter/packet-build';
 import { encodeFrame } from '../src/core/netfilter/packet-encode';
 import { writePcap } from '../src/core/sim/pcap';
 import { expect, test } from './support/fixtures';
@@ -27,11 +33,18 @@ async function openTab(page: Page, name: string) {
 }
 
 async function waitForRun(page: Page, packets: number | RegExp) {
-  const text = typeof packets === 'number' ? new RegExp(`^${packets} packets in \\d+ ms$`) : packets;
-  await expect(panels(page).getByRole('status').filter({ hasText: /packets in|Running/ })).toHaveText(text, { timeout: 30_000 });
+  const text =
+    typeof packets === 'number' ? new RegExp(`^${packets} packets in \\d+ ms$`) : packets;
+  await expect(
+    panels(page)
+      .getByRole('status')
+      .filter({ hasText: /packets in|Running/ }),
+  ).toHaveText(text, { timeout: 30_000 });
 }
 
-test('simulator: active FTP stepped through, explanation and highlighted deciding rule', async ({ page }) => {
+test('simulator: active FTP stepped through, explanation and highlighted deciding rule', async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   await openApp(page);
   await openTab(page, 'Simulator');
@@ -71,7 +84,9 @@ test('simulator: active FTP stepped through, explanation and highlighted decidin
   await expect(ct).toContainText('10.99.0.3:40001 → 10.99.0.2:21');
   await expect(ct).toContainText('None.');
   // Per-rule hit counts in the rule table.
-  await expect(rules(page).getByRole('row').filter({ hasText: 'drop' }).locator('.rt-hits')).toHaveText('1 hit');
+  await expect(
+    rules(page).getByRole('row').filter({ hasText: 'drop' }).locator('.rt-hits'),
+  ).toHaveText('1 hit');
 
   // Clicking another rule in the explanation selects it in the table.
   await panels(page).getByRole('button', { name: 'First packet' }).click();
@@ -79,7 +94,9 @@ test('simulator: active FTP stepped through, explanation and highlighted decidin
   await expect(selectedRow(page)).toContainText('tcp dst 21');
 
   // Host setting: with the FTP helper the data SYN is RELATED and accepted; live re-run.
-  await panels(page).getByRole('checkbox', { name: /FTP helper/ }).check();
+  await panels(page)
+    .getByRole('checkbox', { name: /FTP helper/ })
+    .check();
   await waitForRun(page, 42);
   await diagram.getByRole('button', { name: /data SYN, from the VM, RELATED, accepted/ }).click();
   await expect(explanation).toContainText('ACCEPT');
@@ -87,13 +104,20 @@ test('simulator: active FTP stepped through, explanation and highlighted decidin
 
   // Live update: deleting the out rule ESTABLISHED,RELATED drops the SYN/ACK of the control connection.
   await rules(page).getByRole('row').filter({ hasText: 'ESTABLISHED,RELATED' }).click();
-  await page.getByRole('toolbar', { name: 'Rules actions' }).getByRole('button', { name: 'Delete' }).click();
+  await page
+    .getByRole('toolbar', { name: 'Rules actions' })
+    .getByRole('button', { name: 'Delete' })
+    .click();
   await waitForRun(page, 3);
-  await expect(diagram.getByRole('button', { name: /control SYN\/ACK, from the VM, ESTABLISHED, dropped/ })).toHaveCount(1);
+  await expect(
+    diagram.getByRole('button', { name: /control SYN\/ACK, from the VM, ESTABLISHED, dropped/ }),
+  ).toHaveCount(1);
   await page.keyboard.press('Control+z');
   await waitForRun(page, 42);
 
-  await panels(page).getByRole('checkbox', { name: /FTP helper/ }).uncheck();
+  await panels(page)
+    .getByRole('checkbox', { name: /FTP helper/ })
+    .uncheck();
   await waitForRun(page, 35);
   await diagram.getByRole('button', { name: /data SYN, from the VM, NEW, dropped/ }).click();
   await page.waitForTimeout(200);
@@ -114,8 +138,12 @@ test('simulator: a custom packet and play/pause', async ({ page }) => {
   await waitForRun(page, 2);
   const diagram = panels(page).getByRole('group', { name: 'Sequence diagram' });
   // HTTP SYN towards the VM: NEW, accepted by 'tcp dst 80 state NEW'; a ping towards the VM: dropped.
-  await expect(diagram.getByRole('button', { name: /tcp 40000→80 SYN, to the VM, NEW, accepted/ })).toHaveCount(1);
-  await expect(diagram.getByRole('button', { name: /icmp type 8\/0, to the VM, NEW, dropped/ })).toHaveCount(1);
+  await expect(
+    diagram.getByRole('button', { name: /tcp 40000→80 SYN, to the VM, NEW, accepted/ }),
+  ).toHaveCount(1);
+  await expect(
+    diagram.getByRole('button', { name: /icmp type 8\/0, to the VM, NEW, dropped/ }),
+  ).toHaveCount(1);
   await panels(page).getByRole('button', { name: 'First packet' }).click();
   await panels(page).getByRole('button', { name: 'Play' }).click();
   await expect(panels(page).getByLabel('Jump to packet')).toHaveValue('2', { timeout: 5000 });
@@ -125,29 +153,66 @@ test('simulator: a custom packet and play/pause', async ({ page }) => {
 test('simulator: a pcap opened from a file', async ({ page }) => {
   await openApp(page);
   const fromVm = (l4: Parameters<typeof buildIpv4>[1]) =>
-    encodeFrame(buildEthernet({ src: VM.mac, dst: REMOTE.mac }, buildIpv4({ src: VM.ip, dst: REMOTE.ip }, l4)));
+    encodeFrame(
+      buildEthernet(
+        { src: VM.mac, dst: REMOTE.mac },
+        buildIpv4({ src: VM.ip, dst: REMOTE.ip }, l4),
+      ),
+    );
   const toVm = (l4: Parameters<typeof buildIpv4>[1]) =>
-    encodeFrame(buildEthernet({ src: REMOTE.mac, dst: VM.mac }, buildIpv4({ src: REMOTE.ip, dst: VM.ip }, l4)));
+    encodeFrame(
+      buildEthernet(
+        { src: REMOTE.mac, dst: VM.mac },
+        buildIpv4({ src: REMOTE.ip, dst: VM.ip }, l4),
+      ),
+    );
   const frames = [
     { tsSec: 1_763_740_000, tsFrac: 0, data: fromVm(buildIcmpEcho({ id: 7, seq: 1 })) },
-    { tsSec: 1_763_740_000, tsFrac: 1000, data: toVm(buildIcmpEcho({ id: 7, seq: 1, reply: true })) },
-    { tsSec: 1_763_740_001, tsFrac: 0, data: toVm(buildTcp({ sport: 40000, dport: 23, flags: 'SYN', seq: 1 })) },
+    {
+      tsSec: 1_763_740_000,
+      tsFrac: 1000,
+      data: toVm(buildIcmpEcho({ id: 7, seq: 1, reply: true })),
+    },
+    {
+      tsSec: 1_763_740_001,
+      tsFrac: 0,
+      data: toVm(buildTcp({ sport: 40000, dport: 23, flags: 'SYN', seq: 1 })),
+    },
   ];
   const pcap = writePcap(frames.map((f) => ({ ...f, origLen: f.data.length })));
-  await panels(page).getByLabel('Open a pcap file').setInputFiles({ name: 'ping-telnet.pcap', mimeType: 'application/vnd.tcpdump.pcap', buffer: Buffer.from(pcap) });
+  await panels(page)
+    .getByLabel('Open a pcap file')
+    .setInputFiles({
+      name: 'ping-telnet.pcap',
+      mimeType: 'application/vnd.tcpdump.pcap',
+      buffer: Buffer.from(pcap),
+    });
   await waitForRun(page, 3);
-  await expect(panels(page).getByRole('heading', { name: 'Capture ping-telnet.pcap' })).toBeVisible();
+  await expect(
+    panels(page).getByRole('heading', { name: 'Capture ping-telnet.pcap' }),
+  ).toBeVisible();
   const diagram = panels(page).getByRole('group', { name: 'Sequence diagram' });
-  await expect(diagram.getByRole('button', { name: /record 1, from the VM, NEW, accepted/ })).toHaveCount(1);
-  await expect(diagram.getByRole('button', { name: /record 2, to the VM, ESTABLISHED, accepted/ })).toHaveCount(1);
-  await expect(diagram.getByRole('button', { name: /record 3, to the VM, NEW, dropped/ })).toHaveCount(1);
+  await expect(
+    diagram.getByRole('button', { name: /record 1, from the VM, NEW, accepted/ }),
+  ).toHaveCount(1);
+  await expect(
+    diagram.getByRole('button', { name: /record 2, to the VM, ESTABLISHED, accepted/ }),
+  ).toHaveCount(1);
+  await expect(
+    diagram.getByRole('button', { name: /record 3, to the VM, NEW, dropped/ }),
+  ).toHaveCount(1);
 });
 
-test('learn: the FTP lesson asks for a prediction, then reveals it with the trace', async ({ page }) => {
+test('learn: the FTP lesson asks for a prediction, then reveals it with the trace', async ({
+  page,
+}) => {
   test.setTimeout(90_000);
   await openApp(page);
   await openTab(page, 'Learn');
-  await panels(page).getByRole('navigation', { name: 'Lessons' }).getByRole('button', { name: /two FTP-server solutions/ }).click();
+  await panels(page)
+    .getByRole('navigation', { name: 'Lessons' })
+    .getByRole('button', { name: /two FTP-server solutions/ })
+    .click();
   // The lesson opens the docs' first FTP solution (added to the workspace) and its scenario.
   await expect(page.getByRole('heading', { name: 'test-eth0-2' })).toBeVisible();
   await expect(rules(page).getByRole('row').filter({ hasText: 'tcp src 20' })).toHaveCount(1);
@@ -158,7 +223,9 @@ test('learn: the FTP lesson asks for a prediction, then reveals it with the trac
   await expect(reveal).toBeEnabled({ timeout: 30_000 });
   await reveal.click();
   const answer = panels(page).getByRole('region', { name: 'Answer' });
-  await expect(answer.getByRole('status')).toContainText('Right: packet 26 “data SYN” is dropped (conntrack state NEW)');
+  await expect(answer.getByRole('status')).toContainText(
+    'Right: packet 26 “data SYN” is dropped (conntrack state NEW)',
+  );
   await expect(answer).toContainText('no expectation exists');
   await expect(answer.getByRole('region', { name: 'Explanation' })).toContainText('DROP');
   await expect(answer.getByTestId('deciding-rule')).toContainText('test-eth0-2 · entry 9');
@@ -169,21 +236,28 @@ test('learn: the FTP lesson asks for a prediction, then reveals it with the trac
   // Predict again after switching the helper on: the same packet is now RELATED and accepted.
   await panels(page).getByRole('button', { name: 'Predict again' }).click();
   await openTab(page, 'Simulator');
-  await panels(page).getByRole('checkbox', { name: /FTP helper/ }).check();
+  await panels(page)
+    .getByRole('checkbox', { name: /FTP helper/ })
+    .check();
   await waitForRun(page, 42);
   await openTab(page, 'Learn');
   await panels(page).getByRole('radio', { name: 'Dropped' }).check();
   await panels(page).getByRole('button', { name: 'Reveal' }).click();
-  await expect(panels(page).getByRole('region', { name: 'Answer' }).getByRole('status')).toContainText(
-    'Not quite: packet 26 “data SYN” is accepted (conntrack state RELATED)',
-  );
+  await expect(
+    panels(page).getByRole('region', { name: 'Answer' }).getByRole('status'),
+  ).toContainText('Not quite: packet 26 “data SYN” is accepted (conntrack state RELATED)');
 });
 
-test('compare: the current filter against the previous undo step lists verdict changes', async ({ page }) => {
+test('compare: the current filter against the previous undo step lists verdict changes', async ({
+  page,
+}) => {
   test.setTimeout(90_000);
   await openApp(page);
   await rules(page).getByRole('row').filter({ hasText: 'tcp dst 80' }).click();
-  await page.getByRole('toolbar', { name: 'Rules actions' }).getByRole('button', { name: 'Delete' }).click();
+  await page
+    .getByRole('toolbar', { name: 'Rules actions' })
+    .getByRole('button', { name: 'Delete' })
+    .click();
   await expect(rules(page).getByRole('row').filter({ hasText: 'tcp dst 80' })).toHaveCount(0);
   const compare = panels(page).getByRole('region', { name: 'Compare' });
   await compare.getByRole('combobox', { name: 'Version to compare with' }).selectOption('history');
@@ -193,17 +267,30 @@ test('compare: the current filter against the previous undo step lists verdict c
 
   // Deleting the in rule for ports 21-22 drops FTP and SSH towards the VM.
   await rules(page).getByRole('row').filter({ hasText: 'tcp dst 21' }).click();
-  await page.getByRole('toolbar', { name: 'Rules actions' }).getByRole('button', { name: 'Delete' }).click();
+  await page
+    .getByRole('toolbar', { name: 'Rules actions' })
+    .getByRole('button', { name: 'Delete' })
+    .click();
   await compare.getByRole('button', { name: 'Compare' }).click();
   const changes = compare.getByRole('table', { name: 'Verdict changes' });
   await expect(changes).toBeVisible({ timeout: 30_000 });
-  await expect(changes.getByRole('row').filter({ hasText: 'ssh' }).filter({ hasText: 'ssh SYN' }).first()).toContainText('acceptdrop');
+  await expect(
+    changes.getByRole('row').filter({ hasText: 'ssh' }).filter({ hasText: 'ssh SYN' }).first(),
+  ).toContainText('acceptdrop');
   // Pasted XML: the docs' connection-limit filter under the same name changes other verdicts.
   await compare.getByRole('combobox', { name: 'Version to compare with' }).selectOption('pasted');
-  await compare.getByRole('textbox', { name: 'Filter XML to compare with' }).fill("<filter name='test-eth0'><rule action='accept' direction='inout'><all/></rule></filter>");
+  await compare
+    .getByRole('textbox', { name: 'Filter XML to compare with' })
+    .fill(
+      "<filter name='test-eth0'><rule action='accept' direction='inout'><all/></rule></filter>",
+    );
   await compare.getByRole('button', { name: 'Compare' }).click();
-  await expect(compare.getByRole('status')).toContainText(/packet\(s\) change verdict across 14 scenarios/);
-  await expect(changes.getByRole('row').filter({ hasText: 'ping-in' }).first()).toContainText('acceptdrop');
+  await expect(compare.getByRole('status')).toContainText(
+    /packet\(s\) change verdict across 14 scenarios/,
+  );
+  await expect(changes.getByRole('row').filter({ hasText: 'ping-in' }).first()).toContainText(
+    'acceptdrop',
+  );
 });
 
 test('export: formats, copy, download and line↔rule highlighting', async ({ page }) => {
@@ -212,7 +299,15 @@ test('export: formats, copy, download and line↔rule highlighting', async ({ pa
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await openTab(page, 'Export');
   const formats = panels(page).getByRole('tablist', { name: 'Export formats' });
-  for (const name of ['XML', 'libvirt commands', 'Shell script', 'ebtables', 'iptables', 'ip6tables', 'virsh & domain']) {
+  for (const name of [
+    'XML',
+    'libvirt commands',
+    'Shell script',
+    'ebtables',
+    'iptables',
+    'ip6tables',
+    'virsh & domain',
+  ]) {
     await expect(formats.getByRole('tab', { name })).toBeVisible();
   }
   await formats.getByRole('tab', { name: 'Shell script' }).click();
@@ -222,7 +317,9 @@ test('export: formats, copy, download and line↔rule highlighting', async ({ pa
   // Hover a line that came from the final drop: the hint names the rule and the table row is marked.
   const dropLine = text.locator('li[data-entry="test-eth0#7"]').first();
   await dropLine.hover();
-  await expect(panels(page).locator('.export-hint')).toContainText('comes from test-eth0 entry 8: drop inout all');
+  await expect(panels(page).locator('.export-hint')).toContainText(
+    'comes from test-eth0 entry 8: drop inout all',
+  );
   await expect(rules(page).locator('.rt-row.is-hinted')).toContainText('drop');
   // Clicking it selects the rule; the rule's lines are highlighted.
   await dropLine.click();
@@ -232,7 +329,9 @@ test('export: formats, copy, download and line↔rule highlighting', async ({ pa
   expect(await selectedLines.count()).toBeGreaterThanOrEqual(2);
   // Selecting a rule in the table highlights its lines.
   await rules(page).getByRole('row').filter({ hasText: 'tcp dst 80' }).click();
-  await expect(text.locator('li.is-rule-selected')).toHaveCount(await text.locator('li[data-entry="test-eth0#4"]').count());
+  await expect(text.locator('li.is-rule-selected')).toHaveCount(
+    await text.locator('li[data-entry="test-eth0#4"]').count(),
+  );
   await expect(text.locator('li.is-rule-selected').first()).toContainText('--dport 80');
 
   // Copy and download.
@@ -261,7 +360,9 @@ test('export: formats, copy, download and line↔rule highlighting', async ({ pa
   await expect(virsh).toContainText("<filterref filter='test-eth0'>");
   await expect(virsh).toContainText("<parameter name='IP' value='10.99.0.2'/>");
   await formats.getByRole('tab', { name: 'XML' }).click();
-  await expect(panels(page).getByRole('tabpanel', { name: 'XML export' })).toContainText("<filter name='test-eth0' chain='root'>");
+  await expect(panels(page).getByRole('tabpanel', { name: 'XML export' })).toContainText(
+    "<filter name='test-eth0' chain='root'>",
+  );
 
   await formats.getByRole('tab', { name: 'Shell script' }).click();
   await text.locator('li[data-entry="test-eth0#4"]').first().hover();
@@ -269,11 +370,16 @@ test('export: formats, copy, download and line↔rule highlighting', async ({ pa
   await page.screenshot({ path: 'docs/screenshots/export.png' });
 });
 
-test('lint: findings with code, severity, message and links that select the rule', async ({ page }) => {
+test('lint: findings with code, severity, message and links that select the rule', async ({
+  page,
+}) => {
   await openApp(page);
   // The DNS-for-SSH lesson's filter: SSH in, no DNS out.
   await openTab(page, 'Learn');
-  await panels(page).getByRole('navigation', { name: 'Lessons' }).getByRole('button', { name: 'DNS for SSH' }).click();
+  await panels(page)
+    .getByRole('navigation', { name: 'Lessons' })
+    .getByRole('button', { name: 'DNS for SSH' })
+    .click();
   await expect(page.getByRole('heading', { name: 'ssh-without-dns' })).toBeVisible();
   await openTab(page, 'Lint');
   const findings = panels(page).getByRole('list', { name: 'Lint findings' });
@@ -281,7 +387,10 @@ test('lint: findings with code, severity, message and links that select the rule
   await expect(dns).toHaveCount(1);
   await expect(dns).toContainText('warning');
   await expect(dns).toContainText(/DNS/);
-  await dns.getByRole('button', { name: /ssh-without-dns · entry \d+/ }).first().click();
+  await dns
+    .getByRole('button', { name: /ssh-without-dns · entry \d+/ })
+    .first()
+    .click();
   await expect(selectedRow(page)).toContainText('tcp dst 22');
   await page.waitForTimeout(200);
   await page.screenshot({ path: 'docs/screenshots/lint.png' });
@@ -295,13 +404,18 @@ test('lint: findings with code, severity, message and links that select the rule
   await expect(selectedRow(page)).toContainText('drop');
 });
 
-test('panels are keyboard operable: tabs with arrow keys, diagram with arrows', async ({ page }) => {
+test('panels are keyboard operable: tabs with arrow keys, diagram with arrows', async ({
+  page,
+}) => {
   await openApp(page);
   const simTab = panels(page).getByRole('tab', { name: 'Simulator' });
   await simTab.focus();
   await page.keyboard.press('ArrowRight');
   await expect(panels(page).getByRole('tab', { name: 'Learn' })).toBeFocused();
-  await expect(panels(page).getByRole('tab', { name: 'Learn' })).toHaveAttribute('aria-selected', 'true');
+  await expect(panels(page).getByRole('tab', { name: 'Learn' })).toHaveAttribute(
+    'aria-selected',
+    'true',
+  );
   await page.keyboard.press('ArrowLeft');
   await waitForRun(page, 35);
   const diagram = panels(page).getByRole('group', { name: 'Sequence diagram' });
@@ -310,4 +424,40 @@ test('panels are keyboard operable: tabs with arrow keys, diagram with arrows', 
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
   await expect(panels(page).getByLabel('Jump to packet')).toHaveValue('3');
+});
+
+test('axe-core finds no serious or critical violations in any panel', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openApp(page);
+  await waitForRun(page, 35);
+  const check = async (what: string) => {
+    const results = await new AxeBuilder({ page }).include('.panels').analyze();
+    const bad = results.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map(
+        (v) =>
+          `${what}: ${v.id} (${v.impact}): ${v.nodes
+            .map((n) => n.target.join(' '))
+            .slice(0, 3)
+            .join(', ')}`,
+      );
+    expect(bad).toEqual([]);
+  };
+  await panels(page).getByRole('button', { name: 'Last packet' }).click();
+  await check('Simulator');
+  await openTab(page, 'Learn');
+  await panels(page)
+    .getByRole('navigation', { name: 'Lessons' })
+    .getByRole('button', { name: /Connection tracking/ })
+    .click();
+  await panels(page).getByRole('radio', { name: 'Accepted' }).check();
+  await expect(panels(page).getByRole('button', { name: 'Reveal' })).toBeEnabled({
+    timeout: 30_000,
+  });
+  await panels(page).getByRole('button', { name: 'Reveal' }).click();
+  await check('Learn');
+  await openTab(page, 'Export');
+  await check('Export');
+  await openTab(page, 'Lint');
+  await check('Lint');
 });

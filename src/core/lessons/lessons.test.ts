@@ -7,17 +7,27 @@ import { parseFilterXml } from '../xml/parse-filter-xml';
 import { LESSONS } from './lessons';
 import type { Lesson } from './lessons';
 
-function keyVerdict(lesson: Lesson, overrides: { ftpHelper?: boolean; xml?: string; sysctl?: Record<string, number> } = {}) {
+function keyVerdict(
+  lesson: Lesson,
+  overrides: { ftpHelper?: boolean; xml?: string; sysctl?: Record<string, number> } = {},
+) {
   const parsed = parseFilterXml(overrides.xml ?? lesson.xml);
   expect(parsed.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const doc = parsed.doc!;
   const lookup = (n: string) => (n === doc.name ? doc : getBuiltinFilter(n)?.doc);
-  const res = compileFilter(lookup, doc.name, { iface: 'vnet0', mac: '52:54:00:11:22:33', params: { IP: ['10.99.0.2'] } });
+  const res = compileFilter(lookup, doc.name, {
+    iface: 'vnet0',
+    mac: '52:54:00:11:22:33',
+    params: { IP: ['10.99.0.2'] },
+  });
   expect(res.ruleset).not.toBeNull();
   const scenario = getScenario(lesson.scenario)!;
   expect(scenario).toBeDefined();
   const run = runScenario(res.ruleset!, scenario, {
-    settings: { ftpHelper: overrides.ftpHelper ?? lesson.ftpHelper, sysctl: overrides.sysctl ?? {} },
+    settings: {
+      ftpHelper: overrides.ftpHelper ?? lesson.ftpHelper,
+      sysctl: overrides.sysctl ?? {},
+    },
   });
   const step = run.steps.find((s) => s.label === lesson.keyPacket);
   expect(step, `key packet '${lesson.keyPacket}' sent`).toBeDefined();
@@ -25,9 +35,12 @@ function keyVerdict(lesson: Lesson, overrides: { ftpHelper?: boolean; xml?: stri
 }
 
 describe('lessons', () => {
-  it.each(LESSONS.map((l) => [l.id, l] as const))('%s: the key packet gets the verdict the lesson teaches', (_id, lesson) => {
-    expect(keyVerdict(lesson).verdict).toBe(lesson.expected);
-  });
+  it.each(LESSONS.map((l) => [l.id, l] as const))(
+    '%s: the key packet gets the verdict the lesson teaches',
+    (_id, lesson) => {
+      expect(keyVerdict(lesson).verdict).toBe(lesson.expected);
+    },
+  );
 
   it('ftp-helper: the data SYN is NEW without the helper and RELATED (accepted) with it', () => {
     const lesson = LESSONS.find((l) => l.id === 'ftp-helper')!;
@@ -39,7 +52,9 @@ describe('lessons', () => {
 
   it("statematch-false: with statematch on, the VM's SYN from port 12345 is dropped", () => {
     const lesson = LESSONS.find((l) => l.id === 'statematch-false')!;
-    expect(keyVerdict(lesson, { xml: lesson.xml.replace(" statematch='false'", '') }).verdict).toBe('drop');
+    expect(keyVerdict(lesson, { xml: lesson.xml.replace(" statematch='false'", '') }).verdict).toBe(
+      'drop',
+    );
   });
 
   it('connlimit: a 1 s ICMP timeout lets the second ping out', () => {
@@ -58,7 +73,10 @@ describe('lessons', () => {
 
   it('icmp-echo-only: with a final drop the echo request towards the VM is dropped', () => {
     const lesson = LESSONS.find((l) => l.id === 'icmp-echo-only')!;
-    const xml = lesson.xml.replace('</filter>', "  <rule action='drop' direction='inout' priority='1000'>\n    <all/>\n  </rule>\n</filter>");
+    const xml = lesson.xml.replace(
+      '</filter>',
+      "  <rule action='drop' direction='inout' priority='1000'>\n    <all/>\n  </rule>\n</filter>",
+    );
     expect(keyVerdict(lesson, { xml }).verdict).toBe('drop');
   });
 });

@@ -76,11 +76,13 @@ export const LESSONS: readonly Lesson[] = [
     scenario: 'ssh',
     ftpHelper: false,
     keyPacket: 'ssh SYN/ACK',
-    question: 'The VM answers the SYN with a SYN/ACK. No rule accepts new traffic from the VM on port 22. Does the SYN/ACK get out?',
+    question:
+      'The VM answers the SYN with a SYN/ACK. No rule accepts new traffic from the VM on port 22. Does the SYN/ACK get out?',
     expected: 'accept',
     explanation:
       'Conntrack saw the SYN go through and created a connection; the SYN/ACK is its reply, so its state is ESTABLISHED. The out rule with state ESTABLISHED,RELATED accepts it. That is the point of statematch: the first packet is checked against the service rules, the rest of the connection follows by its state.',
-    tryNext: 'Delete the out rule ESTABLISHED,RELATED and run again: the SYN/ACK is dropped and SSH never connects.',
+    tryNext:
+      'Delete the out rule ESTABLISHED,RELATED and run again: the SYN/ACK is dropped and SSH never connects.',
   },
   {
     id: 'statematch-false',
@@ -91,11 +93,12 @@ export const LESSONS: readonly Lesson[] = [
     scenario: 'statematch-false',
     ftpHelper: false,
     keyPacket: 'outgoing SYN',
-    question: 'The VM itself opens a connection from its port 12345 to the remote host. Is the SYN let out?',
+    question:
+      'The VM itself opens a connection from its port 12345 to the remote host. Is the SYN let out?',
     expected: 'accept',
     explanation:
       "Without state matching, the reply-direction rule libvirt generates for an 'in' rule (source port 12345 from the VM) matches the VM's own SYN: the VM can initiate connections from that port. With statematch on, the same SYN is NEW and only ESTABLISHED is allowed out.",
-    tryNext: "Set statematch back to true on the rule: the SYN is dropped.",
+    tryNext: 'Set statematch back to true on the rule: the SYN is dropped.',
   },
   {
     id: 'ftp-helper',
@@ -106,11 +109,13 @@ export const LESSONS: readonly Lesson[] = [
     scenario: 'ftp-active',
     ftpHelper: false,
     keyPacket: 'data SYN',
-    question: 'The client sent PORT, and the VM opens the data connection from port 20. With no helper assigned, is the data SYN let out?',
+    question:
+      'The client sent PORT, and the VM opens the data connection from port 20. With no helper assigned, is the data SYN let out?',
     expected: 'drop',
     explanation:
       'Without a helper nobody parses the PORT command, so no expectation exists: the data SYN is a NEW connection, not RELATED, and the rule for port 20 (RELATED,ESTABLISHED) does not match; the final drop decides. With the helper assigned, the PORT command creates an expectation and the same SYN is RELATED and accepted. The second solution of the docs (ESTABLISHED in, ESTABLISHED,RELATED out) has the same need for active FTP, and passive FTP fails under it even with the helper, because the RELATED data SYN arrives from outside and the in rule accepts only ESTABLISHED.',
-    tryNext: 'Turn the FTP helper on in the host settings: the data SYN becomes RELATED and is accepted. Then try the ftp-passive scenario.',
+    tryNext:
+      'Turn the FTP helper on in the host settings: the data SYN becomes RELATED and is accepted. Then try the ftp-passive scenario.',
   },
   {
     id: 'icmp-echo-only',
@@ -121,11 +126,13 @@ export const LESSONS: readonly Lesson[] = [
     scenario: 'ping-in',
     ftpHelper: false,
     keyPacket: 'echo request 1',
-    question: 'The remote host pings the VM (an echo request towards it). No rule accepts it. Is it dropped?',
+    question:
+      'The remote host pings the VM (an echo request towards it). No rule accepts it. Is it dropped?',
     expected: 'accept',
     explanation:
       "A filter only decides what its rules decide: nothing here drops, and libvirt's chains let everything else through. The example is meant to be combined with a final drop rule (as in the FTP-server filter); on its own it allows all traffic.",
-    tryNext: "Add a rule action='drop' direction='inout' with protocol all at priority 1000: the echo request is dropped, the VM's own ping still works.",
+    tryNext:
+      "Add a rule action='drop' direction='inout' with protocol all at priority 1000: the echo request is dropped, the VM's own ping still works.",
   },
   {
     id: 'connlimit',
@@ -136,7 +143,8 @@ export const LESSONS: readonly Lesson[] = [
     scenario: 'ping-connlimit-timeout',
     ftpHelper: false,
     keyPacket: 'ping 2 request (right after)',
-    question: 'The first ping has finished. The VM starts a second ping right away. Does its echo request get out?',
+    question:
+      'The first ping has finished. The VM starts a second ping right away. Does its echo request get out?',
     expected: 'drop',
     explanation:
       "Conntrack keeps the first ping's ICMP entry for nf_conntrack_icmp_timeout (30 s by default) after its last packet, so it still counts towards connlimit-above='1': the second ping is over the limit and dropped. After the timeout the entry is gone and a new ping passes. The docs advise lowering the timeout in the host's sysctl.",
@@ -151,11 +159,13 @@ export const LESSONS: readonly Lesson[] = [
     scenario: 'dns',
     ftpHelper: false,
     keyPacket: 'query',
-    question: 'While accepting an SSH login, sshd looks up the client’s name. Does the VM’s DNS query get out?',
+    question:
+      'While accepting an SSH login, sshd looks up the client’s name. Does the VM’s DNS query get out?',
     expected: 'drop',
     explanation:
       'Nothing accepts UDP to port 53 from the VM, so the final drop decides. sshd waits for its lookup to time out before it answers, and logins hang or fail: the docs’ “fun-filled debugging joy”. The lint panel warns about it (NWF504).',
-    tryNext: "Add a rule action='accept' direction='out' with udp dstportstart='53' at priority 500: the query passes.",
+    tryNext:
+      "Add a rule action='accept' direction='out' with udp dstportstart='53' at priority 500: the query passes.",
   },
 ];
 

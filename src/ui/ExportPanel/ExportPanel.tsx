@@ -117,46 +117,50 @@ export function ExportPanel() {
           No {text.title} rules: libvirt installs none for this filter with these parameters.
         </p>
       )}
-      <ol
+      <div
         id="export-text"
         role="tabpanel"
         aria-label={`${text.title} export`}
-        className="export-lines"
-        onMouseLeave={() => {
-          setHover(null);
-          setHinted(null);
-        }}
+        className="export-text"
       >
-        {text.lines.map((line, i) => {
-          const o = text.origins[i];
-          const cls = `${o ? 'has-origin' : ''}${isSelectedLine(i) ? ' is-rule-selected' : ''}`;
-          return (
-            <li
-              key={i}
-              className={cls}
-              tabIndex={o ? 0 : undefined}
-              data-entry={o ? `${o.filter}#${o.entryIndex}` : undefined}
-              onMouseEnter={() => {
-                setHover(i);
-                setHinted(o ? { filter: o.filter, entryIndex: o.entryIndex } : null);
-              }}
-              onFocus={() => {
-                setHover(i);
-                setHinted(o ? { filter: o.filter, entryIndex: o.entryIndex } : null);
-              }}
-              onClick={() => o && selectRule({ filter: o.filter, entryIndex: o.entryIndex })}
-              onKeyDown={(e) => {
-                if (o && (e.key === 'Enter' || e.key === ' ')) {
-                  e.preventDefault();
-                  selectRule({ filter: o.filter, entryIndex: o.entryIndex });
-                }
-              }}
-            >
-              <code>{line}</code>
-            </li>
-          );
-        })}
-      </ol>
+        <ol
+          className="export-lines"
+          onMouseLeave={() => {
+            setHover(null);
+            setHinted(null);
+          }}
+        >
+          {text.lines.map((line, i) => {
+            const o = text.origins[i];
+            const cls = `${o ? 'has-origin' : ''}${isSelectedLine(i) ? ' is-rule-selected' : ''}`;
+            return (
+              <li
+                key={i}
+                className={cls}
+                tabIndex={o ? 0 : undefined}
+                data-entry={o ? `${o.filter}#${o.entryIndex}` : undefined}
+                onMouseEnter={() => {
+                  setHover(i);
+                  setHinted(o ? { filter: o.filter, entryIndex: o.entryIndex } : null);
+                }}
+                onFocus={() => {
+                  setHover(i);
+                  setHinted(o ? { filter: o.filter, entryIndex: o.entryIndex } : null);
+                }}
+                onClick={() => o && selectRule({ filter: o.filter, entryIndex: o.entryIndex })}
+                onKeyDown={(e) => {
+                  if (o && (e.key === 'Enter' || e.key === ' ')) {
+                    e.preventDefault();
+                    selectRule({ filter: o.filter, entryIndex: o.entryIndex });
+                  }
+                }}
+              >
+                <code>{line}</code>
+              </li>
+            );
+          })}
+        </ol>
+      </div>
     </div>
   );
 }

@@ -4,7 +4,11 @@ import { serializeFilterXml } from '../../core/xml/serialize-filter-xml';
 import { parseFilterXml } from '../../core/xml/parse-filter-xml';
 import { buildExports, virshText } from './build-exports';
 
-const settings = { ftpHelper: false, sysctl: {}, params: { IP: ['10.99.0.2'], MAC: ['52:54:00:11:22:33'], DNS: ['10.0.0.53', '10.0.0.54'] } };
+const settings = {
+  ftpHelper: false,
+  sysctl: {},
+  params: { IP: ['10.99.0.2'], MAC: ['52:54:00:11:22:33'], DNS: ['10.0.0.53', '10.0.0.54'] },
+};
 
 describe('buildExports', () => {
   const doc = parseFilterXml(EXAMPLES[0]!.xml).doc!;
@@ -13,14 +17,26 @@ describe('buildExports', () => {
 
   it('offers every format, with one origin per line', () => {
     expect(exp.problems).toEqual([]);
-    expect(exp.texts.map((t) => t.id)).toEqual(['xml', 'args', 'script', 'ebtables', 'iptables', 'ip6tables', 'virsh']);
+    expect(exp.texts.map((t) => t.id)).toEqual([
+      'xml',
+      'args',
+      'script',
+      'ebtables',
+      'iptables',
+      'ip6tables',
+      'virsh',
+    ]);
     for (const t of exp.texts) expect(t.origins).toHaveLength(t.lines.length);
   });
 
   it('the per-tool parts are exactly the script commands of that tool', () => {
     const script = byId('script');
-    const commands = script.lines.filter((l) => !l.startsWith('#') && /^(ebtables|iptables|ip6tables) /.test(l));
-    const parts = ['ebtables', 'iptables', 'ip6tables'].flatMap((f) => byId(f).lines.filter((l) => !l.startsWith('#')));
+    const commands = script.lines.filter(
+      (l) => !l.startsWith('#') && /^(ebtables|iptables|ip6tables) /.test(l),
+    );
+    const parts = ['ebtables', 'iptables', 'ip6tables'].flatMap((f) =>
+      byId(f).lines.filter((l) => !l.startsWith('#')),
+    );
     expect(parts.sort()).toEqual([...commands].sort());
     for (const f of ['ebtables', 'iptables', 'ip6tables'])
       for (const l of byId(f).lines) if (!l.startsWith('#')) expect(l.split(' ')[0]).toBe(f);
@@ -28,8 +44,14 @@ describe('buildExports', () => {
 
   it('lines keep their rule: the final drop (entry 7) gives the DROP lines of FI/FO/HI', () => {
     const script = byId('iptables');
-    const drops = script.lines.filter((_, i) => script.origins[i]?.entryIndex === 7 && script.origins[i]?.filter === 'test-eth0');
-    expect(drops).toEqual(['iptables -w -A FI-vnet0 -p all -j DROP', 'iptables -w -A FO-vnet0 -p all -j DROP', 'iptables -w -A HI-vnet0 -p all -j DROP']);
+    const drops = script.lines.filter(
+      (_, i) => script.origins[i]?.entryIndex === 7 && script.origins[i]?.filter === 'test-eth0',
+    );
+    expect(drops).toEqual([
+      'iptables -w -A FI-vnet0 -p all -j DROP',
+      'iptables -w -A FO-vnet0 -p all -j DROP',
+      'iptables -w -A HI-vnet0 -p all -j DROP',
+    ]);
   });
 
   it('the XML is the canonical serialization', () => {
@@ -39,12 +61,16 @@ describe('buildExports', () => {
 
 describe('virshText', () => {
   it('defines the filter and binds it with its parameters (lists as repeated parameters, MAC on the interface)', () => {
-    const doc = parseFilterXml("<filter name='web&amp;co'><rule action='accept' direction='in'><all/></rule></filter>").doc!;
+    const doc = parseFilterXml(
+      "<filter name='web&amp;co'><rule action='accept' direction='in'><all/></rule></filter>",
+    ).doc!;
     const text = virshText(doc, settings).join('\n');
     expect(text).toContain('virsh nwfilter-define web&co.xml');
     expect(text).toContain("<mac address='52:54:00:11:22:33'/>");
     expect(text).toContain("<filterref filter='web&amp;co'>");
-    expect(text).toContain("<parameter name='DNS' value='10.0.0.53'/>\n    <parameter name='DNS' value='10.0.0.54'/>");
+    expect(text).toContain(
+      "<parameter name='DNS' value='10.0.0.53'/>\n    <parameter name='DNS' value='10.0.0.54'/>",
+    );
     expect(text).not.toContain("name='MAC'");
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../../core/examples';
-import { buildEthernet, buildIcmpEcho, buildIpv4, buildTcp } from '../../core/netfilter/packet-build';
+import {
+  buildEthernet,
+  buildIcmpEcho,
+  buildIpv4,
+  buildTcp,
+} from '../../core/netfilter/packet-build';
 import { encodeFrame } from '../../core/netfilter/packet-encode';
 import type { L4Packet } from '../../core/netfilter/packet';
 import { writePcap } from '../../core/sim/pcap';
@@ -10,7 +15,11 @@ import { compareVersions, runSimulation } from './run-simulation';
 import type { SimSettings } from './run-simulation';
 
 const ftp = parseFilterXml(EXAMPLES[0]!.xml).doc!;
-const settings: SimSettings = { ftpHelper: false, sysctl: {}, params: { IP: ['10.99.0.2'], MAC: ['52:54:00:11:22:33'] } };
+const settings: SimSettings = {
+  ftpHelper: false,
+  sysctl: {},
+  params: { IP: ['10.99.0.2'], MAC: ['52:54:00:11:22:33'] },
+};
 const set = { filters: [ftp], root: ftp.name };
 
 describe('runSimulation', () => {
@@ -32,7 +41,11 @@ describe('runSimulation', () => {
   });
 
   it('active FTP with the helper: an expectation after PORT, the data SYN RELATED and accepted', () => {
-    const r = runSimulation(set, { ...settings, ftpHelper: true }, { kind: 'scenario', name: 'ftp-active' });
+    const r = runSimulation(
+      set,
+      { ...settings, ftpHelper: true },
+      { kind: 'scenario', name: 'ftp-active' },
+    );
     expect(r.steps).toHaveLength(42);
     const port = r.steps.find((s) => s.label === 'PORT')!;
     expect(port.expectations).toHaveLength(1);
@@ -42,7 +55,16 @@ describe('runSimulation', () => {
   });
 
   it('custom packets: SYN to port 80 accepted, ping towards the VM dropped, SYN from the VM to 25 dropped', () => {
-    const base = { src: '', dst: '', sport: 40000, dport: 80, flags: 'SYN', icmpType: 8, icmpCode: 0, t: 0 };
+    const base = {
+      src: '',
+      dst: '',
+      sport: 40000,
+      dport: 80,
+      flags: 'SYN',
+      icmpType: 8,
+      icmpCode: 0,
+      t: 0,
+    };
     const r = runSimulation(set, settings, {
       kind: 'custom',
       packets: [
@@ -62,36 +84,66 @@ describe('runSimulation', () => {
   it('a pcap: sides from the VM MAC, timestamps relative to the first record', () => {
     const vm = { src: '52:54:00:11:22:33', dst: '52:54:00:aa:bb:cc' };
     const remote = { src: vm.dst, dst: vm.src };
-    const frame = (eth: { src: string; dst: string }, src: string, dst: string, l4: L4Packet) => encodeFrame(buildEthernet(eth, buildIpv4({ src, dst }, l4)));
+    const frame = (eth: { src: string; dst: string }, src: string, dst: string, l4: L4Packet) =>
+      encodeFrame(buildEthernet(eth, buildIpv4({ src, dst }, l4)));
     const records = [
       frame(vm, '10.99.0.2', '10.99.0.3', buildIcmpEcho({ id: 1, seq: 1 })),
       frame(remote, '10.99.0.3', '10.99.0.2', buildIcmpEcho({ id: 1, seq: 1, reply: true })),
-      frame(remote, '10.99.0.3', '10.99.0.2', buildTcp({ sport: 1234, dport: 23, flags: 'SYN', seq: 9 })),
+      frame(
+        remote,
+        '10.99.0.3',
+        '10.99.0.2',
+        buildTcp({ sport: 1234, dport: 23, flags: 'SYN', seq: 9 }),
+      ),
       // 40 s later: the ping's entry has expired (30 s ICMP timeout), so this reply is INVALID.
       frame(remote, '10.99.0.3', '10.99.0.2', buildIcmpEcho({ id: 1, seq: 1, reply: true })),
-    ].map((data, i) => ({ tsSec: 1_700_000_000 + [0, 0, 80, 120][i]!, tsFrac: i === 1 ? 1000 : 0, data, origLen: data.length }));
-    const r = runSimulation(set, settings, { kind: 'pcap', name: 'x.pcap', bytes: writePcap(records) });
+    ].map((data, i) => ({
+      tsSec: 1_700_000_000 + [0, 0, 80, 120][i]!,
+      tsFrac: i === 1 ? 1000 : 0,
+      data,
+      origLen: data.length,
+    }));
+    const r = runSimulation(set, settings, {
+      kind: 'pcap',
+      name: 'x.pcap',
+      bytes: writePcap(records),
+    });
     expect(r.problems).toEqual([]);
-    expect(r.steps.map((s) => [s.trace.side, s.trace.t, s.trace.ctstate, s.trace.verdict])).toEqual([
-      ['from-vm', 0, 'NEW', 'accept'],
-      ['to-vm', 0.001, 'ESTABLISHED', 'accept'],
-      ['to-vm', 80, 'NEW', 'drop'],
-      ['to-vm', 120, 'INVALID', 'drop'],
-    ]);
+    expect(r.steps.map((s) => [s.trace.side, s.trace.t, s.trace.ctstate, s.trace.verdict])).toEqual(
+      [
+        ['from-vm', 0, 'NEW', 'accept'],
+        ['to-vm', 0.001, 'ESTABLISHED', 'accept'],
+        ['to-vm', 80, 'NEW', 'drop'],
+        ['to-vm', 120, 'INVALID', 'drop'],
+      ],
+    );
     expect(r.steps[1]!.table.filter((c) => c.proto === 'icmp')).toHaveLength(1);
     expect(r.steps[2]!.table.filter((c) => c.proto === 'icmp')).toEqual([]);
   });
 
   it('reports a broken pcap and a missing variable instead of throwing', () => {
-    const bad = runSimulation(set, settings, { kind: 'pcap', name: 'x.pcap', bytes: new Uint8Array([1, 2, 3]) });
+    const bad = runSimulation(set, settings, {
+      kind: 'pcap',
+      name: 'x.pcap',
+      bytes: new Uint8Array([1, 2, 3]),
+    });
     expect(bad.steps).toEqual([]);
     expect(bad.problems.join(' ')).toMatch(/PCAP/);
-    const withVar = parseFilterXml("<filter name='v'><rule action='accept' direction='in'><tcp dstportstart='$PORT'/></rule></filter>").doc!;
-    const r = runSimulation({ filters: [withVar], root: 'v' }, settings, { kind: 'scenario', name: 'ssh' });
+    const withVar = parseFilterXml(
+      "<filter name='v'><rule action='accept' direction='in'><tcp dstportstart='$PORT'/></rule></filter>",
+    ).doc!;
+    const r = runSimulation({ filters: [withVar], root: 'v' }, settings, {
+      kind: 'scenario',
+      name: 'ssh',
+    });
     expect(r.steps).toEqual([]);
     expect(r.problems.join(' ')).toContain('PORT');
     expect(r.missingParams).toEqual(['PORT']);
-    const ok = runSimulation({ filters: [withVar], root: 'v' }, { ...settings, params: { ...settings.params, PORT: ['22'] } }, { kind: 'scenario', name: 'ssh' });
+    const ok = runSimulation(
+      { filters: [withVar], root: 'v' },
+      { ...settings, params: { ...settings.params, PORT: ['22'] } },
+      { kind: 'scenario', name: 'ssh' },
+    );
     expect(ok.problems).toEqual([]);
     expect(ok.steps.length).toBeGreaterThan(0);
   });

@@ -130,7 +130,8 @@ export function compileFor(
     .map((d) => `${d.code}: ${d.message}`);
   const missingParams = new Set<string>();
   for (const d of res.diagnostics) {
-    const m = d.code === INSTANTIATE_CODES.unresolvedVariable ? /variable '([^'[]+)/.exec(d.message) : null;
+    const m =
+      d.code === INSTANTIATE_CODES.unresolvedVariable ? /variable '([^'[]+)/.exec(d.message) : null;
     if (m?.[1]) missingParams.add(m[1]);
   }
   return { ruleset: res.ruleset, problems, missingParams: [...missingParams] };
