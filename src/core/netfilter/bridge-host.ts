@@ -123,6 +123,14 @@ export class BridgeHost {
   readonly prepared: PreparedRuleset;
   readonly iface: string;
   readonly peerPort: string;
+  /**
+   * Whether conntrack's hooks are registered for IPv4 / IPv6 in the host's
+   * namespace. The kernel registers them only when a rule needs conntrack
+   * (`-m conntrack`/`-m state`/`-m connlimit`, `-j CT` — each calls
+   * nf_ct_netns_get for its family when the rule is added); until then no
+   * packet of that family is tracked and `conntrack -L` stays empty.
+   */
+  readonly tracking: { ipv4: boolean; ipv6: boolean };
   private readonly settings: HostSettings;
   private count = 0;
   /** Reused call stack of the chain walk (one walk at a time): return chains and rule indices. */
@@ -135,6 +143,7 @@ export class BridgeHost {
     this.iface = settings.iface ?? ruleset.iface;
     this.peerPort = settings.peerPort ?? 'eth0';
     this.conntrack = new Conntrack({ sysctl: settings.sysctl ?? {}, hz: settings.hz ?? 250 });
+    this.tracking = conntrackUsers(ruleset, settings.ftpHelper === true);
   }
 
   /** Runs one frame arriving at `now` from the VM's side or towards it. */
@@ -193,7 +202,12 @@ export class BridgeHost {
 
     // 2. conntrack, with the helper the raw-table CT rule would attach.
     let ct = NO_CT;
-    if (ip) {
+    const tracked = ip !== null && (ip.kind === 'ipv4' ? this.tracking.ipv4 : this.tracking.ipv6);
+    if (ip && !tracked) {
+      // ctstate stays null: the packet has no conntrack entry at all (not even the UNTRACKED template).
+      notes.push(`conntrack: not active for ${ip.kind === 'ipv4' ? 'IPv4' : 'IPv6'} — no ${ip.kind === 'ipv4' ? 'iptables' : 'ip6tables'} rule uses conntrack, so its hooks are not registered in this namespace and the packet is not tracked`);
+      if (detail) hooks.push({ hook: 'conntrack', table: null, result: 'not active', visits: [] });
+    } else if (ip) {
       ct = this.conntrack.packetIn(frame, now, { helper: selectCtHelper(frame, this.settings.ftpHelper === true) });
       ctx.ct = ct;
       trace.ctstate = ct.state;
@@ -238,7 +252,7 @@ export class BridgeHost {
     }
 
     // 5. Confirmation (helpers run here).
-    if (ip) {
+    if (tracked) {
       const c = this.conntrack.confirm(ct, frame, now);
       if (c.note) notes.push(`helper: ${c.note}`);
       if (c.expectation) notes.push('helper: expectation created');
@@ -353,6 +367,18 @@ export class BridgeHost {
     }
     return record(hooks, hook, tableKey, visits, { verdict: 'ERROR', decider: null, error: `chain loop in ${tableKey} ${base}` });
   }
+}
+
+/** Which families have a rule that needs conntrack (the FTP helper setting is an IPv4 raw-table CT rule). */
+function conntrackUsers(ruleset: Ruleset, ftpHelper: boolean): { ipv4: boolean; ipv6: boolean } {
+  const out = { ipv4: ftpHelper, ipv6: false };
+  for (const t of ruleset.tables) {
+    if (t.family === 'ebtables') continue;
+    const uses = t.chains.some((c) => c.rules.some((r) => r.matches.some((m) => m.kind === 'ipt-ctstate' || m.kind === 'ipt-ctdir' || m.kind === 'ipt-connlimit')));
+    if (uses && t.family === 'iptables') out.ipv4 = true;
+    if (uses && t.family === 'ip6tables') out.ipv6 = true;
+  }
+  return out;
 }
 
 function settle(trace: PacketTrace, verdict: Verdict, decider: PreparedRule | null, accepted: PreparedRule | null, error: string | null = null): PacketTrace {

@@ -181,9 +181,24 @@ describe('scenarios', () => {
 
   it("statematch-false: the VM's connection from port 12345 passes as if it were a reply", () => {
     const r = run('statematch-false', STATEMATCH_OFF_XML);
-    expect(outcome(r, 'outgoing SYN')).toBe('accept NEW');
+    // The filter's only rule has no state match: nothing registers conntrack, so nothing is tracked (K2).
+    expect(outcome(r, 'outgoing SYN')).toBe('accept -');
+    expect(r.table).toEqual([]);
     expect(r.steps[0]!.trace.rule).toEqual({ filter: 'statematch-off', index: 0, priority: 500, direction: 'in' });
     expect(allAccepted(r)).toBe(true);
+  });
+
+  it('no conntrack until a rule needs it: clean-traffic alone tracks nothing, the CT helper rule turns tracking on', () => {
+    const CLEAN_ONLY = "<filter name='clean-only'><filterref filter='clean-traffic'/></filter>";
+    const off = run('dns', CLEAN_ONLY);
+    expect(allAccepted(off)).toBe(true);
+    expect(off.steps.map((s) => s.trace.ctstate)).toEqual(off.steps.map(() => null));
+    expect(off.steps[0]!.trace.hooks.map((h) => `${h.hook} ${h.result}`)).toContain('conntrack not active');
+    expect(off.steps[0]!.trace.notes.some((n) => n.startsWith('conntrack: not active for IPv4'))).toBe(true);
+    expect(off.table).toEqual([]);
+    const on = run('dns', CLEAN_ONLY, true);
+    expect(outcome(on, on.steps[0]!.label)).toBe('accept NEW');
+    expect(on.table).toHaveLength(1);
   });
 
   it('spoofed-ip and spoofed-mac are dropped by clean-traffic in ebtables, before conntrack', () => {
