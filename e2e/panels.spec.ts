@@ -277,7 +277,13 @@ test('compare: the current filter against the previous undo step lists verdict c
   await expect(
     changes.getByRole('row').filter({ hasText: 'ssh' }).filter({ hasText: 'ssh SYN' }).first(),
   ).toContainText('acceptdrop');
-  // Pasted XML: the docs' connection-limit filter under the same name changes other verdicts.
+  // The saved version (the workspace as the page opened) has both rules: the same SSH change.
+  await compare.getByRole('combobox', { name: 'Version to compare with' }).selectOption('opened');
+  await compare.getByRole('button', { name: 'Compare' }).click();
+  await expect(
+    changes.getByRole('row').filter({ hasText: 'ssh' }).filter({ hasText: 'ssh SYN' }).first(),
+  ).toContainText('acceptdrop');
+  // Pasted XML: an accept-all filter under the same name.
   await compare.getByRole('combobox', { name: 'Version to compare with' }).selectOption('pasted');
   await compare
     .getByRole('textbox', { name: 'Filter XML to compare with' })

@@ -18,7 +18,10 @@ export interface EntryRef {
 
 /** Where the Compare run takes the "before" version from. */
 export type CompareBase =
-  { kind: 'history'; steps: number } | { kind: 'library' } | { kind: 'pasted'; xml: string };
+  | { kind: 'history'; steps: number }
+  | { kind: 'opened' }
+  | { kind: 'library' }
+  | { kind: 'pasted'; xml: string };
 
 export interface LessonProgress {
   id: string;

@@ -4,6 +4,7 @@ import type { PanelTab } from '../../store/panels-store';
 import { ExportPanel } from '../ExportPanel/ExportPanel';
 import { LearnPanel } from '../LearnPanel/LearnPanel';
 import { LintPanel } from '../LintPanel/LintPanel';
+import { captureOpenedVersion } from '../SimulatorPanel/ComparePanel';
 import { SimulatorPanel } from '../SimulatorPanel/SimulatorPanel';
 import './panels.css';
 import { useLiveSimulation } from './use-live-simulation';
@@ -22,6 +23,7 @@ export function Panels() {
   const setTab = usePanelsStore((s) => s.setTab);
   const setCollapsed = usePanelsStore((s) => s.setCollapsed);
   useLiveSimulation();
+  useState(captureOpenedVersion);
   // Height as a share of the window (the dock shares the screen with the editor).
   const [share, setShare] = useState(0.46);
   const dragging = useRef(false);

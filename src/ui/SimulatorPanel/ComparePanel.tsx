@@ -12,6 +12,16 @@ import { usePanelsStore } from '../../store/panels-store';
 import type { CompareBase } from '../../store/panels-store';
 import { askSimulator } from '../workers/simulator-client';
 
+let opened: { id: string; doc: FilterDoc }[] | null = null;
+
+/**
+ * Remembers the workspace as the page opened it (restored from the browser's saved copy), so that
+ * Compare can run against "the saved version" after autosave has moved on.
+ */
+export function captureOpenedVersion(): void {
+  opened ??= useStudioStore.getState().workspace.filters.map((f) => ({ id: f.id, doc: f.doc }));
+}
+
 /** The workspace's documents `steps` undo steps ago, with the open filter's version then (if it existed). */
 function historyVersion(steps: number): { filters: FilterDoc[]; doc: FilterDoc | null } | null {
   const past = useStudioStore.temporal.getState().pastStates;
@@ -33,6 +43,13 @@ function resolveBase(
     if (!v) return `There is no version ${base.steps} step(s) back in the undo history.`;
     if (!v.doc) return 'The open filter did not exist at that point of the history.';
     return { filters: v.filters, root: v.doc.name };
+  }
+  if (base.kind === 'opened') {
+    const id = selectActiveId(useStudioStore.getState());
+    const then = opened?.find((f) => f.id === id);
+    if (!opened || !then)
+      return 'The open filter was not in the workspace when the page was opened.';
+    return { filters: opened.map((f) => f.doc), root: then.doc.name };
   }
   if (base.kind === 'library') {
     const lib = getLibraryFilter(current.name);
@@ -104,13 +121,16 @@ export function ComparePanel() {
               setBase(
                 k === 'history'
                   ? { kind: 'history', steps: 1 }
-                  : k === 'library'
-                    ? { kind: 'library' }
-                    : { kind: 'pasted', xml: '' },
+                  : k === 'opened'
+                    ? { kind: 'opened' }
+                    : k === 'library'
+                      ? { kind: 'library' }
+                      : { kind: 'pasted', xml: '' },
               );
             }}
           >
             <option value="history">undo history</option>
+            <option value="opened">saved (as the page opened)</option>
             <option value="library">the library’s version</option>
             <option value="pasted">pasted XML</option>
           </select>
