@@ -104,7 +104,7 @@ export const LESSONS: readonly Lesson[] = [
     id: 'ftp-helper',
     title: 'The two FTP-server solutions and the helper',
     intro:
-      "The docs give two filters for an FTP server in the VM. The first accepts the active-mode data connection from port 20 with state RELATED,ESTABLISHED. On today's kernels, conntrack helpers are no longer assigned automatically (nf_conntrack_helper=0): without an explicit CT --helper ftp rule on the host, the PORT command is not read.",
+      "The docs give two filters for an FTP server in the VM. The first accepts the active-mode data connection from port 20 with state RELATED,ESTABLISHED. On today's kernels, conntrack helpers are no longer assigned automatically (that automatic assignment is gone since Linux 6.0): without an explicit CT --helper ftp rule on the host, the PORT command is not read.",
     xml: FTP_SERVER_RELATED_XML,
     scenario: 'ftp-active',
     ftpHelper: false,
