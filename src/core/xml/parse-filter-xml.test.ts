@@ -90,6 +90,20 @@ describe('parseFilterXml diagnostics', () => {
     expect(only(parseFilterXml(ruleDoc("<mac protocolid='15'/>")).diagnostics, 'NWF041').message).toMatch(/0x600/);
   });
 
+  it('counts positions after a byte-order mark, as editors do', () => {
+    const plain = ruleDoc("<tcp dstportstart='65536'/>");
+    const posOf = (text: string) => {
+      const d = only(parseFilterXml(text).diagnostics, 'NWF041');
+      return [d.line, d.column];
+    };
+    expect(posOf(`\uFEFF${plain}`)).toEqual(posOf(plain));
+    const malformed = "<filter name='x'>\n  <rule action='accept' direction='in'>\n</filter>\n";
+    const m = (text: string) => parseFilterXml(text).diagnostics.map((d) => [d.code, d.line, d.column]);
+    expect(m(`\uFEFF${malformed}`)).toEqual(m(malformed));
+    const doctype = "<!DOCTYPE filter>\n<filter name='x'/>\n";
+    expect(parseFilterXml(`\uFEFF${doctype}`).diagnostics.map((d) => [d.line, d.column])).toEqual([[1, 1]]);
+  });
+
   it('rejects bad enum values and lists what is allowed', () => {
     const action = parseFilterXml(ruleDoc('<all/>', "action='allow' direction='in'"));
     expect(only(action.diagnostics, 'NWF031')).toMatchObject({ line: 2, column: 17 });

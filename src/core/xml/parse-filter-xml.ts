@@ -136,19 +136,13 @@ class Reader {
     uuid: 0,
     entries: [] as EntryPositions[],
   };
-  private readonly lines: LineIndex;
-
   constructor(
     private readonly text: string,
-    private readonly shift: number,
-    inputLines: LineIndex,
-  ) {
-    // Without a BOM the input's line index is this one; building it again costs a full scan.
-    this.lines = shift === 0 ? inputLines : createLineIndex(text);
-  }
+    private readonly lines: LineIndex,
+  ) {}
 
   locate(offset: number): { line: number; column: number } {
-    return this.lines.locate(offset + this.shift);
+    return this.lines.locate(offset);
   }
 
   report(info: DiagnosticCodeInfo, message: string, offset: number): void {
@@ -466,15 +460,15 @@ function parseUnchecked(input: string): ParseResult {
   if (input.length > MAX_INPUT_LENGTH) {
     return refuse(DIAGNOSTIC_CODES.INPUT_TOO_LARGE, `The input has ${input.length} characters; at most ${MAX_INPUT_LENGTH} (8 MiB) are accepted.`);
   }
-  const shift = input.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const text = shift ? input.slice(1) : input;
+  // Positions are in the text after a byte-order mark, as editors (Monaco included) count columns.
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   // Same test as text.trim() === '' without copying the document.
   if (!/\S/.test(text)) return refuse(DIAGNOSTIC_CODES.EMPTY_INPUT, 'The input is empty; expected a <filter> document.');
-  const lines = createLineIndex(input);
+  const lines = createLineIndex(text);
 
   const forbidden = findForbiddenDeclaration(text);
   if (forbidden) {
-    const { line, column } = lines.locate(forbidden.offset + shift);
+    const { line, column } = lines.locate(forbidden.offset);
     return forbidden.kind === 'doctype'
       ? refuse(DIAGNOSTIC_CODES.DTD_REFUSED, 'DOCTYPE declarations are not accepted (no DTDs, no entity expansion); remove it.', line, column)
       : refuse(DIAGNOSTIC_CODES.ENTITY_REFUSED, 'Entity declarations are not accepted (no entity expansion); remove it.', line, column);
@@ -488,18 +482,18 @@ function parseUnchecked(input: string): ParseResult {
 
   const extra = findExtraWellFormednessError(text);
   if (extra) {
-    const { line, column } = lines.locate(extra.offset + shift);
+    const { line, column } = lines.locate(extra.offset);
     return refuse(extra.unknownEntity ? DIAGNOSTIC_CODES.UNKNOWN_ENTITY : DIAGNOSTIC_CODES.MALFORMED_XML, `Malformed XML: ${extra.message}.`, line, column);
   }
 
   const deep = findExcessiveNesting(text, MAX_NESTING_DEPTH);
   if (deep !== -1) {
-    const { line, column } = lines.locate(deep + shift);
+    const { line, column } = lines.locate(deep);
     return refuse(DIAGNOSTIC_CODES.MALFORMED_XML, `Elements are nested more than ${MAX_NESTING_DEPTH} levels deep; an nwfilter document needs 3 (filter, rule, protocol).`, line, column);
   }
 
   const tree = READER.parse(text) as XmlNode[];
-  const reader = new Reader(text, shift, lines);
+  const reader = new Reader(text, lines);
   const roots = tree.filter(isElement);
   const strayText = tree.find((n) => nodeName(n) === '#text' && String(n['#text']).trim() !== '');
   if (roots.length !== 1 || strayText) {
