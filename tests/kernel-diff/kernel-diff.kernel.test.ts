@@ -32,7 +32,7 @@ import {
   type ScenarioResult,
 } from './lib/compare';
 import { Injector } from './lib/frame-io';
-import { runCommand } from './lib/run-command';
+import { runCommand } from '../lib/run-command';
 import { buildRunnables, type Runnable } from './lib/runnable';
 import {
   compileRuleset,

@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCommand } from './run-command';
+import { runCommand } from '../../lib/run-command';
 import type { Testbed } from './testbed';
 
 const HELPER = join(import.meta.dirname, '..', 'py', 'frame-io.py');

@@ -17,7 +17,7 @@ import type { EthernetFrame } from '../../../src/core/netfilter/packet';
 import { parseFilterXml } from '../../../src/core/xml/parse-filter-xml';
 import { splitTime, writePcap } from '../../../src/core/sim/pcap';
 import type { Side } from './frame-io';
-import { runCommand } from './run-command';
+import { runCommand } from '../../lib/run-command';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 const CLI = join(REPO_ROOT, 'bin', 'nwfilter-studio.mjs');

@@ -14,7 +14,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { runCommand, type CommandResult, type RunOptions } from './run-command';
+import { runCommand, type CommandResult, type RunOptions } from '../../lib/run-command';
 
 /** Debian packages the suite needs (names as in bookworm). */
 export const PACKAGES = [

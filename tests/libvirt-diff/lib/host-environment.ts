@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { runCommand } from './run-command';
+import { runCommand } from '../../lib/run-command';
 
 /** Debian packages the suite needs (bookworm: libvirt 9.0). */
 export const PACKAGES = [

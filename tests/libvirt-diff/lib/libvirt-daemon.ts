@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, readlinkSync, writeFileSync, symlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Netns } from './netns-pool';
-import { runCommand, type CommandResult } from './run-command';
+import { runCommand, type CommandResult } from '../../lib/run-command';
 
 /** A firewall command libvirt ran, as its debug log records it (shell-quoted by libvirt). */
 export interface LoggedCommand {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { runCommand, type CommandResult, type RunOptions } from './run-command';
+import { runCommand, type CommandResult, type RunOptions } from '../../lib/run-command';
 
 /** One network namespace created by the suite. */
 export interface Netns {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoggedCommand } from './libvirt-daemon';
-import { runCommand } from './run-command';
+import { runCommand } from '../../lib/run-command';
 
 /** Repository root (tests/libvirt-diff/lib → ../../..). */
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
