@@ -7,13 +7,16 @@
  *   POSTROUTING → conntrack confirmation (helpers run here)
  *
  * or, for frames addressed to the host, PREROUTING → conntrack → INPUT →
- * confirmation. The host executes the Ruleset IR (never the XML) and records
+ * confirmation. A bridged IPv4 broadcast takes both paths: forwarded, then a
+ * copy passed up to the host (confirmed at bridge LOCAL_IN, then INPUT).
+ * Conntrack runs only for a family some rule makes it register for. The host executes the Ruleset IR (never the XML) and records
  * a plain-data trace per packet.
  */
 import type { Provenance, Ruleset } from '../compile/ir';
 import { Conntrack, selectCtHelper } from '../conntrack/conntrack';
 import type { ConnView, ExpectationView } from '../conntrack/conntrack';
 import type { CtPacket, CtStateName } from '../conntrack/types';
+import { IPS_CONFIRMED } from '../conntrack/types';
 import type { RuleDirection } from '../model/types';
 import type { IpsetSpec, MatchContext } from './match-eval';
 import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from './packet';
@@ -86,6 +89,11 @@ export interface PacketTrace {
   notes: string[];
   /** Set when the packet reached a rule the simulator cannot interpret. */
   error: string | null;
+  /**
+   * The fate of the copy a bridged broadcast/multicast frame also sends up to the host (iptables
+   * INPUT); absent when there is none. It does not change `verdict` (the forwarded copy's).
+   */
+  hostCopy?: { verdict: Verdict; rule: RuleRef | null; error: string | null };
 }
 
 export interface StepOptions {
@@ -218,48 +226,86 @@ export class BridgeHost {
       notes.push('802.1Q-tagged IP: not passed to the IP hooks (bridge-nf-filter-vlan-tagged=0)');
     }
 
-    // 3. iptables / ip6tables filter FORWARD (bridged) or INPUT (to the host).
-    if (ip) {
-      const table = ip.kind === 'ipv4' ? 'iptables/filter' : 'ip6tables/filter';
-      const hook = local ? 'INPUT' : 'FORWARD';
-      const r = this.runHook(table, hook, ctx, detail ? hooks : null, hook);
-      if (r.verdict === 'ERROR') {
-        this.conntrack.discard(ct);
-        return settle(trace, 'error', null, acceptedIp ?? acceptedEb, r.error);
+    // br_handle_frame_finish: a broadcast (or, without a multicast querier, a multicast) frame is
+    // flooded to the other ports AND passed up to the bridge device. Both copies share the conntrack
+    // entry, so a dropped forwarded copy must not discard it.
+    const upCopy = !local && ip !== null && ip.kind === 'ipv4' && isGroupMac(frame.dst);
+    const forwarded = ((): PacketTrace => {
+      // 3. iptables / ip6tables filter FORWARD (bridged) or INPUT (to the host).
+      if (ip) {
+        const table = ip.kind === 'ipv4' ? 'iptables/filter' : 'ip6tables/filter';
+        const hook = local ? 'INPUT' : 'FORWARD';
+        const r = this.runHook(table, hook, ctx, detail ? hooks : null, hook);
+        if (r.verdict === 'ERROR') {
+          if (!upCopy) this.conntrack.discard(ct);
+          return settle(trace, 'error', null, acceptedIp ?? acceptedEb, r.error);
+        }
+        if (r.verdict !== 'ACCEPT') {
+          if (!upCopy) this.conntrack.discard(ct);
+          if (r.verdict === 'REJECT') notes.push('REJECT: the bridged path sends an ICMP error only when the bridge has an IP address');
+          if (r.hotdrop) notes.push('connlimit: count 0 (the packet\'s own connection is already closed, so it is not counted) — xt_connlimit hot-drops the packet; no rule counter moves');
+          return settle(trace, r.verdict === 'REJECT' ? 'reject' : 'drop', r.decider, null);
+        }
+        if (r.decider?.ir.provenance) acceptedIp = r.decider;
       }
-      if (r.verdict !== 'ACCEPT') {
-        this.conntrack.discard(ct);
-        if (r.verdict === 'REJECT') notes.push('REJECT: the bridged path sends an ICMP error only when the bridge has an IP address');
-        if (r.hotdrop) notes.push('connlimit: count 0 (the packet\'s own connection is already closed, so it is not counted) — xt_connlimit hot-drops the packet; no rule counter moves');
-        return settle(trace, r.verdict === 'REJECT' ? 'reject' : 'drop', r.decider, null);
-      }
-      if (r.decider?.ir.provenance) acceptedIp = r.decider;
-    }
 
-    // 4. ebtables nat POSTROUTING (bridged frames only).
-    if (!local) {
-      ctx.outIface = egress;
-      const post = this.runHook('ebtables/nat', 'POSTROUTING', ctx, detail ? hooks : null, 'ebtables nat POSTROUTING');
-      if (post.verdict === 'ERROR') {
-        this.conntrack.discard(ct);
-        return settle(trace, 'error', null, acceptedIp ?? acceptedEb, post.error);
+      // 4. ebtables nat POSTROUTING (bridged frames only).
+      if (!local) {
+        ctx.outIface = egress;
+        const post = this.runHook('ebtables/nat', 'POSTROUTING', ctx, detail ? hooks : null, 'ebtables nat POSTROUTING');
+        if (post.verdict === 'ERROR') {
+          if (!upCopy) this.conntrack.discard(ct);
+          return settle(trace, 'error', null, acceptedIp ?? acceptedEb, post.error);
+        }
+        if (post.verdict !== 'ACCEPT') {
+          if (!upCopy) this.conntrack.discard(ct);
+          return settle(trace, 'drop', post.decider, acceptedIp ?? acceptedEb);
+        }
+        if (post.decider?.ir.provenance) acceptedEb = post.decider;
       }
-      if (post.verdict !== 'ACCEPT') {
-        this.conntrack.discard(ct);
-        return settle(trace, 'drop', post.decider, acceptedIp ?? acceptedEb);
-      }
-      if (post.decider?.ir.provenance) acceptedEb = post.decider;
-    }
 
-    // 5. Confirmation (helpers run here).
-    if (tracked) {
-      const c = this.conntrack.confirm(ct, frame, now);
-      if (c.note) notes.push(`helper: ${c.note}`);
-      if (c.expectation) notes.push('helper: expectation created');
-      if (detail) hooks.push({ hook: 'confirm', table: null, result: c.verdict === 'drop' ? 'DROP (helper)' : ct.created ? 'confirmed' : 'ACCEPT', visits: [] });
-      if (c.verdict === 'drop') return settle(trace, 'drop', null, acceptedIp ?? acceptedEb);
+      // 5. Confirmation (helpers run here).
+      if (tracked) {
+        const c = this.conntrack.confirm(ct, frame, now);
+        if (c.note) notes.push(`helper: ${c.note}`);
+        if (c.expectation) notes.push('helper: expectation created');
+        if (detail) hooks.push({ hook: 'confirm', table: null, result: c.verdict === 'drop' ? 'DROP (helper)' : ct.created ? 'confirmed' : 'ACCEPT', visits: [] });
+        if (c.verdict === 'drop') return settle(trace, 'drop', null, acceptedIp ?? acceptedEb);
+      }
+      return settle(trace, 'accept', null, acceptedIp ?? acceptedEb);
+    })();
+    if (upCopy && forwarded.verdict !== 'error') this.passUp(ctx, ct, tracked, now, detail ? hooks : null, trace);
+    return forwarded;
+  }
+
+  /**
+   * The local copy of a bridged IPv4 broadcast/multicast frame (br_pass_frame_up), after the
+   * forwarded copy: bridge LOCAL_IN, where br_netfilter confirms the shared, still unconfirmed
+   * conntrack entry (so it survives a drop of either copy), then the IP stack's INPUT chain when
+   * the host's IP layer accepts the destination (the limited broadcast, or the all-hosts group
+   * every IPv4 device joins). The frame's verdict stays the forwarded copy's.
+   */
+  private passUp(ctx: MatchContext, ct: CtPacket, tracked: boolean, now: number, hooks: HookTrace[] | null, trace: PacketTrace): void {
+    ctx.bridged = false;
+    ctx.physOut = null;
+    ctx.outIface = null;
+    ctx.hotdrop = false;
+    const conn = ct.conn;
+    if (tracked && conn && !conn.dead && (conn.status & IPS_CONFIRMED) === 0) {
+      this.conntrack.confirm(ct, ctx.frame, now);
+      if (hooks) hooks.push({ hook: 'confirm', table: null, result: 'confirmed (bridge LOCAL_IN, copy passed up to the host)', visits: [] });
     }
-    return settle(trace, 'accept', null, acceptedIp ?? acceptedEb);
+    const dst = (ctx.ip as Ipv4Packet).dst >>> 0;
+    if (dst !== IPV4_LIMITED_BROADCAST && dst !== IPV4_ALL_HOSTS) {
+      trace.notes.push('host copy: passed up to the bridge device, but its IP stack has not joined this group, so INPUT never sees it');
+      return;
+    }
+    const r = this.runHook('iptables/filter', 'INPUT', ctx, hooks, 'INPUT');
+    const verdict: Verdict = r.verdict === 'ERROR' ? 'error' : r.verdict === 'ACCEPT' ? 'accept' : r.verdict === 'REJECT' ? 'reject' : 'drop';
+    const rule = ruleRef(r.decider?.ir.provenance ?? null);
+    trace.hostCopy = { verdict, rule, error: r.error };
+    const by = rule ? ` by ${rule.filter} rule ${rule.index} (priority ${rule.priority}, ${rule.direction})` : '';
+    trace.notes.push(`host copy: ${dst === IPV4_LIMITED_BROADCAST ? 'broadcast' : 'all-hosts multicast'} also goes up to the host (iptables INPUT): ${verdict}${by}; the frame's verdict is the forwarded copy's`);
   }
 
   /** The conntrack table now, like `conntrack -L`. */
@@ -379,6 +425,14 @@ function conntrackUsers(ruleset: Ruleset, ftpHelper: boolean): { ipv4: boolean; 
     if (uses && t.family === 'ip6tables') out.ipv6 = true;
   }
   return out;
+}
+
+const IPV4_LIMITED_BROADCAST = 0xffffffff;
+const IPV4_ALL_HOSTS = 0xe0000001;
+
+/** Group (multicast or broadcast) MAC: the I/G bit of the first byte. */
+function isGroupMac(mac: number): boolean {
+  return (Math.floor(mac / 2 ** 40) & 1) === 1;
 }
 
 function settle(trace: PacketTrace, verdict: Verdict, decider: PreparedRule | null, accepted: PreparedRule | null, error: string | null = null): PacketTrace {

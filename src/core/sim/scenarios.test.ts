@@ -214,8 +214,24 @@ describe('scenarios', () => {
   it('dhcp: clean-traffic lets the 0.0.0.0 broadcast through ebtables; the docs filter then drops it as NEW', () => {
     const r = run('dhcp', FTP_SERVER_XML);
     const discover = r.steps[0]!.trace;
-    expect(discover.hooks.map((h) => `${h.hook} ${h.result}`)).toEqual(['ebtables nat PREROUTING ACCEPT', 'conntrack NEW', 'FORWARD DROP']);
-    expect(allAccepted(run('dhcp', ICMP_ECHO_ONLY_XML))).toBe(true);
+    expect(discover.verdict).toBe('drop');
+    // The broadcast is also passed up to the host: its conntrack entry is confirmed there, and INPUT
+    // (libvirt-host-in → HI-vnet0) drops the host's copy with the filter's final rule (K1).
+    expect(discover.hooks.map((h) => `${h.hook} ${h.result}`)).toEqual([
+      'ebtables nat PREROUTING ACCEPT',
+      'conntrack NEW',
+      'FORWARD DROP',
+      'confirm confirmed (bridge LOCAL_IN, copy passed up to the host)',
+      'INPUT DROP',
+    ]);
+    expect(discover.hostCopy).toEqual({ verdict: 'drop', rule: discover.rule, error: null });
+    expect(r.table.map((c) => c.text)).toEqual([expect.stringContaining('src=0.0.0.0 dst=255.255.255.255 sport=68 dport=67 [UNREPLIED]')]);
+    const input = r.counters.filter((c) => c.table === 'iptables/filter' && c.packets > 0 && ['INPUT', 'libvirt-host-in', 'HI-vnet0'].includes(c.chain));
+    expect(input.map((c) => c.chain)).toEqual(['INPUT', 'libvirt-host-in', 'HI-vnet0']);
+    const ok = run('dhcp', ICMP_ECHO_ONLY_XML);
+    expect(allAccepted(ok)).toBe(true);
+    expect(ok.steps[0]!.trace.hostCopy?.verdict).toBe('accept');
+    expect(ok.steps[1]!.trace.hostCopy).toBeUndefined();
   });
 
   it('mid-stream-ack: a bare ACK is NEW (loose pickup) and passes a NEW rule for port 22', () => {

@@ -229,8 +229,8 @@ export const SCENARIOS: readonly Scenario[] = [
       c.open(0, 'ssh');
       c.line(0.01, 'server', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n', 'server banner');
       c.line(0.02, 'client', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n', 'client banner');
-      // A 20 ms round trip, as over a WAN: each teardown segment falls in a later jiffy.
-      c.close(1, 'client', 'ssh', 0.02);
+      // A 12 ms round trip: each teardown segment falls in a later jiffy (HZ 250), as on the kernel test bed.
+      c.close(1, 'client', 'ssh', 0.012);
       return s.frames;
     },
   },
@@ -281,7 +281,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'ssh-connlimit',
     title: 'A second SSH session while one is open',
     explanation:
-      'The remote host opens an SSH session, then a second one while the first is still open. connlimit counts the connections the rule itself has seen from that source (not the whole conntrack table): with connlimit-above 1 the second SYN makes the count 2 and is dropped. When the first session closes, its last ACK moves the connection to TIME_WAIT before the filter sees it; nf_conncount forgets closed (TIME_WAIT/CLOSE) connections and does not re-add a confirmed one, so the count is 0 — and xt_connlimit answers a count of 0 by dropping the packet outright (hotdrop: no rule matches, no counter moves). (The VM never gets that ACK and retransmits its FIN from LAST_ACK. The teardown segments are 20 ms apart: nf_conncount collects a list at most once per jiffy, so an ACK in the same jiffy as the FIN would still be counted, and pass.) Because TIME_WAIT counts as closed, a third session is then allowed.',
+      'The remote host opens an SSH session, then a second one while the first is still open. connlimit counts the connections the rule itself has seen from that source (not the whole conntrack table): with connlimit-above 1 the second SYN makes the count 2 and is dropped. When the first session closes, its last ACK moves the connection to TIME_WAIT before the filter sees it; nf_conncount forgets closed (TIME_WAIT/CLOSE) connections and does not re-add a confirmed one, so the count is 0 — and xt_connlimit answers a count of 0 by dropping the packet outright (hotdrop: no rule matches, no counter moves). (The VM never gets that ACK and retransmits its FIN from LAST_ACK. The teardown segments are 12 ms apart: nf_conncount collects a list at most once per jiffy, so an ACK in the same jiffy as the FIN would still be counted, and pass.) Because TIME_WAIT counts as closed, a third session is then allowed.',
     settings: {},
     build(hosts) {
       const s = new Script(hosts);
@@ -290,7 +290,7 @@ export const SCENARIOS: readonly Scenario[] = [
       a.line(0.01, 'server', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n', 'server banner');
       const b = new Conversation(s, new TcpFlow({ ...hosts.remote, port: 40101, isn: 30_000 }, { ...hosts.vm, port: 22, isn: 40_000 }));
       b.open(1, 'session 2');
-      a.close(2, 'client', 'session 1', 0.02);
+      a.close(2, 'client', 'session 1', 0.012);
       const c = new Conversation(s, new TcpFlow({ ...hosts.remote, port: 40102, isn: 50_000 }, { ...hosts.vm, port: 22, isn: 60_000 }));
       c.open(3, 'session 3');
       return s.frames;
