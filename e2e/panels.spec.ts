@@ -12,7 +12,7 @@ import { expect, test } from './support/fixtures';
 
 // The panels (issue 7): simulator, lessons, compare, export and lint, docked under the editor.
 // The app opens on the docs' FTP-server filter 'test-eth0': a filterref to clean-traffic, six
-// accepts and a final drop (entry 8).
+// accepts and a final drop (rule 7).
 
 const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2' };
 const REMOTE = { mac: '52:54:00:aa:bb:cc', ip: '10.99.0.3' };
@@ -65,15 +65,15 @@ test('simulator: active FTP stepped through, explanation and highlighted decidin
   await expect(explanation.locator('.ct-state')).toHaveText('ESTABLISHED');
   await panels(page).getByRole('button', { name: 'Previous packet' }).click();
   await expect(explanation).toContainText('1. control SYN');
-  // The SYN was accepted by rule 'tcp dst 21–22 state NEW' (entry 4), now selected in the table.
-  await expect(explanation.getByTestId('deciding-rule')).toContainText('test-eth0 · entry 4');
+  // The SYN was accepted by rule 'tcp dst 21–22 state NEW' (rule 3), now selected in the table.
+  await expect(explanation.getByTestId('deciding-rule')).toContainText('test-eth0 · rule 3');
   await expect(selectedRow(page)).toContainText('tcp dst 21');
 
-  // Jump to the data SYN: dropped, NEW (no helper), decided by the final drop (entry 8).
+  // Jump to the data SYN: dropped, NEW (no helper), decided by the final drop (rule 7).
   await diagram.getByRole('button', { name: /data SYN, from the VM, NEW, dropped/ }).click();
   await expect(explanation).toContainText('26. data SYN');
   await expect(explanation).toContainText('DROP');
-  await expect(explanation.getByTestId('deciding-rule')).toContainText('test-eth0 · entry 8');
+  await expect(explanation.getByTestId('deciding-rule')).toContainText('test-eth0 · rule 7');
   await expect(explanation.getByTestId('deciding-rule')).toContainText('drop inout all');
   await expect(selectedRow(page)).toContainText('drop');
   // The rules tried: the out rule ESTABLISHED,RELATED did not match, the drop did.
@@ -90,7 +90,7 @@ test('simulator: active FTP stepped through, explanation and highlighted decidin
 
   // Clicking another rule in the explanation selects it in the table.
   await panels(page).getByRole('button', { name: 'First packet' }).click();
-  await explanation.getByRole('button', { name: 'test-eth0 · entry 4' }).first().click();
+  await explanation.getByRole('button', { name: 'test-eth0 · rule 3' }).first().click();
   await expect(selectedRow(page)).toContainText('tcp dst 21');
 
   // Host setting: with the FTP helper the data SYN is RELATED and accepted; live re-run.
@@ -228,7 +228,7 @@ test('learn: the FTP lesson asks for a prediction, then reveals it with the trac
   );
   await expect(answer).toContainText('no expectation exists');
   await expect(answer.getByRole('region', { name: 'Explanation' })).toContainText('DROP');
-  await expect(answer.getByTestId('deciding-rule')).toContainText('test-eth0-2 · entry 9');
+  await expect(answer.getByTestId('deciding-rule')).toContainText('test-eth0-2 · rule 8');
   await expect(selectedRow(page)).toContainText('drop');
   await page.waitForTimeout(200);
   await page.screenshot({ path: 'docs/screenshots/lesson.png' });
@@ -324,7 +324,7 @@ test('export: formats, copy, download and line↔rule highlighting', async ({ pa
   const dropLine = text.locator('li[data-entry="test-eth0#7"]').first();
   await dropLine.hover();
   await expect(panels(page).locator('.export-hint')).toContainText(
-    'comes from test-eth0 entry 8: drop inout all',
+    'comes from test-eth0 · rule 7: drop inout all',
   );
   await expect(rules(page).locator('.rt-row.is-hinted')).toContainText('drop');
   // Clicking it selects the rule; the rule's lines are highlighted.
@@ -394,7 +394,7 @@ test('lint: findings with code, severity, message and links that select the rule
   await expect(dns).toContainText('warning');
   await expect(dns).toContainText(/DNS/);
   await dns
-    .getByRole('button', { name: /ssh-without-dns · entry \d+/ })
+    .getByRole('button', { name: /ssh-without-dns · rule \d+/ })
     .first()
     .click();
   await expect(selectedRow(page)).toContainText('tcp dst 22');
@@ -406,7 +406,7 @@ test('lint: findings with code, severity, message and links that select the rule
   await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
   const dhcp = findings.getByRole('listitem').filter({ hasText: 'NWF507' });
   await expect(dhcp).toContainText('DHCP');
-  await dhcp.getByRole('button', { name: 'test-eth0 · entry 8' }).click();
+  await dhcp.getByRole('button', { name: 'test-eth0 · rule 7' }).click();
   await expect(selectedRow(page)).toContainText('drop');
 });
 

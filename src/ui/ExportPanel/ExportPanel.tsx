@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { selectActiveDoc, selectSelectedIndex, serializeDoc, useStudioStore } from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
-import { describeEntry, selectRule } from '../Panels/rule-links';
+import { describeEntry, ruleLabel, selectRule } from '../Panels/rule-links';
 import { buildExports } from './build-exports';
 
 function download(name: string, text: string) {
@@ -105,7 +105,7 @@ export function ExportPanel() {
       ))}
       <p className="export-hint muted small" aria-live="polite">
         {hoverOrigin
-          ? `Line ${(hover ?? 0) + 1} comes from ${hoverOrigin.filter} entry ${hoverOrigin.entryIndex + 1}: ${describeEntry({ filter: hoverOrigin.filter, entryIndex: hoverOrigin.entryIndex })}`
+          ? `Line ${(hover ?? 0) + 1} comes from ${ruleLabel({ filter: hoverOrigin.filter, entryIndex: hoverOrigin.entryIndex })}: ${describeEntry({ filter: hoverOrigin.filter, entryIndex: hoverOrigin.entryIndex })}`
           : text.id === 'xml'
             ? 'Canonical XML as libvirt writes it back (uuid kept): save it and run virsh nwfilter-define.'
             : text.id === 'virsh'

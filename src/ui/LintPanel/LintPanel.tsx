@@ -6,15 +6,13 @@ import { getBuiltinFilter } from '../../core/library';
 import type { FilterDoc } from '../../core/model/types';
 import { selectActiveDoc, useStudioStore } from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
-import { describeEntry } from '../Panels/rule-links';
+import { describeEntry, ruleLabel } from '../Panels/rule-links';
 import { RuleLink } from '../SimulatorPanel/TraceExplanation';
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 
 function refLabel(ref: LintRef): string {
-  return ref.ruleIndex === null
-    ? `${ref.filter} · filterref (entry ${ref.entryIndex + 1})`
-    : `${ref.filter} · entry ${ref.entryIndex + 1}`;
+  return ruleLabel(ref);
 }
 
 function Finding({ f }: { f: LintFinding }) {

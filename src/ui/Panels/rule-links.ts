@@ -49,7 +49,21 @@ export function describeEntry(ref: EntryRef): string {
   return `${r.action} ${r.direction} ${what} (priority ${r.priority})`;
 }
 
-/** `test-eth0 · rule 3`: the label of a link to a rule (1-based, as in the table's order of entries). */
+/**
+ * The 1-based number of the rule at `entryIndex` among the filter's `<rule>`s: the numbering lint
+ * messages, the CLI and traces use (filterrefs are not counted).
+ */
+export function ruleNumber(doc: FilterDoc, entryIndex: number): number {
+  let n = 0;
+  for (let i = 0; i <= entryIndex && i < doc.entries.length; i++) if (doc.entries[i]?.kind === 'rule') n++;
+  return n;
+}
+
+/** `test-eth0 · rule 3` or `test-eth0 · filterref clean-traffic`: the label of a link to an entry. */
 export function ruleLabel(ref: EntryRef): string {
-  return `${ref.filter} · entry ${ref.entryIndex + 1}`;
+  const doc = findFilterDoc(ref.filter);
+  const entry = doc?.entries[ref.entryIndex];
+  if (!doc || !entry) return `${ref.filter} · entry ${ref.entryIndex + 1}`;
+  if (entry.kind === 'filterref') return `${ref.filter} · filterref ${entry.ref.filter}`;
+  return `${ref.filter} · rule ${ruleNumber(doc, ref.entryIndex)}`;
 }

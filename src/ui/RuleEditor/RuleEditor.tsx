@@ -27,6 +27,7 @@ import {
   useStudioStore,
 } from '../../store';
 import { checkAttributeValue } from './check-attribute-value';
+import { ruleNumber } from '../Panels/rule-links';
 
 function ruleDoc(name: string): string {
   return RULE_ATTRIBUTES.find((a) => a.name === name)?.doc ?? '';
@@ -463,7 +464,7 @@ export function RuleEditor({ onOpenRef }: { onOpenRef(name: string): void }) {
   return (
     <section className="rule-editor" aria-label="Rule editor">
       <h3>
-        {entry.kind === 'rule' ? `Rule ${index + 1}` : 'Filter reference'}
+        {entry.kind === 'rule' && doc ? `Rule ${ruleNumber(doc, index)}` : 'Filter reference'}
         {readOnly && <span className="badge"> read-only</span>}
       </h3>
       {entry.kind === 'rule' ? (
