@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Match, Ruleset } from '../compile/ir';
 import { Conntrack } from '../conntrack/conntrack';
 import type { CtPacket } from '../conntrack/types';
+import { TcpFlow } from '../sim/tcp-flow';
 import { BridgeHost } from './bridge-host';
 import type { IpsetSpec, MatchContext } from './match-eval';
 import { prepareMatch } from './match-eval';
@@ -187,6 +188,29 @@ describe('iptables matches', () => {
     };
     expect(eval1(1000)).toBe(false);
     expect(eval1(1001)).toBe(true);
+  });
+
+  it('connlimit hot-drops when the count is 0: the last ACK of a closed connection (TIME_WAIT, confirmed, not re-added)', () => {
+    const ct = new Conntrack();
+    const m = prepareMatch({ kind: 'ipt-connlimit', above: 1, text: '1', ...neg }, {});
+    if (!m.ok) throw new Error('prep');
+    const flow = new TcpFlow({ mac: R, ip: '10.0.0.3', port: 40000, isn: 100 }, { mac: VM, ip: '10.0.0.2', port: 22, isn: 200 });
+    let t = 0;
+    // Each segment in a later jiffy (4 ms at HZ 250), so nf_conncount's GC runs every time.
+    const step = (f: EthernetFrame, counted: boolean) => {
+      t += 0.012;
+      const pkt = ct.packetIn(f, t);
+      const c = ctxFor(f, { conntrack: ct, ct: pkt, now: t });
+      const matched = counted ? m.pred(c) : false;
+      ct.confirm(pkt, f, t);
+      return [matched, c.hotdrop];
+    };
+    expect(step(flow.syn(), true)).toEqual([false, false]);
+    step(flow.synAck(), false);
+    expect(step(flow.ack('client'), true)).toEqual([false, false]);
+    expect(step(flow.fin('client'), true)).toEqual([false, false]);
+    step(flow.fin('server'), false);
+    expect(step(flow.ack('client'), true)).toEqual([false, true]);
   });
 });
 

@@ -359,7 +359,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'dhcp',
     title: 'DHCP under clean-traffic',
     explanation:
-      'Before it has an address the VM broadcasts DHCPDISCOVER from 0.0.0.0:68 to 255.255.255.255:67. no-ip-spoofing lets UDP from 0.0.0.0 through for exactly this, and the server (the remote host here) answers with an OFFER; REQUEST and ACK follow. Whether iptables then lets the exchange pass depends on the filter: DHCP broadcasts are NEW UDP flows.',
+      'Before it has an address the VM broadcasts DHCPDISCOVER from 0.0.0.0:68 to 255.255.255.255:67. no-ip-spoofing lets UDP from 0.0.0.0 through for exactly this, and the server (the remote host here) answers with an OFFER; REQUEST and ACK follow. Whether iptables then lets the exchange pass depends on the filter: DHCP broadcasts are NEW UDP flows. A broadcast is also passed up to the host itself: that copy is confirmed by conntrack at the bridge (so its entry stays, UNREPLIED, even when the forwarded copy is dropped) and then goes through iptables INPUT (libvirt-host-in → HI-vnet0), where the filter\'s rules see it again; the trace shows both paths, and the verdict is the forwarded copy\'s.',
     settings: {},
     build(hosts) {
       const s = new Script(hosts);
