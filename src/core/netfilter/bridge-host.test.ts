@@ -12,11 +12,11 @@ import { buildArp, buildEthernet, buildIcmpEcho, buildIpv4, buildUdp } from './p
 import type { EthernetFrame } from './packet';
 
 /**
- * The kernel test bed's filters and addresses (../shared/tools/kernel-testbed):
+ * The kernel test bed's filters (copied into ./testdata) and addresses:
  * the VM 10.99.0.2 / 52:54:00:11:22:33 behind vnet0, the client 10.99.0.3.
  * Expected outcomes are the ones the real kernel produced there (README notes).
  */
-const TESTBED = fileURLToPath(new URL('../../../../shared/tools/kernel-testbed/filters', import.meta.url));
+const TESTBED = fileURLToPath(new URL('./testdata', import.meta.url));
 const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2' };
 const CLIENT = { mac: '52:54:00:aa:bb:cc', ip: '10.99.0.3' };
 
