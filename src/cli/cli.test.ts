@@ -2,14 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from './cli-io';
 import { runCli } from './main';
+import { REPO_ROOT, corpusDir } from '../testing/corpus-dir';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(REPO_ROOT, 'bin/nwfilter-studio.mjs');
-const CORPUS = process.env.NWFILTER_CORPUS ?? path.resolve(REPO_ROOT, '../shared/libvirt-nwfilter');
+const CORPUS = corpusDir();
 const XML2XML = path.join(CORPUS, 'xml2xml');
 
 /** `FILE:LINE:COL: error NWFnnn: message`, for a given file name. */

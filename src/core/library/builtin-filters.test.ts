@@ -1,12 +1,11 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseFilterXml } from '../xml/parse-filter-xml';
+import { corpusDir } from '../../testing/corpus-dir';
 import { BUILTIN_FILTERS, BUILTIN_FILTER_NAMES, getBuiltinFilter, isBuiltinFilterName } from './builtin-filters';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const CORPUS = process.env.NWFILTER_CORPUS ?? path.resolve(REPO_ROOT, '../shared/libvirt-nwfilter');
+const CORPUS = corpusDir();
 const BUILTIN_DIR = path.join(CORPUS, 'builtin-filters');
 
 function readCorpusFilters(): Map<string, string> {

@@ -3,22 +3,7 @@
  * the variables it passes, and the common setup it strips from the dry-run output (each chunk is
  * searched with strstr from where the previous one was found, and removed when found).
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(here, '../../../..');
-
-/** The libvirt corpus folder (../shared/libvirt-nwfilter beside the work tree, or NWFILTER_CORPUS). */
-export function corpusDir(): string {
-  const candidates = [process.env.NWFILTER_CORPUS, path.resolve(REPO_ROOT, '../shared/libvirt-nwfilter')].filter(
-    (x): x is string => !!x,
-  );
-  const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error(`libvirt corpus not found (tried ${candidates.join(', ')}); set NWFILTER_CORPUS`);
-  return found;
-}
+export { corpusDir } from '../../../testing/corpus-dir';
 
 /** The harness's variables: IPSETNAME, and the lists A, B, C. */
 export const HARNESS_PARAMS: Record<string, string[]> = {

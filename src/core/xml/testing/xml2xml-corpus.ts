@@ -4,16 +4,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** The repository root (src/core/xml/testing → four levels up). */
-export const REPO_ROOT = path.resolve(here, '../../../..');
+import { corpusDir } from '../../../testing/corpus-dir';
 
+export { REPO_ROOT } from '../../../testing/corpus-dir';
 /** The libvirt-nwfilter corpus folder. */
-export function corpusRoot(): string {
-  return process.env.NWFILTER_CORPUS ?? path.resolve(REPO_ROOT, '../shared/libvirt-nwfilter');
-}
+export const corpusRoot = corpusDir;
 
 export interface Xml2XmlCase {
   name: string;
