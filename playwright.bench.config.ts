@@ -1,4 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
+import { CHROMIUM_LAUNCH_OPTIONS, previewServerCommand } from './e2e/support/chromium';
 
 /**
  * UI benchmarks (`npm run bench:ui`): Debian's /usr/bin/chromium (never a downloaded browser)
@@ -32,25 +33,12 @@ export default defineConfig({
       use: {
         ...devices['Desktop Chrome'],
         viewport: { width: 1400, height: 900 },
-        launchOptions: {
-          executablePath: '/usr/bin/chromium',
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        },
+        launchOptions: CHROMIUM_LAUNCH_OPTIONS,
       },
     },
   ],
   webServer: {
-    command:
-      `node_modules/.bin/vite build --outDir ${BENCH_OUT_DIR} --emptyOutDir --logLevel error && ` +
-      `node_modules/.bin/vite preview --outDir ${BENCH_OUT_DIR} --host 127.0.0.1 --port ${PORT} --strictPort`,
+    command: previewServerCommand(BENCH_OUT_DIR, PORT),
     url: BASE_URL,
     // BENCH_UI_REUSE=1 (with BENCH_UI_PORT, and BENCH_UI_OUT_DIR for its files) measures a server you already run.
     reuseExistingServer: process.env.BENCH_UI_REUSE === '1',

@@ -1,4 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
+import { CHROMIUM_LAUNCH_OPTIONS, previewServerCommand } from './e2e/support/chromium';
 
 /**
  * Playwright drives Debian's /usr/bin/chromium (installed by `npm test` through apt-get when
@@ -30,27 +31,12 @@ export default defineConfig({
       name: 'chromium',
       use: {
         ...devices['Desktop Chrome'],
-        launchOptions: {
-          executablePath: '/usr/bin/chromium',
-          // The machine has no outside network: without these Chromium keeps trying to reach
-          // Google services and fills the log with refused connections. No sandbox as root.
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        },
+        launchOptions: CHROMIUM_LAUNCH_OPTIONS,
       },
     },
   ],
   webServer: {
-    command:
-      `node_modules/.bin/vite build --outDir ${OUT_DIR} --emptyOutDir --logLevel error && ` +
-      `node_modules/.bin/vite preview --outDir ${OUT_DIR} --host 127.0.0.1 --port ${PORT} --strictPort`,
+    command: previewServerCommand(OUT_DIR, PORT),
     url: BASE_URL,
     reuseExistingServer: !isCI,
     timeout: 180_000,
