@@ -60,6 +60,19 @@ describe('parseFilterXml diagnostics', () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
+  it('rejects end tags that carry attributes or close the wrong element, as libxml2 does', () => {
+    // fast-xml-parser's validator lets `</tcp a='1'/>` close <rule>; libvirt's libxml2 does not.
+    const withAttrs = "<filter name='a'>\n  <rule action='accept' direction='in'>\n</tcp dstportstart='20'/>\n  </rule>\n</filter>";
+    expect(only(parseFilterXml(withAttrs).diagnostics, 'NWF001')).toMatchObject({ line: 3, column: 1 });
+    const mismatched = "<filter name='a'>\n  <rule action='accept' direction='in'>\n    <tcp>\n  </rule></tcp>\n</filter>";
+    const d = only(parseFilterXml(mismatched).diagnostics, 'NWF001');
+    expect(d).toMatchObject({ line: 4, column: 3 });
+    expect(d.message).toMatch(/closing tag 'tcp'.*'rule'/);
+    // Allowed: white space before '>' in an end tag, '>' inside attribute values, comments.
+    const fine = "<filter name='a'>\n  <rule action='accept' direction='in'>\n    <tcp comment='a > b'/><!-- </x> -->\n  </rule >\n</filter >";
+    expect(parseFilterXml(fine).diagnostics.filter((x) => x.severity === 'error')).toEqual([]);
+  });
+
   it('warns about an unknown element and still parses (libvirt ignores it)', () => {
     const r = parseFilterXml("<filter name='t'>\n  <bogus/>\n  <rule action='drop' direction='in'><foo/></rule>\n</filter>");
     expect(r.doc).not.toBeNull();

@@ -213,6 +213,44 @@ function isXmlChar(cp: number): boolean {
   );
 }
 
+const END_TAG = /<\/([^\s<>/=]+)[ \t\r\n]*>/y;
+const START_NAME = /<([^\s<>/=!?]+)/y;
+
+/**
+ * Checks the start or end tag at `lt` against the stack of open elements and returns the offset
+ * after it, or the well-formedness error. Start tags are pushed unless self-closing.
+ */
+function checkTag(text: string, lt: number, open: string[]): number | { offset: number; message: string; unknownEntity: false } {
+  if (text[lt + 1] === '/') {
+    END_TAG.lastIndex = lt;
+    const m = END_TAG.exec(text);
+    if (!m) return { offset: lt, message: 'an end tag holds only the element name, as in </rule>', unknownEntity: false };
+    const name = m[1] as string;
+    const top = open.pop();
+    if (top !== name) {
+      const message = top === undefined ? `end tag </${name}> has no matching start tag` : `end tag </${name}> does not match the open element <${top}>`;
+      return { offset: lt, message, unknownEntity: false };
+    }
+    return END_TAG.lastIndex;
+  }
+  START_NAME.lastIndex = lt;
+  const m = START_NAME.exec(text);
+  if (!m) return lt + 1;
+  // The tag ends at the first '>' outside a quoted attribute value.
+  let quote = 0;
+  for (let j = START_NAME.lastIndex; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+    } else if (c === 0x22 || c === 0x27) quote = c;
+    else if (c === 0x3e) {
+      if (text.charCodeAt(j - 1) !== 0x2f) open.push(m[1] as string);
+      return j + 1;
+    }
+  }
+  return text.length;
+}
+
 /**
  * Well-formedness errors libxml2 reports but the fast-xml-parser validator
  * lets through: `--` inside a comment, and entity or character references
@@ -223,6 +261,7 @@ export function findExtraWellFormednessError(text: string): { offset: number; me
   let nextAmp = text.indexOf('&');
   let nextLt = text.indexOf('<');
   let i = 0;
+  const open: string[] = [];
   while (nextAmp !== -1 || nextLt !== -1) {
     if (nextLt !== -1 && nextLt < i) nextLt = text.indexOf('<', i);
     if (nextAmp !== -1 && nextAmp < i) nextAmp = text.indexOf('&', i);
@@ -243,7 +282,13 @@ export function findExtraWellFormednessError(text: string): { offset: number; me
         const end = text.indexOf('?>', lt + 2);
         if (end === -1) return null;
         i = end + 2;
-      } else i = lt + 1;
+      } else {
+        // fast-xml-parser's validator lets an end tag with attributes close any element
+        // (`<rule>…</tcp a='1'/>`); libxml2, and so libvirt, reject it: check the nesting here.
+        const tag = checkTag(text, lt, open);
+        if (typeof tag === 'object') return tag;
+        i = tag;
+      }
       continue;
     }
     const amp = nextAmp;
