@@ -21,6 +21,7 @@ import { RuleTable } from './RuleTable/RuleTable';
 import { Sidebar } from './Sidebar/Sidebar';
 import { Toolbar } from './Toolbar/Toolbar';
 import { XmlPane } from './XmlPane/XmlPane';
+import { Splitter } from './Splitter/Splitter';
 
 const NEW_RULE: Rule = {
   action: 'accept',
@@ -193,34 +194,22 @@ function useShareLink() {
 }
 
 /** Drag handle between the editor column and the XML pane; keyboard: ←/→. */
-function Splitter({ onResize, value }: { onResize(fraction: number): void; value: number }) {
-  const dragging = useRef(false);
+function PaneSplitter({ onResize, value }: { onResize(fraction: number): void; value: number }) {
   return (
-    <div
+    <Splitter
       className="splitter"
-      role="separator"
-      aria-orientation="vertical"
-      aria-label="Resize XML pane"
-      aria-valuenow={Math.round(value * 100)}
-      aria-valuemin={20}
-      aria-valuemax={80}
-      tabIndex={0}
-      onPointerDown={(e) => {
-        dragging.current = true;
-        e.currentTarget.setPointerCapture(e.pointerId);
-      }}
-      onPointerMove={(e) => {
-        if (!dragging.current) return;
+      label="Resize XML pane"
+      orientation="vertical"
+      value={value}
+      min={20}
+      max={80}
+      increaseKey="ArrowRight"
+      decreaseKey="ArrowLeft"
+      fractionAt={(e) => {
         const main = e.currentTarget.parentElement?.getBoundingClientRect();
-        if (main) onResize((e.clientX - main.left) / main.width);
+        return main ? (e.clientX - main.left) / main.width : null;
       }}
-      onPointerUp={() => {
-        dragging.current = false;
-      }}
-      onKeyDown={(e) => {
-        if (e.key === 'ArrowLeft') onResize(value - 0.05);
-        if (e.key === 'ArrowRight') onResize(value + 0.05);
-      }}
+      onResize={onResize}
     />
   );
 }
@@ -283,7 +272,7 @@ export function App() {
               </p>
             )}
           </section>
-          <Splitter value={split} onResize={(f) => setSplit(Math.max(0.2, Math.min(0.8, f)))} />
+          <PaneSplitter value={split} onResize={(f) => setSplit(Math.max(0.2, Math.min(0.8, f)))} />
           <XmlPane />
         </main>
       </div>

@@ -1,4 +1,5 @@
-import { useEffect, useId, useState } from 'react';
+import { useId } from 'react';
+import { CheckedInput } from '../CheckedInput/CheckedInput';
 import {
   getDefaultChainPriority,
   getChainType,
@@ -27,39 +28,19 @@ function TextField({
   help: string;
 }) {
   const id = useId();
-  const [text, setText] = useState(value);
-  const [focused, setFocused] = useState(false);
-  useEffect(() => {
-    if (!focused) setText(value);
-  }, [value, focused]);
-  const error = text === value ? null : check(text);
   return (
-    <div className={`field${error ? ' has-error' : ''}`}>
+    <div className="field">
       <label htmlFor={id} title={help}>
         {label}
       </label>
-      <input
+      <CheckedInput
         id={id}
-        value={text}
+        value={value}
         disabled={disabled}
+        check={check}
+        onValid={onValid}
         placeholder={placeholder}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-        onFocus={() => setFocused(true)}
-        onBlur={() => {
-          setFocused(false);
-          if (check(text)) setText(value);
-        }}
-        onChange={(e) => {
-          setText(e.target.value);
-          if (check(e.target.value) === null) onValid(e.target.value);
-        }}
       />
-      {error && (
-        <span id={`${id}-error`} className="field-error" role="alert">
-          {error}
-        </span>
-      )}
     </div>
   );
 }

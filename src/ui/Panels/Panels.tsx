@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { usePanelsStore } from '../../store/panels-store';
 import type { PanelTab } from '../../store/panels-store';
 import { ExportPanel } from '../ExportPanel/ExportPanel';
@@ -6,6 +6,7 @@ import { LearnPanel } from '../LearnPanel/LearnPanel';
 import { LintPanel } from '../LintPanel/LintPanel';
 import { captureOpenedVersion } from '../SimulatorPanel/ComparePanel';
 import { SimulatorPanel } from '../SimulatorPanel/SimulatorPanel';
+import { Splitter } from '../Splitter/Splitter';
 import './panels.css';
 import { useLiveSimulation } from './use-live-simulation';
 
@@ -26,7 +27,6 @@ export function Panels() {
   useState(captureOpenedVersion);
   // Height as a share of the window (the dock shares the screen with the editor).
   const [share, setShare] = useState(0.46);
-  const dragging = useRef(false);
   const resize = (f: number) => setShare(Math.max(0.2, Math.min(0.85, f)));
   return (
     <section
@@ -35,29 +35,17 @@ export function Panels() {
       style={{ ['--panels-height' as string]: `${Math.round(share * 100)}vh` }}
     >
       {!collapsed && (
-        <div
+        <Splitter
           className="panels-resizer"
-          role="separator"
-          aria-orientation="horizontal"
-          aria-label="Resize panels"
-          aria-valuenow={Math.round(share * 100)}
-          aria-valuemin={20}
-          aria-valuemax={85}
-          tabIndex={0}
-          onPointerDown={(e) => {
-            dragging.current = true;
-            e.currentTarget.setPointerCapture(e.pointerId);
-          }}
-          onPointerMove={(e) => {
-            if (dragging.current) resize(1 - e.clientY / window.innerHeight);
-          }}
-          onPointerUp={() => {
-            dragging.current = false;
-          }}
-          onKeyDown={(e) => {
-            if (e.key === 'ArrowUp') resize(share + 0.05);
-            if (e.key === 'ArrowDown') resize(share - 0.05);
-          }}
+          label="Resize panels"
+          orientation="horizontal"
+          value={share}
+          min={20}
+          max={85}
+          increaseKey="ArrowUp"
+          decreaseKey="ArrowDown"
+          fractionAt={(e) => 1 - e.clientY / window.innerHeight}
+          onResize={resize}
         />
       )}
       <div className="panels-bar">
