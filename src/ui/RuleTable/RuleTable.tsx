@@ -109,20 +109,22 @@ const RuleRow = memo(function RuleRow({
       )}
     </div>
   );
+  // The same row element for rules and filterrefs; only the cells differ.
+  const rowProps = {
+    ref: setNodeRef,
+    role: 'row',
+    'aria-rowindex': position + 2,
+    'aria-selected': selected,
+    'data-entry-index': index,
+    tabIndex: selected ? 0 : -1,
+    className,
+    style,
+    onClick: () => onSelect(index),
+  };
   if (entry.kind === 'filterref') {
     const params = entry.ref.params.map((p) => `${p.name}=${p.value}`).join(', ');
     return (
-      <div
-        ref={setNodeRef}
-        role="row"
-        aria-rowindex={position + 2}
-        aria-selected={selected}
-        data-entry-index={index}
-        tabIndex={selected ? 0 : -1}
-        className={className}
-        style={style}
-        onClick={() => onSelect(index)}
-      >
+      <div {...rowProps}>
         {handle}
         <div role="cell" className="rt-cell rt-ref">
           <span className="ref-badge">filterref</span>{' '}
@@ -145,17 +147,7 @@ const RuleRow = memo(function RuleRow({
   }
   const { rule } = entry;
   return (
-    <div
-      ref={setNodeRef}
-      role="row"
-      aria-rowindex={position + 2}
-      aria-selected={selected}
-      data-entry-index={index}
-      tabIndex={selected ? 0 : -1}
-      className={className}
-      style={style}
-      onClick={() => onSelect(index)}
-    >
+    <div {...rowProps}>
       {handle}
       <div role="cell" className="rt-cell rt-num">
         {rule.priority}
@@ -399,7 +391,11 @@ export function RuleTable({
                       position={item.index}
                       start={item.start}
                       selected={index === selectedIndex}
-                      hits={hits && entry.kind === 'rule' ? (hits[`${doc?.name}#${index}`] ?? 0) : undefined}
+                      hits={
+                        hits && entry.kind === 'rule'
+                          ? (hits[`${doc?.name}#${index}`] ?? 0)
+                          : undefined
+                      }
                       hinted={hintedRef?.filter === doc?.name && hintedRef?.entryIndex === index}
                       readOnly={!editable}
                       onSelect={selectEntry}
