@@ -17,12 +17,14 @@ import { Conntrack, selectCtHelper } from '../conntrack/conntrack';
 import type { ConnView, ExpectationView } from '../conntrack/conntrack';
 import type { CtPacket, CtStateName } from '../conntrack/types';
 import { IPS_CONFIRMED } from '../conntrack/types';
-import type { RuleDirection } from '../model/types';
-import type { IpsetSpec, MatchContext } from './match-eval';
+import { ebEthertype, l4Port, upperProtocol } from './match-eval';
+import type { IpsetSpec, MatchContext, Predicate } from './match-eval';
 import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from './packet';
 import { summarizeFrame } from './packet-summary';
-import type { PreparedChain, PreparedRule, PreparedRuleset } from './prepare-ruleset';
-import { prepareRuleset } from './prepare-ruleset';
+import type { PreparedChain, PreparedRule, PreparedRuleset, RuleRef } from './prepare-ruleset';
+import { OP_ACCEPT, OP_CONTINUE, OP_DROP, OP_GOTO, OP_REJECT, OP_RETURN, prepareRuleset } from './prepare-ruleset';
+
+export type { RuleRef } from './prepare-ruleset';
 
 export type Side = 'from-vm' | 'to-vm';
 export type Verdict = 'accept' | 'drop' | 'reject' | 'error';
@@ -43,14 +45,6 @@ export interface HostSettings {
   ipsets?: Record<string, IpsetSpec>;
   /** bridge-nf-filter-vlan-tagged: pass 802.1Q-tagged IP to the IP hooks (default 0 as in Linux). */
   filterVlanTagged?: boolean;
-}
-
-/** The XML rule a verdict points at (as in the CLI's JSON output). */
-export interface RuleRef {
-  filter: string;
-  index: number;
-  priority: number;
-  direction: RuleDirection;
 }
 
 export interface RuleVisit {
@@ -99,22 +93,39 @@ export interface PacketTrace {
 export interface StepOptions {
   /** Deliver to the host (INPUT) instead of bridging to the other side. */
   toHost?: boolean;
-  /** Build the per-rule visit list and summary (default true; off for benchmarks). */
+  /**
+   * Build the per-rule visit list and summary (default true). Off (benchmarks, bulk runs), the
+   * trace has no hooks or summary, rule references are shared between traces, and long chains
+   * are walked through their dispatch index — same verdicts, deciders, counters and conntrack
+   * state, fewer rule visits.
+   */
   detail?: boolean;
 }
 
-interface HookResult {
-  verdict: 'ACCEPT' | 'DROP' | 'REJECT' | 'ERROR';
-  decider: PreparedRule | null;
-  error: string | null;
-  /** The decider's match hot-dropped the packet (no rule matched, no counter moved). */
-  hotdrop?: boolean;
+/** A hook walk's verdict. */
+type HookVerdict = 0 | 1 | 2 | 3;
+const V_ACCEPT = 0;
+const V_DROP = 1;
+const V_REJECT = 2;
+const V_ERROR = 3;
+const VERDICT_TEXT = ['ACCEPT', 'DROP', 'REJECT', 'ERROR'] as const;
+
+/** Where a hook's walk starts. */
+interface HookStart {
+  tableKey: string;
+  chain: PreparedChain | null;
+  ebtables: boolean;
 }
 
-const MAX_STEPS = 100_000;
-const NO_VISITS: RuleVisit[] = [];
+/** More jumps/gotos than this in one hook walk is a chain loop. */
+const MAX_JUMPS = 100_000;
+/** Placeholder `walkError` of a chain loop; {@link BridgeHost.runHook} names the hook. */
+const CHAIN_LOOP = 'chain loop';
 /** The conntrack result of a frame conntrack does not see. */
 const NO_CT: CtPacket = Object.freeze({ conn: null, ctinfo: -1, state: null, dir: null, created: false, note: null });
+/** Shared by every trace of the no-trace mode; frozen so a writer fails loudly instead of leaking. */
+const NO_HOOKS: HookTrace[] = Object.freeze([]) as unknown as HookTrace[];
+const NO_NOTES: string[] = Object.freeze([]) as unknown as string[];
 
 function ruleRef(p: Provenance | null): RuleRef | null {
   return p ? { filter: p.filter, index: p.ruleIndex, priority: p.priority, direction: p.direction } : null;
@@ -123,6 +134,11 @@ function ruleRef(p: Provenance | null): RuleRef | null {
 function targetText(r: PreparedRule): string {
   const t = r.ir.target;
   return t.kind === 'verdict' ? t.verdict : t.kind === 'jump' ? `-j ${t.chain}` : `-g ${t.chain}`;
+}
+
+function addNote(trace: PacketTrace, note: string): void {
+  if (trace.notes === NO_NOTES) trace.notes = [note];
+  else trace.notes.push(note);
 }
 
 /** A simulated bridge host running one interface's ruleset. */
@@ -140,18 +156,50 @@ export class BridgeHost {
    */
   readonly tracking: { ipv4: boolean; ipv6: boolean };
   private readonly settings: HostSettings;
+  private readonly ftpHelper: boolean;
   private count = 0;
-  /** Reused call stack of the chain walk (one walk at a time): return chains and rule indices. */
+  private readonly ebPre: HookStart;
+  private readonly ebPost: HookStart;
+  private readonly ip4Forward: HookStart;
+  private readonly ip4Input: HookStart;
+  private readonly ip6Forward: HookStart;
+  private readonly ip6Input: HookStart;
+  /** Reused call stack of the chain walk (one walk at a time): return chains, their candidate lists, next positions. */
   private readonly stackChains: PreparedChain[] = [];
+  private readonly stackLists: (Int32Array | null)[] = [];
   private readonly stackNext: number[] = [];
+  /** The last walk's outcome besides its verdict. */
+  private decider: PreparedRule | null = null;
+  private walkError: string | null = null;
+  private hotdropped = false;
+  /** The current frame's dispatch keys: EtherType for ebtables; upper protocol and ports (-1 = none) for iptables. */
+  private keyEthertype = -1;
+  private keyProto = -1;
+  private keySport = -1;
+  private keyDport = -1;
+  /** Whether the current step walks with traces (linear, every visit recorded). */
+  private detail = true;
+  /** The current step's hook traces (detail mode only). */
+  private hooks: HookTrace[] | null = null;
 
   constructor(ruleset: Ruleset, settings: HostSettings = {}) {
     this.settings = settings;
+    this.ftpHelper = settings.ftpHelper === true;
     this.prepared = prepareRuleset(ruleset, settings.ipsets ?? {});
     this.iface = settings.iface ?? ruleset.iface;
     this.peerPort = settings.peerPort ?? 'eth0';
     this.conntrack = new Conntrack({ sysctl: settings.sysctl ?? {}, hz: settings.hz ?? 250 });
-    this.tracking = conntrackUsers(ruleset, settings.ftpHelper === true);
+    this.tracking = conntrackUsers(ruleset, this.ftpHelper);
+    const start = (tableKey: string, base: string): HookStart => {
+      const table = this.prepared.tables.get(tableKey);
+      return { tableKey, chain: table?.chains.get(base) ?? null, ebtables: table?.ir.family === 'ebtables' };
+    };
+    this.ebPre = start('ebtables/nat', 'PREROUTING');
+    this.ebPost = start('ebtables/nat', 'POSTROUTING');
+    this.ip4Forward = start('iptables/filter', 'FORWARD');
+    this.ip4Input = start('iptables/filter', 'INPUT');
+    this.ip6Forward = start('ip6tables/filter', 'FORWARD');
+    this.ip6Input = start('ip6tables/filter', 'INPUT');
   }
 
   /** Runs one frame arriving at `now` from the VM's side or towards it. */
@@ -160,11 +208,14 @@ export class BridgeHost {
     const local = options.toHost === true && side === 'from-vm';
     const ingress = side === 'from-vm' ? this.iface : this.peerPort;
     const egress = local ? null : side === 'from-vm' ? this.peerPort : this.iface;
-    const hooks: HookTrace[] = [];
-    const notes: string[] = [];
+    const hooks: HookTrace[] | null = detail ? [] : null;
+    this.detail = detail;
+    this.hooks = hooks;
     const p = frame.payload;
     const ipVisible = (p.kind === 'ipv4' || p.kind === 'ipv6') && (!frame.vlan || this.settings.filterVlanTagged === true);
     const ip: Ipv4Packet | Ipv6Packet | null = ipVisible ? (p as Ipv4Packet | Ipv6Packet) : null;
+    const fl = frameLength(frame);
+    const l2Len = fl - 14 - (frame.vlan ? 4 : 0);
     const ctx: MatchContext = {
       frame,
       ip,
@@ -177,13 +228,16 @@ export class BridgeHost {
       physOut: egress,
       bridged: !local,
       ruleKey: '',
-      l2Len: 0,
-      l3Len: 0,
+      l2Len,
+      l3Len: l2Len - (frame.trailer?.length ?? 0),
       hotdrop: false,
     };
-    const fl = frameLength(frame);
-    ctx.l2Len = fl - 14 - (frame.vlan ? 4 : 0);
-    ctx.l3Len = ctx.l2Len - (frame.trailer?.length ?? 0);
+    if (!detail) {
+      this.keyEthertype = ebEthertype(frame);
+      this.keyProto = ip ? upperProtocol(ip) : -1;
+      this.keySport = ip ? l4Port(ip, 'sport') : -1;
+      this.keyDport = ip ? l4Port(ip, 'dport') : -1;
+    }
     const trace: PacketTrace = {
       i: this.count++,
       t: now,
@@ -192,90 +246,96 @@ export class BridgeHost {
       ctstate: null,
       ctdir: null,
       path: local ? 'local' : 'forward',
-      hooks,
+      hooks: hooks ?? NO_HOOKS,
       verdict: 'accept',
       rule: null,
       provenance: null,
-      notes,
+      notes: detail ? [] : NO_NOTES,
       error: null,
     };
     // For an accepted packet the iptables decision is the informative one; ebtables' is the fallback.
     let acceptedEb: PreparedRule | null = null;
-    let acceptedIp: PreparedRule | null = null;
     // 1. ebtables nat PREROUTING (before br_netfilter hands the packet to the IP hooks).
-    const pre = this.runHook('ebtables/nat', 'PREROUTING', ctx, detail ? hooks : null, 'ebtables nat PREROUTING');
-    if (pre.verdict === 'ERROR') return settle(trace, 'error', null, acceptedIp ?? acceptedEb, pre.error);
-    if (pre.decider?.ir.provenance) acceptedEb = pre.decider;
-    if (pre.verdict !== 'ACCEPT') return settle(trace, 'drop', pre.decider, acceptedIp ?? acceptedEb);
+    const pre = this.runHook(this.ebPre, 'PREROUTING', ctx, 'ebtables nat PREROUTING');
+    if (pre === V_ERROR) return this.settle(trace, 'error', null, acceptedEb, this.walkError);
+    if (this.decider?.ir.provenance) acceptedEb = this.decider;
+    if (pre !== V_ACCEPT) return this.settle(trace, 'drop', this.decider, acceptedEb);
 
     // 2. conntrack, with the helper the raw-table CT rule would attach.
     let ct = NO_CT;
     const tracked = ip !== null && (ip.kind === 'ipv4' ? this.tracking.ipv4 : this.tracking.ipv6);
     if (ip && !tracked) {
       // ctstate stays null: the packet has no conntrack entry at all (not even the UNTRACKED template).
-      notes.push(`conntrack: not active for ${ip.kind === 'ipv4' ? 'IPv4' : 'IPv6'} — no ${ip.kind === 'ipv4' ? 'iptables' : 'ip6tables'} rule uses conntrack, so its hooks are not registered in this namespace and the packet is not tracked`);
-      if (detail) hooks.push({ hook: 'conntrack', table: null, result: 'not active', visits: [] });
+      addNote(trace, `conntrack: not active for ${ip.kind === 'ipv4' ? 'IPv4' : 'IPv6'} — no ${ip.kind === 'ipv4' ? 'iptables' : 'ip6tables'} rule uses conntrack, so its hooks are not registered in this namespace and the packet is not tracked`);
+      if (hooks) hooks.push({ hook: 'conntrack', table: null, result: 'not active', visits: [] });
     } else if (ip) {
-      ct = this.conntrack.packetIn(frame, now, { helper: selectCtHelper(frame, this.settings.ftpHelper === true) });
+      ct = this.conntrack.packetIn(frame, now, { helper: selectCtHelper(frame, this.ftpHelper) });
       ctx.ct = ct;
       trace.ctstate = ct.state;
       trace.ctdir = ct.dir === null ? null : ct.dir === 0 ? 'ORIGINAL' : 'REPLY';
-      if (ct.note) notes.push(`conntrack: ${ct.note}`);
-      if (detail) hooks.push({ hook: 'conntrack', table: null, result: ct.state ?? 'not tracked', visits: [] });
+      if (ct.note) addNote(trace, `conntrack: ${ct.note}`);
+      if (hooks) hooks.push({ hook: 'conntrack', table: null, result: ct.state ?? 'not tracked', visits: [] });
     } else if (p.kind === 'ipv4' || p.kind === 'ipv6') {
-      notes.push('802.1Q-tagged IP: not passed to the IP hooks (bridge-nf-filter-vlan-tagged=0)');
+      addNote(trace, '802.1Q-tagged IP: not passed to the IP hooks (bridge-nf-filter-vlan-tagged=0)');
     }
 
     // br_handle_frame_finish: a broadcast (or, without a multicast querier, a multicast) frame is
     // flooded to the other ports AND passed up to the bridge device. Both copies share the conntrack
     // entry, so a dropped forwarded copy must not discard it.
     const upCopy = !local && ip !== null && ip.kind === 'ipv4' && isGroupMac(frame.dst);
-    const forwarded = ((): PacketTrace => {
-      // 3. iptables / ip6tables filter FORWARD (bridged) or INPUT (to the host).
-      if (ip) {
-        const table = ip.kind === 'ipv4' ? 'iptables/filter' : 'ip6tables/filter';
-        const hook = local ? 'INPUT' : 'FORWARD';
-        const r = this.runHook(table, hook, ctx, detail ? hooks : null, hook);
-        if (r.verdict === 'ERROR') {
-          if (!upCopy) this.conntrack.discard(ct);
-          return settle(trace, 'error', null, acceptedIp ?? acceptedEb, r.error);
-        }
-        if (r.verdict !== 'ACCEPT') {
-          if (!upCopy) this.conntrack.discard(ct);
-          if (r.verdict === 'REJECT') notes.push('REJECT: the bridged path sends an ICMP error only when the bridge has an IP address');
-          if (r.hotdrop) notes.push('connlimit: count 0 (the packet\'s own connection is already closed, so it is not counted) — xt_connlimit hot-drops the packet; no rule counter moves');
-          return settle(trace, r.verdict === 'REJECT' ? 'reject' : 'drop', r.decider, null);
-        }
-        if (r.decider?.ir.provenance) acceptedIp = r.decider;
-      }
-
-      // 4. ebtables nat POSTROUTING (bridged frames only).
-      if (!local) {
-        ctx.outIface = egress;
-        const post = this.runHook('ebtables/nat', 'POSTROUTING', ctx, detail ? hooks : null, 'ebtables nat POSTROUTING');
-        if (post.verdict === 'ERROR') {
-          if (!upCopy) this.conntrack.discard(ct);
-          return settle(trace, 'error', null, acceptedIp ?? acceptedEb, post.error);
-        }
-        if (post.verdict !== 'ACCEPT') {
-          if (!upCopy) this.conntrack.discard(ct);
-          return settle(trace, 'drop', post.decider, acceptedIp ?? acceptedEb);
-        }
-        if (post.decider?.ir.provenance) acceptedEb = post.decider;
-      }
-
-      // 5. Confirmation (helpers run here).
-      if (tracked) {
-        const c = this.conntrack.confirm(ct, frame, now);
-        if (c.note) notes.push(`helper: ${c.note}`);
-        if (c.expectation) notes.push('helper: expectation created');
-        if (detail) hooks.push({ hook: 'confirm', table: null, result: c.verdict === 'drop' ? 'DROP (helper)' : ct.created ? 'confirmed' : 'ACCEPT', visits: [] });
-        if (c.verdict === 'drop') return settle(trace, 'drop', null, acceptedIp ?? acceptedEb);
-      }
-      return settle(trace, 'accept', null, acceptedIp ?? acceptedEb);
-    })();
-    if (upCopy && forwarded.verdict !== 'error') this.passUp(ctx, ct, tracked, now, detail ? hooks : null, trace);
+    const forwarded = this.forward(trace, ctx, ct, tracked, upCopy, local, egress, acceptedEb);
+    if (upCopy && forwarded.verdict !== 'error') this.passUp(ctx, ct, tracked, now, trace);
     return forwarded;
+  }
+
+  /** Steps 3-5 of {@link step}: the IP hook, ebtables POSTROUTING, confirmation. */
+  private forward(trace: PacketTrace, ctx: MatchContext, ct: CtPacket, tracked: boolean, upCopy: boolean, local: boolean, egress: string | null, acceptedEbIn: PreparedRule | null): PacketTrace {
+    let acceptedEb = acceptedEbIn;
+    let acceptedIp: PreparedRule | null = null;
+    const ip = ctx.ip;
+    // 3. iptables / ip6tables filter FORWARD (bridged) or INPUT (to the host).
+    if (ip) {
+      const v4 = ip.kind === 'ipv4';
+      const start = local ? (v4 ? this.ip4Input : this.ip6Input) : v4 ? this.ip4Forward : this.ip6Forward;
+      const hook = local ? 'INPUT' : 'FORWARD';
+      const r = this.runHook(start, hook, ctx, hook);
+      if (r === V_ERROR) {
+        if (!upCopy) this.conntrack.discard(ct);
+        return this.settle(trace, 'error', null, acceptedIp ?? acceptedEb, this.walkError);
+      }
+      if (r !== V_ACCEPT) {
+        if (!upCopy) this.conntrack.discard(ct);
+        if (r === V_REJECT) addNote(trace, 'REJECT: the bridged path sends an ICMP error only when the bridge has an IP address');
+        if (this.hotdropped) addNote(trace, 'connlimit: count 0 (the packet\'s own connection is already closed, so it is not counted) — xt_connlimit hot-drops the packet; no rule counter moves');
+        return this.settle(trace, r === V_REJECT ? 'reject' : 'drop', this.decider, null);
+      }
+      if (this.decider?.ir.provenance) acceptedIp = this.decider;
+    }
+
+    // 4. ebtables nat POSTROUTING (bridged frames only).
+    if (!local) {
+      ctx.outIface = egress;
+      const post = this.runHook(this.ebPost, 'POSTROUTING', ctx, 'ebtables nat POSTROUTING');
+      if (post === V_ERROR) {
+        if (!upCopy) this.conntrack.discard(ct);
+        return this.settle(trace, 'error', null, acceptedIp ?? acceptedEb, this.walkError);
+      }
+      if (post !== V_ACCEPT) {
+        if (!upCopy) this.conntrack.discard(ct);
+        return this.settle(trace, 'drop', this.decider, acceptedIp ?? acceptedEb);
+      }
+      if (this.decider?.ir.provenance) acceptedEb = this.decider;
+    }
+
+    // 5. Confirmation (helpers run here).
+    if (tracked) {
+      const c = this.conntrack.confirm(ct, ctx.frame, ctx.now);
+      if (c.note) addNote(trace, `helper: ${c.note}`);
+      if (c.expectation) addNote(trace, 'helper: expectation created');
+      if (this.hooks) this.hooks.push({ hook: 'confirm', table: null, result: c.verdict === 'drop' ? 'DROP (helper)' : ct.created ? 'confirmed' : 'ACCEPT', visits: [] });
+      if (c.verdict === 'drop') return this.settle(trace, 'drop', null, acceptedIp ?? acceptedEb);
+    }
+    return this.settle(trace, 'accept', null, acceptedIp ?? acceptedEb);
   }
 
   /**
@@ -285,7 +345,7 @@ export class BridgeHost {
    * the host's IP layer accepts the destination (the limited broadcast, or the all-hosts group
    * every IPv4 device joins). The frame's verdict stays the forwarded copy's.
    */
-  private passUp(ctx: MatchContext, ct: CtPacket, tracked: boolean, now: number, hooks: HookTrace[] | null, trace: PacketTrace): void {
+  private passUp(ctx: MatchContext, ct: CtPacket, tracked: boolean, now: number, trace: PacketTrace): void {
     ctx.bridged = false;
     ctx.physOut = null;
     ctx.outIface = null;
@@ -293,19 +353,34 @@ export class BridgeHost {
     const conn = ct.conn;
     if (tracked && conn && !conn.dead && (conn.status & IPS_CONFIRMED) === 0) {
       this.conntrack.confirm(ct, ctx.frame, now);
-      if (hooks) hooks.push({ hook: 'confirm', table: null, result: 'confirmed (bridge LOCAL_IN, copy passed up to the host)', visits: [] });
+      if (this.hooks) this.hooks.push({ hook: 'confirm', table: null, result: 'confirmed (bridge LOCAL_IN, copy passed up to the host)', visits: [] });
     }
     const dst = (ctx.ip as Ipv4Packet).dst >>> 0;
     if (dst !== IPV4_LIMITED_BROADCAST && dst !== IPV4_ALL_HOSTS) {
-      trace.notes.push('host copy: passed up to the bridge device, but its IP stack has not joined this group, so INPUT never sees it');
+      addNote(trace, 'host copy: passed up to the bridge device, but its IP stack has not joined this group, so INPUT never sees it');
       return;
     }
-    const r = this.runHook('iptables/filter', 'INPUT', ctx, hooks, 'INPUT');
-    const verdict: Verdict = r.verdict === 'ERROR' ? 'error' : r.verdict === 'ACCEPT' ? 'accept' : r.verdict === 'REJECT' ? 'reject' : 'drop';
-    const rule = ruleRef(r.decider?.ir.provenance ?? null);
-    trace.hostCopy = { verdict, rule, error: r.error };
+    const r = this.runHook(this.ip4Input, 'INPUT', ctx, 'INPUT');
+    const verdict: Verdict = r === V_ERROR ? 'error' : r === V_ACCEPT ? 'accept' : r === V_REJECT ? 'reject' : 'drop';
+    const rule = this.refOf(this.decider);
+    trace.hostCopy = { verdict, rule, error: r === V_ERROR ? this.walkError : null };
     const by = rule ? ` by ${rule.filter} rule ${rule.index} (priority ${rule.priority}, ${rule.direction})` : '';
-    trace.notes.push(`host copy: ${dst === IPV4_LIMITED_BROADCAST ? 'broadcast' : 'all-hosts multicast'} also goes up to the host (iptables INPUT): ${verdict}${by}; the frame's verdict is the forwarded copy's`);
+    addNote(trace, `host copy: ${dst === IPV4_LIMITED_BROADCAST ? 'broadcast' : 'all-hosts multicast'} also goes up to the host (iptables INPUT): ${verdict}${by}; the frame's verdict is the forwarded copy's`);
+  }
+
+  /** The rule reference of a trace: fresh objects with traces, the prepared rule's shared one without. */
+  private refOf(rule: PreparedRule | null): RuleRef | null {
+    if (!rule) return null;
+    return this.detail ? ruleRef(rule.ir.provenance) : rule.ref;
+  }
+
+  private settle(trace: PacketTrace, verdict: Verdict, decider: PreparedRule | null, accepted: PreparedRule | null, error: string | null = null): PacketTrace {
+    trace.verdict = verdict;
+    const d = verdict === 'accept' ? accepted : decider;
+    trace.provenance = d?.ir.provenance ?? null;
+    trace.rule = trace.provenance ? this.refOf(d) : null;
+    trace.error = error;
+    return trace;
   }
 
   /** The conntrack table now, like `conntrack -L`. */
@@ -330,34 +405,173 @@ export class BridgeHost {
   /**
    * Runs one base chain of a table: user chains by jump (return to the next
    * rule) or goto (return to the jumper's caller); falling off a user chain
-   * returns; a base chain ends in the host's policy, ACCEPT.
+   * returns; a base chain ends in the host's policy, ACCEPT. Sets `decider`,
+   * `walkError` and `hotdropped`; with traces, records the hook and its visits.
    */
-  private runHook(tableKey: string, base: string, ctx: MatchContext, hooks: HookTrace[] | null, hook: HookName): HookResult {
-    const table = this.prepared.tables.get(tableKey);
-    const visits: RuleVisit[] = hooks ? [] : NO_VISITS;
-    const start = table?.chains.get(base);
-    if (!table || !start) return record(hooks, hook, tableKey, visits, { verdict: 'ACCEPT', decider: null, error: null });
-    const ebtables = table.ir.family === 'ebtables';
+  private runHook(start: HookStart, base: string, ctx: MatchContext, hook: HookName): HookVerdict {
+    this.decider = null;
+    this.walkError = null;
+    this.hotdropped = false;
+    const hooks = this.hooks;
+    const visits: RuleVisit[] | null = hooks ? [] : null;
+    let v: HookVerdict = V_ACCEPT;
+    if (start.chain) v = visits ? this.walkTraced(start.chain, start.ebtables, start.tableKey, ctx, visits) : this.walk(start.chain, start.ebtables, ctx);
+    if (this.walkError === CHAIN_LOOP) this.walkError = `chain loop in ${start.tableKey} ${base}`;
+    if (hooks && visits) hooks.push({ hook, table: start.tableKey, result: this.hotdropped ? 'DROP (hotdrop)' : VERDICT_TEXT[v], visits });
+    return v;
+  }
+
+  /** The rules of `chain` the current frame can match (dispatch index), or null to walk them all. */
+  private candidatesOf(chain: PreparedChain, ebtables: boolean): Int32Array | null {
+    const index = chain.index;
+    if (index === null) return null;
+    return ebtables ? index.candidates(this.keyEthertype, -1, -1) : index.candidates(this.keyProto, this.keyDport, this.keySport);
+  }
+
+  /**
+   * The no-trace walk: each chain's candidate list in rule order (all rules of a short chain),
+   * evaluating only the predicates the index has not decided. Same outcome, counters and
+   * side effects as {@link walkTraced}; the rules it skips are exactly those whose indexed header
+   * test fails, which the linear walk passes over without effect.
+   */
+  private walk(start: PreparedChain, ebtables: boolean, ctx: MatchContext): HookVerdict {
     const stackChains = this.stackChains;
+    const stackLists = this.stackLists;
     const stackNext = this.stackNext;
-    stackChains.length = 0;
-    stackNext.length = 0;
+    let depth = 0;
     let chain = start;
-    let i = 0;
+    let list = this.candidatesOf(chain, ebtables);
+    let rules = chain.rules;
+    let n = list ? list.length : rules.length;
+    let pos = 0;
+    let jumps = 0;
     let lastDecider: PreparedRule | null = null;
     const len = ebtables ? ctx.l2Len : ctx.l3Len;
-    for (let steps = 0; steps < MAX_STEPS; steps++) {
+    for (;;) {
+      if (pos >= n) {
+        if (depth === 0) {
+          this.decider = lastDecider;
+          return V_ACCEPT;
+        }
+        depth--;
+        chain = stackChains[depth] as PreparedChain;
+        list = stackLists[depth] as Int32Array | null;
+        pos = stackNext[depth] as number;
+        rules = chain.rules;
+        n = list ? list.length : rules.length;
+        continue;
+      }
+      const rule = rules[list ? (list[pos] as number) : pos] as PreparedRule;
+      if (rule.unsupported !== null) {
+        this.decider = rule;
+        this.walkError = `unsupported: ${rule.unsupported} (${rule.key})`;
+        return V_ERROR;
+      }
+      ctx.ruleKey = rule.key;
+      const preds: Predicate[] = list ? rule.fastPreds : rule.preds;
+      let matched = true;
+      for (let k = 0; k < preds.length; k++) {
+        if (!(preds[k] as Predicate)(ctx)) {
+          matched = false;
+          break;
+        }
+      }
+      if (ctx.hotdrop) {
+        // ipt_do_table stops at once and returns NF_DROP; the rule's counter is not touched.
+        ctx.hotdrop = false;
+        this.decider = rule;
+        this.hotdropped = true;
+        return V_DROP;
+      }
+      if (!matched) {
+        pos++;
+        continue;
+      }
+      rule.packets++;
+      rule.bytes += len;
+      const op = rule.op;
+      if (op === OP_CONTINUE) {
+        pos++;
+        continue;
+      }
+      if (op <= OP_RETURN) {
+        if (rule.ir.provenance) lastDecider = rule;
+        if (op === OP_ACCEPT) {
+          this.decider = lastDecider;
+          return V_ACCEPT;
+        }
+        if (op === OP_DROP) {
+          this.decider = rule;
+          return V_DROP;
+        }
+        if (op === OP_REJECT) {
+          this.decider = rule;
+          return ebtables ? V_DROP : V_REJECT;
+        }
+        // RETURN
+        if (depth === 0) {
+          this.decider = lastDecider;
+          return V_ACCEPT;
+        }
+        depth--;
+        chain = stackChains[depth] as PreparedChain;
+        list = stackLists[depth] as Int32Array | null;
+        pos = stackNext[depth] as number;
+        rules = chain.rules;
+        n = list ? list.length : rules.length;
+        continue;
+      }
+      const target = rule.targetChain;
+      if (target === null) {
+        this.decider = rule;
+        this.walkError = `unsupported: jump to unknown chain ${(rule.ir.target as { chain: string }).chain} (${rule.key})`;
+        return V_ERROR;
+      }
+      if (++jumps > MAX_JUMPS) {
+        this.walkError = CHAIN_LOOP;
+        return V_ERROR;
+      }
+      if (op !== OP_GOTO) {
+        stackChains[depth] = chain;
+        stackLists[depth] = list;
+        stackNext[depth] = pos + 1;
+        depth++;
+      }
+      chain = target;
+      list = this.candidatesOf(chain, ebtables);
+      rules = chain.rules;
+      n = list ? list.length : rules.length;
+      pos = 0;
+    }
+  }
+
+  /** The faithful walk for traces: every rule in order, every visit recorded. */
+  private walkTraced(start: PreparedChain, ebtables: boolean, tableKey: string, ctx: MatchContext, visits: RuleVisit[]): HookVerdict {
+    const stackChains = this.stackChains;
+    const stackNext = this.stackNext;
+    let depth = 0;
+    let chain = start;
+    let i = 0;
+    let jumps = 0;
+    let lastDecider: PreparedRule | null = null;
+    const len = ebtables ? ctx.l2Len : ctx.l3Len;
+    for (;;) {
       if (i >= chain.rules.length) {
-        const back = stackChains.pop();
-        if (!back) return record(hooks, hook, tableKey, visits, { verdict: 'ACCEPT', decider: lastDecider, error: null });
-        chain = back;
-        i = stackNext.pop() as number;
+        if (depth === 0) {
+          this.decider = lastDecider;
+          return V_ACCEPT;
+        }
+        depth--;
+        chain = stackChains[depth] as PreparedChain;
+        i = stackNext[depth] as number;
         continue;
       }
       const rule = chain.rules[i] as PreparedRule;
-      if (rule.unsupported) {
-        if (hooks) visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched: false, target: 'unsupported', rule: ruleRef(rule.ir.provenance) });
-        return record(hooks, hook, tableKey, visits, { verdict: 'ERROR', decider: rule, error: `unsupported: ${rule.unsupported} (${rule.key})` });
+      if (rule.unsupported !== null) {
+        visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched: false, target: 'unsupported', rule: ruleRef(rule.ir.provenance) });
+        this.decider = rule;
+        this.walkError = `unsupported: ${rule.unsupported} (${rule.key})`;
+        return V_ERROR;
       }
       ctx.ruleKey = rule.key;
       let matched = true;
@@ -367,12 +581,13 @@ export class BridgeHost {
           break;
         }
       }
-      if (hooks) visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched, target: ctx.hotdrop ? 'hotdrop' : targetText(rule), rule: ruleRef(rule.ir.provenance) });
+      visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched, target: ctx.hotdrop ? 'hotdrop' : targetText(rule), rule: ruleRef(rule.ir.provenance) });
       if (ctx.hotdrop) {
         // ipt_do_table stops at once and returns NF_DROP; the rule's counter is not touched.
         ctx.hotdrop = false;
-        if (hooks) hooks.push({ hook, table: tableKey, result: 'DROP (hotdrop)', visits });
-        return { verdict: 'DROP', decider: rule, error: null, hotdrop: true };
+        this.decider = rule;
+        this.hotdropped = true;
+        return V_DROP;
       }
       if (!matched) {
         i++;
@@ -380,38 +595,52 @@ export class BridgeHost {
       }
       rule.packets++;
       rule.bytes += len;
-      const t = rule.ir.target;
-      if (t.kind === 'verdict') {
-        if (rule.ir.provenance && t.verdict !== 'CONTINUE') lastDecider = rule;
-        switch (t.verdict) {
-          case 'ACCEPT':
-            return record(hooks, hook, tableKey, visits, { verdict: 'ACCEPT', decider: lastDecider, error: null });
-          case 'DROP':
-            return record(hooks, hook, tableKey, visits, { verdict: 'DROP', decider: rule, error: null });
-          case 'REJECT':
-            return record(hooks, hook, tableKey, visits, { verdict: ebtables ? 'DROP' : 'REJECT', decider: rule, error: null });
-          case 'CONTINUE':
-            i++;
-            continue;
-          case 'RETURN': {
-            const back = stackChains.pop();
-            if (!back) return record(hooks, hook, tableKey, visits, { verdict: 'ACCEPT', decider: lastDecider, error: null });
-            chain = back;
-            i = stackNext.pop() as number;
-            continue;
-          }
-        }
+      const op = rule.op;
+      if (op === OP_CONTINUE) {
+        i++;
+        continue;
       }
-      const target = table.chains.get(t.chain);
-      if (!target) return record(hooks, hook, tableKey, visits, { verdict: 'ERROR', decider: rule, error: `unsupported: jump to unknown chain ${t.chain} (${rule.key})` });
-      if (t.kind === 'jump') {
-        stackChains.push(chain);
-        stackNext.push(i + 1);
+      if (op <= OP_RETURN) {
+        if (rule.ir.provenance) lastDecider = rule;
+        if (op === OP_ACCEPT) {
+          this.decider = lastDecider;
+          return V_ACCEPT;
+        }
+        if (op === OP_DROP) {
+          this.decider = rule;
+          return V_DROP;
+        }
+        if (op === OP_REJECT) {
+          this.decider = rule;
+          return ebtables ? V_DROP : V_REJECT;
+        }
+        if (depth === 0) {
+          this.decider = lastDecider;
+          return V_ACCEPT;
+        }
+        depth--;
+        chain = stackChains[depth] as PreparedChain;
+        i = stackNext[depth] as number;
+        continue;
+      }
+      const target = rule.targetChain;
+      if (target === null) {
+        this.decider = rule;
+        this.walkError = `unsupported: jump to unknown chain ${(rule.ir.target as { chain: string }).chain} (${rule.key})`;
+        return V_ERROR;
+      }
+      if (++jumps > MAX_JUMPS) {
+        this.walkError = CHAIN_LOOP;
+        return V_ERROR;
+      }
+      if (op !== OP_GOTO) {
+        stackChains[depth] = chain;
+        stackNext[depth] = i + 1;
+        depth++;
       }
       chain = target;
       i = 0;
     }
-    return record(hooks, hook, tableKey, visits, { verdict: 'ERROR', decider: null, error: `chain loop in ${tableKey} ${base}` });
   }
 }
 
@@ -433,20 +662,6 @@ const IPV4_ALL_HOSTS = 0xe0000001;
 /** Group (multicast or broadcast) MAC: the I/G bit of the first byte. */
 function isGroupMac(mac: number): boolean {
   return (Math.floor(mac / 2 ** 40) & 1) === 1;
-}
-
-function settle(trace: PacketTrace, verdict: Verdict, decider: PreparedRule | null, accepted: PreparedRule | null, error: string | null = null): PacketTrace {
-  trace.verdict = verdict;
-  const d = verdict === 'accept' ? accepted : decider;
-  trace.provenance = d?.ir.provenance ?? null;
-  trace.rule = ruleRef(trace.provenance);
-  trace.error = error;
-  return trace;
-}
-
-function record(hooks: HookTrace[] | null, hook: HookName, table: string, visits: RuleVisit[], r: HookResult): HookResult {
-  if (hooks) hooks.push({ hook, table, result: r.verdict, visits });
-  return r;
 }
 
 function frameLength(f: EthernetFrame): number {

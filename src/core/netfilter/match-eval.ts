@@ -66,6 +66,11 @@ export interface IpsetSpec {
 export type PreparedMatch = { ok: true; pred: Predicate; header: boolean } | { ok: false; unsupported: string };
 
 const PROTO_NUMBERS: Record<string, number> = { tcp: 6, udp: 17, udplite: 136, sctp: 132, icmp: 1, icmpv6: 58, 'ipv6-icmp': 58, igmp: 2, esp: 50, ah: 51, all: 0 };
+
+/** The protocol number iptables' `-p NAME` compares (0 for `all`), or undefined for a name the simulator does not know. */
+export function iptProtocolNumber(name: string): number | undefined {
+  return PROTO_NUMBERS[name];
+}
 const TCP_FLAG_NAMES: Record<string, number> = { FIN: TCP_FIN, SYN: TCP_SYN, RST: TCP_RST, PSH: TCP_PSH, ACK: TCP_ACK, URG: TCP_URG, ALL: 0x3f, NONE: 0 };
 /** ebtables' MAC names. */
 const MAC_NAMES: Record<string, [string, string]> = {
@@ -136,15 +141,19 @@ export function upperProtocol(ip: Ipv4Packet | Ipv6Packet): number {
   return ip.protocol;
 }
 
-function ports(ip: Ipv4Packet | Ipv6Packet): { sport: number; dport: number } | null {
-  if (ip.kind === 'ipv4' && ip.fragOffset !== 0) return null;
+/**
+ * The L4 port `--sport`/`--dport` compare, or -1 when the packet has none: not TCP/UDP/UDP-Lite/
+ * SCTP, or a non-first IPv4 fragment (xt_tcpudp does not match those).
+ */
+export function l4Port(ip: Ipv4Packet | Ipv6Packet, field: 'sport' | 'dport'): number {
+  if (ip.kind === 'ipv4' && ip.fragOffset !== 0) return -1;
   const l4 = ip.payload;
-  if (l4.kind === 'tcp' || l4.kind === 'udp' || l4.kind === 'udplite' || l4.kind === 'sctp') return { sport: l4.srcPort, dport: l4.dstPort };
-  return null;
+  if (l4.kind === 'tcp' || l4.kind === 'udp' || l4.kind === 'udplite' || l4.kind === 'sctp') return field === 'sport' ? l4.srcPort : l4.dstPort;
+  return -1;
 }
 
 /** The ethertype ebtables' `-p` compares: 802.1Q for tagged frames. */
-function ebEthertype(f: EthernetFrame): number {
+export function ebEthertype(f: EthernetFrame): number {
   return f.vlan ? ETH_P_8021Q : f.ethertype;
 }
 
@@ -239,12 +248,15 @@ export function prepareMatch(m: Match, ipsets: Record<string, IpsetSpec>): Prepa
         return ((l4.flags & mask) === comp) !== m.negated;
       });
     }
-    case 'ipt-port':
+    case 'ipt-port': {
+      const { field, negated } = m;
+      const { lo, hi } = m.range;
       return ok((c) => {
-        const p = c.ip ? ports(c.ip) : null;
-        if (!p) return false;
-        return inRange(p[m.field], m.range) !== m.negated;
+        const p = c.ip ? l4Port(c.ip, field) : -1;
+        if (p < 0) return false;
+        return (p >= lo && p <= hi) !== negated;
       });
+    }
     case 'ipt-tcp-option':
       return ok((c) => {
         const l4 = c.ip?.payload;
@@ -432,8 +444,8 @@ function prepareEbIp(m: Extract<Match, { kind: 'eb-ip' }>): PreparedMatch {
         header: false,
         pred: (c) => {
           const ip = ipOf(c);
-          const p = ip ? ports(ip) : null;
-          return p !== null && inRange(p[field], r) !== m.negated;
+          const p = ip ? l4Port(ip, field) : -1;
+          return p >= 0 && inRange(p, r) !== m.negated;
         },
       };
     }
@@ -489,11 +501,11 @@ function prepareSet(name: string, flags: ('src' | 'dst')[], ipsets: Record<strin
     pred: (c) => {
       const ip = c.ip;
       if (!ip) return false;
-      const p = ports(ip);
+      const p = l4Port(ip, dim1 === 'src' ? 'sport' : 'dport');
       return entries.some((e) => {
         if (!testAddr(e.addr, ip, dim0)) return false;
         if (e.port === null) return true;
-        return p !== null && upperProtocol(ip) === e.proto && (dim1 === 'src' ? p.sport : p.dport) === e.port;
+        return p >= 0 && upperProtocol(ip) === e.proto && p === e.port;
       });
     },
   };

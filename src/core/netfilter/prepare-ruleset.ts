@@ -2,11 +2,33 @@
  * Prepares a Ruleset IR for execution: every match compiled to a predicate
  * (header matches first, as ip_tables evaluates the IP header before the
  * extension matches; this only matters for side-effecting matches such as
- * connlimit), chains indexed by name, per-rule counters.
+ * connlimit), chains indexed by name, jump targets resolved, per-rule
+ * counters, and a dispatch index per long chain for the no-trace walk.
  */
-import type { IrChain, IrRule, IrTable, Ruleset, TableFamily } from '../compile/ir';
+import type { IrChain, IrRule, IrTable, Match, Provenance, Ruleset, TableFamily } from '../compile/ir';
+import type { RuleDirection } from '../model/types';
+import { DispatchIndex } from './dispatch-index';
+import type { RuleKeyConstraint } from './dispatch-index';
 import type { IpsetSpec, Predicate } from './match-eval';
-import { prepareMatch } from './match-eval';
+import { iptProtocolNumber, prepareMatch } from './match-eval';
+
+/** The XML rule a verdict points at (as in the CLI's JSON output). */
+export interface RuleRef {
+  filter: string;
+  index: number;
+  priority: number;
+  direction: RuleDirection;
+}
+
+/** What a matching rule does, as a number the walk switches on (`OP_*`). */
+export type TargetOp = 0 | 1 | 2 | 3 | 4 | 5 | 6;
+export const OP_ACCEPT = 0;
+export const OP_DROP = 1;
+export const OP_REJECT = 2;
+export const OP_CONTINUE = 3;
+export const OP_RETURN = 4;
+export const OP_JUMP = 5;
+export const OP_GOTO = 6;
 
 export interface PreparedRule {
   ir: IrRule;
@@ -17,8 +39,20 @@ export interface PreparedRule {
   /** Key used for per-rule state (connlimit) and counters: `family/chain/index`. */
   key: string;
   preds: Predicate[];
+  /**
+   * The predicates left to evaluate when the rule comes from its chain's dispatch index: `preds`
+   * without the header tests the index already decided (the same array when the rule is unindexed).
+   */
+  fastPreds: Predicate[];
+  /** The header constraints the dispatch index keys this rule by. */
+  constraint: RuleKeyConstraint;
   /** Set when a match cannot be interpreted: the packet reaching this rule is reported, not guessed. */
   unsupported: string | null;
+  op: TargetOp;
+  /** Jump/goto target in the same table; null when the chain does not exist (an error when reached). */
+  targetChain: PreparedChain | null;
+  /** The XML rule behind this one, built once (shared by the traces of the no-trace walk). */
+  ref: RuleRef | null;
   packets: number;
   bytes: number;
 }
@@ -26,6 +60,8 @@ export interface PreparedRule {
 export interface PreparedChain {
   ir: IrChain;
   rules: PreparedRule[];
+  /** Candidate lists for the no-trace walk; null for short chains (walked linearly). */
+  index: DispatchIndex | null;
 }
 
 export interface PreparedTable {
@@ -39,6 +75,76 @@ export interface PreparedRuleset {
   tables: Map<string, PreparedTable>;
 }
 
+/**
+ * Chains shorter than this are walked linearly even without traces: a candidate lookup (two
+ * binary searches and a Map probe) costs about as much as a few rule visits.
+ */
+const MIN_INDEXED_CHAIN = 8;
+
+/** Matches with side effects beyond the rule counter: a rule with one is never skipped. */
+const SIDE_EFFECTS: ReadonlySet<Match['kind']> = new Set<Match['kind']>(['ipt-connlimit']);
+
+/**
+ * Which of a rule's matches the dispatch index can decide: ebtables `-p ETHERTYPE`, iptables
+ * `-p PROTO` (not `all`) and one non-negated `--dport` and `--sport` range. Returns the constraint
+ * and the matches it covers.
+ */
+function keyConstraint(family: TableFamily, matches: readonly Match[], unsupported: boolean): { constraint: RuleKeyConstraint; covered: Set<Match> } {
+  const constraint: RuleKeyConstraint = { always: true, proto: -1, dportLo: -1, dportHi: -1, sportLo: -1, sportHi: -1 };
+  const covered = new Set<Match>();
+  if (unsupported || matches.some((m) => SIDE_EFFECTS.has(m.kind))) return { constraint, covered };
+  constraint.always = false;
+  for (const m of matches) {
+    if (family === 'ebtables') {
+      if (m.kind === 'eb-proto' && !m.negated && constraint.proto < 0) {
+        constraint.proto = m.ethertype;
+        covered.add(m);
+      }
+      continue;
+    }
+    if (m.kind === 'ipt-proto') {
+      const n = iptProtocolNumber(m.proto);
+      if (n !== undefined && n !== 0 && constraint.proto < 0) {
+        constraint.proto = n;
+        covered.add(m);
+      }
+    } else if (m.kind === 'ipt-port' && !m.negated && m.range.lo >= 0 && m.range.lo <= m.range.hi) {
+      if (m.field === 'dport' && constraint.dportLo < 0) {
+        constraint.dportLo = m.range.lo;
+        constraint.dportHi = m.range.hi;
+        covered.add(m);
+      } else if (m.field === 'sport' && constraint.sportLo < 0) {
+        constraint.sportLo = m.range.lo;
+        constraint.sportHi = m.range.hi;
+        covered.add(m);
+      }
+    }
+  }
+  return { constraint, covered };
+}
+
+function opOf(r: IrRule): TargetOp {
+  const t = r.target;
+  if (t.kind === 'jump') return OP_JUMP;
+  if (t.kind === 'goto') return OP_GOTO;
+  switch (t.verdict) {
+    case 'ACCEPT':
+      return OP_ACCEPT;
+    case 'DROP':
+      return OP_DROP;
+    case 'REJECT':
+      return OP_REJECT;
+    case 'CONTINUE':
+      return OP_CONTINUE;
+    case 'RETURN':
+      return OP_RETURN;
+  }
+}
+
+function refOf(p: Provenance | null): RuleRef | null {
+  return p ? { filter: p.filter, index: p.ruleIndex, priority: p.priority, direction: p.direction } : null;
+}
+
 /** Compiles the ruleset's matches once; `ipsets` are the host's sets for `-m set`. */
 export function prepareRuleset(ruleset: Ruleset, ipsets: Record<string, IpsetSpec> = {}): PreparedRuleset {
   const tables = new Map<string, PreparedTable>();
@@ -46,20 +152,46 @@ export function prepareRuleset(ruleset: Ruleset, ipsets: Record<string, IpsetSpe
     const chains = new Map<string, PreparedChain>();
     for (const c of t.chains) {
       const rules = c.rules.map((r, index): PreparedRule => {
-        const preds: Predicate[] = [];
+        const head: Predicate[] = [];
         const tail: Predicate[] = [];
+        const fastHead: Predicate[] = [];
+        const fastTail: Predicate[] = [];
         let unsupported: string | null = null;
-        for (const m of r.matches) {
-          const p = prepareMatch(m, ipsets);
-          if (!p.ok) {
-            unsupported ??= p.unsupported;
-            continue;
-          }
-          (p.header ? preds : tail).push(p.pred);
-        }
-        return { ir: r, index, chain: c.name, family: t.family, key: `${t.family}/${c.name}/${index}`, preds: [...preds, ...tail], unsupported, packets: 0, bytes: 0 };
+        const ready = r.matches.map((m) => prepareMatch(m, ipsets));
+        for (const p of ready) if (!p.ok) unsupported ??= p.unsupported;
+        const { constraint, covered } = keyConstraint(t.family, r.matches, unsupported !== null);
+        r.matches.forEach((m, i) => {
+          const p = ready[i];
+          if (!p?.ok) return;
+          (p.header ? head : tail).push(p.pred);
+          if (!covered.has(m)) (p.header ? fastHead : fastTail).push(p.pred);
+        });
+        const preds = [...head, ...tail];
+        return {
+          ir: r,
+          index,
+          chain: c.name,
+          family: t.family,
+          key: `${t.family}/${c.name}/${index}`,
+          preds,
+          fastPreds: covered.size === 0 ? preds : [...fastHead, ...fastTail],
+          constraint,
+          unsupported,
+          op: opOf(r),
+          targetChain: null,
+          ref: refOf(r.provenance),
+          packets: 0,
+          bytes: 0,
+        };
       });
-      chains.set(c.name, { ir: c, rules });
+      const index = rules.length >= MIN_INDEXED_CHAIN ? new DispatchIndex(rules.map((r) => r.constraint)) : null;
+      chains.set(c.name, { ir: c, rules, index });
+    }
+    for (const c of chains.values()) {
+      for (const r of c.rules) {
+        const target = r.ir.target;
+        if (target.kind !== 'verdict') r.targetChain = chains.get(target.chain) ?? null;
+      }
     }
     tables.set(`${t.family}/${t.name}`, { ir: t, chains });
   }

@@ -1,0 +1,124 @@
+/**
+ * Per-chain dispatch index for the fast (no-trace) walk: for one frame's header key — the
+ * protocol the chain's family tests (ebtables: the EtherType `-p` compares; iptables: the upper
+ * protocol `-p` compares) and the L4 source/destination ports — the rules of the chain that can
+ * still match, in rule order.
+ *
+ * A rule is left out of a frame's list only when one of its own header predicates (`-p`, a
+ * non-negated `--sport`/`--dport` range) is false for the frame, which the linear walk would
+ * have found without any side effect (the rule's counter moves only on a match). Rules the index
+ * must not skip — a match with side effects (connlimit), a match the simulator cannot interpret —
+ * are in every list. So walking the list gives the verdicts, counters and conntrack state of the
+ * linear walk, visiting fewer rules; and because every rule in a list is known to pass its
+ * indexed predicates, the walk evaluates only the rule's remaining ones (`fastPreds`).
+ *
+ * Ports are keyed by elementary interval: the sorted starts and ends+1 of every indexed range cut
+ * the port space into cells, and a range covers whole cells, so a cell decides every range test.
+ */
+
+/** The header constraints of one rule the index may rely on (-1 = none). */
+export interface RuleKeyConstraint {
+  /** In every list (side effects, unsupported match): never skipped, all predicates evaluated. */
+  always: boolean;
+  proto: number;
+  dportLo: number;
+  dportHi: number;
+  sportLo: number;
+  sportHi: number;
+}
+
+/** Above this many cached candidate lists per chain the cache starts over (bounded memory). */
+const MAX_CACHED_LISTS = 4096;
+
+/** Number of bounds `<= v` (the cell of `v`); bounds are sorted ascending. */
+function cellOf(bounds: Int32Array, v: number): number {
+  let lo = 0;
+  let hi = bounds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((bounds[mid] as number) <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function boundsOf(ranges: [number, number][]): Int32Array {
+  const set = new Set<number>();
+  for (const [lo, hi] of ranges) {
+    set.add(lo);
+    set.add(hi + 1);
+  }
+  return Int32Array.from([...set].sort((a, b) => a - b));
+}
+
+/** Candidate rule lists of one chain, built lazily per header key and cached. */
+export class DispatchIndex {
+  private readonly rules: readonly RuleKeyConstraint[];
+  private readonly dBounds: Int32Array;
+  private readonly sBounds: Int32Array;
+  /** Cell ranges per rule (-1 when the rule has no such constraint). */
+  private readonly dCellLo: Int32Array;
+  private readonly dCellHi: Int32Array;
+  private readonly sCellLo: Int32Array;
+  private readonly sCellHi: Int32Array;
+  private readonly cache = new Map<number, Int32Array>();
+
+  constructor(rules: readonly RuleKeyConstraint[]) {
+    this.rules = rules;
+    const dRanges: [number, number][] = [];
+    const sRanges: [number, number][] = [];
+    for (const r of rules) {
+      if (r.always) continue;
+      if (r.dportLo >= 0) dRanges.push([r.dportLo, r.dportHi]);
+      if (r.sportLo >= 0) sRanges.push([r.sportLo, r.sportHi]);
+    }
+    this.dBounds = boundsOf(dRanges);
+    this.sBounds = boundsOf(sRanges);
+    const n = rules.length;
+    this.dCellLo = new Int32Array(n).fill(-1);
+    this.dCellHi = new Int32Array(n).fill(-1);
+    this.sCellLo = new Int32Array(n).fill(-1);
+    this.sCellHi = new Int32Array(n).fill(-1);
+    rules.forEach((r, i) => {
+      if (r.always) return;
+      if (r.dportLo >= 0) {
+        this.dCellLo[i] = cellOf(this.dBounds, r.dportLo);
+        this.dCellHi[i] = cellOf(this.dBounds, r.dportHi);
+      }
+      if (r.sportLo >= 0) {
+        this.sCellLo[i] = cellOf(this.sBounds, r.sportLo);
+        this.sCellHi[i] = cellOf(this.sBounds, r.sportHi);
+      }
+    });
+  }
+
+  /**
+   * Indices (ascending) of the rules a frame with this protocol key and these ports (-1 when the
+   * frame has none, as for ICMP or a non-first IPv4 fragment) can match.
+   */
+  candidates(proto: number, dport: number, sport: number): Int32Array {
+    const d = dport < 0 ? -1 : cellOf(this.dBounds, dport);
+    const s = sport < 0 ? -1 : cellOf(this.sBounds, sport);
+    // Unique per (proto, d, s): proto ≥ -1 (EtherType ≤ 0xffff), cells in -1..bounds.length.
+    const key = ((proto + 1) * (this.dBounds.length + 2) + (d + 1)) * (this.sBounds.length + 2) + (s + 1);
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    const out: number[] = [];
+    const rules = this.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i] as RuleKeyConstraint;
+      if (!r.always) {
+        if (r.proto >= 0 && r.proto !== proto) continue;
+        const dl = this.dCellLo[i] as number;
+        if (dl >= 0 && (d < dl || d > (this.dCellHi[i] as number))) continue;
+        const sl = this.sCellLo[i] as number;
+        if (sl >= 0 && (s < sl || s > (this.sCellHi[i] as number))) continue;
+      }
+      out.push(i);
+    }
+    const list = Int32Array.from(out);
+    if (this.cache.size >= MAX_CACHED_LISTS) this.cache.clear();
+    this.cache.set(key, list);
+    return list;
+  }
+}
