@@ -181,6 +181,7 @@ export class BridgeHost {
   private detail = true;
   /** The current step's hook traces (detail mode only). */
   private hooks: HookTrace[] | null = null;
+  private readonly ctx: MatchContext;
 
   constructor(ruleset: Ruleset, settings: HostSettings = {}) {
     this.settings = settings;
@@ -190,6 +191,22 @@ export class BridgeHost {
     this.peerPort = settings.peerPort ?? 'eth0';
     this.conntrack = new Conntrack({ sysctl: settings.sysctl ?? {}, hz: settings.hz ?? 250 });
     this.tracking = conntrackUsers(ruleset, this.ftpHelper);
+    this.ctx = {
+      frame: null as unknown as EthernetFrame,
+      ip: null,
+      ct: NO_CT,
+      conntrack: this.conntrack,
+      now: 0,
+      inIface: null,
+      outIface: null,
+      physIn: null,
+      physOut: null,
+      bridged: true,
+      ruleKey: '',
+      l2Len: 0,
+      l3Len: 0,
+      hotdrop: false,
+    };
     const start = (tableKey: string, base: string): HookStart => {
       const table = this.prepared.tables.get(tableKey);
       return { tableKey, chain: table?.chains.get(base) ?? null, ebtables: table?.ir.family === 'ebtables' };
@@ -214,24 +231,22 @@ export class BridgeHost {
     const p = frame.payload;
     const ipVisible = (p.kind === 'ipv4' || p.kind === 'ipv6') && (!frame.vlan || this.settings.filterVlanTagged === true);
     const ip: Ipv4Packet | Ipv6Packet | null = ipVisible ? (p as Ipv4Packet | Ipv6Packet) : null;
-    const fl = frameLength(frame);
-    const l2Len = fl - 14 - (frame.vlan ? 4 : 0);
-    const ctx: MatchContext = {
-      frame,
-      ip,
-      ct: NO_CT,
-      conntrack: this.conntrack,
-      now,
-      inIface: ingress,
-      outIface: null,
-      physIn: ingress,
-      physOut: egress,
-      bridged: !local,
-      ruleKey: '',
-      l2Len,
-      l3Len: l2Len - (frame.trailer?.length ?? 0),
-      hotdrop: false,
-    };
+    const l2Len = frameLength(frame) - 14 - (frame.vlan ? 4 : 0);
+    // One context per host, refilled per frame: predicates never keep it beyond the step.
+    const ctx = this.ctx;
+    ctx.frame = frame;
+    ctx.ip = ip;
+    ctx.ct = NO_CT;
+    ctx.now = now;
+    ctx.inIface = ingress;
+    ctx.outIface = null;
+    ctx.physIn = ingress;
+    ctx.physOut = egress;
+    ctx.bridged = !local;
+    ctx.ruleKey = '';
+    ctx.l2Len = l2Len;
+    ctx.l3Len = l2Len - (frame.trailer?.length ?? 0);
+    ctx.hotdrop = false;
     if (!detail) {
       this.keyEthertype = ebEthertype(frame);
       this.keyProto = ip ? upperProtocol(ip) : -1;
@@ -678,7 +693,11 @@ function frameLength(f: EthernetFrame): number {
     default:
       break;
   }
-  n += p.kind === 'ipv4' ? 20 + (p.options ? (p.options.length + 3) & ~3 : 0) : 40 + (p.extHeaders ?? []).reduce((s, e) => s + e.data.length, 0);
+  if (p.kind === 'ipv4') n += 20 + (p.options ? (p.options.length + 3) & ~3 : 0);
+  else {
+    n += 40;
+    if (p.extHeaders) for (const e of p.extHeaders) n += e.data.length;
+  }
   const l4 = p.payload;
   switch (l4.kind) {
     case 'tcp':
