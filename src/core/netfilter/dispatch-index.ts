@@ -62,6 +62,9 @@ export class DispatchIndex {
   private readonly sCellLo: Int32Array;
   private readonly sCellHi: Int32Array;
   private readonly cache = new Map<number, Int32Array>();
+  /** The last lookup: consecutive frames of one flow share it, sparing the Map probe. */
+  private lastKey = -1;
+  private lastList: Int32Array = new Int32Array(0);
 
   constructor(rules: readonly RuleKeyConstraint[]) {
     this.rules = rules;
@@ -101,8 +104,15 @@ export class DispatchIndex {
     const s = sport < 0 ? -1 : cellOf(this.sBounds, sport);
     // Unique per (proto, d, s): proto ≥ -1 (EtherType ≤ 0xffff), cells in -1..bounds.length.
     const key = ((proto + 1) * (this.dBounds.length + 2) + (d + 1)) * (this.sBounds.length + 2) + (s + 1);
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit;
+    if (key === this.lastKey) return this.lastList;
+    let list = this.cache.get(key);
+    if (list === undefined) list = this.build(key, proto, d, s);
+    this.lastKey = key;
+    this.lastList = list;
+    return list;
+  }
+
+  private build(key: number, proto: number, d: number, s: number): Int32Array {
     const out: number[] = [];
     const rules = this.rules;
     for (let i = 0; i < rules.length; i++) {
