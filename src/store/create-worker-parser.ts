@@ -1,4 +1,5 @@
 import type { ParseResult } from '../core/model/types';
+import type { ParseRequest } from './parse-worker';
 import type { AsyncParser } from './studio-store';
 
 /**
@@ -17,10 +18,12 @@ export function createWorkerParser(worker: Worker): AsyncParser {
     for (const entry of waiting.values()) entry.reject(event);
     waiting.clear();
   };
-  return (text) =>
+  return (text, options) =>
     new Promise<ParseResult>((resolve, reject) => {
       nextId += 1;
       waiting.set(nextId, { resolve, reject });
-      worker.postMessage({ id: nextId, text });
+      const request: ParseRequest = { id: nextId, text };
+      if (options?.diagnosticsOnly) request.diagnosticsOnly = true;
+      worker.postMessage(request);
     });
 }

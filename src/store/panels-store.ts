@@ -92,6 +92,21 @@ export const DEFAULT_CUSTOM_PACKET: CustomPacket = {
   t: 0,
 };
 
+/** Whether two per-rule hit counts are the same (a re-run after an edit mostly changes none). */
+export function sameHits(
+  a: Record<string, number> | undefined,
+  b: Record<string, number>,
+): boolean {
+  if (!a) return false;
+  if (a === b) return true;
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  return n === Object.keys(b).length;
+}
+
 /**
  * The panels' own state (simulator, lessons, compare, export/lint hints). Not undoable: it is
  * derived from the workspace or is view state; only the workspace belongs in the history.
@@ -122,7 +137,10 @@ export const usePanelsStore = create<PanelsStore>()((set, get) => ({
   setRunning: () => set({ running: true }),
   setResult: (result, ms) =>
     set({
-      result,
+      // Same counts as before: keep the old object so the rule table's rows do not all redraw.
+      result: sameHits(get().result?.hits, result.hits)
+        ? { ...result, hits: get().result?.hits ?? result.hits }
+        : result,
       running: false,
       error: null,
       lastRunMs: ms,

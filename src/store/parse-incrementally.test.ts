@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseFilterXml } from '../core';
 import { EXAMPLES } from '../core/examples';
-import { findEntrySpans, parseIncrementally } from './parse-incrementally';
+import { findEntrySpans, parseIncrementally, scanEntrySpans } from './parse-incrementally';
 
 const texts = EXAMPLES.map((e) => e.xml);
 
@@ -70,6 +70,8 @@ describe('parseIncrementally', () => {
           const full = parseFilterXml(after);
           expect(full.diagnostics).toEqual([]);
           expect(fast.doc).toEqual(full.doc);
+          // The spans it derived for the new text (cached for the XML pane) are a fresh scan's.
+          expect(findEntrySpans(after)).toEqual(scanEntrySpans(after));
         },
       ),
       { numRuns: 3000 },

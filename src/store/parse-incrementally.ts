@@ -7,11 +7,33 @@ interface EntrySpan {
 }
 
 /**
+ * The last texts scanned (or derived by an incremental parse) with their spans: typing asks for
+ * the spans of the same 300 kB text several times per keystroke (parse, XML highlight), and the
+ * same string object makes the check a pointer comparison. Callers must not mutate the arrays.
+ */
+const spanCache: { text: string; spans: readonly EntrySpan[] | null }[] = [];
+const SPAN_CACHE_SIZE = 3;
+
+function rememberSpans(text: string, spans: readonly EntrySpan[] | null): void {
+  spanCache.unshift({ text, spans });
+  if (spanCache.length > SPAN_CACHE_SIZE) spanCache.pop();
+}
+
+/**
  * Finds the top-level `<rule>` and `<filterref>` elements of a filter text, in
  * document order, skipping comments. Returns null when the text is not simple
  * enough to be sure (CDATA, processing instructions inside, unclosed tags).
+ * The result is shared with later callers for the same text: do not modify it.
  */
-export function findEntrySpans(text: string): EntrySpan[] | null {
+export function findEntrySpans(text: string): readonly EntrySpan[] | null {
+  for (const c of spanCache) if (c.text === text) return c.spans;
+  const spans = scanEntrySpans(text);
+  rememberSpans(text, spans);
+  return spans;
+}
+
+/** `findEntrySpans` without the cache (always scans). */
+export function scanEntrySpans(text: string): EntrySpan[] | null {
   const spans: EntrySpan[] = [];
   const open = /<!--|<!\[CDATA\[|<\?|<(rule|filterref)(?=[\s/>])/g;
   let m: RegExpExecArray | null;
@@ -90,7 +112,7 @@ export function parseIncrementally(
   const result = parse(`<filter name='incremental'>${entryText}</filter>`);
   if (!result.doc || result.diagnostics.length > 0 || result.doc.entries.length !== 1) return null;
   // The edited entry must still be one entry of the same kind, on its own.
-  const afterSpans = findEntrySpans(entryText);
+  const afterSpans = scanEntrySpans(entryText);
   if (
     !afterSpans ||
     afterSpans.length !== 1 ||
@@ -100,5 +122,16 @@ export function parseIncrementally(
     return null;
   const entries = doc.entries.slice();
   entries[index] = result.doc.entries[0] as FilterEntry;
+  // The text outside the entry is unchanged, so the new text's spans are the old ones shifted.
+  rememberSpans(
+    after,
+    spans.map((s, i) =>
+      i < index
+        ? s
+        : i === index
+          ? { start: s.start, end: s.end + delta }
+          : { start: s.start + delta, end: s.end + delta },
+    ),
+  );
   return { doc: { ...doc, entries }, diagnostics: [] };
 }

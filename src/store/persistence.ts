@@ -89,7 +89,12 @@ export function startAutosave(storage: Storage = localStorage): () => void {
       return;
     last = { filters: state.workspace.filters, activeId: state.activeId, drafts: state.drafts };
     clearTimeout(timer);
-    timer = setTimeout(save, SAVE_DELAY_MS);
+    // After the pause, wait for an idle moment too: stringifying a big workspace on the main
+    // thread must not land on the user's next keystroke.
+    timer = setTimeout(() => {
+      if (typeof requestIdleCallback === 'function') requestIdleCallback(save, { timeout: 2000 });
+      else save();
+    }, SAVE_DELAY_MS);
   });
   const onHide = () => save();
   window.addEventListener('pagehide', onHide);

@@ -86,6 +86,43 @@ describe('studio store', () => {
     expect(doc()).toBe(before);
   });
 
+  it('typing inside one rule shows at once (no debounce); a burst is one undo step', () => {
+    const before = doc();
+    const text = DEFAULT_EXAMPLE.xml;
+    const at = text.indexOf("dstportstart='80'") + "dstportstart='8".length;
+    expect(at).toBeGreaterThan(20);
+    const typed: string[] = [];
+    // Types "80" into the port 80 a key at a time: 880, then 8800.
+    let current = text;
+    for (const [i, ch] of ['8', '0'].entries()) {
+      current = current.slice(0, at + i) + ch + current.slice(at + i);
+      typed.push(current);
+      store().setXmlText(current);
+      // Applied synchronously: the table's document already has the new port.
+      expect(selectIsStale(store())).toBe(false);
+      expect(store().drafts[store().activeId!]?.pending).toBe(false);
+      expect(selectXmlText(store())).toBe(current);
+    }
+    const port = doc().entries.find(
+      (e) => e.kind === 'rule' && e.rule.attrs.dstportstart?.value.startsWith('88'),
+    );
+    expect(port?.kind === 'rule' && port.rule.attrs.dstportstart?.value).toBe('8800');
+    expect(useStudioStore.temporal.getState().pastStates).toHaveLength(1);
+    store().undo();
+    expect(doc()).toBe(before);
+  });
+
+  it('a keystroke that leaves the rule invalid waits for the full parse; the table keeps the document', () => {
+    const before = doc();
+    const text = DEFAULT_EXAMPLE.xml.replace("dstportstart='80'", "dstportstart='80x'");
+    store().setXmlText(text);
+    expect(doc()).toBe(before);
+    expect(store().drafts[store().activeId!]?.pending).toBe(true);
+    store().commitXmlDraft();
+    expect(doc()).toBe(before);
+    expect(selectIsStale(store())).toBe(true);
+  });
+
   it('undo first drops an uncommitted or invalid draft', () => {
     const before = doc();
     store().setXmlText('<filter');
@@ -141,6 +178,46 @@ describe('off-thread parsing of big texts', () => {
       await new Promise((r) => setTimeout(r, 0));
       await new Promise((r) => setTimeout(r, 0));
       expect(doc().name).toBe('big3');
+    } finally {
+      setAsyncParser(null);
+    }
+  });
+
+  it('an imported text checked clean off the main thread is then edited incrementally', async () => {
+    const { parseFilterXml } = await import('../core/xml/parse-filter-xml');
+    const { setAsyncParser } = await import('./studio-store');
+    const asked: { text: string; diagnosticsOnly: boolean }[] = [];
+    setAsyncParser(async (text, options) => {
+      asked.push({ text, diagnosticsOnly: options?.diagnosticsOnly ?? false });
+      const r = parseFilterXml(text);
+      return options?.diagnosticsOnly ? { doc: null, diagnostics: r.diagnostics } : r;
+    });
+    try {
+      // As written (comments, other quoting): not libvirt's formatting.
+      const text = `<!-- imported -->\n<filter name="imp" chain="root">\n  <rule action="accept" direction="in" priority="500">\n    <tcp dstportstart="22"/>\n  </rule>\n</filter>\n`;
+      const imported = parseFilterXml(text).doc!;
+      store().addFilters([imported], [text]);
+      const id = store().activeId!;
+      expect(store().drafts[id]?.cleanText).toBeNull();
+      await new Promise((r) => setTimeout(r, 0));
+      expect(asked).toEqual([{ text, diagnosticsOnly: true }]);
+      expect(store().drafts[id]?.cleanText).toBe(text);
+      // The first keystroke is now applied at once.
+      store().setXmlText(text.replace('"22"', '"220"'));
+      expect(store().drafts[id]?.pending).toBe(false);
+      expect(ruleAt(0).attrs.dstportstart?.value).toBe('220');
+
+      // A text with a warning (or any diagnostic) is not marked clean.
+      const warned = text
+        .replace('name="imp"', 'name="imp-warned"')
+        .replace('<tcp dstportstart="22"/>', '<tcp dstportstart="22"/><udp/>');
+      const warnedDoc = parseFilterXml(warned);
+      expect(warnedDoc.diagnostics.map((d) => d.severity)).toEqual(['warning']);
+      store().addFilters([warnedDoc.doc!], [warned]);
+      await new Promise((r) => setTimeout(r, 0));
+      expect(asked).toHaveLength(2);
+      expect(store().drafts[store().activeId!]?.text).toBe(warned);
+      expect(store().drafts[store().activeId!]?.cleanText).toBeNull();
     } finally {
       setAsyncParser(null);
     }

@@ -142,8 +142,14 @@ export function createInitialState(): StudioState {
 let lastCoalesce: { key: string; at: number } | null = null;
 let lastParseMs = 0;
 
-/** A parser off the main thread (a Web Worker running the same core), set by the UI. */
-export type AsyncParser = (text: string) => Promise<ParseResult>;
+/**
+ * A parser off the main thread (a Web Worker running the same core), set by the UI. With
+ * `diagnosticsOnly` it may answer `doc: null` (only whether and how the text is wrong).
+ */
+export type AsyncParser = (
+  text: string,
+  options?: { diagnosticsOnly?: boolean },
+) => Promise<ParseResult>;
 let asyncParser: AsyncParser | null = null;
 let asyncInFlight = false;
 let asyncRerun = false;
@@ -282,6 +288,29 @@ export const useStudioStore = create<StudioStore>()(
           const previous = state.drafts[id];
           const base = previous && previous.baseDoc === doc ? previous : null;
           if (!base && text === serializeDoc(doc)) return;
+          clearTimeout(draftTimer);
+          // Without a draft the pane showed the serialized document, which is clean.
+          const cleanText = base ? base.cleanText : serializeDoc(doc);
+          // Typing inside one rule re-parses just that rule: cheap enough to apply at once, so the
+          // table follows the keystroke. The entry must parse without any diagnostic (else null
+          // and the debounced full parse below decides), so the table never shows a half-typed
+          // rule; all such keystrokes share one coalescing key, so a burst is one undo step.
+          const incremental =
+            cleanText !== null ? parseIncrementally(parseXml, doc, cleanText, text) : null;
+          const parsed = incremental?.doc;
+          if (parsed) {
+            const draft: XmlDraft = {
+              text,
+              baseDoc: parsed,
+              diagnostics: [],
+              pending: false,
+              cleanText: text,
+            };
+            const drafts = { ...state.drafts, [id]: draft };
+            if (parsed === doc) set({ drafts });
+            else replaceDoc(id, parsed, `xml:${id}`, { drafts });
+            return;
+          }
           set({
             drafts: {
               ...state.drafts,
@@ -290,14 +319,11 @@ export const useStudioStore = create<StudioStore>()(
                 baseDoc: doc,
                 diagnostics: base?.diagnostics ?? [],
                 pending: true,
-                // Without a draft the pane showed the serialized document, which is clean.
-                cleanText: base ? base.cleanText : serializeDoc(doc),
+                cleanText,
               },
             },
           });
-          clearTimeout(draftTimer);
-          // Cheap parses (small filters, one edited rule) follow almost at once; a slow full
-          // parse waits for a longer pause so it does not run on every keystroke.
+          // A slow full parse waits for a pause in typing so it does not run on every keystroke.
           const delay = Math.min(XML_DEBOUNCE_MAX_MS, Math.max(XML_DEBOUNCE_MS, lastParseMs * 1.5));
           draftTimer = setTimeout(() => get().commitXmlDraft(), delay);
         },
@@ -386,6 +412,11 @@ export const useStudioStore = create<StudioStore>()(
           lastCoalesce = null;
           set({ workspace: { filters: [...workspace.filters, ...added] } });
           set({ activeId: added[0]?.id ?? null, selectedIndex: null, drafts });
+          for (const f of added) {
+            const text = drafts[f.id]?.text;
+            if (text !== undefined && asyncParser)
+              markCleanWhenItIs(f.id, f.doc, text, asyncParser);
+          }
         },
 
         deleteFilter(id) {
@@ -426,6 +457,32 @@ export const useStudioStore = create<StudioStore>()(
           set({ notice });
         },
       };
+
+      /**
+       * Checks off the main thread whether an imported text parses without any diagnostic; if so
+       * (and it is still the draft), later typing in it can be parsed incrementally instead of
+       * the first keystroke paying for a full parse of the whole filter.
+       */
+      function markCleanWhenItIs(id: string, doc: FilterDoc, text: string, parse: AsyncParser) {
+        parse(text, { diagnosticsOnly: true }).then(
+          (result) => {
+            const draft = get().drafts[id];
+            if (
+              result.diagnostics.length > 0 ||
+              !draft ||
+              draft.text !== text ||
+              draft.baseDoc !== doc ||
+              draft.pending ||
+              draft.cleanText !== null
+            )
+              return;
+            set({ drafts: { ...get().drafts, [id]: { ...draft, cleanText: text } } });
+          },
+          () => {
+            // No worker: the first edit parses the whole text, as before.
+          },
+        );
+      }
 
       /** After undo/redo the open filter may be gone (or back). */
       function fixActive() {

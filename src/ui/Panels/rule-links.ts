@@ -13,16 +13,36 @@ export function findFilterDoc(name: string): FilterDoc | null {
   );
 }
 
+/**
+ * Per document: the entry index of each rule (traces count rules only, the table counts entries)
+ * and each entry's 1-based rule number. Documents are immutable, so identity is the cache key;
+ * a trace table with thousands of rows then costs one pass over the filter, not one per row.
+ */
+interface RuleIndex {
+  entryOfRule: Int32Array;
+  numberOfEntry: Int32Array;
+}
+const ruleIndexes = new WeakMap<FilterDoc, RuleIndex>();
+
+function indexRules(doc: FilterDoc): RuleIndex {
+  let index = ruleIndexes.get(doc);
+  if (index) return index;
+  const numberOfEntry = new Int32Array(doc.entries.length);
+  const rules: number[] = [];
+  doc.entries.forEach((e, i) => {
+    if (e.kind === 'rule') rules.push(i);
+    numberOfEntry[i] = rules.length;
+  });
+  index = { entryOfRule: Int32Array.from(rules), numberOfEntry };
+  ruleIndexes.set(doc, index);
+  return index;
+}
+
 /** Entry index of the `ruleIndex`-th rule of a filter (traces count rules only, the table counts entries). */
 export function entryOfRule(filter: string, ruleIndex: number): number | null {
   const doc = findFilterDoc(filter);
-  if (!doc) return null;
-  let n = -1;
-  for (let i = 0; i < doc.entries.length; i++) {
-    if (doc.entries[i]?.kind === 'rule') n++;
-    if (n === ruleIndex) return i;
-  }
-  return null;
+  if (!doc || ruleIndex < 0) return null;
+  return indexRules(doc).entryOfRule[ruleIndex] ?? null;
 }
 
 /** Selects a rule in the rule table and the XML pane, opening its filter first when needed. */
@@ -54,9 +74,9 @@ export function describeEntry(ref: EntryRef): string {
  * messages, the CLI and traces use (filterrefs are not counted).
  */
 export function ruleNumber(doc: FilterDoc, entryIndex: number): number {
-  let n = 0;
-  for (let i = 0; i <= entryIndex && i < doc.entries.length; i++) if (doc.entries[i]?.kind === 'rule') n++;
-  return n;
+  if (entryIndex < 0 || doc.entries.length === 0) return 0;
+  const numbers = indexRules(doc).numberOfEntry;
+  return numbers[Math.min(entryIndex, numbers.length - 1)] ?? 0;
 }
 
 /** `test-eth0 · rule 3` or `test-eth0 · filterref clean-traffic`: the label of a link to an entry. */

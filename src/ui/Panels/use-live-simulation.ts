@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { selectActiveDoc, useStudioStore } from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
 import { askSimulator } from '../workers/simulator-client';
@@ -9,30 +9,40 @@ let latest = 0;
 
 /**
  * Re-runs the simulation in the worker whenever the open filter, the workspace, the host settings
- * or the source change. Only the newest reply is applied.
+ * or the source change. Edits wait for a pause; choosing other traffic runs at once. Only the
+ * newest reply is applied.
  */
 export function useLiveSimulation(): void {
   const filters = useStudioStore((s) => s.workspace.filters);
   const doc = useStudioStore(selectActiveDoc);
   const settings = usePanelsStore((s) => s.settings);
   const source = usePanelsStore((s) => s.source);
+  const previous = useRef<{ filters: unknown; doc: unknown; settings: unknown } | null>(null);
   useEffect(() => {
     if (!doc) return;
+    const last = previous.current;
+    previous.current = { filters, doc, settings };
+    // Only the traffic changed (a click, not typing): nothing to wait for.
+    const onlySource =
+      last !== null && last.filters === filters && last.doc === doc && last.settings === settings;
     const id = ++latest;
-    const timer = setTimeout(() => {
-      usePanelsStore.getState().setRunning();
-      void askSimulator({
-        kind: 'run',
-        set: { filters: filters.map((f) => f.doc), root: doc.name },
-        settings,
-        source,
-      }).then((reply) => {
-        if (id !== latest) return;
-        const store = usePanelsStore.getState();
-        if (reply.kind === 'run') store.setResult(reply.result, reply.ms);
-        else if (reply.kind === 'error') store.setError(reply.message);
-      });
-    }, LIVE_DEBOUNCE_MS);
+    const timer = setTimeout(
+      () => {
+        usePanelsStore.getState().setRunning();
+        void askSimulator({
+          kind: 'run',
+          set: { filters: filters.map((f) => f.doc), root: doc.name },
+          settings,
+          source,
+        }).then((reply) => {
+          if (id !== latest) return;
+          const store = usePanelsStore.getState();
+          if (reply.kind === 'run') store.setResult(reply.result, reply.ms);
+          else if (reply.kind === 'error') store.setError(reply.message);
+        });
+      },
+      onlySource ? 0 : LIVE_DEBOUNCE_MS,
+    );
     return () => clearTimeout(timer);
   }, [filters, doc, settings, source]);
 }

@@ -1,7 +1,10 @@
-import type { PacketTrace, RuleRef } from '../../core/netfilter/bridge-host';
+import { memo, useState } from 'react';
+import type { PacketTrace, RuleRef, RuleVisit } from '../../core/netfilter/bridge-host';
 import type { EntryRef } from '../../store/panels-store';
 import { usePanelsStore } from '../../store/panels-store';
 import { describeEntry, entryOfRule, ruleLabel, selectRule } from '../Panels/rule-links';
+import { traceHooks } from '../workers/pack-traces';
+import { layOutVisits, REVEAL_STEP } from './lay-out-visits';
 
 const VERDICT_TEXT: Record<string, string> = {
   accept: 'ACCEPT',
@@ -35,11 +38,88 @@ export function RuleLink({ entry, children }: { entry: EntryRef; children?: Reac
   );
 }
 
+function VisitTable({ visits, decider }: { visits: RuleVisit[]; decider: EntryRef | null }) {
+  const [revealed, setRevealed] = useState<ReadonlyMap<number, number>>(() => new Map());
+  const rows = layOutVisits(visits, revealed);
+  return (
+    <table className="trace-visits">
+      <thead>
+        <tr>
+          <th scope="col">chain</th>
+          <th scope="col">#</th>
+          <th scope="col">target</th>
+          <th scope="col">matched</th>
+          <th scope="col">XML rule</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => {
+          if (row.kind === 'folded') {
+            const open = revealed.get(row.start) ?? 0;
+            const hidden = row.end - row.start - open;
+            const first = visits[row.start + open];
+            const last = visits[row.end - 1];
+            return (
+              <tr key={`f${row.start}`} className="is-missed is-folded">
+                <td colSpan={5}>
+                  <button
+                    type="button"
+                    className="link-button"
+                    aria-label={`Show ${Math.min(hidden, REVEAL_STEP)} of ${hidden} rules not matched`}
+                    onClick={() =>
+                      setRevealed(new Map(revealed).set(row.start, open + REVEAL_STEP))
+                    }
+                  >
+                    {hidden.toLocaleString('en-US')} rules not matched
+                    {first && last
+                      ? ` (${first.chain} #${first.index + 1}–#${last.index + 1})`
+                      : ''}{' '}
+                    — show{hidden > REVEAL_STEP ? ` ${REVEAL_STEP}` : ''}
+                  </button>
+                </td>
+              </tr>
+            );
+          }
+          const v = visits[row.at] as RuleVisit;
+          const entry = toEntry(v.rule);
+          const deciding =
+            !!decider &&
+            !!entry &&
+            entry.filter === decider.filter &&
+            entry.entryIndex === decider.entryIndex &&
+            v.matched;
+          return (
+            <tr
+              key={row.at}
+              className={`${v.matched ? 'is-matched' : 'is-missed'}${deciding ? ' is-deciding' : ''}`}
+            >
+              <td className="mono">{v.chain}</td>
+              <td className="mono">{v.index + 1}</td>
+              <td className="mono">{v.target}</td>
+              <td>{v.matched ? 'yes' : 'no'}</td>
+              <td>{entry ? <RuleLink entry={entry} /> : <span className="muted">libvirt</span>}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
 /**
  * The explanation of one packet: its path through the hooks and chains, every rule tried and
- * whether it matched, and the rule that decided (a link selecting it in the rule table).
+ * whether it matched, and the rule that decided (a link selecting it in the rule table). Long
+ * visit lists fold the rules that did not match. Memoised on the trace: edits to the filter do
+ * not redraw it until the re-run brings a new trace.
  */
-export function TraceExplanation({ trace, label }: { trace: PacketTrace; label: string }) {
+export const TraceExplanation = memo(function TraceExplanation({
+  trace,
+  label,
+}: {
+  trace: PacketTrace;
+  label: string;
+}) {
+  const hooks = traceHooks(trace);
   const decider = trace.provenance
     ? { filter: trace.provenance.filter, entryIndex: trace.provenance.entryIndex }
     : toEntry(trace.rule);
@@ -80,58 +160,20 @@ export function TraceExplanation({ trace, label }: { trace: PacketTrace; label: 
         </ul>
       )}
       <ol className="trace-hooks" aria-label="Path through the hooks">
-        {trace.hooks.map((h, hi) => (
+        {hooks.map((h, hi) => (
           <li key={hi} className="trace-hook">
             <div className="trace-hook-head">
               <strong>{h.hook}</strong>
               {h.table && <span className="muted"> · {h.table}</span>} →{' '}
               <span className="mono">{h.result}</span>
             </div>
+            {/* Keyed by the trace: another packet starts with its runs folded again. */}
             {h.visits.length > 0 && (
-              <table className="trace-visits">
-                <thead>
-                  <tr>
-                    <th scope="col">chain</th>
-                    <th scope="col">#</th>
-                    <th scope="col">target</th>
-                    <th scope="col">matched</th>
-                    <th scope="col">XML rule</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {h.visits.map((v, vi) => {
-                    const entry = toEntry(v.rule);
-                    const deciding =
-                      !!decider &&
-                      !!entry &&
-                      entry.filter === decider.filter &&
-                      entry.entryIndex === decider.entryIndex &&
-                      v.matched;
-                    return (
-                      <tr
-                        key={vi}
-                        className={`${v.matched ? 'is-matched' : 'is-missed'}${deciding ? ' is-deciding' : ''}`}
-                      >
-                        <td className="mono">{v.chain}</td>
-                        <td className="mono">{v.index + 1}</td>
-                        <td className="mono">{v.target}</td>
-                        <td>{v.matched ? 'yes' : 'no'}</td>
-                        <td>
-                          {entry ? (
-                            <RuleLink entry={entry} />
-                          ) : (
-                            <span className="muted">libvirt</span>
-                          )}
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
+              <VisitTable key={`${trace.i}`} visits={h.visits} decider={decider} />
             )}
           </li>
         ))}
       </ol>
     </section>
   );
-}
+});

@@ -171,6 +171,12 @@ function applyMinimalEdit(
   ]);
 }
 
+/**
+ * Above this many lines the folding regions are not kept: Monaco recomputes all of them (one per
+ * rule) after every edit, ~14 ms per keystroke at 2,000 rules.
+ */
+const FOLDING_MAX_LINES = 3000;
+
 /** The Monaco editor bound to the store (loaded lazily by XmlPane). */
 export default function MonacoXml() {
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
@@ -196,6 +202,15 @@ export default function MonacoXml() {
     model.updateOptions({ tabSize: 2, insertSpaces: true });
     editor.updateOptions({ readOnly: selectIsReadOnly(useStudioStore.getState()) });
 
+    let folding = true;
+    const updateFolding = () => {
+      const wanted = model.getLineCount() <= FOLDING_MAX_LINES;
+      if (wanted !== folding) {
+        folding = wanted;
+        editor.updateOptions({ folding });
+      }
+    };
+
     // Undo belongs to the workspace history (DESIGN.md): Monaco's own stack is bypassed.
     editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyZ, () =>
       useStudioStore.getState().undo(),
@@ -213,6 +228,7 @@ export default function MonacoXml() {
     editor.onDidChangeModelContent(() => {
       if (applyingRef.current) return;
       modelText = model.getValue();
+      updateFolding();
       useStudioStore.getState().setXmlText(modelText);
     });
     editor.onDidBlurEditorText(() => useStudioStore.getState().commitXmlDraft());
@@ -278,6 +294,7 @@ export default function MonacoXml() {
         model.setValue(text);
         modelText = text;
         applyingRef.current = false;
+        updateFolding();
         editor.setScrollTop(0);
       } else if (text !== lastText) {
         lastText = text;
@@ -286,6 +303,7 @@ export default function MonacoXml() {
           applyMinimalEdit(editor, model, modelText, text);
           modelText = text;
           applyingRef.current = false;
+          updateFolding();
         }
       }
       const selected = selectSelectedIndex(state);
@@ -310,6 +328,7 @@ export default function MonacoXml() {
     model.setValue(lastText);
     modelText = lastText;
     applyingRef.current = false;
+    updateFolding();
     sync();
     const unsubscribe = useStudioStore.subscribe(sync);
     editor.onDidDispose(unsubscribe);
@@ -352,6 +371,10 @@ export default function MonacoXml() {
         autoClosingBrackets: 'never',
         // Suggestions come from the attribute table, not from words in the buffer.
         wordBasedSuggestions: 'off',
+        // Bracket-pair colours parse the whole model and redo it on every edit; in XML the
+        // tags already show the structure, and a 2,000-rule filter pays several ms per key.
+        bracketPairColorization: { enabled: false },
+        guides: { bracketPairs: false },
       }}
     />
   );

@@ -278,6 +278,7 @@ export function runSimulation(
   set: SimFilterSet,
   settings: SimSettings,
   source: SimSource,
+  compile: typeof compileFor = compileFor,
 ): SimResult {
   const hosts = hostsFor(settings);
   const base: SimResult = {
@@ -290,7 +291,7 @@ export function runSimulation(
     missingParams: [],
     hits: {},
   };
-  const { ruleset, problems, missingParams } = compileFor(set, settings);
+  const { ruleset, problems, missingParams } = compile(set, settings);
   base.problems.push(...problems);
   base.missingParams = missingParams;
   let frames: Frame[];

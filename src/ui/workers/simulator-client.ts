@@ -1,4 +1,5 @@
-import type { SimReply, SimRequest } from './simulator-protocol';
+import type { SimReply, SimRequest, SimWireRequest } from './simulator-protocol';
+import { EntrySender } from './workspace-transfer';
 
 type Pending = { id: number; resolve(reply: SimReply): void };
 
@@ -10,6 +11,8 @@ type Pending = { id: number; resolve(reply: SimReply): void };
 class Slot {
   private worker: Worker | null = null;
   private pending: Pending | null = null;
+  /** What the current worker holds of the workspace (reset with the worker). */
+  private readonly sender = new EntrySender();
 
   private start(): Worker {
     const w = new Worker(new URL('./simulator.worker.ts', import.meta.url), {
@@ -18,6 +21,8 @@ class Slot {
     });
     w.onmessage = (e: MessageEvent<SimReply>) => {
       const p = this.pending;
+      // After an error the worker's copy of the workspace may be partial: start afresh.
+      if (e.data.kind === 'error') this.stop();
       if (p && p.id === e.data.id) {
         this.pending = null;
         p.resolve(e.data);
@@ -36,6 +41,19 @@ class Slot {
   private stop(): void {
     this.worker?.terminate();
     this.worker = null;
+    this.sender.reset();
+  }
+
+  /** The request with its filter sets by difference from what the worker already holds. */
+  private encode(request: SimRequest): SimWireRequest {
+    if (request.kind === 'run') {
+      const [set] = this.sender.encode([request.set]);
+      if (!set) throw new Error('no filter set');
+      return { ...request, set };
+    }
+    const [before, after] = this.sender.encode([request.before, request.after]);
+    if (!before || !after) throw new Error('no filter set');
+    return { ...request, before, after };
   }
 
   send(request: SimRequest): Promise<SimReply> {
@@ -48,9 +66,10 @@ class Slot {
     }
     this.worker ??= this.start();
     const worker = this.worker;
+    const wire = this.encode(request);
     return new Promise((resolve) => {
       this.pending = { id: request.id, resolve };
-      worker.postMessage(request);
+      worker.postMessage(wire);
     });
   }
 }

@@ -5,6 +5,7 @@ import type {
   SimSettings,
   SimSource,
 } from './run-simulation';
+import type { SentFilterSet } from './workspace-transfer';
 
 /** Messages to the simulator worker. `id` pairs a reply with its request. */
 export type SimRequest =
@@ -14,6 +15,17 @@ export type SimRequest =
       id: number;
       before: SimFilterSet;
       after: SimFilterSet;
+      settings: SimSettings;
+    };
+
+/** A request as it travels: filter sets by difference (see workspace-transfer.ts). */
+export type SimWireRequest =
+  | { kind: 'run'; id: number; set: SentFilterSet; settings: SimSettings; source: SimSource }
+  | {
+      kind: 'compare';
+      id: number;
+      before: SentFilterSet;
+      after: SentFilterSet;
       settings: SimSettings;
     };
 
