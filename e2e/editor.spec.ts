@@ -419,3 +419,326 @@ test('dropping a file on the page imports it', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'dropped' })).toBeVisible();
   await expect(row(page, 'icmp type 8')).toHaveCount(1);
 });
+
+// In-cell editing (issue 6): the rule's own fields are edited in the table, through the same
+// store actions as the form, one undo step per commit.
+
+/** The cell of `column` (priority, action, direction, protocol, match, state, comment) in a row. */
+function cell(rowLocator: Locator, column: string): Locator {
+  return rowLocator.locator(`[role="cell"][data-col="${column}"]`);
+}
+
+/** The XML of the rule whose element line contains `match` (its <rule> line and the next). */
+async function xmlText(page: Page): Promise<string> {
+  const text = (await xmlRegion(page).locator('.view-lines').textContent()) ?? '';
+  return text.replace(/\u00a0/g, ' ');
+}
+
+test('priority edited in its cell: the XML shows it and the row moves to its libvirt order', async ({
+  page,
+}) => {
+  await openApp(page);
+  const http = row(page, 'tcp dst 80');
+  await http.click();
+  // F2 edits the row's first editable cell, the priority, with a labelled field.
+  await page.keyboard.press('F2');
+  const field = rulesTable(page).getByRole('textbox', { name: 'Priority of rule 4' });
+  await expect(field).toBeFocused();
+  await expect(field).toHaveValue('500');
+  await page.keyboard.type('700');
+  await page.keyboard.press('Enter');
+  await expect(field).toHaveCount(0);
+  await expect(xmlRegion(page)).toContainText(
+    "<rule action='accept' direction='in' priority='700'>",
+  );
+  // libvirt evaluates 700 after the 500s: the row is now the last one, still selected, and the
+  // keyboard is back on its priority cell.
+  await expect.poll(async () => (await rowTexts(page)).at(-1)).toContain('tcp dst 80');
+  await expect(cell(row(page, 'tcp dst 80'), 'priority')).toHaveText('700');
+  await expect(rulesTable(page).getByRole('row', { selected: true })).toContainText('tcp dst 80');
+  await expect(cell(row(page, 'tcp dst 80'), 'priority')).toBeFocused();
+  const xml = await xmlText(page);
+  expect(xml.match(/priority='700'/g)).toHaveLength(1);
+});
+
+test('an invalid priority shows its error beside the cell and commits nothing', async ({
+  page,
+}) => {
+  await openApp(page);
+  await cell(row(page, 'udp dst 53'), 'priority').dblclick();
+  const field = rulesTable(page).getByRole('textbox', { name: 'Priority of rule 6' });
+  await expect(field).toBeFocused();
+  await field.fill('2000');
+  // The error shows while typing, beside the cell, before any commit.
+  const error = rulesTable(page).getByRole('alert');
+  await expect(error).toHaveText('an integer from -1000 to 1000');
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  await expect(field).toHaveAccessibleDescription('an integer from -1000 to 1000');
+  // Enter does not commit an invalid value: the field stays open.
+  await page.keyboard.press('Enter');
+  await expect(field).toBeVisible();
+  await field.fill('$PRIO');
+  await expect(error).toContainText('variables are not allowed');
+  await field.fill('-20');
+  await expect(error).toHaveCount(0);
+  await field.fill('abc');
+  // Leaving the cell with an invalid value drops it.
+  await page.getByRole('heading', { name: 'test-eth0' }).click();
+  await expect(field).toHaveCount(0);
+  await expect(cell(row(page, 'udp dst 53'), 'priority')).toHaveText('500');
+  await expect(xmlRegion(page)).not.toContainText(/priority='(?!500')/);
+  await expect(page.getByRole('button', { name: 'Undo' })).toBeDisabled();
+});
+
+test('Escape cancels a cell edit', async ({ page }) => {
+  await openApp(page);
+  await row(page, 'icmp').click();
+  await page.keyboard.press('F2');
+  const field = rulesTable(page).getByRole('textbox', { name: 'Priority of rule 5' });
+  await page.keyboard.type('42');
+  await expect(field).toHaveValue('42');
+  await page.keyboard.press('Escape');
+  await expect(field).toHaveCount(0);
+  await expect(cell(row(page, 'icmp'), 'priority')).toHaveText('500');
+  await expect(cell(row(page, 'icmp'), 'priority')).toBeFocused();
+  await expect(page.getByRole('button', { name: 'Undo' })).toBeDisabled();
+
+  // Escape in a select cancels too, even after browsing the options with the keyboard.
+  await page.keyboard.press('ArrowRight'); // action
+  await page.keyboard.press('Enter');
+  const action = rulesTable(page).getByRole('combobox', { name: 'Action of rule 5' });
+  await expect(action).toBeFocused();
+  await page.keyboard.press('ArrowUp');
+  await expect(action).not.toHaveValue('accept');
+  await page.keyboard.press('Escape');
+  await expect(action).toHaveCount(0);
+  await expect(cell(row(page, 'icmp'), 'action')).toHaveText('accept');
+  await expect(page.getByRole('button', { name: 'Undo' })).toBeDisabled();
+});
+
+test('action changed in its cell, by mouse and by keyboard', async ({ page }) => {
+  await openApp(page);
+  // Double-click opens the select; a pick with the mouse commits at once.
+  await cell(row(page, 'tcp dst 80'), 'action').dblclick();
+  const action = rulesTable(page).getByRole('combobox', { name: 'Action of rule 4' });
+  await action.selectOption('reject');
+  await expect(action).toHaveCount(0);
+  await expect(cell(row(page, 'tcp dst 80'), 'action')).toHaveText('reject');
+  await expect(xmlRegion(page)).toContainText(
+    "<rule action='reject' direction='in' priority='500'>",
+  );
+
+  // Keyboard: browsing the options changes nothing until Enter.
+  await cell(row(page, 'udp dst 53'), 'action').click();
+  await page.keyboard.press('Enter');
+  const udpAction = rulesTable(page).getByRole('combobox', { name: 'Action of rule 6' });
+  await expect(udpAction).toBeFocused();
+  await page.keyboard.press('ArrowUp'); // accept → reject
+  await expect(udpAction).toHaveValue('reject');
+  await expect(xmlRegion(page)).not.toContainText("<rule action='reject' direction='out'");
+  await page.keyboard.press('Enter');
+  await expect(cell(row(page, 'udp dst 53'), 'action')).toHaveText('reject');
+  await expect(cell(row(page, 'udp dst 53'), 'action')).toBeFocused();
+  const xml = await xmlText(page);
+  expect(xml.match(/action='reject'/g)).toHaveLength(2);
+});
+
+test('undo reverts a cell edit in one step', async ({ page }) => {
+  await openApp(page);
+  const undo = page.getByRole('button', { name: 'Undo' });
+  await row(page, 'tcp dst 80').click();
+  await page.keyboard.press('F2');
+  await page.keyboard.type('300');
+  // Tab commits and moves on to the next editable cell: the action.
+  await page.keyboard.press('Tab');
+  const action = rulesTable(page).getByRole('combobox', { name: 'Action of rule 4' });
+  await expect(action).toBeFocused();
+  await action.selectOption('drop');
+  await expect(cell(row(page, 'tcp dst 80'), 'action')).toHaveText('drop');
+  await expect(cell(row(page, 'tcp dst 80'), 'priority')).toHaveText('300');
+  // Priority 300 sorts first, ahead of the 500s (after the filterref anchored at the top).
+  await expect.poll(async () => (await rowTexts(page))[1]).toContain('tcp dst 80');
+
+  await undo.click();
+  await expect(cell(row(page, 'tcp dst 80'), 'action')).toHaveText('accept');
+  await expect(cell(row(page, 'tcp dst 80'), 'priority')).toHaveText('300');
+  await undo.click();
+  await expect(cell(row(page, 'tcp dst 80'), 'priority')).toHaveText('500');
+  await expect(undo).toBeDisabled();
+  await expect(xmlRegion(page)).not.toContainText(/priority='(?!500')/);
+});
+
+test('protocol changed in its cell keeps what the new element accepts, as one undo step', async ({
+  page,
+}) => {
+  await openApp(page);
+  await cell(row(page, 'tcp dst 80'), 'protocol').dblclick();
+  await rulesTable(page).getByRole('combobox', { name: 'Protocol of rule 4' }).selectOption('udp');
+  // Port and state are kept (udp has them too).
+  await expect(row(page, 'udp dst 80 · state NEW')).toHaveCount(1);
+  await expect(xmlRegion(page)).toContainText("<udp state='NEW' dstportstart='80'/>");
+  // To an element without ports: the state is kept, the port goes.
+  await cell(row(page, 'udp dst 80'), 'protocol').dblclick();
+  await rulesTable(page).getByRole('combobox', { name: 'Protocol of rule 4' }).selectOption('esp');
+  await expect(xmlRegion(page)).toContainText("<esp state='NEW'/>");
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(row(page, 'udp dst 80 · state NEW')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(row(page, 'tcp dst 80 · state NEW')).toHaveCount(1);
+});
+
+test('Tab walks the editable cells; comment and statematch are edited in place', async ({
+  page,
+}) => {
+  await openApp(page);
+  await row(page, 'udp dst 53').click();
+  await page.keyboard.press('F2');
+  const table = rulesTable(page);
+  const focusedLabel = () =>
+    page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+  const labels: string[] = [await focusedLabel()];
+  for (let i = 0; i < 5; i++) {
+    await page.keyboard.press('Tab');
+    labels.push(await focusedLabel());
+  }
+  // The match is skipped (edited in the form); Tab goes on past the last cell to the next rule.
+  expect(labels).toEqual([
+    'Priority of rule 6',
+    'Action of rule 6',
+    'Direction of rule 6',
+    'Protocol of rule 6',
+    'Statematch of rule 6',
+    'Comment of rule 6',
+  ]);
+  await page.keyboard.type('DNS lookups');
+  await page.keyboard.press('Enter');
+  await expect(cell(row(page, 'udp dst 53'), 'comment')).toHaveText('DNS lookups');
+  await expect(xmlRegion(page)).toContainText("comment='DNS lookups'");
+  // Shift+Tab back to statematch, turned off with the keyboard.
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Shift+Tab');
+  const statematch = table.getByRole('combobox', { name: 'Statematch of rule 6' });
+  await expect(statematch).toBeFocused();
+  await statematch.selectOption('false');
+  await expect(cell(row(page, 'udp dst 53'), 'state')).toHaveText('NEW · statematch off');
+  await expect(xmlRegion(page)).toContainText(
+    "<rule action='accept' direction='out' priority='500' statematch='false'>",
+  );
+  // Statematch means nothing to ebtables: a mac rule does not offer it.
+  await cell(row(page, 'icmp'), 'protocol').dblclick();
+  await table.getByRole('combobox', { name: 'Protocol of rule 5' }).selectOption('mac');
+  const macRow = rulesTable(page)
+    .getByRole('row')
+    .filter({ has: page.locator('[data-col="protocol"]', { hasText: /^mac$/ }) });
+  await cell(macRow, 'state').dblclick();
+  await expect(table.getByRole('combobox')).toHaveCount(0);
+});
+
+test('Enter on the match cell opens the form on the match; Escape comes back to the row', async ({
+  page,
+}) => {
+  await openApp(page);
+  await cell(row(page, 'tcp dst 80'), 'priority').click();
+  for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+  await expect(cell(row(page, 'tcp dst 80'), 'match')).toBeFocused();
+  await page.keyboard.press('Enter');
+  const editor = page.getByRole('region', { name: 'Rule editor' });
+  // The first attribute the match sets (libvirt's attribute order: state, then the ports).
+  await expect(editor.getByLabel('state', { exact: true })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(rulesTable(page).getByRole('row', { selected: true })).toBeFocused();
+  // The row's "Edit match" button does the same with the mouse.
+  await row(page, 'udp dst 53').click();
+  await row(page, 'udp dst 53').getByRole('button', { name: 'Edit match' }).click();
+  await expect(editor.getByRole('heading', { name: 'Rule 6' })).toBeVisible();
+  await expect(editor.getByLabel('state', { exact: true })).toBeFocused();
+  await expect(editor.getByLabel('dstportstart', { exact: true })).toHaveValue('53');
+});
+
+/** `n` tcp rules with mixed actions and priorities (as the latency test in editor-quality uses). */
+function bigFilter(n: number): string {
+  const rules: string[] = [];
+  for (let i = 0; i < n; i++) {
+    rules.push(
+      `  <rule action='${i % 7 === 0 ? 'drop' : 'accept'}' direction='in' priority='${(i % 19) * 10}'>\n    <tcp dstportstart='${1000 + i}' state='NEW'/>\n  </rule>`,
+    );
+  }
+  return `<filter name='big' chain='root'>\n${rules.join('\n')}\n</filter>\n`;
+}
+
+test('with 2,000 rules an edit re-renders only its row, and scrolling re-renders no shown row', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  // The table reports every row render to this probe (see RuleTable's RenderProbe).
+  await page.addInitScript(() => {
+    const w = window as unknown as { __renders: number[]; __nwfRowRender(i: number): void };
+    w.__renders = [];
+    w.__nwfRowRender = (i) => w.__renders.push(i);
+  });
+  await openApp(page);
+  await page.getByLabel('Import XML file').setInputFiles({
+    name: 'big.xml',
+    mimeType: 'application/xml',
+    buffer: Buffer.from(bigFilter(2000)),
+  });
+  await expect(page.getByRole('heading', { name: 'big' })).toBeVisible({ timeout: 20_000 });
+  const table = rulesTable(page);
+  await expect(table).toHaveAttribute('aria-rowcount', '2001');
+  /** The entry indexes rendered since the last call, once the page has settled. */
+  const takeRenders = async () => {
+    // Past the live re-simulation's debounce, so its hit counts are in too.
+    await page.waitForTimeout(600);
+    return page.evaluate(() => {
+      const w = window as unknown as { __renders: number[] };
+      const rendered = [...new Set(w.__renders)].sort((a, b) => a - b);
+      w.__renders = [];
+      return rendered;
+    });
+  };
+  const shownRows = () =>
+    table
+      .locator('.rt-body [role="row"]')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-entry-index'))));
+
+  // Priority 0 sorts first: entries 0, 19, 38, … (every 19th rule).
+  const first = table.getByRole('row').filter({ hasText: 'tcp dst 1019 ' });
+  await first.click();
+  await takeRenders();
+
+  // A cell edit of entry 19 re-renders entry 19 only.
+  await cell(first, 'action').dblclick();
+  await table.getByRole('combobox', { name: /^Action of rule/ }).selectOption('reject');
+  await expect(cell(first, 'action')).toHaveText('reject');
+  expect(await takeRenders()).toEqual([19]);
+
+  // So does an edit in the form.
+  await page
+    .getByRole('region', { name: 'Rule editor' })
+    .getByLabel('dstportstart', { exact: true })
+    .fill('7777');
+  await expect(table.getByRole('row').filter({ hasText: 'tcp dst 7777 ' })).toHaveCount(1);
+  expect(await takeRenders()).toEqual([19]);
+
+  // Moving the selection re-renders the two rows whose selection changed.
+  await page.keyboard.press('Escape'); // from the form back to the row
+  await expect(table.getByRole('row', { selected: true })).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(table.getByRole('row', { selected: true })).toContainText('tcp dst 1038 ');
+  expect(await takeRenders()).toEqual([19, 38]);
+
+  // Scrolling renders the rows that come into view, never one that was already shown.
+  const before = new Set(await shownRows());
+  await table.locator('.rt-body').evaluate((el) => {
+    el.scrollTop += 450;
+  });
+  await expect
+    .poll(async () => (await shownRows()).filter((i) => !before.has(i)).length)
+    .toBeGreaterThan(10);
+  const after = await shownRows();
+  const rendered = await takeRenders();
+  const stayed = after.filter((i) => before.has(i));
+  expect(stayed.length).toBeGreaterThan(10);
+  expect(rendered.filter((i) => stayed.includes(i))).toEqual([]);
+  expect(rendered.length).toBeGreaterThan(0);
+});

@@ -1,9 +1,7 @@
 import { useId, useState } from 'react';
-import type { ReactNode } from 'react';
+import type { KeyboardEvent, ReactNode } from 'react';
 import {
   getElementSpec,
-  MAX_RULE_PRIORITY,
-  MIN_RULE_PRIORITY,
   RULE_ACTIONS,
   RULE_DIRECTIONS,
   RULE_ATTRIBUTES,
@@ -12,6 +10,7 @@ import type { AttributeSpec } from '../../core/model/attributes';
 import { PROTOCOL_NAMES } from '../../core/model/types';
 import type {
   AttrValue,
+  FilterEntry,
   FilterParameter,
   FilterRef,
   ProtocolName,
@@ -26,9 +25,13 @@ import {
   selectSelectedIndex,
   useStudioStore,
 } from '../../store';
+import type { StudioState } from '../../store';
 import { checkAttributeValue } from './check-attribute-value';
+import { changeProtocol } from './convert-protocol';
+import { focusSelectedRow } from './focus-rule-editor';
 import { ruleNumber } from '../Panels/rule-links';
 import { CheckedInput } from '../CheckedInput/CheckedInput';
+import { checkPriorityText } from '../RuleTable/table-cells';
 
 function ruleDoc(name: string): string {
   return RULE_ATTRIBUTES.find((a) => a.name === name)?.doc ?? '';
@@ -201,19 +204,18 @@ function RuleForm({ rule, index, disabled }: { rule: Rule; index: number; disabl
             value={String(rule.priority)}
             disabled={disabled}
             inputMode="numeric"
-            check={(t) =>
-              /^-?\d+$/.test(t.trim()) &&
-              Number(t) >= MIN_RULE_PRIORITY &&
-              Number(t) <= MAX_RULE_PRIORITY
-                ? null
-                : `an integer from ${MIN_RULE_PRIORITY} to ${MAX_RULE_PRIORITY}`
-            }
-            onValid={(t) =>
-              apply(
-                { type: 'update-rule', index, patch: { priority: Number(t) } },
-                { coalesceKey: `prio:${index}` },
-              )
-            }
+            check={(t) => {
+              const r = checkPriorityText(t);
+              return r.ok ? null : r.message;
+            }}
+            onValid={(t) => {
+              const r = checkPriorityText(t);
+              if (r.ok)
+                apply(
+                  { type: 'update-rule', index, patch: { priority: r.value } },
+                  { coalesceKey: `prio:${index}` },
+                );
+            }}
           />
         </div>
         <Field label="Protocol" htmlFor={`${base}-protocol`} help={spec?.doc}>
@@ -221,14 +223,9 @@ function RuleForm({ rule, index, disabled }: { rule: Rule; index: number; disabl
             id={`${base}-protocol`}
             value={rule.protocol ?? ''}
             disabled={disabled}
-            onChange={(e) => {
-              const protocol = (e.target.value || null) as ProtocolName | null;
-              const nextSpec = protocol ? getElementSpec(protocol) : undefined;
-              const keep: Record<string, AttrValue> = {};
-              for (const [k, v] of Object.entries(rule.attrs))
-                if (nextSpec?.attributes.some((a) => a.name === k)) keep[k] = v;
-              apply({ type: 'set-protocol', index, protocol, attrs: keep });
-            }}
+            onChange={(e) =>
+              apply(changeProtocol(rule, index, (e.target.value || null) as ProtocolName | null))
+            }
           >
             <option value="">(none)</option>
             {PROTOCOL_NAMES.map((p) => (
@@ -387,27 +384,47 @@ function FilterRefForm({
   );
 }
 
-/** The form for the selected entry, generated from the attribute table. */
+/** The selected entry, by identity: edits of other rules leave it (and the form) alone. */
+const selectSelectedEntry = (s: StudioState): FilterEntry | undefined =>
+  s.selectedIndex === null ? undefined : selectActiveDoc(s)?.entries[s.selectedIndex];
+
+const selectSelectedRuleNumber = (s: StudioState): number => {
+  const doc = selectActiveDoc(s);
+  return doc && s.selectedIndex !== null ? ruleNumber(doc, s.selectedIndex) : 0;
+};
+
+/** Escape in the form hands the keyboard back to the table row it edits. */
+function onFormKeyDown(e: KeyboardEvent<HTMLElement>) {
+  if (e.key !== 'Escape' || e.defaultPrevented) return;
+  if (focusSelectedRow()) e.preventDefault();
+}
+
+/**
+ * The form for the selected entry, generated from the attribute table: every
+ * attribute of its protocol element (the table edits the rule's own fields in
+ * place; this form is where the match is edited).
+ */
 export function RuleEditor({ onOpenRef }: { onOpenRef(name: string): void }) {
-  const doc = useStudioStore(selectActiveDoc);
   const index = useStudioStore(selectSelectedIndex);
+  const entry = useStudioStore(selectSelectedEntry);
+  const number = useStudioStore(selectSelectedRuleNumber);
   const readOnly = useStudioStore(selectIsReadOnly);
   const stale = useStudioStore(selectIsStale);
-  const entry = index === null ? undefined : doc?.entries[index];
   if (!entry || index === null) {
     return (
       <section className="rule-editor" aria-label="Rule editor">
         <p className="hint">
-          Select a row to edit it. ↑/↓ select, Alt+↑/↓ move, Ctrl+D duplicate, Delete remove.
+          Select a row to edit it. ↑/↓ select, ←/→ cell, Enter or F2 edit the cell, Enter on the
+          match edits it here, Alt+↑/↓ move, Ctrl+D duplicate, Delete remove.
         </p>
       </section>
     );
   }
   const disabled = readOnly || stale;
   return (
-    <section className="rule-editor" aria-label="Rule editor">
+    <section className="rule-editor" aria-label="Rule editor" onKeyDown={onFormKeyDown}>
       <h3>
-        {entry.kind === 'rule' && doc ? `Rule ${ruleNumber(doc, index)}` : 'Filter reference'}
+        {entry.kind === 'rule' ? `Rule ${number}` : 'Filter reference'}
         {readOnly && <span className="badge"> read-only</span>}
       </h3>
       {entry.kind === 'rule' ? (

@@ -1,5 +1,5 @@
-import { memo, useCallback, useEffect, useMemo, useRef } from 'react';
-import type { KeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { KeyboardEvent, MouseEvent, ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import {
   DndContext,
@@ -23,19 +23,31 @@ import {
 } from '../../store';
 import { summarizeMatch } from './summarize-match';
 import { selectHinted, selectHits, usePanelsStore } from '../../store/panels-store';
+import { ruleNumber as ruleNumberOf } from '../Panels/rule-links';
+import { focusRuleEditor } from '../RuleEditor/focus-rule-editor';
+import { CellEditor } from './CellEditor';
+import type { EditEnd } from './CellEditor';
+import { CELL_COLUMNS, COLUMN_LABELS, isCellEditable, nextEditableCell } from './table-cells';
+import type { CellColumn } from './table-cells';
+import './rule-table.css';
 
 const ROW_HEIGHT = 30;
 
-/** Column headers, in display order (the first is the drag handle). */
-const COLUMNS = [
-  'Priority',
-  'Action',
-  'Direction',
-  'Protocol',
-  'Match',
-  'State',
-  'Comment',
-] as const;
+/**
+ * A module constant: a new options object per render would make new sensors,
+ * which changes dnd-kit's context and re-renders every row on every edit.
+ */
+const POINTER_SENSOR_OPTIONS = { activationConstraint: { distance: 4 } };
+/** Same reason: the live region's container, one object for the table's lifetime. */
+const DND_ACCESSIBILITY = {
+  container: typeof document === 'undefined' ? undefined : document.body,
+};
+
+/**
+ * Test probe: when a page defines `window.__nwfRowRender`, every row render
+ * reports its entry index, so an e2e test can count what an edit re-renders.
+ */
+type RenderProbe = { __nwfRowRender?: (index: number) => void };
 
 function stateText(entry: FilterEntry): string {
   if (entry.kind !== 'rule') return '';
@@ -44,6 +56,12 @@ function stateText(entry: FilterEntry): string {
   if (state) parts.push(`${state.negated ? '!' : ''}${state.value}`);
   if (!entry.rule.statematch) parts.push('statematch off');
   return parts.join(' · ');
+}
+
+/** The column of the cell an event happened in (null: the handle or outside the cells). */
+function columnOf(target: EventTarget | null): CellColumn | null {
+  const cell = (target as HTMLElement | null)?.closest?.('[data-col]');
+  return (cell?.getAttribute('data-col') as CellColumn | null | undefined) ?? null;
 }
 
 interface RowProps {
@@ -57,10 +75,24 @@ interface RowProps {
   /** Pointed at from a panel (exported line, trace row, finding). */
   hinted?: boolean;
   readOnly: boolean;
-  onSelect(index: number): void;
+  /** The keyboard's cell in this row (selected row only). */
+  activeColumn: CellColumn | null;
+  /** The cell being edited in this row, if any. */
+  editingColumn: CellColumn | null;
+  /** 1-based rule number, only needed (and only computed) while a cell of the row is edited. */
+  ruleNumber: number;
+  onSelect(index: number, column: CellColumn | null): void;
+  onActivate(index: number, column: CellColumn | null): void;
+  onEditEnd(index: number, column: CellColumn, how: EditEnd): void;
+  onEditMatch(index: number): void;
   onOpenRef(name: string): void;
 }
 
+/**
+ * One table row. Memoised with props that only change for the rows an edit
+ * touches (entries keep their identity across unrelated edits, callbacks are
+ * stable), so an edit of one rule among thousands re-renders that row alone.
+ */
 const RuleRow = memo(function RuleRow({
   entry,
   index,
@@ -70,9 +102,16 @@ const RuleRow = memo(function RuleRow({
   hits,
   hinted,
   readOnly,
+  activeColumn,
+  editingColumn,
+  ruleNumber,
   onSelect,
+  onActivate,
+  onEditEnd,
+  onEditMatch,
   onOpenRef,
 }: RowProps) {
+  (globalThis as RenderProbe).__nwfRowRender?.(index);
   const {
     attributes,
     listeners,
@@ -89,7 +128,7 @@ const RuleRow = memo(function RuleRow({
     transform: `translateY(${start}px) ${CSS.Translate.toString(transform) ?? ''}`,
     transition,
   };
-  const className = `rt-row${selected ? ' is-selected' : ''}${hinted ? ' is-hinted' : ''}${isDragging ? ' is-dragging' : ''} rt-${entry.kind}${
+  const className = `rt-row${selected ? ' is-selected' : ''}${hinted ? ' is-hinted' : ''}${isDragging ? ' is-dragging' : ''}${editingColumn ? ' is-editing' : ''} rt-${entry.kind}${
     entry.kind === 'rule' ? ` row-${entry.rule.action}` : ''
   }`;
   const handle = (
@@ -119,7 +158,11 @@ const RuleRow = memo(function RuleRow({
     tabIndex: selected ? 0 : -1,
     className,
     style,
-    onClick: () => onSelect(index),
+    onClick: (e: MouseEvent<HTMLDivElement>) => onSelect(index, columnOf(e.target)),
+    onDoubleClick: (e: MouseEvent<HTMLDivElement>) => {
+      const column = columnOf(e.target);
+      if (column !== editingColumn) onActivate(index, column);
+    },
   };
   if (entry.kind === 'filterref') {
     const params = entry.ref.params.map((p) => `${p.name}=${p.value}`).join(', ');
@@ -146,35 +189,73 @@ const RuleRow = memo(function RuleRow({
     );
   }
   const { rule } = entry;
+  const cell = (column: CellColumn, extraClass: string, content: ReactNode, title?: string) => {
+    const editing = editingColumn === column;
+    return (
+      <div
+        role="cell"
+        data-col={column}
+        tabIndex={-1}
+        className={`rt-cell ${extraClass}${activeColumn === column ? ' is-active' : ''}${
+          editing ? ' is-editing' : ''
+        }`}
+        title={editing ? undefined : title}
+      >
+        {editing ? (
+          <CellEditor
+            rule={rule}
+            index={index}
+            column={column}
+            ruleNumber={ruleNumber}
+            onDone={(how) => onEditEnd(index, column, how)}
+          />
+        ) : (
+          content
+        )}
+      </div>
+    );
+  };
+  const summary = summarizeMatch(rule);
   return (
     <div {...rowProps}>
       {handle}
-      <div role="cell" className="rt-cell rt-num">
-        {rule.priority}
-      </div>
-      <div role="cell" className="rt-cell">
-        <span className={`action-badge action-${rule.action}`}>{rule.action}</span>
-      </div>
-      <div role="cell" className="rt-cell">
-        {rule.direction}
-      </div>
-      <div role="cell" className="rt-cell">
-        {rule.protocol ?? '—'}
-      </div>
-      <div role="cell" className="rt-cell rt-match" title={summarizeMatch(rule)}>
-        <span className="rt-match-text">{summarizeMatch(rule)}</span>
-        {hits !== undefined && (
-          <span className="rt-hits" title="Packets of the simulation that matched this rule">
-            {hits} hit{hits === 1 ? '' : 's'}
-          </span>
-        )}
-      </div>
-      <div role="cell" className="rt-cell">
-        {stateText(entry)}
-      </div>
-      <div role="cell" className="rt-cell rt-comment" title={rule.attrs.comment?.value}>
-        {rule.attrs.comment?.value ?? ''}
-      </div>
+      {cell('priority', 'rt-num', rule.priority)}
+      {cell(
+        'action',
+        '',
+        <span className={`action-badge action-${rule.action}`}>{rule.action}</span>,
+      )}
+      {cell('direction', '', rule.direction)}
+      {cell('protocol', '', rule.protocol ?? '—')}
+      {cell(
+        'match',
+        'rt-match',
+        <>
+          <span className="rt-match-text">{summary}</span>
+          {hits !== undefined && (
+            <span className="rt-hits" title="Packets of the simulation that matched this rule">
+              {hits} hit{hits === 1 ? '' : 's'}
+            </span>
+          )}
+          {selected && !readOnly && (
+            <button
+              type="button"
+              className="link-button rt-edit-match"
+              tabIndex={-1}
+              title="Edit every attribute of the match in the form below (Enter on this cell)"
+              onClick={(e) => {
+                e.stopPropagation();
+                onEditMatch(index);
+              }}
+            >
+              Edit match
+            </button>
+          )}
+        </>,
+        summary,
+      )}
+      {cell('state', '', stateText(entry))}
+      {cell('comment', 'rt-comment', rule.attrs.comment?.value ?? '', rule.attrs.comment?.value)}
     </div>
   );
 });
@@ -185,10 +266,40 @@ function indexAtPosition(doc: FilterDoc | null, position: number): number | null
   return evaluationOrder(doc)[position] ?? null;
 }
 
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The evaluation order of `doc`, keeping the previous array while it is equal:
+ * most edits do not reorder, and a stable array keeps dnd-kit's sortable
+ * context (which every row reads) from changing, so rows skip re-rendering.
+ */
+function useEvaluationOrder(doc: FilterDoc | null): number[] {
+  const [cache, setCache] = useState<{ doc: FilterDoc | null; order: number[] }>({
+    doc: null,
+    order: [],
+  });
+  if (cache.doc === doc) return cache.order;
+  const next = doc ? evaluationOrder(doc) : [];
+  const order = sameNumbers(next, cache.order) ? cache.order : next;
+  setCache({ doc, order });
+  return order;
+}
+
+/** Where keyboard focus goes after the next render: the row, or one of its cells. */
+interface FocusRequest {
+  index: number;
+  column: CellColumn | null;
+}
+
 /**
  * The rule table: the open filter's entries in libvirt's evaluation order,
- * virtualized, keyboard operable (↑/↓ select, Alt+↑/↓ move, Delete, Ctrl+D
- * duplicate, Enter edit) and reorderable by drag.
+ * virtualized, keyboard operable (↑/↓ select, ←/→ cell, Enter/F2 edit the
+ * cell in place, Enter on the match opens the form, Alt+↑/↓ move, Delete,
+ * Ctrl+D duplicate) and reorderable by drag.
  */
 export function RuleTable({
   onEdit,
@@ -205,12 +316,23 @@ export function RuleTable({
   const stale = useStudioStore(selectIsStale);
   const { selectEntry, applyDocChange, setNotice } = useStudioStore.getState();
   const scrollRef = useRef<HTMLDivElement>(null);
-  const focusPending = useRef(false);
+  const focusPending = useRef<FocusRequest | null>(null);
+  const [focusTick, setFocusTick] = useState(0);
+  /** The keyboard's column in the selected row; null = the row itself. */
+  const [activeColumn, setActiveColumn] = useState<CellColumn | null>(null);
+  const [editing, setEditing] = useState<{ index: number; column: CellColumn } | null>(null);
 
-  const order = useMemo(() => (doc ? evaluationOrder(doc) : []), [doc]);
+  const order = useEvaluationOrder(doc);
   const ids = useMemo(() => order.map(String), [order]);
   const selectedPosition = selectedIndex === null ? -1 : order.indexOf(selectedIndex);
   const editable = !readOnly && !stale;
+  // An edit belongs to the document it started on; another filter or a stale table ends it.
+  const [editDoc, setEditDoc] = useState(doc?.name);
+  if (editDoc !== doc?.name) {
+    setEditDoc(doc?.name);
+    setEditing(null);
+  }
+  const activeEdit = editable ? editing : null;
 
   const virtualizer = useVirtualizer({
     count: order.length,
@@ -219,19 +341,98 @@ export function RuleTable({
     overscan: 12,
   });
 
-  // Keep the selected row visible, and focused when the keyboard moved it.
+  const requestFocus = useCallback((index: number, column: CellColumn | null) => {
+    focusPending.current = { index, column };
+    setFocusTick((t) => t + 1);
+  }, []);
+
+  // Keep the selected row visible, and focused (row or cell) when the keyboard moved it.
   useEffect(() => {
     if (selectedPosition < 0) return;
     virtualizer.scrollToIndex(selectedPosition, { align: 'auto' });
-    if (!focusPending.current) return;
-    focusPending.current = false;
+    const pending = focusPending.current;
+    if (!pending) return;
+    focusPending.current = null;
     requestAnimationFrame(() => {
       const row = scrollRef.current?.querySelector<HTMLElement>(
-        `[data-entry-index="${selectedIndex}"]`,
+        `[data-entry-index="${pending.index}"]`,
       );
-      row?.focus({ preventScroll: true });
+      const target =
+        pending.column === null
+          ? row
+          : (row?.querySelector<HTMLElement>(`[data-col="${pending.column}"]`) ?? row);
+      target?.focus({ preventScroll: true });
     });
-  }, [selectedPosition, selectedIndex, virtualizer]);
+  }, [selectedPosition, selectedIndex, virtualizer, focusTick]);
+
+  // Callbacks handed to rows must keep their identity: they read the latest state from here.
+  const latest = useRef({ order, doc, editable, onEdit });
+  useLayoutEffect(() => {
+    latest.current = { order, doc, editable, onEdit };
+  });
+
+  const onSelectCell = useCallback(
+    (index: number, column: CellColumn | null) => {
+      selectEntry(index);
+      setActiveColumn(column);
+    },
+    [selectEntry],
+  );
+
+  const editMatch = useCallback(
+    (index: number) => {
+      selectEntry(index);
+      focusRuleEditor('match');
+    },
+    [selectEntry],
+  );
+
+  /** Enter/F2/double-click on a cell: edit it in place, or open the form for the match. */
+  const activate = useCallback(
+    (index: number, column: CellColumn | null) => {
+      const { doc: d, editable: canEdit, onEdit: openForm } = latest.current;
+      const entry = d?.entries[index];
+      selectEntry(index);
+      setActiveColumn(column);
+      if (canEdit && column !== null && isCellEditable(entry, column)) {
+        setEditing({ index, column });
+        return;
+      }
+      if (column === 'match' && entry?.kind === 'rule') focusRuleEditor('match');
+      else openForm();
+    },
+    [selectEntry],
+  );
+
+  const endEdit = useCallback(
+    (index: number, column: CellColumn, how: EditEnd) => {
+      setEditing(null);
+      if (how === 'blur') return;
+      if (how === 'tab' || how === 'shift-tab') {
+        // Positions after the commit: a new priority may have moved the row.
+        const d = selectActiveDoc(useStudioStore.getState());
+        if (d) {
+          const nextOrder = evaluationOrder(d);
+          const next = nextEditableCell(
+            (p) => d.entries[nextOrder[p] ?? -1],
+            nextOrder.length,
+            { position: nextOrder.indexOf(index), column },
+            how === 'tab' ? 1 : -1,
+          );
+          const nextIndex = next ? nextOrder[next.position] : undefined;
+          if (next && nextIndex !== undefined) {
+            selectEntry(nextIndex);
+            setActiveColumn(next.column);
+            setEditing({ index: nextIndex, column: next.column });
+            return;
+          }
+        }
+      }
+      setActiveColumn(column);
+      requestFocus(index, column);
+    },
+    [requestFocus, selectEntry],
+  );
 
   const move = useCallback(
     (index: number, toPosition: number) => {
@@ -243,11 +444,12 @@ export function RuleTable({
       }
       const after = useStudioStore.getState();
       if (after !== before) {
-        focusPending.current = true;
-        selectEntry(indexAtPosition(selectActiveDoc(after), toPosition));
+        const moved = indexAtPosition(selectActiveDoc(after), toPosition);
+        selectEntry(moved);
+        if (moved !== null) requestFocus(moved, null);
       }
     },
-    [applyDocChange, selectEntry, setNotice],
+    [applyDocChange, requestFocus, selectEntry, setNotice],
   );
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
@@ -255,8 +457,9 @@ export function RuleTable({
     const pos = selectedPosition;
     const select = (p: number) => {
       const clamped = Math.max(0, Math.min(order.length - 1, p));
-      focusPending.current = true;
-      selectEntry(order[clamped] ?? null);
+      const index = order[clamped] ?? null;
+      selectEntry(index);
+      if (index !== null) requestFocus(index, activeColumn);
     };
     if (e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
       e.preventDefault();
@@ -273,10 +476,18 @@ export function RuleTable({
           { type: 'duplicate-entry', index: selectedIndex },
           { select: selectedIndex + 1 },
         );
-        focusPending.current = true;
+        requestFocus(selectedIndex + 1, activeColumn);
       }
       return;
     }
+    const moveColumn = (step: 1 | -1) => {
+      if (selectedIndex === null) return;
+      const at = activeColumn === null ? -1 : CELL_COLUMNS.indexOf(activeColumn);
+      const next = Math.max(-1, Math.min(CELL_COLUMNS.length - 1, at + step));
+      const column = next < 0 ? null : (CELL_COLUMNS[next] as CellColumn);
+      setActiveColumn(column);
+      requestFocus(selectedIndex, column);
+    };
     switch (e.key) {
       case 'ArrowDown':
         e.preventDefault();
@@ -285,6 +496,14 @@ export function RuleTable({
       case 'ArrowUp':
         e.preventDefault();
         select(pos < 0 ? 0 : pos - 1);
+        break;
+      case 'ArrowRight':
+        e.preventDefault();
+        moveColumn(1);
+        break;
+      case 'ArrowLeft':
+        e.preventDefault();
+        moveColumn(-1);
         break;
       case 'Home':
         e.preventDefault();
@@ -308,14 +527,27 @@ export function RuleTable({
           const nextPos = Math.min(pos, order.length - 2);
           applyDocChange({ type: 'delete-entry', index: selectedIndex });
           const nextDoc = selectActiveDoc(useStudioStore.getState());
-          focusPending.current = true;
-          selectEntry(nextPos >= 0 && nextDoc ? (evaluationOrder(nextDoc)[nextPos] ?? null) : null);
+          const next = nextPos >= 0 && nextDoc ? (evaluationOrder(nextDoc)[nextPos] ?? null) : null;
+          selectEntry(next);
+          if (next !== null) requestFocus(next, activeColumn);
         }
         break;
       case 'Enter':
         if (selectedIndex !== null) {
           e.preventDefault();
-          onEdit();
+          activate(selectedIndex, activeColumn);
+        }
+        break;
+      case 'F2':
+        if (selectedIndex !== null) {
+          e.preventDefault();
+          const entry = doc?.entries[selectedIndex];
+          // F2 always edits in place: the active cell, else the row's first editable cell.
+          const column =
+            activeColumn !== null && isCellEditable(entry, activeColumn)
+              ? activeColumn
+              : CELL_COLUMNS.find((c) => isCellEditable(entry, c));
+          if (column && editable) activate(selectedIndex, column);
         }
         break;
       default:
@@ -323,7 +555,7 @@ export function RuleTable({
   };
 
   const sensors = useSensors(
-    useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
+    useSensor(PointerSensor, POINTER_SENSOR_OPTIONS),
     useSensor(KeyboardSensor),
   );
   const onDragEnd = (event: DragEndEvent) => {
@@ -355,9 +587,9 @@ export function RuleTable({
             <div role="columnheader" className="rt-cell rt-handle">
               <span className="visually-hidden">Move</span>
             </div>
-            {COLUMNS.map((c) => (
+            {CELL_COLUMNS.map((c) => (
               <div role="columnheader" key={c} className="rt-cell">
-                {c}
+                {COLUMN_LABELS[c]}
               </div>
             ))}
           </div>
@@ -367,7 +599,7 @@ export function RuleTable({
           collisionDetection={closestCenter}
           onDragEnd={onDragEnd}
           // Its live region must not sit inside the table (only rows are allowed there).
-          accessibility={{ container: document.body }}
+          accessibility={DND_ACCESSIBILITY}
         >
           <SortableContext items={ids} strategy={verticalListSortingStrategy}>
             <div
@@ -383,6 +615,8 @@ export function RuleTable({
                   const index = order[item.index] as number;
                   const entry = doc?.entries[index];
                   if (!entry) return null;
+                  const selected = index === selectedIndex;
+                  const editingColumn = activeEdit?.index === index ? activeEdit.column : null;
                   return (
                     <RuleRow
                       key={`${index}`}
@@ -390,7 +624,7 @@ export function RuleTable({
                       index={index}
                       position={item.index}
                       start={item.start}
-                      selected={index === selectedIndex}
+                      selected={selected}
                       hits={
                         hits && entry.kind === 'rule'
                           ? (hits[`${doc?.name}#${index}`] ?? 0)
@@ -398,7 +632,13 @@ export function RuleTable({
                       }
                       hinted={hintedRef?.filter === doc?.name && hintedRef?.entryIndex === index}
                       readOnly={!editable}
-                      onSelect={selectEntry}
+                      activeColumn={selected ? activeColumn : null}
+                      editingColumn={editingColumn}
+                      ruleNumber={editingColumn && doc ? ruleNumberOf(doc, index) : 0}
+                      onSelect={onSelectCell}
+                      onActivate={activate}
+                      onEditEnd={endEdit}
+                      onEditMatch={editMatch}
                       onOpenRef={onOpenRef}
                     />
                   );

@@ -1,0 +1,283 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import type { KeyboardEvent } from 'react';
+import { RULE_ACTIONS, RULE_DIRECTIONS } from '../../core/model/attributes';
+import type { DocChange } from '../../core/model/apply-change';
+import { PROTOCOL_NAMES } from '../../core/model/types';
+import type { ProtocolName, Rule, RuleAction, RuleDirection } from '../../core/model/types';
+import { useStudioStore } from '../../store';
+import { checkAttributeValue } from '../RuleEditor/check-attribute-value';
+import { changeProtocol } from '../RuleEditor/convert-protocol';
+import { checkPriorityText, COLUMN_LABELS } from './table-cells';
+import type { CellColumn } from './table-cells';
+
+/** How an edit ended: the table moves focus (and maybe the edit) accordingly. */
+export type EditEnd = 'enter' | 'escape' | 'tab' | 'shift-tab' | 'blur';
+
+/** The cell edit as a store change, or null when it changes nothing. */
+type Commit = () => DocChange | null;
+
+/**
+ * Keys that let the edit end. Every other key stays inside the editor, so the
+ * table's own keys (arrows, Delete, Ctrl+D, Ctrl+Z) act on the text instead.
+ */
+function endOf(e: KeyboardEvent): EditEnd | null {
+  if (e.key === 'Enter') return 'enter';
+  if (e.key === 'Escape') return 'escape';
+  if (e.key === 'Tab') return e.shiftKey ? 'shift-tab' : 'tab';
+  return null;
+}
+
+/** Applies the edit through the same store action as the form: one undo step per commit. */
+function applyCommit(commit: Commit): void {
+  const change = commit();
+  if (change) useStudioStore.getState().applyDocChange(change);
+}
+
+/** Shared ending logic: one end per edit, even when unmounting blurs the field afterwards. */
+function useEditEnd(onDone: (how: EditEnd) => void) {
+  const ended = useRef(false);
+  return (how: EditEnd, commit: Commit | null) => {
+    if (ended.current) return;
+    ended.current = true;
+    if (commit) applyCommit(commit);
+    onDone(how);
+  };
+}
+
+interface EditorProps {
+  rule: Rule;
+  index: number;
+  column: CellColumn;
+  /** 1-based rule number, for the field's accessible name. */
+  ruleNumber: number;
+  onDone(how: EditEnd): void;
+}
+
+/** A text cell (priority, comment): checked on every keystroke, the error shown beside it. */
+function TextCell({
+  label,
+  initial,
+  check,
+  toChange,
+  onDone,
+  numeric,
+}: {
+  label: string;
+  initial: string;
+  check(text: string): string | null;
+  toChange(text: string): DocChange | null;
+  onDone(how: EditEnd): void;
+  numeric?: boolean;
+}) {
+  const id = useId();
+  const [text, setText] = useState(initial);
+  const input = useRef<HTMLInputElement>(null);
+  const end = useEditEnd(onDone);
+  useEffect(() => {
+    input.current?.focus({ preventScroll: true });
+    input.current?.select();
+  }, []);
+  const error = check(text);
+  const commit = () => (text === initial ? null : toChange(text));
+  return (
+    <>
+      <input
+        ref={input}
+        className="cell-input"
+        aria-label={label}
+        value={text}
+        inputMode={numeric ? 'numeric' : 'text'}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          e.stopPropagation();
+          const how = endOf(e);
+          if (!how) return;
+          e.preventDefault();
+          if (how === 'escape') end(how, null);
+          // An invalid value is never committed: the field stays open with its error.
+          else if (!error) end(how, commit);
+        }}
+        onBlur={() => end('blur', error ? null : commit)}
+      />
+      {error && (
+        <span id={`${id}-error`} className="cell-error field-error" role="alert">
+          {error}
+        </span>
+      )}
+    </>
+  );
+}
+
+/** Keys that walk a closed select's options without choosing one yet. */
+const BROWSE_KEYS = new Set(['ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp', 'PageDown']);
+
+/**
+ * A choice cell. A pick with the mouse commits at once; keys that browse the
+ * options (arrows, letters) only change the shown value, and Enter, Tab or
+ * leaving commits it — so browsing is one undo step and Escape cancels it.
+ */
+function SelectCell({
+  label,
+  initial,
+  options,
+  toChange,
+  onDone,
+}: {
+  label: string;
+  initial: string;
+  options: readonly { value: string; label: string }[];
+  toChange(value: string): DocChange | null;
+  onDone(how: EditEnd): void;
+}) {
+  const [value, setValue] = useState(initial);
+  const select = useRef<HTMLSelectElement>(null);
+  const browsing = useRef(false);
+  const end = useEditEnd(onDone);
+  useEffect(() => {
+    select.current?.focus({ preventScroll: true });
+  }, []);
+  const commitOf = (v: string) => () => (v === initial ? null : toChange(v));
+  return (
+    <select
+      ref={select}
+      className="cell-input"
+      aria-label={label}
+      value={value}
+      onChange={(e) => {
+        setValue(e.target.value);
+        if (!browsing.current) end('enter', commitOf(e.target.value));
+      }}
+      onKeyDown={(e) => {
+        e.stopPropagation();
+        const how = endOf(e);
+        browsing.current = !how && !e.altKey && (BROWSE_KEYS.has(e.key) || /^\w$/.test(e.key));
+        if (!how) return;
+        e.preventDefault();
+        end(how, how === 'escape' ? null : commitOf(value));
+      }}
+      onBlur={() => end('blur', commitOf(value))}
+    >
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+const ACTION_OPTIONS = RULE_ACTIONS.map((a) => ({ value: a, label: a }));
+const DIRECTION_OPTIONS = RULE_DIRECTIONS.map((d) => ({ value: d, label: d }));
+const PROTOCOL_OPTIONS = [
+  { value: '', label: '(none)' },
+  ...PROTOCOL_NAMES.map((p) => ({ value: p, label: p })),
+];
+const STATEMATCH_OPTIONS = [
+  { value: 'true', label: 'statematch on' },
+  { value: 'false', label: 'statematch off' },
+];
+
+/**
+ * The in-place editor of one cell of a rule row. It edits through the store's
+ * `applyDocChange`, like the form below the table, and reports how the edit
+ * ended so the table can move on (Tab) or give the cell its focus back.
+ */
+export function CellEditor({ rule, index, column, ruleNumber, onDone }: EditorProps) {
+  const name = column === 'state' ? 'Statematch' : COLUMN_LABELS[column];
+  const label = `${name} of rule ${ruleNumber}`;
+  switch (column) {
+    case 'priority':
+      return (
+        <TextCell
+          label={label}
+          initial={String(rule.priority)}
+          numeric
+          check={(t) => {
+            const r = checkPriorityText(t);
+            return r.ok ? null : r.message;
+          }}
+          toChange={(t) => {
+            const r = checkPriorityText(t);
+            return r.ok && r.value !== rule.priority
+              ? { type: 'update-rule', index, patch: { priority: r.value } }
+              : null;
+          }}
+          onDone={onDone}
+        />
+      );
+    case 'comment': {
+      const current = rule.attrs.comment;
+      const negated = current?.negated ?? false;
+      const protocol = rule.protocol;
+      const check = (t: string) => {
+        if (t === '' || !protocol) return null;
+        const r = checkAttributeValue(protocol, 'comment', t, negated);
+        return r.ok ? null : r.message;
+      };
+      return (
+        <TextCell
+          label={label}
+          initial={current?.value ?? ''}
+          check={check}
+          toChange={(t) => {
+            if (!protocol) return null;
+            if (t === '') return { type: 'set-attr', index, name: 'comment', value: null };
+            const r = checkAttributeValue(protocol, 'comment', t, negated);
+            return r.ok
+              ? { type: 'set-attr', index, name: 'comment', value: { value: r.canonical, negated } }
+              : null;
+          }}
+          onDone={onDone}
+        />
+      );
+    }
+    case 'action':
+      return (
+        <SelectCell
+          label={label}
+          initial={rule.action}
+          options={ACTION_OPTIONS}
+          toChange={(v) => ({ type: 'update-rule', index, patch: { action: v as RuleAction } })}
+          onDone={onDone}
+        />
+      );
+    case 'direction':
+      return (
+        <SelectCell
+          label={label}
+          initial={rule.direction}
+          options={DIRECTION_OPTIONS}
+          toChange={(v) => ({
+            type: 'update-rule',
+            index,
+            patch: { direction: v as RuleDirection },
+          })}
+          onDone={onDone}
+        />
+      );
+    case 'protocol':
+      return (
+        <SelectCell
+          label={label}
+          initial={rule.protocol ?? ''}
+          options={PROTOCOL_OPTIONS}
+          toChange={(v) => changeProtocol(rule, index, (v || null) as ProtocolName | null)}
+          onDone={onDone}
+        />
+      );
+    case 'state':
+      return (
+        <SelectCell
+          label={label}
+          initial={String(rule.statematch)}
+          options={STATEMATCH_OPTIONS}
+          toChange={(v) => ({ type: 'update-rule', index, patch: { statematch: v === 'true' } })}
+          onDone={onDone}
+        />
+      );
+    default:
+      return null;
+  }
+}
