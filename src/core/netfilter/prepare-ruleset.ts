@@ -184,7 +184,8 @@ export function prepareRuleset(ruleset: Ruleset, ipsets: Record<string, IpsetSpe
           bytes: 0,
         };
       });
-      const index = rules.length >= MIN_INDEXED_CHAIN ? new DispatchIndex(rules.map((r) => r.constraint)) : null;
+      const keyed = rules.some((r) => r.constraint.proto >= 0 || r.constraint.dportLo >= 0 || r.constraint.sportLo >= 0);
+      const index = keyed && rules.length >= MIN_INDEXED_CHAIN ? new DispatchIndex(rules.map((r) => r.constraint)) : null;
       chains.set(c.name, { ir: c, rules, index });
     }
     for (const c of chains.values()) {
