@@ -242,13 +242,14 @@ const RuleRow = memo(function RuleRow({
               type="button"
               className="link-button rt-edit-match"
               tabIndex={-1}
+              aria-label="Edit match"
               title="Edit every attribute of the match in the form below (Enter on this cell)"
               onClick={(e) => {
                 e.stopPropagation();
                 onEditMatch(index);
               }}
             >
-              Edit match
+              ✎
             </button>
           )}
         </>,
