@@ -158,7 +158,8 @@ async function elapsed(page: Page): Promise<number> {
 
 /**
  * With BENCH_UI_PROFILE_DIR set, records a CPU profile (Chrome DevTools protocol) of `fn` into
- * `<dir>/<name>.cpuprofile` (open it in Chrome DevTools; build with --minify false for names).
+ * `<dir>/<name>.cpuprofile` (open it in Chrome DevTools; build with --minify false for names):
+ * the keystroke, cell-edit, scroll and ftp-active loops.
  */
 async function profiled<T>(page: Page, name: string, fn: () => Promise<T>): Promise<T> {
   const dir = process.env.BENCH_UI_PROFILE_DIR;
@@ -316,10 +317,12 @@ test('UI benchmarks', async ({ browser, page }) => {
       requestAnimationFrame(tick);
     });
   });
-  for (let i = 0; i < 120; i++) {
-    await page.mouse.wheel(0, i < 60 ? 240 : -240);
-    await page.waitForTimeout(16);
-  }
+  await profiled(page, 'scroll', async () => {
+    for (let i = 0; i < 120; i++) {
+      await page.mouse.wheel(0, i < 60 ? 240 : -240);
+      await page.waitForTimeout(16);
+    }
+  });
   const frames = await page.evaluate(() => {
     const w = window as unknown as { __frames: number[]; __recording: boolean };
     w.__recording = false;
@@ -349,15 +352,17 @@ test('UI benchmarks', async ({ browser, page }) => {
   const scenario = panel.getByRole('combobox', { name: 'Scenario' });
   await expect(scenario).toBeVisible();
   const simTimes: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    await scenario.selectOption('ping');
-    await expect(panel).not.toContainText('LIST', { timeout: 60_000 });
-    await page.waitForTimeout(500);
-    await armObserver(page, '[role="tabpanel"]', 'LIST', true);
-    await armTrigger(page, 'change');
-    await scenario.selectOption('ftp-active');
-    simTimes.push(await elapsed(page));
-  }
+  await profiled(page, 'ftp-active', async () => {
+    for (let i = 0; i < 3; i++) {
+      await scenario.selectOption('ping');
+      await expect(panel).not.toContainText('LIST', { timeout: 60_000 });
+      await page.waitForTimeout(500);
+      await armObserver(page, '[role="tabpanel"]', 'LIST', true);
+      await armTrigger(page, 'change');
+      await scenario.selectOption('ftp-active');
+      simTimes.push(await elapsed(page));
+    }
+  });
   figure(
     `run and show ftp-active, ${RULES.toLocaleString('en-US')}-rule filter open (median)`,
     fmt(median(simTimes)),

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { memo, useDeferredValue, useMemo, useState } from 'react';
 import { selectActiveDoc, selectSelectedIndex, serializeDoc, useStudioStore } from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
 import { describeEntry, ruleLabel, selectRule } from '../Panels/rule-links';
@@ -15,6 +15,68 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+type LineOrigin = { filter: string; entryIndex: number } | null | undefined;
+
+/**
+ * The lines of one export, memoised: a script for 2,000 rules has thousands of lines, and
+ * hovering a line (which updates the hint above) must not redraw all of them.
+ */
+const ExportLines = memo(function ExportLines({
+  lines,
+  origins,
+  selected,
+  onHover,
+}: {
+  lines: readonly string[];
+  origins: readonly LineOrigin[];
+  /** `filter#entryIndex` of the selected rule. */
+  selected: string | null;
+  onHover(line: number | null): void;
+}) {
+  const hint = (o: LineOrigin) =>
+    usePanelsStore.getState().setHinted(o ? { filter: o.filter, entryIndex: o.entryIndex } : null);
+  return (
+    <ol
+      className="export-lines"
+      onMouseLeave={() => {
+        onHover(null);
+        hint(null);
+      }}
+    >
+      {lines.map((line, i) => {
+        const o = origins[i];
+        const isSelected = !!o && `${o.filter}#${o.entryIndex}` === selected;
+        const cls = `${o ? 'has-origin' : ''}${isSelected ? ' is-rule-selected' : ''}`;
+        return (
+          <li
+            key={i}
+            className={cls}
+            tabIndex={o ? 0 : undefined}
+            data-entry={o ? `${o.filter}#${o.entryIndex}` : undefined}
+            onMouseEnter={() => {
+              onHover(i);
+              hint(o);
+            }}
+            onFocus={() => {
+              onHover(i);
+              hint(o);
+            }}
+            onClick={() => o && selectRule({ filter: o.filter, entryIndex: o.entryIndex })}
+            onKeyDown={(e) => {
+              if (o && (e.key === 'Enter' || e.key === ' ')) {
+                e.preventDefault();
+                selectRule({ filter: o.filter, entryIndex: o.entryIndex });
+              }
+            }}
+          >
+            <code>{line}</code>
+          </li>
+        );
+      })}
+    </ol>
+  );
+});
+
 /**
  * Export: the canonical XML for `virsh nwfilter-define`, libvirt's command sequence, the shell
  * script for vnet0 and its ebtables/iptables/ip6tables parts, the virsh commands and the domain
@@ -22,11 +84,11 @@ function download(name: string, text: string) {
  * rule's lines are highlighted.
  */
 export function ExportPanel() {
-  const doc = useStudioStore(selectActiveDoc);
-  const filters = useStudioStore((s) => s.workspace.filters);
+  // Deferred: typing in a big filter paints first, the exports follow in a later render.
+  const doc = useDeferredValue(useStudioStore(selectActiveDoc));
+  const filters = useDeferredValue(useStudioStore((s) => s.workspace.filters));
   const selected = useStudioStore(selectSelectedIndex);
-  const settings = usePanelsStore((s) => s.settings);
-  const setHinted = usePanelsStore((s) => s.setHinted);
+  const settings = useDeferredValue(usePanelsStore((s) => s.settings));
   const [view, setView] = useState('script');
   const [copied, setCopied] = useState<string | null>(null);
   const [hover, setHover] = useState<number | null>(null);
@@ -46,10 +108,6 @@ export function ExportPanel() {
   const text = exp.texts.find((t) => t.id === view) ?? exp.texts[0];
   if (!text) return null;
   const full = text.lines.map((l) => `${l}\n`).join('');
-  const isSelectedLine = (i: number) => {
-    const o = text.origins[i];
-    return !!o && selected !== null && o.filter === doc.name && o.entryIndex === selected;
-  };
   const hoverOrigin = hover !== null ? text.origins[hover] : null;
   return (
     <div className="export-panel">
@@ -123,43 +181,12 @@ export function ExportPanel() {
         aria-label={`${text.title} export`}
         className="export-text"
       >
-        <ol
-          className="export-lines"
-          onMouseLeave={() => {
-            setHover(null);
-            setHinted(null);
-          }}
-        >
-          {text.lines.map((line, i) => {
-            const o = text.origins[i];
-            const cls = `${o ? 'has-origin' : ''}${isSelectedLine(i) ? ' is-rule-selected' : ''}`;
-            return (
-              <li
-                key={i}
-                className={cls}
-                tabIndex={o ? 0 : undefined}
-                data-entry={o ? `${o.filter}#${o.entryIndex}` : undefined}
-                onMouseEnter={() => {
-                  setHover(i);
-                  setHinted(o ? { filter: o.filter, entryIndex: o.entryIndex } : null);
-                }}
-                onFocus={() => {
-                  setHover(i);
-                  setHinted(o ? { filter: o.filter, entryIndex: o.entryIndex } : null);
-                }}
-                onClick={() => o && selectRule({ filter: o.filter, entryIndex: o.entryIndex })}
-                onKeyDown={(e) => {
-                  if (o && (e.key === 'Enter' || e.key === ' ')) {
-                    e.preventDefault();
-                    selectRule({ filter: o.filter, entryIndex: o.entryIndex });
-                  }
-                }}
-              >
-                <code>{line}</code>
-              </li>
-            );
-          })}
-        </ol>
+        <ExportLines
+          lines={text.lines}
+          origins={text.origins}
+          selected={selected === null ? null : `${doc.name}#${selected}`}
+          onHover={setHover}
+        />
       </div>
     </div>
   );

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useDeferredValue, useMemo } from 'react';
 import { getLintCodeInfo } from '../../core/lint/lint-codes';
 import { lintFilter } from '../../core/lint/lint-filter';
 import type { LintFinding, LintRef } from '../../core/lint/types';
@@ -41,9 +41,10 @@ function Finding({ f }: { f: LintFinding }) {
 
 /** Lint: the pitfalls of the open filter as bound with the simulator's host settings and parameters. */
 export function LintPanel() {
-  const doc = useStudioStore(selectActiveDoc);
-  const filters = useStudioStore((s) => s.workspace.filters);
-  const settings = usePanelsStore((s) => s.settings);
+  // Deferred: typing in a big filter paints first, the findings follow in a later render.
+  const doc = useDeferredValue(useStudioStore(selectActiveDoc));
+  const filters = useDeferredValue(useStudioStore((s) => s.workspace.filters));
+  const settings = useDeferredValue(usePanelsStore((s) => s.settings));
   const result = useMemo(() => {
     if (!doc) return null;
     const docs = filters.map((f) => f.doc);
