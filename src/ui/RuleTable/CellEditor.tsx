@@ -50,6 +50,8 @@ interface EditorProps {
   column: CellColumn;
   /** 1-based rule number, for the field's accessible name. */
   ruleNumber: number;
+  /** A character typed on the cell that started the edit (text cells). */
+  seed?: string | undefined;
   onDone(how: EditEnd): void;
 }
 
@@ -61,22 +63,27 @@ function TextCell({
   toChange,
   onDone,
   numeric,
+  seed,
 }: {
   label: string;
   initial: string;
+  /** Text typed on the cell to start the edit: it replaces the value. */
+  seed?: string | undefined;
   check(text: string): string | null;
   toChange(text: string): DocChange | null;
   onDone(how: EditEnd): void;
   numeric?: boolean;
 }) {
   const id = useId();
-  const [text, setText] = useState(initial);
+  const [text, setText] = useState(seed ?? initial);
   const input = useRef<HTMLInputElement>(null);
   const end = useEditEnd(onDone);
+  const seeded = seed !== undefined;
   useEffect(() => {
     input.current?.focus({ preventScroll: true });
-    input.current?.select();
-  }, []);
+    // Typed into the cell: go on typing after it. Entered by Enter/F2: select all to replace.
+    if (!seeded) input.current?.select();
+  }, [seeded]);
   const error = check(text);
   const commit = () => (text === initial ? null : toChange(text));
   return (
@@ -184,7 +191,7 @@ const STATEMATCH_OPTIONS = [
  * `applyDocChange`, like the form below the table, and reports how the edit
  * ended so the table can move on (Tab) or give the cell its focus back.
  */
-export function CellEditor({ rule, index, column, ruleNumber, onDone }: EditorProps) {
+export function CellEditor({ rule, index, column, ruleNumber, seed, onDone }: EditorProps) {
   const name = column === 'state' ? 'Statematch' : COLUMN_LABELS[column];
   const label = `${name} of rule ${ruleNumber}`;
   switch (column) {
@@ -193,6 +200,7 @@ export function CellEditor({ rule, index, column, ruleNumber, onDone }: EditorPr
         <TextCell
           label={label}
           initial={String(rule.priority)}
+          seed={seed}
           numeric
           check={(t) => {
             const r = checkPriorityText(t);
@@ -220,6 +228,7 @@ export function CellEditor({ rule, index, column, ruleNumber, onDone }: EditorPr
         <TextCell
           label={label}
           initial={current?.value ?? ''}
+          seed={seed}
           check={check}
           toChange={(t) => {
             if (!protocol) return null;

@@ -27,7 +27,13 @@ import { ruleNumber as ruleNumberOf } from '../Panels/rule-links';
 import { focusRuleEditor } from '../RuleEditor/focus-rule-editor';
 import { CellEditor } from './CellEditor';
 import type { EditEnd } from './CellEditor';
-import { CELL_COLUMNS, COLUMN_LABELS, isCellEditable, nextEditableCell } from './table-cells';
+import {
+  CELL_COLUMNS,
+  COLUMN_LABELS,
+  isCellEditable,
+  isTextColumn,
+  nextEditableCell,
+} from './table-cells';
 import type { CellColumn } from './table-cells';
 import './rule-table.css';
 
@@ -79,6 +85,8 @@ interface RowProps {
   activeColumn: CellColumn | null;
   /** The cell being edited in this row, if any. */
   editingColumn: CellColumn | null;
+  /** What was typed on the cell to start that edit, if it was started by typing. */
+  editingSeed?: string | undefined;
   /** 1-based rule number, only needed (and only computed) while a cell of the row is edited. */
   ruleNumber: number;
   onSelect(index: number, column: CellColumn | null): void;
@@ -104,6 +112,7 @@ const RuleRow = memo(function RuleRow({
   readOnly,
   activeColumn,
   editingColumn,
+  editingSeed,
   ruleNumber,
   onSelect,
   onActivate,
@@ -207,6 +216,7 @@ const RuleRow = memo(function RuleRow({
             index={index}
             column={column}
             ruleNumber={ruleNumber}
+            seed={editingSeed}
             onDone={(how) => onEditEnd(index, column, how)}
           />
         ) : (
@@ -321,7 +331,11 @@ export function RuleTable({
   const [focusTick, setFocusTick] = useState(0);
   /** The keyboard's column in the selected row; null = the row itself. */
   const [activeColumn, setActiveColumn] = useState<CellColumn | null>(null);
-  const [editing, setEditing] = useState<{ index: number; column: CellColumn } | null>(null);
+  const [editing, setEditing] = useState<{
+    index: number;
+    column: CellColumn;
+    seed?: string;
+  } | null>(null);
 
   const order = useEvaluationOrder(doc);
   const ids = useMemo(() => order.map(String), [order]);
@@ -552,6 +566,19 @@ export function RuleTable({
         }
         break;
       default:
+        // Typing on a priority or comment cell starts its edit with what was typed, as grids do.
+        if (
+          e.key.length === 1 &&
+          !e.altKey &&
+          editable &&
+          selectedIndex !== null &&
+          isTextColumn(activeColumn) &&
+          activeColumn !== null &&
+          isCellEditable(doc?.entries[selectedIndex], activeColumn)
+        ) {
+          e.preventDefault();
+          setEditing({ index: selectedIndex, column: activeColumn, seed: e.key });
+        }
     }
   };
 
@@ -635,6 +662,7 @@ export function RuleTable({
                       readOnly={!editable}
                       activeColumn={selected ? activeColumn : null}
                       editingColumn={editingColumn}
+                      editingSeed={editingColumn ? activeEdit?.seed : undefined}
                       ruleNumber={editingColumn && doc ? ruleNumberOf(doc, index) : 0}
                       onSelect={onSelectCell}
                       onActivate={activate}

@@ -109,3 +109,8 @@ export function checkPriorityText(text: string): PriorityCheck {
   }
   return { ok: true, value };
 }
+
+/** Cells edited as text: typing a character on them starts the edit with it. */
+export function isTextColumn(column: CellColumn | null): boolean {
+  return column === 'priority' || column === 'comment';
+}
