@@ -134,11 +134,6 @@ function ruleRef(p: Provenance | null): RuleRef | null {
   return p ? { filter: p.filter, index: p.ruleIndex, priority: p.priority, direction: p.direction } : null;
 }
 
-function targetText(r: PreparedRule): string {
-  const t = r.ir.target;
-  return t.kind === 'verdict' ? t.verdict : t.kind === 'jump' ? `-j ${t.chain}` : `-g ${t.chain}`;
-}
-
 function addNote(trace: PacketTrace, note: string): void {
   if (trace.notes === NO_NOTES) trace.notes = [note];
   else trace.notes.push(note);
@@ -586,7 +581,7 @@ export class BridgeHost {
       }
       const rule = chain.rules[i] as PreparedRule;
       if (rule.unsupported !== null) {
-        visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched: false, target: 'unsupported', rule: ruleRef(rule.ir.provenance) });
+        visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched: false, target: 'unsupported', rule: rule.ref });
         this.decider = rule;
         this.walkError = `unsupported: ${rule.unsupported} (${rule.key})`;
         return V_ERROR;
@@ -599,7 +594,8 @@ export class BridgeHost {
           break;
         }
       }
-      visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched, target: ctx.hotdrop ? 'hotdrop' : targetText(rule), rule: ruleRef(rule.ir.provenance) });
+      // The rule reference is the prepared rule's, shared by all its visits (plain data, never mutated).
+      visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched, target: ctx.hotdrop ? 'hotdrop' : rule.targetText, rule: rule.ref });
       if (ctx.hotdrop) {
         // ipt_do_table stops at once and returns NF_DROP; the rule's counter is not touched.
         ctx.hotdrop = false;

@@ -51,8 +51,10 @@ export interface PreparedRule {
   op: TargetOp;
   /** Jump/goto target in the same table; null when the chain does not exist (an error when reached). */
   targetChain: PreparedChain | null;
-  /** The XML rule behind this one, built once (shared by the traces of the no-trace walk). */
+  /** The XML rule behind this one, built once and shared by the visits that show it. */
   ref: RuleRef | null;
+  /** The target as traces show it (`ACCEPT`, `RETURN`, `-j CHAIN`, `-g CHAIN`). */
+  targetText: string;
   packets: number;
   bytes: number;
 }
@@ -180,6 +182,7 @@ export function prepareRuleset(ruleset: Ruleset, ipsets: Record<string, IpsetSpe
           op: opOf(r),
           targetChain: null,
           ref: refOf(r.provenance),
+          targetText: r.target.kind === 'verdict' ? r.target.verdict : `${r.target.kind === 'jump' ? '-j' : '-g'} ${r.target.chain}`,
           packets: 0,
           bytes: 0,
         };
