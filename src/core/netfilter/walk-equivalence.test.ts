@@ -25,7 +25,7 @@ import { parseFilterXml } from '../xml/parse-filter-xml';
 import { BridgeHost } from './bridge-host';
 import type { HostSettings, PacketTrace, Side } from './bridge-host';
 import type { EthernetFrame, L4Packet } from './packet';
-import { buildArp, buildEthernet, buildIcmpEcho, buildIcmpv6Echo, buildIpv4, buildIpv6, buildSctp, buildTcp, buildUdp, sctpInitChunk } from './packet-build';
+import { buildAh, buildArp, buildEthernet, buildIcmpEcho, buildIcmpv6Echo, buildIpv4, buildIpv6, buildSctp, buildTcp, buildUdp, sctpInitChunk } from './packet-build';
 
 interface Feed {
   frame: EthernetFrame;
@@ -141,7 +141,7 @@ const filterArb = fc
 
 /** A small pool of flows: frames pick one and a direction, so conversations recur. */
 const flowArb = fc.record({
-  proto: fc.constantFrom('tcp', 'tcp', 'udp', 'icmp', 'sctp', 'tcp6', 'udp6', 'icmp6'),
+  proto: fc.constantFrom('tcp', 'tcp', 'udp', 'icmp', 'sctp', 'tcp6', 'udp6', 'icmp6', 'ah6'),
   peer: fc.nat(PEERS4.length - 1),
   vmPort: fc.oneof(fc.constantFrom(...RULE_PORTS), fc.integer({ min: 1, max: 65535 })),
   peerPort: fc.oneof(fc.constantFrom(...RULE_PORTS), fc.integer({ min: 1, max: 65535 })),
@@ -160,6 +160,8 @@ function l4For(proto: string, sport: number, dport: number, flags: string, seq: 
   if (proto.startsWith('tcp')) return buildTcp({ sport, dport, flags, seq });
   if (proto.startsWith('udp')) return buildUdp({ sport, dport, payload: new Uint8Array(8) });
   if (proto === 'sctp') return buildSctp({ sport, dport, chunks: [sctpInitChunk()] });
+  // IPv6 AH: ip6tables' -p sees the next header behind it (ipv6_find_hdr), --sport/--dport see no ports.
+  if (proto === 'ah6') return buildAh({ spi: sport, seq: seq % 1000, nextHeader: 6 });
   if (proto === 'icmp6') return buildIcmpv6Echo({ id: sport, seq: 1, reply: flags === 'S.' });
   return buildIcmpEcho({ id: sport, seq: 1, reply: flags === 'S.' });
 }
@@ -212,14 +214,15 @@ describe('no-trace walk ≡ traced walk', () => {
         fc.array(flowArb, { minLength: 8, maxLength: 8 }),
         fc.array(frameArb, { minLength: 30, maxLength: 70 }),
         fc.boolean(),
-        (xml, flows, frames, ftpHelper) => {
+        fc.boolean(),
+        (xml, flows, frames, ftpHelper, filterVlanTagged) => {
           const doc = parseFilterXml(xml).doc;
           const ruleset = doc ? compileDoc(doc) : null;
           if (!ruleset) {
             skipped++;
             return;
           }
-          compared += lockstep(ruleset, buildFeed(flows, frames), { ftpHelper, peerPort: 'eth0' });
+          compared += lockstep(ruleset, buildFeed(flows, frames), { ftpHelper, filterVlanTagged, peerPort: 'eth0' });
         },
       ),
       { numRuns: 80, seed: 81021 },
