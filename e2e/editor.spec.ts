@@ -537,7 +537,11 @@ test('Escape cancels a cell edit', async ({ page }) => {
   await page.keyboard.press('Escape');
   await expect(action).toHaveCount(0);
   await expect(cell(row(page, 'icmp'), 'action')).toHaveText('accept');
+  await expect(cell(row(page, 'icmp'), 'action')).toBeFocused();
   await expect(page.getByRole('button', { name: 'Undo' })).toBeDisabled();
+  // Escape once more: from the cell back to its row.
+  await page.keyboard.press('Escape');
+  await expect(row(page, 'icmp')).toBeFocused();
 });
 
 test('action changed in its cell, by mouse and by keyboard', async ({ page }) => {

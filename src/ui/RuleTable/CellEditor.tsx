@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { KeyboardEvent } from 'react';
+import type { KeyboardEvent, RefObject } from 'react';
 import { RULE_ACTIONS, RULE_DIRECTIONS } from '../../core/model/attributes';
 import type { DocChange } from '../../core/model/apply-change';
 import { PROTOCOL_NAMES } from '../../core/model/types';
@@ -33,12 +33,19 @@ function applyCommit(commit: Commit): void {
   if (change) useStudioStore.getState().applyDocChange(change);
 }
 
-/** Shared ending logic: one end per edit, even when unmounting blurs the field afterwards. */
-function useEditEnd(onDone: (how: EditEnd) => void) {
+/**
+ * Shared ending logic: one end per edit, even when unmounting blurs the field
+ * afterwards. Enter and Escape hand the focus to the cell at once, inside the
+ * key event, so a key pressed right after never lands on the page body while
+ * the editor goes away.
+ */
+function useEditEnd(field: RefObject<HTMLElement | null>, onDone: (how: EditEnd) => void) {
   const ended = useRef(false);
   return (how: EditEnd, commit: Commit | null) => {
     if (ended.current) return;
     ended.current = true;
+    if (how === 'enter' || how === 'escape')
+      field.current?.closest<HTMLElement>('[role="cell"]')?.focus({ preventScroll: true });
     if (commit) applyCommit(commit);
     onDone(how);
   };
@@ -77,7 +84,7 @@ function TextCell({
   const id = useId();
   const [text, setText] = useState(seed ?? initial);
   const input = useRef<HTMLInputElement>(null);
-  const end = useEditEnd(onDone);
+  const end = useEditEnd(input, onDone);
   const seeded = seed !== undefined;
   useEffect(() => {
     input.current?.focus({ preventScroll: true });
@@ -141,7 +148,7 @@ function SelectCell({
   const [value, setValue] = useState(initial);
   const select = useRef<HTMLSelectElement>(null);
   const browsing = useRef(false);
-  const end = useEditEnd(onDone);
+  const end = useEditEnd(select, onDone);
   useEffect(() => {
     select.current?.focus({ preventScroll: true });
   }, []);
@@ -152,6 +159,10 @@ function SelectCell({
       className="cell-input"
       aria-label={label}
       value={value}
+      onMouseDown={() => {
+        // A pick with the mouse commits, even after some browsing with the keys.
+        browsing.current = false;
+      }}
       onChange={(e) => {
         setValue(e.target.value);
         if (!browsing.current) end('enter', commitOf(e.target.value));

@@ -347,6 +347,9 @@ export function RuleTable({
     setEditDoc(doc?.name);
     setEditing(null);
   }
+  // Nor does an edit survive the table turning read-only (XML errors): when it becomes editable
+  // again, a revived editor would take the focus from the XML pane.
+  if (!editable && editing) setEditing(null);
   const activeEdit = editable ? editing : null;
 
   const virtualizer = useVirtualizer({
@@ -368,7 +371,7 @@ export function RuleTable({
     const pending = focusPending.current;
     if (!pending) return;
     focusPending.current = null;
-    requestAnimationFrame(() => {
+    const focusTarget = () => {
       const row = scrollRef.current?.querySelector<HTMLElement>(
         `[data-entry-index="${pending.index}"]`,
       );
@@ -377,7 +380,11 @@ export function RuleTable({
           ? row
           : (row?.querySelector<HTMLElement>(`[data-col="${pending.column}"]`) ?? row);
       target?.focus({ preventScroll: true });
-    });
+      return !!target;
+    };
+    // At once when the row is on screen (no gap where keys would go to the page); a row
+    // scrolled into view is rendered by the virtualizer on the next frame.
+    if (!focusTarget()) requestAnimationFrame(focusTarget);
   }, [selectedPosition, selectedIndex, virtualizer, focusTick]);
 
   // Callbacks handed to rows must keep their identity: they read the latest state from here.
@@ -551,6 +558,14 @@ export function RuleTable({
         if (selectedIndex !== null) {
           e.preventDefault();
           activate(selectedIndex, activeColumn);
+        }
+        break;
+      case 'Escape':
+        // Back from a cell to its row.
+        if (activeColumn !== null && selectedIndex !== null) {
+          e.preventDefault();
+          setActiveColumn(null);
+          requestFocus(selectedIndex, null);
         }
         break;
       case 'F2':
