@@ -26,6 +26,23 @@ describe('parseIncrementally', () => {
     expect(fast?.doc).toEqual(parseFilterXml(after).doc);
   });
 
+  it('whitespace typed between two entries keeps the document; anything else there is refused', () => {
+    const before = texts[0] as string;
+    const doc = parseFilterXml(before).doc!;
+    const at = before.indexOf('</rule>') + '</rule>'.length;
+    const spaced = before.slice(0, at) + '\n\n   \t' + before.slice(at);
+    const same = parseIncrementally(parseFilterXml, doc, before, spaced);
+    expect(same?.doc).toBe(doc);
+    expect(parseFilterXml(spaced).doc).toEqual(doc);
+    expect(findEntrySpans(spaced)).toEqual(scanEntrySpans(spaced));
+    const commented = before.slice(0, at) + '\n  <!-- why -->' + before.slice(at);
+    expect(parseIncrementally(parseFilterXml, doc, before, commented)?.doc).toBe(doc);
+    for (const bad of ['x', '<!-- a -- b -->', '<!-- open', '<uuid/>']) {
+      const texted = before.slice(0, at) + bad + before.slice(at);
+      expect(parseIncrementally(parseFilterXml, doc, before, texted)).toBeNull();
+    }
+  });
+
   it('refuses edits across entries and edits that do not parse', () => {
     const before = texts[0] as string;
     const doc = parseFilterXml(before).doc;
@@ -52,7 +69,7 @@ describe('parseIncrementally', () => {
   });
 
   it('whenever it answers, it agrees with a full parse (random edits of the examples)', () => {
-    const alphabet = fc.constantFrom(...`<>/='"! -abcdefgilmnoprstuNEW0123456789`.split(''));
+    const alphabet = fc.constantFrom(...`<>/='"! -abcdefgilmnoprstuNEW0123456789\n\t`.split(''));
     fc.assert(
       fc.property(
         fc.nat({ max: texts.length - 1 }),

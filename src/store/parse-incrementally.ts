@@ -1,7 +1,7 @@
 import type { FilterDoc, FilterEntry, ParseResult } from '../core/model/types';
 
 /** Character range of one top-level entry (`<rule>` or `<filterref>`) in a filter's text. */
-interface EntrySpan {
+export interface EntrySpan {
   start: number;
   end: number;
 }
@@ -14,7 +14,8 @@ interface EntrySpan {
 const spanCache: { text: string; spans: readonly EntrySpan[] | null }[] = [];
 const SPAN_CACHE_SIZE = 3;
 
-function rememberSpans(text: string, spans: readonly EntrySpan[] | null): void {
+/** Records the spans of `text` (computed without scanning it) for later `findEntrySpans` calls. */
+export function rememberSpans(text: string, spans: readonly EntrySpan[] | null): void {
   spanCache.unshift({ text, spans });
   if (spanCache.length > SPAN_CACHE_SIZE) spanCache.pop();
 }
@@ -71,6 +72,9 @@ export function scanEntrySpans(text: string): EntrySpan[] | null {
   return spans;
 }
 
+/** What may stand between two entries without changing the document: whitespace and comments. */
+const BETWEEN_ENTRIES = /^(?:[ \t\r\n]|<!--(?:(?!--)[^])*-->)*$/;
+
 /**
  * Re-parses only the rule or filterref an edit touched, when the edit stays
  * inside one entry: typing in a 2,000-rule filter then costs one rule's parse,
@@ -103,11 +107,31 @@ export function parseIncrementally(
 
   const spans = findEntrySpans(before);
   if (!spans || spans.length !== doc.entries.length) return null;
-  // The edit must lie strictly inside one entry's span (not touching its '<' or final '>').
+  const delta = after.length - before.length;
+  const shifted = (index: number, endDelta: number) =>
+    spans.map((s, i) =>
+      i < index
+        ? s
+        : i === index
+          ? { start: s.start, end: s.end + endDelta }
+          : { start: s.start + delta, end: s.end + delta },
+    );
+  // Line breaks, indentation and comments typed between two entries change nothing.
+  const gap = spans.findIndex((s, i) => {
+    const next = spans[i + 1];
+    return next !== undefined && prefix >= s.end && changeEnd <= next.start;
+  });
+  if (gap >= 0) {
+    const from = (spans[gap] as EntrySpan).end;
+    const to = (spans[gap + 1] as EntrySpan).start + delta;
+    if (!BETWEEN_ENTRIES.test(after.slice(from, to))) return null;
+    rememberSpans(after, shifted(gap, 0));
+    return { doc, diagnostics: [] };
+  }
+  // Otherwise the edit must lie strictly inside one entry's span (not touching its '<' or final '>').
   const index = spans.findIndex((s) => prefix > s.start && changeEnd < s.end);
   const span = spans[index];
   if (!span) return null;
-  const delta = after.length - before.length;
   const entryText = after.slice(span.start, span.end + delta);
   const result = parse(`<filter name='incremental'>${entryText}</filter>`);
   if (!result.doc || result.diagnostics.length > 0 || result.doc.entries.length !== 1) return null;
@@ -123,15 +147,6 @@ export function parseIncrementally(
   const entries = doc.entries.slice();
   entries[index] = result.doc.entries[0] as FilterEntry;
   // The text outside the entry is unchanged, so the new text's spans are the old ones shifted.
-  rememberSpans(
-    after,
-    spans.map((s, i) =>
-      i < index
-        ? s
-        : i === index
-          ? { start: s.start, end: s.end + delta }
-          : { start: s.start + delta, end: s.end + delta },
-    ),
-  );
+  rememberSpans(after, shifted(index, delta));
   return { doc: { ...doc, entries }, diagnostics: [] };
 }
