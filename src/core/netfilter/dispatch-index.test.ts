@@ -59,4 +59,18 @@ describe('DispatchIndex', () => {
     expect([...index.candidates(17, 22, 22)]).toEqual([1, 3]);
     expect([...index.candidates(1, -1, -1)]).toEqual([1]);
   });
+
+  it('stays right when its cache of candidate lists fills up and starts over', () => {
+    const rules: RuleKeyConstraint[] = Array.from({ length: 3000 }, (_, i) => ({ ...NONE, proto: 6, dportLo: 1000 + i, dportHi: 1000 + i }));
+    rules.push({ ...NONE, always: true });
+    const index = new DispatchIndex(rules);
+    // 6,000 distinct (dport, sport) cells: more lists than the cache holds, twice over.
+    for (const pass of [0, 1])
+      for (let p = 0; p < 6000; p++) {
+        const dport = 1000 + (p % 3000);
+        const sport = p < 3000 ? -1 : 5;
+        const got = [...index.candidates(6, dport, sport)];
+        expect(got, `pass ${pass} dport ${dport}`).toEqual([dport - 1000, 3000]);
+      }
+  });
 });

@@ -27,8 +27,12 @@ export interface RuleKeyConstraint {
   sportHi: number;
 }
 
-/** Above this many cached candidate lists per chain the cache starts over (bounded memory). */
+/**
+ * Above this many cached candidate lists, or rule indices in them, per chain the cache starts
+ * over: memory stays bounded (≤ 4 MB of lists per chain) whatever the traffic's port spread.
+ */
 const MAX_CACHED_LISTS = 4096;
+const MAX_CACHED_INDICES = 1 << 20;
 
 /** Number of bounds `<= v` (the cell of `v`); bounds are sorted ascending. */
 function cellOf(bounds: Int32Array, v: number): number {
@@ -62,6 +66,7 @@ export class DispatchIndex {
   private readonly sCellLo: Int32Array;
   private readonly sCellHi: Int32Array;
   private readonly cache = new Map<number, Int32Array>();
+  private cachedIndices = 0;
   /** The last lookup: consecutive frames of one flow share it, sparing the Map probe. */
   private lastKey = -1;
   private lastList: Int32Array = new Int32Array(0);
@@ -127,8 +132,12 @@ export class DispatchIndex {
       out.push(i);
     }
     const list = Int32Array.from(out);
-    if (this.cache.size >= MAX_CACHED_LISTS) this.cache.clear();
+    if (this.cache.size >= MAX_CACHED_LISTS || this.cachedIndices + list.length > MAX_CACHED_INDICES) {
+      this.cache.clear();
+      this.cachedIndices = 0;
+    }
     this.cache.set(key, list);
+    this.cachedIndices += list.length;
     return list;
   }
 }
