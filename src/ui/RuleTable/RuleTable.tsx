@@ -388,9 +388,9 @@ export function RuleTable({
   }, [selectedPosition, selectedIndex, virtualizer, focusTick]);
 
   // Callbacks handed to rows must keep their identity: they read the latest state from here.
-  const latest = useRef({ order, doc, editable, onEdit });
+  const latest = useRef({ doc, editable, onEdit });
   useLayoutEffect(() => {
-    latest.current = { order, doc, editable, onEdit };
+    latest.current = { doc, editable, onEdit };
   });
 
   const onSelectCell = useCallback(
