@@ -18,7 +18,9 @@ import { resolveSysctl } from './sysctl';
 import { TCP_CLOSE, TCP_TIME_WAIT, tcpStateName, trackTcp } from './tcp-tracker';
 import type { TcpVerdict } from './tcp-tracker';
 import type { Tuple } from './tuple';
-import { copyTuple, fillPacketTuple, formatTuple, hasPorts, hashTuple, invertTuple, tupleDst, tupleEqual, tupleSrc } from './tuple';
+import { formatTuple, hasPorts, invertTuple, tupleDst, tupleSrc } from './tuple';
+import { ConnEntry, ConnTable, hashKey, loadKey, newConnKey } from './conn-table';
+import type { ConnKey } from './conn-table';
 import type { Conn, CtPacket, CtStateName, Expectation, HelperName } from './types';
 import {
   IP_CT_ESTABLISHED,
@@ -33,6 +35,7 @@ import {
   IPS_CONFIRMED,
   IPS_EXPECTED,
   IPS_SEEN_REPLY,
+  trackVerdict,
 } from './types';
 
 export interface ConntrackOptions {
@@ -105,7 +108,8 @@ const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 2: 'igmp', 6: 'tcp', 17
 /** FTP expectations live 5 minutes (ftp_exp_policy.timeout) and at most one per master (max_expected). */
 const FTP_EXPECT_TIMEOUT = 300;
 
-interface HashRef {
+/** A connection found by one of its tuples, and which one. */
+export interface ConnRef {
   conn: Conn;
   dir: 0 | 1;
 }
@@ -130,8 +134,67 @@ export function selectCtHelper(frame: EthernetFrame, ftpHelper: boolean): Helper
   return ip.kind === 'ipv4' && ip.payload.kind === 'tcp' && ip.protocol === IPPROTO_TCP && ip.payload.dstPort === 21 ? 'ftp' : null;
 }
 
-function result(conn: Conn | null, ctinfo: number, dir: 0 | 1 | null, created: boolean, note: string | null): CtPacket {
-  return { conn, ctinfo, state: ctStateOf(ctinfo), dir, created, note };
+/** The packet's conntrack result, written into `out` when the caller passed one (no allocation), else a new object. */
+function result(out: CtPacket | null, conn: Conn | null, ctinfo: number, dir: 0 | 1 | null, created: boolean, note: string | null): CtPacket {
+  if (out === null) return { conn, ctinfo, state: ctStateOf(ctinfo), dir, created, note };
+  out.conn = conn;
+  out.ctinfo = ctinfo;
+  out.state = ctStateOf(ctinfo);
+  out.dir = dir;
+  out.created = created;
+  out.note = note;
+  return out;
+}
+
+/** The common confirmation outcome, shared (callers only read it). */
+const CONFIRM_ACCEPT: ConfirmResult = Object.freeze({ verdict: 'accept', note: null, expectation: null });
+
+/** ICMP request/reply pairs (type → inverse type), from nf_conntrack_proto_icmp.c's invmap. */
+const ICMP_INVERSE: Record<number, number> = { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17 };
+/** ICMPv6 pairs: echo 128↔129, node information 139↔140. */
+const ICMPV6_INVERSE: Record<number, number> = { 128: 129, 129: 128, 139: 140, 140: 139 };
+
+/**
+ * Writes the packet's tuple into `out` with signed address words (no
+ * allocation); false when the L4 header is missing. Same fields as
+ * `fillPacketTuple`.
+ */
+function fillKey(ip: Ipv4Packet | Ipv6Packet, out: ConnKey): boolean {
+  const l4 = ip.payload;
+  let sport = 0;
+  let dport = 0;
+  const proto = ip.protocol;
+  if (proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_UDPLITE || proto === IPPROTO_SCTP) {
+    if (l4.kind !== 'tcp' && l4.kind !== 'udp' && l4.kind !== 'udplite' && l4.kind !== 'sctp') return false;
+    sport = l4.srcPort;
+    dport = l4.dstPort;
+  } else if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
+    if (l4.kind !== 'icmp' && l4.kind !== 'icmpv6') return false;
+    sport = l4.rest >>> 16;
+    dport = (l4.type << 8) | l4.code;
+  }
+  out.proto = proto;
+  out.sport = sport;
+  out.dport = dport;
+  if (ip.kind === 'ipv4') {
+    out.family = 4;
+    out.s0 = ip.src | 0;
+    out.d0 = ip.dst | 0;
+    out.s1 = out.s2 = out.s3 = out.d1 = out.d2 = out.d3 = 0;
+    return true;
+  }
+  const s = ip.src;
+  const d = ip.dst;
+  out.family = 6;
+  out.s0 = s[0] | 0;
+  out.s1 = s[1] | 0;
+  out.s2 = s[2] | 0;
+  out.s3 = s[3] | 0;
+  out.d0 = d[0] | 0;
+  out.d1 = d[1] | 0;
+  out.d2 = d[2] | 0;
+  out.d3 = d[3] | 0;
+  return true;
 }
 
 /** Connection tracking for one host (one network namespace). */
@@ -140,10 +203,13 @@ export class Conntrack {
   readonly hz: number;
   /** Names in `options.sysctl` that are not conntrack sysctls. */
   readonly unknownSysctls: string[];
-  private readonly buckets = new Map<number, HashRef[]>();
+  private readonly table = new ConnTable();
   private expects: Expectation[] = [];
   private readonly conncount = new Map<string, ConncountLists>();
-  private readonly scratch: Tuple = { family: 4, proto: 0, s0: 0, s1: 0, s2: 0, s3: 0, d0: 0, d1: 0, d2: 0, d3: 0, sport: 0, dport: 0 };
+  /** The packet's key (filled once per packet). */
+  private readonly key: ConnKey = newConnKey();
+  /** Keys for lookups by a public tuple (find) and for clash checks. */
+  private readonly findKey: ConnKey = newConnKey();
   private nextConnId = 1;
   private nextExpectId = 1;
   private liveCount = 0;
@@ -170,97 +236,120 @@ export class Conntrack {
    * tracker state. Frames that are not IP are not seen by conntrack
    * (`state: null`).
    */
-  packetIn(frame: EthernetFrame, now: number, options: PacketInOptions = {}): CtPacket {
+  packetIn(frame: EthernetFrame, now: number, options?: PacketInOptions): CtPacket {
+    return this.trackPacket(frame, now, options?.helper ?? null, options?.notrack === true);
+  }
+
+  /**
+   * `packetIn` without an options object: `helper` is what `selectCtHelper`
+   * returns for the frame, `notrack` whether the raw table marked it NOTRACK.
+   * With `out`, the result is written into that object and returned (no
+   * allocation per packet): it stays valid until `out` is passed again, so a
+   * caller that handles one frame at a time can keep one `CtPacket` for all
+   * of them and hand it to `confirm` / `discard` as usual.
+   */
+  trackPacket(frame: EthernetFrame, now: number, helper: HelperName | null, notrack = false, out: CtPacket | null = null): CtPacket {
     const ip = ipLayer(frame);
-    if (!ip) return { conn: null, ctinfo: IP_CT_NONE, state: null, dir: null, created: false, note: 'not IP: conntrack does not see it' };
-    if (options.notrack) return result(null, IP_CT_UNTRACKED, null, false, 'raw table: notrack');
+    if (!ip) {
+      const r = result(out, null, IP_CT_NONE, null, false, 'not IP: conntrack does not see it');
+      r.state = null;
+      return r;
+    }
+    if (notrack) return result(out, null, IP_CT_UNTRACKED, null, false, 'raw table: notrack');
     if (ip.kind === 'ipv4' && (ip.fragOffset !== 0 || ip.flags & 1)) {
-      return result(null, IP_CT_NONE, null, false, 'IP fragment: reassembly is not modelled');
+      return result(out, null, IP_CT_NONE, null, false, 'IP fragment: reassembly is not modelled');
     }
     const l4 = ip.payload;
     if (ip.protocol === IPPROTO_ICMP && l4.kind === 'icmp') {
-      if (l4.type > 18) return result(null, IP_CT_NONE, null, false, 'invalid icmp type');
-      if (l4.type === 3 || l4.type === 4 || l4.type === 5 || l4.type === 11 || l4.type === 12) return this.icmpError(ip, l4, now);
+      if (l4.type > 18) return result(out, null, IP_CT_NONE, null, false, 'invalid icmp type');
+      if (l4.type === 3 || l4.type === 4 || l4.type === 5 || l4.type === 11 || l4.type === 12) return this.icmpError(ip, l4, now, out);
     } else if (ip.protocol === IPPROTO_ICMPV6 && l4.kind === 'icmpv6') {
       // Neighbour discovery and MLD are never tracked.
-      if ((l4.type >= 130 && l4.type <= 136) || l4.type === 143) return result(null, IP_CT_UNTRACKED, null, false, 'ICMPv6 ND/MLD: untracked');
-      if (l4.type < 128) return this.icmpError(ip, l4, now);
+      if ((l4.type >= 130 && l4.type <= 136) || l4.type === 143) return result(out, null, IP_CT_UNTRACKED, null, false, 'ICMPv6 ND/MLD: untracked');
+      if (l4.type < 128) return this.icmpError(ip, l4, now, out);
     }
-    // Lookups use a scratch tuple; only a new connection keeps its own copy.
-    const tuple = this.scratch;
-    if (!fillPacketTuple(ip, tuple)) return result(null, IP_CT_NONE, null, false, 'truncated L4 header');
+    const key = this.key;
+    if (!fillKey(ip, key)) return result(out, null, IP_CT_NONE, null, false, 'truncated L4 header');
+    const jiffies = this.jiffies(now);
+    const h = hashKey(key);
 
     for (let attempt = 0; attempt < 2; attempt++) {
-      const ref = this.find(tuple, now);
-      let conn: Conn;
+      const slot = this.lookupLive(key, h, jiffies);
+      let conn: ConnEntry;
       let dir: 0 | 1;
       let ctinfo: number;
       let created = false;
-      if (!ref) {
-        const reply = invertTuple(tuple);
-        if (!reply) return result(null, IP_CT_NONE, null, false, "can't invert tuple (ICMP type without a reply)");
-        const orig = copyTuple(tuple);
-        conn = this.newConn(orig, reply, now);
-        const exp = this.takeExpectation(orig, now);
+      if (slot < 0) {
+        conn = this.newConn(key, now, jiffies) as ConnEntry;
+        if (conn === null) return result(out, null, IP_CT_NONE, null, false, "can't invert tuple (ICMP type without a reply)");
+        const exp = this.expects.length === 0 ? null : this.takeExpectation(key, jiffies);
         if (exp) {
           conn.status |= IPS_EXPECTED;
           conn.master = exp.master;
-        } else if (options.helper && orig.proto === IPPROTO_TCP) {
-          conn.helper = options.helper;
+        } else if (helper && key.proto === IPPROTO_TCP) {
+          conn.helper = helper;
         }
         dir = 0;
         created = true;
         ctinfo = conn.status & IPS_EXPECTED ? IP_CT_RELATED : IP_CT_NEW;
       } else {
-        conn = ref.conn;
-        dir = ref.dir;
+        conn = this.table.connAt(slot);
+        dir = this.table.dirAt(slot);
         if (dir === 1) ctinfo = IP_CT_ESTABLISHED_REPLY;
         else if (conn.status & IPS_SEEN_REPLY) ctinfo = IP_CT_ESTABLISHED;
         else if (conn.status & IPS_EXPECTED) ctinfo = IP_CT_RELATED;
         else ctinfo = IP_CT_NEW;
       }
 
-      const v = this.track(conn, ip, dir, !created, now);
+      const v = this.track(conn, ip, dir, !created, jiffies);
       if (v.result === 'invalid') {
         if (created) conn.dead = true;
-        return result(null, IP_CT_NONE, null, false, v.note ?? 'invalid');
+        return result(out, null, IP_CT_NONE, null, false, v.note ?? 'invalid');
       }
       if (v.result === 'repeat') {
         this.kill(conn);
         continue;
       }
-      if (v.result === 'accept' && v.timeout !== undefined) conn.timeout = this.jiffies(now) + Math.round(v.timeout * this.hz);
-      conn.packets[dir]++;
-      conn.bytes[dir] += ipLength(ip);
-      if ('kill' in v && v.kill) this.kill(conn);
+      if (v.result === 'accept' && v.timeout !== undefined) conn.timeout = jiffies + Math.round(v.timeout * this.hz);
+      if (dir === 0) {
+        conn.packets0++;
+        conn.bytes0 += ipLength(ip);
+      } else {
+        conn.packets1++;
+        conn.bytes1 += ipLength(ip);
+      }
+      if (v.kill) this.kill(conn);
       if (ctinfo === IP_CT_ESTABLISHED_REPLY) conn.status |= IPS_SEEN_REPLY;
-      return result(conn, ctinfo, dir, created, v.result === 'ignore' ? (v.note ?? 'ignored') : null);
+      return result(out, conn, ctinfo, dir, created, v.result === 'ignore' ? (v.note ?? 'ignored') : null);
     }
-    return result(null, IP_CT_NONE, null, false, 'reopen loop');
+    return result(out, null, IP_CT_NONE, null, false, 'reopen loop');
   }
 
   /**
    * nf_confirm: the packet passed every hook and leaves. Runs the
    * connection's helper (which may create an expectation, or drop the packet)
-   * and confirms a connection this packet created.
+   * and confirms a connection this packet created. The result is shared
+   * between calls when there is nothing to report: read it, don't keep it.
    */
   confirm(pkt: CtPacket, frame: EthernetFrame, now: number): ConfirmResult {
-    const conn = pkt.conn;
-    if (!conn || conn.dead) return { verdict: 'accept', note: null, expectation: null };
+    const conn = pkt.conn as ConnEntry | null;
+    if (!conn || conn.dead) return CONFIRM_ACCEPT;
     let expectation: Expectation | null = null;
     let note: string | null = null;
-    const ip = ipLayer(frame);
-    if (conn.helper === 'ftp' && pkt.ctinfo !== IP_CT_RELATED_REPLY && ip && ip.payload.kind === 'tcp') {
-      const h = ftpHelp(conn, pkt.ctinfo, ip.payload);
-      note = h.note;
-      if (h.verdict === 'drop') {
-        if (pkt.created) conn.dead = true;
-        return { verdict: 'drop', note: h.note, expectation: null };
+    if (conn.helper === 'ftp' && pkt.ctinfo !== IP_CT_RELATED_REPLY) {
+      const ip = ipLayer(frame);
+      if (ip && ip.payload.kind === 'tcp') {
+        const h = ftpHelp(conn, pkt.ctinfo, ip.payload);
+        note = h.note;
+        if (h.verdict === 'drop') {
+          if (pkt.created) conn.dead = true;
+          return { verdict: 'drop', note: h.note, expectation: null };
+        }
+        if (h.expect) expectation = this.addExpectation(conn, h.expect.tuple, now);
       }
-      if (h.expect) expectation = this.addExpectation(conn, h.expect.tuple, now);
     }
     if (pkt.created) this.insert(conn);
-    return { verdict: 'accept', note, expectation };
+    return note === null && expectation === null ? CONFIRM_ACCEPT : { verdict: 'accept', note, expectation };
   }
 
   /** The packet was dropped before leaving: a connection it created is never confirmed. */
@@ -269,18 +358,10 @@ export class Conntrack {
   }
 
   /** Finds a confirmed, unexpired connection by either of its tuples (expired ones are removed). */
-  find(tuple: Tuple, now: number): HashRef | null {
-    const list = this.buckets.get(hashTuple(tuple));
-    if (!list) return null;
-    for (const ref of list) {
-      if (!tupleEqual(ref.conn.tuple[ref.dir], tuple)) continue;
-      if (ref.conn.timeout <= this.jiffies(now)) {
-        this.kill(ref.conn);
-        return null;
-      }
-      return ref;
-    }
-    return null;
+  find(tuple: Tuple, now: number): ConnRef | null {
+    const key = loadKey(tuple, this.findKey);
+    const slot = this.lookupLive(key, hashKey(key), this.jiffies(now));
+    return slot < 0 ? null : { conn: this.table.connAt(slot), dir: this.table.dirAt(slot) };
   }
 
   /**
@@ -300,18 +381,14 @@ export class Conntrack {
   /** Removes expired connections and expectations. */
   expire(now: number): void {
     const j = this.jiffies(now);
-    for (const list of [...this.buckets.values()]) {
-      for (const ref of [...list]) if (ref.dir === 0 && ref.conn.timeout <= j) this.kill(ref.conn);
-    }
+    for (const c of this.table.entries()) if (c.timeout <= j) this.kill(c);
     this.expects = this.expects.filter((e) => e.timeout > j && !e.master.dead);
   }
 
   /** Live connections in creation order (expired ones are removed first). */
   connections(now: number): Conn[] {
     this.expire(now);
-    const out: Conn[] = [];
-    for (const list of this.buckets.values()) for (const ref of list) if (ref.dir === 0) out.push(ref.conn);
-    return out.sort((a, b) => a.id - b.id);
+    return this.table.entries().sort((a, b) => a.id - b.id);
   }
 
   /** Pending expectations in creation order. */
@@ -334,36 +411,46 @@ export class Conntrack {
     });
   }
 
-  private newConn(orig: Tuple, reply: Tuple, now: number): Conn {
-    return {
-      id: this.nextConnId++,
-      tuple: [orig, reply],
-      status: 0,
-      timeout: this.jiffies(now),
-      dead: false,
-      tcp: null,
-      sctpState: 0,
-      udpStreamJiffies: 0,
-      helper: null,
-      ftp: null,
-      master: null,
-      packets: [0, 0],
-      bytes: [0, 0],
-      created: now,
-    };
+  /** The slot of the confirmed connection with tuple `key`, or -1; an expired one is killed (and not returned). */
+  private lookupLive(key: ConnKey, h: number, jiffies: number): number {
+    const slot = this.table.lookup(key, h);
+    if (slot < 0) return -1;
+    const conn = this.table.connAt(slot);
+    if (conn.timeout <= jiffies) {
+      this.kill(conn);
+      return -1;
+    }
+    return slot;
   }
 
-  private track(conn: Conn, ip: Ipv4Packet | Ipv6Packet, dir: 0 | 1, confirmed: boolean, now: number): TcpVerdict | SimpleVerdict {
+  /** A new, unconfirmed connection for the packet tuple `key`, or null when it has no reply tuple. */
+  private newConn(key: ConnKey, now: number, jiffies: number): ConnEntry | null {
+    let rsport = key.dport;
+    let rdport = key.sport;
+    const proto = key.proto;
+    if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
+      const inv = (proto === IPPROTO_ICMP ? ICMP_INVERSE : ICMPV6_INVERSE)[key.dport >>> 8];
+      if (inv === undefined) return null;
+      rsport = key.sport;
+      rdport = (inv << 8) | (key.dport & 0xff);
+    } else if (!hasPorts(proto)) {
+      rsport = 0;
+      rdport = 0;
+    }
+    return new ConnEntry(this.nextConnId++, key, rsport, rdport, jiffies, now);
+  }
+
+  private track(conn: Conn, ip: Ipv4Packet | Ipv6Packet, dir: 0 | 1, confirmed: boolean, jiffies: number): TcpVerdict | SimpleVerdict {
     const l4 = ip.payload;
-    switch (conn.tuple[0].proto) {
+    switch (conn.proto) {
       case IPPROTO_TCP:
-        return l4.kind === 'tcp' ? trackTcp(conn, l4, dir, confirmed, this.sysctl, this.jiffies(now), this.hz) : { result: 'invalid', note: 'truncated TCP header' };
+        return l4.kind === 'tcp' ? trackTcp(conn, l4, dir, confirmed, this.sysctl, jiffies, this.hz) : trackVerdict('invalid', 'truncated TCP header');
       case IPPROTO_UDP:
       case IPPROTO_UDPLITE:
-        return trackUdp(conn, confirmed, this.sysctl, this.jiffies(now), this.hz);
+        return trackUdp(conn, confirmed, this.sysctl, jiffies, this.hz);
       case IPPROTO_ICMP:
       case IPPROTO_ICMPV6:
-        return trackIcmp(conn, this.sysctl);
+        return trackIcmp(conn.proto, (conn as ConnEntry).dport, this.sysctl);
       case IPPROTO_SCTP:
         return trackSctp(conn, l4, dir, confirmed, this.sysctl);
       default:
@@ -372,60 +459,57 @@ export class Conntrack {
   }
 
   /** nf_conntrack_inet_error: an ICMP error is RELATED to the connection it quotes, else INVALID. */
-  private icmpError(ip: Ipv4Packet | Ipv6Packet, msg: IcmpMessage, now: number): CtPacket {
+  private icmpError(ip: Ipv4Packet | Ipv6Packet, msg: IcmpMessage, now: number, out: CtPacket | null): CtPacket {
     const inner = quotedTuple(msg);
-    if (!inner) return result(null, IP_CT_NONE, null, false, 'ICMP error without a usable quoted packet');
+    if (!inner) return result(out, null, IP_CT_NONE, null, false, 'ICMP error without a usable quoted packet');
     // The quote is a packet we forwarded earlier, so its tuple is the inverse of the error's direction.
     const lookup = invertTuple(inner);
-    if (!lookup) return result(null, IP_CT_NONE, null, false, 'ICMP error quoting an untrackable packet');
+    if (!lookup) return result(out, null, IP_CT_NONE, null, false, 'ICMP error quoting an untrackable packet');
     const ref = this.find(lookup, now);
-    if (!ref) return result(null, IP_CT_NONE, null, false, 'ICMP error for no known connection');
-    const t = ref.conn.tuple[ref.dir];
+    if (!ref) return result(out, null, IP_CT_NONE, null, false, 'ICMP error for no known connection');
+    const t = (ref.conn as ConnEntry).tupleOf(ref.dir);
     const outerDst = ip.kind === 'ipv4' ? [ip.dst, 0, 0, 0] : ip.dst;
     if (outerDst[0] !== t.d0 || outerDst[1] !== t.d1 || outerDst[2] !== t.d2 || outerDst[3] !== t.d3) {
-      return result(null, IP_CT_NONE, null, false, `outer daddr != inner ${tupleDst(t)}`);
+      return result(out, null, IP_CT_NONE, null, false, `outer daddr != inner ${tupleDst(t)}`);
     }
-    return result(ref.conn, ref.dir === 1 ? IP_CT_RELATED_REPLY : IP_CT_RELATED, ref.dir, false, null);
+    return result(out, ref.conn, ref.dir === 1 ? IP_CT_RELATED_REPLY : IP_CT_RELATED, ref.dir, false, null);
   }
 
-  private insert(conn: Conn): void {
+  private insert(conn: ConnEntry): void {
     // Another packet may have confirmed the same tuple meanwhile (a clash): keep the first.
-    if (this.holds(conn.tuple[0]) || this.holds(conn.tuple[1])) {
+    if (this.holds(conn, 0) || this.holds(conn, 1)) {
       conn.dead = true;
       return;
     }
     conn.status |= IPS_CONFIRMED;
-    for (const dir of [0, 1] as const) {
-      const h = hashTuple(conn.tuple[dir]);
-      let list = this.buckets.get(h);
-      if (!list) {
-        list = [];
-        this.buckets.set(h, list);
-      }
-      list.push({ conn, dir });
-    }
+    this.table.add(conn);
     this.liveCount++;
   }
 
-  private holds(tuple: Tuple): boolean {
-    const list = this.buckets.get(hashTuple(tuple));
-    return list !== undefined && list.some((r) => tupleEqual(r.conn.tuple[r.dir], tuple));
+  /** True when the table holds an entry (expired or not) with `conn`'s tuple in direction `dir`. */
+  private holds(conn: ConnEntry, dir: 0 | 1): boolean {
+    const k = this.findKey;
+    k.family = conn.family;
+    k.proto = conn.proto;
+    if (dir === 0) {
+      k.s0 = conn.s0; k.s1 = conn.s1; k.s2 = conn.s2; k.s3 = conn.s3;
+      k.d0 = conn.d0; k.d1 = conn.d1; k.d2 = conn.d2; k.d3 = conn.d3;
+      k.sport = conn.sport; k.dport = conn.dport;
+    } else {
+      k.s0 = conn.d0; k.s1 = conn.d1; k.s2 = conn.d2; k.s3 = conn.d3;
+      k.d0 = conn.s0; k.d1 = conn.s1; k.d2 = conn.s2; k.d3 = conn.s3;
+      k.sport = conn.rsport; k.dport = conn.rdport;
+    }
+    return this.table.lookup(k, conn.hash(dir)) >= 0;
   }
 
   private kill(conn: Conn): void {
     if (conn.dead) return;
     conn.dead = true;
     if (!(conn.status & IPS_CONFIRMED)) return;
-    for (const dir of [0, 1] as const) {
-      const h = hashTuple(conn.tuple[dir]);
-      const list = this.buckets.get(h);
-      if (!list) continue;
-      const i = list.findIndex((r) => r.conn === conn);
-      if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) this.buckets.delete(h);
-    }
+    this.table.remove(conn as ConnEntry);
     this.liveCount--;
-    this.expects = this.expects.filter((e) => e.master !== conn);
+    if (this.expects.some((e) => e.master === conn)) this.expects = this.expects.filter((e) => e.master !== conn);
   }
 
   private addExpectation(master: Conn, tuple: Tuple, now: number): Expectation {
@@ -437,13 +521,13 @@ export class Conntrack {
   }
 
   /** nf_ct_find_expectation: a matching expectation of a confirmed master is consumed by the new connection. */
-  private takeExpectation(t: Tuple, now: number): Expectation | null {
+  private takeExpectation(t: ConnKey, jiffies: number): Expectation | null {
     for (let i = 0; i < this.expects.length; i++) {
       const e = this.expects[i] as Expectation;
-      if (e.timeout <= this.jiffies(now) || e.master.dead || !(e.master.status & IPS_CONFIRMED)) continue;
+      if (e.timeout <= jiffies || e.master.dead || !(e.master.status & IPS_CONFIRMED)) continue;
       const x = e.tuple;
       if (x.family !== t.family || x.proto !== t.proto || x.dport !== t.dport || (!e.anySourcePort && x.sport !== t.sport)) continue;
-      if (x.s0 !== t.s0 || x.s1 !== t.s1 || x.s2 !== t.s2 || x.s3 !== t.s3 || x.d0 !== t.d0 || x.d1 !== t.d1 || x.d2 !== t.d2 || x.d3 !== t.d3) continue;
+      if ((x.s0 | 0) !== t.s0 || (x.s1 | 0) !== t.s1 || (x.s2 | 0) !== t.s2 || (x.s3 | 0) !== t.s3 || (x.d0 | 0) !== t.d0 || (x.d1 | 0) !== t.d1 || (x.d2 | 0) !== t.d2 || (x.d3 | 0) !== t.d3) continue;
       this.expects.splice(i, 1);
       return e;
     }
@@ -530,24 +614,25 @@ function viewTuple(t: Tuple): TupleView {
 
 /** A plain-data view of one connection at kernel tick `jiffies`. */
 export function viewConn(c: Conn, jiffies: number, hz: number): ConnView {
-  const proto = c.tuple[0].proto;
+  const proto = c.proto;
+  const [orig, reply] = c.tuple;
   const name = PROTO_NAMES[proto] ?? 'unknown';
   const state = c.tcp ? tcpStateName(c) : proto === IPPROTO_SCTP ? (SCTP_STATE_NAMES[c.sctpState] ?? null) : null;
   const timeout = Math.max(0, Math.floor((c.timeout - jiffies) / hz));
   const unreplied = (c.status & IPS_SEEN_REPLY) === 0;
   const assured = (c.status & IPS_ASSURED) !== 0;
   const text =
-    `${name.padEnd(8)} ${proto} ${timeout} ${state ? `${state} ` : ''}${formatTuple(c.tuple[0])} ` +
-    `${unreplied ? '[UNREPLIED] ' : ''}${formatTuple(c.tuple[1])} ${assured ? '[ASSURED] ' : ''}mark=0 ${c.helper ? `helper=${c.helper} ` : ''}use=1`;
+    `${name.padEnd(8)} ${proto} ${timeout} ${state ? `${state} ` : ''}${formatTuple(orig)} ` +
+    `${unreplied ? '[UNREPLIED] ' : ''}${formatTuple(reply)} ${assured ? '[ASSURED] ' : ''}mark=0 ${c.helper ? `helper=${c.helper} ` : ''}use=1`;
   return {
     id: c.id,
-    family: c.tuple[0].family,
+    family: c.family,
     proto: name,
     protoNum: proto,
     state,
     timeout,
-    original: viewTuple(c.tuple[0]),
-    reply: viewTuple(c.tuple[1]),
+    original: viewTuple(orig),
+    reply: viewTuple(reply),
     assured,
     unreplied,
     helper: c.helper,

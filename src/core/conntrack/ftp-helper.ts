@@ -124,28 +124,39 @@ const SEARCH: readonly (readonly Search[])[] = [
   ],
 ];
 
-/** find_pattern: 1 match, 0 no match, -1 partial (which makes the kernel drop the packet). */
-function findPattern(data: string, s: Search, fam: 4 | 6): { found: 1; parsed: Parsed } | { found: 0 | -1 } {
+type FindResult = { found: 1; parsed: Parsed } | { found: 0 | -1 };
+const NOT_FOUND: FindResult = Object.freeze({ found: 0 as const });
+const PARTIAL: FindResult = Object.freeze({ found: -1 as const });
+
+/** ASCII upper case of a byte (the patterns are upper case ASCII; latin-1 letters never fold to ASCII). */
+const upperAscii = (c: number) => (c >= 97 && c <= 122 ? c - 32 : c);
+
+/**
+ * find_pattern over the payload bytes: 1 match, 0 no match, -1 partial
+ * (which makes the kernel drop the packet). The case-insensitive compare
+ * needs no decoding; only the text after a matched command is decoded.
+ */
+function findPattern(b: Uint8Array, s: Search, fam: 4 | 6): FindResult {
   const plen = s.pattern.length;
-  if (data.length <= plen) {
-    return data.toUpperCase() === s.pattern.slice(0, data.length).toUpperCase() ? { found: -1 } : { found: 0 };
-  }
-  if (data.slice(0, plen).toUpperCase() !== s.pattern.toUpperCase()) return { found: 0 };
+  const n = b.length < plen ? b.length : plen;
+  for (let i = 0; i < n; i++) if (upperAscii(b[i] as number) !== s.pattern.charCodeAt(i)) return NOT_FOUND;
+  if (b.length <= plen) return PARTIAL;
   let i = plen;
   if (s.skip) {
-    while (data[i] !== s.skip) {
-      if (i === data.length - 1) return { found: -1 };
+    const skip = s.skip.charCodeAt(0);
+    while (b[i] !== skip) {
+      if (i === b.length - 1) return PARTIAL;
       i++;
     }
     i++;
   }
-  const parsed = s.parse(data.slice(i), fam, s.term);
-  return parsed ? { found: 1, parsed } : { found: -1 };
+  const parsed = s.parse(latin1(b.subarray(i)), fam, s.term);
+  return parsed ? { found: 1, parsed } : PARTIAL;
 }
 
 function latin1(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i] as number);
+  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
   return s;
 }
 
@@ -175,19 +186,20 @@ export function ftpHelp(conn: Conn, ctinfo: number, seg: TcpSegment): FtpHelpRes
   if (seg.payload.length === 0) return none;
   const dir: 0 | 1 = ctinfo === IP_CT_ESTABLISHED ? 0 : 1;
   const data = (conn.ftp ??= { seqAftNl: [[], []] });
-  const text = latin1(seg.payload);
-  const endsInNl = text.endsWith('\n');
-  const nextSeq = (seg.seq + seg.payload.length) >>> 0;
+  const payload = seg.payload;
+  const endsInNl = payload[payload.length - 1] === 10;
+  const nextSeq = (seg.seq + payload.length) >>> 0;
   const finish = (r: FtpHelpResult): FtpHelpResult => {
     if (endsInNl) updateNlSeq(data, dir, nextSeq);
     return r;
   };
+  // Only a line start the helper has seen is parsed: check that before decoding the payload.
   if (!data.seqAftNl[dir].includes(seg.seq)) return finish({ ...none, note: 'not at a line start the helper has seen' });
 
-  const fam = conn.tuple[0].family;
+  const fam = conn.family;
   let hit: { s: Search; parsed: Parsed } | null = null;
   for (const s of SEARCH[dir] as Search[]) {
-    const r = findPattern(text, s, fam);
+    const r = findPattern(payload, s, fam);
     if (r.found === -1) return { verdict: 'drop', expect: null, note: `partial matching of \`${s.pattern}'` };
     if (r.found === 1) {
       hit = { s, parsed: r.parsed };
@@ -196,8 +208,9 @@ export function ftpHelp(conn: Conn, ctinfo: number, seg: TcpSegment): FtpHelpRes
   }
   if (!hit) return finish(none);
 
-  const here = conn.tuple[dir];
-  const other = conn.tuple[dir ^ 1] as Tuple;
+  const tuples = conn.tuple;
+  const here = tuples[dir];
+  const other = tuples[dir ^ 1] as Tuple;
   const { addr, port } = hit.parsed;
   if (addr !== null) {
     const same =

@@ -6,14 +6,11 @@
 import type { L4Packet } from '../netfilter/packet';
 import { IPPROTO_ICMP } from '../netfilter/packet';
 import type { ConntrackSysctl } from './sysctl';
-import type { Conn } from './types';
-import { IPS_ASSURED, IPS_SEEN_REPLY } from './types';
+import type { Conn, TrackVerdict } from './types';
+import { IPS_ASSURED, IPS_SEEN_REPLY, trackVerdict } from './types';
 
-export interface SimpleVerdict {
-  result: 'accept' | 'invalid';
-  timeout?: number;
-  note?: string;
-}
+/** Outcome of a non-TCP tracker (only accept or invalid). */
+export type SimpleVerdict = TrackVerdict;
 
 /**
  * UDP: 30 s until a reply has been seen (nf_conntrack_udp_timeout); once
@@ -32,7 +29,7 @@ export function trackUdp(conn: Conn, confirmed: boolean, sysctl: ConntrackSysctl
 }
 
 /** Shared result object (read by the caller before the next packet is tracked). */
-const ACCEPT: SimpleVerdict = { result: 'accept', timeout: 0 };
+const ACCEPT: SimpleVerdict = trackVerdict('accept', undefined, 0);
 function accept(timeout: number): SimpleVerdict {
   ACCEPT.timeout = timeout;
   return ACCEPT;
@@ -46,14 +43,14 @@ const ICMPV6_VALID_NEW = new Set([128, 139]);
 /**
  * ICMP/ICMPv6 query tracking: only a request type may create the
  * connection (an echo reply without request is INVALID); every packet
- * refreshes the 30 s timeout.
+ * refreshes the 30 s timeout. `origDport` is the original tuple's
+ * `type << 8 | code`.
  */
-export function trackIcmp(conn: Conn, sysctl: ConntrackSysctl): SimpleVerdict {
-  const t = conn.tuple[0];
-  const type = t.dport >>> 8;
-  const v4 = t.proto === IPPROTO_ICMP;
+export function trackIcmp(proto: number, origDport: number, sysctl: ConntrackSysctl): SimpleVerdict {
+  const type = origDport >>> 8;
+  const v4 = proto === IPPROTO_ICMP;
   if (!(v4 ? ICMP_VALID_NEW : ICMPV6_VALID_NEW).has(type)) {
-    return { result: 'invalid', note: `can't create a new ${v4 ? 'ICMP' : 'ICMPv6'} connection with type ${type}` };
+    return trackVerdict('invalid', `can't create a new ${v4 ? 'ICMP' : 'ICMPv6'} connection with type ${type}`);
   }
   return accept(v4 ? sysctl.nf_conntrack_icmp_timeout : sysctl.nf_conntrack_icmpv6_timeout);
 }
@@ -81,9 +78,9 @@ const S_SHUTDOWN_ACK_SENT = 7;
  * per-direction table of nf_conntrack_proto_sctp.c are not modelled.
  */
 export function trackSctp(conn: Conn, l4: L4Packet, dir: 0 | 1, confirmed: boolean, sysctl: ConntrackSysctl): SimpleVerdict {
-  if (l4.kind !== 'sctp' || l4.chunks.length === 0) return { result: 'invalid', note: 'SCTP packet without chunks' };
+  if (l4.kind !== 'sctp' || l4.chunks.length === 0) return trackVerdict('invalid', 'SCTP packet without chunks');
   if (!confirmed) {
-    if ((l4.chunks[0] as { type: number }).type !== 1) return { result: 'invalid', note: 'SCTP connection must start with INIT' };
+    if ((l4.chunks[0] as { type: number }).type !== 1) return trackVerdict('invalid', 'SCTP connection must start with INIT');
     conn.sctpState = S_NONE;
   }
   let s = conn.sctpState;
@@ -123,5 +120,5 @@ export function trackSctp(conn: Conn, l4: L4Packet, dir: 0 | 1, confirmed: boole
     sysctl.nf_conntrack_sctp_timeout_heartbeat_sent,
   ];
   if (s === S_ESTABLISHED && conn.status & IPS_SEEN_REPLY) conn.status |= IPS_ASSURED;
-  return { result: 'accept', timeout: timeouts[s] as number };
+  return trackVerdict('accept', undefined, timeouts[s] as number);
 }

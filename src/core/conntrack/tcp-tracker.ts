@@ -8,8 +8,8 @@
 import type { TcpSegment } from '../netfilter/packet';
 import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../netfilter/packet';
 import type { ConntrackSysctl } from './sysctl';
-import type { Conn, TcpSide, TcpTrack } from './types';
-import { IPS_ASSURED, IPS_SEEN_REPLY } from './types';
+import type { Conn, TcpSide, TcpTrack, TrackVerdict } from './types';
+import { IPS_ASSURED, IPS_SEEN_REPLY, trackVerdict } from './types';
 
 /** TCP conntrack states (`enum tcp_conntrack`). */
 export const TCP_NONE = 0;
@@ -81,8 +81,9 @@ const TABLE: readonly (readonly (readonly number[])[])[] = [
   ],
 ];
 
-/** Flag combinations tcp_error accepts (PSH, ECE and CWR ignored). */
-const VALID_FLAGS = new Set([
+/** Flag combinations tcp_error accepts (PSH, ECE and CWR ignored), as a lookup table by flag byte. */
+const VALID_FLAGS = new Uint8Array(256);
+for (const f of [
   TCP_SYN,
   TCP_SYN | TCP_URG,
   TCP_SYN | TCP_ACK,
@@ -92,24 +93,14 @@ const VALID_FLAGS = new Set([
   TCP_FIN | TCP_ACK | TCP_URG,
   TCP_ACK,
   TCP_ACK | TCP_URG,
-]);
+]) {
+  VALID_FLAGS[f] = 1;
+}
 
 const MAXACKWINCONST = 66000;
 
-/** Outcome of tracking one segment. */
-export interface TcpVerdict {
-  /**
-   * accept: state updated; ignore: packet passes tracked but changes nothing;
-   * invalid: packet loses its conntrack (INVALID); repeat: the old connection
-   * was killed, look the packet up again (a SYN reopening a closed connection).
-   */
-  result: 'accept' | 'ignore' | 'invalid' | 'repeat';
-  /** New timeout (s) to refresh the connection with, when accepted. */
-  timeout?: number;
-  /** The connection must be killed after this packet (RST with no reply seen). */
-  kill?: boolean;
-  note?: string;
-}
+/** Outcome of tracking one segment (`repeat` and `kill` are TCP's own). */
+export type TcpVerdict = TrackVerdict;
 
 const u32 = (x: number) => x >>> 0;
 const before = (a: number, b: number) => ((a - b) | 0) < 0;
@@ -123,12 +114,85 @@ function classify(flags: number): number {
   return NONE_SET;
 }
 
+/**
+ * One direction's window data. The sequence-space words are stored as
+ * signed 32-bit integers (small integers in V8, where a u32 above 2^31 would
+ * be a separately allocated double per field) and read back as u32.
+ */
+class TcpSideState implements TcpSide {
+  private endWord = 0;
+  private maxendWord = 0;
+  private maxwinWord = 0;
+  private maxackWord = 0;
+  scale = 0;
+  flags = 0;
+
+  get end(): number {
+    return this.endWord >>> 0;
+  }
+  set end(v: number) {
+    this.endWord = v | 0;
+  }
+  get maxend(): number {
+    return this.maxendWord >>> 0;
+  }
+  set maxend(v: number) {
+    this.maxendWord = v | 0;
+  }
+  get maxwin(): number {
+    return this.maxwinWord >>> 0;
+  }
+  set maxwin(v: number) {
+    this.maxwinWord = v | 0;
+  }
+  get maxack(): number {
+    return this.maxackWord >>> 0;
+  }
+  set maxack(v: number) {
+    this.maxackWord = v | 0;
+  }
+}
+
+/** `struct ip_ct_tcp`, with the u32 words stored as int32 as in `TcpSideState`. */
+class TcpTrackState implements TcpTrack {
+  state = TCP_NONE;
+  seen: [TcpSide, TcpSide] = [new TcpSideState(), new TcpSideState()];
+  lastDir = 0;
+  lastIndex = NONE_SET;
+  private lastSeqWord = 0;
+  private lastAckWord = 0;
+  private lastEndWord = 0;
+  lastWin = 0;
+  lastWscale = 0;
+  lastFlags = 0;
+  retrans = 0;
+
+  get lastSeq(): number {
+    return this.lastSeqWord >>> 0;
+  }
+  set lastSeq(v: number) {
+    this.lastSeqWord = v | 0;
+  }
+  get lastAck(): number {
+    return this.lastAckWord >>> 0;
+  }
+  set lastAck(v: number) {
+    this.lastAckWord = v | 0;
+  }
+  get lastEnd(): number {
+    return this.lastEndWord >>> 0;
+  }
+  set lastEnd(v: number) {
+    this.lastEndWord = v | 0;
+  }
+}
+
 function newSide(): TcpSide {
-  return { end: 0, maxend: 0, maxwin: 0, maxack: 0, scale: 0, flags: 0 };
+  return new TcpSideState();
 }
 
 function newTrack(): TcpTrack {
-  return { state: TCP_NONE, seen: [newSide(), newSide()], lastDir: 0, lastIndex: NONE_SET, lastSeq: 0, lastAck: 0, lastEnd: 0, lastWin: 0, lastWscale: 0, lastFlags: 0, retrans: 0 };
+  return new TcpTrackState();
 }
 
 /** seq + payload length + SYN + FIN (segment_seq_plus_len). */
@@ -356,13 +420,14 @@ function canEarlyDrop(state: number): boolean {
  */
 export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boolean, sysctl: ConntrackSysctl, jiffies: number, hz: number): TcpVerdict {
   // tcp_error: flag sanity (PSH, ECE, CWR are always fine).
-  if (!VALID_FLAGS.has(seg.flags & ~(TCP_ECE | TCP_CWR | TCP_PSH))) return { result: 'invalid', note: 'invalid tcp flag combination' };
+  const checked = seg.flags & ~(TCP_ECE | TCP_CWR | TCP_PSH);
+  if ((checked & ~0xff) !== 0 || VALID_FLAGS[checked] !== 1) return trackVerdict('invalid', 'invalid tcp flag combination');
 
   const index = classify(seg.flags);
   if (!confirmed) {
     // tcp_new
     const first = TABLE[0]![index]![TCP_NONE]!;
-    if (first === sIV) return { result: 'invalid', note: 'invalid new (no SYN)' };
+    if (first === sIV) return trackVerdict('invalid', 'invalid new (no SYN)');
     const t = newTrack();
     const s0 = t.seen[0];
     s0.end = segmentEnd(seg);
@@ -371,7 +436,7 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
       s0.maxend = s0.end;
       parseOptions(seg, s0);
     } else {
-      if (!sysctl.nf_conntrack_tcp_loose) return { result: 'invalid', note: 'mid-stream pickup disabled (nf_conntrack_tcp_loose=0)' };
+      if (!sysctl.nf_conntrack_tcp_loose) return trackVerdict('invalid', 'mid-stream pickup disabled (nf_conntrack_tcp_loose=0)');
       s0.maxend = u32(s0.end + s0.maxwin);
       // A picked-up connection assumes SACK and tracks windows liberally.
       t.seen[0].flags = F_SACK_PERM | F_BE_LIBERAL;
@@ -390,7 +455,7 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
       if (oldState < TCP_TIME_WAIT) break;
       // A SYN reopening a closed/aborted connection: kill it and track the SYN anew.
       if ((t.seen[dir]!.flags | t.seen[dir ^ 1]!.flags) & F_CLOSE_INIT || (t.lastDir === dir && t.lastIndex === RST_SET)) {
-        return { result: 'repeat', note: 'reopening a closed connection' };
+        return trackVerdict('repeat', 'reopening a closed connection');
       }
       return ignorePacket(t, dir, index, seg, oldState);
     }
@@ -413,11 +478,11 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
       return ignorePacket(t, dir, index, seg, oldState);
     }
     case sIV:
-      return { result: 'invalid', note: `invalid state (${TCP_STATE_NAMES[oldState]} + ${['SYN', 'SYN/ACK', 'FIN', 'ACK', 'RST', 'no flags'][index]} in ${dir ? 'reply' : 'original'} direction)` };
+      return trackVerdict('invalid', `invalid state (${TCP_STATE_NAMES[oldState]} + ${['SYN', 'SYN/ACK', 'FIN', 'ACK', 'RST', 'no flags'][index]} in ${dir ? 'reply' : 'original'} direction)`);
     case TCP_TIME_WAIT:
       if (oldState === TCP_LAST_ACK && index === ACK_SET && t.lastDir !== dir && t.lastIndex === SYN_SET && t.lastFlags & F_EXP_CHALLENGE_ACK) {
         t.lastFlags &= ~F_EXP_CHALLENGE_ACK;
-        return { result: 'ignore', note: 'challenge-ack ignored' };
+        return trackVerdict('ignore', 'challenge-ack ignored');
       }
       break;
     case TCP_SYN_SENT2:
@@ -437,7 +502,7 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
         const established = oldState === TCP_ESTABLISHED && (conn.status & IPS_ASSURED) !== 0;
         const seq = seg.seq;
         if (seq === 0 && !established) break;
-        if (before(seq, other.maxack) && !sysctl.nf_conntrack_tcp_ignore_invalid_rst) return { result: 'invalid', note: 'invalid rst' };
+        if (before(seq, other.maxack) && !sysctl.nf_conntrack_tcp_ignore_invalid_rst) return trackVerdict('invalid', 'invalid rst');
         if (!established || seq === other.maxack) break;
         if (t.lastIndex === ACK_SET && t.lastDir === dir && seq === t.lastEnd) break;
         // RST sequence not exact: keep the state to allow a challenge ACK.
@@ -452,10 +517,10 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
 
   if (!skipWindow) {
     const w = inWindow(t, dir, index, seg, sysctl);
-    if (w.r === 'ignore') return { result: 'ignore', note: w.note ?? '' };
+    if (w.r === 'ignore') return trackVerdict('ignore', w.note ?? '');
     if (w.r === 'invalid') {
       handleInvalid(conn, t, dir, index, sysctl, jiffies, hz);
-      return { result: 'invalid', note: w.note ?? '' };
+      return trackVerdict('invalid', w.note ?? '');
     }
   }
 
@@ -476,7 +541,7 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
 
   if (!(conn.status & IPS_SEEN_REPLY)) {
     // Only a RST came back: no connection to keep.
-    if (seg.flags & TCP_RST) return { result: 'accept', kill: true };
+    if (seg.flags & TCP_RST) return trackVerdict('accept', undefined, undefined, true);
     // A picked-up connection gets no 5-day ESTABLISHED timeout before a reply.
     if (newState === TCP_ESTABLISHED && timeout > unack) timeout = unack;
   } else if (!(conn.status & IPS_ASSURED) && (oldState === TCP_SYN_RECV || oldState === TCP_ESTABLISHED) && newState === TCP_ESTABLISHED) {
@@ -487,7 +552,7 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
   return TCP_ACCEPT;
 }
 
-const TCP_ACCEPT: TcpVerdict = { result: 'accept', timeout: 0 };
+const TCP_ACCEPT: TcpVerdict = trackVerdict('accept', undefined, 0);
 
 /** Records an ignored packet's data so a later SYN/ACK can resync (the sIG path). */
 function ignorePacket(t: TcpTrack, dir: number, index: number, seg: TcpSegment, oldState: number): TcpVerdict {
@@ -509,7 +574,7 @@ function ignorePacket(t: TcpTrack, dir: number, index: number, seg: TcpSegment, 
     // A SYN in LAST_ACK may draw an RFC 5961 challenge ACK that must not close the connection.
     if (oldState === TCP_LAST_ACK) t.lastFlags |= F_EXP_CHALLENGE_ACK;
   }
-  return { result: 'ignore', note: `packet (${['SYN', 'SYN/ACK', 'FIN', 'ACK', 'RST', 'none'][index]}) in ${dir ? 'reply' : 'original'} direction ignored, state ${TCP_STATE_NAMES[oldState]}` };
+  return trackVerdict('ignore', `packet (${['SYN', 'SYN/ACK', 'FIN', 'ACK', 'RST', 'none'][index]}) in ${dir ? 'reply' : 'original'} direction ignored, state ${TCP_STATE_NAMES[oldState]}`);
 }
 
 /** nf_tcp_handle_invalid: an out-of-window FIN/RST answering the peer's FIN/RST shortens an assured connection's timeout. */

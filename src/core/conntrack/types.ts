@@ -61,9 +61,12 @@ export type HelperName = 'ftp';
 /** One connection (`struct nf_conn`). */
 export interface Conn {
   /** Stable id within a table (creation order). */
-  id: number;
-  /** [original, reply] tuples. */
-  tuple: [Tuple, Tuple];
+  readonly id: number;
+  /** Address family and L4 protocol of both tuples. */
+  readonly family: 4 | 6;
+  readonly proto: number;
+  /** [original, reply] tuples (built on demand: the table keeps them in compact form). */
+  readonly tuple: readonly [Tuple, Tuple];
   status: number;
   /** Expiry as a kernel tick (jiffies of the virtual clock); expired when `timeout <= jiffies(now)`. */
   timeout: number;
@@ -78,10 +81,10 @@ export interface Conn {
   ftp: FtpHelperData | null;
   master: Conn | null;
   /** Packets and bytes seen per direction. */
-  packets: [number, number];
-  bytes: [number, number];
+  readonly packets: readonly [number, number];
+  readonly bytes: readonly [number, number];
   /** Time (s) the connection was created. */
-  created: number;
+  readonly created: number;
 }
 
 /** An expected connection (`struct nf_conntrack_expect`): the tuple with a wildcard source port. */
@@ -111,4 +114,25 @@ export interface CtPacket {
   created: boolean;
   /** Why the packet is INVALID / ignored, in the kernel log's words. */
   note: string | null;
+}
+
+/**
+ * Outcome of a protocol tracker for one packet. accept: state updated;
+ * ignore: the packet passes tracked but changes nothing; invalid: it loses
+ * its conntrack (INVALID); repeat: the old connection was killed, look the
+ * packet up again (a SYN reopening a closed connection). Every verdict has
+ * all four fields so the caller's property reads see one object shape.
+ */
+export interface TrackVerdict {
+  result: 'accept' | 'ignore' | 'invalid' | 'repeat';
+  /** New timeout (s) to refresh the connection with, when accepted. */
+  timeout: number | undefined;
+  /** The connection must be killed after this packet (RST with no reply seen). */
+  kill: boolean;
+  note: string | undefined;
+}
+
+/** A tracker verdict (fields in one fixed order). */
+export function trackVerdict(result: TrackVerdict['result'], note?: string, timeout?: number, kill = false): TrackVerdict {
+  return { result, timeout, kill, note };
 }
