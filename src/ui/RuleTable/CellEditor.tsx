@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { KeyboardEvent, RefObject } from 'react';
-import { RULE_ACTIONS, RULE_DIRECTIONS } from '../../core/model/attributes';
+import { MAX_COMMENT_LENGTH, RULE_ACTIONS, RULE_DIRECTIONS } from '../../core/model/attributes';
 import type { DocChange } from '../../core/model/apply-change';
 import { PROTOCOL_NAMES } from '../../core/model/types';
 import type { ProtocolName, Rule, RuleAction, RuleDirection } from '../../core/model/types';
@@ -233,7 +233,11 @@ export function CellEditor({ rule, index, column, ruleNumber, seed, onDone }: Ed
       const check = (t: string) => {
         if (t === '' || !protocol) return null;
         const r = checkAttributeValue(protocol, 'comment', t, negated);
-        return r.ok ? null : r.message;
+        if (!r.ok) return r.message;
+        // libvirt cuts a long comment without a word; the cell says so rather than store less.
+        return r.canonical === t
+          ? null
+          : `at most ${MAX_COMMENT_LENGTH} bytes (libvirt would cut the rest)`;
       };
       return (
         <TextCell
