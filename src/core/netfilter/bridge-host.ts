@@ -480,7 +480,7 @@ export class BridgeHost {
         this.walkError = `unsupported: ${rule.unsupported} (${rule.key})`;
         return V_ERROR;
       }
-      ctx.ruleKey = rule.key;
+      if (rule.usesRuleKey) ctx.ruleKey = rule.key;
       const preds: Predicate[] = list ? rule.fastPreds : rule.preds;
       let matched = true;
       for (let k = 0; k < preds.length; k++) {
@@ -508,7 +508,7 @@ export class BridgeHost {
         continue;
       }
       if (op <= OP_RETURN) {
-        if (rule.ir.provenance) lastDecider = rule;
+        if (rule.ref !== null) lastDecider = rule;
         if (op === OP_ACCEPT) {
           this.decider = lastDecider;
           return V_ACCEPT;

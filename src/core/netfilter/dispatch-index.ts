@@ -46,6 +46,21 @@ function cellOf(bounds: Int32Array, v: number): number {
   return lo;
 }
 
+/**
+ * The cell of every port 0..65535, so a frame's cell is one load instead of a binary search;
+ * null when there is nothing to look up (no bounds) or too many cells for 16 bits.
+ */
+function cellMapOf(bounds: Int32Array): Uint16Array | null {
+  if (bounds.length === 0 || bounds.length >= 0xffff) return null;
+  const map = new Uint16Array(0x10000);
+  let cell = 0;
+  for (let port = 0; port < 0x10000; port++) {
+    while (cell < bounds.length && (bounds[cell] as number) <= port) cell++;
+    map[port] = cell;
+  }
+  return map;
+}
+
 function boundsOf(ranges: [number, number][]): Int32Array {
   const set = new Set<number>();
   for (const [lo, hi] of ranges) {
@@ -60,6 +75,10 @@ export class DispatchIndex {
   private readonly rules: readonly RuleKeyConstraint[];
   private readonly dBounds: Int32Array;
   private readonly sBounds: Int32Array;
+  /** Port → cell tables, built on the first lookup (traced walks never make one). */
+  private dMap: Uint16Array | null = null;
+  private sMap: Uint16Array | null = null;
+  private mapsBuilt = false;
   /** Cell ranges per rule (-1 when the rule has no such constraint). */
   private readonly dCellLo: Int32Array;
   private readonly dCellHi: Int32Array;
@@ -105,8 +124,13 @@ export class DispatchIndex {
    * frame has none, as for ICMP or a non-first IPv4 fragment) can match.
    */
   candidates(proto: number, dport: number, sport: number): Int32Array {
-    const d = dport < 0 ? -1 : cellOf(this.dBounds, dport);
-    const s = sport < 0 ? -1 : cellOf(this.sBounds, sport);
+    if (!this.mapsBuilt) {
+      this.dMap = cellMapOf(this.dBounds);
+      this.sMap = cellMapOf(this.sBounds);
+      this.mapsBuilt = true;
+    }
+    const d = dport < 0 ? -1 : this.cell(this.dMap, this.dBounds, dport);
+    const s = sport < 0 ? -1 : this.cell(this.sMap, this.sBounds, sport);
     // Unique per (proto, d, s): proto ≥ -1 (EtherType ≤ 0xffff), cells in -1..bounds.length.
     const key = ((proto + 1) * (this.dBounds.length + 2) + (d + 1)) * (this.sBounds.length + 2) + (s + 1);
     if (key === this.lastKey) return this.lastList;
@@ -115,6 +139,11 @@ export class DispatchIndex {
     this.lastKey = key;
     this.lastList = list;
     return list;
+  }
+
+  private cell(map: Uint16Array | null, bounds: Int32Array, port: number): number {
+    if (map !== null && port < 0x10000) return map[port] as number;
+    return bounds.length === 0 ? 0 : cellOf(bounds, port);
   }
 
   private build(key: number, proto: number, d: number, s: number): Int32Array {

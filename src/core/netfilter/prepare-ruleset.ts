@@ -38,6 +38,8 @@ export interface PreparedRule {
   family: TableFamily;
   /** Key used for per-rule state (connlimit) and counters: `family/chain/index`. */
   key: string;
+  /** Whether a predicate reads `MatchContext.ruleKey` (connlimit keeps per-rule counts). */
+  usesRuleKey: boolean;
   preds: Predicate[];
   /**
    * The predicates left to evaluate when the rule comes from its chain's dispatch index: `preds`
@@ -175,6 +177,7 @@ export function prepareRuleset(ruleset: Ruleset, ipsets: Record<string, IpsetSpe
           chain: c.name,
           family: t.family,
           key: `${t.family}/${c.name}/${index}`,
+          usesRuleKey: r.matches.some((m) => m.kind === 'ipt-connlimit'),
           preds,
           fastPreds: covered.size === 0 ? preds : [...fastHead, ...fastTail],
           constraint,
