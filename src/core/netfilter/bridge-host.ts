@@ -164,7 +164,7 @@ export class BridgeHost {
   private readonly ip6Input: HookStart;
   /** Reused call stack of the chain walk (one walk at a time): return chains, their candidate lists, next positions. */
   private readonly stackChains: PreparedChain[] = [];
-  private readonly stackLists: (Int32Array | null)[] = [];
+  private readonly stackLists: Int32Array[] = [];
   private readonly stackNext: number[] = [];
   /** The last walk's outcome besides its verdict. */
   private decider: PreparedRule | null = null;
@@ -434,15 +434,15 @@ export class BridgeHost {
     return v;
   }
 
-  /** The rules of `chain` the current frame can match (dispatch index), or null to walk them all. */
-  private candidatesOf(chain: PreparedChain, ebtables: boolean): Int32Array | null {
+  /** The rules of `chain` the current frame can match (dispatch index), or all of them in order. */
+  private candidatesOf(chain: PreparedChain, ebtables: boolean): Int32Array {
     const index = chain.index;
-    if (index === null) return null;
+    if (index === null) return chain.all;
     return ebtables ? index.candidates(this.keyEthertype, -1, -1) : index.candidates(this.keyProto, this.keyDport, this.keySport);
   }
 
   /**
-   * The no-trace walk: each chain's candidate list in rule order (all rules of a short chain),
+   * The no-trace walk: each chain's candidate list in rule order (all rules of an unindexed chain),
    * evaluating only the predicates the index has not decided. Same outcome, counters and
    * side effects as {@link walkTraced}; the rules it skips are exactly those whose indexed header
    * test fails, which the linear walk passes over without effect.
@@ -455,7 +455,7 @@ export class BridgeHost {
     let chain = start;
     let list = this.candidatesOf(chain, ebtables);
     let rules = chain.rules;
-    let n = list ? list.length : rules.length;
+    let n = list.length;
     let pos = 0;
     let jumps = 0;
     let lastDecider: PreparedRule | null = null;
@@ -468,20 +468,21 @@ export class BridgeHost {
         }
         depth--;
         chain = stackChains[depth] as PreparedChain;
-        list = stackLists[depth] as Int32Array | null;
+        list = stackLists[depth] as Int32Array;
         pos = stackNext[depth] as number;
         rules = chain.rules;
-        n = list ? list.length : rules.length;
+        n = list.length;
         continue;
       }
-      const rule = rules[list ? (list[pos] as number) : pos] as PreparedRule;
+      const rule = rules[list[pos] as number] as PreparedRule;
       if (rule.unsupported !== null) {
         this.decider = rule;
         this.walkError = `unsupported: ${rule.unsupported} (${rule.key})`;
         return V_ERROR;
       }
-      if (rule.usesRuleKey) ctx.ruleKey = rule.key;
-      const preds: Predicate[] = list ? rule.fastPreds : rule.preds;
+      const connlimit = rule.connlimit;
+      if (connlimit) ctx.ruleKey = rule.key;
+      const preds = rule.fastPreds;
       let matched = true;
       for (let k = 0; k < preds.length; k++) {
         if (!(preds[k] as Predicate)(ctx)) {
@@ -489,7 +490,7 @@ export class BridgeHost {
           break;
         }
       }
-      if (ctx.hotdrop) {
+      if (connlimit && ctx.hotdrop) {
         // ipt_do_table stops at once and returns NF_DROP; the rule's counter is not touched.
         ctx.hotdrop = false;
         this.decider = rule;
@@ -528,10 +529,10 @@ export class BridgeHost {
         }
         depth--;
         chain = stackChains[depth] as PreparedChain;
-        list = stackLists[depth] as Int32Array | null;
+        list = stackLists[depth] as Int32Array;
         pos = stackNext[depth] as number;
         rules = chain.rules;
-        n = list ? list.length : rules.length;
+        n = list.length;
         continue;
       }
       const target = rule.targetChain;
@@ -553,7 +554,7 @@ export class BridgeHost {
       chain = target;
       list = this.candidatesOf(chain, ebtables);
       rules = chain.rules;
-      n = list ? list.length : rules.length;
+      n = list.length;
       pos = 0;
     }
   }

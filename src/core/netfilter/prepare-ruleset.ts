@@ -38,12 +38,15 @@ export interface PreparedRule {
   family: TableFamily;
   /** Key used for per-rule state (connlimit) and counters: `family/chain/index`. */
   key: string;
-  /** Whether a predicate reads `MatchContext.ruleKey` (connlimit keeps per-rule counts). */
-  usesRuleKey: boolean;
+  /**
+   * Whether the rule has a connlimit match: the only predicate that reads `MatchContext.ruleKey`
+   * (per-rule counts) and that can set `MatchContext.hotdrop`.
+   */
+  connlimit: boolean;
   preds: Predicate[];
   /**
-   * The predicates left to evaluate when the rule comes from its chain's dispatch index: `preds`
-   * without the header tests the index already decided (the same array when the rule is unindexed).
+   * The predicates the no-trace walk evaluates: `preds` without the header tests the chain's
+   * dispatch index already decided (the same array when nothing is indexed).
    */
   fastPreds: Predicate[];
   /** The header constraints the dispatch index keys this rule by. */
@@ -66,6 +69,8 @@ export interface PreparedChain {
   rules: PreparedRule[];
   /** Candidate lists for the no-trace walk; null for short chains (walked linearly). */
   index: DispatchIndex | null;
+  /** Every rule index in order: the candidate list of a chain without an index. */
+  all: Int32Array;
 }
 
 export interface PreparedTable {
@@ -177,7 +182,7 @@ export function prepareRuleset(ruleset: Ruleset, ipsets: Record<string, IpsetSpe
           chain: c.name,
           family: t.family,
           key: `${t.family}/${c.name}/${index}`,
-          usesRuleKey: r.matches.some((m) => m.kind === 'ipt-connlimit'),
+          connlimit: r.matches.some((m) => m.kind === 'ipt-connlimit'),
           preds,
           fastPreds: covered.size === 0 ? preds : [...fastHead, ...fastTail],
           constraint,
@@ -192,7 +197,9 @@ export function prepareRuleset(ruleset: Ruleset, ipsets: Record<string, IpsetSpe
       });
       const keyed = rules.some((r) => r.constraint.proto >= 0 || r.constraint.dportLo >= 0 || r.constraint.sportLo >= 0);
       const index = keyed && rules.length >= MIN_INDEXED_CHAIN ? new DispatchIndex(rules.map((r) => r.constraint)) : null;
-      chains.set(c.name, { ir: c, rules, index });
+      // Without an index nothing decides a rule's header tests beforehand: the walk evaluates them all.
+      if (index === null) for (const r of rules) r.fastPreds = r.preds;
+      chains.set(c.name, { ir: c, rules, index, all: Int32Array.from(rules, (_, i) => i) });
     }
     for (const c of chains.values()) {
       for (const r of c.rules) {
