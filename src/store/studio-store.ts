@@ -65,7 +65,10 @@ export interface StudioActions {
     change: DocChange,
     options?: { coalesceKey?: string; select?: number | null },
   ): boolean;
-  /** The XML pane's text changed (typing). Parsed after a debounce. */
+  /**
+   * The XML pane's text changed (typing). An edit inside one rule (or whitespace between rules)
+   * is parsed and applied at once; any other edit is parsed after a debounce.
+   */
   setXmlText(text: string): void;
   /** Parses the open filter's draft now (end of debounce, before undo, before leaving). */
   commitXmlDraft(): void;
