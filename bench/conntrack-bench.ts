@@ -11,7 +11,8 @@
  *   node --expose-gc node_modules/.cache/ct-bench.mjs
  * Environment: BENCH_FRAMES (default 200000), BENCH_RUNS (default 7), BENCH_REUSE=0 (packetIn with
  * a new result object per frame instead of trackPacket into one reused CtPacket), CT_FINGERPRINT=file writes
- * every call's result and periodic table snapshots to `file` (to diff two versions' behaviour).
+ * every call's result and periodic table snapshots to `file` (to diff two versions' behaviour;
+ * CT_SNAPSHOT_EVERY=n chunks between snapshots, default 5).
  */
 import { writeFileSync } from 'node:fs';
 import { compileFilter, createWorkspaceLookup, getBuiltinFilter, parseFilterXml } from '../src/core';
@@ -167,7 +168,10 @@ function replay(chunks: ChunkOps[], mode: Mode = 'cold'): { ct: Conntrack; ms: n
   return { ct, ms, sum };
 }
 
-/** Every result of a replay, plus the table and expectations every 5 chunks, as text lines. */
+/** CT_SNAPSHOT_EVERY: chunks between the fingerprint's table snapshots (snapshots expire entries). */
+const SNAPSHOT_EVERY = Number(process.env.CT_SNAPSHOT_EVERY ?? 5);
+
+/** Every result of a replay, plus the table and expectations every few chunks and at the end, as text lines. */
 function fingerprint(chunks: ChunkOps[], path: string): void {
   const ct = new Conntrack();
   const gen = new TraceGenerator(7);
@@ -192,7 +196,7 @@ function fingerprint(chunks: ChunkOps[], path: string): void {
         out.push('discard');
       }
     }
-    if (++k % 5 === 0) {
+    if (++k % SNAPSHOT_EVERY === 0 || k === chunks.length) {
       out.push(`size ${ct.size}`);
       for (const v of ct.snapshot(now)) out.push(`conn ${v.id} ${v.text} master=${v.master}`);
       for (const e of ct.snapshotExpectations(now)) out.push(`expect ${e.id} ${e.text} master=${e.master}`);

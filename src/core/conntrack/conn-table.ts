@@ -244,9 +244,24 @@ export class ConnTable {
     return ((this.slots[2 * i + 1] as number) & 1) as 0 | 1;
   }
 
-  /** Adds both directions of `c`. */
+  /** Number of connections in the table. */
+  get count(): number {
+    return this.used >> 1;
+  }
+
+  /** True when adding a connection would take the load over one half (the table grows then). */
+  get full(): boolean {
+    return (this.used + 2) * 2 > this.mask + 1;
+  }
+
+  /** True when the load would be over 3/8 after adding one: too little headroom to skip growing. */
+  get crowded(): boolean {
+    return (this.used + 2) * 8 > (this.mask + 1) * 3;
+  }
+
+  /** Adds both directions of `c` (growing the table when it is full). */
   add(c: ConnEntry): void {
-    if ((this.used + 2) * 2 > this.mask + 1) this.grow();
+    if (this.full) this.grow();
     this.place(c, ((c.hash(0) >>> 2) << 1) | 0);
     this.place(c, ((c.hash(1) >>> 2) << 1) | 1);
     this.used += 2;
@@ -308,7 +323,8 @@ export class ConnTable {
     slots[2 * i + 1] = 0;
   }
 
-  private grow(): void {
+  /** Doubles the capacity. */
+  grow(): void {
     const old = this.slots;
     const cap = (this.mask + 1) * 2;
     this.slots = ConnTable.emptySlots(cap);

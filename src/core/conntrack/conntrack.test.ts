@@ -19,6 +19,7 @@ import {
   sctpInitChunk,
 } from '../netfilter/packet-build';
 import type { EthernetFrame, L4Packet } from '../netfilter/packet';
+import type { CtPacket } from './types';
 import { IPS_ASSURED } from './types';
 import { drop, pass, REMOTE, VM } from './testing/fixtures';
 
@@ -279,5 +280,86 @@ describe('xt_state / xt_conntrack semantics', () => {
     drop(ct, fromVm(buildTcp({ sport: 1, dport: 2, flags: 'S' })), 0);
     expect(ct.snapshot(0)).toEqual([]);
     expect(ct.size).toBe(0);
+  });
+});
+
+describe('table storage', () => {
+  /** Remote peers 10.100.x.y and 198.18.x.y (addresses above 2^31 too). */
+  const peer = (i: number) => (i % 2 ? `198.18.${(i >> 8) & 255}.${i & 255}` : `10.100.${(i >> 8) & 255}.${i & 255}`);
+  const out = (ip: string, l4: L4Packet) => buildEthernet({ src: VM.mac, dst: REMOTE.mac }, buildIpv4({ src: VM.ip, dst: ip }, l4));
+  const back = (ip: string, l4: L4Packet) => buildEthernet({ src: REMOTE.mac, dst: VM.mac }, buildIpv4({ src: ip, dst: VM.ip }, l4));
+  /** A deterministic mixed workload: UDP queries (some answered), pings, TCP SYNs, repeats after expiry, a few drops. */
+  function* workload(): Generator<{ frame: EthernetFrame; t: number; dropIt: boolean }> {
+    let t = 0;
+    for (let i = 0; i < 3000; i++) {
+      t += 0.05;
+      const ip = peer(i % 1200);
+      const kind = i % 4;
+      if (kind === 0) {
+        yield { frame: out(ip, buildUdp({ sport: 40000 + (i % 7), dport: 53 })), t, dropIt: false };
+        if (i % 3 === 0) yield { frame: back(ip, buildUdp({ sport: 53, dport: 40000 + (i % 7) })), t: t + 0.01, dropIt: false };
+      } else if (kind === 1) {
+        yield { frame: out(ip, buildIcmpEcho({ id: i % 50, seq: 1 })), t, dropIt: i % 5 === 0 };
+      } else if (kind === 2) {
+        yield { frame: back(ip, buildTcp({ sport: 50000 + (i % 11), dport: 22, flags: 'S', seq: i * 1000 })), t, dropIt: false };
+      } else {
+        yield { frame: out(ip, buildTcp({ sport: 41000 + (i % 13), dport: 443, flags: 'ACK', seq: i, ack: 7 })), t, dropIt: i % 7 === 0 };
+      }
+    }
+  }
+  const summary = (p: CtPacket) => `${p.conn?.id ?? '-'} ${p.state} ${p.dir} ${p.created} ${p.note}`;
+
+  it('sweeping expired entries before the table grows changes no result at any time', () => {
+    // Reference: every expired entry removed after every packet (the eager limit of any sweep schedule).
+    const lazy = new Conntrack({ sysctl: { nf_conntrack_udp_timeout: 5, nf_conntrack_icmp_timeout: 3, nf_conntrack_tcp_timeout_syn_sent: 4, nf_conntrack_tcp_timeout_unacknowledged: 6 } });
+    const eager = new Conntrack({ sysctl: { nf_conntrack_udp_timeout: 5, nf_conntrack_icmp_timeout: 3, nf_conntrack_tcp_timeout_syn_sent: 4, nf_conntrack_tcp_timeout_unacknowledged: 6 } });
+    let n = 0;
+    let maxSize = 0;
+    for (const { frame, t, dropIt } of workload()) {
+      const a = dropIt ? drop(lazy, frame, t) : pass(lazy, frame, t);
+      const b = dropIt ? drop(eager, frame, t) : pass(eager, frame, t);
+      eager.expire(t);
+      expect(summary(a)).toBe(summary(b));
+      maxSize = Math.max(maxSize, lazy.size);
+      if (++n % 500 === 0) expect(lazy.snapshot(t)).toEqual(eager.snapshot(t));
+    }
+    expect(lazy.snapshot(200)).toEqual(eager.snapshot(200));
+    // The lazy table was swept while it grew: it never held every connection ever confirmed.
+    expect(n).toBeGreaterThan(3000);
+    // (Without the sweep it reaches 506 here: expired entries stay until a lookup hits them.)
+    expect(maxSize).toBeLessThan(200);
+  });
+
+  it('keeps an expired master with a pending expectation through sweeps: the data connection is still RELATED', () => {
+    const ct = new Conntrack({ sysctl: { nf_conntrack_tcp_timeout_established: 20, nf_conntrack_tcp_timeout_unacknowledged: 20, nf_conntrack_udp_timeout: 1 } });
+    const ctl = new TcpFlow({ ...REMOTE, port: 40001, isn: 100000 }, { ...VM, port: 21, isn: 200000 });
+    let t = 0;
+    const step = (frame: EthernetFrame) => pass(ct, frame, (t += 0.001), true);
+    step(ctl.syn());
+    step(ctl.synAck());
+    step(ctl.ack('client'));
+    step(ctl.data('server', '220 (vsFTPd 3.0.3)\r\n'));
+    step(ctl.data('client', 'USER anonymous\r\n'));
+    step(ctl.data('client', 'PORT 10,99,0,3,156,66\r\n'));
+    step(ctl.ack('server'));
+    // The control connection expires (20 s); many short UDP flows make the table grow and sweep meanwhile.
+    for (let i = 0; i < 2000; i++) pass(ct, out(peer(i), buildUdp({ sport: 30000, dport: 53 })), 30 + i * 0.01);
+    expect(ct.size).toBeLessThan(2000);
+    const data = new TcpFlow({ ...VM, port: 20, isn: 300000 }, { ...REMOTE, port: 40002, isn: 400000 });
+    t = 60;
+    expect(step(data.syn()).state).toBe('RELATED');
+  });
+
+  it('looks up IPv4 tuples with addresses above 2^31 and IPv6 tuples in both directions', () => {
+    const ct = new Conntrack();
+    pass(ct, out('198.18.0.9', buildUdp({ sport: 1000, dport: 2000 })), 0);
+    expect(pass(ct, back('198.18.0.9', buildUdp({ sport: 2000, dport: 1000 })), 0.1).dir).toBe(1);
+    const v6 = (src: string, dst: string, l4: L4Packet) => buildEthernet({ src: VM.mac, dst: REMOTE.mac }, buildIpv6({ src, dst }, l4));
+    pass(ct, v6('fd00::2', 'ff00::8000:1', buildUdp({ sport: 5, dport: 6 })), 0);
+    expect(pass(ct, v6('ff00::8000:1', 'fd00::2', buildUdp({ sport: 6, dport: 5 })), 0.1).state).toBe('ESTABLISHED');
+    // Same ports, addresses differing only in the last IPv6 word: another connection.
+    expect(pass(ct, v6('ff00::8000:2', 'fd00::2', buildUdp({ sport: 6, dport: 5 })), 0.1).created).toBe(true);
+    const views = ct.snapshot(0.2);
+    expect(views.map((v) => `${v.original.src} ${v.original.dst} ${v.unreplied ? 'U' : ''}`)).toEqual(['10.99.0.2 198.18.0.9 ', 'fd00::2 ff00::8000:1 ', 'ff00::8000:2 fd00::2 U']);
   });
 });

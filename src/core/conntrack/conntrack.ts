@@ -226,7 +226,11 @@ export class Conntrack {
     return Math.floor(now * this.hz + 1e-9);
   }
 
-  /** Number of confirmed, unexpired connections (as of the last lookup or `connections`). */
+  /**
+   * Number of confirmed connections in the table: the unexpired ones plus
+   * expired ones not removed yet (a lookup, `connections` and the sweep
+   * before the table grows remove them).
+   */
   get size(): number {
     return this.liveCount;
   }
@@ -348,7 +352,7 @@ export class Conntrack {
         if (h.expect) expectation = this.addExpectation(conn, h.expect.tuple, now);
       }
     }
-    if (pkt.created) this.insert(conn);
+    if (pkt.created) this.insert(conn, now);
     return note === null && expectation === null ? CONFIRM_ACCEPT : { verdict: 'accept', note, expectation };
   }
 
@@ -475,15 +479,37 @@ export class Conntrack {
     return result(out, ref.conn, ref.dir === 1 ? IP_CT_RELATED_REPLY : IP_CT_RELATED, ref.dir, false, null);
   }
 
-  private insert(conn: ConnEntry): void {
+  private insert(conn: ConnEntry, now: number): void {
     // Another packet may have confirmed the same tuple meanwhile (a clash): keep the first.
     if (this.holds(conn, 0) || this.holds(conn, 1)) {
       conn.dead = true;
       return;
     }
+    if (this.table.full) {
+      // Before growing, sweep out expired connections (the kernel's gc worker does this in the
+      // background): amortised over the insertions that filled the table, and it keeps the
+      // table near the live set. Only if that leaves too little room does the table grow.
+      this.sweep(this.jiffies(now));
+      if (this.table.crowded) this.table.grow();
+    }
     conn.status |= IPS_CONFIRMED;
     this.table.add(conn);
     this.liveCount++;
+  }
+
+  /**
+   * Removes expired connections, except masters of pending expectations:
+   * those stay until a lookup or `expire` removes them, exactly as without
+   * the sweep (an expectation stays usable while its master is in the table).
+   * Every other expired entry is invisible to lookups already, so removing
+   * it early changes no result.
+   */
+  private sweep(jiffies: number): void {
+    for (const c of this.table.entries()) {
+      if (c.timeout > jiffies) continue;
+      if (this.expects.length > 0 && this.expects.some((e) => e.master === c)) continue;
+      this.kill(c);
+    }
   }
 
   /** True when the table holds an entry (expired or not) with `conn`'s tuple in direction `dir`. */

@@ -153,12 +153,29 @@ class TcpSideState implements TcpSide {
   }
 }
 
-/** `struct ip_ct_tcp`, with the u32 words stored as int32 as in `TcpSideState`. */
+/**
+ * `struct ip_ct_tcp` in one object: both directions' window data inline
+ * (`end0`… for the original direction, `end1`… for the reply), the u32 words
+ * stored as int32 as in `TcpSideState`. The tracker reads a direction
+ * through `sideOf`, which returns one of two shared views, so a packet
+ * touches one object instead of the track, an array and two sides.
+ */
 class TcpTrackState implements TcpTrack {
   state = TCP_NONE;
-  seen: [TcpSide, TcpSide] = [new TcpSideState(), new TcpSideState()];
   lastDir = 0;
   lastIndex = NONE_SET;
+  end0 = 0;
+  maxend0 = 0;
+  maxwin0 = 0;
+  maxack0 = 0;
+  scale0 = 0;
+  flags0 = 0;
+  end1 = 0;
+  maxend1 = 0;
+  maxwin1 = 0;
+  maxack1 = 0;
+  scale1 = 0;
+  flags1 = 0;
   private lastSeqWord = 0;
   private lastAckWord = 0;
   private lastEndWord = 0;
@@ -166,6 +183,17 @@ class TcpTrackState implements TcpTrack {
   lastWscale = 0;
   lastFlags = 0;
   retrans = 0;
+
+  /** Both directions as views (valid until `sideOf` is called for another track). */
+  get seen(): [TcpSide, TcpSide] {
+    return [sideOf(this, 0), sideOf(this, 1)];
+  }
+
+  /** Forgets direction `dir`'s window data. */
+  resetSide(dir: number): void {
+    if (dir === 0) this.end0 = this.maxend0 = this.maxwin0 = this.maxack0 = this.scale0 = this.flags0 = 0;
+    else this.end1 = this.maxend1 = this.maxwin1 = this.maxack1 = this.scale1 = this.flags1 = 0;
+  }
 
   get lastSeq(): number {
     return this.lastSeqWord >>> 0;
@@ -187,11 +215,106 @@ class TcpTrackState implements TcpTrack {
   }
 }
 
+/** The original direction's window data of a track, as a `TcpSide`. */
+class OriginalSideView implements TcpSide {
+  t: TcpTrackState | null = null;
+  get end(): number {
+    return (this.t as TcpTrackState).end0 >>> 0;
+  }
+  set end(v: number) {
+    (this.t as TcpTrackState).end0 = v | 0;
+  }
+  get maxend(): number {
+    return (this.t as TcpTrackState).maxend0 >>> 0;
+  }
+  set maxend(v: number) {
+    (this.t as TcpTrackState).maxend0 = v | 0;
+  }
+  get maxwin(): number {
+    return (this.t as TcpTrackState).maxwin0 >>> 0;
+  }
+  set maxwin(v: number) {
+    (this.t as TcpTrackState).maxwin0 = v | 0;
+  }
+  get maxack(): number {
+    return (this.t as TcpTrackState).maxack0 >>> 0;
+  }
+  set maxack(v: number) {
+    (this.t as TcpTrackState).maxack0 = v | 0;
+  }
+  get scale(): number {
+    return (this.t as TcpTrackState).scale0;
+  }
+  set scale(v: number) {
+    (this.t as TcpTrackState).scale0 = v;
+  }
+  get flags(): number {
+    return (this.t as TcpTrackState).flags0;
+  }
+  set flags(v: number) {
+    (this.t as TcpTrackState).flags0 = v;
+  }
+}
+
+/** The reply direction's window data of a track, as a `TcpSide`. */
+class ReplySideView implements TcpSide {
+  t: TcpTrackState | null = null;
+  get end(): number {
+    return (this.t as TcpTrackState).end1 >>> 0;
+  }
+  set end(v: number) {
+    (this.t as TcpTrackState).end1 = v | 0;
+  }
+  get maxend(): number {
+    return (this.t as TcpTrackState).maxend1 >>> 0;
+  }
+  set maxend(v: number) {
+    (this.t as TcpTrackState).maxend1 = v | 0;
+  }
+  get maxwin(): number {
+    return (this.t as TcpTrackState).maxwin1 >>> 0;
+  }
+  set maxwin(v: number) {
+    (this.t as TcpTrackState).maxwin1 = v | 0;
+  }
+  get maxack(): number {
+    return (this.t as TcpTrackState).maxack1 >>> 0;
+  }
+  set maxack(v: number) {
+    (this.t as TcpTrackState).maxack1 = v | 0;
+  }
+  get scale(): number {
+    return (this.t as TcpTrackState).scale1;
+  }
+  set scale(v: number) {
+    (this.t as TcpTrackState).scale1 = v;
+  }
+  get flags(): number {
+    return (this.t as TcpTrackState).flags1;
+  }
+  set flags(v: number) {
+    (this.t as TcpTrackState).flags1 = v;
+  }
+}
+
+const ORIGINAL_VIEW = new OriginalSideView();
+const REPLY_VIEW = new ReplySideView();
+
+/** Direction `dir` of track `t` (a shared view: rebound by the next call for the same direction). */
+function sideOf(t: TcpTrackState, dir: number): TcpSide {
+  if (dir === 0) {
+    ORIGINAL_VIEW.t = t;
+    return ORIGINAL_VIEW;
+  }
+  REPLY_VIEW.t = t;
+  return REPLY_VIEW;
+}
+
 function newSide(): TcpSide {
   return new TcpSideState();
 }
 
-function newTrack(): TcpTrack {
+function newTrack(): TcpTrackState {
   return new TcpTrackState();
 }
 
@@ -278,9 +401,9 @@ function logInvalid(sender: TcpSide, sysctl: ConntrackSysctl, r: 'ignore' | 'inv
 }
 
 /** tcp_in_window: the sequence/ack window checks and updates. */
-function inWindow(t: TcpTrack, dir: number, index: number, seg: TcpSegment, sysctl: ConntrackSysctl): WindowResult {
-  const sender = t.seen[dir] as TcpSide;
-  const receiver = t.seen[dir ^ 1] as TcpSide;
+function inWindow(t: TcpTrackState, dir: number, index: number, seg: TcpSegment, sysctl: ConntrackSysctl): WindowResult {
+  const sender = sideOf(t, dir);
+  const receiver = sideOf(t, dir ^ 1);
   let seq = seg.seq;
   let ack = seg.ack;
   let sack = ack;
@@ -298,7 +421,7 @@ function inWindow(t: TcpTrack, dir: number, index: number, seg: TcpSegment, sysc
     } else {
       // Mid-stream: the history is lost, take what the packet says.
       sender.end = end;
-      const swin = u32(win * 2 ** sender.scale);
+      const swin = u32(win * (1 << sender.scale));
       sender.maxwin = swin === 0 ? 1 : swin;
       sender.maxend = u32(end + sender.maxwin);
       if (receiver.maxwin === 0) {
@@ -349,7 +472,8 @@ function inWindow(t: TcpTrack, dir: number, index: number, seg: TcpSegment, sysc
     return logInvalid(sender, sysctl, 'ignore', `ignored ACK under lower bound ${u32(receiver.end - maxAckWindow - 1)} (possible overly delayed)`);
   }
 
-  if (!syn) win = u32(win * 2 ** sender.scale);
+  // The scale is at most 14 (parseOptions clamps it as tcp_options does), so the shift is exact.
+  if (!syn) win = u32(win * (1 << sender.scale));
   const swin = u32(win + u32(sack - ack));
   if (sender.maxwin < swin) sender.maxwin = swin;
   if (after(end, sender.end)) {
@@ -429,7 +553,7 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
     const first = TABLE[0]![index]![TCP_NONE]!;
     if (first === sIV) return trackVerdict('invalid', 'invalid new (no SYN)');
     const t = newTrack();
-    const s0 = t.seen[0];
+    const s0 = sideOf(t, 0);
     s0.end = segmentEnd(seg);
     s0.maxwin = seg.window === 0 ? 1 : seg.window;
     if (first === TCP_SYN_SENT) {
@@ -439,13 +563,13 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
       if (!sysctl.nf_conntrack_tcp_loose) return trackVerdict('invalid', 'mid-stream pickup disabled (nf_conntrack_tcp_loose=0)');
       s0.maxend = u32(s0.end + s0.maxwin);
       // A picked-up connection assumes SACK and tracks windows liberally.
-      t.seen[0].flags = F_SACK_PERM | F_BE_LIBERAL;
-      t.seen[1].flags = F_SACK_PERM | F_BE_LIBERAL;
+      t.flags0 = F_SACK_PERM | F_BE_LIBERAL;
+      t.flags1 = F_SACK_PERM | F_BE_LIBERAL;
     }
     t.lastIndex = NONE_SET;
     conn.tcp = t;
   }
-  const t = conn.tcp as TcpTrack;
+  const t = conn.tcp as TcpTrackState;
   let oldState = t.state;
   let newState = TABLE[dir]![index]![oldState]!;
   let skipWindow = false;
@@ -454,7 +578,7 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
     case TCP_SYN_SENT: {
       if (oldState < TCP_TIME_WAIT) break;
       // A SYN reopening a closed/aborted connection: kill it and track the SYN anew.
-      if ((t.seen[dir]!.flags | t.seen[dir ^ 1]!.flags) & F_CLOSE_INIT || (t.lastDir === dir && t.lastIndex === RST_SET)) {
+      if ((t.flags0 | t.flags1) & F_CLOSE_INIT || (t.lastDir === dir && t.lastIndex === RST_SET)) {
         return trackVerdict('repeat', 'reopening a closed connection');
       }
       return ignorePacket(t, dir, index, seg, oldState);
@@ -465,14 +589,14 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
         oldState = TCP_SYN_SENT;
         newState = TCP_SYN_RECV;
         const ld = t.lastDir;
-        const side = t.seen[ld] as TcpSide;
+        const side = sideOf(t, ld);
         side.end = t.lastEnd;
         side.maxend = t.lastEnd;
         side.maxwin = t.lastWin === 0 ? 1 : t.lastWin;
         side.scale = t.lastWscale;
         t.lastFlags &= ~F_EXP_CHALLENGE_ACK;
         side.flags = t.lastFlags;
-        t.seen[dir] = newSide();
+        t.resetSide(dir);
         break;
       }
       return ignorePacket(t, dir, index, seg, oldState);
@@ -497,7 +621,7 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
         skipWindow = true;
         break;
       }
-      const other = t.seen[dir ^ 1] as TcpSide;
+      const other = sideOf(t, dir ^ 1);
       if (other.flags & F_MAXACK_SET && t.lastIndex !== SYN_SET) {
         const established = oldState === TCP_ESTABLISHED && (conn.status & IPS_ASSURED) !== 0;
         const seq = seg.seq;
@@ -527,7 +651,7 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
   t.lastIndex = index;
   t.lastDir = dir;
   t.state = newState;
-  if (oldState !== newState && newState === TCP_FIN_WAIT) t.seen[dir]!.flags |= F_CLOSE_INIT;
+  if (oldState !== newState && newState === TCP_FIN_WAIT) sideOf(t, dir).flags |= F_CLOSE_INIT;
 
   const unack = sysctl.nf_conntrack_tcp_timeout_unacknowledged;
   const retransT = sysctl.nf_conntrack_tcp_timeout_max_retrans;
@@ -535,7 +659,7 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
   let timeout: number;
   if (t.retrans >= sysctl.nf_conntrack_tcp_max_retrans && st > retransT) timeout = retransT;
   else if (index === RST_SET) timeout = sysctl.nf_conntrack_tcp_timeout_close;
-  else if ((t.seen[0].flags | t.seen[1].flags) & F_DATA_UNACKNOWLEDGED && st > unack) timeout = unack;
+  else if ((t.flags0 | t.flags1) & F_DATA_UNACKNOWLEDGED && st > unack) timeout = unack;
   else if (t.lastWin === 0 && st > retransT) timeout = retransT;
   else timeout = st;
 
