@@ -139,14 +139,20 @@ function toMarker(model: monaco.editor.ITextModel, d: Diagnostic): monaco.editor
   };
 }
 
-/** Replaces only the changed middle of the text, so cursor and scroll stay where they are. */
+/** Above this many changed characters the model's text is replaced rather than edited. */
+const WHOLE_TEXT_EDIT_CHARS = 100_000;
+
+/**
+ * Replaces only the changed middle of the text, so cursor and scroll stay where they are.
+ * Returns true when it replaced the whole buffer instead (the model's decorations are gone).
+ */
 function applyMinimalEdit(
   editor: monaco.editor.IStandaloneCodeEditor,
   model: monaco.editor.ITextModel,
   current: string,
   next: string,
-) {
-  if (current === next) return;
+): boolean {
+  if (current === next) return false;
   let start = 0;
   const max = Math.min(current.length, next.length);
   while (start < max && current.charCodeAt(start) === next.charCodeAt(start)) start++;
@@ -160,6 +166,15 @@ function applyMinimalEdit(
     endCur--;
     endNext--;
   }
+  if (endCur - start > WHOLE_TEXT_EDIT_CHARS) {
+    // Reformatting a big pasted or imported text: replacing the model's buffer is cheaper than
+    // one huge edit (no inverse edit, no per-line change events), and the view state keeps the
+    // cursor and scroll. The model's decorations go with the buffer: the caller re-sets them.
+    const view = editor.saveViewState();
+    model.setValue(next);
+    if (view) editor.restoreViewState(view);
+    return true;
+  }
   const from = model.getPositionAt(start);
   const to = model.getPositionAt(endCur);
   editor.executeEdits('nwfilter-studio', [
@@ -169,6 +184,7 @@ function applyMinimalEdit(
       forceMoveMarkers: false,
     },
   ]);
+  return false;
 }
 
 /**
@@ -306,7 +322,8 @@ export default function MonacoXml() {
         lastText = text;
         if (text !== modelText) {
           applyingRef.current = true;
-          applyMinimalEdit(editor, model, modelText, text);
+          // The markers went with the old buffer: set them again below.
+          if (applyMinimalEdit(editor, model, modelText, text)) lastDiagnostics = null;
           modelText = text;
           applyingRef.current = false;
           updateFolding();
