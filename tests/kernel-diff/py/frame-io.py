@@ -107,6 +107,11 @@ def run_batch(ports, frames, linger, seen, sent, grace=0.05):
     """Sends frames in order; a frame whose `requires` were not all delivered is skipped, as the
     peer that would send it never received what it answers."""
     start = time.monotonic()
+    # The scenario's spacing is kept between actual sends: when the injector is descheduled (a
+    # loaded machine) and sends a frame late, the next one still waits its full gap after it,
+    # instead of following at once into the same jiffy (nf_conncount GCs once per jiffy).
+    prev_at = 0.0
+    prev_sent = start
     sent_at = {}
     fate = {}
     used = set()
@@ -121,7 +126,8 @@ def run_batch(ports, frames, linger, seen, sent, grace=0.05):
         if not ok:
             skipped.append(idx)
             continue
-        due = start + float(f.get("at", 0))
+        at = float(f.get("at", 0))
+        due = max(start + at, prev_sent + max(0.0, at - prev_at))
         while True:
             left = due - time.monotonic()
             if left <= 0:
@@ -129,6 +135,7 @@ def run_batch(ports, frames, linger, seen, sent, grace=0.05):
             wait_and_drain(ports, seen, left)
         ports[f["port"]][0].send(bytes.fromhex(f["hex"]))
         sent_at[idx] = time.monotonic()
+        prev_at, prev_sent = at, sent_at[idx]
         sent.append({"i": idx, "t": time.time()})
     end = time.monotonic() + linger
     while time.monotonic() < end:
