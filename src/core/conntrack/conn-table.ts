@@ -254,9 +254,13 @@ export class ConnTable {
     return (this.used + 2) * 2 > this.mask + 1;
   }
 
-  /** True when the load would be over 3/8 after adding one: too little headroom to skip growing. */
+  /**
+   * True when the load would be over 1/4 after adding one: too little
+   * headroom to skip growing (a sweep then runs at most once per
+   * capacity/8 insertions, so its cost per insertion stays small).
+   */
   get crowded(): boolean {
-    return (this.used + 2) * 8 > (this.mask + 1) * 3;
+    return (this.used + 2) * 4 > this.mask + 1;
   }
 
   /** Adds both directions of `c` (growing the table when it is full). */

@@ -180,21 +180,27 @@ function updateNlSeq(data: FtpHelperData, dir: 0 | 1, seq: number): void {
  * kernel calls helpers: when the packet leaves, before confirmation).
  */
 export function ftpHelp(conn: Conn, ctinfo: number, seg: TcpSegment): FtpHelpResult {
-  const none: FtpHelpResult = { verdict: 'accept', expect: null, note: null };
   // Until there has been traffic both ways, the helper does not look.
-  if (ctinfo !== IP_CT_ESTABLISHED && ctinfo !== IP_CT_ESTABLISHED_REPLY) return none;
-  if (seg.payload.length === 0) return none;
+  if (ctinfo !== IP_CT_ESTABLISHED && ctinfo !== IP_CT_ESTABLISHED_REPLY) return HELP_NONE;
+  const payload = seg.payload;
+  const len = payload.length;
+  if (len === 0) return HELP_NONE;
   const dir: 0 | 1 = ctinfo === IP_CT_ESTABLISHED ? 0 : 1;
   const data = (conn.ftp ??= { seqAftNl: [[], []] });
-  const payload = seg.payload;
-  const endsInNl = payload[payload.length - 1] === 10;
-  const nextSeq = (seg.seq + payload.length) >>> 0;
-  const finish = (r: FtpHelpResult): FtpHelpResult => {
-    if (endsInNl) updateNlSeq(data, dir, nextSeq);
-    return r;
-  };
-  // Only a line start the helper has seen is parsed: check that before decoding the payload.
-  if (!data.seqAftNl[dir].includes(seg.seq)) return finish({ ...none, note: 'not at a line start the helper has seen' });
+  const r = helpLine(conn, data, dir, payload, seg.seq);
+  // A packet that is not dropped and ends a line marks where the next line starts.
+  if (r.verdict !== 'drop' && payload[len - 1] === 10) updateNlSeq(data, dir, (seg.seq + len) >>> 0);
+  return r;
+}
+
+/** The common results, shared (callers only read them). */
+const HELP_NONE: FtpHelpResult = Object.freeze({ verdict: 'accept' as const, expect: null, note: null });
+const HELP_NOT_LINE_START: FtpHelpResult = Object.freeze({ verdict: 'accept' as const, expect: null, note: 'not at a line start the helper has seen' });
+
+/** The helper's decision for a payload starting at `seq` (help_ftp after the newline bookkeeping). */
+function helpLine(conn: Conn, data: FtpHelperData, dir: 0 | 1, payload: Uint8Array, seq: number): FtpHelpResult {
+  // Only a line start the helper has seen is parsed: check that before looking at the payload.
+  if (!data.seqAftNl[dir].includes(seq)) return HELP_NOT_LINE_START;
 
   const fam = conn.family;
   let hit: { s: Search; parsed: Parsed } | null = null;
@@ -206,7 +212,7 @@ export function ftpHelp(conn: Conn, ctinfo: number, seg: TcpSegment): FtpHelpRes
       break;
     }
   }
-  if (!hit) return finish(none);
+  if (!hit) return HELP_NONE;
 
   const tuples = conn.tuple;
   const here = tuples[dir];
@@ -216,9 +222,9 @@ export function ftpHelp(conn: Conn, ctinfo: number, seg: TcpSegment): FtpHelpRes
     const same =
       typeof addr === 'number' ? fam === 4 && addr === here.s0 : fam === 6 && addr[0] === here.s0 && addr[1] === here.s1 && addr[2] === here.s2 && addr[3] === here.s3;
     // The announced address must be the sender's own (the helper's loose=0 default).
-    if (!same) return finish({ ...none, note: `${hit.s.pattern.trim()} announces another address: not expected` });
+    if (!same) return { verdict: 'accept', expect: null, note: `${hit.s.pattern.trim()} announces another address: not expected` };
   }
   // The data connection comes from the peer of the announcing side, to the announced port.
   const tuple: Tuple = { family: other.family, proto: 6, s0: other.s0, s1: other.s1, s2: other.s2, s3: other.s3, d0: other.d0, d1: other.d1, d2: other.d2, d3: other.d3, sport: 0, dport: port };
-  return finish({ verdict: 'accept', expect: { tuple, command: hit.s.pattern.trim() }, note: null });
+  return { verdict: 'accept', expect: { tuple, command: hit.s.pattern.trim() }, note: null };
 }
