@@ -106,6 +106,8 @@ export class ConnEntry implements Conn {
   sctpState = 0;
   ftp: FtpHelperData | null = null;
   master: Conn | null = null;
+  /** The table's insertion count when this connection's packet looked its tuple up (see `Conntrack.insert`). */
+  insertStamp = 0;
   readonly s1: number;
   readonly s2: number;
   readonly s3: number;

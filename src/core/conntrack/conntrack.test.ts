@@ -350,6 +350,24 @@ describe('table storage', () => {
     expect(step(data.syn()).state).toBe('RELATED');
   });
 
+  it('a clash at confirmation keeps the first connection, also when the second packet is the reply direction', () => {
+    const ct = new Conntrack();
+    const q = out('198.18.0.7', buildUdp({ sport: 1000, dport: 2000 }));
+    const r = back('198.18.0.7', buildUdp({ sport: 2000, dport: 1000 }));
+    // Both packets are looked up before either is confirmed: each creates a connection.
+    const a = ct.packetIn(q, 0);
+    const b = ct.packetIn(r, 0);
+    const c = ct.packetIn(q, 0);
+    expect([a.created, b.created, c.created]).toEqual([true, true, true]);
+    ct.confirm(a, q, 0);
+    ct.confirm(b, r, 0);
+    ct.confirm(c, q, 0);
+    expect([a.conn?.dead, b.conn?.dead, c.conn?.dead]).toEqual([false, true, true]);
+    expect(ct.snapshot(0).map((v) => v.id)).toEqual([a.conn?.id]);
+    // A connection looked up after the insertion finds it instead.
+    expect(ct.packetIn(r, 0.1).dir).toBe(1);
+  });
+
   it('looks up IPv4 tuples with addresses above 2^31 and IPv6 tuples in both directions', () => {
     const ct = new Conntrack();
     pass(ct, out('198.18.0.9', buildUdp({ sport: 1000, dport: 2000 })), 0);

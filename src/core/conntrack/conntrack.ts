@@ -212,6 +212,8 @@ export class Conntrack {
   private readonly findKey: ConnKey = newConnKey();
   private nextConnId = 1;
   private nextExpectId = 1;
+  /** Connections inserted so far (lets `insert` skip the clash check when nothing was inserted since the lookup). */
+  private inserts = 0;
   private liveCount = 0;
 
   constructor(options: ConntrackOptions = {}) {
@@ -441,7 +443,9 @@ export class Conntrack {
       rsport = 0;
       rdport = 0;
     }
-    return new ConnEntry(this.nextConnId++, key, rsport, rdport, jiffies, now);
+    const conn = new ConnEntry(this.nextConnId++, key, rsport, rdport, jiffies, now);
+    conn.insertStamp = this.inserts;
+    return conn;
   }
 
   private track(conn: Conn, ip: Ipv4Packet | Ipv6Packet, dir: 0 | 1, confirmed: boolean, jiffies: number): TcpVerdict | SimpleVerdict {
@@ -480,8 +484,10 @@ export class Conntrack {
   }
 
   private insert(conn: ConnEntry, now: number): void {
-    // Another packet may have confirmed the same tuple meanwhile (a clash): keep the first.
-    if (this.holds(conn, 0) || this.holds(conn, 1)) {
+    // Another packet may have confirmed the same tuple meanwhile (a clash): keep the first. If
+    // nothing was inserted since this connection's lookup found its tuple absent, neither tuple
+    // can be there (an entry holding the reply tuple also holds its inverse, the original).
+    if (conn.insertStamp !== this.inserts && (this.holds(conn, 0) || this.holds(conn, 1))) {
       conn.dead = true;
       return;
     }
@@ -494,6 +500,7 @@ export class Conntrack {
     }
     conn.status |= IPS_CONFIRMED;
     this.table.add(conn);
+    this.inserts++;
     this.liveCount++;
   }
 
