@@ -38,13 +38,30 @@ async function openApp(page: Page) {
   await expect(page.locator('.xml-pane .monaco-editor')).toBeVisible({ timeout: 20_000 });
 }
 
-/** Replaces the whole XML text by select-all and a real clipboard paste. */
+/** The XML pane's text as drawn, top line first (Monaco draws spaces as no-break spaces). */
+function shownXml(page: Page): Promise<string> {
+  return page.locator('.xml-pane .view-line').evaluateAll((lines) =>
+    lines
+      .map((el) => ({ top: el.getBoundingClientRect().top, text: el.textContent ?? '' }))
+      .sort((a, b) => a.top - b.top)
+      .map((line) => line.text.replace(/\u00a0/g, ' '))
+      .join('\n'),
+  );
+}
+
+/**
+ * Replaces the whole XML text by select-all and a real clipboard paste, and returns once the
+ * pane shows the new text. Monaco runs its paste handlers asynchronously: the text lands some
+ * time after the Ctrl+V keystroke (long after it on a loaded machine), and a key pressed before
+ * then acts on the old text.
+ */
 async function replaceXml(page: Page, text: string) {
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.evaluate((value) => navigator.clipboard.writeText(value), text);
   await page.locator('.xml-pane .monaco-editor .view-lines').click();
   await page.keyboard.press('ControlOrMeta+A');
   await page.keyboard.press('ControlOrMeta+V');
+  await expect.poll(() => shownXml(page), { message: 'the pasted XML in the pane' }).toBe(text);
 }
 
 const xmlRegion = (page: Page) => page.getByRole('region', { name: 'XML' });
@@ -728,11 +745,21 @@ test('with 2,000 rules an edit re-renders only its row, and scrolling re-renders
   await expect(page.getByRole('heading', { name: 'big' })).toBeVisible({ timeout: 20_000 });
   const table = rulesTable(page);
   await expect(table).toHaveAttribute('aria-rowcount', '2001');
-  /** The entry indexes rendered since the last call, once the page has settled. */
+  // The simulator's run status: 'Running…' from an edit until the re-run's result is shown.
+  const simStatus = page
+    .getByRole('region', { name: 'Panels' })
+    .getByRole('status')
+    .filter({ hasText: /packets in|Running/ });
+  /**
+   * The entry indexes rendered since the last call, once the page has settled: the live
+   * simulation has shown its result for the current document (an edit re-runs it, and new hit
+   * counts redraw the rows they change, however long the run takes on a loaded machine), and
+   * two more frames have been drawn.
+   */
   const takeRenders = async () => {
-    // Past the live re-simulation's debounce, so its hit counts are in too.
-    await page.waitForTimeout(600);
-    return page.evaluate(() => {
+    await expect(simStatus).toHaveText(/^\d+ packets in \d+ ms$/, { timeout: 30_000 });
+    return page.evaluate(async () => {
+      await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
       const w = window as unknown as { __renders: number[] };
       const rendered = [...new Set(w.__renders)].sort((a, b) => a - b);
       w.__renders = [];

@@ -19,16 +19,23 @@ export function useLiveSimulation(): void {
   const source = usePanelsStore((s) => s.source);
   const previous = useRef<{ filters: unknown; doc: unknown; settings: unknown } | null>(null);
   useEffect(() => {
-    if (!doc) return;
+    if (!doc) {
+      // Nothing to run: a run marked due for the previous filter is not coming.
+      if (usePanelsStore.getState().running) usePanelsStore.setState({ running: false });
+      return;
+    }
     const last = previous.current;
     previous.current = { filters, doc, settings };
     // Only the traffic changed (a click, not typing): nothing to wait for.
     const onlySource =
       last !== null && last.filters === filters && last.doc === doc && last.settings === settings;
     const id = ++latest;
+    // Running from now on, not from the end of the debounce: until the reply the panel and the
+    // table's hit counts show an older version, and the status has to say so (a test waiting
+    // for the result of an edit would otherwise take the previous result for it).
+    if (!usePanelsStore.getState().running) usePanelsStore.getState().setRunning();
     const timer = setTimeout(
       () => {
-        usePanelsStore.getState().setRunning();
         void askSimulator({
           kind: 'run',
           set: { filters: filters.map((f) => f.doc), root: doc.name },

@@ -425,14 +425,27 @@ function Transport({ count }: { count: number }) {
   );
 }
 
+/**
+ * The run status, its own component: an edit marks a run due at once (see useLiveSimulation),
+ * and that should redraw this line, not the whole panel, inside the keystroke.
+ */
+function SimStatus() {
+  const running = usePanelsStore((s) => s.running);
+  const ms = usePanelsStore((s) => s.lastRunMs);
+  const packets = usePanelsStore((s) => s.result?.steps.length ?? 0);
+  return (
+    <span className="muted small" role="status" aria-live="polite">
+      {running ? 'Running…' : ms !== null ? `${packets} packets in ${Math.round(ms)} ms` : ''}
+    </span>
+  );
+}
+
 /** The simulator: traffic, host settings, the sequence diagram, the explanation and conntrack state. */
 export function SimulatorPanel() {
   const result = usePanelsStore((s) => s.result);
   const current = usePanelsStore((s) => s.current);
-  const running = usePanelsStore((s) => s.running);
   const error = usePanelsStore((s) => s.error);
   const source = usePanelsStore((s) => s.source);
-  const ms = usePanelsStore((s) => s.lastRunMs);
   const step = result?.steps[current];
   return (
     <div className="sim-panel">
@@ -445,13 +458,7 @@ export function SimulatorPanel() {
       <div className="sim-diagram">
         <div className="sim-head">
           <h3>{result?.title ?? 'Simulation'}</h3>
-          <span className="muted small" role="status" aria-live="polite">
-            {running
-              ? 'Running…'
-              : ms !== null
-                ? `${result?.steps.length ?? 0} packets in ${Math.round(ms)} ms`
-                : ''}
-          </span>
+          <SimStatus />
         </div>
         {result?.explanation && <p className="sim-explain">{result.explanation}</p>}
         {error && (
