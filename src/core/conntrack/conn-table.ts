@@ -71,6 +71,25 @@ export function hashKey(k: ConnKey): number {
   return hashWords(k.family, k.proto, k.s0, k.s1, k.s2, k.s3, k.d0, k.d1, k.d2, k.d3, k.sport, k.dport);
 }
 
+/** Address words 1-3 of an IPv6 connection's original tuple (signed). */
+class Ipv6Words {
+  readonly s1: number;
+  readonly s2: number;
+  readonly s3: number;
+  readonly d1: number;
+  readonly d2: number;
+  readonly d3: number;
+
+  constructor(k: ConnKey) {
+    this.s1 = k.s1;
+    this.s2 = k.s2;
+    this.s3 = k.s3;
+    this.d1 = k.d1;
+    this.d2 = k.d2;
+    this.d3 = k.d3;
+  }
+}
+
 /** Jiffies are split into two small integers (hi * 2^24 + lo) so they are not boxed doubles. */
 const TICK_SPLIT = 16777216;
 
@@ -108,12 +127,8 @@ export class ConnEntry implements Conn {
   master: Conn | null = null;
   /** The table's insertion count when this connection's packet looked its tuple up (see `Conntrack.insert`). */
   insertStamp = 0;
-  readonly s1: number;
-  readonly s2: number;
-  readonly s3: number;
-  readonly d1: number;
-  readonly d2: number;
-  readonly d3: number;
+  /** The other IPv6 address words (null for IPv4, whose connections do not carry them). */
+  private readonly v6: Ipv6Words | null;
   readonly id: number;
   readonly created: number;
 
@@ -128,14 +143,28 @@ export class ConnEntry implements Conn {
     this.rdport = rdport;
     this.timeoutHi = Math.floor(timeout / TICK_SPLIT);
     this.timeoutLo = timeout - this.timeoutHi * TICK_SPLIT;
-    this.s1 = k.s1;
-    this.s2 = k.s2;
-    this.s3 = k.s3;
-    this.d1 = k.d1;
-    this.d2 = k.d2;
-    this.d3 = k.d3;
+    this.v6 = k.family === 6 ? new Ipv6Words(k) : null;
     this.id = id;
     this.created = created;
+  }
+
+  get s1(): number {
+    return this.v6 === null ? 0 : this.v6.s1;
+  }
+  get s2(): number {
+    return this.v6 === null ? 0 : this.v6.s2;
+  }
+  get s3(): number {
+    return this.v6 === null ? 0 : this.v6.s3;
+  }
+  get d1(): number {
+    return this.v6 === null ? 0 : this.v6.d1;
+  }
+  get d2(): number {
+    return this.v6 === null ? 0 : this.v6.d2;
+  }
+  get d3(): number {
+    return this.v6 === null ? 0 : this.v6.d3;
   }
 
   get timeout(): number {
