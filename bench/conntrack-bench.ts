@@ -28,6 +28,8 @@ const TOTAL = Number(process.env.BENCH_FRAMES ?? 200_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 /** BENCH_REUSE=0 calls `packetIn` with an options object and a new result per frame. */
 const REUSE = process.env.BENCH_REUSE !== '0';
+/** BENCH_NO_HELPER=1 (cost attribution only: changes results): no connection gets the FTP helper. */
+const NO_HELPER = process.env.BENCH_NO_HELPER === '1';
 const reused: CtPacket = { conn: null, ctinfo: -1, state: null, dir: null, created: false, note: null };
 const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2' };
 
@@ -152,7 +154,7 @@ function replay(chunks: ChunkOps[], mode: Mode = 'cold'): { ct: Conntrack; ms: n
         const frame = frames[c.frame[i] as number] as EthernetFrame;
         const now = c.now[i] as number;
         // REUSE: the allocation-free entry point with one CtPacket for every frame (as bridge-host can call it).
-        const p = REUSE ? ct.trackPacket(frame, now, c.helper[i] ?? null, false, reused) : ct.packetIn(frame, now, { helper: c.helper[i] ?? null });
+        const p = REUSE ? ct.trackPacket(frame, now, NO_HELPER ? null : (c.helper[i] ?? null), false, reused) : ct.packetIn(frame, now, { helper: c.helper[i] ?? null });
         pkts[i] = p;
         sum += p.ctinfo + (p.dir ?? 5);
       } else if (k === 1) {

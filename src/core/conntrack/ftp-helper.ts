@@ -25,7 +25,8 @@ interface Search {
   pattern: string;
   skip: string;
   term: string;
-  parse: (data: string, cmdFamily: 4 | 6, term: string) => Parsed | null;
+  /** Parses the payload from byte `start` on (the text after the command and its skip character). */
+  parse: (payload: Uint8Array, start: number, cmdFamily: 4 | 6, term: string) => Parsed | null;
 }
 
 interface Parsed {
@@ -34,16 +35,21 @@ interface Parsed {
   port: number;
 }
 
-/** PORT/227: "h1,h2,h3,h4,p1,p2" (try_rfc959); the terminator must follow the sixth number. */
-function parseRfc959(data: string, _fam: 4 | 6, term: string): Parsed | null {
+/**
+ * PORT/227: "h1,h2,h3,h4,p1,p2" (try_rfc959) read straight from the payload
+ * bytes; the terminator (`term`, or any character when '') must follow the
+ * sixth number.
+ */
+function parseRfc959(b: Uint8Array, start: number, _fam: 4 | 6, term: string): Parsed | null {
   const nums = [0, 0, 0, 0, 0, 0];
+  const termCode = term === '' ? -1 : term.charCodeAt(0);
   let i = 0;
-  for (let len = 0; len < data.length && i < 6; len++) {
-    const ch = data[len] as string;
-    if (ch >= '0' && ch <= '9') nums[i] = (nums[i] as number) * 10 + (ch.charCodeAt(0) - 48);
-    else if (ch === ',') i++;
+  for (let len = start; len < b.length && i < 6; len++) {
+    const ch = b[len] as number;
+    if (ch >= 48 && ch <= 57) nums[i] = (nums[i] as number) * 10 + (ch - 48);
+    else if (ch === 44) i++;
     else {
-      if ((ch === term || term === '') && i === 5) return toParsed(nums);
+      if ((ch === termCode || termCode === -1) && i === 5) return toParsed(nums);
       return null;
     }
   }
@@ -56,10 +62,11 @@ function toParsed(n: number[]): Parsed {
 }
 
 /** 227 replies: scan to the first digit, then rfc959 without a terminator (try_rfc1123). */
-function parseRfc1123(data: string, fam: 4 | 6): Parsed | null {
-  const i = data.search(/[0-9]/);
-  if (i < 0) return null;
-  return parseRfc959(data.slice(i), fam, '');
+function parseRfc1123(b: Uint8Array, start: number, fam: 4 | 6): Parsed | null {
+  let i = start;
+  while (i < b.length && !((b[i] as number) >= 48 && (b[i] as number) <= 57)) i++;
+  if (i === b.length) return null;
+  return parseRfc959(b, i, fam, '');
 }
 
 /** Port digits up to the delimiter; 0 or a stray char fails (get_port). */
@@ -116,11 +123,11 @@ function parseEpsv(data: string): Parsed | null {
 const SEARCH: readonly (readonly Search[])[] = [
   [
     { pattern: 'PORT', skip: ' ', term: '\r', parse: parseRfc959 },
-    { pattern: 'EPRT', skip: ' ', term: '\r', parse: parseEprt },
+    { pattern: 'EPRT', skip: ' ', term: '\r', parse: (b, start, fam) => parseEprt(latin1(b, start), fam) },
   ],
   [
     { pattern: '227 ', skip: '', term: '', parse: parseRfc1123 },
-    { pattern: '229 ', skip: '(', term: ')', parse: parseEpsv },
+    { pattern: '229 ', skip: '(', term: ')', parse: (b, start) => parseEpsv(latin1(b, start)) },
   ],
 ];
 
@@ -150,13 +157,14 @@ function findPattern(b: Uint8Array, s: Search, fam: 4 | 6): FindResult {
     }
     i++;
   }
-  const parsed = s.parse(latin1(b.subarray(i)), fam, s.term);
+  const parsed = s.parse(b, i, fam, s.term);
   return parsed ? { found: 1, parsed } : PARTIAL;
 }
 
-function latin1(b: Uint8Array): string {
+/** The payload from byte `start` on as latin-1 text (only EPRT and 229 lines are parsed as text). */
+function latin1(b: Uint8Array, start: number): string {
   let s = '';
-  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
+  for (let i = start; i < b.length; i++) s += String.fromCharCode(b[i] as number);
   return s;
 }
 
