@@ -484,6 +484,8 @@ test('typing on a priority or comment cell starts its edit with what was typed',
 }) => {
   await openApp(page);
   await cell(row(page, 'icmp'), 'priority').click();
+  // What is typed goes to the focused cell: the click gave it the focus.
+  await expect(cell(row(page, 'icmp'), 'priority')).toBeFocused();
   await page.keyboard.type('-5');
   const field = rulesTable(page).getByRole('textbox', { name: 'Priority of rule 5' });
   await expect(field).toHaveValue('-5');
@@ -491,6 +493,7 @@ test('typing on a priority or comment cell starts its edit with what was typed',
   await expect(cell(row(page, 'icmp'), 'priority')).toHaveText('-5');
   // -5 sorts before the 500s (after the filterref, which stays at the top).
   await expect.poll(async () => (await rowTexts(page))[1]).toContain('icmp');
+  await expect(cell(row(page, 'icmp'), 'priority')).toBeFocused();
   await page.keyboard.press('End'); // last row (drop), same column
   await page.keyboard.press('ArrowRight'); // action
   await page.keyboard.press('ArrowRight'); // direction
@@ -498,7 +501,11 @@ test('typing on a priority or comment cell starts its edit with what was typed',
   await page.keyboard.press('ArrowRight'); // match
   await page.keyboard.press('ArrowRight'); // state
   await page.keyboard.press('ArrowRight'); // comment
+  await expect(cell(row(page, 'drop'), 'comment')).toBeFocused();
   await page.keyboard.type('the rest');
+  await expect(rulesTable(page).getByRole('textbox', { name: 'Comment of rule 7' })).toHaveValue(
+    'the rest',
+  );
   await page.keyboard.press('Enter');
   await expect(xmlRegion(page)).toContainText("<all comment='the rest'/>");
 });
