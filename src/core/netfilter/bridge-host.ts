@@ -124,8 +124,6 @@ const CHAIN_LOOP = 'chain loop';
 /** The conntrack result of a frame conntrack does not see. */
 const NO_CT: CtPacket = Object.freeze({ conn: null, ctinfo: -1, state: null, dir: null, created: false, note: null });
 /** conntrack's options for a frame the raw-table CT rule does / does not give the FTP helper (read-only, shared). */
-const FTP_HELPER = Object.freeze({ helper: 'ftp' as const });
-const NO_HELPER = Object.freeze({ helper: null });
 /** Shared by every trace of the no-trace mode; frozen so a writer fails loudly instead of leaking. */
 const NO_HOOKS: HookTrace[] = Object.freeze([]) as unknown as HookTrace[];
 const NO_NOTES: string[] = Object.freeze([]) as unknown as string[];
@@ -180,6 +178,8 @@ export class BridgeHost {
   /** The current step's hook traces (detail mode only). */
   private hooks: HookTrace[] | null = null;
   private readonly ctx: MatchContext;
+  /** Conntrack's answer for the frame in hand, overwritten by the next one (one frame at a time). */
+  private readonly ctOut: CtPacket = { conn: null, ctinfo: -1, state: null, dir: null, created: false, note: null };
 
   constructor(ruleset: Ruleset, settings: HostSettings = {}) {
     this.settings = settings;
@@ -282,7 +282,7 @@ export class BridgeHost {
       addNote(trace, `conntrack: not active for ${ip.kind === 'ipv4' ? 'IPv4' : 'IPv6'} — no ${ip.kind === 'ipv4' ? 'iptables' : 'ip6tables'} rule uses conntrack, so its hooks are not registered in this namespace and the packet is not tracked`);
       if (hooks) hooks.push({ hook: 'conntrack', table: null, result: 'not active', visits: [] });
     } else if (ip) {
-      ct = this.conntrack.packetIn(frame, now, selectCtHelper(frame, this.ftpHelper) === 'ftp' ? FTP_HELPER : NO_HELPER);
+      ct = this.conntrack.trackPacket(frame, now, selectCtHelper(frame, this.ftpHelper), false, this.ctOut);
       ctx.ct = ct;
       trace.ctstate = ct.state;
       trace.ctdir = ct.dir === null ? null : ct.dir === 0 ? 'ORIGINAL' : 'REPLY';
