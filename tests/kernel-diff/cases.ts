@@ -39,6 +39,8 @@ export const CASES: readonly KernelCase[] = [
         'kd-ftp-active+helper',
         'kd-ftp-passive+helper',
         'kd-ssh-connlimit',
+        'kd-ftp-port-pending+helper',
+        'kd-ftp-port-first-line+helper',
       ],
       why: 'orphan TCP segments to the VM: the kernel counts 0 or 1 of them at the connlimit rule depending on the run (README, K4); fates are drop either way',
     },
