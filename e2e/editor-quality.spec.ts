@@ -2,6 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { availableParallelism, loadavg } from 'node:os';
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/fixtures';
+import { bigFilter } from './support/big-filter';
 
 // Tall enough for the editor and the panels below it (46vh) to show several rows and the XML.
 test.use({ viewport: { width: 1440, height: 1200 } });
@@ -85,16 +86,6 @@ test('axe-core finds no serious or critical violations', async ({ page }) => {
     );
   expect(bad).toEqual([]);
 });
-
-function bigFilter(n: number): string {
-  const rules: string[] = [];
-  for (let i = 0; i < n; i++) {
-    rules.push(
-      `  <rule action='${i % 7 === 0 ? 'drop' : 'accept'}' direction='in' priority='${(i % 19) * 10}'>\n    <tcp dstportstart='${1000 + i}' state='NEW'/>\n  </rule>`,
-    );
-  }
-  return `<filter name='big' chain='root'>\n${rules.join('\n')}\n</filter>\n`;
-}
 
 test('a 2,000-rule filter stays usable: cell edit and XML typing latency', async ({ page }) => {
   test.setTimeout(120_000);

@@ -1,6 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './support/fixtures';
+import { bigFilter } from './support/big-filter';
 
 // Tall enough for the editor and the panels below it (46vh) to show several rows and the XML.
 test.use({ viewport: { width: 1440, height: 1200 } });
@@ -721,17 +722,6 @@ test('Enter on the match cell opens the form on the match; Escape comes back to 
   await expect(editor.getByLabel('state', { exact: true })).toBeFocused();
   await expect(editor.getByLabel('dstportstart', { exact: true })).toHaveValue('53');
 });
-
-/** `n` tcp rules with mixed actions and priorities (as the latency test in editor-quality uses). */
-function bigFilter(n: number): string {
-  const rules: string[] = [];
-  for (let i = 0; i < n; i++) {
-    rules.push(
-      `  <rule action='${i % 7 === 0 ? 'drop' : 'accept'}' direction='in' priority='${(i % 19) * 10}'>\n    <tcp dstportstart='${1000 + i}' state='NEW'/>\n  </rule>`,
-    );
-  }
-  return `<filter name='big' chain='root'>\n${rules.join('\n')}\n</filter>\n`;
-}
 
 test('with 2,000 rules an edit re-renders only its row, and scrolling re-renders no shown row', async ({
   page,

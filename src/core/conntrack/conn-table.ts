@@ -10,23 +10,10 @@ import type { Tuple } from './tuple';
 import type { Conn, FtpHelperData, HelperName, TcpTrack } from './types';
 
 /**
- * A lookup key: a tuple whose address words are signed 32-bit (`| 0`).
- * Conntrack fills one scratch key per packet.
+ * A lookup key: a tuple whose address words are signed 32-bit (`| 0`, see
+ * `loadKey`), so V8 keeps them unboxed. Conntrack fills one scratch key per packet.
  */
-export interface ConnKey {
-  family: 4 | 6;
-  proto: number;
-  s0: number;
-  s1: number;
-  s2: number;
-  s3: number;
-  d0: number;
-  d1: number;
-  d2: number;
-  d3: number;
-  sport: number;
-  dport: number;
-}
+export type ConnKey = Tuple;
 
 /** A fresh all-zero key. */
 export function newConnKey(): ConnKey {

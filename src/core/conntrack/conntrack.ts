@@ -18,7 +18,7 @@ import { resolveSysctl } from './sysctl';
 import { TCP_CLOSE, TCP_TIME_WAIT, tcpStateName, trackTcp } from './tcp-tracker';
 import type { TcpVerdict } from './tcp-tracker';
 import type { Tuple } from './tuple';
-import { formatTuple, hasPorts, invertTuple, tupleDst, tupleSrc } from './tuple';
+import { fillPacketTuple, formatTuple, hasPorts, invertTuple, tupleDst, tupleSrc } from './tuple';
 import { ConnEntry, ConnTable, hashKey, loadKey, newConnKey } from './conn-table';
 import type { ConnKey } from './conn-table';
 import type { Conn, CtPacket, CtStateName, Expectation, HelperName } from './types';
@@ -156,44 +156,11 @@ const ICMPV6_INVERSE: Record<number, number> = { 128: 129, 129: 128, 139: 140, 1
 
 /**
  * Writes the packet's tuple into `out` with signed address words (no
- * allocation); false when the L4 header is missing. Same fields as
- * `fillPacketTuple`.
+ * allocation); false when the L4 header is missing.
  */
 function fillKey(ip: Ipv4Packet | Ipv6Packet, out: ConnKey): boolean {
-  const l4 = ip.payload;
-  let sport = 0;
-  let dport = 0;
-  const proto = ip.protocol;
-  if (proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_UDPLITE || proto === IPPROTO_SCTP) {
-    if (l4.kind !== 'tcp' && l4.kind !== 'udp' && l4.kind !== 'udplite' && l4.kind !== 'sctp') return false;
-    sport = l4.srcPort;
-    dport = l4.dstPort;
-  } else if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
-    if (l4.kind !== 'icmp' && l4.kind !== 'icmpv6') return false;
-    sport = l4.rest >>> 16;
-    dport = (l4.type << 8) | l4.code;
-  }
-  out.proto = proto;
-  out.sport = sport;
-  out.dport = dport;
-  if (ip.kind === 'ipv4') {
-    out.family = 4;
-    out.s0 = ip.src | 0;
-    out.d0 = ip.dst | 0;
-    out.s1 = out.s2 = out.s3 = out.d1 = out.d2 = out.d3 = 0;
-    return true;
-  }
-  const s = ip.src;
-  const d = ip.dst;
-  out.family = 6;
-  out.s0 = s[0] | 0;
-  out.s1 = s[1] | 0;
-  out.s2 = s[2] | 0;
-  out.s3 = s[3] | 0;
-  out.d0 = d[0] | 0;
-  out.d1 = d[1] | 0;
-  out.d2 = d[2] | 0;
-  out.d3 = d[3] | 0;
+  if (!fillPacketTuple(ip, out)) return false;
+  loadKey(out, out);
   return true;
 }
 
