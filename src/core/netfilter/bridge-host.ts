@@ -22,7 +22,7 @@ import type { IpsetSpec, MatchContext, Predicate } from './match-eval';
 import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from './packet';
 import { summarizeFrame } from './packet-summary';
 import type { PreparedChain, PreparedRule, PreparedRuleset, RuleRef } from './prepare-ruleset';
-import { OP_ACCEPT, OP_CONTINUE, OP_DROP, OP_GOTO, OP_REJECT, OP_RETURN, prepareRuleset } from './prepare-ruleset';
+import { OP_ACCEPT, OP_CONTINUE, OP_DROP, OP_GOTO, OP_RETURN, prepareRuleset } from './prepare-ruleset';
 
 export type { RuleRef } from './prepare-ruleset';
 
@@ -434,6 +434,19 @@ export class BridgeHost {
     return v;
   }
 
+  /**
+   * ACCEPT, DROP or REJECT ends the walk: an ACCEPT is credited to the last rule with an XML
+   * origin (`lastDecider`), a DROP or REJECT to the rule itself; ebtables has no REJECT.
+   */
+  private terminal(op: number, rule: PreparedRule, lastDecider: PreparedRule | null, ebtables: boolean): HookVerdict {
+    if (op === OP_ACCEPT) {
+      this.decider = lastDecider;
+      return V_ACCEPT;
+    }
+    this.decider = rule;
+    return op === OP_DROP || ebtables ? V_DROP : V_REJECT;
+  }
+
   /** The rules of `chain` the current frame can match (dispatch index), or all of them in order. */
   private candidatesOf(chain: PreparedChain, ebtables: boolean): Int32Array {
     const index = chain.index;
@@ -510,18 +523,7 @@ export class BridgeHost {
       }
       if (op <= OP_RETURN) {
         if (rule.ref !== null) lastDecider = rule;
-        if (op === OP_ACCEPT) {
-          this.decider = lastDecider;
-          return V_ACCEPT;
-        }
-        if (op === OP_DROP) {
-          this.decider = rule;
-          return V_DROP;
-        }
-        if (op === OP_REJECT) {
-          this.decider = rule;
-          return ebtables ? V_DROP : V_REJECT;
-        }
+        if (op !== OP_RETURN) return this.terminal(op, rule, lastDecider, ebtables);
         // RETURN
         if (depth === 0) {
           this.decider = lastDecider;
@@ -617,18 +619,7 @@ export class BridgeHost {
       }
       if (op <= OP_RETURN) {
         if (rule.ir.provenance) lastDecider = rule;
-        if (op === OP_ACCEPT) {
-          this.decider = lastDecider;
-          return V_ACCEPT;
-        }
-        if (op === OP_DROP) {
-          this.decider = rule;
-          return V_DROP;
-        }
-        if (op === OP_REJECT) {
-          this.decider = rule;
-          return ebtables ? V_DROP : V_REJECT;
-        }
+        if (op !== OP_RETURN) return this.terminal(op, rule, lastDecider, ebtables);
         if (depth === 0) {
           this.decider = lastDecider;
           return V_ACCEPT;
