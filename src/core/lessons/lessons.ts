@@ -35,25 +35,17 @@ export interface Lesson {
   tryNext: string;
 }
 
-/** The DNS-for-SSH lesson's filter: the docs' connection-limit example without its DNS rule. */
-export const SSH_WITHOUT_DNS_XML = `<filter name='ssh-without-dns'>
-  <rule action='drop' direction='in' priority='400'>
-    <tcp connlimit-above='1'/>
+/** The docs' connection-limit example's DNS rule (the lesson below takes it out). */
+const CONNLIMIT_DNS_RULE = `  <rule action='accept' direction='out' priority='500'>
+    <udp dstportstart='53'/>
   </rule>
-  <rule action='accept' direction='in' priority='500'>
-    <tcp dstportstart='22'/>
-  </rule>
-  <rule action='drop' direction='out' priority='400'>
-    <icmp connlimit-above='1'/>
-  </rule>
-  <rule action='accept' direction='out' priority='500'>
-    <icmp/>
-  </rule>
-  <rule action='drop' direction='inout' priority='1000'>
-    <all/>
-  </rule>
-</filter>
 `;
+
+/** The DNS-for-SSH lesson's filter: the docs' connection-limit example without its DNS rule. */
+export const SSH_WITHOUT_DNS_XML = CONNLIMIT_XML.replace(
+  "name='connlimit-ssh-ping'",
+  "name='ssh-without-dns'",
+).replace(CONNLIMIT_DNS_RULE, '');
 
 /** The docs' statematch='false' rule, closed by a final drop so that only the rule decides. */
 export const STATEMATCH_OFF_DROP_XML = `<filter name='statematch-off'>
