@@ -4,16 +4,34 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
-const UI_PACKAGES = ['react', 'react-dom', 'zustand', 'zundo', 'monaco-editor', '@monaco-editor/react'];
+const UI_PACKAGES = [
+  'react',
+  'react-dom',
+  'zustand',
+  'zundo',
+  'monaco-editor',
+  '@monaco-editor/react',
+];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', 'playwright-report/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'test-results/**',
+      'playwright-report/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',
     },
@@ -42,13 +60,30 @@ export default tseslint.config(
             message: 'src/core must stay pure (DESIGN.md invariant 4).',
           })),
           patterns: [
-            { group: ['react/*', 'react-dom/*', 'monaco-editor/*', 'zustand/*'], message: 'src/core must stay pure.' },
-            { group: ['**/store', '**/store/*', '**/ui', '**/ui/*', '**/cli', '**/cli/*'], message: 'src/core never imports store, ui or cli.' },
-            { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto'], message: 'src/core runs in the browser too: no Node built-ins.' },
+            {
+              group: ['react/*', 'react-dom/*', 'monaco-editor/*', 'zustand/*'],
+              message: 'src/core must stay pure.',
+            },
+            {
+              group: ['**/store', '**/store/*', '**/ui', '**/ui/*', '**/cli', '**/cli/*'],
+              message: 'src/core never imports store, ui or cli.',
+            },
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto'],
+              message: 'src/core runs in the browser too: no Node built-ins.',
+            },
           ],
         },
       ],
-      'no-restricted-globals': ['error', 'window', 'document', 'localStorage', 'navigator', 'process', 'Date'],
+      'no-restricted-globals': [
+        'error',
+        'window',
+        'document',
+        'localStorage',
+        'navigator',
+        'process',
+        'Date',
+      ],
     },
   },
 );

@@ -15,7 +15,12 @@
  * CT_SNAPSHOT_EVERY=n chunks between snapshots, default 5).
  */
 import { writeFileSync } from 'node:fs';
-import { compileFilter, createWorkspaceLookup, getBuiltinFilter, parseFilterXml } from '../src/core';
+import {
+  compileFilter,
+  createWorkspaceLookup,
+  getBuiltinFilter,
+  parseFilterXml,
+} from '../src/core';
 import { Conntrack } from '../src/core/conntrack/conntrack';
 import type { ConnlimitOptions } from '../src/core/conntrack/connlimit';
 import type { CtPacket, HelperName } from '../src/core/conntrack/types';
@@ -30,7 +35,14 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const REUSE = process.env.BENCH_REUSE !== '0';
 /** BENCH_NO_HELPER=1 (cost attribution only: changes results): no connection gets the FTP helper. */
 const NO_HELPER = process.env.BENCH_NO_HELPER === '1';
-const reused: CtPacket = { conn: null, ctinfo: -1, state: null, dir: null, created: false, note: null };
+const reused: CtPacket = {
+  conn: null,
+  ctinfo: -1,
+  state: null,
+  dir: null,
+  created: false,
+  note: null,
+};
 const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2' };
 
 /** Recorded calls, one chunk of the trace each; frames are referred to by their index in the chunk. */
@@ -56,7 +68,11 @@ function record(): { chunks: ChunkOps[]; frames: number; connlimit: number } {
   const doc = parseFilterXml(makeSimFilterXml('sim-10', 10)).doc;
   if (!doc) throw new Error('filter does not parse');
   const lookup = createWorkspaceLookup([doc], (n) => getBuiltinFilter(n)?.doc);
-  const r = compileFilter(lookup, doc.name, { iface: 'vnet0', mac: VM.mac, params: { IP: [VM.ip] } });
+  const r = compileFilter(lookup, doc.name, {
+    iface: 'vnet0',
+    mac: VM.mac,
+    params: { IP: [VM.ip] },
+  });
   if (!r.ruleset) throw new Error('filter does not compile');
   const host = new BridgeHost(r.ruleset, { ftpHelper: true });
   const ct = host.conntrack;
@@ -69,7 +85,13 @@ function record(): { chunks: ChunkOps[]; frames: number; connlimit: number } {
   const confirm = ct.confirm.bind(ct);
   const discard = ct.discard.bind(ct);
   const connlimitCount = ct.connlimitCount.bind(ct);
-  const push = (kind: number, arg: number, frame: EthernetFrame | null, now: number, helper: HelperName | null) => {
+  const push = (
+    kind: number,
+    arg: number,
+    frame: EthernetFrame | null,
+    now: number,
+    helper: HelperName | null,
+  ) => {
     cur.kind.push(kind);
     cur.arg.push(arg);
     cur.frame.push(frame ? (frameIndex.get(frame) ?? -1) : -1);
@@ -112,7 +134,14 @@ function record(): { chunks: ChunkOps[]; frames: number; connlimit: number } {
   return { chunks, frames: done, connlimit };
 }
 
-const NONE_PKT: CtPacket = { conn: null, ctinfo: -1, state: null, dir: null, created: false, note: null };
+const NONE_PKT: CtPacket = {
+  conn: null,
+  ctinfo: -1,
+  state: null,
+  dir: null,
+  created: false,
+  note: null,
+};
 
 /**
  * Replays the recorded calls on a fresh table, regenerating the same frames chunk by chunk (as the
@@ -128,7 +157,16 @@ function touch(frame: EthernetFrame): number {
   if (ip.kind !== 'ipv4' && ip.kind !== 'ipv6') return 1;
   const l4 = ip.payload;
   let n = ip.protocol + (ip.kind === 'ipv4' ? ip.src + ip.dst : ip.src[0] + ip.dst[0]);
-  if (l4.kind === 'tcp') n += l4.srcPort + l4.dstPort + l4.seq + l4.ack + l4.flags + l4.window + l4.payload.length + (l4.options?.length ?? 0);
+  if (l4.kind === 'tcp')
+    n +=
+      l4.srcPort +
+      l4.dstPort +
+      l4.seq +
+      l4.ack +
+      l4.flags +
+      l4.window +
+      l4.payload.length +
+      (l4.options?.length ?? 0);
   else if (l4.kind === 'udp') n += l4.srcPort + l4.dstPort + l4.payload.length;
   else if (l4.kind === 'icmp') n += l4.type + l4.code + l4.rest + l4.payload.length;
   return n;
@@ -137,7 +175,10 @@ function touch(frame: EthernetFrame): number {
 /** The replay modes: conntrack alone, touch then conntrack, touch alone (the baseline). */
 type Mode = 'cold' | 'warm' | 'touch';
 
-function replay(chunks: ChunkOps[], mode: Mode = 'cold'): { ct: Conntrack; ms: number; sum: number } {
+function replay(
+  chunks: ChunkOps[],
+  mode: Mode = 'cold',
+): { ct: Conntrack; ms: number; sum: number } {
   const ct = new Conntrack();
   const gen = new TraceGenerator(7);
   let sum = 0;
@@ -148,17 +189,24 @@ function replay(chunks: ChunkOps[], mode: Mode = 'cold'): { ct: Conntrack; ms: n
     const t0 = cpuMs();
     for (let i = 0; i < c.kind.length; i++) {
       const k = c.kind[i];
-      if (mode !== 'cold' && k === 0) sum += touch(frames[c.frame[i] as number] as EthernetFrame) & 1;
+      if (mode !== 'cold' && k === 0)
+        sum += touch(frames[c.frame[i] as number] as EthernetFrame) & 1;
       if (mode === 'touch') continue;
       if (k === 0) {
         const frame = frames[c.frame[i] as number] as EthernetFrame;
         const now = c.now[i] as number;
         // REUSE: the allocation-free entry point with one CtPacket for every frame (as bridge-host can call it).
-        const p = REUSE ? ct.trackPacket(frame, now, NO_HELPER ? null : (c.helper[i] ?? null), false, reused) : ct.packetIn(frame, now, { helper: c.helper[i] ?? null });
+        const p = REUSE
+          ? ct.trackPacket(frame, now, NO_HELPER ? null : (c.helper[i] ?? null), false, reused)
+          : ct.packetIn(frame, now, { helper: c.helper[i] ?? null });
         pkts[i] = p;
         sum += p.ctinfo + (p.dir ?? 5);
       } else if (k === 1) {
-        const r = ct.confirm(pkts[c.arg[i] as number] as CtPacket, frames[c.frame[i] as number] as EthernetFrame, c.now[i] as number);
+        const r = ct.confirm(
+          pkts[c.arg[i] as number] as CtPacket,
+          frames[c.frame[i] as number] as EthernetFrame,
+          c.now[i] as number,
+        );
         if (r.verdict === 'drop') sum += 100;
         if (r.expectation) sum += 1000;
       } else {
@@ -187,12 +235,20 @@ function fingerprint(chunks: ChunkOps[], path: string): void {
       const kind = c.kind[i];
       if (kind === 0) {
         now = c.now[i] as number;
-        const p = ct.packetIn(frames[c.frame[i] as number] as EthernetFrame, now, { helper: c.helper[i] ?? null });
+        const p = ct.packetIn(frames[c.frame[i] as number] as EthernetFrame, now, {
+          helper: c.helper[i] ?? null,
+        });
         pkts[i] = p;
         out.push(`in ${p.conn?.id ?? '-'} ${p.ctinfo} ${p.state} ${p.dir} ${p.created} ${p.note}`);
       } else if (kind === 1) {
-        const r = ct.confirm(pkts[c.arg[i] as number] as CtPacket, frames[c.frame[i] as number] as EthernetFrame, c.now[i] as number);
-        out.push(`confirm ${r.verdict} ${r.note} ${r.expectation ? `${r.expectation.id} ${r.expectation.master.id}` : '-'}`);
+        const r = ct.confirm(
+          pkts[c.arg[i] as number] as CtPacket,
+          frames[c.frame[i] as number] as EthernetFrame,
+          c.now[i] as number,
+        );
+        out.push(
+          `confirm ${r.verdict} ${r.note} ${r.expectation ? `${r.expectation.id} ${r.expectation.master.id}` : '-'}`,
+        );
       } else {
         ct.discard(pkts[c.arg[i] as number] as CtPacket);
         out.push('discard');
@@ -201,7 +257,8 @@ function fingerprint(chunks: ChunkOps[], path: string): void {
     if (++k % SNAPSHOT_EVERY === 0 || k === chunks.length) {
       out.push(`size ${ct.size}`);
       for (const v of ct.snapshot(now)) out.push(`conn ${v.id} ${v.text} master=${v.master}`);
-      for (const e of ct.snapshotExpectations(now)) out.push(`expect ${e.id} ${e.text} master=${e.master}`);
+      for (const e of ct.snapshotExpectations(now))
+        out.push(`expect ${e.id} ${e.text} master=${e.master}`);
     }
   }
   writeFileSync(path, out.join('\n') + '\n');
@@ -215,7 +272,9 @@ if (process.env.CT_FINGERPRINT) {
 }
 let calls = 0;
 for (const c of chunks) calls += c.kind.length;
-console.log(`frames: ${frames}; conntrack calls: ${calls}; connlimit calls (not replayed): ${connlimit}`);
+console.log(
+  `frames: ${frames}; conntrack calls: ${calls}; connlimit calls (not replayed): ${connlimit}`,
+);
 
 replay(chunks); // warm-up (JIT)
 replay(chunks, 'warm');
@@ -234,8 +293,12 @@ const cold = median('cold');
 const warm = median('warm');
 const base = median('touch');
 console.log(`conntrack replay checksum: ${replay(chunks).sum}`);
-console.log(`conntrack cost: ${Math.round(cold)} ns/frame (frames not yet in cache; median of ${RUNS})`);
-console.log(`conntrack cost after the frame was read: ${Math.round(warm - base)} ns/frame (${Math.round(warm)} touch+conntrack − ${Math.round(base)} touch alone)`);
+console.log(
+  `conntrack cost: ${Math.round(cold)} ns/frame (frames not yet in cache; median of ${RUNS})`,
+);
+console.log(
+  `conntrack cost after the frame was read: ${Math.round(warm - base)} ns/frame (${Math.round(warm)} touch+conntrack − ${Math.round(base)} touch alone)`,
+);
 
 gc();
 const before = process.memoryUsage().heapUsed;
@@ -244,4 +307,6 @@ gc();
 const after = process.memoryUsage().heapUsed;
 const entries = ct.size;
 console.log(`conntrack entries at end: ${entries}`);
-console.log(`conntrack live heap: ${((after - before) / 1e6).toFixed(1)} MB, ${Math.round((after - before) / Math.max(1, entries))} bytes/entry`);
+console.log(
+  `conntrack live heap: ${((after - before) / 1e6).toFixed(1)} MB, ${Math.round((after - before) / Math.max(1, entries))} bytes/entry`,
+);

@@ -28,6 +28,7 @@ const STEPS = [
   { name: 'typecheck:app', group: 'typecheck', bin: 'tsc', args: ['-p', 'tsconfig.json'] },
   { name: 'typecheck:node', group: 'typecheck', bin: 'tsc', args: ['-p', 'tsconfig.node.json'] },
   { name: 'lint', group: 'lint', bin: 'eslint', args: ['.'] },
+  { name: 'format', group: 'lint', bin: 'prettier', args: ['--check', '.'] },
   vitestStep('unit', 'unit', null),
   vitestStep('diff', 'diff', 'vitest.diff.config.ts'),
   vitestStep('kernel-diff', 'diff', 'vitest.kernel.config.ts'),
@@ -151,13 +152,18 @@ function locateCorpus() {
   const corpus = path.resolve(originPath, '../shared/libvirt-nwfilter');
   if (existsSync(corpus)) {
     process.env.NWFILTER_CORPUS = corpus;
-    console.log(`libvirt corpus: ${corpus} (beside the clone's origin; set NWFILTER_CORPUS to override)`);
+    console.log(
+      `libvirt corpus: ${corpus} (beside the clone's origin; set NWFILTER_CORPUS to override)`,
+    );
   }
 }
 
 function readOriginUrl() {
   try {
-    return execFileSync('git', ['config', '--get', 'remote.origin.url'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    return execFileSync('git', ['config', '--get', 'remote.origin.url'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
   } catch {
     return null; // not a git checkout, or no origin
   }
@@ -181,7 +187,9 @@ async function ensureChromium() {
   if ((await run('apt-get', ['install', '-y', ...lock, 'chromium'], { env })) !== 0) {
     return 'apt-get install chromium failed';
   }
-  return existsSync(CHROMIUM) ? null : `apt-get installed chromium but ${CHROMIUM} is still missing`;
+  return existsSync(CHROMIUM)
+    ? null
+    : `apt-get installed chromium but ${CHROMIUM} is still missing`;
 }
 
 async function main() {
@@ -237,14 +245,18 @@ async function main() {
       note = note ? `${note}; exit ${code}` : problem ? 'not run' : `exit ${code}`;
     }
     results.push({ name: step.name, ok, ms, note });
-    console.log(`=== ${step.name}: ${ok ? 'ok' : 'FAILED'} in ${seconds(ms)}${note ? ` (${note})` : ''}`);
+    console.log(
+      `=== ${step.name}: ${ok ? 'ok' : 'FAILED'} in ${seconds(ms)}${note ? ` (${note})` : ''}`,
+    );
   }
 
   console.log('\n=== summary');
   const width = Math.max(...results.map((r) => r.name.length));
   for (const r of results) {
     const status = r.ok ? 'ok    ' : 'FAILED';
-    console.log(`  ${status}  ${r.name.padEnd(width)}  ${seconds(r.ms).padStart(7)}${r.note ? `  ${r.note}` : ''}`);
+    console.log(
+      `  ${status}  ${r.name.padEnd(width)}  ${seconds(r.ms).padStart(7)}${r.note ? `  ${r.note}` : ''}`,
+    );
   }
   console.log(`  total ${seconds(performance.now() - started)}`);
   if (corpusLines.length > 0) console.log(`  corpus: ${corpusLines.join(', ')}`);

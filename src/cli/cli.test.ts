@@ -13,7 +13,9 @@ const XML2XML = path.join(CORPUS, 'xml2xml');
 
 /** `FILE:LINE:COL: error NWFnnn: message`, for a given file name. */
 const diagnosticLine = (file: string, severity = 'error') =>
-  new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: ${severity} NWF\\d{3}: \\S.*$`);
+  new RegExp(
+    `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: ${severity} NWF\\d{3}: \\S.*$`,
+  );
 
 interface Run {
   code: number;
@@ -119,12 +121,17 @@ describe('nwfilter-studio executable', () => {
     expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
-  it('is what `npx nwfilter-studio` runs from the repository root (the package\'s own bin)', async () => {
-    const version = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  it("is what `npx nwfilter-studio` runs from the repository root (the package's own bin)", async () => {
+    const version = (
+      JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
+    ).version;
     const run = await new Promise<Run>((resolve) => {
       // --no-install: resolve locally or fail, never ask the registry.
-      execFile('npx', ['--no-install', 'nwfilter-studio', '--version'], { cwd: REPO_ROOT, encoding: 'utf8' }, (err, stdout, stderr) =>
-        resolve({ code: err ? 1 : 0, stdout, stderr }),
+      execFile(
+        'npx',
+        ['--no-install', 'nwfilter-studio', '--version'],
+        { cwd: REPO_ROOT, encoding: 'utf8' },
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
       );
     });
     expect(run.code).toBe(0);
@@ -166,7 +173,11 @@ describe('runCli', () => {
 
   it('validate shows info notes only with --verbose', async () => {
     const files = { 'web.xml': FOLDED };
-    expect(await callCli(['validate', 'web.xml'], files)).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await callCli(['validate', 'web.xml'], files)).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '',
+    });
     const verbose = await callCli(['validate', '--verbose', 'web.xml'], files);
     expect(verbose.code).toBe(0);
     expect(verbose.stdout).toMatch(/^web\.xml:3:5: info NWF\d{3}: \S.*\n$/);
@@ -183,7 +194,11 @@ describe('runCli', () => {
 
   it('reports a file it cannot read', async () => {
     const run = await callCli(['format', 'missing.xml']);
-    expect(run).toEqual({ code: 1, stdout: '', stderr: 'nwfilter-studio: cannot read missing.xml: ENOENT\n' });
+    expect(run).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'nwfilter-studio: cannot read missing.xml: ENOENT\n',
+    });
   });
 
   it('rejects usage errors with exit 2', async () => {

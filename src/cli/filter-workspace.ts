@@ -24,7 +24,12 @@ export interface ParsedOptions {
  * (standard input). Returns the error text for an unknown option or a missing value.
  */
 export function parseCliOptions(args: readonly string[], spec: OptionSpec): ParsedOptions | string {
-  const out: ParsedOptions = { positionals: [], flags: new Set(), values: new Map(), lists: new Map() };
+  const out: ParsedOptions = {
+    positionals: [],
+    flags: new Set(),
+    values: new Map(),
+    lists: new Map(),
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (!arg.startsWith('-') || arg === '-') {
@@ -54,7 +59,10 @@ export function parseCliOptions(args: readonly string[], spec: OptionSpec): Pars
  * `--param NAME=VALUE` uses as libvirt parameters; a NAME given more than once becomes a list.
  * Returns the error text for a malformed use.
  */
-export function collectParams(uses: readonly string[], option = '--param'): Record<string, string[]> | string {
+export function collectParams(
+  uses: readonly string[],
+  option = '--param',
+): Record<string, string[]> | string {
   const params: Record<string, string[]> = {};
   for (const use of uses) {
     const eq = use.indexOf('=');

@@ -13,7 +13,10 @@ export function formatDiagnostic(file: string, diagnostic: Diagnostic): string {
  * The diagnostics worth printing: errors and warnings, plus the `info` notes (such as "libvirt
  * writes this value as …") only when asked, since every hand-written file has some.
  */
-export function selectDiagnostics(diagnostics: readonly Diagnostic[], withInfo: boolean): Diagnostic[] {
+export function selectDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  withInfo: boolean,
+): Diagnostic[] {
   return diagnostics.filter((d) => withInfo || d.severity !== 'info');
 }
 

@@ -11,8 +11,20 @@ export { validateFilterDoc } from './validate/validate-filter-doc';
 export type { DocPath, DocLocator } from './validate/validate-filter-doc';
 export { DIAGNOSTIC_CODES, getDiagnosticCodeInfo } from './validate/diagnostic-codes';
 export type { DiagnosticCodeInfo, DiagnosticCodeKey } from './validate/diagnostic-codes';
-export { instantiateFilter, createWorkspaceLookup, chainPriorityOf, INSTANTIATE_CODES } from './instantiate';
-export type { FilterLookup, InstantiateOptions, InstantiateResult, Provenance, RuleInstance, Workspace } from './instantiate';
+export {
+  instantiateFilter,
+  createWorkspaceLookup,
+  chainPriorityOf,
+  INSTANTIATE_CODES,
+} from './instantiate';
+export type {
+  FilterLookup,
+  InstantiateOptions,
+  InstantiateResult,
+  Provenance,
+  RuleInstance,
+  Workspace,
+} from './instantiate';
 export {
   compileFilter,
   compileEbiptables,
@@ -45,7 +57,12 @@ export type {
   CompileResult,
   CompileFilterResult,
 } from './compile';
-export { BUILTIN_FILTERS, BUILTIN_FILTER_NAMES, getBuiltinFilter, isBuiltinFilterName } from './library';
+export {
+  BUILTIN_FILTERS,
+  BUILTIN_FILTER_NAMES,
+  getBuiltinFilter,
+  isBuiltinFilterName,
+} from './library';
 export type { BuiltinFilter, BuiltinFilterSource } from './library';
 export * as netfilter from './netfilter';
 export * as conntrack from './conntrack';
@@ -59,11 +76,30 @@ export { BridgeHost } from './netfilter';
 export type { HostSettings, PacketTrace, RuleRef, Side, Verdict } from './netfilter';
 export { SCENARIOS, getScenario, runScenario } from './sim';
 export type { Scenario, ScenarioRun, ScenarioStep } from './sim';
-export { lintFilter, lintWorkspace, LINT_CODES, getLintCodeInfo, findUnreachableRules } from './lint';
-export type { LintFinding, LintOptions, LintRef, LintResult, LintWorkspaceOptions, LintCodeInfo, UnreachableRule } from './lint';
+export {
+  lintFilter,
+  lintWorkspace,
+  LINT_CODES,
+  getLintCodeInfo,
+  findUnreachableRules,
+} from './lint';
+export type {
+  LintFinding,
+  LintOptions,
+  LintRef,
+  LintResult,
+  LintWorkspaceOptions,
+  LintCodeInfo,
+  UnreachableRule,
+} from './lint';
 export { runCaptures, traceJsonLine } from './sim';
 export type { CaptureRun } from './sim';
-export { applyChange, evaluationOrder, RULE_PRIORITY_MIN, RULE_PRIORITY_MAX } from './model/apply-change';
+export {
+  applyChange,
+  evaluationOrder,
+  RULE_PRIORITY_MIN,
+  RULE_PRIORITY_MAX,
+} from './model/apply-change';
 export type { DocChange } from './model/apply-change';
 export { EXAMPLES, DEFAULT_EXAMPLE } from './examples';
 export type { FilterExample } from './examples';

@@ -11,10 +11,14 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 /** The libvirt-nwfilter corpus folder; throws a message saying how to point at it when absent. */
 export function corpusDir(): string {
-  const candidates = [process.env.NWFILTER_CORPUS, path.resolve(REPO_ROOT, '../shared/libvirt-nwfilter')].filter(
-    (x): x is string => !!x,
-  );
+  const candidates = [
+    process.env.NWFILTER_CORPUS,
+    path.resolve(REPO_ROOT, '../shared/libvirt-nwfilter'),
+  ].filter((x): x is string => !!x);
   const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error(`libvirt corpus not found (tried ${candidates.join(', ')}); set NWFILTER_CORPUS`);
+  if (!found)
+    throw new Error(
+      `libvirt corpus not found (tried ${candidates.join(', ')}); set NWFILTER_CORPUS`,
+    );
   return found;
 }

@@ -26,13 +26,26 @@ export const DEFAULT_MAC = '52:54:00:11:22:33';
 export const DEFAULT_IP = '10.99.0.2';
 
 export const CASES: readonly DiffCase[] = [
-  { filter: 'ld-mac', covers: 'mac: addresses, masks, protocolid names/numbers, $MAC; all directions; accept/drop/return/continue' },
+  {
+    filter: 'ld-mac',
+    covers:
+      'mac: addresses, masks, protocolid names/numbers, $MAC; all directions; accept/drop/return/continue',
+  },
   { filter: 'ld-vlan', covers: 'vlan: vlanid (dec/hex), encap-protocol names/numbers' },
   { filter: 'ld-stp', covers: 'stp: type, flags, root-*/sender-* fields and their -hi ranges' },
-  { filter: 'ld-arp', covers: 'arp: hwtype, protocoltype, opcode names/numbers, arp addresses and masks, gratuitous' },
+  {
+    filter: 'ld-arp',
+    covers: 'arp: hwtype, protocoltype, opcode names/numbers, arp addresses and masks, gratuitous',
+  },
   { filter: 'ld-rarp', covers: 'rarp: opcodes, arp addresses' },
-  { filter: 'ld-ip', covers: 'ip (ebtables): addresses, masks (bits, dotted), protocol names/numbers, ports, dscp' },
-  { filter: 'ld-ipv6', covers: 'ipv6 (ebtables): addresses, masks, ports, icmpv6 type/code ranges, ::ffff: addresses' },
+  {
+    filter: 'ld-ip',
+    covers: 'ip (ebtables): addresses, masks (bits, dotted), protocol names/numbers, ports, dscp',
+  },
+  {
+    filter: 'ld-ipv6',
+    covers: 'ipv6 (ebtables): addresses, masks, ports, icmpv6 type/code ranges, ::ffff: addresses',
+  },
   { filter: 'ld-tcp', covers: 'tcp: ports, ip ranges, flags, dscp, state, comment, reject' },
   { filter: 'ld-udp', covers: 'udp: ports, masks, ranges, dscp' },
   { filter: 'ld-udplite', covers: 'udplite' },
@@ -45,8 +58,15 @@ export const CASES: readonly DiffCase[] = [
   { filter: 'ld-icmpv6', covers: 'icmpv6 type/code, masks' },
   { filter: 'ld-ipsec-all-ipv6', covers: 'esp-ipv6, ah-ipv6, all-ipv6' },
   { filter: 'ld-actions', covers: 'iptables actions accept/drop/reject/return × in/out/inout' },
-  { filter: 'ld-l2-actions', covers: 'ebtables actions accept/drop/reject/return/continue × in/out/inout' },
-  { filter: 'ld-states', covers: 'state NEW/ESTABLISHED/RELATED/INVALID/NONE and combinations; implicit state per direction' },
+  {
+    filter: 'ld-l2-actions',
+    covers: 'ebtables actions accept/drop/reject/return/continue × in/out/inout',
+  },
+  {
+    filter: 'ld-states',
+    covers:
+      'state NEW/ESTABLISHED/RELATED/INVALID/NONE and combinations; implicit state per direction',
+  },
   { filter: 'ld-statematch', covers: "statematch='false'/'0'/'true'" },
   { filter: 'ld-connlimit', covers: 'connlimit-above (IPv4 and IPv6, with state)' },
   {
@@ -58,7 +78,11 @@ export const CASES: readonly DiffCase[] = [
       ['nwfs_ld_set6', 'hash:ip', 'family', 'inet6'],
     ],
   },
-  { filter: 'ld-comments', covers: 'comments: quotes, $( ), backticks, ${ }, backslashes, newline, non-ASCII, option look-alikes' },
+  {
+    filter: 'ld-comments',
+    covers:
+      'comments: quotes, $( ), backticks, ${ }, backslashes, newline, non-ASCII, option look-alikes',
+  },
   {
     filter: 'ld-vars',
     covers: 'variables, lists, $X (parallel) and $X[@n] iterators (cartesian)',
@@ -76,11 +100,32 @@ export const CASES: readonly DiffCase[] = [
       ['PORTS', '443'],
     ],
   },
-  { filter: 'ld-priorities', covers: 'rule priorities (negative, 0, default, 1000), chain priorities, custom chain names ipv4-a/arp-x' },
-  { filter: 'ld-interleave', covers: 'root-chain rules interleaved with sub-chain jumps (before/between/on chain priorities), rules raised to their chain priority, chain mac-extra' },
-  { filter: 'ld-filterref', covers: 'filterref tree with parameters passed down, grandchild, built-in no-mac-spoofing in a mac chain' },
-  { filter: 'ld-ref-dup', covers: 'one filter referenced twice with different parameters, a built-in twice, a filterref parameter shadowing the binding IP' },
-  { filter: 'ld-clean-traffic', covers: 'clean-traffic with IP and MAC given (a MAC other than the default)', mac: 'fe:54:00:ab:cd:ef', params: [['IP', '192.168.122.77']] },
+  {
+    filter: 'ld-priorities',
+    covers:
+      'rule priorities (negative, 0, default, 1000), chain priorities, custom chain names ipv4-a/arp-x',
+  },
+  {
+    filter: 'ld-interleave',
+    covers:
+      'root-chain rules interleaved with sub-chain jumps (before/between/on chain priorities), rules raised to their chain priority, chain mac-extra',
+  },
+  {
+    filter: 'ld-filterref',
+    covers:
+      'filterref tree with parameters passed down, grandchild, built-in no-mac-spoofing in a mac chain',
+  },
+  {
+    filter: 'ld-ref-dup',
+    covers:
+      'one filter referenced twice with different parameters, a built-in twice, a filterref parameter shadowing the binding IP',
+  },
+  {
+    filter: 'ld-clean-traffic',
+    covers: 'clean-traffic with IP and MAC given (a MAC other than the default)',
+    mac: 'fe:54:00:ab:cd:ef',
+    params: [['IP', '192.168.122.77']],
+  },
   {
     filter: 'ld-lists-v6',
     covers: 'lists of IPv6 addresses and MACs, a list in a comment-free ebtables rule, ipv6 chain',
@@ -105,7 +150,8 @@ export const CASES: readonly DiffCase[] = [
   },
   {
     filter: 'ld-builtins',
-    covers: 'built-ins: no-mac-broadcast, no-ip-multicast, allow-dhcp, allow-arp, no-ipv6-spoofing, allow-dhcpv6-server, …',
+    covers:
+      'built-ins: no-mac-broadcast, no-ip-multicast, allow-dhcp, allow-arp, no-ipv6-spoofing, allow-dhcpv6-server, …',
     params: [
       ['IP', DEFAULT_IP],
       ['IPV6', 'fd00::2'],
@@ -118,14 +164,16 @@ export const CASES: readonly DiffCase[] = [
   { filter: 'ld-hex', covers: 'hex numbers in ports/dscp/type/protocol, dotted masks' },
   {
     filter: 'test-eth0',
-    covers: "the docs' FTP server filter (second solution) with clean-traffic, IP and MAC given (issue 3 'Done when')",
+    covers:
+      "the docs' FTP server filter (second solution) with clean-traffic, IP and MAC given (issue 3 'Done when')",
     mac: '52:54:00:11:22:33',
     params: [['IP', '10.99.0.2']],
   },
   {
     id: 'test-eth0+upstream-builtins',
     filter: 'test-eth0',
-    covers: "the FTP filter again, with libvirt 9.0's qemu-announce-self replaced by upstream's: must be identical, no known difference",
+    covers:
+      "the FTP filter again, with libvirt 9.0's qemu-announce-self replaced by upstream's: must be identical, no known difference",
     mac: '52:54:00:11:22:33',
     params: [['IP', '10.99.0.2']],
     libvirtRedefine: ['qemu-announce-self.xml'],

@@ -44,7 +44,11 @@ line two" -j DROP
 COMMIT
 `;
 
-const dump = (iptables: string, ebtables = ''): FirewallDump => ({ iptables, ip6tables: '', ebtables });
+const dump = (iptables: string, ebtables = ''): FirewallDump => ({
+  iptables,
+  ip6tables: '',
+  ebtables,
+});
 
 describe('normaliseDump', () => {
   it('drops headers, counters, listing order and empty tables, and keeps multi-line rules whole', () => {
@@ -73,25 +77,48 @@ describe('normaliseDump', () => {
     );
     expect(swapped).not.toBe(SAVE_B);
     expect(normaliseDump(swapped)).not.toBe(normaliseDump(SAVE_B));
-    expect(normaliseDump(SAVE_B.replace(':FORWARD ACCEPT', ':FORWARD DROP'))).not.toBe(normaliseDump(SAVE_B));
-    expect(normaliseDump('*raw\n:PREROUTING DROP [0:0]\nCOMMIT\n')).toBe('*raw\n:PREROUTING DROP\n');
-    expect(normaliseDump('*nat\n:PREROUTING ACCEPT\n:I-vnet0-mac ACCEPT\n')).toBe('*nat\n:PREROUTING ACCEPT\n:I-vnet0-mac ACCEPT\n');
+    expect(normaliseDump(SAVE_B.replace(':FORWARD ACCEPT', ':FORWARD DROP'))).not.toBe(
+      normaliseDump(SAVE_B),
+    );
+    expect(normaliseDump('*raw\n:PREROUTING DROP [0:0]\nCOMMIT\n')).toBe(
+      '*raw\n:PREROUTING DROP\n',
+    );
+    expect(normaliseDump('*nat\n:PREROUTING ACCEPT\n:I-vnet0-mac ACCEPT\n')).toBe(
+      '*nat\n:PREROUTING ACCEPT\n:I-vnet0-mac ACCEPT\n',
+    );
   });
 });
 
 describe('compareDumps', () => {
   const known: KnownDifference[] = [
-    { id: 'k1', summary: '', evidence: '', families: ['ebtables'], libvirtOnlyLines: [/^-A libvirt-I-vnet0 -p 0x835 -j ACCEPT$/] },
+    {
+      id: 'k1',
+      summary: '',
+      evidence: '',
+      families: ['ebtables'],
+      libvirtOnlyLines: [/^-A libvirt-I-vnet0 -p 0x835 -j ACCEPT$/],
+    },
   ];
-  const eb = '*nat\n:PREROUTING ACCEPT\n:libvirt-I-vnet0 ACCEPT\n-A PREROUTING -i vnet0 -j libvirt-I-vnet0\n-A libvirt-I-vnet0 -j DROP\n';
-  const eb835 = eb.replace('-A libvirt-I-vnet0 -j DROP', '-A libvirt-I-vnet0 -p 0x835 -j ACCEPT\n-A libvirt-I-vnet0 -j DROP');
+  const eb =
+    '*nat\n:PREROUTING ACCEPT\n:libvirt-I-vnet0 ACCEPT\n-A PREROUTING -i vnet0 -j libvirt-I-vnet0\n-A libvirt-I-vnet0 -j DROP\n';
+  const eb835 = eb.replace(
+    '-A libvirt-I-vnet0 -j DROP',
+    '-A libvirt-I-vnet0 -p 0x835 -j ACCEPT\n-A libvirt-I-vnet0 -j DROP',
+  );
 
   it('reports identical rule sets as identical', () => {
-    expect(compareDumps(dump(SAVE_A, eb), dump(SAVE_B, eb), known)).toEqual({ status: 'identical', usedKnown: [], diffs: {} });
+    expect(compareDumps(dump(SAVE_A, eb), dump(SAVE_B, eb), known)).toEqual({
+      status: 'identical',
+      usedKnown: [],
+      diffs: {},
+    });
   });
 
   it('explains a difference only with a matching known-difference entry, and names it', () => {
-    expect(compareDumps(dump(SAVE_A, eb835), dump(SAVE_B, eb), known)).toMatchObject({ status: 'known', usedKnown: ['k1'] });
+    expect(compareDumps(dump(SAVE_A, eb835), dump(SAVE_B, eb), known)).toMatchObject({
+      status: 'known',
+      usedKnown: ['k1'],
+    });
     // The entry removes a libvirt-only line; the same line on the project side is not excused.
     expect(compareDumps(dump(SAVE_A, eb), dump(SAVE_B, eb835), known).status).toBe('different');
     expect(compareDumps(dump(SAVE_A, eb835), dump(SAVE_B, eb), []).status).toBe('different');
@@ -109,22 +136,33 @@ describe('compareDumps', () => {
     const a = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
     const b = [...a];
     b[8] = 'x';
-    expect(unifiedDiff(a, b, 'a', 'b')).toBe(['--- a', '+++ b', '@@', ' 6', ' 7', ' 8', '-9', '+x'].join('\n'));
+    expect(unifiedDiff(a, b, 'a', 'b')).toBe(
+      ['--- a', '+++ b', '@@', ' 6', ' 7', ' 8', '-9', '+x'].join('\n'),
+    );
   });
 });
 
 describe('binding XML and replay script', () => {
   it('escapes parameter values', () => {
-    const xml = buildBindingXml({ filter: 'f', mac: '52:54:00:11:22:33', params: [['X', `a'b"<&>`]] });
+    const xml = buildBindingXml({
+      filter: 'f',
+      mac: '52:54:00:11:22:33',
+      params: [['X', `a'b"<&>`]],
+    });
     expect(xml).toContain(`<parameter name='X' value='a&apos;b&quot;&lt;&amp;&gt;'/>`);
   });
 
   it('replays commands libvirt ignored as non-fatal', () => {
     const s = scriptFromLibvirtCommands([
       { text: '/usr/sbin/ebtables --concurrent -t nat -X J', ignoredFailure: true },
-      { text: "/usr/sbin/iptables -w -A X -m comment --comment 'a b' -j ACCEPT", ignoredFailure: false },
+      {
+        text: "/usr/sbin/iptables -w -A X -m comment --comment 'a b' -j ACCEPT",
+        ignoredFailure: false,
+      },
     ]);
     expect(s).toContain('/usr/sbin/ebtables --concurrent -t nat -X J 2>/dev/null || true\n');
-    expect(s).toContain("/usr/sbin/iptables -w -A X -m comment --comment 'a b' -j ACCEPT || exit 1\n");
+    expect(s).toContain(
+      "/usr/sbin/iptables -w -A X -m comment --comment 'a b' -j ACCEPT || exit 1\n",
+    );
   });
 });

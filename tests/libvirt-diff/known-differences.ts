@@ -28,7 +28,7 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     id: 'qemu-announce-self-0x835',
     summary:
       "Debian's libvirt 9.0 ships clean-traffic (and clean-traffic-gateway) referencing qemu-announce-self, which still " +
-      "accepts outgoing frames with the bogus protocol id 0x835 old qemu sent; upstream references qemu-announce-self-rarp " +
+      'accepts outgoing frames with the bogus protocol id 0x835 old qemu sent; upstream references qemu-announce-self-rarp ' +
       'directly and qemu-announce-self is only a shim. 9.0 installs one extra root-chain rule for it.',
     evidence:
       '/etc/libvirt/nwfilter/{clean-traffic,qemu-announce-self}.xml (libvirt-daemon-config-nwfilter 9.0.0-4+deb12u2) vs ' +
@@ -60,7 +60,7 @@ export const INVISIBLE_DIFFERENCES: readonly { id: string; summary: string }[] =
   {
     id: 'lock-flags',
     summary:
-      "`iptables -w` / `ebtables --concurrent` (libvirt 9.0 passes both, as do the newest corpus files): locking flags, not rule content.",
+      '`iptables -w` / `ebtables --concurrent` (libvirt 9.0 passes both, as do the newest corpus files): locking flags, not rule content.',
   },
   {
     id: 'temporary-chains',

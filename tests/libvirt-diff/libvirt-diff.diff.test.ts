@@ -19,7 +19,13 @@ import { ensurePackages, whyUnavailable } from './lib/host-environment';
 import { LibvirtDaemon, type LoggedCommand } from './lib/libvirt-daemon';
 import { NetnsPool, type Netns } from './lib/netns-pool';
 import { sweepStaleRuns } from './lib/stale-runs';
-import { cliAvailable, compileArgs, compileInProcess, compileProjectScript, scriptFromLibvirtCommands } from './lib/project-script';
+import {
+  cliAvailable,
+  compileArgs,
+  compileInProcess,
+  compileProjectScript,
+  scriptFromLibvirtCommands,
+} from './lib/project-script';
 
 const FILTERS_DIR = join(import.meta.dirname, 'filters');
 const UPSTREAM_DIR = join(import.meta.dirname, 'upstream-builtins');
@@ -27,13 +33,17 @@ const PREFIX = `nwfs-ld-${process.pid}-`;
 const SOURCE = process.env.NWFS_LIBVIRT_DIFF_SOURCE === 'libvirt' ? 'libvirt' : 'cli';
 const OUT_DIR = process.env.NWFS_LIBVIRT_DIFF_OUT;
 /** NWFS_LIBVIRT_DIFF_ONLY=REGEX runs only the matching cases (by id), e.g. while fixing one. */
-const ONLY = process.env.NWFS_LIBVIRT_DIFF_ONLY ? new RegExp(process.env.NWFS_LIBVIRT_DIFF_ONLY) : undefined;
+const ONLY = process.env.NWFS_LIBVIRT_DIFF_ONLY
+  ? new RegExp(process.env.NWFS_LIBVIRT_DIFF_ONLY)
+  : undefined;
 const SELECTED = CASES.filter((c) => !ONLY || ONLY.test(c.id ?? c.filter));
 const unavailable = whyUnavailable(PREFIX);
 
 if (unavailable) {
   const bar = '!'.repeat(78);
-  console.warn(`\n${bar}\n!! libvirt-diff SKIPPED: ${unavailable}.\n!! The real-libvirt differential test needs root and network namespaces (CI runs it as root).\n${bar}\n`);
+  console.warn(
+    `\n${bar}\n!! libvirt-diff SKIPPED: ${unavailable}.\n!! The real-libvirt differential test needs root and network namespaces (CI runs it as root).\n${bar}\n`,
+  );
 }
 
 interface CaseOutcome {
@@ -64,16 +74,24 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
 
   beforeAll(async () => {
     const stale = sweepStaleRuns();
-    if (stale.length) console.log(`libvirt-diff: removed leftovers of killed runs: ${stale.join(', ')}`);
+    if (stale.length)
+      console.log(`libvirt-diff: removed leftovers of killed runs: ${stale.join(', ')}`);
     await ensurePackages((s) => console.log(s));
     if (SOURCE === 'cli' && !cliAvailable()) {
-      throw new Error('libvirt-diff: bin/nwfilter-studio.mjs / src/cli/main.ts missing; the compile CLI is required (or set NWFS_LIBVIRT_DIFF_SOURCE=libvirt for the self-check)');
+      throw new Error(
+        'libvirt-diff: bin/nwfilter-studio.mjs / src/cli/main.ts missing; the compile CLI is required (or set NWFS_LIBVIRT_DIFF_SOURCE=libvirt for the self-check)',
+      );
     }
     stateDir = mkdtempSync(join(tmpdir(), PREFIX));
     if (SOURCE === 'cli') {
       // Compile everything up front, in this process, while libvirt works serially.
       for (const c of SELECTED) {
-        const args = compileArgs(join(FILTERS_DIR, `${c.filter}.xml`), FILTERS_DIR, c.mac ?? DEFAULT_MAC, caseParams(c));
+        const args = compileArgs(
+          join(FILTERS_DIR, `${c.filter}.xml`),
+          FILTERS_DIR,
+          c.mac ?? DEFAULT_MAC,
+          caseParams(c),
+        );
         const p = compileInProcess(args);
         p.catch(() => undefined);
         compiled.set(caseId(c), p);
@@ -81,7 +99,9 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
     }
     const home = await pool.create('d');
     daemon = await LibvirtDaemon.start(home, join(stateDir, 'libvirtd'));
-    for (const f of readdirSync(FILTERS_DIR).filter((n) => n.endsWith('.xml')).sort()) {
+    for (const f of readdirSync(FILTERS_DIR)
+      .filter((n) => n.endsWith('.xml'))
+      .sort()) {
       await daemon.defineFilter(join(FILTERS_DIR, f));
     }
   }, 900_000);
@@ -89,18 +109,23 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
   afterAll(async () => {
     try {
       const n = outcomes.length;
-      const count = (st: CaseComparison['status']) => outcomes.filter((o) => o.comparison?.status === st).length;
+      const count = (st: CaseComparison['status']) =>
+        outcomes.filter((o) => o.comparison?.status === st).length;
       const different = count('different');
       const errors = outcomes.filter((o) => !o.comparison).map((o) => o.filter);
       const used = new Map<string, string[]>();
-      for (const o of outcomes) for (const id of o.comparison?.usedKnown ?? []) used.set(id, [...(used.get(id) ?? []), o.filter]);
+      for (const o of outcomes)
+        for (const id of o.comparison?.usedKnown ?? [])
+          used.set(id, [...(used.get(id) ?? []), o.filter]);
       const lines = [
         `libvirt-diff: ${n} filters, ${count('identical')} identical, ${count('known')} known differences` +
           (different ? `, ${different} UNEXPLAINED differences` : '') +
           (errors.length ? `, ${errors.length} not compared (${errors.join(', ')})` : '') +
           ` (${((Date.now() - t0) / 1000).toFixed(1)} s, source: ${SOURCE === 'cli' ? 'nwfilter-studio compile --format script' : 'libvirt command replay (self-check)'})`,
         ...[...used].map(([id, fs]) => `  known difference ${id}: ${fs.join(', ')}`),
-        ...KNOWN_DIFFERENCES.filter((k) => !used.has(k.id)).map((k) => `  (known difference ${k.id} not needed by any case)`),
+        ...KNOWN_DIFFERENCES.filter((k) => !used.has(k.id)).map(
+          (k) => `  (known difference ${k.id} not needed by any case)`,
+        ),
       ];
       console.log(lines.join('\n'));
     } finally {
@@ -113,7 +138,10 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
     }
   }, 120_000);
 
-  async function libvirtSide(c: DiffCase, ns: Netns): Promise<{ dump: FirewallDump; commands: LoggedCommand[] }> {
+  async function libvirtSide(
+    c: DiffCase,
+    ns: Netns,
+  ): Promise<{ dump: FirewallDump; commands: LoggedCommand[] }> {
     if (!daemon) throw new Error('libvirtd not running');
     for (const [name, ...opts] of c.ipsets ?? []) await ns.exec('ipset', ['create', name, ...opts]);
     daemon.redirectFirewallTo(await ns.holderPid());
@@ -126,7 +154,11 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
         if (!name) throw new Error(`no filter name in ${f}`);
         restore.push(await daemon.redefineFilter(name, xml));
       }
-      const err = await daemon.createBinding({ filter: c.filter, mac: c.mac ?? DEFAULT_MAC, params: caseParams(c) });
+      const err = await daemon.createBinding({
+        filter: c.filter,
+        mac: c.mac ?? DEFAULT_MAC,
+        params: caseParams(c),
+      });
       if (err) throw new Error(`libvirt refused the binding of ${c.filter}: ${err}`);
       const commands = daemon.loggedCommands().slice(before);
       return { dump: await dumpFirewall(ns), commands };
@@ -140,32 +172,57 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
   }
 
   /** With NWFS_LIBVIRT_DIFF_OUT=DIR, keeps both sides' normalised dumps, libvirt's commands and the script. */
-  function keepArtifacts(c: DiffCase, libvirt: FirewallDump, commands: readonly LoggedCommand[], project: FirewallDump, script: string): void {
+  function keepArtifacts(
+    c: DiffCase,
+    libvirt: FirewallDump,
+    commands: readonly LoggedCommand[],
+    project: FirewallDump,
+    script: string,
+  ): void {
     if (!OUT_DIR) return;
     mkdirSync(OUT_DIR, { recursive: true });
     for (const f of FAMILIES) {
       writeFileSync(join(OUT_DIR, `${caseId(c)}.libvirt.${f}`), normaliseDump(libvirt[f]));
       writeFileSync(join(OUT_DIR, `${caseId(c)}.project.${f}`), normaliseDump(project[f]));
     }
-    writeFileSync(join(OUT_DIR, `${caseId(c)}.libvirt.cmds`), commands.map((x) => x.text + (x.ignoredFailure ? '   #ERR-ignored' : '')).join('\n') + '\n');
+    writeFileSync(
+      join(OUT_DIR, `${caseId(c)}.libvirt.cmds`),
+      commands.map((x) => x.text + (x.ignoredFailure ? '   #ERR-ignored' : '')).join('\n') + '\n',
+    );
     writeFileSync(join(OUT_DIR, `${caseId(c)}.project.sh`), script);
   }
 
-  async function projectSide(c: DiffCase, ns: Netns, script: Promise<string>): Promise<FirewallDump> {
+  async function projectSide(
+    c: DiffCase,
+    ns: Netns,
+    script: Promise<string>,
+  ): Promise<FirewallDump> {
     for (const [name, ...opts] of c.ipsets ?? []) await ns.exec('ipset', ['create', name, ...opts]);
     const file = join(stateDir, `${caseId(c)}.sh`);
     writeFileSync(file, await script);
     const r = await ns.exec('bash', [file], { allowFailure: true, timeoutMs: 120_000 });
-    if (r.code !== 0) throw new Error(`the project's script for ${caseId(c)} exited ${r.code} (script kept at ${file} until teardown):\n${r.stderr}${r.stdout}`);
+    if (r.code !== 0)
+      throw new Error(
+        `the project's script for ${caseId(c)} exited ${r.code} (script kept at ${file} until teardown):\n${r.stderr}${r.stdout}`,
+      );
     return dumpFirewall(ns);
   }
 
-  it.runIf(SOURCE === 'cli')('the real binary (bin/nwfilter-studio.mjs) prints the same script as the in-process CLI (FTP case)', async () => {
-    const args = compileArgs(join(FILTERS_DIR, 'test-eth0.xml'), FILTERS_DIR, DEFAULT_MAC, [['IP', DEFAULT_IP]]);
-    const [viaBinary, inProcess] = await Promise.all([compileProjectScript(args), compileInProcess(args)]);
-    expect(viaBinary).toBe(inProcess);
-    expect(viaBinary).toMatch(/^ebtables .*-j libvirt-I-vnet0$/m);
-  }, 120_000);
+  it.runIf(SOURCE === 'cli')(
+    'the real binary (bin/nwfilter-studio.mjs) prints the same script as the in-process CLI (FTP case)',
+    async () => {
+      const args = compileArgs(join(FILTERS_DIR, 'test-eth0.xml'), FILTERS_DIR, DEFAULT_MAC, [
+        ['IP', DEFAULT_IP],
+      ]);
+      const [viaBinary, inProcess] = await Promise.all([
+        compileProjectScript(args),
+        compileInProcess(args),
+      ]);
+      expect(viaBinary).toBe(inProcess);
+      expect(viaBinary).toMatch(/^ebtables .*-j libvirt-I-vnet0$/m);
+    },
+    120_000,
+  );
 
   for (const [i, c] of SELECTED.entries()) {
     it(`${caseId(c)}: ${c.covers}`, async () => {
@@ -178,8 +235,13 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
         let project: FirewallDump;
         let script: Promise<string>;
         if (SOURCE === 'cli') {
-          script = compiled.get(caseId(c)) ?? Promise.reject(new Error(`no compile started for ${caseId(c)}`));
-          [libvirt, project] = await Promise.all([libvirtSide(c, lns), projectSide(c, pns, script)]);
+          script =
+            compiled.get(caseId(c)) ??
+            Promise.reject(new Error(`no compile started for ${caseId(c)}`));
+          [libvirt, project] = await Promise.all([
+            libvirtSide(c, lns),
+            projectSide(c, pns, script),
+          ]);
         } else {
           libvirt = await libvirtSide(c, lns);
           script = Promise.resolve(scriptFromLibvirtCommands(libvirt.commands));
@@ -188,11 +250,19 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
         libvirtDumps.set(caseId(c), libvirt.dump);
         keepArtifacts(c, libvirt.dump, libvirt.commands, project, await script);
         // A comparison of two empty rule sets would prove nothing: libvirt must have installed rules.
-        expect(FAMILIES.map((f) => libvirt.dump[f]).join(''), `libvirt installed no rules for ${caseId(c)}`).toMatch(/^-A /m);
+        expect(
+          FAMILIES.map((f) => libvirt.dump[f]).join(''),
+          `libvirt installed no rules for ${caseId(c)}`,
+        ).toMatch(/^-A /m);
         const comparison = compareDumps(libvirt.dump, project, KNOWN_DIFFERENCES);
         outcome.comparison = comparison;
         const report = Object.values(comparison.diffs).join('\n');
-        const cli = compileArgs(`tests/libvirt-diff/filters/${c.filter}.xml`, 'tests/libvirt-diff/filters', c.mac ?? DEFAULT_MAC, caseParams(c));
+        const cli = compileArgs(
+          `tests/libvirt-diff/filters/${c.filter}.xml`,
+          'tests/libvirt-diff/filters',
+          c.mac ?? DEFAULT_MAC,
+          caseParams(c),
+        );
         expect(
           comparison.status,
           `${caseId(c)}: rule sets differ (− libvirt 9.0, + project):\n${report}\nreproduce: npx nwfilter-studio ${cli.map(shellQuote).join(' ')}`,

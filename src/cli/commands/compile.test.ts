@@ -3,7 +3,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HARNESS_PARAMS, corpusDir, removeCommonRules } from '../../core/compile/testing/libvirt-harness';
+import {
+  HARNESS_PARAMS,
+  corpusDir,
+  removeCommonRules,
+} from '../../core/compile/testing/libvirt-harness';
 import { runCompile } from './compile';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'nwfs-cli-compile-'));
@@ -12,7 +16,11 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 async function run(...args: string[]) {
   let stdout = '';
   let stderr = '';
-  const code = await runCompile(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readText: (f) => readFileSync(f, 'utf8') });
+  const code = await runCompile(args, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    readText: (f) => readFileSync(f, 'utf8'),
+  });
   return { code, stdout, stderr };
 }
 
@@ -26,12 +34,16 @@ function write(name: string, text: string): string {
 const FW = path.join(corpusDir(), 'xml2firewall');
 
 describe('nwfilter-studio compile', () => {
-  it('prints libvirt\'s dry-run commands (corpus example-1, with the harness variables)', async () => {
-    const params = Object.entries(HARNESS_PARAMS).flatMap(([k, vs]) => vs.flatMap((v) => ['--param', `${k}=${v}`]));
+  it("prints libvirt's dry-run commands (corpus example-1, with the harness variables)", async () => {
+    const params = Object.entries(HARNESS_PARAMS).flatMap(([k, vs]) =>
+      vs.flatMap((v) => ['--param', `${k}=${v}`]),
+    );
     const r = await run(path.join(FW, 'iter2.xml'), ...params);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(removeCommonRules(r.stdout)).toBe(readFileSync(path.join(FW, 'iter2-linux.ebiptables.args'), 'utf8'));
+    expect(removeCommonRules(r.stdout)).toBe(
+      readFileSync(path.join(FW, 'iter2-linux.ebiptables.args'), 'utf8'),
+    );
   });
 
   it('--format script prints an installable script with final chain names', async () => {
@@ -39,7 +51,9 @@ describe('nwfilter-studio compile', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.startsWith('#!/bin/sh\n')).toBe(true);
     expect(r.stdout).toContain('iptables -w -A FI-vnet7 -p tcp --sport 22');
-    expect(r.stdout).toContain('iptables -w -A libvirt-in -m physdev --physdev-in vnet7 -g FI-vnet7');
+    expect(r.stdout).toContain(
+      'iptables -w -A libvirt-in -m physdev --physdev-in vnet7 -g FI-vnet7',
+    );
     expect(r.stdout).not.toContain('FJ-vnet7');
   });
 
@@ -58,16 +72,27 @@ describe('nwfilter-studio compile', () => {
   });
 
   it('names the missing variable and the filterref path', async () => {
-    const file = write('needs-ip.xml', "<filter name='needs-ip'>\n  <filterref filter='clean-traffic'/>\n</filter>\n");
+    const file = write(
+      'needs-ip.xml',
+      "<filter name='needs-ip'>\n  <filterref filter='clean-traffic'/>\n</filter>\n",
+    );
     const r = await run(file, '--mac', '52:54:00:11:22:33');
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:1: error NWF303: variable 'IP' has no value`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:1: error NWF303: variable 'IP' has no value`,
+        'm',
+      ),
+    );
     expect(r.stderr).toContain('needs-ip → clean-traffic → no-ip-spoofing');
   });
 
   it('reports XML errors as FILE:LINE:COL: error NWFnnn: message', async () => {
-    const file = write('broken.xml', "<filter name='b'>\n  <rule action='accept' direction='in'>\n    <tcp dstportstart='22'/>\n</filter>\n");
+    const file = write(
+      'broken.xml',
+      "<filter name='b'>\n  <rule action='accept' direction='in'>\n    <tcp dstportstart='22'/>\n</filter>\n",
+    );
     const r = await run(file);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`${path.basename(file)}:\\d+:\\d+: error NWF\\d{3}: `));
@@ -75,9 +100,25 @@ describe('nwfilter-studio compile', () => {
 
   it('finds filterrefs in --filters directories and expands repeated --param into a list', async () => {
     const dir = path.join(tmp, 'lib');
-    write('lib/allow-ports.xml', "<filter name='allow-ports' chain='root'>\n  <rule action='accept' direction='in'>\n    <tcp dstportstart='$PORTS'/>\n  </rule>\n</filter>\n");
-    const file = write('uses-lib.xml', "<filter name='uses-lib'>\n  <filterref filter='allow-ports'/>\n</filter>\n");
-    const r = await run(file, '--filters', dir, '--param', 'PORTS=22', '--param', 'PORTS=80', '--format', 'script');
+    write(
+      'lib/allow-ports.xml',
+      "<filter name='allow-ports' chain='root'>\n  <rule action='accept' direction='in'>\n    <tcp dstportstart='$PORTS'/>\n  </rule>\n</filter>\n",
+    );
+    const file = write(
+      'uses-lib.xml',
+      "<filter name='uses-lib'>\n  <filterref filter='allow-ports'/>\n</filter>\n",
+    );
+    const r = await run(
+      file,
+      '--filters',
+      dir,
+      '--param',
+      'PORTS=22',
+      '--param',
+      'PORTS=80',
+      '--format',
+      'script',
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('-A FO-vnet0 -p tcp --dport 22 ');
@@ -88,18 +129,31 @@ describe('nwfilter-studio compile', () => {
   });
 
   it('runs through the real executable', () => {
-    const bin = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../bin/nwfilter-studio.mjs');
-    const ok = spawnSync(process.execPath, [bin, 'compile', path.join(FW, 'conntrack.xml'), '--format', 'script'], { encoding: 'utf8' });
+    const bin = path.resolve(
+      path.dirname(new URL(import.meta.url).pathname),
+      '../../../bin/nwfilter-studio.mjs',
+    );
+    const ok = spawnSync(
+      process.execPath,
+      [bin, 'compile', path.join(FW, 'conntrack.xml'), '--format', 'script'],
+      { encoding: 'utf8' },
+    );
     expect(ok.status).toBe(0);
-    expect(ok.stdout).toContain('iptables -w -A FI-vnet0 -p icmp -m connlimit --connlimit-above 1 -j DROP');
-    const bad = spawnSync(process.execPath, [bin, 'compile', path.join(tmp, 'needs-ip.xml')], { encoding: 'utf8' });
+    expect(ok.stdout).toContain(
+      'iptables -w -A FI-vnet0 -p icmp -m connlimit --connlimit-above 1 -j DROP',
+    );
+    const bad = spawnSync(process.execPath, [bin, 'compile', path.join(tmp, 'needs-ip.xml')], {
+      encoding: 'utf8',
+    });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('error NWF303');
   });
 
   it('rejects bad usage', async () => {
     expect((await run()).code).toBe(2);
-    expect((await run('a.xml', '--format', 'nft')).stderr).toContain("--format must be 'args' or 'script'");
+    expect((await run('a.xml', '--format', 'nft')).stderr).toContain(
+      "--format must be 'args' or 'script'",
+    );
     expect((await run('a.xml', '--param', 'novalue')).stderr).toContain('--param needs NAME=VALUE');
     expect((await run('--help')).code).toBe(0);
     const nofile = await run(path.join(tmp, 'does-not-exist.xml'));

@@ -3,7 +3,12 @@ import { printArgsText } from '../../core/compile/print-args';
 import { printScriptText } from '../../core/compile/print-script';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, PROCESS_IO } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
-import { collectParams, loadFilterWorkspace, parseCliOptions, printDiagnostic } from '../filter-workspace';
+import {
+  collectParams,
+  loadFilterWorkspace,
+  parseCliOptions,
+  printDiagnostic,
+} from '../filter-workspace';
 import type { OptionSpec } from '../filter-workspace';
 
 export const COMPILE_USAGE = `Usage: nwfilter-studio compile FILE.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
@@ -45,7 +50,9 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
   const opts = parseCliOptions(args, OPTIONS);
   if (typeof opts === 'string') return usage(opts);
   if (opts.positionals.length !== 1) {
-    return usage(opts.positionals.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml can be compiled');
+    return usage(
+      opts.positionals.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml can be compiled',
+    );
   }
   const file = opts.positionals[0] as string;
   const iface = opts.values.get('--iface') ?? 'vnet0';
@@ -56,10 +63,16 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
   if (typeof params === 'string') return usage(params);
   const mac = opts.values.get('--mac');
 
-  const ws = loadFilterWorkspace(io, file, opts.lists.get('--filters') ?? [], (f, d) => printDiagnostic(io, f, d));
+  const ws = loadFilterWorkspace(io, file, opts.lists.get('--filters') ?? [], (f, d) =>
+    printDiagnostic(io, f, d),
+  );
   if (!ws.root || ws.errors > 0) return EXIT_INVALID;
   const root = ws.root.doc;
-  const res = compileFilter(ws.lookup, root.name, { iface, ...(mac !== undefined ? { mac } : {}), params });
+  const res = compileFilter(ws.lookup, root.name, {
+    iface,
+    ...(mac !== undefined ? { mac } : {}),
+    params,
+  });
   // Instantiation diagnostics have no source position of their own: they point at the root file.
   let errors = 0;
   for (const d of res.diagnostics) {
@@ -68,7 +81,11 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
     printDiagnostic(io, file, d);
   }
   if (errors > 0 || !res.ruleset) return EXIT_INVALID;
-  io.stdout(format === 'script' ? printScriptText(res.ruleset, { filterName: root.name }) : printArgsText(res.ruleset));
+  io.stdout(
+    format === 'script'
+      ? printScriptText(res.ruleset, { filterName: root.name })
+      : printArgsText(res.ruleset),
+  );
   return EXIT_OK;
 }
 

@@ -25,7 +25,8 @@ export const formatCommand: CliCommand = {
       return EXIT_INVALID;
     }
     // Warnings go to stderr even when the output is written, so nothing is silently dropped.
-    for (const d of selectDiagnostics(checked.diagnostics, false)) io.stderr(`${formatDiagnostic(file, d)}\n`);
+    for (const d of selectDiagnostics(checked.diagnostics, false))
+      io.stderr(`${formatDiagnostic(file, d)}\n`);
     if (!checked.doc) return EXIT_INVALID;
     const xml = serializeFilterXml(checked.doc);
     io.stdout(xml.endsWith('\n') ? xml : `${xml}\n`);

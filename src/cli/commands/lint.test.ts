@@ -53,16 +53,31 @@ describe('nwfilter-studio lint', () => {
       `${file}:6:3: warning NWF512`,
       `${file}:9:3: warning NWF501`,
     ]);
-    expect(lines[2]).toContain("rule 2 of filter 'web' (drop inout <all>, priority 500) drops every packet");
+    expect(lines[2]).toContain(
+      "rule 2 of filter 'web' (drop inout <all>, priority 500) drops every packet",
+    );
   });
 
   it('--json gives findings with positions and links', () => {
     const file = write('web.xml', WEB);
     const r = run(file, '--json');
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { findings: { code: string; line: number; column: number; ruleIndex: number; related?: unknown[] }[] };
+    const out = JSON.parse(r.stdout) as {
+      findings: {
+        code: string;
+        line: number;
+        column: number;
+        ruleIndex: number;
+        related?: unknown[];
+      }[];
+    };
     const dead = out.findings.find((f) => f.code === 'NWF501');
-    expect(dead).toMatchObject({ line: 9, column: 3, ruleIndex: 2, related: [{ filter: 'web', ruleIndex: 1, entryIndex: 1 }] });
+    expect(dead).toMatchObject({
+      line: 9,
+      column: 3,
+      ruleIndex: 2,
+      related: [{ filter: 'web', ruleIndex: 1, entryIndex: 1 }],
+    });
   });
 
   it('--ftp-helper silences RELATED; --param binds variables; --filters resolves filterrefs in their own file', () => {
@@ -70,28 +85,46 @@ describe('nwfilter-studio lint', () => {
       'ftp.xml',
       "<filter name='ftp'>\n  <filterref filter='dns-out'/>\n  <rule action='accept' direction='out'>\n    <tcp srcportstart='20' state='RELATED,ESTABLISHED'/>\n  </rule>\n</filter>\n",
     );
-    write('lib/dns.xml', "<filter name='dns-out'>\n  <rule action='accept' direction='out' statematch='false'>\n    <udp dstportstart='53'/>\n  </rule>\n</filter>\n");
+    write(
+      'lib/dns.xml',
+      "<filter name='dns-out'>\n  <rule action='accept' direction='out' statematch='false'>\n    <udp dstportstart='53'/>\n  </rule>\n</filter>\n",
+    );
     const r = run(ftp, '--filters', path.join(tmp, 'lib'));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${ftp}:3:3: warning NWF502`);
     expect(r.stdout).toContain(`${path.join(tmp, 'lib', 'dns.xml')}:2:3: warning NWF505`);
-    expect(run(ftp, '--filters', path.join(tmp, 'lib'), '--ftp-helper').stdout).not.toContain('NWF502');
+    expect(run(ftp, '--filters', path.join(tmp, 'lib'), '--ftp-helper').stdout).not.toContain(
+      'NWF502',
+    );
 
-    const v = write('var.xml', "<filter name='v'>\n  <rule action='drop' direction='out'><tcp srcipaddr='$IP'/></rule>\n  <rule action='accept' direction='out'><tcp srcipaddr='10.0.0.5'/></rule>\n</filter>\n");
+    const v = write(
+      'var.xml',
+      "<filter name='v'>\n  <rule action='drop' direction='out'><tcp srcipaddr='$IP'/></rule>\n  <rule action='accept' direction='out'><tcp srcipaddr='10.0.0.5'/></rule>\n</filter>\n",
+    );
     expect(run(v).stdout).not.toContain('NWF501');
     expect(run(v, '--param', 'IP=10.0.0.5').stdout).toContain(`${v}:3:3: warning NWF501`);
   });
 
   it('--icmp-timeout: the ICMP connlimit note (info) goes away when the host timeout is short', () => {
-    const f = write('ping.xml', "<filter name='p'>\n  <rule action='drop' direction='out' priority='400'>\n    <icmp connlimit-above='1'/>\n  </rule>\n</filter>\n");
+    const f = write(
+      'ping.xml',
+      "<filter name='p'>\n  <rule action='drop' direction='out' priority='400'>\n    <icmp connlimit-above='1'/>\n  </rule>\n</filter>\n",
+    );
     expect(run(f).stdout).toContain(`${f}:2:3: info NWF513`);
     expect(run(f, '--icmp-timeout', '3').stdout).not.toContain('NWF513');
   });
 
   it('reports findings inside built-in filters at the root file, naming the filter', () => {
-    const f = write('ct.xml', "<filter name='vm'>\n  <rule action='drop' direction='out' priority='-900'>\n    <mac protocolid='arp'/>\n  </rule>\n  <filterref filter='clean-traffic'/>\n</filter>\n");
+    const f = write(
+      'ct.xml',
+      "<filter name='vm'>\n  <rule action='drop' direction='out' priority='-900'>\n    <mac protocolid='arp'/>\n  </rule>\n  <filterref filter='clean-traffic'/>\n</filter>\n",
+    );
     const r = run(f, '--mac', '52:54:00:11:22:33', '--param', 'IP=10.0.0.2');
-    expect(r.stdout).toMatch(new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:1: warning NWF501: .*\\[in built-in filter 'no-arp-mac-spoofing', rule 1\\]`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:1: warning NWF501: .*\\[in built-in filter 'no-arp-mac-spoofing', rule 1\\]`,
+      ),
+    );
   });
 
   it('exits 1 on errors: parse errors, missing filters, CTRL_IP_LEARNING=none without IP', () => {
@@ -99,8 +132,13 @@ describe('nwfilter-studio lint', () => {
     const r = run(bad);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/bad\.xml:1:\d+: error NWF001/);
-    expect(run(write('miss.xml', "<filter name='m'><filterref filter='nope'/></filter>")).code).toBe(1);
-    const none = write('none.xml', "<filter name='n'>\n  <filterref filter='clean-traffic'>\n    <parameter name='CTRL_IP_LEARNING' value='none'/>\n  </filterref>\n</filter>\n");
+    expect(
+      run(write('miss.xml', "<filter name='m'><filterref filter='nope'/></filter>")).code,
+    ).toBe(1);
+    const none = write(
+      'none.xml',
+      "<filter name='n'>\n  <filterref filter='clean-traffic'>\n    <parameter name='CTRL_IP_LEARNING' value='none'/>\n  </filterref>\n</filter>\n",
+    );
     const rn = run(none);
     expect(rn.code).toBe(1);
     expect(rn.stdout).toContain(`${none}:2:3: error NWF506`);
@@ -129,7 +167,10 @@ describe('nwfilter-studio lint', () => {
 
   it('runs as the real executable (npx nwfilter-studio lint)', () => {
     const file = write('web.xml', WEB);
-    const res = spawnSync('npx', ['nwfilter-studio', 'lint', file], { cwd: path.resolve(__dirname, '../../..'), encoding: 'utf8' });
+    const res = spawnSync('npx', ['nwfilter-studio', 'lint', file], {
+      cwd: path.resolve(__dirname, '../../..'),
+      encoding: 'utf8',
+    });
     expect(res.status).toBe(0);
     expect(res.stdout).toContain(`${file}:9:3: warning NWF501`);
   }, 60_000);

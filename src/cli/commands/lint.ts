@@ -66,11 +66,19 @@ function parseArgs(args: readonly string[]): Parsed | string {
     if (!/^\d+$/.test(timeout)) return '--icmp-timeout needs a number of seconds';
     options.icmpTimeout = Number(timeout);
   }
-  return { file: opts.positionals[0] as string, filterDirs: opts.lists.get('--filters') ?? [], options, json: opts.flags.has('--json') };
+  return {
+    file: opts.positionals[0] as string,
+    filterDirs: opts.lists.get('--filters') ?? [],
+    options,
+    json: opts.flags.has('--json'),
+  };
 }
 
 /** Source positions of a document's entries (`<rule>` / `<filterref>` start tags, document order). */
-export function locateEntries(text: string, doc: FilterDoc): ({ line: number; column: number } | null)[] {
+export function locateEntries(
+  text: string,
+  doc: FilterDoc,
+): ({ line: number; column: number } | null)[] {
   // Blank out comments, CDATA and processing instructions, keeping offsets, so their text cannot
   // look like a tag.
   const blank = (s: string) => s.replace(/[^\n]/g, ' ');
@@ -85,7 +93,14 @@ export function locateEntries(text: string, doc: FilterDoc): ({ line: number; co
   });
 }
 
-function formatLine(file: string, line: number, column: number, severity: string, code: string, message: string): string {
+function formatLine(
+  file: string,
+  line: number,
+  column: number,
+  severity: string,
+  code: string,
+  message: string,
+): string {
   return `${file}:${line}:${column}: ${severity} ${code}: ${message}`;
 }
 
@@ -137,21 +152,35 @@ export function runLint(args: readonly string[], io: CliIo): number {
       pos = positions.get(src.file)?.[f.entryIndex] ?? null;
     }
     // A finding inside a built-in filter is reported at the root file, naming the filter.
-    const where = src ? '' : ` [in built-in filter '${f.filter}', ${f.ruleIndex === null ? `entry ${f.entryIndex + 1}` : `rule ${f.ruleIndex + 1}`}]`;
+    const where = src
+      ? ''
+      : ` [in built-in filter '${f.filter}', ${f.ruleIndex === null ? `entry ${f.entryIndex + 1}` : `rule ${f.ruleIndex + 1}`}]`;
     if (f.severity === 'error') errors++;
-    return { ...f, file: src?.file ?? opts.file, line: pos?.line ?? 1, column: pos?.column ?? 1, where };
+    return {
+      ...f,
+      file: src?.file ?? opts.file,
+      line: pos?.line ?? 1,
+      column: pos?.column ?? 1,
+      where,
+    };
   });
 
   if (opts.json) {
     const out = {
       file: opts.file,
       findings: located.map(({ where: _where, ...f }) => f),
-      diagnostics: [...parseErrors.map((p) => ({ file: p.file, ...p.diagnostic })), ...diagnostics.map((d) => ({ file: opts.file, ...d }))],
+      diagnostics: [
+        ...parseErrors.map((p) => ({ file: p.file, ...p.diagnostic })),
+        ...diagnostics.map((d) => ({ file: opts.file, ...d })),
+      ],
     };
     io.stdout(`${JSON.stringify(out, null, 2)}\n`);
   } else {
     for (const line of printed) io.stdout(`${line}\n`);
-    for (const f of located) io.stdout(`${formatLine(f.file, f.line, f.column, f.severity, f.code, f.message)}${f.where}\n`);
+    for (const f of located)
+      io.stdout(
+        `${formatLine(f.file, f.line, f.column, f.severity, f.code, f.message)}${f.where}\n`,
+      );
   }
   return errors > 0 ? EXIT_INVALID : EXIT_OK;
 }
@@ -159,7 +188,8 @@ export function runLint(args: readonly string[], io: CliIo): number {
 /** The `lint` command as src/cli/commands/index.ts registers it. */
 export const lintCommand: CliCommand = {
   name: 'lint',
-  summary: 'report pitfalls of a filter (unreachable rules, RELATED without helper, IPv6 left open, ...)',
+  summary:
+    'report pitfalls of a filter (unreachable rules, RELATED without helper, IPv6 left open, ...)',
   usage: LINT_USAGE.trimEnd(),
   run: (args, io) => runLint(args, io),
 };

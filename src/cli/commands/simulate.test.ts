@@ -73,7 +73,16 @@ describe('nwfilter-studio scenarios', () => {
   it('lists every scenario the simulator has', async () => {
     const r = await run('scenarios');
     expect(r.code).toBe(0);
-    for (const name of ['ftp-active', 'ftp-passive', 'ssh', 'dns', 'ping', 'ping-in', 'statematch-false', 'mid-stream-ack']) {
+    for (const name of [
+      'ftp-active',
+      'ftp-passive',
+      'ssh',
+      'dns',
+      'ping',
+      'ping-in',
+      'statematch-false',
+      'mid-stream-ack',
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`^${name}\\s`, 'm'));
     }
   });
@@ -87,12 +96,25 @@ describe('nwfilter-studio simulate', () => {
     const dataSyn = out.find((l) => l.summary.includes(':20 →') && l.summary.includes('[S]'));
     expect(dataSyn).toMatchObject({ side: 'from-vm', ctstate: 'NEW', verdict: 'drop' });
     // The deciding rule is the final drop-all rule: rule index 6 (rules are counted, filterrefs not).
-    expect(dataSyn?.rule).toEqual({ filter: 'test-eth0', index: 6, priority: 500, direction: 'inout' });
+    expect(dataSyn?.rule).toEqual({
+      filter: 'test-eth0',
+      index: 6,
+      priority: 500,
+      direction: 'inout',
+    });
     expect(r.stderr).toMatch(/not sent: frame \d+ \(data SYN\/ACK\)/);
   });
 
   it('with --ftp-helper the data connection is RELATED and the transfer completes', async () => {
-    const r = await run('simulate', filterFile, ...VM, '--scenario', 'ftp-active', '--ftp-helper', '--json');
+    const r = await run(
+      'simulate',
+      filterFile,
+      ...VM,
+      '--scenario',
+      'ftp-active',
+      '--ftp-helper',
+      '--json',
+    );
     expect(r.code).toBe(0);
     const out = lines(r.stdout);
     const dataSyn = out.find((l) => l.summary.includes(':20 →') && l.summary.includes('[S]'));
@@ -122,15 +144,42 @@ describe('nwfilter-studio simulate', () => {
         .map((f) => {
           const us = Math.round(f.t * 1e6) + 123;
           const data = encodeFrame(f.frame);
-          return { tsSec: base + Math.floor(us / 1e6), tsFrac: us % 1e6, origLen: data.length, data };
+          return {
+            tsSec: base + Math.floor(us / 1e6),
+            tsFrac: us % 1e6,
+            origLen: data.length,
+            data,
+          };
         });
     const a = path.join(tmp, 'from-vm.pcap');
     const b = path.join(tmp, 'to-vm.pcap');
     writeFileSync(a, writePcap(records('from-vm')));
     writeFileSync(b, writePcap(records('to-vm')));
 
-    const viaScenario = lines((await run('simulate', filterFile, ...VM, '--scenario', 'ftp-active', '--ftp-helper', '--json')).stdout);
-    const r = await run('simulate', filterFile, ...VM, '--from-vm', a, '--to-vm', b, '--ftp-helper', '--json');
+    const viaScenario = lines(
+      (
+        await run(
+          'simulate',
+          filterFile,
+          ...VM,
+          '--scenario',
+          'ftp-active',
+          '--ftp-helper',
+          '--json',
+        )
+      ).stdout,
+    );
+    const r = await run(
+      'simulate',
+      filterFile,
+      ...VM,
+      '--from-vm',
+      a,
+      '--to-vm',
+      b,
+      '--ftp-helper',
+      '--json',
+    );
     expect(r.code).toBe(0);
     const out = lines(r.stdout);
     expect(out).toHaveLength(frames.length);
@@ -143,11 +192,20 @@ describe('nwfilter-studio simulate', () => {
   });
 
   it('reports bad input clearly: unknown scenario, both sources, bad sysctl, invalid XML', async () => {
-    expect((await run('simulate', filterFile, '--scenario', 'nope')).stderr).toMatch(/unknown scenario 'nope'/);
+    expect((await run('simulate', filterFile, '--scenario', 'nope')).stderr).toMatch(
+      /unknown scenario 'nope'/,
+    );
     const both = await run('simulate', filterFile, '--scenario', 'ssh', '--from-vm', 'x.pcap');
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/either --scenario NAME or --from-vm/);
-    const sys = await run('simulate', filterFile, '--scenario', 'ssh', '--sysctl', 'nf_conntrack_nope=3');
+    const sys = await run(
+      'simulate',
+      filterFile,
+      '--scenario',
+      'ssh',
+      '--sysctl',
+      'nf_conntrack_nope=3',
+    );
     expect(sys.code).toBe(2);
     expect(sys.stderr).toMatch(/unknown conntrack sysctl 'nf_conntrack_nope'/);
     const bad = path.join(tmp, 'bad.xml');
@@ -155,7 +213,12 @@ describe('nwfilter-studio simulate', () => {
     const inv = await run('simulate', bad, '--scenario', 'ssh');
     expect(inv.code).toBe(1);
     expect(inv.stdout).toBe('');
-    expect(inv.stderr).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: error NWF\\d{3}: `, 'm'));
+    expect(inv.stderr).toMatch(
+      new RegExp(
+        `^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: error NWF\\d{3}: `,
+        'm',
+      ),
+    );
     const pcap = path.join(tmp, 'not.pcap');
     writeFileSync(pcap, 'hello, this is not a packet capture file at all');
     const np = await run('simulate', filterFile, ...VM, '--from-vm', pcap);
@@ -163,7 +226,7 @@ describe('nwfilter-studio simulate', () => {
     expect(np.stderr).toMatch(/PCAP_BAD_MAGIC/);
   });
 
-  it('takes the ICMP timeout from --sysctl (the docs\' connlimit example)', async () => {
+  it("takes the ICMP timeout from --sysctl (the docs' connlimit example)", async () => {
     const limits = path.join(tmp, 'connlimit.xml');
     writeFileSync(
       limits,
@@ -174,11 +237,30 @@ describe('nwfilter-studio simulate', () => {
 </filter>`,
     );
     const sim = async (...extra: string[]) =>
-      lines((await run('simulate', limits, ...VM, '--scenario', 'ping-connlimit-timeout', '--json', ...extra)).stdout);
-    const third = (out: JsonLine[]) => out.filter((l) => l.side === 'from-vm').map((l) => l.verdict);
+      lines(
+        (
+          await run(
+            'simulate',
+            limits,
+            ...VM,
+            '--scenario',
+            'ping-connlimit-timeout',
+            '--json',
+            ...extra,
+          )
+        ).stdout,
+      );
+    const third = (out: JsonLine[]) =>
+      out.filter((l) => l.side === 'from-vm').map((l) => l.verdict);
     // 30 s default: ping 2 (right after ping 1) is over the limit, ping 3 (after 36 s) passes.
     expect(third(await sim())).toEqual(['accept', 'accept', 'accept', 'drop', 'accept']);
     // With a 100 s timeout ping 1's entry still counts when ping 3 starts.
-    expect(third(await sim('--sysctl', 'net.netfilter.nf_conntrack_icmp_timeout=100'))).toEqual(['accept', 'accept', 'accept', 'drop', 'drop']);
+    expect(third(await sim('--sysctl', 'net.netfilter.nf_conntrack_icmp_timeout=100'))).toEqual([
+      'accept',
+      'accept',
+      'accept',
+      'drop',
+      'drop',
+    ]);
   });
 });

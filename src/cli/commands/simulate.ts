@@ -9,7 +9,12 @@ import { runCaptures, traceJsonLine } from '../../core/sim/run-captures';
 import type { ConnView } from '../../core/conntrack/conntrack';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, PROCESS_IO } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
-import { collectParams, loadFilterWorkspace, parseCliOptions, printDiagnostic } from '../filter-workspace';
+import {
+  collectParams,
+  loadFilterWorkspace,
+  parseCliOptions,
+  printDiagnostic,
+} from '../filter-workspace';
 import type { OptionSpec } from '../filter-workspace';
 
 export const SIMULATE_USAGE = `Usage: nwfilter-studio simulate FILE.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
@@ -71,7 +76,12 @@ function ruleText(trace: PacketTrace): string {
 }
 
 /** The readable form: one line per packet, then the conntrack table and the rules that counted. */
-function printTable(io: CliIo, rows: readonly Row[], table: readonly ConnView[], counters: readonly CounterView[]): void {
+function printTable(
+  io: CliIo,
+  rows: readonly Row[],
+  table: readonly ConnView[],
+  counters: readonly CounterView[],
+): void {
   const head = ['#', 'time', 'side', 'ctstate', 'verdict', 'rule', 'packet'];
   const body = rows.map(({ trace, time, label }) => [
     String(trace.i),
@@ -82,15 +92,22 @@ function printTable(io: CliIo, rows: readonly Row[], table: readonly ConnView[],
     ruleText(trace),
     label ? `${trace.summary}  (${label})` : trace.summary,
   ]);
-  const widths = head.map((h, c) => Math.max(h.length, ...body.map((r) => (c < 6 ? (r[c] as string).length : 0))));
+  const widths = head.map((h, c) =>
+    Math.max(h.length, ...body.map((r) => (c < 6 ? (r[c] as string).length : 0))),
+  );
   const line = (cells: string[]) =>
-    cells.map((cell, c) => (c < cells.length - 1 ? cell.padEnd(widths[c] as number) : cell)).join('  ');
+    cells
+      .map((cell, c) => (c < cells.length - 1 ? cell.padEnd(widths[c] as number) : cell))
+      .join('  ');
   io.stdout(`${line(head)}\n${body.map(line).join('\n')}\n`);
   io.stdout(`\nconntrack table (${table.length}):\n`);
   for (const c of table) io.stdout(`  ${JSON.stringify(c)}\n`);
   const hit = counters.filter((c) => c.packets > 0 && c.rule);
   io.stdout(`\nrule hits (${hit.length}):\n`);
-  for (const c of hit) io.stdout(`  ${c.table} ${c.chain} #${c.index}: ${c.packets} packets  ← ${c.rule?.filter}#${c.rule?.index}\n`);
+  for (const c of hit)
+    io.stdout(
+      `  ${c.table} ${c.chain} #${c.index}: ${c.packets} packets  ← ${c.rule?.filter}#${c.rule?.index}\n`,
+    );
 }
 
 /**
@@ -106,7 +123,9 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
   const opts = parseCliOptions(args, OPTIONS);
   if (typeof opts === 'string') return usage(opts);
   if (opts.positionals.length !== 1) {
-    return usage(opts.positionals.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml can be simulated');
+    return usage(
+      opts.positionals.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml can be simulated',
+    );
   }
   const file = opts.positionals[0] as string;
   const scenarioName = opts.values.get('--scenario');
@@ -118,7 +137,9 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
   if (toVm !== undefined && fromVm === undefined) return usage('--to-vm needs --from-vm');
   const scenario = scenarioName === undefined ? undefined : getScenario(scenarioName);
   if (scenarioName !== undefined && !scenario) {
-    return usage(`unknown scenario '${scenarioName}' (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+    return usage(
+      `unknown scenario '${scenarioName}' (known: ${SCENARIOS.map((s) => s.name).join(', ')})`,
+    );
   }
   const params = collectParams(opts.lists.get('--param') ?? []);
   if (typeof params === 'string') return usage(params);
@@ -127,9 +148,15 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
   const iface = opts.values.get('--iface') ?? 'vnet0';
   const mac = opts.values.get('--mac');
 
-  const ws = loadFilterWorkspace(io, file, opts.lists.get('--filters') ?? [], (f, d) => printDiagnostic(io, f, d));
+  const ws = loadFilterWorkspace(io, file, opts.lists.get('--filters') ?? [], (f, d) =>
+    printDiagnostic(io, f, d),
+  );
   if (!ws.root || ws.errors > 0) return EXIT_INVALID;
-  const compiled = compileFilter(ws.lookup, ws.root.doc.name, { iface, ...(mac !== undefined ? { mac } : {}), params });
+  const compiled = compileFilter(ws.lookup, ws.root.doc.name, {
+    iface,
+    ...(mac !== undefined ? { mac } : {}),
+    params,
+  });
   let errors = 0;
   for (const d of compiled.diagnostics) {
     if (d.severity === 'info') continue;
@@ -138,20 +165,29 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
   }
   if (errors > 0 || !compiled.ruleset) return EXIT_INVALID;
 
-  const settings: HostSettings = { iface, sysctl, ...(opts.flags.has('--ftp-helper') ? { ftpHelper: true } : {}) };
+  const settings: HostSettings = {
+    iface,
+    sysctl,
+    ...(opts.flags.has('--ftp-helper') ? { ftpHelper: true } : {}),
+  };
   let rows: Row[];
   let table: ConnView[];
   let counters: CounterView[];
   if (scenario) {
     const vmIp = params['IP']?.[0];
     const run = runScenario(compiled.ruleset, scenario, {
-      hosts: { vm: { ...(vmIp !== undefined ? { ip: vmIp } : {}), ...(mac !== undefined ? { mac } : {}) } },
+      hosts: {
+        vm: { ...(vmIp !== undefined ? { ip: vmIp } : {}), ...(mac !== undefined ? { mac } : {}) },
+      },
       settings,
     });
     rows = run.steps.map((s) => ({ trace: s.trace, time: s.trace.t.toFixed(6), label: s.label }));
     table = run.table;
     counters = run.counters;
-    for (const s of run.skipped) io.stderr(`not sent: frame ${s.index} (${s.label}): the frame it answers was not delivered\n`);
+    for (const s of run.skipped)
+      io.stderr(
+        `not sent: frame ${s.index} (${s.label}): the frame it answers was not delivered\n`,
+      );
   } else {
     const read = (name: string): Uint8Array | null => {
       try {
@@ -183,7 +219,8 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
     printTable(io, rows, table, counters);
   }
   const failed = rows.filter((r) => r.trace.error);
-  for (const r of failed) io.stderr(`packet ${r.trace.i}: unsupported by the simulator: ${r.trace.error}\n`);
+  for (const r of failed)
+    io.stderr(`packet ${r.trace.i}: unsupported by the simulator: ${r.trace.error}\n`);
   return failed.length > 0 ? EXIT_INVALID : EXIT_OK;
 }
 

@@ -27,7 +27,8 @@ export const validateCommand: CliCommand = {
         failed = true;
         continue;
       }
-      for (const d of selectDiagnostics(checked.diagnostics, verbose)) io.stdout(`${formatDiagnostic(file, d)}\n`);
+      for (const d of selectDiagnostics(checked.diagnostics, verbose))
+        io.stdout(`${formatDiagnostic(file, d)}\n`);
       if (hasErrors(checked.diagnostics)) failed = true;
     }
     return failed ? EXIT_INVALID : EXIT_OK;

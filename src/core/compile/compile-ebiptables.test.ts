@@ -20,16 +20,26 @@ const builtins = new Map<string, FilterDoc>(
     }),
 );
 
-function compile(root: FilterDoc | string, params: Record<string, string[]> = {}, mac?: string): Ruleset {
+function compile(
+  root: FilterDoc | string,
+  params: Record<string, string[]> = {},
+  mac?: string,
+): Ruleset {
   const rootDoc = typeof root === 'string' ? undefined : root;
   const lookup = (n: string) => (rootDoc && n === rootDoc.name ? rootDoc : builtins.get(n));
-  const res = compileFilter(lookup, typeof root === 'string' ? root : root.name, { iface: 'vnet0', params, ...(mac ? { mac } : {}) });
+  const res = compileFilter(lookup, typeof root === 'string' ? root : root.name, {
+    iface: 'vnet0',
+    params,
+    ...(mac ? { mac } : {}),
+  });
   expect(res.diagnostics).toEqual([]);
   return res.ruleset as Ruleset;
 }
 
-const table = (rs: Ruleset, family: IrTable['family']) => rs.tables.find((t) => t.family === family) as IrTable;
-const show = (r: IrRule) => [...r.matches.flatMap(matchArgs), ...targetArgs(r.target, (n) => n)].join(' ');
+const table = (rs: Ruleset, family: IrTable['family']) =>
+  rs.tables.find((t) => t.family === family) as IrTable;
+const show = (r: IrRule) =>
+  [...r.matches.flatMap(matchArgs), ...targetArgs(r.target, (n) => n)].join(' ');
 const chainRules = (t: IrTable, name: string) => (findChain(t, name)?.rules ?? []).map(show);
 
 const MAC = '52:54:00:aa:bb:cc';
@@ -61,7 +71,7 @@ describe('compileEbiptables: clean-traffic (built-in filters from libvirt)', () 
     ]);
   });
 
-  it('fills the sub chains with the referenced filters\' rules, in priority order', () => {
+  it("fills the sub chains with the referenced filters' rules, in priority order", () => {
     expect(chainRules(eb, 'I-vnet0-mac')).toEqual([`-s ${MAC} -j RETURN`, '-j DROP']);
     expect(chainRules(eb, 'I-vnet0-ipv4-ip')).toEqual([
       '-p ipv4 --ip-source 0.0.0.0 --ip-protocol 17 -j RETURN',
@@ -69,8 +79,14 @@ describe('compileEbiptables: clean-traffic (built-in filters from libvirt)', () 
       '-j DROP',
     ]);
     expect(chainRules(eb, 'O-vnet0-ipv4')).toEqual(['-j ACCEPT']);
-    expect(chainRules(eb, 'I-vnet0-arp-mac')).toEqual([`-p 0x806 --arp-mac-src ${MAC} -j RETURN`, '-j DROP']);
-    expect(chainRules(eb, 'I-vnet0-arp-ip')).toEqual(['-p 0x806 --arp-ip-src 10.0.0.1/32 -j RETURN', '-j DROP']);
+    expect(chainRules(eb, 'I-vnet0-arp-mac')).toEqual([
+      `-p 0x806 --arp-mac-src ${MAC} -j RETURN`,
+      '-j DROP',
+    ]);
+    expect(chainRules(eb, 'I-vnet0-arp-ip')).toEqual([
+      '-p 0x806 --arp-ip-src 10.0.0.1/32 -j RETURN',
+      '-j DROP',
+    ]);
     expect(chainRules(eb, 'I-vnet0-rarp')).toEqual([
       `-s ${MAC} -d ff:ff:ff:ff:ff:ff -p 0x8035 --arp-opcode 3 --arp-ip-src 0.0.0.0/32 --arp-ip-dst 0.0.0.0/32 --arp-mac-src ${MAC} --arp-mac-dst ${MAC} -j ACCEPT`,
       '-j DROP',
@@ -80,7 +96,13 @@ describe('compileEbiptables: clean-traffic (built-in filters from libvirt)', () 
   });
 
   it('records temporary names and provenance', () => {
-    expect(findChain(eb, 'I-vnet0-arp-ip')).toMatchObject({ tempName: 'J-vnet0-arp-ip', kind: 'iface-sub', dir: 'in', suffix: 'arp-ip', priority: -510 });
+    expect(findChain(eb, 'I-vnet0-arp-ip')).toMatchObject({
+      tempName: 'J-vnet0-arp-ip',
+      kind: 'iface-sub',
+      dir: 'in',
+      suffix: 'arp-ip',
+      priority: -510,
+    });
     const spoof = findChain(eb, 'I-vnet0-ipv4-ip')?.rules[1];
     expect(spoof?.provenance).toMatchObject({
       filter: 'no-ip-spoofing',
@@ -107,13 +129,21 @@ describe('compileEbiptables: iptables layout', () => {
   ).doc as FilterDoc;
   const rs = compile(doc);
 
-  it('links the interface chains from libvirt\'s root chains, which FORWARD/INPUT jump to', () => {
+  it("links the interface chains from libvirt's root chains, which FORWARD/INPUT jump to", () => {
     const ipt = table(rs, 'iptables');
-    expect(chainRules(ipt, 'FORWARD')).toEqual(['-j libvirt-in', '-j libvirt-out', '-j libvirt-in-post']);
+    expect(chainRules(ipt, 'FORWARD')).toEqual([
+      '-j libvirt-in',
+      '-j libvirt-out',
+      '-j libvirt-in-post',
+    ]);
     expect(chainRules(ipt, 'INPUT')).toEqual(['-j libvirt-host-in']);
-    expect(chainRules(ipt, 'libvirt-out')).toEqual(['-m physdev --physdev-is-bridged --physdev-out vnet0 -g FO-vnet0']);
+    expect(chainRules(ipt, 'libvirt-out')).toEqual([
+      '-m physdev --physdev-is-bridged --physdev-out vnet0 -g FO-vnet0',
+    ]);
     expect(chainRules(ipt, 'libvirt-in')).toEqual(['-m physdev --physdev-in vnet0 -g FI-vnet0']);
-    expect(chainRules(ipt, 'libvirt-host-in')).toEqual(['-m physdev --physdev-in vnet0 -g HI-vnet0']);
+    expect(chainRules(ipt, 'libvirt-host-in')).toEqual([
+      '-m physdev --physdev-in vnet0 -g HI-vnet0',
+    ]);
     expect(chainRules(ipt, 'libvirt-in-post')).toEqual(['-m physdev --physdev-in vnet0 -j ACCEPT']);
     expect(chainRules(ipt, 'FI-vnet0')).toEqual([
       '-p tcp --sport 22 -m conntrack --ctstate ESTABLISHED -m conntrack --ctdir Reply -m comment --comment ssh in -j RETURN',
@@ -125,7 +155,9 @@ describe('compileEbiptables: iptables layout', () => {
     const { lines, origins, rules } = printArgs(rs);
     expect(lines).toHaveLength(origins.length);
     expect(rules).toHaveLength(lines.length);
-    expect(rules[lines.findIndex((l) => l === '-A FP-vnet0 \\')]).toBe(findChain(table(rs, 'iptables'), 'FO-vnet0')?.rules[0]);
+    expect(rules[lines.findIndex((l) => l === '-A FP-vnet0 \\')]).toBe(
+      findChain(table(rs, 'iptables'), 'FO-vnet0')?.rules[0],
+    );
     const idx = lines.findIndex((l) => l === '-A FP-vnet0 \\');
     expect(origins[idx]).toMatchObject({ filter: 't', ruleIndex: 0, direction: 'in' });
     expect(origins[idx + 3]).toMatchObject({ filter: 't', ruleIndex: 0 });
@@ -134,18 +166,12 @@ describe('compileEbiptables: iptables layout', () => {
     expect(origins[v6]).toMatchObject({ filter: 't', ruleIndex: 1, direction: 'inout' });
   });
 
-  it('formats commands as libvirt\'s dry run does', () => {
-    expect(formatDryRunCommand(['iptables', '-w', '-I', 'FORWARD', '1', '-j', 'libvirt-in'])).toEqual([
-      'iptables \\',
-      '-w \\',
-      '-I FORWARD 1 \\',
-      '-j libvirt-in',
-    ]);
-    expect(formatDryRunCommand(['iptables', '-m', 'mac', '!', '--mac-source', 'x', '--comment', "it's"])).toEqual([
-      'iptables \\',
-      "-m mac '!' \\",
-      '--mac-source x \\',
-      "--comment 'it'\\''s'",
-    ]);
+  it("formats commands as libvirt's dry run does", () => {
+    expect(
+      formatDryRunCommand(['iptables', '-w', '-I', 'FORWARD', '1', '-j', 'libvirt-in']),
+    ).toEqual(['iptables \\', '-w \\', '-I FORWARD 1 \\', '-j libvirt-in']);
+    expect(
+      formatDryRunCommand(['iptables', '-m', 'mac', '!', '--mac-source', 'x', '--comment', "it's"]),
+    ).toEqual(['iptables \\', "-m mac '!' \\", '--mac-source x \\', "--comment 'it'\\''s'"]);
   });
 });

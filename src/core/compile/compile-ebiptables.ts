@@ -12,14 +12,30 @@ import type {
   Target,
 } from './ir';
 import { chainNames } from './ir';
-import { ARP_OPCODE_NAMES, ETHERTYPE_NAMES, IP_PROTOCOL_NAMES, decimal, hex, parseNumber } from './values';
+import {
+  ARP_OPCODE_NAMES,
+  ETHERTYPE_NAMES,
+  IP_PROTOCOL_NAMES,
+  decimal,
+  hex,
+  parseNumber,
+} from './values';
 
 /** Diagnostic codes of the compile layer. */
 export const COMPILE_CODES = {
   stpInoutSrcMac: 'NWF321',
 } as const;
 
-const ETHERNET: readonly (ProtocolName | null)[] = [null, 'mac', 'vlan', 'stp', 'arp', 'rarp', 'ip', 'ipv6'];
+const ETHERNET: readonly (ProtocolName | null)[] = [
+  null,
+  'mac',
+  'vlan',
+  'stp',
+  'arp',
+  'rarp',
+  'ip',
+  'ipv6',
+];
 const IPV6: readonly ProtocolName[] = [
   'tcp-ipv6',
   'udp-ipv6',
@@ -39,13 +55,28 @@ export function layerOf(rule: Rule): TableFamily {
 
 /** The ebtables sub-chain kinds, in libvirt's prefix-matching order, with the root-chain jump's selector. */
 const SUBCHAIN_PROTOS: readonly { prefix: string; match: Match | null }[] = [
-  { prefix: 'ipv4', match: { kind: 'eb-proto', ethertype: 0x0800, text: '0x0800', negated: false } },
-  { prefix: 'ipv6', match: { kind: 'eb-proto', ethertype: 0x86dd, text: '0x86dd', negated: false } },
+  {
+    prefix: 'ipv4',
+    match: { kind: 'eb-proto', ethertype: 0x0800, text: '0x0800', negated: false },
+  },
+  {
+    prefix: 'ipv6',
+    match: { kind: 'eb-proto', ethertype: 0x86dd, text: '0x86dd', negated: false },
+  },
   { prefix: 'arp', match: { kind: 'eb-proto', ethertype: 0x0806, text: '0x0806', negated: false } },
-  { prefix: 'rarp', match: { kind: 'eb-proto', ethertype: 0x8035, text: '0x8035', negated: false } },
+  {
+    prefix: 'rarp',
+    match: { kind: 'eb-proto', ethertype: 0x8035, text: '0x8035', negated: false },
+  },
   { prefix: 'mac', match: null },
-  { prefix: 'vlan', match: { kind: 'eb-proto', ethertype: 0x8100, text: '0x8100', negated: false } },
-  { prefix: 'stp', match: { kind: 'eb-mac', field: 'dst', mac: '01:80:c2:00:00:00', mask: null, negated: false } },
+  {
+    prefix: 'vlan',
+    match: { kind: 'eb-proto', ethertype: 0x8100, text: '0x8100', negated: false },
+  },
+  {
+    prefix: 'stp',
+    match: { kind: 'eb-mac', field: 'dst', mac: '01:80:c2:00:00:00', mask: null, negated: false },
+  },
 ];
 
 const STP_BGA = '01:80:c2:00:00:00';
@@ -130,7 +161,12 @@ function range(lo: number, hi: number | null): NumRange {
 }
 
 function actionTarget(action: Rule['action'], eb: boolean): Target {
-  const v = action === 'reject' ? (eb ? 'DROP' : 'REJECT') : (action.toUpperCase() as 'ACCEPT' | 'DROP' | 'RETURN' | 'CONTINUE');
+  const v =
+    action === 'reject'
+      ? eb
+        ? 'DROP'
+        : 'REJECT'
+      : (action.toUpperCase() as 'ACCEPT' | 'DROP' | 'RETURN' | 'CONTINUE');
   return { kind: 'verdict', verdict: v };
 }
 
@@ -186,7 +222,15 @@ function ebStp(a: Attrs, out: Match[]): void {
   const single = (attr: string, field: string) => {
     if (!a.has(attr)) return;
     const v = a.dec(attr);
-    out.push({ kind: 'eb-stp', field, range: range(v.num, null), mac: null, mask: null, text: v.text, negated: a.neg(attr) });
+    out.push({
+      kind: 'eb-stp',
+      field,
+      range: range(v.num, null),
+      mac: null,
+      mask: null,
+      text: v.text,
+      negated: a.neg(attr),
+    });
   };
   const ranged = (attr: string, hiAttr: string, field: string) => {
     if (!a.has(attr)) return;
@@ -206,7 +250,15 @@ function ebStp(a: Attrs, out: Match[]): void {
     if (!a.has(attr)) return;
     const mac = a.text(attr);
     const mask = a.has(maskAttr) ? a.text(maskAttr) : null;
-    out.push({ kind: 'eb-stp', field, range: null, mac, mask, text: mask ? `${mac}/${mask}` : mac, negated: a.neg(attr) });
+    out.push({
+      kind: 'eb-stp',
+      field,
+      range: null,
+      mac,
+      mask,
+      text: mask ? `${mac}/${mask}` : mac,
+      negated: a.neg(attr),
+    });
   };
   single('type', 'type');
   single('flags', 'flags');
@@ -228,15 +280,36 @@ function ebArp(a: Attrs, rarp: boolean, reverse: boolean, out: Match[]): void {
   const base = { value: null, ip: null, prefix: null, mac: null } as const;
   if (a.has('hwtype')) {
     const v = a.dec('hwtype');
-    out.push({ kind: 'eb-arp', field: 'htype', ...base, value: v.num, text: v.text, negated: a.neg('hwtype') });
+    out.push({
+      kind: 'eb-arp',
+      field: 'htype',
+      ...base,
+      value: v.num,
+      text: v.text,
+      negated: a.neg('hwtype'),
+    });
   }
   if (a.has('opcode')) {
     const v = a.dec('opcode', ARP_OPCODE_NAMES);
-    out.push({ kind: 'eb-arp', field: 'opcode', ...base, value: v.num, text: v.text, negated: a.neg('opcode') });
+    out.push({
+      kind: 'eb-arp',
+      field: 'opcode',
+      ...base,
+      value: v.num,
+      text: v.text,
+      negated: a.neg('opcode'),
+    });
   }
   if (a.has('protocoltype')) {
     const v = a.hex('protocoltype');
-    out.push({ kind: 'eb-arp', field: 'ptype', ...base, value: v.num, text: v.text, negated: a.neg('protocoltype') });
+    out.push({
+      kind: 'eb-arp',
+      field: 'ptype',
+      ...base,
+      value: v.num,
+      text: v.text,
+      negated: a.neg('protocoltype'),
+    });
   }
   // libvirt's hasMask flag is shared: once the source mask is seen it stays set for the destination.
   let hasMask = false;
@@ -249,20 +322,48 @@ function ebArp(a: Attrs, rarp: boolean, reverse: boolean, out: Match[]): void {
     }
     const m = hasMask ? mask : '32';
     const ip = a.text(addrAttr);
-    out.push({ kind: 'eb-arp', field, ...base, ip, prefix: parseNumber(m), text: `${ip}/${m}`, negated: a.neg(addrAttr) });
+    out.push({
+      kind: 'eb-arp',
+      field,
+      ...base,
+      ip,
+      prefix: parseNumber(m),
+      text: `${ip}/${m}`,
+      negated: a.neg(addrAttr),
+    });
   };
   ipField('arpsrcipaddr', 'arpsrcipmask', reverse ? 'ip-dst' : 'ip-src');
   ipField('arpdstipaddr', 'arpdstipmask', reverse ? 'ip-src' : 'ip-dst');
   if (a.has('arpsrcmacaddr')) {
     const mac = a.text('arpsrcmacaddr');
-    out.push({ kind: 'eb-arp', field: reverse ? 'mac-dst' : 'mac-src', ...base, mac, text: mac, negated: a.neg('arpsrcmacaddr') });
+    out.push({
+      kind: 'eb-arp',
+      field: reverse ? 'mac-dst' : 'mac-src',
+      ...base,
+      mac,
+      text: mac,
+      negated: a.neg('arpsrcmacaddr'),
+    });
   }
   if (a.has('arpdstmacaddr')) {
     const mac = a.text('arpdstmacaddr');
-    out.push({ kind: 'eb-arp', field: reverse ? 'mac-src' : 'mac-dst', ...base, mac, text: mac, negated: a.neg('arpdstmacaddr') });
+    out.push({
+      kind: 'eb-arp',
+      field: reverse ? 'mac-src' : 'mac-dst',
+      ...base,
+      mac,
+      text: mac,
+      negated: a.neg('arpdstmacaddr'),
+    });
   }
   if (a.has('gratuitous') && /^(true|1|yes)$/.test(a.text('gratuitous'))) {
-    out.push({ kind: 'eb-arp', field: 'gratuitous', ...base, text: '', negated: a.neg('gratuitous') });
+    out.push({
+      kind: 'eb-arp',
+      field: 'gratuitous',
+      ...base,
+      text: '',
+      negated: a.neg('gratuitous'),
+    });
   }
 }
 
@@ -289,7 +390,9 @@ function ebIpHeader(a: Attrs, family: 4 | 6, reverse: boolean, out: Match[]): vo
     const lo = a.dec(start);
     const hi = a.has(end) ? a.dec(end) : null;
     out.push(
-      ebIp(family, field, hi ? `${lo.text}:${hi.text}` : lo.text, a.neg(start), { range: range(lo.num, hi ? hi.num : null) }),
+      ebIp(family, field, hi ? `${lo.text}:${hi.text}` : lo.text, a.neg(start), {
+        range: range(lo.num, hi ? hi.num : null),
+      }),
     );
   };
   port('srcportstart', 'srcportend', reverse ? 'dport' : 'sport');
@@ -308,7 +411,9 @@ function ebIpHeader(a: Attrs, family: 4 | 6, reverse: boolean, out: Match[]): vo
     };
     const t = part('type', 'typeend');
     const c = part('code', 'codeend');
-    out.push(ebIp(6, 'icmp-type', `${t.text}/${c.text}`, a.neg('type'), { icmpType: t.r, icmpCode: c.r }));
+    out.push(
+      ebIp(6, 'icmp-type', `${t.text}/${c.text}`, a.neg('type'), { icmpType: t.r, icmpCode: c.r }),
+    );
   }
 }
 
@@ -321,7 +426,12 @@ function ebMatches(inst: RuleInstance, reverse: boolean): Match[] {
       ebEthHdr(a, reverse, out);
       if (a.has('protocolid')) {
         const v = a.hex('protocolid', ETHERTYPE_NAMES);
-        out.push({ kind: 'eb-proto', ethertype: v.num, text: v.text, negated: a.neg('protocolid') });
+        out.push({
+          kind: 'eb-proto',
+          ethertype: v.num,
+          text: v.text,
+          negated: a.neg('protocolid'),
+        });
       }
       break;
     case 'vlan':
@@ -329,11 +439,23 @@ function ebMatches(inst: RuleInstance, reverse: boolean): Match[] {
       out.push({ kind: 'eb-proto', ethertype: 0x8100, text: '0x8100', negated: false });
       if (a.has('vlanid')) {
         const v = a.dec('vlanid');
-        out.push({ kind: 'eb-vlan', field: 'id', value: v.num, text: v.text, negated: a.neg('vlanid') });
+        out.push({
+          kind: 'eb-vlan',
+          field: 'id',
+          value: v.num,
+          text: v.text,
+          negated: a.neg('vlanid'),
+        });
       }
       if (a.has('encap-protocol')) {
         const v = a.dec('encap-protocol', ETHERTYPE_NAMES);
-        out.push({ kind: 'eb-vlan', field: 'encap', value: v.num, text: v.text, negated: a.neg('encap-protocol') });
+        out.push({
+          kind: 'eb-vlan',
+          field: 'encap',
+          value: v.num,
+          text: v.text,
+          negated: a.neg('encap-protocol'),
+        });
       }
       break;
     case 'stp':
@@ -414,25 +536,71 @@ function iptChainSpecs(rule: Rule): IptChainSpec[] {
     const m = st.states.length > 0 ? st.states : null;
     const specs: IptChainSpec[] = [];
     if (!(dirIn && !inout))
-      specs.push({ chain: 'FI', directionIn: dirIn, match: m, defMatch: false, acceptTarget: 'RETURN', maySkipICMP: dirIn || inout });
+      specs.push({
+        chain: 'FI',
+        directionIn: dirIn,
+        match: m,
+        defMatch: false,
+        acceptTarget: 'RETURN',
+        maySkipICMP: dirIn || inout,
+      });
     if (dirIn)
-      specs.push({ chain: 'FO', directionIn: !dirIn, match: m, defMatch: false, acceptTarget: 'ACCEPT', maySkipICMP: !dirIn || inout });
+      specs.push({
+        chain: 'FO',
+        directionIn: !dirIn,
+        match: m,
+        defMatch: false,
+        acceptTarget: 'ACCEPT',
+        maySkipICMP: !dirIn || inout,
+      });
     if (!(dirIn && !inout))
-      specs.push({ chain: 'HI', directionIn: dirIn, match: m, defMatch: false, acceptTarget: 'RETURN', maySkipICMP: dirIn });
+      specs.push({
+        chain: 'HI',
+        directionIn: dirIn,
+        match: m,
+        defMatch: false,
+        acceptTarget: 'RETURN',
+        maySkipICMP: dirIn,
+      });
     return specs;
   }
   const needState = !inout && rule.statematch;
   const est: CtState[] = ['ESTABLISHED'];
   const newEst: CtState[] = ['NEW', 'ESTABLISHED'];
   return [
-    { chain: 'FI', directionIn: dirIn, match: needState ? (dirIn ? est : newEst) : null, defMatch: true, acceptTarget: 'RETURN', maySkipICMP: dirIn || inout },
-    { chain: 'FO', directionIn: !dirIn, match: needState ? (dirIn ? newEst : est) : null, defMatch: true, acceptTarget: 'ACCEPT', maySkipICMP: !dirIn || inout },
-    { chain: 'HI', directionIn: dirIn, match: needState ? (dirIn ? est : newEst) : null, defMatch: true, acceptTarget: 'RETURN', maySkipICMP: dirIn },
+    {
+      chain: 'FI',
+      directionIn: dirIn,
+      match: needState ? (dirIn ? est : newEst) : null,
+      defMatch: true,
+      acceptTarget: 'RETURN',
+      maySkipICMP: dirIn || inout,
+    },
+    {
+      chain: 'FO',
+      directionIn: !dirIn,
+      match: needState ? (dirIn ? newEst : est) : null,
+      defMatch: true,
+      acceptTarget: 'ACCEPT',
+      maySkipICMP: !dirIn || inout,
+    },
+    {
+      chain: 'HI',
+      directionIn: dirIn,
+      match: needState ? (dirIn ? est : newEst) : null,
+      defMatch: true,
+      acceptTarget: 'RETURN',
+      maySkipICMP: dirIn,
+    },
   ];
 }
 
 /** One iptables rule for one chain, or null when libvirt skips it. */
-function iptRule(inst: RuleInstance, spec: IptChainSpec, family: 4 | 6): { matches: Match[]; target: Target } | null {
+function iptRule(
+  inst: RuleInstance,
+  spec: IptChainSpec,
+  family: 4 | 6,
+): { matches: Match[]; target: Target } | null {
   const rule = inst.rule;
   const a = new Attrs(inst, negationFixups(rule));
   const proto = rule.protocol as ProtocolName;
@@ -556,7 +724,12 @@ function iptRule(inst: RuleInstance, spec: IptChainSpec, family: 4 | 6): { match
   }
   if (a.has('connlimit-above') && !dirIn) {
     const v = a.dec('connlimit-above');
-    out.push({ kind: 'ipt-connlimit', above: v.num, text: v.text, negated: a.neg('connlimit-above') });
+    out.push({
+      kind: 'ipt-connlimit',
+      above: v.num,
+      text: v.text,
+      negated: a.neg('connlimit-above'),
+    });
   }
   if (a.has('comment')) out.push({ kind: 'ipt-comment', comment: a.text('comment') });
   void family;
@@ -578,7 +751,11 @@ function chain(
   return { name, tempName, kind, dir, suffix, priority, rules: [] };
 }
 
-function buildIptTable(family: 'iptables' | 'ip6tables', iface: string, insts: RuleInstance[]): IrTable {
+function buildIptTable(
+  family: 'iptables' | 'ip6tables',
+  iface: string,
+  insts: RuleInstance[],
+): IrTable {
   let seq = 0;
   const fi = chainNames.ipt('FI', iface, false);
   const fo = chainNames.ipt('FO', iface, false);
@@ -592,16 +769,32 @@ function buildIptTable(family: 'iptables' | 'ip6tables', iface: string, insts: R
   const cFO = chain(fo, chainNames.ipt('FO', iface, true), 'iface-root', 'out');
   const cFI = chain(fi, chainNames.ipt('FI', iface, true), 'iface-root', 'in');
   const cHI = chain(hi, chainNames.ipt('HI', iface, true), 'iface-root', 'in');
-  const add = (c: IrChain, matches: Match[], target: Target, provenance: IrRule['provenance'] = null) =>
-    c.rules.push({ matches, target, provenance, seq: seq++ });
+  const add = (
+    c: IrChain,
+    matches: Match[],
+    target: Target,
+    provenance: IrRule['provenance'] = null,
+  ) => c.rules.push({ matches, target, provenance, seq: seq++ });
   add(forward, [], { kind: 'jump', chain: 'libvirt-in' });
   add(forward, [], { kind: 'jump', chain: 'libvirt-out' });
   add(forward, [], { kind: 'jump', chain: 'libvirt-in-post' });
   add(input, [], { kind: 'jump', chain: 'libvirt-host-in' });
-  add(lout, [{ kind: 'ipt-physdev', dir: 'out', iface, isBridged: true }], { kind: 'goto', chain: fo });
-  add(lin, [{ kind: 'ipt-physdev', dir: 'in', iface, isBridged: false }], { kind: 'goto', chain: fi });
-  add(lhost, [{ kind: 'ipt-physdev', dir: 'in', iface, isBridged: false }], { kind: 'goto', chain: hi });
-  add(lpost, [{ kind: 'ipt-physdev', dir: 'in', iface, isBridged: false }], { kind: 'verdict', verdict: 'ACCEPT' });
+  add(lout, [{ kind: 'ipt-physdev', dir: 'out', iface, isBridged: true }], {
+    kind: 'goto',
+    chain: fo,
+  });
+  add(lin, [{ kind: 'ipt-physdev', dir: 'in', iface, isBridged: false }], {
+    kind: 'goto',
+    chain: fi,
+  });
+  add(lhost, [{ kind: 'ipt-physdev', dir: 'in', iface, isBridged: false }], {
+    kind: 'goto',
+    chain: hi,
+  });
+  add(lpost, [{ kind: 'ipt-physdev', dir: 'in', iface, isBridged: false }], {
+    kind: 'verdict',
+    verdict: 'ACCEPT',
+  });
   const byName = { FI: cFI, FO: cFO, HI: cHI };
   const fam = family === 'iptables' ? 4 : 6;
   for (const inst of insts) {
@@ -610,7 +803,11 @@ function buildIptTable(family: 'iptables' | 'ip6tables', iface: string, insts: R
       if (r) add(byName[spec.chain], r.matches, r.target, inst.provenance);
     }
   }
-  return { family, name: 'filter', chains: [forward, input, lin, lout, lpost, lhost, cFO, cFI, cHI] };
+  return {
+    family,
+    name: 'filter',
+    chains: [forward, input, lin, lout, lpost, lhost, cFO, cFI, cHI],
+  };
 }
 
 function buildEbTable(iface: string, insts: RuleInstance[], diagnostics: Diagnostic[]): IrTable {
@@ -622,11 +819,21 @@ function buildEbTable(iface: string, insts: RuleInstance[], diagnostics: Diagnos
   const outs = insts.filter((i) => i.rule.direction === 'in' || i.rule.direction === 'inout');
   const roots: Partial<Record<'in' | 'out', IrChain>> = {};
   if (ins.length > 0) {
-    roots.in = chain(chainNames.ebRoot('in', iface, false), chainNames.ebRoot('in', iface, true), 'iface-root', 'in');
+    roots.in = chain(
+      chainNames.ebRoot('in', iface, false),
+      chainNames.ebRoot('in', iface, true),
+      'iface-root',
+      'in',
+    );
     chains.push(roots.in);
   }
   if (outs.length > 0) {
-    roots.out = chain(chainNames.ebRoot('out', iface, false), chainNames.ebRoot('out', iface, true), 'iface-root', 'out');
+    roots.out = chain(
+      chainNames.ebRoot('out', iface, false),
+      chainNames.ebRoot('out', iface, true),
+      'iface-root',
+      'out',
+    );
     chains.push(roots.out);
   }
 
@@ -642,13 +849,17 @@ function buildEbTable(iface: string, insts: RuleInstance[], diagnostics: Diagnos
     const prio = new Map<string, number>();
     for (const i of list) prio.set(i.chain, i.chainPriority);
     const subs: Sub[] = [];
-    for (const [suffix, priority] of [...prio.entries()].sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))) {
+    for (const [suffix, priority] of [...prio.entries()].sort(
+      (x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0),
+    )) {
       const proto = SUBCHAIN_PROTOS.find((p) => suffix.startsWith(p.prefix));
       if (proto) subs.push({ dir, suffix, priority, proto });
     }
     return subs;
   };
-  const subs = [...collect('in', ins), ...collect('out', outs)].sort((x, y) => x.priority - y.priority);
+  const subs = [...collect('in', ins), ...collect('out', outs)].sort(
+    (x, y) => x.priority - y.priority,
+  );
   const subChains = new Map<string, IrChain>();
   const createSub = (s: Sub) => {
     const c = chain(
@@ -662,16 +873,21 @@ function buildEbTable(iface: string, insts: RuleInstance[], diagnostics: Diagnos
     chains.push(c);
     subChains.set(`${s.dir}|${s.suffix}`, c);
     const root = roots[s.dir] as IrChain;
-    root.rules.push({ matches: s.proto.match ? [s.proto.match] : [], target: { kind: 'jump', chain: c.name }, provenance: null, seq: seq++ });
+    root.rules.push({
+      matches: s.proto.match ? [s.proto.match] : [],
+      target: { kind: 'jump', chain: c.name },
+      provenance: null,
+      seq: seq++,
+    });
   };
 
   let j = 0;
   for (const inst of insts) {
-    while (j < subs.length && (subs[j] as Sub).priority <= inst.effectivePriority) createSub(subs[j++] as Sub);
+    while (j < subs.length && (subs[j] as Sub).priority <= inst.effectivePriority)
+      createSub(subs[j++] as Sub);
     const d = inst.rule.direction;
     const emit = (dir: 'in' | 'out', reverse: boolean) => {
-      const target =
-        inst.chain === 'root' ? roots[dir] : subChains.get(`${dir}|${inst.chain}`);
+      const target = inst.chain === 'root' ? roots[dir] : subChains.get(`${dir}|${inst.chain}`);
       if (inst.rule.protocol === 'stp' && reverse && 'srcmacaddr' in inst.rule.attrs) {
         diagnostics.push({
           code: COMPILE_CODES.stpInoutSrcMac,
@@ -696,8 +912,20 @@ function buildEbTable(iface: string, insts: RuleInstance[], diagnostics: Diagnos
     if (d === 'in' || d === 'inout') emit('out', false);
   }
   while (j < subs.length) createSub(subs[j++] as Sub);
-  if (roots.in) pre.rules.push({ matches: [{ kind: 'eb-iface', dir: 'in', iface }], target: { kind: 'jump', chain: roots.in.name }, provenance: null, seq: seq++ });
-  if (roots.out) post.rules.push({ matches: [{ kind: 'eb-iface', dir: 'out', iface }], target: { kind: 'jump', chain: roots.out.name }, provenance: null, seq: seq++ });
+  if (roots.in)
+    pre.rules.push({
+      matches: [{ kind: 'eb-iface', dir: 'in', iface }],
+      target: { kind: 'jump', chain: roots.in.name },
+      provenance: null,
+      seq: seq++,
+    });
+  if (roots.out)
+    post.rules.push({
+      matches: [{ kind: 'eb-iface', dir: 'out', iface }],
+      target: { kind: 'jump', chain: roots.out.name },
+      provenance: null,
+      seq: seq++,
+    });
   return { family: 'ebtables', name: 'nat', chains };
 }
 
@@ -712,7 +940,10 @@ export interface CompileResult {
  * libvirt's ebtables/iptables backend installs for `iface`. Tables appear only when libvirt would
  * touch them: ebtables when there are layer-2 rules, iptables/ip6tables when there are IPv4/IPv6 rules.
  */
-export function compileEbiptables(instances: readonly RuleInstance[], iface: string): CompileResult {
+export function compileEbiptables(
+  instances: readonly RuleInstance[],
+  iface: string,
+): CompileResult {
   const diagnostics: Diagnostic[] = [];
   const eb = instances.filter((i) => layerOf(i.rule) === 'ebtables');
   const ip4 = instances.filter((i) => layerOf(i.rule) === 'iptables');

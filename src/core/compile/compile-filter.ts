@@ -13,12 +13,20 @@ export interface CompileFilterResult {
 }
 
 /** Instantiate `rootFilterName` for `options.iface` and compile it to the ebtables/iptables Ruleset IR. */
-export function compileFilter(workspace: Workspace, rootFilterName: string, options: InstantiateOptions): CompileFilterResult {
+export function compileFilter(
+  workspace: Workspace,
+  rootFilterName: string,
+  options: InstantiateOptions,
+): CompileFilterResult {
   const inst = instantiateFilter(workspace, rootFilterName, options);
   if (inst.diagnostics.some((d) => d.severity === 'error')) {
     return { ruleset: null, instances: [], diagnostics: inst.diagnostics };
   }
   const { ruleset, diagnostics } = compileEbiptables(inst.rules, options.iface);
   const all = [...inst.diagnostics, ...diagnostics];
-  return { ruleset: all.some((d) => d.severity === 'error') ? null : ruleset, instances: inst.rules, diagnostics: all };
+  return {
+    ruleset: all.some((d) => d.severity === 'error') ? null : ruleset,
+    instances: inst.rules,
+    diagnostics: all,
+  };
 }

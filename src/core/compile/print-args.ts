@@ -49,7 +49,12 @@ function rulesBySeq(chains: readonly IrChain[]): { chain: IrChain; rule: IrRule 
     .sort((a, b) => a.rule.seq - b.rule.seq);
 }
 
-function printEbtables(out: Out, iface: string, table: IrTable | undefined, phase: 'setup' | 'link'): void {
+function printEbtables(
+  out: Out,
+  iface: string,
+  table: IrTable | undefined,
+  phase: 'setup' | 'link',
+): void {
   const eb = (...args: string[]) => ['ebtables', '--concurrent', '-t', 'nat', ...args];
   const j = `libvirt-J-${iface}`;
   const p = `libvirt-P-${iface}`;
@@ -102,7 +107,8 @@ function printIptables(out: Out, iface: string, table: IrTable): void {
     out.cmd(ipt('-X', c));
   }
   // Shared root chains and their jumps from FORWARD / INPUT.
-  for (const c of ['libvirt-in', 'libvirt-out', 'libvirt-in-post', 'libvirt-host-in']) out.cmd(ipt('-N', c));
+  for (const c of ['libvirt-in', 'libvirt-out', 'libvirt-in-post', 'libvirt-host-in'])
+    out.cmd(ipt('-N', c));
   out.cmd(ipt('-D', 'FORWARD', '-j', 'libvirt-in'));
   out.cmd(ipt('-D', 'FORWARD', '-j', 'libvirt-out'));
   out.cmd(ipt('-D', 'FORWARD', '-j', 'libvirt-in-post'));
@@ -143,5 +149,7 @@ export function printArgs(ruleset: Ruleset): PrintedLines {
 
 /** {@link printArgs} as one string (each line newline-terminated), as libvirt's dry-run buffer holds it. */
 export function printArgsText(ruleset: Ruleset): string {
-  return printArgs(ruleset).lines.map((l) => `${l}\n`).join('');
+  return printArgs(ruleset)
+    .lines.map((l) => `${l}\n`)
+    .join('');
 }

@@ -11,7 +11,11 @@ import { printScript, printScriptText, quoteScriptArg } from './print-script';
 const tmp = mkdtempSync(path.join(tmpdir(), 'nwfs-script-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function r(protocol: ProtocolName | null, attrs: Record<string, string>, extra: Partial<Rule> = {}): FilterEntry {
+function r(
+  protocol: ProtocolName | null,
+  attrs: Record<string, string>,
+  extra: Partial<Rule> = {},
+): FilterEntry {
   return {
     kind: 'rule',
     rule: {
@@ -20,7 +24,9 @@ function r(protocol: ProtocolName | null, attrs: Record<string, string>, extra: 
       priority: 500,
       statematch: true,
       protocol,
-      attrs: Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, { value: v, negated: false }])),
+      attrs: Object.fromEntries(
+        Object.entries(attrs).map(([k, v]) => [k, { value: v, negated: false }]),
+      ),
       ...extra,
     },
   };
@@ -81,10 +87,18 @@ describe('script printer', () => {
     const cmds = captureCommands(text, 'bash').map((c) => c.join(' '));
     expect(cmds).toContain('ebtables --concurrent -t nat -N libvirt-I-vnet0');
     expect(cmds).toContain('ebtables --concurrent -t nat -N I-vnet0-ipv4');
-    expect(cmds).toContain('ebtables --concurrent -t nat -A libvirt-I-vnet0 -p 0x0800 -j I-vnet0-ipv4');
-    expect(cmds).toContain('ebtables --concurrent -t nat -A I-vnet0-ipv4 -p ipv4 --ip-source 10.0.0.1 -j RETURN');
-    expect(cmds).toContain('ebtables --concurrent -t nat -A libvirt-I-vnet0 -s 52:54:00:12:34:56 -j DROP');
-    expect(cmds).toContain('ebtables --concurrent -t nat -A PREROUTING -i vnet0 -j libvirt-I-vnet0');
+    expect(cmds).toContain(
+      'ebtables --concurrent -t nat -A libvirt-I-vnet0 -p 0x0800 -j I-vnet0-ipv4',
+    );
+    expect(cmds).toContain(
+      'ebtables --concurrent -t nat -A I-vnet0-ipv4 -p ipv4 --ip-source 10.0.0.1 -j RETURN',
+    );
+    expect(cmds).toContain(
+      'ebtables --concurrent -t nat -A libvirt-I-vnet0 -s 52:54:00:12:34:56 -j DROP',
+    );
+    expect(cmds).toContain(
+      'ebtables --concurrent -t nat -A PREROUTING -i vnet0 -j libvirt-I-vnet0',
+    );
     expect(cmds.some((c) => c.includes('libvirt-O-vnet0'))).toBe(false);
     for (const ipt of ['iptables', 'ip6tables']) {
       expect(cmds).toContain(`${ipt} -w -N libvirt-in`);
@@ -92,15 +106,23 @@ describe('script printer', () => {
       expect(cmds).toContain(`${ipt} -w -I FORWARD 2 -j libvirt-out`);
       expect(cmds).toContain(`${ipt} -w -I FORWARD 3 -j libvirt-in-post`);
       expect(cmds).toContain(`${ipt} -w -I INPUT 1 -j libvirt-host-in`);
-      expect(cmds).toContain(`${ipt} -w -A libvirt-out -m physdev --physdev-is-bridged --physdev-out vnet0 -g FO-vnet0`);
+      expect(cmds).toContain(
+        `${ipt} -w -A libvirt-out -m physdev --physdev-is-bridged --physdev-out vnet0 -g FO-vnet0`,
+      );
       expect(cmds).toContain(`${ipt} -w -A libvirt-in -m physdev --physdev-in vnet0 -g FI-vnet0`);
-      expect(cmds).toContain(`${ipt} -w -A libvirt-host-in -m physdev --physdev-in vnet0 -g HI-vnet0`);
-      expect(cmds).toContain(`${ipt} -w -A libvirt-in-post -m physdev --physdev-in vnet0 -j ACCEPT`);
+      expect(cmds).toContain(
+        `${ipt} -w -A libvirt-host-in -m physdev --physdev-in vnet0 -g HI-vnet0`,
+      );
+      expect(cmds).toContain(
+        `${ipt} -w -A libvirt-in-post -m physdev --physdev-in vnet0 -j ACCEPT`,
+      );
     }
     expect(cmds).toContain(
       'iptables -w -A FO-vnet0 -p tcp --dport 22 -m conntrack --ctstate NEW,ESTABLISHED -m conntrack --ctdir Original -m comment --comment ssh -j ACCEPT',
     );
-    expect(cmds).toContain('ip6tables -w -A FI-vnet0 -p udp --dport 53 -m conntrack --ctstate NEW,ESTABLISHED -m conntrack --ctdir Original -j RETURN');
+    expect(cmds).toContain(
+      'ip6tables -w -A FI-vnet0 -p udp --dport 53 -m conntrack --ctstate NEW,ESTABLISHED -m conntrack --ctdir Original -j RETURN',
+    );
     expect(text).not.toMatch(/\b(libvirt-J|libvirt-P|FJ|FP|HJ|J-vnet0|P-vnet0)-?/);
   });
 
@@ -109,7 +131,9 @@ describe('script printer', () => {
     const file = path.join(tmp, 'syntax.sh');
     writeFileSync(file, text);
     expect(spawnSync('dash', ['-n', file]).status).toBe(0);
-    expect(captureCommands(text, 'dash').map((c) => c.join(' '))).toEqual(captureCommands(text, 'bash').map((c) => c.join(' ')));
+    expect(captureCommands(text, 'dash').map((c) => c.join(' '))).toEqual(
+      captureCommands(text, 'bash').map((c) => c.join(' ')),
+    );
   });
 
   it('maps every rule line to its XML rule and the structural lines to null', () => {
@@ -119,7 +143,9 @@ describe('script printer', () => {
     const fwd = lines.findIndex((l) => l === 'iptables -w -I FORWARD 1 -j libvirt-in');
     expect(rules[fwd]?.target).toEqual({ kind: 'jump', chain: 'libvirt-in' });
     expect(origins[fwd]).toBeNull();
-    const sshLines = lines.filter((_, i) => origins[i]?.filter === 'vm' && origins[i]?.ruleIndex === 0);
+    const sshLines = lines.filter(
+      (_, i) => origins[i]?.filter === 'vm' && origins[i]?.ruleIndex === 0,
+    );
     expect(sshLines).toHaveLength(3); // FI, FO, HI
     expect(sshLines.every((l) => / --[sd]port 22 /.test(l))).toBe(true);
     const v4 = lines.findIndex((l) => l.includes('-A I-vnet0-ipv4'));
@@ -135,11 +161,40 @@ describe('script printer', () => {
     expect(quoteScriptArg('')).toBe("''");
   });
 
-  const nasty = fc.constantFrom("'", '"', '$(', ')', '`', '\n', '\\', '$x', '${PATH}', ';', '&', '|', '\r', ' ', '\t', 'é', '😀', '*', '~', '!', '#', '$((1+1))', '\u2028', "'\\''");
+  const nasty = fc.constantFrom(
+    "'",
+    '"',
+    '$(',
+    ')',
+    '`',
+    '\n',
+    '\\',
+    '$x',
+    '${PATH}',
+    ';',
+    '&',
+    '|',
+    '\r',
+    ' ',
+    '\t',
+    'é',
+    '😀',
+    '*',
+    '~',
+    '!',
+    '#',
+    '$((1+1))',
+    '\u2028',
+    "'\\''",
+  );
   const commentArb = fc
     .array(fc.oneof(nasty, fc.string({ unit: 'binary', maxLength: 8 })), { maxLength: 12 })
     .map((parts) => parts.join(''))
-    .filter((s) => !s.includes('\0') && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s))
+    .filter(
+      (s) =>
+        !s.includes('\0') &&
+        !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s),
+    )
     // libvirt reads an attribute value that starts with '$' as a variable reference, not as text
     // (confirmed on libvirt 9.0 by the libvirt-diff suite), so such a comment is no quoting case.
     .filter((s) => !s.startsWith('$'));
@@ -147,7 +202,10 @@ describe('script printer', () => {
   it('delivers any comment verbatim as ONE argument (property)', () => {
     fc.assert(
       fc.property(commentArb, (comment) => {
-        const rs = compile([doc('p', [r('tcp', { dstportstart: '80', comment }, { direction: 'inout' })])], 'p');
+        const rs = compile(
+          [doc('p', [r('tcp', { dstportstart: '80', comment }, { direction: 'inout' })])],
+          'p',
+        );
         const script = printScriptText(rs, { filterName: comment });
         expect(bashSyntaxOk(script)).toBe(true);
         const cmds = captureCommands(script, 'bash');
@@ -158,7 +216,9 @@ describe('script printer', () => {
           expect(c.slice(-2)).toEqual(['-j', c[c.length - 1]]);
         }
         // Nothing else ran: every command is one of the three tools.
-        expect(cmds.every((c) => ['ebtables', 'iptables', 'ip6tables'].includes(c[0] as string))).toBe(true);
+        expect(
+          cmds.every((c) => ['ebtables', 'iptables', 'ip6tables'].includes(c[0] as string)),
+        ).toBe(true);
       }),
       { numRuns: 60 },
     );

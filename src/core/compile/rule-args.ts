@@ -7,7 +7,11 @@ export function matchArgs(m: Match): string[] {
     case 'eb-iface':
       return [m.dir === 'in' ? '-i' : '-o', m.iface];
     case 'eb-mac':
-      return [m.field === 'src' ? '-s' : '-d', ...neg, m.mask !== null ? `${m.mac}/${m.mask}` : m.mac];
+      return [
+        m.field === 'src' ? '-s' : '-d',
+        ...neg,
+        m.mask !== null ? `${m.mac}/${m.mask}` : m.mac,
+      ];
     case 'eb-proto':
       return ['-p', ...neg, m.text];
     case 'eb-vlan':
@@ -15,7 +19,9 @@ export function matchArgs(m: Match): string[] {
     case 'eb-stp':
       return [`--stp-${m.field}`, ...neg, m.text];
     case 'eb-arp':
-      return m.field === 'gratuitous' ? [...neg, '--arp-gratuitous'] : [`--arp-${m.field}`, ...neg, m.text];
+      return m.field === 'gratuitous'
+        ? [...neg, '--arp-gratuitous']
+        : [`--arp-${m.field}`, ...neg, m.text];
     case 'eb-ip': {
       const p = m.family === 4 ? '--ip' : '--ip6';
       const opt = {
@@ -36,7 +42,13 @@ export function matchArgs(m: Match): string[] {
     case 'ipt-addr':
       return [...neg, m.field === 'src' ? '--source' : '--destination', m.text];
     case 'ipt-iprange':
-      return ['-m', 'iprange', ...neg, m.field === 'src' ? '--src-range' : '--dst-range', m.to !== null ? `${m.from}-${m.to}` : m.from];
+      return [
+        '-m',
+        'iprange',
+        ...neg,
+        m.field === 'src' ? '--src-range' : '--dst-range',
+        m.to !== null ? `${m.from}-${m.to}` : m.from,
+      ];
     case 'ipt-dscp':
       return ['-m', 'dscp', ...neg, '--dscp', m.text];
     case 'ipt-tcp-flags':

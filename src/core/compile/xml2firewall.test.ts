@@ -29,7 +29,8 @@ function load(file: string): FilterDoc {
 function actualFor(xmlFile: string): string {
   const root = load(xmlFile);
   // The harness resolves filterrefs to files of the same folder, by filter name.
-  const lookup = (name: string) => (name === root.name ? root : (docs.get(name) ?? safeLoad(`${name}.xml`)));
+  const lookup = (name: string) =>
+    name === root.name ? root : (docs.get(name) ?? safeLoad(`${name}.xml`));
   const res = compileFilter(lookup, root.name, { iface: 'vnet0', params: HARNESS_PARAMS });
   expect(res.diagnostics).toEqual([]);
   if (!res.ruleset) throw new Error('no ruleset');
@@ -57,7 +58,10 @@ describe('both printers print the same IR (corpus filters)', () => {
     const inScript = new Set(printScript(rs).rules);
     for (const { c, r } of all) {
       // The args form prints libvirt's fixed set-up commands instead of the shared root-chain rules.
-      if (!(c.kind === 'libvirt-root' || (c.kind === 'builtin' && c.name !== 'PREROUTING' && c.name !== 'POSTROUTING'))) {
+      if (!(
+        c.kind === 'libvirt-root' ||
+        (c.kind === 'builtin' && c.name !== 'PREROUTING' && c.name !== 'POSTROUTING')
+      )) {
         expect(inArgs.has(r)).toBe(true);
       }
       expect(inScript.has(r)).toBe(true);
@@ -68,7 +72,7 @@ describe('both printers print the same IR (corpus filters)', () => {
 
 let passed = 0;
 describe('xml2firewall corpus (ebiptables backend)', () => {
-  it('has the 39 cases of libvirt\'s harness', () => {
+  it("has the 39 cases of libvirt's harness", () => {
     expect(cases).toHaveLength(39);
   });
   it.each(cases)('$test', ({ xml, expected }) => {

@@ -17,7 +17,20 @@ export type ConnKey = Tuple;
 
 /** A fresh all-zero key. */
 export function newConnKey(): ConnKey {
-  return { family: 4, proto: 0, s0: 0, s1: 0, s2: 0, s3: 0, d0: 0, d1: 0, d2: 0, d3: 0, sport: 0, dport: 0 };
+  return {
+    family: 4,
+    proto: 0,
+    s0: 0,
+    s1: 0,
+    s2: 0,
+    s3: 0,
+    d0: 0,
+    d1: 0,
+    d2: 0,
+    d3: 0,
+    sport: 0,
+    dport: 0,
+  };
 }
 
 /** Loads a (public, unsigned-word) tuple into `key`. */
@@ -41,7 +54,20 @@ export function loadKey(t: Tuple, key: ConnKey): ConnKey {
  * The 32-bit hash of one direction's tuple (the same function as
  * `hashTuple`; `^` makes signed and unsigned words hash alike).
  */
-function hashWords(family: number, proto: number, s0: number, s1: number, s2: number, s3: number, d0: number, d1: number, d2: number, d3: number, sport: number, dport: number): number {
+function hashWords(
+  family: number,
+  proto: number,
+  s0: number,
+  s1: number,
+  s2: number,
+  s3: number,
+  d0: number,
+  d1: number,
+  d2: number,
+  d3: number,
+  sport: number,
+  dport: number,
+): number {
   let h = Math.imul(family * 256 + proto, 0x9e3779b1);
   h = Math.imul(h ^ s0, 0x85ebca6b);
   h = Math.imul(h ^ d0, 0xc2b2ae35);
@@ -55,7 +81,20 @@ function hashWords(family: number, proto: number, s0: number, s1: number, s2: nu
 
 /** Hash of a lookup key. */
 export function hashKey(k: ConnKey): number {
-  return hashWords(k.family, k.proto, k.s0, k.s1, k.s2, k.s3, k.d0, k.d1, k.d2, k.d3, k.sport, k.dport);
+  return hashWords(
+    k.family,
+    k.proto,
+    k.s0,
+    k.s1,
+    k.s2,
+    k.s3,
+    k.d0,
+    k.d1,
+    k.d2,
+    k.d3,
+    k.sport,
+    k.dport,
+  );
 }
 
 /** Address words 1-3 of an IPv6 connection's original tuple (signed). */
@@ -119,7 +158,14 @@ export class ConnEntry implements Conn {
   readonly id: number;
   readonly created: number;
 
-  constructor(id: number, k: ConnKey, rsport: number, rdport: number, timeout: number, created: number) {
+  constructor(
+    id: number,
+    k: ConnKey,
+    rsport: number,
+    rdport: number,
+    timeout: number,
+    created: number,
+  ) {
     this.family = k.family;
     this.proto = k.proto;
     this.sport = k.sport;
@@ -181,8 +227,35 @@ export class ConnEntry implements Conn {
   tupleOf(dir: 0 | 1): Tuple {
     const f = this.family;
     const p = this.proto;
-    if (dir === 0) return { family: f, proto: p, s0: this.s0 >>> 0, s1: this.s1 >>> 0, s2: this.s2 >>> 0, s3: this.s3 >>> 0, d0: this.d0 >>> 0, d1: this.d1 >>> 0, d2: this.d2 >>> 0, d3: this.d3 >>> 0, sport: this.sport, dport: this.dport };
-    return { family: f, proto: p, s0: this.d0 >>> 0, s1: this.d1 >>> 0, s2: this.d2 >>> 0, s3: this.d3 >>> 0, d0: this.s0 >>> 0, d1: this.s1 >>> 0, d2: this.s2 >>> 0, d3: this.s3 >>> 0, sport: this.rsport, dport: this.rdport };
+    if (dir === 0)
+      return {
+        family: f,
+        proto: p,
+        s0: this.s0 >>> 0,
+        s1: this.s1 >>> 0,
+        s2: this.s2 >>> 0,
+        s3: this.s3 >>> 0,
+        d0: this.d0 >>> 0,
+        d1: this.d1 >>> 0,
+        d2: this.d2 >>> 0,
+        d3: this.d3 >>> 0,
+        sport: this.sport,
+        dport: this.dport,
+      };
+    return {
+      family: f,
+      proto: p,
+      s0: this.d0 >>> 0,
+      s1: this.d1 >>> 0,
+      s2: this.d2 >>> 0,
+      s3: this.d3 >>> 0,
+      d0: this.s0 >>> 0,
+      d1: this.s1 >>> 0,
+      d2: this.s2 >>> 0,
+      d3: this.s3 >>> 0,
+      sport: this.rsport,
+      dport: this.rdport,
+    };
   }
 
   get packets(): readonly [number, number] {
@@ -197,18 +270,62 @@ export class ConnEntry implements Conn {
   matches(k: ConnKey, dir: number): boolean {
     if (this.proto !== k.proto || this.family !== k.family) return false;
     if (dir === 0) {
-      if (this.sport !== k.sport || this.dport !== k.dport || this.s0 !== k.s0 || this.d0 !== k.d0) return false;
-      return this.family === 4 || (this.s1 === k.s1 && this.s2 === k.s2 && this.s3 === k.s3 && this.d1 === k.d1 && this.d2 === k.d2 && this.d3 === k.d3);
+      if (this.sport !== k.sport || this.dport !== k.dport || this.s0 !== k.s0 || this.d0 !== k.d0)
+        return false;
+      return (
+        this.family === 4 ||
+        (this.s1 === k.s1 &&
+          this.s2 === k.s2 &&
+          this.s3 === k.s3 &&
+          this.d1 === k.d1 &&
+          this.d2 === k.d2 &&
+          this.d3 === k.d3)
+      );
     }
-    if (this.rsport !== k.sport || this.rdport !== k.dport || this.d0 !== k.s0 || this.s0 !== k.d0) return false;
-    return this.family === 4 || (this.d1 === k.s1 && this.d2 === k.s2 && this.d3 === k.s3 && this.s1 === k.d1 && this.s2 === k.d2 && this.s3 === k.d3);
+    if (this.rsport !== k.sport || this.rdport !== k.dport || this.d0 !== k.s0 || this.s0 !== k.d0)
+      return false;
+    return (
+      this.family === 4 ||
+      (this.d1 === k.s1 &&
+        this.d2 === k.s2 &&
+        this.d3 === k.s3 &&
+        this.s1 === k.d1 &&
+        this.s2 === k.d2 &&
+        this.s3 === k.d3)
+    );
   }
 
   /** Hash of direction `dir`'s tuple. */
   hash(dir: number): number {
     return dir === 0
-      ? hashWords(this.family, this.proto, this.s0, this.s1, this.s2, this.s3, this.d0, this.d1, this.d2, this.d3, this.sport, this.dport)
-      : hashWords(this.family, this.proto, this.d0, this.d1, this.d2, this.d3, this.s0, this.s1, this.s2, this.s3, this.rsport, this.rdport);
+      ? hashWords(
+          this.family,
+          this.proto,
+          this.s0,
+          this.s1,
+          this.s2,
+          this.s3,
+          this.d0,
+          this.d1,
+          this.d2,
+          this.d3,
+          this.sport,
+          this.dport,
+        )
+      : hashWords(
+          this.family,
+          this.proto,
+          this.d0,
+          this.d1,
+          this.d2,
+          this.d3,
+          this.s0,
+          this.s1,
+          this.s2,
+          this.s3,
+          this.rsport,
+          this.rdport,
+        );
   }
 }
 

@@ -7,7 +7,15 @@
  * is dropped before confirmation is simply never inserted.
  */
 import type { EthernetFrame, IcmpMessage, Ipv4Packet, Ipv6Packet } from '../netfilter/packet';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, ipLayer } from '../netfilter/packet';
+import {
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_SCTP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPPROTO_UDPLITE,
+  ipLayer,
+} from '../netfilter/packet';
 import { countConnlimit } from './connlimit';
 import type { ConnlimitOptions, ConncountLists } from './connlimit';
 import { ftpHelp } from './ftp-helper';
@@ -103,7 +111,17 @@ export interface ExpectationView {
   text: string;
 }
 
-const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 2: 'igmp', 6: 'tcp', 17: 'udp', 50: 'esp', 51: 'ah', 58: 'icmpv6', 132: 'sctp', 136: 'udplite' };
+const PROTO_NAMES: Record<number, string> = {
+  1: 'icmp',
+  2: 'igmp',
+  6: 'tcp',
+  17: 'udp',
+  50: 'esp',
+  51: 'ah',
+  58: 'icmpv6',
+  132: 'sctp',
+  136: 'udplite',
+};
 
 /** FTP expectations live 5 minutes (ftp_exp_policy.timeout) and at most one per master (max_expected). */
 const FTP_EXPECT_TIMEOUT = 300;
@@ -131,11 +149,23 @@ export function ctStateOf(ctinfo: number): CtStateName {
 export function selectCtHelper(frame: EthernetFrame, ftpHelper: boolean): HelperName | null {
   if (!ftpHelper) return null;
   const ip = frame.payload;
-  return ip.kind === 'ipv4' && ip.payload.kind === 'tcp' && ip.protocol === IPPROTO_TCP && ip.payload.dstPort === 21 ? 'ftp' : null;
+  return ip.kind === 'ipv4' &&
+    ip.payload.kind === 'tcp' &&
+    ip.protocol === IPPROTO_TCP &&
+    ip.payload.dstPort === 21
+    ? 'ftp'
+    : null;
 }
 
 /** The packet's conntrack result, written into `out` when the caller passed one (no allocation), else a new object. */
-function result(out: CtPacket | null, conn: Conn | null, ctinfo: number, dir: 0 | 1 | null, created: boolean, note: string | null): CtPacket {
+function result(
+  out: CtPacket | null,
+  conn: Conn | null,
+  ctinfo: number,
+  dir: 0 | 1 | null,
+  created: boolean,
+  note: string | null,
+): CtPacket {
   if (out === null) return { conn, ctinfo, state: ctStateOf(ctinfo), dir, created, note };
   out.conn = conn;
   out.ctinfo = ctinfo;
@@ -147,10 +177,23 @@ function result(out: CtPacket | null, conn: Conn | null, ctinfo: number, dir: 0 
 }
 
 /** The common confirmation outcome, shared (callers only read it). */
-const CONFIRM_ACCEPT: ConfirmResult = Object.freeze({ verdict: 'accept', note: null, expectation: null });
+const CONFIRM_ACCEPT: ConfirmResult = Object.freeze({
+  verdict: 'accept',
+  note: null,
+  expectation: null,
+});
 
 /** ICMP request/reply pairs (type → inverse type), from nf_conntrack_proto_icmp.c's invmap. */
-const ICMP_INVERSE: Record<number, number> = { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17 };
+const ICMP_INVERSE: Record<number, number> = {
+  8: 0,
+  0: 8,
+  13: 14,
+  14: 13,
+  15: 16,
+  16: 15,
+  17: 18,
+  18: 17,
+};
 /** ICMPv6 pairs: echo 128↔129, node information 139↔140. */
 const ICMPV6_INVERSE: Record<number, number> = { 128: 129, 129: 128, 139: 140, 140: 139 };
 
@@ -221,7 +264,13 @@ export class Conntrack {
    * caller that handles one frame at a time can keep one `CtPacket` for all
    * of them and hand it to `confirm` / `discard` as usual.
    */
-  trackPacket(frame: EthernetFrame, now: number, helper: HelperName | null, notrack = false, out: CtPacket | null = null): CtPacket {
+  trackPacket(
+    frame: EthernetFrame,
+    now: number,
+    helper: HelperName | null,
+    notrack = false,
+    out: CtPacket | null = null,
+  ): CtPacket {
     const ip = ipLayer(frame);
     if (!ip) {
       const r = result(out, null, IP_CT_NONE, null, false, 'not IP: conntrack does not see it');
@@ -235,10 +284,12 @@ export class Conntrack {
     const l4 = ip.payload;
     if (ip.protocol === IPPROTO_ICMP && l4.kind === 'icmp') {
       if (l4.type > 18) return result(out, null, IP_CT_NONE, null, false, 'invalid icmp type');
-      if (l4.type === 3 || l4.type === 4 || l4.type === 5 || l4.type === 11 || l4.type === 12) return this.icmpError(ip, l4, now, out);
+      if (l4.type === 3 || l4.type === 4 || l4.type === 5 || l4.type === 11 || l4.type === 12)
+        return this.icmpError(ip, l4, now, out);
     } else if (ip.protocol === IPPROTO_ICMPV6 && l4.kind === 'icmpv6') {
       // Neighbour discovery and MLD are never tracked.
-      if ((l4.type >= 130 && l4.type <= 136) || l4.type === 143) return result(out, null, IP_CT_UNTRACKED, null, false, 'ICMPv6 ND/MLD: untracked');
+      if ((l4.type >= 130 && l4.type <= 136) || l4.type === 143)
+        return result(out, null, IP_CT_UNTRACKED, null, false, 'ICMPv6 ND/MLD: untracked');
       if (l4.type < 128) return this.icmpError(ip, l4, now, out);
     }
     const key = this.key;
@@ -254,7 +305,15 @@ export class Conntrack {
       let created = false;
       if (slot < 0) {
         conn = this.newConn(key, now, jiffies) as ConnEntry;
-        if (conn === null) return result(out, null, IP_CT_NONE, null, false, "can't invert tuple (ICMP type without a reply)");
+        if (conn === null)
+          return result(
+            out,
+            null,
+            IP_CT_NONE,
+            null,
+            false,
+            "can't invert tuple (ICMP type without a reply)",
+          );
         const exp = this.expects.length === 0 ? null : this.takeExpectation(key, jiffies);
         if (exp) {
           conn.status |= IPS_EXPECTED;
@@ -283,7 +342,8 @@ export class Conntrack {
         this.kill(conn);
         continue;
       }
-      if (v.result === 'accept' && v.timeout !== undefined) conn.timeout = jiffies + Math.round(v.timeout * this.hz);
+      if (v.result === 'accept' && v.timeout !== undefined)
+        conn.timeout = jiffies + Math.round(v.timeout * this.hz);
       if (dir === 0) {
         conn.packets0++;
         conn.bytes0 += ipLength(ip);
@@ -293,7 +353,14 @@ export class Conntrack {
       }
       if (v.kill) this.kill(conn);
       if (ctinfo === IP_CT_ESTABLISHED_REPLY) conn.status |= IPS_SEEN_REPLY;
-      return result(out, conn, ctinfo, dir, created, v.result === 'ignore' ? (v.note ?? 'ignored') : null);
+      return result(
+        out,
+        conn,
+        ctinfo,
+        dir,
+        created,
+        v.result === 'ignore' ? (v.note ?? 'ignored') : null,
+      );
     }
     return result(out, null, IP_CT_NONE, null, false, 'reopen loop');
   }
@@ -322,7 +389,9 @@ export class Conntrack {
       }
     }
     if (pkt.created) this.insert(conn, now);
-    return note === null && expectation === null ? CONFIRM_ACCEPT : { verdict: 'accept', note, expectation };
+    return note === null && expectation === null
+      ? CONFIRM_ACCEPT
+      : { verdict: 'accept', note, expectation };
   }
 
   /** The packet was dropped before leaving: a connection it created is never confirmed. */
@@ -342,13 +411,27 @@ export class Conntrack {
    * destination) address in the list kept by one connlimit rule (`ruleKey`),
    * adding this packet's connection. See connlimit.ts for the semantics.
    */
-  connlimitCount(ruleKey: string, pkt: CtPacket, frame: EthernetFrame, options: ConnlimitOptions, now: number): number {
+  connlimitCount(
+    ruleKey: string,
+    pkt: CtPacket,
+    frame: EthernetFrame,
+    options: ConnlimitOptions,
+    now: number,
+  ): number {
     let lists = this.conncount.get(ruleKey);
     if (!lists) {
       lists = new Map();
       this.conncount.set(ruleKey, lists);
     }
-    return countConnlimit(lists, pkt, frame, options, this.jiffies(now), (t) => this.find(t, now)?.conn ?? null, isClosedTcp);
+    return countConnlimit(
+      lists,
+      pkt,
+      frame,
+      options,
+      this.jiffies(now),
+      (t) => this.find(t, now)?.conn ?? null,
+      isClosedTcp,
+    );
   }
 
   /** Removes expired connections and expectations. */
@@ -380,7 +463,15 @@ export class Conntrack {
     return this.expectations(now).map((e) => {
       const tuple = viewTuple(e.tuple);
       const timeout = Math.max(0, Math.floor((e.timeout - this.jiffies(now)) / this.hz));
-      return { id: e.id, timeout, proto: 'tcp', tuple, master: e.master.id, helper: e.helper, text: `${timeout} proto=6 ${formatTuple(e.tuple).replace(/sport=0 /, '')}` };
+      return {
+        id: e.id,
+        timeout,
+        proto: 'tcp',
+        tuple,
+        master: e.master.id,
+        helper: e.helper,
+        text: `${timeout} proto=6 ${formatTuple(e.tuple).replace(/sport=0 /, '')}`,
+      };
     });
   }
 
@@ -415,11 +506,19 @@ export class Conntrack {
     return conn;
   }
 
-  private track(conn: Conn, ip: Ipv4Packet | Ipv6Packet, dir: 0 | 1, confirmed: boolean, jiffies: number): TcpVerdict | SimpleVerdict {
+  private track(
+    conn: Conn,
+    ip: Ipv4Packet | Ipv6Packet,
+    dir: 0 | 1,
+    confirmed: boolean,
+    jiffies: number,
+  ): TcpVerdict | SimpleVerdict {
     const l4 = ip.payload;
     switch (conn.proto) {
       case IPPROTO_TCP:
-        return l4.kind === 'tcp' ? trackTcp(conn, l4, dir, confirmed, this.sysctl, jiffies, this.hz) : trackVerdict('invalid', 'truncated TCP header');
+        return l4.kind === 'tcp'
+          ? trackTcp(conn, l4, dir, confirmed, this.sysctl, jiffies, this.hz)
+          : trackVerdict('invalid', 'truncated TCP header');
       case IPPROTO_UDP:
       case IPPROTO_UDPLITE:
         return trackUdp(conn, confirmed, this.sysctl, jiffies, this.hz);
@@ -434,20 +533,47 @@ export class Conntrack {
   }
 
   /** nf_conntrack_inet_error: an ICMP error is RELATED to the connection it quotes, else INVALID. */
-  private icmpError(ip: Ipv4Packet | Ipv6Packet, msg: IcmpMessage, now: number, out: CtPacket | null): CtPacket {
+  private icmpError(
+    ip: Ipv4Packet | Ipv6Packet,
+    msg: IcmpMessage,
+    now: number,
+    out: CtPacket | null,
+  ): CtPacket {
     const inner = quotedTuple(msg);
-    if (!inner) return result(out, null, IP_CT_NONE, null, false, 'ICMP error without a usable quoted packet');
+    if (!inner)
+      return result(
+        out,
+        null,
+        IP_CT_NONE,
+        null,
+        false,
+        'ICMP error without a usable quoted packet',
+      );
     // The quote is a packet we forwarded earlier, so its tuple is the inverse of the error's direction.
     const lookup = invertTuple(inner);
-    if (!lookup) return result(out, null, IP_CT_NONE, null, false, 'ICMP error quoting an untrackable packet');
+    if (!lookup)
+      return result(out, null, IP_CT_NONE, null, false, 'ICMP error quoting an untrackable packet');
     const ref = this.find(lookup, now);
-    if (!ref) return result(out, null, IP_CT_NONE, null, false, 'ICMP error for no known connection');
+    if (!ref)
+      return result(out, null, IP_CT_NONE, null, false, 'ICMP error for no known connection');
     const t = (ref.conn as ConnEntry).tupleOf(ref.dir);
     const outerDst = ip.kind === 'ipv4' ? [ip.dst, 0, 0, 0] : ip.dst;
-    if (outerDst[0] !== t.d0 || outerDst[1] !== t.d1 || outerDst[2] !== t.d2 || outerDst[3] !== t.d3) {
+    if (
+      outerDst[0] !== t.d0 ||
+      outerDst[1] !== t.d1 ||
+      outerDst[2] !== t.d2 ||
+      outerDst[3] !== t.d3
+    ) {
       return result(out, null, IP_CT_NONE, null, false, `outer daddr != inner ${tupleDst(t)}`);
     }
-    return result(out, ref.conn, ref.dir === 1 ? IP_CT_RELATED_REPLY : IP_CT_RELATED, ref.dir, false, null);
+    return result(
+      out,
+      ref.conn,
+      ref.dir === 1 ? IP_CT_RELATED_REPLY : IP_CT_RELATED,
+      ref.dir,
+      false,
+      null,
+    );
   }
 
   private insert(conn: ConnEntry, now: number): void {
@@ -492,13 +618,27 @@ export class Conntrack {
     k.family = conn.family;
     k.proto = conn.proto;
     if (dir === 0) {
-      k.s0 = conn.s0; k.s1 = conn.s1; k.s2 = conn.s2; k.s3 = conn.s3;
-      k.d0 = conn.d0; k.d1 = conn.d1; k.d2 = conn.d2; k.d3 = conn.d3;
-      k.sport = conn.sport; k.dport = conn.dport;
+      k.s0 = conn.s0;
+      k.s1 = conn.s1;
+      k.s2 = conn.s2;
+      k.s3 = conn.s3;
+      k.d0 = conn.d0;
+      k.d1 = conn.d1;
+      k.d2 = conn.d2;
+      k.d3 = conn.d3;
+      k.sport = conn.sport;
+      k.dport = conn.dport;
     } else {
-      k.s0 = conn.d0; k.s1 = conn.d1; k.s2 = conn.d2; k.s3 = conn.d3;
-      k.d0 = conn.s0; k.d1 = conn.s1; k.d2 = conn.s2; k.d3 = conn.s3;
-      k.sport = conn.rsport; k.dport = conn.rdport;
+      k.s0 = conn.d0;
+      k.s1 = conn.d1;
+      k.s2 = conn.d2;
+      k.s3 = conn.d3;
+      k.d0 = conn.s0;
+      k.d1 = conn.s1;
+      k.d2 = conn.s2;
+      k.d3 = conn.s3;
+      k.sport = conn.rsport;
+      k.dport = conn.rdport;
     }
     return this.table.lookup(k, conn.hash(dir)) >= 0;
   }
@@ -509,13 +649,21 @@ export class Conntrack {
     if (!(conn.status & IPS_CONFIRMED)) return;
     this.table.remove(conn as ConnEntry);
     this.liveCount--;
-    if (this.expects.some((e) => e.master === conn)) this.expects = this.expects.filter((e) => e.master !== conn);
+    if (this.expects.some((e) => e.master === conn))
+      this.expects = this.expects.filter((e) => e.master !== conn);
   }
 
   private addExpectation(master: Conn, tuple: Tuple, now: number): Expectation {
     // max_expected = 1: a new expectation evicts the master's previous one.
     this.expects = this.expects.filter((e) => e.master !== master);
-    const e: Expectation = { id: this.nextExpectId++, master, tuple, anySourcePort: true, helper: 'ftp', timeout: this.jiffies(now) + FTP_EXPECT_TIMEOUT * this.hz };
+    const e: Expectation = {
+      id: this.nextExpectId++,
+      master,
+      tuple,
+      anySourcePort: true,
+      helper: 'ftp',
+      timeout: this.jiffies(now) + FTP_EXPECT_TIMEOUT * this.hz,
+    };
     this.expects.push(e);
     return e;
   }
@@ -526,8 +674,24 @@ export class Conntrack {
       const e = this.expects[i] as Expectation;
       if (e.timeout <= jiffies || e.master.dead || !(e.master.status & IPS_CONFIRMED)) continue;
       const x = e.tuple;
-      if (x.family !== t.family || x.proto !== t.proto || x.dport !== t.dport || (!e.anySourcePort && x.sport !== t.sport)) continue;
-      if ((x.s0 | 0) !== t.s0 || (x.s1 | 0) !== t.s1 || (x.s2 | 0) !== t.s2 || (x.s3 | 0) !== t.s3 || (x.d0 | 0) !== t.d0 || (x.d1 | 0) !== t.d1 || (x.d2 | 0) !== t.d2 || (x.d3 | 0) !== t.d3) continue;
+      if (
+        x.family !== t.family ||
+        x.proto !== t.proto ||
+        x.dport !== t.dport ||
+        (!e.anySourcePort && x.sport !== t.sport)
+      )
+        continue;
+      if (
+        (x.s0 | 0) !== t.s0 ||
+        (x.s1 | 0) !== t.s1 ||
+        (x.s2 | 0) !== t.s2 ||
+        (x.s3 | 0) !== t.s3 ||
+        (x.d0 | 0) !== t.d0 ||
+        (x.d1 | 0) !== t.d1 ||
+        (x.d2 | 0) !== t.d2 ||
+        (x.d3 | 0) !== t.d3
+      )
+        continue;
       this.expects.splice(i, 1);
       return e;
     }
@@ -567,7 +731,12 @@ export function quotedTuple(msg: IcmpMessage): Tuple | null {
   let off: number;
   let s: number[];
   let d: number[];
-  const w = (o: number) => (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0;
+  const w = (o: number) =>
+    (((b[o] as number) << 24) |
+      ((b[o + 1] as number) << 16) |
+      ((b[o + 2] as number) << 8) |
+      (b[o + 3] as number)) >>>
+    0;
   if (msg.kind === 'icmp') {
     if (b.length < 20 || (b[0] as number) >> 4 !== 4) return null;
     off = ((b[0] as number) & 15) * 4;
@@ -596,7 +765,20 @@ export function quotedTuple(msg: IcmpMessage): Tuple | null {
     sport = ((b[off + 4] as number) << 8) | (b[off + 5] as number);
     dport = ((b[off] as number) << 8) | (b[off + 1] as number);
   }
-  return { family: msg.kind === 'icmp' ? 4 : 6, proto, s0: s[0] as number, s1: s[1] as number, s2: s[2] as number, s3: s[3] as number, d0: d[0] as number, d1: d[1] as number, d2: d[2] as number, d3: d[3] as number, sport, dport };
+  return {
+    family: msg.kind === 'icmp' ? 4 : 6,
+    proto,
+    s0: s[0] as number,
+    s1: s[1] as number,
+    s2: s[2] as number,
+    s3: s[3] as number,
+    d0: d[0] as number,
+    d1: d[1] as number,
+    d2: d[2] as number,
+    d3: d[3] as number,
+    sport,
+    dport,
+  };
 }
 
 function viewTuple(t: Tuple): TupleView {
@@ -617,7 +799,11 @@ export function viewConn(c: Conn, jiffies: number, hz: number): ConnView {
   const proto = c.proto;
   const [orig, reply] = c.tuple;
   const name = PROTO_NAMES[proto] ?? 'unknown';
-  const state = c.tcp ? tcpStateName(c) : proto === IPPROTO_SCTP ? (SCTP_STATE_NAMES[c.sctpState] ?? null) : null;
+  const state = c.tcp
+    ? tcpStateName(c)
+    : proto === IPPROTO_SCTP
+      ? (SCTP_STATE_NAMES[c.sctpState] ?? null)
+      : null;
   const timeout = Math.max(0, Math.floor((c.timeout - jiffies) / hz));
   const unreplied = (c.status & IPS_SEEN_REPLY) === 0;
   const assured = (c.status & IPS_ASSURED) !== 0;

@@ -8,7 +8,10 @@ import { drop, pass, REMOTE, VM } from './testing/fixtures';
  * (10.99.0.3). Control text is what vsftpd and curl exchange.
  */
 function login(ct: Conntrack, helper: boolean, t0 = 0) {
-  const ctl = new TcpFlow({ ...REMOTE, port: 40001, isn: 100000 }, { ...VM, port: 21, isn: 200000 });
+  const ctl = new TcpFlow(
+    { ...REMOTE, port: 40001, isn: 100000 },
+    { ...VM, port: 21, isn: 200000 },
+  );
   let t = t0;
   const step = (frame: ReturnType<TcpFlow['ack']>) => pass(ct, frame, (t += 0.001), helper);
   step(ctl.syn());
@@ -35,9 +38,14 @@ describe('FTP helper', () => {
     expect(exps[0]!.timeout).toBe(300);
     step(ctl.data('server', '200 PORT command successful. Consider using PASV.\r\n'));
     step(ctl.data('client', 'RETR hello.txt\r\n'));
-    step(ctl.data('server', '150 Opening BINARY mode data connection for hello.txt (6 bytes).\r\n'));
+    step(
+      ctl.data('server', '150 Opening BINARY mode data connection for hello.txt (6 bytes).\r\n'),
+    );
 
-    const data = new TcpFlow({ ...VM, port: 20, isn: 300000 }, { ...REMOTE, port: 40002, isn: 400000 });
+    const data = new TcpFlow(
+      { ...VM, port: 20, isn: 300000 },
+      { ...REMOTE, port: 40002, isn: 400000 },
+    );
     const syn = step(data.syn());
     expect([syn.state, syn.dir]).toEqual(['RELATED', 0]);
     expect(ct.expectations(now())).toEqual([]);
@@ -55,7 +63,9 @@ describe('FTP helper', () => {
     const { ctl, step, now } = login(ct, true);
     step(ctl.data('client', 'PASV\r\n'));
     step(ctl.data('server', '227 Entering Passive Mode (10,99,0,2,117,48).\r\n'));
-    expect(ct.snapshotExpectations(now()).map((e) => e.tuple)).toEqual([{ src: '10.99.0.3', dst: '10.99.0.2', sport: 0, dport: 30000 }]);
+    expect(ct.snapshotExpectations(now()).map((e) => e.tuple)).toEqual([
+      { src: '10.99.0.3', dst: '10.99.0.2', sport: 0, dport: 30000 },
+    ]);
     const data = new TcpFlow({ ...REMOTE, port: 40003, isn: 1 }, { ...VM, port: 30000, isn: 2 });
     expect(step(data.syn()).state).toBe('RELATED');
     // Until the reply, further original-direction packets stay RELATED.
@@ -72,7 +82,9 @@ describe('FTP helper', () => {
     expect(ct.snapshotExpectations(now()).map((e) => e.tuple.dport)).toEqual([30001]);
     step(ctl.data('client', 'EPRT |1|10.99.0.3|40004|\r\n'));
     const exps = ct.snapshotExpectations(now());
-    expect(exps.map((e) => e.tuple)).toEqual([{ src: '10.99.0.2', dst: '10.99.0.3', sport: 0, dport: 40004 }]);
+    expect(exps.map((e) => e.tuple)).toEqual([
+      { src: '10.99.0.2', dst: '10.99.0.3', sport: 0, dport: 40004 },
+    ]);
   });
 
   it('without the helper (the default) the data connection is NEW', () => {
@@ -80,13 +92,19 @@ describe('FTP helper', () => {
     const { ctl, step, now } = login(ct, false);
     step(ctl.data('client', 'PORT 10,99,0,3,156,66\r\n'));
     expect(ct.expectations(now())).toEqual([]);
-    const data = new TcpFlow({ ...VM, port: 20, isn: 300000 }, { ...REMOTE, port: 40002, isn: 400000 });
+    const data = new TcpFlow(
+      { ...VM, port: 20, isn: 300000 },
+      { ...REMOTE, port: 40002, isn: 400000 },
+    );
     expect(step(data.syn()).state).toBe('NEW');
   });
 
   it('does not parse the first line in a direction, nor a PORT naming another host', () => {
     const ct = new Conntrack();
-    const ctl = new TcpFlow({ ...REMOTE, port: 40001, isn: 100000 }, { ...VM, port: 21, isn: 200000 });
+    const ctl = new TcpFlow(
+      { ...REMOTE, port: 40001, isn: 100000 },
+      { ...VM, port: 21, isn: 200000 },
+    );
     let t = 0;
     const step = (f: ReturnType<TcpFlow['ack']>) => pass(ct, f, (t += 0.001), true);
     step(ctl.syn());
@@ -111,7 +129,10 @@ describe('FTP helper', () => {
     const ct = new Conntrack();
     const { ctl, step, now } = login(ct, true);
     step(ctl.data('client', 'PORT 10,99,0,3,156,66\r\n'));
-    const data = new TcpFlow({ ...VM, port: 20, isn: 300000 }, { ...REMOTE, port: 40002, isn: 400000 });
+    const data = new TcpFlow(
+      { ...VM, port: 20, isn: 300000 },
+      { ...REMOTE, port: 40002, isn: 400000 },
+    );
     const syn = data.syn();
     expect(drop(ct, syn, now() + 0.01).state).toBe('RELATED');
     expect(ct.expectations(now() + 0.01)).toEqual([]);
@@ -122,7 +143,10 @@ describe('FTP helper', () => {
     const ct = new Conntrack();
     const { ctl, step, now } = login(ct, true);
     step(ctl.data('client', 'PORT 10,99,0,3,156,66\r\n'));
-    const data = new TcpFlow({ ...VM, port: 20, isn: 300000 }, { ...REMOTE, port: 40002, isn: 400000 });
+    const data = new TcpFlow(
+      { ...VM, port: 20, isn: 300000 },
+      { ...REMOTE, port: 40002, isn: 400000 },
+    );
     expect(pass(ct, data.syn(), now() + 300.5, true).state).toBe('NEW');
   });
 });

@@ -58,7 +58,10 @@ function parseRfc959(b: Uint8Array, start: number, _fam: 4 | 6, term: string): P
 
 function toParsed(n: number[]): Parsed {
   const [a, b, c, d, p1, p2] = n as [number, number, number, number, number, number];
-  return { addr: ((((a & 255) << 24) | ((b & 255) << 16) | ((c & 255) << 8) | (d & 255)) >>> 0), port: ((p1 << 8) | p2) & 0xffff };
+  return {
+    addr: (((a & 255) << 24) | ((b & 255) << 16) | ((c & 255) << 8) | (d & 255)) >>> 0,
+    port: ((p1 << 8) | p2) & 0xffff,
+  };
 }
 
 /** 227 replies: scan to the first digit, then rfc959 without a terminator (try_rfc1123). */
@@ -123,7 +126,12 @@ function parseEpsv(data: string): Parsed | null {
 const SEARCH: readonly (readonly Search[])[] = [
   [
     { pattern: 'PORT', skip: ' ', term: '\r', parse: parseRfc959 },
-    { pattern: 'EPRT', skip: ' ', term: '\r', parse: (b, start, fam) => parseEprt(latin1(b, start), fam) },
+    {
+      pattern: 'EPRT',
+      skip: ' ',
+      term: '\r',
+      parse: (b, start, fam) => parseEprt(latin1(b, start), fam),
+    },
   ],
   [
     { pattern: '227 ', skip: '', term: '', parse: parseRfc1123 },
@@ -146,7 +154,8 @@ const upperAscii = (c: number) => (c >= 97 && c <= 122 ? c - 32 : c);
 function findPattern(b: Uint8Array, s: Search, fam: 4 | 6): FindResult {
   const plen = s.pattern.length;
   const n = b.length < plen ? b.length : plen;
-  for (let i = 0; i < n; i++) if (upperAscii(b[i] as number) !== s.pattern.charCodeAt(i)) return NOT_FOUND;
+  for (let i = 0; i < n; i++)
+    if (upperAscii(b[i] as number) !== s.pattern.charCodeAt(i)) return NOT_FOUND;
   if (b.length <= plen) return PARTIAL;
   let i = plen;
   if (s.skip) {
@@ -197,16 +206,31 @@ export function ftpHelp(conn: Conn, ctinfo: number, seg: TcpSegment): FtpHelpRes
   const data = (conn.ftp ??= { seqAftNl: [[], []] });
   const r = helpLine(conn, data, dir, payload, seg.seq);
   // A packet that is not dropped and ends a line marks where the next line starts.
-  if (r.verdict !== 'drop' && payload[len - 1] === 10) updateNlSeq(data, dir, (seg.seq + len) >>> 0);
+  if (r.verdict !== 'drop' && payload[len - 1] === 10)
+    updateNlSeq(data, dir, (seg.seq + len) >>> 0);
   return r;
 }
 
 /** The common results, shared (callers only read them). */
-const HELP_NONE: FtpHelpResult = Object.freeze({ verdict: 'accept' as const, expect: null, note: null });
-const HELP_NOT_LINE_START: FtpHelpResult = Object.freeze({ verdict: 'accept' as const, expect: null, note: 'not at a line start the helper has seen' });
+const HELP_NONE: FtpHelpResult = Object.freeze({
+  verdict: 'accept' as const,
+  expect: null,
+  note: null,
+});
+const HELP_NOT_LINE_START: FtpHelpResult = Object.freeze({
+  verdict: 'accept' as const,
+  expect: null,
+  note: 'not at a line start the helper has seen',
+});
 
 /** The helper's decision for a payload starting at `seq` (help_ftp after the newline bookkeeping). */
-function helpLine(conn: Conn, data: FtpHelperData, dir: 0 | 1, payload: Uint8Array, seq: number): FtpHelpResult {
+function helpLine(
+  conn: Conn,
+  data: FtpHelperData,
+  dir: 0 | 1,
+  payload: Uint8Array,
+  seq: number,
+): FtpHelpResult {
   // Only a line start the helper has seen is parsed: check that before looking at the payload.
   if (!data.seqAftNl[dir].includes(seq)) return HELP_NOT_LINE_START;
 
@@ -214,7 +238,8 @@ function helpLine(conn: Conn, data: FtpHelperData, dir: 0 | 1, payload: Uint8Arr
   let hit: { s: Search; parsed: Parsed } | null = null;
   for (const s of SEARCH[dir] as Search[]) {
     const r = findPattern(payload, s, fam);
-    if (r.found === -1) return { verdict: 'drop', expect: null, note: `partial matching of \`${s.pattern}'` };
+    if (r.found === -1)
+      return { verdict: 'drop', expect: null, note: `partial matching of \`${s.pattern}'` };
     if (r.found === 1) {
       hit = { s, parsed: r.parsed };
       break;
@@ -228,11 +253,35 @@ function helpLine(conn: Conn, data: FtpHelperData, dir: 0 | 1, payload: Uint8Arr
   const { addr, port } = hit.parsed;
   if (addr !== null) {
     const same =
-      typeof addr === 'number' ? fam === 4 && addr === here.s0 : fam === 6 && addr[0] === here.s0 && addr[1] === here.s1 && addr[2] === here.s2 && addr[3] === here.s3;
+      typeof addr === 'number'
+        ? fam === 4 && addr === here.s0
+        : fam === 6 &&
+          addr[0] === here.s0 &&
+          addr[1] === here.s1 &&
+          addr[2] === here.s2 &&
+          addr[3] === here.s3;
     // The announced address must be the sender's own (the helper's loose=0 default).
-    if (!same) return { verdict: 'accept', expect: null, note: `${hit.s.pattern.trim()} announces another address: not expected` };
+    if (!same)
+      return {
+        verdict: 'accept',
+        expect: null,
+        note: `${hit.s.pattern.trim()} announces another address: not expected`,
+      };
   }
   // The data connection comes from the peer of the announcing side, to the announced port.
-  const tuple: Tuple = { family: other.family, proto: 6, s0: other.s0, s1: other.s1, s2: other.s2, s3: other.s3, d0: other.d0, d1: other.d1, d2: other.d2, d3: other.d3, sport: 0, dport: port };
+  const tuple: Tuple = {
+    family: other.family,
+    proto: 6,
+    s0: other.s0,
+    s1: other.s1,
+    s2: other.s2,
+    s3: other.s3,
+    d0: other.d0,
+    d1: other.d1,
+    d2: other.d2,
+    d3: other.d3,
+    sport: 0,
+    dport: port,
+  };
   return { verdict: 'accept', expect: { tuple, command: hit.s.pattern.trim() }, note: null };
 }

@@ -18,7 +18,13 @@ export type SimpleVerdict = TrackVerdict;
  * (nf_conntrack_udp_timeout_stream). SEEN_REPLY is set only after the first
  * reply has been tracked, so that reply itself still refreshes with 30 s.
  */
-export function trackUdp(conn: Conn, confirmed: boolean, sysctl: ConntrackSysctl, jiffies: number, hz: number): SimpleVerdict {
+export function trackUdp(
+  conn: Conn,
+  confirmed: boolean,
+  sysctl: ConntrackSysctl,
+  jiffies: number,
+  hz: number,
+): SimpleVerdict {
   if (!confirmed) conn.udpStreamJiffies = jiffies + 2 * hz;
   let timeout = sysctl.nf_conntrack_udp_timeout;
   if (conn.status & IPS_SEEN_REPLY && jiffies > conn.udpStreamJiffies) {
@@ -46,11 +52,18 @@ const ICMPV6_VALID_NEW = new Set([128, 139]);
  * refreshes the 30 s timeout. `origDport` is the original tuple's
  * `type << 8 | code`.
  */
-export function trackIcmp(proto: number, origDport: number, sysctl: ConntrackSysctl): SimpleVerdict {
+export function trackIcmp(
+  proto: number,
+  origDport: number,
+  sysctl: ConntrackSysctl,
+): SimpleVerdict {
   const type = origDport >>> 8;
   const v4 = proto === IPPROTO_ICMP;
   if (!(v4 ? ICMP_VALID_NEW : ICMPV6_VALID_NEW).has(type)) {
-    return trackVerdict('invalid', `can't create a new ${v4 ? 'ICMP' : 'ICMPv6'} connection with type ${type}`);
+    return trackVerdict(
+      'invalid',
+      `can't create a new ${v4 ? 'ICMP' : 'ICMPv6'} connection with type ${type}`,
+    );
   }
   return accept(v4 ? sysctl.nf_conntrack_icmp_timeout : sysctl.nf_conntrack_icmpv6_timeout);
 }
@@ -61,7 +74,17 @@ export function trackGeneric(sysctl: ConntrackSysctl): SimpleVerdict {
 }
 
 /** Simplified SCTP states. */
-export const SCTP_STATE_NAMES = ['NONE', 'CLOSED', 'COOKIE_WAIT', 'COOKIE_ECHOED', 'ESTABLISHED', 'SHUTDOWN_SENT', 'SHUTDOWN_RECD', 'SHUTDOWN_ACK_SENT', 'HEARTBEAT_SENT'] as const;
+export const SCTP_STATE_NAMES = [
+  'NONE',
+  'CLOSED',
+  'COOKIE_WAIT',
+  'COOKIE_ECHOED',
+  'ESTABLISHED',
+  'SHUTDOWN_SENT',
+  'SHUTDOWN_RECD',
+  'SHUTDOWN_ACK_SENT',
+  'HEARTBEAT_SENT',
+] as const;
 const S_NONE = 0;
 const S_CLOSED = 1;
 const S_COOKIE_WAIT = 2;
@@ -77,10 +100,18 @@ const S_SHUTDOWN_ACK_SENT = 7;
  * SHUTDOWN… → CLOSED by chunk type. Verification tags and the full
  * per-direction table of nf_conntrack_proto_sctp.c are not modelled.
  */
-export function trackSctp(conn: Conn, l4: L4Packet, dir: 0 | 1, confirmed: boolean, sysctl: ConntrackSysctl): SimpleVerdict {
-  if (l4.kind !== 'sctp' || l4.chunks.length === 0) return trackVerdict('invalid', 'SCTP packet without chunks');
+export function trackSctp(
+  conn: Conn,
+  l4: L4Packet,
+  dir: 0 | 1,
+  confirmed: boolean,
+  sysctl: ConntrackSysctl,
+): SimpleVerdict {
+  if (l4.kind !== 'sctp' || l4.chunks.length === 0)
+    return trackVerdict('invalid', 'SCTP packet without chunks');
   if (!confirmed) {
-    if ((l4.chunks[0] as { type: number }).type !== 1) return trackVerdict('invalid', 'SCTP connection must start with INIT');
+    if ((l4.chunks[0] as { type: number }).type !== 1)
+      return trackVerdict('invalid', 'SCTP connection must start with INIT');
     conn.sctpState = S_NONE;
   }
   let s = conn.sctpState;

@@ -68,7 +68,10 @@ export type SysctlName = keyof ConntrackSysctl;
 
 /** True when `name` is a conntrack sysctl this model knows (with or without the `net.netfilter.` prefix). */
 export function isSysctlName(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(DEFAULT_SYSCTL, name.replace(/^net\.netfilter\./, ''));
+  return Object.prototype.hasOwnProperty.call(
+    DEFAULT_SYSCTL,
+    name.replace(/^net\.netfilter\./, ''),
+  );
 }
 
 /**
@@ -76,12 +79,16 @@ export function isSysctlName(name: string): boolean {
  * the bare name) over the defaults. Unknown names are returned in `unknown`
  * rather than thrown, so callers can report them.
  */
-export function resolveSysctl(overrides: Record<string, number> = {}): { sysctl: ConntrackSysctl; unknown: string[] } {
+export function resolveSysctl(overrides: Record<string, number> = {}): {
+  sysctl: ConntrackSysctl;
+  unknown: string[];
+} {
   const sysctl: ConntrackSysctl = { ...DEFAULT_SYSCTL };
   const unknown: string[] = [];
   for (const [raw, value] of Object.entries(overrides)) {
     const name = raw.replace(/^net\.netfilter\./, '');
-    if (isSysctlName(name) && Number.isFinite(value)) (sysctl as unknown as Record<string, number>)[name] = value;
+    if (isSysctlName(name) && Number.isFinite(value))
+      (sysctl as unknown as Record<string, number>)[name] = value;
     else unknown.push(raw);
   }
   return { sysctl, unknown };

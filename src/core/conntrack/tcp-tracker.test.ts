@@ -5,8 +5,12 @@ import { buildEthernet, buildIpv4, buildTcp } from '../netfilter/packet-build';
 import { TCP_ACK, TCP_FIN, TCP_SYN } from '../netfilter/packet';
 import { drop, pass, REMOTE, VM } from './testing/fixtures';
 
-const flow = () => new TcpFlow({ ...VM, port: 34567, isn: 1000 }, { ...REMOTE, port: 22, isn: 5000 });
-const state = (ct: Conntrack, now: number) => ct.snapshot(now).map((c) => `${c.state} ${c.timeout}${c.assured ? ' A' : ''}${c.unreplied ? ' U' : ''}`);
+const flow = () =>
+  new TcpFlow({ ...VM, port: 34567, isn: 1000 }, { ...REMOTE, port: 22, isn: 5000 });
+const state = (ct: Conntrack, now: number) =>
+  ct
+    .snapshot(now)
+    .map((c) => `${c.state} ${c.timeout}${c.assured ? ' A' : ''}${c.unreplied ? ' U' : ''}`);
 
 describe('TCP tracker', () => {
   it('follows the handshake, data and FIN teardown through every state', () => {
@@ -38,9 +42,21 @@ describe('TCP tracker', () => {
   it('treats a SYN reusing the ports of a TIME_WAIT connection as NEW (old entry killed)', () => {
     const ct = new Conntrack();
     const f = flow();
-    for (const [frame, t] of [[f.syn(), 0], [f.synAck(), 0], [f.ack('client'), 0], [f.fin('client'), 1], [f.ack('server'), 1], [f.fin('server'), 1], [f.ack('client'), 1]] as const) pass(ct, frame, t);
+    for (const [frame, t] of [
+      [f.syn(), 0],
+      [f.synAck(), 0],
+      [f.ack('client'), 0],
+      [f.fin('client'), 1],
+      [f.ack('server'), 1],
+      [f.fin('server'), 1],
+      [f.ack('client'), 1],
+    ] as const)
+      pass(ct, frame, t);
     expect(state(ct, 2)).toEqual(['TIME_WAIT 119 A']);
-    const again = new TcpFlow({ ...VM, port: 34567, isn: 900000 }, { ...REMOTE, port: 22, isn: 7000 });
+    const again = new TcpFlow(
+      { ...VM, port: 34567, isn: 900000 },
+      { ...REMOTE, port: 22, isn: 7000 },
+    );
     const p = pass(ct, again.syn(), 2);
     expect([p.state, p.created]).toEqual(['NEW', true]);
     expect(state(ct, 2)).toEqual(['SYN_SENT 120 U']);
@@ -83,7 +99,10 @@ describe('TCP tracker', () => {
   it('rejects invalid flag combinations (SYN+FIN, FIN without ACK, no flags)', () => {
     const ct = new Conntrack();
     for (const flags of [TCP_SYN | TCP_FIN, TCP_FIN, 0]) {
-      const frame = buildEthernet({ src: VM.mac, dst: REMOTE.mac }, buildIpv4({ src: VM.ip, dst: REMOTE.ip }, buildTcp({ sport: 1, dport: 2, flags })));
+      const frame = buildEthernet(
+        { src: VM.mac, dst: REMOTE.mac },
+        buildIpv4({ src: VM.ip, dst: REMOTE.ip }, buildTcp({ sport: 1, dport: 2, flags })),
+      );
       expect(pass(ct, frame, 0).state).toBe('INVALID');
     }
     expect(ct.snapshot(0)).toEqual([]);
@@ -115,7 +134,13 @@ describe('TCP tracker', () => {
     pass(ct, f.ack('client'), 0);
     pass(ct, f.data('client', 'hello'), 0.1);
     pass(ct, f.ack('server'), 0.2);
-    const bogus = buildEthernet({ src: REMOTE.mac, dst: VM.mac }, buildIpv4({ src: REMOTE.ip, dst: VM.ip }, buildTcp({ sport: 22, dport: 34567, flags: 'R', seq: 5001 - 200000 })));
+    const bogus = buildEthernet(
+      { src: REMOTE.mac, dst: VM.mac },
+      buildIpv4(
+        { src: REMOTE.ip, dst: VM.ip },
+        buildTcp({ sport: 22, dport: 34567, flags: 'R', seq: 5001 - 200000 }),
+      ),
+    );
     expect(pass(ct, bogus, 0.3).state).toBe('INVALID');
     expect(state(ct, 0.3)).toEqual(['ESTABLISHED 431999 A']);
   });
@@ -148,11 +173,30 @@ describe('TCP tracker', () => {
       pass(ct, f.data('client', big), 0.1 + i * 0.001);
       pass(ct, f.ack('server'), 0.1 + i * 0.001);
     }
-    const old = buildEthernet({ src: VM.mac, dst: REMOTE.mac }, buildIpv4({ src: VM.ip, dst: REMOTE.ip }, buildTcp({ sport: 34567, dport: 22, flags: 'P.', seq: 1001, ack: 5001, payload: big })));
+    const old = buildEthernet(
+      { src: VM.mac, dst: REMOTE.mac },
+      buildIpv4(
+        { src: VM.ip, dst: REMOTE.ip },
+        buildTcp({ sport: 34567, dport: 22, flags: 'P.', seq: 1001, ack: 5001, payload: big }),
+      ),
+    );
     const ign = pass(ct, old, 1);
     expect(ign.state).toBe('ESTABLISHED');
     expect(ign.note).toMatch(/SEQ is under lower bound/);
-    const far = buildEthernet({ src: VM.mac, dst: REMOTE.mac }, buildIpv4({ src: VM.ip, dst: REMOTE.ip }, buildTcp({ sport: 34567, dport: 22, flags: 'P.', seq: f.nextSeq('client') + 10_000_000, ack: 5001, payload: 'x' })));
+    const far = buildEthernet(
+      { src: VM.mac, dst: REMOTE.mac },
+      buildIpv4(
+        { src: VM.ip, dst: REMOTE.ip },
+        buildTcp({
+          sport: 34567,
+          dport: 22,
+          flags: 'P.',
+          seq: f.nextSeq('client') + 10_000_000,
+          ack: 5001,
+          payload: 'x',
+        }),
+      ),
+    );
     const inv = pass(ct, far, 1);
     expect(inv.state).toBe('INVALID');
     expect(inv.note).toMatch(/SEQ is over upper bound/);
@@ -162,7 +206,20 @@ describe('TCP tracker', () => {
     pass(lib, g.syn(), 0);
     pass(lib, g.synAck(), 0);
     pass(lib, g.ack('client'), 0);
-    const far2 = buildEthernet({ src: VM.mac, dst: REMOTE.mac }, buildIpv4({ src: VM.ip, dst: REMOTE.ip }, buildTcp({ sport: 34567, dport: 22, flags: 'P.', seq: g.nextSeq('client') + 10_000_000, ack: 5001, payload: 'x' })));
+    const far2 = buildEthernet(
+      { src: VM.mac, dst: REMOTE.mac },
+      buildIpv4(
+        { src: VM.ip, dst: REMOTE.ip },
+        buildTcp({
+          sport: 34567,
+          dport: 22,
+          flags: 'P.',
+          seq: g.nextSeq('client') + 10_000_000,
+          ack: 5001,
+          payload: 'x',
+        }),
+      ),
+    );
     expect(pass(lib, far2, 1).state).toBe('ESTABLISHED');
   });
 

@@ -6,7 +6,16 @@
  * per-state timeouts. Facts used are listed in KERNEL-FACTS.md.
  */
 import type { TcpSegment } from '../netfilter/packet';
-import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../netfilter/packet';
+import {
+  TCP_ACK,
+  TCP_CWR,
+  TCP_ECE,
+  TCP_FIN,
+  TCP_PSH,
+  TCP_RST,
+  TCP_SYN,
+  TCP_URG,
+} from '../netfilter/packet';
 import type { ConntrackSysctl } from './sysctl';
 import type { Conn, TcpSide, TcpTrack, TrackVerdict } from './types';
 import { IPS_ASSURED, IPS_SEEN_REPLY, trackVerdict } from './types';
@@ -26,7 +35,18 @@ const sIV = 10;
 const sIG = 11;
 
 /** Names as `conntrack -L` prints them. */
-export const TCP_STATE_NAMES = ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2'] as const;
+export const TCP_STATE_NAMES = [
+  'NONE',
+  'SYN_SENT',
+  'SYN_RECV',
+  'ESTABLISHED',
+  'FIN_WAIT',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'TIME_WAIT',
+  'CLOSE',
+  'SYN_SENT2',
+] as const;
 
 /** Packet classes indexing the state table (`enum tcp_bit_set`). */
 const SYN_SET = 0;
@@ -45,7 +65,6 @@ const F_DATA_UNACKNOWLEDGED = 0x10;
 const F_MAXACK_SET = 0x20;
 const F_EXP_CHALLENGE_ACK = 0x40;
 const F_SIMULTANEOUS_OPEN = 0x80;
-
 
 const sSS = TCP_SYN_SENT;
 const sSR = TCP_SYN_RECV;
@@ -191,7 +210,8 @@ class TcpTrackState implements TcpTrack {
 
   /** Forgets direction `dir`'s window data. */
   resetSide(dir: number): void {
-    if (dir === 0) this.end0 = this.maxend0 = this.maxwin0 = this.maxack0 = this.scale0 = this.flags0 = 0;
+    if (dir === 0)
+      this.end0 = this.maxend0 = this.maxwin0 = this.maxack0 = this.scale0 = this.flags0 = 0;
     else this.end1 = this.maxend1 = this.maxwin1 = this.maxack1 = this.scale1 = this.flags1 = 0;
   }
 
@@ -320,7 +340,9 @@ function newTrack(): TcpTrackState {
 
 /** seq + payload length + SYN + FIN (segment_seq_plus_len). */
 function segmentEnd(seg: TcpSegment): number {
-  return u32(seg.seq + seg.payload.length + (seg.flags & TCP_SYN ? 1 : 0) + (seg.flags & TCP_FIN ? 1 : 0));
+  return u32(
+    seg.seq + seg.payload.length + (seg.flags & TCP_SYN ? 1 : 0) + (seg.flags & TCP_FIN ? 1 : 0),
+  );
 }
 
 /** Reads window-scale and SACK-permitted options into `side` (tcp_options). */
@@ -367,7 +389,12 @@ function sackEdge(seg: TcpSegment, ack: number): number {
     if (size < 2 || i + size > o.length) break;
     if (kind === 5 && size >= 10 && (size - 2) % 8 === 0) {
       for (let j = i + 2; j < i + size; j += 8) {
-        const right = u32(((o[j + 4] as number) << 24) | ((o[j + 5] as number) << 16) | ((o[j + 6] as number) << 8) | (o[j + 7] as number));
+        const right = u32(
+          ((o[j + 4] as number) << 24) |
+            ((o[j + 5] as number) << 16) |
+            ((o[j + 6] as number) << 8) |
+            (o[j + 7] as number),
+        );
         if (after(right, sack)) sack = right;
       }
       break;
@@ -377,7 +404,14 @@ function sackEdge(seg: TcpSegment, ack: number): number {
   return sack;
 }
 
-function initSender(sender: TcpSide, receiver: TcpSide, seg: TcpSegment, end: number, win: number, dir: number): void {
+function initSender(
+  sender: TcpSide,
+  receiver: TcpSide,
+  seg: TcpSegment,
+  end: number,
+  win: number,
+  dir: number,
+): void {
   sender.end = end;
   sender.maxend = end;
   sender.maxwin = win === 0 ? 1 : win;
@@ -394,14 +428,25 @@ type WindowResult = { r: 'accept' | 'ignore' | 'invalid'; note?: string };
 /** Shared result for the common case (no allocation per packet). */
 const WINDOW_ACCEPT: WindowResult = Object.freeze({ r: 'accept' as const });
 
-function logInvalid(sender: TcpSide, sysctl: ConntrackSysctl, r: 'ignore' | 'invalid', note: string): WindowResult {
+function logInvalid(
+  sender: TcpSide,
+  sysctl: ConntrackSysctl,
+  r: 'ignore' | 'invalid',
+  note: string,
+): WindowResult {
   // Liberal tracking (sysctl, or a picked-up connection) accepts everything out of window.
   if (sender.flags & F_BE_LIBERAL || sysctl.nf_conntrack_tcp_be_liberal) return WINDOW_ACCEPT;
   return { r, note };
 }
 
 /** tcp_in_window: the sequence/ack window checks and updates. */
-function inWindow(t: TcpTrackState, dir: number, index: number, seg: TcpSegment, sysctl: ConntrackSysctl): WindowResult {
+function inWindow(
+  t: TcpTrackState,
+  dir: number,
+  index: number,
+  seg: TcpSegment,
+  sysctl: ConntrackSysctl,
+): WindowResult {
   const sender = sideOf(t, dir);
   const receiver = sideOf(t, dir ^ 1);
   let seq = seg.seq;
@@ -431,7 +476,11 @@ function inWindow(t: TcpTrackState, dir: number, index: number, seg: TcpSegment,
         receiver.end = u32(receiver.end + 1); // reply to a keepalive
       }
     }
-  } else if (syn && after(end, sender.end) && (t.state === TCP_SYN_SENT || t.state === TCP_SYN_RECV)) {
+  } else if (
+    syn &&
+    after(end, sender.end) &&
+    (t.state === TCP_SYN_SENT || t.state === TCP_SYN_RECV)
+  ) {
     // A reinitialised SYN (RFC 793): restart this direction's window data.
     initSender(sender, receiver, seg, end, win, dir);
     if (dir === 1 && !hasAck) return WINDOW_ACCEPT;
@@ -459,17 +508,37 @@ function inWindow(t: TcpTrackState, dir: number, index: number, seg: TcpSegment,
       sender.flags |= F_DATA_UNACKNOWLEDGED;
       return logInvalid(sender, sysctl, 'ignore', `${overshot} bytes more than expected`);
     }
-    return logInvalid(sender, sysctl, 'invalid', `SEQ is over upper bound ${u32(sender.maxend + 1)} (over the window of the receiver)`);
+    return logInvalid(
+      sender,
+      sysctl,
+      'invalid',
+      `SEQ is over upper bound ${u32(sender.maxend + 1)} (over the window of the receiver)`,
+    );
   }
   if (!before(sack, u32(receiver.end + 1))) {
-    return logInvalid(sender, sysctl, 'invalid', `ACK is over upper bound ${u32(receiver.end + 1)} (ACKed data not seen yet)`);
+    return logInvalid(
+      sender,
+      sysctl,
+      'invalid',
+      `ACK is over upper bound ${u32(receiver.end + 1)} (ACKed data not seen yet)`,
+    );
   }
   const inRecvWin = receiver.maxwin === 0 || after(end, u32(sender.end - receiver.maxwin - 1));
   if (!inRecvWin) {
-    return logInvalid(sender, sysctl, 'ignore', `SEQ is under lower bound ${u32(sender.end - receiver.maxwin - 1)} (already ACKed data retransmitted)`);
+    return logInvalid(
+      sender,
+      sysctl,
+      'ignore',
+      `SEQ is under lower bound ${u32(sender.end - receiver.maxwin - 1)} (already ACKed data retransmitted)`,
+    );
   }
   if (!after(sack, u32(receiver.end - maxAckWindow - 1))) {
-    return logInvalid(sender, sysctl, 'ignore', `ignored ACK under lower bound ${u32(receiver.end - maxAckWindow - 1)} (possible overly delayed)`);
+    return logInvalid(
+      sender,
+      sysctl,
+      'ignore',
+      `ignored ACK under lower bound ${u32(receiver.end - maxAckWindow - 1)} (possible overly delayed)`,
+    );
   }
 
   // The scale is at most 14 (parseOptions clamps it as tcp_options does), so the shift is exact.
@@ -488,7 +557,8 @@ function inWindow(t: TcpTrackState, dir: number, index: number, seg: TcpSegment,
       sender.maxack = ack;
     }
   }
-  if (receiver.maxwin !== 0 && after(end, sender.maxend)) receiver.maxwin = u32(receiver.maxwin + u32(end - sender.maxend));
+  if (receiver.maxwin !== 0 && after(end, sender.maxend))
+    receiver.maxwin = u32(receiver.maxwin + u32(end - sender.maxend));
   if (after(u32(sack + win), u32(receiver.maxend - 1))) {
     receiver.maxend = u32(sack + win);
     if (win === 0) receiver.maxend = u32(receiver.maxend + 1);
@@ -496,7 +566,13 @@ function inWindow(t: TcpTrackState, dir: number, index: number, seg: TcpSegment,
   if (ack === receiver.end) receiver.flags &= ~F_DATA_UNACKNOWLEDGED;
 
   if (index === ACK_SET) {
-    if (t.lastDir === dir && t.lastSeq === seq && t.lastAck === ack && t.lastEnd === end && t.lastWin === winRaw) {
+    if (
+      t.lastDir === dir &&
+      t.lastSeq === seq &&
+      t.lastAck === ack &&
+      t.lastEnd === end &&
+      t.lastWin === winRaw
+    ) {
       t.retrans++;
     } else {
       t.lastDir = dir;
@@ -535,17 +611,32 @@ function stateTimeout(sysctl: ConntrackSysctl, state: number): number {
 
 /** True in the states the kernel may evict early (tcp_can_early_drop); also used by RST handling. */
 function canEarlyDrop(state: number): boolean {
-  return state === TCP_FIN_WAIT || state === TCP_LAST_ACK || state === TCP_TIME_WAIT || state === TCP_CLOSE || state === TCP_CLOSE_WAIT;
+  return (
+    state === TCP_FIN_WAIT ||
+    state === TCP_LAST_ACK ||
+    state === TCP_TIME_WAIT ||
+    state === TCP_CLOSE ||
+    state === TCP_CLOSE_WAIT
+  );
 }
 
 /**
  * Tracks one TCP segment for `conn` in direction `dir`. `confirmed` is false
  * for the packet that is creating the connection (tcp_new runs first).
  */
-export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boolean, sysctl: ConntrackSysctl, jiffies: number, hz: number): TcpVerdict {
+export function trackTcp(
+  conn: Conn,
+  seg: TcpSegment,
+  dir: 0 | 1,
+  confirmed: boolean,
+  sysctl: ConntrackSysctl,
+  jiffies: number,
+  hz: number,
+): TcpVerdict {
   // tcp_error: flag sanity (PSH, ECE, CWR are always fine).
   const checked = seg.flags & ~(TCP_ECE | TCP_CWR | TCP_PSH);
-  if ((checked & ~0xff) !== 0 || VALID_FLAGS[checked] !== 1) return trackVerdict('invalid', 'invalid tcp flag combination');
+  if ((checked & ~0xff) !== 0 || VALID_FLAGS[checked] !== 1)
+    return trackVerdict('invalid', 'invalid tcp flag combination');
 
   const index = classify(seg.flags);
   if (!confirmed) {
@@ -560,7 +651,8 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
       s0.maxend = s0.end;
       parseOptions(seg, s0);
     } else {
-      if (!sysctl.nf_conntrack_tcp_loose) return trackVerdict('invalid', 'mid-stream pickup disabled (nf_conntrack_tcp_loose=0)');
+      if (!sysctl.nf_conntrack_tcp_loose)
+        return trackVerdict('invalid', 'mid-stream pickup disabled (nf_conntrack_tcp_loose=0)');
       s0.maxend = u32(s0.end + s0.maxwin);
       // A picked-up connection assumes SACK and tracks windows liberally.
       t.flags0 = F_SACK_PERM | F_BE_LIBERAL;
@@ -584,7 +676,12 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
       return ignorePacket(t, dir, index, seg, oldState);
     }
     case sIG: {
-      if (index === SYNACK_SET && t.lastIndex === SYN_SET && t.lastDir !== dir && seg.ack === t.lastEnd) {
+      if (
+        index === SYNACK_SET &&
+        t.lastIndex === SYN_SET &&
+        t.lastDir !== dir &&
+        seg.ack === t.lastEnd
+      ) {
         // This SYN/ACK answers a SYN we ignored: the endpoints are in sync, resync from it.
         oldState = TCP_SYN_SENT;
         newState = TCP_SYN_RECV;
@@ -602,9 +699,18 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
       return ignorePacket(t, dir, index, seg, oldState);
     }
     case sIV:
-      return trackVerdict('invalid', `invalid state (${TCP_STATE_NAMES[oldState]} + ${['SYN', 'SYN/ACK', 'FIN', 'ACK', 'RST', 'no flags'][index]} in ${dir ? 'reply' : 'original'} direction)`);
+      return trackVerdict(
+        'invalid',
+        `invalid state (${TCP_STATE_NAMES[oldState]} + ${['SYN', 'SYN/ACK', 'FIN', 'ACK', 'RST', 'no flags'][index]} in ${dir ? 'reply' : 'original'} direction)`,
+      );
     case TCP_TIME_WAIT:
-      if (oldState === TCP_LAST_ACK && index === ACK_SET && t.lastDir !== dir && t.lastIndex === SYN_SET && t.lastFlags & F_EXP_CHALLENGE_ACK) {
+      if (
+        oldState === TCP_LAST_ACK &&
+        index === ACK_SET &&
+        t.lastDir !== dir &&
+        t.lastIndex === SYN_SET &&
+        t.lastFlags & F_EXP_CHALLENGE_ACK
+      ) {
         t.lastFlags &= ~F_EXP_CHALLENGE_ACK;
         return trackVerdict('ignore', 'challenge-ack ignored');
       }
@@ -613,7 +719,8 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
       t.lastFlags |= F_SIMULTANEOUS_OPEN;
       break;
     case TCP_SYN_RECV:
-      if (dir === 1 && index === ACK_SET && t.lastFlags & F_SIMULTANEOUS_OPEN) newState = TCP_ESTABLISHED;
+      if (dir === 1 && index === ACK_SET && t.lastFlags & F_SIMULTANEOUS_OPEN)
+        newState = TCP_ESTABLISHED;
       break;
     case TCP_CLOSE: {
       if (index !== RST_SET) break;
@@ -626,13 +733,18 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
         const established = oldState === TCP_ESTABLISHED && (conn.status & IPS_ASSURED) !== 0;
         const seq = seg.seq;
         if (seq === 0 && !established) break;
-        if (before(seq, other.maxack) && !sysctl.nf_conntrack_tcp_ignore_invalid_rst) return trackVerdict('invalid', 'invalid rst');
+        if (before(seq, other.maxack) && !sysctl.nf_conntrack_tcp_ignore_invalid_rst)
+          return trackVerdict('invalid', 'invalid rst');
         if (!established || seq === other.maxack) break;
         if (t.lastIndex === ACK_SET && t.lastDir === dir && seq === t.lastEnd) break;
         // RST sequence not exact: keep the state to allow a challenge ACK.
         newState = oldState;
       }
-      if ((((conn.status & IPS_SEEN_REPLY) !== 0 && t.lastIndex === SYN_SET) || ((conn.status & IPS_ASSURED) === 0 && t.lastIndex === ACK_SET)) && seg.ack === t.lastEnd) {
+      if (
+        (((conn.status & IPS_SEEN_REPLY) !== 0 && t.lastIndex === SYN_SET) ||
+          ((conn.status & IPS_ASSURED) === 0 && t.lastIndex === ACK_SET)) &&
+        seg.ack === t.lastEnd
+      ) {
         skipWindow = true; // RST to a SYN/ACK we let through: no window check
       }
       break;
@@ -668,7 +780,11 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
     if (seg.flags & TCP_RST) return trackVerdict('accept', undefined, undefined, true);
     // A picked-up connection gets no 5-day ESTABLISHED timeout before a reply.
     if (newState === TCP_ESTABLISHED && timeout > unack) timeout = unack;
-  } else if (!(conn.status & IPS_ASSURED) && (oldState === TCP_SYN_RECV || oldState === TCP_ESTABLISHED) && newState === TCP_ESTABLISHED) {
+  } else if (
+    !(conn.status & IPS_ASSURED) &&
+    (oldState === TCP_SYN_RECV || oldState === TCP_ESTABLISHED) &&
+    newState === TCP_ESTABLISHED
+  ) {
     conn.status |= IPS_ASSURED;
   }
   // One shared result for the common case: callers read it before tracking the next packet.
@@ -679,7 +795,13 @@ export function trackTcp(conn: Conn, seg: TcpSegment, dir: 0 | 1, confirmed: boo
 const TCP_ACCEPT: TcpVerdict = trackVerdict('accept', undefined, 0);
 
 /** Records an ignored packet's data so a later SYN/ACK can resync (the sIG path). */
-function ignorePacket(t: TcpTrack, dir: number, index: number, seg: TcpSegment, oldState: number): TcpVerdict {
+function ignorePacket(
+  t: TcpTrack,
+  dir: number,
+  index: number,
+  seg: TcpSegment,
+  oldState: number,
+): TcpVerdict {
   t.lastIndex = index;
   t.lastDir = dir;
   t.lastSeq = seg.seq;
@@ -698,11 +820,22 @@ function ignorePacket(t: TcpTrack, dir: number, index: number, seg: TcpSegment, 
     // A SYN in LAST_ACK may draw an RFC 5961 challenge ACK that must not close the connection.
     if (oldState === TCP_LAST_ACK) t.lastFlags |= F_EXP_CHALLENGE_ACK;
   }
-  return trackVerdict('ignore', `packet (${['SYN', 'SYN/ACK', 'FIN', 'ACK', 'RST', 'none'][index]}) in ${dir ? 'reply' : 'original'} direction ignored, state ${TCP_STATE_NAMES[oldState]}`);
+  return trackVerdict(
+    'ignore',
+    `packet (${['SYN', 'SYN/ACK', 'FIN', 'ACK', 'RST', 'none'][index]}) in ${dir ? 'reply' : 'original'} direction ignored, state ${TCP_STATE_NAMES[oldState]}`,
+  );
 }
 
 /** nf_tcp_handle_invalid: an out-of-window FIN/RST answering the peer's FIN/RST shortens an assured connection's timeout. */
-function handleInvalid(conn: Conn, t: TcpTrack, dir: number, index: number, sysctl: ConntrackSysctl, jiffies: number, hz: number): void {
+function handleInvalid(
+  conn: Conn,
+  t: TcpTrack,
+  dir: number,
+  index: number,
+  sysctl: ConntrackSysctl,
+  jiffies: number,
+  hz: number,
+): void {
   if (!(conn.status & IPS_ASSURED)) return;
   if (index !== RST_SET && index !== FIN_SET) return;
   if (t.lastDir !== dir && (t.lastIndex === FIN_SET || t.lastIndex === RST_SET)) {

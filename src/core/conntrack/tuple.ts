@@ -7,7 +7,14 @@
  */
 import { formatIpv4, formatIpv6 } from '../netfilter/addr';
 import type { Ipv4Packet, Ipv6Packet } from '../netfilter/packet';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE } from '../netfilter/packet';
+import {
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_SCTP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPPROTO_UDPLITE,
+} from '../netfilter/packet';
 
 export interface Tuple {
   family: 4 | 6;
@@ -32,7 +39,12 @@ export type CtDir = 0 | 1;
 
 /** Protocols whose tuple carries ports. */
 export function hasPorts(proto: number): boolean {
-  return proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_UDPLITE || proto === IPPROTO_SCTP;
+  return (
+    proto === IPPROTO_TCP ||
+    proto === IPPROTO_UDP ||
+    proto === IPPROTO_UDPLITE ||
+    proto === IPPROTO_SCTP
+  );
 }
 
 /**
@@ -40,7 +52,20 @@ export function hasPorts(proto: number): boolean {
  * kernel then cannot track it: the packet is INVALID).
  */
 export function packetTuple(ip: Ipv4Packet | Ipv6Packet): Tuple | null {
-  const t: Tuple = { family: 4, proto: 0, s0: 0, s1: 0, s2: 0, s3: 0, d0: 0, d1: 0, d2: 0, d3: 0, sport: 0, dport: 0 };
+  const t: Tuple = {
+    family: 4,
+    proto: 0,
+    s0: 0,
+    s1: 0,
+    s2: 0,
+    s3: 0,
+    d0: 0,
+    d1: 0,
+    d2: 0,
+    d3: 0,
+    sport: 0,
+    dport: 0,
+  };
   return fillPacketTuple(ip, t) ? t : null;
 }
 
@@ -51,7 +76,8 @@ export function fillPacketTuple(ip: Ipv4Packet | Ipv6Packet, out: Tuple): boolea
   let dport = 0;
   const proto = ip.protocol;
   if (hasPorts(proto)) {
-    if (l4.kind !== 'tcp' && l4.kind !== 'udp' && l4.kind !== 'udplite' && l4.kind !== 'sctp') return false;
+    if (l4.kind !== 'tcp' && l4.kind !== 'udp' && l4.kind !== 'udplite' && l4.kind !== 'sctp')
+      return false;
     sport = l4.srcPort;
     dport = l4.dstPort;
   } else if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
@@ -83,11 +109,33 @@ export function fillPacketTuple(ip: Ipv4Packet | Ipv6Packet, out: Tuple): boolea
 
 /** A copy of a tuple. */
 export function copyTuple(t: Tuple): Tuple {
-  return { family: t.family, proto: t.proto, s0: t.s0, s1: t.s1, s2: t.s2, s3: t.s3, d0: t.d0, d1: t.d1, d2: t.d2, d3: t.d3, sport: t.sport, dport: t.dport };
+  return {
+    family: t.family,
+    proto: t.proto,
+    s0: t.s0,
+    s1: t.s1,
+    s2: t.s2,
+    s3: t.s3,
+    d0: t.d0,
+    d1: t.d1,
+    d2: t.d2,
+    d3: t.d3,
+    sport: t.sport,
+    dport: t.dport,
+  };
 }
 
 /** ICMP request/reply pairs (type → inverse type), from nf_conntrack_proto_icmp.c's invmap. */
-const ICMP_INVERSE: Record<number, number> = { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17 };
+const ICMP_INVERSE: Record<number, number> = {
+  8: 0,
+  0: 8,
+  13: 14,
+  14: 13,
+  15: 16,
+  16: 15,
+  17: 18,
+  18: 17,
+};
 /** ICMPv6 pairs: echo 128↔129, node information 139↔140. */
 const ICMPV6_INVERSE: Record<number, number> = { 128: 129, 129: 128, 139: 140, 140: 139 };
 
@@ -104,7 +152,20 @@ export function invertTuple(t: Tuple): Tuple | null {
     sport = 0;
     dport = 0;
   }
-  return { family: t.family, proto: t.proto, s0: t.d0, s1: t.d1, s2: t.d2, s3: t.d3, d0: t.s0, d1: t.s1, d2: t.s2, d3: t.s3, sport, dport };
+  return {
+    family: t.family,
+    proto: t.proto,
+    s0: t.d0,
+    s1: t.d1,
+    s2: t.d2,
+    s3: t.d3,
+    d0: t.s0,
+    d1: t.s1,
+    d2: t.s2,
+    d3: t.s3,
+    sport,
+    dport,
+  };
 }
 
 /** True when two tuples are identical. */
@@ -151,7 +212,8 @@ export function tupleDst(t: Tuple): string {
 /** `conntrack -L`-style text of a tuple: `src=… dst=… sport=… dport=…` or `type=8 code=0 id=…`. */
 export function formatTuple(t: Tuple): string {
   let s = `src=${tupleSrc(t)} dst=${tupleDst(t)}`;
-  if (t.proto === IPPROTO_ICMP || t.proto === IPPROTO_ICMPV6) s += ` type=${t.dport >>> 8} code=${t.dport & 0xff} id=${t.sport}`;
+  if (t.proto === IPPROTO_ICMP || t.proto === IPPROTO_ICMPV6)
+    s += ` type=${t.dport >>> 8} code=${t.dport & 0xff} id=${t.sport}`;
   else if (hasPorts(t.proto)) s += ` sport=${t.sport} dport=${t.dport}`;
   return s;
 }

@@ -133,6 +133,11 @@ export interface TrackVerdict {
 }
 
 /** A tracker verdict (fields in one fixed order). */
-export function trackVerdict(result: TrackVerdict['result'], note?: string, timeout?: number, kill = false): TrackVerdict {
+export function trackVerdict(
+  result: TrackVerdict['result'],
+  note?: string,
+  timeout?: number,
+  kill = false,
+): TrackVerdict {
   return { result, timeout, kill, note };
 }

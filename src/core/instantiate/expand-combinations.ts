@@ -25,7 +25,11 @@ export interface Combination {
 }
 
 function accessKey(a: VarAccess): string {
-  return a.kind === 'element' ? `${a.name}[${a.index}]` : a.iterId === 0 ? a.name : `${a.name}[@${a.iterId}]`;
+  return a.kind === 'element'
+    ? `${a.name}[${a.index}]`
+    : a.iterId === 0
+      ? a.name
+      : `${a.name}[@${a.iterId}]`;
 }
 
 function isUnique(e: IterEntry, vars: ReadonlyMap<string, readonly string[]>): boolean {
@@ -63,7 +67,8 @@ export function expandCombinations(
   let elementId = 0;
   for (const a of accesses) {
     const values = vars.get(a.name);
-    if (!values || values.length === 0) return { combinations: [], error: { kind: 'missing', variable: accessKey(a) } };
+    if (!values || values.length === 0)
+      return { combinations: [], error: { kind: 'missing', variable: accessKey(a) } };
     let entry: IterEntry;
     let min: number;
     let max: number;
@@ -75,7 +80,8 @@ export function expandCombinations(
       min = 0;
       max = values.length - 1;
     } else {
-      if (a.index >= values.length) return { combinations: [], error: { kind: 'missing', variable: accessKey(a) } };
+      if (a.index >= values.length)
+        return { combinations: [], error: { kind: 'missing', variable: accessKey(a) } };
       entry = { key: `#${elementId++}`, varNames: [], min: a.index, max: a.index, cur: a.index };
       entries.push(entry);
       min = a.index;

@@ -4,8 +4,12 @@ import { chainPriorityOf, createWorkspaceLookup, instantiateFilter } from './ins
 import { expandCombinations } from './expand-combinations';
 import { collectVarAccesses, parseVarAccess } from './var-access';
 
-function rule(partial: Omit<Partial<Rule>, 'attrs'> & { attrs?: Record<string, string> }): FilterEntry {
-  const attrs = Object.fromEntries(Object.entries(partial.attrs ?? {}).map(([k, v]) => [k, { value: v, negated: false }]));
+function rule(
+  partial: Omit<Partial<Rule>, 'attrs'> & { attrs?: Record<string, string> },
+): FilterEntry {
+  const attrs = Object.fromEntries(
+    Object.entries(partial.attrs ?? {}).map(([k, v]) => [k, { value: v, negated: false }]),
+  );
   return {
     kind: 'rule',
     rule: {
@@ -22,15 +26,24 @@ function rule(partial: Omit<Partial<Rule>, 'attrs'> & { attrs?: Record<string, s
 function ref(filter: string, params: Record<string, string[]> = {}): FilterEntry {
   return {
     kind: 'filterref',
-    ref: { filter, params: Object.entries(params).flatMap(([name, vs]) => vs.map((value) => ({ name, value }))) },
+    ref: {
+      filter,
+      params: Object.entries(params).flatMap(([name, vs]) => vs.map((value) => ({ name, value }))),
+    },
   };
 }
 
-function filter(name: string, entries: FilterEntry[], chain = 'root', chainPriority: number | null = null): FilterDoc {
+function filter(
+  name: string,
+  entries: FilterEntry[],
+  chain = 'root',
+  chainPriority: number | null = null,
+): FilterDoc {
   return { name, chain, chainPriority, uuid: null, entries };
 }
 
-const values = (r: ReturnType<typeof instantiateFilter>, attr: string) => r.rules.map((i) => i.rule.attrs[attr]?.value);
+const values = (r: ReturnType<typeof instantiateFilter>, attr: string) =>
+  r.rules.map((i) => i.rule.attrs[attr]?.value);
 
 describe('variable accesses', () => {
   it('parses $X, $X[@n] and $X[n] (with libvirt-tolerated blanks)', () => {
@@ -42,7 +55,10 @@ describe('variable accesses', () => {
   });
 
   it('records accesses in libvirt attribute-table order, without duplicates', () => {
-    const r = rule({ protocol: 'tcp', attrs: { dstportstart: '$P[@1]', srcipaddr: '$A', dscp: '$A', srcportstart: '$P[@1]' } });
+    const r = rule({
+      protocol: 'tcp',
+      attrs: { dstportstart: '$P[@1]', srcipaddr: '$A', dscp: '$A', srcportstart: '$P[@1]' },
+    });
     if (r.kind !== 'rule') throw new Error();
     expect(collectVarAccesses(r.rule)).toEqual([
       { kind: 'iterator', name: 'A', iterId: 0 },
@@ -75,23 +91,16 @@ describe('combinations (virNWFilterVarCombIter)', () => {
 
   it('crosses different iterators with the first one varying fastest', () => {
     const { combinations } = run(['$X[@1]', '$Y[@2]']);
-    expect(combinations.map((c) => `${c.byAccess.get('X[@1]')}${c.byAccess.get('Y[@2]')}`)).toEqual([
-      'a1',
-      'b1',
-      'a2',
-      'b2',
-      'a3',
-      'b3',
-    ]);
+    expect(combinations.map((c) => `${c.byAccess.get('X[@1]')}${c.byAccess.get('Y[@2]')}`)).toEqual(
+      ['a1', 'b1', 'a2', 'b2', 'a3', 'b3'],
+    );
   });
 
   it('fixes element accesses', () => {
     const { combinations } = run(['$A[1]', '$Y[@1]']);
-    expect(combinations.map((c) => `${c.byAccess.get('A[1]')}/${c.byAccess.get('Y[@1]')}`)).toEqual([
-      '2.2.2.2/1',
-      '2.2.2.2/2',
-      '2.2.2.2/3',
-    ]);
+    expect(combinations.map((c) => `${c.byAccess.get('A[1]')}/${c.byAccess.get('Y[@1]')}`)).toEqual(
+      ['2.2.2.2/1', '2.2.2.2/2', '2.2.2.2/3'],
+    );
   });
 
   it('refuses lists of different lengths on one iterator', () => {
@@ -106,17 +115,26 @@ describe('combinations (virNWFilterVarCombIter)', () => {
 describe('instantiateFilter', () => {
   it('walks filterrefs depth-first, in document order', () => {
     const ws = [
-      filter('root-f', [rule({ attrs: { comment: 'r0' } }), ref('child'), rule({ attrs: { comment: 'r2' } })]),
+      filter('root-f', [
+        rule({ attrs: { comment: 'r0' } }),
+        ref('child'),
+        rule({ attrs: { comment: 'r2' } }),
+      ]),
       filter('child', [rule({ attrs: { comment: 'c0' } }), rule({ attrs: { comment: 'c1' } })]),
     ];
     const r = instantiateFilter(ws, 'root-f', { iface: 'vnet0' });
     expect(r.diagnostics).toEqual([]);
     expect(values(r, 'comment')).toEqual(['r0', 'c0', 'c1', 'r2']);
-    expect(r.rules[1]?.provenance).toMatchObject({ filter: 'child', ruleIndex: 0, entryIndex: 0, filterPath: ['root-f', 'child'] });
+    expect(r.rules[1]?.provenance).toMatchObject({
+      filter: 'child',
+      ruleIndex: 0,
+      entryIndex: 0,
+      filterPath: ['root-f', 'child'],
+    });
     expect(r.rules[3]?.provenance).toMatchObject({ filter: 'root-f', ruleIndex: 1, entryIndex: 2 });
   });
 
-  it('passes filterref parameters down; the caller\'s variables win over them', () => {
+  it("passes filterref parameters down; the caller's variables win over them", () => {
     const ws = [
       filter('top', [ref('mid', { PORT: ['22'], HOST: ['10.0.0.9'] })]),
       filter('mid', [rule({ attrs: { dstportstart: '$PORT', dstipaddr: '$HOST' } })]),
@@ -128,20 +146,43 @@ describe('instantiateFilter', () => {
   });
 
   it('turns repeated filterref parameters into a list', () => {
-    const ws = [filter('top', [ref('mid', { P: ['1', '2', '3'] })]), filter('mid', [rule({ attrs: { dstportstart: '$P' } })])];
-    expect(values(instantiateFilter(ws, 'top', { iface: 'vnet0' }), 'dstportstart')).toEqual(['1', '2', '3']);
+    const ws = [
+      filter('top', [ref('mid', { P: ['1', '2', '3'] })]),
+      filter('mid', [rule({ attrs: { dstportstart: '$P' } })]),
+    ];
+    expect(values(instantiateFilter(ws, 'top', { iface: 'vnet0' }), 'dstportstart')).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
   });
 
   it('gives $MAC the binding MAC unless a parameter sets it', () => {
     const ws = [filter('f', [rule({ protocol: 'mac', attrs: { srcmacaddr: '$MAC' } })])];
-    expect(values(instantiateFilter(ws, 'f', { iface: 'vnet0', mac: '52:54:00:00:00:01' }), 'srcmacaddr')).toEqual(['52:54:00:00:00:01']);
     expect(
-      values(instantiateFilter(ws, 'f', { iface: 'vnet0', mac: '52:54:00:00:00:01', params: { MAC: ['52:54:00:00:00:02'] } }), 'srcmacaddr'),
+      values(
+        instantiateFilter(ws, 'f', { iface: 'vnet0', mac: '52:54:00:00:00:01' }),
+        'srcmacaddr',
+      ),
+    ).toEqual(['52:54:00:00:00:01']);
+    expect(
+      values(
+        instantiateFilter(ws, 'f', {
+          iface: 'vnet0',
+          mac: '52:54:00:00:00:01',
+          params: { MAC: ['52:54:00:00:00:02'] },
+        }),
+        'srcmacaddr',
+      ),
     ).toEqual(['52:54:00:00:00:02']);
   });
 
   it('names the variable and the filterref path when a value is missing', () => {
-    const ws = [filter('vm', [ref('clean')]), filter('clean', [ref('no-ip-spoof')]), filter('no-ip-spoof', [rule({ protocol: 'ip', attrs: { srcipaddr: '$IP' } })])];
+    const ws = [
+      filter('vm', [ref('clean')]),
+      filter('clean', [ref('no-ip-spoof')]),
+      filter('no-ip-spoof', [rule({ protocol: 'ip', attrs: { srcipaddr: '$IP' } })]),
+    ];
     const r = instantiateFilter(ws, 'vm', { iface: 'vnet0' });
     expect(r.rules).toEqual([]);
     expect(r.diagnostics).toHaveLength(1);
@@ -160,7 +201,9 @@ describe('instantiateFilter', () => {
     const missing = instantiateFilter([filter('a', [ref('nope')])], 'a', { iface: 'vnet0' });
     expect(missing.diagnostics.map((d) => d.code)).toEqual(['NWF301']);
     expect(missing.diagnostics[0]?.message).toContain("'nope'");
-    const cyc = instantiateFilter([filter('a', [ref('b')]), filter('b', [ref('a')])], 'a', { iface: 'vnet0' });
+    const cyc = instantiateFilter([filter('a', [ref('b')]), filter('b', [ref('a')])], 'a', {
+      iface: 'vnet0',
+    });
     expect(cyc.diagnostics.map((d) => d.code)).toEqual(['NWF302']);
     expect(cyc.diagnostics[0]?.message).toContain('a → b → a');
     expect(instantiateFilter([], 'x', { iface: 'vnet0' }).diagnostics[0]?.code).toBe('NWF305');
@@ -168,26 +211,62 @@ describe('instantiateFilter', () => {
 
   it('sorts root-chain rules first, then by priority, keeping instantiation order on ties', () => {
     const ws = createWorkspaceLookup([
-      filter('top', [rule({ priority: 100, attrs: { comment: 'root-100' } }), ref('v4'), rule({ priority: -900, attrs: { comment: 'root--900' } }), rule({ priority: 100, attrs: { comment: 'root-100b' } })]),
-      filter('v4', [rule({ protocol: 'ip', priority: -1000, attrs: { comment: 'v4--1000' } }), rule({ protocol: 'ip', priority: 0, attrs: { comment: 'v4-0' } })], 'ipv4'),
+      filter('top', [
+        rule({ priority: 100, attrs: { comment: 'root-100' } }),
+        ref('v4'),
+        rule({ priority: -900, attrs: { comment: 'root--900' } }),
+        rule({ priority: 100, attrs: { comment: 'root-100b' } }),
+      ]),
+      filter(
+        'v4',
+        [
+          rule({ protocol: 'ip', priority: -1000, attrs: { comment: 'v4--1000' } }),
+          rule({ protocol: 'ip', priority: 0, attrs: { comment: 'v4-0' } }),
+        ],
+        'ipv4',
+      ),
     ]);
     const r = instantiateFilter(ws, 'top', { iface: 'vnet0' });
-    expect(values(r, 'comment')).toEqual(['root--900', 'root-100', 'root-100b', 'v4--1000', 'v4-0']);
+    expect(values(r, 'comment')).toEqual([
+      'root--900',
+      'root-100',
+      'root-100b',
+      'v4--1000',
+      'v4-0',
+    ]);
     // The ipv4 chain's default priority (-700) raises its rule of priority -1000 for interleaving.
     expect(r.rules.map((i) => i.effectivePriority)).toEqual([-900, 100, 100, -700, 0]);
     expect(r.rules[3]?.chainPriority).toBe(-700);
   });
 
-  it('uses libvirt\'s default chain priorities', () => {
-    const p = (chain: string, prio: number | null = null) => chainPriorityOf(filter('x', [], chain, prio));
-    expect([p('stp'), p('mac'), p('vlan'), p('ipv4'), p('ipv6'), p('arp'), p('rarp'), p('root')]).toEqual([-810, -800, -750, -700, -600, -500, -400, 0]);
+  it("uses libvirt's default chain priorities", () => {
+    const p = (chain: string, prio: number | null = null) =>
+      chainPriorityOf(filter('x', [], chain, prio));
+    expect([
+      p('stp'),
+      p('mac'),
+      p('vlan'),
+      p('ipv4'),
+      p('ipv6'),
+      p('arp'),
+      p('rarp'),
+      p('root'),
+    ]).toEqual([-810, -800, -750, -700, -600, -500, -400, 0]);
     expect(p('arp-xyz')).toBe(-500);
     expect(p('ipv4', 10)).toBe(10);
   });
 
   it('expands lists in place, one instance per combination, with bindings in the provenance', () => {
-    const ws = [filter('f', [rule({ attrs: { srcipaddr: '$A', srcportstart: '$B' } }), rule({ attrs: { comment: 'after' } })])];
-    const r = instantiateFilter(ws, 'f', { iface: 'vnet0', params: { A: ['1.1.1.1', '2.2.2.2'], B: ['80', '90'] } });
+    const ws = [
+      filter('f', [
+        rule({ attrs: { srcipaddr: '$A', srcportstart: '$B' } }),
+        rule({ attrs: { comment: 'after' } }),
+      ]),
+    ];
+    const r = instantiateFilter(ws, 'f', {
+      iface: 'vnet0',
+      params: { A: ['1.1.1.1', '2.2.2.2'], B: ['80', '90'] },
+    });
     expect(values(r, 'srcipaddr')).toEqual(['1.1.1.1', '2.2.2.2', undefined]);
     expect(r.rules[1]?.provenance.bindings).toEqual({ A: '2.2.2.2', B: '90' });
     expect(r.rules[1]?.provenance.combination).toBe(1);
@@ -201,7 +280,13 @@ describe('combinations (property)', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 4 }),
-        fc.array(fc.record({ name: fc.constantFrom('P', 'Q', 'R', 'S'), iter: fc.integer({ min: 0, max: 2 }) }), { maxLength: 4 }),
+        fc.array(
+          fc.record({
+            name: fc.constantFrom('P', 'Q', 'R', 'S'),
+            iter: fc.integer({ min: 0, max: 2 }),
+          }),
+          { maxLength: 4 },
+        ),
         fc.array(value, { minLength: 4, maxLength: 4 }),
         fc.array(value, { minLength: 4, maxLength: 4 }),
         (len, uses, v1, v2) => {
@@ -211,7 +296,12 @@ describe('combinations (property)', () => {
             ['R', v1.slice(0, len).reverse()],
             ['S', ['x']],
           ]);
-          const accesses = uses.map((u) => parseVarAccess(u.iter === 0 ? `$${u.name}` : `$${u.name}[@${u.iter}]`) as NonNullable<ReturnType<typeof parseVarAccess>>);
+          const accesses = uses.map(
+            (u) =>
+              parseVarAccess(u.iter === 0 ? `$${u.name}` : `$${u.name}[@${u.iter}]`) as NonNullable<
+                ReturnType<typeof parseVarAccess>
+              >,
+          );
           // de-duplicate like libvirt (same name + same iterator = one access)
           const seen = new Set<string>();
           const distinct = accesses.filter((a) => {
@@ -222,8 +312,12 @@ describe('combinations (property)', () => {
           });
           const { combinations, error } = expandCombinations(distinct, vars);
           const byIter = new Map<number, string[]>();
-          for (const a of distinct) if (a.kind === 'iterator') byIter.set(a.iterId, [...(byIter.get(a.iterId) ?? []), a.name]);
-          const lengthsDiffer = [...byIter.values()].some((names) => new Set(names.map((n) => vars.get(n)?.length)).size > 1);
+          for (const a of distinct)
+            if (a.kind === 'iterator')
+              byIter.set(a.iterId, [...(byIter.get(a.iterId) ?? []), a.name]);
+          const lengthsDiffer = [...byIter.values()].some(
+            (names) => new Set(names.map((n) => vars.get(n)?.length)).size > 1,
+          );
           if (lengthsDiffer) {
             expect(error?.kind).toBe('cardinality');
             return;
@@ -232,7 +326,9 @@ describe('combinations (property)', () => {
           let expected = 1;
           for (const names of byIter.values()) {
             const n = vars.get(names[0] as string)?.length ?? 0;
-            const tuples = new Set(Array.from({ length: n }, (_, i) => names.map((nm) => vars.get(nm)?.[i]).join('|')));
+            const tuples = new Set(
+              Array.from({ length: n }, (_, i) => names.map((nm) => vars.get(nm)?.[i]).join('|')),
+            );
             expected *= tuples.size;
           }
           expect(combinations).toHaveLength(expected);

@@ -1,6 +1,12 @@
 import type { AttrValue, Diagnostic, FilterDoc, Rule } from '../model/types';
 import { accessKey, expandCombinations } from './expand-combinations';
-import type { FilterLookup, InstantiateOptions, InstantiateResult, RuleInstance, Workspace } from './types';
+import type {
+  FilterLookup,
+  InstantiateOptions,
+  InstantiateResult,
+  RuleInstance,
+  Workspace,
+} from './types';
 import { collectVarAccesses, formatVarAccess, parseVarAccess } from './var-access';
 
 /** Diagnostic codes of the instantiate layer. */
@@ -40,7 +46,10 @@ function toLookup(ws: Workspace): FilterLookup {
 }
 
 /** Build a lookup over user filters that falls back to another lookup (e.g. the built-in library). */
-export function createWorkspaceLookup(filters: readonly FilterDoc[], fallback?: FilterLookup): FilterLookup {
+export function createWorkspaceLookup(
+  filters: readonly FilterDoc[],
+  fallback?: FilterLookup,
+): FilterLookup {
   return (name) => filters.find((f) => f.name === name) ?? fallback?.(name);
 }
 
@@ -76,7 +85,12 @@ export function instantiateFilter(
   const diagnostics: Diagnostic[] = [];
   const root = lookup(rootFilterName);
   if (!root) {
-    return { rules: [], diagnostics: [diag(INSTANTIATE_CODES.unknownRoot, `filter '${rootFilterName}' does not exist`)] };
+    return {
+      rules: [],
+      diagnostics: [
+        diag(INSTANTIATE_CODES.unknownRoot, `filter '${rootFilterName}' does not exist`),
+      ],
+    };
   }
 
   const vars: Vars = new Map();
@@ -173,7 +187,9 @@ export function instantiateFilter(
           : `variable '${error.variable}' has no value (rule ${r.ruleIndex + 1} of filter '${r.doc.name}')`;
       diagnostics.push(
         diag(
-          error.kind === 'cardinality' ? INSTANTIATE_CODES.cardinality : INSTANTIATE_CODES.unresolvedVariable,
+          error.kind === 'cardinality'
+            ? INSTANTIATE_CODES.cardinality
+            : INSTANTIATE_CODES.unresolvedVariable,
           `${msg} (filterref path: ${r.path.join(' → ')})`,
         ),
       );
@@ -185,7 +201,10 @@ export function instantiateFilter(
       for (const [name, attr] of Object.entries(r.rule.attrs)) {
         const access = parseVarAccess(attr.value);
         if (access) {
-          attrs[name] = { value: combo.byAccess.get(accessKey(access)) as string, negated: attr.negated };
+          attrs[name] = {
+            value: combo.byAccess.get(accessKey(access)) as string,
+            negated: attr.negated,
+          };
           fromVariable.push(name);
         } else {
           attrs[name] = { ...attr };

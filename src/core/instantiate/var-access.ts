@@ -28,7 +28,9 @@ export function formatVarAccess(a: VarAccess): string {
 
 function sameAccess(a: VarAccess, b: VarAccess): boolean {
   if (a.kind !== b.kind || a.name !== b.name) return false;
-  return a.kind === 'element' ? a.index === (b as { index: number }).index : a.iterId === (b as { iterId: number }).iterId;
+  return a.kind === 'element'
+    ? a.index === (b as { index: number }).index
+    : a.iterId === (b as { iterId: number }).iterId;
 }
 
 const COMMON_MAC = ['srcmacaddr', 'srcmacmask', 'dstmacaddr', 'dstmacmask'];
@@ -88,7 +90,16 @@ const ARP = [
   'arpdstipmask',
   'gratuitous',
 ];
-const IP4_L2 = [...COMMON_MAC, 'srcipaddr', 'srcipmask', 'dstipaddr', 'dstipmask', 'protocol', ...PORTS, 'dscp'];
+const IP4_L2 = [
+  ...COMMON_MAC,
+  'srcipaddr',
+  'srcipmask',
+  'dstipaddr',
+  'dstipmask',
+  'protocol',
+  ...PORTS,
+  'dscp',
+];
 const IP6_L2 = [
   ...COMMON_MAC,
   'srcipaddr',

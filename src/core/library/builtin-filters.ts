@@ -46,7 +46,11 @@ export interface BuiltinFilter extends BuiltinFilterSource {
  * with the filters it defines at startup.
  */
 export const BUILTIN_FILTERS: readonly BuiltinFilterSource[] = [
-  { name: 'allow-arp', description: 'Accept all ARP traffic in both directions.', xml: ALLOW_ARP_XML },
+  {
+    name: 'allow-arp',
+    description: 'Accept all ARP traffic in both directions.',
+    xml: ALLOW_ARP_XML,
+  },
   {
     name: 'allow-dhcp',
     description: 'Accept DHCP requests from the VM and replies from any DHCP server.',
@@ -77,11 +81,20 @@ export const BUILTIN_FILTERS: readonly BuiltinFilterSource[] = [
     description: 'Accept all incoming IPv6 traffic.',
     xml: ALLOW_INCOMING_IPV6_XML,
   },
-  { name: 'allow-ipv4', description: 'Accept all IPv4 traffic in both directions.', xml: ALLOW_IPV4_XML },
-  { name: 'allow-ipv6', description: 'Accept all IPv6 traffic in both directions.', xml: ALLOW_IPV6_XML },
+  {
+    name: 'allow-ipv4',
+    description: 'Accept all IPv4 traffic in both directions.',
+    xml: ALLOW_IPV4_XML,
+  },
+  {
+    name: 'allow-ipv6',
+    description: 'Accept all IPv6 traffic in both directions.',
+    xml: ALLOW_IPV6_XML,
+  },
   {
     name: 'clean-traffic',
-    description: 'No MAC, IP or ARP spoofing; only IPv4 and ARP (plus the RARP self-announce) pass.',
+    description:
+      'No MAC, IP or ARP spoofing; only IPv4 and ARP (plus the RARP self-announce) pass.',
     xml: CLEAN_TRAFFIC_XML,
   },
   {
@@ -146,7 +159,7 @@ export const BUILTIN_FILTERS: readonly BuiltinFilterSource[] = [
   },
   {
     name: 'qemu-announce-self',
-    description: "Compatibility shim: references qemu-announce-self-rarp.",
+    description: 'Compatibility shim: references qemu-announce-self-rarp.',
     xml: QEMU_ANNOUNCE_SELF_XML,
   },
   {
@@ -182,7 +195,9 @@ export function getBuiltinFilter(name: string): BuiltinFilter | undefined {
   const { doc, diagnostics } = parseFilterXml(source.xml);
   if (!doc) {
     const first = diagnostics[0];
-    const where = first ? `${first.line}:${first.column}: ${first.code} ${first.message}` : 'no diagnostics';
+    const where = first
+      ? `${first.line}:${first.column}: ${first.code} ${first.message}`
+      : 'no diagnostics';
     throw new Error(`built-in filter ${name} does not parse (${where})`);
   }
   const filter: BuiltinFilter = { ...source, doc };

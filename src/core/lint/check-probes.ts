@@ -28,7 +28,14 @@ function refOf(p: Provenance): LintRef {
 }
 
 /** A NEW packet opened by one side: from the VM to a remote host, or from a remote host to the VM. */
-export function ipProbe(vm: VmIdentity, side: 'from-vm' | 'to-vm', family: 4 | 6, proto: number, sport: number, dport: number): ProbePacket {
+export function ipProbe(
+  vm: VmIdentity,
+  side: 'from-vm' | 'to-vm',
+  family: 4 | 6,
+  proto: number,
+  sport: number,
+  dport: number,
+): ProbePacket {
   const vmAddr = family === 4 ? vm.ip : vm.ip6;
   const remote = family === 4 ? REMOTE4 : REMOTE6;
   const fromVm = side === 'from-vm';
@@ -36,7 +43,16 @@ export function ipProbe(vm: VmIdentity, side: 'from-vm' | 'to-vm', family: 4 | 6
     srcMac: fromVm ? vm.mac : REMOTE_MAC,
     dstMac: fromVm ? REMOTE_MAC : vm.mac,
     ethertype: family === 4 ? 0x0800 : 0x86dd,
-    ip: { family, src: fromVm ? vmAddr : remote, dst: fromVm ? remote : vmAddr, proto, tos: 0, sport, dport, ...(proto === 6 ? { tcpFlags: 0x02 } : {}) },
+    ip: {
+      family,
+      src: fromVm ? vmAddr : remote,
+      dst: fromVm ? remote : vmAddr,
+      proto,
+      tos: 0,
+      sport,
+      dport,
+      ...(proto === 6 ? { tcpFlags: 0x02 } : {}),
+    },
     ct: { state: 'NEW', dir: 'Original' },
   };
 }
@@ -56,14 +72,18 @@ function uniqueRefs(rules: readonly IrRule[]): LintRef[] {
 }
 
 function ruleOf(instances: readonly RuleInstance[], p: Provenance): Rule | undefined {
-  return instances.find((i) => i.provenance.filter === p.filter && i.provenance.ruleIndex === p.ruleIndex)?.rule;
+  return instances.find(
+    (i) => i.provenance.filter === p.filter && i.provenance.ruleIndex === p.ruleIndex,
+  )?.rule;
 }
 
 function describeDroppers(instances: readonly RuleInstance[], rules: readonly IrRule[]): string {
   return uniqueRefs(rules)
     .map((ref) => {
       const p = { filter: ref.filter, ruleIndex: ref.ruleIndex ?? 0 };
-      const rule = rules.find((r) => r.provenance?.filter === ref.filter && r.provenance.ruleIndex === ref.ruleIndex)?.provenance;
+      const rule = rules.find(
+        (r) => r.provenance?.filter === ref.filter && r.provenance.ruleIndex === ref.ruleIndex,
+      )?.provenance;
       const summary = rule ? ruleOf(instances, rule) : undefined;
       return `${describeRuleRef(p)}${summary ? ` (${summarizeRule(summary)})` : ''}`;
     })
@@ -76,10 +96,20 @@ function includesPort(rule: Rule, start: string, end: string, port: number): boo
 }
 
 /** SSH accepted towards the VM while its DNS queries are dropped. */
-export function checkSshWithoutDns(instances: readonly RuleInstance[], ruleset: Ruleset, vm: VmIdentity, report: Report): void {
+export function checkSshWithoutDns(
+  instances: readonly RuleInstance[],
+  ruleset: Ruleset,
+  vm: VmIdentity,
+  report: Report,
+): void {
   const ssh = instances.find((i) => {
     const r = i.rule;
-    return r.action === 'accept' && (r.protocol === 'tcp' || r.protocol === 'tcp-ipv6') && r.direction !== 'out' && includesPort(r, 'dstportstart', 'dstportend', 22);
+    return (
+      r.action === 'accept' &&
+      (r.protocol === 'tcp' || r.protocol === 'tcp-ipv6') &&
+      r.direction !== 'out' &&
+      includesPort(r, 'dstportstart', 'dstportend', 22)
+    );
   });
   if (!ssh) return;
   const family = ssh.rule.protocol === 'tcp-ipv6' ? 6 : 4;
@@ -93,12 +123,16 @@ export function checkSshWithoutDns(instances: readonly RuleInstance[], ruleset: 
       r.protocol === 'udp-ipv6' ||
       r.protocol === 'all' ||
       r.protocol === 'all-ipv6' ||
-      ((r.protocol === 'ip' || r.protocol === 'ipv6') && (r.attrs.protocol?.value === 'udp' || r.attrs.protocol?.value === '17'));
+      ((r.protocol === 'ip' || r.protocol === 'ipv6') &&
+        (r.attrs.protocol?.value === 'udp' || r.attrs.protocol?.value === '17'));
     return udp && (!r.attrs.dstportstart || includesPort(r, 'dstportstart', 'dstportend', 53));
   });
   if (dnsRule) return;
   const probe = ipProbe(vm, 'from-vm', family, 17, 33333, 53);
-  const dropped = droppedEverywhere([probePath(ruleset, 'from-vm', probe), probePath(ruleset, 'from-vm-to-host', probe)]);
+  const dropped = droppedEverywhere([
+    probePath(ruleset, 'from-vm', probe),
+    probePath(ruleset, 'from-vm-to-host', probe),
+  ]);
   if (!dropped) return;
   report({
     filter: ssh.provenance.filter,
@@ -115,17 +149,39 @@ export function checkSshWithoutDns(instances: readonly RuleInstance[], ruleset: 
 }
 
 /** The VM's DHCP requests dropped under clean-traffic. Reported at `at` (the clean-traffic filterref). */
-export function checkDhcpBlocked(instances: readonly RuleInstance[], ruleset: Ruleset, vm: VmIdentity, at: LintRef, learning: boolean, report: Report): void {
+export function checkDhcpBlocked(
+  instances: readonly RuleInstance[],
+  ruleset: Ruleset,
+  vm: VmIdentity,
+  at: LintRef,
+  learning: boolean,
+  report: Report,
+): void {
   const probe: ProbePacket = {
     srcMac: vm.mac,
     dstMac: 'ff:ff:ff:ff:ff:ff',
     ethertype: 0x0800,
-    ip: { family: 4, src: '0.0.0.0', dst: '255.255.255.255', proto: 17, tos: 0, sport: 68, dport: 67 },
+    ip: {
+      family: 4,
+      src: '0.0.0.0',
+      dst: '255.255.255.255',
+      proto: 17,
+      tos: 0,
+      sport: 68,
+      dport: 67,
+    },
     ct: { state: 'NEW', dir: 'Original' },
   };
-  const dropped = droppedEverywhere([probePath(ruleset, 'from-vm', probe), probePath(ruleset, 'from-vm-to-host', probe)]);
+  const dropped = droppedEverywhere([
+    probePath(ruleset, 'from-vm', probe),
+    probePath(ruleset, 'from-vm-to-host', probe),
+  ]);
   if (!dropped) return;
-  const byEbtables = dropped.some((r) => ruleset.tables.some((t) => t.family === 'ebtables' && t.chains.some((c) => c.rules.includes(r))));
+  const byEbtables = dropped.some((r) =>
+    ruleset.tables.some(
+      (t) => t.family === 'ebtables' && t.chains.some((c) => c.rules.includes(r)),
+    ),
+  );
   const fix = byEbtables
     ? "Reference allow-dhcp (any server) or allow-dhcp-server with DHCPSERVER='…' so the request is accepted before that rule."
     : "allow-dhcp only acts in ebtables; accept the request at the IP level too, e.g. <rule action='accept' direction='out' priority='100'><udp srcportstart='68' dstportstart='67'/></rule>.";
@@ -149,10 +205,19 @@ function protectiveRules(ruleset: Ruleset, dir: 'in' | 'out'): IrRule[] {
     for (const c of t.chains) {
       if (c.dir !== dir || c.kind === 'builtin' || c.kind === 'libvirt-root') continue;
       for (const r of c.rules) {
-        if (!r.provenance || r.target.kind !== 'verdict' || (r.target.verdict !== 'DROP' && r.target.verdict !== 'REJECT')) continue;
+        if (
+          !r.provenance ||
+          r.target.kind !== 'verdict' ||
+          (r.target.verdict !== 'DROP' && r.target.verdict !== 'REJECT')
+        )
+          continue;
         if (t.family !== 'ebtables') continue;
-        const sub = c.kind === 'iface-sub' && ['ipv4', 'ipv6', 'arp', 'rarp'].some((p) => (c.suffix ?? '').startsWith(p));
-        const l3 = r.matches.some((m) => m.kind === 'eb-proto' && !m.negated && L3_ETHERTYPES.includes(m.ethertype));
+        const sub =
+          c.kind === 'iface-sub' &&
+          ['ipv4', 'ipv6', 'arp', 'rarp'].some((p) => (c.suffix ?? '').startsWith(p));
+        const l3 = r.matches.some(
+          (m) => m.kind === 'eb-proto' && !m.negated && L3_ETHERTYPES.includes(m.ethertype),
+        );
         if (sub || l3) out.push(r);
       }
     }
@@ -191,7 +256,12 @@ export function checkVlanBypass(ruleset: Ruleset, vm: VmIdentity, report: Report
 }
 
 /** IPv4 filtered (a probe dropped) while the same IPv6 packet passes. */
-export function checkIpv6Open(instances: readonly RuleInstance[], ruleset: Ruleset, vm: VmIdentity, report: Report): void {
+export function checkIpv6Open(
+  instances: readonly RuleInstance[],
+  ruleset: Ruleset,
+  vm: VmIdentity,
+  report: Report,
+): void {
   const sides: { side: 'from-vm' | 'to-vm'; path: ProbePath; text: string }[] = [
     { side: 'to-vm', path: 'to-vm', text: 'to the VM' },
     { side: 'from-vm', path: 'from-vm', text: 'from the VM' },

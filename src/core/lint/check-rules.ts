@@ -15,7 +15,11 @@ import type { LintFinding } from './types';
 export type Report = (f: Omit<LintFinding, 'root'>) => void;
 
 function at(inst: RuleInstance) {
-  return { filter: inst.provenance.filter, ruleIndex: inst.provenance.ruleIndex, entryIndex: inst.provenance.entryIndex };
+  return {
+    filter: inst.provenance.filter,
+    ruleIndex: inst.provenance.ruleIndex,
+    entryIndex: inst.provenance.entryIndex,
+  };
 }
 
 function isIpLayer(rule: Rule): boolean {
@@ -23,17 +27,39 @@ function isIpLayer(rule: Rule): boolean {
 }
 
 /** Protocols whose RELATED packets only a helper's expectation makes (ICMP errors are RELATED without one, so icmp and all are left out). */
-const HELPER_PROTOCOLS: readonly (ProtocolName | null)[] = ['tcp', 'udp', 'sctp', 'udplite', 'tcp-ipv6', 'udp-ipv6', 'sctp-ipv6', 'udplite-ipv6'];
+const HELPER_PROTOCOLS: readonly (ProtocolName | null)[] = [
+  'tcp',
+  'udp',
+  'sctp',
+  'udplite',
+  'tcp-ipv6',
+  'udp-ipv6',
+  'sctp-ipv6',
+  'udplite-ipv6',
+];
 
 /** RELATED accepted on a connection type that only a conntrack helper can make RELATED. */
-export function checkRelatedWithoutHelper(instances: readonly RuleInstance[], ftpHelper: boolean, report: Report): void {
+export function checkRelatedWithoutHelper(
+  instances: readonly RuleInstance[],
+  ftpHelper: boolean,
+  report: Report,
+): void {
   if (ftpHelper) return;
   for (const inst of instances) {
     const r = inst.rule;
-    if (!isIpLayer(r) || !r.statematch || (r.action !== 'accept' && r.action !== 'return')) continue;
+    if (!isIpLayer(r) || !r.statematch || (r.action !== 'accept' && r.action !== 'return'))
+      continue;
     if (!HELPER_PROTOCOLS.includes(r.protocol)) continue;
     const state = r.attrs.state;
-    if (!state || !state.value.toUpperCase().split(',').map((s) => s.trim()).includes('RELATED')) continue;
+    if (
+      !state ||
+      !state.value
+        .toUpperCase()
+        .split(',')
+        .map((s) => s.trim())
+        .includes('RELATED')
+    )
+      continue;
     report({
       ...at(inst),
       code: LINT_CODES.RELATED_WITHOUT_HELPER.code,
@@ -53,7 +79,12 @@ function directionsOverlap(a: Rule, b: Rule): boolean {
 function protocolsOverlap(a: Rule, b: Rule): boolean {
   if (a.protocol === b.protocol) return true;
   if (layerOf(a) !== layerOf(b)) return false;
-  return a.protocol === 'all' || a.protocol === 'all-ipv6' || b.protocol === 'all' || b.protocol === 'all-ipv6';
+  return (
+    a.protocol === 'all' ||
+    a.protocol === 'all-ipv6' ||
+    b.protocol === 'all' ||
+    b.protocol === 'all-ipv6'
+  );
 }
 
 function rangesOverlap(a: Rule, b: Rule, start: string, end: string): boolean {
@@ -63,7 +94,10 @@ function rangesOverlap(a: Rule, b: Rule, start: string, end: string): boolean {
 }
 
 /** A connlimit drop that comes after an accept of the same connections never limits them. */
-export function checkConnlimitOrder(instances: readonly RuleInstance[], report: Report): Set<string> {
+export function checkConnlimitOrder(
+  instances: readonly RuleInstance[],
+  report: Report,
+): Set<string> {
   const flagged = new Set<string>();
   instances.forEach((d, i) => {
     const dr = d.rule;
@@ -71,8 +105,13 @@ export function checkConnlimitOrder(instances: readonly RuleInstance[], report: 
     for (let j = 0; j < i; j++) {
       const a = instances[j] as RuleInstance;
       const ar = a.rule;
-      if (ar.action !== 'accept' || !directionsOverlap(ar, dr) || !protocolsOverlap(ar, dr)) continue;
-      if (!rangesOverlap(ar, dr, 'dstportstart', 'dstportend') || !rangesOverlap(ar, dr, 'srcportstart', 'srcportend')) continue;
+      if (ar.action !== 'accept' || !directionsOverlap(ar, dr) || !protocolsOverlap(ar, dr))
+        continue;
+      if (
+        !rangesOverlap(ar, dr, 'dstportstart', 'dstportend') ||
+        !rangesOverlap(ar, dr, 'srcportstart', 'srcportend')
+      )
+        continue;
       const key = `${d.provenance.filter}\u0000${d.provenance.ruleIndex}`;
       if (flagged.has(key)) return;
       flagged.add(key);
@@ -95,7 +134,8 @@ export function checkConnlimitOrder(instances: readonly RuleInstance[], report: 
 function mirrored(rule: Rule): string {
   const sp = portRange(rule, 'srcportstart', 'srcportend');
   const dp = portRange(rule, 'dstportstart', 'dstportend');
-  const fmt = (r: { lo: number; hi: number }) => (r.lo === r.hi ? `port ${r.lo}` : `ports ${r.lo}-${r.hi}`);
+  const fmt = (r: { lo: number; hi: number }) =>
+    r.lo === r.hi ? `port ${r.lo}` : `ports ${r.lo}-${r.hi}`;
   const parts: string[] = [];
   if (dp) parts.push(`source ${fmt(dp)}`);
   if (sp) parts.push(`destination ${fmt(sp)}`);
@@ -113,25 +153,76 @@ export function checkStatematchFalse(instances: readonly RuleInstance[], report:
     } else {
       const towards = r.direction === 'in' ? 'to the VM' : 'from the VM';
       const back = r.direction === 'in' ? 'from the VM' : 'to the VM';
-      const opener = r.direction === 'in' ? 'the VM can open connections of its own' : 'any remote host can open connections to the VM';
-      const normal = r.direction === 'in' ? 'NEW and ESTABLISHED in, only ESTABLISHED back out' : 'NEW and ESTABLISHED out, only ESTABLISHED back in';
+      const opener =
+        r.direction === 'in'
+          ? 'the VM can open connections of its own'
+          : 'any remote host can open connections to the VM';
+      const normal =
+        r.direction === 'in'
+          ? 'NEW and ESTABLISHED in, only ESTABLISHED back out'
+          : 'NEW and ESTABLISHED out, only ESTABLISHED back in';
       message =
         `${summarizeRule(r)}: libvirt installs this rule without a conntrack state match in both directions. Packets ${towards} that match it pass in any state (INVALID ones too), ` +
         `and so do the mirrored packets ${back}${mirrored(r)}: ${opener} that way, which the default state match (${normal}) would block.`;
     }
-    report({ ...at(inst), code: LINT_CODES.STATEMATCH_FALSE.code, severity: LINT_CODES.STATEMATCH_FALSE.severity, message });
+    report({
+      ...at(inst),
+      code: LINT_CODES.STATEMATCH_FALSE.code,
+      severity: LINT_CODES.STATEMATCH_FALSE.severity,
+      message,
+    });
   }
 }
 
 /** Chain prefixes with the layer-2 protocol elements their sub chain can see (libvirt's prefix order). */
-const CHAIN_PROTOCOLS: readonly { prefix: string; frames: string; ethertype: number | null; elements: readonly string[] }[] = [
-  { prefix: 'ipv4', frames: 'IPv4 frames (ebtables -p 0x0800)', ethertype: 0x0800, elements: ['ip', 'mac'] },
-  { prefix: 'ipv6', frames: 'IPv6 frames (ebtables -p 0x86dd)', ethertype: 0x86dd, elements: ['ipv6', 'mac'] },
-  { prefix: 'arp', frames: 'ARP frames (ebtables -p 0x0806)', ethertype: 0x0806, elements: ['arp', 'mac'] },
-  { prefix: 'rarp', frames: 'RARP frames (ebtables -p 0x8035)', ethertype: 0x8035, elements: ['rarp', 'mac'] },
-  { prefix: 'mac', frames: 'all frames', ethertype: null, elements: ['mac', 'vlan', 'stp', 'arp', 'rarp', 'ip', 'ipv6'] },
-  { prefix: 'vlan', frames: '802.1Q frames (ebtables -p 0x8100)', ethertype: 0x8100, elements: ['vlan', 'mac'] },
-  { prefix: 'stp', frames: 'STP frames (to 01:80:c2:00:00:00)', ethertype: null, elements: ['stp', 'mac'] },
+const CHAIN_PROTOCOLS: readonly {
+  prefix: string;
+  frames: string;
+  ethertype: number | null;
+  elements: readonly string[];
+}[] = [
+  {
+    prefix: 'ipv4',
+    frames: 'IPv4 frames (ebtables -p 0x0800)',
+    ethertype: 0x0800,
+    elements: ['ip', 'mac'],
+  },
+  {
+    prefix: 'ipv6',
+    frames: 'IPv6 frames (ebtables -p 0x86dd)',
+    ethertype: 0x86dd,
+    elements: ['ipv6', 'mac'],
+  },
+  {
+    prefix: 'arp',
+    frames: 'ARP frames (ebtables -p 0x0806)',
+    ethertype: 0x0806,
+    elements: ['arp', 'mac'],
+  },
+  {
+    prefix: 'rarp',
+    frames: 'RARP frames (ebtables -p 0x8035)',
+    ethertype: 0x8035,
+    elements: ['rarp', 'mac'],
+  },
+  {
+    prefix: 'mac',
+    frames: 'all frames',
+    ethertype: null,
+    elements: ['mac', 'vlan', 'stp', 'arp', 'rarp', 'ip', 'ipv6'],
+  },
+  {
+    prefix: 'vlan',
+    frames: '802.1Q frames (ebtables -p 0x8100)',
+    ethertype: 0x8100,
+    elements: ['vlan', 'mac'],
+  },
+  {
+    prefix: 'stp',
+    frames: 'STP frames (to 01:80:c2:00:00:00)',
+    ethertype: null,
+    elements: ['stp', 'mac'],
+  },
 ];
 
 /** Rules whose protocol the chain of their filter never sees, and IP-level rules whose chain is ignored. */
@@ -169,7 +260,11 @@ export function checkChainProtocols(instances: readonly RuleInstance[], report: 
 }
 
 /** REJECT: no ICMP error on the bridged path without a bridge address; ebtables has no REJECT at all. */
-export function checkReject(instances: readonly RuleInstance[], bridgeHasAddress: boolean, report: Report): void {
+export function checkReject(
+  instances: readonly RuleInstance[],
+  bridgeHasAddress: boolean,
+  report: Report,
+): void {
   for (const inst of instances) {
     const r = inst.rule;
     if (r.action !== 'reject') continue;
@@ -195,7 +290,11 @@ export function checkReject(instances: readonly RuleInstance[], bridgeHasAddress
 }
 
 /** connlimit on ICMP: a ping's conntrack entry outlives the ping by nf_conntrack_icmp_timeout. */
-export function checkConnlimitIcmpTimeout(instances: readonly RuleInstance[], icmpTimeout: number, report: Report): void {
+export function checkConnlimitIcmpTimeout(
+  instances: readonly RuleInstance[],
+  icmpTimeout: number,
+  report: Report,
+): void {
   // The docs' advice is 3 seconds; at that order the effect is negligible.
   if (icmpTimeout <= 3) return;
   for (const inst of instances) {

@@ -17,7 +17,11 @@ export function summarizeRule(rule: Rule): string {
 }
 
 /** The inclusive port range of `start`/`end` attributes, or null when absent, negated or not numeric. */
-export function portRange(rule: Rule, start: string, end: string): { lo: number; hi: number } | null {
+export function portRange(
+  rule: Rule,
+  start: string,
+  end: string,
+): { lo: number; hi: number } | null {
   const s = rule.attrs[start];
   if (!s || s.negated || !/^\d+$/.test(s.value)) return null;
   const e = rule.attrs[end];

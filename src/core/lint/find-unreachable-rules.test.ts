@@ -42,8 +42,15 @@ describe('NWF501 unreachable rules', () => {
       <rule action='drop' direction='inout'><udp/></rule>
       <rule action='accept' direction='out'><udp dstportstart='53'/></rule>`);
     const f = lintFilter([doc], 'f').findings.find((x) => x.code === 'NWF501');
-    expect(f).toMatchObject({ filter: 'f', ruleIndex: 1, entryIndex: 1, related: [{ filter: 'f', ruleIndex: 0, entryIndex: 0 }] });
-    expect(f?.message).toContain("rule 1 of filter 'f' (drop inout <udp>, priority 500) drops every packet");
+    expect(f).toMatchObject({
+      filter: 'f',
+      ruleIndex: 1,
+      entryIndex: 1,
+      related: [{ filter: 'f', ruleIndex: 0, entryIndex: 0 }],
+    });
+    expect(f?.message).toContain(
+      "rule 1 of filter 'f' (drop inout <udp>, priority 500) drops every packet",
+    );
   });
 
   it('does not flag when the earlier rule is narrower (port range, mask)', () => {
@@ -147,41 +154,80 @@ describe('NWF501 unreachable rules', () => {
       <rule action='continue' direction='in'><tcp/></rule>
       <rule action='accept' direction='in'><tcp dstportstart='22'/></rule>`);
     expect(unreachable([a])).toEqual([]);
-    const sub = filter(`<rule action='return' direction='out'><ip/></rule>
-      <rule action='drop' direction='out'><ip srcipaddr='10.0.0.1'/></rule>`, "name='sub' chain='ipv4'");
-    const root = filter(`<filterref filter='sub'/>
-      <rule action='drop' direction='out'><ip srcipaddr='10.0.0.2'/></rule>`, "name='top'");
+    const sub = filter(
+      `<rule action='return' direction='out'><ip/></rule>
+      <rule action='drop' direction='out'><ip srcipaddr='10.0.0.1'/></rule>`,
+      "name='sub' chain='ipv4'",
+    );
+    const root = filter(
+      `<filterref filter='sub'/>
+      <rule action='drop' direction='out'><ip srcipaddr='10.0.0.2'/></rule>`,
+      "name='top'",
+    );
     const r = lintFilter([root, sub], 'top').findings.filter((f) => f.code === 'NWF501');
     expect(r.map((f) => [f.filter, f.ruleIndex])).toEqual([['sub', 1]]);
   });
 
   it('a root-chain drop before the jump covers rules of a protocol sub chain', () => {
-    const sub = filter(`<rule action='accept' direction='out'><arp opcode='Request'/></rule>`, "name='sub' chain='arp' priority='-500'");
-    const root = filter(`<rule action='drop' direction='out' priority='-900'><mac protocolid='arp'/></rule>
-      <filterref filter='sub'/>`, "name='top'");
+    const sub = filter(
+      `<rule action='accept' direction='out'><arp opcode='Request'/></rule>`,
+      "name='sub' chain='arp' priority='-500'",
+    );
+    const root = filter(
+      `<rule action='drop' direction='out' priority='-900'><mac protocolid='arp'/></rule>
+      <filterref filter='sub'/>`,
+      "name='top'",
+    );
     const r = lintFilter([root, sub], 'top').findings.filter((f) => f.code === 'NWF501');
     expect(r.map((f) => [f.filter, f.ruleIndex])).toEqual([['sub', 0]]);
     // After the jump (higher priority than the chain), the same drop covers nothing in the chain.
-    const late = filter(`<rule action='drop' direction='out' priority='-100'><mac protocolid='arp'/></rule>
-      <filterref filter='sub'/>`, "name='top'");
+    const late = filter(
+      `<rule action='drop' direction='out' priority='-100'><mac protocolid='arp'/></rule>
+      <filterref filter='sub'/>`,
+      "name='top'",
+    );
     expect(lintFilter([late, sub], 'top').findings.filter((f) => f.code === 'NWF501')).toEqual([]);
   });
 
   it('an earlier protocol chain covers a later one only when no RETURN before can hand packets back', () => {
-    const v4 = filter(`<rule action='accept' direction='out'><ip srcipaddr='10.0.0.1'/></rule>`, "name='v4' chain='ipv4'");
-    const withReturn = filter(`<rule action='return' direction='out'><ip srcipaddr='10.0.0.1'/></rule>
-      <rule action='drop' direction='out'><mac protocolid='ipv4'/></rule>`, "name='m' chain='mac'");
+    const v4 = filter(
+      `<rule action='accept' direction='out'><ip srcipaddr='10.0.0.1'/></rule>`,
+      "name='v4' chain='ipv4'",
+    );
+    const withReturn = filter(
+      `<rule action='return' direction='out'><ip srcipaddr='10.0.0.1'/></rule>
+      <rule action='drop' direction='out'><mac protocolid='ipv4'/></rule>`,
+      "name='m' chain='mac'",
+    );
     const top = filter(`<filterref filter='m'/><filterref filter='v4'/>`, "name='top'");
-    expect(lintFilter([top, withReturn, v4], 'top').findings.filter((f) => f.code === 'NWF501')).toEqual([]);
-    const noReturn = filter(`<rule action='drop' direction='out'><mac protocolid='ipv4'/></rule>`, "name='m' chain='mac'");
+    expect(
+      lintFilter([top, withReturn, v4], 'top').findings.filter((f) => f.code === 'NWF501'),
+    ).toEqual([]);
+    const noReturn = filter(
+      `<rule action='drop' direction='out'><mac protocolid='ipv4'/></rule>`,
+      "name='m' chain='mac'",
+    );
     const r = lintFilter([top, noReturn, v4], 'top').findings.filter((f) => f.code === 'NWF501');
-    expect(r.map((f) => [f.filter, f.ruleIndex, f.related])).toEqual([['v4', 0, [{ filter: 'm', ruleIndex: 0, entryIndex: 0 }]]]);
+    expect(r.map((f) => [f.filter, f.ruleIndex, f.related])).toEqual([
+      ['v4', 0, [{ filter: 'm', ruleIndex: 0, entryIndex: 0 }]],
+    ]);
   });
 
   it('finds nothing in the built-in filters bound with concrete parameters', () => {
-    for (const name of ['clean-traffic', 'allow-dhcp-server', 'no-ip-spoofing', 'no-arp-spoofing']) {
-      const r = lintFilter([], name, { mac: '52:54:00:11:22:33', params: { IP: ['10.0.0.2'], DHCPSERVER: ['10.0.0.1'] } });
-      expect(r.findings.filter((f) => f.code === 'NWF501'), name).toEqual([]);
+    for (const name of [
+      'clean-traffic',
+      'allow-dhcp-server',
+      'no-ip-spoofing',
+      'no-arp-spoofing',
+    ]) {
+      const r = lintFilter([], name, {
+        mac: '52:54:00:11:22:33',
+        params: { IP: ['10.0.0.2'], DHCPSERVER: ['10.0.0.1'] },
+      });
+      expect(
+        r.findings.filter((f) => f.code === 'NWF501'),
+        name,
+      ).toEqual([]);
     }
   });
 });
@@ -192,7 +238,13 @@ describe('NWF501 unreachable rules', () => {
 // ---------------------------------------------------------------------------
 
 /** Walks a chain the way the kernel does and says whether `target` is evaluated for the packet. */
-function reaches(table: IrTable, chain: IrChain, target: IrRule, p: ProbePacket, depth = 0): 'reached' | 'decided' | 'returned' | 'unknown' {
+function reaches(
+  table: IrTable,
+  chain: IrChain,
+  target: IrRule,
+  p: ProbePacket,
+  depth = 0,
+): 'reached' | 'decided' | 'returned' | 'unknown' {
   if (depth > 8) return 'unknown';
   for (const rule of chain.rules) {
     if (rule === target) return 'reached';
@@ -227,7 +279,12 @@ function entryChain(table: IrTable, rule: IrRule): { chain: IrChain; prefix: IrR
  * one of its compiled rules (with the jump into its chain) through the chains: it must be decided
  * before the rule is reached. Returns how many rules were flagged and packets checked.
  */
-function checkSoundness(docs: FilterDoc[], root: string, packets: readonly ProbePacket[], context: string): { flagged: number; checked: number } {
+function checkSoundness(
+  docs: FilterDoc[],
+  root: string,
+  packets: readonly ProbePacket[],
+  context: string,
+): { flagged: number; checked: number } {
   let flagged = 0;
   let checked = 0;
   const inst = instantiateFilter(docs, root, { iface: 'vnet0' });
@@ -246,7 +303,9 @@ function checkSoundness(docs: FilterDoc[], root: string, packets: readonly Probe
         checked++;
         const r = reaches(table, entry.chain, rule, p);
         if (r !== 'decided' && r !== 'returned') {
-          throw new Error(`packet ${JSON.stringify(p)} reaches flagged rule ${u.rule.filter}#${u.rule.ruleIndex} (${r}) in\n${context}`);
+          throw new Error(
+            `packet ${JSON.stringify(p)} reaches flagged rule ${u.rule.filter}#${u.rule.ruleIndex} (${r}) in\n${context}`,
+          );
         }
       }
     }
@@ -264,13 +323,17 @@ describe('NWF501 soundness (property)', () => {
     let flagged = 0;
     let checked = 0;
     fc.assert(
-      fc.property(fc.array(ruleXmlArb, { minLength: 2, maxLength: 4 }), fc.array(probePacketArb, { minLength: 150, maxLength: 150 }), (rules, packets) => {
-        const doc = parseOrNull(`<filter name='f'>${rules.join('')}</filter>`);
-        if (!doc) return;
-        const r = checkSoundness([doc], 'f', packets, rules.join('\n'));
-        flagged += r.flagged;
-        checked += r.checked;
-      }),
+      fc.property(
+        fc.array(ruleXmlArb, { minLength: 2, maxLength: 4 }),
+        fc.array(probePacketArb, { minLength: 150, maxLength: 150 }),
+        (rules, packets) => {
+          const doc = parseOrNull(`<filter name='f'>${rules.join('')}</filter>`);
+          if (!doc) return;
+          const r = checkSoundness([doc], 'f', packets, rules.join('\n'));
+          flagged += r.flagged;
+          checked += r.checked;
+        },
+      ),
       { numRuns: 600, seed: 5011 },
     );
     // The property is not vacuous: rules were flagged and packets reached their match sets.
@@ -282,19 +345,37 @@ describe('NWF501 soundness (property)', () => {
     let flagged = 0;
     let checked = 0;
     const chainArb = fc.constantFrom('ipv4', 'arp', 'ipv6', 'mac', 'rarp', 'ipv4-b', 'arp-b');
-    const prioArb = fc.constantFrom('', " priority='-900'", " priority='-600'", " priority='-100'", " priority='200'");
+    const prioArb = fc.constantFrom(
+      '',
+      " priority='-900'",
+      " priority='-600'",
+      " priority='-100'",
+      " priority='200'",
+    );
     fc.assert(
       fc.property(
         fc.array(ruleXmlArb, { minLength: 1, maxLength: 3 }),
-        fc.array(fc.tuple(chainArb, prioArb, fc.array(ruleXmlArb, { minLength: 1, maxLength: 3 })), { minLength: 1, maxLength: 2 }),
+        fc.array(
+          fc.tuple(chainArb, prioArb, fc.array(ruleXmlArb, { minLength: 1, maxLength: 3 })),
+          { minLength: 1, maxLength: 2 },
+        ),
         fc.array(probePacketArb, { minLength: 120, maxLength: 120 }),
         (rootRules, subs, packets) => {
           const names = subs.map((_, i) => `sub${i}`);
-          const subDocs = subs.map(([chain, prio, rules], i) => parseOrNull(`<filter name='${names[i]}' chain='${chain}'${prio}>${rules.join('')}</filter>`));
+          const subDocs = subs.map(([chain, prio, rules], i) =>
+            parseOrNull(
+              `<filter name='${names[i]}' chain='${chain}'${prio}>${rules.join('')}</filter>`,
+            ),
+          );
           if (subDocs.some((d) => d === null)) return;
-          const root = parseOrNull(`<filter name='top'>${rootRules.join('')}${names.map((n) => `<filterref filter='${n}'/>`).join('')}</filter>`);
+          const root = parseOrNull(
+            `<filter name='top'>${rootRules.join('')}${names.map((n) => `<filterref filter='${n}'/>`).join('')}</filter>`,
+          );
           if (!root) return;
-          const context = [rootRules.join('\n'), ...subs.map(([c, p, r]) => `chain ${c}${p}:\n${r.join('\n')}`)].join('\n');
+          const context = [
+            rootRules.join('\n'),
+            ...subs.map(([c, p, r]) => `chain ${c}${p}:\n${r.join('\n')}`),
+          ].join('\n');
           const r = checkSoundness([root, ...(subDocs as FilterDoc[])], 'top', packets, context);
           flagged += r.flagged;
           checked += r.checked;
@@ -307,11 +388,17 @@ describe('NWF501 soundness (property)', () => {
   });
 });
 
-function compiledRulesOf(ruleset: Ruleset, filterName: string, ruleIndex: number): { table: IrTable; rule: IrRule }[] {
+function compiledRulesOf(
+  ruleset: Ruleset,
+  filterName: string,
+  ruleIndex: number,
+): { table: IrTable; rule: IrRule }[] {
   const out: { table: IrTable; rule: IrRule }[] = [];
   for (const table of ruleset.tables) {
     for (const c of table.chains) {
-      for (const r of c.rules) if (r.provenance?.filter === filterName && r.provenance.ruleIndex === ruleIndex) out.push({ table, rule: r });
+      for (const r of c.rules)
+        if (r.provenance?.filter === filterName && r.provenance.ruleIndex === ruleIndex)
+          out.push({ table, rule: r });
     }
   }
   return out;

@@ -65,7 +65,9 @@ function coverOfEachRule(table: IrTable): { rule: IrRule; cover: IrRule | null }
       .map((r, index) => ({ r, index }))
       .filter(({ r }) => r.target.kind === 'jump' && r.provenance === null);
     for (const { r: jump, index: jumpIndex } of jumps) {
-      const sub = table.chains.find((c) => jump.target.kind === 'jump' && c.name === jump.target.chain);
+      const sub = table.chains.find(
+        (c) => jump.target.kind === 'jump' && c.name === jump.target.chain,
+      );
       if (!sub) continue;
       const before: Candidate[] = sameChainCandidates(root, jumpIndex, []);
       // A terminal rule of an earlier sub chain decides for packets that reach it: only when no
@@ -113,9 +115,12 @@ export function findUnreachableRules(ruleset: Ruleset): UnreachableRule[] {
       const k = provKey(p);
       const e = byRule.get(k) ?? { first: p, covers: [], dead: true };
       if (!cover?.provenance) e.dead = false;
-      else if (!e.covers.some((c) => provKey(c) === provKey(cover.provenance as Provenance))) e.covers.push(cover.provenance);
+      else if (!e.covers.some((c) => provKey(c) === provKey(cover.provenance as Provenance)))
+        e.covers.push(cover.provenance);
       byRule.set(k, e);
     }
   }
-  return [...byRule.values()].filter((e) => e.dead).map((e) => ({ rule: e.first, coveredBy: e.covers }));
+  return [...byRule.values()]
+    .filter((e) => e.dead)
+    .map((e) => ({ rule: e.first, coveredBy: e.covers }));
 }

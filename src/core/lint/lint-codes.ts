@@ -16,24 +16,54 @@ function entry(code: string, severity: Severity, title: string): LintCodeInfo {
  * its usual one; a finding may raise it (CTRL_IP_LEARNING='none' without IP is an error).
  */
 export const LINT_CODES = {
-  UNREACHABLE_RULE: entry('NWF501', 'warning', 'Rule can never match: an earlier rule always decides first'),
-  RELATED_WITHOUT_HELPER: entry('NWF502', 'warning', 'RELATED state used while no conntrack helper is assigned'),
-  CONNLIMIT_AFTER_ACCEPT: entry('NWF503', 'warning', 'connlimit drop rule comes after the accept it should limit'),
+  UNREACHABLE_RULE: entry(
+    'NWF501',
+    'warning',
+    'Rule can never match: an earlier rule always decides first',
+  ),
+  RELATED_WITHOUT_HELPER: entry(
+    'NWF502',
+    'warning',
+    'RELATED state used while no conntrack helper is assigned',
+  ),
+  CONNLIMIT_AFTER_ACCEPT: entry(
+    'NWF503',
+    'warning',
+    'connlimit drop rule comes after the accept it should limit',
+  ),
   SSH_WITHOUT_DNS: entry('NWF504', 'warning', 'SSH allowed in, but DNS not allowed out'),
   STATEMATCH_FALSE: entry('NWF505', 'warning', "statematch='false' also opens the other direction"),
-  CLEAN_TRAFFIC_NO_IP: entry('NWF506', 'warning', 'clean-traffic without IP: libvirt learns the address'),
-  CLEAN_TRAFFIC_DHCP: entry('NWF507', 'warning', 'DHCP under clean-traffic is blocked or untrusted'),
-  CHAIN_NEVER_SEES_PROTOCOL: entry('NWF508', 'warning', 'Rule in a protocol chain that never sees its protocol'),
+  CLEAN_TRAFFIC_NO_IP: entry(
+    'NWF506',
+    'warning',
+    'clean-traffic without IP: libvirt learns the address',
+  ),
+  CLEAN_TRAFFIC_DHCP: entry(
+    'NWF507',
+    'warning',
+    'DHCP under clean-traffic is blocked or untrusted',
+  ),
+  CHAIN_NEVER_SEES_PROTOCOL: entry(
+    'NWF508',
+    'warning',
+    'Rule in a protocol chain that never sees its protocol',
+  ),
   CHAIN_IGNORED: entry('NWF509', 'warning', 'Chain attribute has no effect on an IP-level rule'),
   REJECT_BRIDGED: entry('NWF510', 'warning', 'REJECT in the bridged path acts as DROP'),
   VLAN_BYPASS: entry('NWF511', 'warning', 'VLAN-tagged frames bypass the protocol rules'),
   IPV6_OPEN: entry('NWF512', 'warning', 'IPv6 left open while IPv4 is filtered'),
-  CONNLIMIT_ICMP_TIMEOUT: entry('NWF513', 'info', 'connlimit on ICMP counts pings long after they end'),
+  CONNLIMIT_ICMP_TIMEOUT: entry(
+    'NWF513',
+    'info',
+    'connlimit on ICMP counts pings long after they end',
+  ),
 } as const;
 
 export type LintCodeKey = keyof typeof LINT_CODES;
 
-const BY_CODE: ReadonlyMap<string, LintCodeInfo> = new Map(Object.values(LINT_CODES).map((e) => [e.code, e]));
+const BY_CODE: ReadonlyMap<string, LintCodeInfo> = new Map(
+  Object.values(LINT_CODES).map((e) => [e.code, e]),
+);
 
 /** The registry entry of a lint code such as `NWF501`, or undefined. */
 export function getLintCodeInfo(code: string): LintCodeInfo | undefined {

@@ -19,10 +19,17 @@ describe("lint over libvirt's xml2firewall corpus (bound with the test harness's
       const doc = parseFilterXml(readFileSync(path.join(DIR, f), 'utf8')).doc;
       expect(doc, f).not.toBeNull();
       if (!doc) continue;
-      const r = lintFilter((n) => (n === doc.name ? doc : getBuiltinFilter(n)?.doc), doc.name, { params: HARNESS_PARAMS });
-      expect(r.diagnostics.filter((d) => d.severity === 'error'), f).toEqual([]);
+      const r = lintFilter((n) => (n === doc.name ? doc : getBuiltinFilter(n)?.doc), doc.name, {
+        params: HARNESS_PARAMS,
+      });
+      expect(
+        r.diagnostics.filter((d) => d.severity === 'error'),
+        f,
+      ).toEqual([]);
       for (const x of r.findings.filter((y) => y.code === 'NWF501')) {
-        dead.push(`${f} ${x.filter}#${x.ruleIndex} <- ${(x.related ?? []).map((y) => `${y.filter}#${y.ruleIndex}`).join(',')}`);
+        dead.push(
+          `${f} ${x.filter}#${x.ruleIndex} <- ${(x.related ?? []).map((y) => `${y.filter}#${y.ruleIndex}`).join(',')}`,
+        );
       }
     }
   });
@@ -54,10 +61,21 @@ describe("lint over libvirt's xml2firewall corpus (bound with the test harness's
 
   it('runs on every built-in filter as a root, with and without parameters', () => {
     for (const name of BUILTIN_FILTER_NAMES) {
-      const choices: Record<string, string[]>[] = [{}, { IP: ['10.0.0.2'], DHCPSERVER: ['10.0.0.1'], IPV6: ['2001:db8::2'], DHCPSERVERV6: ['2001:db8::1'] }];
+      const choices: Record<string, string[]>[] = [
+        {},
+        {
+          IP: ['10.0.0.2'],
+          DHCPSERVER: ['10.0.0.1'],
+          IPV6: ['2001:db8::2'],
+          DHCPSERVERV6: ['2001:db8::1'],
+        },
+      ];
       for (const params of choices) {
         const r = lintFilter([], name, { mac: '52:54:00:11:22:33', params });
-        expect(r.diagnostics.filter((d) => d.severity === 'error'), name).toEqual([]);
+        expect(
+          r.diagnostics.filter((d) => d.severity === 'error'),
+          name,
+        ).toEqual([]);
       }
     }
   });

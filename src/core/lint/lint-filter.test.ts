@@ -90,7 +90,8 @@ describe('NWF503 connlimit after the accept', () => {
 });
 
 describe('NWF513 connlimit on ICMP and the ICMP timeout', () => {
-  const doc = filter(`<rule action='drop' direction='out' priority='400'><icmp connlimit-above='1'/></rule>
+  const doc =
+    filter(`<rule action='drop' direction='out' priority='400'><icmp connlimit-above='1'/></rule>
     <rule action='accept' direction='out' priority='500'><icmp/></rule>
     <rule action='drop' direction='in' priority='400'><tcp connlimit-above='1'/></rule>`);
   it('notes the 30 s default timeout for ICMP limits only', () => {
@@ -109,10 +110,12 @@ describe('NWF504 SSH without DNS', () => {
       filter(`<rule action='accept' direction='in'><tcp dstportstart='22'/></rule>
         <rule action='drop' direction='inout'><all/></rule>`),
     ).filter((x) => x.code === 'NWF504');
-    expect(f.map((x) => [x.ruleIndex, x.related])).toEqual([[0, [{ filter: 'f', ruleIndex: 1, entryIndex: 1 }]]]);
+    expect(f.map((x) => [x.ruleIndex, x.related])).toEqual([
+      [0, [{ filter: 'f', ruleIndex: 1, entryIndex: 1 }]],
+    ]);
     expect(f[0]?.message).toContain("<udp dstportstart='53'/>");
   });
-  it('decides for the VM\'s own packets when libvirt learns IP and MAC (clean-traffic without parameters)', () => {
+  it("decides for the VM's own packets when libvirt learns IP and MAC (clean-traffic without parameters)", () => {
     const doc = filter(`<rule action='accept' direction='in'><tcp dstportstart='22'/></rule>
       <filterref filter='clean-traffic'/>
       <rule action='drop' direction='inout'><all/></rule>`);
@@ -121,10 +124,33 @@ describe('NWF504 SSH without DNS', () => {
   it('is silent when DNS is allowed out (also to one server only), when nothing drops it, or without SSH', () => {
     const base = `<rule action='accept' direction='in'><tcp dstportstart='22'/></rule>`;
     const drop = `<rule action='drop' direction='inout'><all/></rule>`;
-    expect(codes(lint(filter(`${base}<rule action='accept' direction='out'><udp dstportstart='53'/></rule>${drop}`)), 'NWF504')).toEqual([]);
-    expect(codes(lint(filter(`${base}<rule action='accept' direction='out'><udp dstipaddr='10.0.0.1' dstportstart='53'/></rule>${drop}`)), 'NWF504')).toEqual([]);
+    expect(
+      codes(
+        lint(
+          filter(
+            `${base}<rule action='accept' direction='out'><udp dstportstart='53'/></rule>${drop}`,
+          ),
+        ),
+        'NWF504',
+      ),
+    ).toEqual([]);
+    expect(
+      codes(
+        lint(
+          filter(
+            `${base}<rule action='accept' direction='out'><udp dstipaddr='10.0.0.1' dstportstart='53'/></rule>${drop}`,
+          ),
+        ),
+        'NWF504',
+      ),
+    ).toEqual([]);
     expect(codes(lint(filter(base)), 'NWF504')).toEqual([]);
-    expect(codes(lint(filter(`<rule action='accept' direction='in'><tcp dstportstart='80'/></rule>${drop}`)), 'NWF504')).toEqual([]);
+    expect(
+      codes(
+        lint(filter(`<rule action='accept' direction='in'><tcp dstportstart='80'/></rule>${drop}`)),
+        'NWF504',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -135,8 +161,12 @@ describe("NWF505 statematch='false'", () => {
         <rule action='accept' direction='out' statematch='false'><tcp dstportstart='80'/></rule>`),
     ).filter((x) => x.code === 'NWF505');
     expect(f.map((x) => x.ruleIndex)).toEqual([0, 1]);
-    expect(f[0]?.message).toContain('from the VM (source port 12345): the VM can open connections of its own');
-    expect(f[1]?.message).toContain('to the VM (source port 80): any remote host can open connections to the VM');
+    expect(f[0]?.message).toContain(
+      'from the VM (source port 12345): the VM can open connections of its own',
+    );
+    expect(f[1]?.message).toContain(
+      'to the VM (source port 80): any remote host can open connections to the VM',
+    );
   });
   it('is silent for stateful rules, drop rules and layer-2 rules', () => {
     expect(
@@ -154,19 +184,37 @@ describe("NWF505 statematch='false'", () => {
 
 describe('NWF506/NWF507 clean-traffic', () => {
   it('flags clean-traffic without IP at the filterref (IP learning), silent with IP', () => {
-    const doc = filter(`<rule action='accept' direction='in'><tcp dstportstart='80'/></rule>\n<filterref filter='clean-traffic'/>`);
+    const doc = filter(
+      `<rule action='accept' direction='in'><tcp dstportstart='80'/></rule>\n<filterref filter='clean-traffic'/>`,
+    );
     const f = lint(doc, { mac: '52:54:00:11:22:33' }).filter((x) => x.code === 'NWF506');
-    expect(f.map((x) => [x.filter, x.ruleIndex, x.entryIndex, x.severity])).toEqual([['f', null, 1, 'warning']]);
+    expect(f.map((x) => [x.filter, x.ruleIndex, x.entryIndex, x.severity])).toEqual([
+      ['f', null, 1, 'warning'],
+    ]);
     expect(f[0]?.message).toContain('learns');
     expect(codes(lint(doc, IDENTITY), 'NWF506')).toEqual([]);
-    const withParam = filter(`<filterref filter='clean-traffic'><parameter name='IP' value='10.0.0.2'/></filterref>`);
+    const withParam = filter(
+      `<filterref filter='clean-traffic'><parameter name='IP' value='10.0.0.2'/></filterref>`,
+    );
     expect(codes(lint(withParam, { mac: '52:54:00:11:22:33' }), 'NWF506')).toEqual([]);
   });
   it("is an error with CTRL_IP_LEARNING='none', and asks for DHCPSERVER with 'dhcp'", () => {
-    const none = filter(`<filterref filter='clean-traffic'><parameter name='CTRL_IP_LEARNING' value='none'/></filterref>`);
-    expect(lint(none).filter((x) => x.code === 'NWF506').map((x) => x.severity)).toEqual(['error']);
-    const dhcp = filter(`<filterref filter='clean-traffic'><parameter name='CTRL_IP_LEARNING' value='dhcp'/></filterref>`);
-    expect(lint(dhcp).filter((x) => x.code === 'NWF507').map((x) => x.message)).toEqual([expect.stringContaining('DHCPSERVER')]);
+    const none = filter(
+      `<filterref filter='clean-traffic'><parameter name='CTRL_IP_LEARNING' value='none'/></filterref>`,
+    );
+    expect(
+      lint(none)
+        .filter((x) => x.code === 'NWF506')
+        .map((x) => x.severity),
+    ).toEqual(['error']);
+    const dhcp = filter(
+      `<filterref filter='clean-traffic'><parameter name='CTRL_IP_LEARNING' value='dhcp'/></filterref>`,
+    );
+    expect(
+      lint(dhcp)
+        .filter((x) => x.code === 'NWF507')
+        .map((x) => x.message),
+    ).toEqual([expect.stringContaining('DHCPSERVER')]);
     const trusted = filter(
       `<filterref filter='clean-traffic'><parameter name='CTRL_IP_LEARNING' value='dhcp'/><parameter name='DHCPSERVER' value='10.0.0.1'/></filterref>`,
     );
@@ -174,7 +222,9 @@ describe('NWF506/NWF507 clean-traffic', () => {
   });
   it('flags DHCP requests dropped under clean-traffic; silent when a rule lets them out', () => {
     const ftp = lint(parse(FTP_SERVER_XML)).filter((x) => x.code === 'NWF507');
-    expect(ftp.map((x) => [x.filter, x.entryIndex, x.related])).toEqual([['test-eth0', 0, [{ filter: 'test-eth0', ruleIndex: 6, entryIndex: 7 }]]]);
+    expect(ftp.map((x) => [x.filter, x.entryIndex, x.related])).toEqual([
+      ['test-eth0', 0, [{ filter: 'test-eth0', ruleIndex: 6, entryIndex: 7 }]],
+    ]);
     const ok = filter(`<filterref filter='clean-traffic'/>
       <rule action='accept' direction='out' priority='100'><udp srcportstart='68' dstportstart='67'/></rule>
       <rule action='drop' direction='inout'><all/></rule>`);
@@ -183,7 +233,9 @@ describe('NWF506/NWF507 clean-traffic', () => {
     expect(codes(lint(filter(`<filterref filter='clean-traffic'/>`)), 'NWF507')).toEqual([]);
   });
   it('the DHCP check needs clean-traffic', () => {
-    expect(codes(lint(filter(`<rule action='drop' direction='inout'><all/></rule>`)), 'NWF507')).toEqual([]);
+    expect(
+      codes(lint(filter(`<rule action='drop' direction='inout'><all/></rule>`)), 'NWF507'),
+    ).toEqual([]);
   });
 });
 
@@ -205,11 +257,19 @@ describe('NWF508/NWF509 protocol chains', () => {
     expect(f.find((x) => x.code === 'NWF508')?.message).toContain('only for IPv4 frames');
   });
   it('explains that the chain does not apply to IP-level rules (tcp in chain arp)', () => {
-    const sub = filter(`<rule action='accept' direction='in'><tcp dstportstart='22'/></rule>`, "name='sub' chain='arp'");
+    const sub = filter(
+      `<rule action='accept' direction='in'><tcp dstportstart='22'/></rule>`,
+      "name='sub' chain='arp'",
+    );
     const f = lint([filter(`<filterref filter='sub'/>`, "name='top'"), sub]);
     expect(codes(f, 'NWF509')).toEqual([['sub', 0, 0]]);
     expect(codes(f, 'NWF508')).toEqual([]);
-    expect(codes(lint(filter(`<rule action='accept' direction='in'><tcp dstportstart='22'/></rule>`)), 'NWF509')).toEqual([]);
+    expect(
+      codes(
+        lint(filter(`<rule action='accept' direction='in'><tcp dstportstart='22'/></rule>`)),
+        'NWF509',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -225,7 +285,9 @@ describe('NWF510 REJECT', () => {
 
 describe('NWF511 VLAN-tagged frames', () => {
   it('flags ebtables protocol rules that a tagged frame bypasses', () => {
-    const doc = filter(`<rule action='drop' direction='out'><ip srcipaddr='10.0.0.2' match='no'/></rule>`);
+    const doc = filter(
+      `<rule action='drop' direction='out'><ip srcipaddr='10.0.0.2' match='no'/></rule>`,
+    );
     const f = lint(doc).filter((x) => x.code === 'NWF511');
     expect(f.map((x) => x.ruleIndex)).toEqual([0]);
     expect(f[0]?.message).toContain('from the VM');
@@ -234,30 +296,56 @@ describe('NWF511 VLAN-tagged frames', () => {
     const dropped = filter(`<rule action='drop' direction='out' priority='-900'><vlan/></rule>
       <rule action='drop' direction='out'><ip srcipaddr='10.0.0.2' match='no'/></rule>`);
     expect(codes(lint(dropped), 'NWF511')).toEqual([]);
-    expect(codes(lint(filter(`<filterref filter='clean-traffic'/>`), IDENTITY), 'NWF511')).toEqual([]);
-    expect(codes(lint(filter(`<rule action='drop' direction='inout'><all/></rule>`)), 'NWF511')).toEqual([]);
+    expect(codes(lint(filter(`<filterref filter='clean-traffic'/>`), IDENTITY), 'NWF511')).toEqual(
+      [],
+    );
+    expect(
+      codes(lint(filter(`<rule action='drop' direction='inout'><all/></rule>`)), 'NWF511'),
+    ).toEqual([]);
   });
 });
 
 describe('NWF512 IPv6 left open', () => {
   it('flags the IPv4 catch-all drop when IPv6 passes', () => {
-    const f = lint(filter(`<rule action='accept' direction='in'><tcp dstportstart='80'/></rule><rule action='drop' direction='inout'><all/></rule>`)).filter(
-      (x) => x.code === 'NWF512',
-    );
+    const f = lint(
+      filter(
+        `<rule action='accept' direction='in'><tcp dstportstart='80'/></rule><rule action='drop' direction='inout'><all/></rule>`,
+      ),
+    ).filter((x) => x.code === 'NWF512');
     expect(f.map((x) => x.ruleIndex)).toEqual([1]);
     expect(f[0]?.message).toContain('to the VM and from the VM');
   });
   it('is silent when IPv6 is dropped too (ip6tables or layer 2) and when IPv4 is open', () => {
-    const both = filter(`<rule action='drop' direction='inout'><all/></rule><rule action='drop' direction='inout'><all-ipv6/></rule>`);
+    const both = filter(
+      `<rule action='drop' direction='inout'><all/></rule><rule action='drop' direction='inout'><all-ipv6/></rule>`,
+    );
     expect(codes(lint(both), 'NWF512')).toEqual([]);
-    expect(codes(lint(filter(`<filterref filter='clean-traffic'/><rule action='drop' direction='inout'><all/></rule>`), IDENTITY), 'NWF512')).toEqual([]);
-    expect(codes(lint(filter(`<rule action='accept' direction='in'><tcp dstportstart='80'/></rule>`)), 'NWF512')).toEqual([]);
+    expect(
+      codes(
+        lint(
+          filter(
+            `<filterref filter='clean-traffic'/><rule action='drop' direction='inout'><all/></rule>`,
+          ),
+          IDENTITY,
+        ),
+        'NWF512',
+      ),
+    ).toEqual([]);
+    expect(
+      codes(
+        lint(filter(`<rule action='accept' direction='in'><tcp dstportstart='80'/></rule>`)),
+        'NWF512',
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('lintWorkspace / lintFilter', () => {
   it('lints the filters nobody references as roots and reports shared findings once', () => {
-    const sub = filter(`<rule action='accept' direction='out' statematch='false'><udp dstportstart='53'/></rule>`, "name='dns'");
+    const sub = filter(
+      `<rule action='accept' direction='out' statematch='false'><udp dstportstart='53'/></rule>`,
+      "name='dns'",
+    );
     const a = filter(`<filterref filter='dns'/>`, "name='vm-a'");
     const b = filter(`<filterref filter='dns'/>`, "name='vm-b'");
     const f = lintWorkspace([sub, a, b]).findings.filter((x) => x.code === 'NWF505');

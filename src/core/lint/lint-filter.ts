@@ -3,10 +3,22 @@ import { createWorkspaceLookup, instantiateFilter } from '../instantiate/instant
 import type { FilterLookup, Provenance, RuleInstance, Workspace } from '../instantiate/types';
 import { getBuiltinFilter } from '../library';
 import type { Diagnostic, FilterDoc, Rule } from '../model/types';
-import { checkDhcpBlocked, checkIpv6Open, checkSshWithoutDns, checkVlanBypass } from './check-probes';
+import {
+  checkDhcpBlocked,
+  checkIpv6Open,
+  checkSshWithoutDns,
+  checkVlanBypass,
+} from './check-probes';
 import type { VmIdentity } from './check-probes';
 import type { Report } from './check-rules';
-import { checkChainProtocols, checkConnlimitIcmpTimeout, checkConnlimitOrder, checkReject, checkRelatedWithoutHelper, checkStatematchFalse } from './check-rules';
+import {
+  checkChainProtocols,
+  checkConnlimitIcmpTimeout,
+  checkConnlimitOrder,
+  checkReject,
+  checkRelatedWithoutHelper,
+  checkStatematchFalse,
+} from './check-rules';
 import { describeRuleRef, summarizeRule } from './describe-rule';
 import { findUnreachableRules } from './find-unreachable-rules';
 import { LINT_CODES } from './lint-codes';
@@ -23,10 +35,15 @@ function builtinLookup(name: string): FilterDoc | undefined {
 }
 
 function toLookup(ws: Workspace): FilterLookup {
-  return typeof ws === 'function' ? ws : createWorkspaceLookup(ws as readonly FilterDoc[], builtinLookup);
+  return typeof ws === 'function'
+    ? ws
+    : createWorkspaceLookup(ws as readonly FilterDoc[], builtinLookup);
 }
 
-function ruleAt(lookup: FilterLookup, p: Pick<Provenance, 'filter' | 'ruleIndex'>): Rule | undefined {
+function ruleAt(
+  lookup: FilterLookup,
+  p: Pick<Provenance, 'filter' | 'ruleIndex'>,
+): Rule | undefined {
   const doc = lookup(p.filter);
   let i = 0;
   for (const e of doc?.entries ?? []) {
@@ -36,7 +53,13 @@ function ruleAt(lookup: FilterLookup, p: Pick<Provenance, 'filter' | 'ruleIndex'
   return undefined;
 }
 
-const VERBS: Record<Rule['action'], string> = { accept: 'accepts', drop: 'drops', reject: 'rejects', return: 'returns', continue: 'continues with' };
+const VERBS: Record<Rule['action'], string> = {
+  accept: 'accepts',
+  drop: 'drops',
+  reject: 'rejects',
+  return: 'returns',
+  continue: 'continues with',
+};
 
 /** clean-traffic references: IP learning and DHCP trust. */
 function checkCleanTraffic(
@@ -60,7 +83,12 @@ function checkCleanTraffic(
             : mode === 'dhcp'
               ? `${ref.filter} is referenced without IP: libvirt takes the VM's addresses from the DHCP leases it snoops (CTRL_IP_LEARNING='dhcp'). Until the VM completes a DHCP exchange it may send from no address, and a VM with a static address never gets one. Pass IP='…' to pin the address.`
               : `${ref.filter} is referenced without IP, so libvirt learns the VM's address from the first IPv4 packet the VM sends (CTRL_IP_LEARNING='any'): until then only libvirt's learning rules apply instead of this filter, the first address seen is locked in (whatever the VM sends first, including a spoofed one), and the VM cannot change its address later — a new one counts as spoofing. Pass IP='…' to pin it.`;
-        report({ ...at, code: LINT_CODES.CLEAN_TRAFFIC_NO_IP.code, severity: mode === 'none' ? 'error' : LINT_CODES.CLEAN_TRAFFIC_NO_IP.severity, message });
+        report({
+          ...at,
+          code: LINT_CODES.CLEAN_TRAFFIC_NO_IP.code,
+          severity: mode === 'none' ? 'error' : LINT_CODES.CLEAN_TRAFFIC_NO_IP.severity,
+          message,
+        });
         if (mode === 'dhcp' && !childVars.has('DHCPSERVER')) {
           report({
             ...at,
@@ -68,7 +96,7 @@ function checkCleanTraffic(
             severity: LINT_CODES.CLEAN_TRAFFIC_DHCP.severity,
             message:
               "CTRL_IP_LEARNING='dhcp' without DHCPSERVER: libvirt trusts a DHCP answer from any host, so another VM on the segment that answers first can hand this VM an address that libvirt then locks in. " +
-              "Set DHCPSERVER to the trusted server(s) and reference allow-dhcp-server, which accepts answers only from them.",
+              'Set DHCPSERVER to the trusted server(s) and reference allow-dhcp-server, which accepts answers only from them.',
           });
         }
       }
@@ -82,17 +110,33 @@ function checkCleanTraffic(
  * values), compile it, and run every check on the result. Findings point at the filter and rule
  * (or filterref) they are about, which may be a referenced filter.
  */
-export function lintFilter(workspace: Workspace, rootFilterName: string, options: LintOptions = {}): LintResult {
+export function lintFilter(
+  workspace: Workspace,
+  rootFilterName: string,
+  options: LintOptions = {},
+): LintResult {
   const lookup = toLookup(workspace);
   const root = lookup(rootFilterName);
   const findings: LintFinding[] = [];
   const diagnostics: Diagnostic[] = [];
   if (!root) {
-    diagnostics.push({ code: 'NWF305', severity: 'error', message: `filter '${rootFilterName}' does not exist`, line: 1, column: 1 });
+    diagnostics.push({
+      code: 'NWF305',
+      severity: 'error',
+      message: `filter '${rootFilterName}' does not exist`,
+      line: 1,
+      column: 1,
+    });
     return { findings, diagnostics };
   }
   const report: Report = (f) => {
-    const dup = findings.some((g) => g.code === f.code && g.filter === f.filter && g.entryIndex === f.entryIndex && g.message === f.message);
+    const dup = findings.some(
+      (g) =>
+        g.code === f.code &&
+        g.filter === f.filter &&
+        g.entryIndex === f.entryIndex &&
+        g.message === f.message,
+    );
     if (!dup) findings.push({ ...f, root: root.name });
   };
 
@@ -106,9 +150,14 @@ export function lintFilter(workspace: Workspace, rootFilterName: string, options
   const clean = checkCleanTraffic(lookup, root, vars, report);
 
   const iface = options.iface ?? DEFAULT_IFACE;
-  const inst = instantiateFilter(lookup, root.name, { iface, ...(options.mac !== undefined ? { mac: options.mac } : {}), params });
+  const inst = instantiateFilter(lookup, root.name, {
+    iface,
+    ...(options.mac !== undefined ? { mac: options.mac } : {}),
+    params,
+  });
   diagnostics.push(...inst.diagnostics);
-  if (inst.diagnostics.some((d) => d.severity === 'error')) return { findings: sortFindings(findings, root.name), diagnostics };
+  if (inst.diagnostics.some((d) => d.severity === 'error'))
+    return { findings: sortFindings(findings, root.name), diagnostics };
   const instances: RuleInstance[] = inst.rules;
 
   checkRelatedWithoutHelper(instances, options.ftpHelper ?? false, report);
@@ -120,7 +169,8 @@ export function lintFilter(workspace: Workspace, rootFilterName: string, options
 
   const compiled = compileEbiptables(instances, iface);
   diagnostics.push(...compiled.diagnostics);
-  if (compiled.diagnostics.some((d) => d.severity === 'error')) return { findings: sortFindings(findings, root.name), diagnostics };
+  if (compiled.diagnostics.some((d) => d.severity === 'error'))
+    return { findings: sortFindings(findings, root.name), diagnostics };
   const ruleset = compiled.ruleset;
 
   for (const u of findUnreachableRules(ruleset)) {
@@ -142,7 +192,11 @@ export function lintFilter(workspace: Workspace, rootFilterName: string, options
       message:
         `This rule${self ? ` (${summarizeRule(self)}, priority ${self.priority})` : ''} can never match: in libvirt's evaluation order (chains, then priorities, then document order) ` +
         `${covers} every packet it would match before it is reached, in every chain it is installed in.`,
-      related: u.coveredBy.map((c) => ({ filter: c.filter, ruleIndex: c.ruleIndex, entryIndex: c.entryIndex })),
+      related: u.coveredBy.map((c) => ({
+        filter: c.filter,
+        ruleIndex: c.ruleIndex,
+        entryIndex: c.entryIndex,
+      })),
     });
   }
 
@@ -155,13 +209,20 @@ export function lintFilter(workspace: Workspace, rootFilterName: string, options
     ip6: vars.get('IPV6')?.[0] ?? STAND_IN.IPV6,
   };
   const probeParams: Record<string, readonly string[]> = { ...params };
-  for (const [name, value] of Object.entries(STAND_IN)) if (!vars.has(name) && name in params) probeParams[name] = [value];
-  const probeInst = instantiateFilter(lookup, root.name, { iface, mac: vm.mac, params: probeParams });
-  const probeSet = probeInst.diagnostics.length === 0 ? compileEbiptables(probeInst.rules, iface) : null;
+  for (const [name, value] of Object.entries(STAND_IN))
+    if (!vars.has(name) && name in params) probeParams[name] = [value];
+  const probeInst = instantiateFilter(lookup, root.name, {
+    iface,
+    mac: vm.mac,
+    params: probeParams,
+  });
+  const probeSet =
+    probeInst.diagnostics.length === 0 ? compileEbiptables(probeInst.rules, iface) : null;
   if (probeSet && probeSet.diagnostics.length === 0) {
     const probeRules = probeInst.rules;
     checkSshWithoutDns(probeRules, probeSet.ruleset, vm, report);
-    for (const c of clean) checkDhcpBlocked(probeRules, probeSet.ruleset, vm, c.at, c.learning, report);
+    for (const c of clean)
+      checkDhcpBlocked(probeRules, probeSet.ruleset, vm, c.at, c.learning, report);
     checkVlanBypass(probeSet.ruleset, vm, report);
     checkIpv6Open(probeRules, probeSet.ruleset, vm, report);
   }
@@ -189,8 +250,15 @@ export interface LintWorkspaceOptions extends LintOptions {
  * Lint a workspace of user filters (the built-in library resolves the rest): each root filter is
  * instantiated and checked; findings about a shared filter are reported once.
  */
-export function lintWorkspace(filters: readonly FilterDoc[], options: LintWorkspaceOptions = {}): LintResult {
-  const referenced = new Set(filters.flatMap((f) => f.entries.flatMap((e) => (e.kind === 'filterref' ? [e.ref.filter] : []))));
+export function lintWorkspace(
+  filters: readonly FilterDoc[],
+  options: LintWorkspaceOptions = {},
+): LintResult {
+  const referenced = new Set(
+    filters.flatMap((f) =>
+      f.entries.flatMap((e) => (e.kind === 'filterref' ? [e.ref.filter] : [])),
+    ),
+  );
   let roots = options.roots ?? filters.filter((f) => !referenced.has(f.name)).map((f) => f.name);
   if (roots.length === 0) roots = filters.map((f) => f.name);
   const lookup = createWorkspaceLookup(filters, builtinLookup);
@@ -199,7 +267,16 @@ export function lintWorkspace(filters: readonly FilterDoc[], options: LintWorksp
   for (const root of roots) {
     const r = lintFilter(lookup, root, options);
     for (const f of r.findings) {
-      if (!findings.some((g) => g.code === f.code && g.filter === f.filter && g.entryIndex === f.entryIndex && g.message === f.message)) findings.push(f);
+      if (
+        !findings.some(
+          (g) =>
+            g.code === f.code &&
+            g.filter === f.filter &&
+            g.entryIndex === f.entryIndex &&
+            g.message === f.message,
+        )
+      )
+        findings.push(f);
     }
     diagnostics.push(...r.diagnostics);
   }

@@ -28,14 +28,39 @@ export interface Constraint {
 }
 
 /** What a match means for containment. */
-export type MatchView = { kind: 'ignore' } | { kind: 'unknown' } | { kind: 'constraint'; c: Constraint };
+export type MatchView =
+  { kind: 'ignore' } | { kind: 'unknown' } | { kind: 'constraint'; c: Constraint };
 
 const IGNORE: MatchView = { kind: 'ignore' };
 const UNKNOWN: MatchView = { kind: 'unknown' };
 
-const IP_PROTO: Record<string, number> = { tcp: 6, udp: 17, udplite: 136, sctp: 132, icmp: 1, icmpv6: 58, igmp: 2, esp: 50, ah: 51 };
-const TCP_FLAG_BITS: Record<string, number> = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ALL: 0x3f, NONE: 0 };
-const CT_STATE_BITS: Record<string, bigint> = { NEW: 1n, ESTABLISHED: 2n, RELATED: 4n, INVALID: 8n };
+const IP_PROTO: Record<string, number> = {
+  tcp: 6,
+  udp: 17,
+  udplite: 136,
+  sctp: 132,
+  icmp: 1,
+  icmpv6: 58,
+  igmp: 2,
+  esp: 50,
+  ah: 51,
+};
+const TCP_FLAG_BITS: Record<string, number> = {
+  FIN: 0x01,
+  SYN: 0x02,
+  RST: 0x04,
+  PSH: 0x08,
+  ACK: 0x10,
+  URG: 0x20,
+  ALL: 0x3f,
+  NONE: 0,
+};
+const CT_STATE_BITS: Record<string, bigint> = {
+  NEW: 1n,
+  ESTABLISHED: 2n,
+  RELATED: 4n,
+  INVALID: 8n,
+};
 const MAC_NAMES: Record<string, [string, string]> = {
   broadcast: ['ff:ff:ff:ff:ff:ff', 'ff:ff:ff:ff:ff:ff'],
   multicast: ['01:00:00:00:00:00', '01:00:00:00:00:00'],
@@ -115,7 +140,12 @@ function flagBits(names: readonly string[]): bigint | null {
   return BigInt(bits);
 }
 
-function constraint(key: string, set: ValueSet | null, negated: boolean, identity: string | null): MatchView {
+function constraint(
+  key: string,
+  set: ValueSet | null,
+  negated: boolean,
+  identity: string | null,
+): MatchView {
   return { kind: 'constraint', c: { key, set, negated, identity } };
 }
 
@@ -150,10 +180,20 @@ export function viewMatch(m: Match): MatchView {
           return constraint(`eb-arp:${m.field}`, single(m.value), m.negated, id);
         case 'ip-src':
         case 'ip-dst':
-          return constraint(`eb-arp:${m.field}`, m.ip === null ? null : ipPrefixSet(m.ip, m.prefix, 4), m.negated, id);
+          return constraint(
+            `eb-arp:${m.field}`,
+            m.ip === null ? null : ipPrefixSet(m.ip, m.prefix, 4),
+            m.negated,
+            id,
+          );
         case 'mac-src':
         case 'mac-dst':
-          return constraint(`eb-arp:${m.field}`, m.mac === null ? null : macSet(m.mac, null), m.negated, id);
+          return constraint(
+            `eb-arp:${m.field}`,
+            m.mac === null ? null : macSet(m.mac, null),
+            m.negated,
+            id,
+          );
         default:
           return constraint('eb-arp:gratuitous', null, m.negated, id);
       }
@@ -162,7 +202,12 @@ export function viewMatch(m: Match): MatchView {
       switch (m.field) {
         case 'src':
         case 'dst':
-          return constraint(key, m.addr === null ? null : ipPrefixSet(m.addr, m.prefix, m.family), m.negated, id);
+          return constraint(
+            key,
+            m.addr === null ? null : ipPrefixSet(m.addr, m.prefix, m.family),
+            m.negated,
+            id,
+          );
         case 'protocol':
         case 'tos':
           return constraint(key, single(m.value), m.negated, id);
@@ -193,11 +238,19 @@ export function viewMatch(m: Match): MatchView {
     case 'ipt-mac':
       return constraint('ipt-mac', macSet(m.mac, null), m.negated, id);
     case 'ipt-addr':
-      return constraint(`ipt-ip${ipKey(m.addr)}:${m.field}`, ipPrefixSet(m.addr, m.prefix, null), m.negated, id);
+      return constraint(
+        `ipt-ip${ipKey(m.addr)}:${m.field}`,
+        ipPrefixSet(m.addr, m.prefix, null),
+        m.negated,
+        id,
+      );
     case 'ipt-iprange': {
       const from = ipPrefixSet(m.from, null, null);
       const to = m.to === null ? from : ipPrefixSet(m.to, null, null);
-      const set = from?.kind === 'range' && to?.kind === 'range' && ipKey(m.from) === ipKey(m.to ?? m.from) ? range(from.lo, to.hi) : null;
+      const set =
+        from?.kind === 'range' && to?.kind === 'range' && ipKey(m.from) === ipKey(m.to ?? m.from)
+          ? range(from.lo, to.hi)
+          : null;
       return constraint(`ipt-ip${ipKey(m.from)}:${m.field}`, set, m.negated, id);
     }
     case 'ipt-dscp':
@@ -205,31 +258,58 @@ export function viewMatch(m: Match): MatchView {
     case 'ipt-tcp-flags': {
       const mask = flagBits(m.mask);
       const comp = flagBits(m.comp);
-      return constraint('ipt-tcp-flags', mask === null || comp === null ? null : masked(comp & 0x3fn, mask, 8), m.negated, id);
+      return constraint(
+        'ipt-tcp-flags',
+        mask === null || comp === null ? null : masked(comp & 0x3fn, mask, 8),
+        m.negated,
+        id,
+      );
     }
     case 'ipt-port': {
       const lo = num(m.range.lo);
       const hi = num(m.range.hi);
-      return constraint(`ipt-port:${m.field}`, lo === null || hi === null ? null : range(lo, hi), m.negated, id);
+      return constraint(
+        `ipt-port:${m.field}`,
+        lo === null || hi === null ? null : range(lo, hi),
+        m.negated,
+        id,
+      );
     }
     case 'ipt-tcp-option':
       return constraint('ipt-tcp-option', null, m.negated, id);
     case 'ipt-icmp': {
       const t = num(m.type);
       const c = m.code === null ? null : num(m.code);
-      if (t === null || (m.code !== null && c === null)) return constraint(`ipt-icmp${m.family}`, null, m.negated, id);
+      if (t === null || (m.code !== null && c === null))
+        return constraint(`ipt-icmp${m.family}`, null, m.negated, id);
       // IPv4 type 255 is iptables' "any" (xt icmp_type_code_match); IPv6 has no such wildcard.
       const typeSet = m.family === 4 && t === 255n ? range(0n, 255n) : range(t, t);
-      const codeSet = m.family === 4 && t === 255n ? range(0n, 255n) : c === null ? range(0n, 255n) : range(c, c);
-      return constraint(`ipt-icmp${m.family}`, { kind: 'product', parts: [typeSet, codeSet] }, m.negated, id);
+      const codeSet =
+        m.family === 4 && t === 255n ? range(0n, 255n) : c === null ? range(0n, 255n) : range(c, c);
+      return constraint(
+        `ipt-icmp${m.family}`,
+        { kind: 'product', parts: [typeSet, codeSet] },
+        m.negated,
+        id,
+      );
     }
     case 'ipt-ctstate': {
       let bits = 0n;
       for (const s of m.states) bits |= CT_STATE_BITS[s] ?? 0n;
-      return constraint('ipt-ctstate', bits === 0n ? { kind: 'empty' } : { kind: 'members', bits }, false, id);
+      return constraint(
+        'ipt-ctstate',
+        bits === 0n ? { kind: 'empty' } : { kind: 'members', bits },
+        false,
+        id,
+      );
     }
     case 'ipt-ctdir':
-      return constraint('ipt-ctdir', { kind: 'members', bits: m.dir === 'Original' ? 1n : 2n }, false, id);
+      return constraint(
+        'ipt-ctdir',
+        { kind: 'members', bits: m.dir === 'Original' ? 1n : 2n },
+        false,
+        id,
+      );
     case 'ipt-set':
     case 'ipt-connlimit':
       // Host state (set members, connection counts) that no rule text pins down.
@@ -259,7 +339,10 @@ export function isSubset(a: ValueSet, b: ValueSet): boolean {
   if (a.kind === 'members' && b.kind === 'members') return (a.bits & ~b.bits) === 0n;
   if (a.kind === 'product' && b.kind === 'product') {
     if (a.parts.some((p) => p.kind === 'empty')) return true;
-    return a.parts.length === b.parts.length && a.parts.every((p, i) => isSubset(p, b.parts[i] as ValueSet));
+    return (
+      a.parts.length === b.parts.length &&
+      a.parts.every((p, i) => isSubset(p, b.parts[i] as ValueSet))
+    );
   }
   const ra = asRange(a);
   const rb = asRange(b);
@@ -276,7 +359,10 @@ export function isDisjoint(a: ValueSet, b: ValueSet): boolean {
   }
   if (a.kind === 'members' && b.kind === 'members') return (a.bits & b.bits) === 0n;
   if (a.kind === 'product' && b.kind === 'product') {
-    return a.parts.length === b.parts.length && a.parts.some((p, i) => isDisjoint(p, b.parts[i] as ValueSet));
+    return (
+      a.parts.length === b.parts.length &&
+      a.parts.some((p, i) => isDisjoint(p, b.parts[i] as ValueSet))
+    );
   }
   const ra = asRange(a);
   const rb = asRange(b);

@@ -20,7 +20,15 @@ export interface ProbePacket {
   /** Outer EtherType (0x8100 for an 802.1Q-tagged frame). */
   ethertype: number;
   vlan?: { id: number; encap: number };
-  arp?: { htype: number; opcode: number; ptype: number; ipSrc: string; ipDst: string; macSrc: string; macDst: string };
+  arp?: {
+    htype: number;
+    opcode: number;
+    ptype: number;
+    ipSrc: string;
+    ipDst: string;
+    macSrc: string;
+    macDst: string;
+  };
   ip?: {
     family: 4 | 6;
     src: string;
@@ -40,8 +48,27 @@ export interface ProbePacket {
 /** true, false, or not decidable from the probe. */
 export type Tri = boolean | 'unknown';
 
-const IPT_PROTO: Record<string, number> = { tcp: 6, udp: 17, udplite: 136, sctp: 132, icmp: 1, icmpv6: 58, igmp: 2, esp: 50, ah: 51 };
-const FLAGS: Record<string, number> = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32, ALL: 63, NONE: 0 };
+const IPT_PROTO: Record<string, number> = {
+  tcp: 6,
+  udp: 17,
+  udplite: 136,
+  sctp: 132,
+  icmp: 1,
+  icmpv6: 58,
+  igmp: 2,
+  esp: 50,
+  ah: 51,
+};
+const FLAGS: Record<string, number> = {
+  FIN: 1,
+  SYN: 2,
+  RST: 4,
+  PSH: 8,
+  ACK: 16,
+  URG: 32,
+  ALL: 63,
+  NONE: 0,
+};
 const PORT_PROTOS = [6, 17, 132, 33, 136];
 const NAMED_MACS: Record<string, [string, string]> = {
   broadcast: ['ff:ff:ff:ff:ff:ff', 'ff:ff:ff:ff:ff:ff'],
@@ -71,7 +98,7 @@ function macEq(pkt: string, ruleMac: string, ruleMask: string | null): Tri {
   for (let i = 0; i < 6; i++) {
     const d = 2 ** (8 * i);
     const mb = Math.floor(mask / d) % 256;
-    if ((Math.floor(a / d) % 256 & mb) !== (Math.floor(b / d) % 256 & mb)) return false;
+    if (((Math.floor(a / d) % 256) & mb) !== ((Math.floor(b / d) % 256) & mb)) return false;
   }
   return true;
 }
@@ -87,7 +114,8 @@ function ipWords(text: string): number[] | null {
 
 /** Address in prefix: compares the leading `prefix` bits word by word. */
 function ipInPrefix(pkt: string, addr: string, prefix: number | null): Tri {
-  if (pkt.startsWith('$') || addr.startsWith('$')) return prefix === null && pkt === addr ? true : 'unknown';
+  if (pkt.startsWith('$') || addr.startsWith('$'))
+    return prefix === null && pkt === addr ? true : 'unknown';
   const a = ipWords(pkt);
   const b = ipWords(addr);
   if (!a || !b) return 'unknown';
@@ -147,7 +175,9 @@ export function evaluateMatch(m: Match, p: ProbePacket): Tri {
     case 'eb-mac':
       return neg(macEq(m.field === 'src' ? p.srcMac : p.dstMac, m.mac, m.mask), m.negated);
     case 'eb-proto':
-      return Number.isInteger(m.ethertype) ? (p.ethertype === m.ethertype) !== m.negated : 'unknown';
+      return Number.isInteger(m.ethertype)
+        ? (p.ethertype === m.ethertype) !== m.negated
+        : 'unknown';
     case 'eb-vlan': {
       if (!Number.isInteger(m.value)) return 'unknown';
       if (!p.vlan) return false;
@@ -177,7 +207,17 @@ export function evaluateMatch(m: Match, p: ProbePacket): Tri {
         case 'mac-dst':
           return ethArp && neg(macEq(a.macDst, m.mac ?? '', null), m.negated);
         default:
-          return ipv4Arp && neg(a.ipSrc === a.ipDst ? true : a.ipSrc.startsWith('$') || a.ipDst.startsWith('$') ? 'unknown' : false, m.negated);
+          return (
+            ipv4Arp &&
+            neg(
+              a.ipSrc === a.ipDst
+                ? true
+                : a.ipSrc.startsWith('$') || a.ipDst.startsWith('$')
+                  ? 'unknown'
+                  : false,
+              m.negated,
+            )
+          );
       }
     }
     case 'eb-ip': {
@@ -243,7 +283,8 @@ export function evaluateMatch(m: Match, p: ProbePacket): Tri {
     }
     case 'ipt-icmp': {
       if (!ip || ip.proto !== (m.family === 4 ? 1 : 58)) return false;
-      if (!Number.isInteger(m.type) || (m.code !== null && !Number.isInteger(m.code))) return 'unknown';
+      if (!Number.isInteger(m.type) || (m.code !== null && !Number.isInteger(m.code)))
+        return 'unknown';
       const any = m.family === 4 && m.type === 255;
       const hit = any || (ip.icmpType === m.type && (m.code === null || ip.icmpCode === m.code));
       return hit !== m.negated;
@@ -327,7 +368,8 @@ export function probePath(ruleset: Ruleset, path: ProbePath, p: ProbePacket): Pa
   const ipt = p.ip ? ruleset.tables.find((t) => t.family === ipFamily) : undefined;
   const steps: [IrTable | undefined, string][] = [];
   const ebChain = path === 'to-vm' ? `libvirt-O-${iface}` : `libvirt-I-${iface}`;
-  const iptChain = path === 'to-vm' ? `FO-${iface}` : path === 'from-vm' ? `FI-${iface}` : `HI-${iface}`;
+  const iptChain =
+    path === 'to-vm' ? `FO-${iface}` : path === 'from-vm' ? `FI-${iface}` : `HI-${iface}`;
   // Frames to the VM meet iptables FORWARD before ebtables POSTROUTING; frames from it the reverse.
   if (path === 'to-vm') steps.push([ipt, iptChain], [eb, ebChain]);
   else steps.push([eb, ebChain], [ipt, iptChain]);

@@ -9,14 +9,25 @@ export type ScopeVars = ReadonlyMap<string, readonly string[]>;
 export interface TreeVisitor {
   rule?(doc: FilterDoc, rule: Rule, entryIndex: number, ruleIndex: number, vars: ScopeVars): void;
   /** Called for each filterref, with the referenced filter (undefined when missing) and the variables it gets. */
-  ref?(doc: FilterDoc, ref: FilterRef, entryIndex: number, child: FilterDoc | undefined, childVars: ScopeVars): void;
+  ref?(
+    doc: FilterDoc,
+    ref: FilterRef,
+    entryIndex: number,
+    child: FilterDoc | undefined,
+    childVars: ScopeVars,
+  ): void;
 }
 
 /**
  * Walks the filterref tree depth-first the way instantiation does: a filterref's parameters are
  * defaults and the caller's variables win; cycles stop the walk.
  */
-export function walkFilterTree(lookup: FilterLookup, root: FilterDoc, vars: ScopeVars, visit: TreeVisitor): void {
+export function walkFilterTree(
+  lookup: FilterLookup,
+  root: FilterDoc,
+  vars: ScopeVars,
+  visit: TreeVisitor,
+): void {
   const go = (doc: FilterDoc, scope: ScopeVars, path: readonly string[]): void => {
     let ruleIndex = 0;
     doc.entries.forEach((entry, entryIndex) => {
@@ -26,7 +37,8 @@ export function walkFilterTree(lookup: FilterLookup, root: FilterDoc, vars: Scop
       }
       const child = path.includes(entry.ref.filter) ? undefined : lookup(entry.ref.filter);
       const childVars = new Map<string, readonly string[]>();
-      for (const p of entry.ref.params) childVars.set(p.name, [...(childVars.get(p.name) ?? []), p.value]);
+      for (const p of entry.ref.params)
+        childVars.set(p.name, [...(childVars.get(p.name) ?? []), p.value]);
       for (const [k, v] of scope) childVars.set(k, v);
       visit.ref?.(doc, entry.ref, entryIndex, child, childVars);
       if (child) go(child, childVars, [...path, child.name]);
@@ -40,7 +52,11 @@ export function walkFilterTree(lookup: FilterLookup, root: FilterDoc, vars: Scop
  * variable's own reference text (`$IP`), so compiled matches keep saying "unknown", and lists are
  * long enough for the highest element access.
  */
-export function placeholderParams(lookup: FilterLookup, root: FilterDoc, vars: ScopeVars): Record<string, string[]> {
+export function placeholderParams(
+  lookup: FilterLookup,
+  root: FilterDoc,
+  vars: ScopeVars,
+): Record<string, string[]> {
   const need = new Map<string, number>();
   walkFilterTree(lookup, root, vars, {
     rule(_doc, rule, _e, _r, scope) {

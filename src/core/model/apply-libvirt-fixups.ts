@@ -27,7 +27,8 @@ export function applyLibvirtFixups(
   }
   const notes: FixupNote[] = [];
   // Without any match='no' every partner copy is a no-op; most rules take this path.
-  if (!anyNegated && !(spec.ipsetFixup && (out.ipset || out.ipsetflags))) return { attrs: out, notes };
+  if (!anyNegated && !(spec.ipsetFixup && (out.ipset || out.ipsetflags)))
+    return { attrs: out, notes };
   for (const a of spec.attributes) {
     if (!a.negationFrom) continue;
     const target = out[a.name];
@@ -44,13 +45,19 @@ export function applyLibvirtFixups(
   if (spec.ipsetFixup && (out.ipset || out.ipsetflags)) {
     if (out.ipset && !out.ipsetflags) {
       out.ipsetflags = { value: 'src', negated: false };
-      notes.push({ attribute: 'ipset', message: "libvirt adds ipsetflags='src' to an ipset without ipsetflags" });
+      notes.push({
+        attribute: 'ipset',
+        message: "libvirt adds ipsetflags='src' to an ipset without ipsetflags",
+      });
     } else {
       // libvirt's virNWFilterRuleDefFixupIPSet drops both in every other case.
       for (const name of ['ipset', 'ipsetflags'] as const) {
         if (out[name]) {
           delete out[name];
-          notes.push({ attribute: name, message: `libvirt drops ${name} on <${spec.name}> here (only <all>/<all-ipv6> keep ipset together with ipsetflags)` });
+          notes.push({
+            attribute: name,
+            message: `libvirt drops ${name} on <${spec.name}> here (only <all>/<all-ipv6> keep ipset together with ipsetflags)`,
+          });
         }
       }
     }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ELEMENT_TABLE, FILTER_ATTRIBUTES, RULE_ATTRIBUTES, getAttributeSpec, getChainType, getDefaultChainPriority, getElementSpec } from './attributes';
+import {
+  ELEMENT_TABLE,
+  FILTER_ATTRIBUTES,
+  RULE_ATTRIBUTES,
+  getAttributeSpec,
+  getChainType,
+  getDefaultChainPriority,
+  getElementSpec,
+} from './attributes';
 import { PROTOCOL_NAMES } from './types';
 
 describe('ELEMENT_TABLE', () => {
@@ -27,9 +35,27 @@ describe('ELEMENT_TABLE', () => {
 
   it('records libvirt table facts', () => {
     expect(getElementSpec('tcp')?.attributes.map((a) => a.name)).toEqual([
-      'srcmacaddr', 'srcipaddr', 'srcipmask', 'dstipaddr', 'dstipmask', 'srcipfrom', 'srcipto', 'dstipfrom', 'dstipto',
-      'dscp', 'connlimit-above', 'state', 'ipset', 'ipsetflags', 'srcportstart', 'srcportend', 'dstportstart', 'dstportend',
-      'option', 'flags', 'comment',
+      'srcmacaddr',
+      'srcipaddr',
+      'srcipmask',
+      'dstipaddr',
+      'dstipmask',
+      'srcipfrom',
+      'srcipto',
+      'dstipfrom',
+      'dstipto',
+      'dscp',
+      'connlimit-above',
+      'state',
+      'ipset',
+      'ipsetflags',
+      'srcportstart',
+      'srcportend',
+      'dstportstart',
+      'dstportend',
+      'option',
+      'flags',
+      'comment',
     ]);
     expect(getAttributeSpec('tcp-ipv6', 'flags')).toBeUndefined();
     expect(getAttributeSpec('tcp-ipv6', 'srcipaddr')?.dataTypes).toEqual(['ipv6Addr']);
@@ -37,7 +63,10 @@ describe('ELEMENT_TABLE', () => {
     expect(getAttributeSpec('ip', 'dstportstart')?.negationFrom).toBeUndefined();
     expect(getAttributeSpec('udp', 'dstportstart')?.negationFrom).toBe('srcportstart');
     expect(getAttributeSpec('connlimit-above', 'x')).toBeUndefined();
-    expect(getAttributeSpec('all', 'connlimit-above')).toMatchObject({ dataTypes: ['uint16'], hex: false });
+    expect(getAttributeSpec('all', 'connlimit-above')).toMatchObject({
+      dataTypes: ['uint16'],
+      hex: false,
+    });
     expect(getAttributeSpec('stp', 'root-cost')).toMatchObject({ hex: true, max: 0xffffffff });
     expect(getElementSpec('all')?.ipsetFixup).toBe(false);
     expect(getElementSpec('ip')?.portsNeedProtocol).toBe(true);
@@ -59,12 +88,23 @@ describe('chains', () => {
   });
 
   it("uses libvirt's default chain priorities", () => {
-    expect(['root', 'mac', 'vlan', 'stp', 'arp', 'rarp', 'ipv4', 'ipv6'].map(getDefaultChainPriority)).toEqual([0, -800, -750, 0, -500, -400, -700, -600]);
+    expect(
+      ['root', 'mac', 'vlan', 'stp', 'arp', 'rarp', 'ipv4', 'ipv6'].map(getDefaultChainPriority),
+    ).toEqual([0, -800, -750, 0, -500, -400, -700, -600]);
   });
 
   it('describes rule and filter attributes', () => {
-    expect(RULE_ATTRIBUTES.map((a) => a.name)).toEqual(['action', 'direction', 'priority', 'statematch']);
-    expect(RULE_ATTRIBUTES.find((a) => a.name === 'priority')).toMatchObject({ min: -1000, max: 1000, defaultValue: '500' });
+    expect(RULE_ATTRIBUTES.map((a) => a.name)).toEqual([
+      'action',
+      'direction',
+      'priority',
+      'statematch',
+    ]);
+    expect(RULE_ATTRIBUTES.find((a) => a.name === 'priority')).toMatchObject({
+      min: -1000,
+      max: 1000,
+      defaultValue: '500',
+    });
     expect(FILTER_ATTRIBUTES.map((a) => a.name)).toEqual(['name', 'chain', 'priority']);
   });
 });

@@ -153,10 +153,14 @@ export const DEFAULT_RULE_PRIORITY = 500;
 export const MIN_FILTER_PRIORITY = -1000;
 export const MAX_FILTER_PRIORITY = 1000;
 
-export const VALID_CHAIN_NAME_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-';
-export const VALID_IPSET_NAME_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-+ ';
-export const VALID_VAR_NAME_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_';
-export const VALID_VAR_VALUE_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:';
+export const VALID_CHAIN_NAME_CHARS =
+  'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-';
+export const VALID_IPSET_NAME_CHARS =
+  'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-+ ';
+export const VALID_VAR_NAME_CHARS =
+  'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_';
+export const VALID_VAR_VALUE_CHARS =
+  'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:';
 
 /** libvirt's macProtoMap: ethertype names accepted by `protocolid` and `encap-protocol`. */
 export const MAC_PROTOCOL_NAMES: readonly (readonly [string, number])[] = [
@@ -237,7 +241,8 @@ const U8: readonly DataType[] = ['uint8', 'uint8Hex'];
 const U16: readonly DataType[] = ['uint16', 'uint16Hex'];
 const U32: readonly DataType[] = ['uint32', 'uint32Hex'];
 
-const macAddr = (name: string, doc: string): AttributeSpec => attr(name, ['macAddr'], 'mac-addr', doc);
+const macAddr = (name: string, doc: string): AttributeSpec =>
+  attr(name, ['macAddr'], 'mac-addr', doc);
 const macMask = (name: string, doc: string, negationFrom: string): AttributeSpec =>
   attr(name, ['macMask'], 'mac-mask', doc, { negationFrom, usedWith: negationFrom });
 const u8 = (name: string, valueType: ValueType, doc: string, extra: Extra = {}): AttributeSpec =>
@@ -248,14 +253,24 @@ const u32 = (name: string, doc: string, extra: Extra = {}): AttributeSpec =>
   attr(name, U32, 'uint32', doc, { min: 0, max: 0xffffffff, ...extra });
 
 const comment = (): AttributeSpec =>
-  attr('comment', ['stringCopy'], 'comment', 'Free-text comment (at most 256 bytes; libvirt truncates longer text).', {
-    maxLength: MAX_COMMENT_LENGTH,
-  });
+  attr(
+    'comment',
+    ['stringCopy'],
+    'comment',
+    'Free-text comment (at most 256 bytes; libvirt truncates longer text).',
+    {
+      maxLength: MAX_COMMENT_LENGTH,
+    },
+  );
 
 function commonMacProps(): AttributeSpec[] {
   return [
     macAddr('srcmacaddr', 'Source MAC address.'),
-    macMask('srcmacmask', 'Mask applied to the source MAC address (contiguous ones, e.g. ff:ff:ff:00:00:00).', 'srcmacaddr'),
+    macMask(
+      'srcmacmask',
+      'Mask applied to the source MAC address (contiguous ones, e.g. ff:ff:ff:00:00:00).',
+      'srcmacaddr',
+    ),
     macAddr('dstmacaddr', 'Destination MAC address.'),
     macMask('dstmacmask', 'Mask applied to the destination MAC address.', 'dstmacaddr'),
   ];
@@ -270,19 +285,31 @@ function ipAddrAttrs(v6: boolean): AttributeSpec[] {
   const fam = v6 ? 'IPv6' : 'IPv4';
   return [
     attr('srcipaddr', [addr], addrType, `Source ${fam} address.`),
-    attr('srcipmask', [mask], maskType, `Prefix length (0..${bits}) or netmask applied to srcipaddr.`, {
-      min: 0,
-      max: bits,
-      negationFrom: 'srcipaddr',
-      usedWith: 'srcipaddr',
-    }),
+    attr(
+      'srcipmask',
+      [mask],
+      maskType,
+      `Prefix length (0..${bits}) or netmask applied to srcipaddr.`,
+      {
+        min: 0,
+        max: bits,
+        negationFrom: 'srcipaddr',
+        usedWith: 'srcipaddr',
+      },
+    ),
     attr('dstipaddr', [addr], addrType, `Destination ${fam} address.`),
-    attr('dstipmask', [mask], maskType, `Prefix length (0..${bits}) or netmask applied to dstipaddr.`, {
-      min: 0,
-      max: bits,
-      negationFrom: 'dstipaddr',
-      usedWith: 'dstipaddr',
-    }),
+    attr(
+      'dstipmask',
+      [mask],
+      maskType,
+      `Prefix length (0..${bits}) or netmask applied to dstipaddr.`,
+      {
+        min: 0,
+        max: bits,
+        negationFrom: 'dstipaddr',
+        usedWith: 'dstipaddr',
+      },
+    ),
   ];
 }
 
@@ -290,14 +317,24 @@ function portAttrs(withNegationFixup: boolean): AttributeSpec[] {
   const neg = (from: string): Extra => (withNegationFixup ? { negationFrom: from } : {});
   return [
     u16('srcportstart', 'port', 'Start of the source port range (0..65535).'),
-    u16('srcportend', 'port', 'End of the source port range.', { ...neg('srcportstart'), usedWith: 'srcportstart' }),
+    u16('srcportend', 'port', 'End of the source port range.', {
+      ...neg('srcportstart'),
+      usedWith: 'srcportstart',
+    }),
     u16('dstportstart', 'port', 'Start of the destination port range.', neg('srcportstart')),
-    u16('dstportend', 'port', 'End of the destination port range.', { ...neg('srcportstart'), usedWith: 'dstportstart' }),
+    u16('dstportend', 'port', 'End of the destination port range.', {
+      ...neg('srcportstart'),
+      usedWith: 'dstportstart',
+    }),
   ];
 }
 
 const dscp = (): AttributeSpec =>
-  attr('dscp', U8, 'dscp', 'Differentiated Services Code Point (0..63).', { special: 'dscp', min: 0, max: 63 });
+  attr('dscp', U8, 'dscp', 'Differentiated Services Code Point (0..63).', {
+    special: 'dscp',
+    min: 0,
+    max: 63,
+  });
 
 /** libvirt's COMMON_IP_PROPS for the IPv4 and IPv6 layer protocols. */
 function commonIpProps(v6: boolean): AttributeSpec[] {
@@ -307,65 +344,119 @@ function commonIpProps(v6: boolean): AttributeSpec[] {
     macAddr('srcmacaddr', 'Source MAC address.'),
     ...ipAddrAttrs(v6),
     attr('srcipfrom', [addr], addrType, 'Start of a source IP address range.'),
-    attr('srcipto', [addr], addrType, 'End of the source IP address range.', { negationFrom: 'srcipfrom', usedWith: 'srcipfrom' }),
+    attr('srcipto', [addr], addrType, 'End of the source IP address range.', {
+      negationFrom: 'srcipfrom',
+      usedWith: 'srcipfrom',
+    }),
     attr('dstipfrom', [addr], addrType, 'Start of a destination IP address range.'),
     // libvirt declares dstipto as an IPv4 address even in the -ipv6 tables.
-    attr('dstipto', ['ipv4Addr'], 'ipv4-addr', 'End of the destination IP address range (libvirt parses it as IPv4).', {
-      negationFrom: 'dstipfrom',
-      usedWith: 'dstipfrom',
-    }),
+    attr(
+      'dstipto',
+      ['ipv4Addr'],
+      'ipv4-addr',
+      'End of the destination IP address range (libvirt parses it as IPv4).',
+      {
+        negationFrom: 'dstipfrom',
+        usedWith: 'dstipfrom',
+      },
+    ),
     dscp(),
-    attr('connlimit-above', ['uint16'], 'connlimit', 'Match if the number of connections exceeds this (decimal 0..65535).', {
-      min: 0,
-      max: 0xffff,
-    }),
-    attr('state', ['string'], 'state-flags', 'Connection states: comma-separated NEW, ESTABLISHED, RELATED, INVALID or NONE.', {
-      special: 'state',
-      enumValues: STATE_FLAG_NAMES.map(([n]) => n),
-    }),
-    attr('ipset', ['ipsetName'], 'ipset-name', 'Name of an ipset to match (at most 31 characters).', {
-      special: 'ipsetName',
-      maxLength: MAX_IPSET_NAME_LENGTH - 1,
-    }),
-    attr('ipsetflags', ['ipsetFlags'], 'ipset-flags', 'Up to 6 comma-separated src/dst selectors for the ipset.', {
-      special: 'ipsetFlags',
-      enumValues: ['src', 'dst'],
-    }),
+    attr(
+      'connlimit-above',
+      ['uint16'],
+      'connlimit',
+      'Match if the number of connections exceeds this (decimal 0..65535).',
+      {
+        min: 0,
+        max: 0xffff,
+      },
+    ),
+    attr(
+      'state',
+      ['string'],
+      'state-flags',
+      'Connection states: comma-separated NEW, ESTABLISHED, RELATED, INVALID or NONE.',
+      {
+        special: 'state',
+        enumValues: STATE_FLAG_NAMES.map(([n]) => n),
+      },
+    ),
+    attr(
+      'ipset',
+      ['ipsetName'],
+      'ipset-name',
+      'Name of an ipset to match (at most 31 characters).',
+      {
+        special: 'ipsetName',
+        maxLength: MAX_IPSET_NAME_LENGTH - 1,
+      },
+    ),
+    attr(
+      'ipsetflags',
+      ['ipsetFlags'],
+      'ipset-flags',
+      'Up to 6 comma-separated src/dst selectors for the ipset.',
+      {
+        special: 'ipsetFlags',
+        enumValues: ['src', 'dst'],
+      },
+    ),
   ];
 }
 
 const icmpTypeCode = (): AttributeSpec[] => [
   u8('type', 'icmp-type', 'ICMP message type (0..255).'),
-  u8('code', 'icmp-code', 'ICMP message code (0..255); only used together with type.', { negationFrom: 'type', usedWith: 'type' }),
+  u8('code', 'icmp-code', 'ICMP message code (0..255); only used together with type.', {
+    negationFrom: 'type',
+    usedWith: 'type',
+  }),
 ];
 
 const tcpOption = (): AttributeSpec => u8('option', 'uint8', 'TCP option kind (0..255).');
 const tcpFlags = (): AttributeSpec =>
-  attr('flags', ['string'], 'tcp-flags', "TCP flags as MASK/SET, each a comma list of FIN,SYN,RST,PSH,ACK,URG or ALL/NONE (e.g. 'SYN/SYN,ACK').", {
-    special: 'tcpFlags',
-    enumValues: TCP_FLAG_NAMES.map(([n]) => n),
-  });
+  attr(
+    'flags',
+    ['string'],
+    'tcp-flags',
+    "TCP flags as MASK/SET, each a comma list of FIN,SYN,RST,PSH,ACK,URG or ALL/NONE (e.g. 'SYN/SYN,ACK').",
+    {
+      special: 'tcpFlags',
+      enumValues: TCP_FLAG_NAMES.map(([n]) => n),
+    },
+  );
 
 const macAttributes: readonly AttributeSpec[] = [
   ...commonMacProps(),
-  attr('protocolid', ['uint16', 'uint16Hex', 'string'], 'mac-protocol-id', 'Ethertype: arp, rarp, ipv4, ipv6, vlan or a number >= 0x600.', {
-    special: 'macProtocolId',
-    min: 0x600,
-    max: 0xffff,
-    enumValues: MAC_PROTOCOL_NAMES.map(([n]) => n),
-  }),
+  attr(
+    'protocolid',
+    ['uint16', 'uint16Hex', 'string'],
+    'mac-protocol-id',
+    'Ethertype: arp, rarp, ipv4, ipv6, vlan or a number >= 0x600.',
+    {
+      special: 'macProtocolId',
+      min: 0x600,
+      max: 0xffff,
+      enumValues: MAC_PROTOCOL_NAMES.map(([n]) => n),
+    },
+  ),
   comment(),
 ];
 
 const vlanAttributes: readonly AttributeSpec[] = [
   ...commonMacProps(),
   u16('vlanid', 'vlan-id', 'VLAN id (0..4095).', { special: 'vlanId', max: 4095 }),
-  attr('encap-protocol', ['uint16', 'uint16Hex', 'string'], 'vlan-encap', 'Encapsulated ethertype: arp, rarp, ipv4, ipv6, vlan or a number >= 0x3c.', {
-    special: 'vlanEncap',
-    min: 0x3c,
-    max: 0xffff,
-    enumValues: MAC_PROTOCOL_NAMES.map(([n]) => n),
-  }),
+  attr(
+    'encap-protocol',
+    ['uint16', 'uint16Hex', 'string'],
+    'vlan-encap',
+    'Encapsulated ethertype: arp, rarp, ipv4, ipv6, vlan or a number >= 0x3c.',
+    {
+      special: 'vlanEncap',
+      min: 0x3c,
+      max: 0xffff,
+      enumValues: MAC_PROTOCOL_NAMES.map(([n]) => n),
+    },
+  ),
   comment(),
 ];
 
@@ -375,25 +466,49 @@ const stpAttributes: readonly AttributeSpec[] = [
   u8('type', 'uint8', 'BPDU type (0..255).'),
   u8('flags', 'uint8', 'BPDU flags (0..255).'),
   u16('root-priority', 'uint16', 'Root priority (start of range).'),
-  u16('root-priority-hi', 'uint16', 'Root priority (end of range).', { negationFrom: 'root-priority', usedWith: 'root-priority' }),
+  u16('root-priority-hi', 'uint16', 'Root priority (end of range).', {
+    negationFrom: 'root-priority',
+    usedWith: 'root-priority',
+  }),
   macAddr('root-address', 'Root MAC address.'),
   macMask('root-address-mask', 'Mask applied to root-address.', 'root-address'),
   u32('root-cost', 'Root path cost (start of range).'),
-  u32('root-cost-hi', 'Root path cost (end of range).', { negationFrom: 'root-cost', usedWith: 'root-cost' }),
+  u32('root-cost-hi', 'Root path cost (end of range).', {
+    negationFrom: 'root-cost',
+    usedWith: 'root-cost',
+  }),
   u16('sender-priority', 'uint16', 'Sender priority (start of range).'),
-  u16('sender-priority-hi', 'uint16', 'Sender priority (end of range).', { negationFrom: 'sender-priority', usedWith: 'sender-priority' }),
+  u16('sender-priority-hi', 'uint16', 'Sender priority (end of range).', {
+    negationFrom: 'sender-priority',
+    usedWith: 'sender-priority',
+  }),
   macAddr('sender-address', 'Sender MAC address.'),
   macMask('sender-address-mask', 'Mask applied to sender-address.', 'sender-address'),
   u16('port', 'uint16', 'Port identifier (start of range).'),
-  u16('port-hi', 'uint16', 'Port identifier (end of range).', { negationFrom: 'port', usedWith: 'port' }),
+  u16('port-hi', 'uint16', 'Port identifier (end of range).', {
+    negationFrom: 'port',
+    usedWith: 'port',
+  }),
   u16('age', 'uint16', 'Message age timer (start of range).'),
-  u16('age-hi', 'uint16', 'Message age timer (end of range).', { negationFrom: 'age', usedWith: 'age' }),
+  u16('age-hi', 'uint16', 'Message age timer (end of range).', {
+    negationFrom: 'age',
+    usedWith: 'age',
+  }),
   u16('max-age', 'uint16', 'Maximum age time (start of range).'),
-  u16('max-age-hi', 'uint16', 'Maximum age time (end of range).', { negationFrom: 'max-age', usedWith: 'max-age' }),
+  u16('max-age-hi', 'uint16', 'Maximum age time (end of range).', {
+    negationFrom: 'max-age',
+    usedWith: 'max-age',
+  }),
   u16('hello-time', 'uint16', 'Hello time (start of range).'),
-  u16('hello-time-hi', 'uint16', 'Hello time (end of range).', { negationFrom: 'hello-time', usedWith: 'hello-time' }),
+  u16('hello-time-hi', 'uint16', 'Hello time (end of range).', {
+    negationFrom: 'hello-time',
+    usedWith: 'hello-time',
+  }),
   u16('forward-delay', 'uint16', 'Forward delay (start of range).'),
-  u16('forward-delay-hi', 'uint16', 'Forward delay (end of range).', { negationFrom: 'forward-delay', usedWith: 'forward-delay' }),
+  u16('forward-delay-hi', 'uint16', 'Forward delay (end of range).', {
+    negationFrom: 'forward-delay',
+    usedWith: 'forward-delay',
+  }),
   comment(),
 ];
 
@@ -401,35 +516,69 @@ function arpAttributes(): AttributeSpec[] {
   // arp and rarp share libvirt's arpAttributes table but it has no negation fix-ups.
   return [
     macAddr('srcmacaddr', 'Source MAC address.'),
-    attr('srcmacmask', ['macMask'], 'mac-mask', 'Mask applied to the source MAC address.', { usedWith: 'srcmacaddr' }),
+    attr('srcmacmask', ['macMask'], 'mac-mask', 'Mask applied to the source MAC address.', {
+      usedWith: 'srcmacaddr',
+    }),
     macAddr('dstmacaddr', 'Destination MAC address.'),
-    attr('dstmacmask', ['macMask'], 'mac-mask', 'Mask applied to the destination MAC address.', { usedWith: 'dstmacaddr' }),
+    attr('dstmacmask', ['macMask'], 'mac-mask', 'Mask applied to the destination MAC address.', {
+      usedWith: 'dstmacaddr',
+    }),
     u16('hwtype', 'uint16', 'Hardware type (0..65535).'),
     u16('protocoltype', 'uint16', 'Protocol type (0..65535).'),
-    attr('opcode', ['uint16', 'uint16Hex', 'string'], 'arp-opcode', 'Opcode: Request, Reply, Request_Reverse, Reply_Reverse, DRARP_Request, DRARP_Reply, DRARP_Error, InARP_Request, ARP_NAK or a number.', {
-      special: 'arpOpcode',
-      min: 0,
-      max: 0xffff,
-      enumValues: ARP_OPCODE_NAMES.map(([n]) => n),
-    }),
+    attr(
+      'opcode',
+      ['uint16', 'uint16Hex', 'string'],
+      'arp-opcode',
+      'Opcode: Request, Reply, Request_Reverse, Reply_Reverse, DRARP_Request, DRARP_Reply, DRARP_Error, InARP_Request, ARP_NAK or a number.',
+      {
+        special: 'arpOpcode',
+        min: 0,
+        max: 0xffff,
+        enumValues: ARP_OPCODE_NAMES.map(([n]) => n),
+      },
+    ),
     macAddr('arpsrcmacaddr', 'Source MAC address in the ARP/RARP packet.'),
     macAddr('arpdstmacaddr', 'Destination MAC address in the ARP/RARP packet.'),
     attr('arpsrcipaddr', ['ipv4Addr'], 'ipv4-addr', 'Source IP address in the ARP/RARP packet.'),
-    attr('arpsrcipmask', ['ipv4Mask'], 'ipv4-mask', 'Prefix length or netmask for arpsrcipaddr.', { min: 0, max: 32, usedWith: 'arpsrcipaddr' }),
-    attr('arpdstipaddr', ['ipv4Addr'], 'ipv4-addr', 'Destination IP address in the ARP/RARP packet.'),
-    attr('arpdstipmask', ['ipv4Mask'], 'ipv4-mask', 'Prefix length or netmask for arpdstipaddr.', { min: 0, max: 32, usedWith: 'arpdstipaddr' }),
-    attr('gratuitous', ['boolean'], 'boolean', "Match gratuitous ARP packets ('true', '1' or 'yes'; anything else is false)."),
+    attr('arpsrcipmask', ['ipv4Mask'], 'ipv4-mask', 'Prefix length or netmask for arpsrcipaddr.', {
+      min: 0,
+      max: 32,
+      usedWith: 'arpsrcipaddr',
+    }),
+    attr(
+      'arpdstipaddr',
+      ['ipv4Addr'],
+      'ipv4-addr',
+      'Destination IP address in the ARP/RARP packet.',
+    ),
+    attr('arpdstipmask', ['ipv4Mask'], 'ipv4-mask', 'Prefix length or netmask for arpdstipaddr.', {
+      min: 0,
+      max: 32,
+      usedWith: 'arpdstipaddr',
+    }),
+    attr(
+      'gratuitous',
+      ['boolean'],
+      'boolean',
+      "Match gratuitous ARP packets ('true', '1' or 'yes'; anything else is false).",
+    ),
     comment(),
   ];
 }
 
 function ipProtocolAttr(): AttributeSpec {
-  return attr('protocol', ['string', 'uint8', 'uint8Hex'], 'ip-protocol', 'Layer-4 protocol: tcp, udp, udplite, esp, ah, icmp, igmp, sctp, icmpv6 or a number (0..255).', {
-    special: 'ipProtocol',
-    min: 0,
-    max: 0xff,
-    enumValues: IP_PROTOCOL_NAMES.map(([n]) => n),
-  });
+  return attr(
+    'protocol',
+    ['string', 'uint8', 'uint8Hex'],
+    'ip-protocol',
+    'Layer-4 protocol: tcp, udp, udplite, esp, ah, icmp, igmp, sctp, icmpv6 or a number (0..255).',
+    {
+      special: 'ipProtocol',
+      min: 0,
+      max: 0xff,
+      enumValues: IP_PROTOCOL_NAMES.map(([n]) => n),
+    },
+  );
 }
 
 const ipAttributes: readonly AttributeSpec[] = [
@@ -475,14 +624,69 @@ function l3Element(
  * holds several protocol elements, the first one found decides the protocol.
  */
 export const ELEMENT_TABLE: readonly ElementSpec[] = [
-  { name: 'arp', layer: 'ethernet', attributes: arpAttributes(), ipsetFixup: false, portsNeedProtocol: false, doc: 'ARP packets (ebtables).' },
-  { name: 'rarp', layer: 'ethernet', attributes: arpAttributes(), ipsetFixup: false, portsNeedProtocol: false, doc: 'RARP packets (ebtables).' },
-  { name: 'mac', layer: 'ethernet', attributes: macAttributes, ipsetFixup: false, portsNeedProtocol: false, doc: 'Ethernet frames by MAC address and ethertype (ebtables).' },
-  { name: 'vlan', layer: 'ethernet', attributes: vlanAttributes, ipsetFixup: false, portsNeedProtocol: false, doc: '802.1Q VLAN frames (ebtables).' },
-  { name: 'stp', layer: 'ethernet', attributes: stpAttributes, ipsetFixup: false, portsNeedProtocol: false, doc: 'Spanning tree BPDUs (ebtables).' },
-  { name: 'ip', layer: 'ethernet', attributes: ipAttributes, ipsetFixup: true, portsNeedProtocol: true, doc: 'IPv4 packets matched at layer 2 (ebtables).' },
-  { name: 'ipv6', layer: 'ethernet', attributes: ipv6Attributes, ipsetFixup: true, portsNeedProtocol: true, doc: 'IPv6 packets matched at layer 2 (ebtables).' },
-  l3Element('tcp', false, [...portAttrs(true), tcpOption(), tcpFlags()], true, 'TCP over IPv4 (iptables).'),
+  {
+    name: 'arp',
+    layer: 'ethernet',
+    attributes: arpAttributes(),
+    ipsetFixup: false,
+    portsNeedProtocol: false,
+    doc: 'ARP packets (ebtables).',
+  },
+  {
+    name: 'rarp',
+    layer: 'ethernet',
+    attributes: arpAttributes(),
+    ipsetFixup: false,
+    portsNeedProtocol: false,
+    doc: 'RARP packets (ebtables).',
+  },
+  {
+    name: 'mac',
+    layer: 'ethernet',
+    attributes: macAttributes,
+    ipsetFixup: false,
+    portsNeedProtocol: false,
+    doc: 'Ethernet frames by MAC address and ethertype (ebtables).',
+  },
+  {
+    name: 'vlan',
+    layer: 'ethernet',
+    attributes: vlanAttributes,
+    ipsetFixup: false,
+    portsNeedProtocol: false,
+    doc: '802.1Q VLAN frames (ebtables).',
+  },
+  {
+    name: 'stp',
+    layer: 'ethernet',
+    attributes: stpAttributes,
+    ipsetFixup: false,
+    portsNeedProtocol: false,
+    doc: 'Spanning tree BPDUs (ebtables).',
+  },
+  {
+    name: 'ip',
+    layer: 'ethernet',
+    attributes: ipAttributes,
+    ipsetFixup: true,
+    portsNeedProtocol: true,
+    doc: 'IPv4 packets matched at layer 2 (ebtables).',
+  },
+  {
+    name: 'ipv6',
+    layer: 'ethernet',
+    attributes: ipv6Attributes,
+    ipsetFixup: true,
+    portsNeedProtocol: true,
+    doc: 'IPv6 packets matched at layer 2 (ebtables).',
+  },
+  l3Element(
+    'tcp',
+    false,
+    [...portAttrs(true), tcpOption(), tcpFlags()],
+    true,
+    'TCP over IPv4 (iptables).',
+  ),
   l3Element('udp', false, portAttrs(true), true, 'UDP over IPv4 (iptables).'),
   l3Element('udplite', false, [], true, 'UDP-Lite over IPv4 (iptables).'),
   l3Element('esp', false, [], true, 'IPsec ESP over IPv4 (iptables).'),
@@ -491,7 +695,13 @@ export const ELEMENT_TABLE: readonly ElementSpec[] = [
   l3Element('icmp', false, icmpTypeCode(), true, 'ICMP (iptables).'),
   l3Element('all', false, [], false, 'Any IPv4 traffic (iptables).'),
   l3Element('igmp', false, [], true, 'IGMP (iptables).'),
-  l3Element('tcp-ipv6', true, [...portAttrs(true), tcpOption()], true, 'TCP over IPv6 (ip6tables).'),
+  l3Element(
+    'tcp-ipv6',
+    true,
+    [...portAttrs(true), tcpOption()],
+    true,
+    'TCP over IPv6 (ip6tables).',
+  ),
   l3Element('udp-ipv6', true, portAttrs(true), true, 'UDP over IPv6 (ip6tables).'),
   l3Element('udplite-ipv6', true, [], true, 'UDP-Lite over IPv6 (ip6tables).'),
   l3Element('esp-ipv6', true, [], true, 'IPsec ESP over IPv6 (ip6tables).'),
@@ -501,7 +711,9 @@ export const ELEMENT_TABLE: readonly ElementSpec[] = [
   l3Element('all-ipv6', true, [], false, 'Any IPv6 traffic (ip6tables).'),
 ];
 
-const ELEMENT_BY_NAME: ReadonlyMap<string, ElementSpec> = new Map(ELEMENT_TABLE.map((e) => [e.name, e]));
+const ELEMENT_BY_NAME: ReadonlyMap<string, ElementSpec> = new Map(
+  ELEMENT_TABLE.map((e) => [e.name, e]),
+);
 
 /** The spec of a protocol element by its XML name, or undefined when libvirt does not know it. */
 export function getElementSpec(name: string): ElementSpec | undefined {
@@ -514,7 +726,12 @@ export function getAttributeSpec(element: string, attribute: string): AttributeS
 }
 
 /** Names of the port attributes (used by the ip/ipv6 protocol check). */
-export const PORT_ATTRIBUTE_NAMES: readonly string[] = ['srcportstart', 'srcportend', 'dstportstart', 'dstportend'];
+export const PORT_ATTRIBUTE_NAMES: readonly string[] = [
+  'srcportstart',
+  'srcportend',
+  'dstportstart',
+  'dstportend',
+];
 
 // ---------------------------------------------------------------------------
 // structural elements
@@ -523,7 +740,8 @@ export const PORT_ATTRIBUTE_NAMES: readonly string[] = ['srcportstart', 'srcport
 export interface StructAttributeSpec {
   readonly name: string;
   readonly required: boolean;
-  readonly valueType: 'string' | 'enum' | 'integer' | 'boolean' | 'chain' | 'var-name' | 'var-value';
+  readonly valueType:
+    'string' | 'enum' | 'integer' | 'boolean' | 'chain' | 'var-name' | 'var-value';
   readonly enumValues?: readonly string[];
   readonly min?: number;
   readonly max?: number;
@@ -537,10 +755,36 @@ export const RULE_DIRECTIONS = ['in', 'out', 'inout'] as const;
 
 /** Attributes of `<rule>`, in the order libvirt prints them. */
 export const RULE_ATTRIBUTES: readonly StructAttributeSpec[] = [
-  { name: 'action', required: true, valueType: 'enum', enumValues: RULE_ACTIONS, doc: 'What to do with a matching packet: drop, reject, accept, return (leave this chain) or continue (go on with the next rule).' },
-  { name: 'direction', required: true, valueType: 'enum', enumValues: RULE_DIRECTIONS, doc: 'Traffic direction: in (to the VM), out (from the VM) or inout.' },
-  { name: 'priority', required: false, valueType: 'integer', min: MIN_RULE_PRIORITY, max: MAX_RULE_PRIORITY, defaultValue: String(DEFAULT_RULE_PRIORITY), doc: 'Rule order within its chain (-1000..1000, lower first; libvirt uses 500 when absent or invalid).' },
-  { name: 'statematch', required: false, valueType: 'boolean', defaultValue: 'true', doc: "'false' or '0' turns off the connection-state matching libvirt adds to iptables rules." },
+  {
+    name: 'action',
+    required: true,
+    valueType: 'enum',
+    enumValues: RULE_ACTIONS,
+    doc: 'What to do with a matching packet: drop, reject, accept, return (leave this chain) or continue (go on with the next rule).',
+  },
+  {
+    name: 'direction',
+    required: true,
+    valueType: 'enum',
+    enumValues: RULE_DIRECTIONS,
+    doc: 'Traffic direction: in (to the VM), out (from the VM) or inout.',
+  },
+  {
+    name: 'priority',
+    required: false,
+    valueType: 'integer',
+    min: MIN_RULE_PRIORITY,
+    max: MAX_RULE_PRIORITY,
+    defaultValue: String(DEFAULT_RULE_PRIORITY),
+    doc: 'Rule order within its chain (-1000..1000, lower first; libvirt uses 500 when absent or invalid).',
+  },
+  {
+    name: 'statematch',
+    required: false,
+    valueType: 'boolean',
+    defaultValue: 'true',
+    doc: "'false' or '0' turns off the connection-state matching libvirt adds to iptables rules.",
+  },
 ];
 
 /** libvirt's chain types (`virNWFilterChainSuffix`), in the order it checks name prefixes. */
@@ -561,9 +805,28 @@ export const DEFAULT_CHAIN_PRIORITIES: Readonly<Record<ChainType, number>> = {
 
 /** Attributes of `<filter>`, in the order libvirt prints them (the `<uuid>` child follows). */
 export const FILTER_ATTRIBUTES: readonly StructAttributeSpec[] = [
-  { name: 'name', required: true, valueType: 'string', doc: 'Unique name of the filter, used by filterref.' },
-  { name: 'chain', required: false, valueType: 'chain', enumValues: CHAIN_TYPES, defaultValue: 'root', doc: "Chain the rules go to: root, or a name starting with mac, vlan, stp, arp, rarp, ipv4 or ipv6 (e.g. 'ipv4-xyz', at most 12 characters)." },
-  { name: 'priority', required: false, valueType: 'integer', min: MIN_FILTER_PRIORITY, max: MAX_FILTER_PRIORITY, doc: 'Chain priority (-1000..1000); defaults per chain type: mac -800, vlan -750, ipv4 -700, ipv6 -600, arp -500, rarp -400, others 0.' },
+  {
+    name: 'name',
+    required: true,
+    valueType: 'string',
+    doc: 'Unique name of the filter, used by filterref.',
+  },
+  {
+    name: 'chain',
+    required: false,
+    valueType: 'chain',
+    enumValues: CHAIN_TYPES,
+    defaultValue: 'root',
+    doc: "Chain the rules go to: root, or a name starting with mac, vlan, stp, arp, rarp, ipv4 or ipv6 (e.g. 'ipv4-xyz', at most 12 characters).",
+  },
+  {
+    name: 'priority',
+    required: false,
+    valueType: 'integer',
+    min: MIN_FILTER_PRIORITY,
+    max: MAX_FILTER_PRIORITY,
+    doc: 'Chain priority (-1000..1000); defaults per chain type: mac -800, vlan -750, ipv4 -700, ipv6 -600, arp -500, rarp -400, others 0.',
+  },
 ];
 
 /** Attributes of `<filterref>`. */
@@ -573,8 +836,18 @@ export const FILTERREF_ATTRIBUTES: readonly StructAttributeSpec[] = [
 
 /** Attributes of `<parameter>` inside `<filterref>`. */
 export const PARAMETER_ATTRIBUTES: readonly StructAttributeSpec[] = [
-  { name: 'name', required: true, valueType: 'var-name', doc: 'Variable name (letters, digits, _). Repeating a name builds a list.' },
-  { name: 'value', required: true, valueType: 'var-value', doc: 'Variable value (letters, digits, _ . :); libvirt silently drops invalid ones.' },
+  {
+    name: 'name',
+    required: true,
+    valueType: 'var-name',
+    doc: 'Variable name (letters, digits, _). Repeating a name builds a list.',
+  },
+  {
+    name: 'value',
+    required: true,
+    valueType: 'var-value',
+    doc: 'Variable value (letters, digits, _ . :); libvirt silently drops invalid ones.',
+  },
 ];
 
 /** The chain type a chain name belongs to, or null when libvirt rejects the name. */
@@ -606,12 +879,18 @@ export interface ChildElementSpec {
 
 /** Child elements of `<filter>` (protocol elements go inside `<rule>`, see {@link ELEMENT_TABLE}). */
 export const FILTER_CHILD_ELEMENTS: readonly ChildElementSpec[] = [
-  { name: 'uuid', doc: 'The filter uuid (32 hex digits, e.g. 5c6d49af-b071-6127-b4ec-6f8ed4b55335); libvirt generates one when absent.' },
+  {
+    name: 'uuid',
+    doc: 'The filter uuid (32 hex digits, e.g. 5c6d49af-b071-6127-b4ec-6f8ed4b55335); libvirt generates one when absent.',
+  },
   { name: 'rule', doc: 'A rule: action, direction, priority and one protocol element.' },
   { name: 'filterref', doc: 'Includes another filter, optionally with <parameter> variables.' },
 ];
 
 /** Child elements of `<filterref>`. */
 export const FILTERREF_CHILD_ELEMENTS: readonly ChildElementSpec[] = [
-  { name: 'parameter', doc: 'A variable passed to the included filter; repeat a name to build a list.' },
+  {
+    name: 'parameter',
+    doc: 'A variable passed to the included filter; repeat a name to build a list.',
+  },
 ];

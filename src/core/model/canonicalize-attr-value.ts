@@ -71,21 +71,29 @@ function tryDataType(dt: DataType, raw: string): Attempt {
     case 'uint32Hex': {
       const hex = dt.endsWith('Hex');
       const r = parseCUint(raw, hex ? 16 : 10);
-      if (!r) return { fail: 'syntax', message: `'${raw}' is not a ${hex ? 'hexadecimal' : 'decimal'} number` };
+      if (!r)
+        return {
+          fail: 'syntax',
+          message: `'${raw}' is not a ${hex ? 'hexadecimal' : 'decimal'} number`,
+        };
       const max = dt.startsWith('uint8') ? 0xff : dt.startsWith('uint16') ? 0xffff : 0xffffffff;
-      if (r.value > max) return { fail: 'range', message: `${r.value} is out of range (0..${max})` };
+      if (r.value > max)
+        return { fail: 'range', message: `${r.value} is out of range (0..${max})` };
       return { t: 'num', n: r.value, dt };
     }
     case 'ipv4Addr': {
       const b = parseIpv4(raw);
-      return b ? { t: 'bytes', b, dt } : { fail: 'syntax', message: `'${raw}' is not an IPv4 address` };
+      return b
+        ? { t: 'bytes', b, dt }
+        : { fail: 'syntax', message: `'${raw}' is not an IPv4 address` };
     }
     case 'ipv6Addr': {
       // A zone (fe80::1%eth0) is accepted by getaddrinfo; libvirt prints the zone via
       // getnameinfo, which depends on the host's interfaces, so it is kept as written.
       const pct = raw.indexOf('%');
       const zone = pct === -1 ? '' : raw.slice(pct + 1);
-      if (pct !== -1 && !/^[A-Za-z0-9_.-]+$/.test(zone)) return { fail: 'syntax', message: `'${raw}' has an invalid zone after '%'` };
+      if (pct !== -1 && !/^[A-Za-z0-9_.-]+$/.test(zone))
+        return { fail: 'syntax', message: `'${raw}' has an invalid zone after '%'` };
       const b = parseIpv6(pct === -1 ? raw : raw.slice(0, pct));
       if (!b) return { fail: 'syntax', message: `'${raw}' is not an IPv6 address` };
       return pct === -1 ? { t: 'bytes', b, dt } : { t: 'str', s: `${formatIpv6(b)}%${zone}`, dt };
@@ -96,21 +104,40 @@ function tryDataType(dt: DataType, raw: string): Attempt {
       const limit = v6 ? 128 : 32;
       const r = parseCUint(raw, 10);
       if (r) {
-        if (r.value > limit) return { fail: 'range', message: `prefix length ${r.value} is out of range (0..${limit})` };
+        if (r.value > limit)
+          return {
+            fail: 'range',
+            message: `prefix length ${r.value} is out of range (0..${limit})`,
+          };
         return { t: 'mask', bits: r.value };
       }
       const b = v6 ? parseIpv6(raw) : parseIpv4(raw);
-      if (!b) return { fail: 'syntax', message: `'${raw}' is neither a prefix length (0..${limit}) nor a netmask` };
+      if (!b)
+        return {
+          fail: 'syntax',
+          message: `'${raw}' is neither a prefix length (0..${limit}) nor a netmask`,
+        };
       const bits = countNetmaskBits(b);
-      if (bits < 0) return { fail: 'mask', message: `netmask '${raw}' is not contiguous (ones followed by zeros)` };
+      if (bits < 0)
+        return {
+          fail: 'mask',
+          message: `netmask '${raw}' is not contiguous (ones followed by zeros)`,
+        };
       return { t: 'mask', bits };
     }
     case 'macAddr':
     case 'macMask': {
       const b = parseMac(raw);
-      if (!b) return { fail: 'syntax', message: `'${raw}' is not a MAC address (six hex pairs joined by ':')` };
+      if (!b)
+        return {
+          fail: 'syntax',
+          message: `'${raw}' is not a MAC address (six hex pairs joined by ':')`,
+        };
       if (dt === 'macMask' && !isContiguousMask(b)) {
-        return { fail: 'mask', message: `MAC mask '${raw}' is not contiguous (ones followed by zeros)` };
+        return {
+          fail: 'mask',
+          message: `MAC mask '${raw}' is not contiguous (ones followed by zeros)`,
+        };
       }
       return { t: 'bytes', b, dt };
     }
@@ -134,7 +161,11 @@ function nameOf(map: readonly (readonly [string, number])[], n: number): string 
 }
 
 /** libvirt's parseStringItems: names (case-insensitive prefixes) separated by `sep` or spaces. */
-function parseStringItems(map: readonly (readonly [string, number])[], input: string, sep: string): number | null {
+function parseStringItems(
+  map: readonly (readonly [string, number])[],
+  input: string,
+  sep: string,
+): number | null {
   let flags = 0;
   let i = 0;
   while (i < input.length) {
@@ -149,7 +180,11 @@ function parseStringItems(map: readonly (readonly [string, number])[], input: st
 }
 
 /** libvirt's printStringItems. */
-function printStringItems(map: readonly (readonly [string, number])[], flags: number, sep: string): string {
+function printStringItems(
+  map: readonly (readonly [string, number])[],
+  flags: number,
+  sep: string,
+): string {
   const out: string[] = [];
   for (let mask = 1; mask <= 0x40000000 && flags; mask <<= 1) {
     if (flags & mask) {
@@ -187,8 +222,13 @@ function formatDefault(p: Parsed): string {
   }
 }
 
-const ok = (value: string, note?: string): CanonicalValue => (note ? { ok: true, value, variable: false, note } : { ok: true, value, variable: false });
-const bad = (kind: ValueErrorKind, message: string): CanonicalValue => ({ ok: false, kind, message });
+const ok = (value: string, note?: string): CanonicalValue =>
+  note ? { ok: true, value, variable: false, note } : { ok: true, value, variable: false };
+const bad = (kind: ValueErrorKind, message: string): CanonicalValue => ({
+  ok: false,
+  kind,
+  message,
+});
 
 /** Runs libvirt's attribute-specific validator and formatter over the parsed value. */
 function applySpecial(spec: AttributeSpec, p: Parsed, raw: string): CanonicalValue {
@@ -213,20 +253,30 @@ function applySpecial(spec: AttributeSpec, p: Parsed, raw: string): CanonicalVal
       }
       if (n === undefined) {
         return p.t === 'num'
-          ? bad('range', `${spec.name} must be at least 0x${min.toString(16)} (${min}) or one of ${MAC_PROTOCOL_NAMES.map(([x]) => x).join(', ')}`)
-          : bad('enum', `'${raw}' is not a known ${spec.name}; use ${MAC_PROTOCOL_NAMES.map(([x]) => x).join(', ')} or a number >= 0x${min.toString(16)}`);
+          ? bad(
+              'range',
+              `${spec.name} must be at least 0x${min.toString(16)} (${min}) or one of ${MAC_PROTOCOL_NAMES.map(([x]) => x).join(', ')}`,
+            )
+          : bad(
+              'enum',
+              `'${raw}' is not a known ${spec.name}; use ${MAC_PROTOCOL_NAMES.map(([x]) => x).join(', ')} or a number >= 0x${min.toString(16)}`,
+            );
       }
       return ok(nameOf(MAC_PROTOCOL_NAMES, n) ?? formatNumber(n, dt));
     }
     case 'vlanId':
-      if (p.t !== 'num' || p.n > 4095) return bad('range', `vlanid ${p.t === 'num' ? p.n : raw} is out of range (0..4095)`);
+      if (p.t !== 'num' || p.n > 4095)
+        return bad('range', `vlanid ${p.t === 'num' ? p.n : raw} is out of range (0..4095)`);
       return ok(formatDefault(p));
     case 'arpOpcode': {
       let n: number | undefined;
       if (p.t === 'str') n = lookupName(ARP_OPCODE_NAMES, p.s);
       else if (p.t === 'num') n = p.n;
       if (n === undefined) {
-        return bad('enum', `'${raw}' is not an ARP opcode; use ${ARP_OPCODE_NAMES.map(([x]) => x).join(', ')} or a number (0..65535)`);
+        return bad(
+          'enum',
+          `'${raw}' is not an ARP opcode; use ${ARP_OPCODE_NAMES.map(([x]) => x).join(', ')} or a number (0..65535)`,
+        );
       }
       return ok(nameOf(ARP_OPCODE_NAMES, n) ?? String(n));
     }
@@ -239,18 +289,25 @@ function applySpecial(spec: AttributeSpec, p: Parsed, raw: string): CanonicalVal
         dt = p.dt;
       }
       if (n === undefined) {
-        return bad('enum', `'${raw}' is not an IP protocol; use ${IP_PROTOCOL_NAMES.map(([x]) => x).join(', ')} or a number (0..255)`);
+        return bad(
+          'enum',
+          `'${raw}' is not an IP protocol; use ${IP_PROTOCOL_NAMES.map(([x]) => x).join(', ')} or a number (0..255)`,
+        );
       }
       return ok(nameOf(IP_PROTOCOL_NAMES, n) ?? formatNumber(n, dt));
     }
     case 'dscp':
-      if (p.t !== 'num' || p.n > 63) return bad('range', `dscp ${p.t === 'num' ? p.n : raw} is out of range (0..63)`);
+      if (p.t !== 'num' || p.n > 63)
+        return bad('range', `dscp ${p.t === 'num' ? p.n : raw} is out of range (0..63)`);
       return ok(formatDefault(p));
     case 'state': {
       if (p.t !== 'str') return bad('syntax', `invalid state '${raw}'`);
       let flags = parseStringItems(STATE_FLAG_NAMES, p.s, ',');
       if (flags === null) {
-        return bad('enum', `'${raw}' is not a list of connection states; use NEW, ESTABLISHED, RELATED, INVALID or NONE separated by commas`);
+        return bad(
+          'enum',
+          `'${raw}' is not a list of connection states; use NEW, ESTABLISHED, RELATED, INVALID or NONE separated by commas`,
+        );
       }
       if (flags & (1 << 5)) flags = 1 << 5;
       return ok(printStringItems(STATE_FLAG_NAMES, flags, ','));
@@ -261,18 +318,27 @@ function applySpecial(spec: AttributeSpec, p: Parsed, raw: string): CanonicalVal
       const mask = slash < 0 ? null : parseStringItems(TCP_FLAG_NAMES, p.s.slice(0, slash), ',');
       const set = slash < 0 ? null : parseStringItems(TCP_FLAG_NAMES, p.s.slice(slash + 1), ',');
       if (mask === null || set === null) {
-        return bad('enum', `'${raw}' is not MASK/SET TCP flags; each side is a comma list of FIN, SYN, RST, PSH, ACK, URG, ALL or NONE`);
+        return bad(
+          'enum',
+          `'${raw}' is not MASK/SET TCP flags; each side is a comma list of FIN, SYN, RST, PSH, ACK, URG, ALL or NONE`,
+        );
       }
       return ok(`${printTcpFlags(mask & 0x3f)}/${printTcpFlags(set & 0x3f)}`);
     }
     case 'ipsetName': {
       if (p.t !== 'str') return bad('syntax', `invalid ipset '${raw}'`);
       if (utf8Length(p.s) >= MAX_IPSET_NAME_LENGTH) {
-        return bad('range', `ipset name is too long (at most ${MAX_IPSET_NAME_LENGTH - 1} characters)`);
+        return bad(
+          'range',
+          `ipset name is too long (at most ${MAX_IPSET_NAME_LENGTH - 1} characters)`,
+        );
       }
       for (const ch of p.s) {
         if (!VALID_IPSET_NAME_CHARS.includes(ch)) {
-          return bad('syntax', `ipset name contains the invalid character '${ch}'; allowed are letters, digits, space and _ . : - +`);
+          return bad(
+            'syntax',
+            `ipset name contains the invalid character '${ch}'; allowed are letters, digits, space and _ . : - +`,
+          );
         }
       }
       return ok(p.s);
@@ -284,13 +350,21 @@ function applySpecial(spec: AttributeSpec, p: Parsed, raw: string): CanonicalVal
       const s = p.s;
       while (out.length < 6) {
         const word = s.slice(i, i + 3).toLowerCase();
-        if (word !== 'src' && word !== 'dst') return bad('enum', `malformed ipsetflags '${raw}'; use up to 6 of src/dst separated by commas`);
+        if (word !== 'src' && word !== 'dst')
+          return bad(
+            'enum',
+            `malformed ipsetflags '${raw}'; use up to 6 of src/dst separated by commas`,
+          );
         out.push(word);
         i += 3;
         if (s[i] !== ',') break;
         i++;
       }
-      if (i !== s.length) return bad('enum', `malformed ipsetflags '${raw}'; use up to 6 of src/dst separated by commas`);
+      if (i !== s.length)
+        return bad(
+          'enum',
+          `malformed ipsetflags '${raw}'; use up to 6 of src/dst separated by commas`,
+        );
       return ok(out.join(','));
     }
   }
@@ -335,11 +409,15 @@ const MEMO_LIMIT = 4096;
 function computeCanonicalValue(spec: AttributeSpec, raw: string): CanonicalValue {
   if (raw.startsWith('$')) {
     const v = parseVarAccess(raw.slice(1));
-    if ('error' in v) return bad('variable', `${v.error} in '${raw}' (use $NAME, $NAME[@n] or $NAME[n])`);
+    if ('error' in v)
+      return bad('variable', `${v.error} in '${raw}' (use $NAME, $NAME[@n] or $NAME[n])`);
     return { ok: true, value: `$${formatVarAccess(v)}`, variable: true };
   }
   const types = orderedDataTypes(spec);
-  let last: { fail: ValueErrorKind; message: string } = { fail: 'syntax', message: `'${raw}' is not valid` };
+  let last: { fail: ValueErrorKind; message: string } = {
+    fail: 'syntax',
+    message: `'${raw}' is not valid`,
+  };
   for (const dt of types) {
     const attempt = tryDataType(dt, raw);
     if (isFail(attempt)) {
@@ -349,7 +427,8 @@ function computeCanonicalValue(spec: AttributeSpec, raw: string): CanonicalValue
     }
     const r = applySpecial(spec, attempt, raw);
     // '65536' for a number-or-name attribute: the number being out of range is the real problem.
-    if (!r.ok && r.kind === 'enum' && attempt.t === 'str' && last.fail === 'range') return bad('range', last.message);
+    if (!r.ok && r.kind === 'enum' && attempt.t === 'str' && last.fail === 'range')
+      return bad('range', last.message);
     return r;
   }
   return bad(last.fail, last.message);

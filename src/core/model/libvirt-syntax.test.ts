@@ -84,8 +84,12 @@ describe('addresses', () => {
   });
 
   it('formats uuids as virUUIDParse/virUUIDFormat do', () => {
-    expect(canonicalizeUuid('5C6D49AFB0716127B4EC6F8ED4B55335')).toBe('5c6d49af-b071-6127-b4ec-6f8ed4b55335');
-    expect(canonicalizeUuid(' 5c6d-49af-b071-6127-b4ec-6f8e-d4b5 5335 ')).toBe('5c6d49af-b071-6127-b4ec-6f8ed4b55335');
+    expect(canonicalizeUuid('5C6D49AFB0716127B4EC6F8ED4B55335')).toBe(
+      '5c6d49af-b071-6127-b4ec-6f8ed4b55335',
+    );
+    expect(canonicalizeUuid(' 5c6d-49af-b071-6127-b4ec-6f8e-d4b5 5335 ')).toBe(
+      '5c6d49af-b071-6127-b4ec-6f8ed4b55335',
+    );
     expect(canonicalizeUuid('5c6d49af-b071-6127-b4ec-6f8ed4b5533')).toBeNull();
     expect(canonicalizeUuid('5c6d49af-b071-6127-b4ec-6f8ed4b55335x')).toBeNull();
   });

@@ -46,7 +46,8 @@ function strtoull(s: string, start: number, base: 10 | 16): StrtoullResult {
     negative = s[i] === '-';
     i++;
   }
-  if (base === 16 && s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && isHexDigit(s[i + 2])) i += 2;
+  if (base === 16 && s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && isHexDigit(s[i + 2]))
+    i += 2;
   const digitsStart = i;
   let value = 0n;
   let overflow = false;
@@ -67,7 +68,12 @@ function strtoull(s: string, start: number, base: 10 | 16): StrtoullResult {
  * With `full`, trailing characters are an error (libvirt's NULL end pointer).
  * Returns null on error, else the value and the end index.
  */
-export function parseCUint(s: string, base: 10 | 16, full = true, start = 0): { value: number; end: number } | null {
+export function parseCUint(
+  s: string,
+  base: 10 | 16,
+  full = true,
+  start = 0,
+): { value: number; end: number } | null {
   const r = strtoull(s, start, base);
   if (r.end === start) return null;
   let val = r.value;
@@ -394,7 +400,8 @@ export function parseVarAccess(s: string): VarAccess | { error: string } {
     while (isAsciiSpace(s[i])) i++;
     if (s[i] !== ']') ok = false;
   }
-  if (!ok || !num) return { error: kind === 'element' ? 'malformed array index' : 'malformed iterator id' };
+  if (!ok || !num)
+    return { error: kind === 'element' ? 'malformed array index' : 'malformed iterator id' };
   if (kind === 'iterator' && num.value > MAX_ITERATOR_ID) {
     return { error: `iterator id exceeds the maximum of ${MAX_ITERATOR_ID}` };
   }

@@ -87,7 +87,8 @@ export function parseIpv6(text: string): Ip6Addr | null {
     groups = head;
   }
   if (groups.length !== 8) return null;
-  const w = (i: number) => (((groups[i * 2] as number) << 16) | (groups[i * 2 + 1] as number)) >>> 0;
+  const w = (i: number) =>
+    (((groups[i * 2] as number) << 16) | (groups[i * 2 + 1] as number)) >>> 0;
   return [w(0), w(1), w(2), w(3)];
 }
 
@@ -97,7 +98,7 @@ export function formatIpv6(a: Ip6Addr): string {
   for (const w of a) g.push(w >>> 16, w & 0xffff);
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

@@ -22,13 +22,26 @@ import type { IpsetSpec, MatchContext, Predicate } from './match-eval';
 import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from './packet';
 import { summarizeFrame } from './packet-summary';
 import type { PreparedChain, PreparedRule, PreparedRuleset, RuleRef } from './prepare-ruleset';
-import { OP_ACCEPT, OP_CONTINUE, OP_DROP, OP_GOTO, OP_RETURN, prepareRuleset } from './prepare-ruleset';
+import {
+  OP_ACCEPT,
+  OP_CONTINUE,
+  OP_DROP,
+  OP_GOTO,
+  OP_RETURN,
+  prepareRuleset,
+} from './prepare-ruleset';
 
 export type { RuleRef } from './prepare-ruleset';
 
 export type Side = 'from-vm' | 'to-vm';
 export type Verdict = 'accept' | 'drop' | 'reject' | 'error';
-export type HookName = 'ebtables nat PREROUTING' | 'conntrack' | 'FORWARD' | 'INPUT' | 'ebtables nat POSTROUTING' | 'confirm';
+export type HookName =
+  | 'ebtables nat PREROUTING'
+  | 'conntrack'
+  | 'FORWARD'
+  | 'INPUT'
+  | 'ebtables nat POSTROUTING'
+  | 'confirm';
 
 export interface HostSettings {
   /** The VM's bridge port; default the ruleset's interface. */
@@ -122,14 +135,23 @@ const MAX_JUMPS = 100_000;
 /** Placeholder `walkError` of a chain loop; {@link BridgeHost.runHook} names the hook. */
 const CHAIN_LOOP = 'chain loop';
 /** The conntrack result of a frame conntrack does not see. */
-const NO_CT: CtPacket = Object.freeze({ conn: null, ctinfo: -1, state: null, dir: null, created: false, note: null });
+const NO_CT: CtPacket = Object.freeze({
+  conn: null,
+  ctinfo: -1,
+  state: null,
+  dir: null,
+  created: false,
+  note: null,
+});
 /** conntrack's options for a frame the raw-table CT rule does / does not give the FTP helper (read-only, shared). */
 /** Shared by every trace of the no-trace mode; frozen so a writer fails loudly instead of leaking. */
 const NO_HOOKS: HookTrace[] = Object.freeze([]) as unknown as HookTrace[];
 const NO_NOTES: string[] = Object.freeze([]) as unknown as string[];
 
 function ruleRef(p: Provenance | null): RuleRef | null {
-  return p ? { filter: p.filter, index: p.ruleIndex, priority: p.priority, direction: p.direction } : null;
+  return p
+    ? { filter: p.filter, index: p.ruleIndex, priority: p.priority, direction: p.direction }
+    : null;
 }
 
 function addNote(trace: PacketTrace, note: string): void {
@@ -179,7 +201,14 @@ export class BridgeHost {
   private hooks: HookTrace[] | null = null;
   private readonly ctx: MatchContext;
   /** Conntrack's answer for the frame in hand, overwritten by the next one (one frame at a time). */
-  private readonly ctOut: CtPacket = { conn: null, ctinfo: -1, state: null, dir: null, created: false, note: null };
+  private readonly ctOut: CtPacket = {
+    conn: null,
+    ctinfo: -1,
+    state: null,
+    dir: null,
+    created: false,
+    note: null,
+  };
 
   constructor(ruleset: Ruleset, settings: HostSettings = {}) {
     this.settings = settings;
@@ -207,7 +236,11 @@ export class BridgeHost {
     };
     const start = (tableKey: string, base: string): HookStart => {
       const table = this.prepared.tables.get(tableKey);
-      return { tableKey, chain: table?.chains.get(base) ?? null, ebtables: table?.ir.family === 'ebtables' };
+      return {
+        tableKey,
+        chain: table?.chains.get(base) ?? null,
+        ebtables: table?.ir.family === 'ebtables',
+      };
     };
     this.ebPre = start('ebtables/nat', 'PREROUTING');
     this.ebPost = start('ebtables/nat', 'POSTROUTING');
@@ -227,7 +260,9 @@ export class BridgeHost {
     this.detail = detail;
     this.hooks = hooks;
     const p = frame.payload;
-    const ipVisible = (p.kind === 'ipv4' || p.kind === 'ipv6') && (!frame.vlan || this.settings.filterVlanTagged === true);
+    const ipVisible =
+      (p.kind === 'ipv4' || p.kind === 'ipv6') &&
+      (!frame.vlan || this.settings.filterVlanTagged === true);
     const ip: Ipv4Packet | Ipv6Packet | null = ipVisible ? (p as Ipv4Packet | Ipv6Packet) : null;
     const l2Len = frameLength(frame) - 14 - (frame.vlan ? 4 : 0);
     // One context per host, refilled per frame: predicates never keep it beyond the step.
@@ -279,17 +314,35 @@ export class BridgeHost {
     const tracked = ip !== null && (ip.kind === 'ipv4' ? this.tracking.ipv4 : this.tracking.ipv6);
     if (ip && !tracked) {
       // ctstate stays null: the packet has no conntrack entry at all (not even the UNTRACKED template).
-      addNote(trace, `conntrack: not active for ${ip.kind === 'ipv4' ? 'IPv4' : 'IPv6'} — no ${ip.kind === 'ipv4' ? 'iptables' : 'ip6tables'} rule uses conntrack, so its hooks are not registered in this namespace and the packet is not tracked`);
+      addNote(
+        trace,
+        `conntrack: not active for ${ip.kind === 'ipv4' ? 'IPv4' : 'IPv6'} — no ${ip.kind === 'ipv4' ? 'iptables' : 'ip6tables'} rule uses conntrack, so its hooks are not registered in this namespace and the packet is not tracked`,
+      );
       if (hooks) hooks.push({ hook: 'conntrack', table: null, result: 'not active', visits: [] });
     } else if (ip) {
-      ct = this.conntrack.trackPacket(frame, now, selectCtHelper(frame, this.ftpHelper), false, this.ctOut);
+      ct = this.conntrack.trackPacket(
+        frame,
+        now,
+        selectCtHelper(frame, this.ftpHelper),
+        false,
+        this.ctOut,
+      );
       ctx.ct = ct;
       trace.ctstate = ct.state;
       trace.ctdir = ct.dir === null ? null : ct.dir === 0 ? 'ORIGINAL' : 'REPLY';
       if (ct.note) addNote(trace, `conntrack: ${ct.note}`);
-      if (hooks) hooks.push({ hook: 'conntrack', table: null, result: ct.state ?? 'not tracked', visits: [] });
+      if (hooks)
+        hooks.push({
+          hook: 'conntrack',
+          table: null,
+          result: ct.state ?? 'not tracked',
+          visits: [],
+        });
     } else if (p.kind === 'ipv4' || p.kind === 'ipv6') {
-      addNote(trace, '802.1Q-tagged IP: not passed to the IP hooks (bridge-nf-filter-vlan-tagged=0)');
+      addNote(
+        trace,
+        '802.1Q-tagged IP: not passed to the IP hooks (bridge-nf-filter-vlan-tagged=0)',
+      );
     }
 
     // br_handle_frame_finish: a broadcast (or, without a multicast querier, a multicast) frame is
@@ -302,14 +355,29 @@ export class BridgeHost {
   }
 
   /** Steps 3-5 of {@link step}: the IP hook, ebtables POSTROUTING, confirmation. */
-  private forward(trace: PacketTrace, ctx: MatchContext, ct: CtPacket, tracked: boolean, upCopy: boolean, local: boolean, egress: string | null, acceptedEbIn: PreparedRule | null): PacketTrace {
+  private forward(
+    trace: PacketTrace,
+    ctx: MatchContext,
+    ct: CtPacket,
+    tracked: boolean,
+    upCopy: boolean,
+    local: boolean,
+    egress: string | null,
+    acceptedEbIn: PreparedRule | null,
+  ): PacketTrace {
     let acceptedEb = acceptedEbIn;
     let acceptedIp: PreparedRule | null = null;
     const ip = ctx.ip;
     // 3. iptables / ip6tables filter FORWARD (bridged) or INPUT (to the host).
     if (ip) {
       const v4 = ip.kind === 'ipv4';
-      const start = local ? (v4 ? this.ip4Input : this.ip6Input) : v4 ? this.ip4Forward : this.ip6Forward;
+      const start = local
+        ? v4
+          ? this.ip4Input
+          : this.ip6Input
+        : v4
+          ? this.ip4Forward
+          : this.ip6Forward;
       const hook = local ? 'INPUT' : 'FORWARD';
       const r = this.runHook(start, hook, ctx, hook);
       if (r === V_ERROR) {
@@ -318,8 +386,16 @@ export class BridgeHost {
       }
       if (r !== V_ACCEPT) {
         if (!upCopy) this.conntrack.discard(ct);
-        if (r === V_REJECT) addNote(trace, 'REJECT: the bridged path sends an ICMP error only when the bridge has an IP address');
-        if (this.hotdropped) addNote(trace, 'connlimit: count 0 (the packet\'s own connection is already closed, so it is not counted) — xt_connlimit hot-drops the packet; no rule counter moves');
+        if (r === V_REJECT)
+          addNote(
+            trace,
+            'REJECT: the bridged path sends an ICMP error only when the bridge has an IP address',
+          );
+        if (this.hotdropped)
+          addNote(
+            trace,
+            "connlimit: count 0 (the packet's own connection is already closed, so it is not counted) — xt_connlimit hot-drops the packet; no rule counter moves",
+          );
         return this.settle(trace, r === V_REJECT ? 'reject' : 'drop', this.decider, null);
       }
       if (this.decider?.ir.provenance) acceptedIp = this.decider;
@@ -345,7 +421,13 @@ export class BridgeHost {
       const c = this.conntrack.confirm(ct, ctx.frame, ctx.now);
       if (c.note) addNote(trace, `helper: ${c.note}`);
       if (c.expectation) addNote(trace, 'helper: expectation created');
-      if (this.hooks) this.hooks.push({ hook: 'confirm', table: null, result: c.verdict === 'drop' ? 'DROP (helper)' : ct.created ? 'confirmed' : 'ACCEPT', visits: [] });
+      if (this.hooks)
+        this.hooks.push({
+          hook: 'confirm',
+          table: null,
+          result: c.verdict === 'drop' ? 'DROP (helper)' : ct.created ? 'confirmed' : 'ACCEPT',
+          visits: [],
+        });
       if (c.verdict === 'drop') return this.settle(trace, 'drop', null, acceptedIp ?? acceptedEb);
     }
     return this.settle(trace, 'accept', null, acceptedIp ?? acceptedEb);
@@ -358,7 +440,13 @@ export class BridgeHost {
    * the host's IP layer accepts the destination (the limited broadcast, or the all-hosts group
    * every IPv4 device joins). The frame's verdict stays the forwarded copy's.
    */
-  private passUp(ctx: MatchContext, ct: CtPacket, tracked: boolean, now: number, trace: PacketTrace): void {
+  private passUp(
+    ctx: MatchContext,
+    ct: CtPacket,
+    tracked: boolean,
+    now: number,
+    trace: PacketTrace,
+  ): void {
     ctx.bridged = false;
     ctx.physOut = null;
     ctx.outIface = null;
@@ -366,19 +454,34 @@ export class BridgeHost {
     const conn = ct.conn;
     if (tracked && conn && !conn.dead && (conn.status & IPS_CONFIRMED) === 0) {
       this.conntrack.confirm(ct, ctx.frame, now);
-      if (this.hooks) this.hooks.push({ hook: 'confirm', table: null, result: 'confirmed (bridge LOCAL_IN, copy passed up to the host)', visits: [] });
+      if (this.hooks)
+        this.hooks.push({
+          hook: 'confirm',
+          table: null,
+          result: 'confirmed (bridge LOCAL_IN, copy passed up to the host)',
+          visits: [],
+        });
     }
     const dst = (ctx.ip as Ipv4Packet).dst >>> 0;
     if (dst !== IPV4_LIMITED_BROADCAST && dst !== IPV4_ALL_HOSTS) {
-      addNote(trace, 'host copy: passed up to the bridge device, but its IP stack has not joined this group, so INPUT never sees it');
+      addNote(
+        trace,
+        'host copy: passed up to the bridge device, but its IP stack has not joined this group, so INPUT never sees it',
+      );
       return;
     }
     const r = this.runHook(this.ip4Input, 'INPUT', ctx, 'INPUT');
-    const verdict: Verdict = r === V_ERROR ? 'error' : r === V_ACCEPT ? 'accept' : r === V_REJECT ? 'reject' : 'drop';
+    const verdict: Verdict =
+      r === V_ERROR ? 'error' : r === V_ACCEPT ? 'accept' : r === V_REJECT ? 'reject' : 'drop';
     const rule = this.refOf(this.decider);
     trace.hostCopy = { verdict, rule, error: r === V_ERROR ? this.walkError : null };
-    const by = rule ? ` by ${rule.filter} rule ${rule.index} (priority ${rule.priority}, ${rule.direction})` : '';
-    addNote(trace, `host copy: ${dst === IPV4_LIMITED_BROADCAST ? 'broadcast' : 'all-hosts multicast'} also goes up to the host (iptables INPUT): ${verdict}${by}; the frame's verdict is the forwarded copy's`);
+    const by = rule
+      ? ` by ${rule.filter} rule ${rule.index} (priority ${rule.priority}, ${rule.direction})`
+      : '';
+    addNote(
+      trace,
+      `host copy: ${dst === IPV4_LIMITED_BROADCAST ? 'broadcast' : 'all-hosts multicast'} also goes up to the host (iptables INPUT): ${verdict}${by}; the frame's verdict is the forwarded copy's`,
+    );
   }
 
   /** The rule reference of a trace: fresh objects with traces, the prepared rule's shared one without. */
@@ -387,7 +490,13 @@ export class BridgeHost {
     return this.detail ? ruleRef(rule.ir.provenance) : rule.ref;
   }
 
-  private settle(trace: PacketTrace, verdict: Verdict, decider: PreparedRule | null, accepted: PreparedRule | null, error: string | null = null): PacketTrace {
+  private settle(
+    trace: PacketTrace,
+    verdict: Verdict,
+    decider: PreparedRule | null,
+    accepted: PreparedRule | null,
+    error: string | null = null,
+  ): PacketTrace {
     trace.verdict = verdict;
     const d = verdict === 'accept' ? accepted : decider;
     trace.provenance = d?.ir.provenance ?? null;
@@ -407,10 +516,33 @@ export class BridgeHost {
   }
 
   /** Per-rule counters (every rule of every table), in table/chain/rule order. */
-  counters(): { table: string; chain: string; index: number; packets: number; bytes: number; rule: RuleRef | null }[] {
-    const out: { table: string; chain: string; index: number; packets: number; bytes: number; rule: RuleRef | null }[] = [];
+  counters(): {
+    table: string;
+    chain: string;
+    index: number;
+    packets: number;
+    bytes: number;
+    rule: RuleRef | null;
+  }[] {
+    const out: {
+      table: string;
+      chain: string;
+      index: number;
+      packets: number;
+      bytes: number;
+      rule: RuleRef | null;
+    }[] = [];
     for (const [name, t] of this.prepared.tables) {
-      for (const c of t.chains.values()) for (const r of c.rules) out.push({ table: name, chain: c.ir.name, index: r.index, packets: r.packets, bytes: r.bytes, rule: ruleRef(r.ir.provenance) });
+      for (const c of t.chains.values())
+        for (const r of c.rules)
+          out.push({
+            table: name,
+            chain: c.ir.name,
+            index: r.index,
+            packets: r.packets,
+            bytes: r.bytes,
+            rule: ruleRef(r.ir.provenance),
+          });
     }
     return out;
   }
@@ -428,9 +560,18 @@ export class BridgeHost {
     const hooks = this.hooks;
     const visits: RuleVisit[] | null = hooks ? [] : null;
     let v: HookVerdict = V_ACCEPT;
-    if (start.chain) v = visits ? this.walkTraced(start.chain, start.ebtables, start.tableKey, ctx, visits) : this.walk(start.chain, start.ebtables, ctx);
+    if (start.chain)
+      v = visits
+        ? this.walkTraced(start.chain, start.ebtables, start.tableKey, ctx, visits)
+        : this.walk(start.chain, start.ebtables, ctx);
     if (this.walkError === CHAIN_LOOP) this.walkError = `chain loop in ${start.tableKey} ${base}`;
-    if (hooks && visits) hooks.push({ hook, table: start.tableKey, result: this.hotdropped ? 'DROP (hotdrop)' : VERDICT_TEXT[v], visits });
+    if (hooks && visits)
+      hooks.push({
+        hook,
+        table: start.tableKey,
+        result: this.hotdropped ? 'DROP (hotdrop)' : VERDICT_TEXT[v],
+        visits,
+      });
     return v;
   }
 
@@ -438,7 +579,12 @@ export class BridgeHost {
    * ACCEPT, DROP or REJECT ends the walk: an ACCEPT is credited to the last rule with an XML
    * origin (`lastDecider`), a DROP or REJECT to the rule itself; ebtables has no REJECT.
    */
-  private terminal(op: number, rule: PreparedRule, lastDecider: PreparedRule | null, ebtables: boolean): HookVerdict {
+  private terminal(
+    op: number,
+    rule: PreparedRule,
+    lastDecider: PreparedRule | null,
+    ebtables: boolean,
+  ): HookVerdict {
     if (op === OP_ACCEPT) {
       this.decider = lastDecider;
       return V_ACCEPT;
@@ -451,7 +597,9 @@ export class BridgeHost {
   private candidatesOf(chain: PreparedChain, ebtables: boolean): Int32Array {
     const index = chain.index;
     if (index === null) return chain.all;
-    return ebtables ? index.candidates(this.keyEthertype, -1, -1) : index.candidates(this.keyProto, this.keyDport, this.keySport);
+    return ebtables
+      ? index.candidates(this.keyEthertype, -1, -1)
+      : index.candidates(this.keyProto, this.keyDport, this.keySport);
   }
 
   /**
@@ -562,7 +710,13 @@ export class BridgeHost {
   }
 
   /** The faithful walk for traces: every rule in order, every visit recorded. */
-  private walkTraced(start: PreparedChain, ebtables: boolean, tableKey: string, ctx: MatchContext, visits: RuleVisit[]): HookVerdict {
+  private walkTraced(
+    start: PreparedChain,
+    ebtables: boolean,
+    tableKey: string,
+    ctx: MatchContext,
+    visits: RuleVisit[],
+  ): HookVerdict {
     const stackChains = this.stackChains;
     const stackNext = this.stackNext;
     let depth = 0;
@@ -584,7 +738,14 @@ export class BridgeHost {
       }
       const rule = chain.rules[i] as PreparedRule;
       if (rule.unsupported !== null) {
-        visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched: false, target: 'unsupported', rule: rule.ref });
+        visits.push({
+          table: tableKey,
+          chain: chain.ir.name,
+          index: i,
+          matched: false,
+          target: 'unsupported',
+          rule: rule.ref,
+        });
         this.decider = rule;
         this.walkError = `unsupported: ${rule.unsupported} (${rule.key})`;
         return V_ERROR;
@@ -598,7 +759,14 @@ export class BridgeHost {
         }
       }
       // The rule reference is the prepared rule's, shared by all its visits (plain data, never mutated).
-      visits.push({ table: tableKey, chain: chain.ir.name, index: i, matched, target: ctx.hotdrop ? 'hotdrop' : rule.targetText, rule: rule.ref });
+      visits.push({
+        table: tableKey,
+        chain: chain.ir.name,
+        index: i,
+        matched,
+        target: ctx.hotdrop ? 'hotdrop' : rule.targetText,
+        rule: rule.ref,
+      });
       if (ctx.hotdrop) {
         // ipt_do_table stops at once and returns NF_DROP; the rule's counter is not touched.
         ctx.hotdrop = false;
@@ -655,7 +823,13 @@ function conntrackUsers(ruleset: Ruleset, ftpHelper: boolean): { ipv4: boolean; 
   const out = { ipv4: ftpHelper, ipv6: false };
   for (const t of ruleset.tables) {
     if (t.family === 'ebtables') continue;
-    const uses = t.chains.some((c) => c.rules.some((r) => r.matches.some((m) => m.kind === 'ipt-ctstate' || m.kind === 'ipt-ctdir' || m.kind === 'ipt-connlimit')));
+    const uses = t.chains.some((c) =>
+      c.rules.some((r) =>
+        r.matches.some(
+          (m) => m.kind === 'ipt-ctstate' || m.kind === 'ipt-ctdir' || m.kind === 'ipt-connlimit',
+        ),
+      ),
+    );
     if (uses && t.family === 'iptables') out.ipv4 = true;
     if (uses && t.family === 'ip6tables') out.ipv6 = true;
   }

@@ -132,7 +132,8 @@ export class DispatchIndex {
     const d = dport < 0 ? -1 : this.cell(this.dMap, this.dBounds, dport);
     const s = sport < 0 ? -1 : this.cell(this.sMap, this.sBounds, sport);
     // Unique per (proto, d, s): proto ≥ -1 (EtherType ≤ 0xffff), cells in -1..bounds.length.
-    const key = ((proto + 1) * (this.dBounds.length + 2) + (d + 1)) * (this.sBounds.length + 2) + (s + 1);
+    const key =
+      ((proto + 1) * (this.dBounds.length + 2) + (d + 1)) * (this.sBounds.length + 2) + (s + 1);
     if (key === this.lastKey) return this.lastList;
     let list = this.cache.get(key);
     if (list === undefined) list = this.build(key, proto, d, s);
@@ -161,7 +162,10 @@ export class DispatchIndex {
       out.push(i);
     }
     const list = Int32Array.from(out);
-    if (this.cache.size >= MAX_CACHED_LISTS || this.cachedIndices + list.length > MAX_CACHED_INDICES) {
+    if (
+      this.cache.size >= MAX_CACHED_LISTS ||
+      this.cachedIndices + list.length > MAX_CACHED_INDICES
+    ) {
       this.cache.clear();
       this.cachedIndices = 0;
     }

@@ -7,7 +7,17 @@ export { decodeFrame, decodeL3, decodeIpv4, decodeIpv6, decodeL4 } from './packe
 export * from './packet-build';
 export { summarizeFrame, summarizeIp, formatTcpFlags } from './packet-summary';
 export { BridgeHost } from './bridge-host';
-export type { HostSettings, PacketTrace, HookTrace, RuleVisit, RuleRef, Side, Verdict, StepOptions, HookName } from './bridge-host';
+export type {
+  HostSettings,
+  PacketTrace,
+  HookTrace,
+  RuleVisit,
+  RuleRef,
+  Side,
+  Verdict,
+  StepOptions,
+  HookName,
+} from './bridge-host';
 export { prepareRuleset, resetCounters } from './prepare-ruleset';
 export type { PreparedRuleset, PreparedRule } from './prepare-ruleset';
 export { prepareMatch, upperProtocol } from './match-eval';

@@ -63,15 +63,37 @@ export interface IpsetSpec {
   members: string[];
 }
 
-export type PreparedMatch = { ok: true; pred: Predicate; header: boolean } | { ok: false; unsupported: string };
+export type PreparedMatch =
+  { ok: true; pred: Predicate; header: boolean } | { ok: false; unsupported: string };
 
-const PROTO_NUMBERS: Record<string, number> = { tcp: 6, udp: 17, udplite: 136, sctp: 132, icmp: 1, icmpv6: 58, 'ipv6-icmp': 58, igmp: 2, esp: 50, ah: 51, all: 0 };
+const PROTO_NUMBERS: Record<string, number> = {
+  tcp: 6,
+  udp: 17,
+  udplite: 136,
+  sctp: 132,
+  icmp: 1,
+  icmpv6: 58,
+  'ipv6-icmp': 58,
+  igmp: 2,
+  esp: 50,
+  ah: 51,
+  all: 0,
+};
 
 /** The protocol number iptables' `-p NAME` compares (0 for `all`), or undefined for a name the simulator does not know. */
 export function iptProtocolNumber(name: string): number | undefined {
   return PROTO_NUMBERS[name];
 }
-const TCP_FLAG_NAMES: Record<string, number> = { FIN: TCP_FIN, SYN: TCP_SYN, RST: TCP_RST, PSH: TCP_PSH, ACK: TCP_ACK, URG: TCP_URG, ALL: 0x3f, NONE: 0 };
+const TCP_FLAG_NAMES: Record<string, number> = {
+  FIN: TCP_FIN,
+  SYN: TCP_SYN,
+  RST: TCP_RST,
+  PSH: TCP_PSH,
+  ACK: TCP_ACK,
+  URG: TCP_URG,
+  ALL: 0x3f,
+  NONE: 0,
+};
 /** ebtables' MAC names. */
 const MAC_NAMES: Record<string, [string, string]> = {
   broadcast: ['ff:ff:ff:ff:ff:ff', 'ff:ff:ff:ff:ff:ff'],
@@ -111,7 +133,7 @@ function addrMatcher(text: string, prefix: number | null): AddrTest | null {
   if (v4 !== null) {
     const mask = ipv4PrefixMask(prefix ?? 32);
     const want = (v4 & mask) >>> 0;
-    return { v4: (a) => ((a & mask) >>> 0) === want, v6: null };
+    return { v4: (a) => (a & mask) >>> 0 === want, v6: null };
   }
   const v6 = parseIpv6(text);
   if (v6 !== null) {
@@ -119,7 +141,11 @@ function addrMatcher(text: string, prefix: number | null): AddrTest | null {
     const w = v6.map((x, i) => (x & (m[i] as number)) >>> 0);
     return {
       v4: null,
-      v6: (a) => ((a[0] & m[0]) >>> 0) === w[0] && ((a[1] & m[1]) >>> 0) === w[1] && ((a[2] & m[2]) >>> 0) === w[2] && ((a[3] & m[3]) >>> 0) === w[3],
+      v6: (a) =>
+        (a[0] & m[0]) >>> 0 === w[0] &&
+        (a[1] & m[1]) >>> 0 === w[1] &&
+        (a[2] & m[2]) >>> 0 === w[2] &&
+        (a[3] & m[3]) >>> 0 === w[3],
     };
   }
   return null;
@@ -131,13 +157,15 @@ function testAddr(t: AddrTest, ip: Ipv4Packet | Ipv6Packet, which: 'src' | 'dst'
 }
 
 function cmp6(a: Ip6Addr, b: Ip6Addr): number {
-  for (let i = 0; i < 4; i++) if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number) ? -1 : 1;
+  for (let i = 0; i < 4; i++)
+    if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number) ? -1 : 1;
   return 0;
 }
 
 /** The upper-layer protocol as ip6tables/ebtables see it: extension headers and AH skipped (ipv6_find_hdr). */
 export function upperProtocol(ip: Ipv4Packet | Ipv6Packet): number {
-  if (ip.kind === 'ipv6' && ip.protocol === IPPROTO_AH && ip.payload.kind === 'ah') return ip.payload.nextHeader;
+  if (ip.kind === 'ipv6' && ip.protocol === IPPROTO_AH && ip.payload.kind === 'ah')
+    return ip.payload.nextHeader;
   return ip.protocol;
 }
 
@@ -148,7 +176,8 @@ export function upperProtocol(ip: Ipv4Packet | Ipv6Packet): number {
 export function l4Port(ip: Ipv4Packet | Ipv6Packet, field: 'sport' | 'dport'): number {
   if (ip.kind === 'ipv4' && ip.fragOffset !== 0) return -1;
   const l4 = ip.payload;
-  if (l4.kind === 'tcp' || l4.kind === 'udp' || l4.kind === 'udplite' || l4.kind === 'sctp') return field === 'sport' ? l4.srcPort : l4.dstPort;
+  if (l4.kind === 'tcp' || l4.kind === 'udp' || l4.kind === 'udplite' || l4.kind === 'sctp')
+    return field === 'sport' ? l4.srcPort : l4.dstPort;
   return -1;
 }
 
@@ -180,10 +209,16 @@ export function prepareMatch(m: Match, ipsets: Record<string, IpsetSpec>): Prepa
     case 'eb-mac': {
       const t = macMatcher(m.mac, m.mask);
       if (!t) return bad(`eb-mac: cannot parse ${m.mac}`);
-      return ok(neg((c) => t(c.frame[m.field]), m.negated), true);
+      return ok(
+        neg((c) => t(c.frame[m.field]), m.negated),
+        true,
+      );
     }
     case 'eb-proto':
-      return ok(neg((c) => ebEthertype(c.frame) === m.ethertype, m.negated), true);
+      return ok(
+        neg((c) => ebEthertype(c.frame) === m.ethertype, m.negated),
+        true,
+      );
     case 'eb-vlan':
       return ok(
         neg((c) => {
@@ -212,23 +247,50 @@ export function prepareMatch(m: Match, ipsets: Record<string, IpsetSpec>): Prepa
     case 'ipt-addr': {
       const t = addrMatcher(m.addr, m.prefix);
       if (!t) return bad(`address ${m.text}`);
-      return ok(neg((c) => c.ip !== null && testAddr(t, c.ip, m.field), m.negated), true);
+      return ok(
+        neg((c) => c.ip !== null && testAddr(t, c.ip, m.field), m.negated),
+        true,
+      );
     }
     case 'ipt-iprange': {
       const from4 = parseIpv4(m.from);
       const to4 = m.to === null ? from4 : parseIpv4(m.to);
       if (from4 !== null && to4 !== null) {
-        return ok(neg((c) => c.ip !== null && c.ip.kind === 'ipv4' && c.ip[m.field] >= from4 && c.ip[m.field] <= to4, m.negated));
+        return ok(
+          neg(
+            (c) =>
+              c.ip !== null &&
+              c.ip.kind === 'ipv4' &&
+              c.ip[m.field] >= from4 &&
+              c.ip[m.field] <= to4,
+            m.negated,
+          ),
+        );
       }
       const from6 = parseIpv6(m.from);
       const to6 = m.to === null ? from6 : parseIpv6(m.to);
       if (from6 && to6) {
-        return ok(neg((c) => c.ip !== null && c.ip.kind === 'ipv6' && cmp6(c.ip[m.field], from6) >= 0 && cmp6(c.ip[m.field], to6) <= 0, m.negated));
+        return ok(
+          neg(
+            (c) =>
+              c.ip !== null &&
+              c.ip.kind === 'ipv6' &&
+              cmp6(c.ip[m.field], from6) >= 0 &&
+              cmp6(c.ip[m.field], to6) <= 0,
+            m.negated,
+          ),
+        );
       }
       return bad(`iprange ${m.from}-${m.to ?? ''}`);
     }
     case 'ipt-dscp':
-      return ok(neg((c) => c.ip !== null && (c.ip.kind === 'ipv4' ? c.ip.tos : c.ip.trafficClass) >> 2 === m.dscp, m.negated));
+      return ok(
+        neg(
+          (c) =>
+            c.ip !== null && (c.ip.kind === 'ipv4' ? c.ip.tos : c.ip.trafficClass) >> 2 === m.dscp,
+          m.negated,
+        ),
+      );
     case 'ipt-tcp-flags': {
       let mask = 0;
       let comp = 0;
@@ -244,7 +306,8 @@ export function prepareMatch(m: Match, ipsets: Record<string, IpsetSpec>): Prepa
       }
       return ok((c) => {
         const l4 = c.ip?.payload;
-        if (!l4 || l4.kind !== 'tcp' || (c.ip?.kind === 'ipv4' && c.ip.fragOffset !== 0)) return false;
+        if (!l4 || l4.kind !== 'tcp' || (c.ip?.kind === 'ipv4' && c.ip.fragOffset !== 0))
+          return false;
         return ((l4.flags & mask) === comp) !== m.negated;
       });
     }
@@ -268,7 +331,8 @@ export function prepareMatch(m: Match, ipsets: Record<string, IpsetSpec>): Prepa
         const l4 = c.ip?.payload;
         if (!l4 || l4.kind !== (m.family === 4 ? 'icmp' : 'icmpv6')) return false;
         if (c.ip?.kind === 'ipv4' && c.ip.fragOffset !== 0) return false;
-        const hit = m.type === 0xff || (l4.type === m.type && (m.code === null || l4.code === m.code));
+        const hit =
+          m.type === 0xff || (l4.type === m.type && (m.code === null || l4.code === m.code));
         return hit !== m.negated;
       });
     case 'ipt-ctstate': {
@@ -328,20 +392,21 @@ function prepareStp(m: Extract<Match, { kind: 'eb-stp' }>): PreparedMatch {
   const mac = m.mac !== null ? macMatcher(m.mac, m.mask) : null;
   const r = m.range;
   if (m.mac !== null && !mac) return { ok: false, unsupported: `stp ${m.field} ${m.text}` };
-  const fieldOf: Record<string, (b: Extract<EthernetFrame['payload'], { kind: 'stp' }>) => number> = {
-    type: (b) => b.bpduType,
-    flags: (b) => b.flags,
-    'root-pri': (b) => b.rootPriority,
-    'root-addr': (b) => b.rootAddr,
-    'root-cost': (b) => b.rootCost,
-    'sender-prio': (b) => b.senderPriority,
-    'sender-addr': (b) => b.senderAddr,
-    port: (b) => b.port,
-    'msg-age': (b) => b.msgAge,
-    'max-age': (b) => b.maxAge,
-    'hello-time': (b) => b.helloTime,
-    'forward-delay': (b) => b.forwardDelay,
-  };
+  const fieldOf: Record<string, (b: Extract<EthernetFrame['payload'], { kind: 'stp' }>) => number> =
+    {
+      type: (b) => b.bpduType,
+      flags: (b) => b.flags,
+      'root-pri': (b) => b.rootPriority,
+      'root-addr': (b) => b.rootAddr,
+      'root-cost': (b) => b.rootCost,
+      'sender-prio': (b) => b.senderPriority,
+      'sender-addr': (b) => b.senderAddr,
+      port: (b) => b.port,
+      'msg-age': (b) => b.msgAge,
+      'max-age': (b) => b.maxAge,
+      'hello-time': (b) => b.helloTime,
+      'forward-delay': (b) => b.forwardDelay,
+    };
   const get = fieldOf[m.field];
   if (!get) return { ok: false, unsupported: `stp field ${m.field}` };
   return {
@@ -364,14 +429,27 @@ function prepareArp(m: Extract<Match, { kind: 'eb-arp' }>): PreparedMatch {
     const t = ebEthertype(f);
     return (t === ETH_P_ARP || t === ETH_P_RARP) && f.payload.kind === 'arp';
   };
-  const arpOf = (f: EthernetFrame) => f.payload as Extract<EthernetFrame['payload'], { kind: 'arp' }>;
+  const arpOf = (f: EthernetFrame) =>
+    f.payload as Extract<EthernetFrame['payload'], { kind: 'arp' }>;
   switch (m.field) {
     case 'htype':
-      return { ok: true, header: false, pred: (c) => isArp(c.frame) && (arpOf(c.frame).htype === m.value) !== m.negated };
+      return {
+        ok: true,
+        header: false,
+        pred: (c) => isArp(c.frame) && (arpOf(c.frame).htype === m.value) !== m.negated,
+      };
     case 'opcode':
-      return { ok: true, header: false, pred: (c) => isArp(c.frame) && (arpOf(c.frame).op === m.value) !== m.negated };
+      return {
+        ok: true,
+        header: false,
+        pred: (c) => isArp(c.frame) && (arpOf(c.frame).op === m.value) !== m.negated,
+      };
     case 'ptype':
-      return { ok: true, header: false, pred: (c) => isArp(c.frame) && (arpOf(c.frame).ptype === m.value) !== m.negated };
+      return {
+        ok: true,
+        header: false,
+        pred: (c) => isArp(c.frame) && (arpOf(c.frame).ptype === m.value) !== m.negated,
+      };
     case 'ip-src':
     case 'ip-dst': {
       const t = m.ip !== null ? addrMatcher(m.ip, m.prefix) : null;
@@ -430,10 +508,24 @@ function prepareEbIp(m: Extract<Match, { kind: 'eb-ip' }>): PreparedMatch {
       const t = m.addr !== null ? addrMatcher(m.addr, m.prefix) : null;
       if (!t) return { ok: false, unsupported: `ebtables ip ${m.field} ${m.text}` };
       const field = m.field;
-      return { ok: true, header: false, pred: (c) => { const ip = ipOf(c); return ip !== null && testAddr(t, ip, field) !== m.negated; } };
+      return {
+        ok: true,
+        header: false,
+        pred: (c) => {
+          const ip = ipOf(c);
+          return ip !== null && testAddr(t, ip, field) !== m.negated;
+        },
+      };
     }
     case 'protocol':
-      return { ok: true, header: false, pred: (c) => { const ip = ipOf(c); return ip !== null && (upperProtocol(ip) === m.value) !== m.negated; } };
+      return {
+        ok: true,
+        header: false,
+        pred: (c) => {
+          const ip = ipOf(c);
+          return ip !== null && (upperProtocol(ip) === m.value) !== m.negated;
+        },
+      };
     case 'sport':
     case 'dport': {
       const r = m.range;
@@ -451,7 +543,17 @@ function prepareEbIp(m: Extract<Match, { kind: 'eb-ip' }>): PreparedMatch {
     }
     case 'tos':
       // ebtables compares the whole TOS / traffic-class byte.
-      return { ok: true, header: false, pred: (c) => { const ip = ipOf(c); return ip !== null && ((ip.kind === 'ipv4' ? ip.tos : ip.trafficClass) === m.value) !== m.negated; } };
+      return {
+        ok: true,
+        header: false,
+        pred: (c) => {
+          const ip = ipOf(c);
+          return (
+            ip !== null &&
+            ((ip.kind === 'ipv4' ? ip.tos : ip.trafficClass) === m.value) !== m.negated
+          );
+        },
+      };
     case 'icmp-type': {
       const tr = m.icmpType;
       const cr = m.icmpCode;
@@ -470,14 +572,23 @@ function prepareEbIp(m: Extract<Match, { kind: 'eb-ip' }>): PreparedMatch {
   }
 }
 
-function prepareSet(name: string, flags: ('src' | 'dst')[], ipsets: Record<string, IpsetSpec>): PreparedMatch {
+function prepareSet(
+  name: string,
+  flags: ('src' | 'dst')[],
+  ipsets: Record<string, IpsetSpec>,
+): PreparedMatch {
   const set = ipsets[name];
-  if (!set) return { ok: false, unsupported: `ipset '${name}' is not configured on the simulated host` };
+  if (!set)
+    return { ok: false, unsupported: `ipset '${name}' is not configured on the simulated host` };
   const dim0 = flags[0] ?? 'src';
   const dim1 = flags[1] ?? 'src';
   if (set.type === 'hash:mac') {
     const macs = set.members.map((x) => parseMac(x)).filter((x): x is number => x !== null);
-    return { ok: true, header: false, pred: (c) => macs.includes(dim0 === 'src' ? c.frame.src : c.frame.dst) };
+    return {
+      ok: true,
+      header: false,
+      pred: (c) => macs.includes(dim0 === 'src' ? c.frame.src : c.frame.dst),
+    };
   }
   const entries: { addr: AddrTest; proto: number | null; port: number | null }[] = [];
   for (const member of set.members) {
@@ -488,7 +599,8 @@ function prepareSet(name: string, flags: ('src' | 'dst')[], ipsets: Record<strin
     let proto: number | null = null;
     let port: number | null = null;
     if (set.type.endsWith(',port')) {
-      if (portPart === undefined) return { ok: false, unsupported: `ipset '${name}' member ${member}` };
+      if (portPart === undefined)
+        return { ok: false, unsupported: `ipset '${name}' member ${member}` };
       const [pr, po] = portPart.includes(':') ? portPart.split(':') : ['tcp', portPart];
       proto = PROTO_NUMBERS[pr ?? 'tcp'] ?? null;
       port = Number(po);

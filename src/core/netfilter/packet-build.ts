@@ -101,7 +101,16 @@ export function ip6(input: Ip6Input): Ip6Addr {
 export function tcpFlags(input: string | number): number {
   if (typeof input === 'number') return input;
   if (/[A-Z]{3}/.test(input)) {
-    const names: Record<string, number> = { FIN: TCP_FIN, SYN: TCP_SYN, RST: TCP_RST, PSH: TCP_PSH, ACK: TCP_ACK, URG: TCP_URG, ECE: TCP_ECE, CWR: TCP_CWR };
+    const names: Record<string, number> = {
+      FIN: TCP_FIN,
+      SYN: TCP_SYN,
+      RST: TCP_RST,
+      PSH: TCP_PSH,
+      ACK: TCP_ACK,
+      URG: TCP_URG,
+      ECE: TCP_ECE,
+      CWR: TCP_CWR,
+    };
     let v = 0;
     for (const n of input.split(/[,|+ ]+/)) {
       const bit = names[n.toUpperCase()];
@@ -110,7 +119,16 @@ export function tcpFlags(input: string | number): number {
     }
     return v;
   }
-  const letters: Record<string, number> = { F: TCP_FIN, S: TCP_SYN, R: TCP_RST, P: TCP_PSH, '.': TCP_ACK, U: TCP_URG, E: TCP_ECE, W: TCP_CWR };
+  const letters: Record<string, number> = {
+    F: TCP_FIN,
+    S: TCP_SYN,
+    R: TCP_RST,
+    P: TCP_PSH,
+    '.': TCP_ACK,
+    U: TCP_URG,
+    E: TCP_ECE,
+    W: TCP_CWR,
+  };
   let v = 0;
   for (const ch of input) {
     const bit = letters[ch];
@@ -127,12 +145,25 @@ export interface EthernetOptions {
 }
 
 /** Wraps an L3 packet in an Ethernet frame; the ethertype follows the payload kind. */
-export function buildEthernet(opts: EthernetOptions, payload: L3Packet, ethertype?: number): EthernetFrame {
+export function buildEthernet(
+  opts: EthernetOptions,
+  payload: L3Packet,
+  ethertype?: number,
+): EthernetFrame {
   const et =
     ethertype ??
-    (payload.kind === 'ipv4' ? ETH_P_IPV4 : payload.kind === 'ipv6' ? ETH_P_IPV6 : payload.kind === 'arp' ? ETH_P_ARP : payload.kind === 'stp' ? 38 : 0x88b5);
+    (payload.kind === 'ipv4'
+      ? ETH_P_IPV4
+      : payload.kind === 'ipv6'
+        ? ETH_P_IPV6
+        : payload.kind === 'arp'
+          ? ETH_P_ARP
+          : payload.kind === 'stp'
+            ? 38
+            : 0x88b5);
   const frame: EthernetFrame = { dst: mac(opts.dst), src: mac(opts.src), ethertype: et, payload };
-  if (opts.vlan) frame.vlan = { pcp: opts.vlan.pcp ?? 0, dei: opts.vlan.dei ?? 0, vid: opts.vlan.vid };
+  if (opts.vlan)
+    frame.vlan = { pcp: opts.vlan.pcp ?? 0, dei: opts.vlan.dei ?? 0, vid: opts.vlan.vid };
   return frame;
 }
 
@@ -164,7 +195,8 @@ const PROTO_OF: Record<L4Packet['kind'], number> = {
 
 /** Builds an IPv4 packet around an L4 payload (`protocol` needed only for `raw`). */
 export function buildIpv4(opts: Ipv4Options, payload: L4Packet, protocol?: number): Ipv4Packet {
-  const tos = opts.dscp !== undefined ? ((opts.dscp & 63) << 2) | ((opts.tos ?? 0) & 3) : (opts.tos ?? 0);
+  const tos =
+    opts.dscp !== undefined ? ((opts.dscp & 63) << 2) | ((opts.tos ?? 0) & 3) : (opts.tos ?? 0);
   const p: Ipv4Packet = {
     kind: 'ipv4',
     tos,
@@ -251,11 +283,22 @@ export function buildUdp(o: UdpOptions): UdpDatagram {
 
 /** Builds a UDP-Lite datagram (coverage 0 = whole datagram). */
 export function buildUdpLite(o: UdpOptions & { coverage?: number }): UdpDatagram {
-  return { kind: 'udplite', srcPort: o.sport, dstPort: o.dport, coverage: o.coverage ?? 0, payload: bytes(o.payload) };
+  return {
+    kind: 'udplite',
+    srcPort: o.sport,
+    dstPort: o.dport,
+    coverage: o.coverage ?? 0,
+    payload: bytes(o.payload),
+  };
 }
 
 /** Builds an SCTP packet with the given chunks (e.g. `sctpInitChunk()`). */
-export function buildSctp(o: { sport: number; dport: number; vtag?: number; chunks: SctpChunk[] }): L4Packet {
+export function buildSctp(o: {
+  sport: number;
+  dport: number;
+  vtag?: number;
+  chunks: SctpChunk[];
+}): L4Packet {
   return { kind: 'sctp', srcPort: o.sport, dstPort: o.dport, vtag: o.vtag ?? 0, chunks: o.chunks };
 }
 
@@ -272,12 +315,28 @@ export function sctpInitChunk(initTag = 0x01020304, tsn = 1): SctpChunk {
 }
 
 /** ICMP echo request (type 8) or reply (type 0). */
-export function buildIcmpEcho(o: { reply?: boolean; id: number; seq: number; payload?: BytesInput }): IcmpMessage {
-  return { kind: 'icmp', type: o.reply ? 0 : 8, code: 0, rest: ((o.id & 0xffff) * 0x10000 + (o.seq & 0xffff)) >>> 0, payload: bytes(o.payload ?? 'abcdefghijklmnopqrstuvwabcdefghi') };
+export function buildIcmpEcho(o: {
+  reply?: boolean;
+  id: number;
+  seq: number;
+  payload?: BytesInput;
+}): IcmpMessage {
+  return {
+    kind: 'icmp',
+    type: o.reply ? 0 : 8,
+    code: 0,
+    rest: ((o.id & 0xffff) * 0x10000 + (o.seq & 0xffff)) >>> 0,
+    payload: bytes(o.payload ?? 'abcdefghijklmnopqrstuvwabcdefghi'),
+  };
 }
 
 /** ICMPv6 echo request (128) or reply (129). */
-export function buildIcmpv6Echo(o: { reply?: boolean; id: number; seq: number; payload?: BytesInput }): IcmpMessage {
+export function buildIcmpv6Echo(o: {
+  reply?: boolean;
+  id: number;
+  seq: number;
+  payload?: BytesInput;
+}): IcmpMessage {
   return { ...buildIcmpEcho(o), kind: 'icmpv6', type: o.reply ? 129 : 128 };
 }
 
@@ -286,16 +345,38 @@ export function buildIcmpv6Echo(o: { reply?: boolean; id: number; seq: number; p
  * IPv4 packet: its header plus the first 8 bytes of its payload, as
  * RFC 792 requires and Linux sends (Linux quotes more; 8 is the minimum).
  */
-export function buildIcmpError(type: number, code: number, quoted: Ipv4Packet, quoteBytes = 8): IcmpMessage {
+export function buildIcmpError(
+  type: number,
+  code: number,
+  quoted: Ipv4Packet,
+  quoteBytes = 8,
+): IcmpMessage {
   const wire = encodeL3(quoted);
   const hl = ((wire[0] as number) & 0xf) * 4;
-  return { kind: 'icmp', type, code, rest: 0, payload: wire.slice(0, Math.min(wire.length, hl + quoteBytes)) };
+  return {
+    kind: 'icmp',
+    type,
+    code,
+    rest: 0,
+    payload: wire.slice(0, Math.min(wire.length, hl + quoteBytes)),
+  };
 }
 
 /** An ICMPv6 error (1 unreachable, 3 time exceeded …) quoting an IPv6 packet. */
-export function buildIcmpv6Error(type: number, code: number, quoted: Ipv6Packet, quoteBytes = 8): IcmpMessage {
+export function buildIcmpv6Error(
+  type: number,
+  code: number,
+  quoted: Ipv6Packet,
+  quoteBytes = 8,
+): IcmpMessage {
   const wire = encodeL3(quoted);
-  return { kind: 'icmpv6', type, code, rest: 0, payload: wire.slice(0, Math.min(wire.length, 40 + quoteBytes)) };
+  return {
+    kind: 'icmpv6',
+    type,
+    code,
+    rest: 0,
+    payload: wire.slice(0, Math.min(wire.length, 40 + quoteBytes)),
+  };
 }
 
 /** Decodes the packet quoted in an ICMP/ICMPv6 error (truncated upper layer tolerated); null if none. */
@@ -306,7 +387,13 @@ export function quotedPacket(msg: IcmpMessage): Ipv4Packet | Ipv6Packet | null {
 
 /** IGMP message (0x11 query, 0x16 v2 report, 0x17 leave, 0x22 v3 report). */
 export function buildIgmp(o: { type: number; group: Ip4Input; maxResp?: number }): L4Packet {
-  return { kind: 'igmp', type: o.type, maxResp: o.maxResp ?? 0, group: ip4(o.group), extra: new Uint8Array(0) };
+  return {
+    kind: 'igmp',
+    type: o.type,
+    maxResp: o.maxResp ?? 0,
+    group: ip4(o.group),
+    extra: new Uint8Array(0),
+  };
 }
 
 /** ESP packet with an opaque body. */
@@ -315,13 +402,42 @@ export function buildEsp(o: { spi: number; seq: number; data?: BytesInput }): L4
 }
 
 /** AH packet with a 12-byte ICV (HMAC-SHA1-96) and an opaque protected body. */
-export function buildAh(o: { spi: number; seq: number; nextHeader?: number; data?: BytesInput }): L4Packet {
-  return { kind: 'ah', nextHeader: o.nextHeader ?? 59, spi: o.spi, seq: o.seq, icv: new Uint8Array(12), data: bytes(o.data) };
+export function buildAh(o: {
+  spi: number;
+  seq: number;
+  nextHeader?: number;
+  data?: BytesInput;
+}): L4Packet {
+  return {
+    kind: 'ah',
+    nextHeader: o.nextHeader ?? 59,
+    spi: o.spi,
+    seq: o.seq,
+    icv: new Uint8Array(12),
+    data: bytes(o.data),
+  };
 }
 
 /** ARP request (op 1) / reply (op 2); RARP ops 3/4 go in frames built with `buildRarpFrame`. */
-export function buildArp(o: { op: number; sha: MacInput; spa: Ip4Input; tha?: MacInput; tpa: Ip4Input }): ArpPacket {
-  return { kind: 'arp', htype: 1, ptype: ETH_P_IPV4, hlen: 6, plen: 4, op: o.op, sha: mac(o.sha), spa: ip4(o.spa), tha: mac(o.tha ?? 0), tpa: ip4(o.tpa) };
+export function buildArp(o: {
+  op: number;
+  sha: MacInput;
+  spa: Ip4Input;
+  tha?: MacInput;
+  tpa: Ip4Input;
+}): ArpPacket {
+  return {
+    kind: 'arp',
+    htype: 1,
+    ptype: ETH_P_IPV4,
+    hlen: 6,
+    plen: 4,
+    op: o.op,
+    sha: mac(o.sha),
+    spa: ip4(o.spa),
+    tha: mac(o.tha ?? 0),
+    tpa: ip4(o.tpa),
+  };
 }
 
 /** A RARP frame (ethertype 0x8035). */
@@ -330,7 +446,12 @@ export function buildRarpFrame(eth: EthernetOptions, arp: ArpPacket): EthernetFr
 }
 
 /** A configuration BPDU sent to the STP multicast address. */
-export function buildStpConfig(o: Partial<Omit<StpBpdu, 'kind' | 'senderAddr' | 'rootAddr'>> & { senderAddr: MacInput; rootAddr?: MacInput }): StpBpdu {
+export function buildStpConfig(
+  o: Partial<Omit<StpBpdu, 'kind' | 'senderAddr' | 'rootAddr'>> & {
+    senderAddr: MacInput;
+    rootAddr?: MacInput;
+  },
+): StpBpdu {
   return {
     kind: 'stp',
     protocolId: o.protocolId ?? 0,

@@ -107,7 +107,8 @@ export function decodeIpv4(b: Uint8Array): { packet: Ipv4Packet; used: number } 
     dst: get32(b, 16),
     checksum: get16(b, 10),
     // Only the first fragment carries the upper-layer header.
-    payload: fragOffset === 0 ? decodeL4(protocol, data, false) : { kind: 'raw', data: data.slice() },
+    payload:
+      fragOffset === 0 ? decodeL4(protocol, data, false) : { kind: 'raw', data: data.slice() },
   };
   if (hl > 20) packet.options = b.slice(20, hl);
   return { packet, used: end };
@@ -193,7 +194,11 @@ export function decodeL4(protocol: number, b: Uint8Array, v6: boolean): L4Packet
       while (off + 4 <= b.length) {
         const clen = get16(b, off + 2);
         if (clen < 4 || off + clen > b.length) break;
-        chunks.push({ type: b[off] as number, flags: b[off + 1] as number, value: b.slice(off + 4, off + clen) });
+        chunks.push({
+          type: b[off] as number,
+          flags: b[off + 1] as number,
+          value: b.slice(off + 4, off + clen),
+        });
         off += (clen + 3) & ~3;
       }
       return {
@@ -201,7 +206,12 @@ export function decodeL4(protocol: number, b: Uint8Array, v6: boolean): L4Packet
         srcPort: get16(b, 0),
         dstPort: get16(b, 2),
         vtag: get32(b, 4),
-        checksum: ((b[8] as number) | ((b[9] as number) << 8) | ((b[10] as number) << 16) | ((b[11] as number) << 24)) >>> 0,
+        checksum:
+          ((b[8] as number) |
+            ((b[9] as number) << 8) |
+            ((b[10] as number) << 16) |
+            ((b[11] as number) << 24)) >>>
+          0,
         chunks,
       };
     }
@@ -254,7 +264,20 @@ function decodeStp(b: Uint8Array): StpBpdu | null {
   const bpduType = b[6] as number;
   const base = { kind: 'stp' as const, protocolId: get16(b, 3), version: b[5] as number, bpduType };
   if (bpduType === 0x80) {
-    return { ...base, flags: 0, rootPriority: 0, rootAddr: 0, rootCost: 0, senderPriority: 0, senderAddr: 0, port: 0, msgAge: 0, maxAge: 0, helloTime: 0, forwardDelay: 0 };
+    return {
+      ...base,
+      flags: 0,
+      rootPriority: 0,
+      rootAddr: 0,
+      rootCost: 0,
+      senderPriority: 0,
+      senderAddr: 0,
+      port: 0,
+      msgAge: 0,
+      maxAge: 0,
+      helloTime: 0,
+      forwardDelay: 0,
+    };
   }
   if (b.length < 38) return null;
   return {
@@ -278,7 +301,13 @@ function get16(b: Uint8Array, off: number): number {
 }
 
 function get32(b: Uint8Array, off: number): number {
-  return (((b[off] as number) << 24) | ((b[off + 1] as number) << 16) | ((b[off + 2] as number) << 8) | (b[off + 3] as number)) >>> 0;
+  return (
+    (((b[off] as number) << 24) |
+      ((b[off + 1] as number) << 16) |
+      ((b[off + 2] as number) << 8) |
+      (b[off + 3] as number)) >>>
+    0
+  );
 }
 
 function readMac(b: Uint8Array, off: number): number {

@@ -26,11 +26,19 @@ export function encodeFrame(frame: EthernetFrame, opts: EncodeOptions = {}): Uin
   let off = 12;
   if (frame.vlan) {
     put16(out, 12, ETH_P_8021Q);
-    put16(out, 14, ((frame.vlan.pcp & 7) << 13) | ((frame.vlan.dei & 1) << 12) | (frame.vlan.vid & 0xfff));
+    put16(
+      out,
+      14,
+      ((frame.vlan.pcp & 7) << 13) | ((frame.vlan.dei & 1) << 12) | (frame.vlan.vid & 0xfff),
+    );
     off = 16;
   }
   // An 802.3 frame carries its payload length where Ethernet II has the ethertype.
-  put16(out, off, frame.ethertype < 0x600 && frame.payload.kind === 'stp' ? l3.length : frame.ethertype);
+  put16(
+    out,
+    off,
+    frame.ethertype < 0x600 && frame.payload.kind === 'stp' ? l3.length : frame.ethertype,
+  );
   out.set(l3, off + 2);
   out.set(trailer, off + 2 + l3.length);
   return out;
@@ -98,7 +106,13 @@ function encodeIpv4(p: Ipv4Packet, opts: EncodeOptions): Uint8Array {
   put32(b, 12, p.src);
   put32(b, 16, p.dst);
   if (p.options) b.set(p.options, 20);
-  put16(b, 10, opts.preserveChecksums && p.checksum !== undefined ? p.checksum : foldChecksum(sumWords(b, 0, hl)));
+  put16(
+    b,
+    10,
+    opts.preserveChecksums && p.checksum !== undefined
+      ? p.checksum
+      : foldChecksum(sumWords(b, 0, hl)),
+  );
   b.set(l4, hl);
   return b;
 }
@@ -130,7 +144,11 @@ function encodeIpv6(p: Ipv6Packet, opts: EncodeOptions): Uint8Array {
 }
 
 /** Encodes an L4 payload; `pseudo(len)` gives the pseudo-header sum for a given upper-layer length. */
-export function encodeL4(p: L4Packet, opts: EncodeOptions, pseudo: (len: number) => number): Uint8Array {
+export function encodeL4(
+  p: L4Packet,
+  opts: EncodeOptions,
+  pseudo: (len: number) => number,
+): Uint8Array {
   const keep = opts.preserveChecksums === true;
   switch (p.kind) {
     case 'tcp': {
@@ -147,7 +165,13 @@ export function encodeL4(p: L4Packet, opts: EncodeOptions, pseudo: (len: number)
       put16(b, 18, p.urgent);
       if (p.options) b.set(p.options, 20);
       b.set(p.payload, hl);
-      put16(b, 16, keep && p.checksum !== undefined ? p.checksum : foldChecksum(sumWords(b, 0, b.length, pseudo(b.length))));
+      put16(
+        b,
+        16,
+        keep && p.checksum !== undefined
+          ? p.checksum
+          : foldChecksum(sumWords(b, 0, b.length, pseudo(b.length))),
+      );
       return b;
     }
     case 'udp':
@@ -162,7 +186,11 @@ export function encodeL4(p: L4Packet, opts: EncodeOptions, pseudo: (len: number)
       let ck: number;
       if (keep && p.checksum !== undefined) ck = p.checksum;
       else {
-        const covered = lite ? (coverage === 0 ? b.length : Math.min(coverage, b.length)) : b.length;
+        const covered = lite
+          ? coverage === 0
+            ? b.length
+            : Math.min(coverage, b.length)
+          : b.length;
         ck = foldChecksum(sumWords(b, 0, covered, pseudo(b.length)));
         // A computed zero is sent as all ones (RFC 768); zero means "no checksum".
         if (ck === 0) ck = 0xffff;
@@ -202,7 +230,13 @@ export function encodeL4(p: L4Packet, opts: EncodeOptions, pseudo: (len: number)
       b.set(p.payload, 8);
       // ICMPv6 includes the IPv6 pseudo-header; ICMPv4 does not.
       const initial = p.kind === 'icmpv6' ? pseudo(b.length) : 0;
-      put16(b, 2, keep && p.checksum !== undefined ? p.checksum : foldChecksum(sumWords(b, 0, b.length, initial)));
+      put16(
+        b,
+        2,
+        keep && p.checksum !== undefined
+          ? p.checksum
+          : foldChecksum(sumWords(b, 0, b.length, initial)),
+      );
       return b;
     }
     case 'igmp': {
@@ -211,7 +245,11 @@ export function encodeL4(p: L4Packet, opts: EncodeOptions, pseudo: (len: number)
       b[1] = p.maxResp;
       put32(b, 4, p.group >>> 0);
       b.set(p.extra, 8);
-      put16(b, 2, keep && p.checksum !== undefined ? p.checksum : foldChecksum(sumWords(b, 0, b.length)));
+      put16(
+        b,
+        2,
+        keep && p.checksum !== undefined ? p.checksum : foldChecksum(sumWords(b, 0, b.length)),
+      );
       return b;
     }
     case 'esp': {

@@ -4,8 +4,25 @@
  * demand only (never on the simulator's hot path).
  */
 import { formatIpv4, formatIpv6, formatMac } from './addr';
-import type { EthernetFrame, IcmpMessage, Ipv4Packet, Ipv6Packet, L4Packet, TcpSegment } from './packet';
-import { ETH_P_RARP, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from './packet';
+import type {
+  EthernetFrame,
+  IcmpMessage,
+  Ipv4Packet,
+  Ipv6Packet,
+  L4Packet,
+  TcpSegment,
+} from './packet';
+import {
+  ETH_P_RARP,
+  TCP_ACK,
+  TCP_CWR,
+  TCP_ECE,
+  TCP_FIN,
+  TCP_PSH,
+  TCP_RST,
+  TCP_SYN,
+  TCP_URG,
+} from './packet';
 import { quotedPacket } from './packet-build';
 
 /** tcpdump's flag notation: `S`, `S.`, `P.`, `F.`, `R`, `.` … */
@@ -45,7 +62,15 @@ const ICMP6_NAMES: Record<number, string> = {
   135: 'neighbor solicitation',
   136: 'neighbor advertisement',
 };
-const UNREACH_CODES: Record<number, string> = { 0: 'net', 1: 'host', 2: 'protocol', 3: 'port', 9: 'net prohibited', 10: 'host prohibited', 13: 'admin prohibited' };
+const UNREACH_CODES: Record<number, string> = {
+  0: 'net',
+  1: 'host',
+  2: 'protocol',
+  3: 'port',
+  9: 'net prohibited',
+  10: 'host prohibited',
+  13: 'admin prohibited',
+};
 
 /** A one-line summary of a frame. */
 export function summarizeFrame(frame: EthernetFrame): string {
@@ -54,7 +79,8 @@ export function summarizeFrame(frame: EthernetFrame): string {
   switch (p.kind) {
     case 'arp': {
       const rarp = frame.ethertype === ETH_P_RARP ? 'RARP' : 'ARP';
-      if (p.op === 1) return `${vlan}${rarp} who-has ${formatIpv4(p.tpa)} tell ${formatIpv4(p.spa)} (${formatMac(p.sha)})`;
+      if (p.op === 1)
+        return `${vlan}${rarp} who-has ${formatIpv4(p.tpa)} tell ${formatIpv4(p.spa)} (${formatMac(p.sha)})`;
       if (p.op === 2) return `${vlan}${rarp} reply ${formatIpv4(p.spa)} is-at ${formatMac(p.sha)}`;
       if (p.op === 3) return `${vlan}${rarp} who-is ${formatMac(p.tha)} tell ${formatMac(p.sha)}`;
       if (p.op === 4) return `${vlan}${rarp} reply ${formatMac(p.tha)} at ${formatIpv4(p.tpa)}`;
@@ -73,7 +99,8 @@ export function summarizeFrame(frame: EthernetFrame): string {
 /** A one-line summary of an IP packet (no link layer). */
 export function summarizeIp(ip: Ipv4Packet | Ipv6Packet): string {
   const v6 = ip.kind === 'ipv6';
-  const a = (x: number | readonly number[]) => (typeof x === 'number' ? formatIpv4(x) : formatIpv6(x as [number, number, number, number]));
+  const a = (x: number | readonly number[]) =>
+    typeof x === 'number' ? formatIpv4(x) : formatIpv6(x as [number, number, number, number]);
   const src = a(ip.src);
   const dst = a(ip.dst);
   const hp = (host: string, port: number) => (v6 ? `[${host}]:${port}` : `${host}:${port}`);
@@ -117,7 +144,8 @@ function icmpDetail(m: IcmpMessage): string {
   if (echo) return `${label} ${name} id=${m.rest >>> 16} seq=${m.rest & 0xffff}`;
   const isError = v6 ? m.type < 128 : [3, 4, 5, 11, 12].includes(m.type);
   if (isError) {
-    const code = !v6 && m.type === 3 ? (UNREACH_CODES[m.code] ?? `code ${m.code}`) : `code ${m.code}`;
+    const code =
+      !v6 && m.type === 3 ? (UNREACH_CODES[m.code] ?? `code ${m.code}`) : `code ${m.code}`;
     const q = quotedPacket(m);
     return `${label} ${name} (${code})${q ? ` for ${summarizeIp(q)}` : ''}`;
   }
@@ -125,7 +153,20 @@ function icmpDetail(m: IcmpMessage): string {
 }
 
 function sctpChunkName(t: number): string {
-  const names: Record<number, string> = { 0: 'DATA', 1: 'INIT', 2: 'INIT_ACK', 3: 'SACK', 4: 'HEARTBEAT', 5: 'HEARTBEAT_ACK', 6: 'ABORT', 7: 'SHUTDOWN', 8: 'SHUTDOWN_ACK', 10: 'COOKIE_ECHO', 11: 'COOKIE_ACK', 14: 'SHUTDOWN_COMPLETE' };
+  const names: Record<number, string> = {
+    0: 'DATA',
+    1: 'INIT',
+    2: 'INIT_ACK',
+    3: 'SACK',
+    4: 'HEARTBEAT',
+    5: 'HEARTBEAT_ACK',
+    6: 'ABORT',
+    7: 'SHUTDOWN',
+    8: 'SHUTDOWN_ACK',
+    10: 'COOKIE_ECHO',
+    11: 'COOKIE_ACK',
+    14: 'SHUTDOWN_COMPLETE',
+  };
   return names[t] ?? String(t);
 }
 

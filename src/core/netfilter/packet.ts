@@ -144,14 +144,7 @@ export interface RawL3 {
 }
 
 export type L4Packet =
-  | TcpSegment
-  | UdpDatagram
-  | SctpPacket
-  | IcmpMessage
-  | IgmpMessage
-  | EspPacket
-  | AhPacket
-  | RawL4;
+  TcpSegment | UdpDatagram | SctpPacket | IcmpMessage | IgmpMessage | EspPacket | AhPacket | RawL4;
 
 export interface TcpSegment {
   kind: 'tcp';

@@ -5,7 +5,15 @@
  * connlimit), chains indexed by name, jump targets resolved, per-rule
  * counters, and a dispatch index per long chain for the no-trace walk.
  */
-import type { IrChain, IrRule, IrTable, Match, Provenance, Ruleset, TableFamily } from '../compile/ir';
+import type {
+  IrChain,
+  IrRule,
+  IrTable,
+  Match,
+  Provenance,
+  Ruleset,
+  TableFamily,
+} from '../compile/ir';
 import type { RuleDirection } from '../model/types';
 import { DispatchIndex } from './dispatch-index';
 import type { RuleKeyConstraint } from './dispatch-index';
@@ -98,8 +106,19 @@ const SIDE_EFFECTS: ReadonlySet<Match['kind']> = new Set<Match['kind']>(['ipt-co
  * `-p PROTO` (not `all`) and one non-negated `--dport` and `--sport` range. Returns the constraint
  * and the matches it covers.
  */
-function keyConstraint(family: TableFamily, matches: readonly Match[], unsupported: boolean): { constraint: RuleKeyConstraint; covered: Set<Match> } {
-  const constraint: RuleKeyConstraint = { always: true, proto: -1, dportLo: -1, dportHi: -1, sportLo: -1, sportHi: -1 };
+function keyConstraint(
+  family: TableFamily,
+  matches: readonly Match[],
+  unsupported: boolean,
+): { constraint: RuleKeyConstraint; covered: Set<Match> } {
+  const constraint: RuleKeyConstraint = {
+    always: true,
+    proto: -1,
+    dportLo: -1,
+    dportHi: -1,
+    sportLo: -1,
+    sportHi: -1,
+  };
   const covered = new Set<Match>();
   if (unsupported || matches.some((m) => SIDE_EFFECTS.has(m.kind))) return { constraint, covered };
   constraint.always = false;
@@ -151,11 +170,16 @@ function opOf(r: IrRule): TargetOp {
 }
 
 function refOf(p: Provenance | null): RuleRef | null {
-  return p ? { filter: p.filter, index: p.ruleIndex, priority: p.priority, direction: p.direction } : null;
+  return p
+    ? { filter: p.filter, index: p.ruleIndex, priority: p.priority, direction: p.direction }
+    : null;
 }
 
 /** Compiles the ruleset's matches once; `ipsets` are the host's sets for `-m set`. */
-export function prepareRuleset(ruleset: Ruleset, ipsets: Record<string, IpsetSpec> = {}): PreparedRuleset {
+export function prepareRuleset(
+  ruleset: Ruleset,
+  ipsets: Record<string, IpsetSpec> = {},
+): PreparedRuleset {
   const tables = new Map<string, PreparedTable>();
   for (const t of ruleset.tables) {
     const chains = new Map<string, PreparedChain>();
@@ -190,13 +214,21 @@ export function prepareRuleset(ruleset: Ruleset, ipsets: Record<string, IpsetSpe
           op: opOf(r),
           targetChain: null,
           ref: refOf(r.provenance),
-          targetText: r.target.kind === 'verdict' ? r.target.verdict : `${r.target.kind === 'jump' ? '-j' : '-g'} ${r.target.chain}`,
+          targetText:
+            r.target.kind === 'verdict'
+              ? r.target.verdict
+              : `${r.target.kind === 'jump' ? '-j' : '-g'} ${r.target.chain}`,
           packets: 0,
           bytes: 0,
         };
       });
-      const keyed = rules.some((r) => r.constraint.proto >= 0 || r.constraint.dportLo >= 0 || r.constraint.sportLo >= 0);
-      const index = keyed && rules.length >= MIN_INDEXED_CHAIN ? new DispatchIndex(rules.map((r) => r.constraint)) : null;
+      const keyed = rules.some(
+        (r) => r.constraint.proto >= 0 || r.constraint.dportLo >= 0 || r.constraint.sportLo >= 0,
+      );
+      const index =
+        keyed && rules.length >= MIN_INDEXED_CHAIN
+          ? new DispatchIndex(rules.map((r) => r.constraint))
+          : null;
       // Without an index nothing decides a rule's header tests beforehand: the walk evaluates them all.
       if (index === null) for (const r of rules) r.fastPreds = r.preds;
       chains.set(c.name, { ir: c, rules, index, all: Int32Array.from(rules, (_, i) => i) });
@@ -214,8 +246,10 @@ export function prepareRuleset(ruleset: Ruleset, ipsets: Record<string, IpsetSpe
 
 /** Resets every rule counter to zero. */
 export function resetCounters(p: PreparedRuleset): void {
-  for (const t of p.tables.values()) for (const c of t.chains.values()) for (const r of c.rules) {
-    r.packets = 0;
-    r.bytes = 0;
-  }
+  for (const t of p.tables.values())
+    for (const c of t.chains.values())
+      for (const r of c.rules) {
+        r.packets = 0;
+        r.bytes = 0;
+      }
 }

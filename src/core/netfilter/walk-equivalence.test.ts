@@ -25,7 +25,19 @@ import { parseFilterXml } from '../xml/parse-filter-xml';
 import { BridgeHost } from './bridge-host';
 import type { HostSettings, PacketTrace, Side } from './bridge-host';
 import type { EthernetFrame, L4Packet } from './packet';
-import { buildAh, buildArp, buildEthernet, buildIcmpEcho, buildIcmpv6Echo, buildIpv4, buildIpv6, buildSctp, buildTcp, buildUdp, sctpInitChunk } from './packet-build';
+import {
+  buildAh,
+  buildArp,
+  buildEthernet,
+  buildIcmpEcho,
+  buildIcmpv6Echo,
+  buildIpv4,
+  buildIpv6,
+  buildSctp,
+  buildTcp,
+  buildUdp,
+  sctpInitChunk,
+} from './packet-build';
 
 interface Feed {
   frame: EthernetFrame;
@@ -43,21 +55,47 @@ function mustParse(xml: string): FilterDoc {
   return r.doc;
 }
 
-function compileDoc(doc: FilterDoc, params: Record<string, string[]> = { IP: [VM.ip] }, lookupDocs: FilterDoc[] = [doc]): Ruleset | null {
-  const res = compileFilter(createWorkspaceLookup(lookupDocs, builtin), doc.name, { iface: 'vnet0', mac: VM.mac, params });
+function compileDoc(
+  doc: FilterDoc,
+  params: Record<string, string[]> = { IP: [VM.ip] },
+  lookupDocs: FilterDoc[] = [doc],
+): Ruleset | null {
+  const res = compileFilter(createWorkspaceLookup(lookupDocs, builtin), doc.name, {
+    iface: 'vnet0',
+    mac: VM.mac,
+    params,
+  });
   return res.ruleset;
 }
 
 /** What a caller can see of a trace, minus what only the traced mode builds (hooks, summary). */
 function outcome(t: PacketTrace) {
-  return { i: t.i, t: t.t, side: t.side, path: t.path, verdict: t.verdict, rule: t.rule, provenance: t.provenance, error: t.error, ctstate: t.ctstate, ctdir: t.ctdir, notes: t.notes, hostCopy: t.hostCopy };
+  return {
+    i: t.i,
+    t: t.t,
+    side: t.side,
+    path: t.path,
+    verdict: t.verdict,
+    rule: t.rule,
+    provenance: t.provenance,
+    error: t.error,
+    ctstate: t.ctstate,
+    ctdir: t.ctdir,
+    notes: t.notes,
+    hostCopy: t.hostCopy,
+  };
 }
 
 /**
  * Runs `feed` through a traced and an untraced host in lockstep and throws at the first frame
  * where anything observable differs. Returns the number of frames compared.
  */
-function lockstep(ruleset: Ruleset, feed: Iterable<Feed>, settings: HostSettings = {}, stateEvery = 1): number {
+function lockstep(
+  ruleset: Ruleset,
+  feed: Iterable<Feed>,
+  settings: HostSettings = {},
+  stateEvery = 1,
+): number {
   const traced = new BridgeHost(ruleset, settings);
   const fast = new BridgeHost(ruleset, settings);
   let n = 0;
@@ -65,13 +103,18 @@ function lockstep(ruleset: Ruleset, feed: Iterable<Feed>, settings: HostSettings
   for (const f of feed) {
     // Each host gets its own copy: nothing may leak between them through a shared frame.
     const a = traced.step(structuredClone(f.frame), f.side, f.t, { toHost: f.toHost === true });
-    const b = fast.step(structuredClone(f.frame), f.side, f.t, { toHost: f.toHost === true, detail: false });
+    const b = fast.step(structuredClone(f.frame), f.side, f.t, {
+      toHost: f.toHost === true,
+      detail: false,
+    });
     expect(b.hooks).toEqual([]);
     expect(outcome(b), `frame ${n}`).toEqual(outcome(a));
     if (n % stateEvery === 0) {
       expect(fast.counters(), `counters after frame ${n}`).toEqual(traced.counters());
       expect(fast.table(f.t), `conntrack after frame ${n}`).toEqual(traced.table(f.t));
-      expect(fast.expectations(f.t), `expectations after frame ${n}`).toEqual(traced.expectations(f.t));
+      expect(fast.expectations(f.t), `expectations after frame ${n}`).toEqual(
+        traced.expectations(f.t),
+      );
     }
     last = f.t;
     n++;
@@ -108,9 +151,16 @@ const PEERS6 = ['2001:db8::1', '2001:db8:1::1', 'fe80::1'];
 
 const portRange = (name: 'src' | 'dst') =>
   fc.option(
-    fc.tuple(fc.constantFrom(...RULE_PORTS), fc.option(fc.constantFrom(...RULE_PORTS), { nil: undefined })).map(([a, b]) =>
-      b === undefined ? ` ${name}portstart='${a}'` : ` ${name}portstart='${Math.min(a, b)}' ${name}portend='${Math.max(a, b)}'`,
-    ),
+    fc
+      .tuple(
+        fc.constantFrom(...RULE_PORTS),
+        fc.option(fc.constantFrom(...RULE_PORTS), { nil: undefined }),
+      )
+      .map(([a, b]) =>
+        b === undefined
+          ? ` ${name}portstart='${a}'`
+          : ` ${name}portstart='${Math.min(a, b)}' ${name}portend='${Math.max(a, b)}'`,
+      ),
     { nil: '', freq: 3 },
   );
 
@@ -136,8 +186,17 @@ const portRuleArb = fc
 const lintRuleArb = ruleXmlArb.filter((x) => !x.includes("srcmacmask='01:00:00:00:00:00'"));
 
 const filterArb = fc
-  .tuple(fc.boolean(), fc.array(fc.oneof({ arbitrary: portRuleArb, weight: 3 }, { arbitrary: lintRuleArb, weight: 2 }), { minLength: 10, maxLength: 36 }))
-  .map(([clean, rules]) => `<filter name='rnd' chain='root'>${clean ? "<filterref filter='clean-traffic'/>" : ''}${rules.join('')}</filter>`);
+  .tuple(
+    fc.boolean(),
+    fc.array(
+      fc.oneof({ arbitrary: portRuleArb, weight: 3 }, { arbitrary: lintRuleArb, weight: 2 }),
+      { minLength: 10, maxLength: 36 },
+    ),
+  )
+  .map(
+    ([clean, rules]) =>
+      `<filter name='rnd' chain='root'>${clean ? "<filterref filter='clean-traffic'/>" : ''}${rules.join('')}</filter>`,
+  );
 
 /** A small pool of flows: frames pick one and a direction, so conversations recur. */
 const flowArb = fc.record({
@@ -150,7 +209,19 @@ const flowArb = fc.record({
 const frameArb = fc.record({
   flow: fc.nat(7),
   fromVm: fc.boolean(),
-  kind: fc.constantFrom('flow', 'flow', 'flow', 'flow', 'flow', 'arp', 'fragment', 'vlan', 'broadcast', 'tohost', 'spoofed'),
+  kind: fc.constantFrom(
+    'flow',
+    'flow',
+    'flow',
+    'flow',
+    'flow',
+    'arp',
+    'fragment',
+    'vlan',
+    'broadcast',
+    'tohost',
+    'spoofed',
+  ),
   flags: fc.constantFrom('S', 'S', 'S.', '.', 'P.', 'F.', 'R'),
   seq: fc.nat(),
   dt: fc.constantFrom(0.001, 0.01, 1, 30),
@@ -167,7 +238,14 @@ function l4For(proto: string, sport: number, dport: number, flags: string, seq: 
 }
 
 type Flow = { proto: string; peer: number; vmPort: number; peerPort: number };
-type FrameSpec = { flow: number; fromVm: boolean; kind: string; flags: string; seq: number; dt: number };
+type FrameSpec = {
+  flow: number;
+  fromVm: boolean;
+  kind: string;
+  flags: string;
+  seq: number;
+  dt: number;
+};
 
 function buildFeed(flows: Flow[], frames: FrameSpec[]): Feed[] {
   let t = 100;
@@ -178,8 +256,17 @@ function buildFeed(flows: Flow[], frames: FrameSpec[]): Feed[] {
     const peerMac = '52:54:00:aa:bb:cc';
     const side: Side = r.fromVm ? 'from-vm' : 'to-vm';
     if (r.kind === 'arp') {
-      const arp = r.fromVm ? buildArp({ op: 1, sha: VM.mac, spa: VM.ip, tpa: PEERS4[flow.peer] as string }) : buildArp({ op: 2, sha: peerMac, spa: PEERS4[flow.peer] as string, tpa: VM.ip });
-      return { frame: buildEthernet({ src: r.fromVm ? VM.mac : peerMac, dst: r.fromVm ? 'ff:ff:ff:ff:ff:ff' : VM.mac }, arp), side, t };
+      const arp = r.fromVm
+        ? buildArp({ op: 1, sha: VM.mac, spa: VM.ip, tpa: PEERS4[flow.peer] as string })
+        : buildArp({ op: 2, sha: peerMac, spa: PEERS4[flow.peer] as string, tpa: VM.ip });
+      return {
+        frame: buildEthernet(
+          { src: r.fromVm ? VM.mac : peerMac, dst: r.fromVm ? 'ff:ff:ff:ff:ff:ff' : VM.mac },
+          arp,
+        ),
+        side,
+        t,
+      };
     }
     const vmIp = r.kind === 'spoofed' ? '10.0.0.2' : VM.ip;
     const [sport, dport] = r.fromVm ? [flow.vmPort, flow.peerPort] : [flow.peerPort, flow.vmPort];
@@ -188,18 +275,38 @@ function buildFeed(flows: Flow[], frames: FrameSpec[]): Feed[] {
       // A bridged broadcast: forwarded, and a copy passed up to the host's INPUT chain.
       const dst = flow.peer % 2 === 0 ? '255.255.255.255' : '224.0.0.1';
       const ip = buildIpv4({ src: r.fromVm ? vmIp : (PEERS4[flow.peer] as string), dst }, l4);
-      return { frame: buildEthernet({ src: r.fromVm ? VM.mac : peerMac, dst: dst === '224.0.0.1' ? '01:00:5e:00:00:01' : 'ff:ff:ff:ff:ff:ff' }, ip), side, t };
+      return {
+        frame: buildEthernet(
+          {
+            src: r.fromVm ? VM.mac : peerMac,
+            dst: dst === '224.0.0.1' ? '01:00:5e:00:00:01' : 'ff:ff:ff:ff:ff:ff',
+          },
+          ip,
+        ),
+        side,
+        t,
+      };
     }
     const peer6 = PEERS6[flow.peer % PEERS6.length] as string;
     const ip = v6
       ? buildIpv6({ src: r.fromVm ? 'fd00::2' : peer6, dst: r.fromVm ? peer6 : 'fd00::2' }, l4)
-      : buildIpv4({ src: r.fromVm ? vmIp : (PEERS4[flow.peer] as string), dst: r.fromVm ? (PEERS4[flow.peer] as string) : vmIp }, l4);
+      : buildIpv4(
+          {
+            src: r.fromVm ? vmIp : (PEERS4[flow.peer] as string),
+            dst: r.fromVm ? (PEERS4[flow.peer] as string) : vmIp,
+          },
+          l4,
+        );
     if (r.kind === 'fragment' && ip.kind === 'ipv4') {
       // A non-first fragment: no ports for --sport/--dport.
       ip.fragOffset = 185;
       ip.flags = 0;
     }
-    const eth = { src: r.fromVm ? VM.mac : peerMac, dst: r.fromVm ? peerMac : VM.mac, ...(r.kind === 'vlan' ? { vlan: { vid: 10 } } : {}) };
+    const eth = {
+      src: r.fromVm ? VM.mac : peerMac,
+      dst: r.fromVm ? peerMac : VM.mac,
+      ...(r.kind === 'vlan' ? { vlan: { vid: 10 } } : {}),
+    };
     return { frame: buildEthernet(eth, ip), side, t, toHost: r.kind === 'tohost' };
   });
 }
@@ -222,7 +329,11 @@ describe('no-trace walk ≡ traced walk', () => {
             skipped++;
             return;
           }
-          compared += lockstep(ruleset, buildFeed(flows, frames), { ftpHelper, filterVlanTagged, peerPort: 'eth0' });
+          compared += lockstep(ruleset, buildFeed(flows, frames), {
+            ftpHelper,
+            filterVlanTagged,
+            peerPort: 'eth0',
+          });
         },
       ),
       { numRuns: 80, seed: 81021 },
@@ -260,15 +371,30 @@ describe('no-trace walk ≡ traced walk', () => {
     };
     const lookup = (name: string) => docs.get(name) ?? load(`${name}.xml`);
     const random = new TraceGenerator(3).nextChunk(250);
-    const feed = [...scenarioFeed(), ...random.map((f) => ({ ...f, t: f.t - 1_700_000_000 + 5000 }))];
+    const feed = [
+      ...scenarioFeed(),
+      ...random.map((f) => ({ ...f, t: f.t - 1_700_000_000 + 5000 })),
+    ];
     let filters = 0;
     for (const file of files) {
       const root = load(file);
       if (!root) continue;
       docs.set(root.name, root);
-      const res = compileFilter((n) => (n === root.name ? root : lookup(n)), root.name, { iface: 'vnet0', mac: VM.mac, params: { ...HARNESS_PARAMS, IP: [VM.ip] } });
+      const res = compileFilter((n) => (n === root.name ? root : lookup(n)), root.name, {
+        iface: 'vnet0',
+        mac: VM.mac,
+        params: { ...HARNESS_PARAMS, IP: [VM.ip] },
+      });
       if (!res.ruleset) continue;
-      lockstep(res.ruleset, feed, { ftpHelper: true, ipsets: { tck_test: { type: 'hash:ip', members: ['10.99.0.3', '10.100.0.1'] } } }, 7);
+      lockstep(
+        res.ruleset,
+        feed,
+        {
+          ftpHelper: true,
+          ipsets: { tck_test: { type: 'hash:ip', members: ['10.99.0.3', '10.100.0.1'] } },
+        },
+        7,
+      );
       filters++;
     }
     expect(filters).toBeGreaterThan(20);
@@ -276,7 +402,10 @@ describe('no-trace walk ≡ traced walk', () => {
 
   it('kernel test bed filters (connlimit, reject, statematch=false)', () => {
     const dir = fileURLToPath(new URL('./testdata', import.meta.url));
-    const feed = [...scenarioFeed(), ...new TraceGenerator(5).nextChunk(600).map((f) => ({ ...f, t: f.t - 1_700_000_000 + 5000 }))];
+    const feed = [
+      ...scenarioFeed(),
+      ...new TraceGenerator(5).nextChunk(600).map((f) => ({ ...f, t: f.t - 1_700_000_000 + 5000 })),
+    ];
     for (const [file, name] of [
       ['test-eth0.xml', 'test-eth0'],
       ['test-misc.xml', 'test-misc'],
@@ -315,7 +444,10 @@ describe('dispatch index', () => {
       if (kept.has(r.index)) continue;
       const c = r.constraint;
       expect(c.always).toBe(false);
-      const fails = (c.proto >= 0 && c.proto !== 6) || (c.dportLo >= 0 && (40000 < c.dportLo || 40000 > c.dportHi)) || (c.sportLo >= 0 && (22 < c.sportLo || 22 > c.sportHi));
+      const fails =
+        (c.proto >= 0 && c.proto !== 6) ||
+        (c.dportLo >= 0 && (40000 < c.dportLo || 40000 > c.dportHi)) ||
+        (c.sportLo >= 0 && (22 < c.sportLo || 22 > c.sportHi));
       expect(fails, `rule ${r.index}`).toBe(true);
     }
   });

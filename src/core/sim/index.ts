@@ -1,10 +1,22 @@
 /** Simulation support: pcap files, TCP conversation generator. */
 export { readPcap, writePcap, recordTime, splitTime, LINKTYPE_ETHERNET } from './pcap';
-export type { PcapRecord, PcapFile, PcapDiagnostic, PcapReadResult, PcapWriteOptions } from './pcap';
+export type {
+  PcapRecord,
+  PcapFile,
+  PcapDiagnostic,
+  PcapReadResult,
+  PcapWriteOptions,
+} from './pcap';
 export { TcpFlow } from './tcp-flow';
 export type { TcpEndpoint, TcpFlowSide } from './tcp-flow';
 export { SCENARIOS, getScenario, DEFAULT_HOSTS } from './scenarios';
-export type { Scenario, ScenarioFrame, ScenarioHosts, ScenarioSettings, Endpoint } from './scenarios';
+export type {
+  Scenario,
+  ScenarioFrame,
+  ScenarioHosts,
+  ScenarioSettings,
+  Endpoint,
+} from './scenarios';
 export { runScenario, scenarioSettings } from './run-scenario';
 export type { ScenarioRun, ScenarioStep, ScenarioRunOptions, CounterView } from './run-scenario';
 export { runCaptures, traceJsonLine } from './run-captures';

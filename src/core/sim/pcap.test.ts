@@ -6,7 +6,13 @@ import { encodeFrame } from '../netfilter/packet-encode';
 import { decodeFrame } from '../netfilter/packet-decode';
 import { summarizeFrame } from '../netfilter/packet-summary';
 
-const unhex = (s: string) => new Uint8Array(s.replace(/\s+/g, '').match(/../g)!.map((x) => parseInt(x, 16)));
+const unhex = (s: string) =>
+  new Uint8Array(
+    s
+      .replace(/\s+/g, '')
+      .match(/../g)!
+      .map((x) => parseInt(x, 16)),
+  );
 
 /** A hand-written big-endian microsecond pcap: header, then one 14-byte record. */
 const BE_US = unhex(`
@@ -41,9 +47,21 @@ describe('pcap', () => {
 
   it('round-trips: write → read gives identical records, and re-writing gives identical bytes', () => {
     const frames = [1000, 2000, 3000].map((seq) =>
-      encodeFrame(buildEthernet({ src: '52:54:00:11:22:33', dst: '52:54:00:aa:bb:cc' }, buildIpv4({ src: '10.0.0.2', dst: '10.0.0.1' }, buildTcp({ sport: 40000, dport: 22, flags: 'S', seq })))),
+      encodeFrame(
+        buildEthernet(
+          { src: '52:54:00:11:22:33', dst: '52:54:00:aa:bb:cc' },
+          buildIpv4(
+            { src: '10.0.0.2', dst: '10.0.0.1' },
+            buildTcp({ sport: 40000, dport: 22, flags: 'S', seq }),
+          ),
+        ),
+      ),
     );
-    const records: PcapRecord[] = frames.map((data, i) => ({ ...splitTime(1763740000.000123 + i * 0.5), origLen: data.length, data }));
+    const records: PcapRecord[] = frames.map((data, i) => ({
+      ...splitTime(1763740000.000123 + i * 0.5),
+      origLen: data.length,
+      data,
+    }));
     for (const nanosecond of [false, true]) {
       const bytes = writePcap(records, { nanosecond });
       const { file, diagnostics } = readPcap(bytes);
@@ -52,7 +70,9 @@ describe('pcap', () => {
       expect(writePcap(file!.records, { nanosecond })).toEqual(bytes);
     }
     const { file } = readPcap(writePcap(records));
-    expect(summarizeFrame(decodeFrame(file!.records[2]!.data)!)).toBe('10.0.0.2:40000 → 10.0.0.1:22 TCP [S] seq=3000 win=64240');
+    expect(summarizeFrame(decodeFrame(file!.records[2]!.data)!)).toBe(
+      '10.0.0.2:40000 → 10.0.0.1:22 TCP [S] seq=3000 win=64240',
+    );
     expect(splitTime(1763740000.000123)).toEqual({ tsSec: 1763740000, tsFrac: 123 });
   });
 

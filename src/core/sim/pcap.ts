@@ -50,7 +50,16 @@ export interface PcapReadResult {
 export function readPcap(bytes: Uint8Array): PcapReadResult {
   const diagnostics: PcapDiagnostic[] = [];
   if (bytes.length < 24) {
-    return { file: null, diagnostics: [{ code: 'PCAP_SHORT_HEADER', message: `pcap file too short for its 24-byte header (${bytes.length} bytes)`, offset: 0 }] };
+    return {
+      file: null,
+      diagnostics: [
+        {
+          code: 'PCAP_SHORT_HEADER',
+          message: `pcap file too short for its 24-byte header (${bytes.length} bytes)`,
+          offset: 0,
+        },
+      ],
+    };
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let le: boolean;
@@ -64,7 +73,16 @@ export function readPcap(bytes: Uint8Array): PcapReadResult {
     le = false;
     nanosecond = magicBe === MAGIC_NS;
   } else {
-    return { file: null, diagnostics: [{ code: 'PCAP_BAD_MAGIC', message: `not a pcap file (magic 0x${magicBe.toString(16).padStart(8, '0')})`, offset: 0 }] };
+    return {
+      file: null,
+      diagnostics: [
+        {
+          code: 'PCAP_BAD_MAGIC',
+          message: `not a pcap file (magic 0x${magicBe.toString(16).padStart(8, '0')})`,
+          offset: 0,
+        },
+      ],
+    };
   }
   const file: PcapFile = {
     versionMajor: dv.getUint16(4, le),
@@ -76,17 +94,29 @@ export function readPcap(bytes: Uint8Array): PcapReadResult {
     records: [],
   };
   if (file.linkType !== LINKTYPE_ETHERNET) {
-    diagnostics.push({ code: 'PCAP_LINKTYPE', message: `link type ${file.linkType} is not Ethernet (1)`, offset: 20 });
+    diagnostics.push({
+      code: 'PCAP_LINKTYPE',
+      message: `link type ${file.linkType} is not Ethernet (1)`,
+      offset: 20,
+    });
   }
   let off = 24;
   while (off < bytes.length) {
     if (off + 16 > bytes.length) {
-      diagnostics.push({ code: 'PCAP_TRUNCATED_RECORD', message: 'truncated record header at end of file', offset: off });
+      diagnostics.push({
+        code: 'PCAP_TRUNCATED_RECORD',
+        message: 'truncated record header at end of file',
+        offset: off,
+      });
       break;
     }
     const inclLen = dv.getUint32(off + 8, le);
     if (off + 16 + inclLen > bytes.length) {
-      diagnostics.push({ code: 'PCAP_TRUNCATED_RECORD', message: `record claims ${inclLen} bytes but the file ends`, offset: off });
+      diagnostics.push({
+        code: 'PCAP_TRUNCATED_RECORD',
+        message: `record claims ${inclLen} bytes but the file ends`,
+        offset: off,
+      });
       break;
     }
     file.records.push({

@@ -13,7 +13,11 @@ import { runScenario } from './run-scenario';
 
 function ruleset() {
   const { doc } = parseFilterXml(FTP_SERVER_XML);
-  const res = compileFilter(createWorkspaceLookup([doc!], (n) => getBuiltinFilter(n)?.doc), doc!.name, { iface: 'vnet0', mac: DEFAULT_HOSTS.vm.mac, params: { IP: [DEFAULT_HOSTS.vm.ip] } });
+  const res = compileFilter(
+    createWorkspaceLookup([doc!], (n) => getBuiltinFilter(n)?.doc),
+    doc!.name,
+    { iface: 'vnet0', mac: DEFAULT_HOSTS.vm.mac, params: { IP: [DEFAULT_HOSTS.vm.ip] } },
+  );
   return res.ruleset!;
 }
 
@@ -29,10 +33,15 @@ describe('runCaptures', () => {
     };
     const from = frames.map((_, i) => i).filter((i) => frames[i]!.side === 'from-vm');
     const to = frames.map((_, i) => i).filter((i) => frames[i]!.side === 'to-vm');
-    const run = runCaptures(ruleset(), { fromVm: writePcap(from.map(rec)), toVm: writePcap(to.map(rec)) });
+    const run = runCaptures(ruleset(), {
+      fromVm: writePcap(from.map(rec)),
+      toVm: writePcap(to.map(rec)),
+    });
     expect(run.diagnostics).toEqual([]);
     const sim = runScenario(ruleset(), sc);
-    expect(run.steps.map((s) => `${s.trace.verdict} ${s.trace.ctstate} ${s.trace.summary}`)).toEqual(sim.steps.map((s) => `${s.trace.verdict} ${s.trace.ctstate} ${s.trace.summary}`));
+    expect(
+      run.steps.map((s) => `${s.trace.verdict} ${s.trace.ctstate} ${s.trace.summary}`),
+    ).toEqual(sim.steps.map((s) => `${s.trace.verdict} ${s.trace.ctstate} ${s.trace.summary}`));
     expect(run.table.map((c) => c.state)).toEqual(['TIME_WAIT']);
     const line = traceJsonLine(run.steps[0]!.trace, run.steps[0]!.time);
     expect(line).toBe(
@@ -42,7 +51,10 @@ describe('runCaptures', () => {
   });
 
   it('reports unreadable files and frames instead of failing', () => {
-    const run = runCaptures(ruleset(), { fromVm: new Uint8Array(30), toVm: writePcap([{ tsSec: 1, tsFrac: 0, origLen: 5, data: new Uint8Array(5) }]) });
+    const run = runCaptures(ruleset(), {
+      fromVm: new Uint8Array(30),
+      toVm: writePcap([{ tsSec: 1, tsFrac: 0, origLen: 5, data: new Uint8Array(5) }]),
+    });
     expect(run.diagnostics.map((d) => d.code)).toEqual(['PCAP_BAD_MAGIC', 'FRAME_UNDECODABLE']);
     expect(run.steps).toEqual([]);
   });

@@ -47,12 +47,26 @@ interface Pending {
   data: Uint8Array;
 }
 
-function collect(bytes: Uint8Array | undefined, source: Side, out: Pending[], diags: CaptureDiagnostic[]): void {
+function collect(
+  bytes: Uint8Array | undefined,
+  source: Side,
+  out: Pending[],
+  diags: CaptureDiagnostic[],
+): void {
   if (!bytes) return;
   const { file, diagnostics } = readPcap(bytes);
-  for (const d of diagnostics) diags.push({ source, record: -1, code: d.code, message: `${d.message} (offset ${d.offset})` });
+  for (const d of diagnostics)
+    diags.push({ source, record: -1, code: d.code, message: `${d.message} (offset ${d.offset})` });
   if (!file) return;
-  file.records.forEach((r, i) => out.push({ source, record: i, sec: r.tsSec, nsec: file.nanosecond ? r.tsFrac : r.tsFrac * 1000, data: r.data }));
+  file.records.forEach((r, i) =>
+    out.push({
+      source,
+      record: i,
+      sec: r.tsSec,
+      nsec: file.nanosecond ? r.tsFrac : r.tsFrac * 1000,
+      data: r.data,
+    }),
+  );
 }
 
 /** Seconds with six decimals from integer seconds and nanoseconds, without float rounding surprises. */
@@ -62,26 +76,51 @@ function microText(sec: number, nsec: number): string {
 }
 
 /** Replays `fromVm` (frames the VM sent, captured on its port) and `toVm` (frames towards it). */
-export function runCaptures(ruleset: Ruleset, captures: { fromVm: Uint8Array; toVm?: Uint8Array }, settings: HostSettings = {}): CaptureRun {
+export function runCaptures(
+  ruleset: Ruleset,
+  captures: { fromVm: Uint8Array; toVm?: Uint8Array },
+  settings: HostSettings = {},
+): CaptureRun {
   const pending: Pending[] = [];
   const diagnostics: CaptureDiagnostic[] = [];
   collect(captures.fromVm, 'from-vm', pending, diagnostics);
   collect(captures.toVm, 'to-vm', pending, diagnostics);
   // Stable merge by time; on equal timestamps the VM's frame first, then capture order.
-  pending.sort((a, b) => a.sec - b.sec || a.nsec - b.nsec || (a.source === b.source ? a.record - b.record : a.source === 'from-vm' ? -1 : 1));
+  pending.sort(
+    (a, b) =>
+      a.sec - b.sec ||
+      a.nsec - b.nsec ||
+      (a.source === b.source ? a.record - b.record : a.source === 'from-vm' ? -1 : 1),
+  );
   const host = new BridgeHost(ruleset, settings);
   const steps: CaptureStep[] = [];
   let now = 0;
   for (const p of pending) {
     const frame = decodeFrame(p.data);
     if (!frame) {
-      diagnostics.push({ source: p.source, record: p.record, code: 'FRAME_UNDECODABLE', message: `record ${p.record}: ${p.data.length} bytes is not an Ethernet frame` });
+      diagnostics.push({
+        source: p.source,
+        record: p.record,
+        code: 'FRAME_UNDECODABLE',
+        message: `record ${p.record}: ${p.data.length} bytes is not an Ethernet frame`,
+      });
       continue;
     }
     now = p.sec + p.nsec / 1e9;
-    steps.push({ trace: host.step(frame, p.source, now), source: p.source, record: p.record, time: microText(p.sec, p.nsec) });
+    steps.push({
+      trace: host.step(frame, p.source, now),
+      source: p.source,
+      record: p.record,
+      time: microText(p.sec, p.nsec),
+    });
   }
-  return { steps, diagnostics, table: host.table(now), expectations: host.expectations(now), counters: host.counters() };
+  return {
+    steps,
+    diagnostics,
+    table: host.table(now),
+    expectations: host.expectations(now),
+    counters: host.counters(),
+  };
 }
 
 /**
@@ -91,6 +130,12 @@ export function runCaptures(ruleset: Ruleset, captures: { fromVm: Uint8Array; to
  */
 export function traceJsonLine(trace: PacketTrace, time?: string): string {
   const t = time ?? trace.t.toFixed(6);
-  const rest = JSON.stringify({ side: trace.side, summary: trace.summary, ctstate: trace.ctstate, verdict: trace.verdict, rule: trace.rule });
+  const rest = JSON.stringify({
+    side: trace.side,
+    summary: trace.summary,
+    ctstate: trace.ctstate,
+    verdict: trace.verdict,
+    rule: trace.rule,
+  });
   return `{"i":${trace.i},"t":${t},${rest.slice(1)}`;
 }

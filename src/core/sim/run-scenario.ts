@@ -50,13 +50,20 @@ export interface ScenarioRun {
 
 /** The effective host settings for a scenario. */
 export function scenarioSettings(scenario: Scenario, settings: HostSettings = {}): HostSettings {
-  const out: HostSettings = { ...settings, sysctl: { ...(settings.sysctl ?? {}), ...(scenario.settings.sysctl ?? {}) } };
+  const out: HostSettings = {
+    ...settings,
+    sysctl: { ...(settings.sysctl ?? {}), ...(scenario.settings.sysctl ?? {}) },
+  };
   if (scenario.settings.ftpHelper !== undefined) out.ftpHelper = scenario.settings.ftpHelper;
   return out;
 }
 
 /** Runs `scenario` through `ruleset`. */
-export function runScenario(ruleset: Ruleset, scenario: Scenario, options: ScenarioRunOptions = {}): ScenarioRun {
+export function runScenario(
+  ruleset: Ruleset,
+  scenario: Scenario,
+  options: ScenarioRunOptions = {},
+): ScenarioRun {
   const hosts: ScenarioHosts = {
     vm: { ...DEFAULT_HOSTS.vm, ...(options.hosts?.vm ?? {}) },
     remote: { ...DEFAULT_HOSTS.remote, ...(options.hosts?.remote ?? {}) },

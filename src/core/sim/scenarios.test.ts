@@ -26,11 +26,15 @@ function ruleset(xml: string): Ruleset {
   if (hit) return hit;
   const { doc } = parseFilterXml(xml);
   if (!doc) throw new Error('parse');
-  const res = compileFilter(createWorkspaceLookup([doc], (n) => getBuiltinFilter(n)?.doc), doc.name, {
-    iface: 'vnet0',
-    mac: DEFAULT_HOSTS.vm.mac,
-    params: { IP: [DEFAULT_HOSTS.vm.ip] },
-  });
+  const res = compileFilter(
+    createWorkspaceLookup([doc], (n) => getBuiltinFilter(n)?.doc),
+    doc.name,
+    {
+      iface: 'vnet0',
+      mac: DEFAULT_HOSTS.vm.mac,
+      params: { IP: [DEFAULT_HOSTS.vm.ip] },
+    },
+  );
   if (!res.ruleset) throw new Error(JSON.stringify(res.diagnostics));
   cache.set(xml, res.ruleset);
   return res.ruleset;
@@ -49,7 +53,8 @@ function outcome(r: ScenarioRun, label: string): string {
   return `${s.trace.verdict} ${s.trace.ctstate ?? '-'}`;
 }
 
-const allAccepted = (r: ScenarioRun) => r.skipped.length === 0 && r.steps.every((s) => s.trace.verdict === 'accept');
+const allAccepted = (r: ScenarioRun) =>
+  r.skipped.length === 0 && r.steps.every((s) => s.trace.verdict === 'accept');
 
 describe('scenarios', () => {
   it('every scenario has a unique name, a title, an explanation, coherent frames', () => {
@@ -75,7 +80,8 @@ describe('scenarios', () => {
       expect(s.title.length).toBeGreaterThan(5);
       expect(s.explanation.length).toBeGreaterThan(80);
       const frames = s.build(DEFAULT_HOSTS);
-      for (let i = 1; i < frames.length; i++) expect(frames[i]!.t).toBeGreaterThanOrEqual(frames[i - 1]!.t);
+      for (let i = 1; i < frames.length; i++)
+        expect(frames[i]!.t).toBeGreaterThanOrEqual(frames[i - 1]!.t);
       for (const f of frames) {
         // Every frame survives the wire codec unchanged.
         const bytes = encodeFrame(f.frame);
@@ -89,13 +95,21 @@ describe('scenarios', () => {
     const off = run('ftp-active', FTP_SERVER_XML);
     expect(outcome(off, 'PORT')).toBe('accept ESTABLISHED');
     expect(outcome(off, 'data SYN')).toBe('drop NEW');
-    expect(off.steps.find((s) => s.label === 'data SYN')!.trace.rule).toEqual({ filter: 'test-eth0', index: 6, priority: 500, direction: 'inout' });
+    expect(off.steps.find((s) => s.label === 'data SYN')!.trace.rule).toEqual({
+      filter: 'test-eth0',
+      index: 6,
+      priority: 500,
+      direction: 'inout',
+    });
     expect(outcome(off, 'data SYN/ACK')).toBe('not sent');
     expect(outcome(off, '226')).toBe('accept ESTABLISHED');
     const on = run('ftp-active', FTP_SERVER_XML, true);
     expect(outcome(on, 'data SYN')).toBe('accept RELATED');
     expect(allAccepted(on)).toBe(true);
-    expect(on.table.map((c) => `${c.proto} ${c.state} ${c.helper ?? '-'}`)).toEqual(['tcp TIME_WAIT ftp', 'tcp TIME_WAIT -']);
+    expect(on.table.map((c) => `${c.proto} ${c.state} ${c.helper ?? '-'}`)).toEqual([
+      'tcp TIME_WAIT ftp',
+      'tcp TIME_WAIT -',
+    ]);
   });
 
   it('ftp-active with the RELATED filter works only with the helper', () => {
@@ -110,7 +124,9 @@ describe('scenarios', () => {
     const on = run('ftp-passive', FTP_SERVER_XML, true);
     expect(outcome(on, '227')).toBe('accept ESTABLISHED');
     expect(outcome(on, 'data SYN')).toBe('drop RELATED');
-    expect(outcome(run('ftp-passive', FTP_SERVER_RELATED_XML, true), 'data SYN')).toBe('drop RELATED');
+    expect(outcome(run('ftp-passive', FTP_SERVER_RELATED_XML, true), 'data SYN')).toBe(
+      'drop RELATED',
+    );
     // A filter with no catch-all lets it through, and the expectation is consumed.
     const open = run('ftp-passive', ICMP_ECHO_ONLY_XML, true);
     expect(outcome(open, 'data SYN')).toBe('accept RELATED');
@@ -123,7 +139,10 @@ describe('scenarios', () => {
     expect(outcome(ssh, 'ssh SYN')).toBe('accept NEW');
     expect(ssh.table[0]!.state).toBe('TIME_WAIT');
     const dns = run('dns', FTP_SERVER_XML);
-    expect([outcome(dns, 'query'), outcome(dns, 'answer')]).toEqual(['accept NEW', 'accept ESTABLISHED']);
+    expect([outcome(dns, 'query'), outcome(dns, 'answer')]).toEqual([
+      'accept NEW',
+      'accept ESTABLISHED',
+    ]);
     const ping = run('ping', FTP_SERVER_XML);
     expect(ping.steps.map((s) => `${s.trace.verdict} ${s.trace.ctstate}`)).toEqual([
       'accept NEW',
@@ -147,7 +166,12 @@ describe('scenarios', () => {
     const r = run('ssh-connlimit', CONNLIMIT_XML);
     expect(outcome(r, 'session 1 SYN')).toBe('accept NEW');
     expect(outcome(r, 'session 2 SYN')).toBe('drop NEW');
-    expect(r.steps.find((s) => s.label === 'session 2 SYN')!.trace.rule).toEqual({ filter: 'connlimit-ssh-ping', index: 0, priority: 400, direction: 'in' });
+    expect(r.steps.find((s) => s.label === 'session 2 SYN')!.trace.rule).toEqual({
+      filter: 'connlimit-ssh-ping',
+      index: 0,
+      priority: 400,
+      direction: 'in',
+    });
     expect(outcome(r, 'session 2 SYN/ACK')).toBe('not sent');
     expect(outcome(r, 'session 3 SYN')).toBe('accept NEW');
   });
@@ -156,14 +180,22 @@ describe('scenarios', () => {
     const r = run('ssh-connlimit', CONNLIMIT_XML);
     const last = r.steps.find((s) => s.label === 'session 1 last ACK')!.trace;
     expect([last.verdict, last.ctstate]).toEqual(['drop', 'ESTABLISHED']);
-    expect(last.rule).toEqual({ filter: 'connlimit-ssh-ping', index: 0, priority: 400, direction: 'in' });
+    expect(last.rule).toEqual({
+      filter: 'connlimit-ssh-ping',
+      index: 0,
+      priority: 400,
+      direction: 'in',
+    });
     const fwd = last.hooks.find((h) => h.hook === 'FORWARD')!;
     expect(fwd.result).toBe('DROP (hotdrop)');
     expect(fwd.visits.at(-1)).toMatchObject({ matched: false, target: 'hotdrop' });
     expect(last.notes.some((n) => n.includes('hot-drops'))).toBe(true);
     expect(r.table.find((c) => c.original.sport === 40100)?.state).toBe('TIME_WAIT');
     // The connlimit DROP rule counted only the second session's SYN; the hot-dropped ACK moved nothing.
-    const limitRule = (x: ScenarioRun) => x.counters.find((c) => c.table.startsWith('iptables') && c.rule?.index === 0 && c.rule.direction === 'in')!.packets;
+    const limitRule = (x: ScenarioRun) =>
+      x.counters.find(
+        (c) => c.table.startsWith('iptables') && c.rule?.index === 0 && c.rule.direction === 'in',
+      )!.packets;
     expect(limitRule(r)).toBe(1);
     const ssh = run('ssh', CONNLIMIT_XML);
     expect(outcome(ssh, 'ssh last ACK')).toBe('drop ESTABLISHED');
@@ -184,7 +216,12 @@ describe('scenarios', () => {
     // The filter's only rule has no state match: nothing registers conntrack, so nothing is tracked (K2).
     expect(outcome(r, 'outgoing SYN')).toBe('accept -');
     expect(r.table).toEqual([]);
-    expect(r.steps[0]!.trace.rule).toEqual({ filter: 'statematch-off', index: 0, priority: 500, direction: 'in' });
+    expect(r.steps[0]!.trace.rule).toEqual({
+      filter: 'statematch-off',
+      index: 0,
+      priority: 500,
+      direction: 'in',
+    });
     expect(allAccepted(r)).toBe(true);
   });
 
@@ -193,8 +230,12 @@ describe('scenarios', () => {
     const off = run('dns', CLEAN_ONLY);
     expect(allAccepted(off)).toBe(true);
     expect(off.steps.map((s) => s.trace.ctstate)).toEqual(off.steps.map(() => null));
-    expect(off.steps[0]!.trace.hooks.map((h) => `${h.hook} ${h.result}`)).toContain('conntrack not active');
-    expect(off.steps[0]!.trace.notes.some((n) => n.startsWith('conntrack: not active for IPv4'))).toBe(true);
+    expect(off.steps[0]!.trace.hooks.map((h) => `${h.hook} ${h.result}`)).toContain(
+      'conntrack not active',
+    );
+    expect(
+      off.steps[0]!.trace.notes.some((n) => n.startsWith('conntrack: not active for IPv4')),
+    ).toBe(true);
     expect(off.table).toEqual([]);
     const on = run('dns', CLEAN_ONLY, true);
     expect(outcome(on, on.steps[0]!.label)).toBe('accept NEW');
@@ -202,7 +243,10 @@ describe('scenarios', () => {
   });
 
   it('spoofed-ip and spoofed-mac are dropped by clean-traffic in ebtables, before conntrack', () => {
-    for (const [name, filter] of [['spoofed-ip', 'no-ip-spoofing'], ['spoofed-mac', 'no-mac-spoofing']] as const) {
+    for (const [name, filter] of [
+      ['spoofed-ip', 'no-ip-spoofing'],
+      ['spoofed-mac', 'no-mac-spoofing'],
+    ] as const) {
       const r = run(name, FTP_SERVER_XML);
       const first = r.steps[0]!.trace;
       expect([first.verdict, first.ctstate, first.rule?.filter]).toEqual(['drop', null, filter]);
@@ -225,8 +269,15 @@ describe('scenarios', () => {
       'INPUT DROP',
     ]);
     expect(discover.hostCopy).toEqual({ verdict: 'drop', rule: discover.rule, error: null });
-    expect(r.table.map((c) => c.text)).toEqual([expect.stringContaining('src=0.0.0.0 dst=255.255.255.255 sport=68 dport=67 [UNREPLIED]')]);
-    const input = r.counters.filter((c) => c.table === 'iptables/filter' && c.packets > 0 && ['INPUT', 'libvirt-host-in', 'HI-vnet0'].includes(c.chain));
+    expect(r.table.map((c) => c.text)).toEqual([
+      expect.stringContaining('src=0.0.0.0 dst=255.255.255.255 sport=68 dport=67 [UNREPLIED]'),
+    ]);
+    const input = r.counters.filter(
+      (c) =>
+        c.table === 'iptables/filter' &&
+        c.packets > 0 &&
+        ['INPUT', 'libvirt-host-in', 'HI-vnet0'].includes(c.chain),
+    );
     expect(input.map((c) => c.chain)).toEqual(['INPUT', 'libvirt-host-in', 'HI-vnet0']);
     const ok = run('dhcp', ICMP_ECHO_ONLY_XML);
     expect(allAccepted(ok)).toBe(true);
@@ -245,7 +296,9 @@ describe('scenarios', () => {
     const r = run('icmp-error-related', FTP_SERVER_XML);
     expect(outcome(r, 'DNS query to a host without DNS server')).toBe('accept NEW');
     expect(outcome(r, 'ICMP port unreachable')).toBe('drop RELATED');
-    expect(outcome(run('icmp-error-related', ICMP_ECHO_ONLY_XML), 'ICMP port unreachable')).toBe('accept RELATED');
+    expect(outcome(run('icmp-error-related', ICMP_ECHO_ONLY_XML), 'ICMP port unreachable')).toBe(
+      'accept RELATED',
+    );
   });
 
   it('reports counters, and traces are JSON-serializable', () => {
@@ -253,6 +306,8 @@ describe('scenarios', () => {
     const hits = r.counters.filter((c) => c.packets > 0 && c.rule?.filter === 'test-eth0');
     expect(hits.length).toBeGreaterThan(0);
     expect(() => JSON.stringify(r)).not.toThrow();
-    expect(JSON.parse(JSON.stringify(r.steps[0]!.trace)).summary).toBe('10.99.0.3:40022 → 10.99.0.2:22 TCP [S] seq=100000 win=64240');
+    expect(JSON.parse(JSON.stringify(r.steps[0]!.trace)).summary).toBe(
+      '10.99.0.3:40022 → 10.99.0.2:22 TCP [S] seq=100000 win=64240',
+    );
   });
 });

@@ -7,7 +7,15 @@
  */
 import type { EthernetFrame, L4Packet } from '../netfilter/packet';
 import type { Side } from '../netfilter/bridge-host';
-import { buildEthernet, buildIcmpEcho, buildIcmpError, buildIpv4, buildUdp, ip4, mac } from '../netfilter/packet-build';
+import {
+  buildEthernet,
+  buildIcmpEcho,
+  buildIcmpError,
+  buildIpv4,
+  buildUdp,
+  ip4,
+  mac,
+} from '../netfilter/packet-build';
 import { TcpFlow } from './tcp-flow';
 
 export interface Endpoint {
@@ -69,11 +77,17 @@ class Script {
   }
 
   fromVm(l4: L4Packet, src = this.hosts.vm.ip, srcMac = this.hosts.vm.mac): EthernetFrame {
-    return buildEthernet({ src: srcMac, dst: this.hosts.remote.mac }, buildIpv4({ src, dst: this.hosts.remote.ip }, l4));
+    return buildEthernet(
+      { src: srcMac, dst: this.hosts.remote.mac },
+      buildIpv4({ src, dst: this.hosts.remote.ip }, l4),
+    );
   }
 
   toVm(l4: L4Packet): EthernetFrame {
-    return buildEthernet({ src: this.hosts.remote.mac, dst: this.hosts.vm.mac }, buildIpv4({ src: this.hosts.remote.ip, dst: this.hosts.vm.ip }, l4));
+    return buildEthernet(
+      { src: this.hosts.remote.mac, dst: this.hosts.vm.mac },
+      buildIpv4({ src: this.hosts.remote.ip, dst: this.hosts.vm.ip }, l4),
+    );
   }
 }
 
@@ -124,7 +138,13 @@ class Conversation {
 /** Opens the FTP control connection (remote client → VM server) and logs in, as curl and vsftpd do. */
 function ftpLogin(s: Script, t0: number): Conversation {
   const { vm, remote } = s.hosts;
-  const ctl = new Conversation(s, new TcpFlow({ ...remote, port: 40001, isn: 3_000_000_000 }, { ...vm, port: 21, isn: 1_200_000_000 }));
+  const ctl = new Conversation(
+    s,
+    new TcpFlow(
+      { ...remote, port: 40001, isn: 3_000_000_000 },
+      { ...vm, port: 21, isn: 1_200_000_000 },
+    ),
+  );
   ctl.open(t0, 'control');
   ctl.line(t0 + 0.01, 'server', '220 (vsFTPd 3.0.3)\r\n', 'banner 220');
   ctl.line(t0 + 0.02, 'client', 'USER anonymous\r\n', 'USER');
@@ -141,7 +161,14 @@ function portArgs(ip: string, port: number): string {
 }
 
 /** A minimal BOOTP/DHCP message (RFC 2131) with the message-type option. */
-function dhcpPayload(op: 1 | 2, xid: number, chaddr: string, msgType: number, yiaddr = '0.0.0.0', server = '0.0.0.0'): Uint8Array {
+function dhcpPayload(
+  op: 1 | 2,
+  xid: number,
+  chaddr: string,
+  msgType: number,
+  yiaddr = '0.0.0.0',
+  server = '0.0.0.0',
+): Uint8Array {
   const b = new Uint8Array(244 + 3 + (op === 2 ? 6 : 0) + 1);
   const dv = new DataView(b.buffer);
   b[0] = op;
@@ -183,9 +210,20 @@ export const SCENARIOS: readonly Scenario[] = [
       ctl.line(0.11, 'server', '200 PORT command successful. Consider using PASV.\r\n', '200');
       ctl.line(0.12, 'client', 'LIST\r\n', 'LIST');
       ctl.line(0.13, 'server', '150 Here comes the directory listing.\r\n', '150');
-      const data = new Conversation(s, new TcpFlow({ ...hosts.vm, port: 20, isn: 2_500_000_000 }, { ...hosts.remote, port: dataPort, isn: 900_000_000 }));
+      const data = new Conversation(
+        s,
+        new TcpFlow(
+          { ...hosts.vm, port: 20, isn: 2_500_000_000 },
+          { ...hosts.remote, port: dataPort, isn: 900_000_000 },
+        ),
+      );
       data.open(0.14, 'data');
-      data.line(0.15, 'client', '-rw-r--r--    1 0        0               6 Nov 21 12:00 hello.txt\r\n', 'listing');
+      data.line(
+        0.15,
+        'client',
+        '-rw-r--r--    1 0        0               6 Nov 21 12:00 hello.txt\r\n',
+        'listing',
+      );
       data.close(0.16, 'client', 'data');
       ctl.line(0.17, 'server', '226 Directory send OK.\r\n', '226');
       ctl.line(0.18, 'client', 'QUIT\r\n', 'QUIT');
@@ -198,19 +236,35 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'ftp-passive',
     title: 'Passive FTP to the VM',
     explanation:
-      'The same login, but the client sends PASV; the server answers 227 with a port and the client opens the data connection to the VM. With the FTP helper that connection is RELATED (not NEW), so a filter must accept RELATED traffic towards the VM; the docs\' NEW/ESTABLISHED filter does not, and passive FTP fails even with the helper. Without the helper the data SYN is NEW to a port no rule opens.',
+      "The same login, but the client sends PASV; the server answers 227 with a port and the client opens the data connection to the VM. With the FTP helper that connection is RELATED (not NEW), so a filter must accept RELATED traffic towards the VM; the docs' NEW/ESTABLISHED filter does not, and passive FTP fails even with the helper. Without the helper the data SYN is NEW to a port no rule opens.",
     settings: {},
     build(hosts) {
       const s = new Script(hosts);
       const ctl = ftpLogin(s, 0);
       ctl.line(0.1, 'client', 'PASV\r\n', 'PASV');
       const pasvPort = 30000;
-      ctl.line(0.11, 'server', `227 Entering Passive Mode (${portArgs(hosts.vm.ip, pasvPort)}).\r\n`, '227');
+      ctl.line(
+        0.11,
+        'server',
+        `227 Entering Passive Mode (${portArgs(hosts.vm.ip, pasvPort)}).\r\n`,
+        '227',
+      );
       ctl.line(0.12, 'client', 'LIST\r\n', 'LIST');
-      const data = new Conversation(s, new TcpFlow({ ...hosts.remote, port: 40003, isn: 700_000_000 }, { ...hosts.vm, port: pasvPort, isn: 1_700_000_000 }));
+      const data = new Conversation(
+        s,
+        new TcpFlow(
+          { ...hosts.remote, port: 40003, isn: 700_000_000 },
+          { ...hosts.vm, port: pasvPort, isn: 1_700_000_000 },
+        ),
+      );
       data.open(0.13, 'data');
       ctl.line(0.14, 'server', '150 Here comes the directory listing.\r\n', '150');
-      data.line(0.15, 'server', '-rw-r--r--    1 0        0               6 Nov 21 12:00 hello.txt\r\n', 'listing');
+      data.line(
+        0.15,
+        'server',
+        '-rw-r--r--    1 0        0               6 Nov 21 12:00 hello.txt\r\n',
+        'listing',
+      );
       data.close(0.16, 'server', 'data');
       ctl.line(0.17, 'server', '226 Directory send OK.\r\n', '226');
       ctl.close(0.2, 'client', 'control');
@@ -221,11 +275,17 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'ssh',
     title: 'SSH into the VM',
     explanation:
-      'A remote client opens an SSH session to the VM: handshake (the SYN is NEW), banners both ways (ESTABLISHED), and a clean FIN teardown that walks conntrack through FIN_WAIT, CLOSE_WAIT, LAST_ACK and TIME_WAIT. Under the docs\' connlimit filter the client\'s last ACK is lost: it puts the connection in TIME_WAIT, nf_conncount no longer counts it, and xt_connlimit drops a packet whose count is 0 (hotdrop).',
+      "A remote client opens an SSH session to the VM: handshake (the SYN is NEW), banners both ways (ESTABLISHED), and a clean FIN teardown that walks conntrack through FIN_WAIT, CLOSE_WAIT, LAST_ACK and TIME_WAIT. Under the docs' connlimit filter the client's last ACK is lost: it puts the connection in TIME_WAIT, nf_conncount no longer counts it, and xt_connlimit drops a packet whose count is 0 (hotdrop).",
     settings: {},
     build(hosts) {
       const s = new Script(hosts);
-      const c = new Conversation(s, new TcpFlow({ ...hosts.remote, port: 40022, isn: 100_000 }, { ...hosts.vm, port: 22, isn: 200_000 }));
+      const c = new Conversation(
+        s,
+        new TcpFlow(
+          { ...hosts.remote, port: 40022, isn: 100_000 },
+          { ...hosts.vm, port: 22, isn: 200_000 },
+        ),
+      );
       c.open(0, 'ssh');
       c.line(0.01, 'server', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n', 'server banner');
       c.line(0.02, 'client', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n', 'client banner');
@@ -242,8 +302,31 @@ export const SCENARIOS: readonly Scenario[] = [
     settings: {},
     build(hosts) {
       const s = new Script(hosts);
-      const q = s.add(0, s.fromVm(buildUdp({ sport: 45123, dport: 53, payload: '\x4a\x11\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01' })), 'query');
-      s.add(0.02, s.toVm(buildUdp({ sport: 53, dport: 45123, payload: '\x4a\x11\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\x5d\xb8\xd7\x0e' })), 'answer', [q]);
+      const q = s.add(
+        0,
+        s.fromVm(
+          buildUdp({
+            sport: 45123,
+            dport: 53,
+            payload:
+              '\x4a\x11\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01',
+          }),
+        ),
+        'query',
+      );
+      s.add(
+        0.02,
+        s.toVm(
+          buildUdp({
+            sport: 53,
+            dport: 45123,
+            payload:
+              '\x4a\x11\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\x5d\xb8\xd7\x0e',
+          }),
+        ),
+        'answer',
+        [q],
+      );
       return s.frames;
     },
   },
@@ -256,8 +339,17 @@ export const SCENARIOS: readonly Scenario[] = [
     build(hosts) {
       const s = new Script(hosts);
       for (let k = 0; k < 3; k++) {
-        const r = s.add(k, s.fromVm(buildIcmpEcho({ id: 0x1c2d, seq: k + 1 })), `echo request ${k + 1}`);
-        s.add(k + 0.001, s.toVm(buildIcmpEcho({ reply: true, id: 0x1c2d, seq: k + 1 })), `echo reply ${k + 1}`, [r]);
+        const r = s.add(
+          k,
+          s.fromVm(buildIcmpEcho({ id: 0x1c2d, seq: k + 1 })),
+          `echo request ${k + 1}`,
+        );
+        s.add(
+          k + 0.001,
+          s.toVm(buildIcmpEcho({ reply: true, id: 0x1c2d, seq: k + 1 })),
+          `echo reply ${k + 1}`,
+          [r],
+        );
       }
       return s.frames;
     },
@@ -271,8 +363,17 @@ export const SCENARIOS: readonly Scenario[] = [
     build(hosts) {
       const s = new Script(hosts);
       for (let k = 0; k < 2; k++) {
-        const r = s.add(k, s.toVm(buildIcmpEcho({ id: 0x2b1a, seq: k + 1 })), `echo request ${k + 1}`);
-        s.add(k + 0.001, s.fromVm(buildIcmpEcho({ reply: true, id: 0x2b1a, seq: k + 1 })), `echo reply ${k + 1}`, [r]);
+        const r = s.add(
+          k,
+          s.toVm(buildIcmpEcho({ id: 0x2b1a, seq: k + 1 })),
+          `echo request ${k + 1}`,
+        );
+        s.add(
+          k + 0.001,
+          s.fromVm(buildIcmpEcho({ reply: true, id: 0x2b1a, seq: k + 1 })),
+          `echo reply ${k + 1}`,
+          [r],
+        );
       }
       return s.frames;
     },
@@ -285,13 +386,31 @@ export const SCENARIOS: readonly Scenario[] = [
     settings: {},
     build(hosts) {
       const s = new Script(hosts);
-      const a = new Conversation(s, new TcpFlow({ ...hosts.remote, port: 40100, isn: 10_000 }, { ...hosts.vm, port: 22, isn: 20_000 }));
+      const a = new Conversation(
+        s,
+        new TcpFlow(
+          { ...hosts.remote, port: 40100, isn: 10_000 },
+          { ...hosts.vm, port: 22, isn: 20_000 },
+        ),
+      );
       a.open(0, 'session 1');
       a.line(0.01, 'server', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n', 'server banner');
-      const b = new Conversation(s, new TcpFlow({ ...hosts.remote, port: 40101, isn: 30_000 }, { ...hosts.vm, port: 22, isn: 40_000 }));
+      const b = new Conversation(
+        s,
+        new TcpFlow(
+          { ...hosts.remote, port: 40101, isn: 30_000 },
+          { ...hosts.vm, port: 22, isn: 40_000 },
+        ),
+      );
       b.open(1, 'session 2');
       a.close(2, 'client', 'session 1', 0.012);
-      const c = new Conversation(s, new TcpFlow({ ...hosts.remote, port: 40102, isn: 50_000 }, { ...hosts.vm, port: 22, isn: 60_000 }));
+      const c = new Conversation(
+        s,
+        new TcpFlow(
+          { ...hosts.remote, port: 40102, isn: 50_000 },
+          { ...hosts.vm, port: 22, isn: 60_000 },
+        ),
+      );
       c.open(3, 'session 3');
       return s.frames;
     },
@@ -305,13 +424,34 @@ export const SCENARIOS: readonly Scenario[] = [
     build(hosts) {
       const s = new Script(hosts);
       for (let k = 0; k < 3; k++) {
-        const r = s.add(k, s.fromVm(buildIcmpEcho({ id: 0x1111, seq: k + 1 })), `ping 1 request ${k + 1}`);
-        s.add(k + 0.001, s.toVm(buildIcmpEcho({ reply: true, id: 0x1111, seq: k + 1 })), `ping 1 reply ${k + 1}`, [r]);
+        const r = s.add(
+          k,
+          s.fromVm(buildIcmpEcho({ id: 0x1111, seq: k + 1 })),
+          `ping 1 request ${k + 1}`,
+        );
+        s.add(
+          k + 0.001,
+          s.toVm(buildIcmpEcho({ reply: true, id: 0x1111, seq: k + 1 })),
+          `ping 1 reply ${k + 1}`,
+          [r],
+        );
       }
-      const r2 = s.add(3, s.fromVm(buildIcmpEcho({ id: 0x2222, seq: 1 })), 'ping 2 request (right after)');
-      s.add(3.001, s.toVm(buildIcmpEcho({ reply: true, id: 0x2222, seq: 1 })), 'ping 2 reply', [r2]);
-      const r3 = s.add(36, s.fromVm(buildIcmpEcho({ id: 0x3333, seq: 1 })), 'ping 3 request (after the 30 s timeout)');
-      s.add(36.001, s.toVm(buildIcmpEcho({ reply: true, id: 0x3333, seq: 1 })), 'ping 3 reply', [r3]);
+      const r2 = s.add(
+        3,
+        s.fromVm(buildIcmpEcho({ id: 0x2222, seq: 1 })),
+        'ping 2 request (right after)',
+      );
+      s.add(3.001, s.toVm(buildIcmpEcho({ reply: true, id: 0x2222, seq: 1 })), 'ping 2 reply', [
+        r2,
+      ]);
+      const r3 = s.add(
+        36,
+        s.fromVm(buildIcmpEcho({ id: 0x3333, seq: 1 })),
+        'ping 3 request (after the 30 s timeout)',
+      );
+      s.add(36.001, s.toVm(buildIcmpEcho({ reply: true, id: 0x3333, seq: 1 })), 'ping 3 reply', [
+        r3,
+      ]);
       return s.frames;
     },
   },
@@ -323,7 +463,13 @@ export const SCENARIOS: readonly Scenario[] = [
     settings: {},
     build(hosts) {
       const s = new Script(hosts);
-      const c = new Conversation(s, new TcpFlow({ ...hosts.vm, port: 12345, isn: 77_000 }, { ...hosts.remote, port: 80, isn: 88_000 }));
+      const c = new Conversation(
+        s,
+        new TcpFlow(
+          { ...hosts.vm, port: 12345, isn: 77_000 },
+          { ...hosts.remote, port: 80, isn: 88_000 },
+        ),
+      );
       c.open(0, 'outgoing');
       c.line(0.01, 'client', 'GET / HTTP/1.0\r\n\r\n', 'request');
       return s.frames;
@@ -346,11 +492,16 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'spoofed-mac',
     title: 'The VM sends with a forged source MAC',
-    explanation: 'Under clean-traffic the VM may only use its own MAC address ($MAC); no-mac-spoofing drops anything else in ebtables before any other check.',
+    explanation:
+      'Under clean-traffic the VM may only use its own MAC address ($MAC); no-mac-spoofing drops anything else in ebtables before any other check.',
     settings: {},
     build(hosts) {
       const s = new Script(hosts);
-      s.add(0, s.fromVm(buildIcmpEcho({ id: 9, seq: 1 }), hosts.vm.ip, '52:54:00:de:ad:01'), 'echo request from a forged MAC');
+      s.add(
+        0,
+        s.fromVm(buildIcmpEcho({ id: 9, seq: 1 }), hosts.vm.ip, '52:54:00:de:ad:01'),
+        'echo request from a forged MAC',
+      );
       s.add(1, s.fromVm(buildIcmpEcho({ id: 9, seq: 2 })), 'echo request from the real MAC');
       return s.frames;
     },
@@ -359,18 +510,49 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'dhcp',
     title: 'DHCP under clean-traffic',
     explanation:
-      'Before it has an address the VM broadcasts DHCPDISCOVER from 0.0.0.0:68 to 255.255.255.255:67. no-ip-spoofing lets UDP from 0.0.0.0 through for exactly this, and the server (the remote host here) answers with an OFFER; REQUEST and ACK follow. Whether iptables then lets the exchange pass depends on the filter: DHCP broadcasts are NEW UDP flows. A broadcast is also passed up to the host itself: that copy is confirmed by conntrack at the bridge (so its entry stays, UNREPLIED, even when the forwarded copy is dropped) and then goes through iptables INPUT (libvirt-host-in → HI-vnet0), where the filter\'s rules see it again; the trace shows both paths, and the verdict is the forwarded copy\'s.',
+      "Before it has an address the VM broadcasts DHCPDISCOVER from 0.0.0.0:68 to 255.255.255.255:67. no-ip-spoofing lets UDP from 0.0.0.0 through for exactly this, and the server (the remote host here) answers with an OFFER; REQUEST and ACK follow. Whether iptables then lets the exchange pass depends on the filter: DHCP broadcasts are NEW UDP flows. A broadcast is also passed up to the host itself: that copy is confirmed by conntrack at the bridge (so its entry stays, UNREPLIED, even when the forwarded copy is dropped) and then goes through iptables INPUT (libvirt-host-in → HI-vnet0), where the filter's rules see it again; the trace shows both paths, and the verdict is the forwarded copy's.",
     settings: {},
     build(hosts) {
       const s = new Script(hosts);
       const bcast = (payload: Uint8Array, src: string) =>
-        buildEthernet({ src: hosts.vm.mac, dst: 'ff:ff:ff:ff:ff:ff' }, buildIpv4({ src, dst: '255.255.255.255', ttl: 64 }, buildUdp({ sport: 68, dport: 67, payload })));
+        buildEthernet(
+          { src: hosts.vm.mac, dst: 'ff:ff:ff:ff:ff:ff' },
+          buildIpv4(
+            { src, dst: '255.255.255.255', ttl: 64 },
+            buildUdp({ sport: 68, dport: 67, payload }),
+          ),
+        );
       const reply = (payload: Uint8Array) =>
-        buildEthernet({ src: hosts.remote.mac, dst: hosts.vm.mac }, buildIpv4({ src: hosts.remote.ip, dst: hosts.vm.ip }, buildUdp({ sport: 67, dport: 68, payload })));
-      const d = s.add(0, bcast(dhcpPayload(1, 0x3903f326, hosts.vm.mac, 1), '0.0.0.0'), 'DHCPDISCOVER');
-      const o = s.add(0.01, reply(dhcpPayload(2, 0x3903f326, hosts.vm.mac, 2, hosts.vm.ip, hosts.remote.ip)), 'DHCPOFFER', [d]);
-      const r = s.add(0.02, bcast(dhcpPayload(1, 0x3903f326, hosts.vm.mac, 3), '0.0.0.0'), 'DHCPREQUEST', [o]);
-      s.add(0.03, reply(dhcpPayload(2, 0x3903f326, hosts.vm.mac, 5, hosts.vm.ip, hosts.remote.ip)), 'DHCPACK', [r]);
+        buildEthernet(
+          { src: hosts.remote.mac, dst: hosts.vm.mac },
+          buildIpv4(
+            { src: hosts.remote.ip, dst: hosts.vm.ip },
+            buildUdp({ sport: 67, dport: 68, payload }),
+          ),
+        );
+      const d = s.add(
+        0,
+        bcast(dhcpPayload(1, 0x3903f326, hosts.vm.mac, 1), '0.0.0.0'),
+        'DHCPDISCOVER',
+      );
+      const o = s.add(
+        0.01,
+        reply(dhcpPayload(2, 0x3903f326, hosts.vm.mac, 2, hosts.vm.ip, hosts.remote.ip)),
+        'DHCPOFFER',
+        [d],
+      );
+      const r = s.add(
+        0.02,
+        bcast(dhcpPayload(1, 0x3903f326, hosts.vm.mac, 3), '0.0.0.0'),
+        'DHCPREQUEST',
+        [o],
+      );
+      s.add(
+        0.03,
+        reply(dhcpPayload(2, 0x3903f326, hosts.vm.mac, 5, hosts.vm.ip, hosts.remote.ip)),
+        'DHCPACK',
+        [r],
+      );
       return s.frames;
     },
   },
@@ -382,7 +564,10 @@ export const SCENARIOS: readonly Scenario[] = [
     settings: {},
     build(hosts) {
       const s = new Script(hosts);
-      const flow = new TcpFlow({ ...hosts.remote, port: 40200, isn: 555_000 }, { ...hosts.vm, port: 22, isn: 666_000 });
+      const flow = new TcpFlow(
+        { ...hosts.remote, port: 40200, isn: 555_000 },
+        { ...hosts.vm, port: 22, isn: 666_000 },
+      );
       flow.syn();
       flow.synAck();
       const c = new Conversation(s, flow);
@@ -401,10 +586,23 @@ export const SCENARIOS: readonly Scenario[] = [
     settings: {},
     build(hosts) {
       const s = new Script(hosts);
-      const probe = s.fromVm(buildUdp({ sport: 50000, dport: 53, payload: '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01' }));
+      const probe = s.fromVm(
+        buildUdp({
+          sport: 50000,
+          dport: 53,
+          payload:
+            '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01',
+        }),
+      );
       const q = s.add(0, probe, 'DNS query to a host without DNS server');
       if (probe.payload.kind === 'ipv4') {
-        const err = buildEthernet({ src: hosts.remote.mac, dst: hosts.vm.mac }, buildIpv4({ src: hosts.remote.ip, dst: hosts.vm.ip, df: false }, buildIcmpError(3, 3, probe.payload, 13)));
+        const err = buildEthernet(
+          { src: hosts.remote.mac, dst: hosts.vm.mac },
+          buildIpv4(
+            { src: hosts.remote.ip, dst: hosts.vm.ip, df: false },
+            buildIcmpError(3, 3, probe.payload, 13),
+          ),
+        );
         s.add(0.001, err, 'ICMP port unreachable', [q]);
       }
       return s.frames;

@@ -6,7 +6,13 @@
 import type { EthernetFrame } from '../netfilter/packet';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../netfilter/packet';
 import type { BytesInput, Ip4Input, MacInput } from '../netfilter/packet-build';
-import { buildEthernet, buildIpv4, buildTcp, tcpOptionsMssWscale, textBytes } from '../netfilter/packet-build';
+import {
+  buildEthernet,
+  buildIpv4,
+  buildTcp,
+  tcpOptionsMssWscale,
+  textBytes,
+} from '../netfilter/packet-build';
 
 export interface TcpEndpoint {
   mac: MacInput;
@@ -62,7 +68,11 @@ export class TcpFlow {
 
   /** Data (PSH/ACK) from `side`; text is sent as Latin-1 bytes. */
   data(side: TcpFlowSide, payload: BytesInput): EthernetFrame {
-    return this.segment(side, TCP_PSH | TCP_ACK, typeof payload === 'string' ? textBytes(payload) : payload);
+    return this.segment(
+      side,
+      TCP_PSH | TCP_ACK,
+      typeof payload === 'string' ? textBytes(payload) : payload,
+    );
   }
 
   /** FIN/ACK from `side`. */
@@ -76,7 +86,12 @@ export class TcpFlow {
   }
 
   /** Any segment from `side` with explicit flags; seq/ack follow the conversation. */
-  segment(side: TcpFlowSide, flags: number, payload?: Uint8Array, options?: Uint8Array): EthernetFrame {
+  segment(
+    side: TcpFlowSide,
+    flags: number,
+    payload?: Uint8Array,
+    options?: Uint8Array,
+  ): EthernetFrame {
     const me = this.ends[side];
     const peer = this.ends[side === 'client' ? 'server' : 'client'];
     const len = payload?.length ?? 0;

@@ -30,14 +30,26 @@ export const DIAGNOSTIC_CODES = {
   BAD_CHAIN: entry('NWF011', 'error', 'Invalid chain name'),
   BAD_CHAIN_PRIORITY: entry('NWF012', 'error', 'Invalid chain priority'),
   BAD_UUID: entry('NWF013', 'error', 'Malformed uuid'),
-  PRIORITY_WITHOUT_CHAIN: entry('NWF014', 'warning', 'Chain priority ignored without a chain attribute'),
+  PRIORITY_WITHOUT_CHAIN: entry(
+    'NWF014',
+    'warning',
+    'Chain priority ignored without a chain attribute',
+  ),
   CHAIN_PRIORITY_ZERO_LOST: entry('NWF015', 'warning', 'Chain priority 0 is not preserved'),
-  NAME_NEEDS_ESCAPING: entry('NWF016', 'warning', 'Name contains characters libvirt writes unescaped'),
+  NAME_NEEDS_ESCAPING: entry(
+    'NWF016',
+    'warning',
+    'Name contains characters libvirt writes unescaped',
+  ),
   DUPLICATE_UUID: entry('NWF017', 'warning', 'Extra <uuid> ignored'),
 
   UNKNOWN_ELEMENT: entry('NWF020', 'warning', 'Unknown element ignored'),
   UNKNOWN_ATTRIBUTE: entry('NWF021', 'warning', 'Unknown attribute ignored'),
-  PROTOCOL_ELEMENTS_FOLDED: entry('NWF022', 'info', 'Several protocol elements folded into one rule'),
+  PROTOCOL_ELEMENTS_FOLDED: entry(
+    'NWF022',
+    'info',
+    'Several protocol elements folded into one rule',
+  ),
   OTHER_PROTOCOL_IGNORED: entry('NWF023', 'warning', 'Second protocol ignored'),
   ATTRIBUTE_NOT_ALLOWED: entry('NWF024', 'error', 'Attribute not allowed on this element'),
   UNKNOWN_PROTOCOL: entry('NWF025', 'error', 'Unknown protocol element'),
@@ -61,7 +73,11 @@ export const DIAGNOSTIC_CODES = {
   NEGATION_FIXUP: entry('NWF048', 'warning', "match='no' changed by libvirt"),
   MATCH_VALUE: entry('NWF049', 'warning', "match is neither 'yes' nor 'no'"),
   NOT_CANONICAL: entry('NWF050', 'info', 'Value will be written in canonical form'),
-  COMMENT_CONTROL_CHARS: entry('NWF051', 'warning', 'Comment contains characters that do not survive a rewrite'),
+  COMMENT_CONTROL_CHARS: entry(
+    'NWF051',
+    'warning',
+    'Comment contains characters that do not survive a rewrite',
+  ),
 
   FILTERREF_NO_FILTER: entry('NWF060', 'error', 'filterref has no filter attribute'),
   PARAMETER_DROPPED: entry('NWF061', 'warning', 'Parameter ignored by libvirt'),
@@ -73,7 +89,9 @@ export const DIAGNOSTIC_CODES = {
 
 export type DiagnosticCodeKey = keyof typeof DIAGNOSTIC_CODES;
 
-const BY_CODE: ReadonlyMap<string, DiagnosticCodeInfo> = new Map(Object.values(DIAGNOSTIC_CODES).map((e) => [e.code, e]));
+const BY_CODE: ReadonlyMap<string, DiagnosticCodeInfo> = new Map(
+  Object.values(DIAGNOSTIC_CODES).map((e) => [e.code, e]),
+);
 
 /** The registry entry of a code such as `NWF041`, or undefined. */
 export function getDiagnosticCodeInfo(code: string): DiagnosticCodeInfo | undefined {

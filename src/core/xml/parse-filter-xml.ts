@@ -35,7 +35,11 @@ import type {
 } from '../model/types';
 import { DIAGNOSTIC_CODES } from '../validate/diagnostic-codes';
 import type { DiagnosticCodeInfo } from '../validate/diagnostic-codes';
-import { getValueErrorCode, makeDiagnostic, validateFilterDoc } from '../validate/validate-filter-doc';
+import {
+  getValueErrorCode,
+  makeDiagnostic,
+  validateFilterDoc,
+} from '../validate/validate-filter-doc';
 import type { DocPath } from '../validate/validate-filter-doc';
 import {
   createLineIndex,
@@ -102,11 +106,18 @@ function nodeChildren(n: XmlNode): XmlNode[] {
 
 function isElement(n: XmlNode): boolean {
   const name = nodeName(n);
-  return name !== '' && name !== '#text' && name !== '#comment' && name !== '#cdata' && !name.startsWith('?');
+  return (
+    name !== '' &&
+    name !== '#text' &&
+    name !== '#comment' &&
+    name !== '#cdata' &&
+    !name.startsWith('?')
+  );
 }
 
 function nodeStart(n: XmlNode): number {
-  const meta = (n as Record<PropertyKey, unknown>)[META as unknown as PropertyKey] as { startIndex?: number } | undefined;
+  const meta = (n as Record<PropertyKey, unknown>)[META as unknown as PropertyKey] as
+    { startIndex?: number } | undefined;
   return meta?.startIndex ?? 0;
 }
 
@@ -160,14 +171,28 @@ class Reader {
     for (const raw of scanStartTag(this.text, nodeStart(node))) {
       const decoded = decodeXmlText(raw.raw, true);
       if (!decoded.ok) {
-        const info = decoded.unknownEntity ? DIAGNOSTIC_CODES.UNKNOWN_ENTITY : DIAGNOSTIC_CODES.MALFORMED_XML;
-        this.report(info, `In attribute ${raw.name} of <${element}>: ${decoded.message}.`, raw.valueOffset + decoded.offset);
+        const info = decoded.unknownEntity
+          ? DIAGNOSTIC_CODES.UNKNOWN_ENTITY
+          : DIAGNOSTIC_CODES.MALFORMED_XML;
+        this.report(
+          info,
+          `In attribute ${raw.name} of <${element}>: ${decoded.message}.`,
+          raw.valueOffset + decoded.offset,
+        );
         continue;
       }
       if (known && !known.includes(raw.name)) {
-        this.report(DIAGNOSTIC_CODES.UNKNOWN_ATTRIBUTE, `Unknown attribute ${raw.name} on <${element}> is ignored by libvirt; allowed: ${known.join(', ')}.`, raw.nameOffset);
+        this.report(
+          DIAGNOSTIC_CODES.UNKNOWN_ATTRIBUTE,
+          `Unknown attribute ${raw.name} on <${element}> is ignored by libvirt; allowed: ${known.join(', ')}.`,
+          raw.nameOffset,
+        );
       }
-      out.set(raw.name, { value: decoded.value, nameOffset: raw.nameOffset, valueOffset: raw.valueOffset });
+      out.set(raw.name, {
+        value: decoded.value,
+        nameOffset: raw.nameOffset,
+        valueOffset: raw.valueOffset,
+      });
     }
     return out;
   }
@@ -180,8 +205,14 @@ class Reader {
         const raw = String(c['#text'] ?? '');
         const decoded = decodeXmlText(raw, false);
         if (!decoded.ok) {
-          const info = decoded.unknownEntity ? DIAGNOSTIC_CODES.UNKNOWN_ENTITY : DIAGNOSTIC_CODES.MALFORMED_XML;
-          this.report(info, `In the text of <${nodeName(node)}>: ${decoded.message}.`, nodeStart(node));
+          const info = decoded.unknownEntity
+            ? DIAGNOSTIC_CODES.UNKNOWN_ENTITY
+            : DIAGNOSTIC_CODES.MALFORMED_XML;
+          this.report(
+            info,
+            `In the text of <${nodeName(node)}>: ${decoded.message}.`,
+            nodeStart(node),
+          );
           continue;
         }
         s += decoded.value;
@@ -193,7 +224,11 @@ class Reader {
   }
 
   unknownElement(node: XmlNode, parent: string, allowed: string): void {
-    this.report(DIAGNOSTIC_CODES.UNKNOWN_ELEMENT, `Unknown element <${nodeName(node)}> inside <${parent}> is ignored by libvirt; expected ${allowed}.`, nodeStart(node));
+    this.report(
+      DIAGNOSTIC_CODES.UNKNOWN_ELEMENT,
+      `Unknown element <${nodeName(node)}> inside <${parent}> is ignored by libvirt; expected ${allowed}.`,
+      nodeStart(node),
+    );
   }
 
   readFilter(node: XmlNode): FilterDoc {
@@ -203,7 +238,12 @@ class Reader {
     const nameAttr = attrs.get('name');
     this.positions.name = nameAttr?.valueOffset ?? start;
     const name = nameAttr?.value ?? '';
-    if (name === '') this.report(DIAGNOSTIC_CODES.FILTER_NO_NAME, 'The filter has no name; add a name attribute to <filter>.', start);
+    if (name === '')
+      this.report(
+        DIAGNOSTIC_CODES.FILTER_NO_NAME,
+        'The filter has no name; add a name attribute to <filter>.',
+        start,
+      );
 
     const prioAttr = attrs.get('priority');
     let priority: number | null = null;
@@ -211,9 +251,17 @@ class Reader {
       this.positions.priority = prioAttr.valueOffset;
       priority = parseCInt(prioAttr.value);
       if (priority === null) {
-        this.report(DIAGNOSTIC_CODES.BAD_CHAIN_PRIORITY, `Could not parse chain priority '${prioAttr.value}'; use an integer in [${MIN_FILTER_PRIORITY},${MAX_FILTER_PRIORITY}].`, prioAttr.valueOffset);
+        this.report(
+          DIAGNOSTIC_CODES.BAD_CHAIN_PRIORITY,
+          `Could not parse chain priority '${prioAttr.value}'; use an integer in [${MIN_FILTER_PRIORITY},${MAX_FILTER_PRIORITY}].`,
+          prioAttr.valueOffset,
+        );
       } else if (priority < MIN_FILTER_PRIORITY || priority > MAX_FILTER_PRIORITY) {
-        this.report(DIAGNOSTIC_CODES.BAD_CHAIN_PRIORITY, `Chain priority ${priority} is outside the valid range [${MIN_FILTER_PRIORITY},${MAX_FILTER_PRIORITY}].`, prioAttr.valueOffset);
+        this.report(
+          DIAGNOSTIC_CODES.BAD_CHAIN_PRIORITY,
+          `Chain priority ${priority} is outside the valid range [${MIN_FILTER_PRIORITY},${MAX_FILTER_PRIORITY}].`,
+          prioAttr.valueOffset,
+        );
         priority = null;
       }
     }
@@ -225,11 +273,19 @@ class Reader {
       this.positions.chain = chainAttr.valueOffset;
       chain = chainAttr.value;
       if (getChainType(chain) === null) {
-        this.report(DIAGNOSTIC_CODES.BAD_CHAIN, `Invalid chain name '${chain}': use 'root' or a name of at most 12 characters (letters, digits, _ . : -) starting with mac, vlan, stp, arp, rarp, ipv4 or ipv6.`, chainAttr.valueOffset);
+        this.report(
+          DIAGNOSTIC_CODES.BAD_CHAIN,
+          `Invalid chain name '${chain}': use 'root' or a name of at most 12 characters (letters, digits, _ . : -) starting with mac, vlan, stp, arp, rarp, ipv4 or ipv6.`,
+          chainAttr.valueOffset,
+        );
       }
       chainPriority = priority ?? getDefaultChainPriority(chain);
     } else if (priority !== null && prioAttr) {
-      this.report(DIAGNOSTIC_CODES.PRIORITY_WITHOUT_CHAIN, `libvirt ignores priority='${prioAttr.value}' on a filter without a chain attribute (the root chain keeps priority 0).`, prioAttr.valueOffset);
+      this.report(
+        DIAGNOSTIC_CODES.PRIORITY_WITHOUT_CHAIN,
+        `libvirt ignores priority='${prioAttr.value}' on a filter without a chain attribute (the root chain keeps priority 0).`,
+        prioAttr.valueOffset,
+      );
     }
 
     let uuid: string | null = null;
@@ -240,7 +296,11 @@ class Reader {
       const cname = nodeName(child);
       if (cname === 'uuid') {
         if (uuidSeen) {
-          this.report(DIAGNOSTIC_CODES.DUPLICATE_UUID, 'Only the first <uuid> counts; libvirt ignores this one.', nodeStart(child));
+          this.report(
+            DIAGNOSTIC_CODES.DUPLICATE_UUID,
+            'Only the first <uuid> counts; libvirt ignores this one.',
+            nodeStart(child),
+          );
           continue;
         }
         uuidSeen = true;
@@ -248,7 +308,12 @@ class Reader {
         const text = this.textContent(child);
         if (text !== '') {
           uuid = canonicalizeUuid(text);
-          if (uuid === null) this.report(DIAGNOSTIC_CODES.BAD_UUID, `Malformed uuid '${text}': expected 32 hex digits such as 5c6d49af-b071-6127-b4ec-6f8ed4b55335.`, nodeStart(child));
+          if (uuid === null)
+            this.report(
+              DIAGNOSTIC_CODES.BAD_UUID,
+              `Malformed uuid '${text}': expected 32 hex digits such as 5c6d49af-b071-6127-b4ec-6f8ed4b55335.`,
+              nodeStart(child),
+            );
         }
       } else if (cname === 'rule') {
         const rule = this.readRule(child);
@@ -269,20 +334,36 @@ class Reader {
 
     const action = attrs.get('action');
     if (!action) {
-      this.report(DIAGNOSTIC_CODES.RULE_NO_ACTION, `<rule> needs an action attribute: ${RULE_ACTIONS.join(', ')}.`, start);
+      this.report(
+        DIAGNOSTIC_CODES.RULE_NO_ACTION,
+        `<rule> needs an action attribute: ${RULE_ACTIONS.join(', ')}.`,
+        start,
+      );
       ok = false;
     } else if (!(RULE_ACTIONS as readonly string[]).includes(action.value)) {
-      this.report(DIAGNOSTIC_CODES.RULE_BAD_ACTION, `Unknown rule action '${action.value}'; use one of ${RULE_ACTIONS.join(', ')}.`, action.valueOffset);
+      this.report(
+        DIAGNOSTIC_CODES.RULE_BAD_ACTION,
+        `Unknown rule action '${action.value}'; use one of ${RULE_ACTIONS.join(', ')}.`,
+        action.valueOffset,
+      );
       ok = false;
     }
     pos.action = action?.valueOffset;
 
     const direction = attrs.get('direction');
     if (!direction) {
-      this.report(DIAGNOSTIC_CODES.RULE_NO_DIRECTION, `<rule> needs a direction attribute: ${RULE_DIRECTIONS.join(', ')}.`, start);
+      this.report(
+        DIAGNOSTIC_CODES.RULE_NO_DIRECTION,
+        `<rule> needs a direction attribute: ${RULE_DIRECTIONS.join(', ')}.`,
+        start,
+      );
       ok = false;
     } else if (!(RULE_DIRECTIONS as readonly string[]).includes(direction.value)) {
-      this.report(DIAGNOSTIC_CODES.RULE_BAD_DIRECTION, `Unknown rule direction '${direction.value}'; use one of ${RULE_DIRECTIONS.join(', ')}.`, direction.valueOffset);
+      this.report(
+        DIAGNOSTIC_CODES.RULE_BAD_DIRECTION,
+        `Unknown rule direction '${direction.value}'; use one of ${RULE_DIRECTIONS.join(', ')}.`,
+        direction.valueOffset,
+      );
       ok = false;
     }
     pos.direction = direction?.valueOffset;
@@ -293,7 +374,11 @@ class Reader {
       const p = parseCInt(prio.value);
       if (p !== null && p >= MIN_RULE_PRIORITY && p <= MAX_RULE_PRIORITY) priority = p;
       else {
-        this.report(DIAGNOSTIC_CODES.RULE_PRIORITY_IGNORED, `Rule priority '${prio.value}' is not an integer in ${MIN_RULE_PRIORITY}..${MAX_RULE_PRIORITY}; libvirt silently uses ${DEFAULT_RULE_PRIORITY}.`, prio.valueOffset);
+        this.report(
+          DIAGNOSTIC_CODES.RULE_PRIORITY_IGNORED,
+          `Rule priority '${prio.value}' is not an integer in ${MIN_RULE_PRIORITY}..${MAX_RULE_PRIORITY}; libvirt silently uses ${DEFAULT_RULE_PRIORITY}.`,
+          prio.valueOffset,
+        );
       }
     }
 
@@ -303,7 +388,11 @@ class Reader {
       const v = sm.value.toLowerCase();
       if (sm.value === '0' || v === 'false') statematch = false;
       else if (!['1', 'true', 'yes'].includes(v)) {
-        this.report(DIAGNOSTIC_CODES.STATEMATCH_VALUE, `statematch='${sm.value}' is treated as true; only 'false' or '0' turn state matching off.`, sm.valueOffset);
+        this.report(
+          DIAGNOSTIC_CODES.STATEMATCH_VALUE,
+          `statematch='${sm.value}' is treated as true; only 'false' or '0' turn state matching off.`,
+          sm.valueOffset,
+        );
       }
     }
 
@@ -319,7 +408,11 @@ class Reader {
         continue;
       }
       if (spec && childSpec !== spec) {
-        this.report(DIAGNOSTIC_CODES.OTHER_PROTOCOL_IGNORED, `libvirt ignores <${cname}> because this rule already matches <${spec.name}>; use one rule per protocol.`, nodeStart(child));
+        this.report(
+          DIAGNOSTIC_CODES.OTHER_PROTOCOL_IGNORED,
+          `libvirt ignores <${cname}> because this rule already matches <${spec.name}>; use one rule per protocol.`,
+          nodeStart(child),
+        );
         continue;
       }
       if (spec) folded = true;
@@ -329,12 +422,23 @@ class Reader {
     }
     if (spec) {
       if (folded) {
-        this.report(DIAGNOSTIC_CODES.PROTOCOL_ELEMENTS_FOLDED, `The <${spec.name}> elements of this rule are merged into one match, later attributes overriding earlier ones.`, pos.protocol ?? start);
+        this.report(
+          DIAGNOSTIC_CODES.PROTOCOL_ELEMENTS_FOLDED,
+          `The <${spec.name}> elements of this rule are merged into one match, later attributes overriding earlier ones.`,
+          pos.protocol ?? start,
+        );
       }
       const fixed = applyLibvirtFixups(spec, values);
       for (const note of fixed.notes) {
-        const info = note.attribute === 'ipset' || note.attribute === 'ipsetflags' ? DIAGNOSTIC_CODES.IPSET_FIXUP : DIAGNOSTIC_CODES.NEGATION_FIXUP;
-        this.report(info, `${note.message}.`, pos.attrs.get(note.attribute) ?? pos.protocol ?? start);
+        const info =
+          note.attribute === 'ipset' || note.attribute === 'ipsetflags'
+            ? DIAGNOSTIC_CODES.IPSET_FIXUP
+            : DIAGNOSTIC_CODES.NEGATION_FIXUP;
+        this.report(
+          info,
+          `${note.message}.`,
+          pos.attrs.get(note.attribute) ?? pos.protocol ?? start,
+        );
       }
       values = fixed.attrs;
     }
@@ -350,12 +454,21 @@ class Reader {
     };
   }
 
-  readProtocolElement(node: XmlNode, spec: ElementSpec, values: Record<string, AttrValue>, pos: EntryPositions): boolean {
+  readProtocolElement(
+    node: XmlNode,
+    spec: ElementSpec,
+    values: Record<string, AttrValue>,
+    pos: EntryPositions,
+  ): boolean {
     const attrs = this.attributes(node, spec.name, elementAttributeNames(spec));
     let ok = true;
     const match = attrs.get('match');
     if (match && match.value !== 'no' && match.value !== 'yes') {
-      this.report(DIAGNOSTIC_CODES.MATCH_VALUE, `match='${match.value}' is treated as 'yes'; only 'no' negates.`, match.valueOffset);
+      this.report(
+        DIAGNOSTIC_CODES.MATCH_VALUE,
+        `match='${match.value}' is treated as 'yes'; only 'no' negates.`,
+        match.valueOffset,
+      );
     }
     const negated = match?.value === 'no';
     for (const a of spec.attributes) {
@@ -363,7 +476,11 @@ class Reader {
       if (!attr) continue;
       const c = canonicalizeAttrValue(a, attr.value);
       if (!c.ok) {
-        this.report(getValueErrorCode(c.kind), `Invalid ${a.name} on <${spec.name}>: ${c.message}.`, attr.valueOffset);
+        this.report(
+          getValueErrorCode(c.kind),
+          `Invalid ${a.name} on <${spec.name}>: ${c.message}.`,
+          attr.valueOffset,
+        );
         ok = false;
         continue;
       }
@@ -383,7 +500,11 @@ class Reader {
     const attrs = this.attributes(node, 'filterref', FILTERREF_ATTR_NAMES);
     const filter = attrs.get('filter');
     if (!filter) {
-      this.report(DIAGNOSTIC_CODES.FILTERREF_NO_FILTER, '<filterref> needs a filter attribute naming the filter to include.', start);
+      this.report(
+        DIAGNOSTIC_CODES.FILTERREF_NO_FILTER,
+        '<filterref> needs a filter attribute naming the filter to include.',
+        start,
+      );
       return null;
     }
     pos.filter = filter.valueOffset;
@@ -398,10 +519,23 @@ class Reader {
       const name = p.get('name');
       const value = p.get('value');
       const badName = !name || [...name.value].some((c) => !VALID_VAR_NAME_CHARS.includes(c));
-      const badValue = !value || value.value === '' || [...value.value].some((c) => !VALID_VAR_VALUE_CHARS.includes(c));
+      const badValue =
+        !value ||
+        value.value === '' ||
+        [...value.value].some((c) => !VALID_VAR_VALUE_CHARS.includes(c));
       if (!name || !value || badName || badValue) {
-        const why = !name ? 'it has no name' : !value ? 'it has no value' : badName ? `name '${name.value}' is not letters, digits and _` : `value '${value.value}' is empty or not letters, digits and _ . :`;
-        this.report(DIAGNOSTIC_CODES.PARAMETER_DROPPED, `libvirt ignores this parameter: ${why}.`, nodeStart(child));
+        const why = !name
+          ? 'it has no name'
+          : !value
+            ? 'it has no value'
+            : badName
+              ? `name '${name.value}' is not letters, digits and _`
+              : `value '${value.value}' is empty or not letters, digits and _ . :`;
+        this.report(
+          DIAGNOSTIC_CODES.PARAMETER_DROPPED,
+          `libvirt ignores this parameter: ${why}.`,
+          nodeStart(child),
+        );
         continue;
       }
       const slot = byName.get(name.value) ?? { values: [], offsets: [] };
@@ -442,7 +576,8 @@ class Reader {
     const e = p.entries[path.entry];
     if (!e) return undefined;
     if (path.part === 'parameter') return this.locate(e.params[Number(path.attribute)] ?? e.tag);
-    if (path.attribute !== undefined) return this.locate(e.attrs.get(path.attribute) ?? e.protocol ?? e.tag);
+    if (path.attribute !== undefined)
+      return this.locate(e.attrs.get(path.attribute) ?? e.protocol ?? e.tag);
     if (path.part === 'protocol') return this.locate(e.protocol ?? e.tag);
     if (path.part === 'action') return this.locate(e.action ?? e.tag);
     if (path.part === 'direction') return this.locate(e.direction ?? e.tag);
@@ -458,38 +593,70 @@ function refuse(info: DiagnosticCodeInfo, message: string, line = 1, column = 1)
 function parseUnchecked(input: string): ParseResult {
   if (typeof input !== 'string') return refuse(DIAGNOSTIC_CODES.INTERNAL, 'The input is not text.');
   if (input.length > MAX_INPUT_LENGTH) {
-    return refuse(DIAGNOSTIC_CODES.INPUT_TOO_LARGE, `The input has ${input.length} characters; at most ${MAX_INPUT_LENGTH} (8 MiB) are accepted.`);
+    return refuse(
+      DIAGNOSTIC_CODES.INPUT_TOO_LARGE,
+      `The input has ${input.length} characters; at most ${MAX_INPUT_LENGTH} (8 MiB) are accepted.`,
+    );
   }
   // Positions are in the text after a byte-order mark, as editors (Monaco included) count columns.
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   // Same test as text.trim() === '' without copying the document.
-  if (!/\S/.test(text)) return refuse(DIAGNOSTIC_CODES.EMPTY_INPUT, 'The input is empty; expected a <filter> document.');
+  if (!/\S/.test(text))
+    return refuse(
+      DIAGNOSTIC_CODES.EMPTY_INPUT,
+      'The input is empty; expected a <filter> document.',
+    );
   const lines = createLineIndex(text);
 
   const forbidden = findForbiddenDeclaration(text);
   if (forbidden) {
     const { line, column } = lines.locate(forbidden.offset);
     return forbidden.kind === 'doctype'
-      ? refuse(DIAGNOSTIC_CODES.DTD_REFUSED, 'DOCTYPE declarations are not accepted (no DTDs, no entity expansion); remove it.', line, column)
-      : refuse(DIAGNOSTIC_CODES.ENTITY_REFUSED, 'Entity declarations are not accepted (no entity expansion); remove it.', line, column);
+      ? refuse(
+          DIAGNOSTIC_CODES.DTD_REFUSED,
+          'DOCTYPE declarations are not accepted (no DTDs, no entity expansion); remove it.',
+          line,
+          column,
+        )
+      : refuse(
+          DIAGNOSTIC_CODES.ENTITY_REFUSED,
+          'Entity declarations are not accepted (no entity expansion); remove it.',
+          line,
+          column,
+        );
   }
 
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (valid !== true) {
     const err = valid.err;
-    return refuse(DIAGNOSTIC_CODES.MALFORMED_XML, `Malformed XML: ${err.msg}`, err.line || 1, err.col || 1);
+    return refuse(
+      DIAGNOSTIC_CODES.MALFORMED_XML,
+      `Malformed XML: ${err.msg}`,
+      err.line || 1,
+      err.col || 1,
+    );
   }
 
   const extra = findExtraWellFormednessError(text);
   if (extra) {
     const { line, column } = lines.locate(extra.offset);
-    return refuse(extra.unknownEntity ? DIAGNOSTIC_CODES.UNKNOWN_ENTITY : DIAGNOSTIC_CODES.MALFORMED_XML, `Malformed XML: ${extra.message}.`, line, column);
+    return refuse(
+      extra.unknownEntity ? DIAGNOSTIC_CODES.UNKNOWN_ENTITY : DIAGNOSTIC_CODES.MALFORMED_XML,
+      `Malformed XML: ${extra.message}.`,
+      line,
+      column,
+    );
   }
 
   const deep = findExcessiveNesting(text, MAX_NESTING_DEPTH);
   if (deep !== -1) {
     const { line, column } = lines.locate(deep);
-    return refuse(DIAGNOSTIC_CODES.MALFORMED_XML, `Elements are nested more than ${MAX_NESTING_DEPTH} levels deep; an nwfilter document needs 3 (filter, rule, protocol).`, line, column);
+    return refuse(
+      DIAGNOSTIC_CODES.MALFORMED_XML,
+      `Elements are nested more than ${MAX_NESTING_DEPTH} levels deep; an nwfilter document needs 3 (filter, rule, protocol).`,
+      line,
+      column,
+    );
   }
 
   const tree = READER.parse(text) as XmlNode[];
@@ -498,8 +665,17 @@ function parseUnchecked(input: string): ParseResult {
   const strayText = tree.find((n) => nodeName(n) === '#text' && String(n['#text']).trim() !== '');
   if (roots.length !== 1 || strayText) {
     const offending = roots.length > 1 ? roots[1] : strayText;
-    const { line, column } = offending ? reader.locate(nodeStart(offending)) : { line: 1, column: 1 };
-    return refuse(DIAGNOSTIC_CODES.MALFORMED_XML, roots.length === 0 ? 'Malformed XML: no root element.' : 'Malformed XML: content after the root element; a document has exactly one root element.', line, column);
+    const { line, column } = offending
+      ? reader.locate(nodeStart(offending))
+      : { line: 1, column: 1 };
+    return refuse(
+      DIAGNOSTIC_CODES.MALFORMED_XML,
+      roots.length === 0
+        ? 'Malformed XML: no root element.'
+        : 'Malformed XML: content after the root element; a document has exactly one root element.',
+      line,
+      column,
+    );
   }
   const root = roots[0];
   if (!root) return refuse(DIAGNOSTIC_CODES.MALFORMED_XML, 'Malformed XML: no root element.');
@@ -508,15 +684,27 @@ function parseUnchecked(input: string): ParseResult {
   const trailing = rootTag.selfClosing ? findTrailingContent(text, rootTag.end) : -1;
   if (trailing !== -1) {
     const { line, column } = reader.locate(trailing);
-    return refuse(DIAGNOSTIC_CODES.MALFORMED_XML, 'Malformed XML: content after the root element; a document has exactly one root element.', line, column);
+    return refuse(
+      DIAGNOSTIC_CODES.MALFORMED_XML,
+      'Malformed XML: content after the root element; a document has exactly one root element.',
+      line,
+      column,
+    );
   }
   if (nodeName(root) !== 'filter') {
     const { line, column } = reader.locate(nodeStart(root));
-    return refuse(DIAGNOSTIC_CODES.WRONG_ROOT, `Unknown root element <${nodeName(root)}>; an nwfilter document starts with <filter>.`, line, column);
+    return refuse(
+      DIAGNOSTIC_CODES.WRONG_ROOT,
+      `Unknown root element <${nodeName(root)}>; an nwfilter document starts with <filter>.`,
+      line,
+      column,
+    );
   }
   const doc = reader.readFilter(root);
   if (reader.hasError) return { doc: null, diagnostics: reader.diagnostics };
-  const seen = new Set(reader.diagnostics.map((d) => `${d.code}|${d.line}|${d.column}|${d.message}`));
+  const seen = new Set(
+    reader.diagnostics.map((d) => `${d.code}|${d.line}|${d.column}|${d.message}`),
+  );
   for (const d of validateFilterDoc(doc, (path) => reader.locatePath(path))) {
     const key = `${d.code}|${d.line}|${d.column}|${d.message}`;
     if (!seen.has(key)) {

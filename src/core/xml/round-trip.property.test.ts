@@ -38,7 +38,8 @@ describe('round trip over generated documents', () => {
         const text = serializeFilterXml(doc);
         const parsed = parseFilterXml(text);
         const notes = rewriteNotes(doc);
-        if (!notes.some((d) => d.severity === 'error')) expect(parsed.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+        if (!notes.some((d) => d.severity === 'error'))
+          expect(parsed.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
         if (notes.length === 0) {
           clean++;
           expect(parsed.doc).toEqual(doc);
@@ -66,13 +67,40 @@ describe('round trip over generated documents', () => {
   });
 });
 
-type Mutation = { kind: 'insert'; at: number; text: string } | { kind: 'delete'; at: number; length: number } | { kind: 'flip'; at: number; char: string };
+type Mutation =
+  | { kind: 'insert'; at: number; text: string }
+  | { kind: 'delete'; at: number; length: number }
+  | { kind: 'flip'; at: number; char: string };
 
-const NASTY = [...`<>/='"&;$[]@!?-: \n\tx0aZé`, '<!--', '-->', '&amp;', '&#10;', '<![CDATA[', ']]>', '<!DOCTYPE x>', "match='no'", "<tcp srcportstart='1'/>", '0x'];
+const NASTY = [
+  ...`<>/='"&;$[]@!?-: \n\tx0aZé`,
+  '<!--',
+  '-->',
+  '&amp;',
+  '&#10;',
+  '<![CDATA[',
+  ']]>',
+  '<!DOCTYPE x>',
+  "match='no'",
+  "<tcp srcportstart='1'/>",
+  '0x',
+];
 const arbMutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom(...NASTY) }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 12 }) }),
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), char: fc.constantFrom(...NASTY.filter((s) => s.length === 1)) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.constantFrom(...NASTY),
+  }),
+  fc.record({
+    kind: fc.constant('delete' as const),
+    at: fc.nat(),
+    length: fc.integer({ min: 1, max: 12 }),
+  }),
+  fc.record({
+    kind: fc.constant('flip' as const),
+    at: fc.nat(),
+    char: fc.constantFrom(...NASTY.filter((s) => s.length === 1)),
+  }),
 );
 
 function mutate(text: string, mutations: readonly Mutation[]): string {
@@ -90,29 +118,36 @@ describe('parsing mutated corpus files', () => {
   const cases = loadXml2XmlCases();
   const okInputs = cases.filter((c) => c.expect === 'ok').map((c) => c.input);
   const errorInputs = cases.filter((c) => c.expect === 'error').map((c) => c.input);
-  const arbInput = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...okInputs) }, { weight: 1, arbitrary: fc.constantFrom(...errorInputs) });
+  const arbInput = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...okInputs) },
+    { weight: 1, arbitrary: fc.constantFrom(...errorInputs) },
+  );
 
   it('never throws, returns a doc or at least one error, with sane positions, and round-trips what it accepts', () => {
     let accepted = 0;
     let rejected = 0;
     fc.assert(
-      fc.property(arbInput, fc.array(arbMutation, { minLength: 1, maxLength: 4 }), (input, mutations) => {
-        const text = mutate(input, mutations);
-        const result = parseFilterXml(text);
-        const errors = result.diagnostics.filter((d) => d.severity === 'error');
-        expect(result.doc === null).toBe(errors.length > 0);
-        for (const d of result.diagnostics) expectSanePosition(d, text);
-        if (!result.doc) {
-          rejected++;
-          return;
-        }
-        accepted++;
-        if (rewriteNotes(result.doc).length > 0) return;
-        const out = serializeFilterXml(result.doc);
-        const again = parseFilterXml(out);
-        expect(again.doc).toEqual(result.doc);
-        if (again.doc) expect(serializeFilterXml(again.doc)).toBe(out);
-      }),
+      fc.property(
+        arbInput,
+        fc.array(arbMutation, { minLength: 1, maxLength: 4 }),
+        (input, mutations) => {
+          const text = mutate(input, mutations);
+          const result = parseFilterXml(text);
+          const errors = result.diagnostics.filter((d) => d.severity === 'error');
+          expect(result.doc === null).toBe(errors.length > 0);
+          for (const d of result.diagnostics) expectSanePosition(d, text);
+          if (!result.doc) {
+            rejected++;
+            return;
+          }
+          accepted++;
+          if (rewriteNotes(result.doc).length > 0) return;
+          const out = serializeFilterXml(result.doc);
+          const again = parseFilterXml(out);
+          expect(again.doc).toEqual(result.doc);
+          if (again.doc) expect(serializeFilterXml(again.doc)).toBe(out);
+        },
+      ),
       { numRuns: 500, seed: SEED + 2 },
     );
     expect(accepted).toBeGreaterThan(40);

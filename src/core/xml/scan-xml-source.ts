@@ -116,14 +116,24 @@ export function scanStartTag(text: string, offset: number): RawAttribute[] {
   const attrs: RawAttribute[] = [];
   const n = text.length;
   let i = offset + 1;
-  for (let c = text.charCodeAt(i); i < n && !isJsSpace(c) && c !== CH_SLASH && c !== CH_GT; c = text.charCodeAt(i)) i++;
+  for (
+    let c = text.charCodeAt(i);
+    i < n && !isJsSpace(c) && c !== CH_SLASH && c !== CH_GT;
+    c = text.charCodeAt(i)
+  )
+    i++;
   for (;;) {
     while (i < n && isJsSpace(text.charCodeAt(i))) i++;
     if (i >= n) return attrs;
     const first = text.charCodeAt(i);
     if (first === CH_GT || first === CH_SLASH) return attrs;
     const nameOffset = i;
-    for (let c = first; i < n && !isJsSpace(c) && c !== CH_EQ && c !== CH_SLASH && c !== CH_GT; c = text.charCodeAt(i)) i++;
+    for (
+      let c = first;
+      i < n && !isJsSpace(c) && c !== CH_EQ && c !== CH_SLASH && c !== CH_GT;
+      c = text.charCodeAt(i)
+    )
+      i++;
     const name = text.slice(nameOffset, i);
     while (i < n && isJsSpace(text.charCodeAt(i))) i++;
     if (text.charCodeAt(i) !== CH_EQ) {
@@ -143,7 +153,10 @@ export function scanStartTag(text: string, offset: number): RawAttribute[] {
 }
 
 /** The end (index after `>`) of the start tag at `offset`, and whether it is self-closing (`/>`). */
-export function findStartTagEnd(text: string, offset: number): { end: number; selfClosing: boolean } {
+export function findStartTagEnd(
+  text: string,
+  offset: number,
+): { end: number; selfClosing: boolean } {
   let quote = '';
   for (let i = offset + 1; i < text.length; i++) {
     const ch = text[i];
@@ -200,7 +213,13 @@ export function findTrailingContent(text: string, from: number): number {
   return -1;
 }
 
-const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
+const PREDEFINED: Readonly<Record<string, string>> = {
+  lt: '<',
+  gt: '>',
+  amp: '&',
+  apos: "'",
+  quot: '"',
+};
 
 function isXmlChar(cp: number): boolean {
   return (
@@ -220,15 +239,27 @@ const START_NAME = /<([^\s<>/=!?]+)/y;
  * Checks the start or end tag at `lt` against the stack of open elements and returns the offset
  * after it, or the well-formedness error. Start tags are pushed unless self-closing.
  */
-function checkTag(text: string, lt: number, open: string[]): number | { offset: number; message: string; unknownEntity: false } {
+function checkTag(
+  text: string,
+  lt: number,
+  open: string[],
+): number | { offset: number; message: string; unknownEntity: false } {
   if (text[lt + 1] === '/') {
     END_TAG.lastIndex = lt;
     const m = END_TAG.exec(text);
-    if (!m) return { offset: lt, message: 'an end tag holds only the element name, as in </rule>', unknownEntity: false };
+    if (!m)
+      return {
+        offset: lt,
+        message: 'an end tag holds only the element name, as in </rule>',
+        unknownEntity: false,
+      };
     const name = m[1] as string;
     const top = open.pop();
     if (top !== name) {
-      const message = top === undefined ? `end tag </${name}> has no matching start tag` : `end tag </${name}> does not match the open element <${top}>`;
+      const message =
+        top === undefined
+          ? `end tag </${name}> has no matching start tag`
+          : `end tag </${name}> does not match the open element <${top}>`;
       return { offset: lt, message, unknownEntity: false };
     }
     return END_TAG.lastIndex;
@@ -256,7 +287,9 @@ function checkTag(text: string, lt: number, open: string[]): number | { offset: 
  * lets through: `--` inside a comment, and entity or character references
  * that are undefined or malformed anywhere in text or attribute values.
  */
-export function findExtraWellFormednessError(text: string): { offset: number; message: string; unknownEntity: boolean } | null {
+export function findExtraWellFormednessError(
+  text: string,
+): { offset: number; message: string; unknownEntity: boolean } | null {
   // Both searches only move forward, so the scan stays linear.
   let nextAmp = text.indexOf('&');
   let nextLt = text.indexOf('<');
@@ -272,7 +305,12 @@ export function findExtraWellFormednessError(text: string): { offset: number; me
         const end = text.indexOf('-->', lt + 4);
         if (end === -1) return null;
         const dash = text.indexOf('--', lt + 4);
-        if (dash < end || (end > lt + 4 && text[end - 1] === '-')) return { offset: dash < end ? dash : end - 1, message: "'--' is not allowed inside a comment", unknownEntity: false };
+        if (dash < end || (end > lt + 4 && text[end - 1] === '-'))
+          return {
+            offset: dash < end ? dash : end - 1,
+            message: "'--' is not allowed inside a comment",
+            unknownEntity: false,
+          };
         i = end + 3;
       } else if (text.startsWith('<![CDATA[', lt)) {
         const end = text.indexOf(']]>', lt + 9);
@@ -295,21 +333,25 @@ export function findExtraWellFormednessError(text: string): { offset: number; me
     const semi = text.indexOf(';', amp + 1);
     const ref = semi === -1 || semi - amp > 14 ? '&' : text.slice(amp, semi + 1);
     const decoded = decodeXmlText(ref, false);
-    if (!decoded.ok) return { offset: amp, message: decoded.message, unknownEntity: decoded.unknownEntity };
+    if (!decoded.ok)
+      return { offset: amp, message: decoded.message, unknownEntity: decoded.unknownEntity };
     i = amp + ref.length;
   }
   return null;
 }
 
 /** Result of decoding: the text, or the offset (relative to the raw text) and reason of the first error. */
-export type DecodeResult = { ok: true; value: string } | { ok: false; offset: number; message: string; unknownEntity: boolean };
+export type DecodeResult =
+  | { ok: true; value: string }
+  | { ok: false; offset: number; message: string; unknownEntity: boolean };
 
 /** Whether {@link decodeXmlText} would change or reject `raw` (most values are plain text). */
 function needsDecoding(raw: string, attribute: boolean): boolean {
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
     // & < \t \n \r
-    if (c === 0x26 || c === 0x0d || (attribute && (c === 0x3c || c === 0x0a || c === 0x09))) return true;
+    if (c === 0x26 || c === 0x0d || (attribute && (c === 0x3c || c === 0x0a || c === 0x09)))
+      return true;
   }
   return false;
 }
@@ -328,7 +370,12 @@ export function decodeXmlText(raw: string, attribute: boolean): DecodeResult {
       const semi = raw.indexOf(';', i + 1);
       const ref = semi === -1 ? '' : raw.slice(i + 1, semi);
       if (semi === -1 || ref.length === 0 || ref.length > 12) {
-        return { ok: false, offset: i, message: "a bare '&' must be written as &amp;", unknownEntity: false };
+        return {
+          ok: false,
+          offset: i,
+          message: "a bare '&' must be written as &amp;",
+          unknownEntity: false,
+        };
       }
       if (ref[0] === '#') {
         const hex = ref[1] === 'x';
@@ -336,13 +383,23 @@ export function decodeXmlText(raw: string, attribute: boolean): DecodeResult {
         const valid = hex ? /^[0-9a-fA-F]+$/.test(digits) : /^[0-9]+$/.test(digits);
         const cp = valid ? parseInt(digits, hex ? 16 : 10) : NaN;
         if (!valid || !isXmlChar(cp)) {
-          return { ok: false, offset: i, message: `'&${ref};' is not a valid character reference`, unknownEntity: false };
+          return {
+            ok: false,
+            offset: i,
+            message: `'&${ref};' is not a valid character reference`,
+            unknownEntity: false,
+          };
         }
         out += String.fromCodePoint(cp);
       } else {
         const rep = PREDEFINED[ref];
         if (rep === undefined) {
-          return { ok: false, offset: i, message: `entity '&${ref};' is not defined (only &lt; &gt; &amp; &apos; &quot; exist without a DTD)`, unknownEntity: true };
+          return {
+            ok: false,
+            offset: i,
+            message: `entity '&${ref};' is not defined (only &lt; &gt; &amp; &apos; &quot; exist without a DTD)`,
+            unknownEntity: true,
+          };
         }
         out += rep;
       }
@@ -350,7 +407,13 @@ export function decodeXmlText(raw: string, attribute: boolean): DecodeResult {
       continue;
     }
     if (attribute) {
-      if (ch === '<') return { ok: false, offset: i, message: "'<' is not allowed in an attribute value; write &lt;", unknownEntity: false };
+      if (ch === '<')
+        return {
+          ok: false,
+          offset: i,
+          message: "'<' is not allowed in an attribute value; write &lt;",
+          unknownEntity: false,
+        };
       if (ch === '\r') {
         if (raw[i + 1] === '\n') i++;
         out += ' ';

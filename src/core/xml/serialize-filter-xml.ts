@@ -1,4 +1,8 @@
-import { DEFAULT_RULE_PRIORITY, getDefaultChainPriority, getElementSpec } from '../model/attributes';
+import {
+  DEFAULT_RULE_PRIORITY,
+  getDefaultChainPriority,
+  getElementSpec,
+} from '../model/attributes';
 import type { FilterDoc, FilterParameter, FilterRef, Rule } from '../model/types';
 
 /**
@@ -26,7 +30,14 @@ function escapeLibvirt(s: string): string {
         break;
       default: {
         const c = ch.charCodeAt(0);
-        if ((c >= 0x01 && c <= 0x08) || c === 0x0b || c === 0x0c || (c >= 0x0e && c <= 0x19) || c === 0) break;
+        if (
+          (c >= 0x01 && c <= 0x08) ||
+          c === 0x0b ||
+          c === 0x0c ||
+          (c >= 0x0e && c <= 0x19) ||
+          c === 0
+        )
+          break;
         out += ch;
       }
     }
@@ -57,7 +68,10 @@ function formatRule(rule: Rule, lines: string[]): void {
   for (const a of spec.attributes) {
     const v = rule.attrs[a.name];
     if (!v) continue;
-    const text = a.valueType === 'comment' && !v.value.startsWith('$') ? escapeLibvirt(v.value) : escapeName(v.value);
+    const text =
+      a.valueType === 'comment' && !v.value.startsWith('$')
+        ? escapeLibvirt(v.value)
+        : escapeName(v.value);
     (v.negated ? negated : plain).push(` ${a.name}='${text}'`);
   }
   // libvirt writes the attributes that match as one element and the negated
@@ -68,7 +82,9 @@ function formatRule(rule: Rule, lines: string[]): void {
 }
 
 function sortParams(params: readonly FilterParameter[]): FilterParameter[] {
-  const names = [...new Set(params.map((p) => p.name))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const names = [...new Set(params.map((p) => p.name))].sort((a, b) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
   return names.flatMap((n) => params.filter((p) => p.name === n));
 }
 
@@ -79,7 +95,8 @@ function formatFilterRef(ref: FilterRef, lines: string[]): void {
     return;
   }
   lines.push(`${head}>`);
-  for (const p of sortParams(ref.params)) lines.push(`    <parameter name='${escapeName(p.name)}' value='${escapeName(p.value)}'/>`);
+  for (const p of sortParams(ref.params))
+    lines.push(`    <parameter name='${escapeName(p.name)}' value='${escapeName(p.value)}'/>`);
   lines.push('  </filterref>');
 }
 
@@ -95,7 +112,9 @@ export function serializeFilterXml(doc: FilterDoc): string {
   const lines: string[] = [];
   const chain = doc.chain === '' ? 'root' : doc.chain;
   const priority = doc.chainPriority ?? getDefaultChainPriority(chain);
-  lines.push(`<filter name='${escapeName(doc.name)}' chain='${escapeName(chain)}'${priority !== 0 ? ` priority='${priority}'` : ''}>`);
+  lines.push(
+    `<filter name='${escapeName(doc.name)}' chain='${escapeName(chain)}'${priority !== 0 ? ` priority='${priority}'` : ''}>`,
+  );
   if (doc.uuid !== null) lines.push(`  <uuid>${escapeName(doc.uuid)}</uuid>`);
   for (const entry of doc.entries) {
     if (entry.kind === 'rule') formatRule(entry.rule, lines);

@@ -23,32 +23,38 @@ describe('libvirt xml2xml corpus', () => {
     expect(cases.filter((c) => c.expect === 'error')).toHaveLength(21);
   });
 
-  it.each(cases.filter((c) => c.expect === 'ok').map((c) => [c.name, c] as const))('%s parses and serializes byte-identical', (_name, c) => {
-    const parsed = parseFilterXml(c.input);
-    expect(parsed.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(parsed.doc).not.toBeNull();
-    if (!parsed.doc) return;
-    const text = serializeFilterXml(parsed.doc);
-    expect(text).toBe(c.expected);
-    // Second pass (Prettier-style idempotence) and round trip.
-    const again = parseFilterXml(text);
-    expect(again.doc).toEqual(parsed.doc);
-    if (again.doc) expect(serializeFilterXml(again.doc)).toBe(text);
-    passed++;
-  });
+  it.each(cases.filter((c) => c.expect === 'ok').map((c) => [c.name, c] as const))(
+    '%s parses and serializes byte-identical',
+    (_name, c) => {
+      const parsed = parseFilterXml(c.input);
+      expect(parsed.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(parsed.doc).not.toBeNull();
+      if (!parsed.doc) return;
+      const text = serializeFilterXml(parsed.doc);
+      expect(text).toBe(c.expected);
+      // Second pass (Prettier-style idempotence) and round trip.
+      const again = parseFilterXml(text);
+      expect(again.doc).toEqual(parsed.doc);
+      if (again.doc) expect(serializeFilterXml(again.doc)).toBe(text);
+      passed++;
+    },
+  );
 
-  it.each(cases.filter((c) => c.expect === 'error').map((c) => [c.name, c] as const))('%s is rejected as libvirt rejects it', (_name, c) => {
-    const parsed = parseFilterXml(c.input);
-    expect(parsed.doc).toBeNull();
-    const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
-    expect(errors.length).toBeGreaterThan(0);
-    for (const e of errors) {
-      expect(VALUE_ERRORS).toContain(e.code);
-      expect(e.line).toBeGreaterThan(1);
-      expect(e.column).toBeGreaterThan(1);
-    }
-    passed++;
-  });
+  it.each(cases.filter((c) => c.expect === 'error').map((c) => [c.name, c] as const))(
+    '%s is rejected as libvirt rejects it',
+    (_name, c) => {
+      const parsed = parseFilterXml(c.input);
+      expect(parsed.doc).toBeNull();
+      const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
+      expect(errors.length).toBeGreaterThan(0);
+      for (const e of errors) {
+        expect(VALUE_ERRORS).toContain(e.code);
+        expect(e.line).toBeGreaterThan(1);
+        expect(e.column).toBeGreaterThan(1);
+      }
+      passed++;
+    },
+  );
 
   it('folds the protocol elements of quirks-invalid as libvirt does and says so', () => {
     const c = cases.find((x) => x.name === 'quirks-invalid');

@@ -96,15 +96,13 @@ function fromSimulator(sc: SimScenario, ftpHelper: boolean | undefined): Runnabl
     },
   };
   const helper = sc.settings.ftpHelper ?? ftpHelper ?? false;
-  const frames = scenario
-    .build(HOSTS)
-    .map((f) => ({
-      side: f.side,
-      frame: f.frame,
-      t: f.t,
-      label: f.label,
-      ...(f.requires ? { requires: f.requires } : {}),
-    }));
+  const frames = scenario.build(HOSTS).map((f) => ({
+    side: f.side,
+    frame: f.frame,
+    t: f.t,
+    label: f.label,
+    ...(f.requires ? { requires: f.requires } : {}),
+  }));
   return {
     name: ftpHelper ? `${sc.name}+helper` : sc.name,
     title: sc.title + (ftpHelper ? ' (with the CT helper rule)' : ''),

@@ -22,16 +22,23 @@ function applyKnown(
   for (const k of known) {
     if (!k.families.includes(family)) continue;
     const before = [l.join('\n'), p.join('\n')];
-    if (k.libvirtOnlyLines) l = l.filter((line) => !k.libvirtOnlyLines!.some((re) => re.test(line)));
-    if (k.projectOnlyLines) p = p.filter((line) => !k.projectOnlyLines!.some((re) => re.test(line)));
-    if (k.projectRewrites) p = p.map((line) => k.projectRewrites!.reduce((s, r) => s.replace(r.from, r.to), line));
+    if (k.libvirtOnlyLines)
+      l = l.filter((line) => !k.libvirtOnlyLines!.some((re) => re.test(line)));
+    if (k.projectOnlyLines)
+      p = p.filter((line) => !k.projectOnlyLines!.some((re) => re.test(line)));
+    if (k.projectRewrites)
+      p = p.map((line) => k.projectRewrites!.reduce((s, r) => s.replace(r.from, r.to), line));
     if (before[0] !== l.join('\n') || before[1] !== p.join('\n')) used.push(k.id);
   }
   return { libvirt: l, project: p, used };
 }
 
 /** Compares the dumps of the two namespaces, family by family. */
-export function compareDumps(libvirt: FirewallDump, project: FirewallDump, known: readonly KnownDifference[]): CaseComparison {
+export function compareDumps(
+  libvirt: FirewallDump,
+  project: FirewallDump,
+  known: readonly KnownDifference[],
+): CaseComparison {
   const result: CaseComparison = { status: 'identical', usedKnown: [], diffs: {} };
   for (const f of FAMILIES) {
     const a = splitLines(normaliseDump(libvirt[f]));
@@ -44,7 +51,12 @@ export function compareDumps(libvirt: FirewallDump, project: FirewallDump, known
       continue;
     }
     result.status = 'different';
-    result.diffs[f] = unifiedDiff(k.libvirt, k.project, `${f}-save (libvirt 9.0)`, `${f}-save (project script)`);
+    result.diffs[f] = unifiedDiff(
+      k.libvirt,
+      k.project,
+      `${f}-save (libvirt 9.0)`,
+      `${f}-save (project script)`,
+    );
   }
   return result;
 }
@@ -54,7 +66,12 @@ function splitLines(s: string): string[] {
 }
 
 /** A small LCS line diff with 3 lines of context; dumps are a few hundred lines at most. */
-export function unifiedDiff(a: readonly string[], b: readonly string[], nameA: string, nameB: string): string {
+export function unifiedDiff(
+  a: readonly string[],
+  b: readonly string[],
+  nameA: string,
+  nameB: string,
+): string {
   const n = a.length;
   const m = b.length;
   const w = m + 1;
@@ -62,7 +79,8 @@ export function unifiedDiff(a: readonly string[], b: readonly string[], nameA: s
   const lcs = new Int32Array((n + 1) * w);
   const at = (i: number, j: number) => lcs[i * w + j] ?? 0;
   for (let i = n - 1; i >= 0; i--)
-    for (let j = m - 1; j >= 0; j--) lcs[i * w + j] = a[i] === b[j] ? at(i + 1, j + 1) + 1 : Math.max(at(i + 1, j), at(i, j + 1));
+    for (let j = m - 1; j >= 0; j--)
+      lcs[i * w + j] = a[i] === b[j] ? at(i + 1, j + 1) + 1 : Math.max(at(i + 1, j), at(i, j + 1));
   const ops: { t: ' ' | '-' | '+'; s: string }[] = [];
   let i = 0;
   let j = 0;
@@ -83,7 +101,8 @@ export function unifiedDiff(a: readonly string[], b: readonly string[], nameA: s
   }
   const keep = ops.map(() => false);
   ops.forEach((o, k) => {
-    if (o.t !== ' ') for (let d = Math.max(0, k - 3); d <= Math.min(ops.length - 1, k + 3); d++) keep[d] = true;
+    if (o.t !== ' ')
+      for (let d = Math.max(0, k - 3); d <= Math.min(ops.length - 1, k + 3); d++) keep[d] = true;
   });
   const out = [`--- ${nameA}`, `+++ ${nameB}`];
   let gap = false;

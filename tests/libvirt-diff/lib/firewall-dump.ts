@@ -15,7 +15,14 @@ export async function dumpFirewall(ns: Netns): Promise<FirewallDump> {
   return { iptables: iptables.stdout, ip6tables: ip6tables.stdout, ebtables: ebtables.stdout };
 }
 
-const BUILTIN_CHAINS = new Set(['INPUT', 'FORWARD', 'OUTPUT', 'PREROUTING', 'POSTROUTING', 'BROUTING']);
+const BUILTIN_CHAINS = new Set([
+  'INPUT',
+  'FORWARD',
+  'OUTPUT',
+  'PREROUTING',
+  'POSTROUTING',
+  'BROUTING',
+]);
 
 interface Table {
   name: string;
@@ -79,11 +86,17 @@ export function normaliseDump(text: string): string {
     const builtin = chains.filter((c) => BUILTIN_CHAINS.has(c));
     const user = chains.filter((c) => !BUILTIN_CHAINS.has(c)).sort(cmp);
     const hasRules = [...t.rules.values()].some((l) => l.length > 0);
-    if (user.length === 0 && !hasRules && builtin.every((c) => t.chains.get(c) === 'ACCEPT')) continue;
+    if (user.length === 0 && !hasRules && builtin.every((c) => t.chains.get(c) === 'ACCEPT'))
+      continue;
     out.push(`*${t.name}`);
     for (const c of [...builtin, ...user]) out.push(`:${c} ${t.chains.get(c)}`);
-    const ruleChains = [...builtin, ...user, ...[...t.rules.keys()].filter((c) => !t.chains.has(c)).sort(cmp)];
-    for (const c of ruleChains) for (const r of t.rules.get(c) ?? []) out.push(`-A ${c}${r === '' ? '' : ' ' + r}`);
+    const ruleChains = [
+      ...builtin,
+      ...user,
+      ...[...t.rules.keys()].filter((c) => !t.chains.has(c)).sort(cmp),
+    ];
+    for (const c of ruleChains)
+      for (const r of t.rules.get(c) ?? []) out.push(`-A ${c}${r === '' ? '' : ' ' + r}`);
   }
   return out.length ? out.join('\n') + '\n' : '';
 }

@@ -58,12 +58,16 @@ export async function ensurePackages(log: (s: string) => void): Promise<void> {
   if (missing.length === 0) return;
   log(`libvirt-diff: installing ${PACKAGES.join(' ')} (missing: ${missing.join(', ')})`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await runCommand('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update'], { env, timeoutMs: 900_000 });
+  await runCommand('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update'], {
+    env,
+    timeoutMs: 900_000,
+  });
   await runCommand(
     'apt-get',
     ['install', '-y', '--no-install-recommends', '-o', 'DPkg::Lock::Timeout=600', ...PACKAGES],
     { env, timeoutMs: 900_000 },
   );
   const still = missingFiles();
-  if (still.length) throw new Error(`libvirt-diff: still missing after apt-get install: ${still.join(', ')}`);
+  if (still.length)
+    throw new Error(`libvirt-diff: still missing after apt-get install: ${still.join(', ')}`);
 }

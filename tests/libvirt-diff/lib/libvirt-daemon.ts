@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, readlinkSync, writeFileSync, symlinkSync, existsSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+  symlinkSync,
+  existsSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Netns } from './netns-pool';
 import { runCommand, type CommandResult } from '../../lib/run-command';
@@ -25,12 +33,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Escapes text for an XML attribute value in single quotes. */
 export function escapeXmlAttr(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/'/g, '&apos;')
+    .replace(/"/g, '&quot;');
 }
 
 /** Builds the filter binding XML for the port vnet0. */
 export function buildBindingXml(b: BindingSpec, portdev = 'vnet0'): string {
-  const params = b.params.map(([n, v]) => `    <parameter name='${escapeXmlAttr(n)}' value='${escapeXmlAttr(v)}'/>`).join('\n');
+  const params = b.params
+    .map(([n, v]) => `    <parameter name='${escapeXmlAttr(n)}' value='${escapeXmlAttr(v)}'/>`)
+    .join('\n');
   return [
     '<filterbinding>',
     '  <owner><name>nwfs-libvirt-diff</name><uuid>8c3b1f4e-2d7a-4c55-9e0b-6a1d2f3e4b5c</uuid></owner>',
@@ -68,7 +83,18 @@ export class LibvirtDaemon {
 
   /** Starts the daemon and waits until its socket answers. */
   static async start(home: Netns, stateDir: string): Promise<LibvirtDaemon> {
-    for (const d of ['etc.up', 'etc.wk', 'var.up', 'var.wk', 'run.up', 'run.wk', 'sock', 'log', 'drivers', 'wrap']) {
+    for (const d of [
+      'etc.up',
+      'etc.wk',
+      'var.up',
+      'var.wk',
+      'run.up',
+      'run.wk',
+      'sock',
+      'log',
+      'drivers',
+      'wrap',
+    ]) {
       mkdirSync(join(stateDir, d), { recursive: true });
     }
     symlinkSync(DRIVER, join(stateDir, 'drivers', 'libvirt_driver_nwfilter.so'));
@@ -89,7 +115,9 @@ export class LibvirtDaemon {
       // libvirt 9.0 runs /usr/sbin/<tool>; Debian makes that a link to /etc/alternatives/<tool>,
       // which is what the overlay redirects.
       if (readlinkSync(`/usr/sbin/${tool}`) !== `/etc/alternatives/${tool}`) {
-        throw new Error(`/usr/sbin/${tool} is not Debian's alternatives link; the namespace redirection needs it`);
+        throw new Error(
+          `/usr/sbin/${tool} is not Debian's alternatives link; the namespace redirection needs it`,
+        );
       }
       // The alternatives link names the variant (iptables-nft / -legacy); exec'ing it by that
       // name keeps xtables-multi's argv[0] dispatch working.
@@ -99,7 +127,7 @@ export class LibvirtDaemon {
         wrapper,
         [
           '#!/bin/sh',
-          '# libvirt-diff: run libvirt\'s firewall command in the current test case\'s namespace',
+          "# libvirt-diff: run libvirt's firewall command in the current test case's namespace",
           // `read` is a builtin: one process less per firewall command (clean-traffic runs ~170)
           `t=; read -r t < '${stateDir}/target' 2>/dev/null`,
           'if [ "$t" = discard ]; then exit 0; fi',
@@ -111,9 +139,13 @@ export class LibvirtDaemon {
       chmodSync(wrapper, 0o755);
     }
     const inner = join(import.meta.dirname, '..', 'sh', 'libvirtd-inner.sh');
-    const child = spawn('ip', ['netns', 'exec', home.name, 'unshare', '-m', '--propagation', 'private', inner, stateDir], {
-      stdio: ['ignore', 'ignore', 'ignore'],
-    });
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', home.name, 'unshare', '-m', '--propagation', 'private', inner, stateDir],
+      {
+        stdio: ['ignore', 'ignore', 'ignore'],
+      },
+    );
     if (child.pid === undefined) throw new Error('cannot spawn libvirtd');
     const exited = new Promise<void>((r) => child.on('close', () => r()));
     // ip netns exec, unshare and the inner script all exec, so this PID is libvirtd's.
@@ -125,13 +157,20 @@ export class LibvirtDaemon {
       await sleep(100);
     }
     await daemon.stop();
-    const log = existsSync(join(stateDir, 'log', 'libvirtd.log')) ? readFileSync(join(stateDir, 'log', 'libvirtd.log'), 'utf8') : '';
-    throw new Error(`libvirtd did not come up; log tail:\n${log.split('\n').slice(-20).join('\n')}`);
+    const log = existsSync(join(stateDir, 'log', 'libvirtd.log'))
+      ? readFileSync(join(stateDir, 'log', 'libvirtd.log'), 'utf8')
+      : '';
+    throw new Error(
+      `libvirtd did not come up; log tail:\n${log.split('\n').slice(-20).join('\n')}`,
+    );
   }
 
   /** Runs virsh against this daemon's socket. */
   virsh(args: readonly string[], allowFailure = false): Promise<CommandResult> {
-    return runCommand('virsh', ['-q', '-c', this.uri, ...args], { allowFailure, timeoutMs: 60_000 });
+    return runCommand('virsh', ['-q', '-c', this.uri, ...args], {
+      allowFailure,
+      timeoutMs: 60_000,
+    });
   }
 
   /**
@@ -186,7 +225,8 @@ export class LibvirtDaemon {
     // containing a newline spans lines).
     const entries: string[] = [];
     for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}: /.test(line) || entries.length === 0) entries.push(line);
+      if (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+[+-]\d{4}: /.test(line) || entries.length === 0)
+        entries.push(line);
       else entries[entries.length - 1] = `${entries[entries.length - 1] ?? ''}\n${line}`;
     }
     const out: LoggedCommand[] = [];

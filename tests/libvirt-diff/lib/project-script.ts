@@ -13,7 +13,12 @@ export function cliAvailable(): boolean {
 }
 
 /** The CLI argument vector for one case (also shown in failure messages, to reproduce by hand). */
-export function compileArgs(file: string, filtersDir: string, mac: string, params: readonly (readonly [string, string])[]): string[] {
+export function compileArgs(
+  file: string,
+  filtersDir: string,
+  mac: string,
+  params: readonly (readonly [string, string])[],
+): string[] {
   return [
     'compile',
     file,
@@ -53,7 +58,11 @@ export async function compileInProcess(args: readonly string[]): Promise<string>
 
 /** Runs `bin/nwfilter-studio.mjs compile … --format script` as a child process and returns the script. */
 export async function compileProjectScript(args: readonly string[]): Promise<string> {
-  const r = await runCommand(process.execPath, [CLI, ...args], { allowFailure: true, cwd: REPO_ROOT, timeoutMs: 120_000 });
+  const r = await runCommand(process.execPath, [CLI, ...args], {
+    allowFailure: true,
+    cwd: REPO_ROOT,
+    timeoutMs: 120_000,
+  });
   if (r.code !== 0) {
     throw new Error(`nwfilter-studio ${args.join(' ')} exited ${r.code}\n${r.stderr}${r.stdout}`);
   }
@@ -69,6 +78,7 @@ export async function compileProjectScript(args: readonly string[]): Promise<str
  */
 export function scriptFromLibvirtCommands(cmds: readonly LoggedCommand[]): string {
   const lines = ['#!/bin/bash', '# replay of the firewall commands libvirt 9.0 ran (self-check)'];
-  for (const c of cmds) lines.push(c.ignoredFailure ? `${c.text} 2>/dev/null || true` : `${c.text} || exit 1`);
+  for (const c of cmds)
+    lines.push(c.ignoredFailure ? `${c.text} 2>/dev/null || true` : `${c.text} || exit 1`);
   return lines.join('\n') + '\n';
 }

@@ -85,7 +85,12 @@ function chunks(iface: string): string[] {
     ipCreate(ipt('iptables')),
     ipDrop(ipt('ip6tables')),
     ipCreate(ipt('ip6tables')),
-    [`-A PREROUTING -i ${iface} -j libvirt-J-${iface}`, `-A POSTROUTING -o ${iface} -j libvirt-P-${iface}`].map(eb).join(''),
+    [
+      `-A PREROUTING -i ${iface} -j libvirt-J-${iface}`,
+      `-A POSTROUTING -o ${iface} -j libvirt-P-${iface}`,
+    ]
+      .map(eb)
+      .join(''),
   ];
 }
 

@@ -18,7 +18,14 @@ import {
 } from '../../model/attributes';
 import type { AttributeSpec, ElementSpec } from '../../model/attributes';
 import { canonicalizeAttrValue } from '../../model/canonicalize-attr-value';
-import type { AttrValue, FilterDoc, FilterEntry, FilterParameter, ProtocolName, Rule } from '../../model/types';
+import type {
+  AttrValue,
+  FilterDoc,
+  FilterEntry,
+  FilterParameter,
+  ProtocolName,
+  Rule,
+} from '../../model/types';
 
 const hexByte = (b: number, short: boolean, upper: boolean) => {
   const s = short ? b.toString(16) : b.toString(16).padStart(2, '0');
@@ -34,35 +41,61 @@ function prefixBytes(bits: number, len: number): number[] {
   });
 }
 
-const macText = (bytes: readonly number[], short: boolean, upper: boolean) => bytes.map((b) => hexByte(b, short && b < 16, upper)).join(':');
+const macText = (bytes: readonly number[], short: boolean, upper: boolean) =>
+  bytes.map((b) => hexByte(b, short && b < 16, upper)).join(':');
 
-const arbMac = fc.tuple(fc.array(byte, { minLength: 6, maxLength: 6 }), fc.boolean(), fc.boolean()).map(([b, s, u]) => macText(b, s, u));
-const arbMacMask = fc.tuple(fc.integer({ min: 0, max: 48 }), fc.boolean()).map(([bits, u]) => macText(prefixBytes(bits, 6), false, u));
+const arbMac = fc
+  .tuple(fc.array(byte, { minLength: 6, maxLength: 6 }), fc.boolean(), fc.boolean())
+  .map(([b, s, u]) => macText(b, s, u));
+const arbMacMask = fc
+  .tuple(fc.integer({ min: 0, max: 48 }), fc.boolean())
+  .map(([bits, u]) => macText(prefixBytes(bits, 6), false, u));
 const arbIpv4 = fc.array(byte, { minLength: 4, maxLength: 4 }).map((b) => b.join('.'));
 const arbIpv4Mask = fc.oneof(
   fc.integer({ min: 0, max: 32 }).map(String),
   fc.integer({ min: 0, max: 32 }).map((bits) => prefixBytes(bits, 4).join('.')),
 );
-const arbIpv6 = fc.tuple(fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }), fc.integer({ min: 0, max: 8 }), fc.boolean()).map(([w, zeros, upper]) => {
-  const words = w.map((x, i) => (i < zeros ? 0 : x));
-  const s = words.map((x) => x.toString(16)).join(':');
-  return upper ? s.toUpperCase() : s;
-});
+const arbIpv6 = fc
+  .tuple(
+    fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }),
+    fc.integer({ min: 0, max: 8 }),
+    fc.boolean(),
+  )
+  .map(([w, zeros, upper]) => {
+    const words = w.map((x, i) => (i < zeros ? 0 : x));
+    const s = words.map((x) => x.toString(16)).join(':');
+    return upper ? s.toUpperCase() : s;
+  });
 const arbIpv6Mask = fc.oneof(
   fc.integer({ min: 0, max: 128 }).map(String),
   fc.integer({ min: 0, max: 128 }).map((bits) => {
     const b = prefixBytes(bits, 16);
-    return Array.from({ length: 8 }, (_, i) => (((b[2 * i] ?? 0) << 8) | (b[2 * i + 1] ?? 0)).toString(16)).join(':');
+    return Array.from({ length: 8 }, (_, i) =>
+      (((b[2 * i] ?? 0) << 8) | (b[2 * i + 1] ?? 0)).toString(16),
+    ).join(':');
   }),
 );
 
 function arbNumber(min: number, max: number, hex: boolean): fc.Arbitrary<string> {
   const n = fc.integer({ min, max });
   if (!hex) return n.map(String);
-  return fc.tuple(n, fc.constantFrom('dec', 'hex', 'HEX')).map(([v, f]) => (f === 'dec' ? String(v) : f === 'hex' ? `0x${v.toString(16)}` : `0X${v.toString(16).toUpperCase()}`));
+  return fc
+    .tuple(n, fc.constantFrom('dec', 'hex', 'HEX'))
+    .map(([v, f]) =>
+      f === 'dec'
+        ? String(v)
+        : f === 'hex'
+          ? `0x${v.toString(16)}`
+          : `0X${v.toString(16).toUpperCase()}`,
+    );
 }
 
-function arbNameOrNumber(names: readonly (readonly [string, number])[], min: number, max: number, hex: boolean): fc.Arbitrary<string> {
+function arbNameOrNumber(
+  names: readonly (readonly [string, number])[],
+  min: number,
+  max: number,
+  hex: boolean,
+): fc.Arbitrary<string> {
   return fc.oneof(fc.constantFrom(...names.map(([n]) => n)), arbNumber(min, max, hex));
 }
 
@@ -75,7 +108,11 @@ const arbComment = fc.string({ unit: fc.constantFrom(...COMMENT_CHARS), maxLengt
 
 const VAR_NAMES = ['A', 'B', 'IP', 'MAC', 'PORTS', 'x_1'];
 const arbVariable = fc
-  .tuple(fc.constantFrom(...VAR_NAMES), fc.constantFrom('', 'iter', 'elem'), fc.integer({ min: 0, max: 1000 }))
+  .tuple(
+    fc.constantFrom(...VAR_NAMES),
+    fc.constantFrom('', 'iter', 'elem'),
+    fc.integer({ min: 0, max: 1000 }),
+  )
   .map(([n, k, i]) => (k === 'iter' ? `$${n}[@${i}]` : k === 'elem' ? `$${n}[${i}]` : `$${n}`));
 
 /** Raw (XML) values for one attribute, in the forms libvirt accepts. */
@@ -104,15 +141,25 @@ export function arbRawValue(spec: AttributeSpec): fc.Arbitrary<string> {
       base = arbFlagList(STATE_FLAG_NAMES.map(([n]) => n));
       break;
     case 'tcpFlags': {
-      const side = fc.oneof(fc.constant('ALL'), fc.constant('NONE'), arbFlagList(TCP_FLAG_NAMES.slice(0, 6).map(([n]) => n)));
+      const side = fc.oneof(
+        fc.constant('ALL'),
+        fc.constant('NONE'),
+        arbFlagList(TCP_FLAG_NAMES.slice(0, 6).map(([n]) => n)),
+      );
       base = fc.tuple(side, side).map(([a, b]) => `${a}/${b}`);
       break;
     }
     case 'ipsetName':
-      base = fc.string({ unit: fc.constantFrom(...VALID_IPSET_NAME_CHARS), minLength: 1, maxLength: 31 });
+      base = fc.string({
+        unit: fc.constantFrom(...VALID_IPSET_NAME_CHARS),
+        minLength: 1,
+        maxLength: 31,
+      });
       break;
     case 'ipsetFlags':
-      base = fc.array(fc.constantFrom('src', 'dst', 'SRC', 'Dst'), { minLength: 1, maxLength: 6 }).map((x) => x.join(','));
+      base = fc
+        .array(fc.constantFrom('src', 'dst', 'SRC', 'Dst'), { minLength: 1, maxLength: 6 })
+        .map((x) => x.join(','));
       break;
     case undefined:
       base = arbPlainValue(spec);
@@ -146,19 +193,28 @@ function arbPlainValue(spec: AttributeSpec): fc.Arbitrary<string> {
 
 /** Attributes of one protocol element: canonical values, negated per element or per attribute. */
 function arbAttrs(spec: ElementSpec): fc.Arbitrary<Record<string, AttrValue>> {
-  const candidates = spec.attributes.filter((a) => (a.name !== 'ipset' && a.name !== 'ipsetflags') || !spec.ipsetFixup);
-  const entries = candidates.map((a) => fc.option(fc.tuple(fc.constant(a), arbRawValue(a), fc.boolean()), { freq: 3 }));
-  return fc.tuple(fc.constantFrom('none', 'all', 'each'), fc.tuple(...entries)).map(([mode, picked]) => {
-    const attrs: Record<string, AttrValue> = {};
-    for (const p of picked) {
-      if (!p) continue;
-      const [a, raw, neg] = p;
-      const c = canonicalizeAttrValue(a, raw);
-      if (!c.ok) continue;
-      attrs[a.name] = { value: c.value, negated: mode === 'all' ? true : mode === 'each' ? neg : false };
-    }
-    return attrs;
-  });
+  const candidates = spec.attributes.filter(
+    (a) => (a.name !== 'ipset' && a.name !== 'ipsetflags') || !spec.ipsetFixup,
+  );
+  const entries = candidates.map((a) =>
+    fc.option(fc.tuple(fc.constant(a), arbRawValue(a), fc.boolean()), { freq: 3 }),
+  );
+  return fc
+    .tuple(fc.constantFrom('none', 'all', 'each'), fc.tuple(...entries))
+    .map(([mode, picked]) => {
+      const attrs: Record<string, AttrValue> = {};
+      for (const p of picked) {
+        if (!p) continue;
+        const [a, raw, neg] = p;
+        const c = canonicalizeAttrValue(a, raw);
+        if (!c.ok) continue;
+        attrs[a.name] = {
+          value: c.value,
+          negated: mode === 'all' ? true : mode === 'each' ? neg : false,
+        };
+      }
+      return attrs;
+    });
 }
 
 const arbRule: fc.Arbitrary<Rule> = fc
@@ -181,29 +237,71 @@ const arbRule: fc.Arbitrary<Rule> = fc
   );
 
 const arbVarName = fc.constantFrom(...VAR_NAMES);
-const arbVarValue = fc.string({ unit: fc.constantFrom(...'abcXYZ0129_.:'), minLength: 1, maxLength: 12 });
+const arbVarValue = fc.string({
+  unit: fc.constantFrom(...'abcXYZ0129_.:'),
+  minLength: 1,
+  maxLength: 12,
+});
 
 const arbFilterRef: fc.Arbitrary<FilterEntry> = fc
-  .tuple(fc.constantFrom('clean-traffic', 'no-ip-spoofing', 'allow-dhcp'), fc.array(fc.tuple(arbVarName, arbVarValue), { maxLength: 6 }))
+  .tuple(
+    fc.constantFrom('clean-traffic', 'no-ip-spoofing', 'allow-dhcp'),
+    fc.array(fc.tuple(arbVarName, arbVarValue), { maxLength: 6 }),
+  )
   .map(([filter, pairs]) => {
     const names = [...new Set(pairs.map(([n]) => n))].sort();
-    const params: FilterParameter[] = names.flatMap((n) => pairs.filter(([m]) => m === n).map(([, value]) => ({ name: n, value })));
+    const params: FilterParameter[] = names.flatMap((n) =>
+      pairs.filter(([m]) => m === n).map(([, value]) => ({ name: n, value })),
+    );
     return { kind: 'filterref', ref: { filter, params } };
   });
 
-const CHAINS = ['root', 'mac', 'vlan', 'stp', 'arp', 'rarp', 'ipv4', 'ipv6', 'ipv4-xyz', 'arp-testme', 'mac_1', 'stp-xyz'];
+const CHAINS = [
+  'root',
+  'mac',
+  'vlan',
+  'stp',
+  'arp',
+  'rarp',
+  'ipv4',
+  'ipv6',
+  'ipv4-xyz',
+  'arp-testme',
+  'mac_1',
+  'stp-xyz',
+];
 
 /** A FilterDoc generated from the attribute table. */
 export const arbFilterDoc: fc.Arbitrary<FilterDoc> = fc
   .tuple(
-    fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-_'), minLength: 1, maxLength: 20 }),
+    fc.string({
+      unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-_'),
+      minLength: 1,
+      maxLength: 20,
+    }),
     fc.constantFrom(...CHAINS),
     fc.option(fc.integer({ min: -1000, max: 1000 }), { freq: 2 }),
-    fc.option(fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 32, maxLength: 32 }), { freq: 4 }),
-    fc.array(fc.oneof({ weight: 4, arbitrary: arbRule.map((rule): FilterEntry => ({ kind: 'rule', rule })) }, { weight: 1, arbitrary: arbFilterRef }), { maxLength: 6 }),
+    fc.option(fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 32, maxLength: 32 }), {
+      freq: 4,
+    }),
+    fc.array(
+      fc.oneof(
+        { weight: 4, arbitrary: arbRule.map((rule): FilterEntry => ({ kind: 'rule', rule })) },
+        { weight: 1, arbitrary: arbFilterRef },
+      ),
+      { maxLength: 6 },
+    ),
   )
   .map(([name, chain, priority, uuidDigits, entries]) => {
     const hex = uuidDigits?.map((d) => d.toString(16)).join('');
-    const uuid = hex ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}` : null;
-    return { name, chain, chainPriority: priority ?? getDefaultChainPriority(chain), uuid, entries };
+    const uuid = hex
+      ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+      : null;
+    return {
+      name,
+      chain,
+      chainPriority: priority ?? getDefaultChainPriority(chain),
+      uuid,
+      entries,
+    };
   });
