@@ -1,0 +1,10 @@
+export * from './ir';
+export {
+  NFT_COMMENT_MAX_BYTES,
+  NFT_COMPILE_CODES,
+  compileNftables,
+  nftTableOf,
+} from './compile-nftables';
+export type { NftCompileResult } from './compile-nftables';
+export { nftRuleArgs, printNftArgs, printNftArgsText } from './print-nft-args';
+export type { NftPrintedLines } from './print-nft-args';
