@@ -103,3 +103,13 @@ export {
 export type { DocChange } from './model/apply-change';
 export { EXAMPLES, DEFAULT_EXAMPLE } from './examples';
 export type { FilterExample } from './examples';
+export * as host from './host';
+export {
+  parseHostProfile,
+  serializeHostProfile,
+  applyHostOverrides,
+  simSettingsOf,
+  DEFAULT_HOST_PROFILE,
+  HOST_SYSCTLS,
+} from './host';
+export type { HostProfile, HostEvent, IpsetSpec, HostSysctlInfo } from './host';

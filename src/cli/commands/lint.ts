@@ -5,9 +5,12 @@ import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
 import { collectParams, loadFilterWorkspace, parseCliOptions } from '../filter-workspace';
 import type { OptionSpec } from '../filter-workspace';
+import { HOST_OPTIONS, HOST_USAGE, loadHostProfile } from '../host-options';
 
 export const LINT_USAGE = `Usage: nwfilter-studio lint FILE.xml [--filters DIR]... [--param NAME=VALUE]... [--mac MAC]
-                             [--ftp-helper] [--bridge-address] [--icmp-timeout SECONDS] [--json]
+                             [--host HOST.json] [--ftp-helper] [--bridge-address CIDR]
+                             [--ipset NAME[:TYPE]=MEMBER,...]... [--sysctl NAME=VALUE]...
+                             [--icmp-timeout SECONDS] [--json]
 
 Instantiate the filter in FILE.xml as libvirt binds it to an interface and report the pitfalls:
 rules that can never match, RELATED without a conntrack helper, connlimit ordering, SSH without
@@ -19,9 +22,8 @@ protocol rules, IPv6 left open, connlimit on ICMP with a long conntrack timeout.
                       libvirt's built-in filters (clean-traffic, ...) are always available
   --param NAME=VALUE  a filter parameter; repeat a NAME to give a list (unset variables are unknown)
   --mac MAC           the VM's MAC address (the value of $MAC)
-  --ftp-helper        the host assigns the FTP conntrack helper (CT --helper ftp)
-  --bridge-address    the bridge has an IP address (REJECT can send its ICMP error)
-  --icmp-timeout S    the host's nf_conntrack_icmp_timeout (default 30, the kernel's)
+${HOST_USAGE}
+  --icmp-timeout S    short for --sysctl nf_conntrack_icmp_timeout=S (default 30, the kernel's)
   --json              print {file, findings, diagnostics} as JSON instead of FILE:LINE:COL lines
 
 Findings print as FILE:LINE:COL: SEVERITY NWF5nn: message, at the rule or filterref they are about.
@@ -32,8 +34,7 @@ const OPTIONS: OptionSpec = {
   '--filters': 'list',
   '--param': 'list',
   '--mac': 'value',
-  '--ftp-helper': 'flag',
-  '--bridge-address': 'flag',
+  ...HOST_OPTIONS,
   '--icmp-timeout': 'value',
   '--json': 'flag',
 };
@@ -45,7 +46,7 @@ interface Parsed {
   json: boolean;
 }
 
-function parseArgs(args: readonly string[]): Parsed | string {
+function parseArgs(args: readonly string[], io: CliIo): Parsed | string | null {
   const opts = parseCliOptions(args, OPTIONS);
   if (typeof opts === 'string') return opts;
   if (opts.positionals.length !== 1) {
@@ -59,8 +60,13 @@ function parseArgs(args: readonly string[]): Parsed | string {
     if (mac === '') return '--mac needs a MAC address';
     options.mac = mac;
   }
-  if (opts.flags.has('--ftp-helper')) options.ftpHelper = true;
-  if (opts.flags.has('--bridge-address')) options.bridgeHasAddress = true;
+  const host = loadHostProfile(io, opts);
+  if ('usage' in host) return host.usage;
+  if ('invalid' in host) return null;
+  if (host.profile.ftpHelper) options.ftpHelper = true;
+  if (host.profile.bridgeAddress !== null) options.bridgeHasAddress = true;
+  const hostIcmpTimeout = host.profile.sysctls['nf_conntrack_icmp_timeout'];
+  if (hostIcmpTimeout !== undefined) options.icmpTimeout = Number(hostIcmpTimeout);
   const timeout = opts.values.get('--icmp-timeout');
   if (timeout !== undefined) {
     if (!/^\d+$/.test(timeout)) return '--icmp-timeout needs a number of seconds';
@@ -113,7 +119,8 @@ export function runLint(args: readonly string[], io: CliIo): number {
     io.stdout(LINT_USAGE);
     return EXIT_OK;
   }
-  const opts = parseArgs(args);
+  const opts = parseArgs(args, io);
+  if (opts === null) return EXIT_INVALID;
   if (typeof opts === 'string') {
     io.stderr(`nwfilter-studio lint: ${opts}\n\n${LINT_USAGE}`);
     return EXIT_USAGE;

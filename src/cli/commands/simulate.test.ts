@@ -207,7 +207,7 @@ describe('nwfilter-studio simulate', () => {
       'nf_conntrack_nope=3',
     );
     expect(sys.code).toBe(2);
-    expect(sys.stderr).toMatch(/unknown conntrack sysctl 'nf_conntrack_nope'/);
+    expect(sys.stderr).toMatch(/--sysctl: unknown sysctl 'nf_conntrack_nope'/);
     const bad = path.join(tmp, 'bad.xml');
     writeFileSync(bad, "<filter name='x'>\n  <rule action='accept' direction='in'>\n</filter>\n");
     const inv = await run('simulate', bad, '--scenario', 'ssh');
@@ -224,6 +224,103 @@ describe('nwfilter-studio simulate', () => {
     const np = await run('simulate', filterFile, ...VM, '--from-vm', pcap);
     expect(np.code).toBe(1);
     expect(np.stderr).toMatch(/PCAP_BAD_MAGIC/);
+  });
+
+  it('--host HOST.json: the profile drives the run, flags override it, errors point into the file', async () => {
+    const limits = path.join(tmp, 'connlimit-host.xml');
+    writeFileSync(
+      limits,
+      `<filter name='examplefilter'>
+  <rule action='drop' direction='out' priority='400'><icmp connlimit-above='1'/></rule>
+  <rule action='accept' direction='out' priority='500'><icmp/></rule>
+  <rule action='drop' direction='inout' priority='1000'><all/></rule>
+</filter>`,
+    );
+    const hostFile = path.join(tmp, 'host.json');
+    writeFileSync(hostFile, '{ "sysctls": { "nf_conntrack_icmp_timeout": "100" } }\n');
+    const verdicts = async (...extra: string[]) =>
+      lines(
+        (
+          await run(
+            'simulate',
+            limits,
+            ...VM,
+            '--scenario',
+            'ping-connlimit-timeout',
+            '--json',
+            ...extra,
+          )
+        ).stdout,
+      )
+        .filter((l) => l.side === 'from-vm')
+        .map((l) => l.verdict);
+    // 100 s from the file: ping 1's entry still counts when ping 3 starts
+    expect(await verdicts('--host', hostFile)).toEqual([
+      'accept',
+      'accept',
+      'accept',
+      'drop',
+      'drop',
+    ]);
+    // the flag wins over the file
+    expect(await verdicts('--host', hostFile, '--sysctl', 'nf_conntrack_icmp_timeout=30')).toEqual([
+      'accept',
+      'accept',
+      'accept',
+      'drop',
+      'accept',
+    ]);
+    // an event lowering the timeout to 3 s before ping 3 does not shorten the entry ping 1 left
+    // (it expires 100 s after its last packet): ping 3 is still over the limit
+    writeFileSync(
+      hostFile,
+      '{ "sysctls": { "nf_conntrack_icmp_timeout": "100" },\n  "events": [ { "t": 10, "sysctls": { "nf_conntrack_icmp_timeout": "3" } } ] }\n',
+    );
+    expect(await verdicts('--host', hostFile)).toEqual([
+      'accept',
+      'accept',
+      'accept',
+      'drop',
+      'drop',
+    ]);
+    writeFileSync(hostFile, '{\n  "ftpHelper": false,\n  "bridgeAdress": "10.0.0.1/24"\n}\n');
+    const bad = await run('simulate', limits, '--scenario', 'ssh', '--host', hostFile);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(
+      `${hostFile}:3:3: error NWF702: unknown key "bridgeAdress" in the host profile (allowed: ftpHelper, bridgeAddress, sysctls, ipsets, events)\n`,
+    );
+    const flag = await run(
+      'simulate',
+      limits,
+      '--scenario',
+      'ssh',
+      '--bridge-address',
+      '10.0.0.1/99',
+    );
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--bridge-address: '10.0.0.1\/99': the prefix length must be 0–32/);
+  });
+
+  it('--ipset: the host set decides a -m set rule; a sysctl the run cannot reflect is noted', async () => {
+    const setFilter = path.join(tmp, 'ipset.xml');
+    writeFileSync(
+      setFilter,
+      `<filter name='trusted-ssh'>
+  <rule action='accept' direction='in'><all ipset='trusted' ipsetflags='src'/></rule>
+  <rule action='drop' direction='inout'><all/></rule>
+</filter>`,
+    );
+    const first = async (...extra: string[]) => {
+      const r = await run('simulate', setFilter, ...VM, '--scenario', 'ssh', '--json', ...extra);
+      return { first: lines(r.stdout)[0]?.verdict, stderr: r.stderr };
+    };
+    const peer = DEFAULT_HOSTS.remote.ip;
+    expect((await first('--ipset', `trusted=${peer}`)).first).toBe('accept');
+    expect((await first('--ipset', 'trusted:hash:net=192.0.2.0/24')).first).toBe('drop');
+    const noted = await first('--ipset', `trusted=${peer}`, '--sysctl', 'nf_conntrack_acct=1');
+    expect(noted.stderr).toBe(
+      'nwfilter-studio simulate: note: net.netfilter.nf_conntrack_acct=1: no effect on verdicts (byte and packet counters per entry)\n',
+    );
   });
 
   it("takes the ICMP timeout from --sysctl (the docs' connlimit example)", async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { compileFilter } from '../../core/compile/compile-filter';
-import { DEFAULT_SYSCTL } from '../../core/conntrack/sysctl';
+import { HOST_SYSCTLS, simSettingsOf } from '../../core/host';
+import type { HostProfile } from '../../core/host';
 import type { HostSettings, PacketTrace } from '../../core/netfilter/bridge-host';
 import { getScenario, SCENARIOS } from '../../core/sim/scenarios';
 import { runScenario } from '../../core/sim/run-scenario';
@@ -16,10 +17,12 @@ import {
   printDiagnostic,
 } from '../filter-workspace';
 import type { OptionSpec } from '../filter-workspace';
+import { HOST_OPTIONS, HOST_USAGE, loadHostProfile } from '../host-options';
 
 export const SIMULATE_USAGE = `Usage: nwfilter-studio simulate FILE.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
-                                 [--param NAME=VALUE]... [--ftp-helper] [--sysctl NAME=VALUE]...
-                                 (--scenario NAME | --from-vm A.pcap [--to-vm B.pcap]) [--json]
+                                 [--param NAME=VALUE]... [--host HOST.json] [--ftp-helper]
+                                 [--bridge-address CIDR] [--ipset NAME[:TYPE]=MEMBER,...]...
+                                 [--sysctl NAME=VALUE]... (--scenario NAME | --from-vm A.pcap [--to-vm B.pcap]) [--json]
 
 Compile the filter in FILE.xml as libvirt installs it for one interface and run packets through a
 simulated bridge host (ebtables nat, conntrack, iptables FORWARD/INPUT), as the Linux kernel
@@ -29,9 +32,7 @@ would: for every packet its conntrack state, its fate and the XML rule that deci
                       addresses come from --param IP=… and --mac
   --from-vm A.pcap    frames the VM sent (captured on its port); with --to-vm B.pcap, frames
                       towards it. Merged by timestamp; the timestamps drive the clock
-  --ftp-helper        the host assigns the FTP helper
-                      (iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp)
-  --sysctl NAME=VALUE a conntrack sysctl, e.g. nf_conntrack_icmp_timeout=30 (repeatable)
+${HOST_USAGE}
   --json              one JSON object per packet per line instead of a table
   --filters, --iface, --mac, --param   as for \`compile\`
 `;
@@ -41,27 +42,27 @@ const OPTIONS: OptionSpec = {
   '--iface': 'value',
   '--mac': 'value',
   '--param': 'list',
-  '--ftp-helper': 'flag',
-  '--sysctl': 'list',
+  ...HOST_OPTIONS,
   '--scenario': 'value',
   '--from-vm': 'value',
   '--to-vm': 'value',
   '--json': 'flag',
 };
 
-function parseSysctls(uses: readonly string[]): Record<string, number> | string {
-  const out: Record<string, number> = {};
-  for (const use of uses) {
-    const eq = use.indexOf('=');
-    const name = use.slice(0, eq).replace(/^net\.netfilter\./, '');
-    const value = use.slice(eq + 1);
-    if (eq <= 0 || !/^\d+$/.test(value)) return `--sysctl needs NAME=NUMBER, got '${use}'`;
-    if (!Object.hasOwn(DEFAULT_SYSCTL, name)) {
-      return `unknown conntrack sysctl '${name}' (known: ${Object.keys(DEFAULT_SYSCTL).join(', ')})`;
+/** Says which of the profile's sysctls the run cannot reflect (set to other than the kernel's default). */
+function noteUnmodelledSysctls(io: CliIo, profile: HostProfile): void {
+  const all = [profile.sysctls, ...profile.events.map((e) => e.sysctls)];
+  const seen = new Set<string>();
+  for (const sysctls of all)
+    for (const [key, value] of Object.entries(sysctls)) {
+      const info = HOST_SYSCTLS.find((s) => s.key === key);
+      if (!info || info.effect === 'modelled' || seen.has(key) || Number(value) === info.default)
+        continue;
+      seen.add(key);
+      io.stderr(
+        `nwfilter-studio simulate: note: ${info.full}=${value}: ${info.effect === 'no-effect' ? 'no effect on verdicts' : 'not modelled'} (${info.why})\n`,
+      );
     }
-    out[name] = Number(value);
-  }
-  return out;
 }
 
 interface Row {
@@ -143,8 +144,10 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
   }
   const params = collectParams(opts.lists.get('--param') ?? []);
   if (typeof params === 'string') return usage(params);
-  const sysctl = parseSysctls(opts.lists.get('--sysctl') ?? []);
-  if (typeof sysctl === 'string') return usage(sysctl);
+  const host = loadHostProfile(io, opts);
+  if ('usage' in host) return usage(host.usage);
+  if ('invalid' in host) return EXIT_INVALID;
+  noteUnmodelledSysctls(io, host.profile);
   const iface = opts.values.get('--iface') ?? 'vnet0';
   const mac = opts.values.get('--mac');
 
@@ -165,11 +168,7 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
   }
   if (errors > 0 || !compiled.ruleset) return EXIT_INVALID;
 
-  const settings: HostSettings = {
-    iface,
-    sysctl,
-    ...(opts.flags.has('--ftp-helper') ? { ftpHelper: true } : {}),
-  };
+  const settings: HostSettings = { iface, ...simSettingsOf(host.profile) };
   let rows: Row[];
   let table: ConnView[];
   let counters: CounterView[];

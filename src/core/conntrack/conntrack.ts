@@ -233,6 +233,19 @@ export class Conntrack {
     this.hz = options.hz ?? 250;
   }
 
+  /**
+   * Changes tunables during a run (`echo 3 > /proc/sys/net/netfilter/nf_conntrack_icmp_timeout`).
+   * The trackers read them on every packet, as the kernel does: an existing entry keeps the expiry
+   * its last packet gave it, and only its next packet is refreshed with the new timeout.
+   */
+  setSysctl(values: Record<string, number>): void {
+    for (const [raw, value] of Object.entries(values)) {
+      const name = raw.replace(/^net\.netfilter\./, '');
+      if (Object.hasOwn(this.sysctl, name) && Number.isFinite(value))
+        (this.sysctl as unknown as Record<string, number>)[name] = value;
+    }
+  }
+
   /** The kernel tick at virtual time `now`. */
   jiffies(now: number): number {
     return Math.floor(now * this.hz + 1e-9);

@@ -13,6 +13,7 @@
  * a plain-data trace per packet.
  */
 import type { Provenance, Ruleset } from '../compile/ir';
+import type { HostRuntimeEvent } from '../host/host-settings';
 import { Conntrack, selectCtHelper } from '../conntrack/conntrack';
 import type { ConnView, ExpectationView } from '../conntrack/conntrack';
 import type { CtPacket, CtStateName } from '../conntrack/types';
@@ -58,6 +59,14 @@ export interface HostSettings {
   ipsets?: Record<string, IpsetSpec>;
   /** bridge-nf-filter-vlan-tagged: pass 802.1Q-tagged IP to the IP hooks (default 0 as in Linux). */
   filterVlanTagged?: boolean;
+  /** bridge-nf-call-iptables: bridged IPv4 goes through conntrack and iptables (default 1). */
+  callIptables?: boolean;
+  /** bridge-nf-call-ip6tables: bridged IPv6 goes through conntrack and ip6tables (default 1). */
+  callIp6tables?: boolean;
+  /** The bridge's address (`10.99.0.1/24`), or null/absent for none. */
+  bridgeAddress?: string | null;
+  /** Sysctl changes during the run, in time order, applied before the first frame at or after `t`. */
+  events?: readonly HostRuntimeEvent[];
 }
 
 export interface RuleVisit {
@@ -175,6 +184,12 @@ export class BridgeHost {
   readonly tracking: { ipv4: boolean; ipv6: boolean };
   private readonly settings: HostSettings;
   private readonly ftpHelper: boolean;
+  /** The bridge-netfilter switches, as events leave them. */
+  private filterVlanTagged: boolean;
+  private callIptables: boolean;
+  private callIp6tables: boolean;
+  /** The next of `settings.events` to apply. */
+  private nextEvent = 0;
   private count = 0;
   private readonly ebPre: HookStart;
   private readonly ebPost: HookStart;
@@ -213,6 +228,9 @@ export class BridgeHost {
   constructor(ruleset: Ruleset, settings: HostSettings = {}) {
     this.settings = settings;
     this.ftpHelper = settings.ftpHelper === true;
+    this.filterVlanTagged = settings.filterVlanTagged === true;
+    this.callIptables = settings.callIptables !== false;
+    this.callIp6tables = settings.callIp6tables !== false;
     this.prepared = prepareRuleset(ruleset, settings.ipsets ?? {});
     this.iface = settings.iface ?? ruleset.iface;
     this.peerPort = settings.peerPort ?? 'eth0';
@@ -253,6 +271,8 @@ export class BridgeHost {
   /** Runs one frame arriving at `now` from the VM's side or towards it. */
   step(frame: EthernetFrame, side: Side, now: number, options: StepOptions = {}): PacketTrace {
     const detail = options.detail !== false;
+    const events = this.settings.events;
+    if (events && this.nextEvent < events.length) this.applyEvents(events, now);
     const local = options.toHost === true && side === 'from-vm';
     const ingress = side === 'from-vm' ? this.iface : this.peerPort;
     const egress = local ? null : side === 'from-vm' ? this.peerPort : this.iface;
@@ -261,8 +281,8 @@ export class BridgeHost {
     this.hooks = hooks;
     const p = frame.payload;
     const ipVisible =
-      (p.kind === 'ipv4' || p.kind === 'ipv6') &&
-      (!frame.vlan || this.settings.filterVlanTagged === true);
+      (p.kind === 'ipv4' ? this.callIptables : p.kind === 'ipv6' && this.callIp6tables) &&
+      (!frame.vlan || this.filterVlanTagged);
     const ip: Ipv4Packet | Ipv6Packet | null = ipVisible ? (p as Ipv4Packet | Ipv6Packet) : null;
     const l2Len = frameLength(frame) - 14 - (frame.vlan ? 4 : 0);
     // One context per host, refilled per frame: predicates never keep it beyond the step.
@@ -341,7 +361,9 @@ export class BridgeHost {
     } else if (p.kind === 'ipv4' || p.kind === 'ipv6') {
       addNote(
         trace,
-        '802.1Q-tagged IP: not passed to the IP hooks (bridge-nf-filter-vlan-tagged=0)',
+        !(p.kind === 'ipv4' ? this.callIptables : this.callIp6tables)
+          ? `bridge-nf-call-${p.kind === 'ipv4' ? 'iptables' : 'ip6tables'}=0: bridged ${p.kind === 'ipv4' ? 'IPv4' : 'IPv6'} is not passed to conntrack or the ${p.kind === 'ipv4' ? 'iptables' : 'ip6tables'} rules`
+          : '802.1Q-tagged IP: not passed to the IP hooks (bridge-nf-filter-vlan-tagged=0)',
       );
     }
 
@@ -352,6 +374,21 @@ export class BridgeHost {
     const forwarded = this.forward(trace, ctx, ct, tracked, upCopy, local, egress, acceptedEb);
     if (upCopy && forwarded.verdict !== 'error') this.passUp(ctx, ct, tracked, now, trace);
     return forwarded;
+  }
+
+  /** Applies the sysctl changes due at `now` (the kernel reads each on the next packet that uses it). */
+  private applyEvents(events: readonly HostRuntimeEvent[], now: number): void {
+    while (
+      this.nextEvent < events.length &&
+      (events[this.nextEvent] as HostRuntimeEvent).t <= now
+    ) {
+      const e = events[this.nextEvent++] as HostRuntimeEvent;
+      this.conntrack.setSysctl(e.conntrack);
+      if (e.bridge.callIptables !== undefined) this.callIptables = e.bridge.callIptables;
+      if (e.bridge.callIp6tables !== undefined) this.callIp6tables = e.bridge.callIp6tables;
+      if (e.bridge.filterVlanTagged !== undefined)
+        this.filterVlanTagged = e.bridge.filterVlanTagged;
+    }
   }
 
   /** Steps 3-5 of {@link step}: the IP hook, ebtables POSTROUTING, confirmation. */

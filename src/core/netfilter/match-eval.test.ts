@@ -379,6 +379,37 @@ describe('iptables matches', () => {
     expect(p.ok ? '' : p.unsupported).toMatch(/ipset 'missing' is not configured/);
   });
 
+  it('ipset flags as xt_set reads them: one per dimension, in order; too few never match; one family per set', () => {
+    const f = tcp4({ sport: 40000, dport: 22 });
+    const sets: Record<string, IpsetSpec> = {
+      svc: { type: 'hash:ip,port', members: ['10.0.0.1,tcp:20-22'] },
+      back: { type: 'hash:ip,port', members: ['10.0.0.1,udp:22'] },
+      v6: { type: 'hash:net', members: ['fd00::/64'] },
+      macs: { type: 'hash:mac', members: [VM] },
+      cidr: { type: 'hash:ip', members: ['10.0.0.0/30'] },
+    };
+    const set = (name: string, flags: ('src' | 'dst')[], frame = f) =>
+      check({ kind: 'ipt-set', set: name, flags }, frame, {}, sets);
+    // dimension 1 = address, dimension 2 = port, each from the flag in its place
+    expect(set('svc', ['dst', 'dst'])).toBe(true);
+    expect(set('svc', ['dst', 'src'])).toBe(false);
+    expect(set('svc', ['src', 'dst'])).toBe(false);
+    // a 2-dimensional set with one flag: ip_set_test answers no match
+    expect(set('svc', ['dst'])).toBe(false);
+    // extra flags are ignored
+    expect(set('svc', ['dst', 'dst', 'src'])).toBe(true);
+    // the member's protocol must be the packet's
+    expect(set('back', ['dst', 'dst'])).toBe(false);
+    // an IPv6 set never matches an IPv4 packet and vice versa
+    expect(set('v6', ['src'])).toBe(false);
+    expect(set('v6', ['src'], tcp6)).toBe(true);
+    // hash:mac reads the Ethernet source or destination
+    expect(set('macs', ['src'])).toBe(true);
+    expect(set('macs', ['dst'])).toBe(false);
+    // ipset adds every address of an IPv4 CIDR to a hash:ip set
+    expect(set('cidr', ['dst'])).toBe(true);
+  });
+
   it('connlimit counts through the conntrack table', () => {
     const ct = new Conntrack();
     const m = prepareMatch({ kind: 'ipt-connlimit', above: 1, text: '1', ...neg }, {});

@@ -13,6 +13,8 @@ import { matchConntrack, parseCtStateMask } from '../conntrack/ct-match';
 import type { CtPacket } from '../conntrack/types';
 import type { Ip6Addr } from './addr';
 import { ipv4PrefixMask, ipv6PrefixMask, parseIpv4, parseIpv6, parseMac } from './addr';
+import { ipsetDimension, ipsetFamily, parseIpsetMember } from '../host/host-ipsets';
+import type { IpsetMember, IpsetSpec } from '../host/host-ipsets';
 import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from './packet';
 import {
   ETH_P_8021Q,
@@ -57,11 +59,7 @@ export interface MatchContext {
 
 export type Predicate = (ctx: MatchContext) => boolean;
 
-/** An ipset the host has: type and members as `ipset add` takes them. */
-export interface IpsetSpec {
-  type: 'hash:ip' | 'hash:net' | 'hash:ip,port' | 'hash:net,port' | 'hash:mac';
-  members: string[];
-}
+export type { IpsetSpec } from '../host/host-ipsets';
 
 export type PreparedMatch =
   { ok: true; pred: Predicate; header: boolean } | { ok: false; unsupported: string };
@@ -572,6 +570,11 @@ function prepareEbIp(m: Extract<Match, { kind: 'eb-ip' }>): PreparedMatch {
   }
 }
 
+/**
+ * `-m set --match-set NAME FLAGS` as xt_set and ip_set_test evaluate it: fewer flags than the
+ * set's dimensions, or a packet of another family than the set's, never match; flag k says
+ * whether dimension k reads the packet's source or destination (address, then port).
+ */
 function prepareSet(
   name: string,
   flags: ('src' | 'dst')[],
@@ -580,44 +583,42 @@ function prepareSet(
   const set = ipsets[name];
   if (!set)
     return { ok: false, unsupported: `ipset '${name}' is not configured on the simulated host` };
-  const dim0 = flags[0] ?? 'src';
-  const dim1 = flags[1] ?? 'src';
+  if (flags.length < ipsetDimension(set.type))
+    return { ok: true, header: false, pred: () => false };
+  const dim0 = flags[0] === 'dst' ? 'dst' : 'src';
+  const dim1 = flags[1] === 'dst' ? 'dport' : 'sport';
+  const members: IpsetMember[] = [];
+  for (const text of set.members) {
+    const m = parseIpsetMember(set.type, text);
+    if ('error' in m) return { ok: false, unsupported: `ipset '${name}': ${m.error}` };
+    members.push(m);
+  }
   if (set.type === 'hash:mac') {
-    const macs = set.members.map((x) => parseMac(x)).filter((x): x is number => x !== null);
+    const macs = members.map((m) => parseMac(m.addr) as number);
     return {
       ok: true,
       header: false,
       pred: (c) => macs.includes(dim0 === 'src' ? c.frame.src : c.frame.dst),
     };
   }
-  const entries: { addr: AddrTest; proto: number | null; port: number | null }[] = [];
-  for (const member of set.members) {
-    const [addrPart = '', portPart] = member.split(',');
-    const [a, p] = addrPart.split('/');
-    const addr = addrMatcher(a ?? '', p !== undefined ? Number(p) : null);
-    if (!addr) return { ok: false, unsupported: `ipset '${name}' member ${member}` };
-    let proto: number | null = null;
-    let port: number | null = null;
-    if (set.type.endsWith(',port')) {
-      if (portPart === undefined)
-        return { ok: false, unsupported: `ipset '${name}' member ${member}` };
-      const [pr, po] = portPart.includes(':') ? portPart.split(':') : ['tcp', portPart];
-      proto = PROTO_NUMBERS[pr ?? 'tcp'] ?? null;
-      port = Number(po);
-    }
-    entries.push({ addr, proto, port });
-  }
+  const family = ipsetFamily(set);
+  const entries = members.map((m) => ({
+    addr: addrMatcher(m.addr, m.prefix) as AddrTest,
+    proto: m.proto,
+    lo: m.portLo,
+    hi: m.portHi,
+  }));
   return {
     ok: true,
     header: false,
     pred: (c) => {
       const ip = c.ip;
-      if (!ip) return false;
-      const p = l4Port(ip, dim1 === 'src' ? 'sport' : 'dport');
+      if (!ip || ip.kind !== family) return false;
+      const port = l4Port(ip, dim1);
       return entries.some((e) => {
         if (!testAddr(e.addr, ip, dim0)) return false;
-        if (e.port === null) return true;
-        return p >= 0 && upperProtocol(ip) === e.proto && p === e.port;
+        if (e.proto === null) return true;
+        return port >= 0 && upperProtocol(ip) === e.proto && port >= e.lo && port <= e.hi;
       });
     },
   };
