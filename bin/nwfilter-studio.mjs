@@ -5,5 +5,11 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli } = await import('../src/cli/main.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+try {
+  const { runCli } = await import('../src/cli/main.ts');
+  process.exitCode = await runCli(process.argv.slice(2));
+} catch (e) {
+  // runCli never throws; this catches a failure to load it (a broken install).
+  process.stderr.write(`nwfilter-studio: cannot start: ${e instanceof Error ? e.message : e}\n`);
+  process.exitCode = 1;
+}

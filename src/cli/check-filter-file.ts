@@ -1,5 +1,6 @@
 import { parseFilterXml } from '../core';
 import type { Diagnostic, FilterDoc } from '../core/model/types';
+import { InputError } from './cli-io';
 import type { CliIo } from './cli-io';
 
 /** A file read and parsed (parsing includes libvirt's semantic checks); `doc` is null on error. */
@@ -16,6 +17,7 @@ export function checkFilterFile(file: string, io: CliIo): CheckedFile {
   try {
     text = io.readText(file);
   } catch (err) {
+    if (err instanceof InputError) return { doc: null, diagnostics: [err.toDiagnostic()] };
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     const name = file === '-' ? 'standard input' : file;
     return { doc: null, diagnostics: [], readError: `cannot read ${name}: ${reason}` };

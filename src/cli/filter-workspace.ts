@@ -1,10 +1,12 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { getBuiltinFilter } from '../core/library';
+import { parseMac } from '../core/model/libvirt-syntax';
 import type { Diagnostic, FilterDoc } from '../core/model/types';
 import { parseFilterXml } from '../core/xml/parse-filter-xml';
+import { InputError } from './cli-io';
 import type { CliIo } from './cli-io';
-import { formatDiagnostic } from './format-diagnostic';
+import { escapeForTerminal, formatDiagnostic } from './format-diagnostic';
 
 /** How an option takes its value: `flag` none, `value` one (last wins), `list` one per use. */
 export type OptionKind = 'flag' | 'value' | 'list';
@@ -55,21 +57,69 @@ export function parseCliOptions(args: readonly string[], spec: OptionSpec): Pars
   return out;
 }
 
+/** libvirt's VALID_VARNAME and VALID_VARVALUE (nwfilter_params.h). */
+const VAR_NAME = /^[A-Za-z0-9_]+$/;
+const VAR_VALUE = /^[A-Za-z0-9_.:]+$/;
+
 /**
  * `--param NAME=VALUE` uses as libvirt parameters; a NAME given more than once becomes a list.
- * Returns the error text for a malformed use.
+ * Names and values are checked as libvirt's virNWFilterParseParamAttributes checks a binding's
+ * parameters (it silently drops the others, so a filter would quietly miss them). Returns the
+ * error text for a malformed use.
  */
 export function collectParams(
   uses: readonly string[],
   option = '--param',
 ): Record<string, string[]> | string {
-  const params: Record<string, string[]> = {};
+  // No prototype: a parameter may be called `constructor`, `toString` or `__proto__`.
+  const params = Object.create(null) as Record<string, string[]>;
   for (const use of uses) {
     const eq = use.indexOf('=');
     if (eq <= 0) return `${option} needs NAME=VALUE, got '${use}'`;
-    (params[use.slice(0, eq)] ??= []).push(use.slice(eq + 1));
+    const name = use.slice(0, eq);
+    const value = use.slice(eq + 1);
+    if (!VAR_NAME.test(name)) {
+      return `${option} ${use}: a parameter name has only letters, digits and '_' (libvirt ignores any other)`;
+    }
+    if (!VAR_VALUE.test(value)) {
+      return `${option} ${use}: libvirt accepts only letters, digits, '_', '.' and ':' in a parameter value${value === '' ? ' (and no empty value)' : ''}, and ignores the parameter otherwise`;
+    }
+    const list = params[name];
+    if (list) list.push(value);
+    else params[name] = [value];
   }
   return params;
+}
+
+/** Linux's IFNAMSIZ less the terminating NUL. */
+const IFNAME_MAX_BYTES = 15;
+
+/**
+ * Why `name` cannot be an interface name, or null: the kernel's dev_valid_name (1 to 15 bytes,
+ * not `.` or `..`, no `/`, `:` or white space) plus iptables' wildcard `+`, which would make
+ * `--physdev-out vnet+` match every port whose name starts with `vnet`.
+ */
+export function checkIfaceName(name: string): string | null {
+  const bytes = new TextEncoder().encode(name).length;
+  if (bytes === 0) return '--iface needs an interface name';
+  if (bytes > IFNAME_MAX_BYTES)
+    return `--iface: an interface name has at most ${IFNAME_MAX_BYTES} bytes (Linux's IFNAMSIZ), this one ${bytes}`;
+  if (name === '.' || name === '..') return `--iface: '${name}' is not an interface name`;
+  if (/[/:\s]/.test(name))
+    return "--iface: an interface name has no '/', ':', spaces or other white space (Linux refuses them)";
+  if (name.includes('+'))
+    return "--iface: '+' is iptables' and ebtables' wildcard: the rules would match every interface with that prefix";
+  return null;
+}
+
+/** Why `mac` cannot be a VM's MAC address, or null (libvirt's virMacAddrParse, unicast only). */
+export function checkMacAddress(mac: string): string | null {
+  const bytes = parseMac(mac);
+  if (!bytes || mac.trim() !== mac)
+    return `--mac: '${mac}' is not a MAC address (six hex bytes joined by ':', e.g. 52:54:00:12:34:56)`;
+  if (((bytes[0] as number) & 1) === 1)
+    return `--mac: ${mac} is a multicast address; libvirt requires a unicast MAC for an interface`;
+  return null;
 }
 
 /** One filter file as read. */
@@ -106,7 +156,10 @@ export function loadFilterWorkspace(
     try {
       text = io.readText(name);
     } catch (e) {
-      report(name, `cannot read file: ${(e as Error).message}`);
+      report(
+        name,
+        e instanceof InputError ? e.toDiagnostic() : `cannot read file: ${(e as Error).message}`,
+      );
       errors++;
       return null;
     }
@@ -150,6 +203,7 @@ export function loadFilterWorkspace(
 
 /** Prints a diagnostic (or a plain error text) as `FILE:LINE:COL: severity CODE: message`. */
 export function printDiagnostic(io: CliIo, file: string, diagnostic: Diagnostic | string): void {
-  if (typeof diagnostic === 'string') io.stderr(`${file}: error: ${diagnostic}\n`);
+  if (typeof diagnostic === 'string')
+    io.stderr(`${escapeForTerminal(`${file}: error: ${diagnostic}`)}\n`);
   else io.stderr(`${formatDiagnostic(file, diagnostic)}\n`);
 }

@@ -1,9 +1,12 @@
 import { compileFilter } from '../../core/compile/compile-filter';
 import { printArgsText } from '../../core/compile/print-args';
 import { printScriptText } from '../../core/compile/print-script';
+import { resolveLimits } from '../../core/model/limits';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, PROCESS_IO } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
 import {
+  checkIfaceName,
+  checkMacAddress,
   collectParams,
   loadFilterWorkspace,
   parseCliOptions,
@@ -56,12 +59,15 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
   }
   const file = opts.positionals[0] as string;
   const iface = opts.values.get('--iface') ?? 'vnet0';
-  if (iface === '') return usage('--iface needs an interface name');
+  const badIface = checkIfaceName(iface);
+  if (badIface) return usage(badIface);
   const format = opts.values.get('--format') ?? 'args';
   if (format !== 'args' && format !== 'script') return usage("--format must be 'args' or 'script'");
   const params = collectParams(opts.lists.get('--param') ?? []);
   if (typeof params === 'string') return usage(params);
   const mac = opts.values.get('--mac');
+  const badMac = mac === undefined ? null : checkMacAddress(mac);
+  if (badMac) return usage(badMac);
 
   const ws = loadFilterWorkspace(io, file, opts.lists.get('--filters') ?? [], (f, d) =>
     printDiagnostic(io, f, d),
@@ -72,6 +78,7 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
     iface,
     ...(mac !== undefined ? { mac } : {}),
     params,
+    maxExpansion: resolveLimits(io.limits).expansion,
   });
   // Instantiation diagnostics have no source position of their own: they point at the root file.
   let errors = 0;

@@ -1,7 +1,7 @@
 import { serializeFilterXml } from '../../core';
 import { checkFilterFile } from '../check-filter-file';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, type CliCommand } from '../cli-io';
-import { formatDiagnostic, selectDiagnostics } from '../format-diagnostic';
+import { escapeForTerminal, formatDiagnostic, selectDiagnostics } from '../format-diagnostic';
 
 export const formatCommand: CliCommand = {
   name: 'format',
@@ -21,7 +21,7 @@ export const formatCommand: CliCommand = {
     const file = args[0] as string;
     const checked = checkFilterFile(file, io);
     if (checked.readError) {
-      io.stderr(`nwfilter-studio: ${checked.readError}\n`);
+      io.stderr(`${escapeForTerminal(`nwfilter-studio: ${checked.readError}`)}\n`);
       return EXIT_INVALID;
     }
     // Warnings go to stderr even when the output is written, so nothing is silently dropped.

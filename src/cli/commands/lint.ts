@@ -1,11 +1,18 @@
 import { lintFilter } from '../../core/lint';
+import { resolveLimits } from '../../core/model/limits';
 import type { LintFinding, LintOptions } from '../../core/lint';
 import type { Diagnostic, FilterDoc } from '../../core/model/types';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
-import { collectParams, loadFilterWorkspace, parseCliOptions } from '../filter-workspace';
+import {
+  checkMacAddress,
+  collectParams,
+  loadFilterWorkspace,
+  parseCliOptions,
+} from '../filter-workspace';
 import type { OptionSpec } from '../filter-workspace';
 import { HOST_OPTIONS, HOST_USAGE, loadHostProfile } from '../host-options';
+import { escapeForTerminal } from '../format-diagnostic';
 
 export const LINT_USAGE = `Usage: nwfilter-studio lint FILE.xml [--filters DIR]... [--param NAME=VALUE]... [--mac MAC]
                              [--host HOST.json] [--ftp-helper] [--bridge-address CIDR]
@@ -57,7 +64,8 @@ function parseArgs(args: readonly string[], io: CliIo): Parsed | string | null {
   const options: Parsed['options'] = { params };
   const mac = opts.values.get('--mac');
   if (mac !== undefined) {
-    if (mac === '') return '--mac needs a MAC address';
+    const badMac = checkMacAddress(mac);
+    if (badMac) return badMac;
     options.mac = mac;
   }
   const host = loadHostProfile(io, opts);
@@ -92,10 +100,18 @@ export function locateEntries(
   const offsets: number[] = [];
   for (const m of clean.matchAll(/<(rule|filterref)(?=[\s/>])/g)) offsets.push(m.index);
   if (offsets.length !== doc.entries.length) return doc.entries.map(() => null);
+  // One pass over the text for all entries (offsets ascend), not one slice per entry.
+  let line = 1;
+  let lineStart = 0;
+  let at = 0;
   return offsets.map((off) => {
-    const before = text.slice(0, off);
-    const line = before.split('\n').length;
-    return { line, column: off - before.lastIndexOf('\n') };
+    for (; at < off; at++) {
+      if (text.charCodeAt(at) === 10) {
+        line++;
+        lineStart = at + 1;
+      }
+    }
+    return { line, column: off - lineStart + 1 };
   });
 }
 
@@ -107,7 +123,7 @@ function formatLine(
   code: string,
   message: string,
 ): string {
-  return `${file}:${line}:${column}: ${severity} ${code}: ${message}`;
+  return escapeForTerminal(`${file}:${line}:${column}: ${severity} ${code}: ${message}`);
 }
 
 /**
@@ -129,7 +145,7 @@ export function runLint(args: readonly string[], io: CliIo): number {
   const printed: string[] = [];
   const parseErrors: { file: string; diagnostic: Diagnostic }[] = [];
   const ws = loadFilterWorkspace(io, opts.file, opts.filterDirs, (file, d) => {
-    if (typeof d === 'string') io.stderr(`${file}: error: ${d}\n`);
+    if (typeof d === 'string') io.stderr(`${escapeForTerminal(`${file}: error: ${d}`)}\n`);
     else if (d.severity === 'error') {
       parseErrors.push({ file, diagnostic: d });
       printed.push(formatLine(file, d.line, d.column, d.severity, d.code, d.message));
@@ -140,7 +156,10 @@ export function runLint(args: readonly string[], io: CliIo): number {
   let diagnostics: Diagnostic[] = [];
   const sourceOf = ws.sourceOf;
   if (ws.root) {
-    const res = lintFilter(ws.lookup, ws.root.doc.name, opts.options);
+    const res = lintFilter(ws.lookup, ws.root.doc.name, {
+      ...opts.options,
+      maxExpansion: resolveLimits(io.limits).expansion,
+    });
     findings = res.findings;
     diagnostics = res.diagnostics.filter((d) => d.severity !== 'info');
   }
@@ -186,7 +205,7 @@ export function runLint(args: readonly string[], io: CliIo): number {
     for (const line of printed) io.stdout(`${line}\n`);
     for (const f of located)
       io.stdout(
-        `${formatLine(f.file, f.line, f.column, f.severity, f.code, f.message)}${f.where}\n`,
+        `${formatLine(f.file, f.line, f.column, f.severity, f.code, f.message)}${escapeForTerminal(f.where)}\n`,
       );
   }
   return errors > 0 ? EXIT_INVALID : EXIT_OK;

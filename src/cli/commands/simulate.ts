@@ -3,14 +3,18 @@ import { compileFilter } from '../../core/compile/compile-filter';
 import { HOST_SYSCTLS, simSettingsOf } from '../../core/host';
 import type { HostProfile } from '../../core/host';
 import type { HostSettings, PacketTrace } from '../../core/netfilter/bridge-host';
+import { parseIpv4 } from '../../core/model/libvirt-syntax';
 import { getScenario, SCENARIOS } from '../../core/sim/scenarios';
 import { runScenario } from '../../core/sim/run-scenario';
 import type { CounterView } from '../../core/sim/run-scenario';
 import { runCaptures, traceJsonLine } from '../../core/sim/run-captures';
 import type { ConnView } from '../../core/conntrack/conntrack';
+import { resolveLimits } from '../../core/model/limits';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, PROCESS_IO } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
 import {
+  checkIfaceName,
+  checkMacAddress,
   collectParams,
   loadFilterWorkspace,
   parseCliOptions,
@@ -149,7 +153,17 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
   if ('invalid' in host) return EXIT_INVALID;
   noteUnmodelledSysctls(io, host.profile);
   const iface = opts.values.get('--iface') ?? 'vnet0';
+  const badIface = checkIfaceName(iface);
+  if (badIface) return usage(badIface);
   const mac = opts.values.get('--mac');
+  const badMac = mac === undefined ? null : checkMacAddress(mac);
+  if (badMac) return usage(badMac);
+  const vmIp = params['IP']?.[0];
+  if (scenario && vmIp !== undefined && parseIpv4(vmIp) === null) {
+    return usage(
+      `--param IP=${vmIp}: the scenario sends from the VM's address, and this is not an IPv4 address`,
+    );
+  }
 
   const ws = loadFilterWorkspace(io, file, opts.lists.get('--filters') ?? [], (f, d) =>
     printDiagnostic(io, f, d),
@@ -159,6 +173,7 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
     iface,
     ...(mac !== undefined ? { mac } : {}),
     params,
+    maxExpansion: resolveLimits(io.limits).expansion,
   });
   let errors = 0;
   for (const d of compiled.diagnostics) {
@@ -173,7 +188,6 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
   let table: ConnView[];
   let counters: CounterView[];
   if (scenario) {
-    const vmIp = params['IP']?.[0];
     const run = runScenario(compiled.ruleset, scenario, {
       hosts: {
         vm: { ...(vmIp !== undefined ? { ip: vmIp } : {}), ...(mac !== undefined ? { mac } : {}) },

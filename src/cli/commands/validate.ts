@@ -1,6 +1,11 @@
 import { checkFilterFile } from '../check-filter-file';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, type CliCommand } from '../cli-io';
-import { formatDiagnostic, hasErrors, selectDiagnostics } from '../format-diagnostic';
+import {
+  escapeForTerminal,
+  formatDiagnostic,
+  hasErrors,
+  selectDiagnostics,
+} from '../format-diagnostic';
 
 export const validateCommand: CliCommand = {
   name: 'validate',
@@ -23,7 +28,7 @@ export const validateCommand: CliCommand = {
     for (const file of files) {
       const checked = checkFilterFile(file, io);
       if (checked.readError) {
-        io.stderr(`nwfilter-studio: ${checked.readError}\n`);
+        io.stderr(`${escapeForTerminal(`nwfilter-studio: ${checked.readError}`)}\n`);
         failed = true;
         continue;
       }

@@ -7,13 +7,18 @@ interface IterEntry {
   varNames: string[];
   min: number;
   max: number;
+  /** The positions the iterator visits: min..max without those repeating an earlier tuple. */
+  positions: number[];
+  /** Index into `positions`. */
   cur: number;
 }
 
 /** A failure libvirt reports while building the iterator. */
 export interface ExpandError {
-  kind: 'missing' | 'cardinality';
+  /** `too-many`: the combinations would exceed the caller's maximum (`count` of them). */
+  kind: 'missing' | 'cardinality' | 'too-many';
   variable: string;
+  count?: number;
 }
 
 /** One combination: a value for every access (keyed by its text `A`, `A[@1]`, `A[2]`) and per variable name. */
@@ -32,23 +37,25 @@ function accessKey(a: VarAccess): string {
       : `${a.name}[@${a.iterId}]`;
 }
 
-function isUnique(e: IterEntry, vars: ReadonlyMap<string, readonly string[]>): boolean {
-  // Skip a position whose tuple of values already occurred at an earlier position of this iterator.
-  const first = vars.get(e.varNames[0] as string) ?? [];
-  const value = first[e.cur];
-  for (let i = 0; i < e.cur; i++) {
-    if (first[i] !== value) continue;
-    let same = true;
-    for (let j = 1; j < e.varNames.length; j++) {
-      const vals = vars.get(e.varNames[j] as string) ?? [];
-      if (vals[e.cur] !== vals[i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return false;
+/**
+ * The positions of an iterator whose tuple of values did not occur at an earlier position
+ * (libvirt's virNWFilterVarCombIterEntryAreUniqueEntries, which compares with every earlier
+ * position; a set of seen tuples gives the same positions in linear time).
+ */
+function uniquePositions(e: IterEntry, vars: ReadonlyMap<string, readonly string[]>): number[] {
+  if (e.min === e.max) return [e.min];
+  const lists = e.varNames.map((n) => vars.get(n) ?? []);
+  const seen = new Set<string>();
+  const out: number[] = [];
+  for (let p = e.min; p <= e.max; p++) {
+    // Values never hold a NUL (XML and the CLI refuse it), so it separates them unambiguously.
+    const key =
+      lists.length === 1 ? (lists[0]?.[p] as string) : lists.map((l) => l[p]).join('\u0000');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(p);
   }
-  return true;
+  return out;
 }
 
 /**
@@ -61,8 +68,11 @@ function isUnique(e: IterEntry, vars: ReadonlyMap<string, readonly string[]>): b
 export function expandCombinations(
   accesses: readonly VarAccess[],
   vars: ReadonlyMap<string, readonly string[]>,
+  maxCombinations = Infinity,
 ): { combinations: Combination[]; error: ExpandError | null } {
-  const entries: IterEntry[] = [{ key: '@0', varNames: [], min: 0, max: 0, cur: 0 }];
+  const entries: IterEntry[] = [
+    { key: '@0', varNames: [], min: 0, max: 0, positions: [0], cur: 0 },
+  ];
   const entryOf = new Map<string, IterEntry>();
   let elementId = 0;
   for (const a of accesses) {
@@ -75,14 +85,21 @@ export function expandCombinations(
     if (a.kind === 'iterator') {
       const key = `@${a.iterId}`;
       const found = entries.find((e) => e.key === key);
-      entry = found ?? { key, varNames: [], min: 0, max: 0, cur: 0 };
+      entry = found ?? { key, varNames: [], min: 0, max: 0, positions: [], cur: 0 };
       if (!found) entries.push(entry);
       min = 0;
       max = values.length - 1;
     } else {
       if (a.index >= values.length)
         return { combinations: [], error: { kind: 'missing', variable: accessKey(a) } };
-      entry = { key: `#${elementId++}`, varNames: [], min: a.index, max: a.index, cur: a.index };
+      entry = {
+        key: `#${elementId++}`,
+        varNames: [],
+        min: a.index,
+        max: a.index,
+        positions: [],
+        cur: 0,
+      };
       entries.push(entry);
       min = a.index;
       max = a.index;
@@ -90,12 +107,21 @@ export function expandCombinations(
     if (entry.varNames.length === 0) {
       entry.min = min;
       entry.max = max;
-      entry.cur = min;
     } else if (entry.max !== max) {
       return { combinations: [], error: { kind: 'cardinality', variable: accessKey(a) } };
     }
     entry.varNames.push(a.name);
     entryOf.set(accessKey(a), entry);
+  }
+
+  // Count before building: a hostile cross product must cost nothing beyond this product.
+  let total = 1;
+  for (const e of entries) {
+    if (e.varNames.length > 0) e.positions = uniquePositions(e, vars);
+    total *= e.positions.length;
+  }
+  if (total > maxCombinations) {
+    return { combinations: [], error: { kind: 'too-many', variable: '', count: total } };
   }
 
   const combinations: Combination[] = [];
@@ -104,7 +130,7 @@ export function expandCombinations(
     const bindings: Record<string, string> = {};
     for (const a of accesses) {
       const e = entryOf.get(accessKey(a)) as IterEntry;
-      const v = (vars.get(a.name) as readonly string[])[e.cur] as string;
+      const v = (vars.get(a.name) as readonly string[])[e.positions[e.cur] as number] as string;
       byAccess.set(accessKey(a), v);
       bindings[accessKey(a)] = v;
     }
@@ -113,18 +139,9 @@ export function expandCombinations(
     let i = 0;
     for (; i < entries.length; i++) {
       const e = entries[i] as IterEntry;
-      let advanced = false;
-      for (;;) {
-        e.cur++;
-        if (e.cur <= e.max) {
-          if (!isUnique(e, vars)) continue;
-          advanced = true;
-        } else {
-          e.cur = e.min;
-        }
-        break;
-      }
-      if (advanced) break;
+      e.cur++;
+      if (e.cur < e.positions.length) break;
+      e.cur = 0;
     }
     if (i === entries.length) break;
   }

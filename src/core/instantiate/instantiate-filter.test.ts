@@ -51,7 +51,10 @@ describe('variable accesses', () => {
     expect(parseVarAccess('$A[@2]')).toEqual({ kind: 'iterator', name: 'A', iterId: 2 });
     expect(parseVarAccess('$A[ 1 ] ')).toEqual({ kind: 'element', name: 'A', index: 1 });
     expect(parseVarAccess('10.0.0.1')).toBeNull();
-    expect(parseVarAccess('$')).toBeNull();
+    // libvirt takes every value starting with '$' for a reference: a lone '$' is the variable
+    // with the empty name (which no parameter can set), never the literal text '$'.
+    expect(parseVarAccess('$')).toEqual({ kind: 'iterator', name: '', iterId: 0 });
+    expect(parseVarAccess(' $IP')).toBeNull();
   });
 
   it('records accesses in libvirt attribute-table order, without duplicates', () => {
@@ -338,5 +341,94 @@ describe('combinations (property)', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('limits (issue 15)', () => {
+  /** d0 → d1 twice → d2 twice …: 2^depth paths to the last filter. */
+  const diamond = (depth: number): FilterDoc[] =>
+    Array.from({ length: depth + 1 }, (_, d) =>
+      filter(`d${d}`, [
+        ...(d < depth ? [ref(`d${d + 1}`), ref(`d${d + 1}`)] : []),
+        rule({ attrs: { dstportstart: String(d + 1) } }),
+      ]),
+    );
+
+  it('instantiates a filterref diamond below the limit in full, one rule per path', () => {
+    const r = instantiateFilter(diamond(4), 'd0', { iface: 'vnet0' });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.rules).toHaveLength(2 ** 5 - 1);
+  });
+
+  it('stops a filterref diamond at the expansion limit with NWF306, naming the limit', () => {
+    // Depth 17 took 14 s and 1.35 GB before the limit; now the walk stops at the limit.
+    const r = instantiateFilter(diamond(17), 'd0', { iface: 'vnet0', maxExpansion: 1000 });
+    expect(r.rules).toEqual([]);
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]).toMatchObject({ code: 'NWF306', severity: 'error' });
+    expect(r.diagnostics[0]?.message).toContain("limit 'expansion' of 1000");
+  });
+
+  it('refuses a cross product of iterators over the limit before building it', () => {
+    // Three iterators of 100 values: 10^6 instances (2.5 min, 4.8 GB before the limit).
+    const list = (base: number) => Array.from({ length: 100 }, (_, i) => String(base + i));
+    const ws = [
+      filter('it', [
+        rule({
+          attrs: { srcportstart: '$A[@1]', dstportstart: '$B[@2]', dscp: '$C[@3]' },
+        }),
+      ]),
+    ];
+    const params = { A: list(1000), B: list(2000), C: list(0) };
+    const r = instantiateFilter(ws, 'it', { iface: 'vnet0', params });
+    expect(r.rules).toEqual([]);
+    expect(r.diagnostics[0]).toMatchObject({ code: 'NWF306' });
+    expect(r.diagnostics[0]?.message).toContain('1000000 combinations');
+    // Two of them (10^4) are within the default limit and expand in full.
+    const two = instantiateFilter(
+      [filter('it', [rule({ attrs: { srcportstart: '$A[@1]', dstportstart: '$B[@2]' } })])],
+      'it',
+      { iface: 'vnet0', params },
+    );
+    expect(two.diagnostics).toEqual([]);
+    expect(two.rules).toHaveLength(10_000);
+  });
+
+  it('keeps 30,000 values of one filterref parameter, in order, repeated values once', () => {
+    const ips = Array.from({ length: 30_000 }, (_, i) => `10.0.${i >> 8}.${i & 255}`);
+    const ws = [
+      filter('top', [ref('mid', { IP: [...ips, ips[0] as string] })]),
+      filter('mid', [rule({ attrs: { srcipaddr: '$IP' } })]),
+    ];
+    const r = instantiateFilter(ws, 'top', { iface: 'vnet0' });
+    expect(r.diagnostics).toEqual([]);
+    expect(values(r, 'srcipaddr')).toEqual(ips);
+  });
+
+  it("treats a lone '$' as the variable with the empty name, which nothing can set", () => {
+    const ws = [filter('t', [rule({ attrs: { dstportstart: '$' } })])];
+    const r = instantiateFilter(ws, 't', { iface: 'vnet0', params: { IP: ['10.0.0.1'] } });
+    expect(r.rules).toEqual([]);
+    expect(r.diagnostics[0]).toMatchObject({ code: 'NWF303' });
+    expect(r.diagnostics[0]?.message).toContain("variable '' has no value");
+  });
+
+  it('takes parameters named like Object.prototype members as plain names', () => {
+    const params = Object.create(null) as Record<string, string[]>;
+    params['constructor'] = ['1'];
+    params['__proto__'] = ['2'];
+    params['toString'] = ['3'];
+    const ws = [
+      filter('t', [
+        rule({
+          attrs: { srcportstart: '$constructor', dstportstart: '$__proto__', dscp: '$toString' },
+        }),
+      ]),
+    ];
+    const r = instantiateFilter(ws, 't', { iface: 'vnet0', params });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.rules[0]?.rule.attrs['srcportstart']?.value).toBe('1');
+    expect(r.rules[0]?.rule.attrs['dstportstart']?.value).toBe('2');
+    expect(r.rules[0]?.rule.attrs['dscp']?.value).toBe('3');
   });
 });

@@ -1,4 +1,5 @@
 import type { AttrValue, Diagnostic, FilterDoc, Rule } from '../model/types';
+import { DEFAULT_LIMITS, LIMIT_NAMES } from '../model/limits';
 import { accessKey, expandCombinations } from './expand-combinations';
 import type {
   FilterLookup,
@@ -16,6 +17,7 @@ export const INSTANTIATE_CODES = {
   unresolvedVariable: 'NWF303',
   cardinality: 'NWF304',
   unknownRoot: 'NWF305',
+  tooLarge: 'NWF306',
 } as const;
 
 /** libvirt's default chain priorities by chain-name prefix (nwfilter_conf.c). */
@@ -97,11 +99,30 @@ export function instantiateFilter(
   for (const [name, values] of Object.entries(options.params ?? {})) vars.set(name, [...values]);
   if (options.mac !== undefined && !vars.has('MAC')) vars.set('MAC', [options.mac]);
 
+  const maxExpansion = options.maxExpansion ?? DEFAULT_LIMITS.expansion;
+  const tooLarge = (what: string) =>
+    diag(
+      INSTANTIATE_CODES.tooLarge,
+      `${what}: over the limit '${LIMIT_NAMES.expansion}' of ${maxExpansion} rule instances and filterref visits`,
+    );
+  // Rules met plus filterrefs followed: bounds filterref "diamonds", whose walk doubles per level.
+  let work = 0;
+  let overflow = false;
   const raw: RawInstance[] = [];
   const reported = new Set<string>();
   const walk = (doc: FilterDoc, docVars: Vars, path: string[]): void => {
     let ruleIndex = 0;
     doc.entries.forEach((entry, entryIndex) => {
+      if (overflow) return;
+      if (++work > maxExpansion) {
+        overflow = true;
+        diagnostics.push(
+          tooLarge(
+            `filter '${rootFilterName}' expands to more than ${maxExpansion} rules and filterref visits (a filter referenced on N paths is instantiated N times)`,
+          ),
+        );
+        return;
+      }
       if (entry.kind === 'rule') {
         const rule = entry.rule;
         for (const access of collectVarAccesses(rule)) {
@@ -150,11 +171,13 @@ export function instantiateFilter(
         }
         // Parameters of the filterref first, then the caller's variables on top (libvirt's
         // virNWFilterCreateVarsFrom: the second table overwrites the first).
-        const childVars: Vars = new Map();
+        const lists = new Map<string, string[]>();
         for (const p of ref.params) {
-          const prev = childVars.get(p.name);
-          childVars.set(p.name, prev ? [...prev, p.value] : [p.value]);
+          const list = lists.get(p.name);
+          if (list) list.push(p.value);
+          else lists.set(p.name, [p.value]);
         }
+        const childVars: Vars = new Map(lists);
         for (const [k, v] of docVars) childVars.set(k, v);
         walk(child, childVars, [...path, child.name]);
       }
@@ -174,12 +197,26 @@ export function instantiateFilter(
 
   const rules: RuleInstance[] = [];
   for (const r of sorted) {
+    if (overflow) break;
     const chain = r.doc.chain || 'root';
     const chainPriority = chainPriorityOf(r.doc);
     const effectivePriority =
       chain !== 'root' && chainPriority > r.rule.priority ? chainPriority : r.rule.priority;
     const accesses = collectVarAccesses(r.rule);
-    const { combinations, error } = expandCombinations(accesses, r.vars);
+    const { combinations, error } = expandCombinations(
+      accesses,
+      r.vars,
+      maxExpansion - rules.length,
+    );
+    if (error?.kind === 'too-many') {
+      overflow = true;
+      diagnostics.push(
+        tooLarge(
+          `rule ${r.ruleIndex + 1} of filter '${r.doc.name}' expands to ${error.count} combinations of its variables' values${rules.length > 0 ? ` after ${rules.length} other rule instances` : ''}`,
+        ),
+      );
+      break;
+    }
     if (error) {
       const msg =
         error.kind === 'cardinality'

@@ -36,6 +36,12 @@ export interface InstantiateOptions {
   mac?: string;
   /** Parameter name → values (several values = a list, `$X[@n]` iterates over it). */
   params?: Record<string, readonly string[]>;
+  /**
+   * At most this many rule instances plus filterref visits (default
+   * `DEFAULT_LIMITS.expansion`); past it the result is an NWF306 error, found before the
+   * work is done.
+   */
+  maxExpansion?: number;
 }
 
 /** One rule as libvirt hands it to the firewall backend, with one combination of variable values applied. */

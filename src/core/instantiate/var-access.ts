@@ -1,3 +1,4 @@
+import { parseVarAccess as parseModelVarAccess } from '../model/libvirt-syntax';
 import type { ProtocolName, Rule } from '../model/types';
 
 /**
@@ -8,16 +9,20 @@ export type VarAccess =
   | { kind: 'iterator'; name: string; iterId: number }
   | { kind: 'element'; name: string; index: number };
 
-const VAR_RE = /^\s*\$([A-Za-z0-9_]+)\s*(?:\[\s*(@?)\s*([0-9]+)\s*\])?\s*$/;
-
-/** Parse an attribute value as a variable reference; null when it is a literal. */
+/**
+ * Parse an attribute value as a variable reference; null when it is a literal. A value is a
+ * reference exactly when libvirt takes it for one: it starts with `$` (even a lone `$`, the
+ * variable with the empty name, which no parameter can set). The text after `$` is read by the
+ * one parser the validator uses too ({@link parseModelVarAccess}); a malformed one is the
+ * validator's error, so it never reaches instantiation.
+ */
 export function parseVarAccess(value: string): VarAccess | null {
-  const m = VAR_RE.exec(value);
-  if (!m) return null;
-  const name = m[1] as string;
-  if (m[3] === undefined) return { kind: 'iterator', name, iterId: 0 };
-  const n = Number(m[3]);
-  return m[2] === '@' ? { kind: 'iterator', name, iterId: n } : { kind: 'element', name, index: n };
+  if (!value.startsWith('$')) return null;
+  const v = parseModelVarAccess(value.slice(1));
+  if ('error' in v) return null;
+  return v.kind === 'iterator'
+    ? { kind: 'iterator', name: v.name, iterId: v.index }
+    : { kind: 'element', name: v.name, index: v.index };
 }
 
 /** libvirt's text for an access (`A`, `A[@1]`, `A[2]`), as in its "unresolvable variables" error. */

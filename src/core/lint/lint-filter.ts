@@ -154,6 +154,7 @@ export function lintFilter(
     iface,
     ...(options.mac !== undefined ? { mac: options.mac } : {}),
     params,
+    ...(options.maxExpansion !== undefined ? { maxExpansion: options.maxExpansion } : {}),
   });
   diagnostics.push(...inst.diagnostics);
   if (inst.diagnostics.some((d) => d.severity === 'error'))
@@ -215,6 +216,7 @@ export function lintFilter(
     iface,
     mac: vm.mac,
     params: probeParams,
+    ...(options.maxExpansion !== undefined ? { maxExpansion: options.maxExpansion } : {}),
   });
   const probeSet =
     probeInst.diagnostics.length === 0 ? compileEbiptables(probeInst.rules, iface) : null;

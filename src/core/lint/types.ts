@@ -37,6 +37,8 @@ export interface LintOptions {
   bridgeHasAddress?: boolean;
   /** The host's nf_conntrack_icmp_timeout in seconds (kernel default 30). */
   icmpTimeout?: number;
+  /** The instantiation limit (`InstantiateOptions.maxExpansion`). */
+  maxExpansion?: number;
 }
 
 /** Findings, plus the diagnostics that kept some checks from running (missing filters, …). */

@@ -25,6 +25,7 @@ export const DIAGNOSTIC_CODES = {
   INTERNAL: entry('NWF006', 'error', 'Internal error while reading the document'),
   UNKNOWN_ENTITY: entry('NWF007', 'error', 'Unknown entity or character reference'),
   EMPTY_INPUT: entry('NWF008', 'error', 'No document'),
+  INVALID_ENCODING: entry('NWF009', 'error', 'Not UTF-8 text'),
 
   FILTER_NO_NAME: entry('NWF010', 'error', 'Filter has no name'),
   BAD_CHAIN: entry('NWF011', 'error', 'Invalid chain name'),

@@ -46,7 +46,9 @@ import {
   decodeXmlText,
   findExcessiveNesting,
   findExtraWellFormednessError,
+  findForbiddenCharacter,
   findForbiddenDeclaration,
+  findPrematureEnd,
   findStartTagEnd,
   findTrailingContent,
   scanStartTag,
@@ -626,12 +628,40 @@ function parseUnchecked(input: string): ParseResult {
         );
   }
 
-  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
-  if (valid !== true) {
-    const err = valid.err;
+  const forbiddenChar = findForbiddenCharacter(text);
+  if (forbiddenChar) {
+    const { line, column } = lines.locate(forbiddenChar.offset);
+    const hex = forbiddenChar.codePoint.toString(16).toUpperCase().padStart(4, '0');
     return refuse(
       DIAGNOSTIC_CODES.MALFORMED_XML,
-      `Malformed XML: ${err.msg}`,
+      `Malformed XML: character U+${hex} is not allowed in an XML document (libxml2 refuses it); remove it or write the text without control characters.`,
+      line,
+      column,
+    );
+  }
+
+  const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+  if (valid !== true) {
+    // An input that stops early is described by what is left open, at the end of the input, as
+    // libxml2 does (the validator's own text for it can quote the whole tag stack).
+    const early = /^Unclosed|open quote|^Invalid '\[/.test(valid.err.msg)
+      ? findPrematureEnd(text)
+      : null;
+    if (early) {
+      const opened = lines.locate(early.openedAt);
+      const end = lines.locate(text.length);
+      return refuse(
+        DIAGNOSTIC_CODES.MALFORMED_XML,
+        `Malformed XML: premature end of the document: ${early.message} (opened at ${opened.line}:${opened.column}).`,
+        end.line,
+        end.column,
+      );
+    }
+    const err = valid.err;
+    const msg = err.msg.length > 200 ? `${err.msg.slice(0, 200)}…` : err.msg;
+    return refuse(
+      DIAGNOSTIC_CODES.MALFORMED_XML,
+      `Malformed XML: ${msg}`,
       err.line || 1,
       err.col || 1,
     );

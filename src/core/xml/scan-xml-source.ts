@@ -319,6 +319,15 @@ export function findExtraWellFormednessError(
       } else if (text.startsWith('<?', lt)) {
         const end = text.indexOf('?>', lt + 2);
         if (end === -1) return null;
+        // The declaration is the document's first thing or nothing (libxml2: "XML declaration
+        // allowed only at the start of the document").
+        if (lt > 0 && /^<\?xml[\s?]/.test(text.slice(lt, lt + 6)))
+          return {
+            offset: lt,
+            message:
+              'an XML declaration (<?xml …?>) is allowed only at the very start of the document',
+            unknownEntity: false,
+          };
         i = end + 2;
       } else {
         // fast-xml-parser's validator lets an end tag with attributes close any element
@@ -431,4 +440,100 @@ export function decodeXmlText(raw: string, attribute: boolean): DecodeResult {
     out += ch;
   }
   return { ok: true, value: out };
+}
+
+/** At most this many characters of a name or message taken from the input go into a diagnostic. */
+const MAX_QUOTED = 40;
+
+function quoteName(name: string): string {
+  return name.length > MAX_QUOTED ? `${name.slice(0, MAX_QUOTED)}…` : name;
+}
+
+/** An input that ends inside something: where that began, and what is missing. */
+export interface PrematureEnd {
+  /** Offset of the construct or element left open (the innermost). */
+  openedAt: number;
+  message: string;
+}
+
+/**
+ * Why the document ends too early, as libxml2 reports it ("Premature end of data", "Comment not
+ * terminated", …): the first comment, CDATA section, processing instruction or tag that is never
+ * finished, else the innermost element without its end tag. Null when everything is closed.
+ * Linear; the message quotes at most a short element name whatever the input.
+ */
+export function findPrematureEnd(text: string): PrematureEnd | null {
+  const open: { name: string; offset: number }[] = [];
+  const unterminated = (lt: number, what: string, close: string): PrematureEnd => ({
+    openedAt: lt,
+    message: `the ${what} is never closed with ${close}`,
+  });
+  let i = 0;
+  for (;;) {
+    const lt = text.indexOf('<', i);
+    if (lt === -1) break;
+    if (text.startsWith('<!--', lt)) {
+      const end = text.indexOf('-->', lt + 4);
+      if (end === -1) return unterminated(lt, 'comment', '-->');
+      i = end + 3;
+    } else if (text.startsWith('<![CDATA[', lt)) {
+      const end = text.indexOf(']]>', lt + 9);
+      if (end === -1) return unterminated(lt, 'CDATA section', ']]>');
+      i = end + 3;
+    } else if (text.startsWith('<?', lt)) {
+      const end = text.indexOf('?>', lt + 2);
+      if (end === -1) return unterminated(lt, 'processing instruction', '?>');
+      i = end + 2;
+    } else if (text[lt + 1] === '/') {
+      const gt = text.indexOf('>', lt);
+      if (gt === -1) return unterminated(lt, 'end tag', "'>'");
+      const name = text.slice(lt + 2, gt).trim();
+      const at = open.map((o) => o.name).lastIndexOf(name);
+      if (at !== -1) open.length = at;
+      i = gt + 1;
+    } else {
+      START_NAME.lastIndex = lt;
+      const m = START_NAME.exec(text);
+      let quote = 0;
+      let j = lt + 1;
+      for (; j < text.length; j++) {
+        const c = text.charCodeAt(j);
+        if (quote !== 0) {
+          if (c === quote) quote = 0;
+        } else if (c === 0x22 || c === 0x27) quote = c;
+        else if (c === 0x3e) break;
+      }
+      const name = quoteName(m ? (m[1] as string) : '');
+      if (j >= text.length) {
+        return {
+          openedAt: lt,
+          message:
+            quote !== 0
+              ? `an attribute value of the <${name}> start tag is never closed with its quote`
+              : `the <${name}> start tag is never closed with '>'`,
+        };
+      }
+      if (m && text.charCodeAt(j - 1) !== 0x2f) open.push({ name: m[1] as string, offset: lt });
+      i = j + 1;
+    }
+  }
+  const top = open[open.length - 1];
+  if (!top) return null;
+  return {
+    openedAt: top.offset,
+    message: `the document ends before the end tag of <${quoteName(top.name)}>`,
+  };
+}
+
+/**
+ * The first character XML 1.0 forbids in a document (C0 controls other than tab, line feed and
+ * carriage return, unpaired surrogates, U+FFFE, U+FFFF): libxml2 refuses the document there.
+ * Returns its offset and code point, or null.
+ */
+export function findForbiddenCharacter(text: string): { offset: number; codePoint: number } | null {
+  const re =
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  const m = re.exec(text);
+  return m ? { offset: m.index, codePoint: m[0].charCodeAt(0) } : null;
 }
