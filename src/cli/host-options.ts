@@ -1,5 +1,6 @@
 import { applyHostOverrides, DEFAULT_HOST_PROFILE, parseHostProfile } from '../core/host';
 import type { HostProfile } from '../core/host';
+import { InputError } from './cli-io';
 import type { CliIo } from './cli-io';
 import type { OptionSpec, ParsedOptions } from './filter-workspace';
 import { printDiagnostic } from './filter-workspace';
@@ -41,7 +42,11 @@ export function loadHostProfile(
     try {
       text = io.readText(file);
     } catch (e) {
-      printDiagnostic(io, file, `cannot read file: ${(e as Error).message}`);
+      printDiagnostic(
+        io,
+        file,
+        e instanceof InputError ? e.toDiagnostic() : `cannot read file: ${(e as Error).message}`,
+      );
       return { invalid: true };
     }
     const parsed = parseHostProfile(text);
