@@ -67,6 +67,24 @@ async function replaceXml(page: Page, text: string) {
 
 const xmlRegion = (page: Page) => page.getByRole('region', { name: 'XML' });
 
+test('lint panel: an ipset libvirt drops from the typed XML is flagged at its rule (NWF516)', async ({
+  page,
+}) => {
+  await openApp(page);
+  await replaceXml(
+    page,
+    "<filter name='test-eth0' chain='root'>\n  <rule action='accept' direction='in' priority='500'>\n    <tcp dstportstart='22' ipset='trusted' ipsetflags='src'/>\n  </rule>\n</filter>",
+  );
+  const panels = page.getByRole('region', { name: 'Panels' });
+  await panels.getByRole('tab', { name: 'Lint' }).click();
+  const finding = panels
+    .getByRole('list', { name: 'Lint findings' })
+    .getByRole('listitem')
+    .filter({ hasText: 'NWF516' });
+  await expect(finding).toContainText("libvirt drops ipset='trusted' ipsetflags='src'");
+  await expect(finding.getByRole('button', { name: 'test-eth0 · rule 1' })).toBeVisible();
+});
+
 test('table edit updates the XML', async ({ page }) => {
   await openApp(page);
   await row(page, 'tcp dst 80').click();

@@ -408,6 +408,16 @@ test('lint: findings with code, severity, message and links that select the rule
   await expect(dhcp).toContainText('DHCP');
   await dhcp.getByRole('button', { name: 'test-eth0 · rule 7' }).click();
   await expect(selectedRow(page)).toContainText('drop');
+  // Without the helper the docs' second solution loses active FTP (NWF502, at the
+  // ESTABLISHED,RELATED accept) and passive FTP (NWF514, at the ESTABLISHED-only accept).
+  const active = findings.getByRole('listitem').filter({ hasText: 'NWF502' });
+  await expect(active).toContainText('under the second solution too');
+  await active.getByRole('button', { name: 'test-eth0 · rule 2' }).click();
+  await expect(selectedRow(page)).toContainText('ESTABLISHED,RELATED');
+  const passive = findings.getByRole('listitem').filter({ hasText: 'NWF514' });
+  await expect(passive).toContainText('Passive-mode FTP');
+  await passive.getByRole('button', { name: 'test-eth0 · rule 1' }).click();
+  await expect(selectedRow(page)).toContainText('ESTABLISHED');
 });
 
 test('panels are keyboard operable: tabs with arrow keys, diagram with arrows', async ({

@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { getBuiltinFilter } from '../core/library';
 import { parseMac } from '../core/model/libvirt-syntax';
-import type { Diagnostic, FilterDoc } from '../core/model/types';
+import type { Diagnostic, DroppedAttribute, FilterDoc } from '../core/model/types';
 import { parseFilterXml } from '../core/xml/parse-filter-xml';
 import { InputError } from './cli-io';
 import type { CliIo } from './cli-io';
@@ -138,6 +138,8 @@ export interface FilterWorkspace {
   sourceOf(name: string): FilterSource | undefined;
   /** Errors met while reading: unreadable files and parse errors. Nothing is usable when > 0. */
   errors: number;
+  /** Per filter name, the match attributes its file held that libvirt drops (for lint). */
+  dropped: Record<string, DroppedAttribute[]>;
 }
 
 /**
@@ -151,6 +153,7 @@ export function loadFilterWorkspace(
   report: (file: string, diagnostic: Diagnostic | string) => void,
 ): FilterWorkspace {
   let errors = 0;
+  const dropped: Record<string, DroppedAttribute[]> = {};
   const read = (name: string): FilterSource | null => {
     let text: string;
     try {
@@ -169,6 +172,7 @@ export function loadFilterWorkspace(
       if (d.severity === 'error') errors++;
       report(name, d);
     }
+    if (res.doc && res.dropped) dropped[res.doc.name] ??= res.dropped;
     return res.doc ? { file: name, text, doc: res.doc } : null;
   };
 
@@ -198,6 +202,7 @@ export function loadFilterWorkspace(
     lookup: (name) => sourceOf(name)?.doc ?? getBuiltinFilter(name)?.doc,
     sourceOf,
     errors,
+    dropped,
   };
 }
 

@@ -83,7 +83,7 @@ describe('nwfilter-studio lint', () => {
   it('--ftp-helper silences RELATED; --param binds variables; --filters resolves filterrefs in their own file', () => {
     const ftp = write(
       'ftp.xml',
-      "<filter name='ftp'>\n  <filterref filter='dns-out'/>\n  <rule action='accept' direction='out'>\n    <tcp srcportstart='20' state='RELATED,ESTABLISHED'/>\n  </rule>\n</filter>\n",
+      "<filter name='ftp'>\n  <filterref filter='dns-out'/>\n  <rule action='accept' direction='out'>\n    <tcp srcportstart='20' state='RELATED,ESTABLISHED'/>\n  </rule>\n  <rule action='drop' direction='inout'><all/></rule>\n</filter>\n",
     );
     write(
       'lib/dns.xml',
@@ -103,6 +103,14 @@ describe('nwfilter-studio lint', () => {
     );
     expect(run(v).stdout).not.toContain('NWF501');
     expect(run(v, '--param', 'IP=10.0.0.5').stdout).toContain(`${v}:3:3: warning NWF501`);
+  });
+
+  it('reports the attributes libvirt drops while reading a file (ipset on <tcp>) at their rule', () => {
+    const f = write(
+      'ipset.xml',
+      "<filter name='s'>\n  <rule action='accept' direction='in'>\n    <tcp ipset='trusted' ipsetflags='src'/>\n  </rule>\n</filter>\n",
+    );
+    expect(run(f).stdout).toContain(`${f}:2:3: warning NWF516: libvirt drops ipset='trusted'`);
   });
 
   it('--icmp-timeout: the ICMP connlimit note (info) goes away when the host timeout is short', () => {

@@ -20,10 +20,13 @@ export const LINT_USAGE = `Usage: nwfilter-studio lint FILE.xml [--filters DIR].
                              [--icmp-timeout SECONDS] [--json]
 
 Instantiate the filter in FILE.xml as libvirt binds it to an interface and report the pitfalls:
-rules that can never match, RELATED without a conntrack helper, connlimit ordering, SSH without
-DNS, statematch='false', clean-traffic without IP or with DHCP blocked, rules in a protocol chain
-that never sees their protocol, REJECT on the bridged path, VLAN-tagged frames bypassing the
-protocol rules, IPv6 left open, connlimit on ICMP with a long conntrack timeout.
+rules that can never match, RELATED without a conntrack helper, passive FTP dropped, connlimit
+ordering and its end of connection, SSH without DNS, statematch='false', clean-traffic without
+IP or with DHCP blocked, rules in a protocol chain that never sees their protocol, REJECT on the
+bridged path, VLAN-tagged frames bypassing the protocol rules, IPv6 left open, connlimit on ICMP
+with a long conntrack timeout, attributes libvirt drops (ipset, <ip> ranges), ICMP rules libvirt
+installs nowhere (inout with a type) or that never see ICMPv6 neighbour discovery, inout
+drop/reject on ports, DSCP matched on the replies too.
 
   --filters DIR       directory of filter XML files that filterrefs may name (repeatable);
                       libvirt's built-in filters (clean-traffic, ...) are always available
@@ -159,6 +162,7 @@ export function runLint(args: readonly string[], io: CliIo): number {
     const res = lintFilter(ws.lookup, ws.root.doc.name, {
       ...opts.options,
       maxExpansion: resolveLimits(io.limits).expansion,
+      dropped: ws.dropped,
     });
     findings = res.findings;
     diagnostics = res.diagnostics.filter((d) => d.severity !== 'info');

@@ -141,8 +141,9 @@ export function checkSshWithoutDns(
     code: LINT_CODES.SSH_WITHOUT_DNS.code,
     severity: LINT_CODES.SSH_WITHOUT_DNS.severity,
     message:
-      `SSH to the VM is allowed, but the VM's DNS queries (udp to port 53) are dropped by ${describeDroppers(instances, dropped)}: ` +
-      "sshd looks up the connecting client's name, so every login waits until that lookup times out. " +
+      `SSH to the VM is allowed, but the VM's DNS queries (udp to port 53) are dropped by ${describeDroppers(instances, dropped)}. ` +
+      "It matters when the VM's sshd looks up the connecting client's name: with UseDNS yes in sshd_config every login then waits until that lookup times out (the docs' 'ssh client seems to hang'). " +
+      'UseDNS has defaulted to no since OpenSSH 6.8 (2015), so a current sshd with the default configuration is not affected; older ones, and any with UseDNS yes, are. ' +
       "Allow DNS out: <rule action='accept' direction='out'><udp dstportstart='53'/></rule>.",
     related: uniqueRefs(dropped),
   });

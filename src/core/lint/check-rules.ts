@@ -1,14 +1,18 @@
 /**
  * Checks on the instantiated rules themselves (libvirt's order, variables
- * substituted): conntrack helper, connlimit order, statematch, protocol
- * chains, REJECT.
+ * substituted): connlimit order and timeouts, statematch, protocol chains,
+ * REJECT.
  */
 import { layerOf } from '../compile/compile-ebiptables';
 import { ETHERTYPE_NAMES, numberOf } from '../compile/values';
 import type { RuleInstance } from '../instantiate/types';
-import type { ProtocolName, Rule } from '../model/types';
+import type { Ruleset } from '../compile/ir';
+import type { Rule } from '../model/types';
+import { ipProbe } from './check-probes';
+import type { VmIdentity } from './check-probes';
 import { describeRuleRef, portRange, summarizeRule } from './describe-rule';
 import { LINT_CODES } from './lint-codes';
+import { probePath } from './probe-packet';
 import type { LintFinding } from './types';
 
 /** Where a check reports: a finding without `root` (the caller adds it). */
@@ -24,52 +28,6 @@ function at(inst: RuleInstance) {
 
 function isIpLayer(rule: Rule): boolean {
   return layerOf(rule) !== 'ebtables';
-}
-
-/** Protocols whose RELATED packets only a helper's expectation makes (ICMP errors are RELATED without one, so icmp and all are left out). */
-const HELPER_PROTOCOLS: readonly (ProtocolName | null)[] = [
-  'tcp',
-  'udp',
-  'sctp',
-  'udplite',
-  'tcp-ipv6',
-  'udp-ipv6',
-  'sctp-ipv6',
-  'udplite-ipv6',
-];
-
-/** RELATED accepted on a connection type that only a conntrack helper can make RELATED. */
-export function checkRelatedWithoutHelper(
-  instances: readonly RuleInstance[],
-  ftpHelper: boolean,
-  report: Report,
-): void {
-  if (ftpHelper) return;
-  for (const inst of instances) {
-    const r = inst.rule;
-    if (!isIpLayer(r) || !r.statematch || (r.action !== 'accept' && r.action !== 'return'))
-      continue;
-    if (!HELPER_PROTOCOLS.includes(r.protocol)) continue;
-    const state = r.attrs.state;
-    if (
-      !state ||
-      !state.value
-        .toUpperCase()
-        .split(',')
-        .map((s) => s.trim())
-        .includes('RELATED')
-    )
-      continue;
-    report({
-      ...at(inst),
-      code: LINT_CODES.RELATED_WITHOUT_HELPER.code,
-      severity: LINT_CODES.RELATED_WITHOUT_HELPER.severity,
-      message:
-        `${summarizeRule(r)} relies on the RELATED state, which a ${r.protocol} packet only gets from a conntrack helper's expectation. ` +
-        'No helper is assigned on this host (kernels since 4.7 no longer assign them by port, nf_conntrack_helper=0), so the data connection an FTP control connection announces arrives as NEW and this rule does not accept it: active FTP fails. ' +
-        "Assign the helper on the host (iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp) or accept the data connection as NEW (the docs' second FTP solution).",
-    });
-  }
 }
 
 function directionsOverlap(a: Rule, b: Rule): boolean {
@@ -225,22 +183,26 @@ const CHAIN_PROTOCOLS: readonly {
   },
 ];
 
-/** Rules whose protocol the chain of their filter never sees, and IP-level rules whose chain is ignored. */
+/**
+ * Rules whose protocol the chain of their filter never sees (each reported), and IP-level rules
+ * whose chain is ignored (reported once per filter, at its first such rule, listing the others).
+ */
 export function checkChainProtocols(instances: readonly RuleInstance[], report: Report): void {
+  const ignored = new Map<string, { chain: string; frames: string; rules: RuleInstance[] }>();
   for (const inst of instances) {
     const r = inst.rule;
     if (inst.chain === 'root' || r.protocol === null) continue;
     const spec = CHAIN_PROTOCOLS.find((c) => inst.chain.startsWith(c.prefix));
     if (!spec) continue;
     if (isIpLayer(r)) {
-      report({
-        ...at(inst),
-        code: LINT_CODES.CHAIN_IGNORED.code,
-        severity: LINT_CODES.CHAIN_IGNORED.severity,
-        message:
-          `The chain '${inst.chain}' does not apply to <${r.protocol}> rules: libvirt installs them in the interface's ${layerOf(r)} chains (FI/FO/HI) for all ${r.protocol} traffic, ` +
-          `so this rule is not limited to ${spec.frames}; and since its filter is not a root-chain filter it is sorted after every root-chain rule, whatever its priority. Put it in a filter without a chain (root).`,
-      });
+      const group = ignored.get(inst.provenance.filter) ?? {
+        chain: inst.chain,
+        frames: spec.frames,
+        rules: [],
+      };
+      if (!group.rules.some((g) => g.provenance.ruleIndex === inst.provenance.ruleIndex))
+        group.rules.push(inst);
+      ignored.set(inst.provenance.filter, group);
       continue;
     }
     let never = !spec.elements.includes(r.protocol);
@@ -255,6 +217,24 @@ export function checkChainProtocols(instances: readonly RuleInstance[], report: 
       code: LINT_CODES.CHAIN_NEVER_SEES_PROTOCOL.code,
       severity: LINT_CODES.CHAIN_NEVER_SEES_PROTOCOL.severity,
       message: `This <${r.protocol}${r.protocol === 'mac' && pid ? ` protocolid='${pid.value}'` : ''}> rule is in chain '${inst.chain}', which libvirt enters only for ${spec.frames}: it never sees the frames it describes and can never match. Move it to a filter whose chain fits its protocol, or to the root chain.`,
+    });
+  }
+  for (const [filter, g] of ignored) {
+    const [first, ...rest] = [...g.rules].sort(
+      (a, b) => a.provenance.ruleIndex - b.provenance.ruleIndex,
+    ) as [RuleInstance, ...RuleInstance[]];
+    const list = [first, ...rest]
+      .map((i) => `rule ${i.provenance.ruleIndex + 1} (<${i.rule.protocol}>)`)
+      .join(', ');
+    const tables = [...new Set([first, ...rest].map((i) => layerOf(i.rule)))].join('/');
+    report({
+      ...at(first),
+      code: LINT_CODES.CHAIN_IGNORED.code,
+      severity: LINT_CODES.CHAIN_IGNORED.severity,
+      message:
+        `The chain '${g.chain}' of filter '${filter}' does not apply to its IP-level rules — ${list}: libvirt installs them in the interface's ${tables} chains (FI/FO/HI) for all traffic of their protocol, ` +
+        `so they are not limited to ${g.frames}; and since the filter is not a root-chain filter they are sorted after every root-chain rule, whatever their priority. Put them in a filter without a chain (root).`,
+      ...(rest.length ? { related: rest.map(at) } : {}),
     });
   }
 }
@@ -306,7 +286,68 @@ export function checkConnlimitIcmpTimeout(
       severity: LINT_CODES.CONNLIMIT_ICMP_TIMEOUT.severity,
       message:
         `An ICMP "connection" stays in the host's conntrack table for nf_conntrack_icmp_timeout (${icmpTimeout} s) after its last packet, so a ping the user has stopped still counts against connlimit-above='${r.attrs['connlimit-above']?.value}' and a new one is refused until it expires. ` +
-        'The docs lower the timeout on the host: echo 3 > /proc/sys/net/netfilter/nf_conntrack_icmp_timeout.',
+        'The docs lower the timeout on the host (echo 3 > /proc/sys/net/netfilter/nf_conntrack_icmp_timeout), but the kernel reads the timeout only when a packet refreshes an entry: ' +
+        `an entry that exists when the value is lowered keeps the deadline it was given (up to ${icmpTimeout} s) until its next packet, so a ping that already stopped still blocks new ones that long; pings still running, and new ones, get the lower timeout from their next packet on.`,
+    });
+  }
+}
+
+const CLOSING_PROTOCOLS = ['tcp', 'tcp-ipv6', 'all', 'all-ipv6'];
+
+/**
+ * connlimit on TCP and the end of a connection: the packet that moves a counted connection to
+ * TIME_WAIT or CLOSE is hot-dropped when it reaches the connlimit rule (KERNEL-FACTS L1).
+ */
+export function checkConnlimitClosing(
+  instances: readonly RuleInstance[],
+  ruleset: Ruleset,
+  vm: VmIdentity,
+  report: Report,
+): void {
+  const seen = new Set<string>();
+  for (const inst of instances) {
+    const r = inst.rule;
+    if (!r.attrs['connlimit-above'] || !r.protocol || !CLOSING_PROTOCOLS.includes(r.protocol))
+      continue;
+    if (r.action !== 'drop' && r.action !== 'reject') continue;
+    // libvirt installs the connlimit match only in the chains of the rule's own direction.
+    if (r.direction === 'inout') continue;
+    const key = `${inst.provenance.filter}\u0000${inst.provenance.ruleIndex}`;
+    if (seen.has(key)) continue;
+    // The closing ACK of a connection the remote host opened to the VM (or the VM opened out):
+    // silent when an earlier rule decides it before it reaches the limit.
+    const side = r.direction === 'in' ? 'to-vm' : 'from-vm';
+    const family = /-ipv6$/.test(r.protocol) ? 6 : 4;
+    const ack = ipProbe(
+      vm,
+      side,
+      family,
+      6,
+      40022,
+      portRange(r, 'dstportstart', 'dstportend')?.lo ?? 22,
+    );
+    if (ack.ip) ack.ip.tcpFlags = 0x10;
+    ack.ct = { state: 'ESTABLISHED', dir: 'Original' };
+    const v = probePath(ruleset, side, ack);
+    const p = v.rule?.provenance;
+    if (
+      v.verdict !== 'unknown' ||
+      p?.filter !== inst.provenance.filter ||
+      p.ruleIndex !== inst.provenance.ruleIndex
+    )
+      continue;
+    seen.add(key);
+    const towards = r.direction === 'in' ? 'to the VM' : 'from the VM';
+    const other = r.direction === 'in' ? 'the VM' : 'the remote host';
+    report({
+      ...at(inst),
+      code: LINT_CODES.CONNLIMIT_CLOSING.code,
+      severity: LINT_CODES.CONNLIMIT_CLOSING.severity,
+      message:
+        `When a TCP connection this rule counts closes, the packet ${towards} that closes it (the last ACK after both FINs, or a RST) reaches this rule with the connection already in TIME_WAIT/CLOSE, which nf_conncount no longer counts; ` +
+        `if no other connection from that address is open the count is 0, and xt_connlimit drops a packet outright on a count of 0 — whatever connlimit-above says, and without any rule counter moving. ` +
+        `So does every retransmission: ${other} never gets the last ACK and keeps retransmitting its FIN until it gives up (LAST_ACK). ` +
+        "Accept packets of established connections before the limit (a rule with state='ESTABLISHED' at a lower priority) so that only new connections reach it.",
     });
   }
 }

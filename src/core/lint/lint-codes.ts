@@ -57,6 +57,28 @@ export const LINT_CODES = {
     'info',
     'connlimit on ICMP counts pings long after they end',
   ),
+  FTP_PASSIVE_DROPPED: entry(
+    'NWF514',
+    'warning',
+    'Passive FTP data connections to the VM are dropped',
+  ),
+  CONNLIMIT_CLOSING: entry(
+    'NWF515',
+    'info',
+    'connlimit drops the packet that closes a counted TCP connection',
+  ),
+  ATTRIBUTE_DROPPED: entry('NWF516', 'warning', 'libvirt drops or ignores this match attribute'),
+  NO_IPTABLES_RULE: entry(
+    'NWF517',
+    'warning',
+    'ICMP rule that never matches the packets it names (no rule installed, or untracked)',
+  ),
+  INOUT_PORTS: entry(
+    'NWF518',
+    'warning',
+    "direction='inout' mirrors the ports: the VM's own connections are not covered",
+  ),
+  DSCP_REPLIES: entry('NWF519', 'warning', 'DSCP match also applied to the replies'),
 } as const;
 
 export type LintCodeKey = keyof typeof LINT_CODES;

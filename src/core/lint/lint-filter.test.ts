@@ -43,15 +43,68 @@ describe('lint registry', () => {
 
 describe('NWF502 RELATED without a helper', () => {
   const doc = parse(FTP_SERVER_RELATED_XML);
-  it("flags the docs' first FTP solution when the host assigns no helper", () => {
+  it("flags the docs' first FTP solution when the host assigns no helper, naming the rule that drops the data connection", () => {
     const f = lint(doc).filter((x) => x.code === 'NWF502');
-    expect(f.map((x) => [x.filter, x.ruleIndex])).toEqual([['test-eth0', 1]]);
-    expect(f[0]?.message).toContain('arrives as NEW');
+    expect(f.map((x) => [x.filter, x.ruleIndex, x.related])).toEqual([
+      ['test-eth0', 1, [{ filter: 'test-eth0', ruleIndex: 7, entryIndex: 8 }]],
+    ]);
+    expect(f[0]?.message).toContain('starts as NEW');
     expect(f[0]?.message).toContain('CT --helper ftp');
   });
-  it('is silent with ftpHelper on, and for ICMP/all rules (ICMP errors are RELATED without a helper)', () => {
+  it("flags the docs' second solution too: its <all state='ESTABLISHED,RELATED'/> does not take the NEW data connection", () => {
+    const f = lint(parse(FTP_SERVER_XML)).filter((x) => x.code === 'NWF502');
+    expect(f.map((x) => [x.filter, x.ruleIndex])).toEqual([['test-eth0', 1]]);
+    expect(f[0]?.message).toContain('under the second solution too');
+    // The old hint sent users to the second solution as the helper-free fix; the kernel refutes it.
+    expect(f[0]?.message).not.toMatch(/second FTP solution\)$/);
+  });
+  it('is silent with ftpHelper on, for a rule that accepts NEW,RELATED, when another rule accepts the data connection, and for all-RELATED without an FTP server', () => {
     expect(codes(lint(doc, { ftpHelper: true }), 'NWF502')).toEqual([]);
-    expect(codes(lint(parse(FTP_SERVER_XML)), 'NWF502')).toEqual([]);
+    expect(codes(lint(parse(FTP_SERVER_XML), { ftpHelper: true }), 'NWF502')).toEqual([]);
+    const newRelated = filter(`<rule action='accept' direction='in'><tcp dstportstart='21'/></rule>
+      <rule action='accept' direction='out'><tcp srcportstart='20' state='NEW,RELATED,ESTABLISHED'/></rule>
+      <rule action='drop' direction='inout'><all/></rule>`);
+    expect(codes(lint(newRelated), 'NWF502')).toEqual([]);
+    const openOut = filter(`<rule action='accept' direction='in'><tcp dstportstart='21'/></rule>
+      <rule action='accept' direction='out'><tcp srcportstart='20' state='RELATED,ESTABLISHED'/></rule>
+      <rule action='accept' direction='out'><tcp/></rule>
+      <rule action='drop' direction='inout'><all/></rule>`);
+    expect(codes(lint(openOut), 'NWF502')).toEqual([]);
+    const noFtp =
+      filter(`<rule action='accept' direction='out'><all state='ESTABLISHED,RELATED'/></rule>
+      <rule action='accept' direction='in'><tcp dstportstart='22' state='NEW'/></rule>
+      <rule action='drop' direction='inout'><all/></rule>`);
+    expect(codes(lint(noFtp), 'NWF502')).toEqual([]);
+  });
+});
+
+describe('NWF514 passive FTP', () => {
+  it("flags the docs' second solution: only ESTABLISHED is let in, so the passive data connection is dropped, with the helper too", () => {
+    for (const ftpHelper of [false, true]) {
+      const f = lint(parse(FTP_SERVER_XML), { ftpHelper }).filter((x) => x.code === 'NWF514');
+      expect(f.map((x) => [x.ruleIndex, x.related?.map((r) => r.ruleIndex)])).toEqual([
+        [0, [2, 6]],
+      ]);
+      expect(f[0]?.message).toContain(ftpHelper ? 'RELATED' : 'NEW');
+    }
+  });
+  it('is silent when RELATED is let in with the helper, or the passive ports are open, or there is no FTP server', () => {
+    const related =
+      filter(`<rule action='accept' direction='in'><all state='ESTABLISHED,RELATED'/></rule>
+      <rule action='accept' direction='out'><all state='ESTABLISHED,RELATED'/></rule>
+      <rule action='accept' direction='in'><tcp dstportstart='21' state='NEW'/></rule>
+      <rule action='drop' direction='inout'><all/></rule>`);
+    expect(codes(lint(related, { ftpHelper: true }), 'NWF514')).toEqual([]);
+    const ports = filter(`<rule action='accept' direction='in'><all state='ESTABLISHED'/></rule>
+      <rule action='accept' direction='out'><all state='ESTABLISHED'/></rule>
+      <rule action='accept' direction='in'><tcp dstportstart='21' state='NEW'/></rule>
+      <rule action='accept' direction='in'><tcp dstportstart='50000' dstportend='50100' state='NEW'/></rule>
+      <rule action='drop' direction='inout'><all/></rule>`);
+    expect(codes(lint(ports), 'NWF514')).toEqual([]);
+    const ssh = filter(`<rule action='accept' direction='in'><all state='ESTABLISHED'/></rule>
+      <rule action='accept' direction='in'><tcp dstportstart='22' state='NEW'/></rule>
+      <rule action='drop' direction='inout'><all/></rule>`);
+    expect(codes(lint(ssh), 'NWF514')).toEqual([]);
   });
 });
 
@@ -94,13 +147,40 @@ describe('NWF513 connlimit on ICMP and the ICMP timeout', () => {
     filter(`<rule action='drop' direction='out' priority='400'><icmp connlimit-above='1'/></rule>
     <rule action='accept' direction='out' priority='500'><icmp/></rule>
     <rule action='drop' direction='in' priority='400'><tcp connlimit-above='1'/></rule>`);
-  it('notes the 30 s default timeout for ICMP limits only', () => {
+  it('notes the 30 s default timeout for ICMP limits only, and what lowering it does to existing entries', () => {
     const f = lint(doc).filter((x) => x.code === 'NWF513');
     expect(f.map((x) => [x.ruleIndex, x.severity])).toEqual([[0, 'info']]);
     expect(f[0]?.message).toContain('nf_conntrack_icmp_timeout (30 s)');
+    expect(f[0]?.message).toContain('keeps the deadline it was given (up to 30 s)');
   });
   it('is silent once the host lowered the timeout as the docs advise', () => {
     expect(codes(lint(doc, { icmpTimeout: 3 }), 'NWF513')).toEqual([]);
+  });
+});
+
+describe('NWF515 connlimit and the end of a connection', () => {
+  it("notes the hot-dropped closing ACK at the docs' TCP limit, which every packet to the VM reaches", () => {
+    const f = lint(
+      filter(`<rule action='drop' direction='in' priority='400'><tcp connlimit-above='1'/></rule>
+        <rule action='accept' direction='in' priority='500'><tcp dstportstart='22'/></rule>
+        <rule action='drop' direction='inout' priority='1000'><all/></rule>`),
+    ).filter((x) => x.code === 'NWF515');
+    expect(f.map((x) => [x.ruleIndex, x.severity])).toEqual([[0, 'info']]);
+    expect(f[0]?.message).toContain('without any rule counter moving');
+  });
+  it('is silent when established packets are accepted before the limit, and for ICMP limits', () => {
+    expect(
+      codes(
+        lint(
+          filter(`<rule action='accept' direction='in' priority='300'><tcp state='ESTABLISHED'/></rule>
+            <rule action='drop' direction='in' priority='400'><tcp connlimit-above='1'/></rule>
+            <rule action='accept' direction='in' priority='500'><tcp dstportstart='22'/></rule>
+            <rule action='drop' direction='out' priority='400'><icmp connlimit-above='1'/></rule>
+            <rule action='drop' direction='inout' priority='1000'><all/></rule>`),
+        ),
+        'NWF515',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -114,6 +194,7 @@ describe('NWF504 SSH without DNS', () => {
       [0, [{ filter: 'f', ruleIndex: 1, entryIndex: 1 }]],
     ]);
     expect(f[0]?.message).toContain("<udp dstportstart='53'/>");
+    expect(f[0]?.message).toContain('UseDNS has defaulted to no since OpenSSH 6.8');
   });
   it("decides for the VM's own packets when libvirt learns IP and MAC (clean-traffic without parameters)", () => {
     const doc = filter(`<rule action='accept' direction='in'><tcp dstportstart='22'/></rule>
@@ -256,13 +337,19 @@ describe('NWF508/NWF509 protocol chains', () => {
     ]);
     expect(f.find((x) => x.code === 'NWF508')?.message).toContain('only for IPv4 frames');
   });
-  it('explains that the chain does not apply to IP-level rules (tcp in chain arp)', () => {
+  it('explains once per filter that the chain does not apply to its IP-level rules (tcp, udp in chain arp)', () => {
     const sub = filter(
-      `<rule action='accept' direction='in'><tcp dstportstart='22'/></rule>`,
+      `<rule action='accept' direction='in'><tcp dstportstart='22'/></rule>
+       <rule action='accept' direction='out'><arp/></rule>
+       <rule action='accept' direction='out'><udp dstportstart='53'/></rule>
+       <rule action='accept' direction='in'><tcp dstportstart='80'/></rule>`,
       "name='sub' chain='arp'",
     );
     const f = lint([filter(`<filterref filter='sub'/>`, "name='top'"), sub]);
     expect(codes(f, 'NWF509')).toEqual([['sub', 0, 0]]);
+    const note = f.find((x) => x.code === 'NWF509');
+    expect(note?.message).toContain('rule 1 (<tcp>), rule 3 (<udp>), rule 4 (<tcp>)');
+    expect(note?.related?.map((r) => r.ruleIndex)).toEqual([2, 3]);
     expect(codes(f, 'NWF508')).toEqual([]);
     expect(
       codes(
@@ -335,6 +422,146 @@ describe('NWF512 IPv6 left open', () => {
       codes(
         lint(filter(`<rule action='accept' direction='in'><tcp dstportstart='80'/></rule>`)),
         'NWF512',
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('NWF516 attributes libvirt drops', () => {
+  function parsed(xml: string) {
+    const r = parseFilterXml(xml);
+    if (!r.doc) throw new Error('parse');
+    return { doc: r.doc, dropped: { [r.doc.name]: r.dropped ?? [] } };
+  }
+  it('flags an ipset with ipsetflags on a protocol rule and address ranges on <ip>, at their rules', () => {
+    const { doc, dropped } = parsed(`<filter name='f'>
+      <rule action='accept' direction='in'><all ipset='good' ipsetflags='src'/></rule>
+      <rule action='accept' direction='in'><tcp dstportstart='22' ipset='trusted' ipsetflags='src'/></rule>
+      <filterref filter='clean-traffic'/>
+      <rule action='drop' direction='out'><ip srcipfrom='10.0.0.1' srcipto='10.0.0.9'/></rule>
+      <rule action='drop' direction='inout'><all/></rule>
+    </filter>`);
+    const f = lint(doc, { ...IDENTITY, dropped }).filter((x) => x.code === 'NWF516');
+    expect(f.map((x) => [x.ruleIndex, x.entryIndex])).toEqual([
+      [1, 1],
+      [2, 3],
+    ]);
+    expect(f[0]?.message).toContain("libvirt drops ipset='trusted' ipsetflags='src'");
+    expect(f[0]?.message).toContain('every address');
+    expect(f[1]?.message).toContain("ignores srcipfrom='10.0.0.1' srcipto='10.0.0.9'");
+  });
+  it('is silent for ipset alone, ipset with flags on <all>, ranges on <tcp>, and without the parse record', () => {
+    const { doc, dropped } = parsed(`<filter name='f'>
+      <rule action='accept' direction='in'><tcp ipset='trusted'/></rule>
+      <rule action='accept' direction='in'><all ipset='good' ipsetflags='src,dst'/></rule>
+      <rule action='drop' direction='out'><tcp srcipfrom='10.0.0.1' srcipto='10.0.0.9'/></rule>
+    </filter>`);
+    expect(dropped.f).toEqual([]);
+    expect(codes(lint(doc, { dropped }), 'NWF516')).toEqual([]);
+    const other = parsed(
+      `<filter name='f'><rule action='accept' direction='in'><tcp ipset='s' ipsetflags='src'/></rule></filter>`,
+    );
+    expect(codes(lint(other.doc), 'NWF516')).toEqual([]);
+  });
+});
+
+describe('NWF517 ICMP rules that never meet their packets', () => {
+  it('flags inout ICMPv6 NS/NA accepts (no ip6tables rule), and says IPv6 neighbour discovery is then dropped', () => {
+    const f = lint(
+      filter(`<rule action='accept' direction='inout'><icmpv6 type='135'/></rule>
+        <rule action='accept' direction='inout'><icmpv6 type='136'/></rule>
+        <rule action='accept' direction='inout'><icmp type='8'/></rule>
+        <rule action='drop' direction='inout'><all-ipv6/></rule>`),
+      IDENTITY,
+    ).filter((x) => x.code === 'NWF517');
+    expect(f.map((x) => [x.ruleIndex, x.related?.map((r) => r.ruleIndex)])).toEqual([
+      [0, [3]],
+      [1, [3]],
+      [2, undefined],
+    ]);
+    expect(f[0]?.message).toContain('no ip6tables rule at all');
+    expect(f[0]?.message).toContain('every IPv6 flow');
+    expect(f[2]?.message).toContain('no iptables rule at all');
+  });
+  it('flags stateful per-direction ND accepts (ND is UNTRACKED)', () => {
+    const f = lint(
+      filter(`<rule action='accept' direction='out'><icmpv6 type='135'/></rule>
+        <rule action='accept' direction='in'><icmpv6 type='136'/></rule>
+        <rule action='drop' direction='inout'><all-ipv6/></rule>`),
+      IDENTITY,
+    ).filter((x) => x.code === 'NWF517');
+    expect(f.map((x) => x.ruleIndex)).toEqual([0, 1]);
+    expect(f[0]?.message).toContain('UNTRACKED');
+  });
+  it("is silent for per-direction ND accepts with statematch='false', typeless ICMP, and echo per direction", () => {
+    expect(
+      codes(
+        lint(
+          filter(`<rule action='accept' direction='out' statematch='false'><icmpv6 type='135'/></rule>
+            <rule action='accept' direction='in' statematch='false'><icmpv6 type='135'/></rule>
+            <rule action='accept' direction='out' statematch='false'><icmpv6 type='136'/></rule>
+            <rule action='accept' direction='in' statematch='false'><icmpv6 type='136'/></rule>
+            <rule action='accept' direction='inout'><icmpv6/></rule>
+            <rule action='accept' direction='out'><icmp type='8'/></rule>
+            <rule action='accept' direction='in'><icmp type='0'/></rule>
+            <rule action='drop' direction='inout'><all-ipv6/></rule>`),
+          IDENTITY,
+        ),
+        'NWF517',
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe("NWF518 drop/reject direction='inout' on ports", () => {
+  it('says which ports an inout reject covers and which it does not', () => {
+    const f = lint(
+      filter(`<rule action='reject' direction='inout'><tcp dstportstart='80'/></rule>
+        <rule action='drop' direction='inout'><udp srcportstart='53'/></rule>`),
+    ).filter((x) => x.code === 'NWF518');
+    expect(f.map((x) => x.ruleIndex)).toEqual([0, 1]);
+    expect(f[0]?.message).toContain("the VM's own connections to port 80 of other hosts");
+    expect(f[0]?.message).toContain(
+      "<rule action='reject' direction='out'><tcp dstportstart='80'/></rule>",
+    );
+  });
+  it('is silent for in/out rejects, inout accepts and inout rejects without ports', () => {
+    expect(
+      codes(
+        lint(
+          filter(`<rule action='reject' direction='in'><tcp dstportstart='80'/></rule>
+            <rule action='reject' direction='out'><tcp dstportstart='80'/></rule>
+            <rule action='accept' direction='inout'><tcp dstportstart='22'/></rule>
+            <rule action='reject' direction='inout'><tcp/></rule>`),
+        ),
+        'NWF518',
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('NWF519 DSCP on the replies', () => {
+  it('flags a stateful accept with dscp whose replies (DSCP 0) are then dropped', () => {
+    const f = lint(
+      filter(`<rule action='accept' direction='in'><tcp dstportstart='22' dscp='10'/></rule>
+        <rule action='drop' direction='inout'><all/></rule>`),
+      IDENTITY,
+    ).filter((x) => x.code === 'NWF519');
+    expect(f.map((x) => [x.ruleIndex, x.related?.map((r) => r.ruleIndex)])).toEqual([[0, [1]]]);
+    expect(f[0]?.message).toContain('most hosts answer with 0');
+  });
+  it('is silent when another rule accepts the replies, for dscp 0, and for drop rules', () => {
+    expect(
+      codes(
+        lint(
+          filter(`<rule action='accept' direction='in'><tcp dstportstart='22' dscp='10'/></rule>
+            <rule action='accept' direction='out'><all state='ESTABLISHED'/></rule>
+            <rule action='accept' direction='in'><tcp dstportstart='23' dscp='0'/></rule>
+            <rule action='drop' direction='in'><tcp dstportstart='24' dscp='10'/></rule>
+            <rule action='drop' direction='inout'><all/></rule>`),
+          IDENTITY,
+        ),
+        'NWF519',
       ),
     ).toEqual([]);
   });

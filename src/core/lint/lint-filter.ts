@@ -11,14 +11,21 @@ import {
 } from './check-probes';
 import type { VmIdentity } from './check-probes';
 import type { Report } from './check-rules';
+import { checkFtpPassive, checkRelatedWithoutHelper } from './check-ftp';
 import {
   checkChainProtocols,
+  checkConnlimitClosing,
   checkConnlimitIcmpTimeout,
   checkConnlimitOrder,
   checkReject,
-  checkRelatedWithoutHelper,
   checkStatematchFalse,
 } from './check-rules';
+import {
+  checkDroppedAttributes,
+  checkDscpReplies,
+  checkIcmpTypeRules,
+  checkInoutPorts,
+} from './check-translation';
 import { describeRuleRef, summarizeRule } from './describe-rule';
 import { findUnreachableRules } from './find-unreachable-rules';
 import { LINT_CODES } from './lint-codes';
@@ -148,6 +155,15 @@ export function lintFilter(
   }
 
   const clean = checkCleanTraffic(lookup, root, vars, report);
+  if (options.dropped) {
+    const inTree = new Set([root.name]);
+    walkFilterTree(lookup, root, vars, {
+      ref(_doc, _ref, _e, child) {
+        if (child) inTree.add(child.name);
+      },
+    });
+    checkDroppedAttributes(lookup, inTree, options.dropped, report);
+  }
 
   const iface = options.iface ?? DEFAULT_IFACE;
   const inst = instantiateFilter(lookup, root.name, {
@@ -161,12 +177,12 @@ export function lintFilter(
     return { findings: sortFindings(findings, root.name), diagnostics };
   const instances: RuleInstance[] = inst.rules;
 
-  checkRelatedWithoutHelper(instances, options.ftpHelper ?? false, report);
   const limited = checkConnlimitOrder(instances, report);
   checkConnlimitIcmpTimeout(instances, options.icmpTimeout ?? 30, report);
   checkStatematchFalse(instances, report);
   checkChainProtocols(instances, report);
   checkReject(instances, options.bridgeHasAddress ?? false, report);
+  checkInoutPorts(instances, report);
 
   const compiled = compileEbiptables(instances, iface);
   diagnostics.push(...compiled.diagnostics);
@@ -220,8 +236,15 @@ export function lintFilter(
   });
   const probeSet =
     probeInst.diagnostics.length === 0 ? compileEbiptables(probeInst.rules, iface) : null;
-  if (probeSet && probeSet.diagnostics.length === 0) {
+  const probeOk = probeSet !== null && probeSet.diagnostics.length === 0;
+  checkIcmpTypeRules(instances, probeOk ? probeSet.ruleset : null, vm, report);
+  checkDscpReplies(instances, probeOk ? probeSet.ruleset : null, vm, report);
+  if (probeSet && probeOk) {
     const probeRules = probeInst.rules;
+    const helper = options.ftpHelper ?? false;
+    checkRelatedWithoutHelper(probeRules, probeSet.ruleset, vm, helper, report);
+    checkFtpPassive(probeRules, probeSet.ruleset, vm, helper, report);
+    checkConnlimitClosing(probeRules, probeSet.ruleset, vm, report);
     checkSshWithoutDns(probeRules, probeSet.ruleset, vm, report);
     for (const c of clean)
       checkDhcpBlocked(probeRules, probeSet.ruleset, vm, c.at, c.learning, report);

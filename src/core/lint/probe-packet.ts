@@ -42,7 +42,8 @@ export interface ProbePacket {
     icmpCode?: number;
     tcpFlags?: number;
   };
-  ct?: { state: CtState; dir: 'Original' | 'Reply' };
+  /** UNTRACKED: conntrack leaves the packet alone (ICMPv6 neighbour discovery); no --ctstate list names it. */
+  ct?: { state: CtState | 'UNTRACKED'; dir: 'Original' | 'Reply' };
 }
 
 /** true, false, or not decidable from the probe. */
@@ -290,7 +291,7 @@ export function evaluateMatch(m: Match, p: ProbePacket): Tri {
       return hit !== m.negated;
     }
     case 'ipt-ctstate':
-      return p.ct ? m.states.includes(p.ct.state) : 'unknown';
+      return p.ct ? (m.states as readonly string[]).includes(p.ct.state) : 'unknown';
     case 'ipt-ctdir':
       return p.ct ? p.ct.dir === m.dir : 'unknown';
     case 'ipt-tcp-option':

@@ -1,4 +1,4 @@
-import type { Diagnostic, Severity } from '../model/types';
+import type { Diagnostic, DroppedAttribute, Severity } from '../model/types';
 
 /** A link to an entry of a filter: a rule (ruleIndex set) or a filterref (ruleIndex null). */
 export interface LintRef {
@@ -39,6 +39,11 @@ export interface LintOptions {
   icmpTimeout?: number;
   /** The instantiation limit (`InstantiateOptions.maxExpansion`). */
   maxExpansion?: number;
+  /**
+   * Match attributes the XML of a filter held that libvirt drops while reading it (filter name →
+   * `ParseResult.dropped` of its text); the document no longer has them, so only the caller knows.
+   */
+  dropped?: Readonly<Record<string, readonly DroppedAttribute[]>>;
 }
 
 /** Findings, plus the diagnostics that kept some checks from running (missing filters, …). */

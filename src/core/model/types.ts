@@ -107,8 +107,25 @@ export interface Diagnostic {
   endColumn?: number;
 }
 
+/**
+ * A match attribute written in the XML that libvirt drops while reading the rule: unknown on its
+ * element (`srcipfrom` on `<ip>`), or removed by libvirt's ipset fix-up. The document has no trace
+ * of it (libvirt has none either); lint reports it at the rule.
+ */
+export interface DroppedAttribute {
+  /** Index of the rule in the document's `entries`. */
+  entryIndex: number;
+  /** The protocol element it was written on. */
+  element: string;
+  attribute: string;
+  value: string;
+  reason: 'unknown' | 'ipset-fixup';
+}
+
 /** What parsing returns: a document when there is no error, always the diagnostics. */
 export interface ParseResult {
   doc: FilterDoc | null;
   diagnostics: Diagnostic[];
+  /** Match attributes libvirt drops while reading the rules (absent when there are none). */
+  dropped?: DroppedAttribute[];
 }

@@ -122,6 +122,34 @@ describe('parseFilterXml diagnostics', () => {
     expect(d.message).toContain('dstportend');
   });
 
+  it('records the match attributes libvirt drops (unknown ones, the ipset fix-up) by entry, and none otherwise', () => {
+    const r = parseFilterXml(`<filter name='f'>
+  <filterref filter='clean-traffic'/>
+  <rule action='drop' direction='in'><ip srcipfrom='10.0.0.1'/></rule>
+  <rule action='accept' direction='in'><tcp ipset='s' ipsetflags='src'/></rule>
+  <rule action='accept' direction='in'><tcp ipset='kept'/></rule>
+</filter>`);
+    expect(r.doc?.entries[1]).toMatchObject({ rule: { protocol: 'ip', attrs: {} } });
+    expect(r.dropped).toEqual([
+      {
+        entryIndex: 1,
+        element: 'ip',
+        attribute: 'srcipfrom',
+        value: '10.0.0.1',
+        reason: 'unknown',
+      },
+      { entryIndex: 2, element: 'tcp', attribute: 'ipset', value: 's', reason: 'ipset-fixup' },
+      {
+        entryIndex: 2,
+        element: 'tcp',
+        attribute: 'ipsetflags',
+        value: 'src',
+        reason: 'ipset-fixup',
+      },
+    ]);
+    expect(parseFilterXml(ruleDoc("<tcp dstportstart='22'/>")).dropped).toBeUndefined();
+  });
+
   it('rejects out-of-range values with code, line and column', () => {
     const r = parseFilterXml(ruleDoc("<tcp dstportstart='65536'/>"));
     expect(r.doc).toBeNull();

@@ -24,6 +24,7 @@ import { canonicalizeUuid, parseCInt } from '../model/libvirt-syntax';
 import type {
   AttrValue,
   Diagnostic,
+  DroppedAttribute,
   FilterDoc,
   FilterEntry,
   FilterParameter,
@@ -141,6 +142,7 @@ interface EntryPositions {
 
 class Reader {
   readonly diagnostics: Diagnostic[] = [];
+  readonly dropped: DroppedAttribute[] = [];
   readonly positions = {
     filter: 0,
     name: 0,
@@ -432,10 +434,17 @@ class Reader {
       }
       const fixed = applyLibvirtFixups(spec, values);
       for (const note of fixed.notes) {
-        const info =
-          note.attribute === 'ipset' || note.attribute === 'ipsetflags'
-            ? DIAGNOSTIC_CODES.IPSET_FIXUP
-            : DIAGNOSTIC_CODES.NEGATION_FIXUP;
+        const ipset = note.attribute === 'ipset' || note.attribute === 'ipsetflags';
+        const gone = values[note.attribute];
+        if (ipset && gone && !fixed.attrs[note.attribute])
+          this.dropped.push({
+            entryIndex: this.positions.entries.length,
+            element: spec.name,
+            attribute: note.attribute,
+            value: gone.value,
+            reason: 'ipset-fixup',
+          });
+        const info = ipset ? DIAGNOSTIC_CODES.IPSET_FIXUP : DIAGNOSTIC_CODES.NEGATION_FIXUP;
         this.report(
           info,
           `${note.message}.`,
@@ -462,7 +471,18 @@ class Reader {
     values: Record<string, AttrValue>,
     pos: EntryPositions,
   ): boolean {
-    const attrs = this.attributes(node, spec.name, elementAttributeNames(spec));
+    const known = elementAttributeNames(spec);
+    const attrs = this.attributes(node, spec.name, known);
+    for (const [name, a] of attrs) {
+      if (!known.includes(name))
+        this.dropped.push({
+          entryIndex: this.positions.entries.length,
+          element: spec.name,
+          attribute: name,
+          value: a.value,
+          reason: 'unknown',
+        });
+    }
     let ok = true;
     const match = attrs.get('match');
     if (match && match.value !== 'no' && match.value !== 'yes') {
@@ -743,7 +763,11 @@ function parseUnchecked(input: string): ParseResult {
     }
   }
   const hasError = reader.diagnostics.some((d) => d.severity === 'error');
-  return { doc: hasError ? null : doc, diagnostics: reader.diagnostics };
+  return {
+    doc: hasError ? null : doc,
+    diagnostics: reader.diagnostics,
+    ...(reader.dropped.length > 0 ? { dropped: reader.dropped } : {}),
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import { getLintCodeInfo } from '../../core/lint/lint-codes';
 import { lintFilter } from '../../core/lint/lint-filter';
 import type { LintFinding, LintRef } from '../../core/lint/types';
 import { getBuiltinFilter } from '../../core/library';
+import { parseFilterXml } from '../../core/xml/parse-filter-xml';
 import type { FilterDoc } from '../../core/model/types';
 import { selectActiveDoc, useStudioStore } from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
@@ -45,8 +46,16 @@ export function LintPanel() {
   const doc = useDeferredValue(useStudioStore(selectActiveDoc));
   const filters = useDeferredValue(useStudioStore((s) => s.workspace.filters));
   const settings = useDeferredValue(usePanelsStore((s) => s.settings));
+  // The XML typed for the open filter, when it differs from the document: attributes libvirt
+  // drops (an ipset on <tcp>, ranges on <ip>) are only in that text, never in the document.
+  const draftText = useDeferredValue(
+    useStudioStore((s) => (s.activeId ? s.drafts[s.activeId]?.text : undefined)),
+  );
   const result = useMemo(() => {
     if (!doc) return null;
+    const parsed = draftText !== undefined ? parseFilterXml(draftText) : null;
+    const dropped =
+      parsed?.doc?.name === doc.name && parsed.dropped ? { [doc.name]: parsed.dropped } : undefined;
     const docs = filters.map((f) => f.doc);
     const lookup = (name: string): FilterDoc | undefined =>
       docs.find((d) => d.name === name) ?? getBuiltinFilter(name)?.doc;
@@ -59,8 +68,9 @@ export function LintPanel() {
       params,
       ftpHelper: settings.ftpHelper,
       ...(icmp !== undefined ? { icmpTimeout: icmp } : {}),
+      ...(dropped ? { dropped } : {}),
     });
-  }, [doc, filters, settings]);
+  }, [doc, filters, settings, draftText]);
   if (!doc || !result) return <p className="muted">Open a filter to lint it.</p>;
   const findings = [...result.findings].sort(
     (a, b) =>
