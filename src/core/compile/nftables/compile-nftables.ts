@@ -26,6 +26,8 @@ export const NFT_COMPILE_CODES = {
   stpInoutSrcMac: 'NWF341',
   ipsetIgnored: 'NWF342',
   commentTooLong: 'NWF343',
+  badChainName: 'NWF344',
+  nftRejects: 'NWF345',
 } as const;
 
 /** nft refuses rule comments longer than this many bytes (NFT_USERDATA_MAXLEN-derived limit). */
@@ -587,7 +589,7 @@ interface SubChainSpec {
  * priority) to the rule set libvirt's proposed nftables driver installs for `iface`.
  */
 export function compileNftables(insts: readonly RuleInstance[], iface: string): NftCompileResult {
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = chainNameDiagnostics(insts, iface);
   let seq = 0;
   const tables = new Map<NftTableName, NftTable>();
   for (const [name, priority] of [
@@ -804,6 +806,17 @@ function ruleDiagnostics(insts: readonly RuleInstance[]): Diagnostic[] {
     seen.add(key);
     const attrs = inst.rule.attrs;
     if (attrs.ipset && attrs.ipsetflags) out.push(ipsetDiagnostic(inst));
+    const refused = nftRefusedAttrs(inst.rule);
+    if (refused.length > 0) {
+      const p = inst.provenance;
+      out.push({
+        severity: 'warning',
+        code: NFT_COMPILE_CODES.nftRejects,
+        message: `rule ${p.ruleIndex + 1} of filter '${p.filter}': nft refuses what the nftables driver writes for ${refused.join(', ')}; libvirt's nftables driver would fail to apply the filter`,
+        line: 0,
+        column: 0,
+      } as Diagnostic);
+    }
     const c = attrs.comment?.value;
     if (c === undefined) continue;
     const bytes = utf8Length(`usercomment=${c.replace(/"/g, "'")}`);
@@ -828,4 +841,49 @@ function utf8Length(s: string): number {
     n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
   }
   return n;
+}
+
+/** nft's unquoted identifiers: the only form a chain name can take (nft 1.0 has no quoted names). */
+export const NFT_IDENTIFIER = /^[A-Za-z_.][A-Za-z0-9/\-_.]*$/;
+
+function chainNameDiagnostics(insts: readonly RuleInstance[], iface: string): Diagnostic[] {
+  const names = new Set([nftChainNames.root('in', iface, true)]);
+  for (const inst of insts) {
+    if (inst.chain !== 'root' && isEthernet(inst.rule))
+      names.add(nftChainNames.sub('in', iface, inst.chain, true));
+  }
+  return [...names]
+    .filter((n) => !NFT_IDENTIFIER.test(n))
+    .map(
+      (n) =>
+        ({
+          severity: 'error',
+          code: NFT_COMPILE_CODES.badChainName,
+          message: `the nftables driver would name a chain '${n}', which nft cannot parse (a chain name starts with a letter, '_' or '.', then letters, digits, '/', '-', '_', '.')`,
+          line: 0,
+          column: 0,
+        }) as Diagnostic,
+    );
+}
+
+/** What the driver writes for an IP-layer rule in a form nft refuses (checked against nft 1.0.6). */
+function nftRefusedAttrs(rule: Rule): string[] {
+  const out: string[] = [];
+  const at = rule.attrs;
+  // nft's `!` negates bit masks only: `ip saddr ! 10.0.0.1` does not evaluate.
+  for (const k of ['srcipaddr', 'srcipfrom', 'dstipaddr', 'dstipfrom', 'dscp']) {
+    if (at[k]?.negated) out.push(`'${k}' negated with '!'`);
+  }
+  const tcp = rule.protocol === 'tcp' || rule.protocol === 'tcp-ipv6';
+  if (tcp && at.option) out.push("'tcp option N' (not nft syntax)");
+  if (tcp && at.flags) {
+    const mask = tcpFlagBits(at.flags.value.split('/')[0] ?? '');
+    // `tcp flags & syn,ack` and `tcp flags & *` do not parse; one flag does.
+    if (mask !== 0 && (mask & (mask - 1)) !== 0)
+      out.push(`the tcp flags mask '${nftTcpFlags(mask)}'`);
+  }
+  const v6 = IPV6_INET.includes(rule.protocol as ProtocolName);
+  const hasAddr = ['srcipaddr', 'srcipfrom', 'dstipaddr', 'dstipfrom'].some((k) => k in at);
+  if (v6 && at.dscp && !hasAddr) out.push("'ip dscp' in an IPv6 rule (conflicting protocols)");
+  return out;
 }

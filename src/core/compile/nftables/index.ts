@@ -1,6 +1,7 @@
 export * from './ir';
 export {
   NFT_COMMENT_MAX_BYTES,
+  NFT_IDENTIFIER,
   NFT_COMPILE_CODES,
   compileNftables,
   nftTableOf,
@@ -8,3 +9,4 @@ export {
 export type { NftCompileResult } from './compile-nftables';
 export { nftRuleArgs, printNftArgs, printNftArgsText } from './print-nft-args';
 export type { NftPrintedLines } from './print-nft-args';
+export { printNftScript, printNftScriptText, quoteNftString } from './print-nft-script';
