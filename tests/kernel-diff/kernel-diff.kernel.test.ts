@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ruleset } from '../../src/core/compile/ir';
+import type { Ruleset } from '../../src/core/compile/ebiptables/ir';
 import { decodeFrame } from '../../src/core/netfilter/packet-decode';
 import type { EthernetFrame } from '../../src/core/netfilter/packet';
 import { quotedPacket } from '../../src/core/netfilter/packet-build';

@@ -7,7 +7,7 @@ import {
   HARNESS_PARAMS,
   corpusDir,
   removeCommonRules,
-} from '../../core/compile/testing/libvirt-harness';
+} from '../../core/compile/ebiptables/testing/libvirt-harness';
 import { runCompile } from './compile';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'nwfs-cli-compile-'));
@@ -149,11 +149,26 @@ describe('nwfilter-studio compile', () => {
     expect(bad.stderr).toContain('error NWF303');
   });
 
+  it("prints one tool's part of the script (--format iptables) through the backend", async () => {
+    const file = path.join(FW, 'conntrack.xml');
+    const script = await run(file, '--format', 'script');
+    const part = await run(file, '--backend', 'ebiptables', '--format', 'iptables');
+    expect(part.code).toBe(0);
+    const lines = part.stdout.trimEnd().split('\n');
+    expect(lines.filter((l) => !l.startsWith('#'))).toEqual(
+      script.stdout.split('\n').filter((l) => l.startsWith('iptables ')),
+    );
+    expect(lines.some((l) => l.startsWith('ebtables') || l.startsWith('ip6tables'))).toBe(false);
+  });
+
   it('rejects bad usage', async () => {
     expect((await run()).code).toBe(2);
     expect((await run('a.xml', '--format', 'nft')).stderr).toContain(
-      "--format must be 'args' or 'script'",
+      "--format must be one of 'args', 'script', 'ebtables', 'iptables', 'ip6tables' for --backend ebiptables",
     );
+    const badBackend = await run('a.xml', '--backend', 'pf');
+    expect(badBackend.code).toBe(2);
+    expect(badBackend.stderr).toContain("--backend must be one of 'ebiptables'");
     expect((await run('a.xml', '--param', 'novalue')).stderr).toContain('--param needs NAME=VALUE');
     expect((await run('--help')).code).toBe(0);
     const nofile = await run(path.join(tmp, 'does-not-exist.xml'));

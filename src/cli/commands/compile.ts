@@ -1,6 +1,11 @@
-import { compileFilter } from '../../core/compile/compile-filter';
-import { printArgsText } from '../../core/compile/print-args';
-import { printScriptText } from '../../core/compile/print-script';
+import {
+  BACKENDS,
+  DEFAULT_BACKEND,
+  compileFilter,
+  getBackend,
+  isBackendId,
+  printedText,
+} from '../../core/compile';
 import { resolveLimits } from '../../core/model/limits';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, PROCESS_IO } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
@@ -15,18 +20,21 @@ import {
 import type { OptionSpec } from '../filter-workspace';
 
 export const COMPILE_USAGE = `Usage: nwfilter-studio compile FILE.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
-                                [--param NAME=VALUE]... [--format args|script]
+                                [--param NAME=VALUE]... [--backend NAME] [--format FORMAT]
 
 Instantiate the filter in FILE.xml for one interface, as libvirt does when the filter is bound to
-it, and print the ebtables/iptables/ip6tables commands libvirt runs.
+it, and print the firewall commands libvirt runs (the ebtables/iptables/ip6tables commands with
+the default backend).
 
   --filters DIR       directory of filter XML files that filterrefs may name (repeatable);
                       libvirt's built-in filters (clean-traffic, …) are always available
   --iface IFACE       interface name (default vnet0)
   --mac MAC           the VM's MAC address (the value of $MAC)
   --param NAME=VALUE  a filter parameter; repeat a NAME to give a list
+  --backend NAME      libvirt's firewall backend: ${BACKENDS.map((b) => b.id).join(', ')} (default ${DEFAULT_BACKEND})
   --format args       libvirt's dry-run command list under its temporary chain names (default)
   --format script     a shell script that installs the final chains, rules and jumps
+  --format ebtables   the script's ebtables part (iptables, ip6tables: theirs)
 `;
 
 const OPTIONS: OptionSpec = {
@@ -35,6 +43,7 @@ const OPTIONS: OptionSpec = {
   '--mac': 'value',
   '--param': 'list',
   '--format': 'value',
+  '--backend': 'value',
 };
 
 /**
@@ -61,8 +70,15 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
   const iface = opts.values.get('--iface') ?? 'vnet0';
   const badIface = checkIfaceName(iface);
   if (badIface) return usage(badIface);
-  const format = opts.values.get('--format') ?? 'args';
-  if (format !== 'args' && format !== 'script') return usage("--format must be 'args' or 'script'");
+  const backendId = opts.values.get('--backend') ?? DEFAULT_BACKEND;
+  if (!isBackendId(backendId))
+    return usage(`--backend must be one of ${BACKENDS.map((b) => `'${b.id}'`).join(', ')}`);
+  const backend = getBackend(backendId);
+  const format = opts.values.get('--format') ?? (backend.formats[0]?.id as string);
+  if (!backend.formats.some((f) => f.id === format))
+    return usage(
+      `--format must be one of ${backend.formats.map((f) => `'${f.id}'`).join(', ')} for --backend ${backend.id}`,
+    );
   const params = collectParams(opts.lists.get('--param') ?? []);
   if (typeof params === 'string') return usage(params);
   const mac = opts.values.get('--mac');
@@ -74,12 +90,17 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
   );
   if (!ws.root || ws.errors > 0) return EXIT_INVALID;
   const root = ws.root.doc;
-  const res = compileFilter(ws.lookup, root.name, {
-    iface,
-    ...(mac !== undefined ? { mac } : {}),
-    params,
-    maxExpansion: resolveLimits(io.limits).expansion,
-  });
+  const res = compileFilter(
+    ws.lookup,
+    root.name,
+    {
+      iface,
+      ...(mac !== undefined ? { mac } : {}),
+      params,
+      maxExpansion: resolveLimits(io.limits).expansion,
+    },
+    backend,
+  );
   // Instantiation diagnostics have no source position of their own: they point at the root file.
   let errors = 0;
   for (const d of res.diagnostics) {
@@ -88,18 +109,14 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
     printDiagnostic(io, file, d);
   }
   if (errors > 0 || !res.ruleset) return EXIT_INVALID;
-  io.stdout(
-    format === 'script'
-      ? printScriptText(res.ruleset, { filterName: root.name })
-      : printArgsText(res.ruleset),
-  );
+  io.stdout(printedText(backend.print(res.ruleset, format, { filterName: root.name })));
   return EXIT_OK;
 }
 
 /** The `compile` command in the shape src/cli/commands/index.ts registers. */
 export const compileCommand: CliCommand = {
   name: 'compile',
-  summary: 'print the ebtables/iptables commands libvirt runs for a filter (args or script)',
+  summary: 'print the firewall commands libvirt runs for a filter (args, script, …)',
   usage: COMPILE_USAGE.trimEnd(),
   run: runCompile,
 };

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { compileFilter } from '../../core/compile/compile-filter';
+import {
+  BACKENDS,
+  DEFAULT_BACKEND,
+  compileFilter,
+  getBackend,
+  isBackendId,
+} from '../../core/compile';
 import { HOST_SYSCTLS, simSettingsOf } from '../../core/host';
 import type { HostProfile } from '../../core/host';
 import type { HostSettings, PacketTrace } from '../../core/netfilter/bridge-host';
@@ -24,7 +30,7 @@ import type { OptionSpec } from '../filter-workspace';
 import { HOST_OPTIONS, HOST_USAGE, loadHostProfile } from '../host-options';
 
 export const SIMULATE_USAGE = `Usage: nwfilter-studio simulate FILE.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
-                                 [--param NAME=VALUE]... [--host HOST.json] [--ftp-helper]
+                                 [--param NAME=VALUE]... [--backend NAME] [--host HOST.json] [--ftp-helper]
                                  [--bridge-address CIDR] [--ipset NAME[:TYPE]=MEMBER,...]...
                                  [--sysctl NAME=VALUE]... (--scenario NAME | --from-vm A.pcap [--to-vm B.pcap]) [--json]
 
@@ -38,7 +44,7 @@ would: for every packet its conntrack state, its fate and the XML rule that deci
                       towards it. Merged by timestamp; the timestamps drive the clock
 ${HOST_USAGE}
   --json              one JSON object per packet per line instead of a table
-  --filters, --iface, --mac, --param   as for \`compile\`
+  --filters, --iface, --mac, --param, --backend   as for \`compile\`
 `;
 
 const OPTIONS: OptionSpec = {
@@ -46,6 +52,7 @@ const OPTIONS: OptionSpec = {
   '--iface': 'value',
   '--mac': 'value',
   '--param': 'list',
+  '--backend': 'value',
   ...HOST_OPTIONS,
   '--scenario': 'value',
   '--from-vm': 'value',
@@ -164,17 +171,25 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
       `--param IP=${vmIp}: the scenario sends from the VM's address, and this is not an IPv4 address`,
     );
   }
+  const backendId = opts.values.get('--backend') ?? DEFAULT_BACKEND;
+  if (!isBackendId(backendId))
+    return usage(`--backend must be one of ${BACKENDS.map((b) => `'${b.id}'`).join(', ')}`);
 
   const ws = loadFilterWorkspace(io, file, opts.lists.get('--filters') ?? [], (f, d) =>
     printDiagnostic(io, f, d),
   );
   if (!ws.root || ws.errors > 0) return EXIT_INVALID;
-  const compiled = compileFilter(ws.lookup, ws.root.doc.name, {
-    iface,
-    ...(mac !== undefined ? { mac } : {}),
-    params,
-    maxExpansion: resolveLimits(io.limits).expansion,
-  });
+  const compiled = compileFilter(
+    ws.lookup,
+    ws.root.doc.name,
+    {
+      iface,
+      ...(mac !== undefined ? { mac } : {}),
+      params,
+      maxExpansion: resolveLimits(io.limits).expansion,
+    },
+    getBackend(backendId),
+  );
   let errors = 0;
   for (const d of compiled.diagnostics) {
     if (d.severity === 'info') continue;

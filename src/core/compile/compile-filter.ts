@@ -1,28 +1,48 @@
 import { instantiateFilter } from '../instantiate/instantiate-filter';
 import type { InstantiateOptions, RuleInstance, Workspace } from '../instantiate/types';
 import type { Diagnostic } from '../model/types';
-import { compileEbiptables } from './compile-ebiptables';
-import type { Ruleset } from './ir';
+import type { Backend } from './backend';
+import { ebiptablesBackend } from './ebiptables';
+import type { Ruleset } from './ebiptables/ir';
+import type { AnyRuleset } from './ir';
 
 /** Instantiation and compilation in one step. */
-export interface CompileFilterResult {
+export interface CompileFilterResult<R = Ruleset> {
   /** null when instantiation or compilation reported an error. */
-  ruleset: Ruleset | null;
+  ruleset: R | null;
   instances: RuleInstance[];
   diagnostics: Diagnostic[];
 }
 
-/** Instantiate `rootFilterName` for `options.iface` and compile it to the ebtables/iptables Ruleset IR. */
+/**
+ * Instantiate `rootFilterName` for `options.iface` and compile it with `backend` (default
+ * ebiptables: libvirt's ebtables/iptables rules).
+ */
 export function compileFilter(
   workspace: Workspace,
   rootFilterName: string,
   options: InstantiateOptions,
-): CompileFilterResult {
+): CompileFilterResult<Ruleset>;
+export function compileFilter<R extends AnyRuleset>(
+  workspace: Workspace,
+  rootFilterName: string,
+  options: InstantiateOptions,
+  backend: Backend<unknown, R>,
+): CompileFilterResult<R>;
+export function compileFilter(
+  workspace: Workspace,
+  rootFilterName: string,
+  options: InstantiateOptions,
+  backend: Backend<unknown, AnyRuleset> = ebiptablesBackend as unknown as Backend<
+    unknown,
+    AnyRuleset
+  >,
+): CompileFilterResult<AnyRuleset> {
   const inst = instantiateFilter(workspace, rootFilterName, options);
   if (inst.diagnostics.some((d) => d.severity === 'error')) {
     return { ruleset: null, instances: [], diagnostics: inst.diagnostics };
   }
-  const { ruleset, diagnostics } = compileEbiptables(inst.rules, options.iface);
+  const { ruleset, diagnostics } = backend.compile(inst.rules, options.iface);
   const all = [...inst.diagnostics, ...diagnostics];
   return {
     ruleset: all.some((d) => d.severity === 'error') ? null : ruleset,

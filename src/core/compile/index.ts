@@ -1,10 +1,27 @@
-export * from './ir';
-export { COMPILE_CODES, compileEbiptables, layerOf } from './compile-ebiptables';
-export type { CompileResult } from './compile-ebiptables';
-export { formatDryRunCommand, printArgs, printArgsText } from './print-args';
-export type { PrintedLines } from './print-args';
-export { printScript, printScriptText, quoteScriptArg } from './print-script';
-export { appendArgs, commandPrefix, matchArgs, targetArgs } from './rule-args';
-export { escapeShell } from './values';
+/** The compile layer: the Backend seam, its registry, and the backends. */
+export * from './ebiptables';
+export type { AnyIrRule, AnyRuleset, IrChainOf, IrRuleOf, IrTableOf, RulesetOf } from './ir';
+export { tableKey } from './ir';
+export type {
+  Backend,
+  BackendSim,
+  DispatchKey,
+  ExportFormat,
+  HookEntry,
+  HookPoint,
+  PrintOptions,
+  PrintedLinesOf,
+  TableTraits,
+} from './backend';
+export { printedText } from './backend';
+export {
+  BACKENDS,
+  BACKEND_IDS,
+  DEFAULT_BACKEND,
+  backendOf,
+  getBackend,
+  isBackendId,
+} from './backends';
+export type { BackendId } from './backends';
 export { compileFilter } from './compile-filter';
 export type { CompileFilterResult } from './compile-filter';

@@ -2,7 +2,7 @@
  * Checks that ask the compiled rules what happens to a typical packet: a DNS
  * query, a DHCP request, a VLAN-tagged frame, an IPv6 packet.
  */
-import type { IrRule, Provenance, Ruleset } from '../compile/ir';
+import type { IrRule, Provenance, Ruleset } from '../compile/ebiptables/ir';
 import type { RuleInstance } from '../instantiate/types';
 import type { Rule } from '../model/types';
 import type { Report } from './check-rules';

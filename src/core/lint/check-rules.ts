@@ -3,8 +3,8 @@
  * substituted): connlimit order and timeouts, statematch, protocol chains,
  * REJECT.
  */
-import { layerOf } from '../compile/compile-ebiptables';
-import { ETHERTYPE_NAMES, numberOf } from '../compile/values';
+import { layerOf } from '../compile/ebiptables/compile-ebiptables';
+import { ETHERTYPE_NAMES, numberOf } from '../compile/ebiptables/values';
 import type { RuleInstance } from '../instantiate/types';
 import type { Ruleset } from '../compile/ir';
 import type { Rule } from '../model/types';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileEbiptables } from '../compile/compile-ebiptables';
-import type { IrChain, IrRule, IrTable, Ruleset } from '../compile/ir';
+import { compileEbiptables } from '../compile/ebiptables/compile-ebiptables';
+import type { IrChain, IrRule, IrTable, Ruleset } from '../compile/ebiptables/ir';
 import { instantiateFilter } from '../instantiate/instantiate-filter';
 import type { FilterDoc } from '../model/types';
 import { parseFilterXml } from '../xml/parse-filter-xml';

@@ -1,4 +1,11 @@
-import type { IrChain, IrRule, IrTable, Match, Provenance, Ruleset } from '../compile/ir';
+import type {
+  IrChain,
+  IrRule,
+  IrTable,
+  Match,
+  Provenance,
+  Ruleset,
+} from '../compile/ebiptables/ir';
 import { matchesContain } from './match-constraints';
 
 /** An XML rule none of whose compiled rules can ever match, with the earlier rules that decide first. */

@@ -1,4 +1,4 @@
-import { compileEbiptables } from '../compile/compile-ebiptables';
+import { compileEbiptables } from '../compile/ebiptables/compile-ebiptables';
 import { createWorkspaceLookup, instantiateFilter } from '../instantiate/instantiate-filter';
 import type { FilterLookup, Provenance, RuleInstance, Workspace } from '../instantiate/types';
 import { getBuiltinFilter } from '../library';

@@ -5,7 +5,7 @@
  * is provable; anything the model cannot represent (ipsets, connlimit counts,
  * TCP options, values still holding a variable) proves nothing.
  */
-import type { Match } from '../compile/ir';
+import type { Match } from '../compile/ebiptables/ir';
 import { parseIpv4, parseIpv6, parseMac } from '../netfilter/addr';
 
 /** A set of field values. Empty sets are normalized to `{ kind: 'empty' }`. */

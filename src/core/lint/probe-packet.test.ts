@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileEbiptables } from '../compile/compile-ebiptables';
-import type { Match, Ruleset } from '../compile/ir';
+import { compileEbiptables } from '../compile/ebiptables/compile-ebiptables';
+import type { Match, Ruleset } from '../compile/ebiptables/ir';
 import { instantiateFilter } from '../instantiate/instantiate-filter';
 import { parseIpv4, parseMac } from '../netfilter/addr';
 import type { MatchContext } from '../netfilter/match-eval';

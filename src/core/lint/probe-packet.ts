@@ -10,7 +10,7 @@
  * tagged frame / IPv6 packet?"; the unreachable-rule property test uses it as
  * the packet-level oracle, independent of the symbolic containment code.
  */
-import type { CtState, IrChain, IrRule, IrTable, Match, Ruleset } from '../compile/ir';
+import type { CtState, IrChain, IrRule, IrTable, Match, Ruleset } from '../compile/ebiptables/ir';
 import { parseIpv4, parseIpv6, parseMac } from '../netfilter/addr';
 
 /** One probe packet. Absent parts are absent from the frame (no ARP header on an IPv4 frame, …). */

@@ -1,18 +1,20 @@
 /**
  * The path a frame takes through a Linux bridge host with br_netfilter, as
- * libvirt's rules see it:
+ * libvirt's rules see it (for the ebiptables backend):
  *
  *   ebtables nat PREROUTING → conntrack (after the raw table: helper
  *   template) → iptables/ip6tables filter FORWARD (physdev) → ebtables nat
  *   POSTROUTING → conntrack confirmation (helpers run here)
  *
  * or, for frames addressed to the host, PREROUTING → conntrack → INPUT →
- * confirmation. A bridged IPv4 broadcast takes both paths: forwarded, then a
+ * confirmation. Which base chains sit at which point is the backend's
+ * answer (`BackendSim.hooks`); a point may hold several, run in order. A bridged IPv4 broadcast takes both paths: forwarded, then a
  * copy passed up to the host (confirmed at bridge LOCAL_IN, then INPUT).
  * Conntrack runs only for a family some rule makes it register for. The host executes the Ruleset IR (never the XML) and records
  * a plain-data trace per packet.
  */
-import type { Provenance, Ruleset } from '../compile/ir';
+import type { HookEntry, HookPoint } from '../compile/backend';
+import type { AnyRuleset, Provenance } from '../compile/ir';
 import type { HostRuntimeEvent } from '../host/host-settings';
 import { Conntrack, selectCtHelper } from '../conntrack/conntrack';
 import type { ConnView, ExpectationView } from '../conntrack/conntrack';
@@ -36,13 +38,11 @@ export type { RuleRef } from './prepare-ruleset';
 
 export type Side = 'from-vm' | 'to-vm';
 export type Verdict = 'accept' | 'drop' | 'reject' | 'error';
-export type HookName =
-  | 'ebtables nat PREROUTING'
-  | 'conntrack'
-  | 'FORWARD'
-  | 'INPUT'
-  | 'ebtables nat POSTROUTING'
-  | 'confirm';
+/**
+ * A step of a packet's path in a trace: `conntrack`, `confirm`, or a base chain's hook as its
+ * backend labels it (`ebtables nat PREROUTING`, `FORWARD`, `INPUT`, …).
+ */
+export type HookName = string;
 
 export interface HostSettings {
   /** The VM's bridge port; default the ruleset's interface. */
@@ -135,8 +135,14 @@ const VERDICT_TEXT = ['ACCEPT', 'DROP', 'REJECT', 'ERROR'] as const;
 /** Where a hook's walk starts. */
 interface HookStart {
   tableKey: string;
+  /** The base chain's name, for messages. */
+  base: string;
+  label: HookName;
+  /** null when the ruleset has no such chain: the hook accepts. */
   chain: PreparedChain | null;
-  ebtables: boolean;
+  /** Counters count the frame after the Ethernet header and the index keys by EtherType. */
+  l2: boolean;
+  rejectIsDrop: boolean;
 }
 
 /** More jumps/gotos than this in one hook walk is a chain loop. */
@@ -191,12 +197,14 @@ export class BridgeHost {
   /** The next of `settings.events` to apply. */
   private nextEvent = 0;
   private count = 0;
-  private readonly ebPre: HookStart;
-  private readonly ebPost: HookStart;
-  private readonly ip4Forward: HookStart;
-  private readonly ip4Input: HookStart;
-  private readonly ip6Forward: HookStart;
-  private readonly ip6Input: HookStart;
+  private readonly bridgePre: HookStart[];
+  private readonly bridgeForward: HookStart[];
+  private readonly bridgeInput: HookStart[];
+  private readonly bridgePost: HookStart[];
+  private readonly ip4Forward: HookStart[];
+  private readonly ip4Input: HookStart[];
+  private readonly ip6Forward: HookStart[];
+  private readonly ip6Input: HookStart[];
   /** Reused call stack of the chain walk (one walk at a time): return chains, their candidate lists, next positions. */
   private readonly stackChains: PreparedChain[] = [];
   private readonly stackLists: Int32Array[] = [];
@@ -225,7 +233,7 @@ export class BridgeHost {
     note: null,
   };
 
-  constructor(ruleset: Ruleset, settings: HostSettings = {}) {
+  constructor(ruleset: AnyRuleset, settings: HostSettings = {}) {
     this.settings = settings;
     this.ftpHelper = settings.ftpHelper === true;
     this.filterVlanTagged = settings.filterVlanTagged === true;
@@ -235,7 +243,9 @@ export class BridgeHost {
     this.iface = settings.iface ?? ruleset.iface;
     this.peerPort = settings.peerPort ?? 'eth0';
     this.conntrack = new Conntrack({ sysctl: settings.sysctl ?? {}, hz: settings.hz ?? 250 });
-    this.tracking = conntrackUsers(ruleset, this.ftpHelper);
+    // The FTP helper setting is an IPv4 raw-table CT rule: it registers IPv4 conntrack too.
+    const users = this.prepared.sim.conntrackUsers(ruleset);
+    this.tracking = { ipv4: users.ipv4 || this.ftpHelper, ipv6: users.ipv6 };
     this.ctx = {
       frame: null as unknown as EthernetFrame,
       ip: null,
@@ -252,20 +262,29 @@ export class BridgeHost {
       l3Len: 0,
       hotdrop: false,
     };
-    const start = (tableKey: string, base: string): HookStart => {
-      const table = this.prepared.tables.get(tableKey);
-      return {
-        tableKey,
-        chain: table?.chains.get(base) ?? null,
-        ebtables: table?.ir.family === 'ebtables',
-      };
-    };
-    this.ebPre = start('ebtables/nat', 'PREROUTING');
-    this.ebPost = start('ebtables/nat', 'POSTROUTING');
-    this.ip4Forward = start('iptables/filter', 'FORWARD');
-    this.ip4Input = start('iptables/filter', 'INPUT');
-    this.ip6Forward = start('ip6tables/filter', 'FORWARD');
-    this.ip6Input = start('ip6tables/filter', 'INPUT');
+    const entries = this.prepared.sim.hooks(ruleset);
+    const at = (point: HookPoint): HookStart[] =>
+      entries
+        .filter((e) => e.point === point)
+        .map((e: HookEntry): HookStart => {
+          const table = this.prepared.tables.get(e.table);
+          return {
+            tableKey: e.table,
+            base: e.chain,
+            label: e.label,
+            chain: table?.chains.get(e.chain) ?? null,
+            l2: table?.traits.layer === 'l2',
+            rejectIsDrop: table?.traits.rejectIsDrop === true,
+          };
+        });
+    this.bridgePre = at('bridge-prerouting');
+    this.bridgeForward = at('bridge-forward');
+    this.bridgeInput = at('bridge-input');
+    this.bridgePost = at('bridge-postrouting');
+    this.ip4Forward = at('ipv4-forward');
+    this.ip4Input = at('ipv4-input');
+    this.ip6Forward = at('ipv6-forward');
+    this.ip6Input = at('ipv6-input');
   }
 
   /** Runs one frame arriving at `now` from the VM's side or towards it. */
@@ -323,8 +342,8 @@ export class BridgeHost {
     };
     // For an accepted packet the iptables decision is the informative one; ebtables' is the fallback.
     let acceptedEb: PreparedRule | null = null;
-    // 1. ebtables nat PREROUTING (before br_netfilter hands the packet to the IP hooks).
-    const pre = this.runHook(this.ebPre, 'PREROUTING', ctx, 'ebtables nat PREROUTING');
+    // 1. bridge PREROUTING (before br_netfilter hands the packet to the IP hooks).
+    const pre = this.runHooks(this.bridgePre, ctx);
     if (pre === V_ERROR) return this.settle(trace, 'error', null, acceptedEb, this.walkError);
     if (this.decider?.ir.provenance) acceptedEb = this.decider;
     if (pre !== V_ACCEPT) return this.settle(trace, 'drop', this.decider, acceptedEb);
@@ -405,7 +424,21 @@ export class BridgeHost {
     let acceptedEb = acceptedEbIn;
     let acceptedIp: PreparedRule | null = null;
     const ip = ctx.ip;
-    // 3. iptables / ip6tables filter FORWARD (bridged) or INPUT (to the host).
+    // 3a. bridge FORWARD (bridged) or LOCAL_IN (to the host), before br_netfilter's IP hook.
+    const l2Hooks = local ? this.bridgeInput : this.bridgeForward;
+    if (l2Hooks.length > 0) {
+      const r = this.runHooks(l2Hooks, ctx);
+      if (r === V_ERROR) {
+        if (!upCopy) this.conntrack.discard(ct);
+        return this.settle(trace, 'error', null, acceptedEb, this.walkError);
+      }
+      if (r !== V_ACCEPT) {
+        if (!upCopy) this.conntrack.discard(ct);
+        return this.settle(trace, r === V_REJECT ? 'reject' : 'drop', this.decider, null);
+      }
+      if (this.decider?.ir.provenance) acceptedEb = this.decider;
+    }
+    // 3b. the IP FORWARD (bridged) or INPUT (to the host) hook.
     if (ip) {
       const v4 = ip.kind === 'ipv4';
       const start = local
@@ -415,8 +448,7 @@ export class BridgeHost {
         : v4
           ? this.ip4Forward
           : this.ip6Forward;
-      const hook = local ? 'INPUT' : 'FORWARD';
-      const r = this.runHook(start, hook, ctx, hook);
+      const r = this.runHooks(start, ctx);
       if (r === V_ERROR) {
         if (!upCopy) this.conntrack.discard(ct);
         return this.settle(trace, 'error', null, acceptedIp ?? acceptedEb, this.walkError);
@@ -438,10 +470,10 @@ export class BridgeHost {
       if (this.decider?.ir.provenance) acceptedIp = this.decider;
     }
 
-    // 4. ebtables nat POSTROUTING (bridged frames only).
+    // 4. bridge POSTROUTING (bridged frames only).
     if (!local) {
       ctx.outIface = egress;
-      const post = this.runHook(this.ebPost, 'POSTROUTING', ctx, 'ebtables nat POSTROUTING');
+      const post = this.runHooks(this.bridgePost, ctx);
       if (post === V_ERROR) {
         if (!upCopy) this.conntrack.discard(ct);
         return this.settle(trace, 'error', null, acceptedIp ?? acceptedEb, this.walkError);
@@ -507,7 +539,8 @@ export class BridgeHost {
       );
       return;
     }
-    const r = this.runHook(this.ip4Input, 'INPUT', ctx, 'INPUT');
+    let r = this.bridgeInput.length > 0 ? this.runHooks(this.bridgeInput, ctx) : V_ACCEPT;
+    if (r === V_ACCEPT) r = this.runHooks(this.ip4Input, ctx);
     const verdict: Verdict =
       r === V_ERROR ? 'error' : r === V_ACCEPT ? 'accept' : r === V_REJECT ? 'reject' : 'drop';
     const rule = this.refOf(this.decider);
@@ -585,12 +618,28 @@ export class BridgeHost {
   }
 
   /**
+   * Runs the base chains of one hook point in order until one does not accept. An accepted
+   * packet is credited to the last of them with a deciding rule.
+   */
+  private runHooks(starts: readonly HookStart[], ctx: MatchContext): HookVerdict {
+    if (starts.length === 1) return this.runHook(starts[0] as HookStart, ctx);
+    let decider: PreparedRule | null = null;
+    for (const start of starts) {
+      const v = this.runHook(start, ctx);
+      if (v !== V_ACCEPT) return v;
+      decider = this.decider ?? decider;
+    }
+    this.decider = decider;
+    return V_ACCEPT;
+  }
+
+  /**
    * Runs one base chain of a table: user chains by jump (return to the next
    * rule) or goto (return to the jumper's caller); falling off a user chain
    * returns; a base chain ends in the host's policy, ACCEPT. Sets `decider`,
    * `walkError` and `hotdropped`; with traces, records the hook and its visits.
    */
-  private runHook(start: HookStart, base: string, ctx: MatchContext, hook: HookName): HookVerdict {
+  private runHook(start: HookStart, ctx: MatchContext): HookVerdict {
     this.decider = null;
     this.walkError = null;
     this.hotdropped = false;
@@ -599,12 +648,13 @@ export class BridgeHost {
     let v: HookVerdict = V_ACCEPT;
     if (start.chain)
       v = visits
-        ? this.walkTraced(start.chain, start.ebtables, start.tableKey, ctx, visits)
-        : this.walk(start.chain, start.ebtables, ctx);
-    if (this.walkError === CHAIN_LOOP) this.walkError = `chain loop in ${start.tableKey} ${base}`;
+        ? this.walkTraced(start.chain, start, ctx, visits)
+        : this.walk(start.chain, start, ctx);
+    if (this.walkError === CHAIN_LOOP)
+      this.walkError = `chain loop in ${start.tableKey} ${start.base}`;
     if (hooks && visits)
       hooks.push({
-        hook,
+        hook: start.label,
         table: start.tableKey,
         result: this.hotdropped ? 'DROP (hotdrop)' : VERDICT_TEXT[v],
         visits,
@@ -614,27 +664,27 @@ export class BridgeHost {
 
   /**
    * ACCEPT, DROP or REJECT ends the walk: an ACCEPT is credited to the last rule with an XML
-   * origin (`lastDecider`), a DROP or REJECT to the rule itself; ebtables has no REJECT.
+   * origin (`lastDecider`), a DROP or REJECT to the rule itself; a table without REJECT (ebtables) drops.
    */
   private terminal(
     op: number,
     rule: PreparedRule,
     lastDecider: PreparedRule | null,
-    ebtables: boolean,
+    rejectIsDrop: boolean,
   ): HookVerdict {
     if (op === OP_ACCEPT) {
       this.decider = lastDecider;
       return V_ACCEPT;
     }
     this.decider = rule;
-    return op === OP_DROP || ebtables ? V_DROP : V_REJECT;
+    return op === OP_DROP || rejectIsDrop ? V_DROP : V_REJECT;
   }
 
   /** The rules of `chain` the current frame can match (dispatch index), or all of them in order. */
-  private candidatesOf(chain: PreparedChain, ebtables: boolean): Int32Array {
+  private candidatesOf(chain: PreparedChain, l2: boolean): Int32Array {
     const index = chain.index;
     if (index === null) return chain.all;
-    return ebtables
+    return l2
       ? index.candidates(this.keyEthertype, -1, -1)
       : index.candidates(this.keyProto, this.keyDport, this.keySport);
   }
@@ -645,19 +695,20 @@ export class BridgeHost {
    * side effects as {@link walkTraced}; the rules it skips are exactly those whose indexed header
    * test fails, which the linear walk passes over without effect.
    */
-  private walk(start: PreparedChain, ebtables: boolean, ctx: MatchContext): HookVerdict {
+  private walk(start: PreparedChain, hook: HookStart, ctx: MatchContext): HookVerdict {
+    const l2 = hook.l2;
     const stackChains = this.stackChains;
     const stackLists = this.stackLists;
     const stackNext = this.stackNext;
     let depth = 0;
     let chain = start;
-    let list = this.candidatesOf(chain, ebtables);
+    let list = this.candidatesOf(chain, l2);
     let rules = chain.rules;
     let n = list.length;
     let pos = 0;
     let jumps = 0;
     let lastDecider: PreparedRule | null = null;
-    const len = ebtables ? ctx.l2Len : ctx.l3Len;
+    const len = hook.l2 ? ctx.l2Len : ctx.l3Len;
     for (;;) {
       if (pos >= n) {
         if (depth === 0) {
@@ -708,7 +759,7 @@ export class BridgeHost {
       }
       if (op <= OP_RETURN) {
         if (rule.ref !== null) lastDecider = rule;
-        if (op !== OP_RETURN) return this.terminal(op, rule, lastDecider, ebtables);
+        if (op !== OP_RETURN) return this.terminal(op, rule, lastDecider, hook.rejectIsDrop);
         // RETURN
         if (depth === 0) {
           this.decider = lastDecider;
@@ -739,7 +790,7 @@ export class BridgeHost {
         depth++;
       }
       chain = target;
-      list = this.candidatesOf(chain, ebtables);
+      list = this.candidatesOf(chain, l2);
       rules = chain.rules;
       n = list.length;
       pos = 0;
@@ -749,11 +800,11 @@ export class BridgeHost {
   /** The faithful walk for traces: every rule in order, every visit recorded. */
   private walkTraced(
     start: PreparedChain,
-    ebtables: boolean,
-    tableKey: string,
+    hook: HookStart,
     ctx: MatchContext,
     visits: RuleVisit[],
   ): HookVerdict {
+    const tableKey = hook.tableKey;
     const stackChains = this.stackChains;
     const stackNext = this.stackNext;
     let depth = 0;
@@ -761,7 +812,7 @@ export class BridgeHost {
     let i = 0;
     let jumps = 0;
     let lastDecider: PreparedRule | null = null;
-    const len = ebtables ? ctx.l2Len : ctx.l3Len;
+    const len = hook.l2 ? ctx.l2Len : ctx.l3Len;
     for (;;) {
       if (i >= chain.rules.length) {
         if (depth === 0) {
@@ -824,7 +875,7 @@ export class BridgeHost {
       }
       if (op <= OP_RETURN) {
         if (rule.ir.provenance) lastDecider = rule;
-        if (op !== OP_RETURN) return this.terminal(op, rule, lastDecider, ebtables);
+        if (op !== OP_RETURN) return this.terminal(op, rule, lastDecider, hook.rejectIsDrop);
         if (depth === 0) {
           this.decider = lastDecider;
           return V_ACCEPT;
@@ -853,24 +904,6 @@ export class BridgeHost {
       i = 0;
     }
   }
-}
-
-/** Which families have a rule that needs conntrack (the FTP helper setting is an IPv4 raw-table CT rule). */
-function conntrackUsers(ruleset: Ruleset, ftpHelper: boolean): { ipv4: boolean; ipv6: boolean } {
-  const out = { ipv4: ftpHelper, ipv6: false };
-  for (const t of ruleset.tables) {
-    if (t.family === 'ebtables') continue;
-    const uses = t.chains.some((c) =>
-      c.rules.some((r) =>
-        r.matches.some(
-          (m) => m.kind === 'ipt-ctstate' || m.kind === 'ipt-ctdir' || m.kind === 'ipt-connlimit',
-        ),
-      ),
-    );
-    if (uses && t.family === 'iptables') out.ipv4 = true;
-    if (uses && t.family === 'ip6tables') out.ipv6 = true;
-  }
-  return out;
 }
 
 const IPV4_LIMITED_BROADCAST = 0xffffffff;

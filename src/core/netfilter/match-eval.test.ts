@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Match, Ruleset } from '../compile/ir';
+import type { Match, Ruleset } from '../compile/ebiptables/ir';
 import { Conntrack } from '../conntrack/conntrack';
 import type { CtPacket } from '../conntrack/types';
 import { TcpFlow } from '../sim/tcp-flow';
@@ -454,6 +454,7 @@ describe('iptables matches', () => {
 
 describe('interpreter', () => {
   const rs = (matches: Match[]): Ruleset => ({
+    backend: 'ebiptables',
     iface: 'vnet0',
     tables: [
       {

@@ -6,7 +6,7 @@
  * once here so evaluation allocates nothing. A match the model does not know
  * yields `unsupported`, which the interpreter reports when a packet reaches it.
  */
-import type { Match } from '../compile/ir';
+import type { Match } from '../compile/ebiptables/ir';
 import type { Conntrack } from '../conntrack/conntrack';
 import type { ConnlimitOptions } from '../conntrack/connlimit';
 import { matchConntrack, parseCtStateMask } from '../conntrack/ct-match';

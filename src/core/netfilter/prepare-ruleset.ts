@@ -1,24 +1,19 @@
 /**
- * Prepares a Ruleset IR for execution: every match compiled to a predicate
- * (header matches first, as ip_tables evaluates the IP header before the
- * extension matches; this only matters for side-effecting matches such as
- * connlimit), chains indexed by name, jump targets resolved, per-rule
- * counters, and a dispatch index per long chain for the no-trace walk.
+ * Prepares a backend's ruleset IR for execution: every match compiled to a
+ * predicate by the backend (header matches first, as ip_tables evaluates the
+ * IP header before the extension matches; this only matters for
+ * side-effecting matches such as connlimit), chains indexed by name, jump
+ * targets resolved, per-rule counters, and a dispatch index per long chain
+ * for the no-trace walk.
  */
-import type {
-  IrChain,
-  IrRule,
-  IrTable,
-  Match,
-  Provenance,
-  Ruleset,
-  TableFamily,
-} from '../compile/ir';
+import type { BackendSim, TableTraits } from '../compile/backend';
+import { backendOf } from '../compile/backends';
+import type { AnyIrRule, AnyRuleset, IrChainOf, IrTableOf, Provenance } from '../compile/ir';
+import { tableKey } from '../compile/ir';
 import type { RuleDirection } from '../model/types';
 import { DispatchIndex } from './dispatch-index';
 import type { RuleKeyConstraint } from './dispatch-index';
 import type { IpsetSpec, Predicate } from './match-eval';
-import { iptProtocolNumber, prepareMatch } from './match-eval';
 
 /** The XML rule a verdict points at (as in the CLI's JSON output). */
 export interface RuleRef {
@@ -39,16 +34,16 @@ export const OP_JUMP = 5;
 export const OP_GOTO = 6;
 
 export interface PreparedRule {
-  ir: IrRule;
+  ir: AnyIrRule;
   /** Index in its chain (0-based). */
   index: number;
   chain: string;
-  family: TableFamily;
+  family: string;
   /** Key used for per-rule state (connlimit) and counters: `family/chain/index`. */
   key: string;
   /**
-   * Whether the rule has a connlimit match: the only predicate that reads `MatchContext.ruleKey`
-   * (per-rule counts) and that can set `MatchContext.hotdrop`.
+   * Whether the rule has a side-effecting match (connlimit): the only predicates that read
+   * `MatchContext.ruleKey` (per-rule counts) and that can set `MatchContext.hotdrop`.
    */
   connlimit: boolean;
   preds: Predicate[];
@@ -73,7 +68,7 @@ export interface PreparedRule {
 }
 
 export interface PreparedChain {
-  ir: IrChain;
+  ir: IrChainOf<unknown>;
   rules: PreparedRule[];
   /** Candidate lists for the no-trace walk; null for short chains (walked linearly). */
   index: DispatchIndex | null;
@@ -82,13 +77,16 @@ export interface PreparedChain {
 }
 
 export interface PreparedTable {
-  ir: IrTable;
+  ir: IrTableOf<unknown>;
+  traits: TableTraits;
   chains: Map<string, PreparedChain>;
 }
 
 export interface PreparedRuleset {
-  ir: Ruleset;
-  /** By `family/table`: `ebtables/nat`, `iptables/filter`, `ip6tables/filter`. */
+  ir: AnyRuleset;
+  /** The backend's execution rules. */
+  sim: BackendSim<unknown>;
+  /** By `family/table` (`ebtables/nat`, `iptables/filter`, …; see `tableKey`). */
   tables: Map<string, PreparedTable>;
 }
 
@@ -98,19 +96,16 @@ export interface PreparedRuleset {
  */
 const MIN_INDEXED_CHAIN = 8;
 
-/** Matches with side effects beyond the rule counter: a rule with one is never skipped. */
-const SIDE_EFFECTS: ReadonlySet<Match['kind']> = new Set<Match['kind']>(['ipt-connlimit']);
-
 /**
- * Which of a rule's matches the dispatch index can decide: ebtables `-p ETHERTYPE`, iptables
- * `-p PROTO` (not `all`) and one non-negated `--dport` and `--sport` range. Returns the constraint
- * and the matches it covers.
+ * Which of a rule's matches the dispatch index can decide: the first exact key of each field the
+ * backend offers (EtherType or upper protocol, one `--dport` and one `--sport` range). Returns
+ * the constraint and the matches it covers.
  */
 function keyConstraint(
-  family: TableFamily,
-  matches: readonly Match[],
+  sim: BackendSim<unknown>,
+  matches: readonly unknown[],
   unsupported: boolean,
-): { constraint: RuleKeyConstraint; covered: Set<Match> } {
+): { constraint: RuleKeyConstraint; covered: Set<unknown> } {
   const constraint: RuleKeyConstraint = {
     always: true,
     proto: -1,
@@ -119,39 +114,33 @@ function keyConstraint(
     sportLo: -1,
     sportHi: -1,
   };
-  const covered = new Set<Match>();
-  if (unsupported || matches.some((m) => SIDE_EFFECTS.has(m.kind))) return { constraint, covered };
+  const covered = new Set<unknown>();
+  if (unsupported || matches.some((m) => sim.hasSideEffects(m))) return { constraint, covered };
   constraint.always = false;
   for (const m of matches) {
-    if (family === 'ebtables') {
-      if (m.kind === 'eb-proto' && !m.negated && constraint.proto < 0) {
-        constraint.proto = m.ethertype;
+    const key = sim.dispatchKey(m);
+    if (key === null) continue;
+    if (key.field === 'proto') {
+      if (constraint.proto < 0) {
+        constraint.proto = key.value;
         covered.add(m);
       }
-      continue;
-    }
-    if (m.kind === 'ipt-proto') {
-      const n = iptProtocolNumber(m.proto);
-      if (n !== undefined && n !== 0 && constraint.proto < 0) {
-        constraint.proto = n;
+    } else if (key.field === 'dport') {
+      if (constraint.dportLo < 0) {
+        constraint.dportLo = key.lo;
+        constraint.dportHi = key.hi;
         covered.add(m);
       }
-    } else if (m.kind === 'ipt-port' && !m.negated && m.range.lo >= 0 && m.range.lo <= m.range.hi) {
-      if (m.field === 'dport' && constraint.dportLo < 0) {
-        constraint.dportLo = m.range.lo;
-        constraint.dportHi = m.range.hi;
-        covered.add(m);
-      } else if (m.field === 'sport' && constraint.sportLo < 0) {
-        constraint.sportLo = m.range.lo;
-        constraint.sportHi = m.range.hi;
-        covered.add(m);
-      }
+    } else if (constraint.sportLo < 0) {
+      constraint.sportLo = key.lo;
+      constraint.sportHi = key.hi;
+      covered.add(m);
     }
   }
   return { constraint, covered };
 }
 
-function opOf(r: IrRule): TargetOp {
+function opOf(r: AnyIrRule): TargetOp {
   const t = r.target;
   if (t.kind === 'jump') return OP_JUMP;
   if (t.kind === 'goto') return OP_GOTO;
@@ -175,11 +164,12 @@ function refOf(p: Provenance | null): RuleRef | null {
     : null;
 }
 
-/** Compiles the ruleset's matches once; `ipsets` are the host's sets for `-m set`. */
+/** Compiles the ruleset's matches once, through its backend; `ipsets` are the host's sets for `-m set`. */
 export function prepareRuleset(
-  ruleset: Ruleset,
+  ruleset: AnyRuleset,
   ipsets: Record<string, IpsetSpec> = {},
 ): PreparedRuleset {
+  const sim = backendOf(ruleset).sim;
   const tables = new Map<string, PreparedTable>();
   for (const t of ruleset.tables) {
     const chains = new Map<string, PreparedChain>();
@@ -190,9 +180,9 @@ export function prepareRuleset(
         const fastHead: Predicate[] = [];
         const fastTail: Predicate[] = [];
         let unsupported: string | null = null;
-        const ready = r.matches.map((m) => prepareMatch(m, ipsets));
+        const ready = r.matches.map((m) => sim.prepareMatch(m, ipsets));
         for (const p of ready) if (!p.ok) unsupported ??= p.unsupported;
-        const { constraint, covered } = keyConstraint(t.family, r.matches, unsupported !== null);
+        const { constraint, covered } = keyConstraint(sim, r.matches, unsupported !== null);
         r.matches.forEach((m, i) => {
           const p = ready[i];
           if (!p?.ok) return;
@@ -206,7 +196,7 @@ export function prepareRuleset(
           chain: c.name,
           family: t.family,
           key: `${t.family}/${c.name}/${index}`,
-          connlimit: r.matches.some((m) => m.kind === 'ipt-connlimit'),
+          connlimit: r.matches.some((m) => sim.hasSideEffects(m)),
           preds,
           fastPreds: covered.size === 0 ? preds : [...fastHead, ...fastTail],
           constraint,
@@ -214,10 +204,7 @@ export function prepareRuleset(
           op: opOf(r),
           targetChain: null,
           ref: refOf(r.provenance),
-          targetText:
-            r.target.kind === 'verdict'
-              ? r.target.verdict
-              : `${r.target.kind === 'jump' ? '-j' : '-g'} ${r.target.chain}`,
+          targetText: sim.targetText(r),
           packets: 0,
           bytes: 0,
         };
@@ -239,9 +226,9 @@ export function prepareRuleset(
         if (target.kind !== 'verdict') r.targetChain = chains.get(target.chain) ?? null;
       }
     }
-    tables.set(`${t.family}/${t.name}`, { ir: t, chains });
+    tables.set(tableKey(t), { ir: t, traits: sim.tableTraits(t), chains });
   }
-  return { ir: ruleset, tables };
+  return { ir: ruleset, sim, tables };
 }
 
 /** Resets every rule counter to zero. */

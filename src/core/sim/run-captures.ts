@@ -4,7 +4,7 @@
  * timestamps drive the virtual clock. Also formats traces as the CLI's JSON
  * lines.
  */
-import type { Ruleset } from '../compile/ir';
+import type { AnyRuleset } from '../compile/ir';
 import type { ConnView, ExpectationView } from '../conntrack/conntrack';
 import { BridgeHost } from '../netfilter/bridge-host';
 import type { HostSettings, PacketTrace, Side } from '../netfilter/bridge-host';
@@ -77,7 +77,7 @@ function microText(sec: number, nsec: number): string {
 
 /** Replays `fromVm` (frames the VM sent, captured on its port) and `toVm` (frames towards it). */
 export function runCaptures(
-  ruleset: Ruleset,
+  ruleset: AnyRuleset,
   captures: { fromVm: Uint8Array; toVm?: Uint8Array },
   settings: HostSettings = {},
 ): CaptureRun {

@@ -3,7 +3,7 @@
  * returns plain data: one trace per frame sent, the conntrack table and
  * expectations afterwards, and the per-rule counters.
  */
-import type { Ruleset } from '../compile/ir';
+import type { AnyRuleset } from '../compile/ir';
 import type { ConnView, ExpectationView } from '../conntrack/conntrack';
 import { BridgeHost } from '../netfilter/bridge-host';
 import type { HostSettings, PacketTrace, RuleRef } from '../netfilter/bridge-host';
@@ -60,7 +60,7 @@ export function scenarioSettings(scenario: Scenario, settings: HostSettings = {}
 
 /** Runs `scenario` through `ruleset`. */
 export function runScenario(
-  ruleset: Ruleset,
+  ruleset: AnyRuleset,
   scenario: Scenario,
   options: ScenarioRunOptions = {},
 ): ScenarioRun {

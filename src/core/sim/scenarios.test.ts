@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileFilter } from '../compile/compile-filter';
-import type { Ruleset } from '../compile/ir';
+import type { Ruleset } from '../compile/ebiptables/ir';
 import { CONNLIMIT_XML } from '../examples/connlimit';
 import { FTP_SERVER_XML } from '../examples/ftp-server';
 import { FTP_SERVER_RELATED_XML } from '../examples/ftp-server-related';

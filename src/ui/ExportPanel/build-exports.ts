@@ -1,6 +1,5 @@
+import { backendOf } from '../../core/compile';
 import type { Provenance } from '../../core/instantiate/types';
-import { printArgs } from '../../core/compile/print-args';
-import { printScript } from '../../core/compile/print-script';
 import type { FilterDoc } from '../../core/model/types';
 import { compileFor } from '../workers/run-simulation';
 import type { SimSettings } from '../workers/run-simulation';
@@ -20,36 +19,8 @@ export interface Exports {
   problems: string[];
 }
 
-const FAMILIES = ['ebtables', 'iptables', 'ip6tables'] as const;
-
 function xmlAttr(v: string): string {
   return v.replace(/&/g, '&amp;').replace(/'/g, '&apos;').replace(/</g, '&lt;');
-}
-
-/** The script's commands of one tool, with the section comments that head them. */
-export function linesOfFamily(
-  lines: string[],
-  origins: (Provenance | null)[],
-  family: (typeof FAMILIES)[number],
-): Pick<ExportText, 'lines' | 'origins'> {
-  const out: Pick<ExportText, 'lines' | 'origins'> = { lines: [], origins: [] };
-  let pendingComment: string | null = null;
-  lines.forEach((line, i) => {
-    if (line.startsWith('# ')) {
-      pendingComment = line;
-      return;
-    }
-    const tool = line.split(' ', 1)[0];
-    if (tool !== family) return;
-    if (pendingComment !== null) {
-      out.lines.push(pendingComment);
-      out.origins.push(null);
-      pendingComment = null;
-    }
-    out.lines.push(line);
-    out.origins.push(origins[i] ?? null);
-  });
-  return out;
 }
 
 /** The virsh commands that define the filter and the domain `<interface>` that binds it. */
@@ -99,25 +70,16 @@ export function buildExports(
   ];
   const { ruleset, problems } = compileFor({ filters, root: doc.name }, settings);
   if (ruleset) {
-    const args = printArgs(ruleset);
-    const script = printScript(ruleset, { filterName: doc.name });
-    texts.push({
-      id: 'args',
-      title: 'libvirt commands',
-      file: `${doc.name}-vnet0.args`,
-      lines: args.lines,
-      origins: args.origins,
-    });
-    texts.push({
-      id: 'script',
-      title: 'Shell script',
-      file: `${doc.name}-vnet0.sh`,
-      lines: script.lines,
-      origins: script.origins,
-    });
-    for (const f of FAMILIES) {
-      const part = linesOfFamily(script.lines, script.origins, f);
-      texts.push({ id: f, title: f, file: `${doc.name}-vnet0-${f}.sh`, ...part });
+    const backend = backendOf(ruleset);
+    for (const f of backend.formats) {
+      const printed = backend.print(ruleset, f.id, { filterName: doc.name });
+      texts.push({
+        id: f.id,
+        title: f.title,
+        file: `${doc.name}-${ruleset.iface}${f.fileSuffix}`,
+        lines: printed.lines,
+        origins: printed.origins,
+      });
     }
   }
   const virsh = virshText(doc, settings);

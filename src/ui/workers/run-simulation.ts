@@ -2,8 +2,8 @@
  * What the simulator worker computes, as plain functions over the core (no DOM, no store), so the
  * same code runs in the Web Worker and in tests. Inputs and outputs are structured-clone friendly.
  */
-import { compileFilter } from '../../core/compile/compile-filter';
-import type { Ruleset } from '../../core/compile/ir';
+import { DEFAULT_BACKEND, compileFilter, getBackend } from '../../core/compile';
+import type { AnyRuleset, BackendId } from '../../core/compile';
 import type { ConnView, ExpectationView } from '../../core/conntrack/conntrack';
 import { INSTANTIATE_CODES } from '../../core/instantiate';
 import { getBuiltinFilter } from '../../core/library';
@@ -26,6 +26,8 @@ export interface SimSettings {
   sysctl: Record<string, number>;
   /** Filter parameters of the binding; `IP` and `MAC` also give the VM's addresses. */
   params: Record<string, string[]>;
+  /** The firewall backend that compiles the filter (default ebiptables). */
+  backend?: BackendId;
 }
 
 /** A packet typed into the custom-packet builder. */
@@ -118,13 +120,18 @@ function hostSettings(settings: SimSettings): HostSettings {
 export function compileFor(
   set: SimFilterSet,
   settings: SimSettings,
-): { ruleset: Ruleset | null; problems: string[]; missingParams: string[] } {
+): { ruleset: AnyRuleset | null; problems: string[]; missingParams: string[] } {
   const lookup = (name: string): FilterDoc | undefined =>
     set.filters.find((f) => f.name === name) ?? getBuiltinFilter(name)?.doc;
   const hosts = hostsFor(settings);
   const params: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(settings.params)) if (k !== 'MAC' && v.length) params[k] = v;
-  const res = compileFilter(lookup, set.root, { iface: 'vnet0', mac: hosts.vm.mac, params });
+  const res = compileFilter(
+    lookup,
+    set.root,
+    { iface: 'vnet0', mac: hosts.vm.mac, params },
+    getBackend(settings.backend ?? DEFAULT_BACKEND),
+  );
   const problems = res.diagnostics
     .filter((d) => d.severity === 'error')
     .map((d) => `${d.code}: ${d.message}`);
@@ -243,7 +250,7 @@ function pcapFrames(bytes: Uint8Array, hosts: ScenarioHosts, problems: string[])
 }
 
 function runFrames(
-  ruleset: Ruleset,
+  ruleset: AnyRuleset,
   frames: Frame[],
   settings: HostSettings,
   snapshots: boolean,
@@ -336,7 +343,7 @@ export function compareVersions(
   for (const sc of SCENARIOS) {
     const frames = sc.build(hosts);
     const hs = scenarioSettings(sc, hostSettings(settings));
-    const verdicts = (rs: Ruleset) => {
+    const verdicts = (rs: AnyRuleset) => {
       const m = new Map<number, Verdict>();
       for (const s of runFrames(rs, frames, hs, false).steps) m.set(s.index, s.trace.verdict);
       return m;

@@ -3,7 +3,7 @@
  * run by its `runScenario`, `requires` honoured on both sides) and this suite's extra ones
  * (../scenarios.ts, every frame sent).
  */
-import type { Ruleset } from '../../../src/core/compile/ir';
+import type { Ruleset } from '../../../src/core/compile/ebiptables/ir';
 import type { EthernetFrame } from '../../../src/core/netfilter/packet';
 import { runScenario } from '../../../src/core/sim/run-scenario';
 import { SCENARIOS, type Scenario as SimScenario } from '../../../src/core/sim/scenarios';

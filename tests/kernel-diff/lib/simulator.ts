@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileFilter } from '../../../src/core/compile/compile-filter';
-import type { Ruleset } from '../../../src/core/compile/ir';
+import type { Ruleset } from '../../../src/core/compile/ebiptables/ir';
 import { getBuiltinFilter } from '../../../src/core/library';
 import type { FilterDoc } from '../../../src/core/model/types';
 import type { EthernetFrame } from '../../../src/core/netfilter/packet';

@@ -1,4 +1,6 @@
-import type { Provenance } from '../instantiate/types';
+import type { Provenance } from '../../instantiate/types';
+import type { PrintedLinesOf } from '../backend';
+import { printedText } from '../backend';
 import type { IrChain, IrRule, IrTable, Ruleset } from './ir';
 import { appendArgs, commandPrefix } from './rule-args';
 import { escapeShell } from './values';
@@ -8,11 +10,7 @@ import { escapeShell } from './values';
  * set-up commands) and that rule's XML provenance (null also for structural rules such as the
  * root-chain links and sub-chain jumps).
  */
-export interface PrintedLines {
-  lines: string[];
-  rules: (IrRule | null)[];
-  origins: (Provenance | null)[];
-}
+export type PrintedLines = PrintedLinesOf<IrRule>;
 
 /** One command in libvirt's dry-run form: a line break before every argument starting with `-`. */
 export function formatDryRunCommand(argv: readonly string[]): string[] {
@@ -149,7 +147,5 @@ export function printArgs(ruleset: Ruleset): PrintedLines {
 
 /** {@link printArgs} as one string (each line newline-terminated), as libvirt's dry-run buffer holds it. */
 export function printArgsText(ruleset: Ruleset): string {
-  return printArgs(ruleset)
-    .lines.map((l) => `${l}\n`)
-    .join('');
+  return printedText(printArgs(ruleset));
 }

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { FilterDoc, FilterEntry, ProtocolName, Rule } from '../model/types';
-import { compileFilter } from './compile-filter';
+import type { FilterDoc, FilterEntry, ProtocolName, Rule } from '../../model/types';
+import { compileFilter } from '../compile-filter';
 import { printScript, printScriptText, quoteScriptArg } from './print-script';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'nwfs-script-'));

@@ -1,5 +1,6 @@
-import type { Provenance } from '../instantiate/types';
-import type { IrChain, IrRule, IrTable, Ruleset } from './ir';
+import type { Provenance } from '../../instantiate/types';
+import { printedText } from '../backend';
+import type { IrChain, IrRule, IrTable, Ruleset, TableFamily } from './ir';
 import type { PrintedLines } from './print-args';
 import { appendArgs, commandPrefix } from './rule-args';
 
@@ -35,11 +36,16 @@ class Script {
   readonly lines: string[] = [];
   readonly rules: (IrRule | null)[] = [];
   readonly origins: (Provenance | null)[] = [];
+  /** Per line, the front end whose section printed it (null for the header). */
+  readonly families: (TableFamily | null)[] = [];
+  /** The section being printed. */
+  family: TableFamily | null = null;
   usesNewline = false;
   line(text: string, rule: IrRule | null = null): void {
     this.lines.push(text);
     this.rules.push(rule);
     this.origins.push(rule?.provenance ?? null);
+    this.families.push(this.family);
   }
   cmd(argv: readonly string[], opts: { rule?: IrRule | null; ignoreErrors?: boolean } = {}): void {
     if (argv.some((a) => a.includes('\n'))) this.usesNewline = true;
@@ -57,6 +63,7 @@ function rulesBySeq(chains: readonly IrChain[]): { chain: IrChain; rule: IrRule 
 const same = (n: string) => n;
 
 function scriptEbtables(s: Script, table: IrTable): void {
+  s.family = table.family;
   const eb = (...args: string[]) => [...commandPrefix(table), ...args];
   s.line(
     '# ebtables, table nat: per-interface chains, their rules, then the jumps that enable them',
@@ -72,6 +79,7 @@ function scriptEbtables(s: Script, table: IrTable): void {
 }
 
 function scriptIptables(s: Script, table: IrTable): void {
+  s.family = table.family;
   const ipt = (...args: string[]) => [...commandPrefix(table), ...args];
   s.line(
     `# ${table.family}, table filter: libvirt's shared root chains (kept if they already exist)`,
@@ -117,6 +125,27 @@ function scriptIptables(s: Script, table: IrTable): void {
  * Every argument is quoted so that no comment or name can break out of its argument.
  */
 export function printScript(ruleset: Ruleset, opts: { filterName?: string } = {}): PrintedLines {
+  return scriptOf(ruleset, opts).printed;
+}
+
+/**
+ * The lines of {@link printScript} that one front end's section prints (its commands and their
+ * section comments): what to run with that tool alone.
+ */
+export function printScriptPart(ruleset: Ruleset, family: TableFamily): PrintedLines {
+  const { printed, families } = scriptOf(ruleset, {});
+  const keep = (_: unknown, i: number) => families[i] === family;
+  return {
+    lines: printed.lines.filter(keep),
+    rules: printed.rules.filter(keep),
+    origins: printed.origins.filter(keep),
+  };
+}
+
+function scriptOf(
+  ruleset: Ruleset,
+  opts: { filterName?: string },
+): { printed: PrintedLines; families: (TableFamily | null)[] } {
   const body = new Script();
   const eb = ruleset.tables.find((t) => t.family === 'ebtables');
   if (eb) scriptEbtables(body, eb);
@@ -141,15 +170,16 @@ export function printScript(ruleset: Ruleset, opts: { filterName?: string } = {}
   }
   if (ruleset.tables.length === 0) head.line('# (the filter produces no rules)');
   return {
-    lines: [...head.lines, ...body.lines],
-    rules: [...head.rules, ...body.rules],
-    origins: [...head.origins, ...body.origins],
+    printed: {
+      lines: [...head.lines, ...body.lines],
+      rules: [...head.rules, ...body.rules],
+      origins: [...head.origins, ...body.origins],
+    },
+    families: [...head.families, ...body.families],
   };
 }
 
 /** {@link printScript} as text. */
 export function printScriptText(ruleset: Ruleset, opts: { filterName?: string } = {}): string {
-  return printScript(ruleset, opts)
-    .lines.map((l) => `${l}\n`)
-    .join('');
+  return printedText(printScript(ruleset, opts));
 }

@@ -1,5 +1,5 @@
-import type { RuleInstance } from '../instantiate/types';
-import type { AttrValue, Diagnostic, ProtocolName, Rule } from '../model/types';
+import type { RuleInstance } from '../../instantiate/types';
+import type { AttrValue, Diagnostic, ProtocolName, Rule } from '../../model/types';
 import type {
   CtState,
   IrChain,
@@ -952,5 +952,5 @@ export function compileEbiptables(
   if (eb.length > 0) tables.push(buildEbTable(iface, eb, diagnostics));
   if (ip4.length > 0) tables.push(buildIptTable('iptables', iface, ip4));
   if (ip6.length > 0) tables.push(buildIptTable('ip6tables', iface, ip6));
-  return { ruleset: { iface, tables }, diagnostics };
+  return { ruleset: { backend: 'ebiptables', iface, tables }, diagnostics };
 }

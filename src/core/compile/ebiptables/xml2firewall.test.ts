@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { FilterDoc } from '../model/types';
-import { compileFilter } from './compile-filter';
+import type { FilterDoc } from '../../model/types';
+import { compileFilter } from '../compile-filter';
 import { spawnSync } from 'node:child_process';
 import { printArgs, printArgsText } from './print-args';
 import { printScript, printScriptText } from './print-script';
 import { HARNESS_PARAMS, corpusDir, removeCommonRules } from './testing/libvirt-harness';
-import { parseFilterXml } from '../xml/parse-filter-xml';
+import { parseFilterXml } from '../../xml/parse-filter-xml';
 
 const DIR = path.join(corpusDir(), 'xml2firewall');
 const cases = readFileSync(path.join(DIR, 'CASES.tsv'), 'utf8')

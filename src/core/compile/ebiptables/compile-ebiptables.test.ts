@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FilterDoc } from '../model/types';
-import { parseFilterXml } from '../xml/parse-filter-xml';
-import { compileFilter } from './compile-filter';
+import type { FilterDoc } from '../../model/types';
+import { parseFilterXml } from '../../xml/parse-filter-xml';
+import { compileFilter } from '../compile-filter';
 import type { IrRule, IrTable, Ruleset } from './ir';
 import { findChain } from './ir';
 import { printArgs, formatDryRunCommand } from './print-args';

@@ -1,0 +1,137 @@
+/**
+ * The seam between libvirt's semantics (instantiate) and a firewall backend. A backend turns the
+ * instantiated rules into its own ruleset IR (tables ▸ chains ▸ rules with its own match kinds),
+ * prints that IR in its export formats with a line map back to the XML rules, and tells the
+ * simulator how to execute it. Backends are registered in one list, `backends.ts`.
+ *
+ * @packageDocumentation
+ */
+import type { RuleInstance } from '../instantiate/types';
+import type { Diagnostic } from '../model/types';
+import type { IpsetSpec, PreparedMatch } from '../netfilter/match-eval';
+import type { AnyIrRule, IrRuleOf, IrTableOf, Provenance, RulesetOf } from './ir';
+
+/**
+ * Printed output with a line map: for every line, the IR rule it prints (null for set-up commands
+ * and comments) and that rule's XML provenance (null also for structural rules).
+ */
+export interface PrintedLinesOf<R> {
+  lines: string[];
+  rules: (R | null)[];
+  origins: (Provenance | null)[];
+}
+
+/** Printed output of any backend. */
+export type PrintedLines = PrintedLinesOf<AnyIrRule>;
+
+/** Options every printer takes. */
+export interface PrintOptions {
+  /** The root filter's name, for a script's header comment. */
+  filterName?: string;
+}
+
+/** One printed form of a backend's ruleset: a `compile --format` value and a text of the Export panel. */
+export interface ExportFormat {
+  /** `args`, `script`, `ebtables`, …: `--format` takes it; unique across all backends' formats of one backend. */
+  id: string;
+  /** The Export panel's tab title. */
+  title: string;
+  /** Appended to `<filter>-<iface>` for the download's file name (`.args`, `.sh`, `-ebtables.sh`). */
+  fileSuffix: string;
+}
+
+/**
+ * A point on the bridged path of a frame where base chains are hooked, in the order the kernel
+ * visits them: bridge PREROUTING, conntrack, then bridge FORWARD and the IP FORWARD hook (through
+ * br_netfilter) for a bridged frame, or bridge LOCAL_IN and the IP INPUT hook for a frame to the
+ * host, then bridge POSTROUTING (bridged frames), then conntrack confirmation.
+ */
+export type HookPoint =
+  | 'bridge-prerouting'
+  | 'bridge-forward'
+  | 'bridge-input'
+  | 'ipv4-forward'
+  | 'ipv4-input'
+  | 'ipv6-forward'
+  | 'ipv6-input'
+  | 'bridge-postrouting';
+
+/** A base chain at a hook point; several at one point run in the listed (hook priority) order. */
+export interface HookEntry {
+  point: HookPoint;
+  /** The table's key, `family/name` (see `tableKey`). */
+  table: string;
+  chain: string;
+  /** How traces name this hook (`ebtables nat PREROUTING`, `FORWARD`). */
+  label: string;
+}
+
+/** How a table behaves in the walk. */
+export interface TableTraits {
+  /**
+   * `l2`: the rule counters count the frame after the Ethernet header and the dispatch index keys
+   * by EtherType; `l3`: they count the IP datagram and the index keys by upper protocol and ports.
+   */
+  layer: 'l2' | 'l3';
+  /** A REJECT verdict drops (ebtables has no REJECT target). */
+  rejectIsDrop: boolean;
+}
+
+/**
+ * A header test the simulator's dispatch index may decide for a rule instead of its predicate:
+ * the EtherType (`l2` tables) or upper protocol (`l3`) equals `value`, or a port lies in `lo..hi`.
+ */
+export type DispatchKey =
+  { field: 'proto'; value: number } | { field: 'dport' | 'sport'; lo: number; hi: number };
+
+/** What the simulator needs to execute a backend's ruleset. */
+export interface BackendSim<M> {
+  /** The ruleset's base chains on the bridged path (a point without entries accepts). */
+  hooks(ruleset: RulesetOf<M>): HookEntry[];
+  tableTraits(table: IrTableOf<M>): TableTraits;
+  /** A match as a predicate over the packet in hand (or why it cannot be interpreted). */
+  prepareMatch(match: M, ipsets: Record<string, IpsetSpec>): PreparedMatch;
+  /**
+   * The match as an exact dispatch key, or null. Only a match that is true exactly when the key
+   * holds may return one (never a negated or side-effecting match).
+   */
+  dispatchKey(match: M): DispatchKey | null;
+  /**
+   * Whether evaluating the match has effects beyond the rule's counter (connlimit counts per
+   * rule and may hot-drop): such a rule is never skipped, and its predicates see its key.
+   */
+  hasSideEffects(match: M): boolean;
+  /**
+   * Whether conntrack's hooks are registered for IPv4 / IPv6: the kernel registers them only when
+   * a rule of that family needs conntrack.
+   */
+  conntrackUsers(ruleset: RulesetOf<M>): { ipv4: boolean; ipv6: boolean };
+  /** The target as traces show it (`ACCEPT`, `-j CHAIN`, `jump CHAIN`). */
+  targetText(rule: IrRuleOf<M>): string;
+}
+
+/**
+ * A firewall backend: `M` is its match type, `R` its ruleset IR. Methods (not function-valued
+ * properties) so that every backend is assignable to `Backend` of unknown matches.
+ */
+export interface Backend<M = unknown, R extends RulesetOf<unknown> = RulesetOf<M>> {
+  /** `ebiptables`, `nftables`: the `--backend` value and {@link RulesetOf.backend}. */
+  readonly id: string;
+  /** Human name (`ebtables + iptables`). */
+  readonly label: string;
+  /** Instantiated rules (in libvirt's order) → this backend's ruleset for `iface`. */
+  compile(
+    instances: readonly RuleInstance[],
+    iface: string,
+  ): { ruleset: R; diagnostics: Diagnostic[] };
+  /** Export formats, the default (libvirt's own dry-run form) first. */
+  readonly formats: readonly ExportFormat[];
+  /** Prints one of {@link formats}; an unknown id throws (callers pick from the list). */
+  print(ruleset: R, format: string, options?: PrintOptions): PrintedLinesOf<IrRuleOf<M>>;
+  readonly sim: BackendSim<M>;
+}
+
+/** Printed lines as one text, each line newline-terminated (as libvirt's dry-run buffer holds it). */
+export function printedText(printed: { lines: readonly string[] }): string {
+  return printed.lines.map((l) => `${l}\n`).join('');
+}
