@@ -7,7 +7,7 @@ import {
   HARNESS_PARAMS,
   corpusDir,
   removeCommonRules,
-} from '../../core/compile/ebiptables/testing/libvirt-harness';
+} from '../../core/compile/testing/libvirt-harness';
 import { runCompile } from './compile';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'nwfs-cli-compile-'));

@@ -4,7 +4,7 @@
  * REJECT.
  */
 import { layerOf } from '../compile/ebiptables/compile-ebiptables';
-import { ETHERTYPE_NAMES, numberOf } from '../compile/ebiptables/values';
+import { ETHERTYPE_NAMES, numberOf } from '../compile/values';
 import type { RuleInstance } from '../instantiate/types';
 import type { Ruleset } from '../compile/ir';
 import type { Rule } from '../model/types';

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HARNESS_PARAMS, corpusDir } from '../compile/ebiptables/testing/libvirt-harness';
+import { HARNESS_PARAMS, corpusDir } from '../compile/testing/libvirt-harness';
 import { BUILTIN_FILTER_NAMES, getBuiltinFilter } from '../library';
 import { parseFilterXml } from '../xml/parse-filter-xml';
 import { lintFilter } from './lint-filter';

@@ -15,7 +15,7 @@ import { makeSimFilterXml } from '../../../bench/make-filter-xml';
 import { TraceGenerator } from '../../../bench/make-trace';
 import type { Ruleset } from '../compile/ebiptables/ir';
 import { compileFilter } from '../compile/compile-filter';
-import { HARNESS_PARAMS, corpusDir } from '../compile/ebiptables/testing/libvirt-harness';
+import { HARNESS_PARAMS, corpusDir } from '../compile/testing/libvirt-harness';
 import { createWorkspaceLookup } from '../instantiate/instantiate-filter';
 import { getBuiltinFilter } from '../library/builtin-filters';
 import { ruleXmlArb } from '../lint/testing/probe-arbitraries';

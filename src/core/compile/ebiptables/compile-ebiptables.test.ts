@@ -8,7 +8,7 @@ import type { IrRule, IrTable, Ruleset } from './ir';
 import { findChain } from './ir';
 import { printArgs, formatDryRunCommand } from './print-args';
 import { matchArgs, targetArgs } from './rule-args';
-import { corpusDir } from './testing/libvirt-harness';
+import { corpusDir } from '../testing/libvirt-harness';
 
 const BUILTIN = path.join(corpusDir(), 'builtin-filters');
 const builtins = new Map<string, FilterDoc>(

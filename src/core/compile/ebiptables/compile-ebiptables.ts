@@ -19,7 +19,7 @@ import {
   decimal,
   hex,
   parseNumber,
-} from './values';
+} from '../values';
 
 /** Diagnostic codes of the compile layer. */
 export const COMPILE_CODES = {

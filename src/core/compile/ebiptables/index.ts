@@ -13,7 +13,7 @@ export { formatDryRunCommand, printArgs, printArgsText } from './print-args';
 export type { PrintedLines } from './print-args';
 export { printScript, printScriptPart, printScriptText, quoteScriptArg } from './print-script';
 export { appendArgs, commandPrefix, matchArgs, targetArgs } from './rule-args';
-export { escapeShell } from './values';
+export { escapeShell } from '../values';
 export { ebiptablesSim } from './sim';
 
 const FORMATS: readonly ExportFormat[] = [

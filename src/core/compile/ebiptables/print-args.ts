@@ -3,7 +3,7 @@ import type { PrintedLinesOf } from '../backend';
 import { printedText } from '../backend';
 import type { IrChain, IrRule, IrTable, Ruleset } from './ir';
 import { appendArgs, commandPrefix } from './rule-args';
-import { escapeShell } from './values';
+import { escapeShell } from '../values';
 
 /**
  * Printed output with a line map: for every line, the IR rule it prints (null for libvirt's own

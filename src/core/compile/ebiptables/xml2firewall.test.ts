@@ -6,7 +6,7 @@ import { compileFilter } from '../compile-filter';
 import { spawnSync } from 'node:child_process';
 import { printArgs, printArgsText } from './print-args';
 import { printScript, printScriptText } from './print-script';
-import { HARNESS_PARAMS, corpusDir, removeCommonRules } from './testing/libvirt-harness';
+import { HARNESS_PARAMS, corpusDir, removeCommonRules } from '../testing/libvirt-harness';
 import { parseFilterXml } from '../../xml/parse-filter-xml';
 
 const DIR = path.join(corpusDir(), 'xml2firewall');

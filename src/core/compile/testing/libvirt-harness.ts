@@ -3,7 +3,7 @@
  * the variables it passes, and the common setup it strips from the dry-run output (each chunk is
  * searched with strstr from where the previous one was found, and removed when found).
  */
-export { corpusDir } from '../../../../testing/corpus-dir';
+export { corpusDir } from '../../../testing/corpus-dir';
 
 /** The harness's variables: IPSETNAME, and the lists A, B, C. */
 export const HARNESS_PARAMS: Record<string, string[]> = {
