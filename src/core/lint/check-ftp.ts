@@ -4,7 +4,7 @@
  * rules what happens to that data connection's first packet (a probe), so a filter that accepts
  * it some other way is not flagged.
  */
-import type { IrRule, Ruleset } from '../compile/ir';
+import type { IrRule, Ruleset } from '../compile/ebiptables/ir';
 import type { RuleInstance } from '../instantiate/types';
 import type { ProtocolName, Rule } from '../model/types';
 import type { Report } from './check-rules';

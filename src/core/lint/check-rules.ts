@@ -6,7 +6,7 @@
 import { layerOf } from '../compile/ebiptables/compile-ebiptables';
 import { ETHERTYPE_NAMES, numberOf } from '../compile/values';
 import type { RuleInstance } from '../instantiate/types';
-import type { Ruleset } from '../compile/ir';
+import type { Ruleset } from '../compile/ebiptables/ir';
 import type { Rule } from '../model/types';
 import { ipProbe } from './check-probes';
 import type { VmIdentity } from './check-probes';

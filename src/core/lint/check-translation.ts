@@ -4,8 +4,8 @@
  * replies too. What libvirt installs is the compiled ruleset (checked against real libvirt in
  * tests/libvirt-diff); what the kernel then does with it is checked in tests/kernel-diff.
  */
-import { layerOf } from '../compile/compile-ebiptables';
-import type { Provenance, Ruleset } from '../compile/ir';
+import { layerOf } from '../compile/ebiptables/compile-ebiptables';
+import type { Provenance, Ruleset } from '../compile/ebiptables/ir';
 import type { FilterLookup, RuleInstance } from '../instantiate/types';
 import type { DroppedAttribute, Rule } from '../model/types';
 import type { Report } from './check-rules';
