@@ -15,11 +15,83 @@ export interface KernelCase {
    * to run (the simulator cannot be asked to match a coin toss); listed in every report.
    */
   skip?: { scenarios: readonly string[]; why: string };
+  /** Run only these scenarios (a case that exists to confirm lint findings). */
+  only?: readonly string[];
+  /**
+   * Kernel fates a lint finding predicts for this filter (`src/core/lint/README.md`): frame
+   * `frame` (0-based) of `scenario` is delivered or not. Checked on the kernel's side; the
+   * simulator must agree with the kernel as everywhere.
+   */
+  confirms?: readonly LintConfirmation[];
 }
 
+export interface LintConfirmation {
+  /** The lint code whose claim this is (NWF5nn); `negative` for the case where it stays silent. */
+  code: string;
+  scenario: string;
+  frame: number;
+  delivered: boolean;
+  what: string;
+}
+
+/** The FTP scenarios' data connection SYN (control handshake, eight exchanges, then the SYN). */
+const FTP_DATA_SYN = 19;
+
 export const CASES: readonly KernelCase[] = [
-  { id: 'ftp-related', filter: 'kd-ftp-related' },
-  { id: 'ftp-new-established', filter: 'kd-ftp-new-established' },
+  {
+    id: 'ftp-related',
+    filter: 'kd-ftp-related',
+    confirms: [
+      {
+        code: 'NWF502',
+        scenario: 'kd-ftp-active',
+        frame: FTP_DATA_SYN,
+        delivered: false,
+        what: "docs' first solution, no helper: the active data SYN (NEW) is dropped",
+      },
+      {
+        code: 'NWF502 negative',
+        scenario: 'kd-ftp-active+helper',
+        frame: FTP_DATA_SYN,
+        delivered: true,
+        what: 'with the helper the active data SYN is RELATED and accepted',
+      },
+    ],
+  },
+  {
+    id: 'ftp-new-established',
+    filter: 'kd-ftp-new-established',
+    confirms: [
+      {
+        code: 'NWF502',
+        scenario: 'kd-ftp-active',
+        frame: FTP_DATA_SYN,
+        delivered: false,
+        what: "docs' second solution, no helper: the active data SYN (NEW) is dropped",
+      },
+      {
+        code: 'NWF502 negative',
+        scenario: 'kd-ftp-active+helper',
+        frame: FTP_DATA_SYN,
+        delivered: true,
+        what: "second solution with the helper: <all state='ESTABLISHED,RELATED'/> out takes it",
+      },
+      {
+        code: 'NWF514',
+        scenario: 'kd-ftp-passive',
+        frame: FTP_DATA_SYN,
+        delivered: false,
+        what: 'passive data SYN to the VM (NEW) dropped',
+      },
+      {
+        code: 'NWF514',
+        scenario: 'kd-ftp-passive+helper',
+        frame: FTP_DATA_SYN,
+        delivered: false,
+        what: 'passive data SYN to the VM dropped with the helper too (RELATED, only ESTABLISHED let in)',
+      },
+    ],
+  },
   { id: 'icmp-echo-only', filter: 'kd-icmp-echo-only' },
   {
     id: 'connlimit',
@@ -44,9 +116,123 @@ export const CASES: readonly KernelCase[] = [
       ],
       why: 'orphan TCP segments to the VM: the kernel counts 0 or 1 of them at the connlimit rule depending on the run (README, K4); fates are drop either way',
     },
+    confirms: [
+      {
+        code: 'NWF515',
+        scenario: 'kd-ssh',
+        frame: 9,
+        delivered: false,
+        what: "the client's last ACK (after both FINs) is hot-dropped by the connlimit rule",
+      },
+    ],
   },
   { id: 'statematch-false', filter: 'kd-statematch-false' },
   { id: 'clean-traffic', filter: 'kd-clean-traffic' },
   { id: 'reject', filter: 'kd-reject' },
+  {
+    id: 'nd-inout',
+    filter: 'kd-nd-inout',
+    only: ['kd-ipv6-nd'],
+    confirms: [
+      {
+        code: 'NWF517',
+        scenario: 'kd-ipv6-nd',
+        frame: 0,
+        delivered: false,
+        what: 'inout <icmpv6 type=135> installs nothing: the neighbour solicitation is dropped',
+      },
+      {
+        code: 'NWF517',
+        scenario: 'kd-ipv6-nd',
+        frame: 1,
+        delivered: false,
+        what: 'inout <icmpv6 type=136> installs nothing: the advertisement is dropped',
+      },
+    ],
+  },
+  {
+    id: 'nd-stateful',
+    filter: 'kd-nd-stateful',
+    only: ['kd-ipv6-nd'],
+    confirms: [
+      {
+        code: 'NWF517',
+        scenario: 'kd-ipv6-nd',
+        frame: 0,
+        delivered: false,
+        what: 'stateful out <icmpv6 type=135>: ND is UNTRACKED, the solicitation is dropped',
+      },
+      {
+        code: 'NWF517',
+        scenario: 'kd-ipv6-nd',
+        frame: 1,
+        delivered: false,
+        what: 'stateful in <icmpv6 type=136>: the advertisement is dropped',
+      },
+    ],
+  },
+  {
+    id: 'nd-statematch-false',
+    filter: 'kd-nd-statematch-false',
+    only: ['kd-ipv6-nd'],
+    confirms: [
+      {
+        code: 'NWF517 negative',
+        scenario: 'kd-ipv6-nd',
+        frame: 0,
+        delivered: true,
+        what: "per-direction ND accepts with statematch='false': the solicitation passes",
+      },
+      {
+        code: 'NWF517 negative',
+        scenario: 'kd-ipv6-nd',
+        frame: 1,
+        delivered: true,
+        what: "per-direction ND accepts with statematch='false': the advertisement passes",
+      },
+    ],
+  },
+  {
+    id: 'reject-inout',
+    filter: 'kd-reject-inout',
+    only: ['kd-http-in', 'kd-http-out'],
+    confirms: [
+      {
+        code: 'NWF518',
+        scenario: 'kd-http-in',
+        frame: 0,
+        delivered: false,
+        what: "reject inout <tcp dstportstart='80'>: a SYN to the VM's port 80 is rejected",
+      },
+      {
+        code: 'NWF518',
+        scenario: 'kd-http-out',
+        frame: 0,
+        delivered: true,
+        what: "the same rule does not cover the VM's own SYN to port 80 of the remote host",
+      },
+    ],
+  },
+  {
+    id: 'dscp',
+    filter: 'kd-dscp',
+    only: ['kd-ssh-dscp'],
+    confirms: [
+      {
+        code: 'NWF519',
+        scenario: 'kd-ssh-dscp',
+        frame: 0,
+        delivered: true,
+        what: 'the client SYN with DSCP 10 is accepted to the VM',
+      },
+      {
+        code: 'NWF519',
+        scenario: 'kd-ssh-dscp',
+        frame: 1,
+        delivered: false,
+        what: "the VM's SYN-ACK with DSCP 0 is dropped: the reply rule matches DSCP 10 too",
+      },
+    ],
+  },
   { id: 'reject+bridge-address', filter: 'kd-reject', bridgeAddress: BRIDGE_CIDR },
 ];

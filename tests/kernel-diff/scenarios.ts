@@ -13,15 +13,19 @@ import {
   buildEthernet,
   buildIcmpEcho,
   buildIcmpError,
+  buildIcmpv6Echo,
   buildIpv4,
+  buildIpv6,
   buildTcp,
   buildUdp,
+  mac,
 } from '../../src/core/netfilter/packet-build';
-import type { Ipv4Packet } from '../../src/core/netfilter/packet';
+import type { IcmpMessage, Ipv4Packet } from '../../src/core/netfilter/packet';
+import { parseIpv6 } from '../../src/core/netfilter/addr';
 import { TcpFlow } from '../../src/core/sim/tcp-flow';
 
-export const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2' };
-export const PEER = { mac: '52:54:00:aa:bb:03', ip: '10.99.0.3' };
+export const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2', ip6: '2001:db8:99::2' };
+export const PEER = { mac: '52:54:00:aa:bb:03', ip: '10.99.0.3', ip6: '2001:db8:99::3' };
 /** The bridge's address when a case gives it one (REJECT's ICMP source). */
 export const BRIDGE_CIDR = '10.99.0.1/24';
 
@@ -473,5 +477,100 @@ export function buildScenarios(): Scenario[] {
   }
   add('tcp-stray', 'a SYN/ACK and a FIN with no connection behind them', s);
 
+  return list;
+}
+
+/**
+ * An ICMPv6 neighbour solicitation (135) for `target`, or the advertisement (136) answering one
+ * (solicited + override), with the link-layer address option (RFC 4861 4.3/4.4).
+ */
+function neighbourMessage(type: 135 | 136, target: string, lladdr: string): IcmpMessage {
+  const body = new Uint8Array(24);
+  const t = parseIpv6(target);
+  if (!t) throw new Error(`bad IPv6 address ${target}`);
+  t.forEach((word, i) => {
+    body[i * 4] = (word >>> 24) & 0xff;
+    body[i * 4 + 1] = (word >>> 16) & 0xff;
+    body[i * 4 + 2] = (word >>> 8) & 0xff;
+    body[i * 4 + 3] = word & 0xff;
+  });
+  body[16] = type === 135 ? 1 : 2; // source / target link-layer address option
+  body[17] = 1;
+  const m = mac(lladdr);
+  for (let i = 0; i < 6; i++) body[18 + i] = Math.floor(m / 2 ** (8 * (5 - i))) & 0xff;
+  return { kind: 'icmpv6', type, code: 0, rest: type === 136 ? 0x60000000 : 0, payload: body };
+}
+
+/**
+ * Scenarios that only the cases naming them in `only` run: each shows the fate a lint finding
+ * predicts (see `confirms` in ./cases.ts).
+ */
+export function buildPitfallScenarios(): Scenario[] {
+  const list: Scenario[] = [];
+  const add = (name: string, title: string, s: Seq) =>
+    list.push({ name: `kd-${name}`, title, frames: s.frames });
+
+  let s = new Seq();
+  // Unicast neighbour solicitation (reachability check) and its advertisement, then a ping.
+  s.add(
+    'from-vm',
+    buildEthernet(
+      { src: VM.mac, dst: PEER.mac },
+      buildIpv6(
+        { src: VM.ip6, dst: PEER.ip6, hopLimit: 255 },
+        neighbourMessage(135, PEER.ip6, VM.mac),
+      ),
+    ),
+  );
+  s.add(
+    'to-vm',
+    buildEthernet(
+      { src: PEER.mac, dst: VM.mac },
+      buildIpv6(
+        { src: PEER.ip6, dst: VM.ip6, hopLimit: 255 },
+        neighbourMessage(136, PEER.ip6, PEER.mac),
+      ),
+    ),
+  );
+  s.add(
+    'from-vm',
+    buildEthernet(
+      { src: VM.mac, dst: PEER.mac },
+      buildIpv6({ src: VM.ip6, dst: PEER.ip6 }, buildIcmpv6Echo({ id: 61, seq: 1 })),
+    ),
+  );
+  s.add(
+    'to-vm',
+    buildEthernet(
+      { src: PEER.mac, dst: VM.mac },
+      buildIpv6({ src: PEER.ip6, dst: VM.ip6 }, buildIcmpv6Echo({ id: 61, seq: 1, reply: true })),
+    ),
+  );
+  add('ipv6-nd', 'IPv6 neighbour solicitation from the VM, the advertisement back, one ping6', s);
+
+  s = new Seq();
+  tcpSession(
+    s,
+    new TcpFlow(vmEnd(40081, 41_000), peerEnd(80, 42_000)),
+    'from-vm',
+    'GET / HTTP/1.0\r\n\r\n',
+    'HTTP/1.0 200 OK\r\n\r\n',
+  );
+  add('http-out', 'the VM fetches a page from port 80 of the remote host', s);
+
+  s = new Seq();
+  tcpSession(
+    s,
+    new TcpFlow(peerEnd(40026, 43_000), vmEnd(22, 44_000)),
+    'to-vm',
+    'SSH-2.0-client\r\n',
+    'SSH-2.0-OpenSSH_9.2\r\n',
+  );
+  // The client marks its packets DSCP 10 (AF11); the VM answers with 0, as hosts do.
+  for (const f of s.frames) {
+    const ip = f.frame.payload;
+    if (f.side === 'to-vm' && ip.kind === 'ipv4') ip.tos = 10 << 2;
+  }
+  add('ssh-dscp', 'an SSH session to the VM whose client marks DSCP 10; the VM answers with 0', s);
   return list;
 }

@@ -79,6 +79,12 @@ export const CASES: readonly DiffCase[] = [
     ],
   },
   {
+    filter: 'ld-lint-pitfalls',
+    covers:
+      "lint's translation pitfalls: ipset+ipsetflags on tcp dropped, <ip> ranges ignored, inout ICMP types installing nothing, stateful/statematch='false' ND, inout reject ports mirrored, dscp on the reply rule",
+    ipsets: [['nwfs_ld_lint', 'hash:ip']],
+  },
+  {
     filter: 'ld-comments',
     covers:
       'comments: quotes, $( ), backticks, ${ }, backslashes, newline, non-ASCII, option look-alikes',

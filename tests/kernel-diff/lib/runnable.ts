@@ -7,7 +7,7 @@ import type { Ruleset } from '../../../src/core/compile/ebiptables/ir';
 import type { EthernetFrame } from '../../../src/core/netfilter/packet';
 import { runScenario } from '../../../src/core/sim/run-scenario';
 import { SCENARIOS, type Scenario as SimScenario } from '../../../src/core/sim/scenarios';
-import { buildScenarios, PEER, VM } from '../scenarios';
+import { buildPitfallScenarios, buildScenarios, PEER, VM } from '../scenarios';
 import type { SimExpectation } from './compare';
 import type { Side } from './frame-io';
 import {
@@ -43,6 +43,8 @@ export interface Runnable {
   sysctl: Record<string, number>;
   /** How the scenario was adapted for the kernel run (time compression …), for the report. */
   note?: string;
+  /** Run only by the cases that name it in `only` (a lint pitfall's scenario). */
+  onDemand?: boolean;
   simulate(ruleset: Ruleset): Promise<SimOutcome | null>;
 }
 
@@ -147,8 +149,10 @@ export function buildRunnables(): Runnable[] {
     if (sc.name.startsWith('ftp-') && sc.settings.ftpHelper === undefined)
       out.push(fromSimulator(sc, true));
   }
-  for (const sc of buildScenarios()) {
+  const pitfalls = buildPitfallScenarios();
+  for (const sc of [...buildScenarios(), ...pitfalls]) {
     out.push({
+      ...(pitfalls.includes(sc) ? { onDemand: true } : {}),
       name: sc.name,
       title: sc.title,
       source: 'kernel-diff',
