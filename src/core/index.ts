@@ -91,6 +91,7 @@ export type { BuiltinFilter, BuiltinFilterSource } from './library';
 export * as netfilter from './netfilter';
 export * as conntrack from './conntrack';
 export * as sim from './sim';
+export * as analysis from './analysis';
 export { Conntrack, selectCtHelper } from './conntrack';
 export type { CtPacket, CtStateName, ConnView, ExpectationView } from './conntrack';
 export { decodeFrame, encodeFrame, summarizeFrame } from './netfilter';

@@ -11,4 +11,5 @@ export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   simulate: () => import('./simulate').then((m) => m.simulateCommand),
   scenarios: () => import('./scenarios').then((m) => m.scenariosCommand),
   lint: () => import('./lint').then((m) => m.lintCommand),
+  allowed: () => import('./allowed').then((m) => m.allowedCommand),
 };

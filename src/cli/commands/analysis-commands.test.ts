@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../main';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'nwfs-cli-analysis-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function run(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    readText: (f) => readFileSync(f, 'utf8'),
+  });
+  return { code, stdout, stderr };
+}
+
+function write(name: string, text: string): string {
+  const file = path.join(tmp, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const WEB = write(
+  'web.xml',
+  `<filter name='web'>
+  <rule action='accept' direction='in'>
+    <tcp dstportstart='22' state='NEW'/>
+  </rule>
+  <rule action='accept' direction='in'>
+    <tcp dstportstart='443'/>
+  </rule>
+  <rule action='accept' direction='inout'>
+    <all state='ESTABLISHED,RELATED'/>
+  </rule>
+  <rule action='drop' direction='inout'>
+    <all/>
+  </rule>
+</filter>
+`,
+);
+
+describe('nwfilter-studio allowed', () => {
+  it('prints the new connections, the established-only traffic and layer 2 per path', async () => {
+    const r = await run('allowed', WEB);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const toVm = r.stdout.slice(r.stdout.indexOf('to the VM'), r.stdout.indexOf('from the VM to'));
+    expect(toVm).toMatch(/new connections:\n.*\n\s+ipv4\s+tcp\s+any\s+any\s+any\s+22, 443\s/);
+    // ARP and the other EtherTypes are not filtered by IP rules: they pass.
+    expect(toVm).toMatch(/layer 2 \(not IPv4\/IPv6\):\n.*\n\s+not ipv4, ipv6\s/);
+  });
+
+  it('--json: every path with its rows and the rules behind them', async () => {
+    const r = await run('allowed', WEB, '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      file: string;
+      paths: {
+        path: string;
+        newConnections: {
+          family: string;
+          protocol: string[];
+          destinationPorts: string[];
+          rules: unknown[];
+        }[];
+        establishedOnly: unknown[];
+      }[];
+      tracking: { ipv4: boolean; ipv6: boolean };
+    };
+    expect(out.file).toBe(WEB);
+    // No IPv6 rule: conntrack does not track IPv6, and IPv6 passes (the rules are IPv4 only).
+    expect(out.tracking).toEqual({ ipv4: true, ipv6: false });
+    const toVm = out.paths.find((p) => p.path === 'to-vm');
+    expect(toVm?.newConnections.filter((r) => r.family === 'ipv4')).toEqual([
+      expect.objectContaining({
+        protocol: ['tcp'],
+        destinationPorts: ['22', '443'],
+        rules: [
+          { filter: 'web', index: 0, priority: 500, direction: 'in' },
+          { filter: 'web', index: 1, priority: 500, direction: 'in' },
+        ],
+      }),
+    ]);
+    // From the VM no new IPv4 connection is accepted: only the replies of established ones.
+    const fromVm = out.paths.find((p) => p.path === 'from-vm');
+    expect(fromVm?.newConnections.map((r) => [r.family, r.protocol])).toEqual([['ipv6', ['any']]]);
+    expect(fromVm?.establishedOnly.length).toBeGreaterThan(0);
+  });
+
+  it('bad input: one positioned diagnostic, exit 1', async () => {
+    const bad = write('bad.xml', "<filter name='x'>\n  <rule action='accept'>\n</filter>\n");
+    const r = await run('allowed', bad);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^.*bad\.xml:\d+:\d+: error NWF\d+: /);
+  });
+});

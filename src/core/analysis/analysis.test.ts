@@ -1,0 +1,240 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileFilter } from '../compile/compile-filter';
+import type { AnyRuleset as Ruleset } from '../compile/ir';
+import { HARNESS_PARAMS, corpusDir } from '../compile/testing/libvirt-harness';
+import { EXAMPLES } from '../examples/examples';
+import { BUILTIN_FILTERS, getBuiltinFilter } from '../library/builtin-filters';
+import type { FilterDoc } from '../model/types';
+import { BridgeHost } from '../netfilter/bridge-host';
+import type { HostSettings } from '../netfilter/bridge-host';
+import { filterArb } from '../netfilter/testing/random-traffic';
+import { DEFAULT_HOSTS } from '../sim/scenarios';
+import { parseFilterXml } from '../xml/parse-filter-xml';
+import { allowedTraffic } from './allowed';
+import { analyseRuleset } from './analyse-ruleset';
+import type { AnalysisPath } from './analyse-ruleset';
+import { diffAnalyses, queryReach } from './diff';
+import {
+  intersectSets,
+  maskedSet,
+  prefixSet,
+  setOf,
+  subtractSets,
+  unionSets,
+} from './interval-set';
+import { frameOfPoint, pointOfFrame } from './packet-point';
+import { CT_NEW, CT_NONE, DIM, cubeContains, cubeOf } from './space';
+
+const VM = DEFAULT_HOSTS.vm;
+const PARAMS = { ...HARNESS_PARAMS, IP: [VM.ip], MAC: [VM.mac] };
+
+function compile(doc: FilterDoc, lookup: (n: string) => FilterDoc | undefined): Ruleset | null {
+  return compileFilter((n) => (n === doc.name ? doc : lookup(n)), doc.name, {
+    iface: 'vnet0',
+    mac: VM.mac,
+    params: PARAMS,
+  }).ruleset;
+}
+
+function compileXml(xml: string): Ruleset | null {
+  const doc = parseFilterXml(xml).doc;
+  return doc ? compile(doc, (n) => getBuiltinFilter(n)?.doc) : null;
+}
+
+describe('interval sets', () => {
+  it('intersect, subtract and union agree with plain sets on small domains', () => {
+    const arbSet = fc
+      .array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 6 })), {
+        maxLength: 5,
+      })
+      .map((xs) => setOf(xs.map(([lo, w]) => [BigInt(lo), BigInt(lo + w)] as [bigint, bigint])));
+    const members = (s: readonly bigint[]) => {
+      const out = new Set<number>();
+      for (let i = 0; i < s.length; i += 2)
+        for (let v = Number(s[i]); v <= Number(s[i + 1]); v++) out.add(v);
+      return [...out].sort((a, b) => a - b);
+    };
+    fc.assert(
+      fc.property(arbSet, arbSet, (a, b) => {
+        const A = new Set(members(a));
+        const B = new Set(members(b));
+        expect(members(intersectSets(a, b))).toEqual([...A].filter((x) => B.has(x)));
+        expect(members(subtractSets(a, b))).toEqual([...A].filter((x) => !B.has(x)));
+        expect(members(unionSets(a, b))).toEqual([...new Set([...A, ...B])].sort((x, y) => x - y));
+      }),
+      { numRuns: 300, seed: 5 },
+    );
+  });
+
+  it('a MAC mask is the masked values; a prefix is one interval', () => {
+    // The I/G bit: every multicast MAC, 128 runs of 2^40.
+    const multicast = maskedSet(0x010000000000n, 0x010000000000n, 48) as bigint[];
+    expect(multicast.length).toBe(256);
+    expect(multicast.slice(0, 2)).toEqual([0x010000000000n, 0x01ffffffffffn]);
+    expect(maskedSet(0x525400000000n, 0xffffff000000n, 48)).toEqual([
+      0x525400000000n,
+      0x525400ffffffn,
+    ]);
+    expect(maskedSet(1n, 0xffn, 48)).toBeNull();
+    expect(prefixSet(0x0a000105n, 24, 32)).toEqual([0x0a000100n, 0x0a0001ffn]);
+  });
+});
+
+/** Every filter of the corpus: libvirt's xml2firewall cases, the built-in library, the examples. */
+function corpusFilters(): { name: string; ruleset: Ruleset }[] {
+  const out: { name: string; ruleset: Ruleset }[] = [];
+  const dir = path.join(corpusDir(), 'xml2firewall');
+  const files = readFileSync(path.join(dir, 'CASES.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split('\t')[1] as string);
+  const load = (file: string): FilterDoc | undefined => {
+    try {
+      return parseFilterXml(readFileSync(path.join(dir, file), 'utf8')).doc ?? undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const lookup = (n: string) => load(`${n}.xml`) ?? getBuiltinFilter(n)?.doc;
+  for (const file of files) {
+    const doc = load(file);
+    const ruleset = doc ? compile(doc, lookup) : null;
+    if (ruleset) out.push({ name: `xml2firewall/${file}`, ruleset });
+  }
+  for (const b of BUILTIN_FILTERS) {
+    const ruleset = compileXml(b.xml);
+    if (ruleset) out.push({ name: `library/${b.name}`, ruleset });
+  }
+  for (const e of EXAMPLES) {
+    const ruleset = compileXml(e.xml);
+    if (ruleset) out.push({ name: `examples/${e.id}`, ruleset });
+  }
+  return out;
+}
+
+const SETTINGS: HostSettings = {
+  ipsets: { tck_test: { type: 'hash:ip', members: ['10.99.0.3', '10.100.0.1'] } },
+};
+
+describe('diff of a filter with itself', () => {
+  const corpus = corpusFilters();
+
+  it('compiles most of the corpus', () => {
+    // xml2firewall 39 cases, the library and the examples (a few need parameters they lack).
+    expect(corpus.length).toBeGreaterThan(60);
+  });
+
+  it.each(corpus.map((c) => [c.name, c.ruleset] as const))(
+    '%s: diff A A is empty, and every region of every path has one verdict',
+    (_name, ruleset) => {
+      const a = analyseRuleset(ruleset, SETTINGS);
+      const b = analyseRuleset(structuredClone(ruleset), SETTINGS);
+      expect(diffAnalyses(a, b)).toEqual([]);
+      expect(a.unsupported).toEqual([]);
+    },
+  );
+});
+
+describe('diff witnesses', () => {
+  it('random pairs of filters: each witness, replayed in the simulator, gets both verdicts', () => {
+    let replayed = 0;
+    fc.assert(
+      fc.property(filterArb, filterArb, (x, y) => {
+        const before = compileXml(x);
+        const after = compileXml(y);
+        if (!before || !after) return;
+        const diff = diffAnalyses(analyseRuleset(before), analyseRuleset(after));
+        for (const d of diff.slice(0, 40)) {
+          const state = d.witness[DIM.ctState];
+          // A single replayed packet is a first packet, counted once by connlimit.
+          if ((state !== CT_NEW && state !== CT_NONE) || d.witness[DIM.conns] !== 1n) continue;
+          const frame = frameOfPoint(d.witness);
+          if (!frame) continue;
+          const back = pointOfFrame(frame, {
+            state: state === CT_NEW ? 'NEW' : null,
+            dir: state === CT_NEW ? 'ORIGINAL' : null,
+          });
+          expect(
+            cubeContains(d.cube, back),
+            JSON.stringify(d.cube, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) +
+              '\n' +
+              back.join(','),
+          ).toBe(true);
+          const run = (rs: Ruleset) =>
+            new BridgeHost(rs).step(
+              structuredClone(frame),
+              d.path === 'to-vm' ? 'to-vm' : 'from-vm',
+              1,
+              {
+                toHost: d.path === 'to-host',
+              },
+            );
+          // Each side's replay is a first packet; it shows the region's verdict when its
+          // conntrack state is the witness' (a family that side does not track has none).
+          const want = state === CT_NEW ? 'NEW' : 'INVALID';
+          for (const [rs, claimed] of [
+            [before, d.before.verdict],
+            [after, d.after.verdict],
+          ] as const) {
+            const t = run(rs);
+            if (t.ctstate !== null && t.ctstate !== want) continue;
+            expect(t.verdict).toBe(claimed);
+            replayed++;
+          }
+        }
+      }),
+      { numRuns: 12, seed: 99 },
+    );
+    expect(replayed).toBeGreaterThan(30);
+  });
+});
+
+describe('allowed and reach on the FTP server example', () => {
+  const ruleset = compileXml(EXAMPLES.find((e) => e.id === 'ftp-server')?.xml ?? '') as Ruleset;
+  const analysis = analyseRuleset(ruleset);
+
+  it('lists the new connections the docs describe', () => {
+    const report = allowedTraffic(analysis);
+    const toVm = report.paths.find((p) => p.path === 'to-vm');
+    expect(toVm?.newConnections.map((r) => [r.family, r.protocol, r.destinationPorts])).toEqual([
+      ['ipv4', ['tcp'], ['21-22', '80']],
+    ]);
+    const fromVm = report.paths.find((p) => p.path === 'from-vm');
+    expect(fromVm?.newConnections.map((r) => [r.protocol, r.source, r.destinationPorts])).toEqual([
+      [['udp'], ['0.0.0.0', VM.ip], ['53']],
+      [['icmp'], [VM.ip], ['any']],
+    ]);
+    // IPv6 is dropped everywhere (the final drop rule), ARP passes as clean-traffic allows.
+    expect(report.paths.flatMap((p) => p.newConnections).some((r) => r.family === 'ipv6')).toBe(
+      false,
+    );
+    expect(fromVm?.layer2.map((r) => r.etherTypes)).toEqual([['arp'], ['rarp']]);
+  });
+
+  it('answers "can 10.1.2.3 open SSH / telnet to the VM"', () => {
+    const ssh = (port: number, path: AnalysisPath = 'to-vm') =>
+      queryReach(
+        analysis,
+        path,
+        cubeOf({
+          eth: [0x800n, 0x800n],
+          src4: [0x0a010203n, 0x0a010203n],
+          dst4: [0x0a000005n, 0x0a000005n],
+          proto: [6n, 6n],
+          dport: [BigInt(port), BigInt(port)],
+          ctState: [CT_NEW, CT_NEW],
+          tcpFlags: [2n, 2n],
+          frag: [0n, 0n],
+        }),
+      );
+    const yes = ssh(22);
+    expect(yes.answer).toBe('yes');
+    expect(yes.parts.map((p) => p.rule?.index)).toContain(2);
+    const no = ssh(23);
+    expect(no.answer).toBe('no');
+    expect(no.parts[0]?.rule).toMatchObject({ filter: 'test-eth0', index: 6 });
+  });
+});

@@ -1,0 +1,12 @@
+/** Exact answers over all packets: the compiled rules walked over regions of the header space. */
+export { analyseRuleset, pathSpace, ANALYSIS_PATHS } from './analyse-ruleset';
+export type { AnalysisHook, AnalysisPath, Outcome, RulesetAnalysis } from './analyse-ruleset';
+export { allowedTraffic, firstPacketCube } from './allowed';
+export type { AllowedIpRow, AllowedL2Row, AllowedPathReport, AllowedReport } from './allowed';
+export { describeDim, mergeCubes } from './describe-region';
+export { frameClass, frameOfPoint, outcomeAt, pointOfFrame, witnessPoint } from './packet-point';
+export type { PointConntrack } from './packet-point';
+export { DIM, DIM_NAMES, DIM_COUNT, cubeContains } from './space';
+export type { Cube, DimName, Point, Region } from './space';
+export { diffAnalyses, queryReach } from './diff';
+export type { DiffRegion, DiffSide, ReachAnswer } from './diff';
