@@ -512,40 +512,20 @@ export function buildPitfallScenarios(): Scenario[] {
 
   let s = new Seq();
   // Unicast neighbour solicitation (reachability check) and its advertisement, then a ping.
-  s.add(
-    'from-vm',
-    buildEthernet(
-      { src: VM.mac, dst: PEER.mac },
-      buildIpv6(
-        { src: VM.ip6, dst: PEER.ip6, hopLimit: 255 },
-        neighbourMessage(135, PEER.ip6, VM.mac),
+  const v6 = (side: Side, payload: IcmpMessage, hopLimit = 64) => {
+    const [src, dst] = side === 'from-vm' ? [VM, PEER] : [PEER, VM];
+    s.add(
+      side,
+      buildEthernet(
+        { src: src.mac, dst: dst.mac },
+        buildIpv6({ src: src.ip6, dst: dst.ip6, hopLimit }, payload),
       ),
-    ),
-  );
-  s.add(
-    'to-vm',
-    buildEthernet(
-      { src: PEER.mac, dst: VM.mac },
-      buildIpv6(
-        { src: PEER.ip6, dst: VM.ip6, hopLimit: 255 },
-        neighbourMessage(136, PEER.ip6, PEER.mac),
-      ),
-    ),
-  );
-  s.add(
-    'from-vm',
-    buildEthernet(
-      { src: VM.mac, dst: PEER.mac },
-      buildIpv6({ src: VM.ip6, dst: PEER.ip6 }, buildIcmpv6Echo({ id: 61, seq: 1 })),
-    ),
-  );
-  s.add(
-    'to-vm',
-    buildEthernet(
-      { src: PEER.mac, dst: VM.mac },
-      buildIpv6({ src: PEER.ip6, dst: VM.ip6 }, buildIcmpv6Echo({ id: 61, seq: 1, reply: true })),
-    ),
-  );
+    );
+  };
+  v6('from-vm', neighbourMessage(135, PEER.ip6, VM.mac), 255);
+  v6('to-vm', neighbourMessage(136, PEER.ip6, PEER.mac), 255);
+  v6('from-vm', buildIcmpv6Echo({ id: 61, seq: 1 }));
+  v6('to-vm', buildIcmpv6Echo({ id: 61, seq: 1, reply: true }));
   add('ipv6-nd', 'IPv6 neighbour solicitation from the VM, the advertisement back, one ping6', s);
 
   s = new Seq();

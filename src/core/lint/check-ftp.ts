@@ -4,15 +4,14 @@
  * rules what happens to that data connection's first packet (a probe), so a filter that accepts
  * it some other way is not flagged.
  */
-import type { IrRule, Ruleset } from '../compile/ebiptables/ir';
+import type { Ruleset } from '../compile/ebiptables/ir';
 import type { RuleInstance } from '../instantiate/types';
 import type { ProtocolName, Rule } from '../model/types';
 import type { Report } from './check-rules';
 import { ipProbe } from './check-probes';
 import type { VmIdentity } from './check-probes';
-import { describeRuleRef, portRange, summarizeRule } from './describe-rule';
+import { describeDecider, portRange, summarizeRule } from './describe-rule';
 import { LINT_CODES } from './lint-codes';
-import type { ProbePacket } from './probe-packet';
 import { probePath } from './probe-packet';
 import type { LintRef } from './types';
 
@@ -75,28 +74,6 @@ function ftpControlAccept(instances: readonly RuleInstance[]): RuleInstance | un
   });
 }
 
-function dropperText(instances: readonly RuleInstance[], rule: IrRule | null): string {
-  const p = rule?.provenance;
-  if (!p) return 'the end of the chain';
-  const r = instances.find(
-    (i) => i.provenance.filter === p.filter && i.provenance.ruleIndex === p.ruleIndex,
-  )?.rule;
-  return `${describeRuleRef(p)}${r ? ` (${summarizeRule(r)})` : ''}`;
-}
-
-function tcpSyn(
-  vm: VmIdentity,
-  side: 'from-vm' | 'to-vm',
-  family: 4 | 6,
-  proto: number,
-  sport: number,
-  dport: number,
-  state: 'NEW' | 'RELATED',
-): ProbePacket {
-  const p = ipProbe(vm, side, family, proto, sport, dport);
-  return { ...p, ct: { state, dir: 'Original' } };
-}
-
 /**
  * NWF502: RELATED accepted while no helper is assigned, where the connection it is meant for is
  * then NEW and dropped. On tcp/udp/sctp/udplite rules always; on `all` rules (whose RELATED also
@@ -130,10 +107,10 @@ export function checkRelatedWithoutHelper(
     const dport =
       portRange(r, 'dstportstart', 'dstportend')?.lo ??
       (side === 'from-vm' ? ACTIVE_CLIENT_PORT : PASSIVE_PORT);
-    const v = probePath(ruleset, side, tcpSyn(vm, side, family, proto, sport, dport, 'NEW'));
+    const v = probePath(ruleset, side, ipProbe(vm, side, family, proto, sport, dport, 'NEW'));
     if (v.verdict !== 'drop') continue;
     seen.add(key);
-    const dropped = dropperText(instances, v.rule);
+    const dropped = describeDecider(instances, v.rule?.provenance);
     const what = all
       ? `${summarizeRule(r)} is what lets the active-mode FTP data connection out (the docs' second FTP solution relies on it), but only as RELATED, which the connection is only when a conntrack helper expects it.`
       : `${summarizeRule(r)} relies on the RELATED state, which a ${r.protocol} packet only gets from a conntrack helper's expectation.`;
@@ -180,7 +157,7 @@ export function checkFtpPassive(
   const family = control.rule.protocol === 'tcp-ipv6' ? 6 : 4;
   const port = passivePort(instances);
   const state = ftpHelper ? 'RELATED' : 'NEW';
-  const v = probePath(ruleset, 'to-vm', tcpSyn(vm, 'to-vm', family, 6, 40102, port, state));
+  const v = probePath(ruleset, 'to-vm', ipProbe(vm, 'to-vm', family, 6, 40102, port, state));
   if (v.verdict !== 'drop') return;
   const established = instances.find((i) => {
     const r = i.rule;
@@ -212,7 +189,7 @@ export function checkFtpPassive(
     message:
       `Passive-mode FTP to the server in the VM fails: after PASV the client opens the data connection to a port the server picks (e.g. ${port}). ` +
       `${why}, ${established ? `and ${summarizeRule(established.rule)} lets in only ESTABLISHED packets, so ` : 'so '}` +
-      `${dropperText(instances, v.rule)} drops it${ftpHelper ? ' even though the helper is assigned' : ''}. ` +
+      `${describeDecider(instances, v.rule?.provenance)} drops it${ftpHelper ? ' even though the helper is assigned' : ''}. ` +
       `Accept it: with the helper, RELATED in (<rule action='accept' direction='in'><tcp state='RELATED,ESTABLISHED'/></rule>${ftpHelper ? '' : `, after assigning it: ${HELPER_RULE}`}); ` +
       "without, NEW in on the server's passive port range (e.g. vsftpd's pasv_min_port..pasv_max_port as dstportstart/dstportend with state='NEW').",
     related,

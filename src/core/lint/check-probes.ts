@@ -6,7 +6,7 @@ import type { IrRule, Provenance, Ruleset } from '../compile/ebiptables/ir';
 import type { RuleInstance } from '../instantiate/types';
 import type { Rule } from '../model/types';
 import type { Report } from './check-rules';
-import { describeRuleRef, portRange, summarizeRule } from './describe-rule';
+import { describeDecider, portRange, summarizeRule } from './describe-rule';
 import { LINT_CODES } from './lint-codes';
 import type { PathVerdict, ProbePacket, ProbePath } from './probe-packet';
 import { probePath, walkChain } from './probe-packet';
@@ -27,7 +27,11 @@ function refOf(p: Provenance): LintRef {
   return { filter: p.filter, ruleIndex: p.ruleIndex, entryIndex: p.entryIndex };
 }
 
-/** A NEW packet opened by one side: from the VM to a remote host, or from a remote host to the VM. */
+/**
+ * A packet in the original direction of a connection opened by one side (from the VM to a remote
+ * host, or from a remote host to the VM): its first packet (NEW, a SYN for TCP) unless `state` says
+ * otherwise.
+ */
 export function ipProbe(
   vm: VmIdentity,
   side: 'from-vm' | 'to-vm',
@@ -35,6 +39,7 @@ export function ipProbe(
   proto: number,
   sport: number,
   dport: number,
+  state: 'NEW' | 'RELATED' | 'ESTABLISHED' = 'NEW',
 ): ProbePacket {
   const vmAddr = family === 4 ? vm.ip : vm.ip6;
   const remote = family === 4 ? REMOTE4 : REMOTE6;
@@ -53,7 +58,7 @@ export function ipProbe(
       dport,
       ...(proto === 6 ? { tcpFlags: 0x02 } : {}),
     },
-    ct: { state: 'NEW', dir: 'Original' },
+    ct: { state, dir: 'Original' },
   };
 }
 
@@ -79,14 +84,7 @@ function ruleOf(instances: readonly RuleInstance[], p: Provenance): Rule | undef
 
 function describeDroppers(instances: readonly RuleInstance[], rules: readonly IrRule[]): string {
   return uniqueRefs(rules)
-    .map((ref) => {
-      const p = { filter: ref.filter, ruleIndex: ref.ruleIndex ?? 0 };
-      const rule = rules.find(
-        (r) => r.provenance?.filter === ref.filter && r.provenance.ruleIndex === ref.ruleIndex,
-      )?.provenance;
-      const summary = rule ? ruleOf(instances, rule) : undefined;
-      return `${describeRuleRef(p)}${summary ? ` (${summarizeRule(summary)})` : ''}`;
-    })
+    .map((ref) => describeDecider(instances, { filter: ref.filter, ruleIndex: ref.ruleIndex ?? 0 }))
     .join(' and ');
 }
 

@@ -318,16 +318,9 @@ export function checkConnlimitClosing(
     // silent when an earlier rule decides it before it reaches the limit.
     const side = r.direction === 'in' ? 'to-vm' : 'from-vm';
     const family = /-ipv6$/.test(r.protocol) ? 6 : 4;
-    const ack = ipProbe(
-      vm,
-      side,
-      family,
-      6,
-      40022,
-      portRange(r, 'dstportstart', 'dstportend')?.lo ?? 22,
-    );
+    const port = portRange(r, 'dstportstart', 'dstportend')?.lo ?? 22;
+    const ack = ipProbe(vm, side, family, 6, 40022, port, 'ESTABLISHED');
     if (ack.ip) ack.ip.tcpFlags = 0x10;
-    ack.ct = { state: 'ESTABLISHED', dir: 'Original' };
     const v = probePath(ruleset, side, ack);
     const p = v.rule?.provenance;
     if (

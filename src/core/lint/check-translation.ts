@@ -11,7 +11,7 @@ import type { DroppedAttribute, Rule } from '../model/types';
 import type { Report } from './check-rules';
 import { ipProbe } from './check-probes';
 import type { VmIdentity } from './check-probes';
-import { describeRuleRef, portRange, summarizeRule } from './describe-rule';
+import { describeDecider, portRange, summarizeRule } from './describe-rule';
 import { LINT_CODES } from './lint-codes';
 import type { ProbePacket } from './probe-packet';
 import { probePath } from './probe-packet';
@@ -170,14 +170,7 @@ export function checkIcmpTypeRules(
       const v = ndVerdict();
       if (v?.verdict === 'drop') {
         const p = v.rule?.provenance;
-        const dropper = p
-          ? `${describeRuleRef(p)}${(() => {
-              const d = instances.find(
-                (i) => i.provenance.filter === p.filter && i.provenance.ruleIndex === p.ruleIndex,
-              )?.rule;
-              return d ? ` (${summarizeRule(d)})` : '';
-            })()}`
-          : 'the end of the chain';
+        const dropper = describeDecider(instances, p);
         message +=
           ` A neighbour solicitation from the VM is then dropped by ${dropper}: the VM cannot resolve any IPv6 neighbour's link-layer address, so every IPv6 flow to or from it fails. ` +
           "Accept ND per direction without state matching: <rule action='accept' direction='out' statematch='false'><icmpv6 type='135'/></rule>, the same with direction='in', and both again for type='136'.";
@@ -276,8 +269,8 @@ export function checkDscpReplies(
     const side = r.direction === 'in' ? 'from-vm' : 'to-vm';
     const sport = portRange(r, 'dstportstart', 'dstportend')?.lo ?? 40000;
     const dport = portRange(r, 'srcportstart', 'srcportend')?.lo ?? 40001;
-    const probe = ipProbe(vm, side, family, proto, sport, dport);
-    const reply: ProbePacket = { ...probe, ct: { state: 'ESTABLISHED', dir: 'Reply' } };
+    const reply = ipProbe(vm, side, family, proto, sport, dport, 'ESTABLISHED');
+    reply.ct = { state: 'ESTABLISHED', dir: 'Reply' };
     if (reply.ip) {
       reply.ip = { ...reply.ip, tos: 0 };
       if (proto === 6) reply.ip.tcpFlags = 0x12;
@@ -296,7 +289,7 @@ export function checkDscpReplies(
       severity: LINT_CODES.DSCP_REPLIES.severity,
       message:
         `libvirt installs the dscp='${dscp.value}' match on both rules it makes of this one: the one for the packets ${r.direction === 'in' ? 'to' : 'from'} the VM and the one that lets their replies ${r.direction === 'in' ? 'out' : 'in'} (state ESTABLISHED). ` +
-        `A reply with another DSCP — most hosts answer with 0, whatever they received — is not accepted by it, and ${p ? describeRuleRef(p) : 'the end of the chain'} drops it: connections opened under this rule stall after their first packet. ` +
+        `A reply with another DSCP — most hosts answer with 0, whatever they received — is not accepted by it, and ${describeDecider(instances, p)} drops it: connections opened under this rule stall after their first packet. ` +
         `Accept the replies separately, e.g. <rule action='accept' direction='${r.direction === 'in' ? 'out' : 'in'}'><all state='ESTABLISHED'/></rule>.`,
       ...(p ? { related: [at(p)] } : {}),
     });

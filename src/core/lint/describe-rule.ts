@@ -1,4 +1,4 @@
-import type { Provenance } from '../instantiate/types';
+import type { Provenance, RuleInstance } from '../instantiate/types';
 import type { Rule } from '../model/types';
 
 /** `rule 3 of filter 'web'` (1-based, as the other layers count rules). */
@@ -28,4 +28,16 @@ export function portRange(
   const lo = Number(s.value);
   const hi = e && /^\d+$/.test(e.value) ? Number(e.value) : lo;
   return { lo, hi };
+}
+
+/** `rule 8 of filter 'f' (drop inout <all>)`, the rule found among the instances; a rule-less verdict is the chain's end. */
+export function describeDecider(
+  instances: readonly RuleInstance[],
+  p: Pick<Provenance, 'filter' | 'ruleIndex'> | null | undefined,
+): string {
+  if (!p) return 'the end of the chain';
+  const r = instances.find(
+    (i) => i.provenance.filter === p.filter && i.provenance.ruleIndex === p.ruleIndex,
+  )?.rule;
+  return `${describeRuleRef(p)}${r ? ` (${summarizeRule(r)})` : ''}`;
 }
