@@ -86,7 +86,7 @@ test('simulator: active FTP stepped through, explanation and highlighted decidin
   // Per-rule hit counts in the rule table.
   await expect(
     rules(page).getByRole('row').filter({ hasText: 'drop' }).locator('.rt-hits'),
-  ).toHaveText('1 hit');
+  ).toHaveText('1');
 
   // Clicking another rule in the explanation selects it in the table.
   await panels(page).getByRole('button', { name: 'First packet' }).click();
@@ -213,8 +213,8 @@ test('learn: the FTP lesson asks for a prediction, then reveals it with the trac
     .getByRole('navigation', { name: 'Lessons' })
     .getByRole('button', { name: /two FTP-server solutions/ })
     .click();
-  // The lesson opens the docs' first FTP solution (added to the workspace) and its scenario.
-  await expect(page.getByRole('heading', { name: 'test-eth0-2' })).toBeVisible();
+  // The lesson opens the docs' first FTP solution (added to the workspace, named after the lesson) and its scenario.
+  await expect(page.getByRole('heading', { name: 'lesson-ftp-helper' })).toBeVisible();
   await expect(rules(page).getByRole('row').filter({ hasText: 'tcp src 20' })).toHaveCount(1);
   const reveal = panels(page).getByRole('button', { name: 'Reveal' });
   await expect(reveal).toBeDisabled();
@@ -228,7 +228,7 @@ test('learn: the FTP lesson asks for a prediction, then reveals it with the trac
   );
   await expect(answer).toContainText('no expectation exists');
   await expect(answer.getByRole('region', { name: 'Explanation' })).toContainText('DROP');
-  await expect(answer.getByTestId('deciding-rule')).toContainText('test-eth0-2 · rule 8');
+  await expect(answer.getByTestId('deciding-rule')).toContainText('lesson-ftp-helper · rule 8');
   await expect(selectedRow(page)).toContainText('drop');
   await page.waitForTimeout(200);
   await page.screenshot({ path: 'docs/screenshots/lesson.png' });
@@ -386,7 +386,7 @@ test('lint: findings with code, severity, message and links that select the rule
     .getByRole('navigation', { name: 'Lessons' })
     .getByRole('button', { name: 'DNS for SSH' })
     .click();
-  await expect(page.getByRole('heading', { name: 'ssh-without-dns' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'lesson-dns-for-ssh' })).toBeVisible();
   await openTab(page, 'Lint');
   const findings = panels(page).getByRole('list', { name: 'Lint findings' });
   const dns = findings.getByRole('listitem').filter({ hasText: 'NWF504' });
@@ -394,7 +394,7 @@ test('lint: findings with code, severity, message and links that select the rule
   await expect(dns).toContainText('warning');
   await expect(dns).toContainText(/DNS/);
   await dns
-    .getByRole('button', { name: /ssh-without-dns · rule \d+/ })
+    .getByRole('button', { name: /lesson-dns-for-ssh · rule \d+/ })
     .first()
     .click();
   await expect(selectedRow(page)).toContainText('tcp dst 22');

@@ -16,7 +16,8 @@ export type {
 } from './studio-store';
 export * from './selectors';
 export { startAutosave, loadSavedState, STORAGE_KEY } from './persistence';
-export { encodeShare, decodeShare, SHARE_PARAM } from './share-link';
+export { describeShare, encodeShare, decodeShare, filtersToShare, SHARE_PARAM } from './share-link';
+export type { SharedFilters } from './share-link';
 export { parseXml, serializeXml, LIBRARY_FILTERS, getLibraryFilter } from './core-bridge';
 export type { LibraryFilter } from './core-bridge';
 export { setAsyncParser, ASYNC_PARSE_MIN_CHARS } from './studio-store';

@@ -1,22 +1,50 @@
 import { compressToEncodedURIComponent, decompressFromEncodedURIComponent } from 'lz-string';
 import type { FilterDoc } from '../core/model/types';
 
-/** The URL fragment key that carries a shared workspace. */
+/** The URL fragment key that carries a shared filter. */
 export const SHARE_PARAM = 'share';
 
 interface SharePayload {
   v: 1;
   filters: FilterDoc[];
+  /** The filter the link was made from (the one it opens on); absent in older links. */
+  open?: string;
 }
 
-/** Encodes documents for a URL fragment (`#share=…`), compressed. */
-export function encodeShare(filters: FilterDoc[]): string {
-  const payload: SharePayload = { v: 1, filters };
+/** What a share link carries: filters, and which of them it opens. */
+export interface SharedFilters {
+  filters: FilterDoc[];
+  /** Name of the filter to open (one of `filters`). */
+  open: string;
+}
+
+/**
+ * The filters a link for `name` carries: that filter and the workspace filters it references,
+ * directly or through others (library filters are in every copy of the studio).
+ */
+export function filtersToShare(name: string, workspace: readonly FilterDoc[]): FilterDoc[] {
+  const byName = new Map(workspace.map((d) => [d.name, d]));
+  const out: FilterDoc[] = [];
+  const seen = new Set<string>();
+  const visit = (n: string) => {
+    const doc = byName.get(n);
+    if (!doc || seen.has(n)) return;
+    seen.add(n);
+    out.push(doc);
+    for (const e of doc.entries) if (e.kind === 'filterref') visit(e.ref.filter);
+  };
+  visit(name);
+  return out;
+}
+
+/** Encodes filters for a URL fragment (`#share=…`), compressed; the link opens on `open`. */
+export function encodeShare(filters: FilterDoc[], open?: string): string {
+  const payload: SharePayload = { v: 1, filters, ...(open ? { open } : {}) };
   return `${SHARE_PARAM}=${compressToEncodedURIComponent(JSON.stringify(payload))}`;
 }
 
 /** Decodes a fragment made by {@link encodeShare}; null when it is not one or is damaged. */
-export function decodeShare(hash: string): FilterDoc[] | null {
+export function decodeShare(hash: string): SharedFilters | null {
   const fragment = hash.startsWith('#') ? hash.slice(1) : hash;
   const prefix = `${SHARE_PARAM}=`;
   if (!fragment.startsWith(prefix)) return null;
@@ -28,8 +56,20 @@ export function decodeShare(hash: string): FilterDoc[] | null {
     const ok = payload.filters.every(
       (d) => typeof d?.name === 'string' && typeof d.chain === 'string' && Array.isArray(d.entries),
     );
-    return ok ? payload.filters : null;
+    if (!ok || payload.filters.length === 0) return null;
+    const open =
+      typeof payload.open === 'string' && payload.filters.some((d) => d.name === payload.open)
+        ? payload.open
+        : (payload.filters[0] as FilterDoc).name;
+    return { filters: payload.filters, open };
   } catch {
     return null;
   }
+}
+
+/** What a share link holds, in words: `web-server with its filterref db-access`. */
+export function describeShare(open: string, filters: readonly { name: string }[]): string {
+  const others = filters.filter((f) => f.name !== open).map((f) => f.name);
+  if (others.length === 0) return open;
+  return `${open} with the filter${others.length === 1 ? '' : 's'} it references: ${others.join(', ')}`;
 }

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { evaluationOrder } from '../core/model/apply-change';
-import type { Rule } from '../core/model/types';
+import type { FilterDoc, Rule } from '../core/model/types';
 import {
   decodeShare,
+  describeShare,
   LIBRARY_FILTERS,
   LIBRARY_PREFIX,
   selectActiveDoc,
@@ -181,11 +182,32 @@ function useImportByDropAndPaste() {
 function useShareLink() {
   useEffect(() => {
     const open = () => {
-      const filters = decodeShare(location.hash);
-      if (!filters) return;
+      const shared = decodeShare(location.hash);
+      if (!shared) return;
       history.replaceState(null, '', `${location.pathname}${location.search}`);
-      useStudioStore.getState().addFilters(filters);
-      useStudioStore.getState().setNotice(`Opened ${filters.length} shared filter(s).`);
+      const store = useStudioStore.getState();
+      const same = (a: FilterDoc, b: FilterDoc) => JSON.stringify(a) === JSON.stringify(b);
+      // A filter the workspace already holds as it is shared is opened, not copied again.
+      const present = (d: FilterDoc) =>
+        store.workspace.filters.find((f) => f.doc.name === d.name && same(f.doc, d));
+      const missing = shared.filters.filter((d) => !present(d));
+      const before = store.workspace.filters.length;
+      store.addFilters(missing);
+      const after = useStudioStore.getState().workspace.filters;
+      const openDoc = shared.filters.find((d) => d.name === shared.open) as FilterDoc;
+      const id =
+        present(openDoc)?.id ??
+        after[before + missing.findIndex((d) => d.name === shared.open)]?.id;
+      if (id) useStudioStore.getState().openFilter(id);
+      const openedAs = after.find((f) => f.id === id)?.doc.name ?? shared.open;
+      useStudioStore
+        .getState()
+        .setNotice(
+          `Opened the shared link: ${describeShare(openedAs, shared.filters)}` +
+            (missing.length < shared.filters.length
+              ? ` (${shared.filters.length - missing.length} already in the workspace).`
+              : '.'),
+        );
     };
     open();
     window.addEventListener('hashchange', open);

@@ -1,12 +1,43 @@
 import { useStudioStore, parseXml } from '../store';
 
+/** The root element's name, after an optional BOM, XML declaration, comments and DOCTYPE. */
+function rootElement(text: string): string | null {
+  const m =
+    /^\uFEFF?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*|<!DOCTYPE[^>]*>\s*)*<([A-Za-z_][\w.:-]*)/.exec(
+      text,
+    );
+  return m ? (m[1] as string) : null;
+}
+
+/**
+ * Why `text` cannot be a filter's XML (null when it can): binary data, text that is not
+ * XML, or another libvirt document. A filter with errors is still one: it is imported as a
+ * draft to fix.
+ */
+export function whyNotFilterXml(text: string): string | null {
+  // NUL bytes or U+FFFD (bytes that are not UTF-8): an image, an archive, …
+  const head = text.slice(0, 4096);
+  if (head.includes('\u0000') || head.includes('\uFFFD')) return 'is not text (binary data)';
+  if (text.trim() === '') return 'is empty';
+  const root = rootElement(text);
+  if (root === null) return 'is not XML (it does not start with an element)';
+  if (root !== 'filter') return `is a <${root}> document, not a <filter>`;
+  return null;
+}
+
 /**
  * Imports one filter's XML as a new workspace filter (undoable; nothing is
  * overwritten). Text that does not parse still arrives, as a draft with its
- * diagnostics, so it can be fixed in the XML pane.
+ * diagnostics, so it can be fixed in the XML pane; what is not a filter's XML at all
+ * (an image, a text file, a domain) is refused with a notice saying why.
  */
 export function importXmlText(text: string, fileName = 'imported'): void {
   const store = useStudioStore.getState();
+  const refusal = whyNotFilterXml(text);
+  if (refusal) {
+    store.setNotice(`Not imported: ${fileName} ${refusal}. Import a filter's XML (<filter …>).`);
+    return;
+  }
   const result = parseXml(text);
   if (result.doc && !result.diagnostics.some((d) => d.severity === 'error')) {
     store.addFilters([result.doc], [text]);

@@ -1,25 +1,69 @@
+import { useMemo } from 'react';
 import { LESSONS, getLesson } from '../../core/lessons/lessons';
+import type { FilterDoc } from '../../core/model/types';
 import type { Lesson } from '../../core/lessons/lessons';
 import { parseXml, selectActiveDoc, serializeDoc, useStudioStore } from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
 import { highlightDecider } from '../SimulatorPanel/SimulatorPanel';
 import { TraceExplanation } from '../SimulatorPanel/TraceExplanation';
 
-/** Opens the lesson's filter (an identical workspace filter is reused, else it is added: undoable) and its scenario. */
+/** The workspace filter a lesson works on is named after the lesson. */
+export function lessonFilterName(lesson: Lesson): string {
+  return `lesson-${lesson.id}`;
+}
+
+/** The lesson's filter as the lesson starts it: its XML under the lesson's name. */
+function lessonStart(lesson: Lesson): { doc: FilterDoc; text: string } | null {
+  const name = lessonFilterName(lesson);
+  const text = lesson.xml.replace(/(<filter\s+name=)(['"])[^'"]*\2/, `$1$2${name}$2`);
+  const parsed = parseXml(text);
+  return parsed.doc ? { doc: parsed.doc, text } : null;
+}
+
+function lessonFilter(lesson: Lesson) {
+  const name = lessonFilterName(lesson);
+  return useStudioStore.getState().workspace.filters.find((f) => f.doc.name === name);
+}
+
+/**
+ * Opens the lesson's own filter (added once, named after the lesson; later visits reuse it
+ * with whatever was changed in it) and its scenario.
+ */
 export function startLesson(lesson: Lesson): void {
-  const parsed = parseXml(lesson.xml);
-  if (!parsed.doc) return;
+  const start = lessonStart(lesson);
+  if (!start) return;
   const studio = useStudioStore.getState();
-  const text = serializeDoc(parsed.doc);
-  const same = studio.workspace.filters.find((f) => serializeDoc(f.doc) === text);
-  if (same) studio.openFilter(same.id);
-  else studio.addFilters([parsed.doc], [lesson.xml]);
+  const own = lessonFilter(lesson);
+  if (own) studio.openFilter(own.id);
+  else studio.addFilters([start.doc], [start.text]);
   const panels = usePanelsStore.getState();
   const sysctl = { ...panels.settings.sysctl };
   delete sysctl.nf_conntrack_icmp_timeout;
   panels.setSettings({ ftpHelper: lesson.ftpHelper, sysctl });
   panels.setSource({ kind: 'scenario', name: lesson.scenario });
   panels.setLesson({ id: lesson.id, prediction: null, revealed: false });
+}
+
+/** Puts the lesson's filter back as the lesson started it (one undoable step). */
+function resetLessonFilter(lesson: Lesson): void {
+  const start = lessonStart(lesson);
+  const own = lessonFilter(lesson);
+  if (!start || !own) return;
+  const studio = useStudioStore.getState();
+  studio.openFilter(own.id);
+  studio.setXmlText(start.text);
+  useStudioStore.getState().commitXmlDraft();
+  useStudioStore.getState().setNotice(`${own.doc.name} is back as the lesson started it.`);
+}
+
+/** Whether the lesson's filter was changed since the lesson started it. */
+function useLessonFilterChanged(lesson: Lesson): boolean {
+  const name = lessonFilterName(lesson);
+  const doc = useStudioStore(
+    (s) => s.workspace.filters.find((f) => f.doc.name === name)?.doc ?? null,
+  );
+  const start = useMemo(() => lessonStart(lesson), [lesson]);
+  return !!doc && !!start && serializeDoc(doc) !== serializeDoc(start.doc);
 }
 
 function LessonView({ lesson }: { lesson: Lesson }) {
@@ -30,6 +74,7 @@ function LessonView({ lesson }: { lesson: Lesson }) {
   const doc = useStudioStore(selectActiveDoc);
   const setLesson = usePanelsStore((s) => s.setLesson);
   const ftpHelper = usePanelsStore((s) => s.settings.ftpHelper);
+  const changed = useLessonFilterChanged(lesson);
   if (!progress) return null;
   const onScenario = source.kind === 'scenario' && source.name === lesson.scenario;
   const keyIndex =
@@ -48,6 +93,15 @@ function LessonView({ lesson }: { lesson: Lesson }) {
         Filter <code>{doc?.name}</code> is open in the editor; scenario{' '}
         <code>{lesson.scenario}</code> runs in the Simulator tab; FTP helper{' '}
         {ftpHelper ? 'on' : 'off'}.
+        {changed && (
+          <>
+            {' '}
+            You changed <code>{lessonFilterName(lesson)}</code>: the lesson runs on your version.{' '}
+            <button type="button" className="link-button" onClick={() => resetLessonFilter(lesson)}>
+              Reset the lesson&apos;s filter
+            </button>
+          </>
+        )}
       </p>
       <fieldset className="prediction">
         <legend>{lesson.question}</legend>

@@ -27,17 +27,16 @@ import { ruleNumber as ruleNumberOf } from '../Panels/rule-links';
 import { focusRuleEditor } from '../RuleEditor/focus-rule-editor';
 import { CellEditor } from './CellEditor';
 import type { EditEnd } from './CellEditor';
-import {
-  CELL_COLUMNS,
-  COLUMN_LABELS,
-  isCellEditable,
-  isTextColumn,
-  nextEditableCell,
-} from './table-cells';
+import { ColumnResizer } from './ColumnResizer';
+import { columnLabel, fitColumnWidths, gridTemplate, shownColumns } from './column-widths';
+import type { MeasureText, RowTexts, SizedColumn } from './column-widths';
+import { CELL_COLUMNS, isCellEditable, isTextColumn, nextEditableCell } from './table-cells';
 import type { CellColumn } from './table-cells';
 import './rule-table.css';
 
 const ROW_HEIGHT = 30;
+/** The sticky header row's height (28 px and its bottom border): rows scroll under it. */
+const HEAD_HEIGHT = 29;
 
 /**
  * A module constant: a new options object per render would make new sensors,
@@ -63,6 +62,39 @@ function stateText(entry: FilterEntry): string {
   if (!entry.rule.statematch) parts.push('statematch off');
   return parts.join(' · ');
 }
+
+/** What each cell of a rule row shows, as text (filterrefs span the row: null). */
+function rowTexts(entry: FilterEntry): RowTexts | null {
+  if (entry.kind !== 'rule') return null;
+  const { rule } = entry;
+  return {
+    priority: String(rule.priority),
+    action: rule.action,
+    direction: rule.direction,
+    protocol: rule.protocol ?? '—',
+    match: summarizeMatch(rule),
+    state: stateText(entry),
+    comment: rule.attrs.comment?.value ?? '',
+  };
+}
+
+let measureCanvas: CanvasRenderingContext2D | null | undefined;
+/** Text widths with the fonts the cells use (read from the page's CSS once). */
+const measureText: MeasureText = (text, face) => {
+  if (measureCanvas === undefined)
+    measureCanvas = document.createElement('canvas').getContext('2d');
+  if (!measureCanvas) return text.length * 8;
+  const style = getComputedStyle(document.body);
+  const family =
+    face === 'mono' ? style.getPropertyValue('--mono') || 'monospace' : style.fontFamily;
+  measureCanvas.font =
+    face === 'mono'
+      ? `12.5px ${family}`
+      : face === 'header'
+        ? `600 12px ${family}`
+        : `13.5px ${family}`;
+  return measureCanvas.measureText(text).width;
+};
 
 /** The column of the cell an event happened in (null: the handle or outside the cells). */
 function columnOf(target: EventTarget | null): CellColumn | null {
@@ -242,11 +274,6 @@ const RuleRow = memo(function RuleRow({
         'rt-match',
         <>
           <span className="rt-match-text">{summary}</span>
-          {hits !== undefined && (
-            <span className="rt-hits" title="Packets of the simulation that matched this rule">
-              {hits} hit{hits === 1 ? '' : 's'}
-            </span>
-          )}
           {selected && !readOnly && (
             <button
               type="button"
@@ -264,6 +291,15 @@ const RuleRow = memo(function RuleRow({
           )}
         </>,
         summary,
+      )}
+      {hits !== undefined && (
+        <div
+          role="cell"
+          className="rt-cell rt-hits"
+          title="Packets of the simulation that matched this rule"
+        >
+          {hits}
+        </div>
       )}
       {cell('state', '', stateText(entry))}
       {cell('comment', 'rt-comment', rule.attrs.comment?.value ?? '', rule.attrs.comment?.value)}
@@ -327,6 +363,7 @@ export function RuleTable({
   const stale = useStudioStore(selectIsStale);
   const { selectEntry, applyDocChange, setNotice } = useStudioStore.getState();
   const scrollRef = useRef<HTMLDivElement>(null);
+  const bodyRef = useRef<HTMLDivElement>(null);
   const focusPending = useRef<FocusRequest | null>(null);
   const [focusTick, setFocusTick] = useState(0);
   /** The keyboard's column in the selected row; null = the row itself. */
@@ -352,12 +389,38 @@ export function RuleTable({
   if (!editable && editing) setEditing(null);
   const activeEdit = editable ? editing : null;
 
+  // Header and rows scroll in one element (the table), so they never drift apart; rows
+  // start below the sticky header, and a row scrolled to is not left under it.
   const virtualizer = useVirtualizer({
     count: order.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
+    scrollMargin: HEAD_HEIGHT,
+    scrollPaddingStart: HEAD_HEIGHT,
   });
+
+  /** Widths the user dragged, per column; the others fit their content. */
+  const [dragged, setDragged] = useState<Partial<Record<SizedColumn, number>>>({});
+  const hitCounts = useMemo(
+    () =>
+      hits && doc
+        ? doc.entries.flatMap((e, i) => (e.kind === 'rule' ? [hits[`${doc.name}#${i}`] ?? 0] : []))
+        : null,
+    [hits, doc],
+  );
+  const columns = useMemo(() => shownColumns(hitCounts !== null), [hitCounts]);
+  const fitted = useMemo(
+    () =>
+      fitColumnWidths(
+        (doc?.entries ?? []).map((entry) => ({ entry, texts: rowTexts(entry) })),
+        hitCounts,
+        measureText,
+      ),
+    [doc, hitCounts],
+  );
+  const widths = useMemo(() => ({ ...fitted, ...dragged }), [fitted, dragged]);
+  const grid = gridTemplate(columns, widths);
 
   const requestFocus = useCallback((index: number, column: CellColumn | null) => {
     focusPending.current = { index, column };
@@ -372,7 +435,7 @@ export function RuleTable({
     if (!pending) return;
     focusPending.current = null;
     const focusTarget = () => {
-      const row = scrollRef.current?.querySelector<HTMLElement>(
+      const row = bodyRef.current?.querySelector<HTMLElement>(
         `[data-entry-index="${pending.index}"]`,
       );
       const target =
@@ -611,7 +674,13 @@ export function RuleTable({
 
   const items = virtualizer.getVirtualItems();
   return (
-    <div className={`rule-table${stale ? ' is-stale' : ''}`}>
+    <div
+      className={`rule-table${stale ? ' is-stale' : ''}`}
+      style={{
+        ['--rt-columns' as string]: grid.template,
+        ['--rt-width' as string]: `${grid.total}px`,
+      }}
+    >
       {stale && (
         <p id="rules-stale-note" className="stale-note" role="status">
           Out of date: the XML has errors. The table shows the last valid version and is read-only
@@ -624,15 +693,32 @@ export function RuleTable({
         aria-rowcount={order.length + 1}
         aria-describedby={stale ? 'rules-stale-note' : undefined}
         className="rt-table"
+        ref={scrollRef}
       >
         <div role="rowgroup" className="rt-head">
           <div role="row" aria-rowindex={1} className="rt-row rt-header">
             <div role="columnheader" className="rt-cell rt-handle">
               <span className="visually-hidden">Move</span>
             </div>
-            {CELL_COLUMNS.map((c) => (
-              <div role="columnheader" key={c} className="rt-cell">
-                {COLUMN_LABELS[c]}
+            {columns.map((c) => (
+              <div
+                role="columnheader"
+                key={c}
+                className={`rt-cell${c === 'priority' ? ' rt-num' : c === 'hits' ? ' rt-hits' : ''}`}
+                data-col={c}
+              >
+                {columnLabel(c)}
+                <ColumnResizer
+                  label={columnLabel(c)}
+                  width={widths[c]}
+                  onResize={(w) => setDragged((d) => ({ ...d, [c]: w }))}
+                  onReset={() =>
+                    setDragged((d) => {
+                      const { [c]: _, ...rest } = d;
+                      return rest;
+                    })
+                  }
+                />
               </div>
             ))}
           </div>
@@ -646,12 +732,13 @@ export function RuleTable({
         >
           <SortableContext items={ids} strategy={verticalListSortingStrategy}>
             <div
-              role="rowgroup"
-              ref={scrollRef}
+              // Without rows it is no rowgroup (one must hold rows); the note below says why.
+              role={order.length > 0 ? 'rowgroup' : undefined}
+              ref={bodyRef}
               className="rt-body"
               onKeyDown={onKeyDown}
-              tabIndex={selectedPosition < 0 ? 0 : -1}
-              aria-label="Rule rows"
+              tabIndex={order.length === 0 ? undefined : selectedPosition < 0 ? 0 : -1}
+              aria-label={order.length > 0 ? 'Rule rows' : undefined}
             >
               <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
                 {items.map((item) => {
@@ -666,7 +753,7 @@ export function RuleTable({
                       entry={entry}
                       index={index}
                       position={item.index}
-                      start={item.start}
+                      start={item.start - HEAD_HEIGHT}
                       selected={selected}
                       hits={
                         hits && entry.kind === 'rule'
@@ -688,13 +775,11 @@ export function RuleTable({
                   );
                 })}
               </div>
-              {order.length === 0 && (
-                <p className="empty-note">No rules yet. Add one with “Add rule”.</p>
-              )}
             </div>
           </SortableContext>
         </DndContext>
       </div>
+      {order.length === 0 && <p className="empty-note">No rules yet. Add one with “Add rule”.</p>}
     </div>
   );
 }

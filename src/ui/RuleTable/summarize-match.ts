@@ -9,6 +9,8 @@ function neg(v: AttrValue): string {
 
 /**
  * A one-line, human reading of a rule's match, e.g. `tcp dst 21–22 · state NEW`.
+ * It leads with what usually tells rules apart — ports, then addresses — so a narrow cell
+ * still shows the difference between an SSH and an HTTP rule from the same network.
  * Pairs (address + mask, from + to, port start + end) are folded together; anything
  * else is shown as `name=value`, so no attribute is ever hidden.
  */
@@ -22,21 +24,8 @@ export function summarizeMatch(rule: Rule): string {
     return v;
   };
 
-  for (const side of ['src', 'dst'] as const) {
-    const mac = take(`${side}macaddr`);
-    const macMask = take(`${side}macmask`);
-    if (mac) parts.push(`${side} mac ${neg(mac)}${mac.value}${macMask ? `/${macMask.value}` : ''}`);
-
-    const ip = take(`${side}ipaddr`);
-    const ipMask = take(`${side}ipmask`);
-    if (ip) parts.push(`${side} ${neg(ip)}${ip.value}${ipMask ? `/${ipMask.value}` : ''}`);
-    const from = take(`${side}ipfrom`);
-    const to = take(`${side}ipto`);
-    if (from || to)
-      parts.push(
-        `${side} ${neg((from ?? to) as AttrValue)}${from?.value ?? '*'}–${to?.value ?? '*'}`,
-      );
-
+  // The service a rule is about is its destination port; the source port comes next.
+  for (const side of ['dst', 'src'] as const) {
     const start = take(`${side}portstart`);
     const end = take(`${side}portend`);
     if (start || end) {
@@ -52,6 +41,24 @@ export function summarizeMatch(rule: Rule): string {
   const code = take('code');
   if (type) parts.push(`type ${neg(type)}${type.value}`);
   if (code) parts.push(`code ${neg(code)}${code.value}`);
+
+  for (const side of ['src', 'dst'] as const) {
+    const ip = take(`${side}ipaddr`);
+    const ipMask = take(`${side}ipmask`);
+    if (ip) parts.push(`${side} ${neg(ip)}${ip.value}${ipMask ? `/${ipMask.value}` : ''}`);
+    const from = take(`${side}ipfrom`);
+    const to = take(`${side}ipto`);
+    if (from || to)
+      parts.push(
+        `${side} ${neg((from ?? to) as AttrValue)}${from?.value ?? '*'}–${to?.value ?? '*'}`,
+      );
+  }
+
+  for (const side of ['src', 'dst'] as const) {
+    const mac = take(`${side}macaddr`);
+    const macMask = take(`${side}macmask`);
+    if (mac) parts.push(`${side} mac ${neg(mac)}${mac.value}${macMask ? `/${macMask.value}` : ''}`);
+  }
 
   const ipset = take('ipset');
   const ipsetFlags = take('ipsetflags');

@@ -4,7 +4,9 @@ import { EXAMPLES } from '../../core/examples';
 import {
   selectIsPending,
   selectIsStale,
+  describeShare,
   encodeShare,
+  filtersToShare,
   parseXml,
   selectActiveDoc,
   selectXmlText,
@@ -116,17 +118,26 @@ export function Toolbar() {
       <button
         type="button"
         onClick={async () => {
-          const filters = store().workspace.filters.map((f) => f.doc);
-          const url = `${location.origin}${location.pathname}#${encodeShare(filters)}`;
+          const open = selectActiveDoc(store());
+          if (!open) return;
+          const filters = filtersToShare(
+            open.name,
+            store().workspace.filters.map((f) => f.doc),
+          );
+          // A library filter is not in the workspace: the link carries it as it is shown.
+          const shared = filters.length > 0 ? filters : [open];
+          const url = `${location.origin}${location.pathname}#${encodeShare(shared, open.name)}`;
           history.replaceState(null, '', url);
+          const what = describeShare(open.name, shared);
           try {
             await navigator.clipboard.writeText(url);
-            store().setNotice('Share link copied to the clipboard (and shown in the address bar).');
+            store().setNotice(`Share link copied (also in the address bar): ${what}.`);
           } catch {
-            store().setNotice('Share link is in the address bar.');
+            store().setNotice(`Share link in the address bar: ${what}.`);
           }
         }}
-        title="A link carrying the whole workspace in its URL fragment"
+        disabled={!doc}
+        title="A link that opens the open filter (and the workspace filters it references)"
       >
         Share link
       </button>

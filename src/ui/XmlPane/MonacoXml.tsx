@@ -385,7 +385,9 @@ export default function MonacoXml() {
         fontSize: 13,
         scrollBeyondLastLine: false,
         automaticLayout: true,
-        wordWrap: 'off',
+        // Long rules (comments, address lists) wrap: no sideways scrolling to read a rule.
+        wordWrap: 'on',
+        wrappingIndent: 'indent',
         renderWhitespace: 'none',
         tabSize: 2,
         ariaLabel: 'Filter XML',

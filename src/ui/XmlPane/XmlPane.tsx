@@ -15,7 +15,8 @@ const MonacoXml = lazy(() => import('./MonacoXml'));
 function PlainXml() {
   const text = useStudioStore(selectXmlText);
   return (
-    <pre className="xml-fallback" aria-busy="true">
+    // Focusable: it scrolls, and the keyboard must be able to scroll it until Monaco is there.
+    <pre className="xml-fallback" aria-busy="true" tabIndex={0}>
       {text}
     </pre>
   );
