@@ -15,6 +15,7 @@ import {
   IPPROTO_UDP,
   IPPROTO_UDPLITE,
   ipLayer,
+  ipLength,
 } from '../netfilter/packet';
 import { countConnlimit } from './connlimit';
 import type { ConnlimitOptions, ConncountLists } from './connlimit';
@@ -714,27 +715,6 @@ export class Conntrack {
 
 function isClosedTcp(c: Conn): boolean {
   return c.tcp !== null && (c.tcp.state === TCP_TIME_WAIT || c.tcp.state === TCP_CLOSE);
-}
-
-function ipLength(ip: Ipv4Packet | Ipv6Packet): number {
-  const l4 = ip.payload;
-  let n = ip.kind === 'ipv4' ? 20 + (ip.options?.length ?? 0) : 40;
-  switch (l4.kind) {
-    case 'tcp':
-      n += 20 + (l4.options ? (l4.options.length + 3) & ~3 : 0) + l4.payload.length;
-      break;
-    case 'udp':
-    case 'udplite':
-      n += 8 + l4.payload.length;
-      break;
-    case 'icmp':
-    case 'icmpv6':
-      n += 8 + l4.payload.length;
-      break;
-    default:
-      break;
-  }
-  return n;
 }
 
 /** The tuple of the packet quoted in an ICMP/ICMPv6 error (only the first 8 L4 bytes are needed). */

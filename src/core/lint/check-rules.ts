@@ -4,7 +4,8 @@
  * REJECT.
  */
 import { layerOf } from '../compile/ebiptables/compile-ebiptables';
-import { ETHERTYPE_NAMES, numberOf } from '../compile/values';
+import { MAC_PROTOCOL_NAMES } from '../model/attributes';
+import { numberOf } from '../compile/values';
 import type { RuleInstance } from '../instantiate/types';
 import type { Ruleset } from '../compile/ebiptables/ir';
 import type { Rule } from '../model/types';
@@ -208,7 +209,7 @@ export function checkChainProtocols(instances: readonly RuleInstance[], report: 
     let never = !spec.elements.includes(r.protocol);
     const pid = r.attrs.protocolid;
     if (!never && r.protocol === 'mac' && pid && !pid.negated && spec.ethertype !== null) {
-      const n = numberOf(pid.value, ETHERTYPE_NAMES);
+      const n = numberOf(pid.value, MAC_PROTOCOL_NAMES);
       never = Number.isInteger(n) && n !== spec.ethertype;
     }
     if (!never) continue;

@@ -6,7 +6,8 @@
  * TCP options, values still holding a variable) proves nothing.
  */
 import type { Match } from '../compile/ebiptables/ir';
-import { parseIpv4, parseIpv6, parseMac } from '../netfilter/addr';
+import { ipProtocolNumber, tcpFlagBits } from '../model/names';
+import { parseIpv4, parseIpv6, parseMacMatch } from '../netfilter/addr';
 
 /** A set of field values. Empty sets are normalized to `{ kind: 'empty' }`. */
 export type ValueSet =
@@ -34,42 +35,12 @@ export type MatchView =
 const IGNORE: MatchView = { kind: 'ignore' };
 const UNKNOWN: MatchView = { kind: 'unknown' };
 
-const IP_PROTO: Record<string, number> = {
-  tcp: 6,
-  udp: 17,
-  udplite: 136,
-  sctp: 132,
-  icmp: 1,
-  icmpv6: 58,
-  igmp: 2,
-  esp: 50,
-  ah: 51,
-};
-const TCP_FLAG_BITS: Record<string, number> = {
-  FIN: 0x01,
-  SYN: 0x02,
-  RST: 0x04,
-  PSH: 0x08,
-  ACK: 0x10,
-  URG: 0x20,
-  ALL: 0x3f,
-  NONE: 0,
-};
 const CT_STATE_BITS: Record<string, bigint> = {
   NEW: 1n,
   ESTABLISHED: 2n,
   RELATED: 4n,
   INVALID: 8n,
 };
-const MAC_NAMES: Record<string, [string, string]> = {
-  broadcast: ['ff:ff:ff:ff:ff:ff', 'ff:ff:ff:ff:ff:ff'],
-  multicast: ['01:00:00:00:00:00', '01:00:00:00:00:00'],
-  unicast: ['00:00:00:00:00:00', '01:00:00:00:00:00'],
-  bga: ['01:80:c2:00:00:00', 'ff:ff:ff:ff:ff:ff'],
-};
-
-const FULL48 = (1n << 48n) - 1n;
-
 function range(lo: bigint, hi: bigint): ValueSet {
   return lo > hi ? { kind: 'empty' } : { kind: 'range', lo, hi };
 }
@@ -89,18 +60,10 @@ function masked(value: bigint, mask: bigint, width: number): ValueSet {
 }
 
 function macSet(macText: string, maskText: string | null): ValueSet | null {
-  let m = macText;
-  let k = maskText;
-  const named = MAC_NAMES[macText.toLowerCase()];
-  if (named) {
-    m = named[0];
-    k ??= named[1];
-  }
-  const mac = parseMac(m);
-  const mask = k === null ? FULL48 : parseMac(k);
-  if (mac === null || mask === null) return null;
-  const mk = BigInt(mask);
-  return masked(BigInt(mac) & mk, mk, 48);
+  const p = parseMacMatch(macText, maskText);
+  if (p === null) return null;
+  const mk = BigInt(p.mask);
+  return masked(BigInt(p.mac) & mk, mk, 48);
 }
 
 /** An IPv4 or IPv6 address with an optional prefix length, as a range over its family's space. */
@@ -131,13 +94,8 @@ function ipKey(addr: string): string {
 }
 
 function flagBits(names: readonly string[]): bigint | null {
-  let bits = 0;
-  for (const n of names) {
-    const b = TCP_FLAG_BITS[n.trim().toUpperCase()];
-    if (b === undefined) return null;
-    bits |= b;
-  }
-  return BigInt(bits);
+  const bits = tcpFlagBits(names);
+  return bits === null ? null : BigInt(bits);
 }
 
 function constraint(
@@ -232,7 +190,7 @@ export function viewMatch(m: Match): MatchView {
     }
     case 'ipt-proto': {
       if (m.proto === 'all') return IGNORE;
-      const p = IP_PROTO[m.proto];
+      const p = ipProtocolNumber(m.proto);
       return constraint('ipt-proto', p === undefined ? null : single(p), false, id);
     }
     case 'ipt-mac':

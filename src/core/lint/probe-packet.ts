@@ -11,7 +11,8 @@
  * the packet-level oracle, independent of the symbolic containment code.
  */
 import type { CtState, IrChain, IrRule, IrTable, Match, Ruleset } from '../compile/ebiptables/ir';
-import { parseIpv4, parseIpv6, parseMac } from '../netfilter/addr';
+import { ipProtocolNumber, resolveMacName, tcpFlagBits } from '../model/names';
+import { macMatcher, parseIpv4, parseIpv6, parseMac } from '../netfilter/addr';
 
 /** One probe packet. Absent parts are absent from the frame (no ARP header on an IPv4 frame, …). */
 export interface ProbePacket {
@@ -49,59 +50,19 @@ export interface ProbePacket {
 /** true, false, or not decidable from the probe. */
 export type Tri = boolean | 'unknown';
 
-const IPT_PROTO: Record<string, number> = {
-  tcp: 6,
-  udp: 17,
-  udplite: 136,
-  sctp: 132,
-  icmp: 1,
-  icmpv6: 58,
-  igmp: 2,
-  esp: 50,
-  ah: 51,
-};
-const FLAGS: Record<string, number> = {
-  FIN: 1,
-  SYN: 2,
-  RST: 4,
-  PSH: 8,
-  ACK: 16,
-  URG: 32,
-  ALL: 63,
-  NONE: 0,
-};
 const PORT_PROTOS = [6, 17, 132, 33, 136];
-const NAMED_MACS: Record<string, [string, string]> = {
-  broadcast: ['ff:ff:ff:ff:ff:ff', 'ff:ff:ff:ff:ff:ff'],
-  multicast: ['01:00:00:00:00:00', '01:00:00:00:00:00'],
-  unicast: ['00:00:00:00:00:00', '01:00:00:00:00:00'],
-  bga: ['01:80:c2:00:00:00', 'ff:ff:ff:ff:ff:ff'],
-};
-
 function neg(v: Tri, negated: boolean): Tri {
   return v === 'unknown' ? v : v !== negated;
 }
 
 /** MAC equality under a mask, byte by byte (no 48-bit arithmetic). */
 function macEq(pkt: string, ruleMac: string, ruleMask: string | null): Tri {
-  let m = ruleMac;
-  let k = ruleMask;
-  const named = NAMED_MACS[ruleMac.toLowerCase()];
-  if (named) {
-    m = named[0];
-    k ??= named[1];
-  }
-  if (pkt.startsWith('$') || m.startsWith('$')) return k === null && pkt === m ? true : 'unknown';
+  const r = resolveMacName(ruleMac, ruleMask);
+  if (pkt.startsWith('$') || r.mac.startsWith('$'))
+    return r.mask === null && pkt === r.mac ? true : 'unknown';
   const a = parseMac(pkt);
-  const b = parseMac(m);
-  const mask = k === null ? 0xffffffffffff : parseMac(k);
-  if (a === null || b === null || mask === null) return 'unknown';
-  for (let i = 0; i < 6; i++) {
-    const d = 2 ** (8 * i);
-    const mb = Math.floor(mask / d) % 256;
-    if (((Math.floor(a / d) % 256) & mb) !== ((Math.floor(b / d) % 256) & mb)) return false;
-  }
-  return true;
+  const test = macMatcher(ruleMac, ruleMask);
+  return a === null || test === null ? 'unknown' : test(a);
 }
 
 function ipWords(text: string): number[] | null {
@@ -153,16 +114,6 @@ function ipInRange(pkt: string, from: string, to: string | null): Tri {
 function inRange(v: number | undefined, lo: number, hi: number): Tri {
   if (!Number.isInteger(lo) || !Number.isInteger(hi)) return 'unknown';
   return v !== undefined && v >= lo && v <= hi;
-}
-
-function flagMask(names: readonly string[]): number | null {
-  let v = 0;
-  for (const n of names) {
-    const b = FLAGS[n.trim().toUpperCase()];
-    if (b === undefined) return null;
-    v |= b;
-  }
-  return v;
 }
 
 /** Evaluates one IR match on a probe (kernel semantics of the match module, reduced to the probe's fields). */
@@ -255,7 +206,7 @@ export function evaluateMatch(m: Match, p: ProbePacket): Tri {
     case 'ipt-proto': {
       if (!ip) return false;
       if (m.proto === 'all') return true;
-      const n = IPT_PROTO[m.proto];
+      const n = ipProtocolNumber(m.proto);
       return n === undefined ? 'unknown' : ip.proto === n;
     }
     case 'ipt-mac':
@@ -271,8 +222,8 @@ export function evaluateMatch(m: Match, p: ProbePacket): Tri {
       return Number.isInteger(m.dscp) ? (ip.tos >> 2 === m.dscp) !== m.negated : 'unknown';
     case 'ipt-tcp-flags': {
       if (!ip || ip.proto !== 6) return false;
-      const mask = flagMask(m.mask);
-      const comp = flagMask(m.comp);
+      const mask = tcpFlagBits(m.mask);
+      const comp = tcpFlagBits(m.comp);
       if (mask === null || comp === null) return 'unknown';
       return (((ip.tcpFlags ?? 0) & mask) === comp) !== m.negated;
     }

@@ -1,5 +1,6 @@
+import { getElementSpec } from './attributes';
 import type { ElementSpec } from './attributes';
-import type { AttrValue } from './types';
+import type { AttrValue, Rule } from './types';
 
 /** Something libvirt changed silently while fixing up a parsed rule. */
 export interface FixupNote {
@@ -63,4 +64,19 @@ export function applyLibvirtFixups(
     }
   }
   return { attrs: out, notes };
+}
+
+/**
+ * The `match='no'` every firewall driver sees after libvirt's `virNWFilterRuleDefFixup`, for the
+ * attributes the fix-up rewrites (from the attribute table's `negationFrom`: masks follow their
+ * address, range ends their start, and — a long-standing libvirt quirk — the destination port
+ * follows the SOURCE port). Keys are the rewritten attributes, present or not.
+ */
+export function fixedNegations(rule: Rule): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  const spec = rule.protocol ? getElementSpec(rule.protocol) : undefined;
+  if (!spec) return out;
+  for (const a of spec.attributes)
+    if (a.negationFrom) out[a.name] = rule.attrs[a.negationFrom]?.negated ?? false;
+  return out;
 }

@@ -22,6 +22,28 @@
  */
 
 import type { ProtocolName } from './types';
+import {
+  ETH_P_8021Q,
+  ETH_P_ARP,
+  ETH_P_IPV4,
+  ETH_P_IPV6,
+  ETH_P_RARP,
+  IPPROTO_AH,
+  IPPROTO_ESP,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_IGMP,
+  IPPROTO_SCTP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPPROTO_UDPLITE,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_PSH,
+  TCP_RST,
+  TCP_SYN,
+  TCP_URG,
+} from './protocol-numbers';
 
 /** libvirt's attribute data types (`enum attrDatatype`), in the order its parser tries them. */
 export const DATA_TYPE_ORDER = [
@@ -164,11 +186,11 @@ export const VALID_VAR_VALUE_CHARS =
 
 /** libvirt's macProtoMap: ethertype names accepted by `protocolid` and `encap-protocol`. */
 export const MAC_PROTOCOL_NAMES: readonly (readonly [string, number])[] = [
-  ['arp', 0x0806],
-  ['rarp', 0x8035],
-  ['ipv4', 0x0800],
-  ['ipv6', 0x86dd],
-  ['vlan', 0x8100],
+  ['arp', ETH_P_ARP],
+  ['rarp', ETH_P_RARP],
+  ['ipv4', ETH_P_IPV4],
+  ['ipv6', ETH_P_IPV6],
+  ['vlan', ETH_P_8021Q],
 ];
 
 /** libvirt's arpOpcodeMap. */
@@ -186,15 +208,15 @@ export const ARP_OPCODE_NAMES: readonly (readonly [string, number])[] = [
 
 /** libvirt's ipProtoMap: names accepted by the `protocol` attribute of `<ip>`/`<ipv6>`. */
 export const IP_PROTOCOL_NAMES: readonly (readonly [string, number])[] = [
-  ['tcp', 6],
-  ['udp', 17],
-  ['udplite', 136],
-  ['esp', 50],
-  ['ah', 51],
-  ['icmp', 1],
-  ['igmp', 2],
-  ['sctp', 132],
-  ['icmpv6', 58],
+  ['tcp', IPPROTO_TCP],
+  ['udp', IPPROTO_UDP],
+  ['udplite', IPPROTO_UDPLITE],
+  ['esp', IPPROTO_ESP],
+  ['ah', IPPROTO_AH],
+  ['icmp', IPPROTO_ICMP],
+  ['igmp', IPPROTO_IGMP],
+  ['sctp', IPPROTO_SCTP],
+  ['icmpv6', IPPROTO_ICMPV6],
 ];
 
 /** libvirt's stateMatchMap (bit values as in RULE_FLAG_STATE_*). */
@@ -208,13 +230,13 @@ export const STATE_FLAG_NAMES: readonly (readonly [string, number])[] = [
 
 /** libvirt's tcpFlags map. */
 export const TCP_FLAG_NAMES: readonly (readonly [string, number])[] = [
-  ['FIN', 0x1],
-  ['SYN', 0x2],
-  ['RST', 0x4],
-  ['PSH', 0x8],
-  ['ACK', 0x10],
-  ['URG', 0x20],
-  ['ALL', 0x3f],
+  ['FIN', TCP_FIN],
+  ['SYN', TCP_SYN],
+  ['RST', TCP_RST],
+  ['PSH', TCP_PSH],
+  ['ACK', TCP_ACK],
+  ['URG', TCP_URG],
+  ['ALL', TCP_FIN | TCP_SYN | TCP_RST | TCP_PSH | TCP_ACK | TCP_URG],
   ['NONE', 0x0],
 ];
 
@@ -721,6 +743,14 @@ export function getElementSpec(name: string): ElementSpec | undefined {
 }
 
 /** The spec of one attribute of a protocol element, or undefined. */
+/**
+ * The layer a rule's protocol element matches at (libvirt's virNWFilterRuleIsProtocolEthernet /
+ * IPv4 / IPv6); a rule without one is an ethernet rule, as libvirt treats it.
+ */
+export function layerOfProtocol(protocol: ProtocolName | null): ProtocolLayer {
+  return (protocol !== null && getElementSpec(protocol)?.layer) || 'ethernet';
+}
+
 export function getAttributeSpec(element: string, attribute: string): AttributeSpec | undefined {
   return getElementSpec(element)?.attributes.find((a) => a.name === attribute);
 }

@@ -5,6 +5,8 @@
  * an unsigned 32-bit integer, an IPv6 address four unsigned 32-bit words.
  */
 
+import { resolveMacName } from '../model/names';
+
 /** An IPv6 address as four big-endian 32-bit words (each 0..2^32-1). */
 export type Ip6Addr = readonly [number, number, number, number];
 
@@ -18,6 +20,40 @@ export function parseMac(text: string): number | null {
     v = v * 256 + parseInt(p, 16);
   }
   return v;
+}
+
+/**
+ * A MAC match's address and mask (ebtables' names such as `broadcast` resolved; no mask = all
+ * 48 bits) as numbers; null when either does not parse.
+ */
+export function parseMacMatch(
+  macText: string,
+  maskText: string | null,
+): { mac: number; mask: number } | null {
+  const r = resolveMacName(macText, maskText);
+  const mac = parseMac(r.mac);
+  const mask = r.mask === null ? 0xffffffffffff : parseMac(r.mask);
+  return mac === null || mask === null ? null : { mac, mask };
+}
+
+const HI = 0x100000000;
+
+/**
+ * The MAC-with-mask test (`-s MAC/MASK`, `--arp-mac-src`, `ether saddr & MASK == MAC`): the
+ * address and mask split into 16- and 32-bit halves so masking stays in 32-bit integer ops.
+ * Null when the address or mask does not parse.
+ */
+export function macMatcher(
+  macText: string,
+  maskText: string | null,
+): ((mac: number) => boolean) | null {
+  const p = parseMacMatch(macText, maskText);
+  if (p === null) return null;
+  const kHi = Math.floor(p.mask / HI);
+  const kLo = p.mask >>> 0;
+  const wantHi = Math.floor(p.mac / HI) & kHi;
+  const wantLo = ((p.mac >>> 0) & kLo) >>> 0;
+  return (v: number) => (Math.floor(v / HI) & kHi) === wantHi && ((v >>> 0) & kLo) >>> 0 === wantLo;
 }
 
 /** Formats a 48-bit MAC as lower-case `aa:bb:cc:dd:ee:ff`. */

@@ -23,6 +23,7 @@ import { IPS_CONFIRMED } from '../conntrack/types';
 import { ebEthertype, l4Port, upperProtocol } from './match-eval';
 import type { IpsetSpec, MatchContext, Predicate } from './match-eval';
 import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from './packet';
+import { frameLength } from './packet';
 import { summarizeFrame } from './packet-summary';
 import type { PreparedChain, PreparedRule, PreparedRuleset, RuleRef } from './prepare-ruleset';
 import {
@@ -912,46 +913,4 @@ const IPV4_ALL_HOSTS = 0xe0000001;
 /** Group (multicast or broadcast) MAC: the I/G bit of the first byte. */
 function isGroupMac(mac: number): boolean {
   return (Math.floor(mac / 2 ** 40) & 1) === 1;
-}
-
-function frameLength(f: EthernetFrame): number {
-  // Cheap length without encoding: header sizes plus payload sizes.
-  const p = f.payload;
-  let n = 14 + (f.vlan ? 4 : 0) + (f.trailer?.length ?? 0);
-  switch (p.kind) {
-    case 'arp':
-      return n + 28;
-    case 'stp':
-      return n + (p.bpduType === 0x80 ? 7 : 38);
-    case 'raw':
-      return n + p.data.length;
-    default:
-      break;
-  }
-  if (p.kind === 'ipv4') n += 20 + (p.options ? (p.options.length + 3) & ~3 : 0);
-  else {
-    n += 40;
-    if (p.extHeaders) for (const e of p.extHeaders) n += e.data.length;
-  }
-  const l4 = p.payload;
-  switch (l4.kind) {
-    case 'tcp':
-      return n + 20 + (l4.options ? (l4.options.length + 3) & ~3 : 0) + l4.payload.length;
-    case 'udp':
-    case 'udplite':
-      return n + 8 + l4.payload.length;
-    case 'icmp':
-    case 'icmpv6':
-      return n + 8 + l4.payload.length;
-    case 'igmp':
-      return n + 8 + l4.extra.length;
-    case 'esp':
-      return n + 8 + l4.data.length;
-    case 'ah':
-      return n + 12 + ((l4.icv.length + 3) & ~3) + l4.data.length;
-    case 'sctp':
-      return n + 12 + l4.chunks.reduce((s, c) => s + ((4 + c.value.length + 3) & ~3), 0);
-    case 'raw':
-      return n + l4.data.length;
-  }
 }

@@ -12,23 +12,12 @@ import type { ConnlimitOptions } from '../conntrack/connlimit';
 import { matchConntrack, parseCtStateMask } from '../conntrack/ct-match';
 import type { CtPacket } from '../conntrack/types';
 import type { Ip6Addr } from './addr';
-import { ipv4PrefixMask, ipv6PrefixMask, parseIpv4, parseIpv6, parseMac } from './addr';
+import { ipProtocolNumber, tcpFlagBits } from '../model/names';
+import { ipv4PrefixMask, ipv6PrefixMask, macMatcher, parseIpv4, parseIpv6, parseMac } from './addr';
 import { ipsetDimension, ipsetFamily, parseIpsetMember } from '../host/host-ipsets';
 import type { IpsetMember, IpsetSpec } from '../host/host-ipsets';
 import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from './packet';
-import {
-  ETH_P_8021Q,
-  ETH_P_ARP,
-  ETH_P_IPV4,
-  ETH_P_RARP,
-  IPPROTO_AH,
-  TCP_ACK,
-  TCP_FIN,
-  TCP_PSH,
-  TCP_RST,
-  TCP_SYN,
-  TCP_URG,
-} from './packet';
+import { ETH_P_8021Q, ETH_P_ARP, ETH_P_IPV4, ETH_P_RARP, IPPROTO_AH } from './packet';
 
 /** What a predicate sees. */
 export interface MatchContext {
@@ -64,63 +53,11 @@ export type { IpsetSpec } from '../host/host-ipsets';
 export type PreparedMatch =
   { ok: true; pred: Predicate; header: boolean } | { ok: false; unsupported: string };
 
-const PROTO_NUMBERS: Record<string, number> = {
-  tcp: 6,
-  udp: 17,
-  udplite: 136,
-  sctp: 132,
-  icmp: 1,
-  icmpv6: 58,
-  'ipv6-icmp': 58,
-  igmp: 2,
-  esp: 50,
-  ah: 51,
-  all: 0,
-};
-
 /** The protocol number iptables' `-p NAME` compares (0 for `all`), or undefined for a name the simulator does not know. */
 export function iptProtocolNumber(name: string): number | undefined {
-  return PROTO_NUMBERS[name];
-}
-const TCP_FLAG_NAMES: Record<string, number> = {
-  FIN: TCP_FIN,
-  SYN: TCP_SYN,
-  RST: TCP_RST,
-  PSH: TCP_PSH,
-  ACK: TCP_ACK,
-  URG: TCP_URG,
-  ALL: 0x3f,
-  NONE: 0,
-};
-/** ebtables' MAC names. */
-const MAC_NAMES: Record<string, [string, string]> = {
-  broadcast: ['ff:ff:ff:ff:ff:ff', 'ff:ff:ff:ff:ff:ff'],
-  multicast: ['01:00:00:00:00:00', '01:00:00:00:00:00'],
-  unicast: ['00:00:00:00:00:00', '01:00:00:00:00:00'],
-  bga: ['01:80:c2:00:00:00', 'ff:ff:ff:ff:ff:ff'],
-};
-
-const HI = 0x100000000;
-
-/** MAC with mask as two 24-bit halves so masking stays in 32-bit integer ops. */
-function macMatcher(macText: string, maskText: string | null): ((mac: number) => boolean) | null {
-  let m = macText;
-  let k = maskText;
-  const named = MAC_NAMES[macText.toLowerCase()];
-  if (named) {
-    m = named[0];
-    k ??= named[1];
-  }
-  const mac = parseMac(m);
-  const mask = k === null ? 0xffffffffffff : parseMac(k);
-  if (mac === null || mask === null) return null;
-  const mHi = Math.floor(mac / HI);
-  const mLo = mac >>> 0;
-  const kHi = Math.floor(mask / HI);
-  const kLo = mask >>> 0;
-  const wantHi = mHi & kHi;
-  const wantLo = (mLo & kLo) >>> 0;
-  return (v: number) => (Math.floor(v / HI) & kHi) === wantHi && ((v >>> 0) & kLo) >>> 0 === wantLo;
+  if (name === 'all') return 0;
+  // /etc/protocols' name for ICMPv6, which iptables also takes.
+  return ipProtocolNumber(name === 'ipv6-icmp' ? 'icmpv6' : name);
 }
 
 type AddrTest = { v4: ((a: number) => boolean) | null; v6: ((a: Ip6Addr) => boolean) | null };
@@ -232,7 +169,7 @@ export function prepareMatch(m: Match, ipsets: Record<string, IpsetSpec>): Prepa
     case 'eb-ip':
       return prepareEbIp(m);
     case 'ipt-proto': {
-      const n = PROTO_NUMBERS[m.proto];
+      const n = iptProtocolNumber(m.proto);
       if (n === undefined) return bad(`-p ${m.proto}`);
       if (n === 0) return ok(() => true, true);
       return ok((c) => c.ip !== null && upperProtocol(c.ip) === n, true);
@@ -290,18 +227,10 @@ export function prepareMatch(m: Match, ipsets: Record<string, IpsetSpec>): Prepa
         ),
       );
     case 'ipt-tcp-flags': {
-      let mask = 0;
-      let comp = 0;
-      for (const f of m.mask) {
-        const b = TCP_FLAG_NAMES[f.toUpperCase()];
-        if (b === undefined) return bad(`--tcp-flags ${m.maskText}`);
-        mask |= b;
-      }
-      for (const f of m.comp) {
-        const b = TCP_FLAG_NAMES[f.toUpperCase()];
-        if (b === undefined) return bad(`--tcp-flags ${m.compText}`);
-        comp |= b;
-      }
+      const mask = tcpFlagBits(m.mask);
+      if (mask === null) return bad(`--tcp-flags ${m.maskText}`);
+      const comp = tcpFlagBits(m.comp);
+      if (comp === null) return bad(`--tcp-flags ${m.compText}`);
       return ok((c) => {
         const l4 = c.ip?.payload;
         if (!l4 || l4.kind !== 'tcp' || (c.ip?.kind === 'ipv4' && c.ip.fragOffset !== 0))

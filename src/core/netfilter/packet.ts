@@ -6,33 +6,8 @@
  */
 import type { Ip6Addr } from './addr';
 
-/** Ethertypes the model understands. */
-export const ETH_P_IPV4 = 0x0800;
-export const ETH_P_ARP = 0x0806;
-export const ETH_P_RARP = 0x8035;
-export const ETH_P_8021Q = 0x8100;
-export const ETH_P_IPV6 = 0x86dd;
-
-/** IP protocol numbers. */
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_IGMP = 2;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
-export const IPPROTO_ESP = 50;
-export const IPPROTO_AH = 51;
-export const IPPROTO_ICMPV6 = 58;
-export const IPPROTO_SCTP = 132;
-export const IPPROTO_UDPLITE = 136;
-
-/** TCP flag bits as in the header's flags byte. */
-export const TCP_FIN = 0x01;
-export const TCP_SYN = 0x02;
-export const TCP_RST = 0x04;
-export const TCP_PSH = 0x08;
-export const TCP_ACK = 0x10;
-export const TCP_URG = 0x20;
-export const TCP_ECE = 0x40;
-export const TCP_CWR = 0x80;
+// The EtherTypes, IP protocol numbers and TCP flag bits, defined once in the model.
+export * from '../model/protocol-numbers';
 
 /** An 802.1Q tag. */
 export interface VlanTag {
@@ -238,4 +213,53 @@ export interface RawL4 {
 export function ipLayer(frame: EthernetFrame): Ipv4Packet | Ipv6Packet | null {
   const p = frame.payload;
   return p.kind === 'ipv4' || p.kind === 'ipv6' ? p : null;
+}
+
+/**
+ * The IP datagram's length on the wire (header with options or extension headers, L4 header and
+ * payload), from the structure without encoding: what iptables counts and conntrack accounts.
+ */
+export function ipLength(ip: Ipv4Packet | Ipv6Packet): number {
+  let n: number;
+  if (ip.kind === 'ipv4') n = 20 + (ip.options ? (ip.options.length + 3) & ~3 : 0);
+  else {
+    n = 40;
+    if (ip.extHeaders) for (const e of ip.extHeaders) n += e.data.length;
+  }
+  const l4 = ip.payload;
+  switch (l4.kind) {
+    case 'tcp':
+      return n + 20 + (l4.options ? (l4.options.length + 3) & ~3 : 0) + l4.payload.length;
+    case 'udp':
+    case 'udplite':
+    case 'icmp':
+    case 'icmpv6':
+      return n + 8 + l4.payload.length;
+    case 'igmp':
+      return n + 8 + l4.extra.length;
+    case 'esp':
+      return n + 8 + l4.data.length;
+    case 'ah':
+      return n + 12 + ((l4.icv.length + 3) & ~3) + l4.data.length;
+    case 'sctp':
+      return n + 12 + l4.chunks.reduce((s, c) => s + ((4 + c.value.length + 3) & ~3), 0);
+    case 'raw':
+      return n + l4.data.length;
+  }
+}
+
+/** The frame's length on the wire without the FCS: Ethernet header, 802.1Q tag, payload, trailer. */
+export function frameLength(f: EthernetFrame): number {
+  const p = f.payload;
+  const n = 14 + (f.vlan ? 4 : 0) + (f.trailer?.length ?? 0);
+  switch (p.kind) {
+    case 'arp':
+      return n + 28;
+    case 'stp':
+      return n + (p.bpduType === 0x80 ? 7 : 38);
+    case 'raw':
+      return n + p.data.length;
+    default:
+      return n + ipLength(p);
+  }
 }

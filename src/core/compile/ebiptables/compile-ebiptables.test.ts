@@ -9,6 +9,7 @@ import { findChain } from './ir';
 import { printArgs, formatDryRunCommand } from './print-args';
 import { matchArgs, targetArgs } from './rule-args';
 import { corpusDir } from '../testing/libvirt-harness';
+import { ethertypeNumber } from '../../model/names';
 
 const BUILTIN = path.join(corpusDir(), 'builtin-filters');
 const builtins = new Map<string, FilterDoc>(
@@ -173,5 +174,22 @@ describe('compileEbiptables: iptables layout', () => {
     expect(
       formatDryRunCommand(['iptables', '-m', 'mac', '!', '--mac-source', 'x', '--comment', "it's"]),
     ).toEqual(['iptables \\', "-m mac '!' \\", '--mac-source x \\', "--comment 'it'\\''s'"]);
+  });
+});
+
+describe('compileEbiptables: EtherType names come from the model (libvirt macProtoMap)', () => {
+  const doc = parseFilterXml(
+    "<filter name='vlan-proto' chain='root'>\n" +
+      "  <rule action='drop' direction='out' priority='500'>\n    <mac protocolid='vlan'/>\n  </rule>\n" +
+      "  <rule action='drop' direction='out' priority='500'>\n    <mac protocolid='arp'/>\n  </rule>\n" +
+      '</filter>\n',
+  ).doc as FilterDoc;
+
+  it("prints <mac protocolid='vlan'/> as libvirt does: -p 0x8100 (the name's number, in hex)", () => {
+    expect(ethertypeNumber('vlan')).toBe(0x8100);
+    const eb = table(compile(doc), 'ebtables');
+    expect(chainRules(eb, 'libvirt-I-vnet0')).toEqual(['-p 0x8100 -j DROP', '-p 0x806 -j DROP']);
+    const rule = findChain(eb, 'libvirt-I-vnet0')?.rules[0];
+    expect(rule?.matches[0]).toMatchObject({ kind: 'eb-proto', ethertype: 0x8100 });
   });
 });

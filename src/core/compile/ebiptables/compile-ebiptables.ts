@@ -1,4 +1,13 @@
 import type { RuleInstance } from '../../instantiate/types';
+import { fixedNegations } from '../../model/apply-libvirt-fixups';
+import type { NameTable } from '../../model/names';
+import {
+  ARP_OPCODE_NAMES,
+  IP_PROTOCOL_NAMES,
+  MAC_PROTOCOL_NAMES,
+  layerOfProtocol,
+} from '../../model/attributes';
+import type { ProtocolLayer } from '../../model/attributes';
 import type { AttrValue, Diagnostic, ProtocolName, Rule } from '../../model/types';
 import type {
   CtState,
@@ -12,45 +21,22 @@ import type {
   Target,
 } from './ir';
 import { chainNames } from './ir';
-import {
-  ARP_OPCODE_NAMES,
-  ETHERTYPE_NAMES,
-  IP_PROTOCOL_NAMES,
-  decimal,
-  hex,
-  parseNumber,
-} from '../values';
+import { decimal, hex, parseNumber } from '../values';
 
 /** Diagnostic codes of the compile layer. */
 export const COMPILE_CODES = {
   stpInoutSrcMac: 'NWF321',
 } as const;
 
-const ETHERNET: readonly (ProtocolName | null)[] = [
-  null,
-  'mac',
-  'vlan',
-  'stp',
-  'arp',
-  'rarp',
-  'ip',
-  'ipv6',
-];
-const IPV6: readonly ProtocolName[] = [
-  'tcp-ipv6',
-  'udp-ipv6',
-  'udplite-ipv6',
-  'sctp-ipv6',
-  'icmpv6',
-  'esp-ipv6',
-  'ah-ipv6',
-  'all-ipv6',
-];
+const FAMILY_OF_LAYER: Readonly<Record<ProtocolLayer, TableFamily>> = {
+  ethernet: 'ebtables',
+  ipv4: 'iptables',
+  ipv6: 'ip6tables',
+};
 
-/** Which front end handles a rule's protocol (libvirt's virNWFilterRuleIsProtocol*). */
+/** Which front end handles a rule's protocol (the element's layer in the attribute table). */
 export function layerOf(rule: Rule): TableFamily {
-  if (ETHERNET.includes(rule.protocol)) return 'ebtables';
-  return IPV6.includes(rule.protocol as ProtocolName) ? 'ip6tables' : 'iptables';
+  return FAMILY_OF_LAYER[layerOfProtocol(rule.protocol)];
 }
 
 /** The ebtables sub-chain kinds, in libvirt's prefix-matching order, with the root-chain jump's selector. */
@@ -103,57 +89,12 @@ class Attrs {
   verbatim(name: string): boolean {
     return this.inst.fromVariable.includes(name);
   }
-  dec(name: string, names?: Record<string, number>) {
+  dec(name: string, names?: NameTable) {
     return decimal(this.text(name), this.verbatim(name), names);
   }
-  hex(name: string, names?: Record<string, number>) {
+  hex(name: string, names?: NameTable) {
     return hex(this.text(name), this.verbatim(name), names);
   }
-}
-
-/**
- * libvirt copies the negation of some attributes onto others after parsing
- * (virNWFilterRuleDefFixup): masks follow their address, range ends follow their start, and —
- * a long-standing libvirt quirk — the destination port follows the SOURCE port.
- */
-function negationFixups(rule: Rule): Record<string, boolean> {
-  const n = (k: string) => rule.attrs[k]?.negated ?? false;
-  const out: Record<string, boolean> = {
-    srcmacmask: n('srcmacaddr'),
-    dstmacmask: n('dstmacaddr'),
-    srcipmask: n('srcipaddr'),
-    dstipmask: n('dstipaddr'),
-    srcipto: n('srcipfrom'),
-    dstipto: n('dstipfrom'),
-  };
-  const p = rule.protocol ?? '';
-  if (/^(tcp|udp|sctp)/.test(p)) {
-    out.srcportend = n('srcportstart');
-    out.dstportstart = n('srcportstart');
-    out.dstportend = n('srcportstart');
-  }
-  if (p === 'icmp' || p === 'icmpv6') out.code = n('type');
-  if (p === 'ipv6') {
-    out.typeend = n('type');
-    out.code = n('type');
-    out.codeend = n('type');
-  }
-  if (p === 'stp') {
-    for (const [lo, hi] of [
-      ['root-priority', 'root-priority-hi'],
-      ['root-address', 'root-address-mask'],
-      ['root-cost', 'root-cost-hi'],
-      ['sender-priority', 'sender-priority-hi'],
-      ['sender-address', 'sender-address-mask'],
-      ['port', 'port-hi'],
-      ['age', 'age-hi'],
-      ['max-age', 'max-age-hi'],
-      ['hello-time', 'hello-time-hi'],
-      ['forward-delay', 'forward-delay-hi'],
-    ] as const)
-      out[hi] = n(lo);
-  }
-  return out;
 }
 
 function range(lo: number, hi: number | null): NumRange {
@@ -419,13 +360,13 @@ function ebIpHeader(a: Attrs, family: 4 | 6, reverse: boolean, out: Match[]): vo
 
 /** The matches of an ebtables rule (after libvirt's src/dst reversal for inout rules in the I chain). */
 function ebMatches(inst: RuleInstance, reverse: boolean): Match[] {
-  const a = new Attrs(inst, negationFixups(inst.rule));
+  const a = new Attrs(inst, fixedNegations(inst.rule));
   const out: Match[] = [];
   switch (inst.rule.protocol) {
     case 'mac':
       ebEthHdr(a, reverse, out);
       if (a.has('protocolid')) {
-        const v = a.hex('protocolid', ETHERTYPE_NAMES);
+        const v = a.hex('protocolid', MAC_PROTOCOL_NAMES);
         out.push({
           kind: 'eb-proto',
           ethertype: v.num,
@@ -448,7 +389,7 @@ function ebMatches(inst: RuleInstance, reverse: boolean): Match[] {
         });
       }
       if (a.has('encap-protocol')) {
-        const v = a.dec('encap-protocol', ETHERTYPE_NAMES);
+        const v = a.dec('encap-protocol', MAC_PROTOCOL_NAMES);
         out.push({
           kind: 'eb-vlan',
           field: 'encap',
@@ -602,7 +543,7 @@ function iptRule(
   family: 4 | 6,
 ): { matches: Match[]; target: Target } | null {
   const rule = inst.rule;
-  const a = new Attrs(inst, negationFixups(rule));
+  const a = new Attrs(inst, fixedNegations(rule));
   const proto = rule.protocol as ProtocolName;
   const dirIn = spec.directionIn;
   const out: Match[] = [{ kind: 'ipt-proto', proto: IPT_PROTO[proto] ?? 'all' }];

@@ -1,13 +1,14 @@
 import type { RuleInstance } from '../../instantiate/types';
-import type { Diagnostic, ProtocolName, Rule } from '../../model/types';
+import { fixedNegations } from '../../model/apply-libvirt-fixups';
+import type { NameTable } from '../../model/names';
 import {
   ARP_OPCODE_NAMES,
-  ETHERTYPE_NAMES,
   IP_PROTOCOL_NAMES,
-  decimal,
-  hex,
-  parseNumber,
-} from '../values';
+  MAC_PROTOCOL_NAMES,
+  layerOfProtocol,
+} from '../../model/attributes';
+import type { Diagnostic, ProtocolName, Rule } from '../../model/types';
+import { decimal, hex, parseNumber } from '../values';
 import type {
   NftChain,
   NftChange,
@@ -19,7 +20,6 @@ import type {
   NftVerdict,
 } from './ir';
 import { NFT_TABLES, nftChainNames } from './ir';
-import { negationFixups } from './negation-fixups';
 
 /** Diagnostic codes of the nftables backend. */
 export const NFT_COMPILE_CODES = {
@@ -33,33 +33,12 @@ export const NFT_COMPILE_CODES = {
 /** nft refuses rule comments longer than this many bytes (NFT_USERDATA_MAXLEN-derived limit). */
 export const NFT_COMMENT_MAX_BYTES = 128;
 
-const ETHERNET: readonly (ProtocolName | null)[] = [
-  null,
-  'mac',
-  'vlan',
-  'stp',
-  'arp',
-  'rarp',
-  'ip',
-  'ipv6',
-];
-const IPV6_INET: readonly ProtocolName[] = [
-  'tcp-ipv6',
-  'udp-ipv6',
-  'udplite-ipv6',
-  'sctp-ipv6',
-  'icmpv6',
-  'esp-ipv6',
-  'ah-ipv6',
-  'all-ipv6',
-];
-
 /** The driver's table for a rule: ethernet protocols in one, everything IP-layer in the other. */
 export function nftTableOf(rule: Rule): NftTableName {
-  return ETHERNET.includes(rule.protocol) ? NFT_TABLES.ethernet : NFT_TABLES.inet;
+  return isEthernet(rule) ? NFT_TABLES.ethernet : NFT_TABLES.inet;
 }
 
-const isEthernet = (rule: Rule) => ETHERNET.includes(rule.protocol);
+const isEthernet = (rule: Rule) => layerOfProtocol(rule.protocol) === 'ethernet';
 
 /** The bridge group address STP frames go to. */
 const STP_BGA = '01:80:c2:00:00:00';
@@ -122,7 +101,7 @@ function nftTcpFlags(bits: number): string {
 class Attrs {
   private readonly neg_: Record<string, boolean>;
   constructor(private readonly inst: RuleInstance) {
-    this.neg_ = negationFixups(inst.rule);
+    this.neg_ = fixedNegations(inst.rule);
   }
   has(name: string): boolean {
     return name in this.inst.rule.attrs;
@@ -137,10 +116,10 @@ class Attrs {
   private verbatim(name: string): boolean {
     return this.inst.fromVariable.includes(name);
   }
-  dec(name: string, names?: Record<string, number>) {
+  dec(name: string, names?: NameTable) {
     return decimal(this.text(name), this.verbatim(name), names);
   }
-  hex(name: string, names?: Record<string, number>) {
+  hex(name: string, names?: NameTable) {
     return hex(this.text(name), this.verbatim(name), names);
   }
 }
@@ -253,7 +232,7 @@ function inetMatches(
   const a = new Attrs(inst);
   const out = new MatchList();
   const proto = rule.protocol as ProtocolName;
-  const v6 = IPV6_INET.includes(proto);
+  const v6 = layerOfProtocol(proto) === 'ipv6';
   out.push(etherType(v6 ? 'ip6' : 'ip'));
   const l4 = L4PROTO[proto];
   let icmp = false;
@@ -452,7 +431,7 @@ function ethernetMatches(inst: RuleInstance, reverse: boolean): NftMatch[] {
     case 'mac':
       ethHdr(a, reverse, out);
       if (a.has('protocolid'))
-        out.rel('ether type', a.neg('protocolid'), a.hex('protocolid', ETHERTYPE_NAMES).text);
+        out.rel('ether type', a.neg('protocolid'), a.hex('protocolid', MAC_PROTOCOL_NAMES).text);
       break;
     case 'ip':
       // The ethertype's negation is the ip protocol attribute's (a driver slip, kept).
@@ -529,7 +508,7 @@ function ethernetMatches(inst: RuleInstance, reverse: boolean): NftMatch[] {
         out.rel(
           'vlan type',
           a.neg('encap-protocol'),
-          a.dec('encap-protocol', ETHERTYPE_NAMES).text,
+          a.dec('encap-protocol', MAC_PROTOCOL_NAMES).text,
         );
       break;
     case 'stp':
@@ -882,7 +861,7 @@ function nftRefusedAttrs(rule: Rule): string[] {
     if (mask !== 0 && (mask & (mask - 1)) !== 0)
       out.push(`the tcp flags mask '${nftTcpFlags(mask)}'`);
   }
-  const v6 = IPV6_INET.includes(rule.protocol as ProtocolName);
+  const v6 = layerOfProtocol(rule.protocol) === 'ipv6';
   const hasAddr = ['srcipaddr', 'srcipfrom', 'dstipaddr', 'dstipfrom'].some((k) => k in at);
   if (v6 && at.dscp && !hasAddr) out.push("'ip dscp' in an IPv6 rule (conflicting protocols)");
   return out;
