@@ -2,7 +2,8 @@
  * The filter cases of the suite: each runs every scenario of ./scenarios.ts (the kernel and the
  * simulator must agree on all of them, whatever the filter makes of the traffic).
  */
-import { BRIDGE_CIDR } from './scenarios';
+import type { IpsetSpec } from '../../src/core/host';
+import { BRIDGE_CIDR, PEER } from './scenarios';
 
 export interface KernelCase {
   id: string;
@@ -10,6 +11,8 @@ export interface KernelCase {
   filter: string;
   /** Give br0 this address (REJECT then sends its ICMP error / TCP reset). */
   bridgeAddress?: string;
+  /** ipsets the host has (created before the script is applied; the simulator gets the same). */
+  ipsets?: Record<string, IpsetSpec>;
   /**
    * Scenarios not run under this case, and why. Only for kernel behaviour that differs from run
    * to run (the simulator cannot be asked to match a coin toss); listed in every report.
@@ -235,4 +238,16 @@ export const CASES: readonly KernelCase[] = [
     ],
   },
   { id: 'reject+bridge-address', filter: 'kd-reject', bridgeAddress: BRIDGE_CIDR },
+  {
+    id: 'ipset',
+    filter: 'kd-ipset',
+    ipsets: {
+      kd_svc: { type: 'hash:ip,port', members: [`${PEER.ip},tcp:25`, `${PEER.ip},udp:53`] },
+      // (hash:mac is not in the reference kernel: `ipset create … hash:mac` says "set type not
+      // supported"; match-eval's unit tests cover it.)
+      kd_peers: { type: 'hash:ip', members: [PEER.ip] },
+      kd_svcnets: { type: 'hash:net,port', members: ['10.99.0.0/30,udp:54'] },
+      kd_nets: { type: 'hash:net', members: ['10.99.0.0/25'] },
+    },
+  },
 ];

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ruleset } from '../../src/core/compile/ebiptables/ir';
+import { ipsetFamily } from '../../src/core/host';
 import { decodeFrame } from '../../src/core/netfilter/packet-decode';
 import type { EthernetFrame } from '../../src/core/netfilter/packet';
 import { quotedPacket } from '../../src/core/netfilter/packet-build';
@@ -192,6 +193,12 @@ describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge',
     });
     const mine: ScenarioResult[] = [];
     try {
+      // iptables refuses a -m set rule naming a set the host lacks: the sets come first.
+      const sets = Object.entries(c.ipsets ?? {}).flatMap(([name, set]) => [
+        `ipset create ${name} ${set.type}${ipsetFamily(set) === 'ipv6' ? ' family inet6' : ''} || exit 1`,
+        ...set.members.map((m) => `ipset add ${name} ${m} || exit 1`),
+      ]);
+      if (sets.length) await bed.host('sh', ['-c', sets.join('\n')]);
       await bed.applyScript(script);
       if (c.bridgeAddress) {
         await bed.setBridgeAddress(c.bridgeAddress);
@@ -211,14 +218,7 @@ describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge',
       for (const sc of list) {
         await bed.prepareScenario(sc.ftpHelper, { ...defaults, ...sc.sysctl }, hasConnlimit);
         const before = await bed.counters();
-        const run = await injector.run(
-          sc.frames.map((f) => ({
-            side: f.side,
-            bytes: encodeFrame(f.frame),
-            at: f.t,
-            ...(f.requires ? { requires: f.requires } : {}),
-          })),
-        );
+        const run = await injectWithEvents(bed, injector, sc);
         const [after, table, expectations] = [
           await bed.counters(),
           await bed.conntrackList(),
@@ -229,7 +229,10 @@ describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge',
         );
         const kernel = new Map<number, boolean>();
         run.fates.forEach((f, k) => kernel.set(run.indices?.[k] ?? k, f.delivered));
-        const sim = await sc.simulate(ruleset);
+        const sim = await sc.simulate(ruleset, {
+          ...(c.bridgeAddress ? { bridgeAddress: c.bridgeAddress } : {}),
+          ...(c.ipsets ? { ipsets: c.ipsets } : {}),
+        });
         const result: ScenarioResult = {
           caseId: c.id,
           scenario: sc.name,
@@ -282,7 +285,8 @@ function checkConfirmations(c: KernelCase, mine: readonly ScenarioResult[]): str
 
 /**
  * REJECT's replies: without an address on br0 the host sends nothing at all; with one, every
- * frame the simulator rejects gets exactly one ICMP error quoting it, and no other frame does.
+ * frame the simulator rejects gets exactly the ICMP error the simulator says REJECT sends (same
+ * summary: source, destination, type, code and the quoted packet), and no other frame gets one.
  */
 function checkHostFrames(
   c: KernelCase,
@@ -295,15 +299,15 @@ function checkHostFrames(
       ? [`the host sent ${hostFrames.length} frame(s) although br0 has no address`]
       : [];
   if (!sim) return [];
-  const quoted = new Map<string, number>();
+  const quoted = new Map<string, string[]>();
   for (const h of hostFrames) {
     const f = decodeFrame(new Uint8Array(Buffer.from(h.hex, 'hex')));
     const p = f?.payload;
-    if (p?.kind !== 'ipv4' || p.payload.kind !== 'icmp' || p.payload.type !== 3) continue;
+    if (!f || p?.kind !== 'ipv4' || p.payload.kind !== 'icmp' || p.payload.type !== 3) continue;
     const q = quotedPacket(p.payload);
     if (q?.kind !== 'ipv4') continue;
     const key = `${q.src}>${q.dst}#${q.id}/${q.protocol}`;
-    quoted.set(key, (quoted.get(key) ?? 0) + 1);
+    quoted.set(key, [...(quoted.get(key) ?? []), summarizeFrame(f)]);
   }
   const out: string[] = [];
   frames.forEach((f, i) => {
@@ -311,18 +315,62 @@ function checkHostFrames(
     const ip = f.frame.payload;
     if (!v || ip.kind !== 'ipv4') return;
     const key = `${ip.src}>${ip.dst}#${ip.id}/${ip.protocol}`;
-    const n = quoted.get(key) ?? 0;
-    if (n > 0) quoted.set(key, n - 1);
-    if (v.verdict === 'reject' && n === 0)
+    const sent = quoted.get(key)?.shift();
+    if (v.verdict === 'reject' && v.reply && !sent)
+      out.push(`REJECT: the simulator sends ${v.reply} for #${i}; the kernel sent nothing`);
+    if (sent && !v.reply)
       out.push(
-        `REJECT: the simulator rejects #${i} but the kernel sent no ICMP error for it (br0 has an address)`,
+        `REJECT: the kernel sent ${sent} for #${i}, for which the simulator (${v.verdict}) sends nothing`,
       );
-    if (v.verdict !== 'reject' && n > 0)
-      out.push(
-        `REJECT: the kernel sent an ICMP error for #${i}, which the simulator calls ${v.verdict}`,
-      );
+    if (sent && v.reply && sent !== v.reply)
+      out.push(`REJECT: for #${i} the kernel sent ${sent}, the simulator ${v.reply}`);
   });
   return out;
+}
+
+/**
+ * Injects a scenario's frames; with sysctl events, in one batch per stretch between events, the
+ * host's sysctls written in between (the injector's clock restarts with each batch at the
+ * event's time, so later frames keep their distance from the change).
+ */
+async function injectWithEvents(bed: Testbed, injector: Injector, sc: Runnable) {
+  const out = (f: Runnable['frames'][number], t0: number) => ({
+    side: f.side,
+    bytes: encodeFrame(f.frame),
+    at: f.t - t0,
+    ...(f.requires ? { requires: f.requires } : {}),
+  });
+  if (!sc.events.length) return injector.run(sc.frames.map((f) => out(f, 0)));
+  const cuts = [0, ...sc.events.map((e) => e.t)];
+  const merged: Awaited<ReturnType<Injector['run']>> = {
+    fates: [],
+    indices: [],
+    skipped: [],
+    hostFrames: [],
+  };
+  for (let k = 0; k < cuts.length; k++) {
+    const from = cuts[k] as number;
+    const to = cuts[k + 1] ?? Infinity;
+    if (k > 0) {
+      const e = sc.events[k - 1] as Runnable['events'][number];
+      await bed.host('sh', [
+        '-c',
+        Object.entries(e.sysctl)
+          .map(([n, v]) => `sysctl -qw net.netfilter.${n}=${v} || exit 1`)
+          .join('\n'),
+      ]);
+    }
+    const first = sc.frames.findIndex((f) => f.t >= from);
+    const part = sc.frames.filter((f) => f.t >= from && f.t < to);
+    if (part.some((f) => f.requires?.length))
+      throw new Error(`${sc.name}: frames with requires cannot be split at events`);
+    const run = await injector.run(part.map((f) => out(f, from)));
+    merged.fates.push(...run.fates);
+    merged.indices?.push(...(run.indices ?? part.map((_, i) => i)).map((i) => i + first));
+    merged.skipped?.push(...(run.skipped ?? []).map((i) => i + first));
+    merged.hostFrames.push(...run.hostFrames);
+  }
+  return merged;
 }
 
 // NWFS_KERNEL_DIFF_CASES selects filter cases; the applications run only when it names 'apps'.

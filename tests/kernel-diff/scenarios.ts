@@ -46,6 +46,8 @@ export interface Scenario {
   ftpHelper?: boolean;
   /** /proc/sys/net/netfilter values the scenario sets on the host. */
   sysctl?: Record<string, number>;
+  /** /proc/sys/net/netfilter values changed during the run, `t` seconds from the start. */
+  events?: { t: number; sysctl: Record<string, number> }[];
 }
 
 /**
@@ -367,6 +369,30 @@ export function buildScenarios(): Scenario[] {
 
   s = new Seq();
   {
+    // Issue 12 §4: a concurrent session is refused, then the allowed one closes; its last ACK and
+    // the ACKs of the VM's FIN retransmissions are hot-dropped (connlimit counts 0, no counter).
+    const a = new TcpFlow(peerEnd(40033, 21_000), vmEnd(22, 32_000));
+    const b = new TcpFlow(peerEnd(40034, 22_000), vmEnd(22, 33_000));
+    s.add('to-vm', a.syn()).add('from-vm', a.synAck()).add('to-vm', a.ack('client'));
+    s.add('to-vm', b.syn());
+    s.add('to-vm', a.fin('client'));
+    const fin = a.fin('server');
+    const last = a.ack('client');
+    // Retransmissions differ in their IP id only, so every frame's fate is told apart by content.
+    const again = (f: EthernetFrame, id: number): EthernetFrame =>
+      f.payload.kind === 'ipv4' ? { ...f, payload: { ...f.payload, id } } : f;
+    s.add('from-vm', fin).add('to-vm', last, 0.2);
+    s.add('from-vm', again(fin, 7001)).add('to-vm', again(last, 7002), 0.4);
+    s.add('from-vm', again(fin, 7003)).add('to-vm', again(last, 7004));
+  }
+  add(
+    'ssh-connlimit-close',
+    'a second SSH session is refused, then the first one closes (last ACK retransmitted)',
+    s,
+  );
+
+  s = new Seq();
+  {
     const spoofed = buildIpv4(
       { src: '10.99.0.66', dst: PEER.ip, id: 9 },
       buildUdp({ sport: 40057, dport: 53, payload: 'spoofed' }),
@@ -476,6 +502,41 @@ export function buildScenarios(): Scenario[] {
     );
   }
   add('tcp-stray', 'a SYN/ACK and a FIN with no connection behind them', s);
+
+  s = new Seq();
+  {
+    // The docs' `echo 3 > /proc/sys/net/netfilter/nf_conntrack_icmp_timeout` while pings run:
+    // ping C's entry keeps the 30 s its first packets gave it (ping B at 4 s still finds it and,
+    // under kd-connlimit, is refused); C's next packet at 4.5 s is refreshed with 3 s, so its
+    // reply at 8 s finds no entry (INVALID).
+    let ipId = 400;
+    const echo = (at: number, from: Side, id: number, seq: number) => {
+      s.t = at;
+      const [a, b] = from === 'from-vm' ? [VM, PEER] : [PEER, VM];
+      s.add(
+        from,
+        buildEthernet(
+          { src: a.mac, dst: b.mac },
+          buildIpv4(
+            { src: a.ip, dst: b.ip, id: ipId++ },
+            buildIcmpEcho({ id, seq, reply: from === 'to-vm' }),
+          ),
+        ),
+      );
+    };
+    echo(0, 'from-vm', 41, 1); // C
+    echo(0.012, 'to-vm', 41, 1);
+    echo(4.0, 'from-vm', 42, 1); // B: C's entry is still there (it expires at 30 s)
+    echo(4.012, 'to-vm', 42, 1);
+    echo(4.5, 'to-vm', 41, 1); // C: refreshed, now with 3 s
+    echo(8.0, 'to-vm', 41, 1); // C: gone since 7.5 s
+  }
+  add(
+    'icmp-timeout-lowered',
+    'nf_conntrack_icmp_timeout lowered from 30 to 3 s while pings run',
+    s,
+    { events: [{ t: 0.3, sysctl: { nf_conntrack_icmp_timeout: 3 } }] },
+  );
 
   return list;
 }

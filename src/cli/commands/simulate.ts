@@ -102,7 +102,8 @@ function printTable(
     trace.ctstate ?? '-',
     trace.error ? `error: ${trace.error}` : trace.verdict,
     ruleText(trace),
-    label ? `${trace.summary}  (${label})` : trace.summary,
+    (label ? `${trace.summary}  (${label})` : trace.summary) +
+      (trace.reply ? `  ⇒ REJECT sends ${trace.reply.summary}` : ''),
   ]);
   const widths = head.map((h, c) =>
     Math.max(h.length, ...body.map((r) => (c < 6 ? (r[c] as string).length : 0))),

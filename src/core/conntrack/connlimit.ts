@@ -83,10 +83,17 @@ export function countConnlimit(
   const confirmed = ct !== null && (ct.status & IPS_CONFIRMED) !== 0 && !ct.dead;
 
   const list = lists.get(key);
-  if (!list || list.entries.length === 0) {
+  if (!list) {
+    // insert_tree: a new node for the key, holding this connection (confirmed or not).
     lists.set(key, { entries: [{ tuple, jiffies }], lastGc: jiffies, lastGcCount: 1 });
     return 1;
   }
+  // The key's node stays in the tree when its list empties (only a tree GC of *other* nodes in
+  // its slot frees it). count_tree defers an empty list to insert_tree, which finds the node and
+  // tries to add: a confirmed connection is refused (-EEXIST) and insert_tree, unlike count_tree,
+  // does not collect and answers the list's count, 0 — a hot drop, for every later packet of a
+  // closed connection (the closing ACK's retransmissions) until a new connection is added.
+  if (list.entries.length === 0 && confirmed) return 0;
   // A confirmed connection is never added again (-EEXIST): the list is garbage-collected and counted.
   if (confirmed) {
     if (!(jiffies === list.lastGc && list.entries.length - list.lastGcCount < GC_MAX_COLLECT)) {

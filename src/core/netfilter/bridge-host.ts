@@ -25,6 +25,7 @@ import type { IpsetSpec, MatchContext, Predicate } from './match-eval';
 import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from './packet';
 import { frameLength } from './packet';
 import { summarizeFrame } from './packet-summary';
+import { rejectReply } from './reject-reply';
 import type { PreparedChain, PreparedRule, PreparedRuleset, RuleRef } from './prepare-ruleset';
 import {
   OP_ACCEPT,
@@ -111,6 +112,11 @@ export interface PacketTrace {
    * INPUT); absent when there is none. It does not change `verdict` (the forwarded copy's).
    */
   hostCopy?: { verdict: Verdict; rule: RuleRef | null; error: string | null };
+  /**
+   * The ICMP / ICMPv6 error a REJECT sent back towards the packet's source (only with a bridge
+   * address; see {@link rejectReply}); absent when the packet was not rejected or nothing was sent.
+   */
+  reply?: { summary: string; frame: EthernetFrame };
 }
 
 export interface StepOptions {
@@ -195,6 +201,7 @@ export class BridgeHost {
   private filterVlanTagged: boolean;
   private callIptables: boolean;
   private callIp6tables: boolean;
+  private readonly bridgeAddress: string | null;
   /** The next of `settings.events` to apply. */
   private nextEvent = 0;
   private count = 0;
@@ -240,6 +247,7 @@ export class BridgeHost {
     this.filterVlanTagged = settings.filterVlanTagged === true;
     this.callIptables = settings.callIptables !== false;
     this.callIp6tables = settings.callIp6tables !== false;
+    this.bridgeAddress = settings.bridgeAddress ?? null;
     this.prepared = prepareRuleset(ruleset, settings.ipsets ?? {});
     this.iface = settings.iface ?? ruleset.iface;
     this.peerPort = settings.peerPort ?? 'eth0';
@@ -456,11 +464,13 @@ export class BridgeHost {
       }
       if (r !== V_ACCEPT) {
         if (!upCopy) this.conntrack.discard(ct);
-        if (r === V_REJECT)
-          addNote(
-            trace,
-            'REJECT: the bridged path sends an ICMP error only when the bridge has an IP address',
-          );
+        if (r === V_REJECT) {
+          const reply = rejectReply(ctx.frame, ip, this.bridgeAddress);
+          if (reply.frame) {
+            trace.reply = { summary: reply.summary, frame: reply.frame };
+            addNote(trace, `REJECT: sends ${reply.summary} back to the source`);
+          } else addNote(trace, `REJECT: ${reply.summary}`);
+        }
         if (this.hotdropped)
           addNote(
             trace,

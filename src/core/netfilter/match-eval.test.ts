@@ -449,6 +449,16 @@ describe('iptables matches', () => {
     expect(step(flow.fin('client'), true)).toEqual([false, false]);
     step(flow.fin('server'), false);
     expect(step(flow.ack('client'), true)).toEqual([false, true]);
+    // Its retransmissions too: the key's node keeps an empty list, and insert_tree answers 0 for
+    // a confirmed connection without collecting (issue 12 §4: the kernel dropped them all).
+    expect(step(flow.ack('client'), true)).toEqual([false, true]);
+    expect(step(flow.ack('client'), true)).toEqual([false, true]);
+    // A new connection from the same address is added to the node again and counted.
+    const next = new TcpFlow(
+      { mac: R, ip: '10.0.0.3', port: 40001, isn: 900 },
+      { mac: VM, ip: '10.0.0.2', port: 22, isn: 990 },
+    );
+    expect(step(next.syn(), true)).toEqual([false, false]);
   });
 });
 

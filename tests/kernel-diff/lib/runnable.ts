@@ -4,6 +4,8 @@
  * (../scenarios.ts, every frame sent).
  */
 import type { Ruleset } from '../../../src/core/compile/ebiptables/ir';
+import type { IpsetSpec } from '../../../src/core/host';
+import type { PacketTrace } from '../../../src/core/netfilter/bridge-host';
 import type { EthernetFrame } from '../../../src/core/netfilter/packet';
 import { runScenario } from '../../../src/core/sim/run-scenario';
 import { SCENARIOS, type Scenario as SimScenario } from '../../../src/core/sim/scenarios';
@@ -41,11 +43,40 @@ export interface Runnable {
   frames: RunnableFrame[];
   ftpHelper: boolean;
   sysctl: Record<string, number>;
+  /** Sysctl changes during the run (seconds from the start), on both sides. */
+  events: { t: number; sysctl: Record<string, number> }[];
   /** How the scenario was adapted for the kernel run (time compression …), for the report. */
   note?: string;
   /** Run only by the cases that name it in `only` (a lint pitfall's scenario). */
   onDemand?: boolean;
-  simulate(ruleset: Ruleset): Promise<SimOutcome | null>;
+  /** `host`: what the case adds to the host (bridge address, ipsets). */
+  simulate(ruleset: Ruleset, host?: CaseHost): Promise<SimOutcome | null>;
+}
+
+/** The host settings a filter case adds to every scenario. */
+export interface CaseHost {
+  bridgeAddress?: string;
+  ipsets?: Record<string, IpsetSpec>;
+}
+
+/** A scenario's sysctl changes in the simulator's form. */
+function runtimeEvents(events: readonly { t: number; sysctl: Record<string, number> }[]) {
+  return events.map((e) => ({ t: e.t, conntrack: e.sysctl, bridge: {} }));
+}
+
+/** A trace as the comparison reads it (with the error REJECT sent, if any). */
+function verdictOf(i: number, tr: PacketTrace): SimVerdict {
+  return {
+    i,
+    t: tr.t,
+    side: tr.side,
+    summary: tr.summary,
+    ctstate: tr.ctstate,
+    verdict: tr.verdict,
+    rule: tr.rule,
+    error: tr.error,
+    ...(tr.reply ? { reply: tr.reply.summary } : {}),
+  };
 }
 
 /**
@@ -112,30 +143,19 @@ function fromSimulator(sc: SimScenario, ftpHelper: boolean | undefined): Runnabl
     frames,
     ftpHelper: helper,
     sysctl: { ...(scenario.settings.sysctl ?? {}) },
+    events: [],
     note: squeeze
       ? `timeline ×${squeeze.factor}, ${Object.entries(squeeze.sysctl)
           .map(([k, v]) => `${k}=${v}`)
           .join(' ')} on both sides`
       : `frames ${MIN_GAP * 1000}–${MAX_GAP * 1000} ms apart on both sides`,
-    simulate: async (ruleset) => {
+    simulate: async (ruleset, host = {}) => {
       const run = runScenario(ruleset, scenario, {
         hosts: HOSTS,
-        settings: { iface: 'vnet0', peerPort: 'eth0', ftpHelper: helper },
+        settings: { iface: 'vnet0', peerPort: 'eth0', ftpHelper: helper, ...host },
       });
       const verdicts = new Map<number, SimVerdict>();
-      for (const st of run.steps) {
-        const tr = st.trace;
-        verdicts.set(st.index, {
-          i: st.index,
-          t: tr.t,
-          side: tr.side,
-          summary: tr.summary,
-          ctstate: tr.ctstate,
-          verdict: tr.verdict,
-          rule: tr.rule,
-          error: tr.error,
-        });
-      }
+      for (const st of run.steps) verdicts.set(st.index, verdictOf(st.index, st.trace));
       return { verdicts, table: run.table, expectations: run.expectations, counters: run.counters };
     },
   };
@@ -159,7 +179,8 @@ export function buildRunnables(): Runnable[] {
       frames: sc.frames,
       ftpHelper: sc.ftpHelper === true,
       sysctl: sc.sysctl ?? {},
-      simulate: async (ruleset) => {
+      events: sc.events ?? [],
+      simulate: async (ruleset, host = {}) => {
         const Host = await loadBridgeHost();
         if (!Host) return null;
         const last = sc.frames.length ? (sc.frames[sc.frames.length - 1]?.t ?? 0) : 0;
@@ -167,7 +188,12 @@ export function buildRunnables(): Runnable[] {
           Host,
           ruleset,
           sc.frames,
-          { ftpHelper: sc.ftpHelper === true, sysctl: sc.sysctl ?? {} },
+          {
+            ftpHelper: sc.ftpHelper === true,
+            sysctl: sc.sysctl ?? {},
+            events: runtimeEvents(sc.events ?? []),
+            ...host,
+          },
           last,
         );
         return {

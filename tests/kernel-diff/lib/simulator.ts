@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { compileFilter } from '../../../src/core/compile/compile-filter';
 import type { Ruleset } from '../../../src/core/compile/ebiptables/ir';
 import { getBuiltinFilter } from '../../../src/core/library';
+import type { IpsetSpec } from '../../../src/core/host';
 import type { FilterDoc } from '../../../src/core/model/types';
 import type { EthernetFrame } from '../../../src/core/netfilter/packet';
 import { parseFilterXml } from '../../../src/core/xml/parse-filter-xml';
@@ -40,6 +41,8 @@ export interface SimVerdict {
   verdict: 'accept' | 'drop' | 'reject' | 'error';
   rule: RuleRef | null;
   error?: string | null;
+  /** The error a REJECT sent back (its summary), when it sent one. */
+  reply?: string;
 }
 
 export interface SimTuple {
@@ -83,10 +86,17 @@ export interface HostSettings {
   peerPort?: string;
   ftpHelper?: boolean;
   sysctl?: Record<string, number>;
+  bridgeAddress?: string;
+  ipsets?: Record<string, IpsetSpec>;
+  events?: { t: number; conntrack: Record<string, number>; bridge: Record<string, boolean> }[];
 }
 
 interface BridgeHostLike {
-  step(frame: EthernetFrame, side: Side, now: number): SimVerdict & { error: string | null };
+  step(
+    frame: EthernetFrame,
+    side: Side,
+    now: number,
+  ): Omit<SimVerdict, 'reply'> & { error: string | null; reply?: { summary: string } };
   table?(now: number): SimConn[];
   expectations?(now: number): { proto: string; tuple: SimTuple; helper: string }[];
   counters?(): SimCounter[];
@@ -169,6 +179,7 @@ export function simulateFrames(
       verdict: tr.verdict,
       rule: tr.rule,
       error: tr.error,
+      ...(tr.reply ? { reply: tr.reply.summary } : {}),
     };
   });
   return {
@@ -206,6 +217,9 @@ export async function simulateCli(
   for (const [k, vs] of Object.entries(params))
     for (const v of vs) args.push('--param', `${k}=${v}`);
   if (settings.ftpHelper) args.push('--ftp-helper');
+  if (settings.bridgeAddress) args.push('--bridge-address', settings.bridgeAddress);
+  for (const [name, set] of Object.entries(settings.ipsets ?? {}))
+    args.push('--ipset', `${name}:${set.type}=${set.members.join(',')}`);
   for (const [k, v] of Object.entries(settings.sysctl ?? {})) args.push('--sysctl', `${k}=${v}`);
   args.push('--from-vm', a, '--to-vm', b, '--json');
   const command = `npx nwfilter-studio ${args.join(' ')}`;

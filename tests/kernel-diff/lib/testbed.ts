@@ -27,6 +27,7 @@ export const PACKAGES = [
   'iputils-ping',
   'python3',
   'procps',
+  'ipset',
 ] as const;
 
 const REQUIRED_FILES = [
@@ -40,6 +41,7 @@ const REQUIRED_FILES = [
   '/usr/bin/ping',
   '/usr/bin/python3',
   '/usr/sbin/sysctl',
+  '/usr/sbin/ipset',
 ];
 
 /**
