@@ -32,13 +32,16 @@ function ruleIndexOf(lookup: FilterLookup, filter: string, entryIndex: number): 
 const RANGE_ATTRS = ['srcipfrom', 'srcipto', 'dstipfrom', 'dstipto'];
 
 /**
- * NWF516: match attributes written in the XML that libvirt drops while reading the rule (the
- * parser records them, `ParseResult.dropped`): the rule then matches without them.
+ * NWF516: match attributes libvirt drops while reading a rule: `read` — written in the XML the
+ * document came from (the parser records them, `ParseResult.dropped`); `written` — still in the
+ * document (an ipset with ipsetflags on <tcp>, as the rule form can make it, or as libvirt itself
+ * writes back an ipset given alone), so the XML written for it loses them when libvirt reads it.
  */
 export function checkDroppedAttributes(
   lookup: FilterLookup,
   filters: ReadonlySet<string>,
   dropped: Readonly<Record<string, readonly DroppedAttribute[]>>,
+  source: 'read' | 'written',
   report: Report,
 ): void {
   for (const [filter, list] of Object.entries(dropped)) {
@@ -71,7 +74,12 @@ export function checkDroppedAttributes(
             : `${rule.action}s for`;
       const written = group.map((d) => `${d.attribute}='${d.value}'`).join(' ');
       let message: string;
-      if (kind === 'ipset') {
+      if (kind === 'ipset' && source === 'written') {
+        message =
+          `This <${first.element}> rule holds ${written}: the XML written for it (the export, and libvirt's own dumpxml, which adds ipsetflags='src' to an ipset given alone) has both, ` +
+          `and libvirt drops both when it reads that XML (virNWFilterRuleDefFixupIPSet keeps them together only on <all>/<all-ipv6>): after nwfilter-define of it, or a libvirtd restart that re-reads the saved filter, the installed rule has no -m set match and ${verb} matching packets from and to every address. ` +
+          `Match the set in an <all> rule (with ipsetflags), where libvirt keeps it.`;
+      } else if (kind === 'ipset') {
         message =
           `libvirt drops ${written} from this <${first.element}> rule: it keeps ipset together with ipsetflags only on <all>/<all-ipv6> (virNWFilterRuleDefFixupIPSet clears both on other protocols), ` +
           `so the installed rule has no -m set match and ${verb} matching packets from and to every address, not only the set's. ` +

@@ -450,9 +450,26 @@ describe('NWF516 attributes libvirt drops', () => {
     expect(f[0]?.message).toContain('every address');
     expect(f[1]?.message).toContain("ignores srcipfrom='10.0.0.1' srcipto='10.0.0.9'");
   });
-  it('is silent for ipset alone, ipset with flags on <all>, ranges on <tcp>, and without the parse record', () => {
+  it('flags an ipset with ipsetflags on <udp> in a document built without the parser (the rule form)', () => {
+    const doc = filter(`<rule action='accept' direction='in'><udp dstportstart='53'/></rule>`);
+    const entry = doc.entries[0];
+    if (entry?.kind !== 'rule') throw new Error('rule');
+    entry.rule.attrs.ipset = { value: 'dns', negated: false };
+    entry.rule.attrs.ipsetflags = { value: 'src', negated: false };
+    const f = lint(doc).filter((x) => x.code === 'NWF516');
+    expect(f.map((x) => x.ruleIndex)).toEqual([0]);
+    expect(f[0]?.message).toContain("holds ipset='dns' ipsetflags='src'");
+    expect(f[0]?.message).toContain('the XML written for it');
+    // libvirt writes an ipset given alone back with ipsetflags='src': the same fate on re-reading.
+    const alone = parseFilterXml(
+      `<filter name='f'><rule action='accept' direction='in'><tcp ipset='trusted'/></rule></filter>`,
+    );
+    expect(alone.dropped).toBeUndefined();
+    if (!alone.doc) throw new Error('parse');
+    expect(codes(lint(alone.doc), 'NWF516')).toEqual([['f', 0, 0]]);
+  });
+  it('is silent for ipset with flags on <all>, ranges on <tcp>, and without the parse record', () => {
     const { doc, dropped } = parsed(`<filter name='f'>
-      <rule action='accept' direction='in'><tcp ipset='trusted'/></rule>
       <rule action='accept' direction='in'><all ipset='good' ipsetflags='src,dst'/></rule>
       <rule action='drop' direction='out'><tcp srcipfrom='10.0.0.1' srcipto='10.0.0.9'/></rule>
     </filter>`);

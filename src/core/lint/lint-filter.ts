@@ -2,7 +2,9 @@ import { compileEbiptables } from '../compile/ebiptables/compile-ebiptables';
 import { createWorkspaceLookup, instantiateFilter } from '../instantiate/instantiate-filter';
 import type { FilterLookup, Provenance, RuleInstance, Workspace } from '../instantiate/types';
 import { getBuiltinFilter } from '../library';
-import type { Diagnostic, FilterDoc, Rule } from '../model/types';
+import { applyLibvirtFixups } from '../model/apply-libvirt-fixups';
+import { getElementSpec } from '../model/attributes';
+import type { Diagnostic, DroppedAttribute, FilterDoc, Rule } from '../model/types';
 import {
   checkDhcpBlocked,
   checkIpv6Open,
@@ -155,15 +157,33 @@ export function lintFilter(
   }
 
   const clean = checkCleanTraffic(lookup, root, vars, report);
-  if (options.dropped) {
-    const inTree = new Set([root.name]);
-    walkFilterTree(lookup, root, vars, {
-      ref(_doc, _ref, _e, child) {
-        if (child) inTree.add(child.name);
-      },
-    });
-    checkDroppedAttributes(lookup, inTree, options.dropped, report);
-  }
+  // Attributes libvirt drops: recorded by the parser (options.dropped), or still in a document
+  // built another way (the rule form can put ipset and ipsetflags on a <tcp> rule).
+  const inTree = new Set([root.name]);
+  const held: Record<string, DroppedAttribute[]> = {};
+  walkFilterTree(lookup, root, vars, {
+    ref(_doc, _ref, _e, child) {
+      if (child) inTree.add(child.name);
+    },
+    rule(doc, rule, entryIndex) {
+      const spec = rule.protocol ? getElementSpec(rule.protocol) : undefined;
+      if (!spec?.ipsetFixup || !(rule.attrs.ipset || rule.attrs.ipsetflags)) return;
+      const fixed = applyLibvirtFixups(spec, rule.attrs).attrs;
+      for (const name of ['ipset', 'ipsetflags'] as const) {
+        const written = rule.attrs[name];
+        if (written && !fixed[name])
+          (held[doc.name] ??= []).push({
+            entryIndex,
+            element: spec.name,
+            attribute: name,
+            value: written.value,
+            reason: 'ipset-fixup',
+          });
+      }
+    },
+  });
+  checkDroppedAttributes(lookup, inTree, options.dropped ?? {}, 'read', report);
+  checkDroppedAttributes(lookup, inTree, held, 'written', report);
 
   const iface = options.iface ?? DEFAULT_IFACE;
   const inst = instantiateFilter(lookup, root.name, {
