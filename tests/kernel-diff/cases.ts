@@ -127,6 +127,13 @@ export const CASES: readonly KernelCase[] = [
         delivered: false,
         what: "the client's last ACK (after both FINs) is hot-dropped by the connlimit rule",
       },
+      {
+        code: 'NWF513',
+        scenario: 'kd-icmp-timeout-lowered',
+        frame: 2,
+        delivered: false,
+        what: 'a stopped ping keeps the 30 s deadline it had when the timeout was lowered to 3 s: a new ping 4 s later is still refused',
+      },
     ],
   },
   { id: 'statematch-false', filter: 'kd-statematch-false' },
