@@ -63,6 +63,13 @@ export function compileForAnalysis(
   };
 }
 
+/** How the commands title each path. */
+export const PATH_TITLE = {
+  'from-vm': 'from the VM (bridged)',
+  'to-vm': 'to the VM (bridged)',
+  'to-host': 'from the VM to the host',
+} as const;
+
 /** A rule reference as the tables print it: `filter#index`. */
 export function ruleRefText(r: RuleRef | null): string {
   return r ? `${r.filter}#${r.index}` : '-';

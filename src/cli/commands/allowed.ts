@@ -6,6 +6,7 @@ import { parseCliOptions } from '../filter-workspace';
 import {
   ANALYSIS_OPTIONS,
   ANALYSIS_OPTIONS_USAGE,
+  PATH_TITLE,
   compileForAnalysis,
   formatColumns,
   ruleRefText,
@@ -25,12 +26,6 @@ ${ANALYSIS_OPTIONS_USAGE}
 Exit status: 0, 1 when the filter does not compile or has rules the analysis cannot model, 2 on a
 wrong command line.
 `;
-
-const PATH_TITLE = {
-  'from-vm': 'from the VM (bridged)',
-  'to-vm': 'to the VM (bridged)',
-  'to-host': 'from the VM to the host',
-} as const;
 
 const join = (xs: string[]) => xs.join(', ');
 

@@ -99,3 +99,98 @@ describe('nwfilter-studio allowed', () => {
     expect(r.stderr).toMatch(/^.*bad\.xml:\d+:\d+: error NWF\d+: /);
   });
 });
+
+const WEB2 = write(
+  'web2.xml',
+  readFileSync(WEB, 'utf8').replace(
+    "<tcp dstportstart='22' state='NEW'/>",
+    "<tcp dstportstart='22' state='NEW' srcipaddr='10.1.0.0' srcipmask='16'/>",
+  ),
+);
+
+describe('nwfilter-studio diff', () => {
+  it('a filter against itself: equivalent, exit 0', async () => {
+    const r = await run('diff', WEB, WEB);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('equivalent: no packet changes its verdict\n');
+  });
+
+  it('an edit: the exact region that changed, the rules before and after, a witness; exit 1', async () => {
+    const r = await run('diff', WEB, WEB2, '--json');
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      equivalent: boolean;
+      regions: {
+        path: string;
+        region: Record<string, string[]>;
+        witness: { packet: string; ctstate: string };
+        before: { verdict: string; rule: { index: number } };
+        after: { verdict: string; rule: { index: number } };
+      }[];
+    };
+    expect(out.equivalent).toBe(false);
+    expect(out.regions).toHaveLength(1);
+    const [d] = out.regions;
+    expect(d?.path).toBe('to-vm');
+    expect(d?.region).toMatchObject({
+      proto: ['tcp'],
+      src4: ['not 10.1.0.0/16'],
+      dport: ['22'],
+      ctState: ['NEW'],
+    });
+    expect([
+      d?.before.verdict,
+      d?.before.rule.index,
+      d?.after.verdict,
+      d?.after.rule.index,
+    ]).toEqual(['accept', 0, 'drop', 3]);
+    expect(d?.witness.packet).toMatch(/:22 TCP \[S\]/);
+    expect(d?.witness.ctstate).toBe('NEW');
+  });
+
+  it('a filter that does not compile: its diagnostic, exit 2', async () => {
+    const bad = write('bad2.xml', "<filter name='x'>\n  <rule action='accept'>\n</filter>\n");
+    const r = await run('diff', WEB, bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad2\.xml:\d+:\d+: error NWF\d+: /);
+  });
+});
+
+describe('nwfilter-studio reach', () => {
+  it('yes for SSH from inside the allowed network, with the accepting rule; exit 0', async () => {
+    const r = await run('reach', WEB2, '--src', '10.1.2.3', '--proto', 'tcp', '--dport', '22');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^yes \(to the VM \(bridged\)\)\n {2}accept by web#0\n/);
+  });
+
+  it('partly for a wider source range: each part with its rule and a witness; exit 1', async () => {
+    const r = await run(
+      'reach',
+      WEB2,
+      '--src',
+      '10.0.0.0/8',
+      '--proto',
+      'tcp',
+      '--dport',
+      '22',
+      '--json',
+    );
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      answer: string;
+      parts: { verdict: string; rule: { index: number }; witness: { packet: string } }[];
+    };
+    expect(out.answer).toBe('partly');
+    expect(out.parts.map((p) => [p.verdict, p.rule.index])).toEqual([
+      ['accept', 0],
+      ['drop', 3],
+    ]);
+    expect(out.parts[0]?.witness.packet).toMatch(/^10\.1\.\d+\.\d+:\d+ → .*:22 TCP \[S\]/);
+  });
+
+  it('a bad query is a usage error', async () => {
+    const r = await run('reach', WEB, '--dport', '22');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/ports need --proto/);
+  });
+});

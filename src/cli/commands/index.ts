@@ -12,4 +12,6 @@ export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   scenarios: () => import('./scenarios').then((m) => m.scenariosCommand),
   lint: () => import('./lint').then((m) => m.lintCommand),
   allowed: () => import('./allowed').then((m) => m.allowedCommand),
+  diff: () => import('./diff').then((m) => m.diffCommand),
+  reach: () => import('./reach').then((m) => m.reachCommand),
 };

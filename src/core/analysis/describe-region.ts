@@ -12,7 +12,19 @@ import { formatIpv4, formatIpv6, formatMac } from '../netfilter/addr';
 import type { IntervalSet } from './interval-set';
 import { setSize, subtractSets, unionSets } from './interval-set';
 import type { Cube } from './space';
-import { DIM, DIM_COUNT, ETH_FEASIBLE, ETH_STP, ETH_TAGGED, cubeKey, fullDomain } from './space';
+import {
+  CT_NEW,
+  CT_NONE,
+  DIM,
+  DIM_COUNT,
+  DIM_NAMES,
+  ETH_FEASIBLE,
+  ETH_STP,
+  ETH_TAGGED,
+  cubeKey,
+  freeDim,
+  fullDomain,
+} from './space';
 
 /** The 128-bit value as the four words `formatIpv6` takes. */
 function ip6Words(v: bigint): [number, number, number, number] {
@@ -192,5 +204,53 @@ export function mergeCubes<R>(
     }
     if (!changed) break;
   }
-  return cur;
+  return mergeConntrack(cur, key);
+}
+
+/**
+ * The conntrack state and direction vary together (NEW only ORIGINAL, no connection no
+ * direction), so one-dimension merging never joins a region's three conntrack cases: join
+ * cubes equal but for those two dimensions when together they hold every state.
+ */
+function mergeConntrack<R>(items: RuleSetCube<R>[], key: (r: R) => string): RuleSetCube<R>[] {
+  const groups = new Map<string, RuleSetCube<R>[]>();
+  for (const it of items) {
+    const k = cubeKey(freeDim(it.cube, DIM.ctState, DIM.ctDir));
+    const g = groups.get(k);
+    if (g) g.push(it);
+    else groups.set(k, [it]);
+  }
+  if (groups.size === items.length) return items;
+  const out: RuleSetCube<R>[] = [];
+  for (const g of groups.values()) {
+    let states: IntervalSet = [];
+    for (const it of g) states = unionSets(states, it.cube[DIM.ctState] ?? fullDomain(DIM.ctState));
+    if (g.length === 1 || subtractSets([CT_NEW, CT_NONE], states).length > 0) {
+      out.push(...g);
+      continue;
+    }
+    const rules = new Map<string, R>();
+    for (const it of g) for (const r of it.rules) rules.set(key(r), r);
+    out.push({
+      cube: freeDim((g[0] as RuleSetCube<R>).cube, DIM.ctState, DIM.ctDir),
+      rules: [...rules.values()],
+    });
+  }
+  return out;
+}
+
+/** The dimensions a cube restricts, each as its texts (`{ eth: ['ipv4'], dport: ['22'] }`). */
+export function describeCube(c: Cube): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (let d = 0; d < DIM_COUNT; d++) {
+    const s = c[d] ?? null;
+    if (s !== null) out[DIM_NAMES[d] as string] = describeDim(d, s);
+  }
+  return out;
+}
+
+/** A cube as one line: `eth=ipv4 proto=tcp dport=22`. */
+export function cubeText(c: Cube): string {
+  const parts = Object.entries(describeCube(c)).map(([k, v]) => `${k}=${v.join(',')}`);
+  return parts.length === 0 ? 'every packet' : parts.join(' ');
 }

@@ -9,6 +9,7 @@ import { ANALYSIS_PATHS } from './analyse-ruleset';
 import { setOf } from './interval-set';
 import type { Cube, Point } from './space';
 import { DIM, cubeOf, cubesOverlap, freeDim, intersectCubes } from './space';
+import { mergeCubes } from './describe-region';
 import { witnessPoint } from './packet-point';
 
 /** One side of a difference: the verdict and who decided it. */
@@ -42,20 +43,42 @@ function comparable(a: RulesetAnalysis, path: AnalysisPath): Outcome[] {
 
 const side = (o: Outcome): DiffSide => ({ verdict: o.verdict, rule: o.rule, hooks: o.hooks });
 
-/** The regions whose verdict differs between `before` and `after`, path by path. */
+const sideKey = (s: DiffSide) =>
+  `${s.verdict}|${s.rule ? `${s.rule.filter}#${s.rule.index}` : '-'}`;
+
+/**
+ * The regions whose verdict differs between `before` and `after`, path by path; regions with the
+ * same verdicts and deciding rules on both sides are merged where their union is one cube.
+ */
 export function diffAnalyses(before: RulesetAnalysis, after: RulesetAnalysis): DiffRegion[] {
   const out: DiffRegion[] = [];
   for (const path of ANALYSIS_PATHS) {
     const a = comparable(before, path);
     const b = comparable(after, path);
+    const groups = new Map<string, { before: DiffSide; after: DiffSide; cubes: Cube[] }>();
     for (const x of a) {
       for (const y of b) {
         if (x.verdict === y.verdict || !cubesOverlap(x.cube, y.cube)) continue;
         const cube = intersectCubes(x.cube, y.cube);
         if (!cube) continue;
-        out.push({ path, cube, witness: witnessPoint(cube), before: side(x), after: side(y) });
+        const k = `${sideKey(side(x))}>${sideKey(side(y))}`;
+        const g = groups.get(k);
+        if (g) g.cubes.push(cube);
+        else groups.set(k, { before: side(x), after: side(y), cubes: [cube] });
       }
     }
+    for (const g of groups.values())
+      for (const m of mergeCubes(
+        g.cubes.map((cube) => ({ cube, rules: [] })),
+        () => '',
+      ))
+        out.push({
+          path,
+          cube: m.cube,
+          witness: witnessPoint(m.cube),
+          before: g.before,
+          after: g.after,
+        });
   }
   return out;
 }
@@ -73,11 +96,22 @@ export function queryReach(
   path: AnalysisPath,
   query: Cube,
 ): ReachAnswer {
-  const parts: ReachAnswer['parts'] = [];
+  const groups = new Map<string, { verdict: Verdict; rule: RuleRef | null; cubes: Cube[] }>();
   for (const o of analysis.paths[path]) {
     const cube = intersectCubes(o.cube, query);
-    if (cube) parts.push({ cube, witness: witnessPoint(cube), verdict: o.verdict, rule: o.rule });
+    if (!cube) continue;
+    const k = `${o.verdict}|${o.rule ? `${o.rule.filter}#${o.rule.index}` : '-'}`;
+    const g = groups.get(k);
+    if (g) g.cubes.push(cube);
+    else groups.set(k, { verdict: o.verdict, rule: o.rule, cubes: [cube] });
   }
+  const parts: ReachAnswer['parts'] = [];
+  for (const g of groups.values())
+    for (const m of mergeCubes(
+      g.cubes.map((cube) => ({ cube, rules: [] })),
+      () => '',
+    ))
+      parts.push({ cube: m.cube, witness: witnessPoint(m.cube), verdict: g.verdict, rule: g.rule });
   const accepted = parts.filter((p) => p.verdict === 'accept').length;
   const answer =
     parts.length === 0

@@ -3,9 +3,18 @@ export { analyseRuleset, pathSpace, ANALYSIS_PATHS } from './analyse-ruleset';
 export type { AnalysisHook, AnalysisPath, Outcome, RulesetAnalysis } from './analyse-ruleset';
 export { allowedTraffic, firstPacketCube } from './allowed';
 export type { AllowedIpRow, AllowedL2Row, AllowedPathReport, AllowedReport } from './allowed';
-export { describeDim, mergeCubes } from './describe-region';
-export { frameClass, frameOfPoint, outcomeAt, pointOfFrame, witnessPoint } from './packet-point';
-export type { PointConntrack } from './packet-point';
+export { cubeText, describeCube, describeDim, mergeCubes } from './describe-region';
+export {
+  describeWitness,
+  frameClass,
+  frameOfPoint,
+  outcomeAt,
+  pointOfFrame,
+  witnessPoint,
+} from './packet-point';
+export type { PointConntrack, WitnessText } from './packet-point';
+export { reachQuery, reachQueryCube } from './query';
+export type { ReachQuery } from './query';
 export { DIM, DIM_NAMES, DIM_COUNT, cubeContains } from './space';
 export type { Cube, DimName, Point, Region } from './space';
 export { diffAnalyses, queryReach } from './diff';

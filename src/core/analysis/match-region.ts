@@ -6,11 +6,11 @@
  * packet must still have the field.
  */
 import type { Match } from '../compile/ebiptables/ir';
-import { TCP_FLAG_NAMES } from '../model/attributes';
+import { tcpFlagBits } from '../model/names';
 import { ipsetDimension, parseIpsetMember } from '../host/host-ipsets';
 import type { IpsetSpec } from '../host/host-ipsets';
 import { iptProtocolNumber } from '../netfilter/match-eval';
-import { parseIpv4, parseIpv6, parseMac } from '../netfilter/addr';
+import { parseIpv4, parseIpv6, parseMac, parseMacMatch } from '../netfilter/addr';
 import type { IntervalSet } from './interval-set';
 import { maskedSet, prefixSet, rangeSet, setOf, subtractSets } from './interval-set';
 import type { Cube, DimName, Region } from './space';
@@ -56,13 +56,6 @@ export type MatchRegion =
   | { kind: 'context'; test: (ctx: HookContext) => boolean }
   | { kind: 'unsupported'; why: string };
 
-const MAC_NAMES: Record<string, [string, string]> = {
-  broadcast: ['ff:ff:ff:ff:ff:ff', 'ff:ff:ff:ff:ff:ff'],
-  multicast: ['01:00:00:00:00:00', '01:00:00:00:00:00'],
-  unicast: ['00:00:00:00:00:00', '01:00:00:00:00:00'],
-  bga: ['01:80:c2:00:00:00', 'ff:ff:ff:ff:ff:ff'],
-};
-
 const point = (v: number | bigint): IntervalSet => [BigInt(v), BigInt(v)];
 const region = (...cubes: Cube[]): MatchRegion => ({ kind: 'region', region: cubes });
 const unsupported = (why: string): MatchRegion => ({ kind: 'unsupported', why });
@@ -98,17 +91,8 @@ const PORT_PROTOS = setOf([6n, 17n, 136n, 132n].map((p) => [p, p] as [bigint, bi
 
 /** The values of a MAC field `-s MAC[/MASK]` (ebtables' named addresses included). */
 function macSet(macText: string, maskText: string | null): IntervalSet | null {
-  let m = macText;
-  let k = maskText;
-  const named = MAC_NAMES[macText.toLowerCase()];
-  if (named) {
-    m = named[0];
-    k ??= named[1];
-  }
-  const mac = parseMac(m);
-  const mask = k === null ? 0xffffffffffff : parseMac(k);
-  if (mac === null || mask === null) return null;
-  return maskedSet(BigInt(mac), BigInt(mask), 48);
+  const p = parseMacMatch(macText, maskText);
+  return p === null ? null : maskedSet(BigInt(p.mac), BigInt(p.mask), 48);
 }
 
 /** Address (v4 or v6) with an optional prefix: its family's class and dimension values. */
@@ -154,8 +138,6 @@ const STP_FIELDS: Record<string, DimName> = {
   'hello-time': 'stpHelloTime',
   'forward-delay': 'stpForwardDelay',
 };
-
-const TCP_FLAG_BITS = new Map(TCP_FLAG_NAMES);
 
 /** Conntrack state names to the `ctState` values. */
 const CT_VALUES: Record<string, bigint> = {
@@ -302,18 +284,10 @@ export function matchRegion(m: Match, ipsets: Record<string, IpsetSpec>): MatchR
         m.negated,
       );
     case 'ipt-tcp-flags': {
-      let mask = 0;
-      let comp = 0;
-      for (const f of m.mask) {
-        const bit = TCP_FLAG_BITS.get(f.toUpperCase());
-        if (bit === undefined) return unsupported(`--tcp-flags ${m.maskText}`);
-        mask |= bit;
-      }
-      for (const f of m.comp) {
-        const bit = TCP_FLAG_BITS.get(f.toUpperCase());
-        if (bit === undefined) return unsupported(`--tcp-flags ${m.compText}`);
-        comp |= bit;
-      }
+      const mask = tcpFlagBits(m.mask);
+      const comp = tcpFlagBits(m.comp);
+      if (mask === null) return unsupported(`--tcp-flags ${m.maskText}`);
+      if (comp === null) return unsupported(`--tcp-flags ${m.compText}`);
       return region(
         cubeOf({
           eth: IP_CLASS,

@@ -3,6 +3,8 @@
  * it) and a concrete frame inside a cube (a witness the simulator can replay).
  */
 import type { CtStateName } from '../conntrack/types';
+import { summarizeFrame } from '../netfilter/packet-summary';
+import { describeDim } from './describe-region';
 import { ip6ToBigint } from './match-region';
 import { l4Port, upperProtocol } from '../netfilter/match-eval';
 import type { EthernetFrame, Ipv4Packet, Ipv6Packet, L4Packet } from '../netfilter/packet';
@@ -29,6 +31,7 @@ import {
   DIM,
   DIM_COUNT,
   DIM_MIN,
+  DIM_NAMES,
   DIR_NONE,
   DIR_ORIGINAL,
   DIR_REPLY,
@@ -229,4 +232,37 @@ export function frameOfPoint(p: Point): EthernetFrame | null {
     }
   }
   return buildEthernet({ src: Number(p[DIM.macSrc]), dst: Number(p[DIM.macDst]) }, ip);
+}
+
+/** A witness as people read it: the frame's summary and its conntrack state. */
+export interface WitnessText {
+  /** The packet (`10.0.0.1:40000 → 10.0.0.2:22 TCP [S] …`), or the fields when no frame is built. */
+  packet: string;
+  ctstate: CtStateName | null;
+  ctdir: 'ORIGINAL' | 'REPLY' | null;
+  /** Connections connlimit counts for its source. */
+  conns: number;
+}
+
+// No connection reads as INVALID to xt_conntrack (the simulator shows null when the family is not tracked).
+const CT_NAMES: CtStateName[] = ['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED'];
+
+/** The witness point as text, with a frame the simulator can replay when one can be built. */
+export function describeWitness(p: Point): WitnessText {
+  const frame = frameOfPoint(p);
+  const dir = p[DIM.ctDir];
+  return {
+    packet: frame
+      ? summarizeFrame(frame)
+      : DIM_NAMES.filter((n) => !n.startsWith('ct') && n !== 'conns')
+          .filter((n) => (p[DIM[n]] as bigint) !== (DIM_MIN[DIM[n]] as bigint) || n === 'eth')
+          .map(
+            (n) =>
+              `${n}=${describeDim(DIM[n], [p[DIM[n]] as bigint, p[DIM[n]] as bigint]).join(',')}`,
+          )
+          .join(' '),
+    ctstate: CT_NAMES[Number(p[DIM.ctState])] ?? null,
+    ctdir: dir === DIR_ORIGINAL ? 'ORIGINAL' : dir === DIR_REPLY ? 'REPLY' : null,
+    conns: Number(p[DIM.conns]),
+  };
 }
