@@ -4,6 +4,9 @@ import { expect, test } from './support/fixtures';
 
 // Issue 16: the sysadmin's and the teacher's day, at the viewports people use.
 
+// Several page loads per test, on a machine that may be busy.
+test.describe.configure({ timeout: 90_000 });
+
 /** A web-server VM's filter: three services from the same network, told apart by the port. */
 const WEB_SERVER = `<filter name='web-server' chain='root'>
   <filterref filter='clean-traffic'/>
@@ -237,3 +240,202 @@ test('5. a lesson reuses its own filter, named after it; resetting it is explici
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect(bodyRows(page)).toHaveCount(8);
 });
+
+const dock = (page: Page) => page.getByRole('region', { name: 'Panels' });
+
+test('7. export opens on the XML, says when it is stale, and a stale download is deliberate', async ({
+  page,
+}) => {
+  await openApp(page, { width: 1440, height: 900 });
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await dock(page).getByRole('tab', { name: 'Export' }).click();
+  const formats = dock(page).getByRole('tablist', { name: 'Export formats' });
+  await expect(formats.getByRole('tab', { name: 'XML', exact: true })).toHaveAttribute(
+    'aria-selected',
+    'true',
+  );
+  await expect(dock(page).getByRole('tabpanel', { name: 'XML export' })).toContainText(
+    "<filter name='test-eth0' chain='root'>",
+  );
+  const warning = dock(page).getByRole('status').filter({ hasText: 'Out of date' });
+  await expect(warning).toHaveCount(0);
+
+  // Break the XML in the pane: the export is now the last valid version, and says so.
+  await page.locator('.xml-pane .monaco-editor .view-lines').click();
+  await page.keyboard.press('ControlOrMeta+End');
+  await page.keyboard.type('<rule');
+  await expect(page.locator('.rule-table')).toContainText('Out of date', { timeout: 15_000 });
+  await expect(warning).toContainText('the XML pane has errors (line');
+  await expect(warning).toContainText('last valid version of test-eth0');
+  const copy = dock(page).getByRole('button', { name: 'Copy last valid version' });
+  await expect(copy).toHaveAccessibleDescription(/Out of date/);
+  await copy.click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toContain(
+    "<filter name='test-eth0' chain='root'>",
+  );
+  // Download asks first.
+  let downloads = 0;
+  page.on('download', () => downloads++);
+  await dock(page).getByRole('button', { name: 'Download test-eth0.xml…' }).click();
+  const confirm = dock(page).getByRole('group', { name: 'Confirm the download' });
+  await expect(confirm).toBeVisible();
+  expect(downloads).toBe(0);
+  await expectNoAxeViolations(page, 'stale export', '.panels');
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    confirm.getByRole('button', { name: 'Download the last valid version' }).click(),
+  ]);
+  expect(file.suggestedFilename()).toBe('test-eth0.xml');
+  await expect(confirm).toHaveCount(0);
+
+  // Valid again: no warning, and Download downloads at once.
+  await page.locator('.xml-pane .monaco-editor .view-lines').click();
+  await page.keyboard.press('ControlOrMeta+End');
+  for (let i = 0; i < 5; i++) await page.keyboard.press('Backspace');
+  await expect(page.locator('.rule-table')).not.toContainText('Out of date', { timeout: 15_000 });
+  await expect(warning).toHaveCount(0);
+  await Promise.all([
+    page.waitForEvent('download'),
+    dock(page).getByRole('button', { name: 'Download test-eth0.xml', exact: true }).click(),
+  ]);
+});
+
+test('10. orientation: start here, skip links and landmarks, wrapped XML', async ({ page }) => {
+  await openApp(page, { width: 1024, height: 700 });
+  const start = page.getByRole('region', { name: 'Start here' });
+  await expect(start).toBeVisible();
+  await expect(start).toContainText('Export');
+  // The first Tab stop goes straight to the rule table.
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to the rule table' });
+  await expect(skip).toBeFocused();
+  await expect(skip).toBeInViewport();
+  await page.keyboard.press('Enter');
+  await expect(rules(page).locator('.rt-body')).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(rules(page).getByRole('row', { selected: true })).toBeFocused();
+  // Landmarks name the areas.
+  await expect(page.getByRole('banner')).toHaveCount(1);
+  await expect(page.getByRole('main')).toHaveCount(1);
+  await expect(page.getByRole('navigation', { name: 'Filters' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Panels' })).toBeVisible();
+  await expectNoAxeViolations(page, 'first visit');
+  // Dismissed, it stays dismissed.
+  await start.getByRole('button', { name: 'Got it' }).click();
+  await expect(start).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'test-eth0', level: 2 })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Start here' })).toHaveCount(0);
+
+  // A long rule wraps in the XML pane instead of running off its right edge.
+  await importFilter(
+    page,
+    'long',
+    `<filter name='long'>\n  <rule action='accept' direction='in'>\n    <tcp dstportstart='22' comment='${'ssh from the administration network of the data centre '.repeat(2)}end-of-comment'/>\n  </rule>\n</filter>\n`,
+  );
+  await expect(page.locator('.xml-pane .monaco-editor')).toBeVisible({ timeout: 20_000 });
+  const tail = page.locator('.xml-pane .view-line span', { hasText: 'end-of-comment' }).last();
+  await expect(tail).toBeVisible();
+  const pane = await page.locator('.xml-pane .monaco-editor').boundingBox();
+  const box = await tail.boundingBox();
+  expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(
+    (pane?.x ?? 0) + (pane?.width ?? 0),
+  );
+});
+
+test('10. Add rule starts from a rule that lets nothing through and opens its form', async ({
+  page,
+}) => {
+  await openApp(page, { width: 1440, height: 900 });
+  await rules(page).getByRole('row').filter({ hasText: 'udp dst 53' }).click();
+  await page.getByRole('button', { name: 'Add rule' }).click();
+  const added = rules(page).getByRole('row', { selected: true });
+  await expect(added).toContainText('accept');
+  await expect(added).toContainText('tcp dst 0 · state NEW');
+  await expect(added).not.toContainText('inout');
+  // Its form is open on the port, selected: typing replaces the placeholder.
+  const port = page
+    .getByRole('region', { name: 'Rule editor' })
+    .getByLabel('dstportstart', { exact: true });
+  await expect(port).toBeFocused();
+  await page.keyboard.type('8080');
+  await expect(added).toContainText('tcp dst 8080 · state NEW');
+  await expectNoAxeViolations(page, 'new rule in the form');
+});
+
+test('10. the undo history survives a reload', async ({ page }) => {
+  await openApp(page, { width: 1440, height: 900 });
+  await rules(page).getByRole('row').filter({ hasText: 'tcp dst 80' }).click();
+  await page.keyboard.press('Delete');
+  await expect(rules(page).getByRole('row').filter({ hasText: 'tcp dst 80' })).toHaveCount(0);
+  await rules(page).getByRole('row').filter({ hasText: 'udp dst 53' }).click();
+  await page.keyboard.press('Delete');
+  await expect(bodyRows(page)).toHaveCount(6);
+  await page.reload();
+  await expect(bodyRows(page)).toHaveCount(6);
+  const undo = page.getByRole('button', { name: 'Undo' });
+  await expect(undo).toBeEnabled();
+  await undo.click();
+  await expect(rules(page).getByRole('row').filter({ hasText: 'udp dst 53' })).toHaveCount(1);
+  await undo.click();
+  await expect(rules(page).getByRole('row').filter({ hasText: 'tcp dst 80' })).toHaveCount(1);
+  await expect(undo).toBeDisabled();
+  // Redo too, after another reload.
+  await page.reload();
+  await page.getByRole('button', { name: 'Redo' }).click();
+  await expect(rules(page).getByRole('row').filter({ hasText: 'tcp dst 80' })).toHaveCount(0);
+});
+
+for (const size of [
+  { width: 1024, height: 700 },
+  { width: 1440, height: 900 },
+]) {
+  test(`8. custom packets at ${size.width} px: labelled fields, a bad address marked, no stale result, the header follows the packet`, async ({
+    page,
+  }) => {
+    await openApp(page, size);
+    await dock(page).getByRole('combobox', { name: 'Scenario' }).selectOption('__custom');
+    const builder = dock(page).getByRole('group', { name: 'Custom packets' });
+    const first = builder.getByRole('group', { name: 'Custom packet 1' });
+    // Every field has a visible label that names it.
+    for (const label of [
+      'Side',
+      'Protocol',
+      'Source address',
+      'Destination address',
+      'Source port',
+      'Destination port',
+      'TCP flags',
+      'Time (s)',
+    ]) {
+      await expect(first.getByText(label, { exact: true })).toBeVisible();
+      await expect(first.getByLabel(label, { exact: true })).toBeVisible();
+    }
+    // A packet from another address: the diagram's header names it.
+    const source = first.getByLabel('Source address', { exact: true });
+    await source.fill('192.168.5.7');
+    await first.getByLabel('Destination port', { exact: true }).fill('80');
+    const send = builder.getByRole('button', { name: 'Send packets' });
+    await send.click();
+    const diagram = dock(page).getByRole('group', { name: 'Sequence diagram' });
+    await expect(diagram.getByRole('button')).toHaveCount(1, { timeout: 30_000 });
+    await expect(diagram).toContainText('remote 192.168.5.7');
+    await expect(diagram).not.toContainText('remote 10.99.0.3');
+
+    // A bad address: the field is marked and says why; sending clears the last result.
+    await source.fill('10.0.0.300');
+    await expect(source).toHaveAttribute('aria-invalid', 'true');
+    await expect(source).toHaveAccessibleDescription(/10\.0\.0\.300 is not an IPv4 address/);
+    await send.click();
+    await expect(dock(page).getByRole('alert')).toContainText('not IPv4');
+    await expect(diagram).toHaveCount(0);
+    await expect(source).toBeFocused();
+    await expectNoAxeViolations(page, 'custom packet with a bad address', '.panels');
+    // Fixed, it runs again.
+    await source.fill('10.0.0.30');
+    await expect(source).not.toHaveAttribute('aria-invalid', 'true');
+    await send.click();
+    await expect(diagram).toContainText('remote 10.0.0.30', { timeout: 30_000 });
+    await expect(dock(page).getByRole('alert')).toHaveCount(0);
+  });
+}

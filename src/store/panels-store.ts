@@ -146,7 +146,8 @@ export const usePanelsStore = create<PanelsStore>()((set, get) => ({
       lastRunMs: ms,
       current: Math.min(get().current, Math.max(0, result.steps.length - 1)),
     }),
-  setError: (error) => set({ error, running: false }),
+  // The last result goes with an error: it is not what the current input gives.
+  setError: (error) => set({ error, running: false, result: null, current: 0 }),
   goTo: (index) => {
     const n = get().result?.steps.length ?? 0;
     set({ current: Math.max(0, Math.min(n - 1, index)) });

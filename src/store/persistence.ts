@@ -1,4 +1,5 @@
 import type { FilterDoc } from '../core/model/types';
+import { restoreHistory, saveHistory } from './history-persistence';
 import { useStudioStore } from './studio-store';
 import type { StudioState, WorkspaceFilter, XmlDraft } from './studio-store';
 
@@ -64,7 +65,8 @@ export function startAutosave(storage: Storage = localStorage): () => void {
   const saved = loadSavedState(storage);
   if (saved) {
     useStudioStore.setState(saved);
-    useStudioStore.temporal.getState().clear();
+    // The undo history saved with this workspace comes back with it.
+    if (!restoreHistory(useStudioStore, storage)) useStudioStore.temporal.getState().clear();
     // A restored draft is re-parsed so its diagnostics show again.
     useStudioStore.getState().commitXmlDraft();
   }
@@ -78,6 +80,7 @@ export function startAutosave(storage: Storage = localStorage): () => void {
     } catch {
       // Quota or private mode: the session still works, it just is not kept.
     }
+    saveHistory(useStudioStore, storage);
   };
   const unsubscribe = useStudioStore.subscribe((state) => {
     if (

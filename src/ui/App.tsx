@@ -18,19 +18,27 @@ import { FilterFields } from './FilterFields/FilterFields';
 import { importXmlText, looksLikeFilterXml } from './import-xml';
 import { Panels } from './Panels/Panels';
 import { RuleEditor } from './RuleEditor/RuleEditor';
+import { focusRuleEditor } from './RuleEditor/focus-rule-editor';
+import { SkipLinks } from './StartHere/SkipLinks';
+import { StartHere } from './StartHere/StartHere';
 import { RuleTable } from './RuleTable/RuleTable';
 import { Sidebar } from './Sidebar/Sidebar';
 import { Toolbar } from './Toolbar/Toolbar';
 import { XmlPane } from './XmlPane/XmlPane';
 import { Splitter } from './Splitter/Splitter';
 
+/**
+ * What _Add rule_ adds: an incoming TCP service rule still waiting for its port. Port 0 is
+ * reserved (no service listens there), so until the port is typed in the form the rule lets
+ * nothing through — unlike `accept inout all`, which would let everything through.
+ */
 const NEW_RULE: Rule = {
   action: 'accept',
-  direction: 'inout',
+  direction: 'in',
   priority: 500,
   statematch: true,
-  protocol: 'all',
-  attrs: {},
+  protocol: 'tcp',
+  attrs: { dstportstart: { value: '0', negated: false }, state: { value: 'NEW', negated: false } },
 };
 
 function isEditableTarget(target: EventTarget | null): boolean {
@@ -61,12 +69,14 @@ function TableActions() {
     const base =
       selected !== null && d.entries[selected]?.kind === 'rule' ? d.entries[selected] : null;
     const priority = base?.kind === 'rule' ? base.rule.priority : 500;
-    if (kind === 'rule')
+    if (kind === 'rule') {
       store().applyDocChange(
         { type: 'add-rule', rule: { ...NEW_RULE, priority }, index },
         { select: index },
       );
-    else
+      store().setNotice('New rule: it matches nothing until you give its port (selected below).');
+      focusRuleEditor('match', { select: true, attribute: 'dstportstart' });
+    } else
       store().applyDocChange(
         { type: 'add-filterref', filter: 'clean-traffic', index },
         { select: index },
@@ -250,13 +260,17 @@ export function App() {
     editorRef.current?.querySelector<HTMLElement>('input, select, button')?.focus();
   return (
     <div className="app">
+      <SkipLinks />
       <header className="app-header">
         <h1>nwfilter-studio</h1>
         <Toolbar />
         <Notice />
       </header>
       <div className="app-body">
-        <Sidebar />
+        <div className="side-column">
+          <StartHere />
+          <Sidebar />
+        </div>
         <main
           className="app-main"
           style={{ ['--split' as string]: `${Math.round(split * 1000) / 10}%` }}

@@ -1,5 +1,12 @@
 import { memo, useDeferredValue, useMemo, useState } from 'react';
-import { selectActiveDoc, selectSelectedIndex, serializeDoc, useStudioStore } from '../../store';
+import {
+  selectActiveDoc,
+  selectDiagnostics,
+  selectIsStale,
+  selectSelectedIndex,
+  serializeDoc,
+  useStudioStore,
+} from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
 import { describeEntry, ruleLabel, selectRule } from '../Panels/rule-links';
 import { buildExports } from './build-exports';
@@ -38,6 +45,9 @@ const ExportLines = memo(function ExportLines({
   return (
     <ol
       className="export-lines"
+      // It scrolls: the keyboard must reach it even when no line links to a rule.
+      tabIndex={0}
+      aria-label="Lines"
       onMouseLeave={() => {
         onHover(null);
         hint(null);
@@ -89,8 +99,13 @@ export function ExportPanel() {
   const filters = useDeferredValue(useStudioStore((s) => s.workspace.filters));
   const selected = useStudioStore(selectSelectedIndex);
   const settings = useDeferredValue(usePanelsStore((s) => s.settings));
-  const [view, setView] = useState('script');
+  // What a sysadmin pastes into `virsh nwfilter-define` comes first.
+  const [view, setView] = useState('xml');
   const [copied, setCopied] = useState<string | null>(null);
+  const stale = useStudioStore(selectIsStale);
+  const firstError = useStudioStore(selectDiagnostics).find((d) => d.severity === 'error');
+  /** A stale download is a deliberate second step: the file it is about to save. */
+  const [confirming, setConfirming] = useState<string | null>(null);
   const [hover, setHover] = useState<number | null>(null);
   const exp = useMemo(
     () =>
@@ -142,6 +157,7 @@ export function ExportPanel() {
         <div className="export-actions">
           <button
             type="button"
+            aria-describedby={stale ? 'export-stale' : undefined}
             onClick={() => {
               void navigator.clipboard.writeText(full).then(
                 () => setCopied(text.id),
@@ -149,13 +165,43 @@ export function ExportPanel() {
               );
             }}
           >
-            {copied === text.id ? 'Copied' : 'Copy'}
+            {copied === text.id ? 'Copied' : stale ? 'Copy last valid version' : 'Copy'}
           </button>
-          <button type="button" onClick={() => download(text.file, full)}>
-            Download {text.file}
-          </button>
+          {stale && confirming === text.file ? (
+            <span className="export-confirm" role="group" aria-label="Confirm the download">
+              <button
+                type="button"
+                className="danger-button"
+                onClick={() => {
+                  setConfirming(null);
+                  download(text.file, full);
+                }}
+              >
+                Download the last valid version
+              </button>
+              <button type="button" onClick={() => setConfirming(null)}>
+                Cancel
+              </button>
+            </span>
+          ) : (
+            <button
+              type="button"
+              aria-describedby={stale ? 'export-stale' : undefined}
+              onClick={() => (stale ? setConfirming(text.file) : download(text.file, full))}
+            >
+              Download {text.file}
+              {stale ? '…' : ''}
+            </button>
+          )}
         </div>
       </div>
+      {stale && (
+        <p id="export-stale" className="export-stale" role="status">
+          <strong>Out of date:</strong> the XML pane has errors
+          {firstError ? ` (line ${firstError.line}: ${firstError.message})` : ''}. This export is
+          the last valid version of <code>{doc.name}</code>, not the text in the XML pane.
+        </p>
+      )}
       {exp.problems.map((p, i) => (
         <p key={i} className="sim-problem">
           Cannot compile: {p}

@@ -32,6 +32,8 @@ export function Panels() {
     <section
       className={`panels${collapsed ? ' is-collapsed' : ''}`}
       aria-label="Panels"
+      id="panels"
+      tabIndex={-1}
       style={{ ['--panels-height' as string]: `${Math.round(share * 100)}vh` }}
     >
       {!collapsed && (

@@ -694,6 +694,9 @@ export function RuleTable({
         aria-describedby={stale ? 'rules-stale-note' : undefined}
         className="rt-table"
         ref={scrollRef}
+        // The skip link's target.
+        id="rules"
+        tabIndex={-1}
       >
         <div role="rowgroup" className="rt-head">
           <div role="row" aria-rowindex={1} className="rt-row rt-header">

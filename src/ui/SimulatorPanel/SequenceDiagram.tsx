@@ -15,6 +15,28 @@ const VERDICT_LABEL: Record<string, string> = {
   error: 'not simulated',
 };
 
+/** The host part of `10.0.0.1:22` or `[fe80::1]:22` (a bare address stays as it is). */
+function hostOf(endpoint: string): string {
+  const v6 = /^\[([^\]]+)\]/.exec(endpoint);
+  if (v6) return v6[1] as string;
+  return endpoint.includes('.') ? endpoint.replace(/:\d+$/, '') : endpoint;
+}
+
+/**
+ * The addresses of a packet from its trace summary (`src → dst …`): the VM's and the remote
+ * host's, so the diagram's header names what the current packet carries, not the defaults.
+ */
+export function packetEnds(
+  summary: string,
+  fromVm: boolean,
+): { vm: string; remote: string } | null {
+  const m = /^(\S+) → (\S+)/.exec(summary);
+  if (!m) return null;
+  const src = hostOf(m[1] as string);
+  const dst = hostOf(m[2] as string);
+  return fromVm ? { vm: src, remote: dst } : { vm: dst, remote: src };
+}
+
 /**
  * VM | bridge host | remote host, one arrow per packet, coloured by verdict and labelled with its
  * conntrack state. A dropped packet stops at the bridge with a cross. Each arrow is a button that
@@ -30,6 +52,11 @@ export function SequenceDiagram({
   onPick(index: number): void;
 }) {
   const steps = result.steps;
+  const shown = steps[current];
+  const ends = (shown && packetEnds(shown.trace.summary, shown.trace.side === 'from-vm')) ?? {
+    vm: result.hosts.vm.ip,
+    remote: result.hosts.remote.ip,
+  };
   const height = TOP + steps.length * ROW + 16;
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -71,13 +98,13 @@ export function SequenceDiagram({
           ))}
         </defs>
         <text x={VM_X} y={16} textAnchor="middle" className="seq-actor">
-          VM {result.hosts.vm.ip}
+          VM {ends.vm}
         </text>
         <text x={BRIDGE_X} y={16} textAnchor="middle" className="seq-actor seq-actor-bridge">
           host bridge (vnet0)
         </text>
         <text x={REMOTE_X} y={16} textAnchor="middle" className="seq-actor">
-          remote {result.hosts.remote.ip}
+          remote {ends.remote}
         </text>
         {[VM_X, BRIDGE_X, REMOTE_X].map((x) => (
           <line

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import type { ReactNode } from 'react';
 import { DEFAULT_SYSCTL } from '../../core/conntrack/sysctl';
 import { SCENARIOS } from '../../core/sim/scenarios';
 import { selectActiveDoc, useStudioStore } from '../../store';
@@ -154,6 +155,34 @@ function HostSettingsForm() {
   );
 }
 
+/** Why `text` is not an IPv4 address the packet builder takes (null: it is, or empty = default). */
+export function checkIpv4(text: string): string | null {
+  if (text === '') return null;
+  const parts = text.split('.');
+  const ok = parts.length === 4 && parts.every((x) => /^\d{1,3}$/.test(x) && Number(x) <= 255);
+  return ok ? null : `${text} is not an IPv4 address (four numbers 0–255, e.g. 10.99.0.3)`;
+}
+
+/** One labelled field of a custom packet: the label is shown, and names the control. */
+function Field({
+  label,
+  error,
+  id,
+  children,
+}: {
+  label: string;
+  error?: string | null;
+  id: string;
+  children: ReactNode;
+}) {
+  return (
+    <div className={`cp-field${error ? ' is-invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children}
+    </div>
+  );
+}
+
 function CustomPacketRow({
   p,
   i,
@@ -166,100 +195,135 @@ function CustomPacketRow({
   onRemove(): void;
 }) {
   const num = (v: string) => Math.max(0, Math.min(65535, Number(v) || 0));
+  const id = (name: string) => `cp-${i}-${name}`;
+  const srcError = checkIpv4(p.src);
+  const dstError = checkIpv4(p.dst);
+  const errorId = id('error');
+  const invalid = (error: string | null) =>
+    error ? { 'aria-invalid': true as const, 'aria-describedby': errorId } : {};
   return (
     <div className="custom-row" role="group" aria-label={`Custom packet ${i + 1}`}>
-      <select
-        aria-label="Side"
-        value={p.side}
-        onChange={(e) => onChange({ ...p, side: e.target.value as CustomPacket['side'] })}
-      >
-        <option value="to-vm">remote → VM</option>
-        <option value="from-vm">VM → remote</option>
-      </select>
-      <select
-        aria-label="Protocol"
-        value={p.proto}
-        onChange={(e) => onChange({ ...p, proto: e.target.value as CustomPacket['proto'] })}
-      >
-        <option value="tcp">tcp</option>
-        <option value="udp">udp</option>
-        <option value="icmp">icmp</option>
-      </select>
-      <input
-        aria-label="Source address"
-        placeholder="src (default)"
-        value={p.src}
-        onChange={(e) => onChange({ ...p, src: e.target.value.trim() })}
-      />
-      <input
-        aria-label="Destination address"
-        placeholder="dst (default)"
-        value={p.dst}
-        onChange={(e) => onChange({ ...p, dst: e.target.value.trim() })}
-      />
+      <Field label="Side" id={id('side')}>
+        <select
+          id={id('side')}
+          value={p.side}
+          onChange={(e) => onChange({ ...p, side: e.target.value as CustomPacket['side'] })}
+        >
+          <option value="to-vm">remote → VM</option>
+          <option value="from-vm">VM → remote</option>
+        </select>
+      </Field>
+      <Field label="Protocol" id={id('proto')}>
+        <select
+          id={id('proto')}
+          value={p.proto}
+          onChange={(e) => onChange({ ...p, proto: e.target.value as CustomPacket['proto'] })}
+        >
+          <option value="tcp">tcp</option>
+          <option value="udp">udp</option>
+          <option value="icmp">icmp</option>
+        </select>
+      </Field>
+      <Field label="Source address" id={id('src')} error={srcError}>
+        <input
+          id={id('src')}
+          className="cp-address"
+          placeholder={p.side === 'from-vm' ? 'the VM' : 'the remote host'}
+          value={p.src}
+          onChange={(e) => onChange({ ...p, src: e.target.value.trim() })}
+          {...invalid(srcError)}
+        />
+      </Field>
+      <Field label="Destination address" id={id('dst')} error={dstError}>
+        <input
+          id={id('dst')}
+          className="cp-address"
+          placeholder={p.side === 'from-vm' ? 'the remote host' : 'the VM'}
+          value={p.dst}
+          onChange={(e) => onChange({ ...p, dst: e.target.value.trim() })}
+          {...invalid(dstError)}
+        />
+      </Field>
       {p.proto === 'icmp' ? (
         <>
-          <input
-            aria-label="ICMP type"
-            type="number"
-            min={0}
-            max={255}
-            value={p.icmpType}
-            onChange={(e) => onChange({ ...p, icmpType: num(e.target.value) & 255 })}
-          />
-          <input
-            aria-label="ICMP code"
-            type="number"
-            min={0}
-            max={255}
-            value={p.icmpCode}
-            onChange={(e) => onChange({ ...p, icmpCode: num(e.target.value) & 255 })}
-          />
+          <Field label="ICMP type" id={id('type')}>
+            <input
+              id={id('type')}
+              type="number"
+              min={0}
+              max={255}
+              value={p.icmpType}
+              onChange={(e) => onChange({ ...p, icmpType: num(e.target.value) & 255 })}
+            />
+          </Field>
+          <Field label="ICMP code" id={id('code')}>
+            <input
+              id={id('code')}
+              type="number"
+              min={0}
+              max={255}
+              value={p.icmpCode}
+              onChange={(e) => onChange({ ...p, icmpCode: num(e.target.value) & 255 })}
+            />
+          </Field>
         </>
       ) : (
         <>
-          <input
-            aria-label="Source port"
-            type="number"
-            min={0}
-            max={65535}
-            value={p.sport}
-            onChange={(e) => onChange({ ...p, sport: num(e.target.value) })}
-          />
-          <input
-            aria-label="Destination port"
-            type="number"
-            min={0}
-            max={65535}
-            value={p.dport}
-            onChange={(e) => onChange({ ...p, dport: num(e.target.value) })}
-          />
+          <Field label="Source port" id={id('sport')}>
+            <input
+              id={id('sport')}
+              type="number"
+              min={0}
+              max={65535}
+              value={p.sport}
+              onChange={(e) => onChange({ ...p, sport: num(e.target.value) })}
+            />
+          </Field>
+          <Field label="Destination port" id={id('dport')}>
+            <input
+              id={id('dport')}
+              type="number"
+              min={0}
+              max={65535}
+              value={p.dport}
+              onChange={(e) => onChange({ ...p, dport: num(e.target.value) })}
+            />
+          </Field>
         </>
       )}
       {p.proto === 'tcp' && (
-        <input
-          aria-label="TCP flags"
-          value={p.flags}
-          placeholder="SYN"
-          onChange={(e) => onChange({ ...p, flags: e.target.value.toUpperCase() })}
-        />
+        <Field label="TCP flags" id={id('flags')}>
+          <input
+            id={id('flags')}
+            value={p.flags}
+            placeholder="SYN"
+            onChange={(e) => onChange({ ...p, flags: e.target.value.toUpperCase() })}
+          />
+        </Field>
       )}
-      <input
-        aria-label="Time (s)"
-        type="number"
-        min={0}
-        step={0.1}
-        value={p.t}
-        onChange={(e) => onChange({ ...p, t: Math.max(0, Number(e.target.value) || 0) })}
-      />
+      <Field label="Time (s)" id={id('t')}>
+        <input
+          id={id('t')}
+          type="number"
+          min={0}
+          step={0.1}
+          value={p.t}
+          onChange={(e) => onChange({ ...p, t: Math.max(0, Number(e.target.value) || 0) })}
+        />
+      </Field>
       <button
         type="button"
-        className="icon-button"
+        className="icon-button cp-remove"
         aria-label={`Remove packet ${i + 1}`}
         onClick={onRemove}
       >
         ×
       </button>
+      {(srcError || dstError) && (
+        <p id={errorId} className="field-error cp-error">
+          {srcError ? `Source address: ${srcError}` : `Destination address: ${dstError}`}
+        </p>
+      )}
     </div>
   );
 }
@@ -267,10 +331,17 @@ function CustomPacketRow({
 function CustomPacketBuilder() {
   const packets = usePanelsStore((s) => s.customPackets);
   const set = usePanelsStore((s) => s.setCustomPackets);
-  const run = () =>
-    usePanelsStore
-      .getState()
-      .setSource({ kind: 'custom', packets: usePanelsStore.getState().customPackets });
+  const run = () => {
+    const state = usePanelsStore.getState();
+    const bad = state.customPackets.findIndex((p) => checkIpv4(p.src) || checkIpv4(p.dst));
+    if (bad >= 0) {
+      // Nothing is sent, and the last run's diagram goes: it is not what the fields say.
+      state.setError(`packet ${bad + 1} has an address that is not IPv4: fix the marked field.`);
+      document.querySelector<HTMLElement>(`.custom-row [aria-invalid='true']`)?.focus();
+      return;
+    }
+    state.setSource({ kind: 'custom', packets: state.customPackets });
+  };
   return (
     <div className="custom-builder" role="group" aria-label="Custom packets">
       <p className="muted small">

@@ -91,7 +91,7 @@ export function XmlPane() {
     return () => cancelAnimationFrame(id);
   }, []);
   return (
-    <section className="xml-pane" aria-label="XML">
+    <section className="xml-pane" aria-label="XML" id="xml" tabIndex={-1}>
       <div className="pane-header">
         <h2>XML</h2>
         <Status />
