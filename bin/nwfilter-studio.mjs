@@ -7,6 +7,8 @@ import { register } from 'tsx/esm/api';
 register();
 try {
   const { runCli } = await import('../src/cli/main.ts');
+  const { exitQuietlyOnBrokenPipe } = await import('../src/cli/cli-io.ts');
+  exitQuietlyOnBrokenPipe(process.stdout);
   process.exitCode = await runCli(process.argv.slice(2));
 } catch (e) {
   // runCli never throws; this catches a failure to load it (a broken install).

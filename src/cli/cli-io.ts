@@ -107,6 +107,24 @@ export const PROCESS_IO: CliIo = {
   },
 };
 
+/** The exit status of a UNIX tool killed by SIGPIPE (128 + 13). */
+export const EXIT_BROKEN_PIPE = 141;
+
+/**
+ * Makes a closed reader (`simulate … | head`) end the process quietly, as UNIX tools do: Node
+ * ignores SIGPIPE, so a write to a closed pipe fails with EPIPE, which would otherwise surface as
+ * an unhandled 'error' event and a stack trace. Other errors are rethrown.
+ */
+export function exitQuietlyOnBrokenPipe(
+  stream: NodeJS.WritableStream,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    exit(EXIT_BROKEN_PIPE);
+  });
+}
+
 /** One CLI command, e.g. `format`. Each lives in its own module under src/cli/commands/. */
 export interface CliCommand {
   name: string;

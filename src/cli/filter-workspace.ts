@@ -127,6 +127,8 @@ export interface FilterSource {
   file: string;
   text: string;
   doc: FilterDoc;
+  /** Its warnings; a `--filters` file's are printed only when the root references it. */
+  warnings: Diagnostic[];
 }
 
 /** A root filter plus the filters it may reference: `--filters` directories, then the built-ins. */
@@ -140,11 +142,17 @@ export interface FilterWorkspace {
   errors: number;
   /** Per filter name, the match attributes its file held that libvirt drops (for lint). */
   dropped: Record<string, DroppedAttribute[]>;
+  /**
+   * Reports the warnings of the `--filters` files the root's filterref tree reaches (directly or
+   * through other filters), each once: a warning about a file the filter never uses is noise.
+   */
+  reportReferencedWarnings(): void;
 }
 
 /**
  * Reads FILE (`-` is standard input) and every `*.xml` of `filterDirs`, reporting each read
- * failure and each diagnostic (errors and warnings) through `report` as it goes.
+ * failure and each error through `report` as it goes, and FILE's warnings; the warnings of the
+ * `filterDirs` files wait for {@link FilterWorkspace.reportReferencedWarnings}.
  */
 export function loadFilterWorkspace(
   io: CliIo,
@@ -154,7 +162,7 @@ export function loadFilterWorkspace(
 ): FilterWorkspace {
   let errors = 0;
   const dropped: Record<string, DroppedAttribute[]> = {};
-  const read = (name: string): FilterSource | null => {
+  const read = (name: string, deferWarnings: boolean): FilterSource | null => {
     let text: string;
     try {
       text = io.readText(name);
@@ -167,16 +175,18 @@ export function loadFilterWorkspace(
       return null;
     }
     const res = parseFilterXml(text);
+    const warnings: Diagnostic[] = [];
     for (const d of res.diagnostics) {
       if (d.severity === 'info') continue;
       if (d.severity === 'error') errors++;
-      report(name, d);
+      if (d.severity === 'warning' && deferWarnings) warnings.push(d);
+      else report(name, d);
     }
     if (res.doc && res.dropped) dropped[res.doc.name] ??= res.dropped;
-    return res.doc ? { file: name, text, doc: res.doc } : null;
+    return res.doc ? { file: name, text, doc: res.doc, warnings } : null;
   };
 
-  const root = read(file);
+  const root = read(file, false);
   const library = new Map<string, FilterSource>();
   for (const dir of filterDirs) {
     let names: string[];
@@ -191,19 +201,30 @@ export function loadFilterWorkspace(
       continue;
     }
     for (const name of names) {
-      const src = read(path.join(dir, name));
+      const src = read(path.join(dir, name), true);
       if (src && !library.has(src.doc.name)) library.set(src.doc.name, src);
     }
   }
   const sourceOf = (name: string): FilterSource | undefined =>
     root && name === root.doc.name ? root : library.get(name);
-  return {
-    root,
-    lookup: (name) => sourceOf(name)?.doc ?? getBuiltinFilter(name)?.doc,
-    sourceOf,
-    errors,
-    dropped,
+  const lookup = (name: string): FilterDoc | undefined =>
+    sourceOf(name)?.doc ?? getBuiltinFilter(name)?.doc;
+  const reportReferencedWarnings = (): void => {
+    if (!root) return;
+    const seen = new Set<string>([root.doc.name]);
+    const queue: FilterDoc[] = [root.doc];
+    for (let doc = queue.shift(); doc; doc = queue.shift()) {
+      for (const e of doc.entries) {
+        if (e.kind !== 'filterref' || seen.has(e.ref.filter)) continue;
+        seen.add(e.ref.filter);
+        const src = library.get(e.ref.filter);
+        for (const d of src?.warnings ?? []) report(src?.file ?? e.ref.filter, d);
+        const child = lookup(e.ref.filter);
+        if (child) queue.push(child);
+      }
+    }
   };
+  return { root, lookup, sourceOf, errors, dropped, reportReferencedWarnings };
 }
 
 /** Prints a diagnostic (or a plain error text) as `FILE:LINE:COL: severity CODE: message`. */
@@ -211,4 +232,56 @@ export function printDiagnostic(io: CliIo, file: string, diagnostic: Diagnostic 
   if (typeof diagnostic === 'string')
     io.stderr(`${escapeForTerminal(`${file}: error: ${diagnostic}`)}\n`);
   else io.stderr(`${formatDiagnostic(file, diagnostic)}\n`);
+}
+
+/** Source positions of a document's entries (`<rule>` / `<filterref>` start tags, document order). */
+export function locateEntries(
+  text: string,
+  doc: FilterDoc,
+): ({ line: number; column: number } | null)[] {
+  // Blank out comments, CDATA and processing instructions, keeping offsets, so their text cannot
+  // look like a tag.
+  const blank = (s: string) => s.replace(/[^\n]/g, ' ');
+  const clean = text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>/g, blank);
+  const offsets: number[] = [];
+  for (const m of clean.matchAll(/<(rule|filterref)(?=[\s/>])/g)) offsets.push(m.index);
+  if (offsets.length !== doc.entries.length) return doc.entries.map(() => null);
+  // One pass over the text for all entries (offsets ascend), not one slice per entry.
+  let line = 1;
+  let lineStart = 0;
+  let at = 0;
+  return offsets.map((off) => {
+    for (; at < off; at++) {
+      if (text.charCodeAt(at) === 10) {
+        line++;
+        lineStart = at + 1;
+      }
+    }
+    return { line, column: off - lineStart + 1 };
+  });
+}
+
+/**
+ * Prints a diagnostic of the root file or of instantiating it. One that names the workspace entry
+ * it is about (`entry`) is printed at that rule or filterref in the file it came from; inside a
+ * built-in filter (no file) at the root file, naming the filter and the entry.
+ */
+export function printWorkspaceDiagnostic(
+  io: CliIo,
+  ws: Pick<FilterWorkspace, 'sourceOf'>,
+  rootFile: string,
+  d: Diagnostic,
+): void {
+  const src = d.entry ? ws.sourceOf(d.entry.filter) : undefined;
+  if (!d.entry || !src) {
+    const where = d.entry
+      ? ` [in built-in filter '${d.entry.filter}', ${d.entry.ruleIndex === null ? `entry ${d.entry.entryIndex + 1}` : `rule ${d.entry.ruleIndex + 1}`}]`
+      : '';
+    io.stderr(`${formatDiagnostic(rootFile, d)}${where}\n`);
+    return;
+  }
+  const pos = locateEntries(src.text, src.doc)[d.entry.entryIndex];
+  io.stderr(
+    `${formatDiagnostic(src.file, { ...d, line: pos?.line ?? 1, column: pos?.column ?? 1 })}\n`,
+  );
 }

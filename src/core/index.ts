@@ -138,3 +138,10 @@ export {
   HOST_SYSCTLS,
 } from './host';
 export type { HostProfile, HostEvent, IpsetSpec, HostSysctlInfo } from './host';
+export {
+  BINDING_CODES,
+  findBindingFailures,
+  findInstanceBindingFailures,
+  findRuleBindingProblems,
+} from './binding';
+export type { BindingFailure, BindingFailureRef, RuleBindingProblem } from './binding';

@@ -20,6 +20,12 @@ export interface DiffCase {
   params?: readonly (readonly [string, string])[];
   /** ipsets to create (name, `ipset create` type/options) in both namespaces before applying. */
   ipsets?: readonly (readonly [string, ...string[]])[];
+  /**
+   * A binding libvirt cannot instantiate although `nwfilter-define` accepted the filter: libvirt's
+   * `nwfilter-binding-create` must fail with an error matching `libvirt`, and the project's
+   * `compile` must exit 1 naming `code` (src/core/binding) at the rule or filterref.
+   */
+  bindingFails?: { code: string; libvirt: RegExp };
 }
 
 export const DEFAULT_MAC = '52:54:00:11:22:33';
@@ -183,5 +189,70 @@ export const CASES: readonly DiffCase[] = [
     mac: '52:54:00:11:22:33',
     params: [['IP', '10.99.0.2']],
     libvirtRedefine: ['qemu-announce-self.xml'],
+  },
+  // Bindings libvirt refuses (src/core/binding): every path found in its driver, each confirmed here.
+  {
+    filter: 'ld-fail-continue',
+    covers: "action='continue' on a tcp rule: -j CONTINUE, no such iptables chain",
+    bindingFails: { code: 'NWF331', libvirt: /Chain 'CONTINUE' does not exist/ },
+  },
+  {
+    filter: 'ld-fail-continue-ipv6',
+    covers: "action='continue' on a udp-ipv6 rule: -j CONTINUE in ip6tables",
+    bindingFails: { code: 'NWF331', libvirt: /Chain 'CONTINUE' does not exist/ },
+  },
+  {
+    filter: 'ld-fail-comment-var',
+    covers: "comment='$NOTE' with NOTE given: an empty --comment, iptables refuses it",
+    params: [['NOTE', 'backup']],
+    bindingFails: { code: 'NWF332', libvirt: /--comment -j RETURN: Bad argument/ },
+  },
+  {
+    filter: 'ld-fail-ip-ports-negated',
+    covers:
+      "<ip protocol='tcp' dstportstart match='no'>: negated protocol with ports, the kernel refuses",
+    bindingFails: { code: 'NWF333', libvirt: /RULE_APPEND failed \(Invalid argument\)/ },
+  },
+  {
+    filter: 'ld-fail-ipv6-ports-negated',
+    covers: "<ipv6 protocol='udp' srcportstart match='no'>: the same for ip6",
+    bindingFails: { code: 'NWF333', libvirt: /RULE_APPEND failed \(Invalid argument\)/ },
+  },
+  {
+    filter: 'ld-fail-ipv6-type-tcp',
+    covers: "<ipv6 protocol='tcp' type='135'>: an ICMPv6 type needs protocol icmpv6",
+    bindingFails: { code: 'NWF334', libvirt: /RULE_APPEND failed \(Invalid argument\)/ },
+  },
+  {
+    filter: 'ld-fail-ipv6-type-noproto',
+    covers: "<ipv6 type='136' code='0'> without a protocol, inout",
+    bindingFails: { code: 'NWF334', libvirt: /RULE_APPEND failed \(Invalid argument\)/ },
+  },
+  {
+    filter: 'ld-fail-stp-inout',
+    covers: 'stp with srcmacaddr in direction inout: refused by the ebtables driver',
+    bindingFails: { code: 'NWF321', libvirt: /STP filtering in inout direction/ },
+  },
+  {
+    filter: 'ld-fail-missing-var',
+    covers: 'a variable no parameter gives a value ($BACKUP_SERVER)',
+    bindingFails: { code: 'NWF303', libvirt: /unresolvable variables.*BACKUP_SERVER/ },
+  },
+  {
+    filter: 'ld-fail-missing-filter',
+    covers: 'a filterref to a filter that is not defined (define accepts it)',
+    bindingFails: { code: 'NWF301', libvirt: /ld-does-not-exist/ },
+  },
+  {
+    filter: 'ld-fail-list-lengths',
+    covers: 'two lists of different lengths iterated in parallel in one rule',
+    params: [
+      ['HOSTS', '10.20.0.1'],
+      ['HOSTS', '10.20.0.2'],
+      ['PORTS', '22'],
+      ['PORTS', '80'],
+      ['PORTS', '443'],
+    ],
+    bindingFails: { code: 'NWF304', libvirt: /./ },
   },
 ];

@@ -50,6 +50,10 @@ interface CaseOutcome {
   filter: string;
   /** Absent when the case could not be compared (libvirt refused the binding, the script failed, …). */
   comparison?: CaseComparison;
+  /** A case whose binding libvirt must refuse (see DiffCase.bindingFails). */
+  refused?: boolean;
+  /** Both libvirt and the project refused it. */
+  confirmed?: boolean;
 }
 
 function shellQuote(s: string): string {
@@ -108,11 +112,13 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
 
   afterAll(async () => {
     try {
-      const n = outcomes.length;
+      const refusals = outcomes.filter((o) => o.refused);
+      const confirmed = refusals.filter((o) => o.confirmed).length;
+      const n = outcomes.length - refusals.length;
       const count = (st: CaseComparison['status']) =>
         outcomes.filter((o) => o.comparison?.status === st).length;
       const different = count('different');
-      const errors = outcomes.filter((o) => !o.comparison).map((o) => o.filter);
+      const errors = outcomes.filter((o) => !o.comparison && !o.refused).map((o) => o.filter);
       const used = new Map<string, string[]>();
       for (const o of outcomes)
         for (const id of o.comparison?.usedKnown ?? [])
@@ -121,6 +127,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
         `libvirt-diff: ${n} filters, ${count('identical')} identical, ${count('known')} known differences` +
           (different ? `, ${different} UNEXPLAINED differences` : '') +
           (errors.length ? `, ${errors.length} not compared (${errors.join(', ')})` : '') +
+          `; ${refusals.length} bindings libvirt refuses, ${confirmed} refused by both` +
           ` (${((Date.now() - t0) / 1000).toFixed(1)} s, source: ${SOURCE === 'cli' ? 'nwfilter-studio compile --format script' : 'libvirt command replay (self-check)'})`,
         ...[...used].map(([id, fs]) => `  known difference ${id}: ${fs.join(', ')}`),
         ...KNOWN_DIFFERENCES.filter((k) => !used.has(k.id)).map(
@@ -142,6 +149,16 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
     c: DiffCase,
     ns: Netns,
   ): Promise<{ dump: FirewallDump; commands: LoggedCommand[] }> {
+    const r = await libvirtBind(c, ns);
+    if ('refused' in r) throw new Error(`libvirt refused the binding of ${c.filter}: ${r.refused}`);
+    return r;
+  }
+
+  /** libvirt's binding of the case: its rule set, or why it refused to bind. */
+  async function libvirtBind(
+    c: DiffCase,
+    ns: Netns,
+  ): Promise<{ dump: FirewallDump; commands: LoggedCommand[] } | { refused: string }> {
     if (!daemon) throw new Error('libvirtd not running');
     for (const [name, ...opts] of c.ipsets ?? []) await ns.exec('ipset', ['create', name, ...opts]);
     daemon.redirectFirewallTo(await ns.holderPid());
@@ -159,7 +176,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
         mac: c.mac ?? DEFAULT_MAC,
         params: caseParams(c),
       });
-      if (err) throw new Error(`libvirt refused the binding of ${c.filter}: ${err}`);
+      if (err) return { refused: err };
       const commands = daemon.loggedCommands().slice(before);
       return { dump: await dumpFirewall(ns), commands };
     } finally {
@@ -225,6 +242,38 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
   );
 
   for (const [i, c] of SELECTED.entries()) {
+    const fails = c.bindingFails;
+    if (fails) {
+      it(`${caseId(c)} (libvirt cannot bind it): ${c.covers}`, async () => {
+        const outcome: CaseOutcome = { filter: caseId(c), refused: true };
+        outcomes.push(outcome);
+        const lns = await pool.create(`l${i}`);
+        try {
+          const r = await libvirtBind(c, lns);
+          expect('refused' in r, `libvirt 9.0 bound ${caseId(c)}; the case expects a refusal`).toBe(
+            true,
+          );
+          if ('refused' in r) expect(r.refused).toMatch(fails.libvirt);
+          if (SOURCE === 'cli') {
+            const script = compiled.get(caseId(c));
+            if (!script) throw new Error(`no compile started for ${caseId(c)}`);
+            const err = await script.then(
+              () => '',
+              (e: Error) => e.message,
+            );
+            expect(err, `the project compiled ${caseId(c)}; libvirt cannot bind it`).toMatch(
+              new RegExp(
+                `exited 1\\n[\\s\\S]*tests/libvirt-diff/filters/${c.filter}\\.xml:\\d+:\\d+: error ${fails.code}: `,
+              ),
+            );
+          }
+          outcome.confirmed = true;
+        } finally {
+          await pool.destroy(lns.name);
+        }
+      }, 180_000);
+      continue;
+    }
     it(`${caseId(c)}: ${c.covers}`, async () => {
       const outcome: CaseOutcome = { filter: caseId(c) };
       outcomes.push(outcome);

@@ -175,4 +175,41 @@ describe('nwfilter-studio compile', () => {
     expect(nofile.code).toBe(1);
     expect(nofile.stderr).toContain('cannot read file');
   });
+
+  it('a binding libvirt cannot instantiate: stderr names the rule at its line, exit 1, nothing on stdout', async () => {
+    const file = write(
+      'continue.xml',
+      "<filter name='cont'>\n  <rule action='accept' direction='out'>\n    <tcp dstportstart='22'/>\n  </rule>\n  <rule action='continue' direction='in'>\n    <udp dstportstart='53'/>\n  </rule>\n</filter>\n",
+    );
+    const r = await run(file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:3: error NWF331: rule 2 of filter 'cont': .*-j CONTINUE`,
+      ),
+    );
+  });
+
+  it('with --filters DIR, prints the warnings of the filters the compiled one references, not of every file', async () => {
+    const dir = path.join(tmp, 'warn-lib');
+    write(
+      'warn-lib/used.xml',
+      "<filter name='used'><rule action='accept' direction='out' bogus='1'><all/></rule></filter>",
+    );
+    write(
+      'warn-lib/unused.xml',
+      "<filter name='unused'><rule action='accept' direction='out' bogus='2'><all/></rule></filter>",
+    );
+    write('warn-lib/deep.xml', "<filter name='deep'><filterref filter='used'/></filter>");
+    const root = write(
+      'warn-root.xml',
+      "<filter name='warn-root'><filterref filter='deep'/></filter>",
+    );
+    const r = await run(root, '--filters', dir, '--param', 'IP=10.0.0.2');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('used.xml');
+    expect(r.stderr).not.toContain('unused.xml');
+    expect(r.stderr.match(/warning/g)).toHaveLength(1);
+  });
 });

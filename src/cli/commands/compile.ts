@@ -16,6 +16,7 @@ import {
   loadFilterWorkspace,
   parseCliOptions,
   printDiagnostic,
+  printWorkspaceDiagnostic,
 } from '../filter-workspace';
 import type { OptionSpec } from '../filter-workspace';
 
@@ -89,6 +90,7 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
     printDiagnostic(io, f, d),
   );
   if (!ws.root || ws.errors > 0) return EXIT_INVALID;
+  ws.reportReferencedWarnings();
   const root = ws.root.doc;
   const res = compileFilter(
     ws.lookup,
@@ -101,12 +103,12 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
     },
     backend,
   );
-  // Instantiation diagnostics have no source position of their own: they point at the root file.
+  // Instantiation diagnostics point at the entry they are about, else at the root file.
   let errors = 0;
   for (const d of res.diagnostics) {
     if (d.severity === 'info') continue;
     if (d.severity === 'error') errors++;
-    printDiagnostic(io, file, d);
+    printWorkspaceDiagnostic(io, ws, file, d);
   }
   if (errors > 0 || !res.ruleset) return EXIT_INVALID;
   io.stdout(printedText(backend.print(res.ruleset, format, { filterName: root.name })));

@@ -1,13 +1,14 @@
 import { lintFilter } from '../../core/lint';
 import { resolveLimits } from '../../core/model/limits';
 import type { LintFinding, LintOptions } from '../../core/lint';
-import type { Diagnostic, FilterDoc } from '../../core/model/types';
+import type { Diagnostic } from '../../core/model/types';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
 import {
   checkMacAddress,
   collectParams,
   loadFilterWorkspace,
+  locateEntries,
   parseCliOptions,
 } from '../filter-workspace';
 import type { OptionSpec } from '../filter-workspace';
@@ -39,6 +40,8 @@ ${HOST_USAGE}
 Findings print as FILE:LINE:COL: SEVERITY NWF5nn: message, at the rule or filterref they are about.
 Exit status: 0 without errors (warnings alone are fine), 1 on an error, 2 on a wrong command line.
 `;
+
+export { locateEntries };
 
 const OPTIONS: OptionSpec = {
   '--filters': 'list',
@@ -89,33 +92,6 @@ function parseArgs(args: readonly string[], io: CliIo): Parsed | string | null {
     options,
     json: opts.flags.has('--json'),
   };
-}
-
-/** Source positions of a document's entries (`<rule>` / `<filterref>` start tags, document order). */
-export function locateEntries(
-  text: string,
-  doc: FilterDoc,
-): ({ line: number; column: number } | null)[] {
-  // Blank out comments, CDATA and processing instructions, keeping offsets, so their text cannot
-  // look like a tag.
-  const blank = (s: string) => s.replace(/[^\n]/g, ' ');
-  const clean = text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>/g, blank);
-  const offsets: number[] = [];
-  for (const m of clean.matchAll(/<(rule|filterref)(?=[\s/>])/g)) offsets.push(m.index);
-  if (offsets.length !== doc.entries.length) return doc.entries.map(() => null);
-  // One pass over the text for all entries (offsets ascend), not one slice per entry.
-  let line = 1;
-  let lineStart = 0;
-  let at = 0;
-  return offsets.map((off) => {
-    for (; at < off; at++) {
-      if (text.charCodeAt(at) === 10) {
-        line++;
-        lineStart = at + 1;
-      }
-    }
-    return { line, column: off - lineStart + 1 };
-  });
 }
 
 function formatLine(

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../core/netfilter/packet-encode';
 import { writePcap } from '../../core/sim/pcap';
@@ -129,7 +131,38 @@ describe('nwfilter-studio simulate', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^#\s+time\s+side\s+ctstate\s+verdict\s+rule\s+packet$/m);
     expect(r.stdout).toContain('conntrack table (');
-    expect(r.stdout).toContain('rule hits (');
+    // The rule-hits block is the last one and ends with its newline.
+    expect(r.stdout).toMatch(/\nrule hits \(\d+\):\n(  .*\n)+$/);
+  });
+
+  it('shows no traffic through a binding libvirt cannot instantiate, and says why', async () => {
+    const bad = path.join(tmp, 'continue.xml');
+    writeFileSync(
+      bad,
+      "<filter name='cont'>\n<rule action='continue' direction='out'><tcp dstportstart='22'/></rule>\n</filter>\n",
+    );
+    const r = await run('simulate', bad, ...VM, '--scenario', 'ssh', '--json');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${bad}:2:1: error NWF331:`);
+    expect(r.stderr).toContain("nothing simulated: libvirt would not bind filter 'cont' to vnet0");
+  });
+
+  it('simulate | head: the real binary exits quietly when the reader goes away (EPIPE)', () => {
+    const bin = fileURLToPath(new URL('../../../bin/nwfilter-studio.mjs', import.meta.url));
+    const r = spawnSync(
+      'sh',
+      [
+        '-c',
+        `"$0" "$1" simulate "$2" --param IP=10.99.0.2 --mac 52:54:00:11:22:33 --scenario ftp-passive --json | head -c 1 >/dev/null`,
+        process.execPath,
+        bin,
+        filterFile,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
   });
 
   it('replays two pcaps merged by timestamp, with the pcap time in microseconds', async () => {

@@ -25,6 +25,7 @@ import {
   loadFilterWorkspace,
   parseCliOptions,
   printDiagnostic,
+  printWorkspaceDiagnostic,
 } from '../filter-workspace';
 import type { OptionSpec } from '../filter-workspace';
 import { HOST_OPTIONS, HOST_USAGE, loadHostProfile } from '../host-options';
@@ -180,6 +181,7 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
     printDiagnostic(io, f, d),
   );
   if (!ws.root || ws.errors > 0) return EXIT_INVALID;
+  ws.reportReferencedWarnings();
   const compiled = compileFilter(
     ws.lookup,
     ws.root.doc.name,
@@ -195,9 +197,15 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
   for (const d of compiled.diagnostics) {
     if (d.severity === 'info') continue;
     if (d.severity === 'error') errors++;
-    printDiagnostic(io, file, d);
+    printWorkspaceDiagnostic(io, ws, file, d);
   }
-  if (errors > 0 || !compiled.ruleset) return EXIT_INVALID;
+  // No traffic through a binding that would never exist: libvirt refuses it, so say why instead.
+  if (errors > 0 || !compiled.ruleset) {
+    io.stderr(
+      `nwfilter-studio simulate: nothing simulated: libvirt would not bind filter '${ws.root.doc.name}' to ${iface} (see above)\n`,
+    );
+    return EXIT_INVALID;
+  }
 
   const settings: HostSettings = { iface, ...simSettingsOf(host.profile) };
   let rows: Row[];

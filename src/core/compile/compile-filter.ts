@@ -1,3 +1,4 @@
+import { findInstanceBindingFailures } from '../binding/find-binding-failures';
 import { instantiateFilter } from '../instantiate/instantiate-filter';
 import type { InstantiateOptions, RuleInstance, Workspace } from '../instantiate/types';
 import type { Diagnostic } from '../model/types';
@@ -16,7 +17,9 @@ export interface CompileFilterResult<R = Ruleset> {
 
 /**
  * Instantiate `rootFilterName` for `options.iface` and compile it with `backend` (default
- * ebiptables: libvirt's ebtables/iptables rules).
+ * ebiptables: libvirt's ebtables/iptables rules). A binding libvirt's ebiptables driver cannot
+ * instantiate (see `findBindingFailures`) gives no ruleset: one error per cause, each with the
+ * `entry` it is about, because on a host no rule of it would exist.
  */
 export function compileFilter(
   workspace: Workspace,
@@ -41,6 +44,22 @@ export function compileFilter(
   const inst = instantiateFilter(workspace, rootFilterName, options);
   if (inst.diagnostics.some((d) => d.severity === 'error')) {
     return { ruleset: null, instances: [], diagnostics: inst.diagnostics };
+  }
+  const failures = backend.id === 'ebiptables' ? findInstanceBindingFailures(inst.rules) : [];
+  if (failures.length > 0) {
+    const diagnostics = failures.map((f): Diagnostic => ({
+      code: f.code,
+      severity: 'error',
+      message: `${f.message} (libvirt cannot bind this filter)`,
+      line: 1,
+      column: 1,
+      entry: { filter: f.filter, entryIndex: f.entryIndex, ruleIndex: f.ruleIndex },
+    }));
+    return {
+      ruleset: null,
+      instances: inst.rules,
+      diagnostics: [...inst.diagnostics, ...diagnostics],
+    };
   }
   const { ruleset, diagnostics } = backend.compile(inst.rules, options.iface);
   const all = [...inst.diagnostics, ...diagnostics];

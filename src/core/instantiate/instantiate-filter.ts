@@ -55,8 +55,10 @@ export function createWorkspaceLookup(
   return (name) => filters.find((f) => f.name === name) ?? fallback?.(name);
 }
 
-function diag(code: string, message: string): Diagnostic {
-  return { code, severity: 'error', message, line: 1, column: 1 };
+function diag(code: string, message: string, entry?: Diagnostic['entry']): Diagnostic {
+  const d: Diagnostic = { code, severity: 'error', message, line: 1, column: 1 };
+  if (entry) d.entry = entry;
+  return d;
 }
 
 type Vars = Map<string, readonly string[]>;
@@ -144,6 +146,7 @@ export function instantiateFilter(
                 diag(
                   INSTANTIATE_CODES.unresolvedVariable,
                   `${what}: rule ${ruleIndex + 1} of filter '${doc.name}' uses '$${formatVarAccess(access)}' (filterref path: ${where})`,
+                  { filter: doc.name, entryIndex, ruleIndex },
                 ),
               );
             }
@@ -165,6 +168,7 @@ export function instantiateFilter(
             diag(
               INSTANTIATE_CODES.missingFilter,
               `filter '${doc.name}' references filter '${ref.filter}', which does not exist (filterref path: ${[...path, ref.filter].join(' → ')})`,
+              { filter: doc.name, entryIndex, ruleIndex: null },
             ),
           );
           return;
@@ -228,6 +232,7 @@ export function instantiateFilter(
             ? INSTANTIATE_CODES.cardinality
             : INSTANTIATE_CODES.unresolvedVariable,
           `${msg} (filterref path: ${r.path.join(' → ')})`,
+          { filter: r.doc.name, entryIndex: r.entryIndex, ruleIndex: r.ruleIndex },
         ),
       );
       continue;

@@ -105,6 +105,12 @@ export interface Diagnostic {
   /** Optional end of the span, for editors. */
   endLine?: number;
   endColumn?: number;
+  /**
+   * The workspace entry the diagnostic is about, when it comes from instantiating filters rather
+   * than from a source text (line and column are then 1:1): the filter, the entry's index in its
+   * `entries`, and its index among the filter's rules (null for a filterref).
+   */
+  entry?: { filter: string; entryIndex: number; ruleIndex: number | null };
 }
 
 /**
