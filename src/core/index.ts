@@ -83,11 +83,21 @@ export type {
 } from './compile';
 export {
   BUILTIN_FILTERS,
+  BUILTIN_FILTERS_9_0,
   BUILTIN_FILTER_NAMES,
+  builtinFilterLookup,
   getBuiltinFilter,
   isBuiltinFilterName,
+  DEFAULT_LIBVIRT_VERSION,
+  LIBVIRT_VERSIONS,
+  parseLibvirtVersion,
 } from './library';
-export type { BuiltinFilter, BuiltinFilterSource } from './library';
+export type {
+  BuiltinFilter,
+  BuiltinFilterSource,
+  LibvirtVersion,
+  LibvirtVersionInfo,
+} from './library';
 export * as netfilter from './netfilter';
 export * as conntrack from './conntrack';
 export * as sim from './sim';

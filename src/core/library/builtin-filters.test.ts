@@ -9,6 +9,7 @@ import {
   getBuiltinFilter,
   isBuiltinFilterName,
 } from './builtin-filters';
+import { DEFAULT_LIBVIRT_VERSION, parseLibvirtVersion } from './libvirt-versions';
 
 const CORPUS = corpusDir();
 const BUILTIN_DIR = path.join(CORPUS, 'builtin-filters');
@@ -56,5 +57,46 @@ describe('built-in filter library', () => {
 
   it('returns the same parsed filter on every call', () => {
     expect(getBuiltinFilter('clean-traffic')).toBe(getBuiltinFilter('clean-traffic'));
+  });
+});
+
+describe('built-in filters of libvirt 9.0 (Debian 12)', () => {
+  // Debian's libvirt-daemon-config-nwfilter 9.0 installs its built-ins here; the libvirt
+  // differential suite installs it (tests/libvirt-diff) and checks the rules they produce.
+  const DEBIAN_DIR = '/usr/share/libvirt/nwfilter';
+  const debian = existsSync(path.join(DEBIAN_DIR, 'qemu-announce-self.xml'));
+
+  it.skipIf(!debian)(
+    'the 9.0 overrides are the files Debian 12 installs, and every other built-in is identical to upstream',
+    () => {
+      for (const name of BUILTIN_FILTER_NAMES) {
+        const installed = readFileSync(path.join(DEBIAN_DIR, `${name}.xml`), 'utf8');
+        const ours = getBuiltinFilter(name, '9.0');
+        expect(ours?.xml, name).toBe(installed);
+        expect(ours?.doc, name).toEqual(parseFilterXml(installed).doc);
+      }
+    },
+  );
+
+  it("9.0's qemu-announce-self accepts protocol 0x835; upstream's is a shim; others are shared", () => {
+    const old = getBuiltinFilter('qemu-announce-self', '9.0')?.doc;
+    const rule = old?.entries.find((e) => e.kind === 'rule');
+    expect(rule?.kind === 'rule' && rule.rule.attrs.protocolid?.value).toBe('0x835');
+    expect(getBuiltinFilter('qemu-announce-self')?.doc.entries.some((e) => e.kind === 'rule')).toBe(
+      false,
+    );
+    expect(getBuiltinFilter('allow-arp', '9.0')).toBe(getBuiltinFilter('allow-arp'));
+    expect(getBuiltinFilter('nope', '9.0')).toBeUndefined();
+  });
+});
+
+describe('parseLibvirtVersion', () => {
+  it('reads the targets as users write them', () => {
+    expect(parseLibvirtVersion('9.0')).toBe('9.0');
+    expect(parseLibvirtVersion('9.0.0')).toBe('9.0');
+    expect(parseLibvirtVersion('12.5')).toBe('12.5');
+    expect(parseLibvirtVersion('latest')).toBe(DEFAULT_LIBVIRT_VERSION);
+    expect(parseLibvirtVersion('10.0')).toBeNull();
+    expect(parseLibvirtVersion('nine')).toBeNull();
   });
 });

@@ -24,6 +24,12 @@ import { NO_OTHER_L2_TRAFFIC_XML } from './filters/no-other-l2-traffic';
 import { NO_OTHER_RARP_TRAFFIC_XML } from './filters/no-other-rarp-traffic';
 import { QEMU_ANNOUNCE_SELF_RARP_XML } from './filters/qemu-announce-self-rarp';
 import { QEMU_ANNOUNCE_SELF_XML } from './filters/qemu-announce-self';
+import { CLEAN_TRAFFIC_GATEWAY_9_0_XML } from './filters-9.0/clean-traffic-gateway';
+import { CLEAN_TRAFFIC_9_0_XML } from './filters-9.0/clean-traffic';
+import { QEMU_ANNOUNCE_SELF_RARP_9_0_XML } from './filters-9.0/qemu-announce-self-rarp';
+import { QEMU_ANNOUNCE_SELF_9_0_XML } from './filters-9.0/qemu-announce-self';
+import { DEFAULT_LIBVIRT_VERSION } from './libvirt-versions';
+import type { LibvirtVersion } from './libvirt-versions';
 
 /** One of the filters libvirt installs with the nwfilter driver, as libvirt ships its XML. */
 export interface BuiltinFilterSource {
@@ -169,6 +175,19 @@ export const BUILTIN_FILTERS: readonly BuiltinFilterSource[] = [
   },
 ];
 
+/**
+ * The built-in filters whose XML differs in libvirt 9.0 (Debian 12), by name: 9.0's
+ * clean-traffic and clean-traffic-gateway still reference qemu-announce-self, which accepts the
+ * bogus RARP protocol id 0x835 old qemu sent; upstream later made it a shim. Every other built-in
+ * is the same in both.
+ */
+export const BUILTIN_FILTERS_9_0: Readonly<Record<string, string>> = {
+  'clean-traffic': CLEAN_TRAFFIC_9_0_XML,
+  'clean-traffic-gateway': CLEAN_TRAFFIC_GATEWAY_9_0_XML,
+  'qemu-announce-self': QEMU_ANNOUNCE_SELF_9_0_XML,
+  'qemu-announce-self-rarp': QEMU_ANNOUNCE_SELF_RARP_9_0_XML,
+};
+
 /** The built-in filter names, in BUILTIN_FILTERS order. */
 export const BUILTIN_FILTER_NAMES: readonly string[] = BUILTIN_FILTERS.map((f) => f.name);
 
@@ -181,17 +200,24 @@ export function isBuiltinFilterName(name: string): boolean {
 }
 
 /**
- * The built-in filter called `name` with its parsed document, or undefined when libvirt ships
- * no such filter. Parsing happens on first use and is cached (the XML is constant).
+ * The built-in filter called `name` as libvirt `version` ships it (default: the newest), with its
+ * parsed document, or undefined when libvirt ships no such filter. Parsing happens on first use
+ * and is cached (the XML is constant).
  *
  * @throws Error when the shipped XML does not parse: that is a bug in the parser or in this
  *   library, never a user error (the library test parses every filter).
  */
-export function getBuiltinFilter(name: string): BuiltinFilter | undefined {
-  const cached = parsed.get(name);
+export function getBuiltinFilter(
+  name: string,
+  version: LibvirtVersion = DEFAULT_LIBVIRT_VERSION,
+): BuiltinFilter | undefined {
+  const older = version === '9.0' && Object.hasOwn(BUILTIN_FILTERS_9_0, name);
+  const key = older ? `9.0:${name}` : name;
+  const cached = parsed.get(key);
   if (cached) return cached;
-  const source = sourcesByName.get(name);
-  if (!source) return undefined;
+  const latest = sourcesByName.get(name);
+  if (!latest) return undefined;
+  const source = older ? { ...latest, xml: BUILTIN_FILTERS_9_0[name] as string } : latest;
   const { doc, diagnostics } = parseFilterXml(source.xml);
   if (!doc) {
     const first = diagnostics[0];
@@ -201,6 +227,13 @@ export function getBuiltinFilter(name: string): BuiltinFilter | undefined {
     throw new Error(`built-in filter ${name} does not parse (${where})`);
   }
   const filter: BuiltinFilter = { ...source, doc };
-  parsed.set(name, filter);
+  parsed.set(key, filter);
   return filter;
+}
+
+/** Resolves filterref names to the built-in filters of libvirt `version`. */
+export function builtinFilterLookup(
+  version: LibvirtVersion = DEFAULT_LIBVIRT_VERSION,
+): (name: string) => FilterDoc | undefined {
+  return (name) => getBuiltinFilter(name, version)?.doc;
 }
