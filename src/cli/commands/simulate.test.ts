@@ -132,7 +132,7 @@ describe('nwfilter-studio simulate', () => {
     expect(r.stdout).toMatch(/^#\s+time\s+side\s+ctstate\s+verdict\s+rule\s+packet$/m);
     expect(r.stdout).toContain('conntrack table (');
     // The rule-hits block is the last one and ends with its newline.
-    expect(r.stdout).toMatch(/\nrule hits \(\d+\):\n(  .*\n)+$/);
+    expect(r.stdout).toMatch(/\nrule hits \(\d+\):\n( {2}.*\n)+$/);
   });
 
   it('shows no traffic through a binding libvirt cannot instantiate, and says why', async () => {
