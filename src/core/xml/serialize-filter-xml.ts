@@ -3,7 +3,17 @@ import {
   getDefaultChainPriority,
   getElementSpec,
 } from '../model/attributes';
+import type { LibvirtVersion } from '../library/libvirt-versions';
 import type { FilterDoc, FilterParameter, FilterRef, Rule } from '../model/types';
+
+/** Options of {@link serializeFilterXml}. */
+export interface SerializeOptions {
+  /**
+   * The libvirt release whose `nwfilter-dumpxml` to reproduce (default: the newest). They differ
+   * only for a protocol element mixing `match='no'` attributes with plain ones.
+   */
+  libvirt?: LibvirtVersion;
+}
 
 /**
  * libvirt's virBufferEscapeString: the five XML specials become entities and
@@ -53,7 +63,7 @@ function escapeName(s: string): string {
   return /[<>&'"]/.test(s) ? escapeLibvirt(s) : s;
 }
 
-function formatRule(rule: Rule, lines: string[]): void {
+function formatRule(rule: Rule, lines: string[], libvirt: LibvirtVersion | undefined): void {
   const priority = Number.isInteger(rule.priority) ? rule.priority : DEFAULT_RULE_PRIORITY;
   let head = `  <rule action='${rule.action}' direction='${rule.direction}' priority='${priority}'`;
   if (!rule.statematch) head += " statematch='false'";
@@ -63,8 +73,12 @@ function formatRule(rule: Rule, lines: string[]): void {
     return;
   }
   lines.push(`${head}>`);
-  const plain: string[] = [];
-  const negated: string[] = [];
+  // libvirt 9.0's virNWFilterRuleDefDetailsFormat walks the attribute table and starts a new
+  // element each time the negation changes (real 9.0's dumpxml, tests/libvirt-diff); the newest
+  // libvirt writes the plain attributes in one element, then the negated ones in a second one
+  // carrying match='no' (the xml2xml corpus' quirks-invalid).
+  const runs: { negated: boolean; attrs: string[] }[] = [];
+  const alternate = libvirt === '9.0';
   for (const a of spec.attributes) {
     const v = rule.attrs[a.name];
     if (!v) continue;
@@ -72,12 +86,14 @@ function formatRule(rule: Rule, lines: string[]): void {
       a.valueType === 'comment' && !v.value.startsWith('$')
         ? escapeLibvirt(v.value)
         : escapeName(v.value);
-    (v.negated ? negated : plain).push(` ${a.name}='${text}'`);
+    const run = alternate ? runs[runs.length - 1] : runs.find((r) => r.negated === v.negated);
+    if (run && run.negated === v.negated) run.attrs.push(` ${a.name}='${text}'`);
+    else runs.push({ negated: v.negated, attrs: [` ${a.name}='${text}'`] });
   }
-  // libvirt writes the attributes that match as one element and the negated
-  // ones as a second element carrying match='no' (see the quirks corpus case).
-  if (plain.length > 0 || negated.length === 0) lines.push(`    <${spec.name}${plain.join('')}/>`);
-  if (negated.length > 0) lines.push(`    <${spec.name} match='no'${negated.join('')}/>`);
+  if (!alternate) runs.sort((x, y) => Number(x.negated) - Number(y.negated));
+  if (runs.length === 0) lines.push(`    <${spec.name}/>`);
+  for (const r of runs)
+    lines.push(`    <${spec.name}${r.negated ? " match='no'" : ''}${r.attrs.join('')}/>`);
   lines.push('  </rule>');
 }
 
@@ -107,8 +123,9 @@ function formatFilterRef(ref: FilterRef, lines: string[]): void {
  * spaces of indentation, a trailing newline. A document without uuid is
  * written without one (libvirt would invent a random one). Values are written
  * as stored; run validateFilterDoc to learn which ones libvirt would change.
+ * `options.libvirt` picks the release whose layout of split negations to follow.
  */
-export function serializeFilterXml(doc: FilterDoc): string {
+export function serializeFilterXml(doc: FilterDoc, options: SerializeOptions = {}): string {
   const lines: string[] = [];
   const chain = doc.chain === '' ? 'root' : doc.chain;
   const priority = doc.chainPriority ?? getDefaultChainPriority(chain);
@@ -117,7 +134,7 @@ export function serializeFilterXml(doc: FilterDoc): string {
   );
   if (doc.uuid !== null) lines.push(`  <uuid>${escapeName(doc.uuid)}</uuid>`);
   for (const entry of doc.entries) {
-    if (entry.kind === 'rule') formatRule(entry.rule, lines);
+    if (entry.kind === 'rule') formatRule(entry.rule, lines, options.libvirt);
     else formatFilterRef(entry.ref, lines);
   }
   lines.push('</filter>');
