@@ -157,6 +157,21 @@ describe('runCli', () => {
     expect(again.stdout).toBe(run.stdout);
   });
 
+  it("format --libvirt 9.0 splits a mixed match='no' element at every change, as 9.0's dumpxml does", async () => {
+    const mixed =
+      "<filter name='m'>\n  <rule action='accept' direction='in'>\n    <tcp match='no' srcipaddr='1.2.3.4'/>\n    <tcp dscp='3' comment='c'/>\n  </rule>\n</filter>\n";
+    const old = await callCli(['format', 'm.xml', '--libvirt', '9.0'], { 'm.xml': mixed });
+    expect(old.code).toBe(0);
+    expect(old.stdout).toContain(
+      "    <tcp match='no' srcipaddr='1.2.3.4'/>\n    <tcp dscp='3' comment='c'/>\n",
+    );
+    const newest = await callCli(['format', 'm.xml'], { 'm.xml': mixed });
+    expect(newest.stdout).toContain(
+      "    <tcp dscp='3' comment='c'/>\n    <tcp match='no' srcipaddr='1.2.3.4'/>\n",
+    );
+    expect((await callCli(['format', 'm.xml', '--libvirt', 'x'], { 'm.xml': mixed })).code).toBe(2);
+  });
+
   it('rejects an out-of-range port with its line and column', async () => {
     const run = await callCli(['format', 'bad.xml'], { 'bad.xml': BAD_PORT });
     expect(run.code).toBe(1);

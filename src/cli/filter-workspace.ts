@@ -1,6 +1,12 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { getBuiltinFilter } from '../core/library';
+import {
+  DEFAULT_LIBVIRT_VERSION,
+  LIBVIRT_VERSIONS,
+  getBuiltinFilter,
+  parseLibvirtVersion,
+} from '../core/library';
+import type { LibvirtVersion } from '../core/library';
 import { parseMac } from '../core/model/libvirt-syntax';
 import type { Diagnostic, DroppedAttribute, FilterDoc } from '../core/model/types';
 import { parseFilterXml } from '../core/xml/parse-filter-xml';
@@ -122,6 +128,22 @@ export function checkMacAddress(mac: string): string | null {
   return null;
 }
 
+/** The `--libvirt VERSION` line of the commands' usage texts. */
+export const LIBVIRT_OPTION_USAGE = `  --libvirt VERSION   the libvirt release to target: ${LIBVIRT_VERSIONS.map((v) => v.label).join(', ')};
+                      default ${DEFAULT_LIBVIRT_VERSION}. Its built-in filters are what filterrefs name`;
+
+/** Reads `--libvirt VERSION` (absent: the newest release), or the error text for an unknown one. */
+export function readLibvirtOption(
+  opts: ParsedOptions,
+): { version: LibvirtVersion } | { error: string } {
+  const text = opts.values.get('--libvirt');
+  if (text === undefined) return { version: DEFAULT_LIBVIRT_VERSION };
+  const version = parseLibvirtVersion(text);
+  if (version) return { version };
+  const known = LIBVIRT_VERSIONS.map((v) => v.id).join(', ');
+  return { error: `unknown libvirt version '${text}' (known: ${known}, latest)` };
+}
+
 /** One filter file as read. */
 export interface FilterSource {
   file: string;
@@ -152,13 +174,15 @@ export interface FilterWorkspace {
 /**
  * Reads FILE (`-` is standard input) and every `*.xml` of `filterDirs`, reporting each read
  * failure and each error through `report` as it goes, and FILE's warnings; the warnings of the
- * `filterDirs` files wait for {@link FilterWorkspace.reportReferencedWarnings}.
+ * `filterDirs` files wait for {@link FilterWorkspace.reportReferencedWarnings}. Filterrefs the
+ * files do not define resolve to the built-in filters of libvirt `libvirt`.
  */
 export function loadFilterWorkspace(
   io: CliIo,
   file: string,
   filterDirs: readonly string[],
   report: (file: string, diagnostic: Diagnostic | string) => void,
+  libvirt: LibvirtVersion = DEFAULT_LIBVIRT_VERSION,
 ): FilterWorkspace {
   let errors = 0;
   const dropped: Record<string, DroppedAttribute[]> = {};
@@ -208,7 +232,7 @@ export function loadFilterWorkspace(
   const sourceOf = (name: string): FilterSource | undefined =>
     root && name === root.doc.name ? root : library.get(name);
   const lookup = (name: string): FilterDoc | undefined =>
-    sourceOf(name)?.doc ?? getBuiltinFilter(name)?.doc;
+    sourceOf(name)?.doc ?? getBuiltinFilter(name, libvirt)?.doc;
   const reportReferencedWarnings = (): void => {
     if (!root) return;
     const seen = new Set<string>([root.doc.name]);

@@ -12,6 +12,7 @@ const result = (hits: Record<string, number>): SimResult => ({
   steps: [],
   skipped: [],
   problems: [],
+  failures: [],
   missingParams: [],
   hits,
 });

@@ -24,11 +24,13 @@ import {
   compileArgs,
   compileInProcess,
   compileProjectScript,
+  formatInProcess,
   scriptFromLibvirtCommands,
 } from './lib/project-script';
 
 const FILTERS_DIR = join(import.meta.dirname, 'filters');
 const UPSTREAM_DIR = join(import.meta.dirname, 'upstream-builtins');
+const DUMPXML_DIR = join(import.meta.dirname, 'dumpxml');
 const PREFIX = `nwfs-ld-${process.pid}-`;
 const SOURCE = process.env.NWFS_LIBVIRT_DIFF_SOURCE === 'libvirt' ? 'libvirt' : 'cli';
 const OUT_DIR = process.env.NWFS_LIBVIRT_DIFF_OUT;
@@ -74,6 +76,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
   const compiled = new Map<string, Promise<string>>();
   const caseId = (c: DiffCase) => c.id ?? c.filter;
   const libvirtDumps = new Map<string, FirewallDump>();
+  const dumpxmlChecked: string[] = [];
   const t0 = Date.now();
 
   beforeAll(async () => {
@@ -95,6 +98,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
           FILTERS_DIR,
           c.mac ?? DEFAULT_MAC,
           caseParams(c),
+          c.libvirtTarget,
         );
         const p = compileInProcess(args);
         p.catch(() => undefined);
@@ -129,6 +133,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
           (errors.length ? `, ${errors.length} not compared (${errors.join(', ')})` : '') +
           `; ${refusals.length} bindings libvirt refuses, ${confirmed} refused by both` +
           ` (${((Date.now() - t0) / 1000).toFixed(1)} s, source: ${SOURCE === 'cli' ? 'nwfilter-studio compile --format script' : 'libvirt command replay (self-check)'})`,
+        `libvirt-diff dumpxml: ${dumpxmlChecked.length} filters written back as libvirt 9.0 does`,
         ...[...used].map(([id, fs]) => `  known difference ${id}: ${fs.join(', ')}`),
         ...KNOWN_DIFFERENCES.filter((k) => !used.has(k.id)).map(
           (k) => `  (known difference ${k.id} not needed by any case)`,
@@ -311,6 +316,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
           'tests/libvirt-diff/filters',
           c.mac ?? DEFAULT_MAC,
           caseParams(c),
+          c.libvirtTarget,
         );
         expect(
           comparison.status,
@@ -321,6 +327,25 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
         await pool.destroy(pns.name);
       }
     }, 180_000);
+  }
+
+  // XML write-back: what libvirt 9.0's nwfilter-dumpxml prints for filters whose protocol elements
+  // mix match='no' attributes with plain ones, against `nwfilter-studio format --libvirt 9.0`.
+  for (const f of readdirSync(DUMPXML_DIR)
+    .filter((n) => n.endsWith('.xml') && (!ONLY || ONLY.test(n.slice(0, -4))))
+    .sort()) {
+    it(`dumpxml ${f}: libvirt 9.0 writes it back as format --libvirt 9.0 does`, async () => {
+      if (!daemon) throw new Error('libvirtd not running');
+      const file = join(DUMPXML_DIR, f);
+      const name = /<filter\s+name='([^']+)'/.exec(readFileSync(file, 'utf8'))?.[1];
+      if (!name) throw new Error(`no filter name in ${f}`);
+      await daemon.defineFilter(file);
+      const dumped = (await daemon.virsh(['nwfilter-dumpxml', name])).stdout;
+      const formatted = await formatInProcess([file, '--libvirt', '9.0']);
+      expect(dumped).toMatch(/<rule /);
+      expect(formatted.trimEnd()).toBe(dumped.trimEnd());
+      dumpxmlChecked.push(f);
+    }, 60_000);
   }
 
   // The whole pipeline must be able to fail: a script with one port changed has to be reported.

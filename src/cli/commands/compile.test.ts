@@ -212,4 +212,30 @@ describe('nwfilter-studio compile', () => {
     expect(r.stderr).not.toContain('unused.xml');
     expect(r.stderr.match(/warning/g)).toHaveLength(1);
   });
+
+  it("--libvirt 9.0 resolves filterrefs to 9.0's built-ins (qemu-announce-self accepts 0x835); the default is the newest", async () => {
+    const file = write(
+      'ct.xml',
+      "<filter name='ct'>\n  <filterref filter='clean-traffic'/>\n</filter>\n",
+    );
+    const args = [
+      file,
+      '--format',
+      'script',
+      '--mac',
+      '52:54:00:11:22:33',
+      '--param',
+      'IP=10.0.0.2',
+    ];
+    const old = await run(...args, '--libvirt', '9.0');
+    expect(old.code).toBe(0);
+    expect(old.stdout).toContain('-A libvirt-I-vnet0 -p 0x835 -j ACCEPT');
+    const newest = await run(...args);
+    expect(newest.code).toBe(0);
+    expect(newest.stdout).not.toContain('0x835');
+    expect((await run(...args, '--libvirt', 'latest')).stdout).toBe(newest.stdout);
+    const bad = await run(...args, '--libvirt', '8.0');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("unknown libvirt version '8.0' (known: 12.5, 9.0, latest)");
+  });
 });

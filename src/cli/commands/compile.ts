@@ -14,14 +14,17 @@ import {
   checkMacAddress,
   collectParams,
   loadFilterWorkspace,
+  LIBVIRT_OPTION_USAGE,
   parseCliOptions,
   printDiagnostic,
   printWorkspaceDiagnostic,
+  readLibvirtOption,
 } from '../filter-workspace';
 import type { OptionSpec } from '../filter-workspace';
 
 export const COMPILE_USAGE = `Usage: nwfilter-studio compile FILE.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
                                 [--param NAME=VALUE]... [--backend NAME] [--format FORMAT]
+                                [--libvirt VERSION]
 
 Instantiate the filter in FILE.xml for one interface, as libvirt does when the filter is bound to
 it, and print the firewall commands libvirt runs (the ebtables/iptables/ip6tables commands with
@@ -36,10 +39,15 @@ the default backend).
   --format args       libvirt's dry-run command list under its temporary chain names (default)
   --format script     a shell script that installs the final chains, rules and jumps
   --format ebtables   the script's ebtables part (iptables, ip6tables: theirs)
+${LIBVIRT_OPTION_USAGE}
+
+A binding libvirt cannot instantiate (e.g. action 'continue' on an iptables rule) is an error at
+the rule that causes it: nothing on stdout, exit 1.
 `;
 
 const OPTIONS: OptionSpec = {
   '--filters': 'list',
+  '--libvirt': 'value',
   '--iface': 'value',
   '--mac': 'value',
   '--param': 'list',
@@ -85,9 +93,15 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
   const mac = opts.values.get('--mac');
   const badMac = mac === undefined ? null : checkMacAddress(mac);
   if (badMac) return usage(badMac);
+  const libvirt = readLibvirtOption(opts);
+  if ('error' in libvirt) return usage(libvirt.error);
 
-  const ws = loadFilterWorkspace(io, file, opts.lists.get('--filters') ?? [], (f, d) =>
-    printDiagnostic(io, f, d),
+  const ws = loadFilterWorkspace(
+    io,
+    file,
+    opts.lists.get('--filters') ?? [],
+    (f, d) => printDiagnostic(io, f, d),
+    libvirt.version,
   );
   if (!ws.root || ws.errors > 0) return EXIT_INVALID;
   ws.reportReferencedWarnings();

@@ -6,11 +6,14 @@ import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
 import {
   checkMacAddress,
+  LIBVIRT_OPTION_USAGE,
   collectParams,
   loadFilterWorkspace,
   locateEntries,
   parseCliOptions,
+  readLibvirtOption,
 } from '../filter-workspace';
+import type { LibvirtVersion } from '../../core/library';
 import type { OptionSpec } from '../filter-workspace';
 import { HOST_OPTIONS, HOST_USAGE, loadHostProfile } from '../host-options';
 import { escapeForTerminal } from '../format-diagnostic';
@@ -19,6 +22,7 @@ export const LINT_USAGE = `Usage: nwfilter-studio lint FILE.xml [--filters DIR].
                              [--host HOST.json] [--ftp-helper] [--bridge-address CIDR]
                              [--ipset NAME[:TYPE]=MEMBER,...]... [--sysctl NAME=VALUE]...
                              [--icmp-timeout SECONDS] [--json]
+                             [--libvirt VERSION]
 
 Instantiate the filter in FILE.xml as libvirt binds it to an interface and report the pitfalls:
 rules that can never match, RELATED without a conntrack helper, passive FTP dropped, connlimit
@@ -36,6 +40,7 @@ drop/reject on ports, DSCP matched on the replies too.
 ${HOST_USAGE}
   --icmp-timeout S    short for --sysctl nf_conntrack_icmp_timeout=S (default 30, the kernel's)
   --json              print {file, findings, diagnostics} as JSON instead of FILE:LINE:COL lines
+${LIBVIRT_OPTION_USAGE}
 
 Findings print as FILE:LINE:COL: SEVERITY NWF5nn: message, at the rule or filterref they are about.
 Exit status: 0 without errors (warnings alone are fine), 1 on an error, 2 on a wrong command line.
@@ -45,6 +50,7 @@ export { locateEntries };
 
 const OPTIONS: OptionSpec = {
   '--filters': 'list',
+  '--libvirt': 'value',
   '--param': 'list',
   '--mac': 'value',
   ...HOST_OPTIONS,
@@ -54,6 +60,7 @@ const OPTIONS: OptionSpec = {
 
 interface Parsed {
   file: string;
+  libvirt: LibvirtVersion;
   filterDirs: string[];
   options: LintOptions & { params: Record<string, string[]> };
   json: boolean;
@@ -86,8 +93,11 @@ function parseArgs(args: readonly string[], io: CliIo): Parsed | string | null {
     if (!/^\d+$/.test(timeout)) return '--icmp-timeout needs a number of seconds';
     options.icmpTimeout = Number(timeout);
   }
+  const libvirt = readLibvirtOption(opts);
+  if ('error' in libvirt) return libvirt.error;
   return {
     file: opts.positionals[0] as string,
+    libvirt: libvirt.version,
     filterDirs: opts.lists.get('--filters') ?? [],
     options,
     json: opts.flags.has('--json'),
@@ -123,13 +133,19 @@ export function runLint(args: readonly string[], io: CliIo): number {
 
   const printed: string[] = [];
   const parseErrors: { file: string; diagnostic: Diagnostic }[] = [];
-  const ws = loadFilterWorkspace(io, opts.file, opts.filterDirs, (file, d) => {
-    if (typeof d === 'string') io.stderr(`${escapeForTerminal(`${file}: error: ${d}`)}\n`);
-    else if (d.severity === 'error') {
-      parseErrors.push({ file, diagnostic: d });
-      printed.push(formatLine(file, d.line, d.column, d.severity, d.code, d.message));
-    }
-  });
+  const ws = loadFilterWorkspace(
+    io,
+    opts.file,
+    opts.filterDirs,
+    (file, d) => {
+      if (typeof d === 'string') io.stderr(`${escapeForTerminal(`${file}: error: ${d}`)}\n`);
+      else if (d.severity === 'error') {
+        parseErrors.push({ file, diagnostic: d });
+        printed.push(formatLine(file, d.line, d.column, d.severity, d.code, d.message));
+      }
+    },
+    opts.libvirt,
+  );
   let errors = ws.errors;
   let findings: LintFinding[] = [];
   let diagnostics: Diagnostic[] = [];

@@ -23,9 +23,11 @@ import {
   checkMacAddress,
   collectParams,
   loadFilterWorkspace,
+  LIBVIRT_OPTION_USAGE,
   parseCliOptions,
   printDiagnostic,
   printWorkspaceDiagnostic,
+  readLibvirtOption,
 } from '../filter-workspace';
 import type { OptionSpec } from '../filter-workspace';
 import { HOST_OPTIONS, HOST_USAGE, loadHostProfile } from '../host-options';
@@ -34,6 +36,7 @@ export const SIMULATE_USAGE = `Usage: nwfilter-studio simulate FILE.xml [--filte
                                  [--param NAME=VALUE]... [--backend NAME] [--host HOST.json] [--ftp-helper]
                                  [--bridge-address CIDR] [--ipset NAME[:TYPE]=MEMBER,...]...
                                  [--sysctl NAME=VALUE]... (--scenario NAME | --from-vm A.pcap [--to-vm B.pcap]) [--json]
+                                 [--libvirt VERSION]
 
 Compile the filter in FILE.xml as libvirt installs it for one interface and run packets through a
 simulated bridge host (ebtables nat, conntrack, iptables FORWARD/INPUT), as the Linux kernel
@@ -46,10 +49,14 @@ would: for every packet its conntrack state, its fate and the XML rule that deci
 ${HOST_USAGE}
   --json              one JSON object per packet per line instead of a table
   --filters, --iface, --mac, --param, --backend   as for \`compile\`
+${LIBVIRT_OPTION_USAGE}
+
+A binding libvirt cannot instantiate is reported at its rule and nothing is simulated (exit 1).
 `;
 
 const OPTIONS: OptionSpec = {
   '--filters': 'list',
+  '--libvirt': 'value',
   '--iface': 'value',
   '--mac': 'value',
   '--param': 'list',
@@ -176,9 +183,15 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
   const backendId = opts.values.get('--backend') ?? DEFAULT_BACKEND;
   if (!isBackendId(backendId))
     return usage(`--backend must be one of ${BACKENDS.map((b) => `'${b.id}'`).join(', ')}`);
+  const libvirt = readLibvirtOption(opts);
+  if ('error' in libvirt) return usage(libvirt.error);
 
-  const ws = loadFilterWorkspace(io, file, opts.lists.get('--filters') ?? [], (f, d) =>
-    printDiagnostic(io, f, d),
+  const ws = loadFilterWorkspace(
+    io,
+    file,
+    opts.lists.get('--filters') ?? [],
+    (f, d) => printDiagnostic(io, f, d),
+    libvirt.version,
   );
   if (!ws.root || ws.errors > 0) return EXIT_INVALID;
   ws.reportReferencedWarnings();

@@ -9,6 +9,9 @@ import {
 } from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
 import { describeEntry, ruleLabel, selectRule } from '../Panels/rule-links';
+import { serializeFilterXml } from '../../core/xml/serialize-filter-xml';
+import { LibvirtVersionSelect } from '../LibvirtVersionSelect/LibvirtVersionSelect';
+import { BindingFailures } from '../Panels/BindingFailures';
 import { buildExports } from './build-exports';
 
 function download(name: string, text: string) {
@@ -112,7 +115,10 @@ export function ExportPanel() {
       doc
         ? buildExports(
             doc,
-            serializeDoc(doc),
+            // libvirt 9.0 lays out split negations differently; the newest is the cached text.
+            settings.libvirt === '9.0'
+              ? serializeFilterXml(doc, { libvirt: '9.0' })
+              : serializeDoc(doc),
             filters.map((f) => f.doc),
             settings,
           )
@@ -154,6 +160,7 @@ export function ExportPanel() {
             </button>
           ))}
         </div>
+        <LibvirtVersionSelect />
         <div className="export-actions">
           <button
             type="button"
@@ -207,6 +214,7 @@ export function ExportPanel() {
           Cannot compile: {p}
         </p>
       ))}
+      <BindingFailures failures={exp.failures} />
       <p className="export-hint muted small" aria-live="polite">
         {hoverOrigin
           ? `Line ${(hover ?? 0) + 1} comes from ${ruleLabel({ filter: hoverOrigin.filter, entryIndex: hoverOrigin.entryIndex })}: ${describeEntry({ filter: hoverOrigin.filter, entryIndex: hoverOrigin.entryIndex })}`

@@ -2,7 +2,7 @@ import { backendOf } from '../../core/compile';
 import type { Provenance } from '../../core/instantiate/types';
 import type { FilterDoc } from '../../core/model/types';
 import { compileFor } from '../workers/run-simulation';
-import type { SimSettings } from '../workers/run-simulation';
+import type { BindingFailureView, SimSettings } from '../workers/run-simulation';
 
 /** One exported text: its lines and, per line, the XML rule it came from (or null). */
 export interface ExportText {
@@ -17,6 +17,8 @@ export interface ExportText {
 export interface Exports {
   texts: ExportText[];
   problems: string[];
+  /** Why libvirt cannot bind the filter (then there are no rules to export), at their rules. */
+  failures: BindingFailureView[];
 }
 
 function xmlAttr(v: string): string {
@@ -68,7 +70,7 @@ export function buildExports(
       origins: xmlLines.map(() => null),
     },
   ];
-  const { ruleset, problems } = compileFor({ filters, root: doc.name }, settings);
+  const { ruleset, problems, failures } = compileFor({ filters, root: doc.name }, settings);
   if (ruleset) {
     const backend = backendOf(ruleset);
     for (const f of backend.formats) {
@@ -90,5 +92,5 @@ export function buildExports(
     lines: virsh,
     origins: virsh.map(() => null),
   });
-  return { texts, problems };
+  return { texts, problems, failures };
 }

@@ -58,7 +58,7 @@ export function LintPanel() {
       parsed?.doc?.name === doc.name && parsed.dropped ? { [doc.name]: parsed.dropped } : undefined;
     const docs = filters.map((f) => f.doc);
     const lookup = (name: string): FilterDoc | undefined =>
-      docs.find((d) => d.name === name) ?? getBuiltinFilter(name)?.doc;
+      docs.find((d) => d.name === name) ?? getBuiltinFilter(name, settings.libvirt)?.doc;
     const params: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(settings.params))
       if (k !== 'MAC' && v.length) params[k] = v;

@@ -4,7 +4,9 @@ import { DEFAULT_SYSCTL } from '../../core/conntrack/sysctl';
 import { SCENARIOS } from '../../core/sim/scenarios';
 import { selectActiveDoc, useStudioStore } from '../../store';
 import { DEFAULT_CUSTOM_PACKET, usePanelsStore } from '../../store/panels-store';
+import { BindingFailures } from '../Panels/BindingFailures';
 import { entryOfRule, selectRule } from '../Panels/rule-links';
+import { LibvirtVersionSelect } from '../LibvirtVersionSelect/LibvirtVersionSelect';
 import type { CustomPacket, SimStep } from '../workers/run-simulation';
 import { ComparePanel } from './ComparePanel';
 import { ConntrackView } from './ConntrackView';
@@ -404,6 +406,7 @@ function SourcePicker() {
           {source.kind === 'pcap' && <option value="__pcap">Capture {source.name}</option>}
         </select>
       </label>
+      <LibvirtVersionSelect />
       <label className="file-button">
         Open pcap…
         <input
@@ -542,6 +545,7 @@ export function SimulatorPanel() {
             {p}
           </p>
         ))}
+        {result && <BindingFailures failures={result.failures} />}
         <Transport count={result?.steps.length ?? 0} />
         {result && result.steps.length > 0 && (
           <SequenceDiagram result={result} current={current} onPick={goAndHighlight} />

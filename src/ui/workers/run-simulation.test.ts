@@ -137,7 +137,11 @@ describe('runSimulation', () => {
       name: 'ssh',
     });
     expect(r.steps).toEqual([]);
-    expect(r.problems.join(' ')).toContain('PORT');
+    // A variable without a value is a binding libvirt refuses: reported at its rule.
+    expect(r.failures).toEqual([
+      expect.objectContaining({ code: 'NWF303', filter: 'v', entryIndex: 0, ruleIndex: 0 }),
+    ]);
+    expect(r.failures[0]?.message).toContain('PORT');
     expect(r.missingParams).toEqual(['PORT']);
     const ok = runSimulation(
       { filters: [withVar], root: 'v' },
@@ -145,7 +149,22 @@ describe('runSimulation', () => {
       { kind: 'scenario', name: 'ssh' },
     );
     expect(ok.problems).toEqual([]);
+    expect(ok.failures).toEqual([]);
     expect(ok.steps.length).toBeGreaterThan(0);
+  });
+
+  it('sends no packet through a binding libvirt refuses (continue on an iptables rule)', () => {
+    const cont = parseFilterXml(
+      "<filter name='c'><rule action='accept' direction='in'><tcp/></rule><rule action='continue' direction='out'><tcp dstportstart='22'/></rule></filter>",
+    ).doc!;
+    const r = runSimulation({ filters: [cont], root: 'c' }, settings, {
+      kind: 'scenario',
+      name: 'ssh',
+    });
+    expect(r.steps).toEqual([]);
+    expect(r.failures).toEqual([
+      expect.objectContaining({ code: 'NWF331', filter: 'c', entryIndex: 1, ruleIndex: 1 }),
+    ]);
   });
 });
 

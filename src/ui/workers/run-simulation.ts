@@ -7,6 +7,7 @@ import type { AnyRuleset, BackendId } from '../../core/compile';
 import type { ConnView, ExpectationView } from '../../core/conntrack/conntrack';
 import { INSTANTIATE_CODES } from '../../core/instantiate';
 import { getBuiltinFilter } from '../../core/library';
+import type { LibvirtVersion } from '../../core/library';
 import type { FilterDoc } from '../../core/model/types';
 import { BridgeHost } from '../../core/netfilter/bridge-host';
 import type { HostSettings, PacketTrace, Side, Verdict } from '../../core/netfilter/bridge-host';
@@ -18,6 +19,15 @@ import { scenarioSettings } from '../../core/sim/run-scenario';
 import { DEFAULT_HOSTS, SCENARIOS, getScenario } from '../../core/sim/scenarios';
 import type { ScenarioHosts } from '../../core/sim/scenarios';
 
+/** A reason libvirt cannot bind the filter, at its rule (ruleIndex set) or filterref. */
+export interface BindingFailureView {
+  code: string;
+  message: string;
+  filter: string;
+  entryIndex: number;
+  ruleIndex: number | null;
+}
+
 /** Host settings the panel edits. */
 export interface SimSettings {
   /** Assign the FTP conntrack helper (`-t raw … -j CT --helper ftp`). */
@@ -28,6 +38,8 @@ export interface SimSettings {
   params: Record<string, string[]>;
   /** The firewall backend that compiles the filter (default ebiptables). */
   backend?: BackendId;
+  /** The libvirt release whose built-in filters filterrefs resolve to (default: the newest). */
+  libvirt?: LibvirtVersion;
 }
 
 /** A packet typed into the custom-packet builder. */
@@ -76,6 +88,11 @@ export interface SimResult {
   skipped: { index: number; label: string }[];
   /** Compile/instantiate/pcap problems; non-empty with no steps = nothing could run. */
   problems: string[];
+  /**
+   * Why libvirt would refuse to bind the filter, each at the rule or filterref causing it: no
+   * binding means no traffic to simulate.
+   */
+  failures: BindingFailureView[];
   /** Variables the filter uses that no parameter gives a value (libvirt refuses to bind it). */
   missingParams: string[];
   /** Packets that matched each XML rule, keyed `filter#entryIndex`. */
@@ -120,9 +137,14 @@ function hostSettings(settings: SimSettings): HostSettings {
 export function compileFor(
   set: SimFilterSet,
   settings: SimSettings,
-): { ruleset: AnyRuleset | null; problems: string[]; missingParams: string[] } {
+): {
+  ruleset: AnyRuleset | null;
+  problems: string[];
+  failures: BindingFailureView[];
+  missingParams: string[];
+} {
   const lookup = (name: string): FilterDoc | undefined =>
-    set.filters.find((f) => f.name === name) ?? getBuiltinFilter(name)?.doc;
+    set.filters.find((f) => f.name === name) ?? getBuiltinFilter(name, settings.libvirt)?.doc;
   const hosts = hostsFor(settings);
   const params: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(settings.params)) if (k !== 'MAC' && v.length) params[k] = v;
@@ -132,25 +154,31 @@ export function compileFor(
     { iface: 'vnet0', mac: hosts.vm.mac, params },
     getBackend(settings.backend ?? DEFAULT_BACKEND),
   );
-  const problems = res.diagnostics
-    .filter((d) => d.severity === 'error')
-    .map((d) => `${d.code}: ${d.message}`);
+  const errors = res.diagnostics.filter((d) => d.severity === 'error');
+  const problems = errors.filter((d) => !d.entry).map((d) => `${d.code}: ${d.message}`);
+  const failures: BindingFailureView[] = [];
+  for (const d of errors)
+    if (d.entry) failures.push({ code: d.code, message: d.message, ...d.entry });
   const missingParams = new Set<string>();
   for (const d of res.diagnostics) {
     const m =
       d.code === INSTANTIATE_CODES.unresolvedVariable ? /variable '([^'[]+)/.exec(d.message) : null;
     if (m?.[1]) missingParams.add(m[1]);
   }
-  return { ruleset: res.ruleset, problems, missingParams: [...missingParams] };
+  return { ruleset: res.ruleset, problems, failures, missingParams: [...missingParams] };
 }
 
 /** Maps `filter#ruleIndex` (a trace's rule ref) to the entry index in that filter's document. */
-function entryIndexer(set: SimFilterSet): (filter: string, ruleIndex: number) => number | null {
+function entryIndexer(
+  set: SimFilterSet,
+  libvirt: LibvirtVersion | undefined,
+): (filter: string, ruleIndex: number) => number | null {
   const cache = new Map<string, number[]>();
   return (filter, ruleIndex) => {
     let map = cache.get(filter);
     if (!map) {
-      const doc = set.filters.find((f) => f.name === filter) ?? getBuiltinFilter(filter)?.doc;
+      const doc =
+        set.filters.find((f) => f.name === filter) ?? getBuiltinFilter(filter, libvirt)?.doc;
       map = [];
       doc?.entries.forEach((e, i) => {
         if (e.kind === 'rule') map?.push(i);
@@ -161,8 +189,12 @@ function entryIndexer(set: SimFilterSet): (filter: string, ruleIndex: number) =>
   };
 }
 
-function countHits(steps: SimStep[], set: SimFilterSet): Record<string, number> {
-  const toEntry = entryIndexer(set);
+function countHits(
+  steps: SimStep[],
+  set: SimFilterSet,
+  libvirt: LibvirtVersion | undefined,
+): Record<string, number> {
+  const toEntry = entryIndexer(set, libvirt);
   const hits: Record<string, number> = {};
   for (const s of steps) {
     const seen = new Set<string>();
@@ -295,11 +327,13 @@ export function runSimulation(
     steps: [],
     skipped: [],
     problems: [],
+    failures: [],
     missingParams: [],
     hits: {},
   };
-  const { ruleset, problems, missingParams } = compile(set, settings);
+  const { ruleset, problems, failures, missingParams } = compile(set, settings);
   base.problems.push(...problems);
+  base.failures = failures;
   base.missingParams = missingParams;
   let frames: Frame[];
   let hs = hostSettings(settings);
@@ -321,7 +355,7 @@ export function runSimulation(
   }
   if (!ruleset) return base;
   const run = runFrames(ruleset, frames, hs, true);
-  return { ...base, ...run, hits: countHits(run.steps, set) };
+  return { ...base, ...run, hits: countHits(run.steps, set, settings.libvirt) };
 }
 
 /** Runs every scenario against two versions of the filter and lists the packets whose verdict changes. */

@@ -12,18 +12,24 @@ export function cliAvailable(): boolean {
   return existsSync(CLI) && existsSync(join(REPO_ROOT, 'src', 'cli', 'main.ts'));
 }
 
+/** The release the suite's libvirt is: the project compiles for it (`--libvirt 9.0`). */
+export const LIBVIRT_TARGET = '9.0';
+
 /** The CLI argument vector for one case (also shown in failure messages, to reproduce by hand). */
 export function compileArgs(
   file: string,
   filtersDir: string,
   mac: string,
   params: readonly (readonly [string, string])[],
+  libvirt: string = LIBVIRT_TARGET,
 ): string[] {
   return [
     'compile',
     file,
     '--filters',
     filtersDir,
+    '--libvirt',
+    libvirt,
     '--format',
     'script',
     '--iface',
@@ -54,6 +60,11 @@ export async function compileInProcess(args: readonly string[]): Promise<string>
   });
   if (code !== 0) throw new Error(`nwfilter-studio ${args.join(' ')} exited ${code}\n${err}${out}`);
   return out;
+}
+
+/** `nwfilter-studio format ARGS…` through the CLI's entry point, in this process. */
+export function formatInProcess(args: readonly string[]): Promise<string> {
+  return compileInProcess(['format', ...args]);
 }
 
 /** Runs `bin/nwfilter-studio.mjs compile … --format script` as a child process and returns the script. */
