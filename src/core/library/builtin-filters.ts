@@ -24,9 +24,11 @@ import { NO_OTHER_L2_TRAFFIC_XML } from './filters/no-other-l2-traffic';
 import { NO_OTHER_RARP_TRAFFIC_XML } from './filters/no-other-rarp-traffic';
 import { QEMU_ANNOUNCE_SELF_RARP_XML } from './filters/qemu-announce-self-rarp';
 import { QEMU_ANNOUNCE_SELF_XML } from './filters/qemu-announce-self';
-import { CLEAN_TRAFFIC_GATEWAY_9_0_XML } from './filters-9.0/clean-traffic-gateway';
-import { CLEAN_TRAFFIC_9_0_XML } from './filters-9.0/clean-traffic';
-import { QEMU_ANNOUNCE_SELF_RARP_9_0_XML } from './filters-9.0/qemu-announce-self-rarp';
+import {
+  CLEAN_TRAFFIC_9_0_XML,
+  CLEAN_TRAFFIC_GATEWAY_9_0_XML,
+  QEMU_ANNOUNCE_SELF_RARP_9_0_XML,
+} from './filters-9.0/derive-9-0';
 import { QEMU_ANNOUNCE_SELF_9_0_XML } from './filters-9.0/qemu-announce-self';
 import { DEFAULT_LIBVIRT_VERSION } from './libvirt-versions';
 import type { LibvirtVersion } from './libvirt-versions';
