@@ -158,8 +158,10 @@ export function checkIcmpTypeRules(
     const inout = r.direction === 'inout' && r.attrs.type !== undefined;
     const stateful = r.statematch && (r.action === 'accept' || r.action === 'return');
     const st = r.attrs.state?.value.toUpperCase() ?? '';
-    // A state list naming NONE matches no state at all; ND is UNTRACKED, never NEW/ESTABLISHED/…
-    const ndStateful = nd && !inout && stateful;
+    // state='NONE' makes libvirt leave the state match out (the rule then sees ND); any other list
+    // names states ND never has: it is UNTRACKED.
+    const stateless = r.attrs.state !== undefined && !/NEW|ESTABLISHED|RELATED|INVALID/.test(st);
+    const ndStateful = nd && !inout && stateful && !stateless;
     if (!inout && !ndStateful) continue;
     seen.add(key);
     let message: string;
@@ -170,7 +172,7 @@ export function checkIcmpTypeRules(
         `Write one rule per direction instead (direction='out' and direction='in').`;
     } else {
       message =
-        `ICMPv6 neighbour discovery (types 133-137) is never NEW or ESTABLISHED: conntrack leaves it UNTRACKED, and libvirt installs this ${r.direction} rule with -m conntrack --ctstate ${st ? st.replace(/\s/g, '') : r.direction === 'out' ? 'NEW,ESTABLISHED' : 'NEW,ESTABLISHED (and ESTABLISHED back)'}, ` +
+        `ICMPv6 neighbour discovery (types 133-137) is never NEW or ESTABLISHED: conntrack leaves it UNTRACKED, and libvirt installs this ${r.direction} rule with -m conntrack --ctstate ${st ? st.replace(/\s/g, '') : 'NEW,ESTABLISHED'}, ` +
         `so ${summarizeRule(r)} never matches a neighbour solicitation or advertisement. Use statematch='false' on it (libvirt then installs it without a state match).`;
     }
     const related: LintRef[] = [];

@@ -518,6 +518,7 @@ describe('NWF517 ICMP rules that never meet their packets', () => {
             <rule action='accept' direction='in' statematch='false'><icmpv6 type='135'/></rule>
             <rule action='accept' direction='out' statematch='false'><icmpv6 type='136'/></rule>
             <rule action='accept' direction='in' statematch='false'><icmpv6 type='136'/></rule>
+            <rule action='accept' direction='out'><icmpv6 type='133' state='NONE'/></rule>
             <rule action='accept' direction='inout'><icmpv6/></rule>
             <rule action='accept' direction='out'><icmp type='8'/></rule>
             <rule action='accept' direction='in'><icmp type='0'/></rule>
