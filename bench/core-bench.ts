@@ -24,6 +24,7 @@ import type { HostSettings } from '../src/core/netfilter/bridge-host';
 import { encodeFrame } from '../src/core/netfilter/packet-encode';
 import { runCaptures, writePcap, splitTime } from '../src/core/sim';
 import type { PcapRecord } from '../src/core/sim';
+import { allowedTraffic, analyseRuleset, diffAnalyses } from '../src/core/analysis';
 import { makeFilterXml, makeSimFilterXml } from './make-filter-xml';
 import { TraceGenerator } from './make-trace';
 
@@ -246,6 +247,35 @@ function benchPcap(): void {
   }
 }
 
+/**
+ * The exact analysis (issue 17) of the simulator's benchmark filter: the header-space walk of all
+ * three paths, the `allowed` report built from it, and `diff` of the filter with itself (every
+ * pair of regions compared). Target: under 1 s for 1,000 rules.
+ */
+function benchAnalysis(): void {
+  for (const n of [100, 1_000]) {
+    const doc = mustParse(makeSimFilterXml(`analysis-${n}`, n));
+    const ruleset = compileOnce(createWorkspaceLookup([doc], builtin), doc.name);
+    const runs = QUICK || n >= 1_000 ? 1 : 3;
+    let regions = 0;
+    const analyse = timeMedian(
+      () => {
+        const a = analyseRuleset(ruleset, SETTINGS);
+        regions = Object.values(a.paths).reduce((s, p) => s + p.length, 0);
+      },
+      runs,
+      n >= 1_000 ? 0 : 1,
+    );
+    const analysis = analyseRuleset(ruleset, SETTINGS);
+    const allowed = timeMedian(() => allowedTraffic(analysis), runs, 0);
+    const diff = timeMedian(() => diffAnalyses(analysis, analysis), runs, 0);
+    figure(`analysis (all paths) ${label(n)}`, fmt(analyse, 1), 'ms');
+    figure(`analysis regions ${label(n)}`, fmtInt(regions), 'regions');
+    figure(`allowed report from the analysis ${label(n)}`, fmt(allowed, 1), 'ms');
+    figure(`diff A A from two analyses ${label(n)}`, fmt(diff, 1), 'ms');
+  }
+}
+
 function main(): void {
   console.log(
     `# nwfilter-studio core benchmarks — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`,
@@ -259,6 +289,7 @@ function main(): void {
   if (want('compile')) benchCompile();
   if (want('pcap')) benchPcap();
   if (want('simulate')) benchSimulate();
+  if (want('analysis')) benchAnalysis();
 }
 
 main();

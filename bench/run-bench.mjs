@@ -3,7 +3,7 @@
  * `npm run bench`: bundles bench/core-bench.ts the way the production build ships the core (no
  * esbuild keepNames wrappers, which tsx adds and which cost ~2x on closure-heavy code), then runs
  * it with --expose-gc so heap figures start from a collected heap. Falls back to tsx when esbuild
- * (a dependency of tsx) is not resolvable. Extra arguments select sections: xml compile pcap simulate.
+ * (a dependency of tsx) is not resolvable. Extra arguments select sections: xml compile pcap simulate analysis.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
