@@ -31,7 +31,8 @@ IP or with DHCP blocked, rules in a protocol chain that never sees their protoco
 bridged path, VLAN-tagged frames bypassing the protocol rules, IPv6 left open, connlimit on ICMP
 with a long conntrack timeout, attributes libvirt drops (ipset, <ip> ranges), ICMP rules libvirt
 installs nowhere (inout with a type) or that never see ICMPv6 neighbour discovery, inout
-drop/reject on ports, DSCP matched on the replies too.
+drop/reject on ports, DSCP matched on the replies too. Rules that make libvirt refuse the
+binding although it defines the filter (continue on an iptables rule, …) are errors.
 
   --filters DIR       directory of filter XML files that filterrefs may name (repeatable);
                       libvirt's built-in filters (clean-traffic, ...) are always available

@@ -1,3 +1,4 @@
+import { BINDING_CODES, findInstanceBindingFailures } from '../binding/find-binding-failures';
 import { compileEbiptables } from '../compile/ebiptables/compile-ebiptables';
 import { createWorkspaceLookup, instantiateFilter } from '../instantiate/instantiate-filter';
 import type { FilterLookup, Provenance, RuleInstance, Workspace } from '../instantiate/types';
@@ -35,6 +36,12 @@ import type { LintFinding, LintOptions, LintRef, LintResult } from './types';
 import { placeholderParams, walkFilterTree } from './walk-filter-tree';
 
 const CLEAN_TRAFFIC = ['clean-traffic', 'clean-traffic-gateway'];
+/** Binding failures that do not depend on a variable's value (safe with stand-in values). */
+const VALUE_FREE_BINDING_CODES = new Set<string>([
+  BINDING_CODES.continueInIptables,
+  BINDING_CODES.commentVariable,
+  BINDING_CODES.stpInoutSrcMac,
+]);
 const DEFAULT_IFACE = 'vnet0';
 /** The VM's identity in probes when the binding leaves it to libvirt (documentation address ranges). */
 const STAND_IN = { MAC: '52:54:00:5e:00:02', IP: '203.0.113.2', IPV6: '2001:db8:5e::2' } as const;
@@ -197,6 +204,28 @@ export function lintFilter(
     return { findings: sortFindings(findings, root.name), diagnostics };
   const instances: RuleInstance[] = inst.rules;
 
+  // Bindings libvirt refuses although it defines the filter (src/core/binding): errors at the
+  // rule. A rule whose value came from a stand-in for an unbound variable proves nothing about
+  // values, so only the checks that do not read values run on it.
+  const refused = new Set<string>();
+  for (const f of findInstanceBindingFailures(
+    instances.filter((i) => !Object.values(i.provenance.bindings).some((v) => v.startsWith('$'))),
+  ).concat(
+    findInstanceBindingFailures(
+      instances.filter((i) => Object.values(i.provenance.bindings).some((v) => v.startsWith('$'))),
+    ).filter((f) => VALUE_FREE_BINDING_CODES.has(f.code)),
+  )) {
+    refused.add(f.code);
+    report({
+      filter: f.filter,
+      ruleIndex: f.ruleIndex,
+      entryIndex: f.entryIndex,
+      code: f.code,
+      severity: 'error',
+      message: `libvirt cannot bind this filter: ${f.message}`,
+    });
+  }
+
   const limited = checkConnlimitOrder(instances, report);
   checkConnlimitIcmpTimeout(instances, options.icmpTimeout ?? 30, report);
   checkStatematchFalse(instances, report);
@@ -205,7 +234,8 @@ export function lintFilter(
   checkInoutPorts(instances, report);
 
   const compiled = compileEbiptables(instances, iface);
-  diagnostics.push(...compiled.diagnostics);
+  // The compiler's own NWF321 (at 1:1) is the finding above, at the rule.
+  diagnostics.push(...compiled.diagnostics.filter((d) => !refused.has(d.code)));
   if (compiled.diagnostics.some((d) => d.severity === 'error'))
     return { findings: sortFindings(findings, root.name), diagnostics };
   const ruleset = compiled.ruleset;
