@@ -133,7 +133,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
           (errors.length ? `, ${errors.length} not compared (${errors.join(', ')})` : '') +
           `; ${refusals.length} bindings libvirt refuses, ${confirmed} refused by both` +
           ` (${((Date.now() - t0) / 1000).toFixed(1)} s, source: ${SOURCE === 'cli' ? 'nwfilter-studio compile --format script' : 'libvirt command replay (self-check)'})`,
-        `libvirt-diff dumpxml: ${dumpxmlChecked.length} filters written back as libvirt 9.0 does`,
+        `libvirt-diff(dumpxml): ${dumpxmlChecked.length} filters written back as libvirt 9.0 does`,
         ...[...used].map(([id, fs]) => `  known difference ${id}: ${fs.join(', ')}`),
         ...KNOWN_DIFFERENCES.filter((k) => !used.has(k.id)).map(
           (k) => `  (known difference ${k.id} not needed by any case)`,
