@@ -1,8 +1,14 @@
 import { compileFilter } from '../core/compile/compile-filter';
 import type { AnyRuleset as Ruleset } from '../core/compile/ir';
 import type { HostSettings, RuleRef } from '../core/netfilter/bridge-host';
+import { EXIT_USAGE } from './cli-io';
 import type { CliIo } from './cli-io';
-import { collectParams, loadFilterWorkspace, printDiagnostic } from './filter-workspace';
+import {
+  collectParams,
+  loadFilterWorkspace,
+  parseCliOptions,
+  printDiagnostic,
+} from './filter-workspace';
 import type { OptionSpec, ParsedOptions } from './filter-workspace';
 
 /** The options every analysis command takes (how the filter is bound, and the host). */
@@ -85,4 +91,30 @@ export function formatColumns(head: string[], rows: string[][], indent: string):
       .join('  ')
       .trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
+}
+
+/**
+ * The command line of an analysis command: its options parsed and the number of files checked.
+ * Returns the options and a `usage` reporter (message + usage text on stderr, exit 2), or the
+ * exit status when the command line is wrong.
+ */
+export function parseAnalysisArgs(
+  command: string,
+  usageText: string,
+  args: readonly string[],
+  io: CliIo,
+  spec: OptionSpec,
+  files: 1 | 2,
+): { opts: ParsedOptions; usage: (msg: string) => number } | number {
+  const usage = (msg: string): number => {
+    io.stderr(`nwfilter-studio ${command}: ${msg}\n\n${usageText}`);
+    return EXIT_USAGE;
+  };
+  const opts = parseCliOptions(args, spec);
+  if (typeof opts === 'string') return usage(opts);
+  if (opts.positionals.length !== files) {
+    if (files === 2) return usage('give OLD.xml and NEW.xml');
+    return usage(opts.positionals.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml');
+  }
+  return { opts, usage };
 }

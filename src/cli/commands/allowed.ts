@@ -1,13 +1,13 @@
 import { allowedTraffic, analyseRuleset } from '../../core/analysis';
 import type { AllowedIpRow, AllowedL2Row, AllowedReport } from '../../core/analysis';
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../cli-io';
+import { EXIT_INVALID, EXIT_OK } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
-import { parseCliOptions } from '../filter-workspace';
 import {
   ANALYSIS_OPTIONS,
   ANALYSIS_OPTIONS_USAGE,
   PATH_TITLE,
   compileForAnalysis,
+  parseAnalysisArgs,
   formatColumns,
   ruleRefText,
 } from '../analysis-input';
@@ -90,14 +90,9 @@ export function formatAllowed(report: AllowedReport): string {
 
 /** `nwfilter-studio allowed`. */
 export function runAllowed(args: readonly string[], io: CliIo): number {
-  const usage = (msg: string): number => {
-    io.stderr(`nwfilter-studio allowed: ${msg}\n\n${ALLOWED_USAGE}`);
-    return EXIT_USAGE;
-  };
-  const opts = parseCliOptions(args, ANALYSIS_OPTIONS);
-  if (typeof opts === 'string') return usage(opts);
-  if (opts.positionals.length !== 1)
-    return usage(opts.positionals.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml');
+  const parsed = parseAnalysisArgs('allowed', ALLOWED_USAGE, args, io, ANALYSIS_OPTIONS, 1);
+  if (typeof parsed === 'number') return parsed;
+  const { opts, usage } = parsed;
   const file = opts.positionals[0] as string;
   const input = compileForAnalysis(io, file, opts);
   if (typeof input === 'string') return usage(input);

@@ -7,14 +7,14 @@ import {
   diffAnalyses,
 } from '../../core/analysis';
 import type { DiffSide } from '../../core/analysis';
-import { EXIT_OK, EXIT_USAGE } from '../cli-io';
+import { EXIT_OK } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
-import { parseCliOptions } from '../filter-workspace';
 import {
   ANALYSIS_OPTIONS,
   ANALYSIS_OPTIONS_USAGE,
   PATH_TITLE,
   compileForAnalysis,
+  parseAnalysisArgs,
   ruleRefText,
 } from '../analysis-input';
 
@@ -41,13 +41,9 @@ function sideText(s: DiffSide): string {
 
 /** `nwfilter-studio diff`. */
 export function runDiff(args: readonly string[], io: CliIo): number {
-  const usage = (msg: string): number => {
-    io.stderr(`nwfilter-studio diff: ${msg}\n\n${DIFF_USAGE}`);
-    return EXIT_USAGE;
-  };
-  const opts = parseCliOptions(args, ANALYSIS_OPTIONS);
-  if (typeof opts === 'string') return usage(opts);
-  if (opts.positionals.length !== 2) return usage('give OLD.xml and NEW.xml');
+  const parsed = parseAnalysisArgs('diff', DIFF_USAGE, args, io, ANALYSIS_OPTIONS, 2);
+  if (typeof parsed === 'number') return parsed;
+  const { opts, usage } = parsed;
   const [oldFile, newFile] = opts.positionals as [string, string];
   const before = compileForAnalysis(io, oldFile, opts);
   if (typeof before === 'string') return usage(before);

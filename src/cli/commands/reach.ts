@@ -2,12 +2,12 @@ import { analyseRuleset, cubeText, describeWitness, reachQuery } from '../../cor
 import type { AnalysisPath, ReachQuery } from '../../core/analysis';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
-import { parseCliOptions } from '../filter-workspace';
 import {
   ANALYSIS_OPTIONS,
   ANALYSIS_OPTIONS_USAGE,
   PATH_TITLE,
   compileForAnalysis,
+  parseAnalysisArgs,
   ruleRefText,
 } from '../analysis-input';
 
@@ -46,14 +46,9 @@ const OPTIONS = {
 
 /** `nwfilter-studio reach`. */
 export function runReach(args: readonly string[], io: CliIo): number {
-  const usage = (msg: string): number => {
-    io.stderr(`nwfilter-studio reach: ${msg}\n\n${REACH_USAGE}`);
-    return EXIT_USAGE;
-  };
-  const opts = parseCliOptions(args, OPTIONS);
-  if (typeof opts === 'string') return usage(opts);
-  if (opts.positionals.length !== 1)
-    return usage(opts.positionals.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml');
+  const parsed = parseAnalysisArgs('reach', REACH_USAGE, args, io, OPTIONS, 1);
+  if (typeof parsed === 'number') return parsed;
+  const { opts, usage } = parsed;
   const path = (opts.values.get('--path') ?? 'to-vm') as AnalysisPath;
   if (!(path in PATH_TITLE)) return usage(`--path is from-vm, to-vm or to-host, not '${path}'`);
   const family = opts.values.get('--family');
