@@ -84,6 +84,16 @@ test('a binding libvirt cannot instantiate: no traffic, the reason at its rule, 
 
   await openTab(page, 'Export');
   await expect(panels(page).getByTestId('binding-failures')).toContainText('NWF331');
+
+  // Lint reports it as an error at the rule too.
+  await openTab(page, 'Lint');
+  const finding = panels(page)
+    .getByRole('list', { name: 'Lint findings' })
+    .getByRole('listitem')
+    .filter({ hasText: 'NWF331' });
+  await expect(finding).toContainText('error');
+  await expect(finding).toContainText('libvirt cannot bind this filter');
+  await openTab(page, 'Export');
   await expect(
     panels(page).getByRole('tablist', { name: 'Export formats' }).getByRole('tab', {
       name: 'Shell script',
