@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import {
   BACKENDS,
   DEFAULT_BACKEND,
@@ -14,6 +14,7 @@ import { getScenario, SCENARIOS } from '../../core/sim/scenarios';
 import { runScenario } from '../../core/sim/run-scenario';
 import type { CounterView } from '../../core/sim/run-scenario';
 import { runCaptures, traceJsonLine } from '../../core/sim/run-captures';
+import type { ByteSource } from '../../core/sim/capture-reader';
 import type { ConnView } from '../../core/conntrack/conntrack';
 import { resolveLimits } from '../../core/model/limits';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, PROCESS_IO } from '../cli-io';
@@ -31,6 +32,7 @@ import {
 } from '../filter-workspace';
 import type { OptionSpec } from '../filter-workspace';
 import { HOST_OPTIONS, HOST_USAGE, loadHostProfile } from '../host-options';
+import { escapeForTerminal, withLimitHint } from '../format-diagnostic';
 
 export const SIMULATE_USAGE = `Usage: nwfilter-studio simulate FILE.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
                                  [--param NAME=VALUE]... [--backend NAME] [--host HOST.json] [--ftp-helper]
@@ -45,7 +47,8 @@ would: for every packet its conntrack state, its fate and the XML rule that deci
   --scenario NAME     a named scenario (list them with \`nwfilter-studio scenarios\`); the VM's
                       addresses come from --param IP=… and --mac
   --from-vm A.pcap    frames the VM sent (captured on its port); with --to-vm B.pcap, frames
-                      towards it. Merged by timestamp; the timestamps drive the clock
+                      towards it (pcap or pcapng, Ethernet). Merged by timestamp; the timestamps
+                      drive the clock. Streamed: memory does not grow with the captures
 ${HOST_USAGE}
   --json              one JSON object per packet per line instead of a table
   --filters, --iface, --mac, --param, --backend   as for \`compile\`
@@ -84,26 +87,86 @@ function noteUnmodelledSysctls(io: CliIo, profile: HostProfile): void {
     }
 }
 
-interface Row {
-  trace: PacketTrace;
-  time: string;
-  label: string;
-}
-
 function ruleText(trace: PacketTrace): string {
   const r = trace.rule;
   return r ? `${r.filter}#${r.index} (prio ${r.priority}, ${r.direction})` : '-';
 }
 
-/** The readable form: one line per packet, then the conntrack table and the rules that counted. */
-function printTable(
-  io: CliIo,
-  rows: readonly Row[],
-  table: readonly ConnView[],
-  counters: readonly CounterView[],
-): void {
-  const head = ['#', 'time', 'side', 'ctstate', 'verdict', 'rule', 'packet'];
-  const body = rows.map(({ trace, time, label }) => [
+const HEAD = ['#', 'time', 'side', 'ctstate', 'verdict', 'rule', 'packet'];
+/** Column widths of a capture replay's table, fixed because rows print as they come. */
+const STREAM_WIDTHS = [6, 17, 7, 11, 7, 32];
+/** Output is written in chunks of about this many characters. */
+const CHUNK = 1 << 16;
+/** At most this many unsupported packets are named one by one. */
+const MAX_ERRORS_LISTED = 20;
+
+/**
+ * Prints packets as they are simulated — a table (one line per packet, then the conntrack table
+ * and the rules that counted) or JSON lines — keeping nothing per packet but a count, so a replay
+ * of any length runs in constant memory.
+ */
+class TracePrinter {
+  private out = '';
+  private readonly errors: string[] = [];
+  private errorCount = 0;
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly json: boolean,
+    private readonly widths: readonly number[] = STREAM_WIDTHS,
+  ) {
+    if (!json) this.write(this.line(HEAD));
+  }
+
+  private line(cells: readonly string[]): string {
+    return `${cells.map((cell, c) => (c < cells.length - 1 ? cell.padEnd(this.widths[c] ?? 0) : cell)).join('  ')}\n`;
+  }
+
+  private write(text: string): void {
+    this.out += text;
+    if (this.out.length >= CHUNK) this.flush();
+  }
+
+  private flush(): void {
+    if (this.out) this.io.stdout(this.out);
+    this.out = '';
+  }
+
+  row(trace: PacketTrace, time: string, label = ''): void {
+    if (trace.error) {
+      this.errorCount++;
+      if (this.errors.length < MAX_ERRORS_LISTED)
+        this.errors.push(`packet ${trace.i}: unsupported by the simulator: ${trace.error}`);
+    }
+    if (this.json) {
+      this.write(`${traceJsonLine(trace, time)}\n`);
+      return;
+    }
+    this.write(this.line(cellsOf(trace, time, label)));
+  }
+
+  /** Ends the output; returns how many packets the simulator could not interpret. */
+  finish(table: readonly ConnView[], counters: readonly CounterView[]): number {
+    if (!this.json) {
+      this.write(`\nconntrack table (${table.length}):\n`);
+      for (const c of table) this.write(`  ${JSON.stringify(c)}\n`);
+      const hit = counters.filter((c) => c.packets > 0 && c.rule);
+      this.write(`\nrule hits (${hit.length}):\n`);
+      for (const c of hit)
+        this.write(
+          `  ${c.table} ${c.chain} #${c.index}: ${c.packets} packets  ← ${c.rule?.filter}#${c.rule?.index}\n`,
+        );
+    }
+    this.flush();
+    for (const e of this.errors) this.io.stderr(`${escapeForTerminal(e)}\n`);
+    if (this.errorCount > this.errors.length)
+      this.io.stderr(`… and ${this.errorCount - this.errors.length} more unsupported packets\n`);
+    return this.errorCount;
+  }
+}
+
+function cellsOf(trace: PacketTrace, time: string, label: string): string[] {
+  return [
     String(trace.i),
     time,
     trace.side,
@@ -112,23 +175,12 @@ function printTable(
     ruleText(trace),
     (label ? `${trace.summary}  (${label})` : trace.summary) +
       (trace.reply ? `  ⇒ REJECT sends ${trace.reply.summary}` : ''),
-  ]);
-  const widths = head.map((h, c) =>
-    Math.max(h.length, ...body.map((r) => (c < 6 ? (r[c] as string).length : 0))),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, c) => (c < cells.length - 1 ? cell.padEnd(widths[c] as number) : cell))
-      .join('  ');
-  io.stdout(`${line(head)}\n${body.map(line).join('\n')}\n`);
-  io.stdout(`\nconntrack table (${table.length}):\n`);
-  for (const c of table) io.stdout(`  ${JSON.stringify(c)}\n`);
-  const hit = counters.filter((c) => c.packets > 0 && c.rule);
-  io.stdout(`\nrule hits (${hit.length}):\n`);
-  for (const c of hit)
-    io.stdout(
-      `  ${c.table} ${c.chain} #${c.index}: ${c.packets} packets  ← ${c.rule?.filter}#${c.rule?.index}\n`,
-    );
+  ];
+}
+
+/** A capture file read through its descriptor, never whole. */
+function fileSource(fd: number): ByteSource {
+  return { read: (into, position) => readSync(fd, into, 0, into.length, position) };
 }
 
 /**
@@ -221,7 +273,8 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
   }
 
   const settings: HostSettings = { iface, ...simSettingsOf(host.profile) };
-  let rows: Row[];
+  const json = opts.flags.has('--json');
+  let printer: TracePrinter;
   let table: ConnView[];
   let counters: CounterView[];
   if (scenario) {
@@ -231,7 +284,13 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
       },
       settings,
     });
-    rows = run.steps.map((s) => ({ trace: s.trace, time: s.trace.t.toFixed(6), label: s.label }));
+    const rows = run.steps.map((s) => cellsOf(s.trace, s.trace.t.toFixed(6), s.label));
+    printer = new TracePrinter(
+      io,
+      json,
+      HEAD.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length))),
+    );
+    for (const s of run.steps) printer.row(s.trace, s.trace.t.toFixed(6), s.label);
     table = run.table;
     counters = run.counters;
     for (const s of run.skipped)
@@ -239,39 +298,52 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
         `not sent: frame ${s.index} (${s.label}): the frame it answers was not delivered\n`,
       );
   } else {
-    const read = (name: string): Uint8Array | null => {
+    const fds: number[] = [];
+    const open = (name: string): ByteSource | null => {
       try {
-        return readFileSync(name);
+        const fd = openSync(name, 'r');
+        fds.push(fd);
+        return fileSource(fd);
       } catch (e) {
         printDiagnostic(io, name, `cannot read file: ${(e as Error).message}`);
         return null;
       }
     };
-    const a = read(fromVm as string);
-    const b = toVm === undefined ? undefined : read(toVm);
-    if (!a || b === null) return EXIT_INVALID;
-    const run = runCaptures(compiled.ruleset, { fromVm: a, ...(b ? { toVm: b } : {}) }, settings);
-    let bad = 0;
-    for (const d of run.diagnostics) {
-      const name = d.source === 'from-vm' ? (fromVm as string) : (toVm as string);
-      printDiagnostic(io, name, `${d.code}: ${d.message}`);
-      if (d.record < 0) bad++;
+    try {
+      const a = open(fromVm as string);
+      const b = toVm === undefined ? undefined : open(toVm);
+      if (!a || b === null) return EXIT_INVALID;
+      printer = new TracePrinter(io, json);
+      const p = printer;
+      const run = runCaptures(
+        compiled.ruleset,
+        { fromVm: a, ...(b ? { toVm: b } : {}) },
+        settings,
+        {
+          // The table and the JSON lines need no rule visits: the fast walk gives the same results.
+          detail: false,
+          maxFrames: resolveLimits(io.limits).frames,
+          onStep: (s) => p.row(s.trace, s.time),
+        },
+      );
+      let bad = 0;
+      for (const d of run.diagnostics) {
+        const name = d.source === 'from-vm' ? (fromVm as string) : (toVm as string);
+        printDiagnostic(io, name, `${d.code}: ${withLimitHint(d.message)}`);
+        if (d.record < 0 || d.code === 'FRAME_LIMIT') bad++;
+      }
+      if (bad > 0 && run.frames === 0) return EXIT_INVALID;
+      table = run.table;
+      counters = run.counters;
+      if (run.stoppedAtLimit) {
+        printer.finish(table, counters);
+        return EXIT_INVALID;
+      }
+    } finally {
+      for (const fd of fds) closeSync(fd);
     }
-    if (bad > 0 && run.steps.length === 0) return EXIT_INVALID;
-    rows = run.steps.map((s) => ({ trace: s.trace, time: s.time, label: '' }));
-    table = run.table;
-    counters = run.counters;
   }
-
-  if (opts.flags.has('--json')) {
-    io.stdout(rows.map((r) => `${traceJsonLine(r.trace, r.time)}\n`).join(''));
-  } else {
-    printTable(io, rows, table, counters);
-  }
-  const failed = rows.filter((r) => r.trace.error);
-  for (const r of failed)
-    io.stderr(`packet ${r.trace.i}: unsupported by the simulator: ${r.trace.error}\n`);
-  return failed.length > 0 ? EXIT_INVALID : EXIT_OK;
+  return printer.finish(table, counters) > 0 ? EXIT_INVALID : EXIT_OK;
 }
 
 export const simulateCommand: CliCommand = {

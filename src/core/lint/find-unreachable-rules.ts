@@ -1,12 +1,5 @@
-import type {
-  IrChain,
-  IrRule,
-  IrTable,
-  Match,
-  Provenance,
-  Ruleset,
-} from '../compile/ebiptables/ir';
-import { matchesContain } from './match-constraints';
+import type { IrRule, IrTable, Match, Provenance, Ruleset } from '../compile/ebiptables/ir';
+import { matchesContain, singletonKey, viewMatch } from './match-constraints';
 
 /** An XML rule none of whose compiled rules can ever match, with the earlier rules that decide first. */
 export interface UnreachableRule {
@@ -31,22 +24,120 @@ function isConcrete(p: Provenance | null): p is Provenance {
   return p !== null && !Object.values(p.bindings).some((v) => v.startsWith('$'));
 }
 
-/** Rules of `chain` before `index` that end the chain's evaluation for a packet they match. */
-function sameChainCandidates(chain: IrChain, index: number, prefix: readonly Match[]): Candidate[] {
-  const out: Candidate[] = [];
-  for (let j = 0; j < index; j++) {
-    const r = chain.rules[j] as IrRule;
-    // ACCEPT/DROP/REJECT end the table; RETURN ends this chain: either way no later rule here sees the packet.
-    if (isVerdict(r, ['ACCEPT', 'DROP', 'REJECT', 'RETURN']) && isConcrete(r.provenance)) {
-      out.push({ rule: r, effective: [...prefix, ...r.matches] });
-    }
+/** Whether `r` ends its chain's evaluation for a packet it matches (a candidate cover). */
+function endsChain(r: IrRule): boolean {
+  // ACCEPT/DROP/REJECT end the table; RETURN ends this chain: either way no later rule here sees the packet.
+  return isVerdict(r, ['ACCEPT', 'DROP', 'REJECT', 'RETURN']) && isConcrete(r.provenance);
+}
+
+/** The singleton keys (`field=value`) of a match list's constraints, by field. */
+function singletons(matches: readonly Match[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const m of matches) {
+    const v = viewMatch(m);
+    if (v.kind !== 'constraint') continue;
+    const k = singletonKey(v.c);
+    if (k === null) continue;
+    const list = out.get(v.c.key);
+    if (list) list.push(k);
+    else out.set(v.c.key, [k]);
   }
   return out;
 }
 
-function findCover(candidates: readonly Candidate[], later: readonly Match[]): IrRule | null {
-  for (const c of candidates) if (matchesContain(c.effective, later)) return c.rule;
-  return null;
+/**
+ * The earlier rules that may cover a later one, filed like the simulator's dispatch index: a
+ * candidate allowing exactly one value of the index field (one port, one address) can only cover
+ * a rule that also allows only that value, so it sits in that value's bucket; the others are
+ * tried for every rule. With the field most candidates pin down, finding the first cover of each
+ * rule looks at a few candidates instead of all earlier rules.
+ */
+class CandidateIndex {
+  private readonly buckets = new Map<string, { order: number; c: Candidate }[]>();
+  private readonly rest: { order: number; c: Candidate }[] = [];
+  private count = 0;
+
+  /** `field`: the constraint key to file candidates by (null: one list). */
+  constructor(private readonly field: string | null) {}
+
+  /** The field `candidates` pin to the most distinct single values (the most buckets), or null. */
+  static chooseField(candidates: readonly (readonly Match[])[]): string | null {
+    const values = new Map<string, Set<string>>();
+    for (const effective of candidates) {
+      for (const [key, vals] of singletons(effective)) {
+        let set = values.get(key);
+        if (!set) values.set(key, (set = new Set()));
+        set.add(vals[0] as string);
+      }
+    }
+    let best: string | null = null;
+    let most = 1;
+    for (const [key, set] of values) {
+      if (set.size > most) {
+        best = key;
+        most = set.size;
+      }
+    }
+    return best;
+  }
+
+  add(c: Candidate): void {
+    const entry = { order: this.count++, c };
+    const keys = this.field === null ? undefined : singletons(c.effective).get(this.field);
+    const key = keys?.[0];
+    if (key === undefined) {
+      this.rest.push(entry);
+      return;
+    }
+    const bucket = this.buckets.get(key);
+    if (bucket) bucket.push(entry);
+    else this.buckets.set(key, [entry]);
+  }
+
+  /** The earliest candidate that provably takes every packet of `later`, or null. */
+  findCover(later: readonly Match[]): IrRule | null {
+    let best: { order: number; c: Candidate } | null = null;
+    const scan = (list: readonly { order: number; c: Candidate }[]) => {
+      for (const e of list) {
+        if (best && e.order >= best.order) return;
+        if (matchesContain(e.c.effective, later)) {
+          best = e;
+          return;
+        }
+      }
+    };
+    scan(this.rest);
+    if (this.field !== null) {
+      for (const key of singletons(later).get(this.field) ?? []) {
+        const bucket = this.buckets.get(key);
+        if (bucket) scan(bucket);
+      }
+    }
+    return (best as { order: number; c: Candidate } | null)?.c.rule ?? null;
+  }
+}
+
+/** Walks `rules` in order: each rule's cover among `before` and the chain's earlier rules. */
+function coversAlongChain(
+  rules: readonly IrRule[],
+  prefix: readonly Match[],
+  before: readonly Candidate[],
+  out: { rule: IrRule; cover: IrRule | null }[],
+): void {
+  const chainCands = rules.filter(endsChain).map((r) => [...prefix, ...r.matches]);
+  const index = new CandidateIndex(
+    CandidateIndex.chooseField([...before.map((b) => b.effective), ...chainCands]),
+  );
+  for (const b of before) index.add(b);
+  for (const rule of rules) {
+    if (rule.provenance) {
+      out.push({
+        rule,
+        cover: index.findCover(prefix.length > 0 ? [...prefix, ...rule.matches] : rule.matches),
+      });
+    }
+    if (endsChain(rule)) index.add({ rule, effective: [...prefix, ...rule.matches] });
+  }
 }
 
 /** Per compiled rule with provenance: the earlier rule that provably takes all its packets, or null. */
@@ -55,49 +146,51 @@ function coverOfEachRule(table: IrTable): { rule: IrRule; cover: IrRule | null }
   if (table.family !== 'ebtables') {
     for (const chain of table.chains) {
       if (chain.kind !== 'iface-root') continue;
-      chain.rules.forEach((rule, i) => {
-        if (!rule.provenance) return;
-        out.push({ rule, cover: findCover(sameChainCandidates(chain, i, []), rule.matches) });
-      });
+      coversAlongChain(chain.rules, [], [], out);
     }
     return out;
   }
+  const byName = new Map(table.chains.map((c) => [c.name, c]));
   for (const root of table.chains.filter((c) => c.kind === 'iface-root')) {
-    root.rules.forEach((rule, i) => {
-      if (!rule.provenance) return;
-      out.push({ rule, cover: findCover(sameChainCandidates(root, i, []), rule.matches) });
-    });
+    coversAlongChain(root.rules, [], [], out);
     // Sub chains are entered by a protocol-selecting jump from the root chain.
     const jumps = root.rules
       .map((r, index) => ({ r, index }))
       .filter(({ r }) => r.target.kind === 'jump' && r.provenance === null);
-    for (const { r: jump, index: jumpIndex } of jumps) {
-      const sub = table.chains.find(
-        (c) => jump.target.kind === 'jump' && c.name === jump.target.chain,
-      );
-      if (!sub) continue;
-      const before: Candidate[] = sameChainCandidates(root, jumpIndex, []);
-      // A terminal rule of an earlier sub chain decides for packets that reach it: only when no
-      // RETURN before it in that chain can hand them back to the root chain.
-      for (const { r: other, index: otherIndex } of jumps) {
-        if (otherIndex >= jumpIndex || other.target.kind !== 'jump') continue;
-        const otherName = other.target.chain;
-        const otherChain = table.chains.find((c) => c.name === otherName);
-        if (!otherChain) continue;
-        for (const r of otherChain.rules) {
+    // Root-chain candidates before each jump, gathered once along the chain.
+    const rootBefore: Candidate[][] = [];
+    {
+      const acc: Candidate[] = [];
+      let j = 0;
+      for (const { index } of jumps) {
+        for (; j < index; j++) {
+          const r = root.rules[j] as IrRule;
+          if (endsChain(r)) acc.push({ rule: r, effective: r.matches });
+        }
+        rootBefore.push([...acc]);
+      }
+    }
+    // A terminal rule of an earlier sub chain decides for packets that reach it: only when no
+    // RETURN before it in that chain can hand them back to the root chain.
+    const fromEarlierSubs: Candidate[] = [];
+    jumps.forEach(({ r: jump }, n) => {
+      if (jump.target.kind !== 'jump') return;
+      const sub = byName.get(jump.target.chain);
+      if (sub) {
+        coversAlongChain(
+          sub.rules,
+          jump.matches,
+          [...(rootBefore[n] as Candidate[]), ...fromEarlierSubs],
+          out,
+        );
+        for (const r of sub.rules) {
           if (isVerdict(r, ['RETURN'])) break;
           if (isVerdict(r, ['ACCEPT', 'DROP', 'REJECT']) && isConcrete(r.provenance)) {
-            before.push({ rule: r, effective: [...other.matches, ...r.matches] });
+            fromEarlierSubs.push({ rule: r, effective: [...jump.matches, ...r.matches] });
           }
         }
       }
-      sub.rules.forEach((rule, i) => {
-        if (!rule.provenance) return;
-        const later = [...jump.matches, ...rule.matches];
-        const cands = [...before, ...sameChainCandidates(sub, i, jump.matches)];
-        out.push({ rule, cover: findCover(cands, later) });
-      });
-    }
+    });
   }
   return out;
 }

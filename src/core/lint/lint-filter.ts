@@ -56,17 +56,21 @@ function toLookup(ws: Workspace): FilterLookup {
     : createWorkspaceLookup(ws as readonly FilterDoc[], builtinLookup);
 }
 
+/** Each document's rules by index, built once: findings look rules up by provenance many times. */
+const RULES_OF = new WeakMap<FilterDoc, Rule[]>();
+
 function ruleAt(
   lookup: FilterLookup,
   p: Pick<Provenance, 'filter' | 'ruleIndex'>,
 ): Rule | undefined {
   const doc = lookup(p.filter);
-  let i = 0;
-  for (const e of doc?.entries ?? []) {
-    if (e.kind !== 'rule') continue;
-    if (i++ === p.ruleIndex) return e.rule;
+  if (!doc) return undefined;
+  let rules = RULES_OF.get(doc);
+  if (!rules) {
+    rules = doc.entries.flatMap((e) => (e.kind === 'rule' ? [e.rule] : []));
+    RULES_OF.set(doc, rules);
   }
-  return undefined;
+  return rules[p.ruleIndex];
 }
 
 const VERBS: Record<Rule['action'], string> = {
@@ -145,15 +149,14 @@ export function lintFilter(
     });
     return { findings, diagnostics };
   }
+  // One finding per code, place and message, found in a set (a scan of the findings so far made
+  // a filter with thousands of findings quadratic).
+  const reported = new Set<string>();
   const report: Report = (f) => {
-    const dup = findings.some(
-      (g) =>
-        g.code === f.code &&
-        g.filter === f.filter &&
-        g.entryIndex === f.entryIndex &&
-        g.message === f.message,
-    );
-    if (!dup) findings.push({ ...f, root: root.name });
+    const key = `${f.code}\u0000${f.filter}\u0000${f.entryIndex}\u0000${f.message}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    findings.push({ ...f, root: root.name });
   };
 
   const vars = new Map<string, readonly string[]>(Object.entries(options.params ?? {}));

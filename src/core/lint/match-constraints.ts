@@ -111,8 +111,32 @@ function hasVariable(m: Match): boolean {
   return JSON.stringify(m).includes('"$');
 }
 
+/** Views already computed: IR matches are immutable, and lint compares each one many times. */
+const VIEWS = new WeakMap<Match, MatchView>();
+
 /** How containment sees one IR match. */
 export function viewMatch(m: Match): MatchView {
+  let v = VIEWS.get(m);
+  if (!v) {
+    v = computeView(m);
+    VIEWS.set(m, v);
+  }
+  return v;
+}
+
+/**
+ * The one value a constraint allows (`key=value`), or null when it allows none or several or is
+ * negated: the key {@link CandidateIndex} files rules under.
+ */
+export function singletonKey(c: Constraint): string | null {
+  const s = c.set;
+  if (c.negated || !s) return null;
+  if (s.kind === 'range' && s.lo === s.hi) return `${c.key}=${s.lo}`;
+  if (s.kind === 'masked' && s.mask === (1n << BigInt(s.width)) - 1n) return `${c.key}=${s.value}`;
+  return null;
+}
+
+function computeView(m: Match): MatchView {
   // A value still holding a variable reference stands for an unknown value.
   const id = hasVariable(m) ? null : JSON.stringify(m);
   switch (m.kind) {

@@ -20,4 +20,7 @@ export type {
 export { runScenario, scenarioSettings } from './run-scenario';
 export type { ScenarioRun, ScenarioStep, ScenarioRunOptions, CounterView } from './run-scenario';
 export { runCaptures, traceJsonLine } from './run-captures';
+export type { CaptureInput, ReplayOptions } from './run-captures';
+export { bytesSource, CaptureReader, MAX_RECORD_BYTES } from './capture-reader';
+export type { ByteSource, CaptureRecord, CaptureReadDiagnostic } from './capture-reader';
 export type { CaptureRun, CaptureStep, CaptureDiagnostic } from './run-captures';

@@ -9,8 +9,15 @@ import type { ConnView, ExpectationView } from '../conntrack/conntrack';
 import { BridgeHost } from '../netfilter/bridge-host';
 import type { HostSettings, PacketTrace, Side } from '../netfilter/bridge-host';
 import { decodeFrame } from '../netfilter/packet-decode';
-import type { PcapDiagnostic } from './pcap';
-import { readPcap } from './pcap';
+import { summarizeFrame } from '../netfilter/packet-summary';
+import { DEFAULT_LIMITS, LIMIT_NAMES } from '../model/limits';
+import { bytesSource, CaptureReader } from './capture-reader';
+import type {
+  ByteSource,
+  CaptureDiagnosticCode,
+  CaptureReadDiagnostic,
+  CaptureRecord,
+} from './capture-reader';
 import type { CounterView } from './run-scenario';
 
 export interface CaptureStep {
@@ -26,48 +33,42 @@ export interface CaptureDiagnostic {
   source: Side;
   /** Record index, or -1 for file-level problems. */
   record: number;
-  code: PcapDiagnostic['code'] | 'FRAME_UNDECODABLE';
+  code: CaptureDiagnosticCode | 'FRAME_UNDECODABLE' | 'CAPTURE_TIME_ORDER' | 'FRAME_LIMIT';
   message: string;
 }
 
 export interface CaptureRun {
+  /** Every step, unless {@link ReplayOptions.onStep} took them one by one (then empty). */
   steps: CaptureStep[];
   diagnostics: CaptureDiagnostic[];
   table: ConnView[];
   expectations: ExpectationView[];
   counters: CounterView[];
+  /** Frames replayed. */
+  frames: number;
+  /** Whether the run stopped at {@link ReplayOptions.maxFrames} with frames left. */
+  stoppedAtLimit: boolean;
 }
 
-interface Pending {
-  source: Side;
-  record: number;
-  sec: number;
-  /** Sub-second part in nanoseconds. */
-  nsec: number;
-  data: Uint8Array;
+/** How a replay runs and where its steps go. */
+export interface ReplayOptions {
+  /**
+   * Record every rule visit in each trace (default true). Off, traces carry the verdict, the
+   * deciding rule, the conntrack state and the packet summary only — the same results, at a cost
+   * that hardly grows with the filter (see `StepOptions.detail`).
+   */
+  detail?: boolean;
+  /** Stop after this many frames with a FRAME_LIMIT diagnostic (default: `DEFAULT_LIMITS.frames`). */
+  maxFrames?: number;
+  /**
+   * Receives each step as it is made; the run then keeps none, so its memory does not grow with
+   * the number of frames.
+   */
+  onStep?: (step: CaptureStep) => void;
 }
 
-function collect(
-  bytes: Uint8Array | undefined,
-  source: Side,
-  out: Pending[],
-  diags: CaptureDiagnostic[],
-): void {
-  if (!bytes) return;
-  const { file, diagnostics } = readPcap(bytes);
-  for (const d of diagnostics)
-    diags.push({ source, record: -1, code: d.code, message: `${d.message} (offset ${d.offset})` });
-  if (!file) return;
-  file.records.forEach((r, i) =>
-    out.push({
-      source,
-      record: i,
-      sec: r.tsSec,
-      nsec: file.nanosecond ? r.tsFrac : r.tsFrac * 1000,
-      data: r.data,
-    }),
-  );
-}
+/** A capture: its bytes, or a source to stream them from. */
+export type CaptureInput = Uint8Array | ByteSource;
 
 /** Seconds with six decimals from integer seconds and nanoseconds, without float rounding surprises. */
 function microText(sec: number, nsec: number): string {
@@ -75,44 +76,118 @@ function microText(sec: number, nsec: number): string {
   return us >= 1_000_000 ? `${sec + 1}.000000` : `${sec}.${String(us).padStart(6, '0')}`;
 }
 
-/** Replays `fromVm` (frames the VM sent, captured on its port) and `toVm` (frames towards it). */
+/** One capture being read: its reader, its next record, what has been reported. */
+class Stream {
+  readonly reader: CaptureReader;
+  head: CaptureRecord | null = null;
+  private reported = 0;
+  private lastSec = -Infinity;
+  private lastNsec = 0;
+  private backwards = false;
+
+  constructor(
+    readonly side: Side,
+    input: CaptureInput,
+    private readonly diagnostics: CaptureDiagnostic[],
+  ) {
+    this.reader = new CaptureReader(input instanceof Uint8Array ? bytesSource(input) : input);
+    this.advance();
+  }
+
+  advance(): void {
+    this.head = this.reader.next();
+    const ds = this.reader.diagnostics;
+    for (; this.reported < ds.length; this.reported++) {
+      const d = ds[this.reported] as CaptureReadDiagnostic;
+      this.diagnostics.push({
+        source: this.side,
+        record: d.record,
+        code: d.code,
+        message: `${d.message} (offset ${d.offset})`,
+      });
+    }
+    const h = this.head;
+    if (!h) return;
+    if (h.sec < this.lastSec || (h.sec === this.lastSec && h.nsec < this.lastNsec)) {
+      if (!this.backwards) {
+        this.backwards = true;
+        this.diagnostics.push({
+          source: this.side,
+          record: h.index,
+          code: 'CAPTURE_TIME_ORDER',
+          message: `record ${h.index}: its timestamp is earlier than the record before; records are replayed in capture order and the clock never goes back`,
+        });
+      }
+    } else {
+      this.lastSec = h.sec;
+      this.lastNsec = h.nsec;
+    }
+  }
+}
+
+/**
+ * Replays `fromVm` (frames the VM sent, captured on its port) and `toVm` (frames towards it),
+ * streaming: the two captures are read record by record and merged by timestamp (on equal
+ * timestamps the VM's frame first), the timestamps drive the clock.
+ */
 export function runCaptures(
   ruleset: AnyRuleset,
-  captures: { fromVm: Uint8Array; toVm?: Uint8Array },
+  captures: { fromVm: CaptureInput; toVm?: CaptureInput },
   settings: HostSettings = {},
+  options: ReplayOptions = {},
 ): CaptureRun {
-  const pending: Pending[] = [];
   const diagnostics: CaptureDiagnostic[] = [];
-  collect(captures.fromVm, 'from-vm', pending, diagnostics);
-  collect(captures.toVm, 'to-vm', pending, diagnostics);
-  // Stable merge by time; on equal timestamps the VM's frame first, then capture order.
-  pending.sort(
-    (a, b) =>
-      a.sec - b.sec ||
-      a.nsec - b.nsec ||
-      (a.source === b.source ? a.record - b.record : a.source === 'from-vm' ? -1 : 1),
-  );
+  const streams = [new Stream('from-vm', captures.fromVm, diagnostics)];
+  if (captures.toVm) streams.push(new Stream('to-vm', captures.toVm, diagnostics));
+  const detail = options.detail !== false;
+  const maxFrames = options.maxFrames ?? DEFAULT_LIMITS.frames;
   const host = new BridgeHost(ruleset, settings);
   const steps: CaptureStep[] = [];
+  const emit = options.onStep ?? ((s: CaptureStep) => void steps.push(s));
   let now = 0;
-  for (const p of pending) {
-    const frame = decodeFrame(p.data);
+  let frames = 0;
+  let stoppedAtLimit = false;
+  for (;;) {
+    let next: Stream | null = null;
+    for (const s of streams) {
+      const h = s.head;
+      if (!h) continue;
+      const n = next?.head;
+      if (!n || h.sec < n.sec || (h.sec === n.sec && h.nsec < n.nsec)) next = s;
+    }
+    const rec = next?.head;
+    if (!next || !rec) break;
+    if (frames >= maxFrames) {
+      stoppedAtLimit = true;
+      diagnostics.push({
+        source: next.side,
+        record: rec.index,
+        code: 'FRAME_LIMIT',
+        message: `the captures hold more than ${maxFrames} frames, the limit '${LIMIT_NAMES.frames}': the run stops here`,
+      });
+      break;
+    }
+    const frame = decodeFrame(rec.data);
     if (!frame) {
       diagnostics.push({
-        source: p.source,
-        record: p.record,
+        source: next.side,
+        record: rec.index,
         code: 'FRAME_UNDECODABLE',
-        message: `record ${p.record}: ${p.data.length} bytes is not an Ethernet frame`,
+        message: `record ${rec.index}: ${rec.data.length} bytes is not an Ethernet frame`,
       });
-      continue;
+    } else {
+      frames++;
+      now = Math.max(now, rec.sec + rec.nsec / 1e9);
+      const trace = host.step(frame, next.side, now, { detail });
+      if (!detail) trace.summary = summarizeFrame(frame);
+      emit({
+        trace,
+        source: next.side,
+        record: rec.index,
+        time: microText(rec.sec, rec.nsec),
+      });
     }
-    now = p.sec + p.nsec / 1e9;
-    steps.push({
-      trace: host.step(frame, p.source, now),
-      source: p.source,
-      record: p.record,
-      time: microText(p.sec, p.nsec),
-    });
+    next.advance();
   }
   return {
     steps,
@@ -120,6 +195,8 @@ export function runCaptures(
     table: host.table(now),
     expectations: host.expectations(now),
     counters: host.counters(),
+    frames,
+    stoppedAtLimit,
   };
 }
 

@@ -411,7 +411,7 @@ function SourcePicker() {
         Open pcap…
         <input
           type="file"
-          accept=".pcap,.cap,application/vnd.tcpdump.pcap"
+          accept=".pcap,.pcapng,.cap,.ntar,application/vnd.tcpdump.pcap"
           aria-label="Open a pcap file"
           onChange={async (e) => {
             const file = e.target.files?.[0];

@@ -14,7 +14,8 @@ import type { HostSettings, PacketTrace, Side, Verdict } from '../../core/netfil
 import type { EthernetFrame, L4Packet } from '../../core/netfilter/packet';
 import { buildEthernet, buildIpv4, buildTcp, buildUdp } from '../../core/netfilter/packet-build';
 import { decodeFrame } from '../../core/netfilter/packet-decode';
-import { readPcap } from '../../core/sim/pcap';
+import { bytesSource, CaptureReader } from '../../core/sim';
+import { DEFAULT_LIMITS } from '../../core/model/limits';
 import { scenarioSettings } from '../../core/sim/run-scenario';
 import { DEFAULT_HOSTS, SCENARIOS, getScenario } from '../../core/sim/scenarios';
 import type { ScenarioHosts } from '../../core/sim/scenarios';
@@ -257,27 +258,34 @@ export function buildCustomFrames(packets: CustomPacket[], hosts: ScenarioHosts)
 }
 
 function pcapFrames(bytes: Uint8Array, hosts: ScenarioHosts, problems: string[]): Frame[] {
-  const { file, diagnostics } = readPcap(bytes);
-  for (const d of diagnostics) problems.push(`${d.code}: ${d.message}`);
-  if (!file) return [];
+  // pcap or pcapng; records of a non-Ethernet link type are refused by the reader, not decoded.
+  const reader = new CaptureReader(bytesSource(bytes));
   const vmMac = parseInt(hosts.vm.mac.replace(/:/g, ''), 16);
   const frames: Frame[] = [];
-  const t0 = file.records[0]?.tsSec ?? 0;
-  file.records.forEach((r, i) => {
+  let t0: number | null = null;
+  for (let r = reader.next(); r; r = reader.next()) {
+    if (frames.length >= DEFAULT_LIMITS.frames) {
+      problems.push(
+        `FRAME_LIMIT: the capture holds more than ${DEFAULT_LIMITS.frames} frames; the first ${DEFAULT_LIMITS.frames} are replayed`,
+      );
+      break;
+    }
     const frame = decodeFrame(r.data);
     if (!frame) {
-      problems.push(`record ${i}: ${r.data.length} bytes is not an Ethernet frame`);
-      return;
+      problems.push(`record ${r.index}: ${r.data.length} bytes is not an Ethernet frame`);
+      continue;
     }
-    const t = r.tsSec - t0 + r.tsFrac / (file.nanosecond ? 1e9 : 1e6);
+    t0 ??= r.sec;
+    const t = r.sec - t0 + r.nsec / 1e9;
     // One capture holds both directions: what the VM's MAC sent comes from the VM.
     frames.push({
       t,
       side: frame.src === vmMac ? 'from-vm' : 'to-vm',
       frame,
-      label: `record ${i + 1}`,
+      label: `record ${r.index + 1}`,
     });
-  });
+  }
+  for (const d of reader.diagnostics) problems.push(`${d.code}: ${d.message}`);
   return frames;
 }
 
