@@ -70,10 +70,12 @@ const WORKLOADS: Record<string, Workload> = {
     measure: `validate a ${DEFAULT_LIMITS.inputBytes / 1048576} MiB filter (input-bytes limit)`,
     prepare(dir) {
       const f = join(dir, 'big.xml');
-      let xml = tcpRules('big', 1);
-      let count = 1;
-      while (xml.length < DEFAULT_LIMITS.inputBytes * 0.98) {
-        count = Math.ceil(count * (DEFAULT_LIMITS.inputBytes / xml.length) * 0.97);
+      // Rules are about the same length: size the filter to just under the limit.
+      const perRule = (tcpRules('big', 1000).length - tcpRules('big', 0).length) / 1000;
+      let count = Math.floor(DEFAULT_LIMITS.inputBytes / perRule);
+      let xml = tcpRules('big', count);
+      while (xml.length > DEFAULT_LIMITS.inputBytes) {
+        count = Math.floor(count * 0.99);
         xml = tcpRules('big', count);
       }
       writeFileSync(f, xml);
