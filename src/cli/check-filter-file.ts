@@ -2,6 +2,7 @@ import { parseFilterXml } from '../core';
 import type { Diagnostic, FilterDoc } from '../core/model/types';
 import { InputError } from './cli-io';
 import type { CliIo } from './cli-io';
+import { resolveLimits } from '../core/model/limits';
 
 /** A file read and parsed (parsing includes libvirt's semantic checks); `doc` is null on error. */
 export interface CheckedFile {
@@ -22,5 +23,5 @@ export function checkFilterFile(file: string, io: CliIo): CheckedFile {
     const name = file === '-' ? 'standard input' : file;
     return { doc: null, diagnostics: [], readError: `cannot read ${name}: ${reason}` };
   }
-  return parseFilterXml(text);
+  return parseFilterXml(text, resolveLimits(io.limits).inputBytes);
 }

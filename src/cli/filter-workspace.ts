@@ -12,6 +12,7 @@ import type { Diagnostic, DroppedAttribute, FilterDoc } from '../core/model/type
 import { parseFilterXml } from '../core/xml/parse-filter-xml';
 import { InputError } from './cli-io';
 import type { CliIo } from './cli-io';
+import { resolveLimits } from '../core/model/limits';
 import { escapeForTerminal, formatDiagnostic } from './format-diagnostic';
 
 /** How an option takes its value: `flag` none, `value` one (last wins), `list` one per use. */
@@ -198,7 +199,7 @@ export function loadFilterWorkspace(
       errors++;
       return null;
     }
-    const res = parseFilterXml(text);
+    const res = parseFilterXml(text, resolveLimits(io.limits).inputBytes);
     const warnings: Diagnostic[] = [];
     for (const d of res.diagnostics) {
       if (d.severity === 'info') continue;

@@ -1,4 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { DEFAULT_LIMITS, LIMIT_NAMES } from '../model/limits';
 import { applyLibvirtFixups } from '../model/apply-libvirt-fixups';
 import {
   DEFAULT_RULE_PRIORITY,
@@ -56,8 +57,11 @@ import {
 } from './scan-xml-source';
 import type { LineIndex } from './scan-xml-source';
 
-/** Inputs longer than this (in UTF-16 code units, 8 Mi) are refused. */
-export const MAX_INPUT_LENGTH = 8 * 1024 * 1024;
+/**
+ * Inputs longer than this (in UTF-16 code units: 10 Mi, as many as the bytes of the largest file
+ * virsh reads) are refused; `parseFilterXml`'s second argument raises it.
+ */
+export const MAX_INPUT_LENGTH = DEFAULT_LIMITS.inputBytes;
 
 /** Deeper element nesting is refused (a filter document needs 3 levels). */
 export const MAX_NESTING_DEPTH = 64;
@@ -612,12 +616,12 @@ function refuse(info: DiagnosticCodeInfo, message: string, line = 1, column = 1)
   return { doc: null, diagnostics: [makeDiagnostic(info, message, line, column)] };
 }
 
-function parseUnchecked(input: string): ParseResult {
+function parseUnchecked(input: string, maxLength: number): ParseResult {
   if (typeof input !== 'string') return refuse(DIAGNOSTIC_CODES.INTERNAL, 'The input is not text.');
-  if (input.length > MAX_INPUT_LENGTH) {
+  if (input.length > maxLength) {
     return refuse(
       DIAGNOSTIC_CODES.INPUT_TOO_LARGE,
-      `The input has ${input.length} characters; at most ${MAX_INPUT_LENGTH} (8 MiB) are accepted.`,
+      `The input has ${input.length} characters, more than the limit '${LIMIT_NAMES.inputBytes}' of ${maxLength}.`,
     );
   }
   // Positions are in the text after a byte-order mark, as editors (Monaco included) count columns.
@@ -777,9 +781,9 @@ function parseUnchecked(input: string): ParseResult {
  * internal failure become diagnostics; `doc` is null whenever there is an
  * error.
  */
-export function parseFilterXml(text: string): ParseResult {
+export function parseFilterXml(text: string, maxLength = MAX_INPUT_LENGTH): ParseResult {
   try {
-    return parseUnchecked(text);
+    return parseUnchecked(text, maxLength);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     return refuse(DIAGNOSTIC_CODES.INTERNAL, `The document could not be read: ${reason}.`);
