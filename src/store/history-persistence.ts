@@ -1,4 +1,5 @@
 import type { FilterDoc, FilterEntry } from '../core/model/types';
+import { reparseDoc } from './core-bridge';
 import type { useStudioStore, Workspace } from './studio-store';
 
 type Store = typeof useStudioStore;
@@ -76,7 +77,11 @@ export function decodeHistory(raw: unknown): { past: Step[]; future: Step[] } | 
     if (typeof d?.name !== 'string' || !Array.isArray(d.entries)) return null;
     const list = d.entries.map((n) => entries[n]);
     if (list.some((e) => e === undefined)) return null;
-    docs.push({ ...d, entries: list as FilterEntry[] });
+    const doc = { ...d, entries: list as FilterEntry[] };
+    // Whatever the entry holds (it may be hostile), an undo step must be a document the editor
+    // can show: one that is written as XML and reads back without error.
+    if (!reparseDoc(doc)) return null;
+    docs.push(doc);
   }
   const step = (w: SavedWorkspace): Step | null => {
     if (!Array.isArray(w)) return null;

@@ -15,8 +15,15 @@ export type {
   XmlDraft,
 } from './studio-store';
 export * from './selectors';
-export { startAutosave, loadSavedState, STORAGE_KEY } from './persistence';
-export { describeShare, encodeShare, decodeShare, filtersToShare, SHARE_PARAM } from './share-link';
+export { startAutosave, loadSavedState, STORAGE_KEY, UNREADABLE_KEY } from './persistence';
+export {
+  describeShare,
+  encodeShare,
+  decodeShare,
+  filtersToShare,
+  isShareLink,
+  SHARE_PARAM,
+} from './share-link';
 export type { SharedFilters } from './share-link';
 export { parseXml, serializeXml, LIBRARY_FILTERS, getLibraryFilter } from './core-bridge';
 export type { LibraryFilter } from './core-bridge';

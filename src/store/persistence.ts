@@ -1,4 +1,4 @@
-import type { FilterDoc } from '../core/model/types';
+import { reparseDoc } from './core-bridge';
 import { restoreHistory, saveHistory } from './history-persistence';
 import { useStudioStore } from './studio-store';
 import type { StudioState, WorkspaceFilter, XmlDraft } from './studio-store';
@@ -16,13 +16,25 @@ interface SavedState {
   drafts: Record<string, string>;
 }
 
-function isFilterDoc(v: unknown): v is FilterDoc {
-  if (typeof v !== 'object' || v === null) return false;
-  const d = v as Partial<FilterDoc>;
-  return typeof d.name === 'string' && typeof d.chain === 'string' && Array.isArray(d.entries);
+/** Where an entry that could not be read (in full) is kept, so saving over it loses nothing. */
+export const UNREADABLE_KEY = `${STORAGE_KEY}:unreadable`;
+
+/** Keeps the raw entry under {@link UNREADABLE_KEY} (once) and says so. */
+function keepUnreadable(storage: Storage, raw: string, what: string): string {
+  try {
+    if (storage.getItem(UNREADABLE_KEY) === null) storage.setItem(UNREADABLE_KEY, raw);
+  } catch {
+    // Quota: the notice still says what happened.
+  }
+  return `The saved workspace ${what}; its text is kept in localStorage under '${UNREADABLE_KEY}'.`;
 }
 
-/** Reads the saved workspace; null when there is none or it is unreadable. */
+/**
+ * Reads the saved workspace; null when there is none or it is unreadable. Never throws, whatever
+ * the entry holds: each filter is read back through the XML parser, filters that do not read back
+ * are left out, and then (or when nothing can be read) the raw entry is kept aside and `notice`
+ * says so.
+ */
 export function loadSavedState(storage: Storage = localStorage): Partial<StudioState> | null {
   let raw: string | null;
   try {
@@ -31,20 +43,54 @@ export function loadSavedState(storage: Storage = localStorage): Partial<StudioS
     return null;
   }
   if (!raw) return null;
+  let saved: SavedState;
   try {
-    const saved = JSON.parse(raw) as SavedState;
-    if (saved.version !== 1 || !Array.isArray(saved.filters)) return null;
-    const filters = saved.filters.filter((f) => typeof f.id === 'string' && isFilterDoc(f.doc));
-    const drafts: Record<string, XmlDraft> = {};
-    for (const [id, text] of Object.entries(saved.drafts ?? {})) {
+    saved = JSON.parse(raw) as SavedState;
+    if (saved?.version !== 1 || !Array.isArray(saved.filters)) throw new Error('not a workspace');
+  } catch {
+    return { notice: keepUnreadable(storage, raw, 'could not be read and was not opened') };
+  }
+  const filters: WorkspaceFilter[] = [];
+  const ids = new Set<string>();
+  for (const f of saved.filters as unknown[]) {
+    const id = (f as Partial<WorkspaceFilter> | null)?.id;
+    const doc = reparseDoc((f as Partial<WorkspaceFilter> | null)?.doc);
+    if (typeof id === 'string' && !ids.has(id) && doc) {
+      ids.add(id);
+      filters.push({ id, doc });
+    }
+  }
+  const drafts: Record<string, XmlDraft> = {};
+  const savedDrafts: unknown = saved.drafts;
+  if (typeof savedDrafts === 'object' && savedDrafts !== null) {
+    for (const [id, text] of Object.entries(savedDrafts)) {
       const filter = filters.find((f) => f.id === id);
       if (filter && typeof text === 'string')
         drafts[id] = { text, baseDoc: filter.doc, diagnostics: [], pending: true, cleanText: null };
     }
-    return { workspace: { filters }, activeId: saved.activeId, drafts, selectedIndex: null };
-  } catch {
-    return null;
   }
+  const lost = saved.filters.length - filters.length;
+  if (filters.length === 0 && lost > 0)
+    return { notice: keepUnreadable(storage, raw, 'had no filter that could be read') };
+  const activeId =
+    typeof saved.activeId === 'string' && ids.has(saved.activeId)
+      ? saved.activeId
+      : (filters[0]?.id ?? null);
+  return {
+    workspace: { filters },
+    activeId,
+    drafts,
+    selectedIndex: null,
+    ...(lost > 0
+      ? {
+          notice: keepUnreadable(
+            storage,
+            raw,
+            `had ${lost} filter(s) that could not be read; they were left out`,
+          ),
+        }
+      : {}),
+  };
 }
 
 function toSaved(state: StudioState): SavedState {

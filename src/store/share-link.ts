@@ -1,5 +1,6 @@
 import { compressToEncodedURIComponent, decompressFromEncodedURIComponent } from 'lz-string';
 import type { FilterDoc } from '../core/model/types';
+import { reparseDoc } from './core-bridge';
 
 /** The URL fragment key that carries a shared filter. */
 export const SHARE_PARAM = 'share';
@@ -43,25 +44,42 @@ export function encodeShare(filters: FilterDoc[], open?: string): string {
   return `${SHARE_PARAM}=${compressToEncodedURIComponent(JSON.stringify(payload))}`;
 }
 
-/** Decodes a fragment made by {@link encodeShare}; null when it is not one or is damaged. */
+/**
+ * Longest fragment decoded (characters). A 2,000-rule workspace compresses to well under this;
+ * longer ones are refused before decompression, whose output can grow quadratically.
+ */
+export const MAX_SHARE_LENGTH = 4 * 1024 * 1024;
+/** Longest decompressed payload (characters) parsed. */
+const MAX_SHARE_JSON = 64 * 1024 * 1024;
+
+/** Whether the fragment claims to be a share link (damaged or not). */
+export function isShareLink(hash: string): boolean {
+  return (hash.startsWith('#') ? hash.slice(1) : hash).startsWith(`${SHARE_PARAM}=`);
+}
+
+/**
+ * Decodes a fragment made by {@link encodeShare}; null when it is not one or is damaged. Each
+ * document is read back through the XML parser ({@link reparseDoc}): a hostile link can at worst
+ * be refused, never put a malformed document in the store. Never throws.
+ */
 export function decodeShare(hash: string): SharedFilters | null {
   const fragment = hash.startsWith('#') ? hash.slice(1) : hash;
   const prefix = `${SHARE_PARAM}=`;
-  if (!fragment.startsWith(prefix)) return null;
+  if (!fragment.startsWith(prefix) || fragment.length > MAX_SHARE_LENGTH) return null;
   try {
     const json = decompressFromEncodedURIComponent(fragment.slice(prefix.length));
-    if (!json) return null;
+    if (!json || json.length > MAX_SHARE_JSON) return null;
     const payload = JSON.parse(json) as SharePayload;
-    if (payload.v !== 1 || !Array.isArray(payload.filters)) return null;
-    const ok = payload.filters.every(
-      (d) => typeof d?.name === 'string' && typeof d.chain === 'string' && Array.isArray(d.entries),
-    );
-    if (!ok || payload.filters.length === 0) return null;
+    if (payload?.v !== 1 || !Array.isArray(payload.filters) || payload.filters.length === 0)
+      return null;
+    const docs = payload.filters.map(reparseDoc);
+    if (!docs.every((d) => d !== null)) return null;
+    const filters = docs as FilterDoc[];
     const open =
-      typeof payload.open === 'string' && payload.filters.some((d) => d.name === payload.open)
+      typeof payload.open === 'string' && filters.some((d) => d.name === payload.open)
         ? payload.open
-        : (payload.filters[0] as FilterDoc).name;
-    return { filters: payload.filters, open };
+        : (filters[0] as FilterDoc).name;
+    return { filters, open };
   } catch {
     return null;
   }

@@ -4,6 +4,7 @@ import type { FilterDoc, Rule } from '../core/model/types';
 import {
   decodeShare,
   describeShare,
+  isShareLink,
   LIBRARY_FILTERS,
   LIBRARY_PREFIX,
   selectActiveDoc,
@@ -15,7 +16,7 @@ import {
   useStudioStore,
 } from '../store';
 import { FilterFields } from './FilterFields/FilterFields';
-import { importXmlText, looksLikeFilterXml } from './import-xml';
+import { importDroppedFile, importXmlText, looksLikeFilterXml } from './import-xml';
 import { Panels } from './Panels/Panels';
 import { RuleEditor } from './RuleEditor/RuleEditor';
 import { focusRuleEditor } from './RuleEditor/focus-rule-editor';
@@ -168,7 +169,7 @@ function useImportByDropAndPaste() {
       const files = Array.from(e.dataTransfer?.files ?? []);
       if (files.length === 0) return;
       e.preventDefault();
-      for (const file of files) importXmlText(await file.text(), file.name);
+      for (const file of files) await importDroppedFile(file);
     };
     const onPaste = (e: ClipboardEvent) => {
       if (isEditableTarget(e.target)) return;
@@ -192,9 +193,17 @@ function useImportByDropAndPaste() {
 function useShareLink() {
   useEffect(() => {
     const open = () => {
+      if (!isShareLink(location.hash)) return;
       const shared = decodeShare(location.hash);
-      if (!shared) return;
       history.replaceState(null, '', `${location.pathname}${location.search}`);
+      if (!shared) {
+        useStudioStore
+          .getState()
+          .setNotice(
+            'This share link is damaged or too large: nothing was opened, your workspace is unchanged.',
+          );
+        return;
+      }
       const store = useStudioStore.getState();
       const same = (a: FilterDoc, b: FilterDoc) => JSON.stringify(a) === JSON.stringify(b);
       // A filter the workspace already holds as it is shared is opened, not copied again.

@@ -1,4 +1,6 @@
+import { DEFAULT_LIMITS } from '../core/model/limits';
 import { useStudioStore, parseXml } from '../store';
+import { usePanelsStore } from '../store/panels-store';
 
 /** The root element's name, after an optional BOM, XML declaration, comments and DOCTYPE. */
 function rootElement(text: string): string | null {
@@ -54,4 +56,43 @@ export function importXmlText(text: string, fileName = 'imported'): void {
 /** Whether pasted text looks like a filter document. */
 export function looksLikeFilterXml(text: string): boolean {
   return /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<filter[\s>]/.test(text);
+}
+
+/** The first four bytes of pcap (both byte orders, µs and ns) and pcapng files. */
+const CAPTURE_MAGICS = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a];
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
+}
+
+/**
+ * A file dropped on the page: a capture (pcap or pcapng, told by its first bytes) becomes the
+ * simulator's traffic; anything else is imported as filter XML. A file over the limits is refused
+ * before it is read, so a huge drop costs nothing and changes nothing.
+ */
+export async function importDroppedFile(file: File): Promise<void> {
+  const store = useStudioStore.getState();
+  const head = new DataView(await file.slice(0, 4).arrayBuffer());
+  const magic = head.byteLength === 4 ? head.getUint32(0, false) : -1;
+  if (CAPTURE_MAGICS.includes(magic)) {
+    if (file.size > DEFAULT_LIMITS.captureBytes) {
+      store.setNotice(
+        `${file.name} is ${mib(file.size)}: captures over ${mib(DEFAULT_LIMITS.captureBytes)} are not opened in the browser (use nwfilter-studio simulate, which streams them).`,
+      );
+      return;
+    }
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const panels = usePanelsStore.getState();
+    panels.setSource({ kind: 'pcap', name: file.name, bytes });
+    panels.setTab('simulator');
+    store.setNotice(`Opened the capture ${file.name} in the simulator.`);
+    return;
+  }
+  if (file.size > DEFAULT_LIMITS.inputBytes) {
+    store.setNotice(
+      `${file.name} is ${mib(file.size)}: a filter over ${mib(DEFAULT_LIMITS.inputBytes)} cannot be defined in libvirt (virsh refuses it) and is not imported.`,
+    );
+    return;
+  }
+  importXmlText(await file.text(), file.name);
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import {
   BACKENDS,
   DEFAULT_BACKEND,
@@ -303,6 +303,7 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
       try {
         const fd = openSync(name, 'r');
         fds.push(fd);
+        if (fstatSync(fd).isDirectory()) throw new Error('is a directory');
         return fileSource(fd);
       } catch (e) {
         printDiagnostic(io, name, `cannot read file: ${(e as Error).message}`);

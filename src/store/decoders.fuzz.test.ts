@@ -1,0 +1,189 @@
+import { compressToEncodedURIComponent } from 'lz-string';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EXAMPLES } from '../core/examples';
+import { parseFilterXml } from '../core/xml/parse-filter-xml';
+import { serializeFilterXml } from '../core/xml/serialize-filter-xml';
+import { fuzzParameters, hostileString } from '../testing/fuzz';
+import { decodeHistory, encodeHistory } from './history-persistence';
+import { loadSavedState, STORAGE_KEY, UNREADABLE_KEY } from './persistence';
+import { decodeShare, encodeShare } from './share-link';
+
+/**
+ * Fuzz suite (issue 15): a share link or a localStorage entry, whatever it holds, never throws,
+ * and what it yields is only documents that serialize and read back cleanly; a saved workspace
+ * that cannot be read in full is kept aside, not lost.
+ */
+
+const DOCS = EXAMPLES.map((e) => parseFilterXml(e.xml).doc!).filter(Boolean);
+
+/** JSON-ish values, with the shapes the decoders expect mixed in. */
+const json = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constantFrom(null, true, 0, -1, 1e308, 'x', '$', '__proto__'),
+    hostileString,
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(
+      fc.constantFrom(
+        'name',
+        'chain',
+        'entries',
+        'kind',
+        'rule',
+        'ref',
+        'attrs',
+        'protocol',
+        'action',
+        '__proto__',
+        'v',
+        'filters',
+        'id',
+        'doc',
+      ),
+      tie('value'),
+      { maxKeys: 5 },
+    ),
+  ),
+})).value;
+
+/** A real document with one field replaced by anything. */
+const corruptDoc = fc
+  .tuple(
+    fc.constantFrom(...DOCS),
+    fc.array(fc.tuple(fc.nat(), json), { minLength: 1, maxLength: 3 }),
+  )
+  .map(([doc, edits]) => {
+    const copy = JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
+    for (const [at, v] of edits) {
+      const paths: [Record<string, unknown>, string][] = [];
+      const walk = (o: unknown) => {
+        if (typeof o !== 'object' || o === null) return;
+        for (const k of Object.keys(o)) {
+          paths.push([o as Record<string, unknown>, k]);
+          walk((o as Record<string, unknown>)[k]);
+        }
+      };
+      walk(copy);
+      const p = paths[at % paths.length];
+      if (p) p[0][p[1]] = v;
+    }
+    return copy;
+  });
+
+function expectCleanDocs(docs: unknown): void {
+  if (docs === null) return;
+  expect(Array.isArray(docs)).toBe(true);
+  for (const d of docs as Parameters<typeof serializeFilterXml>[0][]) {
+    const xml = serializeFilterXml(d);
+    expect(parseFilterXml(xml).doc).toEqual(d);
+  }
+}
+
+function memoryStorage(entries: Record<string, string>): Storage {
+  const m = new Map(Object.entries(entries));
+  return {
+    get length() {
+      return m.size;
+    },
+    clear: () => m.clear(),
+    getItem: (k) => m.get(k) ?? null,
+    key: (i) => [...m.keys()][i] ?? null,
+    removeItem: (k) => void m.delete(k),
+    setItem: (k, v) => void m.set(k, String(v)),
+  };
+}
+
+describe('fuzz: share links', () => {
+  it('any fragment: no throw, null or clean documents', () => {
+    const fragment = fc.oneof(
+      hostileString.map((s) => `#share=${s}`),
+      json.map((v) => `#share=${compressToEncodedURIComponent(JSON.stringify(v))}`),
+      fc
+        .array(corruptDoc, { minLength: 1, maxLength: 3 })
+        .map(
+          (filters) => `#share=${compressToEncodedURIComponent(JSON.stringify({ v: 1, filters }))}`,
+        ),
+      fc
+        .tuple(fc.constantFrom(encodeShare(DOCS)), fc.nat(), fc.string({ maxLength: 3 }))
+        .map(([s, at, t]) => `#${s.slice(0, at % s.length)}${t}${s.slice(at % s.length)}`),
+    );
+    fc.assert(
+      fc.property(fragment, (h) => expectCleanDocs(decodeShare(h)?.filters ?? null)),
+      fuzzParameters(400),
+    );
+  });
+
+  it('a valid link gives back its documents', () => {
+    expect(decodeShare(`#${encodeShare(DOCS)}`)?.filters).toEqual(DOCS);
+  });
+});
+
+describe('fuzz: the saved workspace', () => {
+  it('any entry: no throw, only clean documents, and what is left out is kept aside', () => {
+    const entry = fc.oneof(
+      hostileString,
+      json.map((v) => JSON.stringify(v)),
+      fc.array(corruptDoc, { maxLength: 3 }).map((docs) =>
+        JSON.stringify({
+          version: 1,
+          activeId: 'a0',
+          filters: [...docs.map((doc, i) => ({ id: `b${i}`, doc })), { id: 'a0', doc: DOCS[0] }],
+          drafts: { a0: '<filter' },
+        }),
+      ),
+    );
+    fc.assert(
+      fc.property(entry, (raw) => {
+        const storage = memoryStorage({ [STORAGE_KEY]: raw });
+        const state = loadSavedState(storage);
+        if (!state) return;
+        expectCleanDocs(state.workspace?.filters.map((f) => f.doc) ?? null);
+        if (state.notice) expect(storage.getItem(UNREADABLE_KEY)).toBe(raw);
+        if (state.workspace) {
+          const ids = state.workspace.filters.map((f) => f.id);
+          expect(new Set(ids).size).toBe(ids.length);
+          if (state.activeId !== null) expect(ids).toContain(state.activeId);
+        }
+      }),
+      fuzzParameters(300),
+    );
+  });
+});
+
+describe('fuzz: the saved undo history', () => {
+  it('any entry: no throw, and every step holds only documents that serialize and read back', () => {
+    const valid = encodeHistory(
+      DOCS.map((doc, i) => ({ workspace: { filters: [{ id: `a${i}`, doc }] } })),
+      [],
+    );
+    const entry = fc.oneof(
+      json,
+      fc
+        .tuple(
+          fc.array(
+            corruptDoc.map((d) => (d as { entries?: unknown }).entries),
+            { maxLength: 3 },
+          ),
+          fc.nat(),
+        )
+        .map(([lists, at]) => {
+          const copy = JSON.parse(JSON.stringify(valid)) as { entries: unknown[] };
+          for (const l of lists)
+            if (Array.isArray(l) && l.length > 0) copy.entries[at % copy.entries.length] = l[0];
+          return copy;
+        }),
+    );
+    fc.assert(
+      fc.property(entry, (raw) => {
+        const h = decodeHistory(raw);
+        if (!h) return;
+        for (const step of [...h.past, ...h.future])
+          for (const f of step.workspace.filters)
+            expect(parseFilterXml(serializeFilterXml(f.doc)).doc).not.toBeNull();
+      }),
+      fuzzParameters(200),
+    );
+    expect(decodeHistory(JSON.parse(JSON.stringify(valid)))?.past).toHaveLength(DOCS.length);
+  });
+});
