@@ -19,6 +19,9 @@ import {
   serializeFilterXml,
 } from '../src/core';
 import type { FilterDoc, Ruleset } from '../src/core';
+import { compileNftables, printNftScriptText } from '../src/core/compile/nftables';
+import type { NftRuleset } from '../src/core/compile/nftables';
+import { instantiateFilter } from '../src/core/instantiate/instantiate-filter';
 import { BridgeHost } from '../src/core/netfilter/bridge-host';
 import type { HostSettings } from '../src/core/netfilter/bridge-host';
 import { encodeFrame } from '../src/core/netfilter/packet-encode';
@@ -107,6 +110,23 @@ function compileOnce(lookup: ReturnType<typeof createWorkspaceLookup>, name: str
   return r.ruleset;
 }
 
+/** The same filter through the nftables backend (libvirt's proposed driver, series v5/v6). */
+function compileNftOnce(
+  lookup: ReturnType<typeof createWorkspaceLookup>,
+  name: string,
+): NftRuleset {
+  const inst = instantiateFilter(lookup, name, {
+    iface: 'vnet0',
+    mac: VM.mac,
+    params: { IP: [VM.ip] },
+  });
+  if (inst.diagnostics.some((d) => d.severity === 'error'))
+    throw new Error(
+      `benchmark filter does not instantiate: ${inst.diagnostics[0]?.message ?? '?'}`,
+    );
+  return compileNftables(inst.rules, 'vnet0').ruleset;
+}
+
 const builtin = (name: string) => getBuiltinFilter(name)?.doc;
 
 function benchCompile(): void {
@@ -125,6 +145,21 @@ function benchCompile(): void {
     figure(`print script ${label(n)}`, fmt(print, 2), 'ms');
     figure(`instantiate+compile+print script ${label(n)}`, fmt(both, 2), 'ms');
     figure(`compiled rules ${label(n)}`, fmtInt(irRules), 'rules');
+    const nft = compileNftOnce(lookup, doc.name);
+    const nftCompile = timeMedian(() => compileNftOnce(lookup, doc.name), runsFor(n));
+    const nftPrint = timeMedian(() => printNftScriptText(nft), runsFor(n));
+    const nftBoth = timeMedian(
+      () => printNftScriptText(compileNftOnce(lookup, doc.name)),
+      runsFor(n),
+    );
+    const nftRules = nft.tables.reduce(
+      (s, t) => s + t.chains.reduce((c, ch) => c + ch.rules.length, 0),
+      0,
+    );
+    figure(`instantiate+compile (nftables) ${label(n)}`, fmt(nftCompile, 2), 'ms');
+    figure(`print script (nftables) ${label(n)}`, fmt(nftPrint, 2), 'ms');
+    figure(`instantiate+compile+print script (nftables) ${label(n)}`, fmt(nftBoth, 2), 'ms');
+    figure(`compiled rules (nftables) ${label(n)}`, fmtInt(nftRules), 'rules');
   }
 }
 

@@ -25,7 +25,7 @@ describe('compileNftables', () => {
       `<filter name='f'><rule action='reject' direction='out'><tcp dstportstart='25'/></rule></filter>`,
     );
     const [r] = rulesOf(ruleset, NFT_TABLES.inet, 'vnet0-out');
-    expect(r?.verdict).toEqual({ kind: 'drop' });
+    expect(r?.target).toEqual({ kind: 'verdict', verdict: 'DROP' });
     expect(r?.changes).toEqual([{ kind: 'reject-as-drop' }]);
     expect(r?.provenance?.ruleIndex).toBe(0);
   });
@@ -92,7 +92,7 @@ describe('compileNftables', () => {
       ['vnet0-out', 'n-vnet0-out'],
       ['vnet0-arp-out', 'n-vnet0-arp-out'],
     ]);
-    expect(rulesOf(ruleset, NFT_TABLES.ethernet, 'vnet0-out')[0]?.verdict).toEqual({
+    expect(rulesOf(ruleset, NFT_TABLES.ethernet, 'vnet0-out')[0]?.target).toEqual({
       kind: 'jump',
       chain: 'vnet0-arp-out',
     });

@@ -17,7 +17,7 @@ import type {
   NftRuleset,
   NftTable,
   NftTableName,
-  NftVerdict,
+  NftTarget,
 } from './ir';
 import { NFT_TABLES, nftChainNames } from './ir';
 
@@ -533,17 +533,12 @@ function ethernetMatches(inst: RuleInstance, reverse: boolean): NftMatch[] {
   return out.list;
 }
 
-function verdictOf(action: Rule['action']): NftVerdict {
-  switch (action) {
-    case 'accept':
-      return { kind: 'accept' };
-    case 'return':
-      return { kind: 'return' };
-    case 'continue':
-      return { kind: 'continue' };
-    default:
-      return { kind: 'drop' };
-  }
+function targetOf(action: Rule['action']): NftTarget {
+  const verdict =
+    action === 'reject'
+      ? 'DROP'
+      : (action.toUpperCase() as 'ACCEPT' | 'DROP' | 'RETURN' | 'CONTINUE');
+  return { kind: 'verdict', verdict };
 }
 
 // ---------------------------------------------------------------------------
@@ -584,8 +579,8 @@ export function compileNftables(insts: readonly RuleInstance[], iface: string): 
         { name: 'vmap-iif', elements: [{ iface, chain: nftChainNames.root('out', iface, false) }] },
       ],
       chains: [
-        baseChain('postrouting', priority, 'in', 'oif', 'vmap-oif'),
-        baseChain('prerouting', priority, 'out', 'iif', 'vmap-iif'),
+        baseChain('postrouting', priority, 'in', 'oif', 'vmap-oif', iface, -2),
+        baseChain('prerouting', priority, 'out', 'iif', 'vmap-iif', iface, -1),
       ],
     });
   }
@@ -636,7 +631,8 @@ export function compileNftables(insts: readonly RuleInstance[], iface: string): 
         : null;
     addRule(table(nftTableOf(rule)), chainName, {
       matches,
-      verdict: verdictOf(rule.action),
+      target: targetOf(rule.action),
+      viaMap: null,
       comment,
       provenance: inst.provenance,
       changes,
@@ -704,7 +700,8 @@ export function compileNftables(insts: readonly RuleInstance[], iface: string): 
       });
       addRule(eth, nftChainNames.root(dir, iface, false), {
         matches: proto?.match ? [cloneMatch(proto.match)] : [],
-        verdict: { kind: 'jump', chain: sub.name },
+        target: { kind: 'jump', chain: sub.name },
+        viaMap: null,
         comment: null,
         provenance: null,
         changes: [],
@@ -739,7 +736,9 @@ function baseChain(
   priority: number,
   dir: 'in' | 'out',
   selector: 'iif' | 'oif',
-  map: string,
+  map: 'vmap-oif' | 'vmap-iif',
+  iface: string,
+  seq: number,
 ): NftChain {
   return {
     name: hook,
@@ -753,12 +752,13 @@ function baseChain(
     seq: -1,
     rules: [
       {
-        matches: [],
-        verdict: { kind: 'vmap', selector, map },
+        matches: [m(selector, null, false, iface, [selector, 'vmap', `@${map}`])],
+        target: { kind: 'jump', chain: nftChainNames.root(dir, iface, false) },
+        viaMap: map,
         comment: null,
         provenance: null,
         changes: [],
-        seq: -1,
+        seq,
       },
     ],
   };

@@ -66,11 +66,13 @@ export interface NftMatch {
   args: string[];
 }
 
-/** What a rule does when all its matches match (REJECT is already `drop`). */
-export type NftVerdict =
-  | { kind: 'accept' | 'drop' | 'return' | 'continue' }
-  | { kind: 'jump'; chain: string }
-  | { kind: 'vmap'; selector: 'iif' | 'oif'; map: string };
+/**
+ * What a rule does when all its matches match, in the shape every backend's IR shares: `ACCEPT`,
+ * `DROP` (REJECT is already `drop`), `RETURN`, `CONTINUE` (nft `continue`), or `jump CHAIN`.
+ */
+export type NftTarget =
+  | { kind: 'verdict'; verdict: 'ACCEPT' | 'DROP' | 'RETURN' | 'CONTINUE' }
+  | { kind: 'jump'; chain: string };
 
 /** Something the nftables driver does differently from the ebiptables driver for this rule. */
 export type NftChange =
@@ -79,7 +81,12 @@ export type NftChange =
 /** One rule of a chain. */
 export interface NftRule {
   matches: NftMatch[];
-  verdict: NftVerdict;
+  target: NftTarget;
+  /**
+   * Base chains: the rule is the verdict-map dispatch `oif vmap @vmap-oif` — one IR rule per map
+   * element (`oif == vnet0` → `jump vnet0-in`), printed as the single map lookup.
+   */
+  viaMap: 'vmap-oif' | 'vmap-iif' | null;
   /** The rule comment (`usercomment=…`, double quotes already replaced by libvirt); null when none. */
   comment: string | null;
   /** The XML rule it came from; null for the driver's structural rules (dispatch, sub-chain jumps). */

@@ -1,6 +1,6 @@
 import type { Provenance } from '../../instantiate/types';
 import { escapeShell } from '../values';
-import type { NftChain, NftRule, NftRuleset, NftTable, NftVerdict } from './ir';
+import type { NftChain, NftRule, NftRuleset, NftTable, NftTarget } from './ir';
 import { NFT_TABLES, NFT_TABLE_COMMENT } from './ir';
 
 /** Printed output with a line map (as the ebiptables printers return). */
@@ -12,21 +12,16 @@ export interface NftPrintedLines {
 
 /** The argument vector of a rule's matches, verdict and comment (`nft add rule … <these>`). */
 export function nftRuleArgs(rule: NftRule, chainName: (final: string) => string): string[] {
+  // A map dispatch prints as the one lookup (`oif vmap @vmap-oif`), whatever the elements.
+  if (rule.viaMap !== null) return rule.matches.flatMap((mt) => mt.args);
   const args = rule.matches.flatMap((mt) => mt.args);
-  args.push(...verdictArgs(rule.verdict, chainName));
+  args.push(...targetArgs(rule.target, chainName));
   if (rule.comment !== null) args.push('comment', `"${rule.comment}"`);
   return args;
 }
 
-function verdictArgs(v: NftVerdict, chainName: (final: string) => string): string[] {
-  switch (v.kind) {
-    case 'jump':
-      return ['jump', chainName(v.chain)];
-    case 'vmap':
-      return [v.selector, 'vmap', `@${v.map}`];
-    default:
-      return [v.kind];
-  }
+function targetArgs(t: NftTarget, chainName: (final: string) => string): string[] {
+  return t.kind === 'jump' ? ['jump', chainName(t.chain)] : [t.verdict.toLowerCase()];
 }
 
 /** One command in libvirt's nft dry-run form: every argument on its own line. */

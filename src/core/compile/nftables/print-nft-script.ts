@@ -70,7 +70,11 @@ function printChain(s: Script, c: NftChain): void {
   s.line('\t}');
 }
 
+let sameIpSetText: string | null = null;
+
+/** The 1,021 distinct pairs of the driver's same-ip-set (built once: it never changes). */
 function sameIpSet(): string {
+  if (sameIpSetText !== null) return sameIpSetText;
   const els: string[] = [];
   for (let i = 1; i <= 4; i++) {
     for (let j = 0; j < 256; j++) {
@@ -79,7 +83,8 @@ function sameIpSet(): string {
     }
   }
   // 0.0.0.0 . 0.0.0.0 appears once per byte position; a set holds it once.
-  return [...new Set(els)].join(', ');
+  sameIpSetText = [...new Set(els)].join(', ');
+  return sameIpSetText;
 }
 
 function printTable(s: Script, t: NftTable): void {
