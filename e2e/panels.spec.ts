@@ -376,6 +376,44 @@ test('export: formats, copy, download and line↔rule highlighting', async ({ pa
   await page.screenshot({ path: 'docs/screenshots/export.png' });
 });
 
+test('export: the nftables backend (proposed driver) prints its own formats, labelled', async ({
+  page,
+}) => {
+  await openApp(page);
+  await openTab(page, 'Export');
+  const backend = panels(page).getByRole('combobox', { name: 'Firewall backend' });
+  await expect(backend).toHaveValue('ebiptables');
+  await backend.selectOption('nftables');
+  const formats = panels(page).getByRole('tablist', { name: 'Export formats' });
+  await expect(formats.getByRole('tab', { name: 'nft script' })).toBeVisible();
+  await expect(formats.getByRole('tab', { name: 'ebtables' })).toHaveCount(0);
+  await expect(panels(page).getByRole('note')).toContainText(
+    "libvirt's proposed nftables driver (series v5/v6, not yet in a release)",
+  );
+  await formats.getByRole('tab', { name: 'nft script' }).click();
+  const text = panels(page).getByRole('tabpanel', { name: 'nft script export' });
+  await expect(text).toContainText('table bridge libvirt_nwfilter_inet {');
+  await expect(text).toContainText('elements = { "vnet0" : jump vnet0-in }');
+  // The final drop (rule 7, inout all) is in both root chains; its lines point at the rule.
+  const dropLines = text.locator('li[data-entry="test-eth0#7"]');
+  expect(await dropLines.count()).toBe(2);
+  await expect(dropLines.first()).toContainText('ether type ip drop');
+  await dropLines.first().click();
+  await expect(selectedRow(page)).toContainText('drop');
+  await formats.getByRole('tab', { name: 'libvirt commands (nft)' }).click();
+  await expect(
+    panels(page).getByRole('tabpanel', { name: 'libvirt commands (nft) export' }),
+  ).toContainText('n-vnet0-in');
+  await formats.getByRole('tab', { name: 'nft script' }).click();
+  await text.locator('li[data-entry="test-eth0#4"]').first().hover();
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: 'docs/screenshots/export-nftables.png' });
+  // Back to the default backend: the ebiptables formats return.
+  await backend.selectOption('ebiptables');
+  await expect(formats.getByRole('tab', { name: 'ebtables' })).toBeVisible();
+  await expect(panels(page).getByRole('note')).toHaveCount(0);
+});
+
 test('lint: findings with code, severity, message and links that select the rule', async ({
   page,
 }) => {

@@ -8,6 +8,7 @@ import {
   corpusDir,
   removeCommonRules,
 } from '../../core/compile/testing/libvirt-harness';
+import { removeNftCommonRules } from '../../core/compile/nftables/testing/nft-harness';
 import { runCompile } from './compile';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'nwfs-cli-compile-'));
@@ -237,5 +238,51 @@ describe('nwfilter-studio compile', () => {
     const bad = await run(...args, '--libvirt', '8.0');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("unknown libvirt version '8.0' (known: 12.5, 9.0, latest)");
+  });
+});
+
+describe('nwfilter-studio compile --backend nftables', () => {
+  it("prints the proposed driver's dry-run commands (corpus iter2), labelled on stderr", async () => {
+    const params = Object.entries(HARNESS_PARAMS).flatMap(([k, vs]) =>
+      vs.flatMap((v) => ['--param', `${k}=${v}`]),
+    );
+    const r = await run(path.join(FW, 'iter2.xml'), '--backend', 'nftables', ...params);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      "note: libvirt's proposed nftables driver (series v5/v6, not yet in a release)\n",
+    );
+    expect(removeNftCommonRules(r.stdout)).toBe(
+      readFileSync(path.join(FW, 'iter2-linux.nftables.args'), 'utf8'),
+    );
+  });
+
+  it('--format script prints an nft -f file with the final chain names', async () => {
+    const r = await run(
+      path.join(FW, 'example-1.xml'),
+      '--backend',
+      'nftables',
+      '--format',
+      'script',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith('#!/usr/sbin/nft -f\n')).toBe(true);
+    expect(r.stdout).toContain('elements = { "vnet0" : jump vnet0-in }');
+    expect(r.stdout).toContain('\tchain vnet0-in {\n');
+    expect(r.stdout).not.toContain('n-vnet0');
+  });
+
+  it('refuses the ebiptables-only formats and unknown backends', async () => {
+    const fmt = await run(
+      path.join(FW, 'example-1.xml'),
+      '--backend',
+      'nftables',
+      '--format',
+      'ebtables',
+    );
+    expect(fmt.code).toBe(2);
+    expect(fmt.stderr).toContain("--format must be one of 'args', 'script' for --backend nftables");
+    const bad = await run(path.join(FW, 'example-1.xml'), '--backend', 'pf');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--backend must be one of 'ebiptables', 'nftables'");
   });
 });

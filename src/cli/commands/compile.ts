@@ -1,9 +1,11 @@
 import {
   BACKENDS,
   DEFAULT_BACKEND,
+  NFT_BACKEND_LABEL,
   compileFilter,
   getBackend,
   isBackendId,
+  nftablesBackend,
   printedText,
 } from '../../core/compile';
 import { resolveLimits } from '../../core/model/limits';
@@ -43,6 +45,10 @@ ${LIBVIRT_OPTION_USAGE}
 
 A binding libvirt cannot instantiate (e.g. action 'continue' on an iptables rule) is an error at
 the rule that causes it: nothing on stdout, exit 1.
+
+With --backend nftables (libvirt's proposed nftables driver, series v5/v6, not yet in a release):
+  --format args       the driver's dry-run nft commands, as its test harness captures them (default)
+  --format script     an nft -f file that installs the final tables, maps, chains and rules
 `;
 
 const OPTIONS: OptionSpec = {
@@ -125,6 +131,8 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
     printWorkspaceDiagnostic(io, ws, file, d);
   }
   if (errors > 0 || !res.ruleset) return EXIT_INVALID;
+  // The args form must stay byte-identical to the driver's, so the label goes to stderr.
+  if (backend.id === nftablesBackend.id) io.stderr(`note: ${NFT_BACKEND_LABEL}\n`);
   io.stdout(printedText(backend.print(res.ruleset, format, { filterName: root.name })));
   return EXIT_OK;
 }

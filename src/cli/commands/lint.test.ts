@@ -183,3 +183,15 @@ describe('nwfilter-studio lint', () => {
     expect(res.stdout).toContain(`${file}:9:3: warning NWF501`);
   }, 60_000);
 });
+
+describe('lint --backend', () => {
+  it('lints with ebiptables, and says clearly that nftables cannot be linted yet', () => {
+    const file = write('web-backend.xml', WEB);
+    expect(run(file, '--backend', 'ebiptables').code).toBe(run(file).code);
+    const r = run(file, '--backend', 'nftables');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      '--backend nftables: the simulator does not execute the nftables backend yet',
+    );
+  });
+});

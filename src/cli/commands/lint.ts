@@ -1,3 +1,4 @@
+import { BACKENDS, DEFAULT_BACKEND, getBackend, isBackendId } from '../../core/compile';
 import { lintFilter } from '../../core/lint';
 import { resolveLimits } from '../../core/model/limits';
 import type { LintFinding, LintOptions } from '../../core/lint';
@@ -21,7 +22,7 @@ import { escapeForTerminal } from '../format-diagnostic';
 export const LINT_USAGE = `Usage: nwfilter-studio lint FILE.xml [--filters DIR]... [--param NAME=VALUE]... [--mac MAC]
                              [--host HOST.json] [--ftp-helper] [--bridge-address CIDR]
                              [--ipset NAME[:TYPE]=MEMBER,...]... [--sysctl NAME=VALUE]...
-                             [--icmp-timeout SECONDS] [--json]
+                             [--icmp-timeout SECONDS] [--backend NAME] [--json]
                              [--libvirt VERSION]
 
 Instantiate the filter in FILE.xml as libvirt binds it to an interface and report the pitfalls:
@@ -40,6 +41,8 @@ binding although it defines the filter (continue on an iptables rule, …) are e
   --mac MAC           the VM's MAC address (the value of $MAC)
 ${HOST_USAGE}
   --icmp-timeout S    short for --sysctl nf_conntrack_icmp_timeout=S (default 30, the kernel's)
+  --backend NAME      libvirt's firewall backend: ${BACKENDS.map((b) => b.id).join(', ')} (default ${DEFAULT_BACKEND});
+                      the checks run the simulator, which executes only ebiptables so far
   --json              print {file, findings, diagnostics} as JSON instead of FILE:LINE:COL lines
 ${LIBVIRT_OPTION_USAGE}
 
@@ -56,6 +59,7 @@ const OPTIONS: OptionSpec = {
   '--mac': 'value',
   ...HOST_OPTIONS,
   '--icmp-timeout': 'value',
+  '--backend': 'value',
   '--json': 'flag',
 };
 
@@ -73,6 +77,11 @@ function parseArgs(args: readonly string[], io: CliIo): Parsed | string | null {
   if (opts.positionals.length !== 1) {
     return opts.positionals.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml can be linted';
   }
+  const backendId = opts.values.get('--backend') ?? DEFAULT_BACKEND;
+  if (!isBackendId(backendId))
+    return `--backend must be one of ${BACKENDS.map((b) => `'${b.id}'`).join(', ')}`;
+  const unsupported = getBackend(backendId).simUnsupported;
+  if (unsupported) return `--backend ${backendId}: ${unsupported}`;
   const params = collectParams(opts.lists.get('--param') ?? []);
   if (typeof params === 'string') return params;
   const options: Parsed['options'] = { params };

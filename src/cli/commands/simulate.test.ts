@@ -394,3 +394,22 @@ describe('nwfilter-studio simulate', () => {
     ]);
   });
 });
+
+describe('simulate --backend nftables', () => {
+  it('says clearly that the simulator does not execute the nftables backend yet', async () => {
+    const r = await run(
+      'simulate',
+      filterFile,
+      ...VM,
+      '--scenario',
+      'ssh',
+      '--backend',
+      'nftables',
+    );
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(
+      '--backend nftables: the simulator does not execute the nftables backend yet',
+    );
+  });
+});

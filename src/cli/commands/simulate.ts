@@ -237,6 +237,8 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
     return usage(`--backend must be one of ${BACKENDS.map((b) => `'${b.id}'`).join(', ')}`);
   const libvirt = readLibvirtOption(opts);
   if ('error' in libvirt) return usage(libvirt.error);
+  const unsupported = getBackend(backendId).simUnsupported;
+  if (unsupported) return usage(`--backend ${backendId}: ${unsupported}`);
 
   const ws = loadFilterWorkspace(
     io,

@@ -129,6 +129,11 @@ export interface Backend<M = unknown, R extends RulesetOf<unknown> = RulesetOf<M
   /** Prints one of {@link formats}; an unknown id throws (callers pick from the list). */
   print(ruleset: R, format: string, options?: PrintOptions): PrintedLinesOf<IrRuleOf<M>>;
   readonly sim: BackendSim<M>;
+  /**
+   * Why the simulator cannot execute this backend's rulesets yet, or absent when it can: `simulate`,
+   * `lint` and the Simulator refuse the backend with this text instead of walking it.
+   */
+  readonly simUnsupported?: string;
 }
 
 /** Printed lines as one text, each line newline-terminated (as libvirt's dry-run buffer holds it). */

@@ -4,8 +4,9 @@
  */
 import type { Backend } from './backend';
 import { ebiptablesBackend } from './ebiptables';
+import { nftablesBackend } from './nftables/backend';
 
-export const BACKENDS = [ebiptablesBackend] as const;
+export const BACKENDS = [ebiptablesBackend, nftablesBackend] as const;
 
 /** The id of a registered backend (`ebiptables`, …). */
 export type BackendId = (typeof BACKENDS)[number]['id'];

@@ -1,4 +1,6 @@
 import { memo, useDeferredValue, useMemo, useState } from 'react';
+import { BACKENDS, DEFAULT_BACKEND, NFT_BACKEND_LABEL, isBackendId } from '../../core/compile';
+import type { BackendId } from '../../core/compile';
 import {
   selectActiveDoc,
   selectDiagnostics,
@@ -104,6 +106,8 @@ export function ExportPanel() {
   const settings = useDeferredValue(usePanelsStore((s) => s.settings));
   // What a sysadmin pastes into `virsh nwfilter-define` comes first.
   const [view, setView] = useState('xml');
+  // Export only: the simulator keeps executing the default backend.
+  const [backend, setBackend] = useState<BackendId>(DEFAULT_BACKEND);
   const [copied, setCopied] = useState<string | null>(null);
   const stale = useStudioStore(selectIsStale);
   const firstError = useStudioStore(selectDiagnostics).find((d) => d.severity === 'error');
@@ -120,10 +124,10 @@ export function ExportPanel() {
               ? serializeFilterXml(doc, { libvirt: '9.0' })
               : serializeDoc(doc),
             filters.map((f) => f.doc),
-            settings,
+            { ...settings, backend },
           )
         : null,
-    [doc, filters, settings],
+    [doc, filters, settings, backend],
   );
   if (!doc || !exp) return <p className="muted">Open a filter to export it.</p>;
   const text = exp.texts.find((t) => t.id === view) ?? exp.texts[0];
@@ -133,6 +137,22 @@ export function ExportPanel() {
   return (
     <div className="export-panel">
       <div className="export-bar">
+        <label className="export-backend">
+          Backend{' '}
+          <select
+            aria-label="Firewall backend"
+            value={backend}
+            onChange={(e) => {
+              if (isBackendId(e.target.value)) setBackend(e.target.value);
+            }}
+          >
+            {BACKENDS.map((b) => (
+              <option key={b.id} value={b.id}>
+                {b.id === DEFAULT_BACKEND ? `${b.id} (every libvirt release)` : b.id}
+              </option>
+            ))}
+          </select>
+        </label>
         <div role="tablist" aria-label="Export formats" className="subtabs">
           {exp.texts.map((t) => (
             <button
@@ -207,6 +227,12 @@ export function ExportPanel() {
           <strong>Out of date:</strong> the XML pane has errors
           {firstError ? ` (line ${firstError.line}: ${firstError.message})` : ''}. This export is
           the last valid version of <code>{doc.name}</code>, not the text in the XML pane.
+        </p>
+      )}
+      {backend !== DEFAULT_BACKEND && (
+        <p className="export-backend-note small" role="note">
+          {backend === 'nftables' ? `nftables: ${NFT_BACKEND_LABEL}.` : backend} The simulator still
+          executes the ebiptables rules.
         </p>
       )}
       {exp.problems.map((p, i) => (

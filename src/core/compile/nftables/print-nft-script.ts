@@ -35,8 +35,15 @@ class Script {
   }
 }
 
+/** How the script's rule comments name what the driver changes (docs/nftables.md). */
+const CHANGE_NOTES: Record<NftRule['changes'][number]['kind'], string> = {
+  'reject-as-drop': 'REJECT written as drop by the nftables driver',
+  'ipset-ignored': 'ipset ignored by the nftables driver',
+  'connlimit-count': 'connlimit as ct count',
+};
+
 /** One line naming the XML rule (a `#` comment ends at the line's end, so no newline may remain). */
-function provenanceComment(p: Provenance): string {
+function provenanceComment(p: Provenance, changes: NftRule['changes']): string {
   const path = p.filterPath.length > 1 ? ` via ${p.filterPath.slice(0, -1).join(' > ')}` : '';
   const vars = Object.entries(p.bindings)
     .map(([k, v]) => `$${k}=${v}`)
@@ -44,7 +51,8 @@ function provenanceComment(p: Provenance): string {
   const text =
     `# filter ${JSON.stringify(p.filter)}${path}, rule ${p.ruleIndex + 1} ` +
     `(action ${p.action}, direction ${p.direction}, priority ${p.priority})` +
-    (vars ? ` with ${vars}` : '');
+    (vars ? ` with ${vars}` : '') +
+    changes.map((c) => `; ${CHANGE_NOTES[c.kind]}`).join('');
   return text.replace(/[\r\n]/g, ' ');
 }
 
@@ -64,7 +72,7 @@ function printChain(s: Script, c: NftChain): void {
     s.line(`\t\ttype filter hook ${c.hook} priority ${c.priority}; policy accept;`);
   }
   for (const r of c.rules) {
-    if (r.provenance) s.line(`\t\t${provenanceComment(r.provenance)}`);
+    if (r.provenance) s.line(`\t\t${provenanceComment(r.provenance, r.changes)}`);
     s.line(`\t\t${ruleText(r)}`, r);
   }
   s.line('\t}');
