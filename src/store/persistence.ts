@@ -1,5 +1,9 @@
 import { reparseDoc } from './core-bridge';
+import { parseHostProfile } from '../core/host';
+import type { HostProfile } from '../core/host';
 import { restoreHistory, saveHistory } from './history-persistence';
+import { hostProfileOf, withHostProfile } from '../ui/workers/run-simulation';
+import { usePanelsStore } from './panels-store';
 import { useStudioStore } from './studio-store';
 import type { StudioState, WorkspaceFilter, XmlDraft } from './studio-store';
 
@@ -14,6 +18,8 @@ interface SavedState {
   activeId: string | null;
   /** Unparsed XML texts per filter id, so an unfinished edit survives a reload. */
   drafts: Record<string, string>;
+  /** The simulator's host profile (FTP helper, bridge address, sysctls, ipsets, events). */
+  host?: HostProfile;
 }
 
 /** Where an entry that could not be read (in full) is kept, so saving over it loses nothing. */
@@ -93,13 +99,30 @@ export function loadSavedState(storage: Storage = localStorage): Partial<StudioS
   };
 }
 
+/** The saved host profile, checked as `--host` checks a file; null when absent or invalid. */
+export function loadSavedHost(storage: Storage = localStorage): HostProfile | null {
+  try {
+    const raw = storage.getItem(STORAGE_KEY);
+    const host = raw ? (JSON.parse(raw) as Partial<SavedState>).host : undefined;
+    return host ? parseHostProfile(JSON.stringify(host)).profile : null;
+  } catch {
+    return null;
+  }
+}
+
 function toSaved(state: StudioState): SavedState {
   const drafts: Record<string, string> = {};
   for (const f of state.workspace.filters) {
     const draft = state.drafts[f.id];
     if (draft && draft.baseDoc === f.doc) drafts[f.id] = draft.text;
   }
-  return { version: 1, filters: state.workspace.filters, activeId: state.activeId, drafts };
+  return {
+    version: 1,
+    filters: state.workspace.filters,
+    activeId: state.activeId,
+    drafts,
+    host: hostProfileOf(usePanelsStore.getState().settings),
+  };
 }
 
 /**
@@ -116,6 +139,11 @@ export function startAutosave(storage: Storage = localStorage): () => void {
     // A restored draft is re-parsed so its diagnostics show again.
     useStudioStore.getState().commitXmlDraft();
   }
+  const host = loadSavedHost(storage);
+  if (host) {
+    const panels = usePanelsStore.getState();
+    panels.setSettings(withHostProfile(panels.settings, host));
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   let last: { filters: unknown; activeId: unknown; drafts: unknown } | null = null;
   const save = () => {
@@ -128,6 +156,15 @@ export function startAutosave(storage: Storage = localStorage): () => void {
     }
     saveHistory(useStudioStore, storage);
   };
+  const schedule = () => {
+    clearTimeout(timer);
+    // After the pause, wait for an idle moment too: stringifying a big workspace on the main
+    // thread must not land on the user's next keystroke.
+    timer = setTimeout(() => {
+      if (typeof requestIdleCallback === 'function') requestIdleCallback(save, { timeout: 2000 });
+      else save();
+    }, SAVE_DELAY_MS);
+  };
   const unsubscribe = useStudioStore.subscribe((state) => {
     if (
       last &&
@@ -137,19 +174,21 @@ export function startAutosave(storage: Storage = localStorage): () => void {
     )
       return;
     last = { filters: state.workspace.filters, activeId: state.activeId, drafts: state.drafts };
-    clearTimeout(timer);
-    // After the pause, wait for an idle moment too: stringifying a big workspace on the main
-    // thread must not land on the user's next keystroke.
-    timer = setTimeout(() => {
-      if (typeof requestIdleCallback === 'function') requestIdleCallback(save, { timeout: 2000 });
-      else save();
-    }, SAVE_DELAY_MS);
+    schedule();
+  });
+  // The host settings are saved with the workspace, in the same pauses.
+  let lastSettings = usePanelsStore.getState().settings;
+  const unsubscribePanels = usePanelsStore.subscribe((state) => {
+    if (state.settings === lastSettings) return;
+    lastSettings = state.settings;
+    schedule();
   });
   const onHide = () => save();
   window.addEventListener('pagehide', onHide);
   document.addEventListener('visibilitychange', onHide);
   return () => {
     unsubscribe();
+    unsubscribePanels();
     clearTimeout(timer);
     window.removeEventListener('pagehide', onHide);
     document.removeEventListener('visibilitychange', onHide);

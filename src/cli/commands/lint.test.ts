@@ -182,6 +182,22 @@ describe('nwfilter-studio lint', () => {
     expect(res.status).toBe(0);
     expect(res.stdout).toContain(`${file}:9:3: warning NWF501`);
   }, 60_000);
+
+  it('NWF520: with a described host, a rule naming a set it lacks cannot be bound (error at the rule)', () => {
+    const f = path.join(tmp, 'ipset-lint.xml');
+    writeFileSync(
+      f,
+      "<filter name='sets'>\n  <rule action='accept' direction='in'><all ipset='trusted' ipsetflags='src'/></rule>\n</filter>\n",
+    );
+    // No host described: nothing to check the set against.
+    expect(run(f).stdout).not.toContain('NWF520');
+    const other = run(f, '--ipset', 'other=10.0.0.1');
+    expect(other.code).toBe(1);
+    expect(other.stdout).toMatch(
+      /:2:3: error NWF520: This binding cannot be instantiated: the host has no ipset 'trusted'/,
+    );
+    expect(run(f, '--ipset', 'trusted=10.0.0.1').stdout).not.toContain('NWF520');
+  });
 });
 
 describe('lint --backend', () => {

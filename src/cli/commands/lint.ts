@@ -96,6 +96,8 @@ function parseArgs(args: readonly string[], io: CliIo): Parsed | string | null {
   if ('invalid' in host) return null;
   if (host.profile.ftpHelper) options.ftpHelper = true;
   if (host.profile.bridgeAddress !== null) options.bridgeHasAddress = true;
+  // Only a described host has a list of sets to check the filter's against.
+  if (opts.values.has('--host') || opts.lists.has('--ipset')) options.ipsets = host.profile.ipsets;
   const hostIcmpTimeout = host.profile.sysctls['nf_conntrack_icmp_timeout'];
   if (hostIcmpTimeout !== undefined) options.icmpTimeout = Number(hostIcmpTimeout);
   const timeout = opts.values.get('--icmp-timeout');

@@ -350,6 +350,15 @@ describe('nwfilter-studio simulate', () => {
     const peer = DEFAULT_HOSTS.remote.ip;
     expect((await first('--ipset', `trusted=${peer}`)).first).toBe('accept');
     expect((await first('--ipset', 'trusted:hash:net=192.0.2.0/24')).first).toBe('drop');
+    // A set the host lacks: iptables refuses the rule, libvirt rolls the binding back.
+    const missing = await run('simulate', setFilter, ...VM, '--scenario', 'ssh', '--json');
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toMatch(
+      new RegExp(
+        `^${setFilter.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:3: error NWF520: nothing to simulate, the binding cannot be instantiated: the host has no ipset 'trusted'`,
+      ),
+    );
     const noted = await first('--ipset', `trusted=${peer}`, '--sysctl', 'nf_conntrack_acct=1');
     expect(noted.stderr).toBe(
       'nwfilter-studio simulate: note: net.netfilter.nf_conntrack_acct=1: no effect on verdicts (byte and packet counters per entry)\n',

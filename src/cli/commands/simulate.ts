@@ -6,7 +6,12 @@ import {
   getBackend,
   isBackendId,
 } from '../../core/compile';
-import { HOST_SYSCTLS, simSettingsOf } from '../../core/host';
+import {
+  describeMissingIpset,
+  findMissingIpsets,
+  HOST_SYSCTLS,
+  simSettingsOf,
+} from '../../core/host';
 import type { HostProfile } from '../../core/host';
 import type { HostSettings, PacketTrace } from '../../core/netfilter/bridge-host';
 import { parseIpv4 } from '../../core/model/libvirt-syntax';
@@ -33,6 +38,7 @@ import {
 import type { OptionSpec } from '../filter-workspace';
 import { HOST_OPTIONS, HOST_USAGE, loadHostProfile } from '../host-options';
 import { escapeForTerminal, withLimitHint } from '../format-diagnostic';
+import { locateEntries } from './lint';
 
 export const SIMULATE_USAGE = `Usage: nwfilter-studio simulate FILE.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
                                  [--param NAME=VALUE]... [--backend NAME] [--host HOST.json] [--ftp-helper]
@@ -274,6 +280,17 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
     return EXIT_INVALID;
   }
 
+  const missing = findMissingIpsets(compiled.ruleset, host.profile.ipsets);
+  if (missing.length > 0) {
+    const where = locateEntries(ws.root.text, ws.root.doc);
+    for (const m of missing) {
+      const pos = m.provenance.filter === ws.root.doc.name ? where[m.provenance.entryIndex] : null;
+      io.stderr(
+        `${file}:${pos?.line ?? 1}:${pos?.column ?? 1}: error NWF520: nothing to simulate, the binding cannot be instantiated: ${describeMissingIpset(m)}\n`,
+      );
+    }
+    return EXIT_INVALID;
+  }
   const settings: HostSettings = { iface, ...simSettingsOf(host.profile) };
   const json = opts.flags.has('--json');
   let printer: TracePrinter;

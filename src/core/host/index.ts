@@ -28,3 +28,5 @@ export type {
   HostOverrides,
   BridgeNfSettings,
 } from './host-settings';
+export { findMissingIpsets, describeMissingIpset } from './host-binding';
+export type { MissingIpset } from './host-binding';

@@ -79,6 +79,11 @@ export const LINT_CODES = {
     "direction='inout' mirrors the ports: the VM's own connections are not covered",
   ),
   DSCP_REPLIES: entry('NWF519', 'warning', 'DSCP match also applied to the replies'),
+  IPSET_MISSING: entry(
+    'NWF520',
+    'error',
+    'The host has no such ipset: libvirt cannot bind the filter',
+  ),
 } as const;
 
 export type LintCodeKey = keyof typeof LINT_CODES;

@@ -1,4 +1,5 @@
 import { BINDING_CODES, findInstanceBindingFailures } from '../binding/find-binding-failures';
+import { describeMissingIpset, findMissingIpsets } from '../host/host-binding';
 import { compileEbiptables } from '../compile/ebiptables/compile-ebiptables';
 import { createWorkspaceLookup, instantiateFilter } from '../instantiate/instantiate-filter';
 import type { FilterLookup, Provenance, RuleInstance, Workspace } from '../instantiate/types';
@@ -242,6 +243,17 @@ export function lintFilter(
   if (compiled.diagnostics.some((d) => d.severity === 'error'))
     return { findings: sortFindings(findings, root.name), diagnostics };
   const ruleset = compiled.ruleset;
+
+  if (options.ipsets)
+    for (const m of findMissingIpsets(ruleset, options.ipsets))
+      report({
+        filter: m.provenance.filter,
+        ruleIndex: m.provenance.ruleIndex,
+        entryIndex: m.provenance.entryIndex,
+        code: LINT_CODES.IPSET_MISSING.code,
+        severity: LINT_CODES.IPSET_MISSING.severity,
+        message: `This binding cannot be instantiated: ${describeMissingIpset(m)}`,
+      });
 
   for (const u of findUnreachableRules(ruleset)) {
     const p = u.rule;

@@ -35,6 +35,8 @@ export interface LintOptions {
   ftpHelper?: boolean;
   /** Whether the bridge the VM is on has an IP address (then REJECT can send its ICMP error). Default false. */
   bridgeHasAddress?: boolean;
+  /** The host's ipsets by name; absent: the host is not described, so sets are not checked. */
+  ipsets?: Readonly<Record<string, unknown>>;
   /** The host's nf_conntrack_icmp_timeout in seconds (kernel default 30). */
   icmpTimeout?: number;
   /** The instantiation limit (`InstantiateOptions.maxExpansion`). */

@@ -67,6 +67,8 @@ export function LintPanel() {
       mac: settings.params.MAC?.[0],
       params,
       ftpHelper: settings.ftpHelper,
+      bridgeHasAddress: Boolean(settings.bridgeAddress),
+      ipsets: settings.ipsets ?? {},
       ...(icmp !== undefined ? { icmpTimeout: icmp } : {}),
       ...(dropped ? { dropped } : {}),
     });
@@ -91,7 +93,8 @@ export function LintPanel() {
           {Object.entries(settings.params)
             .map(([k, v]) => `${k}=${v.join(',')}`)
             .join(' ') || 'no parameters'}
-          ; FTP helper {settings.ftpHelper ? 'on' : 'off'} (host settings in the Simulator tab).
+          ; FTP helper {settings.ftpHelper ? 'on' : 'off'}; bridge address{' '}
+          {settings.bridgeAddress ?? 'none'} (host settings in the Simulator tab).
         </span>
       </p>
       {result.diagnostics.length > 0 && (

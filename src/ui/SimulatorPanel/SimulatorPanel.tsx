@@ -10,6 +10,7 @@ import { LibvirtVersionSelect } from '../LibvirtVersionSelect/LibvirtVersionSele
 import type { CustomPacket, SimStep } from '../workers/run-simulation';
 import { ComparePanel } from './ComparePanel';
 import { ConntrackView } from './ConntrackView';
+import { HostProfileEditor } from './HostProfileEditor';
 import { SequenceDiagram } from './SequenceDiagram';
 import { TraceExplanation } from './TraceExplanation';
 
@@ -72,6 +73,7 @@ function HostSettingsForm() {
         />{' '}
         FTP helper assigned <span className="muted">(CT --helper ftp on port 21)</span>
       </label>
+      <HostProfileEditor />
       <div className="settings-grid">
         {TIMEOUTS.map((t) => (
           <label key={t.name}>

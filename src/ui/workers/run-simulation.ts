@@ -5,6 +5,8 @@
 import { DEFAULT_BACKEND, compileFilter, getBackend } from '../../core/compile';
 import type { AnyRuleset, BackendId } from '../../core/compile';
 import type { ConnView, ExpectationView } from '../../core/conntrack/conntrack';
+import { describeMissingIpset, findMissingIpsets, simSettingsOf } from '../../core/host';
+import type { HostEvent, HostProfile, IpsetSpec } from '../../core/host';
 import { INSTANTIATE_CODES } from '../../core/instantiate';
 import { getBuiltinFilter } from '../../core/library';
 import type { LibvirtVersion } from '../../core/library';
@@ -41,6 +43,39 @@ export interface SimSettings {
   backend?: BackendId;
   /** The libvirt release whose built-in filters filterrefs resolve to (default: the newest). */
   libvirt?: LibvirtVersion;
+  /** The bridge's address (`10.99.0.1/24`); null or absent: none, so REJECT sends nothing. */
+  bridgeAddress?: string | null;
+  /** The host's ipsets, for `-m set` rules. */
+  ipsets?: Record<string, IpsetSpec>;
+  /** Sysctl changes during the run (time on the frames' clock). */
+  events?: HostEvent[];
+}
+
+/** The host part of the settings as one host profile (what `--host HOST.json` holds). */
+export function hostProfileOf(settings: SimSettings): HostProfile {
+  const sysctls: Record<string, string> = {};
+  for (const [k, v] of Object.entries(settings.sysctl)) sysctls[k] = String(v);
+  return {
+    ftpHelper: settings.ftpHelper,
+    bridgeAddress: settings.bridgeAddress ?? null,
+    sysctls,
+    ipsets: settings.ipsets ?? {},
+    events: settings.events ?? [],
+  };
+}
+
+/** The settings' host part replaced by a (valid) profile. */
+export function withHostProfile(settings: SimSettings, profile: HostProfile): SimSettings {
+  const sysctl: Record<string, number> = {};
+  for (const [k, v] of Object.entries(profile.sysctls)) sysctl[k] = Number(v);
+  return {
+    ...settings,
+    ftpHelper: profile.ftpHelper,
+    sysctl,
+    bridgeAddress: profile.bridgeAddress,
+    ipsets: profile.ipsets,
+    events: profile.events,
+  };
 }
 
 /** A packet typed into the custom-packet builder. */
@@ -131,7 +166,7 @@ export function hostsFor(settings: SimSettings): ScenarioHosts {
 }
 
 function hostSettings(settings: SimSettings): HostSettings {
-  return { ftpHelper: settings.ftpHelper, sysctl: { ...settings.sysctl } };
+  return simSettingsOf(hostProfileOf(settings));
 }
 
 /** Compiles the root filter for vnet0 with the settings' parameters. */
@@ -362,6 +397,17 @@ export function runSimulation(
     frames = pcapFrames(source.bytes, hosts, base.problems);
   }
   if (!ruleset) return base;
+  const missing = findMissingIpsets(ruleset, settings.ipsets ?? {});
+  if (missing.length > 0)
+    return {
+      ...base,
+      problems: [
+        ...base.problems,
+        ...missing.map(
+          (m) => `Not simulated, the binding cannot exist: ${describeMissingIpset(m)}`,
+        ),
+      ],
+    };
   const run = runFrames(ruleset, frames, hs, true);
   return { ...base, ...run, hits: countHits(run.steps, set, settings.libvirt) };
 }

@@ -1,0 +1,81 @@
+import { useEffect, useState } from 'react';
+import { checkBridgeAddress, parseHostProfile, serializeHostProfile } from '../../core/host';
+import { usePanelsStore } from '../../store/panels-store';
+import { hostProfileOf, withHostProfile } from '../workers/run-simulation';
+
+/**
+ * The host beyond the FTP helper and the timeouts: the bridge's address, and the whole host
+ * profile (ipsets, every sysctl, sysctl changes during the run) as the JSON `--host HOST.json`
+ * takes. Invalid JSON keeps the text and lists its positioned errors; nothing is applied.
+ */
+export function HostProfileEditor() {
+  const settings = usePanelsStore((s) => s.settings);
+  const setSettings = usePanelsStore((s) => s.setSettings);
+  const profileText = serializeHostProfile(hostProfileOf(settings));
+  const [text, setText] = useState(profileText);
+  const [errors, setErrors] = useState<string[]>([]);
+  const [address, setAddress] = useState(settings.bridgeAddress ?? '');
+  const addressError = address.trim() ? checkBridgeAddress(address)?.error : undefined;
+  // Follow changes made elsewhere (the checkbox, the timeouts, a reload) unless the text is being fixed.
+  useEffect(() => {
+    if (errors.length === 0) setText(profileText);
+  }, [profileText]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => setAddress(settings.bridgeAddress ?? ''), [settings.bridgeAddress]);
+
+  const apply = () => {
+    const { profile, diagnostics } = parseHostProfile(text);
+    setErrors(diagnostics.map((d) => `${d.line}:${d.column}: ${d.code}: ${d.message}`));
+    if (profile) setSettings(withHostProfile(usePanelsStore.getState().settings, profile));
+  };
+  return (
+    <div className="host-profile">
+      <label>
+        Bridge address{' '}
+        <input
+          aria-label="Bridge address"
+          placeholder="none, e.g. 10.99.0.1/24"
+          value={address}
+          aria-invalid={addressError ? true : undefined}
+          onChange={(e) => {
+            const v = e.target.value;
+            setAddress(v);
+            if (!v.trim()) setSettings({ bridgeAddress: null });
+            else if (!checkBridgeAddress(v)) setSettings({ bridgeAddress: v.trim() });
+          }}
+        />
+      </label>{' '}
+      <span
+        className={addressError ? 'field-error' : 'muted small'}
+        role={addressError ? 'alert' : undefined}
+      >
+        {addressError ?? 'REJECT sends its ICMP error only when the bridge has an address.'}
+      </span>
+      <details className="host-json">
+        <summary>Host profile (ipsets, sysctls, events) — JSON as for --host</summary>
+        <textarea
+          aria-label="Host profile JSON"
+          spellCheck={false}
+          rows={10}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+        <div>
+          <button type="button" onClick={apply}>
+            Apply host profile
+          </button>{' '}
+          <span className="muted small">
+            ipsets: hash:ip, hash:net, hash:ip,port, hash:net,port, hash:mac; events:{' '}
+            {'{ "t": seconds, "sysctls": {…} }'}
+          </span>
+        </div>
+        {errors.length > 0 && (
+          <ul className="host-errors" role="alert" aria-label="Host profile errors">
+            {errors.map((e, i) => (
+              <li key={i}>{e}</li>
+            ))}
+          </ul>
+        )}
+      </details>
+    </div>
+  );
+}
