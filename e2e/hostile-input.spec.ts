@@ -1,0 +1,73 @@
+import { expect, test } from './support/fixtures';
+
+// Issue 15 in the browser: hostile input from outside the page never breaks it (the fixture
+// fails the test on any page error) and never loses what the user had.
+
+const WORKSPACE_KEY = 'nwfilter-studio:workspace:v1';
+
+test('a hostile share link opens nothing and says so; the workspace is unchanged', async ({
+  page,
+}) => {
+  await page.goto('/#share=NoIgLgpgHgDg9gJwJYGcB0BDANgOQIYC2ECgA');
+  await expect(page.getByText('This share link is damaged or too large')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
+  await expect(page).toHaveURL(/\/$/);
+});
+
+test('a corrupt saved workspace is kept aside, the page opens, nothing is lost', async ({
+  page,
+}) => {
+  const corrupt = JSON.stringify({
+    version: 1,
+    activeId: 'x',
+    filters: [{ id: 'x', doc: { name: 'evil', chain: 'root', entries: [null, { kind: 'rule' }] } }],
+  });
+  await page.addInitScript(
+    ([key, value]) => {
+      if (!sessionStorage.getItem('seeded')) {
+        localStorage.setItem(key as string, value as string);
+        sessionStorage.setItem('seeded', '1');
+      }
+    },
+    [WORKSPACE_KEY, corrupt],
+  );
+  await page.goto('/');
+  await expect(page.getByText(`${WORKSPACE_KEY}:unreadable`)).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
+  expect(await page.evaluate((k) => localStorage.getItem(`${k}:unreadable`), WORKSPACE_KEY)).toBe(
+    corrupt,
+  );
+});
+
+test('a 50 MB drop is refused before it is read; a pcapng drop opens in the simulator', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
+  const drop = async (name: string, make: string) => {
+    const dt = await page.evaluateHandle(
+      ([n, m]) => {
+        const d = new DataTransfer();
+        const bytes =
+          m === 'big'
+            ? new Uint8Array(50 * 1024 * 1024)
+            : new Uint8Array([
+                // pcapng: a section header block and an Ethernet interface description.
+                0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff,
+                0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0, 1, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0,
+                0, 0, 0, 4, 0, 20, 0, 0, 0,
+              ]);
+        d.items.add(new File([bytes], n as string));
+        return d;
+      },
+      [name, make],
+    );
+    await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
+  };
+  await drop('big.xml', 'big');
+  await expect(page.getByText('big.xml is 50.0 MiB')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
+  await drop('capture.pcapng', 'ng');
+  await expect(page.getByText('Opened the capture capture.pcapng in the simulator.')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
+});
