@@ -3,11 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from './cli-io';
-import { runCli } from './main';
+import { callCli, spawnCli } from './testing/run-cli';
+import type { Run } from './testing/run-cli';
 import { REPO_ROOT, corpusDir } from '../testing/corpus-dir';
 
-const BIN = path.join(REPO_ROOT, 'bin/nwfilter-studio.mjs');
 const CORPUS = corpusDir();
 const XML2XML = path.join(CORPUS, 'xml2xml');
 
@@ -16,39 +15,6 @@ const diagnosticLine = (file: string, severity = 'error') =>
   new RegExp(
     `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: ${severity} NWF\\d{3}: \\S.*$`,
   );
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real executable, as `npx nwfilter-studio` does, from `cwd`. */
-function spawnCli(args: string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Runs the CLI in-process with captured output (fast; same code path after argv). */
-async function callCli(args: string[], files: Record<string, string> = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    readText: (file) => {
-      const text = files[file];
-      if (text === undefined) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
-      return text;
-    },
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
 
 const VALID = `<filter name='web' chain='ipv4'>
   <rule action='accept' direction='in'>

@@ -1,49 +1,12 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../testing/corpus-dir';
 import type { CliIo } from './cli-io';
 import { decodeUtf8Strict, InputError } from './cli-io';
 import { escapeForTerminal } from './format-diagnostic';
 import { runCli } from './main';
+import { callCli, spawnCli } from './testing/run-cli';
+import type { Run } from './testing/run-cli';
 
 /** The regression tests of issue 15's examples that reach the command line. */
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-const BIN = path.join(REPO_ROOT, 'bin/nwfilter-studio.mjs');
-
-function spawnCli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 1 << 26 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-async function callCli(args: string[], files: Record<string, string> = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    readText: (file) => {
-      const text = files[file];
-      if (text === undefined) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
-      return text;
-    },
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
 
 const SSH = `<filter name='ssh'>
   <rule action='accept' direction='in'>
