@@ -439,3 +439,88 @@ for (const size of [
     await expect(dock(page).getByRole('alert')).toHaveCount(0);
   });
 }
+
+test('9. conntrack states as distinct badges with a legend, and the diagram in the Learn tab', async ({
+  page,
+}) => {
+  await openApp(page, { width: 1440, height: 900 });
+  await dock(page).getByRole('combobox', { name: 'Scenario' }).selectOption('ftp-active');
+  const diagram = dock(page).getByRole('group', { name: 'Sequence diagram' });
+  await expect(diagram.getByRole('button')).toHaveCount(35, { timeout: 30_000 });
+  const legend = dock(page).getByRole('list', { name: 'Conntrack states' });
+  await expect(legend.getByRole('listitem')).toHaveCount(5);
+  // Each state's badge differs by more than its hue: fill and edge style too.
+  const styles = await legend.locator('.ct-badge').evaluateAll((badges) =>
+    badges.map((b) => {
+      const s = getComputedStyle(b);
+      return {
+        name: b.textContent,
+        look: `${s.backgroundColor} ${s.borderTopStyle} ${s.borderTopWidth}`,
+        size: parseFloat(s.fontSize),
+        weight: Number(s.fontWeight),
+      };
+    }),
+  );
+  expect(new Set(styles.map((s) => s.look)).size).toBe(5);
+  for (const s of styles) {
+    expect(s.size, `${s.name} font size`).toBeGreaterThanOrEqual(11.5);
+    expect(s.weight, `${s.name} font weight`).toBeGreaterThanOrEqual(700);
+  }
+  // The diagram's badges: the SYN is NEW, the SYN/ACK ESTABLISHED, drawn differently.
+  const badge = (n: number) => diagram.locator(`[data-step="${n}"] .seq-badge`);
+  await expect(badge(0)).toHaveText('NEW');
+  await expect(badge(1)).toHaveText('ESTABLISHED');
+  const fill = (n: number) =>
+    badge(n)
+      .locator('rect')
+      .evaluate((r) => getComputedStyle(r).fill);
+  expect(await fill(0)).not.toBe(await fill(1));
+  await expectNoAxeViolations(page, 'simulator with badges', '.panels');
+
+  // The Learn tab shows the conversation up to the key packet, all of it after the reveal.
+  await dock(page).getByRole('tab', { name: 'Learn' }).click();
+  await dock(page)
+    .getByRole('navigation', { name: 'Lessons' })
+    .getByRole('button', { name: /two FTP-server solutions/ })
+    .click();
+  const conversation = dock(page).getByRole('region', { name: 'The conversation' });
+  await expect(conversation).toContainText('up to packet 26 “data SYN”', { timeout: 30_000 });
+  const learnDiagram = conversation.getByRole('group', { name: 'Sequence diagram' });
+  await expect(learnDiagram.getByRole('button')).toHaveCount(25);
+  await expect(conversation.getByRole('list', { name: 'Conntrack states' })).toBeVisible();
+  await dock(page).getByRole('radio', { name: 'Dropped' }).check();
+  await dock(page).getByRole('button', { name: 'Reveal' }).click();
+  await expect(learnDiagram.getByRole('button')).toHaveCount(35);
+  await expect(
+    learnDiagram.getByRole('button', { name: /data SYN, from the VM, NEW, dropped/ }),
+  ).toHaveCount(1);
+  await expectNoAxeViolations(page, 'lesson with its diagram', '.panels');
+});
+
+test('2. at 1024×700 the rule form gets the room to edit while a rule is edited', async ({
+  page,
+}) => {
+  await openApp(page, { width: 1024, height: 700 });
+  const panelsHeight = async () => (await dock(page).boundingBox())?.height ?? 0;
+  const before = await panelsHeight();
+  const http = rules(page).getByRole('row').filter({ hasText: 'tcp dst 80' });
+  await http.locator('[data-col="match"]').dblclick();
+  const form = page.getByRole('region', { name: 'Rule editor' });
+  const port = form.getByLabel('dstportstart', { exact: true });
+  // Focus is in the form (on the match's first set attribute).
+  await expect(form.locator('input:focus')).toBeInViewport();
+  // The dock steps back; the form gets more than a few lines, the table keeps its row in view.
+  await expect.poll(panelsHeight).toBeLessThan(before / 2);
+  expect((await form.boundingBox())?.height ?? 0).toBeGreaterThan(220);
+  await expect(http).toBeInViewport();
+  // A validation message has room too: a bad port is explained where it is typed.
+  await port.fill('99999');
+  await expect(port).toHaveAttribute('aria-invalid', 'true');
+  await expect(form.getByRole('alert')).toBeInViewport();
+  await expectNoAxeViolations(page, 'editing a rule at 1024×700');
+  await port.fill('8080');
+  // Back to the table: the dock comes back.
+  await page.keyboard.press('Escape');
+  await expect(rules(page).getByRole('row', { selected: true })).toBeFocused();
+  await expect.poll(panelsHeight).toBeCloseTo(before, 0);
+});

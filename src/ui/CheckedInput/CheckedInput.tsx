@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 /** A text field that keeps what the user types and reports it only when valid. */
 export function CheckedInput({
@@ -27,6 +27,12 @@ export function CheckedInput({
     if (!focused) setText(value);
   }, [value, focused]);
   const error = text === value ? null : check(text);
+  const errorRef = useRef<HTMLSpanElement>(null);
+  // The message appears under the field: scroll the form so it is read, not cut off.
+  const shown = error !== null;
+  useEffect(() => {
+    if (shown) errorRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [shown]);
   return (
     <>
       <input
@@ -50,7 +56,7 @@ export function CheckedInput({
         }}
       />
       {error && (
-        <span id={`${id}-error`} className="field-error" role="alert">
+        <span id={`${id}-error`} className="field-error" role="alert" ref={errorRef}>
           {error}
         </span>
       )}

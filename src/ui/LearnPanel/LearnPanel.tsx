@@ -5,6 +5,8 @@ import type { Lesson } from '../../core/lessons/lessons';
 import { parseXml, selectActiveDoc, serializeDoc, useStudioStore } from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
 import { highlightDecider } from '../SimulatorPanel/SimulatorPanel';
+import { SequenceDiagram } from '../SimulatorPanel/SequenceDiagram';
+import { StateLegend } from '../SimulatorPanel/StateLegend';
 import { TraceExplanation } from '../SimulatorPanel/TraceExplanation';
 
 /** The workspace filter a lesson works on is named after the lesson. */
@@ -71,6 +73,7 @@ function LessonView({ lesson }: { lesson: Lesson }) {
   const result = usePanelsStore((s) => s.result);
   const running = usePanelsStore((s) => s.running);
   const source = usePanelsStore((s) => s.source);
+  const current = usePanelsStore((s) => s.current);
   const doc = useStudioStore(selectActiveDoc);
   const setLesson = usePanelsStore((s) => s.setLesson);
   const ftpHelper = usePanelsStore((s) => s.settings.ftpHelper);
@@ -140,6 +143,26 @@ function LessonView({ lesson }: { lesson: Lesson }) {
           )}
         </div>
       </fieldset>
+      {onScenario && result && keyIndex >= 0 && (
+        <section className="lesson-diagram" aria-label="The conversation">
+          <h4>
+            {progress.revealed
+              ? 'The whole conversation'
+              : `The conversation up to packet ${keyIndex + 1} “${lesson.keyPacket}”`}
+          </h4>
+          <StateLegend />
+          <SequenceDiagram
+            result={
+              progress.revealed ? result : { ...result, steps: result.steps.slice(0, keyIndex) }
+            }
+            current={current}
+            onPick={(i) => {
+              usePanelsStore.getState().goTo(i);
+              highlightDecider(result.steps[i]);
+            }}
+          />
+        </section>
+      )}
       {!key && !running && (
         <p className="sim-problem">
           The key packet “{lesson.keyPacket}” was not sent in this run (an earlier packet was

@@ -1,3 +1,5 @@
+import { openEditingRoom } from './editing-room';
+
 /**
  * Moves keyboard focus into the rule editor form (below the table) once it
  * shows the newly selected entry: to the first attribute the match sets (else
@@ -8,6 +10,7 @@ export function focusRuleEditor(
   part: 'match' | 'first',
   options: { select?: boolean; attribute?: string } = {},
 ): void {
+  openEditingRoom();
   requestAnimationFrame(() => {
     const form = document.querySelector<HTMLElement>('section.rule-editor');
     if (!form) return;

@@ -1,12 +1,17 @@
 import { useEffect, useRef } from 'react';
 import type { SimResult } from '../workers/run-simulation';
+import { stateKind } from './StateLegend';
 
 const ROW = 26;
 const TOP = 40;
-const WIDTH = 520;
+/** The arrows' part of the drawing; the conntrack state column is to its right. */
+const LANES = 520;
 const VM_X = 70;
-const BRIDGE_X = WIDTH / 2;
-const REMOTE_X = WIDTH - 70;
+const BRIDGE_X = LANES / 2;
+const REMOTE_X = LANES - 70;
+const BADGE_X = LANES + 6;
+const BADGE_W = 104;
+const WIDTH = BADGE_X + BADGE_W + 6;
 
 const VERDICT_LABEL: Record<string, string> = {
   accept: 'accepted',
@@ -37,9 +42,22 @@ export function packetEnds(
   return fromVm ? { vm: src, remote: dst } : { vm: dst, remote: src };
 }
 
+/** A conntrack state's badge in the diagram: the state's own colour and outline (see the legend). */
+function StateBadge({ x, y, state }: { x: number; y: number; state: string }) {
+  const kind = stateKind(state);
+  return (
+    <g className={`seq-badge ct-${kind}`}>
+      <rect x={x} y={y} width={BADGE_W} height={17} rx={3} />
+      <text x={x + BADGE_W / 2} y={y + 12.5} textAnchor="middle">
+        {state}
+      </text>
+    </g>
+  );
+}
+
 /**
- * VM | bridge host | remote host, one arrow per packet, coloured by verdict and labelled with its
- * conntrack state. A dropped packet stops at the bridge with a cross. Each arrow is a button that
+ * VM | bridge host | remote host, one arrow per packet, coloured by verdict, and its conntrack
+ * state as a badge in its own column. A dropped packet stops at the bridge with a cross. Each arrow is a button that
  * jumps to its packet; ←/→ on the diagram step through them.
  */
 export function SequenceDiagram({
@@ -106,6 +124,9 @@ export function SequenceDiagram({
         <text x={REMOTE_X} y={16} textAnchor="middle" className="seq-actor">
           remote {ends.remote}
         </text>
+        <text x={BADGE_X + BADGE_W / 2} y={16} textAnchor="middle" className="seq-actor">
+          conntrack
+        </text>
         {[VM_X, BRIDGE_X, REMOTE_X].map((x) => (
           <line
             key={x}
@@ -155,8 +176,8 @@ export function SequenceDiagram({
               )}
               <text x={(fromVm ? VM_X : BRIDGE_X) + 8} y={y - 4} className="seq-label">
                 {s.label}
-                <tspan className="seq-state"> · {state}</tspan>
               </text>
+              <StateBadge x={BADGE_X} y={y - 9} state={state} />
             </g>
           );
         })}

@@ -12,6 +12,7 @@ import { ComparePanel } from './ComparePanel';
 import { ConntrackView } from './ConntrackView';
 import { HostProfileEditor } from './HostProfileEditor';
 import { SequenceDiagram } from './SequenceDiagram';
+import { StateLegend } from './StateLegend';
 import { TraceExplanation } from './TraceExplanation';
 
 const PLAY_MS = 700;
@@ -550,7 +551,10 @@ export function SimulatorPanel() {
         {result && <BindingFailures failures={result.failures} />}
         <Transport count={result?.steps.length ?? 0} />
         {result && result.steps.length > 0 && (
-          <SequenceDiagram result={result} current={current} onPick={goAndHighlight} />
+          <>
+            <StateLegend />
+            <SequenceDiagram result={result} current={current} onPick={goAndHighlight} />
+          </>
         )}
         {result && result.skipped.length > 0 && (
           <p className="muted small">
