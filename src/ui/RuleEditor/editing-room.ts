@@ -43,4 +43,10 @@ function install() {
 export function openEditingRoom(): void {
   install();
   document.body.classList.add(CLASS);
+  // The table just got shorter: keep the row being edited in sight.
+  requestAnimationFrame(() =>
+    document
+      .querySelector('.rt-body [role="row"][aria-selected="true"]')
+      ?.scrollIntoView({ block: 'nearest' }),
+  );
 }
