@@ -1,5 +1,9 @@
 import { expect, test } from './support/fixtures';
 
+// Monaco draws only the lines in view and the XML pane wraps long lines: a screen on which the
+// whole filter is in view.
+test.use({ viewport: { width: 1920, height: 1400 } });
+
 // The app opens on the FTP-server filter of the libvirt docs (RHEL guide 18.12.11.6, see
 // ../shared/seeds/001_*): one filterref to clean-traffic, six accept rules and a final drop.
 test('opens on the example FTP-server filter: name, XML and rules', async ({ page }) => {
