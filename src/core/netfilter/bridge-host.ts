@@ -176,6 +176,24 @@ function ruleRef(p: Provenance | null): RuleRef | null {
     : null;
 }
 
+/** One rule visit of a trace; the rule reference is the prepared rule's, shared by all its visits (plain data, never mutated). */
+function visitOf(
+  hook: HookStart,
+  chain: PreparedChain,
+  rule: PreparedRule,
+  matched: boolean,
+  target: string,
+): RuleVisit {
+  return {
+    table: hook.tableKey,
+    chain: chain.ir.name,
+    index: rule.index,
+    matched,
+    target,
+    rule: rule.ref,
+  };
+}
+
 function addNote(trace: PacketTrace, note: string): void {
   if (trace.notes === NO_NOTES) trace.notes = [note];
   else trace.notes.push(note);
@@ -657,10 +675,7 @@ export class BridgeHost {
     const hooks = this.hooks;
     const visits: RuleVisit[] | null = hooks ? [] : null;
     let v: HookVerdict = V_ACCEPT;
-    if (start.chain)
-      v = visits
-        ? this.walkTraced(start.chain, start, ctx, visits)
-        : this.walk(start.chain, start, ctx);
+    if (start.chain) v = this.walk(start.chain, start, ctx, visits);
     if (this.walkError === CHAIN_LOOP)
       this.walkError = `chain loop in ${start.tableKey} ${start.base}`;
     if (hooks && visits)
@@ -701,25 +716,32 @@ export class BridgeHost {
   }
 
   /**
-   * The no-trace walk: each chain's candidate list in rule order (all rules of an unindexed chain),
-   * evaluating only the predicates the index has not decided. Same outcome, counters and
-   * side effects as {@link walkTraced}; the rules it skips are exactly those whose indexed header
-   * test fails, which the linear walk passes over without effect.
+   * The chain interpreter, for both walks. Without traces (`visits` null) it takes each chain's
+   * candidate list from its dispatch index (all rules of an unindexed chain) and evaluates only
+   * the predicates the index has not decided: the rules it skips are exactly those whose indexed
+   * header test fails, which the linear walk passes over without effect. With traces it visits
+   * every rule in order and records each visit. Same outcome, counters and side effects either way.
    */
-  private walk(start: PreparedChain, hook: HookStart, ctx: MatchContext): HookVerdict {
+  private walk(
+    start: PreparedChain,
+    hook: HookStart,
+    ctx: MatchContext,
+    visits: RuleVisit[] | null,
+  ): HookVerdict {
+    const traced = visits !== null;
     const l2 = hook.l2;
     const stackChains = this.stackChains;
     const stackLists = this.stackLists;
     const stackNext = this.stackNext;
     let depth = 0;
     let chain = start;
-    let list = this.candidatesOf(chain, l2);
+    let list = traced ? chain.all : this.candidatesOf(chain, l2);
     let rules = chain.rules;
     let n = list.length;
     let pos = 0;
     let jumps = 0;
     let lastDecider: PreparedRule | null = null;
-    const len = hook.l2 ? ctx.l2Len : ctx.l3Len;
+    const len = l2 ? ctx.l2Len : ctx.l3Len;
     for (;;) {
       if (pos >= n) {
         if (depth === 0) {
@@ -736,13 +758,14 @@ export class BridgeHost {
       }
       const rule = rules[list[pos] as number] as PreparedRule;
       if (rule.unsupported !== null) {
+        if (traced) visits.push(visitOf(hook, chain, rule, false, 'unsupported'));
         this.decider = rule;
         this.walkError = `unsupported: ${rule.unsupported} (${rule.key})`;
         return V_ERROR;
       }
       const connlimit = rule.connlimit;
       if (connlimit) ctx.ruleKey = rule.key;
-      const preds = rule.fastPreds;
+      const preds = traced ? rule.preds : rule.fastPreds;
       let matched = true;
       for (let k = 0; k < preds.length; k++) {
         if (!(preds[k] as Predicate)(ctx)) {
@@ -750,7 +773,10 @@ export class BridgeHost {
           break;
         }
       }
-      if (connlimit && ctx.hotdrop) {
+      const hotdrop = connlimit && ctx.hotdrop;
+      if (traced)
+        visits.push(visitOf(hook, chain, rule, matched, hotdrop ? 'hotdrop' : rule.targetText));
+      if (hotdrop) {
         // ipt_do_table stops at once and returns NF_DROP; the rule's counter is not touched.
         ctx.hotdrop = false;
         this.decider = rule;
@@ -801,118 +827,10 @@ export class BridgeHost {
         depth++;
       }
       chain = target;
-      list = this.candidatesOf(chain, l2);
+      list = traced ? chain.all : this.candidatesOf(chain, l2);
       rules = chain.rules;
       n = list.length;
       pos = 0;
-    }
-  }
-
-  /** The faithful walk for traces: every rule in order, every visit recorded. */
-  private walkTraced(
-    start: PreparedChain,
-    hook: HookStart,
-    ctx: MatchContext,
-    visits: RuleVisit[],
-  ): HookVerdict {
-    const tableKey = hook.tableKey;
-    const stackChains = this.stackChains;
-    const stackNext = this.stackNext;
-    let depth = 0;
-    let chain = start;
-    let i = 0;
-    let jumps = 0;
-    let lastDecider: PreparedRule | null = null;
-    const len = hook.l2 ? ctx.l2Len : ctx.l3Len;
-    for (;;) {
-      if (i >= chain.rules.length) {
-        if (depth === 0) {
-          this.decider = lastDecider;
-          return V_ACCEPT;
-        }
-        depth--;
-        chain = stackChains[depth] as PreparedChain;
-        i = stackNext[depth] as number;
-        continue;
-      }
-      const rule = chain.rules[i] as PreparedRule;
-      if (rule.unsupported !== null) {
-        visits.push({
-          table: tableKey,
-          chain: chain.ir.name,
-          index: i,
-          matched: false,
-          target: 'unsupported',
-          rule: rule.ref,
-        });
-        this.decider = rule;
-        this.walkError = `unsupported: ${rule.unsupported} (${rule.key})`;
-        return V_ERROR;
-      }
-      ctx.ruleKey = rule.key;
-      let matched = true;
-      for (const pred of rule.preds) {
-        if (!pred(ctx)) {
-          matched = false;
-          break;
-        }
-      }
-      // The rule reference is the prepared rule's, shared by all its visits (plain data, never mutated).
-      visits.push({
-        table: tableKey,
-        chain: chain.ir.name,
-        index: i,
-        matched,
-        target: ctx.hotdrop ? 'hotdrop' : rule.targetText,
-        rule: rule.ref,
-      });
-      if (ctx.hotdrop) {
-        // ipt_do_table stops at once and returns NF_DROP; the rule's counter is not touched.
-        ctx.hotdrop = false;
-        this.decider = rule;
-        this.hotdropped = true;
-        return V_DROP;
-      }
-      if (!matched) {
-        i++;
-        continue;
-      }
-      rule.packets++;
-      rule.bytes += len;
-      const op = rule.op;
-      if (op === OP_CONTINUE) {
-        i++;
-        continue;
-      }
-      if (op <= OP_RETURN) {
-        if (rule.ir.provenance) lastDecider = rule;
-        if (op !== OP_RETURN) return this.terminal(op, rule, lastDecider, hook.rejectIsDrop);
-        if (depth === 0) {
-          this.decider = lastDecider;
-          return V_ACCEPT;
-        }
-        depth--;
-        chain = stackChains[depth] as PreparedChain;
-        i = stackNext[depth] as number;
-        continue;
-      }
-      const target = rule.targetChain;
-      if (target === null) {
-        this.decider = rule;
-        this.walkError = `unsupported: jump to unknown chain ${(rule.ir.target as { chain: string }).chain} (${rule.key})`;
-        return V_ERROR;
-      }
-      if (++jumps > MAX_JUMPS) {
-        this.walkError = CHAIN_LOOP;
-        return V_ERROR;
-      }
-      if (op !== OP_GOTO) {
-        stackChains[depth] = chain;
-        stackNext[depth] = i + 1;
-        depth++;
-      }
-      chain = target;
-      i = 0;
     }
   }
 }
