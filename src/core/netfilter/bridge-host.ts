@@ -797,17 +797,8 @@ export class BridgeHost {
       if (op <= OP_RETURN) {
         if (rule.ref !== null) lastDecider = rule;
         if (op !== OP_RETURN) return this.terminal(op, rule, lastDecider, hook.rejectIsDrop);
-        // RETURN
-        if (depth === 0) {
-          this.decider = lastDecider;
-          return V_ACCEPT;
-        }
-        depth--;
-        chain = stackChains[depth] as PreparedChain;
-        list = stackLists[depth] as Int32Array;
-        pos = stackNext[depth] as number;
-        rules = chain.rules;
-        n = list.length;
+        // RETURN: as if the chain ended here.
+        pos = n;
         continue;
       }
       const target = rule.targetChain;
