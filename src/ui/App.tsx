@@ -1,5 +1,4 @@
 import { useEffect, useRef, useState } from 'react';
-import { evaluationOrder } from '../core/model/apply-change';
 import type { FilterDoc, Rule } from '../core/model/types';
 import {
   decodeShare,
@@ -15,6 +14,8 @@ import {
   selectWorkspaceFilters,
   useStudioStore,
 } from '../store';
+import { deleteEntry, duplicateEntry } from './actions/entry-actions';
+import { runEntryAction } from './actions/run-entry-action';
 import { FilterFields } from './FilterFields/FilterFields';
 import { importDroppedFile, importXmlText, looksLikeFilterXml } from './import-xml';
 import { Panels } from './Panels/Panels';
@@ -91,36 +92,17 @@ function TableActions() {
       <button type="button" disabled={disabled} onClick={() => addAfterSelection('filterref')}>
         Add filterref
       </button>
-      <button
-        type="button"
-        disabled={disabled || selected === null}
-        onClick={() =>
-          selected !== null &&
-          store().applyDocChange(
-            { type: 'duplicate-entry', index: selected },
-            { select: selected + 1 },
-          )
-        }
-        title="Ctrl+D"
-      >
-        Duplicate
-      </button>
-      <button
-        type="button"
-        disabled={disabled || selected === null}
-        onClick={() => {
-          if (selected === null || !doc) return;
-          const order = evaluationOrder(doc);
-          const pos = order.indexOf(selected);
-          store().applyDocChange({ type: 'delete-entry', index: selected });
-          const next = selectActiveDoc(store());
-          const nextOrder = next ? evaluationOrder(next) : [];
-          store().selectEntry(nextOrder[Math.min(pos, nextOrder.length - 1)] ?? null);
-        }}
-        title="Delete"
-      >
-        Delete
-      </button>
+      {[duplicateEntry, deleteEntry].map((action) => (
+        <button
+          key={action.name}
+          type="button"
+          disabled={disabled || selected === null}
+          onClick={() => selected !== null && runEntryAction(action, selected)}
+          title={action.shortcut}
+        >
+          {action.name}
+        </button>
+      ))}
     </div>
   );
 }

@@ -22,6 +22,8 @@ import {
   useStudioStore,
 } from '../../store';
 import { summarizeMatch } from './summarize-match';
+import { ENTRY_ACTIONS } from '../actions/entry-actions';
+import { runEntryAction } from '../actions/run-entry-action';
 import { selectHinted, selectHits, usePanelsStore } from '../../store/panels-store';
 import { ruleNumber as ruleNumberOf } from '../Panels/rule-links';
 import { focusRuleEditor } from '../RuleEditor/focus-rule-editor';
@@ -554,17 +556,16 @@ export function RuleTable({
       move(selectedIndex, to);
       return;
     }
-    if (e.ctrlKey || e.metaKey) {
-      if (e.key.toLowerCase() === 'd' && editable && selectedIndex !== null) {
+    const action = ENTRY_ACTIONS.find((a) => a.keyTest(e));
+    if (action) {
+      if (editable && selectedIndex !== null) {
         e.preventDefault();
-        applyDocChange(
-          { type: 'duplicate-entry', index: selectedIndex },
-          { select: selectedIndex + 1 },
-        );
-        requestFocus(selectedIndex + 1, activeColumn);
+        const next = runEntryAction(action, selectedIndex);
+        if (next !== null && next !== undefined) requestFocus(next, activeColumn);
       }
       return;
     }
+    if (e.ctrlKey || e.metaKey) return;
     const moveColumn = (step: 1 | -1) => {
       if (selectedIndex === null) return;
       const at = activeColumn === null ? -1 : CELL_COLUMNS.indexOf(activeColumn);
@@ -605,17 +606,6 @@ export function RuleTable({
       case 'PageUp':
         e.preventDefault();
         select(pos - 15);
-        break;
-      case 'Delete':
-        if (editable && selectedIndex !== null) {
-          e.preventDefault();
-          const nextPos = Math.min(pos, order.length - 2);
-          applyDocChange({ type: 'delete-entry', index: selectedIndex });
-          const nextDoc = selectActiveDoc(useStudioStore.getState());
-          const next = nextPos >= 0 && nextDoc ? (evaluationOrder(nextDoc)[nextPos] ?? null) : null;
-          selectEntry(next);
-          if (next !== null) requestFocus(next, activeColumn);
-        }
         break;
       case 'Enter':
         if (selectedIndex !== null) {
