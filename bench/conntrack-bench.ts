@@ -25,7 +25,7 @@ import { Conntrack } from '../src/core/conntrack/conntrack';
 import type { ConnlimitOptions } from '../src/core/conntrack/connlimit';
 import type { CtPacket, HelperName } from '../src/core/conntrack/types';
 import { BridgeHost } from '../src/core/netfilter/bridge-host';
-import type { EthernetFrame } from '../src/core/netfilter/packet';
+import type { EthernetFrame } from '../src/core/packet/packet';
 import { makeSimFilterXml } from './make-filter-xml';
 import { TraceGenerator } from './make-trace';
 

@@ -24,7 +24,7 @@ import type { NftRuleset } from '../src/core/compile/nftables';
 import { instantiateFilter } from '../src/core/instantiate/instantiate-filter';
 import { BridgeHost } from '../src/core/netfilter/bridge-host';
 import type { HostSettings } from '../src/core/netfilter/bridge-host';
-import { encodeFrame } from '../src/core/netfilter/packet-encode';
+import { encodeFrame } from '../src/core/packet/packet-encode';
 import { runCaptures, writePcap, splitTime } from '../src/core/sim';
 import type { PcapRecord } from '../src/core/sim';
 import { allowedTraffic, analyseRuleset, diffAnalyses } from '../src/core/analysis';

@@ -16,7 +16,7 @@ import { runCli } from '../src/cli/main';
 import type { CliIo } from '../src/cli/cli-io';
 import { PROCESS_IO } from '../src/cli/cli-io';
 import { DEFAULT_LIMITS } from '../src/core/model/limits';
-import { encodeFrame } from '../src/core/netfilter/packet-encode';
+import { encodeFrame } from '../src/core/packet/packet-encode';
 import { splitTime, writePcap } from '../src/core/sim';
 import type { PcapRecord } from '../src/core/sim';
 import { TraceGenerator } from './make-trace';

@@ -6,7 +6,7 @@
  */
 import { SCENARIOS, DEFAULT_HOSTS } from '../src/core/sim';
 import type { ScenarioHosts } from '../src/core/sim';
-import type { EthernetFrame, L4Packet } from '../src/core/netfilter/packet';
+import type { EthernetFrame, L4Packet } from '../src/core/packet/packet';
 import {
   buildArp,
   buildEthernet,
@@ -14,7 +14,7 @@ import {
   buildIpv4,
   buildTcp,
   buildUdp,
-} from '../src/core/netfilter/packet-build';
+} from '../src/core/packet/packet-build';
 import type { Side } from '../src/core/netfilter/bridge-host';
 import { makeRandom } from './make-filter-xml';
 

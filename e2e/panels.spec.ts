@@ -1,12 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import {
-  buildEthernet,
-  buildIcmpEcho,
-  buildIpv4,
-  buildTcp,
-} from '../src/core/netfilter/packet-build';
-import { encodeFrame } from '../src/core/netfilter/packet-encode';
+import { buildEthernet, buildIcmpEcho, buildIpv4, buildTcp } from '../src/core/packet/packet-build';
+import { encodeFrame } from '../src/core/packet/packet-encode';
 import { writePcap } from '../src/core/sim/pcap';
 import { expect, test } from './support/fixtures';
 

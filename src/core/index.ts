@@ -98,14 +98,15 @@ export type {
   LibvirtVersion,
   LibvirtVersionInfo,
 } from './library';
+export * as packet from './packet';
 export * as netfilter from './netfilter';
 export * as conntrack from './conntrack';
 export * as sim from './sim';
 export * as analysis from './analysis';
 export { Conntrack, selectCtHelper } from './conntrack';
 export type { CtPacket, CtStateName, ConnView, ExpectationView } from './conntrack';
-export { decodeFrame, encodeFrame, summarizeFrame } from './netfilter';
-export type { EthernetFrame } from './netfilter';
+export { decodeFrame, encodeFrame, summarizeFrame } from './packet';
+export type { EthernetFrame } from './packet';
 export { readPcap, writePcap, TcpFlow } from './sim';
 export { BridgeHost } from './netfilter';
 export type { HostSettings, PacketTrace, RuleRef, Side, Verdict } from './netfilter';

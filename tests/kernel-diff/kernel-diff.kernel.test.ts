@@ -16,11 +16,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ruleset } from '../../src/core/compile/ebiptables/ir';
 import { ipsetFamily } from '../../src/core/host';
-import { decodeFrame } from '../../src/core/netfilter/packet-decode';
-import type { EthernetFrame } from '../../src/core/netfilter/packet';
-import { quotedPacket } from '../../src/core/netfilter/packet-build';
-import { encodeFrame } from '../../src/core/netfilter/packet-encode';
-import { summarizeFrame } from '../../src/core/netfilter/packet-summary';
+import { decodeFrame } from '../../src/core/packet/packet-decode';
+import type { EthernetFrame } from '../../src/core/packet/packet';
+import { quotedPacket } from '../../src/core/packet/packet-build';
+import { encodeFrame } from '../../src/core/packet/packet-encode';
+import { summarizeFrame } from '../../src/core/packet/packet-summary';
 import { CASES, type KernelCase } from './cases';
 import { APP_CASES, runAppCase } from './lib/apps';
 import {

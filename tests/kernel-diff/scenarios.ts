@@ -7,7 +7,7 @@
  * The VM is 10.99.0.2 / 52:54:00:11:22:33 (the filter parameters IP and MAC), the remote host
  * 10.99.0.3 / 52:54:00:aa:bb:03 behind the bridge's other port.
  */
-import type { EthernetFrame } from '../../src/core/netfilter/packet';
+import type { EthernetFrame } from '../../src/core/packet/packet';
 import {
   buildArp,
   buildEthernet,
@@ -19,9 +19,9 @@ import {
   buildTcp,
   buildUdp,
   mac,
-} from '../../src/core/netfilter/packet-build';
-import type { IcmpMessage, Ipv4Packet } from '../../src/core/netfilter/packet';
-import { parseIpv6 } from '../../src/core/netfilter/addr';
+} from '../../src/core/packet/packet-build';
+import type { IcmpMessage, Ipv4Packet } from '../../src/core/packet/packet';
+import { parseIpv6 } from '../../src/core/packet/addr';
 import { TcpFlow } from '../../src/core/sim/tcp-flow';
 
 export const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2', ip6: '2001:db8:99::2' };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeFrame } from '../../core/netfilter/packet-encode';
+import { encodeFrame } from '../../core/packet/packet-encode';
 import { writePcap } from '../../core/sim/pcap';
 import type { PcapRecord } from '../../core/sim/pcap';
 import { DEFAULT_HOSTS, getScenario } from '../../core/sim/scenarios';

@@ -8,7 +8,7 @@ import {
   MAC_PROTOCOL_NAMES,
   TCP_FLAG_NAMES,
 } from '../model/attributes';
-import { formatIpv4, formatIpv6, formatMac } from '../netfilter/addr';
+import { formatIpv4, formatIpv6, formatMac } from '../packet/addr';
 import type { IntervalSet } from './interval-set';
 import { setSize, subtractSets, unionSets } from './interval-set';
 import type { Cube } from './space';

@@ -10,7 +10,7 @@ import { tcpFlagBits } from '../model/names';
 import { ipsetDimension, parseIpsetMember } from '../host/host-ipsets';
 import type { IpsetSpec } from '../host/host-ipsets';
 import { iptProtocolNumber } from '../netfilter/match-eval';
-import { parseIpv4, parseIpv6, parseMac, parseMacMatch } from '../netfilter/addr';
+import { parseIpv4, parseIpv6, parseMac, parseMacMatch } from '../packet/addr';
 import type { IntervalSet } from './interval-set';
 import { maskedSet, prefixSet, rangeSet, setOf, subtractSets } from './interval-set';
 import type { Cube, DimName, Region } from './space';

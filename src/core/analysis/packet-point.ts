@@ -3,11 +3,11 @@
  * it) and a concrete frame inside a cube (a witness the simulator can replay).
  */
 import type { CtStateName } from '../conntrack/types';
-import { summarizeFrame } from '../netfilter/packet-summary';
+import { summarizeFrame } from '../packet/packet-summary';
 import { describeDim } from './describe-region';
 import { ip6ToBigint } from './match-region';
 import { l4Port, upperProtocol } from '../netfilter/match-eval';
-import type { EthernetFrame, Ipv4Packet, Ipv6Packet, L4Packet } from '../netfilter/packet';
+import type { EthernetFrame, Ipv4Packet, Ipv6Packet, L4Packet } from '../packet/packet';
 import {
   buildAh,
   buildEthernet,
@@ -19,7 +19,7 @@ import {
   buildUdp,
   buildUdpLite,
   sctpInitChunk,
-} from '../netfilter/packet-build';
+} from '../packet/packet-build';
 import type { IntervalSet } from './interval-set';
 import type { Cube, Point } from './space';
 import {

@@ -3,7 +3,7 @@
  * ranges, protocol, conntrack state) parsed into a cube of the header space.
  */
 import { ipProtocolNumber } from '../model/names';
-import { parseIpv4, parseIpv6 } from '../netfilter/addr';
+import { parseIpv4, parseIpv6 } from '../packet/addr';
 import type { IntervalSet } from './interval-set';
 import { prefixSet, rangeSet } from './interval-set';
 import { ip6ToBigint } from './match-region';

@@ -8,9 +8,9 @@
  * connection in TIME_WAIT/CLOSE, are garbage-collected when an unconfirmed
  * connection is added — at most once per jiffy per list.
  */
-import type { EthernetFrame } from '../netfilter/packet';
-import { ipLayer } from '../netfilter/packet';
-import { ipv4PrefixMask, ipv6PrefixMask } from '../netfilter/addr';
+import type { EthernetFrame } from '../packet/packet';
+import { ipLayer } from '../packet/packet';
+import { ipv4PrefixMask, ipv6PrefixMask } from '../packet/addr';
 import type { Tuple } from './tuple';
 import { invertTuple, packetTuple, tupleEqual } from './tuple';
 import type { Conn, CtPacket } from './types';

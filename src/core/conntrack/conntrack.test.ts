@@ -17,8 +17,8 @@ import {
   buildTcp,
   buildUdp,
   sctpInitChunk,
-} from '../netfilter/packet-build';
-import type { EthernetFrame, L4Packet } from '../netfilter/packet';
+} from '../packet/packet-build';
+import type { EthernetFrame, L4Packet } from '../packet/packet';
 import type { CtPacket } from './types';
 import { IPS_ASSURED } from './types';
 import { drop, pass, REMOTE, VM } from './testing/fixtures';

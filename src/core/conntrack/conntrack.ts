@@ -6,7 +6,7 @@
  * confirm a new connection into the table). A connection whose first packet
  * is dropped before confirmation is simply never inserted.
  */
-import type { EthernetFrame, IcmpMessage, Ipv4Packet, Ipv6Packet } from '../netfilter/packet';
+import type { EthernetFrame, IcmpMessage, Ipv4Packet, Ipv6Packet } from '../packet/packet';
 import {
   IPPROTO_ICMP,
   IPPROTO_ICMPV6,
@@ -16,7 +16,7 @@ import {
   IPPROTO_UDPLITE,
   ipLayer,
   ipLength,
-} from '../netfilter/packet';
+} from '../packet/packet';
 import { countConnlimit } from './connlimit';
 import type { ConnlimitOptions, ConncountLists } from './connlimit';
 import { ftpHelp } from './ftp-helper';

@@ -6,8 +6,8 @@
  * helper has seen are parsed, as the kernel does (so the first line in each
  * direction is never parsed).
  */
-import type { TcpSegment } from '../netfilter/packet';
-import { parseIpv6 } from '../netfilter/addr';
+import type { TcpSegment } from '../packet/packet';
+import { parseIpv6 } from '../packet/addr';
 import type { Conn, FtpHelperData } from './types';
 import { IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY } from './types';
 import type { Tuple } from './tuple';

@@ -3,8 +3,8 @@
  * ICMPv6 (nf_conntrack_proto_icmp.c, nf_conntrack_proto_icmpv6.c), generic
  * protocols (nf_conntrack_proto_generic.c) and a simplified SCTP tracker.
  */
-import type { L4Packet } from '../netfilter/packet';
-import { IPPROTO_ICMP } from '../netfilter/packet';
+import type { L4Packet } from '../packet/packet';
+import { IPPROTO_ICMP } from '../packet/packet';
 import type { ConntrackSysctl } from './sysctl';
 import type { Conn, TrackVerdict } from './types';
 import { IPS_ASSURED, IPS_SEEN_REPLY, trackVerdict } from './types';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Conntrack } from './conntrack';
 import { TcpFlow } from '../sim/tcp-flow';
-import { buildEthernet, buildIpv4, buildTcp } from '../netfilter/packet-build';
-import { TCP_ACK, TCP_FIN, TCP_SYN } from '../netfilter/packet';
+import { buildEthernet, buildIpv4, buildTcp } from '../packet/packet-build';
+import { TCP_ACK, TCP_FIN, TCP_SYN } from '../packet/packet';
 import { drop, pass, REMOTE, VM } from './testing/fixtures';
 
 const flow = () =>

@@ -5,7 +5,7 @@
  * (nf_conntrack_tcp_loose), RST validation, retransmission counting and the
  * per-state timeouts. Facts used are listed in KERNEL-FACTS.md.
  */
-import type { TcpSegment } from '../netfilter/packet';
+import type { TcpSegment } from '../packet/packet';
 import {
   TCP_ACK,
   TCP_CWR,
@@ -15,7 +15,7 @@ import {
   TCP_RST,
   TCP_SYN,
   TCP_URG,
-} from '../netfilter/packet';
+} from '../packet/packet';
 import type { ConntrackSysctl } from './sysctl';
 import type { Conn, TcpSide, TcpTrack, TrackVerdict } from './types';
 import { IPS_ASSURED, IPS_SEEN_REPLY, trackVerdict } from './types';

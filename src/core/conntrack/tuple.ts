@@ -5,8 +5,8 @@
  * type/code as destination; nothing for generic protocols). Addresses are
  * numeric words so tuples hash and compare without building strings.
  */
-import { formatIpv4, formatIpv6 } from '../netfilter/addr';
-import type { Ipv4Packet, Ipv6Packet } from '../netfilter/packet';
+import { formatIpv4, formatIpv6 } from '../packet/addr';
+import type { Ipv4Packet, Ipv6Packet } from '../packet/packet';
 import {
   IPPROTO_ICMP,
   IPPROTO_ICMPV6,
@@ -14,7 +14,7 @@ import {
   IPPROTO_TCP,
   IPPROTO_UDP,
   IPPROTO_UDPLITE,
-} from '../netfilter/packet';
+} from '../packet/packet';
 
 export interface Tuple {
   family: 4 | 6;

@@ -2,7 +2,7 @@
  * The host's ipsets as `ipset create NAME TYPE` / `ipset add NAME MEMBER` make them, checked the
  * way the ipset tool checks them (one address family per set, ports with a protocol).
  */
-import { parseIpv4, parseIpv6, parseMac } from '../netfilter/addr';
+import { parseIpv4, parseIpv6, parseMac } from '../packet/addr';
 
 /** The set types the simulator evaluates (ip_set_hash_ip.c, _net.c, _ipport.c, _netport.c, _mac.c). */
 export const IPSET_TYPES = [

@@ -4,7 +4,7 @@
  * One JSON shape for `--host HOST.json`, the saved workspace and the UI's host panel.
  */
 import type { Diagnostic } from '../model/types';
-import { parseIpv4, parseIpv6 } from '../netfilter/addr';
+import { parseIpv4, parseIpv6 } from '../packet/addr';
 import { checkIpset, isIpsetType, IPSET_TYPES } from './host-ipsets';
 import type { IpsetSpec } from './host-ipsets';
 import { checkHostSysctl, HOST_SYSCTLS } from './host-sysctls';

@@ -7,7 +7,7 @@
  */
 import type { Match } from '../compile/ebiptables/ir';
 import { ipProtocolNumber, tcpFlagBits } from '../model/names';
-import { parseIpv4, parseIpv6, parseMacMatch } from '../netfilter/addr';
+import { parseIpv4, parseIpv6, parseMacMatch } from '../packet/addr';
 
 /** A set of field values. Empty sets are normalized to `{ kind: 'empty' }`. */
 export type ValueSet =

@@ -12,7 +12,7 @@
  */
 import type { CtState, IrChain, IrRule, IrTable, Match, Ruleset } from '../compile/ebiptables/ir';
 import { ipProtocolNumber, resolveMacName, tcpFlagBits } from '../model/names';
-import { macMatcher, parseIpv4, parseIpv6, parseMac } from '../netfilter/addr';
+import { macMatcher, parseIpv4, parseIpv6, parseMac } from '../packet/addr';
 
 /** One probe packet. Absent parts are absent from the frame (no ARP header on an IPv4 frame, …). */
 export interface ProbePacket {

@@ -8,8 +8,14 @@ import { parseFilterXml } from '../xml/parse-filter-xml';
 import { TcpFlow } from '../sim/tcp-flow';
 import { BridgeHost } from './bridge-host';
 import type { Side } from './bridge-host';
-import { buildArp, buildEthernet, buildIcmpEcho, buildIpv4, buildUdp } from './packet-build';
-import type { EthernetFrame } from './packet';
+import {
+  buildArp,
+  buildEthernet,
+  buildIcmpEcho,
+  buildIpv4,
+  buildUdp,
+} from '../packet/packet-build';
+import type { EthernetFrame } from '../packet/packet';
 
 /**
  * The kernel test bed's filters (copied into ./testdata) and addresses:

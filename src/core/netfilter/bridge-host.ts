@@ -22,9 +22,9 @@ import type { CtPacket, CtStateName } from '../conntrack/types';
 import { IPS_CONFIRMED } from '../conntrack/types';
 import { ebEthertype, l4Port, upperProtocol } from './match-eval';
 import type { IpsetSpec, MatchContext, Predicate } from './match-eval';
-import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from './packet';
-import { frameLength } from './packet';
-import { summarizeFrame } from './packet-summary';
+import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from '../packet/packet';
+import { frameLength } from '../packet/packet';
+import { summarizeFrame } from '../packet/packet-summary';
 import { rejectReply } from './reject-reply';
 import type { PreparedChain, PreparedRule, PreparedRuleset, RuleRef } from './prepare-ruleset';
 import {

@@ -5,7 +5,7 @@ import { createWorkspaceLookup } from '../instantiate/instantiate-filter';
 import { getBuiltinFilter } from '../library/builtin-filters';
 import { parseFilterXml } from '../xml/parse-filter-xml';
 import { BridgeHost } from './bridge-host';
-import { buildEthernet, buildIcmpEcho, buildIpv4 } from './packet-build';
+import { buildEthernet, buildIcmpEcho, buildIpv4 } from '../packet/packet-build';
 
 const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2' };
 const PEER = { mac: '52:54:00:aa:bb:cc', ip: '10.99.0.3' };

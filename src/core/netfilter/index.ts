@@ -1,11 +1,11 @@
 /** Packet model: frames, builders, wire codec, summaries. */
-export * from './packet';
-export * from './addr';
-export { encodeFrame, encodeL3, encodeL4 } from './packet-encode';
-export type { EncodeOptions } from './packet-encode';
-export { decodeFrame, decodeL3, decodeIpv4, decodeIpv6, decodeL4 } from './packet-decode';
-export * from './packet-build';
-export { summarizeFrame, summarizeIp, formatTcpFlags } from './packet-summary';
+export * from '../packet/packet';
+export * from '../packet/addr';
+export { encodeFrame, encodeL3, encodeL4 } from '../packet/packet-encode';
+export type { EncodeOptions } from '../packet/packet-encode';
+export { decodeFrame, decodeL3, decodeIpv4, decodeIpv6, decodeL4 } from '../packet/packet-decode';
+export * from '../packet/packet-build';
+export { summarizeFrame, summarizeIp, formatTcpFlags } from '../packet/packet-summary';
 export { BridgeHost } from './bridge-host';
 export type {
   HostSettings,

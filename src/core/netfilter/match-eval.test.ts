@@ -6,7 +6,7 @@ import { TcpFlow } from '../sim/tcp-flow';
 import { BridgeHost } from './bridge-host';
 import type { IpsetSpec, MatchContext } from './match-eval';
 import { prepareMatch } from './match-eval';
-import type { EthernetFrame } from './packet';
+import type { EthernetFrame } from '../packet/packet';
 import {
   buildAh,
   buildArp,
@@ -20,7 +20,7 @@ import {
   buildTcp,
   buildUdp,
   STP_MULTICAST,
-} from './packet-build';
+} from '../packet/packet-build';
 
 const VM = '52:54:00:11:22:33';
 const R = '52:54:00:aa:bb:cc';

@@ -11,13 +11,20 @@ import type { Conntrack } from '../conntrack/conntrack';
 import type { ConnlimitOptions } from '../conntrack/connlimit';
 import { matchConntrack, parseCtStateMask } from '../conntrack/ct-match';
 import type { CtPacket } from '../conntrack/types';
-import type { Ip6Addr } from './addr';
+import type { Ip6Addr } from '../packet/addr';
 import { ipProtocolNumber, tcpFlagBits } from '../model/names';
-import { ipv4PrefixMask, ipv6PrefixMask, macMatcher, parseIpv4, parseIpv6, parseMac } from './addr';
+import {
+  ipv4PrefixMask,
+  ipv6PrefixMask,
+  macMatcher,
+  parseIpv4,
+  parseIpv6,
+  parseMac,
+} from '../packet/addr';
 import { ipsetDimension, ipsetFamily, parseIpsetMember } from '../host/host-ipsets';
 import type { IpsetMember, IpsetSpec } from '../host/host-ipsets';
-import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from './packet';
-import { ETH_P_8021Q, ETH_P_ARP, ETH_P_IPV4, ETH_P_RARP, IPPROTO_AH } from './packet';
+import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from '../packet/packet';
+import { ETH_P_8021Q, ETH_P_ARP, ETH_P_IPV4, ETH_P_RARP, IPPROTO_AH } from '../packet/packet';
 
 /** What a predicate sees. */
 export interface MatchContext {

@@ -7,7 +7,7 @@ import {
   buildTcp,
   buildUdp,
   quotedPacket,
-} from './packet-build';
+} from '../packet/packet-build';
 import { rejectReply } from './reject-reply';
 
 const VM = '52:54:00:11:22:33';

@@ -5,16 +5,16 @@
  * needs a route back to the rejected packet's source: with only the bridge's address (the
  * libvirt test bed, no default route) that means the source is on the bridge's subnet.
  */
-import { ipv4PrefixMask, ipv6PrefixMask, parseIpv4, parseIpv6 } from './addr';
-import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from './packet';
+import { ipv4PrefixMask, ipv6PrefixMask, parseIpv4, parseIpv6 } from '../packet/addr';
+import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from '../packet/packet';
 import {
   buildEthernet,
   buildIcmpError,
   buildIcmpv6Error,
   buildIpv4,
   buildIpv6,
-} from './packet-build';
-import { summarizeFrame } from './packet-summary';
+} from '../packet/packet-build';
+import { summarizeFrame } from '../packet/packet-summary';
 
 /** What REJECT sent for one packet, or why it sent nothing. */
 export interface RejectReply {

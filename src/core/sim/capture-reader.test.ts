@@ -3,7 +3,7 @@ import { compileFilter } from '../compile/compile-filter';
 import { FTP_SERVER_XML } from '../examples/ftp-server';
 import { createWorkspaceLookup } from '../instantiate/instantiate-filter';
 import { getBuiltinFilter } from '../library/builtin-filters';
-import { encodeFrame } from '../netfilter/packet-encode';
+import { encodeFrame } from '../packet/packet-encode';
 import { parseFilterXml } from '../xml/parse-filter-xml';
 import { bytesSource, CaptureReader } from './capture-reader';
 import type { CaptureRecord } from './capture-reader';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { readPcap, recordTime, splitTime, writePcap } from './pcap';
 import type { PcapRecord } from './pcap';
-import { buildEthernet, buildIpv4, buildTcp } from '../netfilter/packet-build';
-import { encodeFrame } from '../netfilter/packet-encode';
-import { decodeFrame } from '../netfilter/packet-decode';
-import { summarizeFrame } from '../netfilter/packet-summary';
+import { buildEthernet, buildIpv4, buildTcp } from '../packet/packet-build';
+import { encodeFrame } from '../packet/packet-encode';
+import { decodeFrame } from '../packet/packet-decode';
+import { summarizeFrame } from '../packet/packet-summary';
 
 const unhex = (s: string) =>
   new Uint8Array(

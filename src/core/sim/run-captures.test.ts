@@ -4,7 +4,7 @@ import { FTP_SERVER_XML } from '../examples/ftp-server';
 import { createWorkspaceLookup } from '../instantiate/instantiate-filter';
 import { getBuiltinFilter } from '../library/builtin-filters';
 import { parseFilterXml } from '../xml/parse-filter-xml';
-import { encodeFrame } from '../netfilter/packet-encode';
+import { encodeFrame } from '../packet/packet-encode';
 import { writePcap } from './pcap';
 import type { PcapRecord } from './pcap';
 import { runCaptures, traceJsonLine } from './run-captures';

@@ -8,8 +8,8 @@ import type { AnyRuleset } from '../compile/ir';
 import type { ConnView, ExpectationView } from '../conntrack/conntrack';
 import { BridgeHost } from '../netfilter/bridge-host';
 import type { HostSettings, PacketTrace, Side } from '../netfilter/bridge-host';
-import { decodeFrame } from '../netfilter/packet-decode';
-import { summarizeFrame } from '../netfilter/packet-summary';
+import { decodeFrame } from '../packet/packet-decode';
+import { summarizeFrame } from '../packet/packet-summary';
 import { DEFAULT_LIMITS, LIMIT_NAMES } from '../model/limits';
 import { bytesSource, CaptureReader } from './capture-reader';
 import type {

@@ -5,7 +5,7 @@
  * frames having been delivered (`requires`): a TCP peer only answers a SYN
  * that reached it. The kernel differential replays the same rule.
  */
-import type { EthernetFrame, L4Packet } from '../netfilter/packet';
+import type { EthernetFrame, L4Packet } from '../packet/packet';
 import type { Side } from '../netfilter/bridge-host';
 import {
   buildEthernet,
@@ -15,7 +15,7 @@ import {
   buildUdp,
   ip4,
   mac,
-} from '../netfilter/packet-build';
+} from '../packet/packet-build';
 import { TcpFlow } from './tcp-flow';
 
 export interface Endpoint {

@@ -3,16 +3,16 @@
  * scenarios and tests: each call returns the next frame of the exchange
  * (handshake, data, FIN/RST teardown) and advances both ends' seq/ack.
  */
-import type { EthernetFrame } from '../netfilter/packet';
-import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../netfilter/packet';
-import type { BytesInput, Ip4Input, MacInput } from '../netfilter/packet-build';
+import type { EthernetFrame } from '../packet/packet';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../packet/packet';
+import type { BytesInput, Ip4Input, MacInput } from '../packet/packet-build';
 import {
   buildEthernet,
   buildIpv4,
   buildTcp,
   tcpOptionsMssWscale,
   textBytes,
-} from '../netfilter/packet-build';
+} from '../packet/packet-build';
 
 export interface TcpEndpoint {
   mac: MacInput;

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../../core/examples';
-import {
-  buildEthernet,
-  buildIcmpEcho,
-  buildIpv4,
-  buildTcp,
-} from '../../core/netfilter/packet-build';
-import { encodeFrame } from '../../core/netfilter/packet-encode';
-import type { L4Packet } from '../../core/netfilter/packet';
+import { buildEthernet, buildIcmpEcho, buildIpv4, buildTcp } from '../../core/packet/packet-build';
+import { encodeFrame } from '../../core/packet/packet-encode';
+import type { L4Packet } from '../../core/packet/packet';
 import { writePcap } from '../../core/sim/pcap';
 import { SCENARIOS } from '../../core/sim/scenarios';
 import { parseFilterXml } from '../../core/xml/parse-filter-xml';

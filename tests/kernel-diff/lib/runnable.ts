@@ -6,7 +6,7 @@
 import type { Ruleset } from '../../../src/core/compile/ebiptables/ir';
 import type { IpsetSpec } from '../../../src/core/host';
 import type { PacketTrace } from '../../../src/core/netfilter/bridge-host';
-import type { EthernetFrame } from '../../../src/core/netfilter/packet';
+import type { EthernetFrame } from '../../../src/core/packet/packet';
 import { runScenario } from '../../../src/core/sim/run-scenario';
 import { SCENARIOS, type Scenario as SimScenario } from '../../../src/core/sim/scenarios';
 import { buildPitfallScenarios, buildScenarios, PEER, VM } from '../scenarios';

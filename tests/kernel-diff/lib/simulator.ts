@@ -14,7 +14,7 @@ import type { Ruleset } from '../../../src/core/compile/ebiptables/ir';
 import { getBuiltinFilter } from '../../../src/core/library';
 import type { IpsetSpec } from '../../../src/core/host';
 import type { FilterDoc } from '../../../src/core/model/types';
-import type { EthernetFrame } from '../../../src/core/netfilter/packet';
+import type { EthernetFrame } from '../../../src/core/packet/packet';
 import { parseFilterXml } from '../../../src/core/xml/parse-filter-xml';
 import { splitTime, writePcap } from '../../../src/core/sim/pcap';
 import type { Side } from './frame-io';

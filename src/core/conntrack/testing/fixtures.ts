@@ -1,5 +1,5 @@
 /** Shared test fixtures: two hosts on the bridge and helpers to push frames through conntrack. */
-import type { EthernetFrame } from '../../netfilter/packet';
+import type { EthernetFrame } from '../../packet/packet';
 import type { Conntrack } from '../conntrack';
 import { selectCtHelper } from '../conntrack';
 import type { CtPacket } from '../types';

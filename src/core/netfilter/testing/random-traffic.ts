@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { ruleXmlArb } from '../../lint/testing/probe-arbitraries';
 import { DEFAULT_HOSTS } from '../../sim/scenarios';
 import type { Side } from '../bridge-host';
-import type { EthernetFrame, L4Packet } from '../packet';
+import type { EthernetFrame, L4Packet } from '../../packet/packet';
 import {
   buildAh,
   buildArp,
@@ -19,7 +19,7 @@ import {
   buildTcp,
   buildUdp,
   sctpInitChunk,
-} from '../packet-build';
+} from '../../packet/packet-build';
 
 const VM = DEFAULT_HOSTS.vm;
 
