@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SimResult } from '../ui/workers/run-simulation';
+import type { SimResult } from '../core/sim';
 import { sameHits, usePanelsStore } from './panels-store';
 
 const result = (hits: Record<string, number>): SimResult => ({

@@ -1,11 +1,5 @@
 import { create } from 'zustand';
-import type {
-  CompareResult,
-  CustomPacket,
-  SimResult,
-  SimSettings,
-  SimSource,
-} from '../ui/workers/run-simulation';
+import type { CompareResult, CustomPacket, SimResult, SimSettings, SimSource } from '../core/sim';
 
 /** The tabs of the panels dock. */
 export type PanelTab = 'simulator' | 'learn' | 'export' | 'lint';

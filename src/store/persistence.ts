@@ -2,7 +2,7 @@ import { reparseDoc } from './core-bridge';
 import { parseHostProfile } from '../core/host';
 import type { HostProfile } from '../core/host';
 import { restoreHistory, saveHistory } from './history-persistence';
-import { hostProfileOf, withHostProfile } from '../ui/workers/run-simulation';
+import { hostProfileOf, withHostProfile } from '../core/sim';
 import { usePanelsStore } from './panels-store';
 import { useStudioStore } from './studio-store';
 import type { StudioState, WorkspaceFilter, XmlDraft } from './studio-store';

@@ -1,4 +1,4 @@
-/** Simulation support: pcap files, TCP conversation generator. */
+/** Simulation: scenarios, captures (pcap, pcapng) and their replay, the Simulator panel's run. */
 export { readPcap, writePcap, recordTime, splitTime, LINKTYPE_ETHERNET } from './pcap';
 export type {
   PcapRecord,
@@ -24,3 +24,23 @@ export type { CaptureInput, ReplayOptions } from './run-captures';
 export { bytesSource, CaptureReader, MAX_RECORD_BYTES } from './capture-reader';
 export type { ByteSource, CaptureRecord, CaptureReadDiagnostic } from './capture-reader';
 export type { CaptureRun, CaptureStep, CaptureDiagnostic } from './run-captures';
+export {
+  runSimulation,
+  compareVersions,
+  compileFor,
+  buildCustomFrames,
+  hostsFor,
+  hostProfileOf,
+  withHostProfile,
+} from './run-simulation';
+export type {
+  BindingFailureView,
+  SimSettings,
+  CustomPacket,
+  SimSource,
+  SimFilterSet,
+  SimStep,
+  SimResult,
+  CompareRow,
+  CompareResult,
+} from './run-simulation';

@@ -1,8 +1,8 @@
 import { backendOf } from '../../core/compile';
 import type { Provenance } from '../../core/instantiate/types';
 import type { FilterDoc } from '../../core/model/types';
-import { compileFor } from '../workers/run-simulation';
-import type { BindingFailureView, SimSettings } from '../workers/run-simulation';
+import { compileFor } from '../../core/sim';
+import type { BindingFailureView, SimSettings } from '../../core/sim';
 
 /** One exported text: its lines and, per line, the XML rule it came from (or null). */
 export interface ExportText {

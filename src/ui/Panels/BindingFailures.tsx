@@ -1,5 +1,5 @@
 import { RuleLink } from '../SimulatorPanel/TraceExplanation';
-import type { BindingFailureView } from '../workers/run-simulation';
+import type { BindingFailureView } from '../../core/sim';
 
 /**
  * Why libvirt would refuse to bind the filter, each with a link to the rule (or filterref) that

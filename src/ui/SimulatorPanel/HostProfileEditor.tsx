@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { checkBridgeAddress, parseHostProfile, serializeHostProfile } from '../../core/host';
 import { usePanelsStore } from '../../store/panels-store';
-import { hostProfileOf, withHostProfile } from '../workers/run-simulation';
+import { hostProfileOf, withHostProfile } from '../../core/sim';
 
 /**
  * The host beyond the FTP helper and the timeouts: the bridge's address, and the whole host

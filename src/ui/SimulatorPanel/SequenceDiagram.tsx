@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { SimResult } from '../workers/run-simulation';
+import type { SimResult } from '../../core/sim';
 import { stateKind } from './StateLegend';
 
 const ROW = 26;

@@ -7,7 +7,7 @@ import { DEFAULT_CUSTOM_PACKET, usePanelsStore } from '../../store/panels-store'
 import { BindingFailures } from '../Panels/BindingFailures';
 import { entryOfRule, selectRule } from '../Panels/rule-links';
 import { LibvirtVersionSelect } from '../LibvirtVersionSelect/LibvirtVersionSelect';
-import type { CustomPacket, SimStep } from '../workers/run-simulation';
+import type { CustomPacket, SimStep } from '../../core/sim';
 import { ComparePanel } from './ComparePanel';
 import { ConntrackView } from './ConntrackView';
 import { HostProfileEditor } from './HostProfileEditor';

@@ -3,7 +3,7 @@ import { EXAMPLES } from '../../core/examples';
 import { parseFilterXml } from '../../core/xml/parse-filter-xml';
 import { packSimResult, traceHooks, unpackTrace } from './pack-traces';
 import type { CompactTrace } from './pack-traces';
-import { runSimulation } from './run-simulation';
+import { runSimulation } from '../../core/sim';
 
 const ftp = parseFilterXml(EXAMPLES[0]!.xml).doc!;
 const set = { filters: [ftp], root: ftp.name };

@@ -7,7 +7,7 @@
  */
 import type { HookTrace, PacketTrace, RuleVisit } from '../../core/netfilter/bridge-host';
 import type { RuleDirection } from '../../core/model/types';
-import type { SimResult } from './run-simulation';
+import type { SimResult } from '../../core/sim';
 
 /** Ints per packed visit: hook, table, chain, index, matched, target, filter, rule index, priority, direction. */
 const FIELDS = 10;

@@ -4,7 +4,7 @@ import type {
   SimResult,
   SimSettings,
   SimSource,
-} from './run-simulation';
+} from '../../core/sim';
 import type { SentFilterSet } from './workspace-transfer';
 
 /** Messages to the simulator worker. `id` pairs a reply with its request. */

@@ -4,8 +4,8 @@
  * big filter, and the page must never freeze while the user types.
  */
 import { packSimResult } from './pack-traces';
-import { compareVersions, compileFor, runSimulation } from './run-simulation';
-import type { SimFilterSet, SimSettings } from './run-simulation';
+import { compareVersions, compileFor, runSimulation } from '../../core/sim';
+import type { SimFilterSet, SimSettings } from '../../core/sim';
 import type { SimReply, SimWireRequest } from './simulator-protocol';
 import { EntryReceiver, sameFilterSet } from './workspace-transfer';
 

@@ -8,7 +8,7 @@
  * worker is replaced.
  */
 import type { FilterDoc, FilterEntry } from '../../core/model/types';
-import type { SimFilterSet } from './run-simulation';
+import type { SimFilterSet } from '../../core/sim';
 
 /** An entry as sent: its number alone when the worker has it, else the number and the entry. */
 export type SentEntry = number | [number, FilterEntry];

@@ -1,26 +1,28 @@
 /**
- * What the simulator worker computes, as plain functions over the core (no DOM, no store), so the
- * same code runs in the Web Worker and in tests. Inputs and outputs are structured-clone friendly.
+ * The Simulator panel's run: compile the edited filter set for the panel's settings and play a
+ * scenario, custom packets or captures through it. Plain functions over the core, so the same code
+ * runs in the Web Worker (which only hosts it), in the Export panel and in tests; inputs and outputs
+ * are structured-clone friendly.
  */
-import { DEFAULT_BACKEND, compileFilter, getBackend } from '../../core/compile';
-import type { AnyRuleset, BackendId } from '../../core/compile';
-import type { ConnView, ExpectationView } from '../../core/conntrack/conntrack';
-import { describeMissingIpset, findMissingIpsets, simSettingsOf } from '../../core/host';
-import type { HostEvent, HostProfile, IpsetSpec } from '../../core/host';
-import { INSTANTIATE_CODES } from '../../core/instantiate';
-import { getBuiltinFilter } from '../../core/library';
-import type { LibvirtVersion } from '../../core/library';
-import type { FilterDoc } from '../../core/model/types';
-import { BridgeHost } from '../../core/netfilter/bridge-host';
-import type { HostSettings, PacketTrace, Side, Verdict } from '../../core/netfilter/bridge-host';
-import type { EthernetFrame, L4Packet } from '../../core/packet/packet';
-import { buildEthernet, buildIpv4, buildTcp, buildUdp } from '../../core/packet/packet-build';
-import { decodeFrame } from '../../core/packet/packet-decode';
-import { bytesSource, CaptureReader } from '../../core/sim';
-import { DEFAULT_LIMITS } from '../../core/model/limits';
-import { scenarioSettings } from '../../core/sim/run-scenario';
-import { DEFAULT_HOSTS, SCENARIOS, getScenario } from '../../core/sim/scenarios';
-import type { ScenarioHosts } from '../../core/sim/scenarios';
+import { DEFAULT_BACKEND, compileFilter, getBackend } from '../compile';
+import type { AnyRuleset, BackendId } from '../compile';
+import type { ConnView, ExpectationView } from '../conntrack/conntrack';
+import { describeMissingIpset, findMissingIpsets, simSettingsOf } from '../host';
+import type { HostEvent, HostProfile, IpsetSpec } from '../host';
+import { INSTANTIATE_CODES } from '../instantiate';
+import { getBuiltinFilter } from '../library';
+import type { LibvirtVersion } from '../library';
+import type { FilterDoc } from '../model/types';
+import { BridgeHost } from '../netfilter/bridge-host';
+import type { HostSettings, PacketTrace, Side, Verdict } from '../netfilter/bridge-host';
+import type { EthernetFrame, L4Packet } from '../packet/packet';
+import { buildEthernet, buildIpv4, buildTcp, buildUdp } from '../packet/packet-build';
+import { decodeFrame } from '../packet/packet-decode';
+import { bytesSource, CaptureReader } from './capture-reader';
+import { DEFAULT_LIMITS } from '../model/limits';
+import { scenarioSettings } from './run-scenario';
+import { DEFAULT_HOSTS, SCENARIOS, getScenario } from './scenarios';
+import type { ScenarioHosts } from './scenarios';
 
 /** A reason libvirt cannot bind the filter, at its rule (ruleIndex set) or filterref. */
 export interface BindingFailureView {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { EXAMPLES } from '../../core/examples';
-import { buildEthernet, buildIcmpEcho, buildIpv4, buildTcp } from '../../core/packet/packet-build';
-import { encodeFrame } from '../../core/packet/packet-encode';
-import type { L4Packet } from '../../core/packet/packet';
-import { writePcap } from '../../core/sim/pcap';
-import { SCENARIOS } from '../../core/sim/scenarios';
-import { parseFilterXml } from '../../core/xml/parse-filter-xml';
+import { EXAMPLES } from '../examples';
+import { buildEthernet, buildIcmpEcho, buildIpv4, buildTcp } from '../packet/packet-build';
+import { encodeFrame } from '../packet/packet-encode';
+import type { L4Packet } from '../packet/packet';
+import { writePcap } from './pcap';
+import { SCENARIOS } from './scenarios';
+import { parseFilterXml } from '../xml/parse-filter-xml';
 import { compareVersions, runSimulation } from './run-simulation';
 import type { SimSettings } from './run-simulation';
 
