@@ -14,6 +14,7 @@ import { describeDecider, portRange, summarizeRule } from './describe-rule';
 import { LINT_CODES } from './lint-codes';
 import { probePath } from './probe-packet';
 import type { LintRef } from './types';
+import { collect, defineCheck, probeOf } from './lint-check';
 
 /** The client's port of the active-mode data connection (any unprivileged port). */
 const ACTIVE_CLIENT_PORT = 40101;
@@ -195,3 +196,20 @@ export function checkFtpPassive(
     related,
   });
 }
+
+export const relatedWithoutHelper = defineCheck(
+  'related-without-helper',
+  'probe',
+  ['RELATED_WITHOUT_HELPER'],
+  (ctx) => {
+    const p = probeOf(ctx);
+    const helper = ctx.options.ftpHelper ?? false;
+    return collect((r) => checkRelatedWithoutHelper(p.rules, p.ruleset, ctx.vm, helper, r));
+  },
+);
+
+export const ftpPassive = defineCheck('ftp-passive', 'probe', ['FTP_PASSIVE_DROPPED'], (ctx) => {
+  const p = probeOf(ctx);
+  const helper = ctx.options.ftpHelper ?? false;
+  return collect((r) => checkFtpPassive(p.rules, p.ruleset, ctx.vm, helper, r));
+});

@@ -11,6 +11,7 @@ import { LINT_CODES } from './lint-codes';
 import type { PathVerdict, ProbePacket, ProbePath } from './probe-packet';
 import { probePath, walkChain } from './probe-packet';
 import type { LintRef } from './types';
+import { collect, defineCheck, probeOf } from './lint-check';
 
 /** Who the VM is, for building probes (values may be placeholders such as `$IP`). */
 export interface VmIdentity {
@@ -290,3 +291,25 @@ export function checkIpv6Open(
     });
   }
 }
+
+export const sshWithoutDns = defineCheck('ssh-without-dns', 'probe', ['SSH_WITHOUT_DNS'], (ctx) => {
+  const p = probeOf(ctx);
+  return collect((r) => checkSshWithoutDns(p.rules, p.ruleset, ctx.vm, r));
+});
+
+export const dhcpBlocked = defineCheck('dhcp-blocked', 'probe', ['CLEAN_TRAFFIC_DHCP'], (ctx) => {
+  const p = probeOf(ctx);
+  return collect((r) => {
+    for (const c of ctx.cleanTraffic)
+      checkDhcpBlocked(p.rules, p.ruleset, ctx.vm, c.at, c.learning, r);
+  });
+});
+
+export const vlanBypass = defineCheck('vlan-bypass', 'probe', ['VLAN_BYPASS'], (ctx) =>
+  collect((r) => checkVlanBypass(probeOf(ctx).ruleset, ctx.vm, r)),
+);
+
+export const ipv6Open = defineCheck('ipv6-open', 'probe', ['IPV6_OPEN'], (ctx) => {
+  const p = probeOf(ctx);
+  return collect((r) => checkIpv6Open(p.rules, p.ruleset, ctx.vm, r));
+});

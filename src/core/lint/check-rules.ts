@@ -15,6 +15,7 @@ import { describeRuleRef, portRange, summarizeRule } from './describe-rule';
 import { LINT_CODES } from './lint-codes';
 import { probePath } from './probe-packet';
 import type { LintFinding } from './types';
+import { collect, defineCheck, probeOf } from './lint-check';
 
 /** Where a check reports: a finding without `root` (the caller adds it). */
 export type Report = (f: Omit<LintFinding, 'root'>) => void;
@@ -345,3 +346,46 @@ export function checkConnlimitClosing(
     });
   }
 }
+
+export const connlimitAfterAccept = defineCheck(
+  'connlimit-after-accept',
+  'instances',
+  ['CONNLIMIT_AFTER_ACCEPT'],
+  (ctx) => collect((r) => checkConnlimitOrder(ctx.instances, r)),
+);
+
+export const connlimitIcmpTimeout = defineCheck(
+  'connlimit-icmp-timeout',
+  'instances',
+  ['CONNLIMIT_ICMP_TIMEOUT'],
+  (ctx) =>
+    collect((r) => checkConnlimitIcmpTimeout(ctx.instances, ctx.options.icmpTimeout ?? 30, r)),
+);
+
+export const statematchFalse = defineCheck(
+  'statematch-false',
+  'instances',
+  ['STATEMATCH_FALSE'],
+  (ctx) => collect((r) => checkStatematchFalse(ctx.instances, r)),
+);
+
+export const chainProtocols = defineCheck(
+  'chain-protocols',
+  'instances',
+  ['CHAIN_NEVER_SEES_PROTOCOL', 'CHAIN_IGNORED'],
+  (ctx) => collect((r) => checkChainProtocols(ctx.instances, r)),
+);
+
+export const rejectBridged = defineCheck('reject-bridged', 'instances', ['REJECT_BRIDGED'], (ctx) =>
+  collect((r) => checkReject(ctx.instances, ctx.options.bridgeHasAddress ?? false, r)),
+);
+
+export const connlimitClosing = defineCheck(
+  'connlimit-closing',
+  'probe',
+  ['CONNLIMIT_CLOSING'],
+  (ctx) => {
+    const p = probeOf(ctx);
+    return collect((r) => checkConnlimitClosing(p.rules, p.ruleset, ctx.vm, r));
+  },
+);

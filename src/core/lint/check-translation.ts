@@ -16,6 +16,10 @@ import { LINT_CODES } from './lint-codes';
 import type { ProbePacket } from './probe-packet';
 import { probePath } from './probe-packet';
 import type { LintRef } from './types';
+import { applyLibvirtFixups } from '../model/apply-libvirt-fixups';
+import { getElementSpec } from '../model/attributes';
+import { collect, defineCheck } from './lint-check';
+import { walkFilterTree } from './walk-filter-tree';
 
 function at(p: Pick<Provenance, 'filter' | 'ruleIndex' | 'entryIndex'>): LintRef {
   return { filter: p.filter, ruleIndex: p.ruleIndex, entryIndex: p.entryIndex };
@@ -305,3 +309,57 @@ export function checkDscpReplies(
     });
   }
 }
+
+/**
+ * Attributes libvirt drops: recorded by the parser (options.dropped), or still in a document
+ * built another way (the rule form can put ipset and ipsetflags on a <tcp> rule).
+ */
+export const droppedAttributes = defineCheck(
+  'dropped-attributes',
+  'tree',
+  ['ATTRIBUTE_DROPPED'],
+  (ctx) => {
+    const inTree = new Set([ctx.root.name]);
+    const held: Record<string, DroppedAttribute[]> = {};
+    walkFilterTree(ctx.lookup, ctx.root, ctx.vars, {
+      ref(_doc, _ref, _e, child) {
+        if (child) inTree.add(child.name);
+      },
+      rule(doc, rule, entryIndex) {
+        const spec = rule.protocol ? getElementSpec(rule.protocol) : undefined;
+        if (!spec?.ipsetFixup || !(rule.attrs.ipset || rule.attrs.ipsetflags)) return;
+        const fixed = applyLibvirtFixups(spec, rule.attrs).attrs;
+        for (const name of ['ipset', 'ipsetflags'] as const) {
+          const written = rule.attrs[name];
+          if (written && !fixed[name])
+            (held[doc.name] ??= []).push({
+              entryIndex,
+              element: spec.name,
+              attribute: name,
+              value: written.value,
+              reason: 'ipset-fixup',
+            });
+        }
+      },
+    });
+    return collect((r) => {
+      checkDroppedAttributes(ctx.lookup, inTree, ctx.options.dropped ?? {}, 'read', r);
+      checkDroppedAttributes(ctx.lookup, inTree, held, 'written', r);
+    });
+  },
+);
+
+export const inoutPorts = defineCheck('inout-ports', 'instances', ['INOUT_PORTS'], (ctx) =>
+  collect((r) => checkInoutPorts(ctx.instances, r)),
+);
+
+export const icmpTypeRules = defineCheck(
+  'icmp-type-rules',
+  'compiled',
+  ['NO_IPTABLES_RULE'],
+  (ctx) => collect((r) => checkIcmpTypeRules(ctx.instances, ctx.probe?.ruleset ?? null, ctx.vm, r)),
+);
+
+export const dscpReplies = defineCheck('dscp-replies', 'compiled', ['DSCP_REPLIES'], (ctx) =>
+  collect((r) => checkDscpReplies(ctx.instances, ctx.probe?.ruleset ?? null, ctx.vm, r)),
+);
