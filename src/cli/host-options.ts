@@ -12,6 +12,7 @@ export const HOST_OPTIONS: OptionSpec = {
   '--ipset': 'list',
   '--sysctl': 'list',
   '--ftp-helper': 'flag',
+  '--nf-conntrack-bridge': 'value',
 };
 
 /** Their usage lines. */
@@ -24,7 +25,9 @@ export const HOST_USAGE = `  --host HOST.json    the host profile: {"ftpHelper",
   --sysctl NAME=VALUE a conntrack or bridge-netfilter sysctl, with or without its net.netfilter. /
                       net.bridge. prefix, e.g. nf_conntrack_icmp_timeout=30 (repeatable)
   --ftp-helper        the host assigns the FTP helper
-                      (iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp)`;
+                      (iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp)
+  --nf-conntrack-bridge yes|no  whether the kernel has nf_conntrack_bridge, which the nftables
+                      backend's ct matches need (default yes, as distribution kernels have it)`;
 
 /**
  * The host profile of a command line: `--host FILE` (its diagnostics printed against the file),
@@ -55,7 +58,9 @@ export function loadHostProfile(
     profile = parsed.profile;
   }
   const bridgeAddress = opts.values.get('--bridge-address');
+  const nfConntrackBridge = opts.values.get('--nf-conntrack-bridge');
   const merged = applyHostOverrides(profile, {
+    ...(nfConntrackBridge !== undefined ? { nfConntrackBridge } : {}),
     ftpHelper: opts.flags.has('--ftp-helper'),
     ...(bridgeAddress !== undefined ? { bridgeAddress } : {}),
     sysctls: opts.lists.get('--sysctl') ?? [],

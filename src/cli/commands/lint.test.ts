@@ -201,13 +201,18 @@ describe('nwfilter-studio lint', () => {
 });
 
 describe('lint --backend', () => {
-  it('lints with ebiptables, and says clearly that nftables cannot be linted yet', () => {
+  it('lints with either backend; nftables adds what the host cannot apply', () => {
     const file = write('web-backend.xml', WEB);
     expect(run(file, '--backend', 'ebiptables').code).toBe(run(file).code);
-    const r = run(file, '--backend', 'nftables');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(
-      '--backend nftables: the simulator does not execute the nftables backend yet',
+    const nft = run(file, '--backend', 'nftables');
+    expect(nft.code).toBe(run(file).code);
+    expect(nft.stdout).not.toContain('NWF521');
+    const noModule = run(file, '--backend', 'nftables', '--nf-conntrack-bridge', 'no');
+    expect(noModule.code).toBe(1);
+    expect(noModule.stdout).toMatch(
+      /:3:3: error NWF521: This filter cannot be applied: the host's kernel has no nf_conntrack_bridge/,
     );
+    // The ebiptables backend has no bridge-family conntrack: the module is irrelevant there.
+    expect(run(file, '--nf-conntrack-bridge', 'no').stdout).not.toContain('NWF521');
   });
 });

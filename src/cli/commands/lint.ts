@@ -1,4 +1,4 @@
-import { BACKENDS, DEFAULT_BACKEND, getBackend, isBackendId } from '../../core/compile';
+import { BACKENDS, DEFAULT_BACKEND, isBackendId } from '../../core/compile';
 import { lintFilter } from '../../core/lint';
 import { resolveLimits } from '../../core/model/limits';
 import type { LintFinding, LintOptions } from '../../core/lint';
@@ -80,8 +80,6 @@ function parseArgs(args: readonly string[], io: CliIo): Parsed | string | null {
   const backendId = opts.values.get('--backend') ?? DEFAULT_BACKEND;
   if (!isBackendId(backendId))
     return `--backend must be one of ${BACKENDS.map((b) => `'${b.id}'`).join(', ')}`;
-  const unsupported = getBackend(backendId).simUnsupported;
-  if (unsupported) return `--backend ${backendId}: ${unsupported}`;
   const params = collectParams(opts.lists.get('--param') ?? []);
   if (typeof params === 'string') return params;
   const options: Parsed['options'] = { params };
@@ -95,6 +93,10 @@ function parseArgs(args: readonly string[], io: CliIo): Parsed | string | null {
   if ('usage' in host) return host.usage;
   if ('invalid' in host) return null;
   if (host.profile.ftpHelper) options.ftpHelper = true;
+  if (backendId === 'nftables') {
+    options.backend = backendId;
+    options.nfConntrackBridge = host.profile.nfConntrackBridge;
+  }
   if (host.profile.bridgeAddress !== null) options.bridgeHasAddress = true;
   // Only a described host has a list of sets to check the filter's against.
   if (opts.values.has('--host') || opts.lists.has('--ipset')) options.ipsets = host.profile.ipsets;

@@ -320,7 +320,7 @@ describe('nwfilter-studio simulate', () => {
     const bad = await run('simulate', limits, '--scenario', 'ssh', '--host', hostFile);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(
-      `${hostFile}:3:3: error NWF702: unknown key "bridgeAdress" in the host profile (allowed: ftpHelper, bridgeAddress, sysctls, ipsets, events)\n`,
+      `${hostFile}:3:3: error NWF702: unknown key "bridgeAdress" in the host profile (allowed: ftpHelper, bridgeAddress, sysctls, ipsets, events, nfConntrackBridge)\n`,
     );
     const flag = await run(
       'simulate',
@@ -405,20 +405,24 @@ describe('nwfilter-studio simulate', () => {
 });
 
 describe('simulate --backend nftables', () => {
-  it('says clearly that the simulator does not execute the nftables backend yet', async () => {
-    const r = await run(
-      'simulate',
-      filterFile,
-      ...VM,
-      '--scenario',
-      'ssh',
-      '--backend',
-      'nftables',
-    );
-    expect(r.code).toBe(2);
+  const args = ['simulate', filterFile, ...VM, '--scenario', 'ssh', '--backend', 'nftables'];
+  it('executes the nftables rule set: rule hits name the bridge tables and chains', async () => {
+    const r = await run(...args);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).not.toMatch(/\berror\b/);
+    // The SSH exchange is accepted by the inet table's interface chains, in both directions.
+    expect(r.stdout).toMatch(/bridge\/libvirt_nwfilter_inet vnet0-in #\d+: \d+ packets/);
+    expect(r.stdout).toMatch(/bridge\/libvirt_nwfilter_inet vnet0-out #\d+: \d+ packets/);
+    expect(r.stdout).toMatch(/ESTABLISHED\s+accept/);
+  });
+  it('refuses at the rule when the host has no nf_conntrack_bridge', async () => {
+    const r = await run(...args, '--nf-conntrack-bridge', 'no');
+    expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(
-      '--backend nftables: the simulator does not execute the nftables backend yet',
+    expect(r.stderr).toMatch(
+      /ftp\.xml:\d+:\d+: error NWF521: nothing to simulate, the filter cannot be applied: the host's kernel has no nf_conntrack_bridge/,
     );
+    expect((await run(...args, '--nf-conntrack-bridge', 'maybe')).code).toBe(2);
   });
 });

@@ -8,7 +8,9 @@ import {
 } from '../../core/compile';
 import {
   describeMissingIpset,
+  describeMissingKernelFeature,
   findMissingIpsets,
+  findMissingKernelFeatures,
   HOST_SYSCTLS,
   simSettingsOf,
 } from '../../core/host';
@@ -243,8 +245,6 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
     return usage(`--backend must be one of ${BACKENDS.map((b) => `'${b.id}'`).join(', ')}`);
   const libvirt = readLibvirtOption(opts);
   if ('error' in libvirt) return usage(libvirt.error);
-  const unsupported = getBackend(backendId).simUnsupported;
-  if (unsupported) return usage(`--backend ${backendId}: ${unsupported}`);
 
   const ws = loadFilterWorkspace(
     io,
@@ -287,6 +287,17 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
       const pos = m.provenance.filter === ws.root.doc.name ? where[m.provenance.entryIndex] : null;
       io.stderr(
         `${file}:${pos?.line ?? 1}:${pos?.column ?? 1}: error NWF520: nothing to simulate, the binding cannot be instantiated: ${describeMissingIpset(m)}\n`,
+      );
+    }
+    return EXIT_INVALID;
+  }
+  const noModule = findMissingKernelFeatures(compiled.ruleset, host.profile);
+  if (noModule.length > 0) {
+    const where = locateEntries(ws.root.text, ws.root.doc);
+    for (const m of noModule) {
+      const pos = m.provenance.filter === ws.root.doc.name ? where[m.provenance.entryIndex] : null;
+      io.stderr(
+        `${file}:${pos?.line ?? 1}:${pos?.column ?? 1}: error NWF521: nothing to simulate, the filter cannot be applied: ${describeMissingKernelFeature(m)}\n`,
       );
     }
     return EXIT_INVALID;

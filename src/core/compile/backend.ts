@@ -106,6 +106,16 @@ export interface BackendSim<M> {
    * a rule of that family needs conntrack.
    */
   conntrackUsers(ruleset: RulesetOf<M>): { ipv4: boolean; ipv6: boolean };
+  /**
+   * Whose conntrack sees the frame. `ip` (default): br_netfilter hands IPv4 / IPv6 to the IP
+   * family's conntrack after the bridge PREROUTING chains (when bridge-nf-call-iptables /
+   * -ip6tables is on). `bridge`: `nf_conntrack_bridge`, registered by the ruleset's own `ct`
+   * expressions, tracks every IPv4 / IPv6 frame at bridge PREROUTING priority -200, before any
+   * base chain, whatever the bridge-nf switches, and confirms at bridge POSTROUTING; a broadcast's
+   * copy passed up to the host is left unconfirmed. The host must have the module
+   * (`HostSettings.nfConntrackBridge`) or the kernel refuses the ruleset.
+   */
+  readonly conntrackFamily?: 'ip' | 'bridge';
   /** The target as traces show it (`ACCEPT`, `-j CHAIN`, `jump CHAIN`). */
   targetText(rule: IrRuleOf<M>): string;
 }
@@ -129,11 +139,6 @@ export interface Backend<M = unknown, R extends RulesetOf<unknown> = RulesetOf<M
   /** Prints one of {@link formats}; an unknown id throws (callers pick from the list). */
   print(ruleset: R, format: string, options?: PrintOptions): PrintedLinesOf<IrRuleOf<M>>;
   readonly sim: BackendSim<M>;
-  /**
-   * Why the simulator cannot execute this backend's rulesets yet, or absent when it can: `simulate`,
-   * `lint` and the Simulator refuse the backend with this text instead of walking it.
-   */
-  readonly simUnsupported?: string;
 }
 
 /** Printed lines as one text, each line newline-terminated (as libvirt's dry-run buffer holds it). */

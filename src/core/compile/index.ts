@@ -23,12 +23,7 @@ export {
   isBackendId,
 } from './backends';
 export type { BackendId } from './backends';
-export {
-  NFT_BACKEND_LABEL,
-  NFT_COMPILE_CODES,
-  NFT_SIM_UNSUPPORTED,
-  nftablesBackend,
-} from './nftables';
+export { NFT_BACKEND_LABEL, NFT_COMPILE_CODES, nftablesBackend } from './nftables';
 export type { NftMatch, NftRule, NftRuleset } from './nftables';
 export { compileFilter } from './compile-filter';
 export type { CompileFilterResult } from './compile-filter';

@@ -39,3 +39,51 @@ export function findMissingIpsets(
 export function describeMissingIpset(m: MissingIpset): string {
   return `the host has no ipset '${m.set}' (rule ${m.provenance.ruleIndex + 1} of filter '${m.provenance.filter}' matches it): iptables refuses the rule ("Set ${m.set} doesn't exist") and libvirt rolls the whole binding back — none of the filter's rules would be installed. Create the set first (ipset create ${m.set} …), or add it to the host profile's ipsets.`;
 }
+
+/** A rule the host's kernel refuses for lack of a module (nftables `ct` in a bridge table). */
+export interface MissingKernelFeature {
+  module: 'nf_conntrack_bridge';
+  /** The expression the kernel refuses (`ct state`, `ct direction`, `ct count`). */
+  expression: string;
+  provenance: Provenance;
+}
+
+/**
+ * The XML rules whose compiled nftables rules need `nf_conntrack_bridge` on a host without it,
+ * once each. Every `ct` expression in a `bridge` table calls `nf_ct_netns_get(net, NFPROTO_BRIDGE)`
+ * when the rule is added, which fails with EPROTO when the module does not exist ("Could not
+ * process rule: Protocol error", KERNEL-FACTS N1): libvirt's driver cannot apply the filter.
+ */
+export function findMissingKernelFeatures(
+  ruleset: AnyRuleset,
+  host: { nfConntrackBridge?: boolean },
+): MissingKernelFeature[] {
+  if (host.nfConntrackBridge !== false) return [];
+  const out: MissingKernelFeature[] = [];
+  const seen = new Set<string>();
+  for (const table of ruleset.tables) {
+    if (table.family !== 'bridge') continue;
+    for (const chain of table.chains)
+      for (const rule of chain.rules) {
+        if (!rule.provenance) continue;
+        const ct = (rule.matches as { selector?: unknown }[]).find(
+          (m) => typeof m.selector === 'string' && m.selector.startsWith('ct '),
+        );
+        if (!ct) continue;
+        const key = `${rule.provenance.filter}\u0000${rule.provenance.ruleIndex}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({
+          module: 'nf_conntrack_bridge',
+          expression: ct.selector as string,
+          provenance: rule.provenance,
+        });
+      }
+  }
+  return out;
+}
+
+/** The one-line reason the host cannot install that rule. */
+export function describeMissingKernelFeature(m: MissingKernelFeature): string {
+  return `the host's kernel has no ${m.module} (CONFIG_NF_CONNTRACK_BRIDGE): rule ${m.provenance.ruleIndex + 1} of filter '${m.provenance.filter}' becomes '${m.expression} …' in a bridge table, which the kernel refuses ("Could not process rule: Protocol error"), so libvirt's nftables driver cannot apply the filter and none of its rules would be installed. Load the module (modprobe nf_conntrack_bridge) or use a kernel built with it.`;
+}

@@ -31,7 +31,12 @@ describe('parseHostProfile', () => {
       sysctls: { nf_conntrack_icmp_timeout: '30', nf_conntrack_checksum: '1' },
       ipsets: { trusted: { type: 'hash:ip', members: ['10.99.0.3'] } },
       events: [{ t: 1795279772.25, sysctls: { nf_conntrack_icmp_timeout: '3' } }],
+      nfConntrackBridge: true,
     });
+    expect(parseHostProfile('{"nfConntrackBridge": false}').profile?.nfConntrackBridge).toBe(false);
+    expect(errorsOf('{"nfConntrackBridge": "no"}')).toEqual([
+      '1:23 NWF703 "nfConntrackBridge" must be true or false',
+    ]);
     // and writes it back in a form it reads again
     expect(parseHostProfile(serializeHostProfile(profile!)).profile).toEqual(profile);
   });
@@ -42,7 +47,7 @@ describe('parseHostProfile', () => {
 
   it('extra keys are errors at the key, at every level', () => {
     expect(errorsOf('{\n  "ftpHelper": true,\n  "bridge": "10.0.0.1/24"\n}')).toEqual([
-      '3:3 NWF702 unknown key "bridge" in the host profile (allowed: ftpHelper, bridgeAddress, sysctls, ipsets, events)',
+      '3:3 NWF702 unknown key "bridge" in the host profile (allowed: ftpHelper, bridgeAddress, sysctls, ipsets, events, nfConntrackBridge)',
     ]);
     expect(errorsOf('{"ipsets": {"a": {"type": "hash:ip", "members": [], "timeout": 5}}}')).toEqual(
       ['1:53 NWF702 unknown key "timeout" in ipset "a" (allowed: type, members)'],
@@ -211,6 +216,7 @@ describe('command-line overrides', () => {
       filterVlanTagged: false,
       bridgeAddress: null,
       events: [{ t: 1, conntrack: {}, bridge: { callIptables: true } }],
+      nfConntrackBridge: true,
     });
   });
 });

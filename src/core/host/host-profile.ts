@@ -26,6 +26,12 @@ export interface HostProfile {
   ipsets: Record<string, IpsetSpec>;
   /** Sorted by `t`. */
   events: HostEvent[];
+  /**
+   * Whether the kernel has `nf_conntrack_bridge` (the bridge family's conntrack, which the nftables
+   * backend's `ct` matches need). Default true: Debian, Fedora and RHEL kernels build it as a
+   * module that loads on first use. A kernel without it refuses those rules.
+   */
+  nfConntrackBridge: boolean;
 }
 
 export const DEFAULT_HOST_PROFILE: Readonly<HostProfile> = Object.freeze({
@@ -34,6 +40,7 @@ export const DEFAULT_HOST_PROFILE: Readonly<HostProfile> = Object.freeze({
   sysctls: {},
   ipsets: {},
   events: [],
+  nfConntrackBridge: true,
 });
 
 /** Stable codes of host-profile diagnostics. */
@@ -197,7 +204,14 @@ function kindName(v: JsonValue): string {
   return v.kind === 'array' ? 'an array' : v.kind === 'object' ? 'an object' : `a ${v.kind}`;
 }
 
-const TOP_KEYS = ['ftpHelper', 'bridgeAddress', 'sysctls', 'ipsets', 'events'] as const;
+const TOP_KEYS = [
+  'ftpHelper',
+  'bridgeAddress',
+  'sysctls',
+  'ipsets',
+  'events',
+  'nfConntrackBridge',
+] as const;
 
 /**
  * Parses a host profile (the JSON of `--host HOST.json`). Every problem is one positioned
@@ -240,6 +254,10 @@ export function parseHostProfile(text: string): {
         break;
       case 'events':
         profile.events = r.events(v);
+        break;
+      case 'nfConntrackBridge':
+        if (v.kind === 'boolean') profile.nfConntrackBridge = v.value;
+        else r.report(HOST_CODES.WRONG_TYPE, v.pos, `"nfConntrackBridge" must be true or false`);
         break;
       default:
         r.unknownKey(e.key, e.keyPos, TOP_KEYS, 'the host profile');

@@ -80,6 +80,8 @@ export interface HostOverrides {
   sysctls?: readonly string[];
   /** `NAME[:TYPE]=MEMBER[,MEMBER…]` each (TYPE default hash:ip). */
   ipsets?: readonly string[];
+  /** `--nf-conntrack-bridge yes|no`. */
+  nfConntrackBridge?: string;
 }
 
 /**
@@ -96,6 +98,11 @@ export function applyHostOverrides(
     ipsets: { ...profile.ipsets },
   };
   if (o.ftpHelper) out.ftpHelper = true;
+  if (o.nfConntrackBridge !== undefined) {
+    if (o.nfConntrackBridge !== 'yes' && o.nfConntrackBridge !== 'no')
+      return { error: `--nf-conntrack-bridge takes yes or no, not '${o.nfConntrackBridge}'` };
+    out.nfConntrackBridge = o.nfConntrackBridge === 'yes';
+  }
   if (o.bridgeAddress !== undefined) {
     if (o.bridgeAddress === 'none') out.bridgeAddress = null;
     else {
@@ -139,9 +146,11 @@ export function simSettingsOf(profile: HostProfile): {
   callIp6tables: boolean;
   bridgeAddress: string | null;
   events: HostRuntimeEvent[];
+  nfConntrackBridge: boolean;
 } {
   const r = hostRuntimeOf(profile);
   return {
+    nfConntrackBridge: profile.nfConntrackBridge !== false,
     ftpHelper: r.ftpHelper,
     sysctl: r.sysctl,
     ipsets: r.ipsets,

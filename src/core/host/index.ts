@@ -28,5 +28,11 @@ export type {
   HostOverrides,
   BridgeNfSettings,
 } from './host-settings';
-export { findMissingIpsets, describeMissingIpset } from './host-binding';
+export {
+  findMissingIpsets,
+  describeMissingIpset,
+  findMissingKernelFeatures,
+  describeMissingKernelFeature,
+} from './host-binding';
+export type { MissingKernelFeature } from './host-binding';
 export type { MissingIpset } from './host-binding';

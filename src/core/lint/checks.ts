@@ -6,6 +6,7 @@ import { bindingRefused } from './check-binding-refused';
 import { cleanTrafficBinding } from './check-clean-traffic';
 import { ftpPassive, relatedWithoutHelper } from './check-ftp';
 import { ipsetMissing } from './check-ipset-missing';
+import { kernelModuleMissing } from './check-kernel-module';
 import { dhcpBlocked, ipv6Open, sshWithoutDns, vlanBypass } from './check-probes';
 import {
   chainProtocols,
@@ -30,6 +31,7 @@ export const LINT_CHECKS: readonly LintCheck[] = [
   rejectBridged,
   inoutPorts,
   ipsetMissing,
+  kernelModuleMissing,
   unreachableRule,
   icmpTypeRules,
   dscpReplies,

@@ -84,6 +84,11 @@ export const LINT_CODES = {
     'error',
     'The host has no such ipset: libvirt cannot bind the filter',
   ),
+  KERNEL_MODULE_MISSING: entry(
+    'NWF521',
+    'error',
+    "The host's kernel lacks a module the nftables rules need: libvirt cannot apply the filter",
+  ),
 } as const;
 
 export type LintCodeKey = keyof typeof LINT_CODES;

@@ -37,6 +37,13 @@ export interface LintOptions {
   bridgeHasAddress?: boolean;
   /** The host's ipsets by name; absent: the host is not described, so sets are not checked. */
   ipsets?: Readonly<Record<string, unknown>>;
+  /**
+   * The firewall backend (default ebiptables). With `nftables`, NWF521 when the host's kernel
+   * lacks a module its rules need.
+   */
+  backend?: 'ebiptables' | 'nftables';
+  /** Whether the host's kernel has nf_conntrack_bridge (default true; see `HostProfile`). */
+  nfConntrackBridge?: boolean;
   /** The host's nf_conntrack_icmp_timeout in seconds (kernel default 30). */
   icmpTimeout?: number;
   /** The instantiation limit (`InstantiateOptions.maxExpansion`). */

@@ -69,6 +69,13 @@ export interface HostSettings {
   bridgeAddress?: string | null;
   /** Sysctl changes during the run, in time order, applied before the first frame at or after `t`. */
   events?: readonly HostRuntimeEvent[];
+  /**
+   * Whether the kernel has `nf_conntrack_bridge` (CONFIG_NF_CONNTRACK_BRIDGE), the bridge family's
+   * conntrack that nftables `ct` expressions in a `bridge` table need. Default true, as the usual
+   * distribution kernels (Debian, Fedora, RHEL) build it as a module loaded on first use. Without
+   * it the kernel refuses such a ruleset (see `findMissingKernelFeatures`).
+   */
+  nfConntrackBridge?: boolean;
 }
 
 export interface RuleVisit {
@@ -213,6 +220,8 @@ export class BridgeHost {
    * packet of that family is tracked and `conntrack -L` stays empty.
    */
   readonly tracking: { ipv4: boolean; ipv6: boolean };
+  /** Conntrack is the bridge family's (`nf_conntrack_bridge`), before the bridge PREROUTING chains. */
+  readonly bridgeConntrack: boolean;
   private readonly settings: HostSettings;
   private readonly ftpHelper: boolean;
   /** The bridge-netfilter switches, as events leave them. */
@@ -270,9 +279,14 @@ export class BridgeHost {
     this.iface = settings.iface ?? ruleset.iface;
     this.peerPort = settings.peerPort ?? 'eth0';
     this.conntrack = new Conntrack({ sysctl: settings.sysctl ?? {}, hz: settings.hz ?? 250 });
-    // The FTP helper setting is an IPv4 raw-table CT rule: it registers IPv4 conntrack too.
     const users = this.prepared.sim.conntrackUsers(ruleset);
-    this.tracking = { ipv4: users.ipv4 || this.ftpHelper, ipv6: users.ipv6 };
+    this.bridgeConntrack = this.prepared.sim.conntrackFamily === 'bridge';
+    // The FTP helper setting is an IPv4 raw-table CT rule: it registers IPv4 conntrack too. With
+    // bridge-family conntrack it never sees a bridged frame (the frame already has its entry when
+    // the raw table runs, and xt_CT leaves such a packet alone), so it changes nothing there.
+    this.tracking = this.bridgeConntrack
+      ? users
+      : { ipv4: users.ipv4 || this.ftpHelper, ipv6: users.ipv6 };
     this.ctx = {
       frame: null as unknown as EthernetFrame,
       ip: null,
@@ -369,16 +383,27 @@ export class BridgeHost {
     };
     // For an accepted packet the iptables decision is the informative one; ebtables' is the fallback.
     let acceptedEb: PreparedRule | null = null;
+    let ct = NO_CT;
+    let tracked = false;
+    if (this.bridgeConntrack) {
+      // nf_conntrack_bridge (priority -200) runs before every base chain, on the frame itself.
+      const ctIp = p.kind === 'ipv4' || p.kind === 'ipv6' ? p : null;
+      tracked = ctIp !== null && (ctIp.kind === 'ipv4' ? this.tracking.ipv4 : this.tracking.ipv6);
+      if (tracked) ct = this.track(trace, ctx, frame, now, false);
+      else if (ctIp && hooks)
+        hooks.push({ hook: 'conntrack', table: null, result: 'not active', visits: [] });
+    }
     // 1. bridge PREROUTING (before br_netfilter hands the packet to the IP hooks).
     const pre = this.runHooks(this.bridgePre, ctx);
+    if (pre !== V_ACCEPT) this.conntrack.discard(ct);
     if (pre === V_ERROR) return this.settle(trace, 'error', null, acceptedEb, this.walkError);
     if (this.decider?.ir.provenance) acceptedEb = this.decider;
     if (pre !== V_ACCEPT) return this.settle(trace, 'drop', this.decider, acceptedEb);
 
     // 2. conntrack, with the helper the raw-table CT rule would attach.
-    let ct = NO_CT;
-    const tracked = ip !== null && (ip.kind === 'ipv4' ? this.tracking.ipv4 : this.tracking.ipv6);
-    if (ip && !tracked) {
+    if (this.bridgeConntrack) {
+      // No IP-family conntrack of its own: the frame keeps the bridge family's entry.
+    } else if (ip && !(ip.kind === 'ipv4' ? this.tracking.ipv4 : this.tracking.ipv6)) {
       // ctstate stays null: the packet has no conntrack entry at all (not even the UNTRACKED template).
       addNote(
         trace,
@@ -386,24 +411,8 @@ export class BridgeHost {
       );
       if (hooks) hooks.push({ hook: 'conntrack', table: null, result: 'not active', visits: [] });
     } else if (ip) {
-      ct = this.conntrack.trackPacket(
-        frame,
-        now,
-        selectCtHelper(frame, this.ftpHelper),
-        false,
-        this.ctOut,
-      );
-      ctx.ct = ct;
-      trace.ctstate = ct.state;
-      trace.ctdir = ct.dir === null ? null : ct.dir === 0 ? 'ORIGINAL' : 'REPLY';
-      if (ct.note) addNote(trace, `conntrack: ${ct.note}`);
-      if (hooks)
-        hooks.push({
-          hook: 'conntrack',
-          table: null,
-          result: ct.state ?? 'not tracked',
-          visits: [],
-        });
+      tracked = true;
+      ct = this.track(trace, ctx, frame, now, this.ftpHelper);
     } else if (p.kind === 'ipv4' || p.kind === 'ipv6') {
       addNote(
         trace,
@@ -416,10 +425,42 @@ export class BridgeHost {
     // br_handle_frame_finish: a broadcast (or, without a multicast querier, a multicast) frame is
     // flooded to the other ports AND passed up to the bridge device. Both copies share the conntrack
     // entry, so a dropped forwarded copy must not discard it.
-    const upCopy = !local && ip !== null && ip.kind === 'ipv4' && isGroupMac(frame.dst);
+    // nf_ct_bridge_in resets a passed-up copy's unconfirmed entry (the IP stack tracks it anew) and
+    // libvirt's nftables chains have no INPUT hook: only the forwarded copy matters.
+    const upCopy =
+      !this.bridgeConntrack && !local && ip !== null && ip.kind === 'ipv4' && isGroupMac(frame.dst);
     const forwarded = this.forward(trace, ctx, ct, tracked, upCopy, local, egress, acceptedEb);
     if (upCopy && forwarded.verdict !== 'error') this.passUp(ctx, ct, tracked, now, trace);
     return forwarded;
+  }
+
+  /** Runs conntrack on the frame and records its answer in the trace and the match context. */
+  private track(
+    trace: PacketTrace,
+    ctx: MatchContext,
+    frame: EthernetFrame,
+    now: number,
+    ftpHelper: boolean,
+  ): CtPacket {
+    const ct = this.conntrack.trackPacket(
+      frame,
+      now,
+      selectCtHelper(frame, ftpHelper),
+      false,
+      this.ctOut,
+    );
+    ctx.ct = ct;
+    trace.ctstate = ct.state;
+    trace.ctdir = ct.dir === null ? null : ct.dir === 0 ? 'ORIGINAL' : 'REPLY';
+    if (ct.note) addNote(trace, `conntrack: ${ct.note}`);
+    if (this.hooks)
+      this.hooks.push({
+        hook: this.bridgeConntrack ? 'conntrack (bridge)' : 'conntrack',
+        table: null,
+        result: ct.state ?? 'not tracked',
+        visits: [],
+      });
+    return ct;
   }
 
   /** Applies the sysctl changes due at `now` (the kernel reads each on the next packet that uses it). */

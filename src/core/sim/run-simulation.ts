@@ -7,7 +7,13 @@
 import { DEFAULT_BACKEND, compileFilter, getBackend } from '../compile';
 import type { AnyRuleset, BackendId } from '../compile';
 import type { ConnView, ExpectationView } from '../conntrack/conntrack';
-import { describeMissingIpset, findMissingIpsets, simSettingsOf } from '../host';
+import {
+  describeMissingIpset,
+  describeMissingKernelFeature,
+  findMissingIpsets,
+  findMissingKernelFeatures,
+  simSettingsOf,
+} from '../host';
 import type { HostEvent, HostProfile, IpsetSpec } from '../host';
 import { INSTANTIATE_CODES } from '../instantiate';
 import { getBuiltinFilter } from '../library';
@@ -51,6 +57,8 @@ export interface SimSettings {
   ipsets?: Record<string, IpsetSpec>;
   /** Sysctl changes during the run (time on the frames' clock). */
   events?: HostEvent[];
+  /** Whether the host's kernel has nf_conntrack_bridge (default true; `HostProfile`). */
+  nfConntrackBridge?: boolean;
 }
 
 /** The host part of the settings as one host profile (what `--host HOST.json` holds). */
@@ -63,6 +71,7 @@ export function hostProfileOf(settings: SimSettings): HostProfile {
     sysctls,
     ipsets: settings.ipsets ?? {},
     events: settings.events ?? [],
+    nfConntrackBridge: settings.nfConntrackBridge !== false,
   };
 }
 
@@ -77,6 +86,7 @@ export function withHostProfile(settings: SimSettings, profile: HostProfile): Si
     bridgeAddress: profile.bridgeAddress,
     ipsets: profile.ipsets,
     events: profile.events,
+    nfConntrackBridge: profile.nfConntrackBridge,
   };
 }
 
@@ -400,13 +410,17 @@ export function runSimulation(
   }
   if (!ruleset) return base;
   const missing = findMissingIpsets(ruleset, settings.ipsets ?? {});
-  if (missing.length > 0)
+  const noModule = findMissingKernelFeatures(ruleset, settings);
+  if (missing.length > 0 || noModule.length > 0)
     return {
       ...base,
       problems: [
         ...base.problems,
         ...missing.map(
           (m) => `Not simulated, the binding cannot exist: ${describeMissingIpset(m)}`,
+        ),
+        ...noModule.map(
+          (m) => `Not simulated, the filter cannot be applied: ${describeMissingKernelFeature(m)}`,
         ),
       ],
     };

@@ -10,4 +10,5 @@ export type { NftCompileResult } from './compile-nftables';
 export { nftRuleArgs, printNftArgs, printNftArgsText } from './print-nft-args';
 export type { NftPrintedLines } from './print-nft-args';
 export { printNftScript, printNftScriptText, quoteNftString } from './print-nft-script';
-export { NFT_SIM_UNSUPPORTED, nftablesBackend } from './backend';
+export { nftablesBackend } from './backend';
+export { nftablesSim, prepareNftMatch, usesConntrack } from './sim';
