@@ -6,6 +6,7 @@
 import type { EthernetFrame } from '../netfilter/packet';
 import type { RuleRef, Side, Verdict } from '../netfilter/bridge-host';
 import type { AnalysisPath, RulesetAnalysis } from './analyse-ruleset';
+import type { AllowedIpRow, AllowedL2Row } from './allowed';
 import { cubeText } from './describe-region';
 import { diffAnalyses } from './diff';
 import type { DiffSide, ReachAnswer } from './diff';
@@ -15,6 +16,59 @@ import { reachQuery } from './query';
 import type { ReachQuery } from './query';
 import type { Cube, Point } from './space';
 import { CT_NEW, CT_NONE, DIM } from './space';
+
+/** How the views title each path. */
+export const ANALYSIS_PATH_TITLES: Record<AnalysisPath, string> = {
+  'from-vm': 'from the VM (bridged)',
+  'to-vm': 'to the VM (bridged)',
+  'to-host': 'from the VM to the host',
+};
+
+/** The columns of an IP row of the allowed report ({@link allowedIpCells}), rules apart. */
+export const ALLOWED_IP_COLUMNS = [
+  'FAMILY',
+  'PROTOCOL',
+  'SOURCE',
+  'SPORT',
+  'DESTINATION',
+  'DPORT',
+  'ICMP',
+  'OTHER',
+] as const;
+
+/** The columns of a layer-2 row of the allowed report ({@link allowedL2Cells}), rules apart. */
+export const ALLOWED_L2_COLUMNS = ['ETHERTYPE', 'SOURCE MAC', 'DESTINATION MAC', 'OTHER'] as const;
+
+const join = (xs: readonly string[]) => xs.join(', ');
+
+function otherText(other: Record<string, string[]>): string {
+  return (
+    Object.entries(other)
+      .map(([k, v]) => `${k}=${v.join(',')}`)
+      .join(' ') || '-'
+  );
+}
+
+/** An IP row of the allowed report as the text of its columns. */
+export function allowedIpCells(r: AllowedIpRow): string[] {
+  return [
+    r.family,
+    join(r.protocol),
+    join(r.source),
+    join(r.sourcePorts),
+    join(r.destination),
+    join(r.destinationPorts),
+    r.icmpTypes[0] === 'any' && r.icmpCodes[0] === 'any'
+      ? 'any'
+      : `${join(r.icmpTypes)}${r.icmpCodes[0] === 'any' ? '' : `/${join(r.icmpCodes)}`}`,
+    otherText(r.other),
+  ];
+}
+
+/** A layer-2 row of the allowed report as the text of its columns. */
+export function allowedL2Cells(r: AllowedL2Row): string[] {
+  return [join(r.etherTypes), join(r.sourceMac), join(r.destinationMac), otherText(r.other)];
+}
 
 /** A region of one path in words, with a witness packet. */
 export interface RegionView {

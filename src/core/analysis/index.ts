@@ -19,7 +19,16 @@ export { DIM, DIM_NAMES, DIM_COUNT, cubeContains } from './space';
 export type { Cube, DimName, Point, Region } from './space';
 export { diffAnalyses, queryReach } from './diff';
 export type { DiffRegion, DiffSide, ReachAnswer } from './diff';
-export { diffView, reachView, witnessReplay } from './analysis-view';
+export {
+  ALLOWED_IP_COLUMNS,
+  ALLOWED_L2_COLUMNS,
+  ANALYSIS_PATH_TITLES,
+  allowedIpCells,
+  allowedL2Cells,
+  diffView,
+  reachView,
+  witnessReplay,
+} from './analysis-view';
 export type {
   DiffRegionView,
   ReachPartView,
