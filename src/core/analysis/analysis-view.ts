@@ -3,7 +3,7 @@
  * words, witnesses as text and as points the simulator can replay, rules as references. Cubes
  * stay behind: a page shows regions, it does not compute with them.
  */
-import type { EthernetFrame } from '../netfilter/packet';
+import type { EthernetFrame } from '../packet';
 import type { RuleRef, Side, Verdict } from '../netfilter/bridge-host';
 import type { AnalysisPath, RulesetAnalysis } from './analyse-ruleset';
 import type { AllowedIpRow, AllowedL2Row } from './allowed';
