@@ -40,6 +40,7 @@ async function deleteRule(page: Page, text: string) {
 test('Allowed: the exact traffic per path, linked to its rules, updated as the filter is edited', async ({
   page,
 }) => {
+  test.setTimeout(120_000);
   await openApp(page);
   await openAnalysis(page);
   await waitForAnswer(page, 'Allowed');
@@ -84,6 +85,7 @@ test('Allowed: the exact traffic per path, linked to its rules, updated as the f
 test('What changed: regions against an earlier version, each witness replayed in the simulator', async ({
   page,
 }) => {
+  test.setTimeout(120_000);
   await openApp(page);
   await openAnalysis(page);
   const changed = panels(page).getByRole('region', { name: 'What changed' });
@@ -140,6 +142,7 @@ test('What changed: regions against an earlier version, each witness replayed in
 });
 
 test('Can X reach Y: from a custom packet, then widened to ranges', async ({ page }) => {
+  test.setTimeout(120_000);
   await openApp(page);
   await panels(page).getByRole('combobox', { name: 'Scenario' }).selectOption('__custom');
   const builder = panels(page).getByRole('group', { name: 'Custom packets' });

@@ -165,7 +165,7 @@ export function VersionPicker({
             <input
               type="file"
               accept=".xml,application/xml,text/xml"
-              aria-label="Open a filter XML file to compare with"
+              aria-label="Open a filter XML file as the other version"
               onChange={async (e) => {
                 const file = e.target.files?.[0];
                 e.target.value = '';
