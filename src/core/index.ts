@@ -102,6 +102,7 @@ export * as packet from './packet';
 export * as netfilter from './netfilter';
 export * as conntrack from './conntrack';
 export * as sim from './sim';
+export * as learning from './learning';
 export * as analysis from './analysis';
 export { Conntrack, selectCtHelper } from './conntrack';
 export type { CtPacket, CtStateName, ConnView, ExpectationView } from './conntrack';

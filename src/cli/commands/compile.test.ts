@@ -72,12 +72,12 @@ describe('nwfilter-studio compile', () => {
     expect(r.stdout).toContain('--dport 21');
   });
 
-  it('names the missing variable and the filterref path', async () => {
+  it('names the missing variable and the filterref path (CTRL_IP_LEARNING=none: no learning)', async () => {
     const file = write(
       'needs-ip.xml',
       "<filter name='needs-ip'>\n  <filterref filter='clean-traffic'/>\n</filter>\n",
     );
-    const r = await run(file, '--mac', '52:54:00:11:22:33');
+    const r = await run(file, '--mac', '52:54:00:11:22:33', '--param', 'CTRL_IP_LEARNING=none');
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(
@@ -87,6 +87,50 @@ describe('nwfilter-studio compile', () => {
       ),
     );
     expect(r.stderr).toContain('needs-ip → clean-traffic → no-ip-spoofing');
+  });
+
+  it('without IP prints the rules libvirt installs while it learns; --learned-ip the rules after', async () => {
+    const file = write(
+      'learn.xml',
+      "<filter name='learn'>\n  <filterref filter='clean-traffic'/>\n</filter>\n",
+    );
+    const learning = await run(file, '--mac', '52:54:00:11:22:33', '--libvirt', '9.0');
+    expect(learning.code).toBe(0);
+    expect(learning.stderr).toMatch(
+      /^note: variable 'IP' has no value: libvirt learns .*CTRL_IP_LEARNING=any/,
+    );
+    expect(learning.stdout).toContain(
+      "ebtables \\\n--concurrent \\\n-t nat \\\n-A libvirt-J-vnet0 \\\n-s '!' 52:54:00:11:22:33 \\\n-j DROP\n",
+    );
+    expect(learning.stdout).not.toContain('FJ-vnet0 \\\n-p');
+    const dhcp = await run(
+      file,
+      '--mac',
+      '52:54:00:11:22:33',
+      '--param',
+      'CTRL_IP_LEARNING=dhcp',
+      '--param',
+      'DHCPSERVER=10.0.0.1',
+      '--format',
+      'script',
+    );
+    expect(dhcp.stdout).toContain(
+      'ebtables --concurrent -t nat -A libvirt-O-vnet0 -d 52:54:00:11:22:33 -p ipv4 --ip-protocol udp --ip-src 10.0.0.1 --ip-sport 67 --ip-dport 68 -j ACCEPT',
+    );
+    const after = await run(
+      file,
+      '--mac',
+      '52:54:00:11:22:33',
+      '--learned-ip',
+      '10.0.0.7',
+      '--format',
+      'script',
+    );
+    expect(after.code).toBe(0);
+    expect(after.stderr).toBe('');
+    expect(after.stdout).toContain('--ip-source 10.0.0.7');
+    expect((await run(file, '--learned-ip', '10.0.0.300')).code).toBe(2);
+    expect((await run(file, '--learned-ip', '10.0.0.3', '--param', 'IP=10.0.0.4')).code).toBe(2);
   });
 
   it('reports XML errors as FILE:LINE:COL: error NWFnnn: message', async () => {

@@ -9,6 +9,8 @@ import {
   printedText,
 } from '../../core/compile';
 import { resolveLimits } from '../../core/model/limits';
+import { parseIpv4 } from '../../core/model/libvirt-syntax';
+import { printLearningArgs } from '../../core/learning';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, PROCESS_IO } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
 import {
@@ -25,8 +27,8 @@ import {
 import type { OptionSpec } from '../filter-workspace';
 
 export const COMPILE_USAGE = `Usage: nwfilter-studio compile FILE.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
-                                [--param NAME=VALUE]... [--backend NAME] [--format FORMAT]
-                                [--libvirt VERSION]
+                                [--param NAME=VALUE]... [--learned-ip ADDR] [--backend NAME]
+                                [--format FORMAT] [--libvirt VERSION]
 
 Instantiate the filter in FILE.xml for one interface, as libvirt does when the filter is bound to
 it, and print the firewall commands libvirt runs (the ebtables/iptables/ip6tables commands with
@@ -37,6 +39,9 @@ the default backend).
   --iface IFACE       interface name (default vnet0)
   --mac MAC           the VM's MAC address (the value of $MAC)
   --param NAME=VALUE  a filter parameter; repeat a NAME to give a list
+  --learned-ip ADDR   the IPv4 address libvirt learned for the VM: the rules it rebuilds once it
+                      knows it (without IP and without this option, a filter that needs IP
+                      gives the rules libvirt installs while it learns; see CTRL_IP_LEARNING)
   --backend NAME      libvirt's firewall backend: ${BACKENDS.map((b) => b.id).join(', ')} (default ${DEFAULT_BACKEND})
   --format args       libvirt's dry-run command list under its temporary chain names (default)
   --format script     a shell script that installs the final chains, rules and jumps
@@ -57,6 +62,7 @@ const OPTIONS: OptionSpec = {
   '--iface': 'value',
   '--mac': 'value',
   '--param': 'list',
+  '--learned-ip': 'value',
   '--format': 'value',
   '--backend': 'value',
 };
@@ -99,6 +105,13 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
   const mac = opts.values.get('--mac');
   const badMac = mac === undefined ? null : checkMacAddress(mac);
   if (badMac) return usage(badMac);
+  const learned = opts.values.get('--learned-ip');
+  if (learned !== undefined) {
+    // libvirt learns IPv4 addresses only, and only when the binding has no IP of its own.
+    if (parseIpv4(learned) === null) return usage(`--learned-ip ${learned}: not an IPv4 address`);
+    if (params['IP']) return usage('--learned-ip: the binding already has --param IP');
+    params['IP'] = [learned];
+  }
   const libvirt = readLibvirtOption(opts);
   if ('error' in libvirt) return usage(libvirt.error);
 
@@ -133,6 +146,18 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
   if (errors > 0 || !res.ruleset) return EXIT_INVALID;
   // The args form must stay byte-identical to the driver's, so the label goes to stderr.
   if (backend.id === nftablesBackend.id) io.stderr(`note: ${NFT_BACKEND_LABEL}\n`);
+  if (res.learning) {
+    const note = res.diagnostics.find((d) => d.severity === 'info' && d.code === 'NWF308');
+    if (note) io.stderr(`note: ${note.message}\n`);
+    if (format === 'args') {
+      io.stdout(
+        printLearningArgs(res.ruleset as Parameters<typeof printLearningArgs>[0])
+          .map((l) => `${l}\n`)
+          .join(''),
+      );
+      return EXIT_OK;
+    }
+  }
   io.stdout(printedText(backend.print(res.ruleset, format, { filterName: root.name })));
   return EXIT_OK;
 }

@@ -135,6 +135,38 @@ describe('nwfilter-studio simulate', () => {
     expect(r.stdout).toMatch(/\nrule hits \(\d+\):\n( {2}.*\n)+$/);
   });
 
+  it('without IP shows libvirt learning the address on the timeline (table and JSON)', async () => {
+    const mac = ['--mac', DEFAULT_HOSTS.vm.mac];
+    const t = await run(
+      'simulate',
+      filterFile,
+      ...mac,
+      '--scenario',
+      'dhcp-boot',
+      '--param',
+      'CTRL_IP_LEARNING=dhcp',
+    );
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/^-- learning \(CTRL_IP_LEARNING=dhcp; rules in force: only DHCP/m);
+    expect(t.stdout).toContain(
+      `-- learned ${DEFAULT_HOSTS.vm.ip} from packet 3 (DHCPACK, lease 3600 s)\n`,
+    );
+    expect(t.stdout).toContain(`-- rules rebuilt with IP=${DEFAULT_HOSTS.vm.ip}`);
+    const j = await run('simulate', filterFile, ...mac, '--scenario', 'static-ip', '--json');
+    const objs = j.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(
+      objs.filter((o) => 'phase' in o).map((o) => `${o.phase as string} ${o.step as number}`),
+    ).toEqual(['learning 0', 'learned 3', 'rebuilt 3']);
+    expect(objs.filter((o) => 'verdict' in o)).toHaveLength(6);
+    // Captures are not replayed through learning yet: said so, not guessed.
+    const pcap = await run('simulate', filterFile, ...mac, '--from-vm', filterFile);
+    expect(pcap.code).toBe(2);
+    expect(pcap.stderr).toContain('libvirt would learn it');
+  });
+
   it('shows no traffic through a binding libvirt cannot instantiate, and says why', async () => {
     const bad = path.join(tmp, 'continue.xml');
     writeFileSync(

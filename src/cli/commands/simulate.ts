@@ -19,6 +19,8 @@ import type { HostSettings, PacketTrace } from '../../core/netfilter/bridge-host
 import { parseIpv4 } from '../../core/model/libvirt-syntax';
 import { getScenario, SCENARIOS } from '../../core/sim/scenarios';
 import { runScenario } from '../../core/sim/run-scenario';
+import { learningRunOf, phaseText } from '../../core/sim/learning-timeline';
+import type { LearningPhase } from '../../core/sim/learning-timeline';
 import type { CounterView } from '../../core/sim/run-scenario';
 import { runCaptures, traceJsonLine } from '../../core/sim/run-captures';
 import type { ByteSource } from '../../core/sim/capture-reader';
@@ -140,6 +142,17 @@ class TracePrinter {
     this.out = '';
   }
 
+  /** A change of the rules in force (IP learning): a line of its own, before the packets it concerns. */
+  phase(p: LearningPhase): void {
+    if (this.json) {
+      this.write(
+        `${JSON.stringify({ phase: p.kind, step: p.step, t: +p.t.toFixed(6), addresses: p.addresses, text: phaseText(p, 0) })}\n`,
+      );
+      return;
+    }
+    this.write(`-- ${phaseText(p, 0)}\n`);
+  }
+
   row(trace: PacketTrace, time: string, label = ''): void {
     if (trace.error) {
       this.errorCount++;
@@ -255,17 +268,25 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
   );
   if (!ws.root || ws.errors > 0) return EXIT_INVALID;
   ws.reportReferencedWarnings();
-  const compiled = compileFilter(
-    ws.lookup,
-    ws.root.doc.name,
-    {
-      iface,
-      ...(mac !== undefined ? { mac } : {}),
-      params,
-      maxExpansion: resolveLimits(io.limits).expansion,
-    },
-    getBackend(backendId),
-  );
+  const compileWith = (p: Record<string, readonly string[]>) =>
+    compileFilter(
+      ws.lookup,
+      (ws.root as { doc: { name: string } }).doc.name,
+      {
+        iface,
+        ...(mac !== undefined ? { mac } : {}),
+        params: p,
+        maxExpansion: resolveLimits(io.limits).expansion,
+      },
+      getBackend(backendId),
+    );
+  const compiled = compileWith(params);
+  const learning = learningRunOf(compiled, (ips) => compileWith({ ...params, IP: ips }));
+  if (learning && !scenario) {
+    return usage(
+      `the filter needs IP and libvirt would learn it: replaying captures while it learns is not supported yet; give --param IP=… or use --scenario`,
+    );
+  }
   let errors = 0;
   for (const d of compiled.diagnostics) {
     if (d.severity === 'info') continue;
@@ -313,6 +334,7 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
         vm: { ...(vmIp !== undefined ? { ip: vmIp } : {}), ...(mac !== undefined ? { mac } : {}) },
       },
       settings,
+      ...(learning ? { learning } : {}),
     });
     const rows = run.steps.map((s) => cellsOf(s.trace, s.trace.t.toFixed(6), s.label));
     printer = new TracePrinter(
@@ -320,7 +342,17 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
       json,
       HEAD.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length))),
     );
-    for (const s of run.steps) printer.row(s.trace, s.trace.t.toFixed(6), s.label);
+    const phases = run.phases ?? [];
+    let next = 0;
+    const phasesUpTo = (step: number) => {
+      for (; next < phases.length && (phases[next] as LearningPhase).step <= step; next++)
+        printer.phase(phases[next] as LearningPhase);
+    };
+    run.steps.forEach((s, k) => {
+      phasesUpTo(k);
+      printer.row(s.trace, s.trace.t.toFixed(6), s.label);
+    });
+    phasesUpTo(Infinity);
     table = run.table;
     counters = run.counters;
     for (const s of run.skipped)

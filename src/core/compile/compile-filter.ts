@@ -6,6 +6,10 @@ import type { Backend } from './backend';
 import { ebiptablesBackend } from './ebiptables';
 import type { Ruleset } from './ebiptables/ir';
 import type { AnyRuleset } from './ir';
+import { INSTANTIATE_CODES } from '../instantiate/instantiate-filter';
+import { decideLearning } from '../learning/learning-plan';
+import type { LearningPlan } from '../learning/learning-plan';
+import { learningRuleset } from '../learning/learning-rules';
 
 /** Instantiation and compilation in one step. */
 export interface CompileFilterResult<R = Ruleset> {
@@ -13,6 +17,12 @@ export interface CompileFilterResult<R = Ruleset> {
   ruleset: R | null;
   instances: RuleInstance[];
   diagnostics: Diagnostic[];
+  /**
+   * Set when the binding has no `IP` and libvirt learns it (`CTRL_IP_LEARNING` any or dhcp):
+   * `ruleset` is then the rule set in force while it learns (ebiptables backend only); compile
+   * again with the learned address as `IP` for the rules after.
+   */
+  learning?: LearningPlan;
 }
 
 /**
@@ -43,6 +53,27 @@ export function compileFilter(
 ): CompileFilterResult<AnyRuleset> {
   const inst = instantiateFilter(workspace, rootFilterName, options);
   if (inst.diagnostics.some((d) => d.severity === 'error')) {
+    const learn = decideLearning(inst, rootFilterName, options);
+    if (learn.kind === 'refused')
+      return { ruleset: null, instances: [], diagnostics: learn.diagnostics };
+    if (learn.kind === 'learn' && backend.id === 'ebiptables') {
+      const { plan } = learn;
+      const servers = plan.mode === 'dhcp' && plan.dhcpServers.length > 0;
+      return {
+        ruleset: learningRuleset(plan.rules, plan.iface, plan.mac, plan.dhcpServers),
+        instances: [],
+        diagnostics: [
+          {
+            code: INSTANTIATE_CODES.learning,
+            severity: 'info',
+            message: `variable 'IP' has no value: libvirt learns the VM's address (CTRL_IP_LEARNING=${plan.mode}) and installs ${plan.mode === 'any' ? 'the rules that let the VM send only IPv4 and ARP from its MAC' : `the rules that let only DHCP pass${servers ? ` (replies from ${plan.dhcpServers.join(', ')})` : ''}`} until it knows it; these are those rules (compile with the address as IP for the rules after)`,
+            line: 1,
+            column: 1,
+          },
+        ],
+        learning: plan,
+      };
+    }
     return { ruleset: null, instances: [], diagnostics: inst.diagnostics };
   }
   const failures = backend.id === 'ebiptables' ? findInstanceBindingFailures(inst.rules) : [];

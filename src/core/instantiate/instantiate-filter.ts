@@ -18,6 +18,10 @@ export const INSTANTIATE_CODES = {
   cardinality: 'NWF304',
   unknownRoot: 'NWF305',
   tooLarge: 'NWF306',
+  /** `CTRL_IP_LEARNING` is not any, dhcp or none (gentech driver: "learning value … invalid"). */
+  learningValue: 'NWF307',
+  /** Info: the binding has no `IP`, libvirt learns it; the rules are those in force while it learns. */
+  learning: 'NWF308',
 } as const;
 
 /** libvirt's default chain priorities by chain-name prefix (nwfilter_conf.c). */
@@ -112,6 +116,8 @@ export function instantiateFilter(
   let overflow = false;
   const raw: RawInstance[] = [];
   const reported = new Set<string>();
+  // Every variable access without a value, as libvirt keys its missing variables ('IP', 'A[@1]').
+  const unresolved = new Set<string>();
   const walk = (doc: FilterDoc, docVars: Vars, path: string[]): void => {
     let ruleIndex = 0;
     doc.entries.forEach((entry, entryIndex) => {
@@ -134,6 +140,7 @@ export function instantiateFilter(
             values.length > 0 &&
             (access.kind === 'iterator' || access.index < values.length);
           if (!ok) {
+            unresolved.add(formatVarAccess(access));
             const where = path.join(' → ');
             const key = `${formatVarAccess(access)}|${where}`;
             if (!reported.has(key)) {
@@ -188,7 +195,10 @@ export function instantiateFilter(
     });
   };
   walk(root, vars, [root.name]);
-  if (diagnostics.length > 0) return { rules: [], diagnostics };
+  if (diagnostics.length > 0)
+    return unresolved.size > 0
+      ? { rules: [], diagnostics, unresolved: [...unresolved] }
+      : { rules: [], diagnostics };
 
   // libvirt's applyNewRules sort: rules of the 'root' chain before all others, then by priority.
   // glibc's qsort is a merge sort here, i.e. stable: equal keys keep instantiation order.

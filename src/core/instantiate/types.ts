@@ -66,4 +66,10 @@ export interface RuleInstance {
 export interface InstantiateResult {
   rules: RuleInstance[];
   diagnostics: Diagnostic[];
+  /**
+   * The variable accesses no parameter gives a value (`IP`, `A[@1]`, `B[2]`), as libvirt's
+   * `virNWFilterDetermineMissingVarsRec` names them; absent when there are none. A binding whose
+   * only missing variable is `IP` is one libvirt instantiates by learning the address.
+   */
+  unresolved?: string[];
 }

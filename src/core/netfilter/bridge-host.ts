@@ -209,7 +209,8 @@ function addNote(trace: PacketTrace, note: string): void {
 /** A simulated bridge host running one interface's ruleset. */
 export class BridgeHost {
   readonly conntrack: Conntrack;
-  readonly prepared: PreparedRuleset;
+  /** The ruleset in force (replaced when libvirt rebuilds the rules, see {@link replaceRuleset}). */
+  prepared!: PreparedRuleset;
   readonly iface: string;
   readonly peerPort: string;
   /**
@@ -219,9 +220,9 @@ export class BridgeHost {
    * nf_ct_netns_get for its family when the rule is added); until then no
    * packet of that family is tracked and `conntrack -L` stays empty.
    */
-  readonly tracking: { ipv4: boolean; ipv6: boolean };
+  tracking!: { ipv4: boolean; ipv6: boolean };
   /** Conntrack is the bridge family's (`nf_conntrack_bridge`), before the bridge PREROUTING chains. */
-  readonly bridgeConntrack: boolean;
+  bridgeConntrack!: boolean;
   private readonly settings: HostSettings;
   private readonly ftpHelper: boolean;
   /** The bridge-netfilter switches, as events leave them. */
@@ -232,14 +233,14 @@ export class BridgeHost {
   /** The next of `settings.events` to apply. */
   private nextEvent = 0;
   private count = 0;
-  private readonly bridgePre: HookStart[];
-  private readonly bridgeForward: HookStart[];
-  private readonly bridgeInput: HookStart[];
-  private readonly bridgePost: HookStart[];
-  private readonly ip4Forward: HookStart[];
-  private readonly ip4Input: HookStart[];
-  private readonly ip6Forward: HookStart[];
-  private readonly ip6Input: HookStart[];
+  private bridgePre!: HookStart[];
+  private bridgeForward!: HookStart[];
+  private bridgeInput!: HookStart[];
+  private bridgePost!: HookStart[];
+  private ip4Forward!: HookStart[];
+  private ip4Input!: HookStart[];
+  private ip6Forward!: HookStart[];
+  private ip6Input!: HookStart[];
   /** Reused call stack of the chain walk (one walk at a time): return chains, their candidate lists, next positions. */
   private readonly stackChains: PreparedChain[] = [];
   private readonly stackLists: Int32Array[] = [];
@@ -275,18 +276,10 @@ export class BridgeHost {
     this.callIptables = settings.callIptables !== false;
     this.callIp6tables = settings.callIp6tables !== false;
     this.bridgeAddress = settings.bridgeAddress ?? null;
-    this.prepared = prepareRuleset(ruleset, settings.ipsets ?? {});
     this.iface = settings.iface ?? ruleset.iface;
     this.peerPort = settings.peerPort ?? 'eth0';
     this.conntrack = new Conntrack({ sysctl: settings.sysctl ?? {}, hz: settings.hz ?? 250 });
-    const users = this.prepared.sim.conntrackUsers(ruleset);
-    this.bridgeConntrack = this.prepared.sim.conntrackFamily === 'bridge';
-    // The FTP helper setting is an IPv4 raw-table CT rule: it registers IPv4 conntrack too. With
-    // bridge-family conntrack it never sees a bridged frame (the frame already has its entry when
-    // the raw table runs, and xt_CT leaves such a packet alone), so it changes nothing there.
-    this.tracking = this.bridgeConntrack
-      ? users
-      : { ipv4: users.ipv4 || this.ftpHelper, ipv6: users.ipv6 };
+    this.load(ruleset);
     this.ctx = {
       frame: null as unknown as EthernetFrame,
       ip: null,
@@ -303,6 +296,29 @@ export class BridgeHost {
       l3Len: 0,
       hotdrop: false,
     };
+  }
+
+  /**
+   * Puts `ruleset` in force from the next frame on, as libvirt does when it rebuilds a port's
+   * rules (after it learned the VM's IP address, or when the last DHCP lease ran out). The
+   * connection table stays: the kernel's conntrack entries outlive the rules. Rule counters
+   * start again at zero, as the new chains' do.
+   */
+  replaceRuleset(ruleset: AnyRuleset): void {
+    this.load(ruleset);
+  }
+
+  private load(ruleset: AnyRuleset): void {
+    this.prepared = prepareRuleset(ruleset, this.settings.ipsets ?? {});
+    // Conntrack hooks are registered while some rule needs them (nf_ct_netns_get / _put).
+    const users = this.prepared.sim.conntrackUsers(ruleset);
+    this.bridgeConntrack = this.prepared.sim.conntrackFamily === 'bridge';
+    // The FTP helper setting is an IPv4 raw-table CT rule: it registers IPv4 conntrack too. With
+    // bridge-family conntrack it never sees a bridged frame (the frame already has its entry when
+    // the raw table runs, and xt_CT leaves such a packet alone), so it changes nothing there.
+    this.tracking = this.bridgeConntrack
+      ? users
+      : { ipv4: users.ipv4 || this.ftpHelper, ipv6: users.ipv6 };
     const entries = this.prepared.sim.hooks(ruleset);
     const at = (point: HookPoint): HookStart[] =>
       entries

@@ -44,3 +44,10 @@ export type {
   CompareRow,
   CompareResult,
 } from './run-simulation';
+export {
+  LearningTimeline,
+  learningRunOf,
+  phaseText,
+  describeLearningRules,
+} from './learning-timeline';
+export type { LearningPhase, LearningRun } from './learning-timeline';

@@ -9,6 +9,8 @@ import { BridgeHost } from '../netfilter/bridge-host';
 import type { HostSettings, PacketTrace, RuleRef } from '../netfilter/bridge-host';
 import type { Scenario, ScenarioHosts } from './scenarios';
 import { DEFAULT_HOSTS } from './scenarios';
+import { LearningTimeline } from './learning-timeline';
+import type { LearningPhase, LearningRun } from './learning-timeline';
 
 export interface ScenarioRunOptions {
   /** The VM's and the remote host's addresses (VM: from the filter's IP/MAC parameters). */
@@ -17,6 +19,11 @@ export interface ScenarioRunOptions {
   settings?: HostSettings;
   /** Virtual clock at the scenario's t = 0 (seconds). */
   startTime?: number;
+  /**
+   * The binding has no `IP` and libvirt learns it: `ruleset` is the rule set in force while it
+   * learns, and the rules are rebuilt as the learner finds (or loses) addresses.
+   */
+  learning?: LearningRun;
 }
 
 export interface ScenarioStep {
@@ -46,6 +53,8 @@ export interface ScenarioRun {
   counters: CounterView[];
   /** The clock after the last frame. */
   endTime: number;
+  /** With {@link ScenarioRunOptions.learning}: the learning phases on the timeline. */
+  phases?: LearningPhase[];
 }
 
 /** The effective host settings for a scenario. */
@@ -69,6 +78,7 @@ export function runScenario(
     remote: { ...DEFAULT_HOSTS.remote, ...(options.hosts?.remote ?? {}) },
   };
   const host = new BridgeHost(ruleset, scenarioSettings(scenario, options.settings));
+  const learning = options.learning ? new LearningTimeline(options.learning, host) : null;
   const t0 = options.startTime ?? 0;
   const frames = scenario.build(hosts);
   const delivered = new Set<number>();
@@ -76,14 +86,19 @@ export function runScenario(
   const skipped: { index: number; label: string }[] = [];
   let end = t0;
   frames.forEach((f, index) => {
-    if (f.requires && !f.requires.every((r) => delivered.has(r))) {
+    if (
+      (f.requires && !f.requires.every((r) => delivered.has(r))) ||
+      (f.unless && f.unless.some((r) => delivered.has(r)))
+    ) {
       skipped.push({ index, label: f.label });
       return;
     }
     end = t0 + f.t;
+    learning?.before(steps.length, end);
     const trace = host.step(f.frame, f.side, end);
     if (trace.verdict === 'accept') delivered.add(index);
     steps.push({ index, label: f.label, trace });
+    learning?.after(f.frame, f.side, trace, steps.length - 1, end);
   });
   return {
     scenario: scenario.name,
@@ -94,5 +109,6 @@ export function runScenario(
     expectations: host.expectations(end),
     counters: host.counters(),
     endTime: end,
+    ...(learning ? { phases: learning.phases } : {}),
   };
 }

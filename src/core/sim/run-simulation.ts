@@ -4,8 +4,6 @@
  * runs in the Web Worker (which only hosts it), in the Export panel and in tests; inputs and outputs
  * are structured-clone friendly.
  */
-import { witnessReplay } from '../analysis';
-import type { AnalysisPath, Point } from '../analysis';
 import { DEFAULT_BACKEND, compileFilter, getBackend } from '../compile';
 import type { AnyRuleset, BackendId } from '../compile';
 import type { ConnView, ExpectationView } from '../conntrack/conntrack';
@@ -29,6 +27,9 @@ import { decodeFrame } from '../packet/packet-decode';
 import { bytesSource, CaptureReader } from './capture-reader';
 import { DEFAULT_LIMITS } from '../model/limits';
 import { scenarioSettings } from './run-scenario';
+import { LearningTimeline, learningRunOf } from './learning-timeline';
+import type { LearningPhase, LearningRun } from './learning-timeline';
+import type { LearningPlan } from '../learning';
 import { DEFAULT_HOSTS, SCENARIOS, getScenario } from './scenarios';
 import type { ScenarioHosts } from './scenarios';
 
@@ -111,9 +112,7 @@ export interface CustomPacket {
 export type SimSource =
   | { kind: 'scenario'; name: string }
   | { kind: 'custom'; packets: CustomPacket[] }
-  | { kind: 'pcap'; name: string; bytes: Uint8Array }
-  /** A witness packet of the analysis (a region's first packet), sent on its path. */
-  | { kind: 'witness'; label: string; path: AnalysisPath; point: Point };
+  | { kind: 'pcap'; name: string; bytes: Uint8Array };
 
 /** The filter to simulate: the workspace's own filters (the library is always behind them) and the root. */
 export interface SimFilterSet {
@@ -149,6 +148,10 @@ export interface SimResult {
   missingParams: string[];
   /** Packets that matched each XML rule, keyed `filter#entryIndex`. */
   hits: Record<string, number>;
+  /** The binding has no IP and libvirt learns it: how (mode, DHCP servers); absent otherwise. */
+  learning?: LearningPlan;
+  /** With `learning`: the rules in force and their changes on the timeline. */
+  phases?: LearningPhase[];
 }
 
 export interface CompareRow {
@@ -194,6 +197,8 @@ export function compileFor(
   problems: string[];
   failures: BindingFailureView[];
   missingParams: string[];
+  /** Set when libvirt learns the IP: `ruleset` is then the rule set in force while it learns. */
+  learning?: LearningPlan;
 } {
   const lookup = (name: string): FilterDoc | undefined =>
     set.filters.find((f) => f.name === name) ?? getBuiltinFilter(name, settings.libvirt)?.doc;
@@ -217,7 +222,29 @@ export function compileFor(
       d.code === INSTANTIATE_CODES.unresolvedVariable ? /variable '([^'[]+)/.exec(d.message) : null;
     if (m?.[1]) missingParams.add(m[1]);
   }
-  return { ruleset: res.ruleset, problems, failures, missingParams: [...missingParams] };
+  return {
+    ruleset: res.ruleset,
+    problems,
+    failures,
+    missingParams: [...missingParams],
+    ...(res.learning ? { learning: res.learning } : {}),
+  };
+}
+
+/** The run of a binding that learns its IP: rebuilding compiles the set again with the address as IP. */
+function learningFor(
+  set: SimFilterSet,
+  settings: SimSettings,
+  plan: LearningPlan | undefined,
+): LearningRun | undefined {
+  return learningRunOf({ learning: plan }, (ips) => {
+    const r = compileFor(set, { ...settings, params: { ...settings.params, IP: [...ips] } });
+    const why = [...r.problems, ...r.failures.map((f) => `${f.code}: ${f.message}`)];
+    return {
+      ruleset: r.ruleset,
+      diagnostics: why.map((message) => ({ severity: 'error', message })),
+    };
+  });
 }
 
 /** Maps `filter#ruleIndex` (a trace's rule ref) to the entry index in that filter's document. */
@@ -268,8 +295,7 @@ interface Frame {
   frame: EthernetFrame;
   label: string;
   requires?: number[];
-  /** A frame from the VM to the host itself (INPUT), not bridged. */
-  toHost?: boolean;
+  unless?: number[];
 }
 
 /** Builds the frames of the custom packets (IPv4; addresses default to the VM and the remote host). */
@@ -347,19 +373,26 @@ function runFrames(
   frames: Frame[],
   settings: HostSettings,
   snapshots: boolean,
-): Pick<SimResult, 'steps' | 'skipped'> {
+  learningRun?: LearningRun,
+): Pick<SimResult, 'steps' | 'skipped' | 'phases'> {
   const host = new BridgeHost(ruleset, settings);
+  const learning = learningRun ? new LearningTimeline(learningRun, host) : null;
   const delivered = new Set<number>();
   const steps: SimStep[] = [];
   const skipped: { index: number; label: string }[] = [];
   const empty: ConnView[] = [];
   const noExp: ExpectationView[] = [];
   frames.forEach((f, index) => {
-    if (f.requires && !f.requires.every((r) => delivered.has(r))) {
+    if (
+      (f.requires && !f.requires.every((r) => delivered.has(r))) ||
+      (f.unless && f.unless.some((r) => delivered.has(r)))
+    ) {
       skipped.push({ index, label: f.label });
       return;
     }
-    const trace = host.step(f.frame, f.side, f.t, f.toHost ? { toHost: true } : undefined);
+    learning?.before(steps.length, f.t);
+    const trace = host.step(f.frame, f.side, f.t);
+    learning?.after(f.frame, f.side, trace, steps.length, f.t);
     if (trace.verdict === 'accept') delivered.add(index);
     const snap = snapshots && steps.length < MAX_SNAPSHOTS;
     steps.push({
@@ -370,7 +403,7 @@ function runFrames(
       expectations: snap ? host.expectations(f.t) : noExp,
     });
   });
-  return { steps, skipped };
+  return { steps, skipped, ...(learning ? { phases: learning.phases } : {}) };
 }
 
 /** Runs one source (scenario, custom packets or pcap) through the root filter. */
@@ -392,7 +425,8 @@ export function runSimulation(
     missingParams: [],
     hits: {},
   };
-  const { ruleset, problems, failures, missingParams } = compile(set, settings);
+  const { ruleset, problems, failures, missingParams, learning } = compile(set, settings);
+  if (learning) base.learning = learning;
   base.problems.push(...problems);
   base.failures = failures;
   base.missingParams = missingParams;
@@ -408,13 +442,6 @@ export function runSimulation(
   } else if (source.kind === 'custom') {
     base.title = 'Custom packets';
     frames = buildCustomFrames(source.packets, hosts);
-  } else if (source.kind === 'witness') {
-    base.title = `Witness: ${source.label}`;
-    base.explanation =
-      'A packet the exact analysis picked from a region: the simulator shows what the rules do with it.';
-    const w = witnessReplay(source.path, source.point);
-    if (typeof w === 'string') return { ...base, problems: [...base.problems, w] };
-    frames = [{ t: 0, side: w.side, frame: w.frame, label: source.label, toHost: w.toHost }];
   } else {
     base.title = `Capture ${source.name}`;
     base.explanation =
@@ -437,7 +464,7 @@ export function runSimulation(
         ),
       ],
     };
-  const run = runFrames(ruleset, frames, hs, true);
+  const run = runFrames(ruleset, frames, hs, true, learningFor(set, settings, learning));
   return { ...base, ...run, hits: countHits(run.steps, set, settings.libvirt) };
 }
 
@@ -460,13 +487,13 @@ export function compareVersions(
   for (const sc of SCENARIOS) {
     const frames = sc.build(hosts);
     const hs = scenarioSettings(sc, hostSettings(settings));
-    const verdicts = (rs: AnyRuleset) => {
+    const verdicts = (rs: AnyRuleset, run: LearningRun | undefined) => {
       const m = new Map<number, Verdict>();
-      for (const s of runFrames(rs, frames, hs, false).steps) m.set(s.index, s.trace.verdict);
+      for (const s of runFrames(rs, frames, hs, false, run).steps) m.set(s.index, s.trace.verdict);
       return m;
     };
-    const va = verdicts(a.ruleset);
-    const vb = verdicts(b.ruleset);
+    const va = verdicts(a.ruleset, learningFor(before, settings, a.learning));
+    const vb = verdicts(b.ruleset, learningFor(after, settings, b.learning));
     frames.forEach((f, index) => {
       const x = va.get(index) ?? 'not sent';
       const y = vb.get(index) ?? 'not sent';

@@ -75,6 +75,10 @@ describe('scenarios', () => {
       'dhcp',
       'mid-stream-ack',
       'icmp-error-related',
+      'dhcp-boot',
+      'dhcp-rogue-server',
+      'static-ip',
+      'dhcp-lease-expiry',
     ]);
     for (const s of SCENARIOS) {
       expect(s.title.length).toBeGreaterThan(5);
@@ -86,7 +90,8 @@ describe('scenarios', () => {
         // Every frame survives the wire codec unchanged.
         const bytes = encodeFrame(f.frame);
         expect(encodeFrame(decodeFrame(bytes)!)).toEqual(bytes);
-        for (const r of f.requires ?? []) expect(r).toBeLessThan(frames.indexOf(f));
+        for (const r of [...(f.requires ?? []), ...(f.unless ?? [])])
+          expect(r).toBeLessThan(frames.indexOf(f));
       }
     }
   });

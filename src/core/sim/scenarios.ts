@@ -8,6 +8,7 @@
 import type { EthernetFrame, L4Packet } from '../packet/packet';
 import type { Side } from '../netfilter/bridge-host';
 import {
+  buildArp,
   buildEthernet,
   buildIcmpEcho,
   buildIcmpError,
@@ -41,6 +42,11 @@ export interface ScenarioFrame {
   frame: EthernetFrame;
   /** Indices of earlier frames that must have been delivered for this one to be sent. */
   requires?: number[];
+  /**
+   * Indices of earlier frames none of which may have been delivered for this one to be sent: the
+   * other branch of a choice (a DHCP client requests the first offer that reached it).
+   */
+  unless?: number[];
   /** What this frame is, for tables (`data SYN`, `PORT command`). */
   label: string;
 }
@@ -68,10 +74,18 @@ class Script {
    * Adds a frame and returns its index. Frames from the remote host's MAC go
    * to the VM; anything else comes from the VM's port (forged MACs included).
    */
-  add(t: number, frame: EthernetFrame, label: string, requires?: number[]): number {
-    const side: Side = frame.src === mac(this.hosts.remote.mac) ? 'to-vm' : 'from-vm';
+  add(
+    t: number,
+    frame: EthernetFrame,
+    label: string,
+    requires?: number[],
+    more: { side?: Side; unless?: number[] } = {},
+  ): number {
+    const side: Side =
+      more.side ?? (frame.src === mac(this.hosts.remote.mac) ? 'to-vm' : 'from-vm');
     const f: ScenarioFrame = { t, side, frame, label };
     if (requires && requires.length) f.requires = requires;
+    if (more.unless && more.unless.length) f.unless = more.unless;
     this.frames.push(f);
     return this.frames.length - 1;
   }
@@ -168,8 +182,9 @@ function dhcpPayload(
   msgType: number,
   yiaddr = '0.0.0.0',
   server = '0.0.0.0',
+  lease?: number,
 ): Uint8Array {
-  const b = new Uint8Array(244 + 3 + (op === 2 ? 6 : 0) + 1);
+  const b = new Uint8Array(244 + 3 + (op === 2 ? 6 : 0) + (lease !== undefined ? 6 : 0) + 1);
   const dv = new DataView(b.buffer);
   b[0] = op;
   b[1] = 1;
@@ -191,9 +206,217 @@ function dhcpPayload(
     dv.setUint32(o, ip4(server));
     o += 4;
   }
+  if (lease !== undefined) {
+    b[o++] = 51;
+    b[o++] = 4;
+    dv.setUint32(o, lease);
+    o += 4;
+  }
   b[o] = 255;
   return b;
 }
+
+/** A DHCP server's identity in a scenario. */
+interface DhcpServer {
+  mac: string;
+  ip: string;
+}
+
+/**
+ * DHCP and the VM's traffic as a learning scenario needs them: the client's broadcasts from
+ * 0.0.0.0, a server's replies unicast to the VM's MAC, the VM's pings once it has an address.
+ */
+class DhcpScript {
+  readonly s: Script;
+  constructor(hosts: ScenarioHosts) {
+    this.s = new Script(hosts);
+  }
+  private get vm(): Endpoint {
+    return this.s.hosts.vm;
+  }
+  /** A client message broadcast from 0.0.0.0:68 (DISCOVER 1, REQUEST 3). */
+  client(t: number, type: number, label: string, requires?: number[], unless?: number[]): number {
+    const frame = buildEthernet(
+      { src: this.vm.mac, dst: 'ff:ff:ff:ff:ff:ff' },
+      buildIpv4(
+        { src: '0.0.0.0', dst: '255.255.255.255', ttl: 64 },
+        buildUdp({ sport: 68, dport: 67, payload: dhcpPayload(1, 0x3903f326, this.vm.mac, type) }),
+      ),
+    );
+    return this.s.add(t, frame, label, requires, {
+      side: 'from-vm',
+      ...(unless ? { unless } : {}),
+    });
+  }
+  /** A server's reply (OFFER 2, ACK 5) giving `yiaddr` for `lease` seconds. */
+  server(
+    t: number,
+    srv: DhcpServer,
+    type: number,
+    yiaddr: string,
+    lease: number,
+    label: string,
+    requires?: number[],
+  ): number {
+    const frame = buildEthernet(
+      { src: srv.mac, dst: this.vm.mac },
+      buildIpv4(
+        { src: srv.ip, dst: yiaddr },
+        buildUdp({
+          sport: 67,
+          dport: 68,
+          payload: dhcpPayload(2, 0x3903f326, this.vm.mac, type, yiaddr, srv.ip, lease),
+        }),
+      ),
+    );
+    return this.s.add(t, frame, label, requires, { side: 'to-vm' });
+  }
+  /** A unicast renewal REQUEST from the VM's address to the server (RFC 2131 RENEWING). */
+  renew(t: number, srv: DhcpServer, from: string, label: string): number {
+    const frame = buildEthernet(
+      { src: this.vm.mac, dst: srv.mac },
+      buildIpv4(
+        { src: from, dst: srv.ip, ttl: 64 },
+        buildUdp({ sport: 68, dport: 67, payload: dhcpPayload(1, 0x3903f327, this.vm.mac, 3) }),
+      ),
+    );
+    return this.s.add(t, frame, label, undefined, { side: 'from-vm' });
+  }
+  /** A ping from the VM (`from`) to the remote host and its reply. */
+  ping(t: number, from: string, id: number, label: string, requires?: number[]): void {
+    const { remote } = this.s.hosts;
+    const req = this.s.add(
+      t,
+      buildEthernet(
+        { src: this.vm.mac, dst: remote.mac },
+        buildIpv4({ src: from, dst: remote.ip }, buildIcmpEcho({ id, seq: 1 })),
+      ),
+      `${label}: echo request`,
+      requires,
+    );
+    this.s.add(
+      t + 0.001,
+      buildEthernet(
+        { src: remote.mac, dst: this.vm.mac },
+        buildIpv4({ src: remote.ip, dst: from }, buildIcmpEcho({ reply: true, id, seq: 1 })),
+      ),
+      `${label}: echo reply`,
+      [req],
+    );
+  }
+}
+
+/** The remote host as the network's DHCP server. */
+const dhcpServerOf = (hosts: ScenarioHosts): DhcpServer => hosts.remote;
+
+/** A second server on the network that should not be there (another VM or a misconfigured host). */
+function rogueOf(hosts: ScenarioHosts): DhcpServer {
+  return {
+    mac: '52:54:00:66:66:66',
+    ip: hosts.vm.ip.replace(/\d+$/, (d) => String(((Number(d) + 64) % 250) + 1)),
+  };
+}
+
+/** An address a rogue server hands out (in the same /24, away from the VM's). */
+const rogueLease = (hosts: ScenarioHosts) =>
+  hosts.vm.ip.replace(/\d+$/, (d) => String(((Number(d) + 120) % 250) + 1));
+
+const LEARNING_NOTE =
+  'Run it on a filter that needs IP (clean-traffic) without an IP parameter: libvirt then learns the address, in the mode the filter parameter CTRL_IP_LEARNING names (any, the default, or dhcp), and the timeline shows the rules in force while it learns, the packet that teaches it, and the rebuild.';
+
+/** The IP-learning scenarios (a VM booting with DHCP, a rogue server, a static address, a lease that ends). */
+const LEARNING_SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'dhcp-boot',
+    title: 'A VM boots and gets its address by DHCP',
+    explanation: `The VM broadcasts DHCPDISCOVER from 0.0.0.0, the server (the remote host) offers the VM's address, the VM requests it and the server acknowledges it with a one-hour lease; then the VM pings the server. ${LEARNING_NOTE} Under any, the OFFER already teaches the address (libvirt does not wait for the ACK) — and DHCP only passes if the rebuilt filter lets it. Under dhcp only DHCP passes until the ACK, from the servers DHCPSERVER names, if any.`,
+    settings: {},
+    build(hosts) {
+      const d = new DhcpScript(hosts);
+      const srv = dhcpServerOf(hosts);
+      const disc = d.client(0, 1, 'DHCPDISCOVER');
+      const offer = d.server(0.01, srv, 2, hosts.vm.ip, 3600, 'DHCPOFFER', [disc]);
+      const req = d.client(0.02, 3, 'DHCPREQUEST', [offer]);
+      d.server(0.03, srv, 5, hosts.vm.ip, 3600, 'DHCPACK', [req]);
+      d.ping(1, hosts.vm.ip, 0x4401, 'first ping');
+      return d.s.frames;
+    },
+  },
+  {
+    name: 'dhcp-rogue-server',
+    title: 'A rogue DHCP server answers first',
+    explanation: `Another machine on the bridge runs a DHCP server and answers the VM's DISCOVER before the real one, offering a wrong address; the client takes the first offer that reaches it. ${LEARNING_NOTE} Under any, libvirt learns whatever the first OFFER says, from any server: the rogue's address. Under dhcp with DHCPSERVER set to the real server, the rogue's replies are dropped before they reach the VM (and libvirt never sees them), so the VM takes the real offer; without DHCPSERVER the rogue wins under dhcp too.`,
+    settings: {},
+    build(hosts) {
+      const d = new DhcpScript(hosts);
+      const srv = dhcpServerOf(hosts);
+      const rogue = rogueOf(hosts);
+      const bad = rogueLease(hosts);
+      const disc = d.client(0, 1, 'DHCPDISCOVER');
+      const rOffer = d.server(0.005, rogue, 2, bad, 600, `DHCPOFFER from the rogue ${rogue.ip}`, [
+        disc,
+      ]);
+      const offer = d.server(0.01, srv, 2, hosts.vm.ip, 3600, `DHCPOFFER from ${srv.ip}`, [disc]);
+      const rReq = d.client(0.02, 3, 'DHCPREQUEST (the rogue offer)', [rOffer]);
+      const req = d.client(0.02, 3, 'DHCPREQUEST (the real offer)', [offer], [rOffer]);
+      d.server(0.025, rogue, 5, bad, 600, `DHCPACK from the rogue ${rogue.ip}`, [rReq]);
+      const ack = d.server(0.03, srv, 5, hosts.vm.ip, 3600, `DHCPACK from ${srv.ip}`, [req]);
+      d.ping(1, bad, 0x4402, 'ping from the rogue address', [rReq]);
+      d.ping(1.1, hosts.vm.ip, 0x4403, 'ping from the real address', [ack]);
+      return d.s.frames;
+    },
+  },
+  {
+    name: 'static-ip',
+    title: 'A VM with a static address',
+    explanation: `The VM is configured with a static address and never speaks DHCP: it resolves the server's MAC with ARP and pings it. ${LEARNING_NOTE} Under any, its first IPv4 packet teaches the address (ARP does not: libvirt's learner skips every frame that is not IPv4). Under dhcp nothing but DHCP ever passes and nothing teaches an address: the VM stays cut off — set IP, or use any, for static guests.`,
+    settings: {},
+    build(hosts) {
+      const d = new DhcpScript(hosts);
+      const { vm, remote } = hosts;
+      const who = d.s.add(
+        0,
+        buildEthernet(
+          { src: vm.mac, dst: 'ff:ff:ff:ff:ff:ff' },
+          buildArp({ op: 1, sha: vm.mac, spa: vm.ip, tha: '00:00:00:00:00:00', tpa: remote.ip }),
+        ),
+        'ARP who-has the server',
+      );
+      d.s.add(
+        0.001,
+        buildEthernet(
+          { src: remote.mac, dst: vm.mac },
+          buildArp({ op: 2, sha: remote.mac, spa: remote.ip, tha: vm.mac, tpa: vm.ip }),
+        ),
+        'ARP reply',
+        [who],
+      );
+      d.ping(0.01, vm.ip, 0x4404, 'ping');
+      d.ping(1, vm.ip, 0x4405, 'second ping');
+      return d.s.frames;
+    },
+  },
+  {
+    name: 'dhcp-lease-expiry',
+    title: 'A DHCP lease renewed once, then left to expire',
+    explanation: `The VM gets a 30-second lease, renews it at 15 s (a unicast REQUEST, acknowledged until 45 s) and then stops renewing (a stopped DHCP client). ${LEARNING_NOTE} Under dhcp libvirt keeps the lease's end: the ping at 40 s passes, and once the lease ran out libvirt puts the DHCP-only rules back, so the ping at 50 s is dropped. Under any the address, once learned, stays for the binding's life.`,
+    settings: {},
+    build(hosts) {
+      const d = new DhcpScript(hosts);
+      const srv = dhcpServerOf(hosts);
+      const disc = d.client(0, 1, 'DHCPDISCOVER');
+      const offer = d.server(0.01, srv, 2, hosts.vm.ip, 30, 'DHCPOFFER', [disc]);
+      const req = d.client(0.02, 3, 'DHCPREQUEST', [offer]);
+      d.server(0.03, srv, 5, hosts.vm.ip, 30, 'DHCPACK (30 s lease)', [req]);
+      d.ping(1, hosts.vm.ip, 0x4406, 'ping at 1 s');
+      const renew = d.renew(15, srv, hosts.vm.ip, 'DHCPREQUEST (renewal)');
+      d.server(15.01, srv, 5, hosts.vm.ip, 30, 'DHCPACK (renewed)', [renew]);
+      d.ping(40, hosts.vm.ip, 0x4407, 'ping at 40 s');
+      d.ping(50, hosts.vm.ip, 0x4408, 'ping at 50 s, the lease over');
+      return d.s.frames;
+    },
+  },
+];
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -608,6 +831,7 @@ export const SCENARIOS: readonly Scenario[] = [
       return s.frames;
     },
   },
+  ...LEARNING_SCENARIOS,
 ];
 
 /** The scenario called `name`, or undefined. */

@@ -141,6 +141,11 @@ export interface EbIpMatch extends Negatable {
   icmpCode: NumRange | null;
   /** The printed argument. */
   text: string;
+  /**
+   * The option as printed when it is not the rule printer's spelling: libvirt's IP-learning rules
+   * write `--ip-src`, `--ip-sport`, `--ip-dport` (see `core/learning`).
+   */
+  opt?: string;
 }
 
 /** iptables `-p PROTO` (`tcp`, `udp`, `udplite`, `sctp`, `icmp`, `icmpv6`, `igmp`, `esp`, `ah`, `all`). */

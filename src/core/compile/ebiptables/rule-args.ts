@@ -33,7 +33,7 @@ export function matchArgs(m: Match): string[] {
         tos: '-tos',
         'icmp-type': '-icmp-type',
       }[m.field];
-      return [`${p}${opt}`, ...neg, m.text];
+      return [m.opt ?? `${p}${opt}`, ...neg, m.text];
     }
     case 'ipt-proto':
       return ['-p', m.proto];

@@ -1,0 +1,9 @@
+/** libvirt's IP address learning (CTRL_IP_LEARNING any / dhcp / none): rules, learners, plan. */
+export { learningRuleset, printLearningArgs, canonicalMac } from './learning-rules';
+export type { LearningRulesKind } from './learning-rules';
+export { decideLearning, learningModeOf, DEFAULT_LEARNING_MODE } from './learning-plan';
+export type { LearningDecision, LearningMode, LearningPlan } from './learning-plan';
+export { anyLearnerHit, snoopDhcp, dhcpMessageName, DHCP_MSG } from './observe-frame';
+export type { AnyLearnerHit, LearnedHow, SnoopEvent } from './observe-frame';
+export { IpLearner } from './ip-learner';
+export type { LearningEvent, PortView } from './ip-learner';
