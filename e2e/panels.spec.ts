@@ -258,7 +258,12 @@ test('compare: the current filter against the previous undo step lists verdict c
   await compare.getByRole('combobox', { name: 'Version to compare with' }).selectOption('history');
   await compare.getByRole('button', { name: 'Compare' }).click();
   // No scenario talks HTTP: deleting the port 80 rule changes nothing.
-  await expect(compare.getByRole('status')).toContainText('No verdict changes across 14 scenarios');
+  await expect(compare.getByRole('status')).toContainText(
+    'No verdict changes across 14 scenarios',
+    {
+      timeout: 30_000,
+    },
+  );
 
   // Deleting the in rule for ports 21-22 drops FTP and SSH towards the VM.
   await rules(page).getByRole('row').filter({ hasText: 'tcp dst 21' }).click();
@@ -460,8 +465,8 @@ test('panels are keyboard operable: tabs with arrow keys, diagram with arrows', 
   const simTab = panels(page).getByRole('tab', { name: 'Simulator' });
   await simTab.focus();
   await page.keyboard.press('ArrowRight');
-  await expect(panels(page).getByRole('tab', { name: 'Learn' })).toBeFocused();
-  await expect(panels(page).getByRole('tab', { name: 'Learn' })).toHaveAttribute(
+  await expect(panels(page).getByRole('tab', { name: 'Analysis' })).toBeFocused();
+  await expect(panels(page).getByRole('tab', { name: 'Analysis' })).toHaveAttribute(
     'aria-selected',
     'true',
   );

@@ -70,11 +70,7 @@ export function compileForAnalysis(
 }
 
 /** How the commands title each path. */
-export const PATH_TITLE = {
-  'from-vm': 'from the VM (bridged)',
-  'to-vm': 'to the VM (bridged)',
-  'to-host': 'from the VM to the host',
-} as const;
+export { ANALYSIS_PATH_TITLES as PATH_TITLE } from '../core/analysis';
 
 /** A rule reference as the tables print it: `filter#index`. */
 export function ruleRefText(r: RuleRef | null): string {

@@ -1,8 +1,9 @@
 import { create } from 'zustand';
+import type { AnalysisPath } from '../core/analysis';
 import type { CompareResult, CustomPacket, SimResult, SimSettings, SimSource } from '../core/sim';
 
 /** The tabs of the panels dock. */
-export type PanelTab = 'simulator' | 'learn' | 'export' | 'lint';
+export type PanelTab = 'simulator' | 'analysis' | 'learn' | 'export' | 'lint';
 
 /** A rule of a filter, by entry index (what the rule table and the XML pane select). */
 export interface EntryRef {
@@ -15,7 +16,23 @@ export type CompareBase =
   | { kind: 'history'; steps: number }
   | { kind: 'opened' }
   | { kind: 'library' }
+  | { kind: 'filter'; name: string }
   | { kind: 'pasted'; xml: string };
+
+/**
+ * "Can X reach Y?" as the Analysis panel's form holds it: text fields, ranges allowed
+ * (`10.0.0.0/24`, `1024-65535`); empty means any.
+ */
+export interface ReachForm {
+  path: AnalysisPath;
+  protocol: string;
+  source: string;
+  destination: string;
+  sourcePort: string;
+  destinationPort: string;
+  icmpType: string;
+  state: 'NEW' | 'ESTABLISHED' | 'RELATED';
+}
 
 export interface LessonProgress {
   id: string;
@@ -42,6 +59,11 @@ export interface PanelsState {
   compare: CompareResult | null;
   comparing: boolean;
   lesson: LessonProgress | null;
+  /** The version What changed compares the current document with. */
+  changedBase: CompareBase;
+  reachForm: ReachForm;
+  /** Bumped to ask the Analysis panel to answer the reach form now (a custom packet's "Can it reach?"). */
+  reachAsked: number;
   /** A rule pointed at (hovering an exported line or a trace row), shown as a hint in the table. */
   hinted: EntryRef | null;
 }
@@ -62,6 +84,10 @@ export interface PanelsActions {
   setComparing(): void;
   setCompare(result: CompareResult | null): void;
   setLesson(lesson: LessonProgress | null): void;
+  setChangedBase(base: CompareBase): void;
+  setReachForm(patch: Partial<ReachForm>): void;
+  /** Fills the reach form (when given), opens the Analysis panel and answers it. */
+  askReach(form?: ReachForm): void;
   setHinted(ref: EntryRef | null): void;
 }
 
@@ -121,6 +147,18 @@ export const usePanelsStore = create<PanelsStore>()((set, get) => ({
   compare: null,
   comparing: false,
   lesson: null,
+  changedBase: { kind: 'history', steps: 1 },
+  reachForm: {
+    path: 'to-vm',
+    protocol: 'tcp',
+    source: '',
+    destination: '',
+    sourcePort: '',
+    destinationPort: '22',
+    icmpType: '',
+    state: 'NEW',
+  },
+  reachAsked: 0,
   hinted: null,
 
   setTab: (tab) => set({ tab, collapsed: false }),
@@ -151,6 +189,15 @@ export const usePanelsStore = create<PanelsStore>()((set, get) => ({
   setComparing: () => set({ comparing: true }),
   setCompare: (compare) => set({ compare, comparing: false }),
   setLesson: (lesson) => set({ lesson }),
+  setChangedBase: (changedBase) => set({ changedBase }),
+  setReachForm: (patch) => set({ reachForm: { ...get().reachForm, ...patch } }),
+  askReach: (form) =>
+    set({
+      reachForm: form ?? get().reachForm,
+      reachAsked: get().reachAsked + 1,
+      tab: 'analysis',
+      collapsed: false,
+    }),
   setHinted: (hinted) => set({ hinted }),
 }));
 

@@ -1,4 +1,11 @@
-import { allowedTraffic, analyseRuleset } from '../../core/analysis';
+import {
+  ALLOWED_IP_COLUMNS,
+  ALLOWED_L2_COLUMNS,
+  allowedIpCells,
+  allowedL2Cells,
+  allowedTraffic,
+  analyseRuleset,
+} from '../../core/analysis';
 import type { AllowedIpRow, AllowedL2Row, AllowedReport } from '../../core/analysis';
 import { EXIT_INVALID, EXIT_OK } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
@@ -27,31 +34,14 @@ Exit status: 0, 1 when the filter does not compile or has rules the analysis can
 wrong command line.
 `;
 
-const join = (xs: string[]) => xs.join(', ');
-
-function otherText(other: Record<string, string[]>): string {
-  return Object.entries(other)
-    .map(([k, v]) => `${k}=${v.join(',')}`)
-    .join(' ');
-}
+const rulesText = (r: { rules: AllowedIpRow['rules'] }) =>
+  r.rules.map(ruleRefText).join(' ') || '(policy)';
 
 function ipTable(rows: AllowedIpRow[]): string {
   if (rows.length === 0) return '    (nothing)';
   return formatColumns(
-    ['FAMILY', 'PROTOCOL', 'SOURCE', 'SPORT', 'DESTINATION', 'DPORT', 'ICMP', 'OTHER', 'RULES'],
-    rows.map((r) => [
-      r.family,
-      join(r.protocol),
-      join(r.source),
-      join(r.sourcePorts),
-      join(r.destination),
-      join(r.destinationPorts),
-      r.icmpTypes[0] === 'any' && r.icmpCodes[0] === 'any'
-        ? 'any'
-        : `${join(r.icmpTypes)}${r.icmpCodes[0] === 'any' ? '' : `/${join(r.icmpCodes)}`}`,
-      otherText(r.other) || '-',
-      r.rules.map(ruleRefText).join(' ') || '(policy)',
-    ]),
+    [...ALLOWED_IP_COLUMNS, 'RULES'],
+    rows.map((r) => [...allowedIpCells(r), rulesText(r)]),
     '    ',
   );
 }
@@ -59,14 +49,8 @@ function ipTable(rows: AllowedIpRow[]): string {
 function l2Table(rows: AllowedL2Row[]): string {
   if (rows.length === 0) return '    (nothing)';
   return formatColumns(
-    ['ETHERTYPE', 'SOURCE MAC', 'DESTINATION MAC', 'OTHER', 'RULES'],
-    rows.map((r) => [
-      join(r.etherTypes),
-      join(r.sourceMac),
-      join(r.destinationMac),
-      otherText(r.other) || '-',
-      r.rules.map(ruleRefText).join(' ') || '(policy)',
-    ]),
+    [...ALLOWED_L2_COLUMNS, 'RULES'],
+    rows.map((r) => [...allowedL2Cells(r), rulesText(r)]),
     '    ',
   );
 }

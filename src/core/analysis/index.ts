@@ -19,3 +19,22 @@ export { DIM, DIM_NAMES, DIM_COUNT, cubeContains } from './space';
 export type { Cube, DimName, Point, Region } from './space';
 export { diffAnalyses, queryReach } from './diff';
 export type { DiffRegion, DiffSide, ReachAnswer } from './diff';
+export {
+  ALLOWED_IP_COLUMNS,
+  ALLOWED_L2_COLUMNS,
+  ANALYSIS_PATH_TITLES,
+  allowedIpCells,
+  allowedL2Cells,
+  diffView,
+  reachView,
+  witnessReplay,
+} from './analysis-view';
+export type {
+  DiffRegionView,
+  ReachPartView,
+  ReachView,
+  RegionView,
+  WitnessFrame,
+} from './analysis-view';
+export { answerAnalysis } from './answer-analysis';
+export type { AnalysisAnswer, AnalysisAsk, AnalysisSubject } from './answer-analysis';

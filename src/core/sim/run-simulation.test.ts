@@ -6,7 +6,8 @@ import type { L4Packet } from '../packet/packet';
 import { writePcap } from './pcap';
 import { SCENARIOS } from './scenarios';
 import { parseFilterXml } from '../xml/parse-filter-xml';
-import { compareVersions, runSimulation } from './run-simulation';
+import { answerAnalysis } from '../analysis';
+import { compareVersions, compileFor, runSimulation } from './run-simulation';
 import type { SimSettings } from './run-simulation';
 
 const ftp = parseFilterXml(EXAMPLES[0]!.xml).doc!;
@@ -175,5 +176,49 @@ describe('compareVersions', () => {
     expect(keys).toContain('ftp-active:control SYN:accept>drop');
     // Packets that were never sent after the change are listed as such.
     expect(keys).toContain('ssh:ssh SYN/ACK:accept>not sent');
+  });
+});
+
+describe('runSimulation of an analysis witness', () => {
+  const reach = (path: 'to-vm' | 'to-host', query: object) => {
+    const c = compileFor(set, settings);
+    return answerAnalysis(
+      { kind: 'reach', path, query },
+      { ruleset: c.ruleset, settings: {}, problems: [] },
+    ).reach!;
+  };
+
+  it('replays each part of a reach answer with the verdict and rule the analysis gives', () => {
+    for (const [path, query] of [
+      ['to-vm', { protocol: 'tcp', destinationPort: '20-23' }],
+      ['to-host', { protocol: 'udp', destinationPort: '53' }],
+    ] as const) {
+      const answer = reach(path, query);
+      expect(answer.parts.length).toBeGreaterThan(0);
+      for (const part of answer.parts) {
+        const r = runSimulation(set, settings, {
+          kind: 'witness',
+          label: part.witness.packet,
+          path,
+          point: part.point,
+        });
+        expect(r.problems).toEqual([]);
+        expect(r.steps).toHaveLength(1);
+        expect(r.steps[0]!.trace.verdict).toBe(part.verdict);
+        expect(r.steps[0]!.trace.rule).toMatchObject(part.rule!);
+      }
+    }
+  });
+
+  it('a witness that needs an established connection is not replayed, and says why', () => {
+    const part = reach('to-vm', { protocol: 'tcp', state: 'ESTABLISHED' }).parts[0]!;
+    const r = runSimulation(set, settings, {
+      kind: 'witness',
+      label: part.witness.packet,
+      path: 'to-vm',
+      point: part.point,
+    });
+    expect(r.steps).toEqual([]);
+    expect(r.problems).toEqual([part.noReplay]);
   });
 });

@@ -4,6 +4,8 @@
  * runs in the Web Worker (which only hosts it), in the Export panel and in tests; inputs and outputs
  * are structured-clone friendly.
  */
+import { witnessReplay } from '../analysis';
+import type { AnalysisPath, Point } from '../analysis';
 import { DEFAULT_BACKEND, compileFilter, getBackend } from '../compile';
 import type { AnyRuleset, BackendId } from '../compile';
 import type { ConnView, ExpectationView } from '../conntrack/conntrack';
@@ -112,7 +114,9 @@ export interface CustomPacket {
 export type SimSource =
   | { kind: 'scenario'; name: string }
   | { kind: 'custom'; packets: CustomPacket[] }
-  | { kind: 'pcap'; name: string; bytes: Uint8Array };
+  | { kind: 'pcap'; name: string; bytes: Uint8Array }
+  /** A witness packet of the analysis (a region's first packet), sent on its path. */
+  | { kind: 'witness'; label: string; path: AnalysisPath; point: Point };
 
 /** The filter to simulate: the workspace's own filters (the library is always behind them) and the root. */
 export interface SimFilterSet {
@@ -296,6 +300,8 @@ interface Frame {
   label: string;
   requires?: number[];
   unless?: number[];
+  /** A frame from the VM to the host itself (INPUT), not bridged. */
+  toHost?: boolean;
 }
 
 /** Builds the frames of the custom packets (IPv4; addresses default to the VM and the remote host). */
@@ -391,7 +397,7 @@ function runFrames(
       return;
     }
     learning?.before(steps.length, f.t);
-    const trace = host.step(f.frame, f.side, f.t);
+    const trace = host.step(f.frame, f.side, f.t, f.toHost ? { toHost: true } : undefined);
     learning?.after(f.frame, f.side, trace, steps.length, f.t);
     if (trace.verdict === 'accept') delivered.add(index);
     const snap = snapshots && steps.length < MAX_SNAPSHOTS;
@@ -442,6 +448,13 @@ export function runSimulation(
   } else if (source.kind === 'custom') {
     base.title = 'Custom packets';
     frames = buildCustomFrames(source.packets, hosts);
+  } else if (source.kind === 'witness') {
+    base.title = `Witness: ${source.label}`;
+    base.explanation =
+      'A packet the exact analysis picked from a region: the simulator shows what the rules do with it.';
+    const w = witnessReplay(source.path, source.point);
+    if (typeof w === 'string') return { ...base, problems: [...base.problems, w] };
+    frames = [{ t: 0, side: w.side, frame: w.frame, label: source.label, toHost: w.toHost }];
   } else {
     base.title = `Capture ${source.name}`;
     base.explanation =

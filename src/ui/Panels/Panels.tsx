@@ -4,14 +4,16 @@ import type { PanelTab } from '../../store/panels-store';
 import { ExportPanel } from '../ExportPanel/ExportPanel';
 import { LearnPanel } from '../LearnPanel/LearnPanel';
 import { LintPanel } from '../LintPanel/LintPanel';
-import { captureOpenedVersion } from '../SimulatorPanel/ComparePanel';
 import { SimulatorPanel } from '../SimulatorPanel/SimulatorPanel';
 import { Splitter } from '../Splitter/Splitter';
+import { AnalysisPanel } from '../AnalysisPanel/AnalysisPanel';
+import { captureOpenedVersion } from './VersionPicker';
 import './panels.css';
 import { useLiveSimulation } from './use-live-simulation';
 
 const TABS: { id: PanelTab; label: string }[] = [
   { id: 'simulator', label: 'Simulator' },
+  { id: 'analysis', label: 'Analysis' },
   { id: 'learn', label: 'Learn' },
   { id: 'export', label: 'Export' },
   { id: 'lint', label: 'Lint' },
@@ -103,6 +105,7 @@ export function Panels() {
           className="panels-body"
         >
           {tab === 'simulator' && <SimulatorPanel />}
+          {tab === 'analysis' && <AnalysisPanel />}
           {tab === 'learn' && <LearnPanel />}
           {tab === 'export' && <ExportPanel />}
           {tab === 'lint' && <LintPanel />}

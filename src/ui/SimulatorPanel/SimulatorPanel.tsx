@@ -4,9 +4,11 @@ import { DEFAULT_SYSCTL } from '../../core/conntrack/sysctl';
 import { SCENARIOS } from '../../core/sim/scenarios';
 import { selectActiveDoc, useStudioStore } from '../../store';
 import { DEFAULT_CUSTOM_PACKET, usePanelsStore } from '../../store/panels-store';
+import type { ReachForm } from '../../store/panels-store';
 import { BindingFailures } from '../Panels/BindingFailures';
 import { entryOfRule, selectRule } from '../Panels/rule-links';
 import { LibvirtVersionSelect } from '../LibvirtVersionSelect/LibvirtVersionSelect';
+import { hostsFor } from '../../core/sim';
 import type { CustomPacket, SimStep } from '../../core/sim';
 import { ComparePanel } from './ComparePanel';
 import { ConntrackView } from './ConntrackView';
@@ -188,6 +190,26 @@ function Field({
   );
 }
 
+/**
+ * The reach query of a custom packet: the same packet (its addresses as the simulator fills them
+ * in), as the first packet of its connection; in the form its fields can then be widened to ranges.
+ */
+function reachFormOf(p: CustomPacket): ReachForm {
+  const hosts = hostsFor(usePanelsStore.getState().settings);
+  const fromVm = p.side === 'from-vm';
+  const icmp = p.proto === 'icmp';
+  return {
+    path: p.side,
+    protocol: p.proto,
+    source: p.src || (fromVm ? hosts.vm.ip : hosts.remote.ip),
+    destination: p.dst || (fromVm ? hosts.remote.ip : hosts.vm.ip),
+    sourcePort: icmp ? '' : String(p.sport),
+    destinationPort: icmp ? '' : String(p.dport),
+    icmpType: icmp ? String(p.icmpType) : '',
+    state: 'NEW',
+  };
+}
+
 function CustomPacketRow({
   p,
   i,
@@ -318,6 +340,14 @@ function CustomPacketRow({
       </Field>
       <button
         type="button"
+        className="cp-reach"
+        title="Ask the exact analysis about this packet; widen its fields to ranges there"
+        onClick={() => usePanelsStore.getState().askReach(reachFormOf(p))}
+      >
+        Can packet {i + 1} reach?
+      </button>
+      <button
+        type="button"
         className="icon-button cp-remove"
         aria-label={`Remove packet ${i + 1}`}
         onClick={onRemove}
@@ -383,7 +413,11 @@ function SourcePicker() {
   const source = usePanelsStore((s) => s.source);
   const setSource = usePanelsStore((s) => s.setSource);
   const value =
-    source.kind === 'scenario' ? source.name : source.kind === 'custom' ? '__custom' : '__pcap';
+    source.kind === 'scenario'
+      ? source.name
+      : source.kind === 'custom'
+        ? '__custom'
+        : `__${source.kind}`;
   return (
     <div className="source-picker">
       <label>
@@ -395,7 +429,7 @@ function SourcePicker() {
             const v = e.target.value;
             if (v === '__custom')
               setSource({ kind: 'custom', packets: usePanelsStore.getState().customPackets });
-            else if (v !== '__pcap') setSource({ kind: 'scenario', name: v });
+            else if (!v.startsWith('__')) setSource({ kind: 'scenario', name: v });
           }}
         >
           <optgroup label="Scenarios">
@@ -407,6 +441,7 @@ function SourcePicker() {
           </optgroup>
           <option value="__custom">Custom packets…</option>
           {source.kind === 'pcap' && <option value="__pcap">Capture {source.name}</option>}
+          {source.kind === 'witness' && <option value="__witness">Witness: {source.label}</option>}
         </select>
       </label>
       <LibvirtVersionSelect />

@@ -51,6 +51,13 @@ class Slot {
       if (!set) throw new Error('no filter set');
       return { ...request, set };
     }
+    if (request.kind === 'analyse') {
+      const [set, before] = this.sender.encode(
+        request.before ? [request.set, request.before] : [request.set],
+      );
+      if (!set) throw new Error('no filter set');
+      return { ...request, set, before: before ?? null };
+    }
     const [before, after] = this.sender.encode([request.before, request.after]);
     if (!before || !after) throw new Error('no filter set');
     return { ...request, before, after };
@@ -74,7 +81,18 @@ class Slot {
   }
 }
 
-const slots = { run: new Slot(), compare: new Slot() };
+const slots = new Map<string, Slot>();
+
+/**
+ * The slot of a request: live runs, compare runs, and each analysis question on its own (the
+ * Allowed view re-asked while typing must not supersede a diff the user is waiting for).
+ */
+function slotOf(request: SimRequest): Slot {
+  const key = request.kind === 'analyse' ? `analyse-${request.ask.kind}` : request.kind;
+  let slot = slots.get(key);
+  if (!slot) slots.set(key, (slot = new Slot()));
+  return slot;
+}
 let nextId = 1;
 
 /** Distributes `Omit<SimRequest, 'id'>` over the union so each variant keeps its own fields. */
@@ -86,5 +104,6 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
  */
 export function askSimulator(request: WithoutId<SimRequest>): Promise<SimReply> {
   const id = nextId++;
-  return slots[request.kind].send({ ...request, id } as SimRequest);
+  const full = { ...request, id } as SimRequest;
+  return slotOf(full).send(full);
 }

@@ -1,3 +1,4 @@
+import type { AnalysisAnswer, AnalysisAsk } from '../../core/analysis';
 import type {
   CompareResult,
   SimFilterSet,
@@ -16,6 +17,16 @@ export type SimRequest =
       before: SimFilterSet;
       after: SimFilterSet;
       settings: SimSettings;
+    }
+  | {
+      kind: 'analyse';
+      id: number;
+      ask: AnalysisAsk;
+      /** The current version. */
+      set: SimFilterSet;
+      /** The version a diff compares with (null for the other questions). */
+      before: SimFilterSet | null;
+      settings: SimSettings;
     };
 
 /** A request as it travels: filter sets by difference (see workspace-transfer.ts). */
@@ -27,10 +38,19 @@ export type SimWireRequest =
       before: SentFilterSet;
       after: SentFilterSet;
       settings: SimSettings;
+    }
+  | {
+      kind: 'analyse';
+      id: number;
+      ask: AnalysisAsk;
+      set: SentFilterSet;
+      before: SentFilterSet | null;
+      settings: SimSettings;
     };
 
 /** Replies from the simulator worker. */
 export type SimReply =
   | { kind: 'run'; id: number; result: SimResult; ms: number }
   | { kind: 'compare'; id: number; result: CompareResult; ms: number }
+  | { kind: 'analyse'; id: number; answer: AnalysisAnswer; ms: number }
   | { kind: 'error'; id: number; message: string };

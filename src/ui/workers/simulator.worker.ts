@@ -3,8 +3,11 @@
  * The simulator's Web Worker: compiling and running a scenario can take a noticeable time on a
  * big filter, and the page must never freeze while the user types.
  */
+import { answerAnalysis } from '../../core/analysis';
+import type { AnalysisSubject } from '../../core/analysis';
+import { simSettingsOf } from '../../core/host';
 import { packSimResult } from './pack-traces';
-import { compareVersions, compileFor, runSimulation } from '../../core/sim';
+import { compareVersions, compileFor, hostProfileOf, runSimulation } from '../../core/sim';
 import type { SimFilterSet, SimSettings } from '../../core/sim';
 import type { SimReply, SimWireRequest } from './simulator-protocol';
 import { EntryReceiver, sameFilterSet } from './workspace-transfer';
@@ -35,6 +38,19 @@ function compileCached(set: SimFilterSet, settings: SimSettings): ReturnType<typ
   return result;
 }
 
+/** A version to analyse: compiled as the simulator compiles it, on the simulator's host. */
+function subjectOf(set: SimFilterSet, settings: SimSettings): AnalysisSubject {
+  const c = compileCached(set, settings);
+  return {
+    ruleset: c.ruleset,
+    settings: simSettingsOf(hostProfileOf(settings)),
+    problems: [
+      ...c.problems,
+      ...c.failures.map((f) => `libvirt cannot bind the filter: ${f.code}: ${f.message}`),
+    ],
+  };
+}
+
 scope.onmessage = (e) => {
   const req = e.data;
   const start = performance.now();
@@ -49,6 +65,17 @@ scope.onmessage = (e) => {
         { kind: 'run', id: req.id, result, ms: performance.now() - start },
         transfer,
       );
+    } else if (req.kind === 'analyse') {
+      const [set, before] = received.decode(req.before ? [req.set, req.before] : [req.set]) as [
+        SimFilterSet,
+        SimFilterSet | undefined,
+      ];
+      const answer = answerAnalysis(
+        req.ask,
+        subjectOf(set, req.settings),
+        before ? subjectOf(before, req.settings) : null,
+      );
+      scope.postMessage({ kind: 'analyse', id: req.id, answer, ms: performance.now() - start });
     } else {
       const [before, after] = received.decode([req.before, req.after]) as [
         SimFilterSet,
