@@ -155,5 +155,26 @@ export {
   findBindingFailures,
   findInstanceBindingFailures,
   findRuleBindingProblems,
+  parseBindingXml,
 } from './binding';
-export type { BindingFailure, BindingFailureRef, RuleBindingProblem } from './binding';
+export type {
+  BindingFailure,
+  BindingFailureRef,
+  FilterBinding,
+  RuleBindingProblem,
+} from './binding';
+export {
+  compareInterfaceRules,
+  diffRules,
+  parseSaveDump,
+  ruleOriginsOf,
+  SAVE_FAMILIES,
+} from './drift';
+export type {
+  DriftLine,
+  DriftReport,
+  RuleOrigins,
+  SaveDumps,
+  SaveFamily,
+  SaveTable,
+} from './drift';

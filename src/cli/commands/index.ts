@@ -14,4 +14,6 @@ export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   allowed: () => import('./allowed').then((m) => m.allowedCommand),
   diff: () => import('./diff').then((m) => m.diffCommand),
   reach: () => import('./reach').then((m) => m.reachCommand),
+  serve: () => import('./serve').then((m) => m.serveCommand),
+  drift: () => import('./drift').then((m) => m.driftCommand),
 };

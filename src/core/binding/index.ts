@@ -9,3 +9,5 @@ export type {
   BindingFailureRef,
   RuleBindingProblem,
 } from './find-binding-failures';
+export { parseBindingXml } from './parse-binding-xml';
+export type { FilterBinding } from './parse-binding-xml';
