@@ -38,3 +38,4 @@ export type {
 } from './analysis-view';
 export { answerAnalysis } from './answer-analysis';
 export type { AnalysisAnswer, AnalysisAsk, AnalysisSubject } from './answer-analysis';
+export { coverOfMatches, coveringRegions, matchesRegion } from './rule-cover';

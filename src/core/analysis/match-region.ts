@@ -226,13 +226,14 @@ export function matchRegion(m: Match, ipsets: Record<string, IpsetSpec>): MatchR
       else if (m.range) values = rangeSet(BigInt(m.range.lo), BigInt(m.range.hi));
       else values = [];
       if (values === null) return unsupported(`stp ${m.field} ${m.text}`);
-      const c: Partial<Record<DimName, IntervalSet>> = {
-        eth: STP_CLASS,
-        [dimName]: maybeNot(dim, values, m.negated),
-      };
-      // Configuration fields exist only in configuration BPDUs (ebt_stp).
-      if (m.field !== 'type') c.stpType = point(0);
-      return region(cubeOf(c));
+      const tested = cubeOf({ eth: STP_CLASS, [dimName]: maybeNot(dim, values, m.negated) });
+      if (m.field === 'type') return region(tested);
+      // ebt_stp_mt reads the configuration fields only in a configuration BPDU (type 0); any
+      // other BPDU matches them untested.
+      return region(
+        intersectCubes(tested, cubeOf({ stpType: point(0) })) as Cube,
+        cubeOf({ eth: STP_CLASS, stpType: rangeSet(1n, 255n) }),
+      );
     }
     case 'eb-arp':
       return arpRegion(m);

@@ -34,8 +34,10 @@ const VERBS: Record<Rule['action'], string> = {
 };
 
 /**
- * NWF501: rules an earlier rule always decides first (exact, over the compiled chains). A
- * connlimit drop after an accept is NWF503's finding, not this one's.
+ * NWF501: rules earlier rules always decide first, together (exact: the regions of the header
+ * space over the compiled chains, see find-unreachable-rules.ts), or that no packet can match;
+ * "redundant" when the rules that take its packets have its own action. A connlimit drop after
+ * an accept is NWF503's finding, not this one's.
  */
 export function checkUnreachableRules(
   lookup: FilterLookup,
@@ -54,15 +56,27 @@ export function checkUnreachableRules(
       })
       .join('; ');
     const self = ruleAt(lookup, p);
+    const selfText = self ? ` (${summarizeRule(self)}, priority ${self.priority})` : '';
+    const coverRules = u.coveredBy.map((c) => ruleAt(lookup, c));
+    // Redundant: the rules that take its packets do what it would do with them.
+    const redundant =
+      self !== undefined &&
+      coverRules.length > 0 &&
+      coverRules.every((r) => r !== undefined && r.action === self.action);
+    const message =
+      u.coveredBy.length === 0
+        ? `This rule${selfText} can never match: no packet the host can give it meets all its matches at once (the kernel reads some of them only when others hold, e.g. ARP MAC fields only with hardware type Ethernet).`
+        : redundant
+          ? `This rule${selfText} is redundant: in libvirt's evaluation order (chains, then priorities, then document order) ${covers} every packet it would match before it is reached, in every chain it is installed in.`
+          : `This rule${selfText} can never match: in libvirt's evaluation order (chains, then priorities, then document order) ` +
+            `${covers} every packet it would match before it is reached, in every chain it is installed in.`;
     report({
       filter: p.filter,
       ruleIndex: p.ruleIndex,
       entryIndex: p.entryIndex,
       code: LINT_CODES.UNREACHABLE_RULE.code,
       severity: LINT_CODES.UNREACHABLE_RULE.severity,
-      message:
-        `This rule${self ? ` (${summarizeRule(self)}, priority ${self.priority})` : ''} can never match: in libvirt's evaluation order (chains, then priorities, then document order) ` +
-        `${covers} every packet it would match before it is reached, in every chain it is installed in.`,
+      message,
       related: u.coveredBy.map((c) => ({
         filter: c.filter,
         ruleIndex: c.ruleIndex,

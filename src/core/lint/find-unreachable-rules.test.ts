@@ -124,11 +124,17 @@ describe('NWF501 unreachable rules', () => {
     expect(unreachable([doc])).toEqual([1]);
   });
 
-  it('does not blame an earlier rule for a rule that matches nothing by itself (flags outside their mask)', () => {
+  it('a rule that matches nothing by itself (flags outside their mask) is reported without blaming an earlier rule', () => {
+    // xt_tcpudp: (flags & mask) == comp, never true when comp has bits outside the mask.
     const doc = filter(`
       <rule action='accept' direction='in'><tcp state='NONE' flags='SYN/ALL'/></rule>
-      <rule action='accept' direction='in'><tcp state='NONE' flags='SYN/SYN,ACK'/></rule>`);
-    expect(unreachable([doc])).toEqual([]);
+      <rule action='accept' direction='in'><tcp state='NONE' flags='SYN/SYN,ACK'/></rule>
+      <rule action='accept' direction='in'><tcp state='NONE' flags='SYN,ACK/SYN'/></rule>`);
+    const found = lintFilter([doc], 'f').findings.filter((x) => x.code === 'NWF501');
+    expect(found.map((f) => [f.ruleIndex, f.related ?? []])).toEqual([
+      [0, []],
+      [1, []],
+    ]);
   });
 
   it('identical flags do cover', () => {
@@ -211,6 +217,60 @@ describe('NWF501 unreachable rules', () => {
     expect(r.map((f) => [f.filter, f.ruleIndex, f.related])).toEqual([
       ['v4', 0, [{ filter: 'm', ruleIndex: 0, entryIndex: 0 }]],
     ]);
+  });
+
+  it('exact over regions: several earlier rules together cover a later one (redundant)', () => {
+    const doc = filter(`
+      <rule action='accept' direction='in'><tcp dstportstart='1' dstportend='100'/></rule>
+      <rule action='accept' direction='in'><tcp dstportstart='101' dstportend='200'/></rule>
+      <rule action='accept' direction='in'><tcp dstportstart='50' dstportend='150'/></rule>
+      <rule action='accept' direction='in'><tcp dstportstart='50' dstportend='201'/></rule>`);
+    expect(unreachable([doc])).toEqual([2]);
+    const f = lintFilter([doc], 'f').findings.find((x) => x.code === 'NWF501');
+    expect(f?.related?.map((r) => r.ruleIndex)).toEqual([0, 1]);
+    expect(f?.message).toContain('is redundant');
+  });
+
+  it('exact over conntrack states: NEW, ESTABLISHED/RELATED and INVALID leave nothing for a later rule', () => {
+    const doc = filter(`
+      <rule action='accept' direction='in'><all state='NEW'/></rule>
+      <rule action='accept' direction='in'><all state='ESTABLISHED,RELATED'/></rule>
+      <rule action='drop' direction='in'><all state='INVALID'/></rule>
+      <rule action='drop' direction='in'><tcp dstportstart='22' state='NEW,INVALID'/></rule>`);
+    expect(unreachable([doc])).toEqual([3]);
+    // Without the INVALID rule, INVALID packets still reach it.
+    const open = filter(`
+      <rule action='accept' direction='in'><all state='NEW'/></rule>
+      <rule action='accept' direction='in'><all state='ESTABLISHED,RELATED'/></rule>
+      <rule action='drop' direction='in'><tcp dstportstart='22' state='NEW,INVALID'/></rule>`);
+    expect(unreachable([open])).toEqual([]);
+  });
+
+  it('rate-limit aware: a connlimit drop covers only the connections over its limit', () => {
+    const doc = filter(`
+      <rule action='drop' direction='in'><tcp dstportstart='22' connlimit-above='1'/></rule>
+      <rule action='drop' direction='in'><tcp dstportstart='22' connlimit-above='5'/></rule>
+      <rule action='accept' direction='in'><tcp dstportstart='22'/></rule>`);
+    // Over 5 connections is over 1: the second drop is dead; one connection still reaches the accept.
+    expect(unreachable([doc])).toEqual([1]);
+  });
+
+  it('a rule no packet can match is reported with no earlier rule to blame', () => {
+    const doc = filter(`
+      <rule action='accept' direction='out'><arp hwtype='12' arpsrcmacaddr='52:54:00:00:00:01'/></rule>
+      <rule action='accept' direction='out'><arp hwtype='1' arpsrcmacaddr='52:54:00:00:00:01'/></rule>`);
+    const found = lintFilter([doc], 'f').findings.filter((x) => x.code === 'NWF501');
+    expect(found.map((f) => [f.ruleIndex, f.related ?? []])).toEqual([[0, []]]);
+    expect(found[0]?.message).toContain('no packet the host can give it meets all its matches');
+  });
+
+  it('two layers: an ebtables accept of IPv4 does not cover the iptables rules after it', () => {
+    const doc = filter(`
+      <rule action='accept' direction='in' priority='100'><ip/></rule>
+      <rule action='drop' direction='in'><tcp dstportstart='22'/></rule>
+      <rule action='accept' direction='in'><ip protocol='tcp' dstportstart='22'/></rule>`);
+    // The <ip> rules share the ebtables chain: the second is covered; the <tcp> drop is not.
+    expect(unreachable([doc])).toEqual([2]);
   });
 
   it('finds nothing in the built-in filters bound with concrete parameters', () => {

@@ -1,11 +1,23 @@
-import type { IrRule, IrTable, Match, Provenance, Ruleset } from '../compile/ebiptables/ir';
+import { coverOfMatches, matchesRegion } from '../analysis';
+import type { Cube } from '../analysis';
+import type {
+  IrRule,
+  IrTable,
+  Match,
+  Provenance,
+  Ruleset,
+  TableFamily,
+} from '../compile/ebiptables/ir';
 import { matchesContain, singletonKey, viewMatch } from './match-constraints';
 
 /** An XML rule none of whose compiled rules can ever match, with the earlier rules that decide first. */
 export interface UnreachableRule {
   /** Provenance of one compiled rule of the unreachable XML rule. */
   rule: Provenance;
-  /** The earlier rules that take every packet first (one per compiled rule, deduplicated). */
+  /**
+   * The earlier rules that together take every packet first (deduplicated); empty when no
+   * packet the host can give the rule's table matches it at all.
+   */
   coveredBy: Provenance[];
 }
 
@@ -13,6 +25,8 @@ export interface UnreachableRule {
 interface Candidate {
   rule: IrRule;
   effective: Match[];
+  /** Its region (computed when first needed; null: undecidable, it covers nothing). */
+  region?: Cube[] | null;
 }
 
 function isVerdict(r: IrRule, verdicts: readonly string[]): boolean {
@@ -95,7 +109,7 @@ class CandidateIndex {
   }
 
   /** The earliest candidate that provably takes every packet of `later`, or null. */
-  findCover(later: readonly Match[]): IrRule | null {
+  private findCover(later: readonly Match[]): IrRule | null {
     let best: { order: number; c: Candidate } | null = null;
     const scan = (list: readonly { order: number; c: Candidate }[]) => {
       for (const e of list) {
@@ -107,22 +121,57 @@ class CandidateIndex {
       }
     };
     scan(this.rest);
-    if (this.field !== null) {
+    // A candidate pinned to one value contains only rules pinned to that value.
+    if (this.field !== null)
       for (const key of singletons(later).get(this.field) ?? []) {
         const bucket = this.buckets.get(key);
         if (bucket) scan(bucket);
       }
-    }
     return (best as { order: number; c: Candidate } | null)?.c.rule ?? null;
+  }
+
+  /** The buckets whose candidates may share a packet with `later` (all when it pins no value). */
+  private bucketsOf(later: readonly Match[]): { order: number; c: Candidate }[][] {
+    if (this.field === null) return [];
+    const keys = singletons(later).get(this.field);
+    if (!keys) return [...this.buckets.values()];
+    const out: { order: number; c: Candidate }[][] = [];
+    for (const key of keys) {
+      const bucket = this.buckets.get(key);
+      if (bucket) out.push(bucket);
+    }
+    return out;
+  }
+
+  /**
+   * The earlier candidates that together take every packet of `later`, or null when some packet
+   * gets past them (or `later`'s region cannot be decided; `family` null: do not try). One candidate that contains it is
+   * the common case and is found without regions; otherwise the regions decide, the later
+   * rule's region minus each earlier candidate's in order.
+   */
+  findCovers(later: readonly Match[], family: TableFamily | null): IrRule[] | null {
+    const single = this.findCover(later);
+    if (single) return [single];
+    if (family === null) return null;
+    const entries = [...this.rest, ...this.bucketsOf(later).flat()].sort(
+      (a, b) => a.order - b.order,
+    );
+    const used = coverOfMatches(later, family, entries.length, (i) => {
+      const c = (entries[i] as { c: Candidate }).c;
+      if (c.region === undefined) c.region = matchesRegion(c.effective, family);
+      return c.region;
+    });
+    return used && used.map((i) => (entries[i] as { c: Candidate }).c.rule);
   }
 }
 
 /** Walks `rules` in order: each rule's cover among `before` and the chain's earlier rules. */
 function coversAlongChain(
+  family: TableFamily,
   rules: readonly IrRule[],
   prefix: readonly Match[],
   before: readonly Candidate[],
-  out: { rule: IrRule; cover: IrRule | null }[],
+  out: { rule: IrRule; covers: IrRule[] | null }[],
 ): void {
   const chainCands = rules.filter(endsChain).map((r) => [...prefix, ...r.matches]);
   const index = new CandidateIndex(
@@ -131,28 +180,31 @@ function coversAlongChain(
   for (const b of before) index.add(b);
   for (const rule of rules) {
     if (rule.provenance) {
+      const later = prefix.length > 0 ? [...prefix, ...rule.matches] : rule.matches;
+      // A rule with a stand-in for an unbound variable has no known region: only a cover that
+      // contains it whatever the value (one rule, field by field) can prove it dead.
       out.push({
         rule,
-        cover: index.findCover(prefix.length > 0 ? [...prefix, ...rule.matches] : rule.matches),
+        covers: index.findCovers(later, isConcrete(rule.provenance) ? family : null),
       });
     }
     if (endsChain(rule)) index.add({ rule, effective: [...prefix, ...rule.matches] });
   }
 }
 
-/** Per compiled rule with provenance: the earlier rule that provably takes all its packets, or null. */
-function coverOfEachRule(table: IrTable): { rule: IrRule; cover: IrRule | null }[] {
-  const out: { rule: IrRule; cover: IrRule | null }[] = [];
+/** Per compiled rule with provenance: the earlier rules that take all its packets, or null. */
+function coverOfEachRule(table: IrTable): { rule: IrRule; covers: IrRule[] | null }[] {
+  const out: { rule: IrRule; covers: IrRule[] | null }[] = [];
   if (table.family !== 'ebtables') {
     for (const chain of table.chains) {
       if (chain.kind !== 'iface-root') continue;
-      coversAlongChain(chain.rules, [], [], out);
+      coversAlongChain(table.family, chain.rules, [], [], out);
     }
     return out;
   }
   const byName = new Map(table.chains.map((c) => [c.name, c]));
   for (const root of table.chains.filter((c) => c.kind === 'iface-root')) {
-    coversAlongChain(root.rules, [], [], out);
+    coversAlongChain(table.family, root.rules, [], [], out);
     // Sub chains are entered by a protocol-selecting jump from the root chain.
     const jumps = root.rules
       .map((r, index) => ({ r, index }))
@@ -178,6 +230,7 @@ function coverOfEachRule(table: IrTable): { rule: IrRule; cover: IrRule | null }
       const sub = byName.get(jump.target.chain);
       if (sub) {
         coversAlongChain(
+          table.family,
           sub.rules,
           jump.matches,
           [...(rootBefore[n] as Candidate[]), ...fromEarlierSubs],
@@ -210,13 +263,16 @@ function provKey(p: Provenance): string {
 export function findUnreachableRules(ruleset: Ruleset): UnreachableRule[] {
   const byRule = new Map<string, { first: Provenance; covers: Provenance[]; dead: boolean }>();
   for (const table of ruleset.tables) {
-    for (const { rule, cover } of coverOfEachRule(table)) {
+    for (const { rule, covers } of coverOfEachRule(table)) {
       const p = rule.provenance as Provenance;
       const k = provKey(p);
       const e = byRule.get(k) ?? { first: p, covers: [], dead: true };
-      if (!cover?.provenance) e.dead = false;
-      else if (!e.covers.some((c) => provKey(c) === provKey(cover.provenance as Provenance)))
-        e.covers.push(cover.provenance);
+      if (!covers) e.dead = false;
+      else
+        for (const cover of covers) {
+          const c = cover.provenance as Provenance;
+          if (!e.covers.some((x) => provKey(x) === provKey(c))) e.covers.push(c);
+        }
       byRule.set(k, e);
     }
   }

@@ -40,12 +40,21 @@ describe("lint over libvirt's xml2firewall corpus (bound with the test harness's
     // accept at priority -500 before the filter's own ARP rule (ref-rule), and in target.xml the
     // reject after an identical drop, and the drops/rejects after 'accept inout <all>' (no state
     // match on inout) or after an identical stateless layer-2 accept.
+    // And rules no packet can match (no cover): an ARP MAC field with a hardware type other
+    // than Ethernet (arp, rarp, comment and hex-data: hwtype 12 or 18 with arpsrcmacaddr), which
+    // ebt_arp refuses before reading the addresses (`ar_hln != ETH_ALEN || ar_hrd != ARPHRD_ETHER`),
+    // and TCP flags whose compared bits lie outside their mask (tcp: SYN/ALL, SYN/SYN,ACK), which
+    // xt_tcpudp's `(flags & mask) == comp` never meets.
     expect(dead).toEqual([
       'ah.xml tck-testcase#2 <- tck-testcase#1',
       'all.xml tck-testcase#2 <- tck-testcase#1',
+      'arp.xml tck-testcase#0 <- ',
+      'comment.xml tck-testcase#3 <- ',
       'esp.xml tck-testcase#2 <- tck-testcase#1',
+      'hex-data.xml tck-testcase#3 <- ',
       'igmp.xml tck-testcase#2 <- tck-testcase#1',
       'ipv6.xml tck-testcase#5 <- tck-testcase#4',
+      'rarp.xml tck-testcase#0 <- ',
       'ref-rule.xml tck-testcase#0 <- clean-traffic#1',
       'target.xml tck-testcase#2 <- tck-testcase#1',
       'target.xml tck-testcase#5 <- tck-testcase#4',
@@ -55,6 +64,8 @@ describe("lint over libvirt's xml2firewall corpus (bound with the test harness's
       'target.xml tck-testcase#11 <- tck-testcase#9',
       'target.xml tck-testcase#13 <- tck-testcase#12',
       'target.xml tck-testcase#14 <- tck-testcase#12',
+      'tcp.xml tck-testcase#3 <- ',
+      'tcp.xml tck-testcase#4 <- ',
       'udplite.xml tck-testcase#2 <- tck-testcase#1',
     ]);
   });

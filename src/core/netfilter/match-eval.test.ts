@@ -200,6 +200,26 @@ describe('ebtables matches', () => {
     ).toBe(true);
   });
 
+  it('eb-stp configuration fields are not tested in another BPDU (ebt_stp_mt: they match)', () => {
+    const bpdu = buildEthernet(
+      { src: VM, dst: STP_MULTICAST },
+      buildStpConfig({ senderAddr: VM, rootCost: 4 }),
+    );
+    if (bpdu.payload.kind !== 'stp') throw new Error('not a BPDU');
+    const tcn = { ...bpdu, payload: { ...bpdu.payload, bpduType: 0x80 } };
+    const s = (field: string, lo: number, negated: boolean) =>
+      check(
+        { kind: 'eb-stp', field, range: { lo, hi: lo }, mac: null, mask: null, text: '', negated },
+        tcn,
+      );
+    expect(s('type', 0x80, false)).toBe(true);
+    expect(s('type', 0, false)).toBe(false);
+    // Whatever the value, negated or not: the kernel returns a match before reading them.
+    expect(s('root-cost', 5, false)).toBe(true);
+    expect(s('root-cost', 4, true)).toBe(true);
+    expect(s('flags', 0x44, false)).toBe(true);
+  });
+
   it('eb-ip / eb-ip6 header fields', () => {
     const ip = (
       field: Extract<Match, { kind: 'eb-ip' }>['field'],

@@ -349,8 +349,9 @@ function prepareStp(m: Extract<Match, { kind: 'eb-stp' }>): PreparedMatch {
     pred: (c) => {
       const b = c.frame.payload;
       if (b.kind !== 'stp') return false;
-      // Configuration fields exist only in configuration BPDUs (ebt_stp).
-      if (m.field !== 'type' && b.bpduType !== 0) return false;
+      // ebt_stp_mt reads the configuration fields only in a configuration BPDU: in any other
+      // BPDU they are not tested at all, so they match (negated or not).
+      if (m.field !== 'type' && b.bpduType !== 0) return true;
       const v = get(b);
       const hit = mac ? mac(v) : r ? inRange(v, r) : false;
       return hit !== m.negated;
