@@ -20,7 +20,6 @@ import {
   cubeContains,
   cubeOf,
   cubesOverlap,
-  intersectCubes,
   intersectRegion,
   intersectRegions,
   subtractRegion,
