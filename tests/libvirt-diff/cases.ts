@@ -23,7 +23,11 @@ export interface DiffCase {
   mac?: string;
   /** Binding parameters; a repeated name is a list. IP defaults to 10.99.0.2 unless given. */
   params?: readonly (readonly [string, string])[];
-  /** ipsets to create (name, `ipset create` type/options) in both namespaces before applying. */
+  /**
+   * ipsets to create (name, `ipset create` type/options) in both namespaces before applying; the
+   * project's `compile` is told the host has exactly these (`--ipset NAME:TYPE=`), so a set the
+   * filter names but the case does not create is a binding failure on both sides.
+   */
   ipsets?: readonly (readonly [string, ...string[]])[];
   /**
    * A binding libvirt cannot instantiate although `nwfilter-define` accepted the filter: libvirt's
@@ -248,6 +252,22 @@ export const CASES: readonly DiffCase[] = [
     filter: 'ld-fail-missing-filter',
     covers: 'a filterref to a filter that is not defined (define accepts it)',
     bindingFails: { code: 'NWF301', libvirt: /ld-does-not-exist/ },
+  },
+  {
+    filter: 'ld-fail-missing-ipset',
+    covers:
+      'an <all ipset> naming a set the host lacks (the other set exists): iptables refuses the rule',
+    ipsets: [['nwfs_ld_present', 'hash:ip']],
+    bindingFails: { code: 'NWF520', libvirt: /Set nwfs_ld_absent doesn't exist/ },
+  },
+  {
+    id: 'ld-fail-missing-ipset+sets',
+    filter: 'ld-fail-missing-ipset',
+    covers: 'the same filter on a host with both sets: bound, and compile (told the sets) agrees',
+    ipsets: [
+      ['nwfs_ld_present', 'hash:ip'],
+      ['nwfs_ld_absent', 'hash:net'],
+    ],
   },
   {
     filter: 'ld-fail-list-lengths',

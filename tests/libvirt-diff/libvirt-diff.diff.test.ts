@@ -58,6 +58,14 @@ interface CaseOutcome {
   confirmed?: boolean;
 }
 
+/**
+ * Rules a refused binding leaves behind (seen on real 9.0): the jumps from the base chains into
+ * libvirt's global chains and the port's ACCEPT at the end of FORWARD (libvirt-in-post). Neither
+ * filters anything; every per-port chain (FI-/FO-/HI-vnet0, libvirt-I/O-vnet0) is gone.
+ */
+const LIBVIRT_SCAFFOLDING =
+  /^-A (?:INPUT -j libvirt-host-in|FORWARD -j libvirt-(?:in|out|in-post)|libvirt-in-post -m physdev --physdev-in vnet0 -j ACCEPT)$/;
+
 function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -99,6 +107,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
           c.mac ?? DEFAULT_MAC,
           caseParams(c),
           c.libvirtTarget,
+          c.ipsets,
         );
         const p = compileInProcess(args);
         p.catch(() => undefined);
@@ -163,7 +172,9 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
   async function libvirtBind(
     c: DiffCase,
     ns: Netns,
-  ): Promise<{ dump: FirewallDump; commands: LoggedCommand[] } | { refused: string }> {
+  ): Promise<
+    { dump: FirewallDump; commands: LoggedCommand[] } | { refused: string; dump: FirewallDump }
+  > {
     if (!daemon) throw new Error('libvirtd not running');
     for (const [name, ...opts] of c.ipsets ?? []) await ns.exec('ipset', ['create', name, ...opts]);
     daemon.redirectFirewallTo(await ns.holderPid());
@@ -181,7 +192,8 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
         mac: c.mac ?? DEFAULT_MAC,
         params: caseParams(c),
       });
-      if (err) return { refused: err };
+      // What a refused binding leaves behind: libvirt tears its new rules down again.
+      if (err) return { refused: err, dump: await dumpFirewall(ns) };
       const commands = daemon.loggedCommands().slice(before);
       return { dump: await dumpFirewall(ns), commands };
     } finally {
@@ -258,7 +270,19 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
           expect('refused' in r, `libvirt 9.0 bound ${caseId(c)}; the case expects a refusal`).toBe(
             true,
           );
-          if ('refused' in r) expect(r.refused).toMatch(fails.libvirt);
+          if ('refused' in r) {
+            expect(r.refused).toMatch(fails.libvirt);
+            // No rule of the filter stays installed: libvirt tears the port's chains down again.
+            // What it leaves is its global scaffolding and the port's ACCEPT in libvirt-in-post.
+            const left = FAMILIES.map((f) => normaliseDump(r.dump[f])).join('');
+            const leftRules = left
+              .split('\n')
+              .filter((l) => l.startsWith('-A ') && !LIBVIRT_SCAFFOLDING.test(l));
+            expect(
+              leftRules,
+              `libvirt left rules of ${caseId(c)} installed after refusing it:\n${left}`,
+            ).toEqual([]);
+          }
           if (SOURCE === 'cli') {
             const script = compiled.get(caseId(c));
             if (!script) throw new Error(`no compile started for ${caseId(c)}`);
@@ -317,6 +341,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
           c.mac ?? DEFAULT_MAC,
           caseParams(c),
           c.libvirtTarget,
+          c.ipsets,
         );
         expect(
           comparison.status,

@@ -329,4 +329,44 @@ describe('nwfilter-studio compile --backend nftables', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--backend must be one of 'ebiptables', 'nftables'");
   });
+
+  it('with --ipset or --host, a rule naming a set the host lacks is NWF520 at that rule (in the file it is in), nothing on stdout', async () => {
+    const dir = path.join(tmp, 'sets');
+    const sets = write(
+      'sets/sets.xml',
+      "<filter name='sets'>\n  <rule action='accept' direction='out'><tcp dstportstart='22'/></rule>\n  <filterref filter='sets-ref'/>\n</filter>\n",
+    );
+    write(
+      'sets/sets-ref.xml',
+      "<filter name='sets-ref'>\n  <rule action='accept' direction='in'><all ipset='present' ipsetflags='src'/></rule>\n  <rule action='drop' direction='in'><all ipset='absent' ipsetflags='src,dst'/></rule>\n</filter>\n",
+    );
+    const ref = path.join(dir, 'sets-ref.xml');
+    // The host unknown: compile does not guess, as before.
+    expect((await run(sets, '--filters', dir)).code).toBe(0);
+    const one = await run(sets, '--filters', dir, '--ipset', 'present=');
+    expect(one.code).toBe(1);
+    expect(one.stdout).toBe('');
+    expect(one.stderr).toBe(
+      `${ref}:3:3: error NWF520: the host has no ipset 'absent' (rule 2 of filter 'sets-ref' matches it): iptables refuses the rule ("Set absent doesn't exist") and libvirt rolls the whole binding back — none of the filter's rules would be installed. Create the set first (ipset create absent …), or add it to the host profile's ipsets.\n`,
+    );
+    const both = await run(
+      sets,
+      '--filters',
+      dir,
+      '--ipset',
+      'present=',
+      '--ipset',
+      'absent:hash:net=',
+    );
+    expect(both.code).toBe(0);
+    expect(both.stdout).toContain('--match-set absent src,dst');
+    const host = write(
+      'sets/host.json',
+      '{ "ipsets": { "present": { "type": "hash:ip", "members": [] } } }',
+    );
+    expect((await run(sets, '--filters', dir, '--host', host)).stderr).toContain('error NWF520');
+    const bad = await run(sets, '--ipset', 'x:hash:foo=');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--ipset x: type must be one of');
+  });
 });

@@ -8,6 +8,7 @@ import {
   nftablesBackend,
   printedText,
 } from '../../core/compile';
+import { findMissingIpsets, missingIpsetDiagnostic } from '../../core/host';
 import { resolveLimits } from '../../core/model/limits';
 import { parseIpv4 } from '../../core/model/libvirt-syntax';
 import { printLearningArgs } from '../../core/learning';
@@ -25,10 +26,12 @@ import {
   readLibvirtOption,
 } from '../filter-workspace';
 import type { OptionSpec } from '../filter-workspace';
+import { loadHostProfile } from '../host-options';
 
 export const COMPILE_USAGE = `Usage: nwfilter-studio compile FILE.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
                                 [--param NAME=VALUE]... [--learned-ip ADDR] [--backend NAME]
-                                [--format FORMAT] [--libvirt VERSION]
+                                [--format FORMAT] [--libvirt VERSION] [--host HOST.json]
+                                [--ipset NAME[:TYPE]=MEMBER,...]...
 
 Instantiate the filter in FILE.xml for one interface, as libvirt does when the filter is bound to
 it, and print the firewall commands libvirt runs (the ebtables/iptables/ip6tables commands with
@@ -47,9 +50,13 @@ the default backend).
   --format script     a shell script that installs the final chains, rules and jumps
   --format ebtables   the script's ebtables part (iptables, ip6tables: theirs)
 ${LIBVIRT_OPTION_USAGE}
+  --host HOST.json    the host profile (README, "The host profile"); compile reads its ipsets
+  --ipset NAME[:TYPE]=MEMBER[,MEMBER...]  a set the host has (members may be empty: NAME=)
 
 A binding libvirt cannot instantiate (e.g. action 'continue' on an iptables rule) is an error at
-the rule that causes it: nothing on stdout, exit 1.
+the rule that causes it: nothing on stdout, exit 1. With --host or --ipset the host is known, and a
+rule naming a set it lacks is such an error too (NWF520: iptables refuses the rule, libvirt rolls
+the binding back).
 
 With --backend nftables (libvirt's proposed nftables driver, series v5/v6, not yet in a release):
   --format args       the driver's dry-run nft commands, as its test harness captures them (default)
@@ -65,6 +72,8 @@ const OPTIONS: OptionSpec = {
   '--learned-ip': 'value',
   '--format': 'value',
   '--backend': 'value',
+  '--host': 'value',
+  '--ipset': 'list',
 };
 
 /**
@@ -114,6 +123,11 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
   }
   const libvirt = readLibvirtOption(opts);
   if ('error' in libvirt) return usage(libvirt.error);
+  // Only a described host can lack a set: without --host/--ipset compile does not guess.
+  const hostGiven = opts.values.has('--host') || opts.lists.has('--ipset');
+  const host = loadHostProfile(io, opts);
+  if ('usage' in host) return usage(host.usage);
+  if ('invalid' in host) return EXIT_INVALID;
 
   const ws = loadFilterWorkspace(
     io,
@@ -144,6 +158,11 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
     printWorkspaceDiagnostic(io, ws, file, d);
   }
   if (errors > 0 || !res.ruleset) return EXIT_INVALID;
+  if (hostGiven) {
+    const missing = findMissingIpsets(res.ruleset, host.profile.ipsets);
+    for (const m of missing) printWorkspaceDiagnostic(io, ws, file, missingIpsetDiagnostic(m));
+    if (missing.length > 0) return EXIT_INVALID;
+  }
   // The args form must stay byte-identical to the driver's, so the label goes to stderr.
   if (backend.id === nftablesBackend.id) io.stderr(`note: ${NFT_BACKEND_LABEL}\n`);
   if (res.learning) {

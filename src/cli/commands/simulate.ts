@@ -7,11 +7,11 @@ import {
   isBackendId,
 } from '../../core/compile';
 import {
-  describeMissingIpset,
   describeMissingKernelFeature,
   findMissingIpsets,
   findMissingKernelFeatures,
   HOST_SYSCTLS,
+  missingIpsetDiagnostic,
   simSettingsOf,
 } from '../../core/host';
 import type { HostProfile } from '../../core/host';
@@ -302,16 +302,14 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
   }
 
   const missing = findMissingIpsets(compiled.ruleset, host.profile.ipsets);
-  if (missing.length > 0) {
-    const where = locateEntries(ws.root.text, ws.root.doc);
-    for (const m of missing) {
-      const pos = m.provenance.filter === ws.root.doc.name ? where[m.provenance.entryIndex] : null;
-      io.stderr(
-        `${file}:${pos?.line ?? 1}:${pos?.column ?? 1}: error NWF520: nothing to simulate, the binding cannot be instantiated: ${describeMissingIpset(m)}\n`,
-      );
-    }
-    return EXIT_INVALID;
+  for (const m of missing) {
+    const d = missingIpsetDiagnostic(m);
+    printWorkspaceDiagnostic(io, ws, file, {
+      ...d,
+      message: `nothing to simulate, the binding cannot be instantiated: ${d.message}`,
+    });
   }
+  if (missing.length > 0) return EXIT_INVALID;
   const noModule = findMissingKernelFeatures(compiled.ruleset, host.profile);
   if (noModule.length > 0) {
     const where = locateEntries(ws.root.text, ws.root.doc);

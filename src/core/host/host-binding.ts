@@ -5,6 +5,10 @@
  * suite creates its sets first for that reason), so no rule of the filter is installed.
  */
 import type { AnyRuleset, Provenance } from '../compile/ir';
+import type { Diagnostic } from '../model/types';
+
+/** The code of a rule naming an ipset the host lacks (lint, compile and simulate report it). */
+export const IPSET_MISSING_CODE = 'NWF520';
 
 /** A rule naming a set the host does not have. */
 export interface MissingIpset {
@@ -86,4 +90,23 @@ export function findMissingKernelFeatures(
 /** The one-line reason the host cannot install that rule. */
 export function describeMissingKernelFeature(m: MissingKernelFeature): string {
   return `the host's kernel has no ${m.module} (CONFIG_NF_CONNTRACK_BRIDGE): rule ${m.provenance.ruleIndex + 1} of filter '${m.provenance.filter}' becomes '${m.expression} …' in a bridge table, which the kernel refuses ("Could not process rule: Protocol error"), so libvirt's nftables driver cannot apply the filter and none of its rules would be installed. Load the module (modprobe nf_conntrack_bridge) or use a kernel built with it.`;
+}
+
+/**
+ * A missing set as an error diagnostic at the rule that names it (`entry`; line and column 1:1,
+ * as instantiation diagnostics are), for `compile` and `simulate` to print where the rule is.
+ */
+export function missingIpsetDiagnostic(m: MissingIpset): Diagnostic {
+  return {
+    code: IPSET_MISSING_CODE,
+    severity: 'error',
+    message: describeMissingIpset(m),
+    line: 1,
+    column: 1,
+    entry: {
+      filter: m.provenance.filter,
+      entryIndex: m.provenance.entryIndex,
+      ruleIndex: m.provenance.ruleIndex,
+    },
+  };
 }

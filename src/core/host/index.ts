@@ -33,6 +33,8 @@ export {
   describeMissingIpset,
   findMissingKernelFeatures,
   describeMissingKernelFeature,
+  missingIpsetDiagnostic,
+  IPSET_MISSING_CODE,
 } from './host-binding';
 export type { MissingKernelFeature } from './host-binding';
 export type { MissingIpset } from './host-binding';

@@ -15,13 +15,18 @@ export function cliAvailable(): boolean {
 /** The release the suite's libvirt is: the project compiles for it (`--libvirt 9.0`). */
 export const LIBVIRT_TARGET = '9.0';
 
-/** The CLI argument vector for one case (also shown in failure messages, to reproduce by hand). */
+/**
+ * The CLI argument vector for one case (also shown in failure messages, to reproduce by hand).
+ * `ipsets` are the sets the case creates (`ipset create NAME TYPE …`): compile is told the host has
+ * them, and only them.
+ */
 export function compileArgs(
   file: string,
   filtersDir: string,
   mac: string,
   params: readonly (readonly [string, string])[],
   libvirt: string = LIBVIRT_TARGET,
+  ipsets?: readonly (readonly [string, ...string[]])[],
 ): string[] {
   return [
     'compile',
@@ -37,6 +42,7 @@ export function compileArgs(
     '--mac',
     mac,
     ...params.flatMap(([n, v]) => ['--param', `${n}=${v}`]),
+    ...(ipsets ?? []).flatMap(([name, type]) => ['--ipset', `${name}:${type ?? 'hash:ip'}=`]),
   ];
 }
 
