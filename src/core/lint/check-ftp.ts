@@ -10,7 +10,7 @@ import type { ProtocolName, Rule } from '../model/types';
 import type { Report } from './check-rules';
 import { ipProbe } from './check-probes';
 import type { VmIdentity } from './check-probes';
-import { describeDecider, portRange, summarizeRule } from './describe-rule';
+import { describeDecider, portRange, statesOf, summarizeRule } from './describe-rule';
 import { LINT_CODES } from './lint-codes';
 import { probePath } from './probe-packet';
 import type { LintRef } from './types';
@@ -36,13 +36,6 @@ const L4_NUMBER: Partial<Record<ProtocolName, number>> = {
 
 function at(p: { filter: string; ruleIndex: number; entryIndex: number }): LintRef {
   return { filter: p.filter, ruleIndex: p.ruleIndex, entryIndex: p.entryIndex };
-}
-
-/** The rule's state attribute as upper-case names, or null without one. */
-function statesOf(rule: Rule): string[] | null {
-  const s = rule.attrs.state;
-  if (!s || s.negated) return null;
-  return s.value.split(',').map((x) => x.trim().toUpperCase());
 }
 
 function isIpt(rule: Rule): boolean {

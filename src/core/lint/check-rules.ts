@@ -11,7 +11,7 @@ import type { Ruleset } from '../compile/ebiptables/ir';
 import type { Rule } from '../model/types';
 import { ipProbe } from './check-probes';
 import type { VmIdentity } from './check-probes';
-import { describeRuleRef, portRange, summarizeRule } from './describe-rule';
+import { describeRuleRef, portRange, statesOf, summarizeRule } from './describe-rule';
 import { LINT_CODES } from './lint-codes';
 import { probePath } from './probe-packet';
 import type { LintFinding } from './types';
@@ -53,6 +53,15 @@ function rangesOverlap(a: Rule, b: Rule, start: string, end: string): boolean {
   return !ra || !rb || (ra.lo <= rb.hi && rb.lo <= ra.hi);
 }
 
+/**
+ * Whether a rule's state match leaves out a connection's first packet (a list without NEW), so
+ * every connection still reaches the rules after it (NONE and statematch='false' match any state).
+ */
+function skipsNewConnections(rule: Rule): boolean {
+  const states = statesOf(rule);
+  return rule.statematch && states !== null && !states.includes('NEW') && !states.includes('NONE');
+}
+
 /** A connlimit drop that comes after an accept of the same connections never limits them. */
 export function checkConnlimitOrder(
   instances: readonly RuleInstance[],
@@ -67,6 +76,9 @@ export function checkConnlimitOrder(
       const ar = a.rule;
       if (ar.action !== 'accept' || !directionsOverlap(ar, dr) || !protocolsOverlap(ar, dr))
         continue;
+      // connlimit decides on a connection's first packet; an accept of established packets only
+      // (NWF515's advice) lets that packet on to the limit.
+      if (skipsNewConnections(ar)) continue;
       if (
         !rangesOverlap(ar, dr, 'dstportstart', 'dstportend') ||
         !rangesOverlap(ar, dr, 'srcportstart', 'srcportend')
@@ -296,6 +308,11 @@ export function checkConnlimitIcmpTimeout(
 
 const CLOSING_PROTOCOLS = ['tcp', 'tcp-ipv6', 'all', 'all-ipv6'];
 
+/** The TCP element of a rule's family (the hot drop concerns TCP connections only). */
+function tcpOf(protocol: string): string {
+  return protocol.endsWith('-ipv6') ? 'tcp-ipv6' : 'tcp';
+}
+
 /**
  * connlimit on TCP and the end of a connection: the packet that moves a counted connection to
  * TIME_WAIT or CLOSE is hot-dropped when it reaches the connlimit rule (KERNEL-FACTS L1).
@@ -334,6 +351,8 @@ export function checkConnlimitClosing(
     seen.add(key);
     const towards = r.direction === 'in' ? 'to the VM' : 'from the VM';
     const other = r.direction === 'in' ? 'the VM' : 'the remote host';
+    // Rules of equal priority keep document order, so the lowest priority still works first.
+    const fixPriority = Math.max(-1000, r.priority - 100);
     report({
       ...at(inst),
       code: LINT_CODES.CONNLIMIT_CLOSING.code,
@@ -342,7 +361,8 @@ export function checkConnlimitClosing(
         `When a TCP connection this rule counts closes, the packet ${towards} that closes it (the last ACK after both FINs, or a RST) reaches this rule with the connection already in TIME_WAIT/CLOSE, which nf_conncount no longer counts; ` +
         `if no other connection from that address is open the count is 0, and xt_connlimit drops a packet outright on a count of 0 — whatever connlimit-above says, and without any rule counter moving. ` +
         `So does every retransmission: ${other} never gets the last ACK and keeps retransmitting its FIN until it gives up (LAST_ACK). ` +
-        "Accept packets of established connections before the limit (a rule with state='ESTABLISHED' at a lower priority) so that only new connections reach it.",
+        `Accept the established packets before the limit, e.g. <rule action='accept' direction='${r.direction}' priority='${fixPriority}'><${tcpOf(r.protocol)} state='ESTABLISHED'/></rule> (placed before this rule): ` +
+        "the closing ACK and its retransmissions then pass, and the limit still counts every new connection — a second concurrent connection's SYN is still dropped (both checked on the kernel).",
     });
   }
 }

@@ -41,3 +41,10 @@ export function describeDecider(
   )?.rule;
   return `${describeRuleRef(p)}${r ? ` (${summarizeRule(r)})` : ''}`;
 }
+
+/** The rule's state attribute as upper-case names, or null without one (or negated). */
+export function statesOf(rule: Rule): string[] | null {
+  const s = rule.attrs.state;
+  if (!s || s.negated) return null;
+  return s.value.split(',').map((x) => x.trim().toUpperCase());
+}
