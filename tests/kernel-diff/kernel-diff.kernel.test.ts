@@ -339,6 +339,7 @@ async function injectWithEvents(bed: Testbed, injector: Injector, sc: Runnable) 
     bytes: encodeFrame(f.frame),
     at: f.t - t0,
     ...(f.requires ? { requires: f.requires } : {}),
+    ...(f.unless ? { unless: f.unless } : {}),
   });
   if (!sc.events.length) return injector.run(sc.frames.map((f) => out(f, 0)));
   const cuts = [0, ...sc.events.map((e) => e.t)];
@@ -362,8 +363,8 @@ async function injectWithEvents(bed: Testbed, injector: Injector, sc: Runnable) 
     }
     const first = sc.frames.findIndex((f) => f.t >= from);
     const part = sc.frames.filter((f) => f.t >= from && f.t < to);
-    if (part.some((f) => f.requires?.length))
-      throw new Error(`${sc.name}: frames with requires cannot be split at events`);
+    if (part.some((f) => f.requires?.length || f.unless?.length))
+      throw new Error(`${sc.name}: frames with requires or unless cannot be split at events`);
     const run = await injector.run(part.map((f) => out(f, from)));
     merged.fates.push(...run.fates);
     merged.indices?.push(...(run.indices ?? part.map((_, i) => i)).map((i) => i + first));

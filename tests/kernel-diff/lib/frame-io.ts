@@ -24,6 +24,8 @@ export interface OutFrame {
   at: number;
   /** Indices of earlier frames that must have been delivered for this one to be sent. */
   requires?: readonly number[];
+  /** Indices of earlier frames whose delivery means this one is not sent (the peer took another answer). */
+  unless?: readonly number[];
 }
 
 /** One frame as a socket saw it. */
@@ -206,6 +208,7 @@ export class Injector {
         hex: hex(f.bytes),
         at: f.at,
         ...(f.requires?.length ? { requires: f.requires } : {}),
+        ...(f.unless?.length ? { unless: f.unless } : {}),
       })),
       linger_ms: lingerMs,
     };

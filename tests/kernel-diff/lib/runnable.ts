@@ -1,6 +1,6 @@
 /**
  * One list of scenarios for the kernel replay: the simulator's own (src/core/sim/scenarios.ts,
- * run by its `runScenario`, `requires` honoured on both sides) and this suite's extra ones
+ * run by its `runScenario`, `requires` and `unless` honoured on both sides) and this suite's extra ones
  * (../scenarios.ts, every frame sent).
  */
 import type { Ruleset } from '../../../src/core/compile/ebiptables/ir';
@@ -25,6 +25,8 @@ export interface RunnableFrame {
   frame: EthernetFrame;
   t: number;
   requires?: number[];
+  /** Indices of earlier frames whose delivery means this one is not sent. */
+  unless?: number[];
   label?: string;
 }
 
@@ -135,6 +137,7 @@ function fromSimulator(sc: SimScenario, ftpHelper: boolean | undefined): Runnabl
     t: f.t,
     label: f.label,
     ...(f.requires ? { requires: f.requires } : {}),
+    ...(f.unless ? { unless: f.unless } : {}),
   }));
   return {
     name: ftpHelper ? `${sc.name}+helper` : sc.name,

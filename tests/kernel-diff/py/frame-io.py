@@ -105,7 +105,8 @@ def delivered(ports, f, sent_at, seen, used, grace):
 
 def run_batch(ports, frames, linger, seen, sent, grace=0.05):
     """Sends frames in order; a frame whose `requires` were not all delivered is skipped, as the
-    peer that would send it never received what it answers."""
+    peer that would send it never received what it answers; so is a frame one of whose `unless`
+    frames was delivered (the peer took another answer instead)."""
     start = time.monotonic()
     # The scenario's spacing is kept between actual sends: when the injector is descheduled (a
     # loaded machine) and sends a frame late, the next one still waits its full gap after it,
@@ -118,11 +119,12 @@ def run_batch(ports, frames, linger, seen, sent, grace=0.05):
     skipped = []
     for idx, f in enumerate(frames):
         req = f.get("requires") or []
+        unless = f.get("unless") or []
         ok = True
-        for r in req:
+        for r in list(req) + list(unless):
             if r not in fate:
                 fate[r] = r in sent_at and delivered(ports, frames[r], sent_at[r], seen, used, grace)
-            ok = ok and fate[r]
+        ok = all(fate[r] for r in req) and not any(fate[r] for r in unless)
         if not ok:
             skipped.append(idx)
             continue
