@@ -1,24 +1,14 @@
 import type { Page } from '@playwright/test';
 import { expectNoAxeViolations } from './support/axe';
 import { expect, test } from './support/fixtures';
+import { openApp, openTab, panels, rules, selectedRow } from './support/studio';
 
 // The Analysis panel (issue 17): exact answers over all packets for the open filter, the docs'
 // FTP-server filter 'test-eth0' (clean-traffic; in: ESTABLISHED, tcp 21-22 NEW (rule 3),
 // tcp 80 NEW (rule 4); out: ESTABLISHED,RELATED, icmp, udp 53; rule 7 drops the rest).
 
-async function openApp(page: Page) {
-  await page.setViewportSize({ width: 1600, height: 1000 });
-  await page.goto('/');
-  await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
-}
-
-const panels = (page: Page) => page.getByRole('region', { name: 'Panels' });
-const rules = (page: Page) => page.getByRole('table', { name: 'Rules' });
-const selectedRow = (page: Page) => rules(page).locator('[role="row"][aria-selected="true"]');
-
 async function openAnalysis(page: Page) {
-  await panels(page).getByRole('tab', { name: 'Analysis' }).click();
-  await expect(panels(page).getByRole('tabpanel', { name: 'Analysis' })).toBeVisible();
+  await openTab(page, 'Analysis');
 }
 
 /** Waits until the named answer is computed (not "Analysing…"). */

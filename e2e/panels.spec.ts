@@ -4,6 +4,7 @@ import { buildEthernet, buildIcmpEcho, buildIpv4, buildTcp } from '../src/core/p
 import { encodeFrame } from '../src/core/packet/packet-encode';
 import { writePcap } from '../src/core/sim/pcap';
 import { expect, test } from './support/fixtures';
+import { openApp, openTab, panels, rules, selectedRow } from './support/studio';
 
 // The panels (issue 7): simulator, lessons, compare, export and lint, docked under the editor.
 // The app opens on the docs' FTP-server filter 'test-eth0': a filterref to clean-traffic, six
@@ -11,21 +12,6 @@ import { expect, test } from './support/fixtures';
 
 const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2' };
 const REMOTE = { mac: '52:54:00:aa:bb:cc', ip: '10.99.0.3' };
-
-async function openApp(page: Page) {
-  await page.setViewportSize({ width: 1600, height: 1000 });
-  await page.goto('/');
-  await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
-}
-
-const panels = (page: Page) => page.getByRole('region', { name: 'Panels' });
-const rules = (page: Page) => page.getByRole('table', { name: 'Rules' });
-const selectedRow = (page: Page) => rules(page).locator('[role="row"][aria-selected="true"]');
-
-async function openTab(page: Page, name: string) {
-  await panels(page).getByRole('tab', { name }).click();
-  await expect(panels(page).getByRole('tabpanel', { name, exact: true })).toBeVisible();
-}
 
 async function waitForRun(page: Page, packets: number | RegExp) {
   const text =
@@ -259,7 +245,7 @@ test('compare: the current filter against the previous undo step lists verdict c
   await compare.getByRole('button', { name: 'Compare' }).click();
   // No scenario talks HTTP: deleting the port 80 rule changes nothing.
   await expect(compare.getByRole('status')).toContainText(
-    'No verdict changes across 14 scenarios',
+    /No verdict changes across \d+ scenarios/,
     {
       timeout: 30_000,
     },
@@ -292,7 +278,7 @@ test('compare: the current filter against the previous undo step lists verdict c
     );
   await compare.getByRole('button', { name: 'Compare' }).click();
   await expect(compare.getByRole('status')).toContainText(
-    /packet\(s\) change verdict across 14 scenarios/,
+    /packet\(s\) change verdict across \d+ scenarios/,
   );
   await expect(changes.getByRole('row').filter({ hasText: 'ping-in' }).first()).toContainText(
     'acceptdrop',

@@ -14,11 +14,10 @@ import type {
   RegionView,
 } from '../../core/analysis';
 import type { RuleRef } from '../../core/netfilter/bridge-host';
-import { selectActiveDoc, useStudioStore } from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
 import type { ReachForm } from '../../store/panels-store';
 import { entryOfRule } from '../Panels/rule-links';
-import { VersionPicker, resolveBase } from '../Panels/VersionPicker';
+import { VersionPicker } from '../Panels/VersionPicker';
 import { RuleLink } from '../SimulatorPanel/TraceExplanation';
 import type { SimFilterSet } from '../../core/sim';
 import { useAnalysisAnswer } from './use-analysis-answer';
@@ -212,52 +211,23 @@ function Verdict({ v }: { v: string }) {
 
 /** What changed between a chosen version and the current one, over all packets. */
 function WhatChanged() {
-  const doc = useStudioStore(selectActiveDoc);
   const base = usePanelsStore((s) => s.changedBase);
   const setBase = usePanelsStore((s) => s.setChangedBase);
-  const [pasted, setPasted] = useState('');
   const [before, setBefore] = useState<{ set: SimFilterSet; label: string } | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
   const state = useAnalysisAnswer(before ? DIFF_ASK : null, before?.set ?? null);
   const regions = state.answer?.diff;
-  const show = () => {
-    if (!doc) return;
-    const resolved = resolveBase(base, doc, pasted);
-    if (typeof resolved === 'string') {
-      setProblem(resolved);
-      setBefore(null);
-      return;
-    }
-    setProblem(null);
-    const label =
-      base.kind === 'history'
-        ? `${base.steps} undo step(s) back`
-        : base.kind === 'filter'
-          ? `filter ${base.name}`
-          : base.kind === 'opened'
-            ? 'the saved version'
-            : base.kind === 'library'
-              ? 'the library’s version'
-              : `the pasted ${resolved.root}`;
-    setBefore({ set: resolved, label });
-  };
   return (
     <section className="analysis-changed" aria-label="What changed">
       <div className="sim-head">
         <h3>What changed</h3>
         {before && <AnswerStatus state={state} what="What changed" />}
       </div>
-      <div className="compare-form">
-        <VersionPicker base={base} onBase={setBase} pasted={pasted} onPasted={setPasted} />
-        <button type="button" onClick={show} disabled={!doc}>
-          Show what changed
-        </button>
-      </div>
-      {problem && (
-        <p className="compare-problem" role="alert">
-          {problem}
-        </p>
-      )}
+      <VersionPicker
+        base={base}
+        onBase={setBase}
+        action="Show what changed"
+        onResolved={(set, label) => setBefore(set ? { set, label } : null)}
+      />
       {before && <Problems state={state} />}
       {before && regions && (
         <div className="analysis-result">

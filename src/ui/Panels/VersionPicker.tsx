@@ -93,110 +93,145 @@ function baseOfKind(kind: string, other: string): CompareBase {
   return { kind: 'pasted', xml: '' };
 }
 
+/** How a chosen version is named in a result (`against 1 undo step(s) back`). */
+function describeBase(base: CompareBase, resolved: SimFilterSet): string {
+  if (base.kind === 'history') return `${base.steps} undo step(s) back`;
+  if (base.kind === 'filter') return `filter ${base.name}`;
+  if (base.kind === 'opened') return 'the saved version';
+  if (base.kind === 'library') return 'the library’s version';
+  return `the pasted ${resolved.root}`;
+}
+
 /**
- * The choice of the version to compare the open filter with: a step of the undo history, the
- * saved workspace, the library's version, another filter, pasted XML or an imported file.
+ * The choice of the version to compare the open filter with — a step of the undo history, the
+ * saved workspace, the library's version, another filter, pasted XML or an imported file — and
+ * the button that compares: `onResolved` gets the version as a filter set and its name, or the
+ * picker says why there is none.
  */
 export function VersionPicker({
   base,
   onBase,
-  pasted,
-  onPasted,
+  action,
+  busy = false,
+  onResolved,
 }: {
   base: CompareBase;
   onBase(base: CompareBase): void;
-  pasted: string;
-  onPasted(xml: string): void;
+  /** The button's text. */
+  action: string;
+  busy?: boolean;
+  onResolved(set: SimFilterSet | null, label: string): void;
 }) {
   const pastCount = useStore(useStudioStore.temporal, (s) => s.pastStates.length);
   const doc = useStudioStore(selectActiveDoc);
   const filters = useStudioStore(selectWorkspaceFilters);
   const others = filters.map((f) => f.doc.name).filter((n) => n !== doc?.name);
+  const [pasted, onPasted] = useState('');
   const [fileProblem, setFileProblem] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const choose = () => {
+    if (!doc) return;
+    const resolved = resolveBase(base, doc, pasted);
+    setProblem(typeof resolved === 'string' ? resolved : null);
+    if (typeof resolved === 'string') onResolved(null, '');
+    else onResolved(resolved, describeBase(base, resolved));
+  };
   return (
-    <div className="version-picker">
-      <label>
-        Before:{' '}
-        <select
-          aria-label="Version to compare with"
-          value={base.kind}
-          onChange={(e) => onBase(baseOfKind(e.target.value, others[0] ?? ''))}
-        >
-          {KINDS.map((k) => (
-            <option key={k.kind} value={k.kind}>
-              {k.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      {base.kind === 'history' && (
-        <label>
-          steps back{' '}
-          <input
-            type="number"
-            min={1}
-            max={Math.max(1, pastCount)}
-            value={base.steps}
-            aria-label="Undo steps back"
-            onChange={(e) =>
-              onBase({ kind: 'history', steps: Math.max(1, Number(e.target.value) || 1) })
-            }
-            style={{ width: 60 }}
-          />{' '}
-          <span className="muted">of {pastCount}</span>
-        </label>
-      )}
-      {base.kind === 'filter' && (
-        <label>
-          filter{' '}
-          <input
-            aria-label="Filter to compare with"
-            list="known-filters"
-            value={base.name}
-            onChange={(e) => onBase({ kind: 'filter', name: e.target.value.trim() })}
-            style={{ width: 160 }}
-          />
-        </label>
-      )}
-      {base.kind === 'pasted' && (
-        <>
-          <label className="file-button">
-            Open file…
-            <input
-              type="file"
-              accept=".xml,application/xml,text/xml"
-              aria-label="Open a filter XML file as the other version"
-              onChange={async (e) => {
-                const file = e.target.files?.[0];
-                e.target.value = '';
-                if (!file) return;
-                // The import's limit: a file libvirt would refuse is not read.
-                if (file.size > DEFAULT_LIMITS.inputBytes) {
-                  setFileProblem(
-                    `${file.name} is over ${DEFAULT_LIMITS.inputBytes} bytes, the limit of a filter: not read.`,
-                  );
-                  return;
-                }
-                setFileProblem(null);
-                onPasted(await file.text());
-              }}
-            />
+    <>
+      <div className="compare-form">
+        <div className="version-picker">
+          <label>
+            Before:{' '}
+            <select
+              aria-label="Version to compare with"
+              value={base.kind}
+              onChange={(e) => onBase(baseOfKind(e.target.value, others[0] ?? ''))}
+            >
+              {KINDS.map((k) => (
+                <option key={k.kind} value={k.kind}>
+                  {k.label}
+                </option>
+              ))}
+            </select>
           </label>
-          <textarea
-            className="compare-xml"
-            aria-label="Filter XML to compare with"
-            placeholder="<filter name='…'> … </filter>"
-            value={pasted}
-            onChange={(e) => onPasted(e.target.value)}
-            rows={4}
-          />
-          {fileProblem && (
-            <p className="compare-problem" role="alert">
-              {fileProblem}
-            </p>
+          {base.kind === 'history' && (
+            <label>
+              steps back{' '}
+              <input
+                type="number"
+                min={1}
+                max={Math.max(1, pastCount)}
+                value={base.steps}
+                aria-label="Undo steps back"
+                onChange={(e) =>
+                  onBase({ kind: 'history', steps: Math.max(1, Number(e.target.value) || 1) })
+                }
+                style={{ width: 60 }}
+              />{' '}
+              <span className="muted">of {pastCount}</span>
+            </label>
           )}
-        </>
+          {base.kind === 'filter' && (
+            <label>
+              filter{' '}
+              <input
+                aria-label="Filter to compare with"
+                list="known-filters"
+                value={base.name}
+                onChange={(e) => onBase({ kind: 'filter', name: e.target.value.trim() })}
+                style={{ width: 160 }}
+              />
+            </label>
+          )}
+          {base.kind === 'pasted' && (
+            <>
+              <label className="file-button">
+                Open file…
+                <input
+                  type="file"
+                  accept=".xml,application/xml,text/xml"
+                  aria-label="Open a filter XML file as the other version"
+                  onChange={async (e) => {
+                    const file = e.target.files?.[0];
+                    e.target.value = '';
+                    if (!file) return;
+                    // The import's limit: a file libvirt would refuse is not read.
+                    if (file.size > DEFAULT_LIMITS.inputBytes) {
+                      setFileProblem(
+                        `${file.name} is over ${DEFAULT_LIMITS.inputBytes} bytes, the limit of a filter: not read.`,
+                      );
+                      return;
+                    }
+                    setFileProblem(null);
+                    onPasted(await file.text());
+                  }}
+                />
+              </label>
+              <textarea
+                className="compare-xml"
+                aria-label="Filter XML to compare with"
+                placeholder="<filter name='…'> … </filter>"
+                value={pasted}
+                onChange={(e) => onPasted(e.target.value)}
+                rows={4}
+              />
+              {fileProblem && (
+                <p className="compare-problem" role="alert">
+                  {fileProblem}
+                </p>
+              )}
+            </>
+          )}
+        </div>
+        <button type="button" onClick={choose} disabled={!doc || busy}>
+          {action}
+        </button>
+      </div>
+      {problem && (
+        <p className="compare-problem" role="alert">
+          {problem}
+        </p>
       )}
-    </div>
+    </>
   );
 }

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { selectActiveDoc, useStudioStore } from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
-import { VersionPicker, resolveBase } from '../Panels/VersionPicker';
+import { VersionPicker } from '../Panels/VersionPicker';
+import type { SimFilterSet } from '../../core/sim';
 import { askSimulator } from '../workers/simulator-client';
 
 /**
@@ -16,17 +17,13 @@ export function ComparePanel() {
   const settings = usePanelsStore((s) => s.settings);
   const setBase = usePanelsStore((s) => s.setCompareBase);
   const [problem, setProblem] = useState<string | null>(null);
-  const [pasted, setPasted] = useState('');
 
-  const run = () => {
-    if (!doc) return;
-    const resolved = resolveBase(base, doc, pasted);
-    if (typeof resolved === 'string') {
-      setProblem(resolved);
+  const run = (resolved: SimFilterSet | null) => {
+    setProblem(null);
+    if (!doc || !resolved) {
       usePanelsStore.getState().setCompare(null);
       return;
     }
-    setProblem(null);
     usePanelsStore.getState().setComparing();
     const now = useStudioStore.getState().workspace.filters.map((f) => f.doc);
     void askSimulator({
@@ -46,12 +43,13 @@ export function ComparePanel() {
   return (
     <section className="compare" aria-label="Compare">
       <h3>Compare with an earlier version</h3>
-      <div className="compare-form">
-        <VersionPicker base={base} onBase={setBase} pasted={pasted} onPasted={setPasted} />
-        <button type="button" onClick={run} disabled={!doc || comparing}>
-          {comparing ? 'Comparing…' : 'Compare'}
-        </button>
-      </div>
+      <VersionPicker
+        base={base}
+        onBase={setBase}
+        action={comparing ? 'Comparing…' : 'Compare'}
+        busy={comparing}
+        onResolved={run}
+      />
       {problem && (
         <p className="compare-problem" role="alert">
           {problem}
