@@ -81,7 +81,7 @@ function record(): { chunks: ChunkOps[]; frames: number; connlimit: number } {
   let frameIndex = new Map<EthernetFrame, number>();
   const ids = new Map<CtPacket, number>();
   let connlimit = 0;
-  const packetIn = ct.packetIn.bind(ct);
+  const trackPacket = ct.trackPacket.bind(ct);
   const confirm = ct.confirm.bind(ct);
   const discard = ct.discard.bind(ct);
   const connlimitCount = ct.connlimitCount.bind(ct);
@@ -98,10 +98,12 @@ function record(): { chunks: ChunkOps[]; frames: number; connlimit: number } {
     cur.now.push(now);
     cur.helper.push(helper);
   };
-  ct.packetIn = (frame, now, options) => {
-    const p = packetIn(frame, now, options);
+  // The bridge host calls trackPacket (into one reused result), so a result object stands for
+  // the latest packet tracked into it, which is the one the host confirms or discards next.
+  ct.trackPacket = (frame, now, helper, notrack, out) => {
+    const p = trackPacket(frame, now, helper, notrack, out);
     ids.set(p, cur.kind.length);
-    push(0, -1, frame, now, options?.helper ?? null);
+    push(0, -1, frame, now, helper);
     return p;
   };
   ct.confirm = (pkt, frame, now) => {

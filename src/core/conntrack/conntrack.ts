@@ -7,27 +7,18 @@
  * is dropped before confirmation is simply never inserted.
  */
 import type { EthernetFrame, IcmpMessage, Ipv4Packet, Ipv6Packet } from '../packet/packet';
-import {
-  IPPROTO_ICMP,
-  IPPROTO_ICMPV6,
-  IPPROTO_SCTP,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
-  IPPROTO_UDPLITE,
-  ipLayer,
-  ipLength,
-} from '../packet/packet';
+import { IPPROTO_TCP, ipLayer, ipLength } from '../packet/packet';
 import { countConnlimit } from './connlimit';
 import type { ConnlimitOptions, ConncountLists } from './connlimit';
 import { ftpHelp } from './ftp-helper';
-import { trackGeneric, trackIcmp, trackSctp, trackUdp, SCTP_STATE_NAMES } from './simple-trackers';
-import type { SimpleVerdict } from './simple-trackers';
+import { genericProtocolName } from './generic-tracker';
+import type { L4Tracker, PortPair } from './l4-tracker';
+import { GENERIC_TRACKER, l4TrackerOf } from './l4-trackers';
 import type { ConntrackSysctl } from './sysctl';
 import { resolveSysctl } from './sysctl';
-import { TCP_CLOSE, TCP_TIME_WAIT, tcpStateName, trackTcp } from './tcp-tracker';
-import type { TcpVerdict } from './tcp-tracker';
+import { TCP_CLOSE, TCP_TIME_WAIT } from './tcp-tracker';
 import type { Tuple } from './tuple';
-import { fillPacketTuple, formatTuple, hasPorts, invertTuple, tupleDst, tupleSrc } from './tuple';
+import { fillPacketTuple, formatTuple, invertTuple, tupleDst, tupleSrc } from './tuple';
 import { ConnEntry, ConnTable, hashKey, loadKey, newConnKey } from './conn-table';
 import type { ConnKey } from './conn-table';
 import type { Conn, CtPacket, CtStateName, Expectation, HelperName } from './types';
@@ -44,7 +35,6 @@ import {
   IPS_CONFIRMED,
   IPS_EXPECTED,
   IPS_SEEN_REPLY,
-  trackVerdict,
 } from './types';
 
 export interface ConntrackOptions {
@@ -112,18 +102,6 @@ export interface ExpectationView {
   text: string;
 }
 
-const PROTO_NAMES: Record<number, string> = {
-  1: 'icmp',
-  2: 'igmp',
-  6: 'tcp',
-  17: 'udp',
-  50: 'esp',
-  51: 'ah',
-  58: 'icmpv6',
-  132: 'sctp',
-  136: 'udplite',
-};
-
 /** FTP expectations live 5 minutes (ftp_exp_policy.timeout) and at most one per master (max_expected). */
 const FTP_EXPECT_TIMEOUT = 300;
 
@@ -184,20 +162,6 @@ const CONFIRM_ACCEPT: ConfirmResult = Object.freeze({
   expectation: null,
 });
 
-/** ICMP request/reply pairs (type → inverse type), from nf_conntrack_proto_icmp.c's invmap. */
-const ICMP_INVERSE: Record<number, number> = {
-  8: 0,
-  0: 8,
-  13: 14,
-  14: 13,
-  15: 16,
-  16: 15,
-  17: 18,
-  18: 17,
-};
-/** ICMPv6 pairs: echo 128↔129, node information 139↔140. */
-const ICMPV6_INVERSE: Record<number, number> = { 128: 129, 129: 128, 139: 140, 140: 139 };
-
 /**
  * Writes the packet's tuple into `out` with signed address words (no
  * allocation); false when the L4 header is missing.
@@ -221,6 +185,8 @@ export class Conntrack {
   private readonly key: ConnKey = newConnKey();
   /** Keys for lookups by a public tuple (find) and for clash checks. */
   private readonly findKey: ConnKey = newConnKey();
+  /** The reply ports of a new connection (read at once). */
+  private readonly reply: PortPair = { sport: 0, dport: 0 };
   private nextConnId = 1;
   private nextExpectId = 1;
   /** Connections inserted so far (lets `insert` skip the clash check when nothing was inserted since the lookup). */
@@ -296,15 +262,11 @@ export class Conntrack {
       return result(out, null, IP_CT_NONE, null, false, 'IP fragment: reassembly is not modelled');
     }
     const l4 = ip.payload;
-    if (ip.protocol === IPPROTO_ICMP && l4.kind === 'icmp') {
-      if (l4.type > 18) return result(out, null, IP_CT_NONE, null, false, 'invalid icmp type');
-      if (l4.type === 3 || l4.type === 4 || l4.type === 5 || l4.type === 11 || l4.type === 12)
-        return this.icmpError(ip, l4, now, out);
-    } else if (ip.protocol === IPPROTO_ICMPV6 && l4.kind === 'icmpv6') {
-      // Neighbour discovery and MLD are never tracked.
-      if ((l4.type >= 130 && l4.type <= 136) || l4.type === 143)
-        return result(out, null, IP_CT_UNTRACKED, null, false, 'ICMPv6 ND/MLD: untracked');
-      if (l4.type < 128) return this.icmpError(ip, l4, now, out);
+    const tracker = l4TrackerOf(ip.protocol);
+    const early = tracker.early(l4);
+    if (early !== null) {
+      if (early === 'icmp-error') return this.icmpError(ip, l4 as IcmpMessage, now, out);
+      return result(out, null, early.ctinfo, null, false, early.note);
     }
     const key = this.key;
     if (!fillKey(ip, key)) return result(out, null, IP_CT_NONE, null, false, 'truncated L4 header');
@@ -318,7 +280,7 @@ export class Conntrack {
       let ctinfo: number;
       let created = false;
       if (slot < 0) {
-        conn = this.newConn(key, now, jiffies) as ConnEntry;
+        conn = this.newConn(tracker, key, now, jiffies) as ConnEntry;
         if (conn === null)
           return result(
             out,
@@ -347,7 +309,7 @@ export class Conntrack {
         else ctinfo = IP_CT_NEW;
       }
 
-      const v = this.track(conn, ip, dir, !created, jiffies);
+      const v = tracker.track(conn, l4, dir, !created, this.sysctl, jiffies, this.hz);
       if (v.result === 'invalid') {
         if (created) conn.dead = true;
         return result(out, null, IP_CT_NONE, null, false, v.note ?? 'invalid');
@@ -502,48 +464,23 @@ export class Conntrack {
   }
 
   /** A new, unconfirmed connection for the packet tuple `key`, or null when it has no reply tuple. */
-  private newConn(key: ConnKey, now: number, jiffies: number): ConnEntry | null {
-    let rsport = key.dport;
-    let rdport = key.sport;
-    const proto = key.proto;
-    if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
-      const inv = (proto === IPPROTO_ICMP ? ICMP_INVERSE : ICMPV6_INVERSE)[key.dport >>> 8];
-      if (inv === undefined) return null;
-      rsport = key.sport;
-      rdport = (inv << 8) | (key.dport & 0xff);
-    } else if (!hasPorts(proto)) {
-      rsport = 0;
-      rdport = 0;
-    }
-    const conn = new ConnEntry(this.nextConnId++, key, rsport, rdport, jiffies, now);
+  private newConn(
+    tracker: L4Tracker,
+    key: ConnKey,
+    now: number,
+    jiffies: number,
+  ): ConnEntry | null {
+    if (!tracker.invert(key, this.reply)) return null;
+    const conn = new ConnEntry(
+      this.nextConnId++,
+      key,
+      this.reply.sport,
+      this.reply.dport,
+      jiffies,
+      now,
+    );
     conn.insertStamp = this.inserts;
     return conn;
-  }
-
-  private track(
-    conn: Conn,
-    ip: Ipv4Packet | Ipv6Packet,
-    dir: 0 | 1,
-    confirmed: boolean,
-    jiffies: number,
-  ): TcpVerdict | SimpleVerdict {
-    const l4 = ip.payload;
-    switch (conn.proto) {
-      case IPPROTO_TCP:
-        return l4.kind === 'tcp'
-          ? trackTcp(conn, l4, dir, confirmed, this.sysctl, jiffies, this.hz)
-          : trackVerdict('invalid', 'truncated TCP header');
-      case IPPROTO_UDP:
-      case IPPROTO_UDPLITE:
-        return trackUdp(conn, confirmed, this.sysctl, jiffies, this.hz);
-      case IPPROTO_ICMP:
-      case IPPROTO_ICMPV6:
-        return trackIcmp(conn.proto, (conn as ConnEntry).dport, this.sysctl);
-      case IPPROTO_SCTP:
-        return trackSctp(conn, l4, dir, confirmed, this.sysctl);
-      default:
-        return trackGeneric(this.sysctl);
-    }
   }
 
   /** nf_conntrack_inet_error: an ICMP error is RELATED to the connection it quotes, else INVALID. */
@@ -747,17 +684,8 @@ export function quotedTuple(msg: IcmpMessage): Tuple | null {
     s = [w(8), w(12), w(16), w(20)];
     d = [w(24), w(28), w(32), w(36)];
   }
-  let sport = 0;
-  let dport = 0;
-  if (hasPorts(proto)) {
-    if (off + 4 > b.length) return null;
-    sport = ((b[off] as number) << 8) | (b[off + 1] as number);
-    dport = ((b[off + 2] as number) << 8) | (b[off + 3] as number);
-  } else if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
-    if (off + 8 > b.length) return null;
-    sport = ((b[off + 4] as number) << 8) | (b[off + 5] as number);
-    dport = ((b[off] as number) << 8) | (b[off + 1] as number);
-  }
+  const ports: PortPair = { sport: 0, dport: 0 };
+  if (!l4TrackerOf(proto).pickQuoted(b, off, ports)) return null;
   return {
     family: msg.kind === 'icmp' ? 4 : 6,
     proto,
@@ -769,21 +697,14 @@ export function quotedTuple(msg: IcmpMessage): Tuple | null {
     d1: d[1] as number,
     d2: d[2] as number,
     d3: d[3] as number,
-    sport,
-    dport,
+    sport: ports.sport,
+    dport: ports.dport,
   };
 }
 
 function viewTuple(t: Tuple): TupleView {
   const v: TupleView = { src: tupleSrc(t), dst: tupleDst(t) };
-  if (t.proto === IPPROTO_ICMP || t.proto === IPPROTO_ICMPV6) {
-    v.type = t.dport >>> 8;
-    v.code = t.dport & 0xff;
-    v.id = t.sport;
-  } else if (hasPorts(t.proto)) {
-    v.sport = t.sport;
-    v.dport = t.dport;
-  }
+  l4TrackerOf(t.proto).viewPorts(t, v);
   return v;
 }
 
@@ -791,12 +712,9 @@ function viewTuple(t: Tuple): TupleView {
 export function viewConn(c: Conn, jiffies: number, hz: number): ConnView {
   const proto = c.proto;
   const [orig, reply] = c.tuple;
-  const name = PROTO_NAMES[proto] ?? 'unknown';
-  const state = c.tcp
-    ? tcpStateName(c)
-    : proto === IPPROTO_SCTP
-      ? (SCTP_STATE_NAMES[c.sctpState] ?? null)
-      : null;
+  const tracker = l4TrackerOf(proto);
+  const name = tracker === GENERIC_TRACKER ? genericProtocolName(proto) : tracker.name;
+  const state = tracker.stateName(c);
   const timeout = Math.max(0, Math.floor((c.timeout - jiffies) / hz));
   const unreplied = (c.status & IPS_SEEN_REPLY) === 0;
   const assured = (c.status & IPS_ASSURED) !== 0;

@@ -16,6 +16,8 @@ import {
   TCP_SYN,
   TCP_URG,
 } from '../packet/packet';
+import { IPPROTO_TCP } from '../model/protocol-numbers';
+import { PORTS, defineL4Tracker } from './l4-tracker';
 import type { ConntrackSysctl } from './sysctl';
 import type { Conn, TcpSide, TcpTrack, TrackVerdict } from './types';
 import { IPS_ASSURED, IPS_SEEN_REPLY, trackVerdict } from './types';
@@ -853,3 +855,26 @@ function handleInvalid(
 export function tcpStateName(conn: Conn): string | null {
   return conn.tcp ? (TCP_STATE_NAMES[conn.tcp.state] ?? null) : null;
 }
+
+export const TCP_TRACKER = defineL4Tracker({
+  l4proto: IPPROTO_TCP,
+  name: 'tcp',
+  timeouts: [
+    'nf_conntrack_tcp_timeout_syn_sent',
+    'nf_conntrack_tcp_timeout_syn_recv',
+    'nf_conntrack_tcp_timeout_established',
+    'nf_conntrack_tcp_timeout_fin_wait',
+    'nf_conntrack_tcp_timeout_close_wait',
+    'nf_conntrack_tcp_timeout_last_ack',
+    'nf_conntrack_tcp_timeout_time_wait',
+    'nf_conntrack_tcp_timeout_close',
+    'nf_conntrack_tcp_timeout_max_retrans',
+    'nf_conntrack_tcp_timeout_unacknowledged',
+  ],
+  ...PORTS,
+  track: (conn, l4, dir, confirmed, sysctl, jiffies, hz) =>
+    l4.kind === 'tcp'
+      ? trackTcp(conn, l4, dir, confirmed, sysctl, jiffies, hz)
+      : trackVerdict('invalid', 'truncated TCP header'),
+  stateName: tcpStateName,
+});

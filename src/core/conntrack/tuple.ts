@@ -7,14 +7,8 @@
  */
 import { formatIpv4, formatIpv6 } from '../packet/addr';
 import type { Ipv4Packet, Ipv6Packet } from '../packet/packet';
-import {
-  IPPROTO_ICMP,
-  IPPROTO_ICMPV6,
-  IPPROTO_SCTP,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
-  IPPROTO_UDPLITE,
-} from '../packet/packet';
+import type { PortPair } from './l4-tracker';
+import { l4TrackerOf } from './l4-trackers';
 
 export interface Tuple {
   family: 4 | 6;
@@ -36,16 +30,6 @@ export interface Tuple {
 
 /** Direction index as in the kernel: 0 original, 1 reply. */
 export type CtDir = 0 | 1;
-
-/** Protocols whose tuple carries ports. */
-export function hasPorts(proto: number): boolean {
-  return (
-    proto === IPPROTO_TCP ||
-    proto === IPPROTO_UDP ||
-    proto === IPPROTO_UDPLITE ||
-    proto === IPPROTO_SCTP
-  );
-}
 
 /**
  * The tuple of an IP packet, or null when its L4 header is missing (the
@@ -71,23 +55,9 @@ export function packetTuple(ip: Ipv4Packet | Ipv6Packet): Tuple | null {
 
 /** Writes the packet's tuple into `out` (no allocation); false when the L4 header is missing. */
 export function fillPacketTuple(ip: Ipv4Packet | Ipv6Packet, out: Tuple): boolean {
-  const l4 = ip.payload;
-  let sport = 0;
-  let dport = 0;
   const proto = ip.protocol;
-  if (hasPorts(proto)) {
-    if (l4.kind !== 'tcp' && l4.kind !== 'udp' && l4.kind !== 'udplite' && l4.kind !== 'sctp')
-      return false;
-    sport = l4.srcPort;
-    dport = l4.dstPort;
-  } else if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
-    if (l4.kind !== 'icmp' && l4.kind !== 'icmpv6') return false;
-    sport = l4.rest >>> 16;
-    dport = (l4.type << 8) | l4.code;
-  }
+  if (!l4TrackerOf(proto).pickTuple(ip.payload, out)) return false;
   out.proto = proto;
-  out.sport = sport;
-  out.dport = dport;
   if (ip.kind === 'ipv4') {
     out.family = 4;
     out.s0 = ip.src;
@@ -125,33 +95,14 @@ export function copyTuple(t: Tuple): Tuple {
   };
 }
 
-/** ICMP request/reply pairs (type → inverse type), from nf_conntrack_proto_icmp.c's invmap. */
-const ICMP_INVERSE: Record<number, number> = {
-  8: 0,
-  0: 8,
-  13: 14,
-  14: 13,
-  15: 16,
-  16: 15,
-  17: 18,
-  18: 17,
-};
-/** ICMPv6 pairs: echo 128↔129, node information 139↔140. */
-const ICMPV6_INVERSE: Record<number, number> = { 128: 129, 129: 128, 139: 140, 140: 139 };
+/** Scratch for the reply ports (read at once). */
+const REPLY: PortPair = { sport: 0, dport: 0 };
 
 /** The reply tuple of `t`, or null when it cannot be inverted (ICMP types without a reply). */
 export function invertTuple(t: Tuple): Tuple | null {
-  let sport = t.dport;
-  let dport = t.sport;
-  if (t.proto === IPPROTO_ICMP || t.proto === IPPROTO_ICMPV6) {
-    const inv = (t.proto === IPPROTO_ICMP ? ICMP_INVERSE : ICMPV6_INVERSE)[t.dport >>> 8];
-    if (inv === undefined) return null;
-    sport = t.sport;
-    dport = (inv << 8) | (t.dport & 0xff);
-  } else if (!hasPorts(t.proto)) {
-    sport = 0;
-    dport = 0;
-  }
+  if (!l4TrackerOf(t.proto).invert(t, REPLY)) return null;
+  const sport = REPLY.sport;
+  const dport = REPLY.dport;
   return {
     family: t.family,
     proto: t.proto,
@@ -211,9 +162,5 @@ export function tupleDst(t: Tuple): string {
 
 /** `conntrack -L`-style text of a tuple: `src=… dst=… sport=… dport=…` or `type=8 code=0 id=…`. */
 export function formatTuple(t: Tuple): string {
-  let s = `src=${tupleSrc(t)} dst=${tupleDst(t)}`;
-  if (t.proto === IPPROTO_ICMP || t.proto === IPPROTO_ICMPV6)
-    s += ` type=${t.dport >>> 8} code=${t.dport & 0xff} id=${t.sport}`;
-  else if (hasPorts(t.proto)) s += ` sport=${t.sport} dport=${t.dport}`;
-  return s;
+  return `src=${tupleSrc(t)} dst=${tupleDst(t)}${l4TrackerOf(t.proto).formatPorts(t)}`;
 }
