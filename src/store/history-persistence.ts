@@ -1,8 +1,8 @@
 import type { FilterDoc, FilterEntry } from '../core/model/types';
 import { reparseDoc } from './core-bridge';
-import type { useStudioStore, Workspace } from './studio-store';
+import type { StudioStoreApi, Workspace } from './studio-store';
 
-type Store = typeof useStudioStore;
+type Store = StudioStoreApi;
 
 /** localStorage key of the undo history; bump the version when the saved shape changes. */
 export const HISTORY_KEY = 'nwfilter-studio:history:v1';

@@ -1,7 +1,7 @@
+export { useStudioStore, setAsyncParser, getLastParseMs } from './app-store';
+export { serializeDoc } from '../core/xml';
 export {
-  useStudioStore,
-  createFilterId,
-  serializeDoc,
+  createStudioStore,
   findDoc,
   LIBRARY_PREFIX,
   COALESCE_MS,
@@ -10,6 +10,7 @@ export {
 export type {
   StudioState,
   StudioStore,
+  StudioStoreApi,
   WorkspaceFilter,
   Workspace,
   XmlDraft,
@@ -27,6 +28,6 @@ export {
 export type { SharedFilters } from './share-link';
 export { parseXml, serializeXml, LIBRARY_FILTERS, getLibraryFilter } from './core-bridge';
 export type { LibraryFilter } from './core-bridge';
-export { setAsyncParser, ASYNC_PARSE_MIN_CHARS } from './studio-store';
+export { ASYNC_PARSE_MIN_CHARS } from './studio-store';
 export type { AsyncParser } from './studio-store';
 export { createWorkerParser } from './create-worker-parser';

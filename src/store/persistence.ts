@@ -4,7 +4,7 @@ import type { HostProfile } from '../core/host';
 import { restoreHistory, saveHistory } from './history-persistence';
 import { hostProfileOf, withHostProfile } from '../core/sim';
 import { usePanelsStore } from './panels-store';
-import { useStudioStore } from './studio-store';
+import { useStudioStore } from './app-store';
 import type { StudioState, WorkspaceFilter, XmlDraft } from './studio-store';
 
 /** localStorage key; bump the version when the saved shape changes. */

@@ -1,5 +1,6 @@
 import type { Diagnostic, FilterDoc } from '../core/model/types';
-import { findDoc, LIBRARY_PREFIX, serializeDoc } from './studio-store';
+import { serializeDoc } from '../core/xml';
+import { findDoc, LIBRARY_PREFIX } from './studio-store';
 import type { StudioState, XmlDraft } from './studio-store';
 
 const NO_DIAGNOSTICS: Diagnostic[] = [];

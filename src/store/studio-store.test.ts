@@ -7,8 +7,12 @@ import {
   selectIsStale,
   selectXmlText,
 } from './selectors';
-import { createInitialState, LIBRARY_PREFIX, serializeDoc, useStudioStore } from './studio-store';
+import { serializeDoc } from '../core/xml';
+import { createStudioStore, LIBRARY_PREFIX } from './studio-store';
+import type { StudioStoreApi } from './studio-store';
 
+/** A fresh store per test: nothing carries over (coalescing window, timers, async parser). */
+let useStudioStore: StudioStoreApi;
 const store = () => useStudioStore.getState();
 const doc = () => {
   const d = selectActiveDoc(store());
@@ -22,8 +26,7 @@ const ruleAt = (i: number) => {
 };
 
 beforeEach(() => {
-  useStudioStore.setState(createInitialState());
-  useStudioStore.temporal.getState().clear();
+  useStudioStore = createStudioStore();
 });
 
 describe('studio store', () => {
@@ -149,10 +152,37 @@ describe('studio store', () => {
   });
 });
 
+describe('createStudioStore', () => {
+  it('makes independent stores: documents, undo history and async parser are per store', async () => {
+    const other = createStudioStore();
+    store().applyDocChange({ type: 'update-rule', index: 1, patch: { action: 'drop' } });
+    expect(ruleAt(1).action).toBe('drop');
+    const otherDoc = selectActiveDoc(other.getState());
+    expect(otherDoc?.entries[1]?.kind === 'rule' && otherDoc.entries[1].rule.action).not.toBe(
+      'drop',
+    );
+    expect(other.temporal.getState().pastStates).toHaveLength(0);
+
+    const { parseFilterXml } = await import('../core/xml/parse-filter-xml');
+    const { ASYNC_PARSE_MIN_CHARS } = await import('./studio-store');
+    const calls: string[] = [];
+    other.setAsyncParser(async (text) => {
+      calls.push(text);
+      return parseFilterXml(text);
+    });
+    const big = `<!-- ${'x'.repeat(ASYNC_PARSE_MIN_CHARS)} -->\n<filter name='big' chain='root'/>\n`;
+    store().setXmlText(big);
+    store().commitXmlDraft();
+    expect(calls).toEqual([]);
+    expect(doc().name).toBe('big');
+  });
+});
+
 describe('off-thread parsing of big texts', () => {
   it('applies a worker parse only if the draft has not changed meanwhile', async () => {
     const { parseFilterXml } = await import('../core/xml/parse-filter-xml');
-    const { setAsyncParser, ASYNC_PARSE_MIN_CHARS } = await import('./studio-store');
+    const { ASYNC_PARSE_MIN_CHARS } = await import('./studio-store');
+    const { setAsyncParser } = useStudioStore;
     const calls: string[] = [];
     setAsyncParser(async (text) => {
       calls.push(text);
@@ -185,7 +215,7 @@ describe('off-thread parsing of big texts', () => {
 
   it('an imported text checked clean off the main thread is then edited incrementally', async () => {
     const { parseFilterXml } = await import('../core/xml/parse-filter-xml');
-    const { setAsyncParser } = await import('./studio-store');
+    const { setAsyncParser } = useStudioStore;
     const asked: { text: string; diagnosticsOnly: boolean }[] = [];
     setAsyncParser(async (text, options) => {
       asked.push({ text, diagnosticsOnly: options?.diagnosticsOnly ?? false });

@@ -4,13 +4,8 @@ import { applyChange } from '../core/model/apply-change';
 import type { DocChange } from '../core/model/apply-change';
 import type { Diagnostic, FilterDoc, ParseResult } from '../core/model/types';
 import { DEFAULT_EXAMPLE } from '../core/examples';
-import { getLibraryFilter, parseXml, serializeXml } from './core-bridge';
-import {
-  findEntrySpans,
-  parseIncrementally,
-  rememberSpans,
-  scanEntrySpans,
-} from './parse-incrementally';
+import { parseIncrementally, serializeDoc, serializeEdited } from '../core/xml';
+import { getLibraryFilter, parseXml } from './core-bridge';
 
 /** A filter of the user's workspace. `id` is stable across renames. */
 export interface WorkspaceFilter {
@@ -96,67 +91,16 @@ export const XML_DEBOUNCE_MS = 30;
 /** Longest such delay (for filters whose full parse is slow). */
 export const XML_DEBOUNCE_MAX_MS = 500;
 
-let idCounter = 0;
-/** A fresh workspace filter id; not in the core, so the clock is allowed here. */
-export function createFilterId(): string {
-  idCounter += 1;
-  return `f${Date.now().toString(36)}${idCounter.toString(36)}`;
-}
-
-const serializedCache = new WeakMap<FilterDoc, string>();
-/** Serializes with a per-document cache: documents are immutable, so identity is enough. */
-export function serializeDoc(doc: FilterDoc): string {
-  let text = serializedCache.get(doc);
-  if (text === undefined) {
-    text = serializeXml(doc);
-    serializedCache.set(doc, text);
-  }
-  return text;
-}
-
 /**
- * Serializes `next`, an edit of `previous` that replaced one entry, by re-serializing only that
- * entry into `previous`'s cached text (libvirt writes each entry on its own lines, the same
- * wherever it stands): a cell edit in a 2,000-rule filter then does not format 2,000 rules.
- * Does nothing when the edit is of another shape or `previous` was never serialized.
+ * A generator of fresh workspace filter ids (each store has its own); not in the core, so the
+ * clock is allowed here.
  */
-export function serializeEdited(previous: FilterDoc, next: FilterDoc): void {
-  if (serializedCache.has(next)) return;
-  const before = serializedCache.get(previous);
-  if (before === undefined || previous.entries.length !== next.entries.length) return;
-  for (const key of Object.keys(next) as (keyof FilterDoc)[])
-    if (key !== 'entries' && next[key] !== previous[key]) return;
-  let changed = -1;
-  for (let i = 0; i < next.entries.length; i++) {
-    if (next.entries[i] === previous.entries[i]) continue;
-    if (changed >= 0) return;
-    changed = i;
-  }
-  if (changed < 0) {
-    serializedCache.set(next, before);
-    return;
-  }
-  const spans = findEntrySpans(before);
-  const span = spans?.[changed];
-  if (!spans || !span || spans.length !== previous.entries.length) return;
-  const alone = serializeXml({ ...next, entries: next.entries.slice(changed, changed + 1) });
-  const aloneSpans = scanEntrySpans(alone);
-  const entrySpan = aloneSpans?.[0];
-  if (!entrySpan || aloneSpans.length !== 1) return;
-  const entryText = alone.slice(entrySpan.start, entrySpan.end);
-  const text = before.slice(0, span.start) + entryText + before.slice(span.end);
-  serializedCache.set(next, text);
-  const delta = entryText.length - (span.end - span.start);
-  rememberSpans(
-    text,
-    spans.map((s, i) =>
-      i < changed
-        ? s
-        : i === changed
-          ? { start: s.start, end: s.end + delta }
-          : { start: s.start + delta, end: s.end + delta },
-    ),
-  );
+export function filterIdGenerator(): () => string {
+  let counter = 0;
+  return () => {
+    counter += 1;
+    return `f${Date.now().toString(36)}${counter.toString(36)}`;
+  };
 }
 
 function uniqueName(name: string, taken: Set<string>): string {
@@ -168,7 +112,7 @@ function uniqueName(name: string, taken: Set<string>): string {
 }
 
 /** The state the app opens with when nothing was saved: the FTP-server example. */
-export function createInitialState(): StudioState {
+export function createInitialState(createFilterId = filterIdGenerator()): StudioState {
   const parsed = parseXml(DEFAULT_EXAMPLE.xml);
   const filters: WorkspaceFilter[] = parsed.doc ? [{ id: createFilterId(), doc: parsed.doc }] : [];
   const drafts: Record<string, XmlDraft> = {};
@@ -192,9 +136,6 @@ export function createInitialState(): StudioState {
   };
 }
 
-let lastCoalesce: { key: string; at: number } | null = null;
-let lastParseMs = 0;
-
 /**
  * A parser off the main thread (a Web Worker running the same core), set by the UI. With
  * `diagnosticsOnly` it may answer `doc: null` (only whether and how the text is wrong).
@@ -203,22 +144,8 @@ export type AsyncParser = (
   text: string,
   options?: { diagnosticsOnly?: boolean },
 ) => Promise<ParseResult>;
-let asyncParser: AsyncParser | null = null;
-let asyncInFlight = false;
-let asyncRerun = false;
 /** Texts at least this long are parsed off the main thread when the edit is not incremental. */
 export const ASYNC_PARSE_MIN_CHARS = 40_000;
-
-/** Lets full parses of big texts run in a worker so typing never freezes (null: parse inline). */
-export function setAsyncParser(parser: AsyncParser | null): void {
-  asyncParser = parser;
-}
-
-/** How long the last XML parse took (ms), for the performance figures. */
-export function getLastParseMs(): number {
-  return lastParseMs;
-}
-let draftTimer: ReturnType<typeof setTimeout> | undefined;
 
 /** Finds the document shown for `id` (workspace or library). */
 export function findDoc(state: StudioState, id: string | null): FilterDoc | null {
@@ -228,332 +155,365 @@ export function findDoc(state: StudioState, id: string | null): FilterDoc | null
   return state.workspace.filters.find((f) => f.id === id)?.doc ?? null;
 }
 
+/** What a store offers besides its state and actions (not part of the state: never persisted). */
+export interface StudioStoreExtras {
+  /** Lets full parses of big texts run in a worker so typing never freezes (null: parse inline). */
+  setAsyncParser(parser: AsyncParser | null): void;
+  /** How long the last XML parse took (ms), for the performance figures. */
+  getLastParseMs(): number;
+}
+
 /**
- * The single store (DESIGN.md: slices workspace / editor / selection). Only
- * `workspace` is tracked by the undo history.
+ * A studio store (DESIGN.md: slices workspace / editor / selection); only `workspace` is tracked
+ * by the undo history. Everything the store keeps between calls (the coalescing window, the
+ * debounce timer, the async parser, filter ids) lives in this closure, so stores are independent:
+ * the app creates one (`app-store.ts`), tests as many as they like.
  */
-export const useStudioStore = create<StudioStore>()(
-  temporal(
-    (set, get) => {
-      const withoutCoalescing = (fn: () => void) => {
-        const t = useStudioStore.temporal.getState();
-        t.pause();
-        try {
-          fn();
-        } finally {
-          t.resume();
-        }
-      };
-      /** Runs `fn` as its own undo step, or merged into the previous one for the same key. */
-      const recordStep = (key: string | undefined, fn: () => void) => {
-        const now = Date.now();
-        const merge =
-          key !== undefined && lastCoalesce?.key === key && now - lastCoalesce.at < COALESCE_MS;
-        lastCoalesce = key === undefined ? null : { key, at: now };
-        if (merge) withoutCoalescing(fn);
-        else fn();
-      };
-      /** `extra` is set in the same update, so no subscriber sees the document without it. */
-      const replaceDoc = (
-        id: string,
-        doc: FilterDoc,
-        key?: string,
-        extra?: Partial<StudioState>,
-      ) => {
-        const { workspace } = get();
-        recordStep(key, () =>
-          set({
-            ...extra,
-            workspace: {
-              filters: workspace.filters.map((f) => (f.id === id ? { id: f.id, doc } : f)),
-            },
-          }),
-        );
-      };
-      const replaceActiveDoc = (doc: FilterDoc, key?: string, extra?: Partial<StudioState>) => {
-        const { activeId } = get();
-        if (activeId !== null) replaceDoc(activeId, doc, key, extra);
-      };
-      /** Applies a parse of `draft` (of filter `id`) if the draft is still the one parsed. */
-      const applyParse = (id: string, text: string, result: ParseResult) => {
-        const state = get();
-        const draft = state.drafts[id];
-        const doc = findDoc(state, id);
-        if (!draft || !doc || draft.baseDoc !== doc || draft.text !== text) return;
-        const hasError = result.diagnostics.some((d) => d.severity === 'error');
-        if (result.doc && !hasError) {
-          const next = result.doc;
-          // The text stays as typed (it is the same document); it now belongs to the new doc.
-          replaceDoc(id, next, `xml:${id}`, {
-            drafts: {
-              ...state.drafts,
-              [id]: {
-                text,
-                baseDoc: next,
-                diagnostics: result.diagnostics,
-                pending: false,
-                cleanText: result.diagnostics.length === 0 ? text : null,
-              },
-            },
-          });
-        } else {
-          set({
-            drafts: {
-              ...state.drafts,
-              [id]: { ...draft, diagnostics: result.diagnostics, pending: false },
-            },
-          });
-        }
-      };
+export function createStudioStore() {
+  const createFilterId = filterIdGenerator();
+  let lastCoalesce: { key: string; at: number } | null = null;
+  let lastParseMs = 0;
+  let asyncParser: AsyncParser | null = null;
+  let asyncInFlight = false;
+  let asyncRerun = false;
+  let draftTimer: ReturnType<typeof setTimeout> | undefined;
 
-      return {
-        ...createInitialState(),
-
-        openFilter(id) {
-          get().commitXmlDraft();
-          lastCoalesce = null;
-          set({ activeId: id, selectedIndex: null, notice: null });
-        },
-
-        selectEntry(index) {
-          set({ selectedIndex: index });
-        },
-
-        applyDocChange(change, options) {
-          const state = get();
-          const id = state.activeId;
-          if (id === null || id.startsWith(LIBRARY_PREFIX)) return false;
-          const doc = findDoc(state, id);
-          if (!doc) return false;
-          const next = applyChange(doc, change);
-          if (next === doc) return false;
-          serializeEdited(doc, next);
-          replaceActiveDoc(next, options?.coalesceKey);
-          if (options?.select !== undefined) set({ selectedIndex: options.select });
-          return true;
-        },
-
-        setXmlText(text) {
-          const state = get();
-          const id = state.activeId;
-          if (id === null || id.startsWith(LIBRARY_PREFIX)) return;
-          const doc = findDoc(state, id);
-          if (!doc) return;
-          const previous = state.drafts[id];
-          const base = previous && previous.baseDoc === doc ? previous : null;
-          if (!base && text === serializeDoc(doc)) return;
-          clearTimeout(draftTimer);
-          // Without a draft the pane showed the serialized document, which is clean.
-          const cleanText = base ? base.cleanText : serializeDoc(doc);
-          // Typing inside one rule re-parses just that rule: cheap enough to apply at once, so the
-          // table follows the keystroke. The entry must parse without any diagnostic (else null
-          // and the debounced full parse below decides), so the table never shows a half-typed
-          // rule; all such keystrokes share one coalescing key, so a burst is one undo step.
-          const incremental =
-            cleanText !== null ? parseIncrementally(parseXml, doc, cleanText, text) : null;
-          const parsed = incremental?.doc;
-          if (parsed) {
-            const draft: XmlDraft = {
-              text,
-              baseDoc: parsed,
-              diagnostics: [],
-              pending: false,
-              cleanText: text,
-            };
-            const drafts = { ...state.drafts, [id]: draft };
-            if (parsed === doc) set({ drafts });
-            else replaceDoc(id, parsed, `xml:${id}`, { drafts });
-            return;
+  const store = create<StudioStore>()(
+    temporal(
+      (set, get) => {
+        const withoutCoalescing = (fn: () => void) => {
+          const t = store.temporal.getState();
+          t.pause();
+          try {
+            fn();
+          } finally {
+            t.resume();
           }
-          set({
-            drafts: {
-              ...state.drafts,
-              [id]: {
-                text,
-                baseDoc: doc,
-                diagnostics: base?.diagnostics ?? [],
-                pending: true,
-                cleanText,
+        };
+        /** Runs `fn` as its own undo step, or merged into the previous one for the same key. */
+        const recordStep = (key: string | undefined, fn: () => void) => {
+          const now = Date.now();
+          const merge =
+            key !== undefined && lastCoalesce?.key === key && now - lastCoalesce.at < COALESCE_MS;
+          lastCoalesce = key === undefined ? null : { key, at: now };
+          if (merge) withoutCoalescing(fn);
+          else fn();
+        };
+        /** `extra` is set in the same update, so no subscriber sees the document without it. */
+        const replaceDoc = (
+          id: string,
+          doc: FilterDoc,
+          key?: string,
+          extra?: Partial<StudioState>,
+        ) => {
+          const { workspace } = get();
+          recordStep(key, () =>
+            set({
+              ...extra,
+              workspace: {
+                filters: workspace.filters.map((f) => (f.id === id ? { id: f.id, doc } : f)),
               },
-            },
-          });
-          // A slow full parse waits for a pause in typing so it does not run on every keystroke.
-          const delay = Math.min(XML_DEBOUNCE_MAX_MS, Math.max(XML_DEBOUNCE_MS, lastParseMs * 1.5));
-          draftTimer = setTimeout(() => get().commitXmlDraft(), delay);
-        },
-
-        commitXmlDraft() {
-          clearTimeout(draftTimer);
+            }),
+          );
+        };
+        const replaceActiveDoc = (doc: FilterDoc, key?: string, extra?: Partial<StudioState>) => {
+          const { activeId } = get();
+          if (activeId !== null) replaceDoc(activeId, doc, key, extra);
+        };
+        /** Applies a parse of `draft` (of filter `id`) if the draft is still the one parsed. */
+        const applyParse = (id: string, text: string, result: ParseResult) => {
           const state = get();
-          const id = state.activeId;
-          if (id === null) return;
           const draft = state.drafts[id];
           const doc = findDoc(state, id);
-          if (!draft || !doc || draft.baseDoc !== doc || !draft.pending) return;
-          const started = performance.now();
-          const text = draft.text;
-          const incremental =
-            draft.cleanText !== null &&
-            parseIncrementally(parseXml, draft.baseDoc, draft.cleanText, text);
-          if (!incremental && asyncParser && text.length >= ASYNC_PARSE_MIN_CHARS) {
-            // One parse in flight at a time; a newer text is parsed when it returns.
-            if (asyncInFlight) {
-              asyncRerun = true;
-              return;
-            }
-            asyncInFlight = true;
-            const finish = () => {
-              asyncInFlight = false;
-              if (asyncRerun) {
-                asyncRerun = false;
-                get().commitXmlDraft();
-              }
-            };
-            asyncParser(text).then(
-              (result) => {
-                lastParseMs = XML_DEBOUNCE_MS;
-                applyParse(id, text, result);
-                finish();
+          if (!draft || !doc || draft.baseDoc !== doc || draft.text !== text) return;
+          const hasError = result.diagnostics.some((d) => d.severity === 'error');
+          if (result.doc && !hasError) {
+            const next = result.doc;
+            // The text stays as typed (it is the same document); it now belongs to the new doc.
+            replaceDoc(id, next, `xml:${id}`, {
+              drafts: {
+                ...state.drafts,
+                [id]: {
+                  text,
+                  baseDoc: next,
+                  diagnostics: result.diagnostics,
+                  pending: false,
+                  cleanText: result.diagnostics.length === 0 ? text : null,
+                },
               },
-              () => {
-                // The worker failed: parse here rather than lose the edit.
-                applyParse(id, text, parseXml(text));
-                finish();
+            });
+          } else {
+            set({
+              drafts: {
+                ...state.drafts,
+                [id]: { ...draft, diagnostics: result.diagnostics, pending: false },
               },
-            );
-            return;
+            });
           }
-          const result = incremental || parseXml(text);
-          lastParseMs = performance.now() - started;
-          applyParse(id, text, result);
-        },
+        };
 
-        revertXmlDraft() {
-          clearTimeout(draftTimer);
-          const { activeId, drafts } = get();
-          if (activeId === null || !drafts[activeId]) return;
-          const rest = { ...drafts };
-          delete rest[activeId];
-          set({ drafts: rest });
-        },
+        return {
+          ...createInitialState(createFilterId),
 
-        addFilters(docs, texts) {
-          if (docs.length === 0) return;
-          get().commitXmlDraft();
-          const { workspace } = get();
-          const taken = new Set(workspace.filters.map((f) => f.doc.name));
-          const drafts = { ...get().drafts };
-          const added = docs.map((doc, i) => {
-            const name = uniqueName(doc.name, taken);
-            taken.add(name);
-            const filter = {
-              id: createFilterId(),
-              doc: name === doc.name ? doc : { ...doc, name },
-            };
-            const text = texts?.[i];
-            // A renamed copy no longer matches its source text, so it shows the serialized form.
-            if (text !== undefined && name === doc.name) {
-              drafts[filter.id] = {
+          openFilter(id) {
+            get().commitXmlDraft();
+            lastCoalesce = null;
+            set({ activeId: id, selectedIndex: null, notice: null });
+          },
+
+          selectEntry(index) {
+            set({ selectedIndex: index });
+          },
+
+          applyDocChange(change, options) {
+            const state = get();
+            const id = state.activeId;
+            if (id === null || id.startsWith(LIBRARY_PREFIX)) return false;
+            const doc = findDoc(state, id);
+            if (!doc) return false;
+            const next = applyChange(doc, change);
+            if (next === doc) return false;
+            serializeEdited(doc, next);
+            replaceActiveDoc(next, options?.coalesceKey);
+            if (options?.select !== undefined) set({ selectedIndex: options.select });
+            return true;
+          },
+
+          setXmlText(text) {
+            const state = get();
+            const id = state.activeId;
+            if (id === null || id.startsWith(LIBRARY_PREFIX)) return;
+            const doc = findDoc(state, id);
+            if (!doc) return;
+            const previous = state.drafts[id];
+            const base = previous && previous.baseDoc === doc ? previous : null;
+            if (!base && text === serializeDoc(doc)) return;
+            clearTimeout(draftTimer);
+            // Without a draft the pane showed the serialized document, which is clean.
+            const cleanText = base ? base.cleanText : serializeDoc(doc);
+            // Typing inside one rule re-parses just that rule: cheap enough to apply at once, so the
+            // table follows the keystroke. The entry must parse without any diagnostic (else null
+            // and the debounced full parse below decides), so the table never shows a half-typed
+            // rule; all such keystrokes share one coalescing key, so a burst is one undo step.
+            const incremental =
+              cleanText !== null ? parseIncrementally(parseXml, doc, cleanText, text) : null;
+            const parsed = incremental?.doc;
+            if (parsed) {
+              const draft: XmlDraft = {
                 text,
-                baseDoc: filter.doc,
+                baseDoc: parsed,
                 diagnostics: [],
                 pending: false,
-                cleanText: null,
+                cleanText: text,
               };
-            }
-            return filter;
-          });
-          lastCoalesce = null;
-          set({ workspace: { filters: [...workspace.filters, ...added] } });
-          set({ activeId: added[0]?.id ?? null, selectedIndex: null, drafts });
-          for (const f of added) {
-            const text = drafts[f.id]?.text;
-            if (text !== undefined && asyncParser)
-              markCleanWhenItIs(f.id, f.doc, text, asyncParser);
-          }
-        },
-
-        deleteFilter(id) {
-          const { workspace, activeId } = get();
-          const filters = workspace.filters.filter((f) => f.id !== id);
-          if (filters.length === workspace.filters.length) return;
-          lastCoalesce = null;
-          set({ workspace: { filters } });
-          if (activeId === id) set({ activeId: filters[0]?.id ?? null, selectedIndex: null });
-        },
-
-        copyLibraryFilter(name) {
-          const builtin = getLibraryFilter(name);
-          if (builtin) get().addFilters([builtin.doc]);
-        },
-
-        undo() {
-          const { activeId, drafts } = get();
-          const draft = activeId === null ? undefined : drafts[activeId];
-          // An uncommitted or invalid draft is the most recent change: undo drops it first.
-          if (draft && (draft.pending || draft.diagnostics.some((d) => d.severity === 'error'))) {
-            get().revertXmlDraft();
-            return;
-          }
-          lastCoalesce = null;
-          useStudioStore.temporal.getState().undo();
-          fixActive();
-        },
-
-        redo() {
-          get().commitXmlDraft();
-          lastCoalesce = null;
-          useStudioStore.temporal.getState().redo();
-          fixActive();
-        },
-
-        setNotice(notice) {
-          set({ notice });
-        },
-      };
-
-      /**
-       * Checks off the main thread whether an imported text parses without any diagnostic; if so
-       * (and it is still the draft), later typing in it can be parsed incrementally instead of
-       * the first keystroke paying for a full parse of the whole filter.
-       */
-      function markCleanWhenItIs(id: string, doc: FilterDoc, text: string, parse: AsyncParser) {
-        parse(text, { diagnosticsOnly: true }).then(
-          (result) => {
-            const draft = get().drafts[id];
-            if (
-              result.diagnostics.length > 0 ||
-              !draft ||
-              draft.text !== text ||
-              draft.baseDoc !== doc ||
-              draft.pending ||
-              draft.cleanText !== null
-            )
+              const drafts = { ...state.drafts, [id]: draft };
+              if (parsed === doc) set({ drafts });
+              else replaceDoc(id, parsed, `xml:${id}`, { drafts });
               return;
-            set({ drafts: { ...get().drafts, [id]: { ...draft, cleanText: text } } });
+            }
+            set({
+              drafts: {
+                ...state.drafts,
+                [id]: {
+                  text,
+                  baseDoc: doc,
+                  diagnostics: base?.diagnostics ?? [],
+                  pending: true,
+                  cleanText,
+                },
+              },
+            });
+            // A slow full parse waits for a pause in typing so it does not run on every keystroke.
+            const delay = Math.min(
+              XML_DEBOUNCE_MAX_MS,
+              Math.max(XML_DEBOUNCE_MS, lastParseMs * 1.5),
+            );
+            draftTimer = setTimeout(() => get().commitXmlDraft(), delay);
           },
-          () => {
-            // No worker: the first edit parses the whole text, as before.
-          },
-        );
-      }
 
-      /** After undo/redo the open filter may be gone (or back). */
-      function fixActive() {
-        const { activeId, workspace } = get();
-        if (
-          activeId !== null &&
-          !activeId.startsWith(LIBRARY_PREFIX) &&
-          !workspace.filters.some((f) => f.id === activeId)
-        ) {
-          set({ activeId: workspace.filters[0]?.id ?? null, selectedIndex: null });
+          commitXmlDraft() {
+            clearTimeout(draftTimer);
+            const state = get();
+            const id = state.activeId;
+            if (id === null) return;
+            const draft = state.drafts[id];
+            const doc = findDoc(state, id);
+            if (!draft || !doc || draft.baseDoc !== doc || !draft.pending) return;
+            const started = performance.now();
+            const text = draft.text;
+            const incremental =
+              draft.cleanText !== null &&
+              parseIncrementally(parseXml, draft.baseDoc, draft.cleanText, text);
+            if (!incremental && asyncParser && text.length >= ASYNC_PARSE_MIN_CHARS) {
+              // One parse in flight at a time; a newer text is parsed when it returns.
+              if (asyncInFlight) {
+                asyncRerun = true;
+                return;
+              }
+              asyncInFlight = true;
+              const finish = () => {
+                asyncInFlight = false;
+                if (asyncRerun) {
+                  asyncRerun = false;
+                  get().commitXmlDraft();
+                }
+              };
+              asyncParser(text).then(
+                (result) => {
+                  lastParseMs = XML_DEBOUNCE_MS;
+                  applyParse(id, text, result);
+                  finish();
+                },
+                () => {
+                  // The worker failed: parse here rather than lose the edit.
+                  applyParse(id, text, parseXml(text));
+                  finish();
+                },
+              );
+              return;
+            }
+            const result = incremental || parseXml(text);
+            lastParseMs = performance.now() - started;
+            applyParse(id, text, result);
+          },
+
+          revertXmlDraft() {
+            clearTimeout(draftTimer);
+            const { activeId, drafts } = get();
+            if (activeId === null || !drafts[activeId]) return;
+            const rest = { ...drafts };
+            delete rest[activeId];
+            set({ drafts: rest });
+          },
+
+          addFilters(docs, texts) {
+            if (docs.length === 0) return;
+            get().commitXmlDraft();
+            const { workspace } = get();
+            const taken = new Set(workspace.filters.map((f) => f.doc.name));
+            const drafts = { ...get().drafts };
+            const added = docs.map((doc, i) => {
+              const name = uniqueName(doc.name, taken);
+              taken.add(name);
+              const filter = {
+                id: createFilterId(),
+                doc: name === doc.name ? doc : { ...doc, name },
+              };
+              const text = texts?.[i];
+              // A renamed copy no longer matches its source text, so it shows the serialized form.
+              if (text !== undefined && name === doc.name) {
+                drafts[filter.id] = {
+                  text,
+                  baseDoc: filter.doc,
+                  diagnostics: [],
+                  pending: false,
+                  cleanText: null,
+                };
+              }
+              return filter;
+            });
+            lastCoalesce = null;
+            set({ workspace: { filters: [...workspace.filters, ...added] } });
+            set({ activeId: added[0]?.id ?? null, selectedIndex: null, drafts });
+            for (const f of added) {
+              const text = drafts[f.id]?.text;
+              if (text !== undefined && asyncParser)
+                markCleanWhenItIs(f.id, f.doc, text, asyncParser);
+            }
+          },
+
+          deleteFilter(id) {
+            const { workspace, activeId } = get();
+            const filters = workspace.filters.filter((f) => f.id !== id);
+            if (filters.length === workspace.filters.length) return;
+            lastCoalesce = null;
+            set({ workspace: { filters } });
+            if (activeId === id) set({ activeId: filters[0]?.id ?? null, selectedIndex: null });
+          },
+
+          copyLibraryFilter(name) {
+            const builtin = getLibraryFilter(name);
+            if (builtin) get().addFilters([builtin.doc]);
+          },
+
+          undo() {
+            const { activeId, drafts } = get();
+            const draft = activeId === null ? undefined : drafts[activeId];
+            // An uncommitted or invalid draft is the most recent change: undo drops it first.
+            if (draft && (draft.pending || draft.diagnostics.some((d) => d.severity === 'error'))) {
+              get().revertXmlDraft();
+              return;
+            }
+            lastCoalesce = null;
+            store.temporal.getState().undo();
+            fixActive();
+          },
+
+          redo() {
+            get().commitXmlDraft();
+            lastCoalesce = null;
+            store.temporal.getState().redo();
+            fixActive();
+          },
+
+          setNotice(notice) {
+            set({ notice });
+          },
+        };
+
+        /**
+         * Checks off the main thread whether an imported text parses without any diagnostic; if so
+         * (and it is still the draft), later typing in it can be parsed incrementally instead of
+         * the first keystroke paying for a full parse of the whole filter.
+         */
+        function markCleanWhenItIs(id: string, doc: FilterDoc, text: string, parse: AsyncParser) {
+          parse(text, { diagnosticsOnly: true }).then(
+            (result) => {
+              const draft = get().drafts[id];
+              if (
+                result.diagnostics.length > 0 ||
+                !draft ||
+                draft.text !== text ||
+                draft.baseDoc !== doc ||
+                draft.pending ||
+                draft.cleanText !== null
+              )
+                return;
+              set({ drafts: { ...get().drafts, [id]: { ...draft, cleanText: text } } });
+            },
+            () => {
+              // No worker: the first edit parses the whole text, as before.
+            },
+          );
         }
-      }
+
+        /** After undo/redo the open filter may be gone (or back). */
+        function fixActive() {
+          const { activeId, workspace } = get();
+          if (
+            activeId !== null &&
+            !activeId.startsWith(LIBRARY_PREFIX) &&
+            !workspace.filters.some((f) => f.id === activeId)
+          ) {
+            set({ activeId: workspace.filters[0]?.id ?? null, selectedIndex: null });
+          }
+        }
+      },
+      {
+        partialize: (state) => ({ workspace: state.workspace }),
+        equality: (a, b) => a.workspace === b.workspace,
+        limit: 200,
+      },
+    ),
+  );
+  const extras: StudioStoreExtras = {
+    setAsyncParser(parser) {
+      asyncParser = parser;
     },
-    {
-      partialize: (state) => ({ workspace: state.workspace }),
-      equality: (a, b) => a.workspace === b.workspace,
-      limit: 200,
-    },
-  ),
-);
+    getLastParseMs: () => lastParseMs,
+  };
+  return Object.assign(store, extras);
+}
+
+/** A store made by {@link createStudioStore} (a zustand hook with `temporal` and the extras). */
+export type StudioStoreApi = ReturnType<typeof createStudioStore>;

@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import * as monaco from 'monaco-editor';
 import Editor, { loader } from '@monaco-editor/react';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
-import { findEntrySpans } from '../../store/parse-incrementally';
+import { findEntrySpans } from '../../core/xml';
 import {
   selectActiveDoc,
   selectActiveId,

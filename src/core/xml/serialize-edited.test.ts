@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { applyChange } from '../core/model/apply-change';
-import type { DocChange } from '../core/model/apply-change';
-import { EXAMPLES } from '../core/examples';
-import { BUILTIN_FILTERS, getBuiltinFilter } from '../core/library';
-import type { FilterDoc } from '../core/model/types';
-import { parseFilterXml } from '../core/xml/parse-filter-xml';
-import { serializeFilterXml } from '../core/xml/serialize-filter-xml';
+import { applyChange } from '../model/apply-change';
+import type { DocChange } from '../model/apply-change';
+import { EXAMPLES } from '../examples';
+import { BUILTIN_FILTERS, getBuiltinFilter } from '../library';
+import type { FilterDoc } from '../model/types';
+import { parseFilterXml } from './parse-filter-xml';
+import { serializeFilterXml } from './serialize-filter-xml';
 import { findEntrySpans, scanEntrySpans } from './parse-incrementally';
-import { serializeDoc, serializeEdited } from './studio-store';
+import { serializeDoc, serializeEdited } from './serialize-edited';
 
 const docs: FilterDoc[] = [
   ...EXAMPLES.map((e) => parseFilterXml(e.xml).doc!),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseFilterXml } from '../core';
-import { EXAMPLES } from '../core/examples';
+import { parseFilterXml } from './parse-filter-xml';
+import { EXAMPLES } from '../examples';
 import { findEntrySpans, parseIncrementally, scanEntrySpans } from './parse-incrementally';
 
 const texts = EXAMPLES.map((e) => e.xml);

@@ -1,4 +1,4 @@
-import type { FilterDoc, FilterEntry, ParseResult } from '../core/model/types';
+import type { FilterDoc, FilterEntry, ParseResult } from '../model/types';
 
 /** Character range of one top-level entry (`<rule>` or `<filterref>`) in a filter's text. */
 export interface EntrySpan {
