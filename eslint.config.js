@@ -13,6 +13,16 @@ const UI_PACKAGES = [
   '@monaco-editor/react',
 ];
 
+/**
+ * The import fence (issue 13): outside src/core, the core is reached through `src/core` or a
+ * layer's `index.ts` (`src/core/<layer>`), never a file inside a layer (type imports included).
+ * Test helpers under a `testing/` folder are not API and stay importable by tests.
+ */
+export const CORE_INTERNAL_IMPORT =
+  '^(?:\\.{1,2}/)+(?:src/)?core/[a-z0-9-]+/(?!(?:[a-z0-9-]+/)*testing/)(?!index$).+';
+export const CORE_FENCE_MESSAGE =
+  'Import the core through src/core or its layer (src/core/<layer>, the index), not a file inside a layer (issue 13).';
+
 export default tseslint.config(
   {
     ignores: [
@@ -83,6 +93,26 @@ export default tseslint.config(
         'navigator',
         'process',
         'Date',
+      ],
+    },
+  },
+  {
+    files: [
+      'src/ui/**/*.{ts,tsx}',
+      'src/store/**/*.{ts,tsx}',
+      'src/cli/**/*.ts',
+      'src/testing/**/*.ts',
+      'src/*.{ts,tsx}',
+      'tests/**/*.ts',
+      'e2e/**/*.ts',
+      'bench/**/*.ts',
+      'e2e-bench/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: CORE_INTERNAL_IMPORT, message: CORE_FENCE_MESSAGE }] },
       ],
     },
   },

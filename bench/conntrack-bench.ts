@@ -21,11 +21,11 @@ import {
   getBuiltinFilter,
   parseFilterXml,
 } from '../src/core';
-import { Conntrack } from '../src/core/conntrack/conntrack';
-import type { ConnlimitOptions } from '../src/core/conntrack/connlimit';
-import type { CtPacket, HelperName } from '../src/core/conntrack/types';
-import { BridgeHost } from '../src/core/netfilter/bridge-host';
-import type { EthernetFrame } from '../src/core/packet/packet';
+import { Conntrack } from '../src/core/conntrack';
+import type { ConnlimitOptions } from '../src/core/conntrack';
+import type { CtPacket, HelperName } from '../src/core/conntrack';
+import { BridgeHost } from '../src/core/netfilter';
+import type { EthernetFrame } from '../src/core/packet';
 import { makeSimFilterXml } from './make-filter-xml';
 import { TraceGenerator } from './make-trace';
 

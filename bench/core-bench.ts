@@ -19,12 +19,12 @@ import {
   serializeFilterXml,
 } from '../src/core';
 import type { FilterDoc, Ruleset } from '../src/core';
-import { compileNftables, printNftScriptText } from '../src/core/compile/nftables';
-import type { NftRuleset } from '../src/core/compile/nftables';
-import { instantiateFilter } from '../src/core/instantiate/instantiate-filter';
-import { BridgeHost } from '../src/core/netfilter/bridge-host';
-import type { HostSettings } from '../src/core/netfilter/bridge-host';
-import { encodeFrame } from '../src/core/packet/packet-encode';
+import { compileNftables, printNftScriptText } from '../src/core/compile';
+import type { NftRuleset } from '../src/core/compile';
+import { instantiateFilter } from '../src/core/instantiate';
+import { BridgeHost } from '../src/core/netfilter';
+import type { HostSettings } from '../src/core/netfilter';
+import { encodeFrame } from '../src/core/packet';
 import { runCaptures, writePcap, splitTime } from '../src/core/sim';
 import type { PcapRecord } from '../src/core/sim';
 import { allowedTraffic, analyseRuleset, diffAnalyses } from '../src/core/analysis';

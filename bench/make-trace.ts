@@ -6,7 +6,7 @@
  */
 import { SCENARIOS, DEFAULT_HOSTS } from '../src/core/sim';
 import type { ScenarioHosts } from '../src/core/sim';
-import type { EthernetFrame, L4Packet } from '../src/core/packet/packet';
+import type { EthernetFrame, L4Packet } from '../src/core/packet';
 import {
   buildArp,
   buildEthernet,
@@ -14,8 +14,8 @@ import {
   buildIpv4,
   buildTcp,
   buildUdp,
-} from '../src/core/packet/packet-build';
-import type { Side } from '../src/core/netfilter/bridge-host';
+} from '../src/core/packet';
+import type { Side } from '../src/core/netfilter';
 import { makeRandom } from './make-filter-xml';
 
 export interface TraceFrame {

@@ -1,8 +1,8 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { buildEthernet, buildIcmpEcho, buildIpv4, buildTcp } from '../src/core/packet/packet-build';
-import { encodeFrame } from '../src/core/packet/packet-encode';
-import { writePcap } from '../src/core/sim/pcap';
+import { buildEthernet, buildIcmpEcho, buildIpv4, buildTcp } from '../src/core/packet';
+import { encodeFrame } from '../src/core/packet';
+import { writePcap } from '../src/core/sim';
 import { expect, test } from './support/fixtures';
 import { openApp, openTab, panels, rules, selectedRow } from './support/studio';
 

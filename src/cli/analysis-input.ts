@@ -1,6 +1,6 @@
-import { compileFilter } from '../core/compile/compile-filter';
-import type { AnyRuleset as Ruleset } from '../core/compile/ir';
-import type { HostSettings, RuleRef } from '../core/netfilter/bridge-host';
+import { compileFilter } from '../core/compile';
+import type { AnyRuleset as Ruleset } from '../core/compile';
+import type { HostSettings, RuleRef } from '../core/netfilter';
 import { EXIT_USAGE } from './cli-io';
 import type { CliIo } from './cli-io';
 import {

@@ -1,8 +1,8 @@
 import { parseFilterXml } from '../core';
-import type { Diagnostic, FilterDoc } from '../core/model/types';
+import type { Diagnostic, FilterDoc } from '../core/model';
 import { InputError } from './cli-io';
 import type { CliIo } from './cli-io';
-import { resolveLimits } from '../core/model/limits';
+import { resolveLimits } from '../core/model';
 
 /** A file read and parsed (parsing includes libvirt's semantic checks); `doc` is null on error. */
 export interface CheckedFile {

@@ -1,9 +1,9 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { Diagnostic } from '../core/model/types';
-import { DIAGNOSTIC_CODES } from '../core/validate/diagnostic-codes';
-import { DEFAULT_LIMITS, LIMIT_NAMES } from '../core/model/limits';
-import type { Limits } from '../core/model/limits';
-import { findInvalidUtf8 } from '../core/xml/check-utf8';
+import type { Diagnostic } from '../core/model';
+import { DIAGNOSTIC_CODES } from '../core/validate';
+import { DEFAULT_LIMITS, LIMIT_NAMES } from '../core/model';
+import type { Limits } from '../core/model';
+import { findInvalidUtf8 } from '../core/xml';
 
 /** What a command may touch: injected so commands run in-process in tests as well as for real. */
 export interface CliIo {

@@ -7,12 +7,12 @@ import {
   parseLibvirtVersion,
 } from '../core/library';
 import type { LibvirtVersion } from '../core/library';
-import { parseMac } from '../core/model/libvirt-syntax';
-import type { Diagnostic, DroppedAttribute, FilterDoc } from '../core/model/types';
-import { parseFilterXml } from '../core/xml/parse-filter-xml';
+import { parseMac } from '../core/model';
+import type { Diagnostic, DroppedAttribute, FilterDoc } from '../core/model';
+import { parseFilterXml } from '../core/xml';
 import { InputError } from './cli-io';
 import type { CliIo } from './cli-io';
-import { resolveLimits } from '../core/model/limits';
+import { resolveLimits } from '../core/model';
 import { escapeForTerminal, formatDiagnostic } from './format-diagnostic';
 
 /** How an option takes its value: `flag` none, `value` one (last wins), `list` one per use. */

@@ -1,5 +1,5 @@
-import { LIMIT_NAMES } from '../core/model/limits';
-import type { Diagnostic } from '../core/model/types';
+import { LIMIT_NAMES } from '../core/model';
+import type { Diagnostic } from '../core/model';
 
 /**
  * Control characters (C0, DEL, C1), line and paragraph separators and the bidirectional

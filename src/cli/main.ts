@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { LIMIT_NAMES } from '../core/model/limits';
-import type { Limits } from '../core/model/limits';
+import { LIMIT_NAMES } from '../core/model';
+import type { Limits } from '../core/model';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, PROCESS_IO, type CliIo } from './cli-io';
 import { COMMANDS } from './commands';
 import { escapeForTerminal } from './format-diagnostic';

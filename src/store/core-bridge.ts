@@ -1,7 +1,7 @@
 // Direct module imports keep the initial bundle to what the editor uses.
-import { parseFilterXml } from '../core/xml/parse-filter-xml';
-import { serializeFilterXml } from '../core/xml/serialize-filter-xml';
-import type { FilterDoc, ParseResult } from '../core/model/types';
+import { parseFilterXml } from '../core/xml';
+import { serializeFilterXml } from '../core/xml';
+import type { FilterDoc, ParseResult } from '../core/model';
 import { BUILTIN_FILTERS, getBuiltinFilter } from '../core/library';
 import type { BuiltinFilter, BuiltinFilterSource } from '../core/library';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeFilterXml } from '../../bench/make-filter-xml';
 import { EXAMPLES } from '../core/examples';
-import { parseFilterXml } from '../core/xml/parse-filter-xml';
+import { parseFilterXml } from '../core/xml';
 import { createWorkerParser } from './create-worker-parser';
 import { answerParseRequest } from './parse-worker';
 import type { ParseRequest } from './parse-worker';

@@ -1,4 +1,4 @@
-import type { ParseResult } from '../core/model/types';
+import type { ParseResult } from '../core/model';
 import type { ParseReply, ParseRequest } from './parse-worker';
 import type { AsyncParser } from './studio-store';
 

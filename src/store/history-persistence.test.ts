@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FilterDoc, FilterEntry } from '../core/model/types';
+import type { FilterDoc, FilterEntry } from '../core/model';
 import { decodeHistory, encodeHistory, SAVED_STEPS } from './history-persistence';
 
 const rule = (port: string): FilterEntry => ({

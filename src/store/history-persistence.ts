@@ -1,4 +1,4 @@
-import type { FilterDoc, FilterEntry } from '../core/model/types';
+import type { FilterDoc, FilterEntry } from '../core/model';
 import { reparseDoc } from './core-bridge';
 import type { StudioStoreApi, Workspace } from './studio-store';
 

@@ -1,5 +1,5 @@
-import type { ParseResult } from '../core/model/types';
-import { parseFilterXml } from '../core/xml/parse-filter-xml';
+import type { ParseResult } from '../core/model';
+import { parseFilterXml } from '../core/xml';
 
 /** A message to the parse worker: the text to parse and an id to answer with. */
 export interface ParseRequest {

@@ -1,4 +1,4 @@
-import type { Diagnostic, FilterDoc } from '../core/model/types';
+import type { Diagnostic, FilterDoc } from '../core/model';
 import { serializeDoc } from '../core/xml';
 import { findDoc, LIBRARY_PREFIX } from './studio-store';
 import type { StudioState, XmlDraft } from './studio-store';

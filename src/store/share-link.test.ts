@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FilterDoc } from '../core/model/types';
+import type { FilterDoc } from '../core/model';
 import { decodeShare, describeShare, encodeShare, filtersToShare } from './share-link';
 
 function doc(name: string, refs: string[] = []): FilterDoc {

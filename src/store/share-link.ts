@@ -1,5 +1,5 @@
 import { compressToEncodedURIComponent, decompressFromEncodedURIComponent } from 'lz-string';
-import type { FilterDoc } from '../core/model/types';
+import type { FilterDoc } from '../core/model';
 import { reparseDoc } from './core-bridge';
 
 /** The URL fragment key that carries a shared filter. */

@@ -163,7 +163,7 @@ describe('createStudioStore', () => {
     );
     expect(other.temporal.getState().pastStates).toHaveLength(0);
 
-    const { parseFilterXml } = await import('../core/xml/parse-filter-xml');
+    const { parseFilterXml } = await import('../core/xml');
     const { ASYNC_PARSE_MIN_CHARS } = await import('./studio-store');
     const calls: string[] = [];
     other.setAsyncParser(async (text) => {
@@ -180,7 +180,7 @@ describe('createStudioStore', () => {
 
 describe('off-thread parsing of big texts', () => {
   it('applies a worker parse only if the draft has not changed meanwhile', async () => {
-    const { parseFilterXml } = await import('../core/xml/parse-filter-xml');
+    const { parseFilterXml } = await import('../core/xml');
     const { ASYNC_PARSE_MIN_CHARS } = await import('./studio-store');
     const { setAsyncParser } = useStudioStore;
     const calls: string[] = [];
@@ -214,7 +214,7 @@ describe('off-thread parsing of big texts', () => {
   });
 
   it('an imported text checked clean off the main thread is then edited incrementally', async () => {
-    const { parseFilterXml } = await import('../core/xml/parse-filter-xml');
+    const { parseFilterXml } = await import('../core/xml');
     const { setAsyncParser } = useStudioStore;
     const asked: { text: string; diagnosticsOnly: boolean }[] = [];
     setAsyncParser(async (text, options) => {

@@ -1,8 +1,8 @@
 import { create } from 'zustand';
 import { temporal } from 'zundo';
-import { applyChange } from '../core/model/apply-change';
-import type { DocChange } from '../core/model/apply-change';
-import type { Diagnostic, FilterDoc, ParseResult } from '../core/model/types';
+import { applyChange } from '../core/model';
+import type { DocChange } from '../core/model';
+import type { Diagnostic, FilterDoc, ParseResult } from '../core/model';
 import { DEFAULT_EXAMPLE } from '../core/examples';
 import { parseIncrementally, serializeDoc, serializeEdited } from '../core/xml';
 import { getLibraryFilter, parseXml } from './core-bridge';

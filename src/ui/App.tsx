@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { FilterDoc, Rule } from '../core/model/types';
+import type { FilterDoc, Rule } from '../core/model';
 import {
   decodeShare,
   describeShare,

@@ -1,4 +1,4 @@
-import { DEFAULT_LIMITS } from '../core/model/limits';
+import { DEFAULT_LIMITS } from '../core/model';
 import { useStudioStore, parseXml } from '../store';
 import { usePanelsStore } from '../store/panels-store';
 

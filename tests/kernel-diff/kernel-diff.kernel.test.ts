@@ -14,13 +14,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ruleset } from '../../src/core/compile/ebiptables/ir';
+import type { Ruleset } from '../../src/core/compile';
 import { ipsetFamily } from '../../src/core/host';
-import { decodeFrame } from '../../src/core/packet/packet-decode';
-import type { EthernetFrame } from '../../src/core/packet/packet';
-import { quotedPacket } from '../../src/core/packet/packet-build';
-import { encodeFrame } from '../../src/core/packet/packet-encode';
-import { summarizeFrame } from '../../src/core/packet/packet-summary';
+import { decodeFrame } from '../../src/core/packet';
+import type { EthernetFrame } from '../../src/core/packet';
+import { quotedPacket } from '../../src/core/packet';
+import { encodeFrame } from '../../src/core/packet';
+import { summarizeFrame } from '../../src/core/packet';
 import { CASES, type KernelCase } from './cases';
 import { APP_CASES, runAppCase } from './lib/apps';
 import {

@@ -7,7 +7,7 @@
  * The VM is 10.99.0.2 / 52:54:00:11:22:33 (the filter parameters IP and MAC), the remote host
  * 10.99.0.3 / 52:54:00:aa:bb:03 behind the bridge's other port.
  */
-import type { EthernetFrame } from '../../src/core/packet/packet';
+import type { EthernetFrame } from '../../src/core/packet';
 import {
   buildArp,
   buildEthernet,
@@ -19,10 +19,10 @@ import {
   buildTcp,
   buildUdp,
   mac,
-} from '../../src/core/packet/packet-build';
-import type { IcmpMessage, Ipv4Packet } from '../../src/core/packet/packet';
-import { parseIpv6 } from '../../src/core/packet/addr';
-import { TcpFlow } from '../../src/core/sim/tcp-flow';
+} from '../../src/core/packet';
+import type { IcmpMessage, Ipv4Packet } from '../../src/core/packet';
+import { parseIpv6 } from '../../src/core/packet';
+import { TcpFlow } from '../../src/core/sim';
 
 export const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2', ip6: '2001:db8:99::2' };
 export const PEER = { mac: '52:54:00:aa:bb:03', ip: '10.99.0.3', ip6: '2001:db8:99::3' };

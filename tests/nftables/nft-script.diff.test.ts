@@ -12,18 +12,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { instantiateFilter } from '../../src/core/instantiate/instantiate-filter';
-import type { FilterLookup } from '../../src/core/instantiate/types';
+import { instantiateFilter } from '../../src/core/instantiate';
+import type { FilterLookup } from '../../src/core/instantiate';
 import { EXAMPLES } from '../../src/core/examples';
 import { BUILTIN_FILTERS, getBuiltinFilter } from '../../src/core/library';
-import type { FilterDoc } from '../../src/core/model/types';
-import { parseFilterXml } from '../../src/core/xml/parse-filter-xml';
-import {
-  compileNftables,
-  NFT_COMPILE_CODES,
-} from '../../src/core/compile/nftables/compile-nftables';
-import type { NftRuleset } from '../../src/core/compile/nftables/ir';
-import { printNftScript } from '../../src/core/compile/nftables/print-nft-script';
+import type { FilterDoc } from '../../src/core/model';
+import { parseFilterXml } from '../../src/core/xml';
+import { compileNftables, NFT_COMPILE_CODES } from '../../src/core/compile';
+import type { NftRuleset } from '../../src/core/compile';
+import { printNftScript } from '../../src/core/compile';
 import { HARNESS_PARAMS, corpusDir } from '../../src/core/compile/nftables/testing/nft-harness';
 import { CASES, DEFAULT_IP, DEFAULT_MAC } from '../libvirt-diff/cases';
 import { runCommand } from '../lib/run-command';

@@ -9,8 +9,7 @@ import {
   printedText,
 } from '../../core/compile';
 import { findMissingIpsets, missingIpsetDiagnostic } from '../../core/host';
-import { resolveLimits } from '../../core/model/limits';
-import { parseIpv4 } from '../../core/model/libvirt-syntax';
+import { parseIpv4, resolveLimits } from '../../core/model';
 import { printLearningArgs } from '../../core/learning';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, PROCESS_IO } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { locateEntries, runLint } from './lint';
-import { parseFilterXml } from '../../core/xml/parse-filter-xml';
+import { parseFilterXml } from '../../core/xml';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'nwfs-cli-lint-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 import { BACKENDS, DEFAULT_BACKEND, isBackendId } from '../../core/compile';
 import { lintFilter } from '../../core/lint';
-import { resolveLimits } from '../../core/model/limits';
+import { resolveLimits } from '../../core/model';
 import type { LintFinding, LintOptions } from '../../core/lint';
-import type { Diagnostic } from '../../core/model/types';
+import type { Diagnostic } from '../../core/model';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
 import {

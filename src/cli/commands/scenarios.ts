@@ -1,4 +1,4 @@
-import { SCENARIOS } from '../../core/sim/scenarios';
+import { SCENARIOS } from '../../core/sim';
 import { EXIT_OK, EXIT_USAGE } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
 

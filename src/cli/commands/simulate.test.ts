@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeFrame } from '../../core/packet/packet-encode';
-import { writePcap } from '../../core/sim/pcap';
-import type { PcapRecord } from '../../core/sim/pcap';
-import { DEFAULT_HOSTS, getScenario } from '../../core/sim/scenarios';
+import { encodeFrame } from '../../core/packet';
+import { writePcap } from '../../core/sim';
+import type { PcapRecord } from '../../core/sim';
+import { DEFAULT_HOSTS, getScenario } from '../../core/sim';
 import type { CliIo } from '../cli-io';
 import { runCli } from '../main';
 

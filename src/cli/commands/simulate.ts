@@ -15,17 +15,17 @@ import {
   simSettingsOf,
 } from '../../core/host';
 import type { HostProfile } from '../../core/host';
-import type { HostSettings, PacketTrace } from '../../core/netfilter/bridge-host';
-import { parseIpv4 } from '../../core/model/libvirt-syntax';
-import { getScenario, SCENARIOS } from '../../core/sim/scenarios';
-import { runScenario } from '../../core/sim/run-scenario';
-import { learningRunOf, phaseText } from '../../core/sim/learning-timeline';
-import type { LearningPhase } from '../../core/sim/learning-timeline';
-import type { CounterView } from '../../core/sim/run-scenario';
-import { runCaptures, traceJsonLine } from '../../core/sim/run-captures';
-import type { ByteSource } from '../../core/sim/capture-reader';
-import type { ConnView } from '../../core/conntrack/conntrack';
-import { resolveLimits } from '../../core/model/limits';
+import type { HostSettings, PacketTrace } from '../../core/netfilter';
+import { parseIpv4 } from '../../core/model';
+import { getScenario, SCENARIOS } from '../../core/sim';
+import { runScenario } from '../../core/sim';
+import { learningRunOf, phaseText } from '../../core/sim';
+import type { LearningPhase } from '../../core/sim';
+import type { CounterView } from '../../core/sim';
+import { runCaptures, traceJsonLine } from '../../core/sim';
+import type { ByteSource } from '../../core/sim';
+import type { ConnView } from '../../core/conntrack';
+import { resolveLimits } from '../../core/model';
 import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, PROCESS_IO } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
 import {

@@ -27,3 +27,6 @@ export { NFT_BACKEND_LABEL, NFT_COMPILE_CODES, nftablesBackend } from './nftable
 export type { NftMatch, NftRule, NftRuleset } from './nftables';
 export { compileFilter } from './compile-filter';
 export type { CompileFilterResult } from './compile-filter';
+export { compileNftables } from './nftables/compile-nftables';
+export { printNftScript } from './nftables/print-nft-script';
+export { printNftScriptText } from './nftables/index';

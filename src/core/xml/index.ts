@@ -9,3 +9,4 @@ export {
   parseIncrementally,
 } from './parse-incrementally';
 export type { EntrySpan } from './parse-incrementally';
+export { findInvalidUtf8 } from './check-utf8';

@@ -13,7 +13,7 @@ import type {
   AnalysisPath,
   RegionView,
 } from '../../core/analysis';
-import type { RuleRef } from '../../core/netfilter/bridge-host';
+import type { RuleRef } from '../../core/netfilter';
 import { usePanelsStore } from '../../store/panels-store';
 import type { ReachForm } from '../../store/panels-store';
 import { entryOfRule } from '../Panels/rule-links';

@@ -11,7 +11,7 @@ import {
 } from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
 import { describeEntry, ruleLabel, selectRule } from '../Panels/rule-links';
-import { serializeFilterXml } from '../../core/xml/serialize-filter-xml';
+import { serializeFilterXml } from '../../core/xml';
 import { LibvirtVersionSelect } from '../LibvirtVersionSelect/LibvirtVersionSelect';
 import { BindingFailures } from '../Panels/BindingFailures';
 import { buildExports } from './build-exports';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../../core/examples';
-import { serializeFilterXml } from '../../core/xml/serialize-filter-xml';
-import { parseFilterXml } from '../../core/xml/parse-filter-xml';
+import { serializeFilterXml } from '../../core/xml';
+import { parseFilterXml } from '../../core/xml';
 import { buildExports, virshText } from './build-exports';
 
 const settings = {

@@ -1,6 +1,6 @@
 import { backendOf } from '../../core/compile';
-import type { Provenance } from '../../core/instantiate/types';
-import type { FilterDoc } from '../../core/model/types';
+import type { Provenance } from '../../core/instantiate';
+import type { FilterDoc } from '../../core/model';
 import { compileFor } from '../../core/sim';
 import type { BindingFailureView, SimSettings } from '../../core/sim';
 

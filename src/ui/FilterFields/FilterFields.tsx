@@ -5,7 +5,7 @@ import {
   getChainType,
   MAX_FILTER_PRIORITY,
   MIN_FILTER_PRIORITY,
-} from '../../core/model/attributes';
+} from '../../core/model';
 import { selectActiveDoc, selectIsReadOnly, selectIsStale, useStudioStore } from '../../store';
 
 const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;

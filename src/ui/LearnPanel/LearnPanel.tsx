@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
-import { LESSONS, getLesson } from '../../core/lessons/lessons';
-import type { FilterDoc } from '../../core/model/types';
-import type { Lesson } from '../../core/lessons/lessons';
+import { LESSONS, getLesson } from '../../core/lessons';
+import type { FilterDoc } from '../../core/model';
+import type { Lesson } from '../../core/lessons';
 import { parseXml, selectActiveDoc, serializeDoc, useStudioStore } from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
 import { highlightDecider } from '../SimulatorPanel/SimulatorPanel';

@@ -1,10 +1,10 @@
 import { useDeferredValue, useMemo } from 'react';
-import { getLintCodeInfo } from '../../core/lint/lint-codes';
-import { lintFilter } from '../../core/lint/lint-filter';
-import type { LintFinding, LintRef } from '../../core/lint/types';
+import { getLintCodeInfo } from '../../core/lint';
+import { lintFilter } from '../../core/lint';
+import type { LintFinding, LintRef } from '../../core/lint';
 import { getBuiltinFilter } from '../../core/library';
-import { parseFilterXml } from '../../core/xml/parse-filter-xml';
-import type { FilterDoc } from '../../core/model/types';
+import { parseFilterXml } from '../../core/xml';
+import type { FilterDoc } from '../../core/model';
 import { selectActiveDoc, useStudioStore } from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
 import { describeEntry, ruleLabel } from '../Panels/rule-links';

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useStore } from 'zustand';
-import { DEFAULT_LIMITS } from '../../core/model/limits';
-import type { FilterDoc } from '../../core/model/types';
+import { DEFAULT_LIMITS } from '../../core/model';
+import type { FilterDoc } from '../../core/model';
 import {
   getLibraryFilter,
   parseXml,

@@ -1,4 +1,4 @@
-import type { FilterDoc } from '../../core/model/types';
+import type { FilterDoc } from '../../core/model';
 import { getLibraryFilter, LIBRARY_PREFIX, selectActiveDoc, useStudioStore } from '../../store';
 import type { EntryRef } from '../../store/panels-store';
 import { summarizeMatch } from '../RuleTable/summarize-match';

@@ -1,13 +1,8 @@
 import { useId, useState } from 'react';
 import type { KeyboardEvent, ReactNode } from 'react';
-import {
-  getElementSpec,
-  RULE_ACTIONS,
-  RULE_DIRECTIONS,
-  RULE_ATTRIBUTES,
-} from '../../core/model/attributes';
-import type { AttributeSpec } from '../../core/model/attributes';
-import { PROTOCOL_NAMES } from '../../core/model/types';
+import { getElementSpec, RULE_ACTIONS, RULE_DIRECTIONS, RULE_ATTRIBUTES } from '../../core/model';
+import type { AttributeSpec } from '../../core/model';
+import { PROTOCOL_NAMES } from '../../core/model';
 import type {
   AttrValue,
   FilterEntry,
@@ -17,7 +12,7 @@ import type {
   Rule,
   RuleAction,
   RuleDirection,
-} from '../../core/model/types';
+} from '../../core/model';
 import {
   selectActiveDoc,
   selectIsReadOnly,

@@ -1,4 +1,4 @@
-import type { Diagnostic, ProtocolName } from '../../core/model/types';
+import type { Diagnostic, ProtocolName } from '../../core/model';
 import { parseXml } from '../../store/core-bridge';
 
 /** The verdict on one attribute value typed into a form field. */

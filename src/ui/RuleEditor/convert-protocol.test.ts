@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyChange } from '../../core/model/apply-change';
-import type { FilterDoc, Rule } from '../../core/model/types';
+import { applyChange } from '../../core/model';
+import type { FilterDoc, Rule } from '../../core/model';
 import { parseXml, serializeXml } from '../../store/core-bridge';
 import { changeProtocol, keptAttributes } from './convert-protocol';
 

@@ -1,6 +1,6 @@
-import { getElementSpec } from '../../core/model/attributes';
-import type { DocChange } from '../../core/model/apply-change';
-import type { AttrValue, ProtocolName, Rule } from '../../core/model/types';
+import { getElementSpec } from '../../core/model';
+import type { DocChange } from '../../core/model';
+import type { AttrValue, ProtocolName, Rule } from '../../core/model';
 import { checkAttributeValue } from './check-attribute-value';
 
 /**

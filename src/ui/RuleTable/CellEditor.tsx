@@ -1,9 +1,9 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { KeyboardEvent, RefObject } from 'react';
-import { MAX_COMMENT_LENGTH, RULE_ACTIONS, RULE_DIRECTIONS } from '../../core/model/attributes';
-import type { DocChange } from '../../core/model/apply-change';
-import { PROTOCOL_NAMES } from '../../core/model/types';
-import type { ProtocolName, Rule, RuleAction, RuleDirection } from '../../core/model/types';
+import { MAX_COMMENT_LENGTH, RULE_ACTIONS, RULE_DIRECTIONS } from '../../core/model';
+import type { DocChange } from '../../core/model';
+import { PROTOCOL_NAMES } from '../../core/model';
+import type { ProtocolName, Rule, RuleAction, RuleDirection } from '../../core/model';
 import { useStudioStore } from '../../store';
 import { checkAttributeValue } from '../RuleEditor/check-attribute-value';
 import { changeProtocol } from '../RuleEditor/convert-protocol';

@@ -12,8 +12,8 @@ import {
 import type { DragEndEvent } from '@dnd-kit/core';
 import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
-import { evaluationOrder } from '../../core/model/apply-change';
-import type { FilterDoc, FilterEntry } from '../../core/model/types';
+import { evaluationOrder } from '../../core/model';
+import type { FilterDoc, FilterEntry } from '../../core/model';
 import {
   selectActiveDoc,
   selectIsReadOnly,

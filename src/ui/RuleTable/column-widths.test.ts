@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FilterEntry } from '../../core/model/types';
+import type { FilterEntry } from '../../core/model';
 import { fitColumnWidths, gridTemplate, MIN_COLUMN_WIDTH, shownColumns } from './column-widths';
 import type { MeasureText, RowTexts } from './column-widths';
 

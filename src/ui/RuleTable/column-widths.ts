@@ -1,4 +1,4 @@
-import type { FilterEntry } from '../../core/model/types';
+import type { FilterEntry } from '../../core/model';
 import { CELL_COLUMNS, COLUMN_LABELS } from './table-cells';
 import type { CellColumn } from './table-cells';
 

@@ -1,4 +1,4 @@
-import type { AttrValue, Rule } from '../../core/model/types';
+import type { AttrValue, Rule } from '../../core/model';
 
 /** Attributes shown in their own column, not in the summary. */
 const OWN_COLUMN = new Set(['comment']);

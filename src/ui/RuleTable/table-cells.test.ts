@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FilterEntry, Rule } from '../../core/model/types';
+import type { FilterEntry, Rule } from '../../core/model';
 import { parseXml } from '../../store/core-bridge';
 import {
   checkPriorityText,

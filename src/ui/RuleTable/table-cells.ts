@@ -1,6 +1,6 @@
-import { getElementSpec, MAX_RULE_PRIORITY, MIN_RULE_PRIORITY } from '../../core/model/attributes';
-import { parseCInt } from '../../core/model/libvirt-syntax';
-import type { FilterEntry, Rule } from '../../core/model/types';
+import { getElementSpec, MAX_RULE_PRIORITY, MIN_RULE_PRIORITY } from '../../core/model';
+import { parseCInt } from '../../core/model';
+import type { FilterEntry, Rule } from '../../core/model';
 
 /** The rule table's data columns, in display order (after the drag handle). */
 export const CELL_COLUMNS = [

@@ -1,4 +1,4 @@
-import type { ConnView, ExpectationView } from '../../core/conntrack/conntrack';
+import type { ConnView, ExpectationView } from '../../core/conntrack';
 
 /** The conntrack table and the expectations right after the current packet. */
 export function ConntrackView({

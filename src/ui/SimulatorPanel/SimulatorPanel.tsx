@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import type { ReactNode } from 'react';
-import { DEFAULT_SYSCTL } from '../../core/conntrack/sysctl';
-import { SCENARIOS } from '../../core/sim/scenarios';
+import { DEFAULT_SYSCTL } from '../../core/conntrack';
+import { SCENARIOS } from '../../core/sim';
 import { selectActiveDoc, useStudioStore } from '../../store';
 import { DEFAULT_CUSTOM_PACKET, usePanelsStore } from '../../store/panels-store';
 import type { ReachForm } from '../../store/panels-store';

@@ -1,5 +1,5 @@
 import { memo, useState } from 'react';
-import type { PacketTrace, RuleRef, RuleVisit } from '../../core/netfilter/bridge-host';
+import type { PacketTrace, RuleRef, RuleVisit } from '../../core/netfilter';
 import type { EntryRef } from '../../store/panels-store';
 import { usePanelsStore } from '../../store/panels-store';
 import { describeEntry, entryOfRule, ruleLabel, selectRule } from '../Panels/rule-links';

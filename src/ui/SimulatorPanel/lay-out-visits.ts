@@ -1,4 +1,4 @@
-import type { RuleVisit } from '../../core/netfilter/bridge-host';
+import type { RuleVisit } from '../../core/netfilter';
 
 /** Visit lists longer than this show long runs of rules that did not match as one row. */
 export const COLLAPSE_VISITS_OVER = 60;

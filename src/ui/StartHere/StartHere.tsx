@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { LESSONS } from '../../core/lessons/lessons';
+import { LESSONS } from '../../core/lessons';
 import { usePanelsStore } from '../../store/panels-store';
 import { startLesson } from '../LearnPanel/LearnPanel';
 

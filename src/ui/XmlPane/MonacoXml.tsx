@@ -12,7 +12,7 @@ import {
   selectXmlText,
   useStudioStore,
 } from '../../store';
-import type { Diagnostic } from '../../core/model/types';
+import type { Diagnostic } from '../../core/model';
 import { completeXml, describeXmlWord, findXmlContext } from './xml-assist';
 import { setXmlEditorHandle } from './xml-editor-handle';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getElementSpec } from '../../core/model/attributes';
+import { getElementSpec } from '../../core/model';
 import { completeXml, describeXmlWord, findXmlContext } from './xml-assist';
 
 const labels = (before: string) => completeXml(findXmlContext(before)).map((i) => i.label);

@@ -5,7 +5,7 @@ import {
   getElementSpec,
   PARAMETER_ATTRIBUTES,
   RULE_ATTRIBUTES,
-} from '../../core/model/attributes';
+} from '../../core/model';
 
 /** A completion or hover entry, independent of Monaco. */
 export interface AssistItem {

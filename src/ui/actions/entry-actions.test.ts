@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyChange, evaluationOrder } from '../../core/model/apply-change';
-import type { FilterDoc } from '../../core/model/types';
-import { parseFilterXml } from '../../core/xml/parse-filter-xml';
+import { applyChange, evaluationOrder } from '../../core/model';
+import type { FilterDoc } from '../../core/model';
+import { parseFilterXml } from '../../core/xml';
 import { ENTRY_ACTIONS, deleteEntry, duplicateEntry } from './entry-actions';
 
 const doc = parseFilterXml(

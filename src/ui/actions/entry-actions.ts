@@ -4,9 +4,9 @@
  * `perform` (document and selection in, the change and the entry to select after it out) and the
  * key that triggers it.
  */
-import { evaluationOrder } from '../../core/model/apply-change';
-import type { DocChange } from '../../core/model/apply-change';
-import type { FilterDoc } from '../../core/model/types';
+import { evaluationOrder } from '../../core/model';
+import type { DocChange } from '../../core/model';
+import type { FilterDoc } from '../../core/model';
 
 /** The keys of a keyboard event that a `keyTest` reads. */
 export interface KeyLike {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../../core/examples';
-import { parseFilterXml } from '../../core/xml/parse-filter-xml';
+import { parseFilterXml } from '../../core/xml';
 import { packSimResult, traceHooks, unpackTrace } from './pack-traces';
 import type { CompactTrace } from './pack-traces';
 import { runSimulation } from '../../core/sim';

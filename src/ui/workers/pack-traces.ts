@@ -5,8 +5,8 @@
  * visits are one Int32Array (transferred, not copied) over a string table shared by the run, and
  * the page rebuilds the visit objects only for the packet it explains.
  */
-import type { HookTrace, PacketTrace, RuleVisit } from '../../core/netfilter/bridge-host';
-import type { RuleDirection } from '../../core/model/types';
+import type { HookTrace, PacketTrace, RuleVisit } from '../../core/netfilter';
+import type { RuleDirection } from '../../core/model';
 import type { SimResult } from '../../core/sim';
 
 /** Ints per packed visit: hook, table, chain, index, matched, target, filter, rule index, priority, direction. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyChange } from '../../core/model/apply-change';
+import { applyChange } from '../../core/model';
 import { EXAMPLES } from '../../core/examples';
-import { parseFilterXml } from '../../core/xml/parse-filter-xml';
+import { parseFilterXml } from '../../core/xml';
 import { EntryReceiver, EntrySender, sameFilterSet } from './workspace-transfer';
 import type { SentFilterSet } from './workspace-transfer';
 

@@ -7,7 +7,7 @@
  * as long as the worker handles messages in order and the page forgets everything whenever the
  * worker is replaced.
  */
-import type { FilterDoc, FilterEntry } from '../../core/model/types';
+import type { FilterDoc, FilterEntry } from '../../core/model';
 import type { SimFilterSet } from '../../core/sim';
 
 /** An entry as sent: its number alone when the worker has it, else the number and the entry. */

@@ -9,9 +9,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeFrame } from '../../../src/core/packet/packet-decode';
-import type { EthernetFrame } from '../../../src/core/packet/packet';
-import { summarizeFrame } from '../../../src/core/packet/packet-summary';
+import { decodeFrame } from '../../../src/core/packet';
+import type { EthernetFrame } from '../../../src/core/packet';
+import { summarizeFrame } from '../../../src/core/packet';
 import { BRIDGE_CIDR, PEER, VM } from '../scenarios';
 import { compareCounters, compareFrames, compareTables, type ScenarioResult } from './compare';
 import { PortCapture, PYTHON, PYTHON_ARGS, type Side } from './frame-io';

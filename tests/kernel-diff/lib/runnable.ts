@@ -3,12 +3,12 @@
  * run by its `runScenario`, `requires` and `unless` honoured on both sides) and this suite's extra ones
  * (../scenarios.ts, every frame sent).
  */
-import type { Ruleset } from '../../../src/core/compile/ebiptables/ir';
+import type { Ruleset } from '../../../src/core/compile';
 import type { IpsetSpec } from '../../../src/core/host';
-import type { PacketTrace } from '../../../src/core/netfilter/bridge-host';
-import type { EthernetFrame } from '../../../src/core/packet/packet';
-import { runScenario } from '../../../src/core/sim/run-scenario';
-import { SCENARIOS, type Scenario as SimScenario } from '../../../src/core/sim/scenarios';
+import type { PacketTrace } from '../../../src/core/netfilter';
+import type { EthernetFrame } from '../../../src/core/packet';
+import { runScenario } from '../../../src/core/sim';
+import { SCENARIOS, type Scenario as SimScenario } from '../../../src/core/sim';
 import { buildPitfallScenarios, buildScenarios, PEER, VM } from '../scenarios';
 import type { SimExpectation } from './compare';
 import type { Side } from './frame-io';

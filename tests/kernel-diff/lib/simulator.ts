@@ -9,14 +9,14 @@
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileFilter } from '../../../src/core/compile/compile-filter';
-import type { Ruleset } from '../../../src/core/compile/ebiptables/ir';
+import { compileFilter } from '../../../src/core/compile';
+import type { Ruleset } from '../../../src/core/compile';
 import { getBuiltinFilter } from '../../../src/core/library';
 import type { IpsetSpec } from '../../../src/core/host';
-import type { FilterDoc } from '../../../src/core/model/types';
-import type { EthernetFrame } from '../../../src/core/packet/packet';
-import { parseFilterXml } from '../../../src/core/xml/parse-filter-xml';
-import { splitTime, writePcap } from '../../../src/core/sim/pcap';
+import type { FilterDoc } from '../../../src/core/model';
+import type { EthernetFrame } from '../../../src/core/packet';
+import { parseFilterXml } from '../../../src/core/xml';
+import { splitTime, writePcap } from '../../../src/core/sim';
 import type { Side } from './frame-io';
 import { runCommand } from '../../lib/run-command';
 

@@ -1,0 +1,3 @@
+/** The lessons of the Learn panel. */
+export { LESSONS, getLesson } from './lessons';
+export type { Lesson } from './lessons';
