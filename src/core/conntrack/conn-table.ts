@@ -7,6 +7,7 @@
  * small integers in V8 instead of boxed doubles.
  */
 import type { Tuple } from './tuple';
+import { emptyTuple } from './tuple';
 import type { Conn, FtpHelperData, HelperName, TcpTrack } from './types';
 
 /**
@@ -17,20 +18,7 @@ export type ConnKey = Tuple;
 
 /** A fresh all-zero key. */
 export function newConnKey(): ConnKey {
-  return {
-    family: 4,
-    proto: 0,
-    s0: 0,
-    s1: 0,
-    s2: 0,
-    s3: 0,
-    d0: 0,
-    d1: 0,
-    d2: 0,
-    d3: 0,
-    sport: 0,
-    dport: 0,
-  };
+  return emptyTuple();
 }
 
 /** Loads a (public, unsigned-word) tuple into `key`. */

@@ -31,12 +31,9 @@ export interface Tuple {
 /** Direction index as in the kernel: 0 original, 1 reply. */
 export type CtDir = 0 | 1;
 
-/**
- * The tuple of an IP packet, or null when its L4 header is missing (the
- * kernel then cannot track it: the packet is INVALID).
- */
-export function packetTuple(ip: Ipv4Packet | Ipv6Packet): Tuple | null {
-  const t: Tuple = {
+/** An all-zero tuple (IPv4, protocol 0), to fill in. */
+export function emptyTuple(): Tuple {
+  return {
     family: 4,
     proto: 0,
     s0: 0,
@@ -50,6 +47,14 @@ export function packetTuple(ip: Ipv4Packet | Ipv6Packet): Tuple | null {
     sport: 0,
     dport: 0,
   };
+}
+
+/**
+ * The tuple of an IP packet, or null when its L4 header is missing (the
+ * kernel then cannot track it: the packet is INVALID).
+ */
+export function packetTuple(ip: Ipv4Packet | Ipv6Packet): Tuple | null {
+  const t = emptyTuple();
   return fillPacketTuple(ip, t) ? t : null;
 }
 
