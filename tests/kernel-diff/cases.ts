@@ -2,6 +2,7 @@
  * The filter cases of the suite: each runs every scenario of ./scenarios.ts (the kernel and the
  * simulator must agree on all of them, whatever the filter makes of the traffic).
  */
+import type { BackendId } from '../../src/core/compile';
 import type { IpsetSpec } from '../../src/core/host';
 import { BRIDGE_CIDR, PEER } from './scenarios';
 
@@ -26,6 +27,12 @@ export interface KernelCase {
    * simulator must agree with the kernel as everywhere.
    */
   confirms?: readonly LintConfirmation[];
+  /**
+   * The backends this case runs under (default both). The stateless filters exist for the
+   * nftables backend: rule sets without a `ct` expression load on a kernel without
+   * nf_conntrack_bridge.
+   */
+  backends?: readonly BackendId[];
 }
 
 export interface LintConfirmation {
@@ -292,4 +299,6 @@ export const CASES: readonly KernelCase[] = [
       kd_nets: { type: 'hash:net', members: ['10.99.0.0/25'] },
     },
   },
+  { id: 'nft-stateless', filter: 'kd-nft-stateless', backends: ['nftables'] },
+  { id: 'nft-stateless-l2', filter: 'kd-nft-stateless-l2', backends: ['nftables'] },
 ];

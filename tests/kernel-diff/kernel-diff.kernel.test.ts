@@ -14,8 +14,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ruleset } from '../../src/core/compile';
-import { ipsetFamily } from '../../src/core/host';
+import type { AnyRuleset, BackendId } from '../../src/core/compile';
+import {
+  describeMissingKernelFeature,
+  findMissingKernelFeatures,
+  ipsetFamily,
+} from '../../src/core/host';
+import type { MissingKernelFeature } from '../../src/core/host';
 import { decodeFrame } from '../../src/core/packet';
 import type { EthernetFrame } from '../../src/core/packet';
 import { quotedPacket } from '../../src/core/packet';
@@ -41,7 +46,13 @@ import {
   simulatorMissingReason,
   type SimVerdict,
 } from './lib/simulator';
-import { ensurePackages, sweepStaleNamespaces, Testbed, whyUnavailable } from './lib/testbed';
+import {
+  ensurePackages,
+  probeBridgeConntrack,
+  sweepStaleNamespaces,
+  Testbed,
+  whyUnavailable,
+} from './lib/testbed';
 import { PEER, VM } from './scenarios';
 
 const FILTERS_DIR = join(import.meta.dirname, 'filters');
@@ -51,6 +62,10 @@ const OUT_DIR = process.env.NWFS_KERNEL_DIFF_OUT;
 const ONLY_CASES = process.env.NWFS_KERNEL_DIFF_CASES?.split(',').filter(Boolean);
 const ONLY_SCENARIOS = process.env.NWFS_KERNEL_DIFF_SCENARIOS?.split(',').filter(Boolean);
 const PARAMS: Record<string, string[]> = { IP: [VM.ip] };
+/** The backends whose rule sets run (default both; NWFS_KERNEL_DIFF_BACKENDS=nftables for one). */
+const BACKEND_RUNS = (process.env.NWFS_KERNEL_DIFF_BACKENDS ?? 'ebiptables,nftables')
+  .split(',')
+  .filter((b): b is BackendId => b === 'ebiptables' || b === 'nftables');
 const unavailable = whyUnavailable(PREFIX);
 
 if (unavailable) {
@@ -61,11 +76,17 @@ if (unavailable) {
 }
 
 const results: ScenarioResult[] = [];
+/** The nftables backend's results (the same comparison, another summary line). */
+const nftResults: ScenarioResult[] = [];
+/** nftables cases the kernel refused to load, as the simulator predicted (no nf_conntrack_bridge). */
+const nftRefused: string[] = [];
+/** Whether this kernel has nf_conntrack_bridge (probed once, before the nftables cases). */
+let bridgeConntrack: boolean | null = null;
 const started = Date.now();
 const timings: string[] = [];
 const skipped: string[] = [];
 
-function compileArgs(filter: string): string[] {
+function compileArgs(filter: string, backend: BackendId = 'ebiptables'): string[] {
   const args = [
     'compile',
     join(FILTERS_DIR, `${filter}.xml`),
@@ -77,6 +98,7 @@ function compileArgs(filter: string): string[] {
     'vnet0',
     '--mac',
     VM.mac,
+    ...(backend === 'ebiptables' ? [] : ['--backend', backend]),
   ];
   for (const [k, vs] of Object.entries(PARAMS))
     for (const v of vs) args.push('--param', `${k}=${v}`);
@@ -84,8 +106,8 @@ function compileArgs(filter: string): string[] {
 }
 
 /** `nwfilter-studio compile … --format script`, the exact text the kernel gets. */
-async function compileScript(filter: string): Promise<string> {
-  const args = compileArgs(filter);
+async function compileScript(filter: string, backend: BackendId = 'ebiptables'): Promise<string> {
+  const args = compileArgs(filter, backend);
   const r = await runCommand(
     process.execPath,
     [join(REPO_ROOT, 'bin', 'nwfilter-studio.mjs'), ...args],
@@ -96,11 +118,37 @@ async function compileScript(filter: string): Promise<string> {
   return r.stdout;
 }
 
-function summaryLine(): string {
-  const frames = results.reduce((n, r) => n + r.rows.length, 0);
-  const d = results.reduce((n, r) => n + disagreements(r), 0);
-  const notCompared = results.filter((r) => !r.compared).length;
-  return `kernel-diff: ${results.length} scenarios, ${frames} frames, ${d} disagreements${notCompared ? ` (${notCompared} scenarios NOT compared: ${simulatorMissingReason() || 'simulator unavailable'})` : ''}`;
+function summaryLine(list: readonly ScenarioResult[] = results, label = 'kernel-diff'): string {
+  const frames = list.reduce((n, r) => n + r.rows.length, 0);
+  const d = list.reduce((n, r) => n + disagreements(r), 0);
+  const notCompared = list.filter((r) => !r.compared).length;
+  return `${label}: ${list.length} scenarios, ${frames} frames, ${d} disagreements${notCompared ? ` (${notCompared} scenarios NOT compared: ${simulatorMissingReason() || 'simulator unavailable'})` : ''}`;
+}
+
+/** nft's error line for a refused rule set. */
+function refusalLine(stderr: string): string {
+  return (
+    stderr
+      .split('\n')
+      .find((l) => /Error/.test(l))
+      ?.replace(/^\/dev\/stdin:/, 'line ')
+      .trim() ?? 'Could not process rule: Protocol error'
+  );
+}
+
+/** The first rule the simulator says the kernel refuses. */
+function refusalRule(missing: readonly MissingKernelFeature[]): string {
+  const m = missing[0];
+  return m
+    ? `'${m.expression}' from rule ${m.provenance.ruleIndex + 1} of filter '${m.provenance.filter}'${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}`
+    : '';
+}
+
+function nftSummaryLine(): string {
+  const refused = nftRefused.length
+    ? `; ${nftRefused.length} rule sets refused by the kernel as the simulator predicts (no nf_conntrack_bridge): ${nftRefused.join(', ')}`
+    : '';
+  return `${summaryLine(nftResults, 'kernel-diff (nftables)')}${refused}`;
 }
 
 beforeAll(async () => {
@@ -115,153 +163,197 @@ afterAll(() => {
     mkdirSync(OUT_DIR, { recursive: true });
     writeFileSync(
       join(OUT_DIR, 'report.txt'),
-      results.map((r) => formatScenario(r)).join('\n\n') + '\n',
+      [...results, ...nftResults].map((r) => formatScenario(r)).join('\n\n') + '\n',
     );
   }
   console.log(
-    `\n${timings.join('\n')}\n${skipped.join('\n')}${skipped.length ? '\n' : ''}${summaryLine()} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+    `\n${timings.join('\n')}\n${skipped.join('\n')}${skipped.length ? '\n' : ''}${BACKEND_RUNS.includes('ebiptables') ? `${summaryLine()}\n` : ''}${BACKEND_RUNS.includes('nftables') ? `${nftSummaryLine()}\n` : ''}in ${((Date.now() - started) / 1000).toFixed(1)}s`,
   );
 });
 
-describe.skipIf(unavailable !== null)('kernel-diff: scenarios on a real bridge', () => {
-  const scripts = new Map<string, Promise<string>>();
-  const scenarios = buildRunnables().filter(
-    (s) => !ONLY_SCENARIOS || ONLY_SCENARIOS.includes(s.name),
-  );
+for (const backend of BACKEND_RUNS) scenarioSuite(backend);
 
-  beforeAll(async () => {
-    // Compile every filter up front, two at a time.
-    const queue = [...new Set(CASES.map((c) => c.filter))];
-    await Promise.all(
-      [0, 1].map(async () => {
-        for (let f = queue.shift(); f; f = queue.shift()) {
-          const p = compileScript(f);
-          p.catch(() => undefined);
-          scripts.set(f, p);
-          await p.catch(() => undefined);
-        }
-      }),
+/** Every filter case × every scenario with the rule set of one backend. */
+function scenarioSuite(backend: BackendId): void {
+  const nft = backend === 'nftables';
+  const title = nft
+    ? 'kernel-diff (nftables): scenarios on a real bridge'
+    : 'kernel-diff: scenarios on a real bridge';
+  const cases = CASES.filter((c) => (c.backends ?? ['ebiptables', 'nftables']).includes(backend));
+  describe.skipIf(unavailable !== null)(title, () => {
+    const scripts = new Map<string, Promise<string>>();
+    const scenarios = buildRunnables().filter(
+      (s) => !ONLY_SCENARIOS || ONLY_SCENARIOS.includes(s.name),
     );
-  });
 
-  for (const c of CASES) {
-    if (ONLY_CASES && !ONLY_CASES.includes(c.id)) continue;
-    it.concurrent(
-      `${c.id} (${c.filter}${c.bridgeAddress ? `, br0 ${c.bridgeAddress}` : ''})`,
-      async () => {
-        const t0 = Date.now();
-        const list = scenarios.filter((s) =>
-          c.only ? c.only.includes(s.name) : !s.onDemand && !c.skip?.scenarios.includes(s.name),
-        );
-        if (c.skip)
-          skipped.push(`  ${c.id}: not run: ${c.skip.scenarios.join(', ')} (${c.skip.why})`);
-        const mine = await runCase(
-          c,
-          await (scripts.get(c.filter) ?? compileScript(c.filter)),
-          list,
-        );
-        timings.push(
-          `  ${c.id}: ${mine.length} scenarios in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
-        );
-        const bad = mine.filter((r) => disagreements(r) > 0);
-        const report = bad.map((r) => formatScenario(r)).join('\n\n');
-        expect(bad.length, `kernel and simulator disagree under ${c.id}:\n${report}`).toBe(0);
-        const refuted = checkConfirmations(c, mine);
-        expect(refuted, `the kernel refutes lint findings under ${c.id}`).toEqual([]);
-      },
-    );
-  }
-
-  async function runCase(
-    c: KernelCase,
-    script: string,
-    list: readonly Runnable[],
-  ): Promise<ScenarioResult[]> {
-    const ruleset: Ruleset = compileRuleset(
-      join(FILTERS_DIR, `${c.filter}.xml`),
-      FILTERS_DIR,
-      VM.mac,
-      PARAMS,
-    );
-    const bed = await Testbed.create(`${PREFIX}${CASES.indexOf(c)}-`, {
-      mode: 'inject',
-      vmMac: VM.mac,
-      vmIp: VM.ip,
-      peerMac: PEER.mac,
-      peerIp: PEER.ip,
-      prefixLen: 24,
+    beforeAll(async () => {
+      // Compile every filter up front, two at a time.
+      if (nft && bridgeConntrack === null) bridgeConntrack = await probeBridgeConntrack();
+      const queue = [...new Set(cases.map((c) => c.filter))];
+      await Promise.all(
+        [0, 1].map(async () => {
+          for (let f = queue.shift(); f; f = queue.shift()) {
+            const p = compileScript(f, backend);
+            p.catch(() => undefined);
+            scripts.set(f, p);
+            await p.catch(() => undefined);
+          }
+        }),
+      );
     });
-    const mine: ScenarioResult[] = [];
-    try {
-      // iptables refuses a -m set rule naming a set the host lacks: the sets come first.
-      const sets = Object.entries(c.ipsets ?? {}).flatMap(([name, set]) => [
-        `ipset create ${name} ${set.type}${ipsetFamily(set) === 'ipv6' ? ' family inet6' : ''} || exit 1`,
-        ...set.members.map((m) => `ipset add ${name} ${m} || exit 1`),
-      ]);
-      if (sets.length) await bed.host('sh', ['-c', sets.join('\n')]);
-      await bed.applyScript(script);
-      if (c.bridgeAddress) {
-        await bed.setBridgeAddress(c.bridgeAddress);
-        // The host answers with REJECT's errors only if it knows the endpoints' MACs (they have no
-        // address to answer ARP with), and every error only without ICMP rate limiting (1 s per
-        // destination after a burst of 6), which the simulator does not model.
-        await bed.host('sh', [
-          '-c',
-          `ip neigh replace ${VM.ip} lladdr ${VM.mac} dev br0 nud permanent && ip neigh replace ${PEER.ip} lladdr ${PEER.mac} dev br0 nud permanent && sysctl -qw net.ipv4.icmp_ratemask=0`,
-        ]);
-      }
-      const defaults = {
-        nf_conntrack_icmp_timeout: await bed.readSysctl('nf_conntrack_icmp_timeout'),
-      };
-      const injector = await Injector.start(bed);
-      const hasConnlimit = script.includes('connlimit');
-      for (const sc of list) {
-        await bed.prepareScenario(sc.ftpHelper, { ...defaults, ...sc.sysctl }, hasConnlimit);
-        const before = await bed.counters();
-        const run = await injectWithEvents(bed, injector, sc);
-        const [after, table, expectations] = [
-          await bed.counters(),
-          await bed.conntrackList(),
-          await bed.expectationList(),
-        ];
-        const summaries = sc.frames.map((f) =>
-          f.label ? `${summarizeFrame(f.frame)}  [${f.label}]` : summarizeFrame(f.frame),
-        );
-        const kernel = new Map<number, boolean>();
-        run.fates.forEach((f, k) => kernel.set(run.indices?.[k] ?? k, f.delivered));
-        const sim = await sc.simulate(ruleset, {
-          ...(c.bridgeAddress ? { bridgeAddress: c.bridgeAddress } : {}),
-          ...(c.ipsets ? { ipsets: c.ipsets } : {}),
-        });
-        const result: ScenarioResult = {
-          caseId: c.id,
-          scenario: sc.name,
-          title: sc.title + (sc.note ? ` — ${sc.note}` : ''),
-          rows: compareScenarioFrames(sc.frames, summaries, kernel, sim?.verdicts ?? null),
-          tableDiff: [
-            ...(sim?.table ? compareTables(table, sim.table) : []),
-            ...(sim?.expectations ? compareExpectations(expectations, sim.expectations) : []),
-          ],
-          counterDiff: sim?.counters ? compareCounters(before, after, sim.counters) : [],
-          otherDiff: [],
-          hostFrames: run.hostFrames.map(
-            (h) =>
-              `${h.port === 'vm' ? 'to the VM' : 'to the remote host'}: ${summarizeHex(h.hex)}`,
-          ),
-          compared: sim !== null,
-          info: expectations.map((e) => `kernel expectation: ${e.trim()}`),
-        };
-        const hostDiff = checkHostFrames(c, run.hostFrames, sc.frames, sim?.verdicts ?? null);
-        result.otherDiff.push(...hostDiff);
-        mine.push(result);
-        results.push(result);
-      }
-    } finally {
-      await bed.destroy();
+
+    for (const c of cases) {
+      if (ONLY_CASES && !ONLY_CASES.includes(c.id)) continue;
+      it.concurrent(
+        `${nft ? 'nftables: ' : ''}${c.id} (${c.filter}${c.bridgeAddress ? `, br0 ${c.bridgeAddress}` : ''})`,
+        async () => {
+          const t0 = Date.now();
+          const list = scenarios.filter((s) =>
+            c.only ? c.only.includes(s.name) : !s.onDemand && !c.skip?.scenarios.includes(s.name),
+          );
+          const tag = nft ? `nftables ${c.id}` : c.id;
+          const mine = await runCase(
+            c,
+            await (scripts.get(c.filter) ?? compileScript(c.filter, backend)),
+            list,
+          );
+          if (c.skip && !(nft && nftRefused.includes(c.id)))
+            skipped.push(`  ${tag}: not run: ${c.skip.scenarios.join(', ')} (${c.skip.why})`);
+          timings.push(
+            `  ${tag}: ${mine.length} scenarios in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+          );
+          const bad = mine.filter((r) => disagreements(r) > 0);
+          const report = bad.map((r) => formatScenario(r)).join('\n\n');
+          expect(bad.length, `kernel and simulator disagree under ${c.id}:\n${report}`).toBe(0);
+          // The lint findings are about the ebiptables backend's rules.
+          const refuted = nft ? [] : checkConfirmations(c, mine);
+          expect(refuted, `the kernel refutes lint findings under ${c.id}`).toEqual([]);
+        },
+      );
     }
-    return mine;
-  }
-});
+
+    async function runCase(
+      c: KernelCase,
+      script: string,
+      list: readonly Runnable[],
+    ): Promise<ScenarioResult[]> {
+      const ruleset: AnyRuleset = compileRuleset(
+        join(FILTERS_DIR, `${c.filter}.xml`),
+        FILTERS_DIR,
+        VM.mac,
+        PARAMS,
+        backend,
+      );
+      const hostHas = { nfConntrackBridge: bridgeConntrack !== false };
+      const predictedRefusal = nft ? findMissingKernelFeatures(ruleset, hostHas) : [];
+      const bed = await Testbed.create(`${PREFIX}${CASES.indexOf(c)}-`, {
+        mode: 'inject',
+        vmMac: VM.mac,
+        vmIp: VM.ip,
+        peerMac: PEER.mac,
+        peerIp: PEER.ip,
+        prefixLen: 24,
+      });
+      const mine: ScenarioResult[] = [];
+      try {
+        // iptables refuses a -m set rule naming a set the host lacks: the sets come first.
+        const sets = Object.entries(c.ipsets ?? {}).flatMap(([name, set]) => [
+          `ipset create ${name} ${set.type}${ipsetFamily(set) === 'ipv6' ? ' family inet6' : ''} || exit 1`,
+          ...set.members.map((m) => `ipset add ${name} ${m} || exit 1`),
+        ]);
+        if (sets.length) await bed.host('sh', ['-c', sets.join('\n')]);
+        if (nft) {
+          const loaded = await bed.applyNftScript(script);
+          if (!loaded.ok) {
+            if (predictedRefusal.length === 0)
+              throw new Error(
+                `the kernel refused the nftables rule set of ${c.filter}, the simulator expected it to load:\n${loaded.stderr}`,
+              );
+            // Both refuse: nothing of the filter is installed, no traffic to compare.
+            nftRefused.push(c.id);
+            skipped.push(
+              `  nftables ${c.id}: not run: needs nf_conntrack_bridge (CONFIG_NF_CONNTRACK_BRIDGE), which this kernel lacks; it refuses the rule set (${refusalLine(loaded.stderr)}), as the simulator predicts (NWF521: ${refusalRule(predictedRefusal)})`,
+            );
+            return mine;
+          }
+          if (predictedRefusal.length > 0)
+            throw new Error(
+              `the kernel loaded the nftables rule set of ${c.filter}, the simulator predicted a refusal: ${describeMissingKernelFeature(predictedRefusal[0] as (typeof predictedRefusal)[number])}`,
+            );
+        } else await bed.applyScript(script);
+        if (c.bridgeAddress) {
+          await bed.setBridgeAddress(c.bridgeAddress);
+          // The host answers with REJECT's errors only if it knows the endpoints' MACs (they have no
+          // address to answer ARP with), and every error only without ICMP rate limiting (1 s per
+          // destination after a burst of 6), which the simulator does not model.
+          await bed.host('sh', [
+            '-c',
+            `ip neigh replace ${VM.ip} lladdr ${VM.mac} dev br0 nud permanent && ip neigh replace ${PEER.ip} lladdr ${PEER.mac} dev br0 nud permanent && sysctl -qw net.ipv4.icmp_ratemask=0`,
+          ]);
+        }
+        const defaults = {
+          nf_conntrack_icmp_timeout: await bed.readSysctl('nf_conntrack_icmp_timeout'),
+        };
+        const injector = await Injector.start(bed);
+        const hasConnlimit = script.includes('connlimit');
+        // nft_connlimit's lists live in the rule: reloading the tables starts them afresh.
+        const renewNft = nft && script.includes('ct count');
+        for (const sc of list) {
+          if (renewNft) {
+            await bed.host('nft', ['flush', 'ruleset']);
+            const again = await bed.applyNftScript(script);
+            if (!again.ok)
+              throw new Error(`reloading the nftables rule set failed: ${again.stderr}`);
+          }
+          await bed.prepareScenario(sc.ftpHelper, { ...defaults, ...sc.sysctl }, hasConnlimit);
+          const before = await bed.counters();
+          const run = await injectWithEvents(bed, injector, sc);
+          const [after, table, expectations] = [
+            await bed.counters(),
+            await bed.conntrackList(),
+            await bed.expectationList(),
+          ];
+          const summaries = sc.frames.map((f) =>
+            f.label ? `${summarizeFrame(f.frame)}  [${f.label}]` : summarizeFrame(f.frame),
+          );
+          const kernel = new Map<number, boolean>();
+          run.fates.forEach((f, k) => kernel.set(run.indices?.[k] ?? k, f.delivered));
+          const sim = await sc.simulate(ruleset, {
+            ...(c.bridgeAddress ? { bridgeAddress: c.bridgeAddress } : {}),
+            ...(c.ipsets ? { ipsets: c.ipsets } : {}),
+            ...(nft ? hostHas : {}),
+          });
+          const result: ScenarioResult = {
+            caseId: nft ? `nftables ${c.id}` : c.id,
+            scenario: sc.name,
+            title: sc.title + (sc.note ? ` — ${sc.note}` : ''),
+            rows: compareScenarioFrames(sc.frames, summaries, kernel, sim?.verdicts ?? null),
+            tableDiff: [
+              ...(sim?.table ? compareTables(table, sim.table) : []),
+              ...(sim?.expectations ? compareExpectations(expectations, sim.expectations) : []),
+            ],
+            // libvirt's nft rules carry no counter statement: the kernel has no counts to compare.
+            counterDiff: sim?.counters && !nft ? compareCounters(before, after, sim.counters) : [],
+            otherDiff: [],
+            hostFrames: run.hostFrames.map(
+              (h) =>
+                `${h.port === 'vm' ? 'to the VM' : 'to the remote host'}: ${summarizeHex(h.hex)}`,
+            ),
+            compared: sim !== null,
+            info: expectations.map((e) => `kernel expectation: ${e.trim()}`),
+          };
+          const hostDiff = checkHostFrames(c, run.hostFrames, sc.frames, sim?.verdicts ?? null);
+          result.otherDiff.push(...hostDiff);
+          mine.push(result);
+          (nft ? nftResults : results).push(result);
+        }
+      } finally {
+        await bed.destroy();
+      }
+      return mine;
+    }
+  });
+}
 
 /**
  * The kernel fates the case's lint findings predict (cases.ts `confirms`): one line per fate the
@@ -377,46 +469,66 @@ async function injectWithEvents(bed: Testbed, injector: Injector, sc: Runnable) 
 // NWFS_KERNEL_DIFF_CASES selects filter cases; the applications run only when it names 'apps'.
 const SKIP_APPS = ONLY_CASES !== undefined && !ONLY_CASES.includes('apps');
 
-describe.skipIf(unavailable !== null || SKIP_APPS)(
-  'kernel-diff: real applications through the bridge',
-  () => {
-    for (const app of APP_CASES) {
-      it.concurrent(app.id, async () => {
-        const t0 = Date.now();
-        const tmp = mkdtempSync(join(tmpdir(), PREFIX));
-        try {
-          const r = await runAppCase(app, {
-            prefix: `${PREFIX}a${APP_CASES.indexOf(app)}-`,
-            tmp,
-            filtersDir: FILTERS_DIR,
-            params: PARAMS,
-            compileScript,
-          });
-          results.push(...r);
-          timings.push(`  app ${app.id}: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-          const bad = r.filter((x) => disagreements(x) > 0);
-          expect(
-            bad.length,
-            `kernel and simulator disagree on real traffic (${app.id}):\n${bad.map((x) => formatScenario(x)).join('\n\n')}`,
-          ).toBe(0);
-        } finally {
-          if (OUT_DIR) {
-            const dest = join(OUT_DIR, app.id);
-            mkdirSync(dest, { recursive: true });
-            for (const f of ['from-vm.pcap', 'to-vm.pcap']) {
-              try {
-                writeFileSync(join(dest, f), readFileSync(join(tmp, f)));
-              } catch {
-                /* not written */
+for (const backend of BACKEND_RUNS) appSuite(backend);
+
+/** The real applications with the rule set of one backend. */
+function appSuite(backend: BackendId): void {
+  const nft = backend === 'nftables';
+  describe.skipIf(unavailable !== null || SKIP_APPS)(
+    `kernel-diff${nft ? ' (nftables)' : ''}: real applications through the bridge`,
+    () => {
+      beforeAll(async () => {
+        if (nft && bridgeConntrack === null) bridgeConntrack = await probeBridgeConntrack();
+      });
+      for (const app of APP_CASES) {
+        if (!(app.backends ?? ['ebiptables', 'nftables']).includes(backend)) continue;
+        it.concurrent(`${nft ? 'nftables: ' : ''}${app.id}`, async () => {
+          const t0 = Date.now();
+          const tmp = mkdtempSync(join(tmpdir(), PREFIX));
+          try {
+            const r = await runAppCase(app, {
+              prefix: `${PREFIX}${nft ? 'n' : 'a'}${APP_CASES.indexOf(app)}-`,
+              tmp,
+              filtersDir: FILTERS_DIR,
+              params: PARAMS,
+              compileScript,
+              backend,
+              nfConntrackBridge: bridgeConntrack !== false,
+              refused: (stderr, missing) => {
+                nftRefused.push(app.id);
+                skipped.push(
+                  `  nftables ${app.id}: not run: needs nf_conntrack_bridge (CONFIG_NF_CONNTRACK_BRIDGE), which this kernel lacks; it refuses the rule set (${refusalLine(stderr)}), as the simulator predicts (NWF521: ${refusalRule(missing)})`,
+                );
+              },
+            });
+            (nft ? nftResults : results).push(...r);
+            timings.push(
+              `  ${nft ? 'nftables ' : ''}app ${app.id}: ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+            );
+            const bad = r.filter((x) => disagreements(x) > 0);
+            expect(
+              bad.length,
+              `kernel and simulator disagree on real traffic (${app.id}):\n${bad.map((x) => formatScenario(x)).join('\n\n')}`,
+            ).toBe(0);
+          } finally {
+            if (OUT_DIR) {
+              const dest = join(OUT_DIR, app.id);
+              mkdirSync(dest, { recursive: true });
+              for (const f of ['from-vm.pcap', 'to-vm.pcap']) {
+                try {
+                  writeFileSync(join(dest, f), readFileSync(join(tmp, f)));
+                } catch {
+                  /* not written */
+                }
               }
             }
+            rmSync(tmp, { recursive: true, force: true });
           }
-          rmSync(tmp, { recursive: true, force: true });
-        }
-      });
-    }
-  },
-);
+        });
+      }
+    },
+  );
+}
 
 function summarizeHex(hex: string): string {
   const f = decodeFrame(new Uint8Array(Buffer.from(hex, 'hex')));

@@ -221,7 +221,10 @@ export class BridgeHost {
    * packet of that family is tracked and `conntrack -L` stays empty.
    */
   tracking!: { ipv4: boolean; ipv6: boolean };
-  /** Conntrack is the bridge family's (`nf_conntrack_bridge`), before the bridge PREROUTING chains. */
+  /**
+   * Conntrack is the bridge family's (`nf_conntrack_bridge`, registered by the ruleset's `ct`
+   * rules), before the bridge PREROUTING chains.
+   */
   bridgeConntrack!: boolean;
   private readonly settings: HostSettings;
   private readonly ftpHelper: boolean;
@@ -312,7 +315,10 @@ export class BridgeHost {
     this.prepared = prepareRuleset(ruleset, this.settings.ipsets ?? {});
     // Conntrack hooks are registered while some rule needs them (nf_ct_netns_get / _put).
     const users = this.prepared.sim.conntrackUsers(ruleset);
-    this.bridgeConntrack = this.prepared.sim.conntrackFamily === 'bridge';
+    // Bridge-family conntrack exists only while a rule uses it (nf_ct_netns_get); without one the
+    // IP family's conntrack (through br_netfilter) is the only one, registered by the helper rule.
+    this.bridgeConntrack =
+      this.prepared.sim.conntrackFamily === 'bridge' && (users.ipv4 || users.ipv6);
     // The FTP helper setting is an IPv4 raw-table CT rule: it registers IPv4 conntrack too. With
     // bridge-family conntrack it never sees a bridged frame (the frame already has its entry when
     // the raw table runs, and xt_CT leaves such a packet alone), so it changes nothing there.

@@ -7,6 +7,9 @@
  * Each flow gets a fresh bed, so nothing a failed flow leaves behind (vsftpd retrying its data
  * connection, a conntrack entry) reaches the next one.
  */
+import type { BackendId } from '../../../src/core/compile';
+import { findMissingKernelFeatures } from '../../../src/core/host';
+import type { MissingKernelFeature } from '../../../src/core/host';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeFrame } from '../../../src/core/packet';
@@ -48,6 +51,8 @@ export interface AppCase {
   filter: string;
   bridgeAddress?: string;
   flows: AppFlow[];
+  /** The backends it runs under (default both; see `KernelCase.backends`). */
+  backends?: readonly BackendId[];
 }
 
 export const APP_CASES: readonly AppCase[] = [
@@ -87,6 +92,19 @@ export const APP_CASES: readonly AppCase[] = [
       { name: 'ping-in' },
     ],
   },
+  {
+    id: 'apps: nft-stateless',
+    filter: 'kd-nft-stateless',
+    backends: ['nftables'],
+    flows: [
+      { name: 'ssh-in' },
+      { name: 'dns-out' },
+      { name: 'ping-out' },
+      { name: 'ping-in' },
+      { name: 'ftp-active' },
+      { name: 'ftp-passive' },
+    ],
+  },
 ];
 
 export interface AppContext {
@@ -94,7 +112,12 @@ export interface AppContext {
   tmp: string;
   filtersDir: string;
   params: Record<string, string[]>;
-  compileScript: (filter: string) => Promise<string>;
+  compileScript: (filter: string, backend: BackendId) => Promise<string>;
+  backend: BackendId;
+  /** Whether the kernel has nf_conntrack_bridge (nftables backend). */
+  nfConntrackBridge: boolean;
+  /** Called when the kernel refuses the rule set as the simulator predicts (nothing to run). */
+  refused: (stderr: string, missing: readonly MissingKernelFeature[]) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -236,9 +259,12 @@ async function runClient(bed: Testbed, flow: FlowName): Promise<boolean> {
 
 /** Runs every flow of one app case; one ScenarioResult per flow. */
 export async function runAppCase(app: AppCase, ctx: AppContext): Promise<ScenarioResult[]> {
-  const script = await ctx.compileScript(app.filter);
+  const nft = ctx.backend === 'nftables';
+  const script = await ctx.compileScript(app.filter, ctx.backend);
   const file = join(ctx.filtersDir, `${app.filter}.xml`);
-  const ruleset = compileRuleset(file, ctx.filtersDir, VM.mac, ctx.params);
+  const ruleset = compileRuleset(file, ctx.filtersDir, VM.mac, ctx.params, ctx.backend);
+  const hostHas = { nfConntrackBridge: ctx.nfConntrackBridge };
+  const predictedRefusal = nft ? findMissingKernelFeatures(ruleset, hostHas) : [];
   const Host = await loadBridgeHost();
   const useCli = simulateCliAvailable();
   const out: ScenarioResult[] = [];
@@ -254,7 +280,19 @@ export async function runAppCase(app: AppCase, ctx: AppContext): Promise<Scenari
       prefixLen: 24,
     });
     try {
-      await bed.applyScript(script);
+      if (nft) {
+        const loaded = await bed.applyNftScript(script);
+        if (loaded.ok !== (predictedRefusal.length === 0))
+          throw new Error(
+            loaded.ok
+              ? `the kernel loaded the nftables rule set of ${app.filter}, the simulator predicted a refusal`
+              : `the kernel refused the nftables rule set of ${app.filter}, the simulator expected it to load:\n${loaded.stderr}`,
+          );
+        if (!loaded.ok) {
+          ctx.refused(loaded.stderr, predictedRefusal);
+          return out;
+        }
+      } else await bed.applyScript(script);
       if (app.bridgeAddress) {
         await bed.setBridgeAddress(app.bridgeAddress);
         // As in the scenario runs: no ARP from the host (its requests and the answers addressed to
@@ -303,7 +341,7 @@ export async function runAppCase(app: AppCase, ctx: AppContext): Promise<Scenari
       const summaries = ingress.map((f) =>
         f.frame ? summarizeFrame(f.frame) : 'undecodable frame',
       );
-      const settings = { ftpHelper: flow.ftpHelper === true };
+      const settings = { ftpHelper: flow.ftpHelper === true, ...(nft ? hostHas : {}) };
       let verdicts: SimVerdict[] | null = null;
       let reproduce: string | undefined;
       const otherDiff: string[] = [];
@@ -333,6 +371,7 @@ export async function runAppCase(app: AppCase, ctx: AppContext): Promise<Scenari
           ctx.params,
           ingress,
           settings,
+          ctx.backend,
         );
         verdicts = r.verdicts;
         reproduce = r.command;
@@ -351,7 +390,7 @@ export async function runAppCase(app: AppCase, ctx: AppContext): Promise<Scenari
         reproduce = '(in-process BridgeHost; the simulate command is not there yet)';
       }
       const result: ScenarioResult = {
-        caseId: app.id,
+        caseId: nft ? `nftables ${app.id}` : app.id,
         scenario: `${name} [${ok ? 'app succeeded' : 'app failed'}]`,
         title: `real ${flow.name} through the bridge${flow.ftpHelper ? ' with the CT helper rule' : ''}`,
         rows: compareFrames(
@@ -361,7 +400,7 @@ export async function runAppCase(app: AppCase, ctx: AppContext): Promise<Scenari
         ),
         tableDiff: inproc?.table ? compareTables(table, inproc.table) : [],
         counterDiff:
-          inproc?.counters && run.hostFrames.length === 0
+          inproc?.counters && run.hostFrames.length === 0 && !nft
             ? compareCounters(before, after, inproc.counters)
             : [],
         otherDiff,

@@ -3,7 +3,7 @@
  * run by its `runScenario`, `requires` and `unless` honoured on both sides) and this suite's extra ones
  * (../scenarios.ts, every frame sent).
  */
-import type { Ruleset } from '../../../src/core/compile';
+import type { AnyRuleset } from '../../../src/core/compile';
 import type { IpsetSpec } from '../../../src/core/host';
 import type { PacketTrace } from '../../../src/core/netfilter';
 import type { EthernetFrame } from '../../../src/core/packet';
@@ -52,13 +52,15 @@ export interface Runnable {
   /** Run only by the cases that name it in `only` (a lint pitfall's scenario). */
   onDemand?: boolean;
   /** `host`: what the case adds to the host (bridge address, ipsets). */
-  simulate(ruleset: Ruleset, host?: CaseHost): Promise<SimOutcome | null>;
+  simulate(ruleset: AnyRuleset, host?: CaseHost): Promise<SimOutcome | null>;
 }
 
 /** The host settings a filter case adds to every scenario. */
 export interface CaseHost {
   bridgeAddress?: string;
   ipsets?: Record<string, IpsetSpec>;
+  /** Whether the kernel has nf_conntrack_bridge (nftables backend). */
+  nfConntrackBridge?: boolean;
 }
 
 /** A scenario's sysctl changes in the simulator's form. */

@@ -9,8 +9,8 @@
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileFilter } from '../../../src/core/compile';
-import type { Ruleset } from '../../../src/core/compile';
+import { compileFilter, getBackend } from '../../../src/core/compile';
+import type { AnyRuleset, BackendId } from '../../../src/core/compile';
 import { getBuiltinFilter } from '../../../src/core/library';
 import type { IpsetSpec } from '../../../src/core/host';
 import type { FilterDoc } from '../../../src/core/model';
@@ -89,6 +89,8 @@ export interface HostSettings {
   bridgeAddress?: string;
   ipsets?: Record<string, IpsetSpec>;
   events?: { t: number; conntrack: Record<string, number>; bridge: Record<string, boolean> }[];
+  /** Whether the kernel has nf_conntrack_bridge (the nftables backend's ct matches). */
+  nfConntrackBridge?: boolean;
 }
 
 interface BridgeHostLike {
@@ -102,7 +104,7 @@ interface BridgeHostLike {
   counters?(): SimCounter[];
 }
 
-type BridgeHostCtor = new (ruleset: Ruleset, settings: HostSettings) => BridgeHostLike;
+type BridgeHostCtor = new (ruleset: AnyRuleset, settings: HostSettings) => BridgeHostLike;
 
 let hostCtor: BridgeHostCtor | null | undefined;
 let whyNoSimulator = '';
@@ -138,7 +140,8 @@ export function compileRuleset(
   filtersDir: string,
   mac: string,
   params: Record<string, string[]>,
-): Ruleset {
+  backend: BackendId = 'ebiptables',
+): AnyRuleset {
   const docs = new Map<string, FilterDoc>();
   for (const name of readdirSync(filtersDir).filter((n) => n.endsWith('.xml'))) {
     const r = parseFilterXml(readFileSync(join(filtersDir, name), 'utf8'));
@@ -147,11 +150,12 @@ export function compileRuleset(
   const root = parseFilterXml(readFileSync(file, 'utf8')).doc;
   if (!root) throw new Error(`kernel-diff: ${file} does not parse`);
   docs.set(root.name, root);
-  const res = compileFilter((n) => docs.get(n) ?? getBuiltinFilter(n)?.doc, root.name, {
-    iface: 'vnet0',
-    mac,
-    params,
-  });
+  const res = compileFilter(
+    (n) => docs.get(n) ?? getBuiltinFilter(n)?.doc,
+    root.name,
+    { iface: 'vnet0', mac, params },
+    getBackend(backend),
+  );
   if (!res.ruleset)
     throw new Error(
       `kernel-diff: ${file} does not compile: ${res.diagnostics.map((d) => d.message).join('; ')}`,
@@ -162,7 +166,7 @@ export function compileRuleset(
 /** Runs frames through a fresh simulated host; `tableAt` is the clock for the after-run table. */
 export function simulateFrames(
   Host: BridgeHostCtor,
-  ruleset: Ruleset,
+  ruleset: AnyRuleset,
   frames: readonly { side: Side; frame: EthernetFrame; t: number }[],
   settings: HostSettings,
   tableAt: number,
@@ -202,6 +206,7 @@ export async function simulateCli(
   params: Record<string, string[]>,
   frames: readonly { side: Side; bytes: Uint8Array; t: number }[],
   settings: HostSettings,
+  backend: BackendId = 'ebiptables',
 ): Promise<{ verdicts: SimVerdict[]; command: string }> {
   const pcap = (side: Side) =>
     writePcap(
@@ -216,6 +221,8 @@ export async function simulateCli(
   const args = ['simulate', file, '--filters', filtersDir, '--iface', 'vnet0', '--mac', mac];
   for (const [k, vs] of Object.entries(params))
     for (const v of vs) args.push('--param', `${k}=${v}`);
+  if (backend !== 'ebiptables') args.push('--backend', backend);
+  if (settings.nfConntrackBridge === false) args.push('--nf-conntrack-bridge', 'no');
   if (settings.ftpHelper) args.push('--ftp-helper');
   if (settings.bridgeAddress) args.push('--bridge-address', settings.bridgeAddress);
   for (const [name, set] of Object.entries(settings.ipsets ?? {}))

@@ -28,6 +28,7 @@ export const PACKAGES = [
   'python3',
   'procps',
   'ipset',
+  'nftables',
 ] as const;
 
 const REQUIRED_FILES = [
@@ -42,6 +43,7 @@ const REQUIRED_FILES = [
   '/usr/bin/python3',
   '/usr/sbin/sysctl',
   '/usr/sbin/ipset',
+  '/usr/sbin/nft',
 ];
 
 /**
@@ -317,6 +319,20 @@ export class Testbed {
       );
   }
 
+  /**
+   * Loads an `nft -f` script (the nftables backend's `--format script`) in the host namespace; the
+   * kernel's refusal (nft's message) instead of throwing, since a kernel without a module refuses
+   * some rules by design.
+   */
+  async applyNftScript(script: string): Promise<{ ok: true } | { ok: false; stderr: string }> {
+    const r = await this.host('nft', ['-f', '-'], {
+      input: script,
+      allowFailure: true,
+      timeoutMs: 120_000,
+    });
+    return r.code === 0 ? { ok: true } : { ok: false, stderr: `${r.stderr}${r.stdout}` };
+  }
+
   /** `iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp`, or its removal. */
   async setFtpHelper(on: boolean): Promise<void> {
     const spec = ['PREROUTING', '-p', 'tcp', '--dport', '21', '-j', 'CT', '--helper', 'ftp'];
@@ -506,4 +522,21 @@ export function parseConntrackLine(line: string): KernelConn {
     helper,
     raw: line.trim(),
   };
+}
+
+/**
+ * Whether this kernel has `nf_conntrack_bridge`: a `ct state` rule in a bridge table loads in a
+ * throw-away namespace (the kernel refuses it with EPROTO without the module, KERNEL-FACTS N1).
+ */
+export async function probeBridgeConntrack(): Promise<boolean> {
+  const table =
+    'table bridge nwfs_probe {\n\tchain p {\n\t\ttype filter hook prerouting priority 0; policy accept;\n\t\tether type ip ct state established accept\n\t}\n}\n';
+  const r = await runCommand('unshare', ['--net', '--', 'nft', '-f', '-'], {
+    input: table,
+    allowFailure: true,
+    timeoutMs: 60_000,
+  });
+  if (r.code === 0) return true;
+  if (/Protocol error/.test(r.stderr)) return false;
+  throw new Error(`kernel-diff: cannot probe nf_conntrack_bridge: ${r.stderr}`);
 }

@@ -168,6 +168,12 @@ describe('the bridge path', () => {
     expect(t.verdict).toBe('accept');
     expect(t.ctstate).toBeNull();
     expect(host.table(0)).toEqual([]);
+    // The iptables raw-table helper rule then registers the IP family's conntrack, which
+    // br_netfilter runs on bridged IPv4 as under the ebiptables backend.
+    const helped = new BridgeHost(rs, { ftpHelper: true });
+    expect(helped.tracking).toEqual({ ipv4: true, ipv6: false });
+    expect(helped.bridgeConntrack).toBe(false);
+    expect(helped.step(tcpIn(0x02), 'to-vm', 0).ctstate).toBe('NEW');
   });
 
   it('a frame dropped in prerouting takes its new conntrack entry with it', () => {
