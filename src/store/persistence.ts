@@ -1,4 +1,6 @@
 import { reparseDoc } from './core-bridge';
+import { isBackendId } from '../core/compile';
+import type { BackendId } from '../core/compile';
 import { parseHostProfile } from '../core/host';
 import type { HostProfile } from '../core/host';
 import { restoreHistory, saveHistory } from './history-persistence';
@@ -20,6 +22,8 @@ interface SavedState {
   drafts: Record<string, string>;
   /** The simulator's host profile (FTP helper, bridge address, sysctls, ipsets, events). */
   host?: HostProfile;
+  /** The firewall backend the Export panel prints and the Simulator executes (absent: default). */
+  backend?: BackendId;
 }
 
 /** Where an entry that could not be read (in full) is kept, so saving over it loses nothing. */
@@ -122,7 +126,21 @@ function toSaved(state: StudioState): SavedState {
     activeId: state.activeId,
     drafts,
     host: hostProfileOf(usePanelsStore.getState().settings),
+    ...(usePanelsStore.getState().settings.backend
+      ? { backend: usePanelsStore.getState().settings.backend }
+      : {}),
   };
+}
+
+/** The saved backend; null when absent or not a registered backend. */
+export function loadSavedBackend(storage: Storage = localStorage): BackendId | null {
+  try {
+    const raw = storage.getItem(STORAGE_KEY);
+    const backend: unknown = raw ? (JSON.parse(raw) as Partial<SavedState>).backend : undefined;
+    return typeof backend === 'string' && isBackendId(backend) ? backend : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -144,6 +162,8 @@ export function startAutosave(storage: Storage = localStorage): () => void {
     const panels = usePanelsStore.getState();
     panels.setSettings(withHostProfile(panels.settings, host));
   }
+  const backend = loadSavedBackend(storage);
+  if (backend) usePanelsStore.getState().setSettings({ backend });
   let timer: ReturnType<typeof setTimeout> | undefined;
   let last: { filters: unknown; activeId: unknown; drafts: unknown } | null = null;
   const save = () => {

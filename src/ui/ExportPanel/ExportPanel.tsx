@@ -1,6 +1,5 @@
 import { memo, useDeferredValue, useMemo, useState } from 'react';
-import { BACKENDS, DEFAULT_BACKEND, NFT_BACKEND_LABEL, isBackendId } from '../../core/compile';
-import type { BackendId } from '../../core/compile';
+import { DEFAULT_BACKEND, NFT_BACKEND_LABEL } from '../../core/compile';
 import {
   selectActiveDoc,
   selectDiagnostics,
@@ -13,6 +12,7 @@ import { usePanelsStore } from '../../store/panels-store';
 import { describeEntry, ruleLabel, selectRule } from '../Panels/rule-links';
 import { serializeFilterXml } from '../../core/xml';
 import { LibvirtVersionSelect } from '../LibvirtVersionSelect/LibvirtVersionSelect';
+import { BackendSelect } from '../BackendSelect/BackendSelect';
 import { BindingFailures } from '../Panels/BindingFailures';
 import { buildExports } from './build-exports';
 
@@ -106,8 +106,7 @@ export function ExportPanel() {
   const settings = useDeferredValue(usePanelsStore((s) => s.settings));
   // What a sysadmin pastes into `virsh nwfilter-define` comes first.
   const [view, setView] = useState('xml');
-  // Export only: the simulator keeps executing the default backend.
-  const [backend, setBackend] = useState<BackendId>(DEFAULT_BACKEND);
+  const backend = settings.backend ?? DEFAULT_BACKEND;
   const [copied, setCopied] = useState<string | null>(null);
   const stale = useStudioStore(selectIsStale);
   const firstError = useStudioStore(selectDiagnostics).find((d) => d.severity === 'error');
@@ -124,10 +123,10 @@ export function ExportPanel() {
               ? serializeFilterXml(doc, { libvirt: '9.0' })
               : serializeDoc(doc),
             filters.map((f) => f.doc),
-            { ...settings, backend },
+            settings,
           )
         : null,
-    [doc, filters, settings, backend],
+    [doc, filters, settings],
   );
   if (!doc || !exp) return <p className="muted">Open a filter to export it.</p>;
   const text = exp.texts.find((t) => t.id === view) ?? exp.texts[0];
@@ -137,22 +136,7 @@ export function ExportPanel() {
   return (
     <div className="export-panel">
       <div className="export-bar">
-        <label className="export-backend">
-          Backend{' '}
-          <select
-            aria-label="Firewall backend"
-            value={backend}
-            onChange={(e) => {
-              if (isBackendId(e.target.value)) setBackend(e.target.value);
-            }}
-          >
-            {BACKENDS.map((b) => (
-              <option key={b.id} value={b.id}>
-                {b.id === DEFAULT_BACKEND ? `${b.id} (every libvirt release)` : b.id}
-              </option>
-            ))}
-          </select>
-        </label>
+        <BackendSelect />
         <div role="tablist" aria-label="Export formats" className="subtabs">
           {exp.texts.map((t) => (
             <button
@@ -231,8 +215,8 @@ export function ExportPanel() {
       )}
       {backend !== DEFAULT_BACKEND && (
         <p className="export-backend-note small" role="note">
-          {backend === 'nftables' ? `nftables: ${NFT_BACKEND_LABEL}.` : backend} The simulator still
-          executes the ebiptables rules.
+          {backend === 'nftables' ? `nftables: ${NFT_BACKEND_LABEL}.` : backend} The Simulator
+          executes these rules too.
         </p>
       )}
       {exp.problems.map((p, i) => (

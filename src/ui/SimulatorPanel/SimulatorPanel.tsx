@@ -9,6 +9,7 @@ import { BindingFailures } from '../Panels/BindingFailures';
 import { entryOfRule, selectRule } from '../Panels/rule-links';
 import { LibvirtVersionSelect } from '../LibvirtVersionSelect/LibvirtVersionSelect';
 import { hostsFor } from '../../core/sim';
+import { BackendSelect } from '../BackendSelect/BackendSelect';
 import type { CustomPacket, SimStep } from '../../core/sim';
 import { ComparePanel } from './ComparePanel';
 import { ConntrackView } from './ConntrackView';
@@ -445,6 +446,7 @@ function SourcePicker() {
         </select>
       </label>
       <LibvirtVersionSelect />
+      <BackendSelect />
       <label className="file-button">
         Open pcap…
         <input
