@@ -44,9 +44,19 @@ function u16(b: Uint8Array, o: number): number {
 }
 
 /** nft_set_pktinfo_ipv4_validate / _ipv6_validate on the frame (unspec when they fail). */
+/** The last frame's view: every predicate of a walk asks for the same frame. */
+let lastFrame: EthernetFrame | null = null;
+let lastView: NftPacketView | null = null;
+
 function viewOf(frame: EthernetFrame): NftPacketView {
-  const cached = views.get(frame);
-  if (cached) return cached;
+  if (frame === lastFrame) return lastView as NftPacketView;
+  const view = views.get(frame) ?? makeView(frame);
+  lastFrame = frame;
+  lastView = view;
+  return view;
+}
+
+function makeView(frame: EthernetFrame): NftPacketView {
   const bytes = encodeFrame(frame, { preserveChecksums: true });
   const nh = frame.vlan ? 18 : 14;
   const view: NftPacketView = { bytes, nh, th: -1, tprot: -1, fragoff: 0 };
