@@ -178,6 +178,13 @@ export const CASES: readonly KernelCase[] = [
       },
     ],
   },
+  {
+    // Headers br_netfilter refuses (br_validate_ipv4/6): dropped after the bridge's PREROUTING
+    // chains (the ebtables accept counts them), before conntrack and every iptables rule.
+    id: 'ip-lengths',
+    filter: 'kd-ip-lengths',
+    only: ['kd-ip-lengths'],
+  },
   { id: 'statematch-false', filter: 'kd-statematch-false' },
   { id: 'clean-traffic', filter: 'kd-clean-traffic' },
   { id: 'reject', filter: 'kd-reject' },

@@ -20,8 +20,8 @@ import {
   buildUdp,
   mac,
 } from '../../src/core/packet';
-import type { IcmpMessage, Ipv4Packet } from '../../src/core/packet';
-import { parseIpv6 } from '../../src/core/packet';
+import type { IcmpMessage, Ipv4Packet, Ipv6Packet } from '../../src/core/packet';
+import { encodeL3, ETH_P_IPV4, ipLength, parseIpv6 } from '../../src/core/packet';
 import { TcpFlow } from '../../src/core/sim';
 
 export const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2', ip6: '2001:db8:99::2' };
@@ -613,5 +613,49 @@ export function buildPitfallScenarios(): Scenario[] {
     if (f.side === 'to-vm' && ip.kind === 'ipv4') ip.tos = 10 << 2;
   }
   add('ssh-dscp', 'an SSH session to the VM whose client marks DSCP 10; the VM answers with 0', s);
+
+  // IP headers the kernel drops before any IP hook (br_validate_ipv4/6), between intact ones.
+  s = new Seq();
+  const udp4 = (side: Side, damage?: (ip: Ipv4Packet) => void) => {
+    const [src, dst] = side === 'from-vm' ? [VM, PEER] : [PEER, VM];
+    const ip = buildIpv4(
+      { src: src.ip, dst: dst.ip, id: 700 + s.frames.length },
+      buildUdp({ sport: 47000 + s.frames.length, dport: 5000, payload: 'length check' }),
+    );
+    damage?.(ip);
+    s.add(side, buildEthernet({ src: src.mac, dst: dst.mac }, ip));
+  };
+  const udp6 = (side: Side, damage?: (ip: Ipv6Packet) => void) => {
+    const [src, dst] = side === 'from-vm' ? [VM, PEER] : [PEER, VM];
+    const ip = buildIpv6(
+      { src: src.ip6, dst: dst.ip6 },
+      buildUdp({ sport: 47000 + s.frames.length, dport: 5000, payload: 'length check' }),
+    );
+    damage?.(ip);
+    s.add(side, buildEthernet({ src: src.mac, dst: dst.mac }, ip));
+  };
+  udp4('from-vm');
+  udp4('from-vm', (ip) => (ip.totalLength = ipLength(ip) + 100));
+  udp4('to-vm', (ip) => (ip.totalLength = ipLength(ip) + 1));
+  udp4('from-vm', (ip) => (ip.totalLength = 16));
+  // Header length 4 (16 bytes): the decoder cannot read it either, so it travels as raw bytes.
+  const ihl4 = encodeL3(
+    buildIpv4({ src: VM.ip, dst: PEER.ip }, buildUdp({ sport: 47100, dport: 5000 })),
+  );
+  ihl4[0] = 0x44;
+  s.add(
+    'from-vm',
+    buildEthernet({ src: VM.mac, dst: PEER.mac }, { kind: 'raw', data: ihl4 }, ETH_P_IPV4),
+  );
+  udp4('to-vm');
+  udp6('from-vm');
+  udp6('from-vm', (ip) => (ip.payloadLength = ipLength(ip) - 40 + 100));
+  udp6('to-vm', (ip) => (ip.payloadLength = ipLength(ip) - 40 + 1));
+  udp6('to-vm');
+  add(
+    'ip-lengths',
+    'UDP each way between IPv4/IPv6 headers the kernel drops: total length beyond the frame, below the header, header length 4, IPv6 payload length beyond the frame',
+    s,
+  );
   return list;
 }

@@ -26,6 +26,8 @@ import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from '../packet/packet';
 import { frameLength } from '../packet/packet';
 import { summarizeFrame } from '../packet/packet-summary';
 import { rejectReply } from './reject-reply';
+import { ipHeaderProblem } from './ip-header-check';
+import { ETH_P_IPV4 } from '../model/protocol-numbers';
 import type { PreparedChain, PreparedRule, PreparedRuleset, RuleRef } from './prepare-ruleset';
 import {
   OP_ACCEPT,
@@ -421,6 +423,28 @@ export class BridgeHost {
     if (pre === V_ERROR) return this.settle(trace, 'error', null, acceptedEb, this.walkError);
     if (this.decider?.ir.provenance) acceptedEb = this.decider;
     if (pre !== V_ACCEPT) return this.settle(trace, 'drop', this.decider, acceptedEb);
+
+    // br_netfilter validates the IP header before conntrack and the IP hooks (br_validate_ipv4/6);
+    // without it a bridged frame is forwarded as it is, but the host's own IP stack checks too.
+    if (!this.bridgeConntrack) {
+      const bad = ipHeaderProblem(frame);
+      const v4 = frame.ethertype === ETH_P_IPV4;
+      const brNf =
+        (v4 ? this.callIptables : this.callIp6tables) && (!frame.vlan || this.filterVlanTagged);
+      if (bad && (brNf || local)) {
+        const where = brNf
+          ? `br_netfilter (${v4 ? 'br_validate_ipv4' : 'br_validate_ipv6'})`
+          : v4
+            ? 'ip_rcv'
+            : 'ipv6_rcv';
+        addNote(
+          trace,
+          `${where}: ${bad.reason}: dropped before conntrack and every ${v4 ? 'iptables' : 'ip6tables'} rule (${bad.counter})`,
+        );
+        if (hooks) hooks.push({ hook: where, table: null, result: 'drop', visits: [] });
+        return this.settle(trace, 'drop', null, null);
+      }
+    }
 
     // 2. conntrack, with the helper the raw-table CT rule would attach.
     if (this.bridgeConntrack) {

@@ -111,13 +111,16 @@ export function decodeIpv4(b: Uint8Array): { packet: Ipv4Packet; used: number } 
       fragOffset === 0 ? decodeL4(protocol, data, false) : { kind: 'raw', data: data.slice() },
   };
   if (hl > 20) packet.options = b.slice(20, hl);
+  // Kept so that the kernel's length checks can decide its fate (and encoding gives it back).
+  if (total !== end) packet.totalLength = total;
   return { packet, used: end };
 }
 
 /** Decodes an IPv6 packet; null when the fixed header is incomplete. */
 export function decodeIpv6(b: Uint8Array): { packet: Ipv6Packet; used: number } | null {
   if (b.length < 40 || (b[0] as number) >> 4 !== 6) return null;
-  const end = Math.min(40 + get16(b, 4), b.length);
+  const declared = get16(b, 4);
+  const end = Math.min(40 + declared, b.length);
   let next = b[6] as number;
   let off = 40;
   const ext: { type: number; data: Uint8Array }[] = [];
@@ -142,6 +145,7 @@ export function decodeIpv6(b: Uint8Array): { packet: Ipv6Packet; used: number } 
     payload: fragmented ? { kind: 'raw', data: data.slice() } : decodeL4(next, data, true),
   };
   if (ext.length) packet.extHeaders = ext;
+  if (40 + declared > b.length) packet.payloadLength = declared;
   return { packet, used: end };
 }
 

@@ -98,7 +98,7 @@ function encodeIpv4(p: Ipv4Packet, opts: EncodeOptions): Uint8Array {
   const b = new Uint8Array(hl + l4.length);
   b[0] = 0x40 | (hl >> 2);
   b[1] = p.tos;
-  put16(b, 2, hl + l4.length);
+  put16(b, 2, p.totalLength ?? hl + l4.length);
   put16(b, 4, p.id);
   put16(b, 6, ((p.flags & 7) << 13) | (p.fragOffset & 0x1fff));
   b[8] = p.ttl;
@@ -124,7 +124,7 @@ function encodeIpv6(p: Ipv6Packet, opts: EncodeOptions): Uint8Array {
   const l4 = encodeL4(p.payload, opts, (len) => ipv6PseudoSum(p.src, p.dst, p.protocol, len));
   const b = new Uint8Array(40 + extLen + l4.length);
   put32(b, 0, ((6 << 28) | ((p.trafficClass & 0xff) << 20) | (p.flowLabel & 0xfffff)) >>> 0);
-  put16(b, 4, extLen + l4.length);
+  put16(b, 4, p.payloadLength ?? extLen + l4.length);
   b[6] = ext.length ? (ext[0] as { type: number }).type : p.protocol;
   b[7] = p.hopLimit;
   for (let i = 0; i < 4; i++) {

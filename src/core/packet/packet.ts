@@ -71,6 +71,12 @@ export interface Ipv4Packet {
   options?: Uint8Array | undefined;
   /** The header checksum as decoded (only used when encoding with preserveChecksums). */
   checksum?: number | undefined;
+  /**
+   * The header's total length when it is not the packet's real length: larger than the bytes the
+   * frame holds, or smaller than the header (a damaged or crafted header, which the kernel drops:
+   * core/netfilter/ip-header-check.ts). Absent for a consistent packet; encoded as given.
+   */
+  totalLength?: number | undefined;
   payload: L4Packet;
 }
 
@@ -88,6 +94,11 @@ export interface Ipv6Packet {
    * the header type and its bytes (including its own next-header byte).
    */
   extHeaders?: { type: number; data: Uint8Array }[] | undefined;
+  /**
+   * The header's payload length when it claims more bytes than the frame holds (damaged or
+   * crafted; the kernel drops it). Absent for a consistent packet; encoded as given.
+   */
+  payloadLength?: number | undefined;
   payload: L4Packet;
 }
 

@@ -109,6 +109,11 @@ export interface CustomPacket {
   icmpCode: number;
   /** Seconds since the first custom packet. */
   t: number;
+  /**
+   * The IPv4 header's total length when it should not be the packet's own (a damaged header:
+   * beyond the frame or below the header, the kernel drops the packet). Absent: the real length.
+   */
+  ipTotalLength?: number;
 }
 
 export type SimSource =
@@ -338,7 +343,12 @@ export function buildCustomFrames(packets: CustomPacket[], hosts: ScenarioHosts)
     const macs = fromVm
       ? { src: hosts.vm.mac, dst: hosts.remote.mac }
       : { src: hosts.remote.mac, dst: hosts.vm.mac };
-    return { t: p.t, side: p.side, frame: buildEthernet(macs, buildIpv4({ src, dst }, l4)), label };
+    const ip = buildIpv4({ src, dst }, l4);
+    if (p.ipTotalLength !== undefined) {
+      ip.totalLength = p.ipTotalLength;
+      label += ` (IPv4 total length ${p.ipTotalLength})`;
+    }
+    return { t: p.t, side: p.side, frame: buildEthernet(macs, ip), label };
   });
 }
 

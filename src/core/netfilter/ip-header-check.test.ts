@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { compileFilter } from '../compile/compile-filter';
+import { createWorkspaceLookup } from '../instantiate/instantiate-filter';
+import { getBuiltinFilter } from '../library/builtin-filters';
+import { parseFilterXml } from '../xml/parse-filter-xml';
+import { ETH_P_IPV4 } from '../model/protocol-numbers';
+import { buildEthernet, buildIpv4, buildIpv6, buildUdp } from '../packet/packet-build';
+import { decodeFrame } from '../packet/packet-decode';
+import { encodeFrame, encodeL3 } from '../packet/packet-encode';
+import { ipLength } from '../packet/packet';
+import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from '../packet/packet';
+import { buildCustomFrames } from '../sim/run-simulation';
+import { runCaptures } from '../sim/run-captures';
+import { writePcap } from '../sim/pcap';
+import { BridgeHost } from './bridge-host';
+import type { HostSettings, Side } from './bridge-host';
+import { ipHeaderProblem } from './ip-header-check';
+
+/** The kernel test bed's kd-ip-lengths filter: every IP frame is accepted by a rule. */
+const OPEN = `<filter name='open'>
+  <rule action='accept' direction='out' priority='-700'><mac protocolid='ipv4'/></rule>
+  <rule action='accept' direction='inout'><all/></rule>
+  <rule action='accept' direction='inout'><all-ipv6/></rule>
+</filter>`;
+const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2', ip6: '2001:db8:99::2' };
+const PEER = { mac: '52:54:00:aa:bb:03', ip: '10.99.0.3', ip6: '2001:db8:99::3' };
+
+function ruleset() {
+  const { doc } = parseFilterXml(OPEN);
+  if (!doc) throw new Error('cannot parse');
+  const lookup = createWorkspaceLookup([doc], (n) => getBuiltinFilter(n)?.doc);
+  const res = compileFilter(lookup, 'open', {
+    iface: 'vnet0',
+    mac: VM.mac,
+    params: { IP: [VM.ip] },
+  });
+  if (!res.ruleset) throw new Error(JSON.stringify(res.diagnostics));
+  return res.ruleset;
+}
+
+function udp4(side: Side, damage?: (ip: Ipv4Packet) => void): EthernetFrame {
+  const [src, dst] = side === 'from-vm' ? [VM, PEER] : [PEER, VM];
+  const ip = buildIpv4(
+    { src: src.ip, dst: dst.ip },
+    buildUdp({ sport: 47000, dport: 5000, payload: 'x' }),
+  );
+  damage?.(ip);
+  return buildEthernet({ src: src.mac, dst: dst.mac }, ip);
+}
+
+function udp6(side: Side, damage?: (ip: Ipv6Packet) => void): EthernetFrame {
+  const [src, dst] = side === 'from-vm' ? [VM, PEER] : [PEER, VM];
+  const ip = buildIpv6(
+    { src: src.ip6, dst: dst.ip6 },
+    buildUdp({ sport: 47000, dport: 5000, payload: 'x' }),
+  );
+  damage?.(ip);
+  return buildEthernet({ src: src.mac, dst: dst.mac }, ip);
+}
+
+/** The frame as it arrives on the wire: encoded, then decoded as a capture's record is. */
+function wire(f: EthernetFrame): EthernetFrame {
+  const d = decodeFrame(encodeFrame(f));
+  if (!d) throw new Error('undecodable');
+  return d;
+}
+
+function step(f: EthernetFrame, side: Side, settings: HostSettings = {}, toHost = false) {
+  const h = new BridgeHost(ruleset(), { peerPort: 'vclient', ...settings });
+  const trace = h.step(f, side, 0, { toHost });
+  return { trace, table: h.table(0), counters: h.counters().filter((c) => c.packets > 0) };
+}
+
+const ihl4 = (): EthernetFrame => {
+  const b = encodeL3(buildIpv4({ src: VM.ip, dst: PEER.ip }, buildUdp({ sport: 1, dport: 2 })));
+  b[0] = 0x44;
+  return buildEthernet({ src: VM.mac, dst: PEER.mac }, { kind: 'raw', data: b }, ETH_P_IPV4);
+};
+
+describe('the kernel drops IP headers br_netfilter refuses, after ebtables PREROUTING and before conntrack', () => {
+  it('an IPv4 total length beyond the frame, either way: no rule, no conntrack entry, only the ebtables accept counted', () => {
+    for (const side of ['from-vm', 'to-vm'] as const) {
+      const f = wire(udp4(side, (ip) => (ip.totalLength = ipLength(ip) + 100)));
+      expect((f.payload as Ipv4Packet).totalLength).toBe(ipLength(f.payload as Ipv4Packet) + 100);
+      const { trace, table, counters } = step(f, side);
+      expect(trace.verdict).toBe('drop');
+      expect(trace.rule).toBeNull();
+      expect(trace.ctstate).toBeNull();
+      expect(table).toEqual([]);
+      expect(trace.notes.join('\n')).toMatch(
+        /br_netfilter \(br_validate_ipv4\): IPv4 total length \d+ is more than the \d+ bytes the frame holds .*IpExtInTruncatedPkts/,
+      );
+      // The VM's frames pass libvirt's ebtables accept first (nat PREROUTING runs before br_netfilter).
+      expect([...new Set(counters.map((c) => c.table))]).toEqual(
+        side === 'from-vm' ? ['ebtables/nat'] : [],
+      );
+    }
+  });
+
+  it('the intact packet passes, and so does one whose total length only leaves padding after it', () => {
+    expect(step(wire(udp4('from-vm')), 'from-vm').trace.verdict).toBe('accept');
+    const padded = encodeFrame(udp4('from-vm'));
+    const withTrailer = new Uint8Array(padded.length + 6);
+    withTrailer.set(padded);
+    const f = decodeFrame(withTrailer) as EthernetFrame;
+    expect(f.trailer?.length).toBe(6);
+    expect(ipHeaderProblem(f)).toBeNull();
+    expect(step(f, 'from-vm').trace.verdict).toBe('accept');
+  });
+
+  it('a total length below the header length, and a header length of 4 (IpInHdrErrors)', () => {
+    const short = wire(udp4('from-vm', (ip) => (ip.totalLength = 16)));
+    expect(ipHeaderProblem(short)?.reason).toBe(
+      'IPv4 total length 16 is below the header length 20',
+    );
+    expect(step(short, 'from-vm').trace.verdict).toBe('drop');
+    const raw = wire(ihl4());
+    expect(raw.payload.kind).toBe('raw');
+    expect(ipHeaderProblem(raw)).toEqual({
+      counter: 'IpInHdrErrors',
+      reason: 'IPv4 header length 4 (×4 bytes) is below 5',
+    });
+    const { trace } = step(raw, 'from-vm');
+    expect(trace.verdict).toBe('drop');
+    expect(trace.notes.join('\n')).toContain('IpInHdrErrors');
+  });
+
+  it('an IPv6 payload length beyond the frame (br_validate_ipv6)', () => {
+    for (const side of ['from-vm', 'to-vm'] as const) {
+      const f = wire(udp6(side, (ip) => (ip.payloadLength = ipLength(ip) - 40 + 1)));
+      const { trace } = step(f, side);
+      expect(trace.verdict).toBe('drop');
+      expect(trace.notes.join('\n')).toMatch(/br_validate_ipv6.*Ip6InTruncatedPkts/);
+    }
+    expect(step(wire(udp6('to-vm')), 'to-vm').trace.verdict).toBe('accept');
+  });
+
+  it('without br_netfilter (bridge-nf-call-iptables=0) a bridged frame is forwarded as it is; the host itself still drops it (ip_rcv)', () => {
+    const f = wire(udp4('from-vm', (ip) => (ip.totalLength = ipLength(ip) + 100)));
+    expect(step(f, 'from-vm', { callIptables: false }).trace.verdict).toBe('accept');
+    const local = step(f, 'from-vm', { callIptables: false }, true).trace;
+    expect(local.verdict).toBe('drop');
+    expect(local.notes.join('\n')).toContain('ip_rcv: IPv4 total length');
+  });
+
+  it('a capture record and a custom packet with such a header get that fate', () => {
+    const bad = encodeFrame(udp4('from-vm', (ip) => (ip.totalLength = 1500)));
+    const good = encodeFrame(udp4('from-vm'));
+    const pcap = writePcap(
+      [good, bad].map((data, i) => ({
+        tsSec: 1_700_000_000 + i,
+        tsFrac: 0,
+        origLen: data.length,
+        data,
+      })),
+    );
+    const run = runCaptures(ruleset(), { fromVm: pcap }, { peerPort: 'vclient' });
+    expect(run.steps.map((s) => s.trace.verdict)).toEqual(['accept', 'drop']);
+    const custom = buildCustomFrames(
+      [
+        {
+          side: 'from-vm',
+          proto: 'udp',
+          src: '',
+          dst: '',
+          sport: 1,
+          dport: 2,
+          flags: '',
+          icmpType: 0,
+          icmpCode: 0,
+          t: 0,
+        },
+        {
+          side: 'from-vm',
+          proto: 'udp',
+          src: '',
+          dst: '',
+          sport: 1,
+          dport: 2,
+          flags: '',
+          icmpType: 0,
+          icmpCode: 0,
+          t: 1,
+          ipTotalLength: 1500,
+        },
+      ],
+      { vm: { ...VM }, remote: { ...PEER } },
+    );
+    const h = new BridgeHost(ruleset(), { peerPort: 'vclient' });
+    expect(custom.map((c) => h.step(c.frame, c.side, c.t).verdict)).toEqual(['accept', 'drop']);
+    // The wire form carries the header as given.
+    expect((custom[1]?.frame.payload as Ipv4Packet).totalLength).toBe(1500);
+  });
+});
