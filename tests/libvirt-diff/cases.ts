@@ -102,7 +102,7 @@ export const CASES: readonly DiffCase[] = [
   {
     filter: 'ld-comments',
     covers:
-      'comments: quotes, $( ), backticks, ${ }, backslashes, newline, non-ASCII, option look-alikes',
+      'comments: quotes, $( ), backticks, ${ }, backslashes, newline, non-ASCII, option look-alikes, whitespace before $ (text, not a variable)',
   },
   {
     filter: 'ld-vars',

@@ -197,7 +197,21 @@ describe('script printer', () => {
     )
     // libvirt reads an attribute value that starts with '$' as a variable reference, not as text
     // (confirmed on libvirt 9.0 by the libvirt-diff suite), so such a comment is no quoting case.
+    // Only the very first character counts (STRPREFIX on the untrimmed value): '\n$x' is text.
     .filter((s) => !s.startsWith('$'));
+
+  it("takes a comment whose '$' follows whitespace as text, as libvirt does (once a flaky counterexample)", () => {
+    for (const comment of ['\n$x', ' $NOTE', '\t$x[@1]']) {
+      const rs = compile(
+        [doc('p', [r('tcp', { dstportstart: '80', comment }, { direction: 'inout' })])],
+        'p',
+      );
+      const cmds = captureCommands(printScriptText(rs, { filterName: 'p' }), 'bash');
+      const withComment = cmds.filter((c) => c.includes('--comment'));
+      expect(withComment).toHaveLength(3);
+      for (const c of withComment) expect(c[c.indexOf('--comment') + 1]).toBe(comment);
+    }
+  });
 
   it('delivers any comment verbatim as ONE argument (property)', () => {
     fc.assert(
