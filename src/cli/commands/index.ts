@@ -16,4 +16,5 @@ export const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   reach: () => import('./reach').then((m) => m.reachCommand),
   serve: () => import('./serve').then((m) => m.serveCommand),
   drift: () => import('./drift').then((m) => m.driftCommand),
+  'compare-backends': () => import('./compare-backends').then((m) => m.compareBackendsCommand),
 };

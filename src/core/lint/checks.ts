@@ -2,6 +2,7 @@
  * Every lint check, in one list, run in this order within each stage. A new check is one file
  * exporting a `LintCheck` (see `lint-check.ts`) and one line here.
  */
+import { backendParity } from './check-backend-parity';
 import { bindingRefused } from './check-binding-refused';
 import { cleanTrafficBinding } from './check-clean-traffic';
 import { ftpPassive, relatedWithoutHelper } from './check-ftp';
@@ -33,6 +34,7 @@ export const LINT_CHECKS: readonly LintCheck[] = [
   ipsetMissing,
   kernelModuleMissing,
   unreachableRule,
+  backendParity,
   icmpTypeRules,
   dscpReplies,
   relatedWithoutHelper,

@@ -89,6 +89,11 @@ export const LINT_CODES = {
     'error',
     "The host's kernel lacks a module the nftables rules need: libvirt cannot apply the filter",
   ),
+  BACKEND_PARITY: entry(
+    'NWF530',
+    'info',
+    "Installed differently by libvirt's proposed nftables driver: the rule's meaning changes",
+  ),
 } as const;
 
 export type LintCodeKey = keyof typeof LINT_CODES;

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { nftablesSimUnsupported } from '../../core/parity';
+import { callCli } from '../testing/run-cli';
+
+const SAME = `<filter name='same'>
+  <rule action='accept' direction='out'>
+    <tcp dstportstart='22'/>
+  </rule>
+  <rule action='drop' direction='inout'>
+    <all/>
+  </rule>
+</filter>
+`;
+
+const WEB = `<filter name='web'>
+  <filterref filter='clean-traffic'/>
+  <rule action='accept' direction='in'>
+    <all ipset='admins' ipsetflags='src'/>
+  </rule>
+  <rule action='accept' direction='in'>
+    <tcp dstportstart='443'/>
+  </rule>
+  <rule action='reject' direction='inout'>
+    <all/>
+  </rule>
+</filter>
+`;
+
+const BINDING = ['--param', 'IP=10.99.0.2', '--mac', '52:54:00:11:22:33'];
+
+describe('nwfilter-studio compare-backends', () => {
+  it('exit 0 and says so when both drivers install the same meaning', async () => {
+    const r = await callCli(['compare-backends', 'same.xml'], { 'same.xml': SAME });
+    expect(r.stdout).toContain(
+      "nftables: libvirt's proposed nftables driver (series v5/v6, not yet in a release)",
+    );
+    expect(r.stdout).toContain('Rules: both drivers install the same tests and verdicts');
+    if (nftablesSimUnsupported() === null) {
+      expect(r.stdout).toMatch(/Packets: all \d+ packets of \d+ scenarios meet the same verdict/);
+      expect(r.code).toBe(0);
+    } else {
+      expect(r.stdout).toContain('Packets: nftables simulation not available');
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it('exit 1 with each difference at its rule: ipset dropped, REJECT written as drop', async () => {
+    const r = await callCli(['compare-backends', 'web.xml', ...BINDING], { 'web.xml': WEB });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Rules: 2 XML rules are installed differently:');
+    expect(r.stdout).toContain('web.xml:3:3: rule 1 (accept in all)');
+    expect(r.stdout).toContain(
+      '  dropped ipset [from-vm, to-host]\n    ebiptables: -m set --match-set admins dst\n',
+    );
+    expect(r.stdout).toContain(
+      '  dropped ipset [to-vm]\n    ebiptables: -m set --match-set admins src\n',
+    );
+    expect(r.stdout).toContain('web.xml:9:3: rule 3 (reject inout all)');
+    expect(r.stdout).toContain('    ebiptables: -j REJECT\n    nftables:   drop\n');
+  });
+
+  it('--json: rules at their positions with every change, the label, and the packet part', async () => {
+    const r = await callCli(['compare-backends', 'web.xml', '--json', ...BINDING], {
+      'web.xml': WEB,
+    });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.same).toBe(false);
+    expect(out.nftables).toMatch(/proposed nftables driver/);
+    expect(out.bindings).toEqual({
+      ebiptables: { binds: true, errors: [] },
+      nftables: { binds: true, errors: [] },
+    });
+    expect(
+      out.rules.map((x: { line: number; ruleIndex: number }) => [x.line, x.ruleIndex]),
+    ).toEqual([
+      [3, 0],
+      [9, 2],
+    ]);
+    expect(out.rules[1].changes).toEqual([
+      {
+        kind: 'verdict',
+        slot: null,
+        paths: ['from-vm', 'to-vm', 'to-host'],
+        ebiptables: '-j REJECT',
+        nftables: 'drop',
+        why: expect.stringMatching(/no ICMP error/),
+      },
+    ]);
+    if (nftablesSimUnsupported() !== null)
+      expect(out.packets).toEqual({
+        available: false,
+        reason: expect.stringMatching(/^nftables simulation not available/),
+      });
+    else expect(out.packets.available).toBe(true);
+  });
+
+  it('a binding only one driver refuses is a difference, at the rule', async () => {
+    const xml = `<filter name='c'>\n  <rule action='continue' direction='in'>\n    <tcp dstportstart='1'/>\n  </rule>\n</filter>\n`;
+    const r = await callCli(['compare-backends', 'c.xml'], { 'c.xml': xml });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/c\.xml:2:3: ebiptables cannot bind the filter: NWF331/);
+  });
+
+  it('exit 2 on a wrong command line or a filter that does not instantiate', async () => {
+    expect((await callCli(['compare-backends'])).code).toBe(2);
+    const missing = await callCli(['compare-backends', 'm.xml'], {
+      'm.xml': `<filter name='m'><filterref filter='nowhere'/></filter>`,
+    });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/NWF301/);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * What behaves differently: the same packets run through the ebiptables and the nftables rule
+ * sets on the simulated bridge host, packet by packet, and every packet whose verdict or
+ * conntrack state differs reported with the XML rule that decided on each side.
+ */
+import type { AnyRuleset } from '../compile/ir';
+import type { Ruleset } from '../compile/ebiptables/ir';
+import { nftablesBackend } from '../compile/nftables/backend';
+import type { NftRuleset } from '../compile/nftables/ir';
+import { BridgeHost } from '../netfilter/bridge-host';
+import type { HostSettings, PacketTrace, RuleRef, Side, Verdict } from '../netfilter/bridge-host';
+import { scenarioSettings } from '../sim/run-scenario';
+import type { ScenarioFrame, ScenarioHosts } from '../sim/scenarios';
+import { SCENARIOS } from '../sim/scenarios';
+
+/** A sequence of packets to run through both rule sets (a scenario, the custom packets). */
+export interface BehaviourRun {
+  /** `ftp-active`, `custom`. */
+  name: string;
+  title: string;
+  frames: readonly ScenarioFrame[];
+  settings: HostSettings;
+}
+
+/** One side's fate of a packet; null when the packet was not sent (what it answers was not delivered). */
+export interface PacketFate {
+  verdict: Verdict;
+  ctstate: string | null;
+  /** The XML rule that decided, or null (no filter rule decided). */
+  rule: RuleRef | null;
+  /** The simulator's error for a packet it could not interpret. */
+  error: string | null;
+}
+
+/** A packet whose fate differs between the backends. */
+export interface PacketParity {
+  run: string;
+  title: string;
+  /** Index of the frame in its run (what the simulator shows as packet index + 1). */
+  index: number;
+  label: string;
+  side: Side;
+  summary: string;
+  ebiptables: PacketFate | null;
+  nftables: PacketFate | null;
+}
+
+/** The behaviour comparison, or why it cannot be made. */
+export type BehaviourComparison =
+  | { available: false; reason: string }
+  | { available: true; runs: number; packets: number; differences: PacketParity[] };
+
+function fateOf(t: PacketTrace): PacketFate {
+  return { verdict: t.verdict, ctstate: t.ctstate, rule: t.rule, error: t.error };
+}
+
+/** Whether the simulator executes the nftables rule set (null) or why not. */
+export function nftablesSimUnsupported(): string | null {
+  return nftablesBackend.simUnsupported ?? null;
+}
+
+/** Runs `frames` through one rule set, as the Simulator does (a frame answering an undelivered one is not sent). */
+function runOne(ruleset: AnyRuleset, run: BehaviourRun): Map<number, { trace: PacketTrace }> {
+  const host = new BridgeHost(ruleset, run.settings);
+  const delivered = new Set<number>();
+  const out = new Map<number, { trace: PacketTrace }>();
+  run.frames.forEach((f, index) => {
+    if (f.requires && !f.requires.every((r) => delivered.has(r))) return;
+    const trace = host.step(f.frame, f.side, f.t);
+    if (trace.verdict === 'accept') delivered.add(index);
+    out.set(index, { trace });
+  });
+  return out;
+}
+
+/**
+ * Runs every run through both rule sets and lists the packets whose verdict or conntrack state
+ * differs (a packet sent on one side only counts as differing). Unavailable while the simulator
+ * cannot execute the nftables rule set.
+ */
+export function compareBehaviour(
+  ebiptables: Ruleset,
+  nftables: NftRuleset,
+  runs: readonly BehaviourRun[],
+): BehaviourComparison {
+  const reason = nftablesSimUnsupported();
+  if (reason !== null)
+    return { available: false, reason: `nftables simulation not available: ${reason}` };
+  const differences: PacketParity[] = [];
+  let packets = 0;
+  for (const run of runs) {
+    const a = runOne(ebiptables, run);
+    const b = runOne(nftables, run);
+    run.frames.forEach((f, index) => {
+      const x = a.get(index)?.trace;
+      const y = b.get(index)?.trace;
+      if (!x && !y) return;
+      packets++;
+      const ex = x ? fateOf(x) : null;
+      const ny = y ? fateOf(y) : null;
+      if (ex && ny && ex.verdict === ny.verdict && ex.ctstate === ny.ctstate) return;
+      differences.push({
+        run: run.name,
+        title: run.title,
+        index,
+        label: f.label,
+        side: f.side,
+        summary: (x ?? y)?.summary ?? f.label,
+        ebiptables: ex,
+        nftables: ny,
+      });
+    });
+  }
+  return { available: true, runs: runs.length, packets, differences };
+}
+
+/** Every scenario of the simulator as a run, with the VM's addresses and the host's settings. */
+export function scenarioRuns(hosts: ScenarioHosts, settings: HostSettings): BehaviourRun[] {
+  return SCENARIOS.map((sc) => ({
+    name: sc.name,
+    title: sc.title,
+    frames: sc.build(hosts),
+    settings: scenarioSettings(sc, settings),
+  }));
+}

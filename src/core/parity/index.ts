@@ -1,0 +1,13 @@
+/** Parity between libvirt's ebiptables driver and its proposed nftables driver. */
+export { compareBackends } from './compare-backends';
+export type { BackendComparison, BackendSide } from './compare-backends';
+export { compareRuleTranslations, PARITY_PATHS } from './compare-rules';
+export type { ParityBackend, ParityPath, RuleChange, RuleParity } from './compare-rules';
+export type { Atom } from './atoms';
+export { compareBehaviour, nftablesSimUnsupported, scenarioRuns } from './compare-behaviour';
+export type {
+  BehaviourComparison,
+  BehaviourRun,
+  PacketFate,
+  PacketParity,
+} from './compare-behaviour';
