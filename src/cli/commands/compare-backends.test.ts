@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { nftablesSimUnsupported } from '../../core/parity';
 import { callCli } from '../testing/run-cli';
 
 const SAME = `<filter name='same'>
@@ -35,13 +34,8 @@ describe('nwfilter-studio compare-backends', () => {
       "nftables: libvirt's proposed nftables driver (series v5/v6, not yet in a release)",
     );
     expect(r.stdout).toContain('Rules: both drivers install the same tests and verdicts');
-    if (nftablesSimUnsupported() === null) {
-      expect(r.stdout).toMatch(/Packets: all \d+ packets of \d+ scenarios meet the same verdict/);
-      expect(r.code).toBe(0);
-    } else {
-      expect(r.stdout).toContain('Packets: nftables simulation not available');
-      expect(r.code).toBe(0);
-    }
+    expect(r.stdout).toMatch(/Packets: all \d+ packets of \d+ scenarios meet the same verdict/);
+    expect(r.code).toBe(0);
   });
 
   it('exit 1 with each difference at its rule: ipset dropped, REJECT written as drop', async () => {
@@ -87,12 +81,26 @@ describe('nwfilter-studio compare-backends', () => {
         why: expect.stringMatching(/no ICMP error/),
       },
     ]);
-    if (nftablesSimUnsupported() !== null)
-      expect(out.packets).toEqual({
-        available: false,
-        reason: expect.stringMatching(/^nftables simulation not available/),
-      });
-    else expect(out.packets.available).toBe(true);
+    // The host has no ipset 'admins': the ebiptables binding cannot exist, no packets run.
+    expect(out.packets).toEqual({
+      available: false,
+      reason: expect.stringMatching(/ebiptables: the host has no ipset 'admins'/),
+    });
+    const withSet = JSON.parse(
+      (
+        await callCli(
+          ['compare-backends', 'web.xml', '--json', '--ipset', 'admins=10.99.0.3', ...BINDING],
+          { 'web.xml': WEB },
+        )
+      ).stdout,
+    );
+    expect(withSet.packets.available).toBe(true);
+    const rejected = withSet.packets.differences.filter(
+      (d: { ebiptables: { verdict: string } | null }) => d.ebiptables?.verdict === 'reject',
+    );
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(rejected[0].nftables.verdict).toBe('drop');
+    expect(rejected[0].ebiptables.rule).toMatchObject({ filter: 'web', index: 2, entryIndex: 3 });
   });
 
   it('a binding only one driver refuses is a difference, at the rule', async () => {

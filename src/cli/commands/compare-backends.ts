@@ -35,7 +35,8 @@ ebtables/iptables driver of every libvirt release, and libvirt's proposed nftabl
     changes, another verdict such as REJECT written as drop, a rule only one driver installs),
     on each path (from-vm, to-vm, to-host), at the rule's FILE:LINE:COL;
   - every scenario packet whose verdict or conntrack state differs, with the XML rule that
-    decided on each side (when the simulator can execute the nftables rule set).
+    decided on each side (both rule sets run on the simulated bridge host, as simulate does;
+    the host options describe it).
 
   --filters DIR       directory of filter XML files that filterrefs may name (repeatable)
   --iface IFACE       interface name (default vnet0)
@@ -240,7 +241,7 @@ export function runCompareBackends(args: readonly string[], io: CliIo): number {
   for (const r of cmp.rules)
     lines.push(...ruleLines(r, where(r.filter, r.entryIndex, r.ruleIndex)));
   lines.push('');
-  if (!packets.available) lines.push(`Packets: ${packets.reason}.`);
+  if (!packets.available) lines.push(`Packets: ${packets.reason.replace(/\.?$/, '.')}`);
   else {
     lines.push(
       packets.differences.length === 0

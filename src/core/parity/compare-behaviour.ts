@@ -4,8 +4,13 @@
  * conntrack state differs reported with the XML rule that decided on each side.
  */
 import type { AnyRuleset } from '../compile/ir';
+import {
+  describeMissingIpset,
+  describeMissingKernelFeature,
+  findMissingIpsets,
+  findMissingKernelFeatures,
+} from '../host/host-binding';
 import type { Ruleset } from '../compile/ebiptables/ir';
-import { nftablesBackend } from '../compile/nftables/backend';
 import type { NftRuleset } from '../compile/nftables/ir';
 import { BridgeHost } from '../netfilter/bridge-host';
 import type { HostSettings, PacketTrace, RuleRef, Side, Verdict } from '../netfilter/bridge-host';
@@ -45,18 +50,13 @@ export interface PacketParity {
   nftables: PacketFate | null;
 }
 
-/** The behaviour comparison, or why it cannot be made. */
+/** The behaviour comparison, or why it cannot be made (a backend cannot bind the filter). */
 export type BehaviourComparison =
   | { available: false; reason: string }
   | { available: true; runs: number; packets: number; differences: PacketParity[] };
 
 function fateOf(t: PacketTrace): PacketFate {
   return { verdict: t.verdict, ctstate: t.ctstate, rule: t.rule, error: t.error };
-}
-
-/** Whether the simulator executes the nftables rule set (null) or why not. */
-export function nftablesSimUnsupported(): string | null {
-  return nftablesBackend.simUnsupported ?? null;
 }
 
 /** Runs `frames` through one rule set, as the Simulator does (a frame answering an undelivered one is not sent). */
@@ -75,17 +75,26 @@ function runOne(ruleset: AnyRuleset, run: BehaviourRun): Map<number, { trace: Pa
 
 /**
  * Runs every run through both rule sets and lists the packets whose verdict or conntrack state
- * differs (a packet sent on one side only counts as differing). Unavailable while the simulator
- * cannot execute the nftables rule set.
+ * differs (a packet sent on one side only counts as differing).
  */
 export function compareBehaviour(
   ebiptables: Ruleset,
   nftables: NftRuleset,
   runs: readonly BehaviourRun[],
 ): BehaviourComparison {
-  const reason = nftablesSimUnsupported();
-  if (reason !== null)
-    return { available: false, reason: `nftables simulation not available: ${reason}` };
+  // A host that cannot install one side's rules (an ipset it lacks, a kernel without
+  // nf_conntrack_bridge) has no traffic through that side to compare.
+  const host = runs[0]?.settings ?? {};
+  const cannot = [
+    ...findMissingIpsets(ebiptables, host.ipsets ?? {}).map(
+      (m) => `ebiptables: ${describeMissingIpset(m)}`,
+    ),
+    ...findMissingKernelFeatures(nftables, host).map(
+      (m) => `nftables: ${describeMissingKernelFeature(m)}`,
+    ),
+  ];
+  if (cannot.length > 0)
+    return { available: false, reason: `the host cannot install the rules — ${cannot.join(' ')}` };
   const differences: PacketParity[] = [];
   let packets = 0;
   for (const run of runs) {

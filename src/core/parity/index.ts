@@ -4,7 +4,7 @@ export type { BackendComparison, BackendSide } from './compare-backends';
 export { compareRuleTranslations, PARITY_PATHS } from './compare-rules';
 export type { ParityBackend, ParityPath, RuleChange, RuleParity } from './compare-rules';
 export type { Atom } from './atoms';
-export { compareBehaviour, nftablesSimUnsupported, scenarioRuns } from './compare-behaviour';
+export { compareBehaviour, scenarioRuns } from './compare-behaviour';
 export type {
   BehaviourComparison,
   BehaviourRun,
