@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/fixtures';
+import { importFilter } from './support/import-filter';
 
 // Issue 12 §2 and §3: the libvirt release the Export and Simulator panels target, and a filter
 // libvirt cannot bind shown as such, at its rule, instead of simulated traffic.
@@ -17,15 +18,6 @@ async function openApp(page: Page) {
 async function openTab(page: Page, name: string) {
   await panels(page).getByRole('tab', { name }).click();
   await expect(panels(page).getByRole('tabpanel', { name, exact: true })).toBeVisible();
-}
-
-async function importFilter(page: Page, name: string, xml: string) {
-  await page.getByLabel('Import XML file').setInputFiles({
-    name: `${name}.xml`,
-    mimeType: 'application/xml',
-    buffer: Buffer.from(xml),
-  });
-  await expect(page.getByRole('heading', { name })).toBeVisible();
 }
 
 test('export and simulator share one libvirt target: 9.0 adds its qemu-announce-self 0x835 rule', async ({

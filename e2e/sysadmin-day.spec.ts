@@ -1,6 +1,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { expectNoAxeViolations } from './support/axe';
 import { expect, test } from './support/fixtures';
+import { importFilter } from './support/import-filter';
 
 // Issue 16: the sysadmin's and the teacher's day, at the viewports people use.
 
@@ -35,15 +36,6 @@ async function openApp(page: Page, size: { width: number; height: number }) {
   await page.setViewportSize(size);
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
-}
-
-async function importFilter(page: Page, name: string, xml: string) {
-  await page.getByLabel('Import XML file').setInputFiles({
-    name: `${name}.xml`,
-    mimeType: 'application/xml',
-    buffer: Buffer.from(xml),
-  });
-  await expect(page.getByRole('heading', { name })).toBeVisible({ timeout: 20_000 });
 }
 
 /** The text each cell of `row` shows, and whether the cell (or its text) is cut off. */

@@ -1,4 +1,5 @@
 import { findInstanceBindingFailures } from '../binding/find-binding-failures';
+import type { BindingFailure } from '../binding/find-binding-failures';
 import { instantiateFilter } from '../instantiate/instantiate-filter';
 import type { InstantiateOptions, RuleInstance, Workspace } from '../instantiate/types';
 import type { Diagnostic } from '../model/types';
@@ -78,14 +79,7 @@ export function compileFilter(
   }
   const failures = backend.id === 'ebiptables' ? findInstanceBindingFailures(inst.rules) : [];
   if (failures.length > 0) {
-    const diagnostics = failures.map((f): Diagnostic => ({
-      code: f.code,
-      severity: 'error',
-      message: `${f.message} (libvirt cannot bind this filter)`,
-      line: 1,
-      column: 1,
-      entry: { filter: f.filter, entryIndex: f.entryIndex, ruleIndex: f.ruleIndex },
-    }));
+    const diagnostics = bindingFailureDiagnostics(failures);
     return {
       ruleset: null,
       instances: inst.rules,
@@ -99,4 +93,16 @@ export function compileFilter(
     instances: inst.rules,
     diagnostics: all,
   };
+}
+
+/** Binding failures as errors at their entry (libvirt defines the filter but cannot bind it). */
+export function bindingFailureDiagnostics(failures: readonly BindingFailure[]): Diagnostic[] {
+  return failures.map((f) => ({
+    code: f.code,
+    severity: 'error',
+    message: `${f.message} (libvirt cannot bind this filter)`,
+    line: 1,
+    column: 1,
+    entry: { filter: f.filter, entryIndex: f.entryIndex, ruleIndex: f.ruleIndex },
+  }));
 }

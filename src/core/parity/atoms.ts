@@ -9,6 +9,7 @@ import type { Match, TableFamily } from '../compile/ebiptables/ir';
 import { matchArgs } from '../compile/ebiptables/rule-args';
 import type { NftMatch } from '../compile/nftables/ir';
 import { ARP_OPCODE_NAMES, IP_PROTOCOL_NAMES, MAC_PROTOCOL_NAMES } from '../model/attributes';
+import { tcpFlagBits } from '../model/names';
 
 /** One test of an installed rule, in the shared vocabulary. */
 export interface Atom {
@@ -98,21 +99,10 @@ function macText(text: string): string {
     .join(':');
 }
 
-const FLAG_BITS: Record<string, number> = {
-  fin: 0x01,
-  syn: 0x02,
-  rst: 0x04,
-  psh: 0x08,
-  ack: 0x10,
-  urg: 0x20,
-  all: 0x3f,
-  '*': 0x3f,
-  none: 0,
-  '0': 0,
-};
-
+/** TCP flag names as a mask; nft writes all six as `*` and none as `0`. Unknown names: -1. */
 function flagBits(names: readonly string[]): number {
-  return names.reduce((b, n) => b | (FLAG_BITS[n.trim().toLowerCase()] ?? 0), 0);
+  const bits = tcpFlagBits(names.map((n) => (n === '*' ? 'ALL' : n === '0' ? 'NONE' : n)));
+  return bits ?? -1;
 }
 
 const STATE_ORDER = ['new', 'established', 'related', 'invalid'];

@@ -1,4 +1,5 @@
 import { findInstanceBindingFailures } from '../binding/find-binding-failures';
+import { bindingFailureDiagnostics } from '../compile/compile-filter';
 import { compileEbiptables } from '../compile/ebiptables/compile-ebiptables';
 import type { Ruleset } from '../compile/ebiptables/ir';
 import { compileNftables } from '../compile/nftables/compile-nftables';
@@ -57,14 +58,7 @@ export function compareBackends(
   if (errorsOf(inst.diagnostics).length > 0) return base;
   const failures = findInstanceBindingFailures(inst.rules);
   if (failures.length > 0) {
-    base.ebiptables.errors = failures.map((f) => ({
-      code: f.code,
-      severity: 'error',
-      message: `${f.message} (libvirt cannot bind this filter)`,
-      line: 1,
-      column: 1,
-      entry: { filter: f.filter, entryIndex: f.entryIndex, ruleIndex: f.ruleIndex },
-    }));
+    base.ebiptables.errors = bindingFailureDiagnostics(failures);
   } else {
     const eb = compileEbiptables(inst.rules, options.iface);
     base.ebiptables = {

@@ -4,6 +4,8 @@ export type { BackendComparison, BackendSide } from './compare-backends';
 export { compareRuleTranslations, PARITY_PATHS } from './compare-rules';
 export type { ParityBackend, ParityPath, RuleChange, RuleParity } from './compare-rules';
 export type { Atom } from './atoms';
+export { compareBackendsForSim } from './parity-view';
+export type { ParitySideView, ParityView } from './parity-view';
 export { compareBehaviour, scenarioRuns } from './compare-behaviour';
 export type {
   BehaviourComparison,

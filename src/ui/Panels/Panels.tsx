@@ -4,6 +4,7 @@ import type { PanelTab } from '../../store/panels-store';
 import { ExportPanel } from '../ExportPanel/ExportPanel';
 import { LearnPanel } from '../LearnPanel/LearnPanel';
 import { LintPanel } from '../LintPanel/LintPanel';
+import { ParityPanel } from '../ParityPanel/ParityPanel';
 import { SimulatorPanel } from '../SimulatorPanel/SimulatorPanel';
 import { Splitter } from '../Splitter/Splitter';
 import { AnalysisPanel } from '../AnalysisPanel/AnalysisPanel';
@@ -17,6 +18,7 @@ const TABS: { id: PanelTab; label: string }[] = [
   { id: 'learn', label: 'Learn' },
   { id: 'export', label: 'Export' },
   { id: 'lint', label: 'Lint' },
+  { id: 'parity', label: 'Parity' },
 ];
 
 /** The dock under the editor: simulator, lessons, export and lint, as tabs. */
@@ -109,6 +111,7 @@ export function Panels() {
           {tab === 'learn' && <LearnPanel />}
           {tab === 'export' && <ExportPanel />}
           {tab === 'lint' && <LintPanel />}
+          {tab === 'parity' && <ParityPanel />}
         </div>
       )}
     </section>

@@ -46,7 +46,7 @@ class Slot {
 
   /** The request with its filter sets by difference from what the worker already holds. */
   private encode(request: SimRequest): SimWireRequest {
-    if (request.kind === 'run') {
+    if (request.kind === 'run' || request.kind === 'parity') {
       const [set] = this.sender.encode([request.set]);
       if (!set) throw new Error('no filter set');
       return { ...request, set };

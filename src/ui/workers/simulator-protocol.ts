@@ -6,6 +6,8 @@ import type {
   SimSettings,
   SimSource,
 } from '../../core/sim';
+import type { ParityView } from '../../core/parity';
+import type { CustomPacket } from '../../core/sim';
 import type { SentFilterSet } from './workspace-transfer';
 
 /** Messages to the simulator worker. `id` pairs a reply with its request. */
@@ -27,6 +29,13 @@ export type SimRequest =
       /** The version a diff compares with (null for the other questions). */
       before: SimFilterSet | null;
       settings: SimSettings;
+    }
+  | {
+      kind: 'parity';
+      id: number;
+      set: SimFilterSet;
+      settings: SimSettings;
+      customPackets: CustomPacket[];
     };
 
 /** A request as it travels: filter sets by difference (see workspace-transfer.ts). */
@@ -46,6 +55,13 @@ export type SimWireRequest =
       set: SentFilterSet;
       before: SentFilterSet | null;
       settings: SimSettings;
+    }
+  | {
+      kind: 'parity';
+      id: number;
+      set: SentFilterSet;
+      settings: SimSettings;
+      customPackets: CustomPacket[];
     };
 
 /** Replies from the simulator worker. */
@@ -53,4 +69,5 @@ export type SimReply =
   | { kind: 'run'; id: number; result: SimResult; ms: number }
   | { kind: 'compare'; id: number; result: CompareResult; ms: number }
   | { kind: 'analyse'; id: number; answer: AnalysisAnswer; ms: number }
+  | { kind: 'parity'; id: number; result: ParityView; ms: number }
   | { kind: 'error'; id: number; message: string };

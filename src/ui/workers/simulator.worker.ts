@@ -7,6 +7,7 @@ import { answerAnalysis } from '../../core/analysis';
 import type { AnalysisSubject } from '../../core/analysis';
 import { simSettingsOf } from '../../core/host';
 import { packSimResult } from './pack-traces';
+import { compareBackendsForSim } from '../../core/parity';
 import { compareVersions, compileFor, hostProfileOf, runSimulation } from '../../core/sim';
 import type { SimFilterSet, SimSettings } from '../../core/sim';
 import type { SimReply, SimWireRequest } from './simulator-protocol';
@@ -65,6 +66,10 @@ scope.onmessage = (e) => {
         { kind: 'run', id: req.id, result, ms: performance.now() - start },
         transfer,
       );
+    } else if (req.kind === 'parity') {
+      const [set] = received.decode([req.set]) as [SimFilterSet];
+      const result = compareBackendsForSim(set, req.settings, req.customPackets);
+      scope.postMessage({ kind: 'parity', id: req.id, result, ms: performance.now() - start });
     } else if (req.kind === 'analyse') {
       const [set, before] = received.decode(req.before ? [req.set, req.before] : [req.set]) as [
         SimFilterSet,
