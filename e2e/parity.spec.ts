@@ -2,19 +2,10 @@ import type { Page } from '@playwright/test';
 import { expectNoAxeViolations } from './support/axe';
 import { expect, test } from './support/fixtures';
 import { importFilter } from './support/import-filter';
+import { openApp, panels, selectedRow } from './support/studio';
 
 // The Parity tab (issue 14 §5): the open filter under libvirt's ebiptables driver and under its
 // proposed nftables driver — what each XML rule becomes, and the packets that behave differently.
-
-const panels = (page: Page) => page.getByRole('region', { name: 'Panels' });
-const rules = (page: Page) => page.getByRole('table', { name: 'Rules' });
-const selectedRow = (page: Page) => rules(page).locator('[role="row"][aria-selected="true"]');
-
-async function openApp(page: Page) {
-  await page.setViewportSize({ width: 1600, height: 1000 });
-  await page.goto('/');
-  await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
-}
 
 async function openParity(page: Page) {
   await panels(page).getByRole('tab', { name: 'Parity' }).click();
