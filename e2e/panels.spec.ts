@@ -30,10 +30,11 @@ test('simulator: active FTP stepped through, explanation and highlighted decidin
   await openApp(page);
   await openTab(page, 'Simulator');
   await panels(page).getByRole('combobox', { name: 'Scenario' }).selectOption('ftp-active');
-  // Without the helper the data connection is dropped: 35 packets sent, 7 never sent.
-  await waitForRun(page, 35);
+  // Without the helper the data connection is dropped: the server sends its SYN ten times, then
+  // answers 425 and the client quits — 42 packets.
+  await waitForRun(page, 42);
   const diagram = panels(page).getByRole('group', { name: 'Sequence diagram' });
-  await expect(diagram.getByRole('button')).toHaveCount(35);
+  await expect(diagram.getByRole('button')).toHaveCount(42);
 
   // Step: first packet, then forward and back.
   await panels(page).getByRole('button', { name: 'First packet' }).click();
@@ -51,8 +52,10 @@ test('simulator: active FTP stepped through, explanation and highlighted decidin
   await expect(selectedRow(page)).toContainText('tcp dst 21');
 
   // Jump to the data SYN: dropped, NEW (no helper), decided by the final drop (rule 7).
-  await diagram.getByRole('button', { name: /data SYN, from the VM, NEW, dropped/ }).click();
-  await expect(explanation).toContainText('26. data SYN');
+  await diagram
+    .getByRole('button', { name: /^Packet 24: data SYN, from the VM, NEW, dropped/ })
+    .click();
+  await expect(explanation).toContainText('24. data SYN');
   await expect(explanation).toContainText('DROP');
   await expect(explanation.getByTestId('deciding-rule')).toContainText('test-eth0 · rule 7');
   await expect(explanation.getByTestId('deciding-rule')).toContainText('drop inout all');
@@ -67,7 +70,7 @@ test('simulator: active FTP stepped through, explanation and highlighted decidin
   // Per-rule hit counts in the rule table.
   await expect(
     rules(page).getByRole('row').filter({ hasText: 'drop' }).locator('.rt-hits'),
-  ).toHaveText('1');
+  ).toHaveText('6');
 
   // Clicking another rule in the explanation selects it in the table.
   await panels(page).getByRole('button', { name: 'First packet' }).click();
@@ -81,6 +84,8 @@ test('simulator: active FTP stepped through, explanation and highlighted decidin
   await waitForRun(page, 42);
   await diagram.getByRole('button', { name: /data SYN, from the VM, RELATED, accepted/ }).click();
   await expect(explanation).toContainText('ACCEPT');
+  await expect(diagram.getByRole('button', { name: /: 226, from the VM/ })).toHaveCount(1);
+  await expect(diagram.getByRole('button', { name: /425/ })).toHaveCount(0);
   await expect(ct.locator('.ct-expect')).toHaveCount(0);
 
   // Live update: deleting the out rule ESTABLISHED,RELATED drops the SYN/ACK of the control connection.
@@ -89,18 +94,23 @@ test('simulator: active FTP stepped through, explanation and highlighted decidin
     .getByRole('toolbar', { name: 'Rules actions' })
     .getByRole('button', { name: 'Delete' })
     .click();
-  await waitForRun(page, 3);
+  // The client sends its SYN again; the server answers each with the same SYN/ACK, dropped.
+  await waitForRun(page, 22);
   await expect(
-    diagram.getByRole('button', { name: /control SYN\/ACK, from the VM, ESTABLISHED, dropped/ }),
-  ).toHaveCount(1);
+    diagram.getByRole('button', {
+      name: /control SYN\/ACK( \(again\))?, from the VM, ESTABLISHED, dropped/,
+    }),
+  ).toHaveCount(11);
   await page.keyboard.press('Control+z');
   await waitForRun(page, 42);
 
   await panels(page)
     .getByRole('checkbox', { name: /FTP helper/ })
     .uncheck();
-  await waitForRun(page, 35);
-  await diagram.getByRole('button', { name: /data SYN, from the VM, NEW, dropped/ }).click();
+  await waitForRun(page, 42);
+  await diagram
+    .getByRole('button', { name: /^Packet 24: data SYN, from the VM, NEW, dropped/ })
+    .click();
   await page.waitForTimeout(200);
   await page.screenshot({ path: 'docs/screenshots/simulator.png' });
 });
@@ -205,7 +215,7 @@ test('learn: the FTP lesson asks for a prediction, then reveals it with the trac
   await reveal.click();
   const answer = panels(page).getByRole('region', { name: 'Answer' });
   await expect(answer.getByRole('status')).toContainText(
-    'Right: packet 26 “data SYN” is dropped (conntrack state NEW)',
+    'Right: packet 24 “data SYN” is dropped (conntrack state NEW)',
   );
   await expect(answer).toContainText('no expectation exists');
   await expect(answer.getByRole('region', { name: 'Explanation' })).toContainText('DROP');
@@ -226,7 +236,7 @@ test('learn: the FTP lesson asks for a prediction, then reveals it with the trac
   await panels(page).getByRole('button', { name: 'Reveal' }).click();
   await expect(
     panels(page).getByRole('region', { name: 'Answer' }).getByRole('status'),
-  ).toContainText('Not quite: packet 26 “data SYN” is accepted (conntrack state RELATED)');
+  ).toContainText('Not quite: packet 24 “data SYN” is accepted (conntrack state RELATED)');
 });
 
 test('compare: the current filter against the previous undo step lists verdict changes', async ({
@@ -457,7 +467,7 @@ test('panels are keyboard operable: tabs with arrow keys, diagram with arrows', 
     'true',
   );
   await page.keyboard.press('ArrowLeft');
-  await waitForRun(page, 35);
+  await waitForRun(page, 42);
   const diagram = panels(page).getByRole('group', { name: 'Sequence diagram' });
   await diagram.focus();
   await page.keyboard.press('Home');
@@ -469,7 +479,7 @@ test('panels are keyboard operable: tabs with arrow keys, diagram with arrows', 
 test('axe-core finds no serious or critical violations in any panel', async ({ page }) => {
   test.setTimeout(120_000);
   await openApp(page);
-  await waitForRun(page, 35);
+  await waitForRun(page, 42);
   const check = async (what: string) => {
     const results = await new AxeBuilder({ page }).include('.panels').analyze();
     const bad = results.violations

@@ -291,14 +291,25 @@ function scenarioSuite(backend: BackendId): void {
             `ip neigh replace ${VM.ip} lladdr ${VM.mac} dev br0 nud permanent && ip neigh replace ${PEER.ip} lladdr ${PEER.mac} dev br0 nud permanent && sysctl -qw net.ipv4.icmp_ratemask=0`,
           ]);
         }
-        const defaults = {
+        // Every sysctl a scenario sets goes back to the host's value before the next scenario
+        // (mid-stream-ack-strict's nf_conntrack_tcp_loose=0 must not reach the scenarios after it).
+        const defaults: Record<string, number> = {
           nf_conntrack_icmp_timeout: await bed.readSysctl('nf_conntrack_icmp_timeout'),
         };
+        for (const name of new Set(list.flatMap((sc) => Object.keys(sc.sysctl))))
+          defaults[name] ??= await bed.readSysctl(name);
         const injector = await Injector.start(bed);
         const hasConnlimit = script.includes('connlimit');
         // nft_connlimit's lists live in the rule: reloading the tables starts them afresh.
         const renewNft = nft && script.includes('ct count');
-        for (const sc of list) {
+        for (const listed of list) {
+          // A reactive scenario's frames depend on the filter: the simulator's run says which.
+          const sim = await listed.simulate(ruleset, {
+            ...(c.bridgeAddress ? { bridgeAddress: c.bridgeAddress } : {}),
+            ...(c.ipsets ? { ipsets: c.ipsets } : {}),
+            ...(nft ? hostHas : {}),
+          });
+          const sc = sim?.frames ? { ...listed, frames: sim.frames } : listed;
           if (renewNft) {
             await bed.host('nft', ['flush', 'ruleset']);
             const again = await bed.applyNftScript(script);
@@ -318,11 +329,6 @@ function scenarioSuite(backend: BackendId): void {
           );
           const kernel = new Map<number, boolean>();
           run.fates.forEach((f, k) => kernel.set(run.indices?.[k] ?? k, f.delivered));
-          const sim = await sc.simulate(ruleset, {
-            ...(c.bridgeAddress ? { bridgeAddress: c.bridgeAddress } : {}),
-            ...(c.ipsets ? { ipsets: c.ipsets } : {}),
-            ...(nft ? hostHas : {}),
-          });
           const result: ScenarioResult = {
             caseId: nft ? `nftables ${c.id}` : c.id,
             scenario: sc.name,

@@ -104,7 +104,13 @@ describe('nwfilter-studio simulate', () => {
       priority: 500,
       direction: 'inout',
     });
-    expect(r.stderr).toMatch(/not sent: frame \d+ \(data SYN\/ACK\)/);
+    // The server sends its SYN again until vsftpd gives up (60 s) and answers 425: ten SYNs, all
+    // dropped, nothing skipped.
+    const syns = out.filter((l) => l.summary.includes(':20 →') && l.summary.includes('[S]'));
+    expect(syns.map((l) => `${l.t.toFixed(2)} ${l.verdict}`)).toEqual(
+      [0, 1, 2, 3, 4, 5, 7, 11, 19, 35].map((d) => `${(0.13 + d).toFixed(2)} drop`),
+    );
+    expect(r.stderr).not.toMatch(/not sent/);
   });
 
   it('with --ftp-helper the data connection is RELATED and the transfer completes', async () => {

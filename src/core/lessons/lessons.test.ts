@@ -79,4 +79,24 @@ describe('lessons', () => {
     );
     expect(keyVerdict(lesson, { xml }).verdict).toBe('drop');
   });
+
+  it('invalid-tcp-loose: the segment is INVALID with tcp_loose=0, NEW and accepted with the default', () => {
+    const lesson = LESSONS.find((l) => l.id === 'invalid-tcp-loose')!;
+    expect(keyVerdict(lesson).ctstate).toBe('INVALID');
+    const loose = getScenario('mid-stream-ack')!;
+    expect(loose.settings.sysctl).toBeUndefined();
+    const parsed = parseFilterXml(lesson.xml).doc!;
+    const res = compileFilter(
+      (n) => (n === parsed.name ? parsed : getBuiltinFilter(n)?.doc),
+      parsed.name,
+      {
+        iface: 'vnet0',
+        mac: '52:54:00:11:22:33',
+        params: { IP: ['10.99.0.2'] },
+      },
+    );
+    const run = runScenario(res.ruleset!, loose, {});
+    const key = run.steps.find((s) => s.label === lesson.keyPacket)!.trace;
+    expect([key.verdict, key.ctstate]).toEqual(['accept', 'NEW']);
+  });
 });

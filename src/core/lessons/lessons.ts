@@ -110,6 +110,23 @@ export const LESSONS: readonly Lesson[] = [
       'Turn the FTP helper on in the host settings: the data SYN becomes RELATED and is accepted. Then try the ftp-passive scenario.',
   },
   {
+    id: 'invalid-tcp-loose',
+    title: 'INVALID: a session conntrack cannot pick up',
+    intro:
+      "Conntrack calls a packet INVALID when it fits no connection it can track. On a default host a bare ACK of a connection it never saw (an SSH session opened before a conntrack flush or a reboot of the host) is not INVALID: nf_conntrack_tcp_loose=1 lets conntrack pick the connection up mid-stream, as NEW. This host sets nf_conntrack_tcp_loose=0, as some hardening guides advise. The filter is the docs' FTP-server filter: SSH in with state NEW, the VM's answers with ESTABLISHED,RELATED, a final drop.",
+    xml: FTP_SERVER_XML,
+    scenario: 'mid-stream-ack-strict',
+    ftpHelper: false,
+    keyPacket: 'data (mid-stream)',
+    question:
+      'A keystroke of the old SSH session reaches the host, which has no entry for it. With tcp_loose=0, does it get through to the VM?',
+    expected: 'drop',
+    explanation:
+      'With tcp_loose=0 conntrack picks a TCP connection up only from its SYN, so the segment is INVALID. The SSH rule matches state NEW, the ESTABLISHED,RELATED rule matches neither, and the final drop takes it: no state rule ever matches INVALID. The session is dead until the client reconnects (its new SYN is NEW). With the default tcp_loose=1 the same segment is NEW and accepted (scenario mid-stream-ack). Even on a default host some packets are always INVALID — a SYN/ACK answering no SYN, a RST for no connection, SYN+FIN, a segment far outside the window: scenario tcp-invalid.',
+    tryNext:
+      'Run the mid-stream-ack scenario (tcp_loose=1): the segment is NEW and accepted. Then tcp-invalid: four INVALID segments on a default host, all dropped.',
+  },
+  {
     id: 'icmp-echo-only',
     title: 'ICMP echo only',
     intro:

@@ -80,25 +80,19 @@ export function runScenario(
   const host = new BridgeHost(ruleset, scenarioSettings(scenario, options.settings));
   const learning = options.learning ? new LearningTimeline(options.learning, host) : null;
   const t0 = options.startTime ?? 0;
-  const frames = scenario.build(hosts);
-  const delivered = new Set<number>();
   const steps: ScenarioStep[] = [];
   const skipped: { index: number; label: string }[] = [];
   let end = t0;
-  frames.forEach((f, index) => {
-    if (
-      (f.requires && !f.requires.every((r) => delivered.has(r))) ||
-      (f.unless && f.unless.some((r) => delivered.has(r)))
-    ) {
-      skipped.push({ index, label: f.label });
-      return;
-    }
-    end = t0 + f.t;
-    learning?.before(steps.length, end);
-    const trace = host.step(f.frame, f.side, end);
-    if (trace.verdict === 'accept') delivered.add(index);
-    steps.push({ index, label: f.label, trace });
-    learning?.after(f.frame, f.side, trace, steps.length - 1, end);
+  scenario.play(hosts, {
+    send(f, index) {
+      end = t0 + f.t;
+      learning?.before(steps.length, end);
+      const trace = host.step(f.frame, f.side, end);
+      steps.push({ index, label: f.label, trace });
+      learning?.after(f.frame, f.side, trace, steps.length - 1, end);
+      return trace.verdict === 'accept';
+    },
+    skip: (f, index) => skipped.push({ index, label: f.label }),
   });
   return {
     scenario: scenario.name,

@@ -33,7 +33,7 @@ import { LearningTimeline, learningRunOf } from './learning-timeline';
 import type { LearningPhase, LearningRun } from './learning-timeline';
 import type { LearningPlan } from '../learning';
 import { DEFAULT_HOSTS, SCENARIOS, getScenario } from './scenarios';
-import type { ScenarioHosts } from './scenarios';
+import type { Scenario, ScenarioFrame, ScenarioHosts } from './scenarios';
 
 /** A reason libvirt cannot bind the filter, at its rule (ruleIndex set) or filterref. */
 export interface BindingFailureView {
@@ -298,16 +298,7 @@ function countHits(
   return hits;
 }
 
-interface Frame {
-  t: number;
-  side: Side;
-  frame: EthernetFrame;
-  label: string;
-  requires?: number[];
-  unless?: number[];
-  /** A frame from the VM to the host itself (INPUT), not bridged. */
-  toHost?: boolean;
-}
+type Frame = ScenarioFrame;
 
 /** Builds the frames of the custom packets (IPv4; addresses default to the VM and the remote host). */
 export function buildCustomFrames(packets: CustomPacket[], hosts: ScenarioHosts): Frame[] {
@@ -384,40 +375,51 @@ function pcapFrames(bytes: Uint8Array, hosts: ScenarioHosts, problems: string[])
   return frames;
 }
 
+/** A fixed list of frames as a scenario's play: each sent unless what it answers was lost. */
+function playList(frames: Frame[]): Scenario['play'] {
+  return (_hosts, wire) => {
+    const delivered = new Set<number>();
+    frames.forEach((f, index) => {
+      if (
+        (f.requires && !f.requires.every((r) => delivered.has(r))) ||
+        (f.unless && f.unless.some((r) => delivered.has(r)))
+      )
+        wire.skip?.(f, index);
+      else if (wire.send(f, index)) delivered.add(index);
+    });
+  };
+}
+
 function runFrames(
   ruleset: AnyRuleset,
-  frames: Frame[],
+  play: Scenario['play'],
+  hosts: ScenarioHosts,
   settings: HostSettings,
   snapshots: boolean,
   learningRun?: LearningRun,
 ): Pick<SimResult, 'steps' | 'skipped' | 'phases'> {
   const host = new BridgeHost(ruleset, settings);
   const learning = learningRun ? new LearningTimeline(learningRun, host) : null;
-  const delivered = new Set<number>();
   const steps: SimStep[] = [];
   const skipped: { index: number; label: string }[] = [];
   const empty: ConnView[] = [];
   const noExp: ExpectationView[] = [];
-  frames.forEach((f, index) => {
-    if (
-      (f.requires && !f.requires.every((r) => delivered.has(r))) ||
-      (f.unless && f.unless.some((r) => delivered.has(r)))
-    ) {
-      skipped.push({ index, label: f.label });
-      return;
-    }
-    learning?.before(steps.length, f.t);
-    const trace = host.step(f.frame, f.side, f.t, f.toHost ? { toHost: true } : undefined);
-    learning?.after(f.frame, f.side, trace, steps.length, f.t);
-    if (trace.verdict === 'accept') delivered.add(index);
-    const snap = snapshots && steps.length < MAX_SNAPSHOTS;
-    steps.push({
-      index,
-      label: f.label,
-      trace,
-      table: snap ? host.table(f.t) : empty,
-      expectations: snap ? host.expectations(f.t) : noExp,
-    });
+  play(hosts, {
+    send(f, index) {
+      learning?.before(steps.length, f.t);
+      const trace = host.step(f.frame, f.side, f.t, f.toHost ? { toHost: true } : undefined);
+      learning?.after(f.frame, f.side, trace, steps.length, f.t);
+      const snap = snapshots && steps.length < MAX_SNAPSHOTS;
+      steps.push({
+        index,
+        label: f.label,
+        trace,
+        table: snap ? host.table(f.t) : empty,
+        expectations: snap ? host.expectations(f.t) : noExp,
+      });
+      return trace.verdict === 'accept';
+    },
+    skip: (f, index) => skipped.push({ index, label: f.label }),
   });
   return { steps, skipped, ...(learning ? { phases: learning.phases } : {}) };
 }
@@ -446,30 +448,32 @@ export function runSimulation(
   base.problems.push(...problems);
   base.failures = failures;
   base.missingParams = missingParams;
-  let frames: Frame[];
+  let play: Scenario['play'];
   let hs = hostSettings(settings);
   if (source.kind === 'scenario') {
     const sc = getScenario(source.name);
     if (!sc) return { ...base, problems: [...base.problems, `unknown scenario ${source.name}`] };
     base.title = sc.title;
     base.explanation = sc.explanation;
-    frames = sc.build(hosts);
+    play = sc.play;
     hs = scenarioSettings(sc, hs);
   } else if (source.kind === 'custom') {
     base.title = 'Custom packets';
-    frames = buildCustomFrames(source.packets, hosts);
+    play = playList(buildCustomFrames(source.packets, hosts));
   } else if (source.kind === 'witness') {
     base.title = `Witness: ${source.label}`;
     base.explanation =
       'A packet the exact analysis picked from a region: the simulator shows what the rules do with it.';
     const w = witnessReplay(source.path, source.point);
     if (typeof w === 'string') return { ...base, problems: [...base.problems, w] };
-    frames = [{ t: 0, side: w.side, frame: w.frame, label: source.label, toHost: w.toHost }];
+    play = playList([
+      { t: 0, side: w.side, frame: w.frame, label: source.label, toHost: w.toHost },
+    ]);
   } else {
     base.title = `Capture ${source.name}`;
     base.explanation =
       'Frames whose source MAC is the VM’s (parameter MAC) come from the VM; the others go towards it.';
-    frames = pcapFrames(source.bytes, hosts, base.problems);
+    play = playList(pcapFrames(source.bytes, hosts, base.problems));
   }
   if (!ruleset) return base;
   const missing = findMissingIpsets(ruleset, settings.ipsets ?? {});
@@ -487,7 +491,7 @@ export function runSimulation(
         ),
       ],
     };
-  const run = runFrames(ruleset, frames, hs, true, learningFor(set, settings, learning));
+  const run = runFrames(ruleset, play, hosts, hs, true, learningFor(set, settings, learning));
   return { ...base, ...run, hits: countHits(run.steps, set, settings.libvirt) };
 }
 
@@ -508,29 +512,43 @@ export function compareVersions(
   if (!a.ruleset || !b.ruleset) return { rows, scenarios: 0, packets, problems };
   const hosts = hostsFor(settings);
   for (const sc of SCENARIOS) {
-    const frames = sc.build(hosts);
     const hs = scenarioSettings(sc, hostSettings(settings));
+    // A scenario reacts to what was delivered, so two versions may send different frames: a frame
+    // is known by its label and how many frames of that label came before it.
     const verdicts = (rs: AnyRuleset, run: LearningRun | undefined) => {
-      const m = new Map<number, Verdict>();
-      for (const s of runFrames(rs, frames, hs, false, run).steps) m.set(s.index, s.trace.verdict);
+      const m = new Map<string, { index: number; label: string; verdict: Verdict | 'not sent' }>();
+      const seen = new Map<string, number>();
+      const { steps, skipped } = runFrames(rs, sc.play, hosts, hs, false, run);
+      const offered = [
+        ...steps.map((s) => ({ index: s.index, label: s.label, verdict: s.trace.verdict })),
+        ...skipped.map((s) => ({ ...s, verdict: 'not sent' as const })),
+      ].sort((x, y) => x.index - y.index);
+      for (const o of offered) {
+        const n = seen.get(o.label) ?? 0;
+        seen.set(o.label, n + 1);
+        m.set(`${o.label}#${n}`, o);
+      }
       return m;
     };
     const va = verdicts(a.ruleset, learningFor(before, settings, a.learning));
     const vb = verdicts(b.ruleset, learningFor(after, settings, b.learning));
-    frames.forEach((f, index) => {
-      const x = va.get(index) ?? 'not sent';
-      const y = vb.get(index) ?? 'not sent';
-      if (x !== 'not sent' || y !== 'not sent') packets++;
-      if (x !== y)
+    const keys = [...new Set([...va.keys(), ...vb.keys()])];
+    for (const key of keys) {
+      const x = va.get(key);
+      const y = vb.get(key);
+      const was = x?.verdict ?? 'not sent';
+      const now = y?.verdict ?? 'not sent';
+      if (was !== 'not sent' || now !== 'not sent') packets++;
+      if (was !== now)
         rows.push({
           scenario: sc.name,
           title: sc.title,
-          index,
-          label: f.label,
-          before: x,
-          after: y,
+          index: (y ?? x)!.index,
+          label: (y ?? x)!.label,
+          before: was,
+          after: now,
         });
-    });
+    }
   }
   return { rows, scenarios: SCENARIOS.length, packets, problems };
 }

@@ -74,6 +74,8 @@ describe('scenarios', () => {
       'spoofed-mac',
       'dhcp',
       'mid-stream-ack',
+      'mid-stream-ack-strict',
+      'tcp-invalid',
       'icmp-error-related',
       'dhcp-boot',
       'dhcp-rogue-server',
@@ -106,11 +108,45 @@ describe('scenarios', () => {
       priority: 500,
       direction: 'inout',
     });
-    expect(outcome(off, 'data SYN/ACK')).toBe('not sent');
-    expect(outcome(off, '226')).toBe('accept ESTABLISHED');
+    // The server sends the SYN again at vsftpd's pace, every copy dropped, then answers 425 — not 150 or 226.
+    const tries = off.steps.filter((s) => s.label.startsWith('data SYN'));
+    expect(tries.map((s) => `${s.label} ${s.trace.t} ${s.trace.verdict}`)).toEqual([
+      'data SYN 0.13 drop',
+      ...[1, 2, 3, 4, 5, 7, 11, 19, 35].map(
+        (d, k) => `data SYN (retransmission ${k + 1}) ${+(0.13 + d).toFixed(2)} drop`,
+      ),
+    ]);
+    // The same segment each time (one conversation, not six), in a new IP datagram.
+    const seg = (i: number) => {
+      const ip = tries[i]!.trace;
+      return ip.summary;
+    };
+    expect(new Set(tries.map((_, i) => seg(i))).size).toBe(1);
+    expect(outcome(off, 'data SYN/ACK')).toBe('missing');
+    expect(outcome(off, '150')).toBe('missing');
+    expect(outcome(off, '226')).toBe('missing');
+    expect(outcome(off, '425')).toBe('accept ESTABLISHED');
+    expect(off.steps.find((s) => s.label === '425')!.trace.t).toBeCloseTo(60.13, 6);
+    expect(off.steps.map((s) => s.label).slice(-9)).toEqual([
+      '425',
+      'ACK',
+      'QUIT',
+      'ACK',
+      '221',
+      'ACK',
+      'control FIN',
+      'control FIN',
+      'control last ACK',
+    ]);
+    expect(off.skipped).toEqual([]);
     const on = run('ftp-active', FTP_SERVER_XML, true);
     expect(outcome(on, 'data SYN')).toBe('accept RELATED');
     expect(allAccepted(on)).toBe(true);
+    // vsftpd's 150 follows the open data connection; no retransmission, no 425.
+    const labels = on.steps.map((s) => s.label);
+    expect(labels.indexOf('150')).toBeGreaterThan(labels.indexOf('data ACK'));
+    expect(labels.filter((l) => l.includes('retransmission') || l === '425')).toEqual([]);
+    expect(outcome(on, '226')).toBe('accept ESTABLISHED');
     expect(on.table.map((c) => `${c.proto} ${c.state} ${c.helper ?? '-'}`)).toEqual([
       'tcp TIME_WAIT ftp',
       'tcp TIME_WAIT -',
@@ -125,7 +161,15 @@ describe('scenarios', () => {
   });
 
   it('ftp-passive: the data connection is RELATED with the helper, and neither docs filter accepts it', () => {
-    expect(outcome(run('ftp-passive', FTP_SERVER_XML), 'data SYN')).toBe('drop NEW');
+    const off = run('ftp-passive', FTP_SERVER_XML);
+    expect(outcome(off, 'data SYN')).toBe('drop NEW');
+    // The client's connect() retries as Linux does and gives up; it never sends LIST, and quits.
+    expect(off.steps.filter((s) => s.label.startsWith('data SYN')).map((s) => s.trace.t)).toEqual([
+      ...[0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67].map((d) => +(0.12 + d).toFixed(2)),
+    ]);
+    expect(outcome(off, 'LIST')).toBe('missing');
+    expect(outcome(off, 'QUIT')).toBe('accept ESTABLISHED');
+    expect(off.steps.find((s) => s.label === 'QUIT')!.trace.t).toBeCloseTo(131.12, 6);
     const on = run('ftp-passive', FTP_SERVER_XML, true);
     expect(outcome(on, '227')).toBe('accept ESTABLISHED');
     expect(outcome(on, 'data SYN')).toBe('drop RELATED');
@@ -160,6 +204,53 @@ describe('scenarios', () => {
     expect(ping.table.map((c) => c.text)).toEqual([
       'icmp     1 30 src=10.99.0.2 dst=10.99.0.3 type=8 code=0 id=7213 src=10.99.0.3 dst=10.99.0.2 type=0 code=0 id=7213 mark=0 use=1',
     ]);
+  });
+
+  it('ssh: a dropped SYN is sent again until ssh gives up; a dropped SYN/ACK too', () => {
+    const DROP_ALL =
+      "<filter name='drop-all'><rule action='drop' direction='inout'><all/></rule></filter>";
+    const r = run('ssh', DROP_ALL);
+    expect(r.steps.map((s) => `${s.label} ${s.trace.t} ${s.trace.verdict}`)).toEqual([
+      'ssh SYN 0 drop',
+      ...[1, 2, 3, 4, 5, 7, 11, 19, 35, 67].map(
+        (d, k) => `ssh SYN (retransmission ${k + 1}) ${d} drop`,
+      ),
+    ]);
+    // Only the VM's answer is dropped: conntrack saw it go out (SYN_RECV), so the client's
+    // retransmitted SYNs are ignored by the TCP tracker and ESTABLISHED, which the NEW-only rule
+    // does not accept — until the SYN_RECV entry times out (60 s) and the last one is NEW again.
+    const IN_NEW_ONLY =
+      "<filter name='in-new'><rule action='accept' direction='in'><tcp dstportstart='22' state='NEW'/></rule><rule action='drop' direction='inout' priority='1000'><all/></rule></filter>";
+    const half = run('ssh', IN_NEW_ONLY);
+    expect(
+      half.steps.map((s) => `${s.label} ${s.trace.t}: ${s.trace.verdict} ${s.trace.ctstate}`),
+    ).toEqual([
+      'ssh SYN 0: accept NEW',
+      'ssh SYN/ACK 0.0005: drop ESTABLISHED',
+      ...[1, 2, 3, 4, 5, 7, 11, 19, 35].map(
+        (d, k) => `ssh SYN (retransmission ${k + 1}) ${d}: drop ESTABLISHED`,
+      ),
+      'ssh SYN (retransmission 10) 67: accept NEW',
+      'ssh SYN/ACK (again) 67.0005: drop ESTABLISHED',
+    ]);
+    // The server answers a retransmitted SYN with the same SYN/ACK.
+    expect(half.steps[12]!.trace.summary).toBe(half.steps[1]!.trace.summary);
+  });
+
+  it('dns: no answer back, the resolver asks once more after 5 s; an answer ends it', () => {
+    // Queries may leave as NEW only: conntrack saw the dropped answer, so the retry is ESTABLISHED.
+    const NEW_QUERIES_ONLY =
+      "<filter name='dns-new-only'><rule action='accept' direction='out'><udp dstportstart='53' state='NEW'/></rule><rule action='drop' direction='inout' priority='1000'><all/></rule></filter>";
+    const r = run('dns', NEW_QUERIES_ONLY);
+    expect(
+      r.steps.map((s) => `${s.label} ${s.trace.t} ${s.trace.verdict} ${s.trace.ctstate}`),
+    ).toEqual([
+      'query 0 accept NEW',
+      'answer 0.02 drop ESTABLISHED',
+      'query (retry) 5 drop ESTABLISHED',
+    ]);
+    const ok = run('dns', FTP_SERVER_XML);
+    expect(ok.steps.map((s) => s.label)).toEqual(['query', 'answer']);
   });
 
   it('ping-in: the docs filter drops pings to the VM; the echo-only filter lets them in', () => {
@@ -301,9 +392,59 @@ describe('scenarios', () => {
     const r = run('icmp-error-related', FTP_SERVER_XML);
     expect(outcome(r, 'DNS query to a host without DNS server')).toBe('accept NEW');
     expect(outcome(r, 'ICMP port unreachable')).toBe('drop RELATED');
-    expect(outcome(run('icmp-error-related', ICMP_ECHO_ONLY_XML), 'ICMP port unreachable')).toBe(
-      'accept RELATED',
+    // The resolver never heard of the error: it asks again after its timeout (NEW: no reply yet).
+    expect(outcome(r, 'DNS query to a host without DNS server (retry)')).toBe('accept NEW');
+    expect(outcome(r, 'ICMP port unreachable (again)')).toBe('drop RELATED');
+    const open = run('icmp-error-related', ICMP_ECHO_ONLY_XML);
+    expect(open.steps.map((s) => `${s.label} ${s.trace.verdict} ${s.trace.ctstate}`)).toEqual([
+      'DNS query to a host without DNS server accept NEW',
+      'ICMP port unreachable accept RELATED',
+    ]);
+  });
+
+  it('mid-stream-ack-strict: with nf_conntrack_tcp_loose=0 the same segment is INVALID and dropped', () => {
+    const r = run('mid-stream-ack-strict', FTP_SERVER_XML);
+    expect(outcome(r, 'data (mid-stream)')).toBe('drop INVALID');
+    expect(r.steps[0]!.trace.notes.join(' ')).toContain('nf_conntrack_tcp_loose=0');
+    expect(outcome(r, 'ACK from the VM')).toBe('not sent');
+    expect(r.table).toEqual([]);
+    // Without a catch-all an INVALID packet is not dropped by anything.
+    expect(outcome(run('mid-stream-ack-strict', ICMP_ECHO_ONLY_XML), 'data (mid-stream)')).toBe(
+      'accept INVALID',
     );
+  });
+
+  it('tcp-invalid: on a default host conntrack calls four kinds of segments INVALID; the session carries on', () => {
+    const r = run('tcp-invalid', FTP_SERVER_XML);
+    expect(r.steps.map((s) => `${s.label}: ${s.trace.verdict} ${s.trace.ctstate}`)).toEqual([
+      'ssh SYN: accept NEW',
+      'ssh SYN/ACK: accept ESTABLISHED',
+      'ssh ACK: accept ESTABLISHED',
+      'server banner: accept ESTABLISHED',
+      'ACK: accept ESTABLISHED',
+      'segment far outside the window: drop INVALID',
+      'client banner: accept ESTABLISHED',
+      'ACK: accept ESTABLISHED',
+      'SYN/ACK answering no SYN: drop INVALID',
+      'RST for no connection: drop INVALID',
+      'SYN+FIN: drop INVALID',
+    ]);
+    const why = (label: string) => r.steps.find((s) => s.label === label)!.trace.notes.join(' ');
+    expect(why('segment far outside the window')).toContain('over the window of the receiver');
+    expect(why('SYN+FIN')).toContain('invalid tcp flag combination');
+    // INVALID packets create no entry: only the session is in the table.
+    expect(r.table.map((c) => c.original.sport)).toEqual([40300]);
+  });
+
+  it('build is the run in which every frame is delivered', () => {
+    for (const sc of SCENARIOS) {
+      const played: string[] = [];
+      sc.play(DEFAULT_HOSTS, {
+        send: (f, i) => (played.push(`${i} ${f.label}`), true),
+        skip: (f, i) => played.push(`${i} ${f.label}`),
+      });
+      expect(played, sc.name).toEqual(sc.build(DEFAULT_HOSTS).map((f, i) => `${i} ${f.label}`));
+    }
   });
 
   it('reports counters, and traces are JSON-serializable', () => {

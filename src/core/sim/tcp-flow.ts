@@ -85,6 +85,16 @@ export class TcpFlow {
     return this.segment(side, TCP_RST | TCP_ACK);
   }
 
+  /**
+   * `frame`, an earlier segment from `side`, sent again (a retransmission): the same TCP segment
+   * in a new IP datagram (the next IP id), as Linux retransmits.
+   */
+  again(side: TcpFlowSide, frame: EthernetFrame): EthernetFrame {
+    const ip = frame.payload;
+    if (ip.kind !== 'ipv4') return frame;
+    return { ...frame, payload: { ...ip, id: this.ends[side].ipId++ } };
+  }
+
   /** Any segment from `side` with explicit flags; seq/ack follow the conversation. */
   segment(
     side: TcpFlowSide,

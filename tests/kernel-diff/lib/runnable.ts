@@ -8,7 +8,11 @@ import type { IpsetSpec } from '../../../src/core/host';
 import type { PacketTrace } from '../../../src/core/netfilter';
 import type { EthernetFrame } from '../../../src/core/packet';
 import { runScenario } from '../../../src/core/sim';
-import { SCENARIOS, type Scenario as SimScenario } from '../../../src/core/sim';
+import {
+  SCENARIOS,
+  type Scenario as SimScenario,
+  type ScenarioFrame as SimFrame,
+} from '../../../src/core/sim';
 import { buildPitfallScenarios, buildScenarios, PEER, VM } from '../scenarios';
 import type { SimExpectation } from './compare';
 import type { Side } from './frame-io';
@@ -36,6 +40,11 @@ export interface SimOutcome {
   table: SimConn[] | null;
   expectations: SimExpectation[] | null;
   counters: SimCounter[] | null;
+  /**
+   * The frames a played (reactive) scenario offered in this run, by index: what the kernel is
+   * given instead of `Runnable.frames`.
+   */
+  frames?: RunnableFrame[];
 }
 
 export interface Runnable {
@@ -102,50 +111,65 @@ const MAX_GAP = 0.05;
 /**
  * The scenario's timeline as the kernel run uses it, given to both sides: gaps of at least
  * MIN_GAP, pauses shortened to MAX_GAP (none of them crosses a timeout), or the whole timeline
- * scaled for the scenarios whose point is a timeout.
+ * scaled for the scenarios whose point is a timeout. `retimer` maps one time after another, as
+ * a played scenario offers its frames; `retime` maps a whole list.
  */
+export function retimer(factor: number | null): (t: number) => number {
+  let prev: { t: number; out: number } | null = null;
+  return (t) => {
+    const out =
+      prev === null
+        ? t * (factor ?? 1)
+        : prev.out +
+          Math.max(
+            MIN_GAP,
+            factor === null ? Math.min(MAX_GAP, t - prev.t) : (t - prev.t) * factor,
+          );
+    prev = { t, out };
+    return out;
+  };
+}
+
 export function retime(times: readonly number[], factor: number | null): number[] {
-  const out: number[] = [];
-  times.forEach((t, i) => {
-    if (i === 0) return out.push(t * (factor ?? 1));
-    const gap = (t - (times[i - 1] as number)) * (factor ?? 1);
-    out.push(
-      (out[i - 1] as number) + Math.max(MIN_GAP, factor === null ? Math.min(MAX_GAP, gap) : gap),
-    );
-  });
-  return out;
+  return times.map(retimer(factor));
 }
 
 function fromSimulator(sc: SimScenario, ftpHelper: boolean | undefined): Runnable {
   const squeeze = COMPRESSED[sc.name];
+  const play: SimScenario['play'] = (h, wire) => {
+    const at = retimer(squeeze ? squeeze.factor : null);
+    const retimed = (f: SimFrame) => ({ ...f, t: at(f.t) });
+    sc.play(h, {
+      send: (f, i) => wire.send(retimed(f), i),
+      skip: (f, i) => wire.skip?.(retimed(f), i),
+    });
+  };
   const scenario: SimScenario = {
     ...sc,
     settings: squeeze
       ? { ...sc.settings, sysctl: { ...(sc.settings.sysctl ?? {}), ...squeeze.sysctl } }
       : sc.settings,
+    play,
     build: (h) => {
-      const frames = sc.build(h);
-      const times = retime(
-        frames.map((f) => f.t),
-        squeeze ? squeeze.factor : null,
-      );
-      return frames.map((f, i) => ({ ...f, t: times[i] as number }));
+      const frames: SimFrame[] = [];
+      play(h, { send: (f) => (frames.push(f), true) });
+      return frames;
     },
   };
   const helper = sc.settings.ftpHelper ?? ftpHelper ?? false;
-  const frames = scenario.build(HOSTS).map((f) => ({
+  const runnable = (f: SimFrame): RunnableFrame => ({
     side: f.side,
     frame: f.frame,
     t: f.t,
     label: f.label,
     ...(f.requires ? { requires: f.requires } : {}),
     ...(f.unless ? { unless: f.unless } : {}),
-  }));
+  });
   return {
     name: ftpHelper ? `${sc.name}+helper` : sc.name,
     title: sc.title + (ftpHelper ? ' (with the CT helper rule)' : ''),
     source: 'simulator',
-    frames,
+    frames: scenario.build(HOSTS).map(runnable),
     ftpHelper: helper,
     sysctl: { ...(scenario.settings.sysctl ?? {}) },
     events: [],
@@ -155,13 +179,31 @@ function fromSimulator(sc: SimScenario, ftpHelper: boolean | undefined): Runnabl
           .join(' ')} on both sides`
       : `frames ${MIN_GAP * 1000}–${MAX_GAP * 1000} ms apart on both sides`,
     simulate: async (ruleset, host = {}) => {
-      const run = runScenario(ruleset, scenario, {
+      // The scenario reacts to what the simulator delivered: the kernel is given the frames this
+      // run offered (sent or skipped, by index). Where every fate agrees, that is the run the
+      // kernel's own fates would have produced; where one differs, the comparison says so.
+      const offered: RunnableFrame[] = [];
+      const recorded: SimScenario = {
+        ...scenario,
+        play: (h, wire) =>
+          scenario.play(h, {
+            send: (f, i) => ((offered[i] = runnable(f)), wire.send(f, i)),
+            skip: (f, i) => ((offered[i] = runnable(f)), wire.skip?.(f, i)),
+          }),
+      };
+      const run = runScenario(ruleset, recorded, {
         hosts: HOSTS,
         settings: { iface: 'vnet0', peerPort: 'eth0', ftpHelper: helper, ...host },
       });
       const verdicts = new Map<number, SimVerdict>();
       for (const st of run.steps) verdicts.set(st.index, verdictOf(st.index, st.trace));
-      return { verdicts, table: run.table, expectations: run.expectations, counters: run.counters };
+      return {
+        verdicts,
+        table: run.table,
+        expectations: run.expectations,
+        counters: run.counters,
+        frames: offered,
+      };
     },
   };
 }
