@@ -72,7 +72,9 @@ export async function ensureDeps() {
   if (reason === null) return true;
   console.log(`Installing npm packages (${reason}): npm ci`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const code = await run(npm, ['ci', '--no-audit', '--no-fund'], {
+  // --prefer-offline: packages already in npm's cache are not revalidated against the registry
+  // (the lockfile pins exact versions and integrity hashes, so a cached copy is the same bytes).
+  const code = await run(npm, ['ci', '--prefer-offline', '--no-audit', '--no-fund'], {
     env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
   });
   if (code !== 0) {

@@ -407,7 +407,8 @@ export function RuleEditor({ onOpenRef }: { onOpenRef(name: string): void }) {
   const stale = useStudioStore(selectIsStale);
   if (!entry || index === null) {
     return (
-      <section className="rule-editor" aria-label="Rule editor">
+      // Focusable: on a short screen the hint scrolls, and a scrollable region needs keyboard access.
+      <section className="rule-editor" aria-label="Rule editor" tabIndex={0}>
         <p className="hint">
           Select a row to edit it. ↑/↓ select, ←/→ cell, Enter or F2 edit the cell, Enter on the
           match edits it here, Alt+↑/↓ move, Ctrl+D duplicate, Delete remove.

@@ -600,7 +600,8 @@ export function SimulatorPanel() {
           </p>
         )}
       </div>
-      <div className="sim-detail">
+      {/* Focusable: it scrolls, and may hold no link to reach it by. */}
+      <div className="sim-detail" role="region" aria-label="Packet details" tabIndex={0}>
         {step ? (
           <>
             <TraceExplanation trace={step.trace} label={`${current + 1}. ${step.label}`} />
