@@ -70,7 +70,7 @@ test('simulator: active FTP stepped through, explanation and highlighted decidin
   // Per-rule hit counts in the rule table.
   await expect(
     rules(page).getByRole('row').filter({ hasText: 'drop' }).locator('.rt-hits'),
-  ).toHaveText('6');
+  ).toHaveText('10');
 
   // Clicking another rule in the explanation selects it in the table.
   await panels(page).getByRole('button', { name: 'First packet' }).click();
