@@ -45,6 +45,15 @@ async function openApp(page: Page) {
   await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
 }
 
+/** The app with the ftp-active scenario run (no helper: 42 packets); its sequence diagram. */
+async function openActiveFtp(page: Page): Promise<Locator> {
+  await openApp(page);
+  await dock(page).getByRole('combobox', { name: 'Scenario' }).selectOption('ftp-active');
+  const diagram = dock(page).getByRole('group', { name: 'Sequence diagram' });
+  await expect(diagram.getByRole('button')).toHaveCount(42, { timeout: 30_000 });
+  return diagram;
+}
+
 /** The text each cell of `row` shows, and whether the cell (or its text) is cut off. */
 function cellsOf(row: Locator) {
   return row.locator('[role="cell"]').evaluateAll((cells) =>
@@ -442,10 +451,7 @@ for (const size of VIEWPORTS) {
     test('9. conntrack states as distinct badges with a legend, and the diagram in the Learn tab', async ({
       page,
     }) => {
-      await openApp(page);
-      await dock(page).getByRole('combobox', { name: 'Scenario' }).selectOption('ftp-active');
-      const diagram = dock(page).getByRole('group', { name: 'Sequence diagram' });
-      await expect(diagram.getByRole('button')).toHaveCount(42, { timeout: 30_000 });
+      const diagram = await openActiveFtp(page);
       const legend = dock(page).getByRole('list', { name: 'Conntrack states' });
       await expect(legend.getByRole('listitem')).toHaveCount(5);
       // Each state's badge differs by more than its hue: fill and edge style too.
@@ -596,10 +602,7 @@ for (const size of VIEWPORTS) {
     test('9. FTP without the helper reacts to what was delivered: the SYN retried, then 425, no 226', async ({
       page,
     }) => {
-      await openApp(page);
-      await dock(page).getByRole('combobox', { name: 'Scenario' }).selectOption('ftp-active');
-      const diagram = dock(page).getByRole('group', { name: 'Sequence diagram' });
-      await expect(diagram.getByRole('button')).toHaveCount(42, { timeout: 30_000 });
+      const diagram = await openActiveFtp(page);
       // The server's data SYN: sent ten times before vsftpd's connect_timeout, each one dropped.
       await expect(
         diagram.getByRole('button', {

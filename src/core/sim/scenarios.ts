@@ -287,6 +287,23 @@ function ftpQuit(ctl: Conversation, t: number): void {
   ctl.close(t + 0.02, 'server', 'control');
 }
 
+/**
+ * On an open data connection: vsftpd's 150, the listing from the server's end (`server`: the
+ * client side of the flow in active mode, which vsftpd opened), that end's close, 226 and QUIT.
+ */
+function ftpTransfer(
+  ctl: Conversation,
+  data: Conversation,
+  t: number,
+  server: 'client' | 'server',
+): void {
+  ctl.line(t, 'server', '150 Here comes the directory listing.\r\n', '150');
+  data.line(t + 0.01, server, LISTING, 'listing');
+  data.close(t + 0.02, server, 'data');
+  ctl.line(t + 0.03, 'server', '226 Directory send OK.\r\n', '226');
+  ftpQuit(ctl, t + 0.04);
+}
+
 function portArgs(ip: string, port: number): string {
   return `${ip.split('.').join(',')},${port >> 8},${port & 255}`;
 }
@@ -638,11 +655,7 @@ export const SCENARIOS: readonly Scenario[] = [
         ftpQuit(ctl, t + 0.13 + VSFTPD_CONNECT_TIMEOUT + 0.01);
         return;
       }
-      ctl.line(up + 0.01, 'server', '150 Here comes the directory listing.\r\n', '150');
-      data.line(up + 0.02, 'client', LISTING, 'listing');
-      data.close(up + 0.03, 'client', 'data');
-      ctl.line(up + 0.04, 'server', '226 Directory send OK.\r\n', '226');
-      ftpQuit(ctl, up + 0.05);
+      ftpTransfer(ctl, data, up + 0.01, 'client');
     },
   }),
   scenario({
@@ -678,11 +691,7 @@ export const SCENARIOS: readonly Scenario[] = [
         return;
       }
       ctl.line(up + 0.01, 'client', 'LIST\r\n', 'LIST');
-      ctl.line(up + 0.02, 'server', '150 Here comes the directory listing.\r\n', '150');
-      data.line(up + 0.03, 'server', LISTING, 'listing');
-      data.close(up + 0.04, 'server', 'data');
-      ctl.line(up + 0.05, 'server', '226 Directory send OK.\r\n', '226');
-      ftpQuit(ctl, up + 0.06);
+      ftpTransfer(ctl, data, up + 0.02, 'server');
     },
   }),
   scenario({
