@@ -35,14 +35,22 @@ test('host panel: the profile drives the run and is restored on reload (FTP help
   test.setTimeout(120_000);
   await openSimulator(page);
   await panels(page).getByRole('combobox', { name: 'Scenario' }).selectOption('ftp-active');
-  // Without the helper the data connection is dropped: 35 packets sent.
-  await waitForRun(page, 35);
+  // Without the helper the data connection is dropped: its SYN is sent ten times, then 425 —
+  // 42 packets, the first data SYN NEW.
+  await waitForRun(page, 42);
+  const diagram = panels(page).getByRole('group', { name: 'Sequence diagram' });
+  await expect(
+    diagram.getByRole('button', { name: /: data SYN, from the VM, NEW, dropped/ }),
+  ).toHaveCount(1);
 
   await panels(page).getByText('Host profile (ipsets, sysctls, events)').click();
   const json = panels(page).getByRole('textbox', { name: 'Host profile JSON' });
   await json.fill(PROFILE);
   await panels(page).getByRole('button', { name: 'Apply host profile' }).click();
-  // The profile turned the helper on: the active data connection is RELATED, all 42 are sent.
+  // The profile turned the helper on: the active data connection is RELATED (42 packets too).
+  await expect(
+    diagram.getByRole('button', { name: /: data SYN, from the VM, RELATED, accepted/ }),
+  ).toHaveCount(1, { timeout: 30_000 });
   await waitForRun(page, 42);
   const helper = panels(page).getByRole('checkbox', { name: /FTP helper assigned/ });
   await expect(helper).toBeChecked();

@@ -606,7 +606,7 @@ for (const size of VIEWPORTS) {
       // The server's data SYN: sent ten times before vsftpd's connect_timeout, each one dropped.
       await expect(
         diagram.getByRole('button', {
-          name: /data SYN( \(retransmission [1-5]\))?, from the VM, NEW, dropped/,
+          name: /data SYN( \(retransmission [1-9]\))?, from the VM, NEW, dropped/,
         }),
       ).toHaveCount(10);
       // Then 425, not 150/226, and the client quits.
