@@ -23,7 +23,7 @@ import type { LibvirtVersion } from '../library';
 import type { FilterDoc } from '../model/types';
 import { BridgeHost } from '../netfilter/bridge-host';
 import type { HostSettings, PacketTrace, Side, Verdict } from '../netfilter/bridge-host';
-import type { EthernetFrame, L4Packet } from '../packet/packet';
+import type { L4Packet } from '../packet/packet';
 import { buildEthernet, buildIpv4, buildTcp, buildUdp } from '../packet/packet-build';
 import { decodeFrame } from '../packet/packet-decode';
 import { bytesSource, CaptureReader } from './capture-reader';
