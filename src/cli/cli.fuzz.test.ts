@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fuzzParameters, hostileString, TERMINAL_CONTROL } from '../testing/fuzz';
+import { assertFuzzAsync, hostileString, TERMINAL_CONTROL } from '../testing/fuzz';
 import type { CliIo } from './cli-io';
 import { runCli } from './main';
 
@@ -84,7 +84,7 @@ function memoryIo(): { io: CliIo; out: () => string } {
 
 describe('fuzz: the command line', () => {
   it('never throws, exits 0/1/2, prints no stack trace and no terminal control characters', async () => {
-    await fc.assert(
+    await assertFuzzAsync(
       fc.asyncProperty(
         fc.constantFrom(...COMMANDS),
         fc.array(token, { maxLength: 10 }),
@@ -98,7 +98,7 @@ describe('fuzz: the command line', () => {
           expect(text).not.toMatch(TERMINAL_CONTROL);
         },
       ),
-      fuzzParameters(150),
+      150,
     );
   });
 });

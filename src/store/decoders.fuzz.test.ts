@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../core/examples';
 import { parseFilterXml } from '../core/xml';
 import { serializeFilterXml } from '../core/xml';
-import { fuzzParameters, hostileString } from '../testing/fuzz';
+import { assertFuzz, hostileString } from '../testing/fuzz';
 import { decodeHistory, encodeHistory } from './history-persistence';
-import { loadSavedState, STORAGE_KEY, UNREADABLE_KEY } from './persistence';
+import { loadSavedHost, loadSavedState, STORAGE_KEY, UNREADABLE_KEY } from './persistence';
+import { parseHostProfile, serializeHostProfile } from '../core/host';
 import { decodeShare, encodeShare } from './share-link';
 
 /**
@@ -108,9 +109,9 @@ describe('fuzz: share links', () => {
         .tuple(fc.constantFrom(encodeShare(DOCS)), fc.nat(), fc.string({ maxLength: 3 }))
         .map(([s, at, t]) => `#${s.slice(0, at % s.length)}${t}${s.slice(at % s.length)}`),
     );
-    fc.assert(
+    assertFuzz(
       fc.property(fragment, (h) => expectCleanDocs(decodeShare(h)?.filters ?? null)),
-      fuzzParameters(400),
+      400,
     );
   });
 
@@ -133,7 +134,7 @@ describe('fuzz: the saved workspace', () => {
         }),
       ),
     );
-    fc.assert(
+    assertFuzz(
       fc.property(entry, (raw) => {
         const storage = memoryStorage({ [STORAGE_KEY]: raw });
         const state = loadSavedState(storage);
@@ -146,7 +147,7 @@ describe('fuzz: the saved workspace', () => {
           if (state.activeId !== null) expect(ids).toContain(state.activeId);
         }
       }),
-      fuzzParameters(300),
+      300,
     );
   });
 });
@@ -174,7 +175,7 @@ describe('fuzz: the saved undo history', () => {
           return copy;
         }),
     );
-    fc.assert(
+    assertFuzz(
       fc.property(entry, (raw) => {
         const h = decodeHistory(raw);
         if (!h) return;
@@ -182,8 +183,75 @@ describe('fuzz: the saved undo history', () => {
           for (const f of step.workspace.filters)
             expect(parseFilterXml(serializeFilterXml(f.doc)).doc).not.toBeNull();
       }),
-      fuzzParameters(200),
+      200,
     );
     expect(decodeHistory(JSON.parse(JSON.stringify(valid)))?.past).toHaveLength(DOCS.length);
+  });
+});
+
+/** A host profile with every kind of field (the README's example, events included). */
+const HOST = {
+  ftpHelper: true,
+  bridgeAddress: '10.99.0.1/24',
+  sysctls: { nf_conntrack_icmp_timeout: '30', 'net.bridge.bridge-nf-call-iptables': '1' },
+  ipsets: { trusted: { type: 'hash:ip', members: ['10.99.0.3'] } },
+  events: [{ t: 5, sysctls: { nf_conntrack_icmp_timeout: '3' } }],
+};
+
+/** The saved host profile with fields replaced by anything (a value, a key's value, a list item). */
+const corruptHost = fc
+  .array(fc.tuple(fc.nat(), json), { minLength: 1, maxLength: 3 })
+  .map((edits) => {
+    const copy = JSON.parse(JSON.stringify(HOST)) as Record<string, unknown>;
+    for (const [at, v] of edits) {
+      const paths: [Record<string, unknown>, string][] = [];
+      const walk = (o: unknown) => {
+        if (typeof o !== 'object' || o === null) return;
+        for (const k of Object.keys(o)) {
+          paths.push([o as Record<string, unknown>, k]);
+          walk((o as Record<string, unknown>)[k]);
+        }
+      };
+      walk(copy);
+      const p = paths[at % paths.length];
+      if (p) p[0][p[1]] = v;
+    }
+    return copy;
+  });
+
+describe('fuzz: the saved host profile', () => {
+  it('any host entry: no throw, a profile that reads back or one notice; the workspace is kept and the text kept aside', () => {
+    const workspace = { version: 1, activeId: 'a0', filters: [{ id: 'a0', doc: DOCS[0] }] };
+    assertFuzz(
+      fc.property(fc.oneof(corruptHost, json), (host) => {
+        const raw = JSON.stringify({ ...workspace, host });
+        const storage = memoryStorage({ [STORAGE_KEY]: raw });
+        const saved = loadSavedHost(storage);
+        if (saved.host) {
+          expect(saved.notice).toBeNull();
+          expect(parseHostProfile(serializeHostProfile(saved.host)).profile).toEqual(saved.host);
+        } else if (host !== undefined) {
+          // One message, naming the problem and where the text is.
+          expect(saved.notice).toMatch(
+            /^The saved workspace had a host profile that could not be used \(/,
+          );
+          expect(saved.notice).toContain(`'${UNREADABLE_KEY}'`);
+          expect(storage.getItem(UNREADABLE_KEY)).toBe(raw);
+        }
+        // A bad host loses nothing else: the workspace still opens.
+        expect(loadSavedState(storage)?.workspace?.filters.map((f) => f.id)).toEqual(['a0']);
+      }),
+      300,
+    );
+  });
+
+  it('a valid profile comes back as it was saved', () => {
+    const storage = memoryStorage({
+      [STORAGE_KEY]: JSON.stringify({ version: 1, activeId: null, filters: [], host: HOST }),
+    });
+    const saved = loadSavedHost(storage);
+    expect(saved.notice).toBeNull();
+    expect(saved.host?.ipsets).toEqual(HOST.ipsets);
+    expect(saved.host?.events).toHaveLength(1);
   });
 });

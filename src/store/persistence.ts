@@ -103,15 +103,45 @@ export function loadSavedState(storage: Storage = localStorage): Partial<StudioS
   };
 }
 
-/** The saved host profile, checked as `--host` checks a file; null when absent or invalid. */
-export function loadSavedHost(storage: Storage = localStorage): HostProfile | null {
+/** A message from a stored text, short enough for the notice bar. */
+function clip(text: string): string {
+  return text.length > 160 ? `${text.slice(0, 160)}…` : text;
+}
+
+/** The host profile saved with the workspace, or why it could not be used. */
+export interface SavedHost {
+  /** The profile; null when none was saved or it could not be read (the default host then). */
+  host: HostProfile | null;
+  /** Set when a saved profile could not be read: what was wrong, and where its text is kept. */
+  notice: string | null;
+}
+
+/**
+ * The saved host profile, checked as `--host` checks a file. Never throws: an entry that is not
+ * JSON says nothing here (loadSavedState reports it); a profile that does not pass the check is
+ * kept aside with the rest of the entry, and `notice` names its first problem.
+ */
+export function loadSavedHost(storage: Storage = localStorage): SavedHost {
+  let raw: string | null;
+  let host: unknown;
   try {
-    const raw = storage.getItem(STORAGE_KEY);
-    const host = raw ? (JSON.parse(raw) as Partial<SavedState>).host : undefined;
-    return host ? parseHostProfile(JSON.stringify(host)).profile : null;
+    raw = storage.getItem(STORAGE_KEY);
+    host = raw ? (JSON.parse(raw) as Partial<SavedState> | null)?.host : undefined;
   } catch {
-    return null;
+    return { host: null, notice: null };
   }
+  if (host === undefined || raw === null) return { host: null, notice: null };
+  const parsed = parseHostProfile(JSON.stringify(host) ?? 'null');
+  if (parsed.profile) return { host: parsed.profile, notice: null };
+  const first = parsed.diagnostics.find((d) => d.severity === 'error') ?? parsed.diagnostics[0];
+  return {
+    host: null,
+    notice: keepUnreadable(
+      storage,
+      raw,
+      `had a host profile that could not be used (${first ? `${first.code}: ${clip(first.message)}` : 'not a host profile'}), so the simulator starts with the default host`,
+    ),
+  };
 }
 
 function toSaved(state: StudioState): SavedState {
@@ -157,13 +187,17 @@ export function startAutosave(storage: Storage = localStorage): () => void {
     // A restored draft is re-parsed so its diagnostics show again.
     useStudioStore.getState().commitXmlDraft();
   }
-  const host = loadSavedHost(storage);
+  const { host, notice } = loadSavedHost(storage);
   if (host) {
     const panels = usePanelsStore.getState();
     panels.setSettings(withHostProfile(panels.settings, host));
   }
   const backend = loadSavedBackend(storage);
   if (backend) usePanelsStore.getState().setSettings({ backend });
+  if (notice) {
+    const before = useStudioStore.getState().notice;
+    useStudioStore.getState().setNotice(before ? `${before} ${notice}` : notice);
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   let last: { filters: unknown; activeId: unknown; drafts: unknown } | null = null;
   const save = () => {

@@ -6,7 +6,7 @@ import { createWorkspaceLookup } from '../instantiate/instantiate-filter';
 import { getBuiltinFilter } from '../library/builtin-filters';
 import { encodeFrame } from '../packet/packet-encode';
 import { parseFilterXml } from '../xml/parse-filter-xml';
-import { fuzzParameters } from '../../testing/fuzz';
+import { assertFuzz } from '../../testing/fuzz';
 import { bytesSource, CaptureReader, MAX_RECORD_BYTES } from './capture-reader';
 import { writePcap } from './pcap';
 import { runCaptures } from './run-captures';
@@ -68,7 +68,7 @@ const anyBytes = fc.oneof(damaged, fc.uint8Array({ maxLength: 300 }));
 
 describe('fuzz: captures', () => {
   it('the reader never throws, bounds every record and points every diagnostic into the file', () => {
-    fc.assert(
+    assertFuzz(
       fc.property(anyBytes, (bytes) => {
         const reader = new CaptureReader(bytesSource(bytes));
         let n = 0;
@@ -83,19 +83,19 @@ describe('fuzz: captures', () => {
           expect(d.offset).toBeLessThanOrEqual(bytes.length);
         }
       }),
-      fuzzParameters(400),
+      400,
     );
   });
 
   it('the replay never throws and stops at the frame limit', () => {
-    fc.assert(
+    assertFuzz(
       fc.property(damaged, damaged, fc.integer({ min: 1, max: 40 }), (a, b, maxFrames) => {
         const run = runCaptures(RULESET, { fromVm: a, toVm: b }, {}, { maxFrames, detail: false });
         expect(run.frames).toBeLessThanOrEqual(maxFrames);
         for (const s of run.steps)
           expect(['accept', 'drop', 'reject', 'error']).toContain(s.trace.verdict);
       }),
-      fuzzParameters(150),
+      150,
     );
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { corpusDir } from '../../testing/corpus-dir';
-import { fuzzParameters, hostileString } from '../../testing/fuzz';
+import { assertFuzz, hostileString } from '../../testing/fuzz';
 import { parseFilterXml } from './parse-filter-xml';
 
 /**
@@ -96,10 +96,10 @@ function checkResult(text: string): void {
 
 describe('fuzz: the XML reader', () => {
   it('mutated corpus files: no throw, a doc or an error, positioned short diagnostics', () => {
-    fc.assert(fc.property(mutated, checkResult), fuzzParameters(300));
+    assertFuzz(fc.property(mutated, checkResult), 300);
   });
 
   it('tag soup and hostile text: the same', () => {
-    fc.assert(fc.property(tagSoup, checkResult), fuzzParameters(300));
+    assertFuzz(fc.property(tagSoup, checkResult), 300);
   });
 });
