@@ -48,29 +48,32 @@ const json = fc.letrec((tie) => ({
   ),
 })).value;
 
+/** A copy of `value` with the fields the edits pick (by position in a walk) replaced. */
+function corrupted(value: unknown, edits: readonly [number, unknown][]): Record<string, unknown> {
+  const copy = JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+  for (const [at, v] of edits) {
+    const paths: [Record<string, unknown>, string][] = [];
+    const walk = (o: unknown) => {
+      if (typeof o !== 'object' || o === null) return;
+      for (const k of Object.keys(o)) {
+        paths.push([o as Record<string, unknown>, k]);
+        walk((o as Record<string, unknown>)[k]);
+      }
+    };
+    walk(copy);
+    const p = paths[at % paths.length];
+    if (p) p[0][p[1]] = v;
+  }
+  return copy;
+}
+
 /** A real document with one field replaced by anything. */
 const corruptDoc = fc
   .tuple(
     fc.constantFrom(...DOCS),
     fc.array(fc.tuple(fc.nat(), json), { minLength: 1, maxLength: 3 }),
   )
-  .map(([doc, edits]) => {
-    const copy = JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
-    for (const [at, v] of edits) {
-      const paths: [Record<string, unknown>, string][] = [];
-      const walk = (o: unknown) => {
-        if (typeof o !== 'object' || o === null) return;
-        for (const k of Object.keys(o)) {
-          paths.push([o as Record<string, unknown>, k]);
-          walk((o as Record<string, unknown>)[k]);
-        }
-      };
-      walk(copy);
-      const p = paths[at % paths.length];
-      if (p) p[0][p[1]] = v;
-    }
-    return copy;
-  });
+  .map(([doc, edits]) => corrupted(doc, edits));
 
 function expectCleanDocs(docs: unknown): void {
   if (docs === null) return;
@@ -201,23 +204,7 @@ const HOST = {
 /** The saved host profile with fields replaced by anything (a value, a key's value, a list item). */
 const corruptHost = fc
   .array(fc.tuple(fc.nat(), json), { minLength: 1, maxLength: 3 })
-  .map((edits) => {
-    const copy = JSON.parse(JSON.stringify(HOST)) as Record<string, unknown>;
-    for (const [at, v] of edits) {
-      const paths: [Record<string, unknown>, string][] = [];
-      const walk = (o: unknown) => {
-        if (typeof o !== 'object' || o === null) return;
-        for (const k of Object.keys(o)) {
-          paths.push([o as Record<string, unknown>, k]);
-          walk((o as Record<string, unknown>)[k]);
-        }
-      };
-      walk(copy);
-      const p = paths[at % paths.length];
-      if (p) p[0][p[1]] = v;
-    }
-    return copy;
-  });
+  .map((edits) => corrupted(HOST, edits));
 
 describe('fuzz: the saved host profile', () => {
   it('any host entry: no throw, a profile that reads back or one notice; the workspace is kept and the text kept aside', () => {
