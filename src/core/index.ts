@@ -174,8 +174,13 @@ export {
   SAVE_FAMILIES,
 } from './drift';
 export type {
+  BindingDrift,
+  DefinePreview,
   DriftLine,
   DriftReport,
+  HostFilterJson,
+  HostInfo,
+  PreviewLine,
   RuleOrigins,
   SaveDumps,
   SaveFamily,

@@ -31,3 +31,5 @@ export type { LibraryFilter } from './core-bridge';
 export { ASYNC_PARSE_MIN_CHARS } from './studio-store';
 export type { AsyncParser } from './studio-store';
 export { createWorkerParser } from './create-worker-parser';
+export { useHostMarks } from './host-store';
+export type { HostMarks } from './host-store';

@@ -3,7 +3,7 @@ import type { AnalysisPath } from '../core/analysis';
 import type { CompareResult, CustomPacket, SimResult, SimSettings, SimSource } from '../core/sim';
 
 /** The tabs of the panels dock. */
-export type PanelTab = 'simulator' | 'analysis' | 'learn' | 'export' | 'lint' | 'parity';
+export type PanelTab = 'simulator' | 'analysis' | 'learn' | 'export' | 'lint' | 'parity' | 'host';
 
 /** A rule of a filter, by entry index (what the rule table and the XML pane select). */
 export interface EntryRef {

@@ -7,8 +7,7 @@
  * read-only default. See ./README.md ("The host: serve and drift").
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driftOfHost } from '../../src/cli/host/drift';
@@ -16,15 +15,18 @@ import { HostFirewall } from '../../src/cli/host/firewall';
 import { TOKEN_HEADER } from '../../src/cli/host/security';
 import { startHostServer, type HostServer } from '../../src/cli/host/server';
 import { HostLibvirt } from '../../src/cli/host/virsh';
-import { ensurePackages, whyUnavailable } from './lib/host-environment';
-import { LibvirtDaemon } from './lib/libvirt-daemon';
-import { NetnsPool, type Netns } from './lib/netns-pool';
+import {
+  HOST_BED_FILTER as FILTER,
+  HOST_BED_MAC as MAC,
+  startHostBed,
+  type HostBed,
+} from './lib/host-bed';
+import { whyUnavailable } from './lib/host-environment';
+import type { LibvirtDaemon } from './lib/libvirt-daemon';
+import type { Netns } from './lib/netns-pool';
 import { REPO_ROOT } from './lib/project-script';
-import { sweepStaleRuns } from './lib/stale-runs';
 
 const PREFIX = `nwfs-ld-${process.pid}-`;
-const FILTER = join(import.meta.dirname, 'filters', 'test-eth0.xml');
-const MAC = '52:54:00:11:22:33';
 const unavailable = whyUnavailable(PREFIX);
 
 if (unavailable) {
@@ -47,8 +49,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 describe.skipIf(unavailable !== null)('host: serve and drift against real libvirt 9.0', () => {
-  const pool = new NetnsPool(PREFIX);
-  let stateDir = '';
+  let bed: HostBed | undefined;
   let daemon: LibvirtDaemon;
   let home: Netns;
   let libvirt: HostLibvirt;
@@ -74,27 +75,15 @@ describe.skipIf(unavailable !== null)('host: serve and drift against real libvir
   const dumpxml = async () => (await daemon.virsh(['nwfilter-dumpxml', 'test-eth0'])).stdout;
 
   beforeAll(async () => {
-    sweepStaleRuns();
-    await ensurePackages((s) => console.log(s));
-    stateDir = mkdtempSync(join(tmpdir(), PREFIX));
-    home = await pool.create('d');
-    daemon = await LibvirtDaemon.start(home, join(stateDir, 'libvirtd'));
-    await daemon.defineFilter(FILTER);
-    const refused = await daemon.createBinding({
-      filter: 'test-eth0',
-      mac: MAC,
-      params: [['IP', '10.99.0.2']],
-    });
-    if (refused) throw new Error(`libvirt refused the binding: ${refused}`);
+    bed = await startHostBed(PREFIX);
+    ({ daemon, home } = bed);
     libvirt = new HostLibvirt(daemon.uri);
     firewall = new HostFirewall({ netns: home.name });
   }, 900_000);
 
   afterAll(async () => {
     for (const s of servers) await s.close();
-    await daemon?.stop();
-    await pool.destroyAll();
-    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+    await bed?.stop();
   });
 
   it('imports every filter with its dumpxml and the binding with its MAC and parameters', async () => {

@@ -4,7 +4,7 @@ import { parseCliOptions } from '../filter-workspace';
 import { escapeForTerminal } from '../format-diagnostic';
 import { driftOfHost } from '../host/drift';
 import { whyNoFirewallAccess } from '../host/firewall';
-import type { BindingDrift } from '../host/drift';
+import type { BindingDrift } from '../../core';
 import { checkPortdev } from '../host/names';
 import { hostOptions } from './serve';
 

@@ -1,30 +1,9 @@
 import { createHash } from 'node:crypto';
 import { diffRules, parseFilterXml, printScript, serializeFilterXml } from '../../core';
-import type { Diagnostic, FilterDoc } from '../../core';
+import type { DefinePreview, Diagnostic, FilterDoc, PreviewLine } from '../../core';
 import { compileBinding, hostWorkspace } from './drift';
 import { checkFilterName } from './names';
 import type { HostBinding, HostFilter, HostLibvirt } from './virsh';
-
-/** One line of a preview diff. */
-export interface PreviewLine {
-  op: '-' | '+';
-  text: string;
-}
-
-/** What defining a filter would change, shown before anything is defined. */
-export interface DefinePreview {
-  name: string;
-  /** The host's `nwfilter-dumpxml`, or null for a new filter. */
-  hostXml: string | null;
-  /** What libvirt will hold after the define (libvirt's write-back, the host's UUID kept). */
-  newXml: string;
-  /** Lines of `hostXml` and `newXml` on one side only (empty: no change). */
-  xmlDiff: PreviewLine[];
-  /** Per binding whose filter reaches this one: the firewall commands that change. */
-  bindings: { portdev: string; filter: string; ruleChanges: PreviewLine[]; error?: string }[];
-  /** The value to send back to define exactly this preview. */
-  confirm: string;
-}
 
 /** A preview refused before anything is computed: the XML is no filter, or names one virsh must not see. */
 export interface PreviewRefusal {

@@ -5,7 +5,7 @@ import {
   parseFilterXml,
   printScriptText,
 } from '../../core';
-import type { DriftReport, FilterDoc, LibvirtVersion, Ruleset } from '../../core';
+import type { BindingDrift, FilterDoc, LibvirtVersion, Ruleset } from '../../core';
 import type { HostFirewall } from './firewall';
 import type { HostBinding, HostFilter, HostLibvirt } from './virsh';
 
@@ -47,14 +47,6 @@ export function compileBinding(
     };
   }
   return { ruleset: res.ruleset };
-}
-
-/** One binding's drift, with what it was computed from. */
-export interface BindingDrift {
-  portdev: string;
-  filter: string;
-  libvirt: { daemon: string; target: LibvirtVersion };
-  report: DriftReport;
 }
 
 /**

@@ -8,6 +8,8 @@ import { ParityPanel } from '../ParityPanel/ParityPanel';
 import { SimulatorPanel } from '../SimulatorPanel/SimulatorPanel';
 import { Splitter } from '../Splitter/Splitter';
 import { AnalysisPanel } from '../AnalysisPanel/AnalysisPanel';
+import { HostPanel } from '../HostPanel/HostPanel';
+import { hasHostToken } from '../HostPanel/host-connection';
 import { captureOpenedVersion } from './VersionPicker';
 import './panels.css';
 import { useLiveSimulation } from './use-live-simulation';
@@ -19,6 +21,8 @@ const TABS: { id: PanelTab; label: string }[] = [
   { id: 'export', label: 'Export' },
   { id: 'lint', label: 'Lint' },
   { id: 'parity', label: 'Parity' },
+  // Only on a page opened from `nwfilter-studio serve` (its token in the address).
+  ...(hasHostToken() ? [{ id: 'host' as const, label: 'Host' }] : []),
 ];
 
 /** The dock under the editor: simulator, lessons, export and lint, as tabs. */
@@ -112,6 +116,7 @@ export function Panels() {
           {tab === 'export' && <ExportPanel />}
           {tab === 'lint' && <LintPanel />}
           {tab === 'parity' && <ParityPanel />}
+          {tab === 'host' && <HostPanel />}
         </div>
       )}
     </section>

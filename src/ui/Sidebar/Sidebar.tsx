@@ -3,6 +3,7 @@ import {
   LIBRARY_PREFIX,
   selectActiveId,
   selectWorkspaceFilters,
+  useHostMarks,
   useStudioStore,
 } from '../../store';
 
@@ -10,6 +11,7 @@ import {
 export function Sidebar() {
   const filters = useStudioStore(selectWorkspaceFilters);
   const activeId = useStudioStore(selectActiveId);
+  const fromHost = useHostMarks((s) => s.fromHost);
   const { openFilter, deleteFilter, copyLibraryFilter } = useStudioStore.getState();
   return (
     <nav className="sidebar" aria-label="Filters">
@@ -24,6 +26,14 @@ export function Sidebar() {
               onClick={() => openFilter(f.id)}
             >
               {f.doc.name || '(unnamed)'}
+              {fromHost[f.doc.name] !== undefined && (
+                <span
+                  className="host-mark"
+                  title={`Imported from the host ${fromHost[f.doc.name]}`}
+                >
+                  host
+                </span>
+              )}
               <span className="count">{f.doc.entries.length}</span>
             </button>
             <button
