@@ -2,6 +2,7 @@ import type { Page } from '@playwright/test';
 import { expectNoAxeViolations } from './support/axe';
 import { expect, test } from './support/fixtures';
 import { openApp, openTab, panels, rules, selectedRow } from './support/studio';
+import { giveVmIp } from './support/vm-ip';
 
 // The Analysis panel (issue 17): exact answers over all packets for the open filter, the docs'
 // FTP-server filter 'test-eth0' (clean-traffic; in: ESTABLISHED, tcp 21-22 NEW (rule 3),
@@ -134,6 +135,8 @@ test('What changed: regions against an earlier version, each witness replayed in
 test('Can X reach Y: from a custom packet, then widened to ranges', async ({ page }) => {
   test.setTimeout(120_000);
   await openApp(page);
+  // The custom packet is simulated with the filter's own rules (no IP learning) to compare.
+  await giveVmIp(page);
   await panels(page).getByRole('combobox', { name: 'Scenario' }).selectOption('__custom');
   const builder = panels(page).getByRole('group', { name: 'Custom packets' });
   // The default custom packet: remote → VM, TCP 40000 → 22, SYN.

@@ -5,6 +5,7 @@ import { encodeFrame } from '../src/core/packet';
 import { writePcap } from '../src/core/sim';
 import { expect, test } from './support/fixtures';
 import { openApp, openTab, panels, rules, selectedRow } from './support/studio';
+import { giveVmIp } from './support/vm-ip';
 
 // The panels (issue 7): simulator, lessons, compare, export and lint, docked under the editor.
 // The app opens on the docs' FTP-server filter 'test-eth0': a filterref to clean-traffic, six
@@ -29,6 +30,8 @@ test('simulator: active FTP stepped through, explanation and highlighted decidin
   test.setTimeout(120_000);
   await openApp(page);
   await openTab(page, 'Simulator');
+  // The filter's own rules from the first packet on (no IP learning): the binding gives IP.
+  await giveVmIp(page);
   await panels(page).getByRole('combobox', { name: 'Scenario' }).selectOption('ftp-active');
   // Without the helper the data connection is dropped: the server sends its SYN ten times, then
   // answers 425 and the client quits — 42 packets.
@@ -117,6 +120,7 @@ test('simulator: active FTP stepped through, explanation and highlighted decidin
 
 test('simulator: a custom packet and play/pause', async ({ page }) => {
   await openApp(page);
+  await giveVmIp(page);
   await panels(page).getByRole('combobox', { name: 'Scenario' }).selectOption('__custom');
   const builder = panels(page).getByRole('group', { name: 'Custom packets' });
   const first = builder.getByRole('group', { name: 'Custom packet 1' });
@@ -143,6 +147,7 @@ test('simulator: a custom packet and play/pause', async ({ page }) => {
 
 test('simulator: a pcap opened from a file', async ({ page }) => {
   await openApp(page);
+  await giveVmIp(page);
   const fromVm = (l4: Parameters<typeof buildIpv4>[1]) =>
     encodeFrame(
       buildEthernet(
@@ -244,6 +249,7 @@ test('compare: the current filter against the previous undo step lists verdict c
 }) => {
   test.setTimeout(90_000);
   await openApp(page);
+  await giveVmIp(page);
   await rules(page).getByRole('row').filter({ hasText: 'tcp dst 80' }).click();
   await page
     .getByRole('toolbar', { name: 'Rules actions' })
@@ -360,7 +366,9 @@ test('export: formats, copy, download and line↔rule highlighting', async ({ pa
   const virsh = panels(page).getByRole('tabpanel', { name: 'virsh & domain export' });
   await expect(virsh).toContainText('virsh nwfilter-define test-eth0.xml');
   await expect(virsh).toContainText("<filterref filter='test-eth0'>");
-  await expect(virsh).toContainText("<parameter name='IP' value='10.99.0.2'/>");
+  // The app's filter binds without IP: the snippet says that libvirt learns it.
+  await expect(virsh).toContainText('<!-- IP: not set, libvirt learns it (CTRL_IP_LEARNING=any');
+  await expect(virsh).not.toContainText("<parameter name='IP'");
   await formats.getByRole('tab', { name: 'XML' }).click();
   await expect(panels(page).getByRole('tabpanel', { name: 'XML export' })).toContainText(
     "<filter name='test-eth0' chain='root'>",
@@ -383,7 +391,7 @@ test('export: the nftables backend (proposed driver) prints its own formats, lab
   const formats = panels(page).getByRole('tablist', { name: 'Export formats' });
   await expect(formats.getByRole('tab', { name: 'nft script' })).toBeVisible();
   await expect(formats.getByRole('tab', { name: 'ebtables' })).toHaveCount(0);
-  await expect(panels(page).getByRole('note')).toContainText(
+  await expect(panels(page).getByRole('note').filter({ hasText: 'nftables' })).toContainText(
     "libvirt's proposed nftables driver (series v5/v6, not yet in a release)",
   );
   await formats.getByRole('tab', { name: 'nft script' }).click();
@@ -407,7 +415,7 @@ test('export: the nftables backend (proposed driver) prints its own formats, lab
   // Back to the default backend: the ebiptables formats return.
   await backend.selectOption('ebiptables');
   await expect(formats.getByRole('tab', { name: 'ebtables' })).toBeVisible();
-  await expect(panels(page).getByRole('note')).toHaveCount(0);
+  await expect(panels(page).getByRole('note').filter({ hasText: 'nftables' })).toHaveCount(0);
 });
 
 test('lint: findings with code, severity, message and links that select the rule', async ({

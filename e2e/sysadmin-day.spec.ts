@@ -2,6 +2,7 @@ import type { Locator, Page } from '@playwright/test';
 import { expectNoAxeViolations } from './support/axe';
 import { expect, test } from './support/fixtures';
 import { importFilter } from './support/import-filter';
+import { giveVmIp } from './support/vm-ip';
 
 // Issue 16: the sysadmin's and the teacher's day, at the viewports people use.
 
@@ -48,6 +49,7 @@ async function openApp(page: Page) {
 /** The app with the ftp-active scenario run (no helper: 42 packets); its sequence diagram. */
 async function openActiveFtp(page: Page): Promise<Locator> {
   await openApp(page);
+  await giveVmIp(page);
   await dock(page).getByRole('combobox', { name: 'Scenario' }).selectOption('ftp-active');
   const diagram = dock(page).getByRole('group', { name: 'Sequence diagram' });
   await expect(diagram.getByRole('button')).toHaveCount(42, { timeout: 30_000 });

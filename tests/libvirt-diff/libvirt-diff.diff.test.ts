@@ -7,7 +7,7 @@
  * normalised and compared. A difference fails the case unless an entry of
  * ./known-differences.ts explains it. See ./README.md.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import { compareDumps, type CaseComparison } from './lib/compare-dumps';
 import { dumpFirewall, FAMILIES, normaliseDump, type FirewallDump } from './lib/firewall-dump';
 import { ensurePackages, whyUnavailable } from './lib/host-environment';
 import { LibvirtDaemon, type LoggedCommand } from './lib/libvirt-daemon';
-import { NetnsPool, type Netns } from './lib/netns-pool';
+import { NetnsPool, tearDownSuite, type Netns } from './lib/netns-pool';
 import { sweepStaleRuns } from './lib/stale-runs';
 import {
   cliAvailable,
@@ -150,12 +150,7 @@ describe.skipIf(unavailable !== null)('libvirt-diff: project script vs real libv
       ];
       console.log(lines.join('\n'));
     } finally {
-      try {
-        await daemon?.stop();
-      } finally {
-        await pool.destroyAll();
-        if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-      }
+      await tearDownSuite(daemon, pool, stateDir);
     }
   }, 120_000);
 

@@ -75,6 +75,22 @@ export function compileFilter(
         learning: plan,
       };
     }
+    if (learn.kind === 'learn') {
+      // Only the ebiptables driver's learning rules are modelled; the binding still learns.
+      return {
+        ruleset: null,
+        instances: [],
+        diagnostics: inst.diagnostics.map((d) =>
+          d.code === INSTANTIATE_CODES.unresolvedVariable
+            ? {
+                ...d,
+                message: `${d.message}; libvirt would learn it (CTRL_IP_LEARNING=${learn.plan.mode}), and the rules the ${backend.id} driver installs while it learns are not modelled: give IP`,
+              }
+            : d,
+        ),
+        learning: learn.plan,
+      };
+    }
     return { ruleset: null, instances: [], diagnostics: inst.diagnostics };
   }
   const failures = backend.id === 'ebiptables' ? findInstanceBindingFailures(inst.rules) : [];

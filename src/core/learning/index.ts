@@ -7,3 +7,5 @@ export { anyLearnerHit, snoopDhcp, dhcpMessageName, DHCP_MSG } from './observe-f
 export type { AnyLearnerHit, LearnedHow, SnoopEvent } from './observe-frame';
 export { IpLearner } from './ip-learner';
 export type { LearningEvent, PortView } from './ip-learner';
+export { bindingParameters } from './binding-parameters';
+export type { BindingParameter } from './binding-parameters';

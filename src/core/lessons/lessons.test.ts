@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileFilter } from '../compile/compile-filter';
 import { getBuiltinFilter } from '../library';
 import { runScenario } from '../sim/run-scenario';
+import { learningRunOf } from '../sim/learning-timeline';
 import { getScenario } from '../sim/scenarios';
 import { parseFilterXml } from '../xml/parse-filter-xml';
 import { LESSONS } from './lessons';
@@ -15,12 +16,12 @@ function keyVerdict(
   expect(parsed.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const doc = parsed.doc!;
   const lookup = (n: string) => (n === doc.name ? doc : getBuiltinFilter(n)?.doc);
-  const res = compileFilter(lookup, doc.name, {
-    iface: 'vnet0',
-    mac: '52:54:00:11:22:33',
-    params: { IP: ['10.99.0.2'] },
-  });
+  const compile = (params: Record<string, readonly string[]>) =>
+    compileFilter(lookup, doc.name, { iface: 'vnet0', mac: '52:54:00:11:22:33', params });
+  const params = Object.fromEntries(Object.entries(lesson.params).filter(([k]) => k !== 'MAC'));
+  const res = compile(params);
   expect(res.ruleset).not.toBeNull();
+  const learning = learningRunOf(res, (ips) => compile({ ...params, IP: ips }));
   const scenario = getScenario(lesson.scenario)!;
   expect(scenario).toBeDefined();
   const run = runScenario(res.ruleset!, scenario, {
@@ -28,6 +29,7 @@ function keyVerdict(
       ftpHelper: overrides.ftpHelper ?? lesson.ftpHelper,
       sysctl: overrides.sysctl ?? {},
     },
+    ...(learning ? { learning } : {}),
   });
   const step = run.steps.find((s) => s.label === lesson.keyPacket);
   expect(step, `key packet '${lesson.keyPacket}' sent`).toBeDefined();
@@ -69,6 +71,26 @@ describe('lessons', () => {
       "  <rule action='accept' direction='out' priority='500'>\n    <udp dstportstart='53'/>\n  </rule>\n  <rule action='drop' direction='inout' priority='1000'>",
     );
     expect(keyVerdict(lesson, { xml }).verdict).toBe('accept');
+  });
+
+  it('ip-learning-dhcp: the lease ends because the filter drops the renewal; a rule for it, or any, keeps the address', () => {
+    const lesson = LESSONS.find((l) => l.id === 'ip-learning-dhcp')!;
+    // allow-dhcp is no help: it accepts only the broadcast from 0.0.0.0, in ebtables, and the
+    // iptables catch-all still drops the unicast renewal.
+    const withAllowDhcp = lesson.xml.replace(
+      "<filterref filter='clean-traffic'/>",
+      "<filterref filter='clean-traffic'/>\n  <filterref filter='allow-dhcp'/>",
+    );
+    expect(keyVerdict(lesson, { xml: withAllowDhcp }).verdict).toBe('drop');
+    const xml = lesson.xml.replace(
+      '  <!-- This rule drops all other traffic -->',
+      "  <rule action='accept' direction='out'>\n    <udp dstportstart='67' state='NEW'/>\n  </rule>\n  <!-- This rule drops all other traffic -->",
+    );
+    expect(xml).not.toBe(lesson.xml);
+    expect(keyVerdict(lesson, { xml }).verdict).toBe('accept');
+    expect(keyVerdict({ ...lesson, params: { MAC: ['52:54:00:11:22:33'] } }).verdict).toBe(
+      'accept',
+    );
   });
 
   it('icmp-echo-only: with a final drop the echo request towards the VM is dropped', () => {

@@ -23,6 +23,11 @@ export interface Lesson {
   scenario: string;
   /** Host setting the lesson starts with. */
   ftpHelper: boolean;
+  /**
+   * The binding's parameters the lesson runs with (the simulator's filter parameters). Most give
+   * the VM's address as IP, so libvirt has nothing to learn; the IP-learning lesson leaves it out.
+   */
+  params: Record<string, string[]>;
   /** Label of the key packet in the scenario (the first frame with that label). */
   keyPacket: string;
   /** The question asked before revealing. */
@@ -58,6 +63,12 @@ export const STATEMATCH_OFF_DROP_XML = `<filter name='statematch-off'>
 </filter>
 `;
 
+/** The scenarios' VM: its MAC, and its address given as IP (nothing to learn). */
+export const VM_PARAMS: Record<string, string[]> = {
+  MAC: ['52:54:00:11:22:33'],
+  IP: ['10.99.0.2'],
+};
+
 export const LESSONS: readonly Lesson[] = [
   {
     id: 'conntrack-statematch',
@@ -67,6 +78,7 @@ export const LESSONS: readonly Lesson[] = [
     xml: FTP_SERVER_XML,
     scenario: 'ssh',
     ftpHelper: false,
+    params: VM_PARAMS,
     keyPacket: 'ssh SYN/ACK',
     question:
       'The VM answers the SYN with a SYN/ACK. No rule accepts new traffic from the VM on port 22. Does the SYN/ACK get out?',
@@ -84,6 +96,7 @@ export const LESSONS: readonly Lesson[] = [
     xml: STATEMATCH_OFF_DROP_XML,
     scenario: 'statematch-false',
     ftpHelper: false,
+    params: VM_PARAMS,
     keyPacket: 'outgoing SYN',
     question:
       'The VM itself opens a connection from its port 12345 to the remote host. Is the SYN let out?',
@@ -100,6 +113,7 @@ export const LESSONS: readonly Lesson[] = [
     xml: FTP_SERVER_RELATED_XML,
     scenario: 'ftp-active',
     ftpHelper: false,
+    params: VM_PARAMS,
     keyPacket: 'data SYN',
     question:
       'The client sent PORT, and the VM opens the data connection from port 20. With no helper assigned, is the data SYN let out?',
@@ -134,6 +148,7 @@ export const LESSONS: readonly Lesson[] = [
     xml: ICMP_ECHO_ONLY_XML,
     scenario: 'ping-in',
     ftpHelper: false,
+    params: VM_PARAMS,
     keyPacket: 'echo request 1',
     question:
       'The remote host pings the VM (an echo request towards it). No rule accepts it. Is it dropped?',
@@ -151,6 +166,7 @@ export const LESSONS: readonly Lesson[] = [
     xml: CONNLIMIT_XML,
     scenario: 'ping-connlimit-timeout',
     ftpHelper: false,
+    params: VM_PARAMS,
     keyPacket: 'ping 2 request (right after)',
     question:
       'The first ping has finished. The VM starts a second ping right away. Does its echo request get out?',
@@ -167,6 +183,7 @@ export const LESSONS: readonly Lesson[] = [
     xml: SSH_WITHOUT_DNS_XML,
     scenario: 'dns',
     ftpHelper: false,
+    params: VM_PARAMS,
     keyPacket: 'query',
     question:
       'While accepting an SSH login, sshd looks up the client’s name. Does the VM’s DNS query get out?',
@@ -175,6 +192,24 @@ export const LESSONS: readonly Lesson[] = [
       'Nothing accepts UDP to port 53 from the VM, so the final drop decides. sshd waits for its lookup to time out before it answers, and logins hang or fail: the docs’ “fun-filled debugging joy”. The lint panel warns about it (NWF504).',
     tryNext:
       "Add a rule action='accept' direction='out' with udp dstportstart='53' at priority 500: the query passes.",
+  },
+  {
+    id: 'ip-learning-dhcp',
+    title: 'IP learning: a DHCP lease the filter lets expire',
+    intro:
+      "The docs' FTP-server filter references clean-traffic, which needs the VM's address; the binding gives none, so libvirt learns it — here with CTRL_IP_LEARNING=dhcp: until a DHCPACK teaches the address only DHCP passes, and the address lasts as long as its lease. The VM gets a 30-second lease, pings the server, and at 15 s sends its renewal.",
+    xml: FTP_SERVER_XML,
+    scenario: 'dhcp-lease-expiry',
+    ftpHelper: false,
+    params: { MAC: ['52:54:00:11:22:33'], CTRL_IP_LEARNING: ['dhcp'] },
+    keyPacket: 'ping at 40 s: echo request',
+    question:
+      'The VM renewed its lease at 15 s, so it thinks its address is good until 45 s. Does its ping at 40 s get out?',
+    expected: 'drop',
+    explanation:
+      "The renewal — a unicast DHCPREQUEST from the VM's address to UDP port 67 — met the rebuilt filter, and nothing in it accepts DHCP: the final drop rule took it, the server never answered, and libvirt's lease ended at 30 s. libvirt then put the DHCP-only rules back (see the IP learning timeline), and they drop the ping. This is the classic 'guest loses its network after the lease' under clean-traffic with CTRL_IP_LEARNING=dhcp.",
+    tryNext:
+      "Let the renewal out: add a rule action='accept' direction='out' with udp dstportstart='67' state='NEW' before the final drop (the server's answer is then ESTABLISHED). The built-in allow-dhcp does not help here: it accepts only the broadcast from 0.0.0.0, and only in ebtables. Or set CTRL_IP_LEARNING to any: the address it learns never expires.",
   },
 ];
 

@@ -443,7 +443,18 @@ export function runSimulation(
     missingParams: [],
     hits: {},
   };
-  const { ruleset, problems, failures, missingParams, learning } = compile(set, settings);
+  const compiled = compile(set, settings);
+  const { problems, failures, missingParams } = compiled;
+  let { ruleset, learning } = compiled;
+  if (learning && source.kind === 'witness') {
+    // A witness is the analysis' packet, and the analysis is of the rules after learning: it
+    // is replayed through those, with the address the scenarios give the VM.
+    ruleset = compile(set, {
+      ...settings,
+      params: { ...settings.params, IP: [hosts.vm.ip] },
+    }).ruleset;
+    learning = undefined;
+  }
   if (learning) base.learning = learning;
   base.problems.push(...problems);
   base.failures = failures;

@@ -219,6 +219,13 @@ export function ExportPanel() {
           executes these rules too.
         </p>
       )}
+      {exp.learning && (
+        <p className="export-learning-note small" role="note">
+          The binding has no IP: libvirt learns it (CTRL_IP_LEARNING={exp.learning.plan.mode}).
+          These are the rules after it learned <code>{exp.learning.example}</code> (the scenarios’
+          VM address, an example); <em>While learning</em> shows the rules before.
+        </p>
+      )}
       {exp.problems.map((p, i) => (
         <p key={i} className="sim-problem">
           Cannot compile: {p}

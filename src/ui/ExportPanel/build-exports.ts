@@ -1,8 +1,11 @@
 import { backendOf } from '../../core/compile';
 import type { Provenance } from '../../core/instantiate';
 import type { FilterDoc } from '../../core/model';
-import { compileFor } from '../../core/sim';
+import { printLearningArgs } from '../../core/learning';
+import type { LearningPlan } from '../../core/learning';
+import { compileFor, hostsFor } from '../../core/sim';
 import type { BindingFailureView, SimSettings } from '../../core/sim';
+import type { Ruleset } from '../../core/compile';
 
 /** One exported text: its lines and, per line, the XML rule it came from (or null). */
 export interface ExportText {
@@ -19,6 +22,11 @@ export interface Exports {
   problems: string[];
   /** Why libvirt cannot bind the filter (then there are no rules to export), at their rules. */
   failures: BindingFailureView[];
+  /**
+   * The binding has no IP and libvirt learns it: the exports are the rules after it learned the
+   * scenarios' VM address (`example`), and a `learning` text holds the commands before.
+   */
+  learning?: { plan: LearningPlan; example: string };
 }
 
 function xmlAttr(v: string): string {
@@ -26,10 +34,23 @@ function xmlAttr(v: string): string {
 }
 
 /** The virsh commands that define the filter and the domain `<interface>` that binds it. */
-export function virshText(doc: FilterDoc, settings: SimSettings): string[] {
+export function virshText(
+  doc: FilterDoc,
+  settings: SimSettings,
+  learning?: LearningPlan,
+): string[] {
   const mac = settings.params.MAC?.[0] ?? '52:54:00:11:22:33';
-  const params = Object.entries(settings.params).filter(([k]) => k !== 'MAC');
+  const params = Object.entries(settings.params).filter(([k, v]) => k !== 'MAC' && v.length > 0);
   const file = `${doc.name}.xml`;
+  // What libvirt fills in by itself, said where a reader of the snippet looks for the parameters.
+  const filled = [
+    `    <!-- MAC: libvirt uses the interface's address (${xmlAttr(mac)}) -->`,
+    ...(learning
+      ? [
+          `    <!-- IP: not set, libvirt learns it (CTRL_IP_LEARNING=${learning.mode}${learning.mode === 'dhcp' ? ', from DHCP acks' : ', from the first IPv4 packet or DHCP offer'}) -->`,
+        ]
+      : []),
+  ];
   return [
     `# Define (or update) the filter from the exported XML, then check it`,
     `virsh nwfilter-define ${file}`,
@@ -39,15 +60,12 @@ export function virshText(doc: FilterDoc, settings: SimSettings): string[] {
     `  <mac address='${xmlAttr(mac)}'/>`,
     `  <source bridge='br0'/>`,
     `  <model type='virtio'/>`,
-    ...(params.length === 0
-      ? [`  <filterref filter='${xmlAttr(doc.name)}'/>`]
-      : [
-          `  <filterref filter='${xmlAttr(doc.name)}'>`,
-          ...params.flatMap(([k, vs]) =>
-            vs.map((v) => `    <parameter name='${xmlAttr(k)}' value='${xmlAttr(v)}'/>`),
-          ),
-          `  </filterref>`,
-        ]),
+    `  <filterref filter='${xmlAttr(doc.name)}'>`,
+    ...filled,
+    ...params.flatMap(([k, vs]) =>
+      vs.map((v) => `    <parameter name='${xmlAttr(k)}' value='${xmlAttr(v)}'/>`),
+    ),
+    `  </filterref>`,
     `</interface>`,
     `# Or bind it to a running port without a domain (libvirt >= 4.5): virsh nwfilter-binding-create BINDING.xml`,
   ];
@@ -70,7 +88,31 @@ export function buildExports(
       origins: xmlLines.map(() => null),
     },
   ];
-  const { ruleset, problems, failures } = compileFor({ filters, root: doc.name }, settings);
+  const compiled = compileFor({ filters, root: doc.name }, settings);
+  let { problems, failures } = compiled;
+  let ruleset = compiled.ruleset;
+  let learning: Exports['learning'];
+  if (compiled.learning) {
+    // Learning: the commands while it learns (ebiptables), then every format for the rules
+    // after it learned the address the scenarios give the VM.
+    const example = hostsFor(settings).vm.ip;
+    learning = { plan: compiled.learning, example };
+    if (ruleset) {
+      const lines = printLearningArgs(ruleset as Ruleset);
+      texts.push({
+        id: 'learning',
+        title: 'While learning',
+        file: `${doc.name}-${ruleset.iface}-learning.args`,
+        lines,
+        origins: lines.map(() => null),
+      });
+    }
+    const after = compileFor(
+      { filters, root: doc.name },
+      { ...settings, params: { ...settings.params, IP: [example] } },
+    );
+    ({ ruleset, problems, failures } = after);
+  }
   if (ruleset) {
     const backend = backendOf(ruleset);
     for (const f of backend.formats) {
@@ -84,7 +126,7 @@ export function buildExports(
       });
     }
   }
-  const virsh = virshText(doc, settings);
+  const virsh = virshText(doc, settings, compiled.learning);
   texts.push({
     id: 'virsh',
     title: 'virsh & domain',
@@ -92,5 +134,5 @@ export function buildExports(
     lines: virsh,
     origins: virsh.map(() => null),
   });
-  return { texts, problems, failures };
+  return { texts, problems, failures, ...(learning ? { learning } : {}) };
 }

@@ -41,7 +41,7 @@ export function startLesson(lesson: Lesson): void {
   const panels = usePanelsStore.getState();
   const sysctl = { ...panels.settings.sysctl };
   delete sysctl.nf_conntrack_icmp_timeout;
-  panels.setSettings({ ftpHelper: lesson.ftpHelper, sysctl });
+  panels.setSettings({ ftpHelper: lesson.ftpHelper, sysctl, params: { ...lesson.params } });
   panels.setSource({ kind: 'scenario', name: lesson.scenario });
   panels.setLesson({ id: lesson.id, prediction: null, revealed: false });
 }

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
-import type { SimResult } from '../../core/sim';
+import { phaseText } from '../../core/sim';
+import type { LearningPhase, SimResult } from '../../core/sim';
 import { stateKind } from './StateLegend';
 
 const ROW = 26;
@@ -12,6 +13,17 @@ const REMOTE_X = LANES - 70;
 const BADGE_X = LANES + 6;
 const BADGE_W = 104;
 const WIDTH = BADGE_X + BADGE_W + 6;
+
+/** A learning phase's short label in the diagram (the full text is its tooltip and in the list). */
+const PHASE_LABEL: Record<LearningPhase['kind'], string> = {
+  learning: 'libvirt learning the IP: learning rules in force',
+  learned: 'IP learned',
+  rebuilt: 'rules rebuilt',
+  renewed: 'lease renewed',
+  expired: 'lease expired',
+  released: 'lease released',
+  failed: 'rebuild failed: interface down',
+};
 
 const VERDICT_LABEL: Record<string, string> = {
   accept: 'accepted',
@@ -75,7 +87,10 @@ export function SequenceDiagram({
     vm: result.hosts.vm.ip,
     remote: result.hosts.remote.ip,
   };
-  const height = TOP + steps.length * ROW + 16;
+  // A learning phase (rules rebuilt, lease expired…) takes a row of its own before its packet.
+  const phases = result.phases ?? [];
+  const rowOf = (i: number) => i + phases.filter((p) => p.step <= i).length;
+  const height = TOP + (steps.length + phases.length) * ROW + 16;
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     ref.current?.querySelector(`[data-step="${current}"]`)?.scrollIntoView({ block: 'nearest' });
@@ -137,8 +152,23 @@ export function SequenceDiagram({
             className={x === BRIDGE_X ? 'seq-life seq-life-bridge' : 'seq-life'}
           />
         ))}
+        {phases.map((p, k) => {
+          const y = TOP + (p.step + k) * ROW;
+          return (
+            <g key={`phase-${k}`} className={`seq-phase phase-${p.kind}`}>
+              <title>{phaseText(p)}</title>
+              <line x1={4} x2={LANES} y1={y - 4} y2={y - 4} className="seq-phase-line" />
+              <text x={VM_X - 40} y={y - 8} className="seq-phase-text">
+                {PHASE_LABEL[p.kind]}
+                {p.addresses.length > 0 && p.kind !== 'expired'
+                  ? ` (IP=${p.addresses.join(',')})`
+                  : ''}
+              </text>
+            </g>
+          );
+        })}
         {steps.map((s, i) => {
-          const y = TOP + i * ROW;
+          const y = TOP + rowOf(i) * ROW;
           const fromVm = s.trace.side === 'from-vm';
           const x1 = fromVm ? VM_X : REMOTE_X;
           const passed = s.trace.verdict === 'accept';

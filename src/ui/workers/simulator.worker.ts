@@ -8,7 +8,13 @@ import type { AnalysisSubject } from '../../core/analysis';
 import { simSettingsOf } from '../../core/host';
 import { packSimResult } from './pack-traces';
 import { compareBackendsForSim } from '../../core/parity';
-import { compareVersions, compileFor, hostProfileOf, runSimulation } from '../../core/sim';
+import {
+  compareVersions,
+  compileFor,
+  hostProfileOf,
+  hostsFor,
+  runSimulation,
+} from '../../core/sim';
 import type { SimFilterSet, SimSettings } from '../../core/sim';
 import type { SimReply, SimWireRequest } from './simulator-protocol';
 import { EntryReceiver, sameFilterSet } from './workspace-transfer';
@@ -41,7 +47,14 @@ function compileCached(set: SimFilterSet, settings: SimSettings): ReturnType<typ
 
 /** A version to analyse: compiled as the simulator compiles it, on the simulator's host. */
 function subjectOf(set: SimFilterSet, settings: SimSettings): AnalysisSubject {
-  const c = compileCached(set, settings);
+  let c = compileCached(set, settings);
+  // A binding that learns its IP is analysed as it is once learned (the filter's own rules),
+  // with the address the scenarios give the VM, as the Export panel shows it.
+  if (c.learning)
+    c = compileFor(set, {
+      ...settings,
+      params: { ...settings.params, IP: [hostsFor(settings).vm.ip] },
+    });
   return {
     ruleset: c.ruleset,
     settings: simSettingsOf(hostProfileOf(settings)),

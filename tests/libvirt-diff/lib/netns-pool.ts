@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { runCommand, type CommandResult, type RunOptions } from '../../lib/run-command';
 
 /** One network namespace created by the suite. */
@@ -82,5 +82,22 @@ export class NetnsPool {
   /** Deletes every namespace this pool created. */
   async destroyAll(): Promise<void> {
     for (const name of [...this.live.keys()]) await this.destroy(name);
+  }
+}
+
+/**
+ * The end of a suite: stops its libvirtd (by PID), then deletes its namespaces and its state
+ * directory, each step even when the one before failed.
+ */
+export async function tearDownSuite(
+  daemon: { stop(): Promise<void> } | undefined,
+  pool: NetnsPool,
+  stateDir: string,
+): Promise<void> {
+  try {
+    await daemon?.stop();
+  } finally {
+    await pool.destroyAll();
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   }
 }
