@@ -542,6 +542,7 @@ for (const size of VIEWPORTS) {
       page,
     }) => {
       await openApp(page);
+      await giveVmIp(page);
       const scenario = dock(page).getByRole('combobox', { name: 'Scenario' });
       const diagram = dock(page).getByRole('group', { name: 'Sequence diagram' });
       const packet = (n: number) => diagram.locator(`[data-step="${n}"]`);
