@@ -131,6 +131,7 @@ export const LESSONS: readonly Lesson[] = [
     xml: FTP_SERVER_XML,
     scenario: 'mid-stream-ack-strict',
     ftpHelper: false,
+    params: VM_PARAMS,
     keyPacket: 'data (mid-stream)',
     question:
       'A keystroke of the old SSH session reaches the host, which has no entry for it. With tcp_loose=0, does it get through to the VM?',
