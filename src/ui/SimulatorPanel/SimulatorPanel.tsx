@@ -14,6 +14,8 @@ import type { CustomPacket, SimStep } from '../../core/sim';
 import { ComparePanel } from './ComparePanel';
 import { ConntrackView } from './ConntrackView';
 import { HostProfileEditor } from './HostProfileEditor';
+import { BindingPreview } from './BindingPreview';
+import { LearningTimeline } from './LearningTimeline';
 import { SequenceDiagram } from './SequenceDiagram';
 import { StateLegend } from './StateLegend';
 import { TraceExplanation } from './TraceExplanation';
@@ -155,10 +157,11 @@ function HostSettingsForm() {
           Add parameter
         </button>
         <p className="muted small">
-          IP and MAC are the VM’s addresses in scenarios; several values (space-separated) make a
-          list.
+          IP and MAC are the VM’s addresses in scenarios; without IP libvirt learns it (the
+          scenarios’ VM uses 10.99.0.2). Several values (space-separated) make a list.
         </p>
       </div>
+      <BindingPreview />
     </fieldset>
   );
 }
@@ -593,6 +596,7 @@ export function SimulatorPanel() {
             <SequenceDiagram result={result} current={current} onPick={goAndHighlight} />
           </>
         )}
+        {result && <LearningTimeline result={result} onPick={goAndHighlight} />}
         {result && result.skipped.length > 0 && (
           <p className="muted small">
             Not sent ({result.skipped.length}): {result.skipped.map((s) => s.label).join(', ')} —
