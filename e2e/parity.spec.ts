@@ -3,6 +3,7 @@ import { expectNoAxeViolations } from './support/axe';
 import { expect, test } from './support/fixtures';
 import { importFilter } from './support/import-filter';
 import { openApp, panels, selectedRow } from './support/studio';
+import { giveVmIp } from './support/vm-ip';
 
 // The Parity tab (issue 14 §5): the open filter under libvirt's ebiptables driver and under its
 // proposed nftables driver — what each XML rule becomes, and the packets that behave differently.
@@ -19,6 +20,8 @@ test("parity: the docs' FTP filter rule by rule, each difference linked to its r
 }) => {
   test.setTimeout(120_000);
   await openApp(page);
+  // The nftables driver has no IP learning: both sides bind with the VM's address.
+  await giveVmIp(page);
   const panel = await openParity(page);
   await expect(panel).toContainText(
     "libvirt's proposed nftables driver (series v5/v6, not yet in a release)",
