@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/fixtures';
+import { giveVmIp } from './support/vm-ip';
 
 // Issue 14 §3: the Simulator executes the backend the Export panel prints — one Backend setting
 // in both panels, saved with the workspace. The app opens on the docs' FTP-server filter
@@ -30,6 +31,8 @@ test('simulator backend: nftables executes the nft rule set, shared with Export,
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
   await openTab(page, 'Simulator');
+  // The nftables driver has no IP learning: the binding gets the VM's address.
+  await giveVmIp(page);
   const backend = panels(page).getByRole('combobox', { name: 'Firewall backend' });
   await expect(backend).toHaveValue('ebiptables');
   await panels(page).getByRole('combobox', { name: 'Scenario' }).selectOption('ping-in');
@@ -67,6 +70,7 @@ test('simulator backend: nftables executes the nft rule set, shared with Export,
   await page.reload();
   await openTab(page, 'Simulator');
   await expect(backend).toHaveValue('nftables');
+  await giveVmIp(page);
   await panels(page).getByRole('combobox', { name: 'Scenario' }).selectOption('ping-in');
   await waitForRun(page, 4);
 
