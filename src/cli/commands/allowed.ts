@@ -14,13 +14,13 @@ import {
   ANALYSIS_OPTIONS_USAGE,
   PATH_TITLE,
   compileForAnalysis,
-  parseAnalysisArgs,
   formatColumns,
   ruleRefText,
 } from '../analysis-input';
+import { parseCommandLine } from '../command-line';
 
 export const ALLOWED_USAGE = `Usage: nwfilter-studio allowed FILE.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
-                                [--param NAME=VALUE]... [--ftp-helper] [--json]
+                                [--param NAME=VALUE]... [--ftp-helper] [--json] [--libvirt VERSION]
 
 The exact set of traffic the filter in FILE.xml lets through, computed over all packets (not
 sampled) from the rules libvirt installs: for each path (from the VM, bridged; to the VM; from
@@ -74,7 +74,7 @@ export function formatAllowed(report: AllowedReport): string {
 
 /** `nwfilter-studio allowed`. */
 export function runAllowed(args: readonly string[], io: CliIo): number {
-  const parsed = parseAnalysisArgs('allowed', ALLOWED_USAGE, args, io, ANALYSIS_OPTIONS, 1);
+  const parsed = parseCommandLine('allowed', ALLOWED_USAGE, args, io, ANALYSIS_OPTIONS, 1);
   if (typeof parsed === 'number') return parsed;
   const { opts, usage } = parsed;
   const file = opts.positionals[0] as string;

@@ -1,25 +1,22 @@
 import { NFT_BACKEND_LABEL } from '../../core/compile';
 import { simSettingsOf } from '../../core/host';
-import { resolveLimits } from '../../core/model';
 import type { Diagnostic } from '../../core/model';
 import type { HostSettings } from '../../core/netfilter';
 import { compareBackends, compareBehaviour, scenarioRuns } from '../../core/parity';
 import type { BehaviourComparison, PacketFate, ParityPath, RuleParity } from '../../core/parity';
 import { DEFAULT_HOSTS } from '../../core/sim';
-import { EXIT_OK, EXIT_USAGE } from '../cli-io';
+import { EXIT_OK } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
 import {
-  LIBVIRT_OPTION_USAGE,
-  checkIfaceName,
-  checkMacAddress,
-  collectParams,
-  loadFilterWorkspace,
-  locateEntries,
-  parseCliOptions,
-  printDiagnostic,
-  printWorkspaceDiagnostic,
-  readLibvirtOption,
-} from '../filter-workspace';
+  BINDING_OPTIONS,
+  BINDING_USAGE,
+  instantiateOptionsOf,
+  openBindingWorkspace,
+  parseCommandLine,
+  printBindingDiagnostics,
+  readBinding,
+} from '../command-line';
+import { LIBVIRT_OPTION_USAGE, locateEntries } from '../filter-workspace';
 import type { FilterWorkspace, OptionSpec } from '../filter-workspace';
 import { escapeForTerminal } from '../format-diagnostic';
 import { HOST_OPTIONS, HOST_USAGE, loadHostProfile } from '../host-options';
@@ -38,10 +35,7 @@ ebtables/iptables driver of every libvirt release, and libvirt's proposed nftabl
     decided on each side (both rule sets run on the simulated bridge host, as simulate does;
     the host options describe it).
 
-  --filters DIR       directory of filter XML files that filterrefs may name (repeatable)
-  --iface IFACE       interface name (default vnet0)
-  --mac MAC           the VM's MAC address (the value of $MAC)
-  --param NAME=VALUE  a filter parameter; repeat a NAME to give a list (IP is the VM's address)
+${BINDING_USAGE}
 ${HOST_USAGE}
   --json              print {file, nftables, same, bindings, rules, packets} as JSON
 ${LIBVIRT_OPTION_USAGE}
@@ -51,11 +45,7 @@ wrong command line or a filter that does not instantiate.
 `;
 
 const OPTIONS: OptionSpec = {
-  '--filters': 'list',
-  '--libvirt': 'value',
-  '--iface': 'value',
-  '--mac': 'value',
-  '--param': 'list',
+  ...BINDING_OPTIONS,
   ...HOST_OPTIONS,
   '--json': 'flag',
 };
@@ -121,54 +111,28 @@ function decidingEntry(ws: FilterWorkspace, f: PacketFate | null) {
 
 /** `nwfilter-studio compare-backends`. */
 export function runCompareBackends(args: readonly string[], io: CliIo): number {
-  if (args.includes('--help') || args.includes('-h')) {
-    io.stdout(COMPARE_BACKENDS_USAGE);
-    return EXIT_OK;
-  }
-  const usage = (msg: string): number => {
-    io.stderr(`nwfilter-studio compare-backends: ${msg}\n\n${COMPARE_BACKENDS_USAGE}`);
-    return EXIT_USAGE;
-  };
-  const opts = parseCliOptions(args, OPTIONS);
-  if (typeof opts === 'string') return usage(opts);
-  if (opts.positionals.length !== 1)
-    return usage(
-      opts.positionals.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml can be compared',
-    );
-  const file = opts.positionals[0] as string;
-  const iface = opts.values.get('--iface') ?? 'vnet0';
-  const badIface = checkIfaceName(iface);
-  if (badIface) return usage(badIface);
-  const params = collectParams(opts.lists.get('--param') ?? []);
-  if (typeof params === 'string') return usage(params);
-  const mac = opts.values.get('--mac');
-  const badMac = mac === undefined ? null : checkMacAddress(mac);
-  if (badMac) return usage(badMac);
-  const libvirt = readLibvirtOption(opts);
-  if ('error' in libvirt) return usage(libvirt.error);
+  const line = parseCommandLine(
+    'compare-backends',
+    COMPARE_BACKENDS_USAGE,
+    args,
+    io,
+    OPTIONS,
+    1,
+    'compared',
+  );
+  if (typeof line === 'number') return line;
+  const { opts, usage } = line;
+  const binding = readBinding(opts, opts.positionals[0] as string);
+  if (typeof binding === 'string') return usage(binding);
+  const { file, iface, mac, params } = binding;
   const host = loadHostProfile(io, opts);
   if ('usage' in host) return usage(host.usage);
   if ('invalid' in host) return EXIT_TROUBLE;
 
-  const ws = loadFilterWorkspace(
-    io,
-    file,
-    opts.lists.get('--filters') ?? [],
-    (f, d) => printDiagnostic(io, f, d),
-    libvirt.version,
-  );
-  if (!ws.root || ws.errors > 0) return EXIT_TROUBLE;
-  ws.reportReferencedWarnings();
-  const cmp = compareBackends(ws.lookup, ws.root.doc.name, {
-    iface,
-    ...(mac !== undefined ? { mac } : {}),
-    params,
-    maxExpansion: resolveLimits(io.limits).expansion,
-  });
-  const instErrors = cmp.diagnostics.filter((d) => d.severity === 'error');
-  for (const d of cmp.diagnostics)
-    if (d.severity !== 'info') printWorkspaceDiagnostic(io, ws, file, d);
-  if (instErrors.length > 0) return EXIT_TROUBLE;
+  const ws = openBindingWorkspace(io, binding);
+  if (!ws) return EXIT_TROUBLE;
+  const cmp = compareBackends(ws.lookup, ws.root.doc.name, instantiateOptionsOf(io, binding));
+  if (printBindingDiagnostics(io, ws, file, cmp.diagnostics) > 0) return EXIT_TROUBLE;
 
   const settings: HostSettings = { iface, ...simSettingsOf(host.profile) };
   const hosts = {

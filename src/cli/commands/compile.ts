@@ -1,29 +1,22 @@
-import {
-  BACKENDS,
-  DEFAULT_BACKEND,
-  NFT_BACKEND_LABEL,
-  compileFilter,
-  getBackend,
-  isBackendId,
-  nftablesBackend,
-  printedText,
-} from '../../core/compile';
+import { NFT_BACKEND_LABEL, compileFilter, nftablesBackend, printedText } from '../../core/compile';
 import { findMissingIpsets, missingIpsetDiagnostic } from '../../core/host';
-import { parseIpv4, resolveLimits } from '../../core/model';
+import { parseIpv4 } from '../../core/model';
 import { printLearningArgs } from '../../core/learning';
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, PROCESS_IO } from '../cli-io';
+import { EXIT_INVALID, EXIT_OK, PROCESS_IO } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
 import {
-  checkIfaceName,
-  checkMacAddress,
-  collectParams,
-  loadFilterWorkspace,
-  LIBVIRT_OPTION_USAGE,
-  parseCliOptions,
-  printDiagnostic,
-  printWorkspaceDiagnostic,
-  readLibvirtOption,
-} from '../filter-workspace';
+  BACKEND_OPTION,
+  BACKEND_USAGE,
+  BINDING_OPTIONS,
+  BINDING_USAGE,
+  instantiateOptionsOf,
+  openBindingWorkspace,
+  parseCommandLine,
+  printBindingDiagnostics,
+  readBackendOption,
+  readBinding,
+} from '../command-line';
+import { LIBVIRT_OPTION_USAGE, printWorkspaceDiagnostic } from '../filter-workspace';
 import type { OptionSpec } from '../filter-workspace';
 import { loadHostProfile } from '../host-options';
 
@@ -36,15 +29,11 @@ Instantiate the filter in FILE.xml for one interface, as libvirt does when the f
 it, and print the firewall commands libvirt runs (the ebtables/iptables/ip6tables commands with
 the default backend).
 
-  --filters DIR       directory of filter XML files that filterrefs may name (repeatable);
-                      libvirt's built-in filters (clean-traffic, …) are always available
-  --iface IFACE       interface name (default vnet0)
-  --mac MAC           the VM's MAC address (the value of $MAC)
-  --param NAME=VALUE  a filter parameter; repeat a NAME to give a list
+${BINDING_USAGE}
   --learned-ip ADDR   the IPv4 address libvirt learned for the VM: the rules it rebuilds once it
                       knows it (without IP and without this option, a filter that needs IP
                       gives the rules libvirt installs while it learns; see CTRL_IP_LEARNING)
-  --backend NAME      libvirt's firewall backend: ${BACKENDS.map((b) => b.id).join(', ')} (default ${DEFAULT_BACKEND})
+${BACKEND_USAGE}
   --format args       libvirt's dry-run command list under its temporary chain names (default)
   --format script     a shell script that installs the final chains, rules and jumps
   --format ebtables   the script's ebtables part (iptables, ip6tables: theirs)
@@ -63,14 +52,10 @@ With --backend nftables (libvirt's proposed nftables driver, series v5/v6, not y
 `;
 
 const OPTIONS: OptionSpec = {
-  '--filters': 'list',
-  '--libvirt': 'value',
-  '--iface': 'value',
-  '--mac': 'value',
-  '--param': 'list',
+  ...BINDING_OPTIONS,
+  ...BACKEND_OPTION,
   '--learned-ip': 'value',
   '--format': 'value',
-  '--backend': 'value',
   '--host': 'value',
   '--ipset': 'list',
 };
@@ -80,39 +65,19 @@ const OPTIONS: OptionSpec = {
  * one interface and print libvirt's commands. Returns the exit status (0, or 1 on any error).
  */
 export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): number {
-  const usage = (msg: string): number => {
-    io.stderr(`nwfilter-studio compile: ${msg}\n\n${COMPILE_USAGE}`);
-    return EXIT_USAGE;
-  };
-  if (args.includes('--help') || args.includes('-h')) {
-    io.stdout(COMPILE_USAGE);
-    return EXIT_OK;
-  }
-  const opts = parseCliOptions(args, OPTIONS);
-  if (typeof opts === 'string') return usage(opts);
-  if (opts.positionals.length !== 1) {
-    return usage(
-      opts.positionals.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml can be compiled',
-    );
-  }
-  const file = opts.positionals[0] as string;
-  const iface = opts.values.get('--iface') ?? 'vnet0';
-  const badIface = checkIfaceName(iface);
-  if (badIface) return usage(badIface);
-  const backendId = opts.values.get('--backend') ?? DEFAULT_BACKEND;
-  if (!isBackendId(backendId))
-    return usage(`--backend must be one of ${BACKENDS.map((b) => `'${b.id}'`).join(', ')}`);
-  const backend = getBackend(backendId);
+  const line = parseCommandLine('compile', COMPILE_USAGE, args, io, OPTIONS, 1, 'compiled');
+  if (typeof line === 'number') return line;
+  const { opts, usage } = line;
+  const binding = readBinding(opts, opts.positionals[0] as string);
+  if (typeof binding === 'string') return usage(binding);
+  const backend = readBackendOption(opts);
+  if (typeof backend === 'string') return usage(backend);
   const format = opts.values.get('--format') ?? (backend.formats[0]?.id as string);
   if (!backend.formats.some((f) => f.id === format))
     return usage(
       `--format must be one of ${backend.formats.map((f) => `'${f.id}'`).join(', ')} for --backend ${backend.id}`,
     );
-  const params = collectParams(opts.lists.get('--param') ?? []);
-  if (typeof params === 'string') return usage(params);
-  const mac = opts.values.get('--mac');
-  const badMac = mac === undefined ? null : checkMacAddress(mac);
-  if (badMac) return usage(badMac);
+  const { params } = binding;
   const learned = opts.values.get('--learned-ip');
   if (learned !== undefined) {
     // libvirt learns IPv4 addresses only, and only when the binding has no IP of its own.
@@ -120,42 +85,19 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
     if (params['IP']) return usage('--learned-ip: the binding already has --param IP');
     params['IP'] = [learned];
   }
-  const libvirt = readLibvirtOption(opts);
-  if ('error' in libvirt) return usage(libvirt.error);
   // Only a described host can lack a set: without --host/--ipset compile does not guess.
   const hostGiven = opts.values.has('--host') || opts.lists.has('--ipset');
   const host = loadHostProfile(io, opts);
   if ('usage' in host) return usage(host.usage);
   if ('invalid' in host) return EXIT_INVALID;
 
-  const ws = loadFilterWorkspace(
-    io,
-    file,
-    opts.lists.get('--filters') ?? [],
-    (f, d) => printDiagnostic(io, f, d),
-    libvirt.version,
-  );
-  if (!ws.root || ws.errors > 0) return EXIT_INVALID;
-  ws.reportReferencedWarnings();
+  const file = binding.file;
+  const ws = openBindingWorkspace(io, binding);
+  if (!ws) return EXIT_INVALID;
   const root = ws.root.doc;
-  const res = compileFilter(
-    ws.lookup,
-    root.name,
-    {
-      iface,
-      ...(mac !== undefined ? { mac } : {}),
-      params,
-      maxExpansion: resolveLimits(io.limits).expansion,
-    },
-    backend,
-  );
+  const res = compileFilter(ws.lookup, root.name, instantiateOptionsOf(io, binding), backend);
   // Instantiation diagnostics point at the entry they are about, else at the root file.
-  let errors = 0;
-  for (const d of res.diagnostics) {
-    if (d.severity === 'info') continue;
-    if (d.severity === 'error') errors++;
-    printWorkspaceDiagnostic(io, ws, file, d);
-  }
+  const errors = printBindingDiagnostics(io, ws, file, res.diagnostics);
   if (errors > 0 || !res.ruleset) return EXIT_INVALID;
   if (hostGiven) {
     const missing = findMissingIpsets(res.ruleset, host.profile.ipsets);

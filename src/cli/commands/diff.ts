@@ -14,12 +14,12 @@ import {
   ANALYSIS_OPTIONS_USAGE,
   PATH_TITLE,
   compileForAnalysis,
-  parseAnalysisArgs,
   ruleRefText,
 } from '../analysis-input';
+import { parseCommandLine } from '../command-line';
 
 export const DIFF_USAGE = `Usage: nwfilter-studio diff OLD.xml NEW.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
-                             [--param NAME=VALUE]... [--ftp-helper] [--json]
+                             [--param NAME=VALUE]... [--ftp-helper] [--json] [--libvirt VERSION]
 
 Compare two versions of a filter over all packets (not sampled): the exact regions of the header
 space (per path, with the conntrack state as a dimension) whose verdict differs, each with a
@@ -41,7 +41,7 @@ function sideText(s: DiffSide): string {
 
 /** `nwfilter-studio diff`. */
 export function runDiff(args: readonly string[], io: CliIo): number {
-  const parsed = parseAnalysisArgs('diff', DIFF_USAGE, args, io, ANALYSIS_OPTIONS, 2);
+  const parsed = parseCommandLine('diff', DIFF_USAGE, args, io, ANALYSIS_OPTIONS, 2);
   if (typeof parsed === 'number') return parsed;
   const { opts, usage } = parsed;
   const [oldFile, newFile] = opts.positionals as [string, string];

@@ -1,21 +1,14 @@
-import { BACKENDS, DEFAULT_BACKEND, isBackendId } from '../../core/compile';
+import { nftablesBackend } from '../../core/compile';
 import { lintFilter } from '../../core/lint';
 import { resolveLimits } from '../../core/model';
 import type { LintFinding, LintOptions } from '../../core/lint';
 import type { Diagnostic } from '../../core/model';
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE } from '../cli-io';
+import { EXIT_INVALID, EXIT_OK } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
-import {
-  checkMacAddress,
-  LIBVIRT_OPTION_USAGE,
-  collectParams,
-  loadFilterWorkspace,
-  locateEntries,
-  parseCliOptions,
-  readLibvirtOption,
-} from '../filter-workspace';
-import type { LibvirtVersion } from '../../core/library';
-import type { OptionSpec } from '../filter-workspace';
+import { BACKEND_USAGE, parseCommandLine, readBackendOption, readBinding } from '../command-line';
+import type { Binding } from '../command-line';
+import { LIBVIRT_OPTION_USAGE, loadFilterWorkspace, locateEntries } from '../filter-workspace';
+import type { OptionSpec, ParsedOptions } from '../filter-workspace';
 import { HOST_OPTIONS, HOST_USAGE, loadHostProfile } from '../host-options';
 import { escapeForTerminal } from '../format-diagnostic';
 
@@ -41,7 +34,7 @@ binding although it defines the filter (continue on an iptables rule, …) are e
   --mac MAC           the VM's MAC address (the value of $MAC)
 ${HOST_USAGE}
   --icmp-timeout S    short for --sysctl nf_conntrack_icmp_timeout=S (default 30, the kernel's)
-  --backend NAME      libvirt's firewall backend: ${BACKENDS.map((b) => b.id).join(', ')} (default ${DEFAULT_BACKEND});
+${BACKEND_USAGE};
                       the checks run the simulator, which executes only ebiptables so far
   --json              print {file, findings, diagnostics} as JSON instead of FILE:LINE:COL lines
 ${LIBVIRT_OPTION_USAGE}
@@ -64,37 +57,26 @@ const OPTIONS: OptionSpec = {
 };
 
 interface Parsed {
-  file: string;
-  libvirt: LibvirtVersion;
-  filterDirs: string[];
+  binding: Binding;
   options: LintOptions & { params: Record<string, string[]> };
   json: boolean;
 }
 
-function parseArgs(args: readonly string[], io: CliIo): Parsed | string | null {
-  const opts = parseCliOptions(args, OPTIONS);
-  if (typeof opts === 'string') return opts;
-  if (opts.positionals.length !== 1) {
-    return opts.positionals.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml can be linted';
-  }
-  const backendId = opts.values.get('--backend') ?? DEFAULT_BACKEND;
-  if (!isBackendId(backendId))
-    return `--backend must be one of ${BACKENDS.map((b) => `'${b.id}'`).join(', ')}`;
-  const params = collectParams(opts.lists.get('--param') ?? []);
-  if (typeof params === 'string') return params;
-  const options: Parsed['options'] = { params };
-  const mac = opts.values.get('--mac');
-  if (mac !== undefined) {
-    const badMac = checkMacAddress(mac);
-    if (badMac) return badMac;
-    options.mac = mac;
-  }
+function readLintOptions(opts: ParsedOptions, io: CliIo): Parsed | string | null {
+  const backend = readBackendOption(opts);
+  if (typeof backend === 'string') return backend;
+  const binding = readBinding(opts, opts.positionals[0] as string);
+  if (typeof binding === 'string') return binding;
+  const options: Parsed['options'] = {
+    params: binding.params,
+    ...(binding.mac !== undefined ? { mac: binding.mac } : {}),
+  };
   const host = loadHostProfile(io, opts);
   if ('usage' in host) return host.usage;
   if ('invalid' in host) return null;
   if (host.profile.ftpHelper) options.ftpHelper = true;
-  if (backendId === 'nftables') {
-    options.backend = backendId;
+  if (backend.id === nftablesBackend.id) {
+    options.backend = nftablesBackend.id;
     options.nfConntrackBridge = host.profile.nfConntrackBridge;
   }
   if (host.profile.bridgeAddress !== null) options.bridgeHasAddress = true;
@@ -107,15 +89,7 @@ function parseArgs(args: readonly string[], io: CliIo): Parsed | string | null {
     if (!/^\d+$/.test(timeout)) return '--icmp-timeout needs a number of seconds';
     options.icmpTimeout = Number(timeout);
   }
-  const libvirt = readLibvirtOption(opts);
-  if ('error' in libvirt) return libvirt.error;
-  return {
-    file: opts.positionals[0] as string,
-    libvirt: libvirt.version,
-    filterDirs: opts.lists.get('--filters') ?? [],
-    options,
-    json: opts.flags.has('--json'),
-  };
+  return { binding, options, json: opts.flags.has('--json') };
 }
 
 function formatLine(
@@ -134,31 +108,27 @@ function formatLine(
  * findings. Returns the exit status.
  */
 export function runLint(args: readonly string[], io: CliIo): number {
-  if (args.includes('--help') || args.includes('-h')) {
-    io.stdout(LINT_USAGE);
-    return EXIT_OK;
-  }
-  const opts = parseArgs(args, io);
+  const line = parseCommandLine('lint', LINT_USAGE, args, io, OPTIONS, 1, 'linted');
+  if (typeof line === 'number') return line;
+  const opts = readLintOptions(line.opts, io);
   if (opts === null) return EXIT_INVALID;
-  if (typeof opts === 'string') {
-    io.stderr(`nwfilter-studio lint: ${opts}\n\n${LINT_USAGE}`);
-    return EXIT_USAGE;
-  }
+  if (typeof opts === 'string') return line.usage(opts);
+  const { file, filterDirs, libvirt } = opts.binding;
 
   const printed: string[] = [];
   const parseErrors: { file: string; diagnostic: Diagnostic }[] = [];
   const ws = loadFilterWorkspace(
     io,
-    opts.file,
-    opts.filterDirs,
-    (file, d) => {
-      if (typeof d === 'string') io.stderr(`${escapeForTerminal(`${file}: error: ${d}`)}\n`);
+    file,
+    filterDirs,
+    (at, d) => {
+      if (typeof d === 'string') io.stderr(`${escapeForTerminal(`${at}: error: ${d}`)}\n`);
       else if (d.severity === 'error') {
-        parseErrors.push({ file, diagnostic: d });
-        printed.push(formatLine(file, d.line, d.column, d.severity, d.code, d.message));
+        parseErrors.push({ file: at, diagnostic: d });
+        printed.push(formatLine(at, d.line, d.column, d.severity, d.code, d.message));
       }
     },
-    opts.libvirt,
+    libvirt,
   );
   let errors = ws.errors;
   let findings: LintFinding[] = [];
@@ -177,7 +147,7 @@ export function runLint(args: readonly string[], io: CliIo): number {
   // Instantiation diagnostics have no position of their own: they point at the root file.
   for (const d of diagnostics) {
     if (d.severity === 'error') errors++;
-    printed.push(formatLine(opts.file, d.line, d.column, d.severity, d.code, d.message));
+    printed.push(formatLine(file, d.line, d.column, d.severity, d.code, d.message));
   }
   const positions = new Map<string, ({ line: number; column: number } | null)[]>();
   const located = findings.map((f) => {
@@ -194,7 +164,7 @@ export function runLint(args: readonly string[], io: CliIo): number {
     if (f.severity === 'error') errors++;
     return {
       ...f,
-      file: src?.file ?? opts.file,
+      file: src?.file ?? file,
       line: pos?.line ?? 1,
       column: pos?.column ?? 1,
       where,
@@ -203,11 +173,11 @@ export function runLint(args: readonly string[], io: CliIo): number {
 
   if (opts.json) {
     const out = {
-      file: opts.file,
+      file: file,
       findings: located.map(({ where: _where, ...f }) => f),
       diagnostics: [
         ...parseErrors.map((p) => ({ file: p.file, ...p.diagnostic })),
-        ...diagnostics.map((d) => ({ file: opts.file, ...d })),
+        ...diagnostics.map((d) => ({ file: file, ...d })),
       ],
     };
     io.stdout(`${JSON.stringify(out, null, 2)}\n`);

@@ -7,9 +7,9 @@ import {
   ANALYSIS_OPTIONS_USAGE,
   PATH_TITLE,
   compileForAnalysis,
-  parseAnalysisArgs,
   ruleRefText,
 } from '../analysis-input';
+import { parseCommandLine } from '../command-line';
 
 export const REACH_USAGE = `Usage: nwfilter-studio reach FILE.xml [--path from-vm|to-vm|to-host] [--family ipv4|ipv6]
                               [--src ADDR] [--dst ADDR] [--proto NAME] [--sport PORTS] [--dport PORTS]
@@ -46,7 +46,7 @@ const OPTIONS = {
 
 /** `nwfilter-studio reach`. */
 export function runReach(args: readonly string[], io: CliIo): number {
-  const parsed = parseAnalysisArgs('reach', REACH_USAGE, args, io, OPTIONS, 1);
+  const parsed = parseCommandLine('reach', REACH_USAGE, args, io, OPTIONS, 1);
   if (typeof parsed === 'number') return parsed;
   const { opts, usage } = parsed;
   const path = (opts.values.get('--path') ?? 'to-vm') as AnalysisPath;

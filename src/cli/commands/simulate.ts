@@ -1,11 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import {
-  BACKENDS,
-  DEFAULT_BACKEND,
-  compileFilter,
-  getBackend,
-  isBackendId,
-} from '../../core/compile';
+import { compileFilter } from '../../core/compile';
 import {
   describeMissingKernelFeature,
   findMissingIpsets,
@@ -26,18 +20,22 @@ import { runCaptures, traceJsonLine } from '../../core/sim';
 import type { ByteSource } from '../../core/sim';
 import type { ConnView } from '../../core/conntrack';
 import { resolveLimits } from '../../core/model';
-import { EXIT_INVALID, EXIT_OK, EXIT_USAGE, PROCESS_IO } from '../cli-io';
+import { EXIT_INVALID, EXIT_OK, PROCESS_IO } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
 import {
-  checkIfaceName,
-  checkMacAddress,
-  collectParams,
-  loadFilterWorkspace,
+  BACKEND_OPTION,
+  BINDING_OPTIONS,
+  instantiateOptionsOf,
+  openBindingWorkspace,
+  parseCommandLine,
+  printBindingDiagnostics,
+  readBackendOption,
+  readBinding,
+} from '../command-line';
+import {
   LIBVIRT_OPTION_USAGE,
-  parseCliOptions,
   printDiagnostic,
   printWorkspaceDiagnostic,
-  readLibvirtOption,
 } from '../filter-workspace';
 import type { OptionSpec } from '../filter-workspace';
 import { HOST_OPTIONS, HOST_USAGE, loadHostProfile } from '../host-options';
@@ -68,12 +66,8 @@ A binding libvirt cannot instantiate is reported at its rule and nothing is simu
 `;
 
 const OPTIONS: OptionSpec = {
-  '--filters': 'list',
-  '--libvirt': 'value',
-  '--iface': 'value',
-  '--mac': 'value',
-  '--param': 'list',
-  '--backend': 'value',
+  ...BINDING_OPTIONS,
+  ...BACKEND_OPTION,
   ...HOST_OPTIONS,
   '--scenario': 'value',
   '--from-vm': 'value',
@@ -210,18 +204,9 @@ function fileSource(fd: number): ByteSource {
  * when a packet reached something the simulator cannot interpret, 2 on a wrong command line.
  */
 export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): number {
-  const usage = (msg: string): number => {
-    io.stderr(`nwfilter-studio simulate: ${msg}\n\n${SIMULATE_USAGE}`);
-    return EXIT_USAGE;
-  };
-  const opts = parseCliOptions(args, OPTIONS);
-  if (typeof opts === 'string') return usage(opts);
-  if (opts.positionals.length !== 1) {
-    return usage(
-      opts.positionals.length === 0 ? 'missing FILE.xml' : 'only one FILE.xml can be simulated',
-    );
-  }
-  const file = opts.positionals[0] as string;
+  const line = parseCommandLine('simulate', SIMULATE_USAGE, args, io, OPTIONS, 1, 'simulated');
+  if (typeof line === 'number') return line;
+  const { opts, usage } = line;
   const scenarioName = opts.values.get('--scenario');
   const fromVm = opts.values.get('--from-vm');
   const toVm = opts.values.get('--to-vm');
@@ -235,51 +220,26 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
       `unknown scenario '${scenarioName}' (known: ${SCENARIOS.map((s) => s.name).join(', ')})`,
     );
   }
-  const params = collectParams(opts.lists.get('--param') ?? []);
-  if (typeof params === 'string') return usage(params);
+  const binding = readBinding(opts, opts.positionals[0] as string);
+  if (typeof binding === 'string') return usage(binding);
+  const { file, iface, mac, params } = binding;
   const host = loadHostProfile(io, opts);
   if ('usage' in host) return usage(host.usage);
   if ('invalid' in host) return EXIT_INVALID;
   noteUnmodelledSysctls(io, host.profile);
-  const iface = opts.values.get('--iface') ?? 'vnet0';
-  const badIface = checkIfaceName(iface);
-  if (badIface) return usage(badIface);
-  const mac = opts.values.get('--mac');
-  const badMac = mac === undefined ? null : checkMacAddress(mac);
-  if (badMac) return usage(badMac);
   const vmIp = params['IP']?.[0];
   if (scenario && vmIp !== undefined && parseIpv4(vmIp) === null) {
     return usage(
       `--param IP=${vmIp}: the scenario sends from the VM's address, and this is not an IPv4 address`,
     );
   }
-  const backendId = opts.values.get('--backend') ?? DEFAULT_BACKEND;
-  if (!isBackendId(backendId))
-    return usage(`--backend must be one of ${BACKENDS.map((b) => `'${b.id}'`).join(', ')}`);
-  const libvirt = readLibvirtOption(opts);
-  if ('error' in libvirt) return usage(libvirt.error);
+  const backend = readBackendOption(opts);
+  if (typeof backend === 'string') return usage(backend);
 
-  const ws = loadFilterWorkspace(
-    io,
-    file,
-    opts.lists.get('--filters') ?? [],
-    (f, d) => printDiagnostic(io, f, d),
-    libvirt.version,
-  );
-  if (!ws.root || ws.errors > 0) return EXIT_INVALID;
-  ws.reportReferencedWarnings();
+  const ws = openBindingWorkspace(io, binding);
+  if (!ws) return EXIT_INVALID;
   const compileWith = (p: Record<string, readonly string[]>) =>
-    compileFilter(
-      ws.lookup,
-      (ws.root as { doc: { name: string } }).doc.name,
-      {
-        iface,
-        ...(mac !== undefined ? { mac } : {}),
-        params: p,
-        maxExpansion: resolveLimits(io.limits).expansion,
-      },
-      getBackend(backendId),
-    );
+    compileFilter(ws.lookup, ws.root.doc.name, instantiateOptionsOf(io, binding, p), backend);
   const compiled = compileWith(params);
   const learning = learningRunOf(compiled, (ips) => compileWith({ ...params, IP: ips }));
   if (learning && !scenario) {
@@ -287,12 +247,7 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
       `the filter needs IP and libvirt would learn it: replaying captures while it learns is not supported yet; give --param IP=… or use --scenario`,
     );
   }
-  let errors = 0;
-  for (const d of compiled.diagnostics) {
-    if (d.severity === 'info') continue;
-    if (d.severity === 'error') errors++;
-    printWorkspaceDiagnostic(io, ws, file, d);
-  }
+  const errors = printBindingDiagnostics(io, ws, file, compiled.diagnostics);
   // No traffic through a binding that would never exist: libvirt refuses it, so say why instead.
   if (errors > 0 || !compiled.ruleset) {
     io.stderr(
