@@ -1,9 +1,11 @@
+import { parseSaveDump, SAVE_FAMILIES } from '../../../src/core/drift';
+import type { SaveDumps, SaveFamily } from '../../../src/core/drift';
 import type { Netns } from './netns-pool';
 
-/** The three rule sets compared, by the tool that prints them. */
-export const FAMILIES = ['iptables', 'ip6tables', 'ebtables'] as const;
-export type Family = (typeof FAMILIES)[number];
-export type FirewallDump = Record<Family, string>;
+/** The three rule sets compared, by the tool that prints them: drift's, read by drift's parser. */
+export const FAMILIES = SAVE_FAMILIES;
+export type Family = SaveFamily;
+export type FirewallDump = SaveDumps;
 
 /** Takes `iptables-save`, `ip6tables-save` and `ebtables-save` inside a namespace. */
 export async function dumpFirewall(ns: Netns): Promise<FirewallDump> {
@@ -24,62 +26,18 @@ const BUILTIN_CHAINS = new Set([
   'BROUTING',
 ]);
 
-interface Table {
-  name: string;
-  /** chain → policy ("ACCEPT", "-", …) without counters, in declaration order. */
-  chains: Map<string, string>;
-  /** chain → its rules (the text after `-A CHAIN `), in order. */
-  rules: Map<string, string[]>;
-}
-
 /**
- * Canonical text of one `*-save` dump. Only what carries no meaning is removed:
- * - `#` header/footer lines (tool version, timestamps) and `COMMIT`;
- * - packet/byte counters on chain declarations;
+ * Canonical text of one `*-save` dump, as read by drift's parser (no headers, footers or
+ * counters; a rule whose text spans lines stays one rule). What else carries no meaning goes too:
  * - the order in which tables and user chains are listed (creation order, not semantics):
  *   tables sort by name, built-in chains keep their order, user chains sort by name, and each
  *   chain's rules follow its declaration, in their original (meaningful) order;
  * - tables that hold nothing: only built-in chains, policy ACCEPT, no rules (the same as no
  *   table; the nft backends create one as a side effect of a failed `-D` or a listing).
- * A rule whose text spans lines (a comment with a newline) stays one rule.
  */
 export function normaliseDump(text: string): string {
-  const tables: Table[] = [];
-  let cur: Table | undefined;
-  let last: { chain: string; index: number } | undefined;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line === '' || line === 'COMMIT') {
-      if (line !== '') last = undefined;
-      continue;
-    }
-    if (line.startsWith('*')) {
-      cur = { name: line.slice(1).trim(), chains: new Map(), rules: new Map() };
-      tables.push(cur);
-      last = undefined;
-      continue;
-    }
-    if (!cur) throw new Error(`rule outside a table: ${line}`);
-    const decl = /^:(\S+) (\S+)(?: \[\d+:\d+\])?$/.exec(line);
-    if (decl?.[1] && decl[2]) {
-      cur.chains.set(decl[1], decl[2]);
-      last = undefined;
-      continue;
-    }
-    const rule = /^(?:\[\d+:\d+\] )?-A (\S+) ?([\s\S]*)$/.exec(line);
-    if (rule?.[1] !== undefined) {
-      const list = cur.rules.get(rule[1]) ?? [];
-      list.push(rule[2] ?? '');
-      cur.rules.set(rule[1], list);
-      last = { chain: rule[1], index: list.length - 1 };
-      continue;
-    }
-    if (last) {
-      const list = cur.rules.get(last.chain);
-      if (list) list[last.index] = `${list[last.index] ?? ''}\n${line}`;
-      continue;
-    }
-    throw new Error(`unexpected line in dump: ${JSON.stringify(line)}`);
-  }
+  const tables = parseSaveDump(text);
+  if ('error' in tables) throw new Error(`line ${tables.line} of the dump: ${tables.error}`);
   const out: string[] = [];
   for (const t of [...tables].sort((a, b) => cmp(a.name, b.name))) {
     const chains = [...t.chains.keys()];
