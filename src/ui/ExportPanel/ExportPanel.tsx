@@ -11,8 +11,7 @@ import {
 import { usePanelsStore } from '../../store/panels-store';
 import { describeEntry, ruleLabel, selectRule } from '../Panels/rule-links';
 import { serializeFilterXml } from '../../core/xml';
-import { LibvirtVersionSelect } from '../LibvirtVersionSelect/LibvirtVersionSelect';
-import { BackendSelect } from '../BackendSelect/BackendSelect';
+import { BackendSelect, LibvirtVersionSelect } from '../SettingSelect/SettingSelect';
 import { BindingFailures } from '../Panels/BindingFailures';
 import { buildExports } from './build-exports';
 

@@ -7,9 +7,8 @@ import { DEFAULT_CUSTOM_PACKET, usePanelsStore } from '../../store/panels-store'
 import type { ReachForm } from '../../store/panels-store';
 import { BindingFailures } from '../Panels/BindingFailures';
 import { entryOfRule, selectRule } from '../Panels/rule-links';
-import { LibvirtVersionSelect } from '../LibvirtVersionSelect/LibvirtVersionSelect';
+import { BackendSelect, LibvirtVersionSelect } from '../SettingSelect/SettingSelect';
 import { hostsFor } from '../../core/sim';
-import { BackendSelect } from '../BackendSelect/BackendSelect';
 import type { CustomPacket, SimStep } from '../../core/sim';
 import { ComparePanel } from './ComparePanel';
 import { ConntrackView } from './ConntrackView';
