@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { PARITY_FILTERS } from '../src/core/parity/testing/parity-filters';
 import { expectNoAxeViolations } from './support/axe';
 import { expect, test } from './support/fixtures';
 import { importFilter } from './support/import-filter';
@@ -52,21 +53,7 @@ test('parity: REJECT written as drop, ipset dropped; a binding only one driver r
 }) => {
   test.setTimeout(120_000);
   await openApp(page);
-  await importFilter(
-    page,
-    'web',
-    `<filter name='web'>
-  <rule action='accept' direction='in'>
-    <all ipset='admins' ipsetflags='src'/>
-  </rule>
-  <rule action='accept' direction='in'>
-    <tcp dstportstart='443'/>
-  </rule>
-  <rule action='reject' direction='inout'>
-    <all/>
-  </rule>
-</filter>`,
-  );
+  await importFilter(page, 'web', PARITY_FILTERS.web);
   const panel = await openParity(page);
   const list = panel.getByRole('list', { name: 'Rules installed differently' });
   await expect(list.locator('.parity-rule')).toHaveCount(2, { timeout: 30_000 });
@@ -83,18 +70,7 @@ test('parity: REJECT written as drop, ipset dropped; a binding only one driver r
   );
   await expectNoAxeViolations(page, 'parity tab with differences', '#panel-parity');
 
-  await importFilter(
-    page,
-    'rej',
-    `<filter name='rej'>
-  <rule action='accept' direction='out'>
-    <udp dstportstart='53'/>
-  </rule>
-  <rule action='reject' direction='inout'>
-    <all/>
-  </rule>
-</filter>`,
-  );
+  await importFilter(page, 'rej', PARITY_FILTERS.rej);
   const table = panel.getByRole('table', { name: 'Packets that behave differently' });
   const ping = page.getByRole('button', { name: 'ping #1 echo request 1', exact: true });
   const row = table.getByRole('row').filter({ has: ping });
@@ -110,15 +86,7 @@ test('parity: REJECT written as drop, ipset dropped; a binding only one driver r
   await expect(explanation).toContainText('1. echo request 1', { timeout: 30_000 });
   await openParity(page);
 
-  await importFilter(
-    page,
-    'cont',
-    `<filter name='cont'>
-  <rule action='continue' direction='in'>
-    <tcp dstportstart='1'/>
-  </rule>
-</filter>`,
-  );
+  await importFilter(page, 'cont', PARITY_FILTERS.cont);
   await expect(panel).toContainText('ebiptables cannot bind this filter', { timeout: 30_000 });
   await expect(panel.getByRole('alert')).toContainText('NWF331');
   await expect(panel).toContainText('No rule comparison: a backend cannot bind this filter.');

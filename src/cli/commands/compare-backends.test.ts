@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PARITY_FILTERS } from '../../core/parity/testing/parity-filters';
 import { callCli } from '../testing/run-cli';
 
 const SAME = `<filter name='same'>
@@ -11,19 +12,7 @@ const SAME = `<filter name='same'>
 </filter>
 `;
 
-const WEB = `<filter name='web'>
-  <filterref filter='clean-traffic'/>
-  <rule action='accept' direction='in'>
-    <all ipset='admins' ipsetflags='src'/>
-  </rule>
-  <rule action='accept' direction='in'>
-    <tcp dstportstart='443'/>
-  </rule>
-  <rule action='reject' direction='inout'>
-    <all/>
-  </rule>
-</filter>
-`;
+const WEB = PARITY_FILTERS.web;
 
 const BINDING = ['--param', 'IP=10.99.0.2', '--mac', '52:54:00:11:22:33'];
 
@@ -42,14 +31,14 @@ describe('nwfilter-studio compare-backends', () => {
     const r = await callCli(['compare-backends', 'web.xml', ...BINDING], { 'web.xml': WEB });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Rules: 2 XML rules are installed differently:');
-    expect(r.stdout).toContain('web.xml:3:3: rule 1 (accept in all)');
+    expect(r.stdout).toContain('web.xml:2:3: rule 1 (accept in all)');
     expect(r.stdout).toContain(
       '  dropped ipset [from-vm, to-host]\n    ebiptables: -m set --match-set admins dst\n',
     );
     expect(r.stdout).toContain(
       '  dropped ipset [to-vm]\n    ebiptables: -m set --match-set admins src\n',
     );
-    expect(r.stdout).toContain('web.xml:9:3: rule 3 (reject inout all)');
+    expect(r.stdout).toContain('web.xml:8:3: rule 3 (reject inout all)');
     expect(r.stdout).toContain('    ebiptables: -j REJECT\n    nftables:   drop\n');
   });
 
@@ -68,8 +57,8 @@ describe('nwfilter-studio compare-backends', () => {
     expect(
       out.rules.map((x: { line: number; ruleIndex: number }) => [x.line, x.ruleIndex]),
     ).toEqual([
-      [3, 0],
-      [9, 2],
+      [2, 0],
+      [8, 2],
     ]);
     expect(out.rules[1].changes).toEqual([
       {
@@ -100,14 +89,13 @@ describe('nwfilter-studio compare-backends', () => {
     );
     expect(rejected.length).toBeGreaterThan(0);
     expect(rejected[0].nftables.verdict).toBe('drop');
-    expect(rejected[0].ebiptables.rule).toMatchObject({ filter: 'web', index: 2, entryIndex: 3 });
+    expect(rejected[0].ebiptables.rule).toMatchObject({ filter: 'web', index: 2, entryIndex: 2 });
   });
 
   it('a binding only one driver refuses is a difference, at the rule', async () => {
-    const xml = `<filter name='c'>\n  <rule action='continue' direction='in'>\n    <tcp dstportstart='1'/>\n  </rule>\n</filter>\n`;
-    const r = await callCli(['compare-backends', 'c.xml'], { 'c.xml': xml });
+    const r = await callCli(['compare-backends', 'cont.xml'], { 'cont.xml': PARITY_FILTERS.cont });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/c\.xml:2:3: ebiptables cannot bind the filter: NWF331/);
+    expect(r.stdout).toMatch(/cont\.xml:2:3: ebiptables cannot bind the filter: NWF331/);
   });
 
   it('exit 2 on a wrong command line or a filter that does not instantiate', async () => {

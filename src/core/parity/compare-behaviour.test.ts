@@ -4,6 +4,7 @@ import { DEFAULT_HOSTS } from '../sim/scenarios';
 import { parseFilterXml } from '../xml/parse-filter-xml';
 import { compareBackends } from './compare-backends';
 import { compareBehaviour, scenarioRuns } from './compare-behaviour';
+import { PARITY_FILTERS } from './testing/parity-filters';
 
 function both(xml: string) {
   const doc = parseFilterXml(xml).doc;
@@ -22,11 +23,6 @@ function both(xml: string) {
   );
 }
 
-const REJECT_ALL = `<filter name='r'>
-  <rule action='accept' direction='out'><udp dstportstart='53'/></rule>
-  <rule action='reject' direction='inout'><all/></rule>
-</filter>`;
-
 describe('compareBehaviour', () => {
   it('every scenario is a run, with its own host settings', () => {
     const runs = scenarioRuns(DEFAULT_HOSTS, { ftpHelper: false });
@@ -36,7 +32,7 @@ describe('compareBehaviour', () => {
   });
 
   it('REJECT written as drop: the rejected packets are dropped under nftables, at the same rule', () => {
-    const res = both(REJECT_ALL);
+    const res = both(PARITY_FILTERS.rej);
     if (!res.available) throw new Error(res.reason);
     expect(res.packets).toBeGreaterThan(0);
     const rejected = res.differences.filter((d) => d.ebiptables?.verdict === 'reject');

@@ -7,6 +7,7 @@ import type { FilterDoc } from '../model/types';
 import { parseFilterXml } from '../xml/parse-filter-xml';
 import { compareBackends } from './compare-backends';
 import type { RuleChange, RuleParity } from './compare-rules';
+import { PARITY_FILTERS } from './testing/parity-filters';
 
 const DIR = path.join(corpusDir(), 'xml2firewall');
 
@@ -163,9 +164,7 @@ describe('compareBackends', () => {
   });
 
   it('a binding only ebiptables refuses: that side has errors, no rule comparison', () => {
-    const res = compareXml(
-      `<filter name='a'><rule action='continue' direction='in'><tcp dstportstart='1'/></rule></filter>`,
-    );
+    const res = compareXml(PARITY_FILTERS.cont);
     expect(res.ebiptables.ruleset).toBeNull();
     expect(res.ebiptables.errors.map((e) => e.code)).toEqual(['NWF331']);
     expect(res.nftables.ruleset).not.toBeNull();
