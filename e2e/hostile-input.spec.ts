@@ -1,4 +1,7 @@
+import { parseHostProfile } from '../src/core/host';
 import { expect, test } from './support/fixtures';
+import { importFilter } from './support/import-filter';
+import { openApp, openTab, panels } from './support/studio';
 
 // Issue 15 in the browser: hostile input from outside the page never breaks it (the fixture
 // fails the test on any page error) and never loses what the user had.
@@ -37,6 +40,62 @@ test('a corrupt saved workspace is kept aside, the page opens, nothing is lost',
   expect(await page.evaluate((k) => localStorage.getItem(`${k}:unreadable`), WORKSPACE_KEY)).toBe(
     corrupt,
   );
+});
+
+test('a corrupt host profile in the saved workspace: one notice naming its first problem, its text kept aside, the workspace opens', async ({
+  page,
+}) => {
+  await openApp(page);
+  await importFilter(
+    page,
+    'kept',
+    `<filter name='kept'>\n  <rule action='accept' direction='in'>\n    <tcp dstportstart='22'/>\n  </rule>\n</filter>`,
+  );
+  const read = (key: string) => page.evaluate((k) => localStorage.getItem(k), key);
+  // The app saves in pauses: wait until the saved workspace holds the imported filter.
+  await expect.poll(async () => (await read(WORKSPACE_KEY)) ?? '').toContain('"kept"');
+  const saved = JSON.parse((await read(WORKSPACE_KEY)) as string) as { host: object };
+  // Two problems: a flag that is not a boolean and a prefix length beyond 32.
+  saved.host = { ...saved.host, ftpHelper: 'yes', bridgeAddress: '10.99.0.1/33' };
+  const problems = parseHostProfile(JSON.stringify(saved.host)).diagnostics.filter(
+    (d) => d.severity === 'error',
+  );
+  expect(problems.length).toBe(2);
+  const [first, second] = problems as [(typeof problems)[0], (typeof problems)[0]];
+  const corrupt = JSON.stringify(saved);
+  // Written as the page loads: the page being left saves its own state over the entry first.
+  await page.addInitScript(
+    ([key, value]) => {
+      if (!sessionStorage.getItem('seeded')) {
+        localStorage.setItem(key as string, value as string);
+        sessionStorage.setItem('seeded', '1');
+      }
+    },
+    [WORKSPACE_KEY, corrupt],
+  );
+
+  await page.reload();
+  // The workspace opens on the filter that was open, the example beside it.
+  await expect(page.getByRole('heading', { name: 'kept' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Delete filter test-eth0' })).toBeAttached();
+  const notice = page.locator('.notice');
+  await expect(notice).toContainText(`${first.code}: ${first.message.slice(0, 60)}`);
+  await expect(notice).toContainText(`${WORKSPACE_KEY}:unreadable`);
+  await expect(notice).toContainText('the simulator starts with the default host');
+  await expect(notice).not.toContainText(second.message.slice(0, 40));
+  expect(await read(`${WORKSPACE_KEY}:unreadable`)).toBe(corrupt);
+  // The simulator runs on the default host: no bridge address.
+  await openTab(page, 'Simulator');
+  await expect(panels(page).getByLabel('Bridge address')).toHaveValue('');
+
+  // Later saves write over the entry, never over the text kept aside.
+  await importFilter(
+    page,
+    'later',
+    `<filter name='later'>\n  <rule action='drop' direction='in'>\n    <all/>\n  </rule>\n</filter>`,
+  );
+  await expect.poll(async () => (await read(WORKSPACE_KEY)) ?? '').toContain('"later"');
+  expect(await read(`${WORKSPACE_KEY}:unreadable`)).toBe(corrupt);
 });
 
 test('a 50 MB drop is refused before it is read; a pcapng drop opens in the simulator', async ({
