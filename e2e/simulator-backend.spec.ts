@@ -51,6 +51,13 @@ test('simulator backend: nftables executes the nft rule set, shared with Export,
   await expect(path).toContainText('table bridge libvirt_nwfilter_inet chain postrouting');
   await expect(path).toContainText('oif vmap @vmap-oif: jump vnet0-in');
   await expect(explanation.getByTestId('deciding-rule')).toContainText('test-eth0 · rule 5');
+  // …installed as an nft rule with the handle the kernel gives it when the Export's script is loaded.
+  const nftRule = explanation.getByTestId('deciding-nft-rule');
+  await expect(nftRule).toHaveText(
+    /^table bridge libvirt_nwfilter_inet chain vnet0-in handle \d+$/,
+  );
+  const handle = /handle (\d+)/.exec((await nftRule.textContent()) ?? '')?.[1];
+  await expect(path.getByRole('columnheader', { name: 'handle' }).first()).toBeVisible();
 
   // One setting: the Export panel prints the nftables rules the Simulator just ran.
   await openTab(page, 'Export');
@@ -58,6 +65,17 @@ test('simulator backend: nftables executes the nft rule set, shared with Export,
     'nftables',
   );
   await expect(panels(page).getByRole('note')).toContainText('The Simulator executes these rules');
+  // The script's line of that rule says the same handle and links back to the XML rule.
+  await panels(page).getByRole('tab', { name: 'nft script' }).click();
+  const ruleLine = panels(page)
+    .getByRole('tabpanel', { name: 'nft script export' })
+    .locator('li[data-entry="test-eth0#5"]')
+    .filter({ hasText: 'ip protocol icmp' })
+    .first();
+  await ruleLine.hover();
+  await expect(panels(page).locator('.export-hint')).toContainText(
+    `(rule handle ${handle} once loaded: nft -a list ruleset) comes from test-eth0 · rule 5`,
+  );
 
   // Saved with the workspace.
   await expect

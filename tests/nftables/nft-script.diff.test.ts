@@ -18,11 +18,12 @@ import { EXAMPLES } from '../../src/core/examples';
 import { BUILTIN_FILTERS, getBuiltinFilter } from '../../src/core/library';
 import type { FilterDoc } from '../../src/core/model';
 import { parseFilterXml } from '../../src/core/xml';
-import { compileNftables, NFT_COMPILE_CODES } from '../../src/core/compile';
+import { compileNftables, nftHandles, NFT_COMPILE_CODES } from '../../src/core/compile';
 import type { NftRuleset } from '../../src/core/compile';
 import { printNftScript } from '../../src/core/compile';
 import { HARNESS_PARAMS, corpusDir } from '../../src/core/compile/nftables/testing/nft-harness';
 import { CASES, DEFAULT_IP, DEFAULT_MAC } from '../libvirt-diff/cases';
+import { BridgeHost } from '../../src/core/netfilter';
 import { runCommand } from '../lib/run-command';
 
 const NFT = '/usr/sbin/nft';
@@ -185,7 +186,7 @@ async function runInFreshNetns(
   const sh =
     'ip link add vnet0 type veth peer name vnet0-peer || exit 90; ' +
     `${NFT} -c -f "$0" || exit $?; ` +
-    (apply ? `echo ==APPLY==; ${NFT} -f "$0" || exit 91; ${NFT} -j list ruleset` : 'true');
+    (apply ? `echo ==APPLY==; ${NFT} -f "$0" || exit 91; ${NFT} -j -a list ruleset` : 'true');
   const r = await runCommand('unshare', ['--net', '--', 'sh', '-c', sh, file], {
     allowFailure: true,
     timeoutMs: 120_000,
@@ -211,6 +212,9 @@ function nftErrors(stderr: string): { line: number | null; message: string }[] {
 }
 
 const isKernelError = (message: string) => message.includes('Could not process rule');
+
+/** How many rule handles the listings compared with the simulator's. */
+const handleCounts = { rules: 0 };
 
 /**
  * nft numbers lines without the newlines inside quoted strings (a comment may hold one): the
@@ -275,6 +279,9 @@ describe.skipIf(unavailable !== null)('nftables scripts in the real nft', () => 
       console.log(
         `nft-script: ${counts.checked} scripts, ${counts.applied} applied, ${counts.refusedAsPredicted} refused as predicted, ${counts.ctStripped} loaded without their ct matches (no nf_conntrack_bridge)`,
       );
+      console.log(
+        `nft-script: ${handleCounts.rules} rule handles in ${counts.applied} loaded scripts equal the simulator's`,
+      );
     }
   });
 
@@ -328,7 +335,14 @@ describe.skipIf(unavailable !== null)('nftables scripts in the real nft', () => 
 interface NftJson {
   nftables: Record<
     string,
-    { table?: string; chain?: string; name?: string; comment?: string; family?: string }
+    {
+      table?: string;
+      chain?: string;
+      name?: string;
+      comment?: string;
+      family?: string;
+      handle?: number;
+    }
   >[];
 }
 
@@ -356,4 +370,42 @@ function expectInstalled(rs: NftRuleset, json: NftJson): void {
   }
   expect(Object.fromEntries(chains)).toEqual(Object.fromEntries(want));
   expect(comments.sort()).toEqual(wantComments.sort());
+  expectHandles(rs, json);
+}
+
+/**
+ * The kernel's handles are the simulator's: every rule's handle in the listing (per chain, in
+ * order) equals the handle the simulated host's counters (and traces) give that rule, and every
+ * chain, set and map has the handle nftHandles predicts.
+ */
+function expectHandles(rs: NftRuleset, json: NftJson): void {
+  const got = { chains: {}, sets: {}, rules: {} } as Record<
+    'chains' | 'sets' | 'rules',
+    Record<string, number | undefined>
+  >;
+  const ruleCount = new Map<string, number>();
+  for (const item of json.nftables) {
+    const [kind, o] = Object.entries(item)[0] as [string, NftJson['nftables'][number][string]];
+    // A table's own handle counts every table the namespace ever saw (nft -c took two): not compared.
+    if (kind === 'chain') got.chains[`${o.table}/${o.name}`] = o.handle;
+    else if (kind === 'set' || kind === 'map') got.sets[`${o.table}/${o.name}`] = o.handle;
+    else if (kind === 'rule') {
+      const key = `${o.table}/${o.chain}`;
+      const i = ruleCount.get(key) ?? 0;
+      ruleCount.set(key, i + 1);
+      got.rules[`${key}#${i}`] = o.handle;
+    }
+  }
+  const want = { chains: {}, sets: {}, rules: {} } as typeof got;
+  const h = nftHandles(rs);
+  for (const t of rs.tables) {
+    for (const c of t.chains) want.chains[`${t.name}/${c.name}`] = h.chains.get(c);
+    for (const [name, handle] of h.sets.get(t.name) ?? []) want.sets[`${t.name}/${name}`] = handle;
+  }
+  // What the simulator shows: the handle of every rule in its counters (the traces' visits and
+  // deciding rule carry the same prepared rule's handle).
+  for (const c of new BridgeHost(rs).counters())
+    want.rules[`${c.table.replace(/^bridge\//, '')}/${c.chain}#${c.index}`] = c.handle;
+  expect(got).toEqual(want);
+  handleCounts.rules += Object.keys(want.rules).length;
 }

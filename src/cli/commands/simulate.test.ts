@@ -450,9 +450,35 @@ describe('simulate --backend nftables', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).not.toMatch(/\berror\b/);
     // The SSH exchange is accepted by the inet table's interface chains, in both directions.
-    expect(r.stdout).toMatch(/bridge\/libvirt_nwfilter_inet vnet0-in #\d+: \d+ packets/);
-    expect(r.stdout).toMatch(/bridge\/libvirt_nwfilter_inet vnet0-out #\d+: \d+ packets/);
+    expect(r.stdout).toMatch(/bridge\/libvirt_nwfilter_inet vnet0-in #\d+ handle \d+: \d+ packets/);
+    expect(r.stdout).toMatch(
+      /bridge\/libvirt_nwfilter_inet vnet0-out #\d+ handle \d+: \d+ packets/,
+    );
     expect(r.stdout).toMatch(/ESTABLISHED\s+accept/);
+    // Each rule as the kernel numbers it once the exported script is loaded (nft -a list ruleset).
+    expect(r.stdout).toMatch(
+      /accept\s+\S+#\d+ \(prio \d+, \w+\) \[bridge libvirt_nwfilter_inet vnet0-(in|out) handle \d+\]/,
+    );
+  });
+  it('--json names the deciding rule with its nft table, chain and handle', async () => {
+    const r = await run(...args, '--json');
+    expect(r.code).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            rule: unknown;
+            site?: { table: string; chain: string; handle: number };
+          },
+      );
+    const decided = lines.filter((l) => l.rule !== null);
+    expect(decided.length).toBeGreaterThan(0);
+    for (const l of decided) {
+      expect(l.site?.table).toMatch(/^bridge\/libvirt_nwfilter_(inet|ethernet)$/);
+      expect(l.site?.handle).toBeGreaterThan(0);
+    }
   });
   it('refuses at the rule when the host has no nf_conntrack_bridge', async () => {
     const r = await run(...args, '--nf-conntrack-bridge', 'no');

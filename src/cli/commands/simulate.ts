@@ -91,9 +91,15 @@ function noteUnmodelledSysctls(io: CliIo, profile: HostProfile): void {
     }
 }
 
+/** The deciding XML rule, and under nftables the installed rule: table, chain and kernel handle. */
 function ruleText(trace: PacketTrace): string {
   const r = trace.rule;
-  return r ? `${r.filter}#${r.index} (prio ${r.priority}, ${r.direction})` : '-';
+  if (!r) return '-';
+  const site = trace.site;
+  const where = site
+    ? ` [${site.table.replace('/', ' ')} ${site.chain} handle ${site.handle}]`
+    : '';
+  return `${r.filter}#${r.index} (prio ${r.priority}, ${r.direction})${where}`;
 }
 
 const HEAD = ['#', 'time', 'side', 'ctstate', 'verdict', 'rule', 'packet'];
@@ -169,7 +175,7 @@ class TracePrinter {
       this.write(`\nrule hits (${hit.length}):\n`);
       for (const c of hit)
         this.write(
-          `  ${c.table} ${c.chain} #${c.index}: ${c.packets} packets  ← ${c.rule?.filter}#${c.rule?.index}\n`,
+          `  ${c.table} ${c.chain} #${c.index}${c.handle === undefined ? '' : ` handle ${c.handle}`}: ${c.packets} packets  ← ${c.rule?.filter}#${c.rule?.index}\n`,
         );
     }
     this.flush();

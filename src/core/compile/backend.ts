@@ -38,6 +38,11 @@ export interface ExportFormat {
   title: string;
   /** Appended to `<filter>-<iface>` for the download's file name (`.args`, `.sh`, `-ebtables.sh`). */
   fileSuffix: string;
+  /**
+   * Loading this output gives each rule the handle `BackendSim.ruleHandles` names (the nft script;
+   * not libvirt's own command sequence, whose temporary chains number rules otherwise).
+   */
+  handles?: boolean;
 }
 
 /**
@@ -118,6 +123,12 @@ export interface BackendSim<M> {
   readonly conntrackFamily?: 'ip' | 'bridge';
   /** The target as traces show it (`ACCEPT`, `-j CHAIN`, `jump CHAIN`). */
   targetText(rule: IrRuleOf<M>): string;
+  /**
+   * The number the kernel gives each rule once the exported rules are loaded (nftables: the rule
+   * handle `nft -a list ruleset` shows), for traces and counters; absent when the backend's rules
+   * have none (iptables and ebtables number rules by position only).
+   */
+  ruleHandles?(ruleset: RulesetOf<M>): ReadonlyMap<unknown, number>;
 }
 
 /**

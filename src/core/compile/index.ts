@@ -23,8 +23,8 @@ export {
   isBackendId,
 } from './backends';
 export type { BackendId } from './backends';
-export { NFT_BACKEND_LABEL, NFT_COMPILE_CODES, nftablesBackend } from './nftables';
-export type { NftMatch, NftRule, NftRuleset } from './nftables';
+export { NFT_BACKEND_LABEL, NFT_COMPILE_CODES, nftablesBackend, nftHandles } from './nftables';
+export type { NftHandles, NftMatch, NftRule, NftRuleset } from './nftables';
 export { compileFilter } from './compile-filter';
 export type { CompileFilterResult } from './compile-filter';
 export { compileNftables } from './nftables/compile-nftables';

@@ -28,7 +28,13 @@ import { summarizeFrame } from '../packet/packet-summary';
 import { rejectReply } from './reject-reply';
 import { ipHeaderProblem } from './ip-header-check';
 import { ETH_P_IPV4 } from '../model/protocol-numbers';
-import type { PreparedChain, PreparedRule, PreparedRuleset, RuleRef } from './prepare-ruleset';
+import type {
+  PreparedChain,
+  PreparedRule,
+  PreparedRuleset,
+  RuleRef,
+  RuleSite,
+} from './prepare-ruleset';
 import {
   OP_ACCEPT,
   OP_CONTINUE,
@@ -38,7 +44,7 @@ import {
   prepareRuleset,
 } from './prepare-ruleset';
 
-export type { RuleRef } from './prepare-ruleset';
+export type { RuleRef, RuleSite } from './prepare-ruleset';
 
 export type Side = 'from-vm' | 'to-vm';
 export type Verdict = 'accept' | 'drop' | 'reject' | 'error';
@@ -88,6 +94,8 @@ export interface RuleVisit {
   /** The target text (`ACCEPT`, `DROP`, `RETURN`, `-j CHAIN`, `-g CHAIN`). */
   target: string;
   rule: RuleRef | null;
+  /** The rule's kernel handle, for a backend whose rules have one (nftables); absent otherwise. */
+  handle?: number;
 }
 
 export interface HookTrace {
@@ -112,6 +120,11 @@ export interface PacketTrace {
   verdict: Verdict;
   /** The XML rule that decided, or null (default accept, structural rule). */
   rule: RuleRef | null;
+  /**
+   * Where the compiled rule that decided sits — table, chain and the kernel's handle — for a
+   * backend whose rules have handles (nftables); absent otherwise and when `rule` is null.
+   */
+  site?: RuleSite;
   provenance: Provenance | null;
   notes: string[];
   /** Set when the packet reached a rule the simulator cannot interpret. */
@@ -126,6 +139,18 @@ export interface PacketTrace {
    * address; see {@link rejectReply}); absent when the packet was not rejected or nothing was sent.
    */
   reply?: { summary: string; frame: EthernetFrame };
+}
+
+/** One rule's counters, as {@link BridgeHost.counters} lists them. */
+export interface RuleCounter {
+  table: string;
+  chain: string;
+  index: number;
+  packets: number;
+  bytes: number;
+  rule: RuleRef | null;
+  /** The rule's kernel handle (nftables); absent for backends without handles. */
+  handle?: number;
 }
 
 export interface StepOptions {
@@ -193,7 +218,7 @@ function visitOf(
   matched: boolean,
   target: string,
 ): RuleVisit {
-  return {
+  const visit: RuleVisit = {
     table: hook.tableKey,
     chain: chain.ir.name,
     index: rule.index,
@@ -201,6 +226,8 @@ function visitOf(
     target,
     rule: rule.ref,
   };
+  if (rule.site) visit.handle = rule.site.handle;
+  return visit;
 }
 
 function addNote(trace: PacketTrace, note: string): void {
@@ -687,6 +714,7 @@ export class BridgeHost {
     const d = verdict === 'accept' ? accepted : decider;
     trace.provenance = d?.ir.provenance ?? null;
     trace.rule = trace.provenance ? this.refOf(d) : null;
+    if (trace.rule && d?.site) trace.site = d.site;
     trace.error = error;
     return trace;
   }
@@ -701,34 +729,26 @@ export class BridgeHost {
     return this.conntrack.snapshotExpectations(now);
   }
 
-  /** Per-rule counters (every rule of every table), in table/chain/rule order. */
-  counters(): {
-    table: string;
-    chain: string;
-    index: number;
-    packets: number;
-    bytes: number;
-    rule: RuleRef | null;
-  }[] {
-    const out: {
-      table: string;
-      chain: string;
-      index: number;
-      packets: number;
-      bytes: number;
-      rule: RuleRef | null;
-    }[] = [];
+  /**
+   * Per-rule counters (every rule of every table), in table/chain/rule order; `handle` is the
+   * rule's kernel handle where the backend has them (nftables).
+   */
+  counters(): RuleCounter[] {
+    const out: RuleCounter[] = [];
     for (const [name, t] of this.prepared.tables) {
       for (const c of t.chains.values())
-        for (const r of c.rules)
-          out.push({
+        for (const r of c.rules) {
+          const counter: RuleCounter = {
             table: name,
             chain: c.ir.name,
             index: r.index,
             packets: r.packets,
             bytes: r.bytes,
             rule: ruleRef(r.ir.provenance),
-          });
+          };
+          if (r.site) counter.handle = r.site.handle;
+          out.push(counter);
+        }
     }
     return out;
   }

@@ -13,6 +13,8 @@ export type {
   HookTrace,
   RuleVisit,
   RuleRef,
+  RuleSite,
+  RuleCounter,
   Side,
   Verdict,
   StepOptions,

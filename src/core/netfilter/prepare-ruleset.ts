@@ -33,6 +33,14 @@ export const OP_RETURN = 4;
 export const OP_JUMP = 5;
 export const OP_GOTO = 6;
 
+/** Where a compiled rule sits, with the handle the kernel gives it (backends with handles only). */
+export interface RuleSite {
+  /** The table's key (`bridge/libvirt_nwfilter_inet`). */
+  table: string;
+  chain: string;
+  handle: number;
+}
+
 export interface PreparedRule {
   ir: AnyIrRule;
   /** Index in its chain (0-based). */
@@ -65,6 +73,8 @@ export interface PreparedRule {
   targetText: string;
   packets: number;
   bytes: number;
+  /** The rule's table, chain and kernel handle when its backend has handles (nftables); else null. Shared by every trace. */
+  site: RuleSite | null;
 }
 
 export interface PreparedChain {
@@ -164,6 +174,16 @@ function refOf(p: Provenance | null): RuleRef | null {
     : null;
 }
 
+function siteOf(
+  handles: ReadonlyMap<unknown, number> | null,
+  rule: AnyIrRule,
+  table: string,
+  chain: string,
+): RuleSite | null {
+  const handle = handles?.get(rule);
+  return handle === undefined ? null : { table, chain, handle };
+}
+
 /** Compiles the ruleset's matches once, through its backend; `ipsets` are the host's sets for `-m set`. */
 export function prepareRuleset(
   ruleset: AnyRuleset,
@@ -171,7 +191,9 @@ export function prepareRuleset(
 ): PreparedRuleset {
   const sim = backendOf(ruleset).sim;
   const tables = new Map<string, PreparedTable>();
+  const handles = sim.ruleHandles?.(ruleset) ?? null;
   for (const t of ruleset.tables) {
+    const tkey = tableKey(t);
     const chains = new Map<string, PreparedChain>();
     for (const c of t.chains) {
       const rules = c.rules.map((r, index): PreparedRule => {
@@ -207,6 +229,7 @@ export function prepareRuleset(
           targetText: sim.targetText(r),
           packets: 0,
           bytes: 0,
+          site: siteOf(handles, r, tkey, c.name),
         };
       });
       const keyed = rules.some(
@@ -226,7 +249,7 @@ export function prepareRuleset(
         if (target.kind !== 'verdict') r.targetChain = chains.get(target.chain) ?? null;
       }
     }
-    tables.set(tableKey(t), { ir: t, traits: sim.tableTraits(t), chains });
+    tables.set(tkey, { ir: t, traits: sim.tableTraits(t), chains });
   }
   return { ir: ruleset, sim, tables };
 }

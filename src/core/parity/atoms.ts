@@ -105,6 +105,21 @@ function flagBits(names: readonly string[]): number {
   return bits ?? -1;
 }
 
+/**
+ * nft's `tcp flags & MASK == { V }` in iptables' `mask/comp` form when it means the same: one
+ * element. Several elements are a set lookup (the masked flags equal ANY of them, where iptables
+ * wants all of them), and `*` is nft's catch-all element, which every packet finds (KERNEL-FACTS
+ * N11): both say so, and so differ from the ebiptables side.
+ */
+function nftFlagsText(mask: string | null, value: string): string {
+  const maskText = hex(flagBits((mask ?? '').split(',')), 2);
+  const elements = value.split(',').map((e) => e.trim());
+  if (elements.includes('*')) return `${maskText}/any (nft catch-all element *)`;
+  if (elements.length > 1)
+    return `${maskText}/one of ${elements.map((e) => hex(flagBits([e]), 2)).join(', ')}`;
+  return `${maskText}/${hex(flagBits(elements), 2)}`;
+}
+
 const STATE_ORDER = ['new', 'established', 'related', 'invalid'];
 
 function statesText(states: readonly string[]): string {
@@ -403,12 +418,7 @@ export function nftablesAtoms(matches: readonly NftMatch[], protocol: string): A
         out.push(atom('tos', `DSCP (upper 6 bits) = ${numText(m.value)}`));
         break;
       case 'tcp flags':
-        out.push(
-          atom(
-            'tcp flags',
-            `${hex(flagBits((m.mask ?? '').split(',')), 2)}/${hex(flagBits(m.value.split(',')), 2)}`,
-          ),
-        );
+        out.push(atom('tcp flags', nftFlagsText(m.mask, m.value)));
         break;
       case 'tcp option':
         out.push(atom(sel, numText(m.value)));

@@ -121,7 +121,29 @@ describe('compareRuleTranslations over libvirt corpus', () => {
 
   it("state='NONE': nftables tracks the connection all the same", () => {
     const r = ruleAt(corpusCase('tcp.xml').result.rules, 3);
-    expect(kinds(r)).toEqual(['only-nftables', 'added ct direction', 'added ct state']);
+    expect(kinds(r)).toEqual([
+      'only-nftables',
+      'changed tcp flags',
+      'added ct direction',
+      'added ct state',
+    ]);
+  });
+
+  it("tcp flags: nft's set lookup is not iptables' equality (checked on the kernel: KERNEL-FACTS N11)", () => {
+    const rules = corpusCase('tcp.xml').result.rules;
+    // SYN/ALL: iptables wants all six flags under a SYN mask (never); `{ * }` is nft's catch-all.
+    expect(ruleAt(rules, 3)?.changes.find((c) => c.slot === 'tcp flags')).toMatchObject({
+      kind: 'changed',
+      nftables: 'tcp flags & syn == { * }',
+      why: expect.stringContaining('catch-all'),
+    });
+    // SYN/SYN,ACK: iptables wants SYN and ACK under a SYN mask (never); nft takes either.
+    expect(ruleAt(rules, 4)?.changes.find((c) => c.slot === 'tcp flags')).toMatchObject({
+      kind: 'changed',
+      nftables: 'tcp flags & syn == { syn,ack }',
+    });
+    // One element means the same on both sides.
+    expect(ruleAt(rules, 5)?.changes.some((c) => c.slot === 'tcp flags')).toBe(false);
   });
 
   it('the driver slips show: rarp protocol type at @nh,40,16, stp ranges negated, ip dscp vs --ip-tos', () => {

@@ -172,6 +172,8 @@ const SLOT_WHY: Record<string, string> = {
     'nft ip6 nexthdr reads the IPv6 header’s own next-header field; ebtables and ip6tables skip extension headers, so a packet behind one (hop-by-hop, as every MLD report has; fragment) matches only there',
   'ether type': 'the rule reads other frame types',
   'arp gratuitous': 'the gratuitous-ARP test takes other ARP packets',
+  'tcp flags':
+    'nft looks the masked flags up in a set: `*` is its catch-all element, which every TCP packet finds, and of several flags any one will do; iptables wants exactly the flags listed',
 };
 
 const KIND_WHY: Record<RuleChange['kind'], string> = {

@@ -213,6 +213,7 @@ export function traceJsonLine(trace: PacketTrace, time?: string): string {
     ctstate: trace.ctstate,
     verdict: trace.verdict,
     rule: trace.rule,
+    ...(trace.site ? { site: trace.site } : {}),
     ...(trace.reply ? { reply: trace.reply.summary } : {}),
   });
   return `{"i":${trace.i},"t":${t},${rest.slice(1)}`;

@@ -6,7 +6,7 @@
 import type { AnyRuleset } from '../compile/ir';
 import type { ConnView, ExpectationView } from '../conntrack/conntrack';
 import { BridgeHost } from '../netfilter/bridge-host';
-import type { HostSettings, PacketTrace, RuleRef } from '../netfilter/bridge-host';
+import type { HostSettings, PacketTrace, RuleCounter } from '../netfilter/bridge-host';
 import type { Scenario, ScenarioHosts } from './scenarios';
 import { DEFAULT_HOSTS } from './scenarios';
 import { LearningTimeline } from './learning-timeline';
@@ -33,14 +33,8 @@ export interface ScenarioStep {
   trace: PacketTrace;
 }
 
-export interface CounterView {
-  table: string;
-  chain: string;
-  index: number;
-  packets: number;
-  bytes: number;
-  rule: RuleRef | null;
-}
+/** One rule's counters after a run (with its nft handle under the nftables backend). */
+export type CounterView = RuleCounter;
 
 export interface ScenarioRun {
   scenario: string;

@@ -132,6 +132,7 @@ export function ExportPanel() {
   if (!text) return null;
   const full = text.lines.map((l) => `${l}\n`).join('');
   const hoverOrigin = hover !== null ? text.origins[hover] : null;
+  const hoverHandle = hover !== null ? (text.handles?.[hover] ?? null) : null;
   return (
     <div className="export-panel">
       <div className="export-bar">
@@ -233,12 +234,14 @@ export function ExportPanel() {
       <BindingFailures failures={exp.failures} />
       <p className="export-hint muted small" aria-live="polite">
         {hoverOrigin
-          ? `Line ${(hover ?? 0) + 1} comes from ${ruleLabel({ filter: hoverOrigin.filter, entryIndex: hoverOrigin.entryIndex })}: ${describeEntry({ filter: hoverOrigin.filter, entryIndex: hoverOrigin.entryIndex })}`
+          ? `Line ${(hover ?? 0) + 1}${hoverHandle !== null ? ` (rule handle ${hoverHandle} once loaded: nft -a list ruleset)` : ''} comes from ${ruleLabel({ filter: hoverOrigin.filter, entryIndex: hoverOrigin.entryIndex })}: ${describeEntry({ filter: hoverOrigin.filter, entryIndex: hoverOrigin.entryIndex })}`
           : text.id === 'xml'
             ? 'Canonical XML as libvirt writes it back (uuid kept): save it and run virsh nwfilter-define.'
             : text.id === 'virsh'
               ? 'Parameters come from the simulator’s host settings (MAC becomes the interface’s address).'
-              : 'Hover a line to see the rule it came from; click it (or Enter) to select that rule. The selected rule’s lines are highlighted.'}
+              : text.handles
+                ? 'Hover a rule to see the XML rule it came from and the handle the kernel gives it once the script is loaded (the Simulator’s traces name the same handles); click it (or Enter) to select that rule. The selected rule’s lines are highlighted.'
+                : 'Hover a line to see the rule it came from; click it (or Enter) to select that rule. The selected rule’s lines are highlighted.'}
       </p>
       {text.lines.length === 0 && (
         <p className="muted">

@@ -57,6 +57,34 @@ describe('buildExports', () => {
   it('the XML is the canonical serialization', () => {
     expect(byId('xml').lines.join('\n') + '\n').toBe(serializeFilterXml(doc));
   });
+
+  it('iptables scripts have no handles', () => {
+    for (const t of exp.texts) expect(t.handles).toBeUndefined();
+  });
+});
+
+describe('buildExports under nftables', () => {
+  const doc = parseFilterXml(EXAMPLES[0]!.xml).doc!;
+  const exp = buildExports(doc, serializeFilterXml(doc), [doc], {
+    ...settings,
+    backend: 'nftables',
+  });
+  const script = exp.texts.find((t) => t.id === 'script')!;
+
+  it("the nft script's rule lines carry the handles the simulator's traces show, one per rule", () => {
+    expect(script.handles).toHaveLength(script.lines.length);
+    const ruleLines = script.lines.flatMap((l, i) =>
+      /^\t\t(?!#|type |elements )\S/.test(l) ? [{ line: l, handle: script.handles?.[i] }] : [],
+    );
+    expect(ruleLines.length).toBeGreaterThan(5);
+    for (const r of ruleLines) expect(r.handle).toBeGreaterThan(0);
+    // Per table the handles grow down the script (chains and maps took the first ones).
+    const inet = script.lines.findIndex((l) => l.startsWith('table bridge libvirt_nwfilter_inet'));
+    const inetHandles = (script.handles ?? []).slice(inet).filter((h): h is number => h !== null);
+    expect(inetHandles).toEqual([...inetHandles].sort((a, b) => a - b));
+    // libvirt's own command sequence (temporary chains) is not what the handles describe.
+    expect(exp.texts.find((t) => t.id === 'args')?.handles).toBeUndefined();
+  });
 });
 
 describe('virshText', () => {

@@ -15,6 +15,8 @@ export interface ExportText {
   file: string;
   lines: string[];
   origins: (Provenance | null)[];
+  /** Per line, the kernel's handle of the rule it prints once the text is loaded (nft script); absent for other texts. */
+  handles?: (number | null)[];
 }
 
 export interface Exports {
@@ -115,6 +117,7 @@ export function buildExports(
   }
   if (ruleset) {
     const backend = backendOf(ruleset);
+    const handles = backend.sim.ruleHandles?.(ruleset) ?? null;
     for (const f of backend.formats) {
       const printed = backend.print(ruleset, f.id, { filterName: doc.name });
       texts.push({
@@ -123,6 +126,9 @@ export function buildExports(
         file: `${doc.name}-${ruleset.iface}${f.fileSuffix}`,
         lines: printed.lines,
         origins: printed.origins,
+        ...(f.handles && handles
+          ? { handles: printed.rules.map((r) => (r ? (handles.get(r) ?? null) : null)) }
+          : {}),
       });
     }
   }

@@ -41,12 +41,23 @@ export function RuleLink({ entry, children }: { entry: EntryRef; children?: Reac
 function VisitTable({ visits, decider }: { visits: RuleVisit[]; decider: EntryRef | null }) {
   const [revealed, setRevealed] = useState<ReadonlyMap<number, number>>(() => new Map());
   const rows = layOutVisits(visits, revealed);
+  // nftables rules have the kernel's handles (`nft -a list ruleset`); iptables rules only positions.
+  const handles = visits.some((v) => v.handle !== undefined);
+  const columns = handles ? 6 : 5;
   return (
     <table className="trace-visits">
       <thead>
         <tr>
           <th scope="col">chain</th>
           <th scope="col">#</th>
+          {handles && (
+            <th
+              scope="col"
+              title="The rule's handle once the exported nft script is loaded (nft -a list ruleset)"
+            >
+              handle
+            </th>
+          )}
           <th scope="col">target</th>
           <th scope="col">matched</th>
           <th scope="col">XML rule</th>
@@ -61,7 +72,7 @@ function VisitTable({ visits, decider }: { visits: RuleVisit[]; decider: EntryRe
             const last = visits[row.end - 1];
             return (
               <tr key={`f${row.start}`} className="is-missed is-folded">
-                <td colSpan={5}>
+                <td colSpan={columns}>
                   <button
                     type="button"
                     className="link-button"
@@ -95,6 +106,7 @@ function VisitTable({ visits, decider }: { visits: RuleVisit[]; decider: EntryRe
             >
               <td className="mono">{v.chain}</td>
               <td className="mono">{v.index + 1}</td>
+              {handles && <td className="mono">{v.handle ?? ''}</td>}
               <td className="mono">{v.target}</td>
               <td>{v.matched ? 'yes' : 'no'}</td>
               <td>{entry ? <RuleLink entry={entry} /> : <span className="muted">libvirt</span>}</td>
@@ -144,6 +156,16 @@ export const TraceExplanation = memo(function TraceExplanation({
           <>
             Decided by <RuleLink entry={decider} />:{' '}
             <span className="mono">{describeEntry(decider)}</span>
+            {trace.site && (
+              <>
+                {' '}
+                — installed as{' '}
+                <span className="mono" data-testid="deciding-nft-rule">
+                  table {trace.site.table.replace('/', ' ')} chain {trace.site.chain} handle{' '}
+                  {trace.site.handle}
+                </span>
+              </>
+            )}
           </>
         ) : trace.verdict === 'accept' ? (
           'No rule of the filter decided: the chains end without a verdict, so the packet passes (libvirt’s default).'

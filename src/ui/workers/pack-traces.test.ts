@@ -45,6 +45,27 @@ describe('packSimResult', () => {
     });
   }
 
+  it('nftables: the rule handles travel with the visits', () => {
+    const full = runSimulation(
+      set,
+      { ...settings, backend: 'nftables' },
+      {
+        kind: 'scenario',
+        name: 'ssh',
+      },
+    );
+    const handles = full.steps.flatMap((s) =>
+      s.trace.hooks.flatMap((h) => h.visits.map((v) => v.handle)),
+    );
+    expect(handles.length).toBeGreaterThan(0);
+    expect(handles.every((h) => typeof h === 'number' && h > 0)).toBe(true);
+    const { result, transfer } = packSimResult(full);
+    const received = structuredClone(result, { transfer });
+    received.steps.forEach((step, i) =>
+      expect(unpackTrace(step.trace)).toEqual(full.steps[i]!.trace),
+    );
+  });
+
   it('traceHooks returns a full trace as it is and caches what it rebuilds', () => {
     const full = runSimulation(set, settings, { kind: 'scenario', name: 'ssh' });
     const trace = full.steps[0]!.trace;

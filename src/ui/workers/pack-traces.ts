@@ -9,8 +9,8 @@ import type { HookTrace, PacketTrace, RuleVisit } from '../../core/netfilter';
 import type { RuleDirection } from '../../core/model';
 import type { SimResult } from '../../core/sim';
 
-/** Ints per packed visit: hook, table, chain, index, matched, target, filter, rule index, priority, direction. */
-const FIELDS = 10;
+/** Ints per packed visit: hook, table, chain, index, matched, target, filter, rule index, priority, direction, nft handle (-1: none). */
+const FIELDS = 11;
 
 /** A packet's rule visits, packed; `strings` is shared by every packet of one run. */
 export interface PackedVisits {
@@ -61,6 +61,7 @@ export function packSimResult(result: SimResult): { result: SimResult; transfer:
         data[o + 7] = v.rule ? v.rule.index : 0;
         data[o + 8] = v.rule ? v.rule.priority : 0;
         data[o + 9] = v.rule ? table.id(v.rule.direction) : 0;
+        data[o + 10] = v.handle ?? -1;
         o += FIELDS;
       }
     });
@@ -91,7 +92,9 @@ export function traceHooks(trace: PacketTrace): HookTrace[] {
   const str = (id: number) => strings[id] ?? '';
   for (let o = 0; o + FIELDS <= data.length; o += FIELDS) {
     const filter = data[o + 6] as number;
+    const handle = data[o + 10] as number;
     visits[data[o] as number]?.push({
+      ...(handle >= 0 ? { handle } : {}),
       table: str(data[o + 1] as number),
       chain: str(data[o + 2] as number),
       index: data[o + 3] as number,

@@ -9,7 +9,7 @@ import { nftablesSim } from './sim';
 
 const FORMATS: readonly ExportFormat[] = [
   { id: 'args', title: 'libvirt commands (nft)', fileSuffix: '.nft.args' },
-  { id: 'script', title: 'nft script', fileSuffix: '.nft' },
+  { id: 'script', title: 'nft script', fileSuffix: '.nft', handles: true },
 ];
 
 /** The nftables backend, as registered in `backends.ts`. */

@@ -12,3 +12,5 @@ export type { NftPrintedLines } from './print-nft-args';
 export { printNftScript, printNftScriptText, quoteNftString } from './print-nft-script';
 export { nftablesBackend } from './backend';
 export { nftablesSim, prepareNftMatch, usesConntrack } from './sim';
+export { nftHandles, nftScriptChains, nftScriptSets } from './nft-handles';
+export type { NftHandles } from './nft-handles';

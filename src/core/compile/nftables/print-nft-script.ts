@@ -3,6 +3,7 @@ import type { NftChain, NftRule, NftRuleset, NftTable } from './ir';
 import { NFT_BACKEND_LABEL, NFT_TABLE_COMMENT } from './ir';
 import type { NftPrintedLines } from './print-nft-args';
 import { nftRuleArgs } from './print-nft-args';
+import { nftScriptChains } from './nft-handles';
 
 /**
  * nft's unquoted identifiers (table, chain, set and map names). nft 1.0 accepts no quoted chain
@@ -115,10 +116,9 @@ function printTable(s: Script, t: NftTable): void {
     }
     s.line('\t}');
   }
-  // Interface chains first (in libvirt's creation order), so every jump target is declared above.
-  const own = t.chains.filter((c) => c.kind !== 'base').sort((a, b) => a.seq - b.seq);
-  for (const c of own) printChain(s, c);
-  for (const c of t.chains.filter((x) => x.kind === 'base')) printChain(s, c);
+  // Interface chains first (in libvirt's creation order), so every jump target is declared above;
+  // the kernel's handles follow this order (nft-handles.ts).
+  for (const c of nftScriptChains(t)) printChain(s, c);
   s.line('}');
 }
 

@@ -299,6 +299,25 @@ describe('nft expressions', () => {
     expect(holds({ selector: 'oif', value: 'vnet0' }, syn, { in: 'vnet0' })).toBe(false);
   });
 
+  it("tcp flags: `*` is nft's catch-all set element, several elements are alternatives (measured on Linux 6.18, KERNEL-FACTS N11)", () => {
+    const rst = tcpIn(0x04);
+    const syn = tcpIn(0x02);
+    // `tcp flags & syn == { * }` counted a SYN and the RST answering it; `!= { * }` neither.
+    expect(holds({ selector: 'tcp flags', mask: 'syn', value: '*' }, rst)).toBe(true);
+    expect(holds({ selector: 'tcp flags', mask: 'syn', value: '*' }, syn)).toBe(true);
+    expect(holds({ selector: 'tcp flags', mask: 'syn', value: '*', negated: true }, rst)).toBe(
+      false,
+    );
+    // Not a TCP packet: the dependency fails, whatever the set.
+    expect(holds({ selector: 'tcp flags', mask: 'syn', value: '*' }, udp)).toBe(false);
+    // `& syn == { syn,ack }` takes the SYN (syn is one element); `!=` takes the RST (0 is none).
+    expect(holds({ selector: 'tcp flags', mask: 'syn', value: 'syn,ack' }, syn)).toBe(true);
+    expect(holds({ selector: 'tcp flags', mask: 'syn', value: 'syn,ack' }, rst)).toBe(false);
+    expect(
+      holds({ selector: 'tcp flags', mask: 'syn', value: 'syn,ack', negated: true }, rst),
+    ).toBe(true);
+  });
+
   it('ARP fields, the gratuitous-ARP set and raw network-header loads', () => {
     expect(holds({ selector: 'arp operation', value: '1' }, arp)).toBe(true);
     expect(holds({ selector: 'arp saddr ip', value: '10.1.2.0/24' }, arp)).toBe(true);

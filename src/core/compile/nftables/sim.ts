@@ -20,6 +20,7 @@ import type { BackendSim, DispatchKey } from '../backend';
 import { tableKey } from '../ir';
 import type { NftMatch, NftRule, NftRuleset } from './ir';
 import { NFT_TABLES } from './ir';
+import { nftHandles } from './nft-handles';
 
 /** What nft's bridge family knows about a frame before its rules run (`nft_do_chain_bridge`). */
 interface NftPacketView {
@@ -424,7 +425,11 @@ export function prepareNftMatch(m: NftMatch): PreparedMatch {
     case 'tcp flags': {
       const f = FIELDS[sel] as Field;
       const mask = m.mask === null ? 0xff : tcpFlagBits(m.mask);
-      const members = m.value.split(',').map((x) => tcpFlagBits(x));
+      const elements = m.value.split(',').map((x) => x.trim());
+      // `*` in a set is nft's catch-all element, not "all six flags" as the driver means it: the
+      // lookup finds it for every key (N11), so `== { * }` matches every TCP packet, `!=` none.
+      if (elements.includes('*')) return ok(relational(loader(f), () => true, m.negated));
+      const members = elements.map((x) => tcpFlagBits(x));
       if (mask === null || members.some((x) => x === null)) return bad(`tcp flags ${m.value}`);
       // `& mask == { a,b }`: the masked flags are one of the set's elements.
       return ok(relational(loader(f), (x) => members.includes(x & mask), m.negated));
@@ -520,6 +525,7 @@ export const nftablesSim: BackendSim<NftMatch> = {
     return { ipv4: uses, ipv6: uses };
   },
   conntrackFamily: 'bridge',
+  ruleHandles: (ruleset) => nftHandles(ruleset as NftRuleset).rules,
   targetText(r) {
     const rule = r as NftRule;
     if (rule.viaMap)
