@@ -6,7 +6,14 @@ import { parseFilterXml } from '../core/xml';
 import { serializeFilterXml } from '../core/xml';
 import { assertFuzz, hostileString } from '../testing/fuzz';
 import { decodeHistory, encodeHistory } from './history-persistence';
-import { loadSavedHost, loadSavedState, STORAGE_KEY, UNREADABLE_KEY } from './persistence';
+import {
+  loadSavedHost,
+  loadSavedState,
+  loadSavedView,
+  STORAGE_KEY,
+  UNREADABLE_KEY,
+} from './persistence';
+import { decodeView } from './view-persistence';
 import { parseHostProfile, serializeHostProfile } from '../core/host';
 import { decodeShare, encodeShare } from './share-link';
 
@@ -240,5 +247,69 @@ describe('fuzz: the saved host profile', () => {
     expect(saved.notice).toBeNull();
     expect(saved.host?.ipsets).toEqual(HOST.ipsets);
     expect(saved.host?.events).toHaveLength(1);
+  });
+});
+
+/** A saved view with every field set (what e2e/reload.spec.ts sets through the page). */
+const VIEW = {
+  params: { IP: ['10.99.0.7'], MAC: ['52:54:00:11:22:33'], PORTS: ['22', '80'] },
+  libvirt: '9.0',
+  tab: 'lint',
+  collapsed: false,
+  source: { kind: 'scenario', name: 'ssh' },
+  customPackets: [
+    {
+      side: 'to-vm',
+      proto: 'tcp',
+      src: '10.99.0.3',
+      dst: '',
+      sport: 40000,
+      dport: 22,
+      flags: 'SYN',
+      icmpType: 8,
+      icmpCode: 0,
+      t: 0,
+    },
+  ],
+  xmlSplit: 0.5,
+  dockShare: 0.41,
+  columnWidths: { comment: 122, match: 300 },
+};
+
+describe('fuzz: the saved view', () => {
+  it('any view entry: no throw, only fields that read back, the others named once; the workspace is kept', () => {
+    const workspace = { version: 1, activeId: 'a0', filters: [{ id: 'a0', doc: DOCS[0] }] };
+    const corruptView = fc
+      .array(fc.tuple(fc.nat(), json), { minLength: 1, maxLength: 3 })
+      .map((edits) => corrupted(VIEW, edits));
+    assertFuzz(
+      fc.property(fc.oneof(corruptView, json), (view) => {
+        const raw = JSON.stringify({ ...workspace, view });
+        const storage = memoryStorage({ [STORAGE_KEY]: raw });
+        const saved = loadSavedView(storage);
+        // What is kept reads back unchanged: a second save of it is the same view.
+        expect(decodeView(JSON.parse(JSON.stringify(saved.view)))).toEqual({
+          view: saved.view,
+          unusable: [],
+        });
+        const expected = decodeView(view).unusable;
+        if (expected.length > 0) {
+          expect(saved.notice).toMatch(/^The saved workspace had settings that could not be used/);
+          expect(storage.getItem(UNREADABLE_KEY)).toBe(raw);
+        } else expect(saved.notice).toBeNull();
+        expect(loadSavedState(storage)?.workspace?.filters.map((f) => f.id)).toEqual(['a0']);
+      }),
+      300,
+    );
+  });
+
+  it('a whole view comes back as saved; a field that cannot be used is left out and named', () => {
+    expect(decodeView(VIEW)).toEqual({ view: VIEW, unusable: [] });
+    expect(decodeView({ ...VIEW, tab: 'host', xmlSplit: 3, params: { IP: '10.0.0.1' } })).toEqual({
+      view: { ...VIEW, tab: undefined, xmlSplit: undefined, params: undefined },
+      unusable: ['params', 'tab', 'xmlSplit'],
+    });
+    // A save from before the view was kept: nothing to restore, nothing to report.
+    expect(decodeView(undefined)).toEqual({ view: {}, unusable: [] });
   });
 });

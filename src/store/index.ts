@@ -33,3 +33,11 @@ export type { AsyncParser } from './studio-store';
 export { createWorkerParser } from './create-worker-parser';
 export { useHostMarks } from './host-store';
 export type { HostMarks } from './host-store';
+export {
+  useLayoutStore,
+  DEFAULT_DOCK_SHARE,
+  DEFAULT_XML_SPLIT,
+  DOCK_SHARE_RANGE,
+  XML_SPLIT_RANGE,
+} from './layout-store';
+export type { LayoutState, LayoutStore } from './layout-store';

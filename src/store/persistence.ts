@@ -5,7 +5,11 @@ import { parseHostProfile } from '../core/host';
 import type { HostProfile } from '../core/host';
 import { restoreHistory, saveHistory } from './history-persistence';
 import { hostProfileOf, withHostProfile } from '../core/sim';
+import { useLayoutStore } from './layout-store';
 import { usePanelsStore } from './panels-store';
+import type { PanelsState } from './panels-store';
+import { applyView, decodeView, viewOf } from './view-persistence';
+import type { SavedView } from './view-persistence';
 import { useStudioStore } from './app-store';
 import type { StudioState, WorkspaceFilter, XmlDraft } from './studio-store';
 
@@ -24,6 +28,8 @@ interface SavedState {
   host?: HostProfile;
   /** The firewall backend the Export panel prints and the Simulator executes (absent: default). */
   backend?: BackendId;
+  /** The rest of what the user set: parameters, libvirt release, traffic, tab, sizes. */
+  view?: SavedView;
 }
 
 /** Where an entry that could not be read (in full) is kept, so saving over it loses nothing. */
@@ -159,6 +165,7 @@ function toSaved(state: StudioState): SavedState {
     ...(usePanelsStore.getState().settings.backend
       ? { backend: usePanelsStore.getState().settings.backend }
       : {}),
+    view: viewOf(usePanelsStore.getState(), useLayoutStore.getState()),
   };
 }
 
@@ -172,6 +179,41 @@ export function loadSavedBackend(storage: Storage = localStorage): BackendId | n
     return null;
   }
 }
+
+/** The saved view (what {@link SavedView} lists), or why part of it could not be used. */
+export function loadSavedView(storage: Storage = localStorage): {
+  view: SavedView;
+  notice: string | null;
+} {
+  let raw: string | null;
+  let value: unknown;
+  try {
+    raw = storage.getItem(STORAGE_KEY);
+    const saved: unknown = raw ? JSON.parse(raw) : undefined;
+    value = typeof saved === 'object' && saved !== null ? (saved as SavedState).view : undefined;
+  } catch {
+    return { view: {}, notice: null };
+  }
+  const { view, unusable } = decodeView(value);
+  if (unusable.length === 0 || raw === null) return { view, notice: null };
+  return {
+    view,
+    notice: keepUnreadable(
+      storage,
+      raw,
+      `had settings that could not be used (${unusable.join(', ')}); they start from their defaults`,
+    ),
+  };
+}
+
+/** The panels' fields saved with the workspace (a change to any of them schedules a save). */
+const SAVED_PANELS_FIELDS = [
+  'settings',
+  'source',
+  'customPackets',
+  'tab',
+  'collapsed',
+] as const satisfies readonly (keyof PanelsState)[];
 
 /**
  * Restores the saved workspace into the store (when there is one) and saves
@@ -194,9 +236,12 @@ export function startAutosave(storage: Storage = localStorage): () => void {
   }
   const backend = loadSavedBackend(storage);
   if (backend) usePanelsStore.getState().setSettings({ backend });
-  if (notice) {
+  const { view, notice: viewNotice } = loadSavedView(storage);
+  applyView(view);
+  for (const n of [notice, viewNotice]) {
+    if (!n) continue;
     const before = useStudioStore.getState().notice;
-    useStudioStore.getState().setNotice(before ? `${before} ${notice}` : notice);
+    useStudioStore.getState().setNotice(before ? `${before} ${n}` : n);
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
   let last: { filters: unknown; activeId: unknown; drafts: unknown } | null = null;
@@ -230,19 +275,18 @@ export function startAutosave(storage: Storage = localStorage): () => void {
     last = { filters: state.workspace.filters, activeId: state.activeId, drafts: state.drafts };
     schedule();
   });
-  // The host settings are saved with the workspace, in the same pauses.
-  let lastSettings = usePanelsStore.getState().settings;
-  const unsubscribePanels = usePanelsStore.subscribe((state) => {
-    if (state.settings === lastSettings) return;
-    lastSettings = state.settings;
-    schedule();
+  // The host settings and the view are saved with the workspace, in the same pauses.
+  const unsubscribePanels = usePanelsStore.subscribe((state, before) => {
+    if (SAVED_PANELS_FIELDS.some((k) => state[k] !== before[k])) schedule();
   });
+  const unsubscribeLayout = useLayoutStore.subscribe(schedule);
   const onHide = () => save();
   window.addEventListener('pagehide', onHide);
   document.addEventListener('visibilitychange', onHide);
   return () => {
     unsubscribe();
     unsubscribePanels();
+    unsubscribeLayout();
     clearTimeout(timer);
     window.removeEventListener('pagehide', onHide);
     document.removeEventListener('visibilitychange', onHide);

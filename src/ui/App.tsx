@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import type { FilterDoc, Rule } from '../core/model';
 import {
   decodeShare,
@@ -12,6 +12,7 @@ import {
   selectNotice,
   selectSelectedIndex,
   selectWorkspaceFilters,
+  useLayoutStore,
   useStudioStore,
 } from '../store';
 import { deleteEntry, duplicateEntry } from './actions/entry-actions';
@@ -242,7 +243,8 @@ export function App() {
   const doc = useStudioStore(selectActiveDoc);
   const readOnly = useStudioStore(selectIsReadOnly);
   const filters = useStudioStore(selectWorkspaceFilters);
-  const [split, setSplit] = useState(0.55);
+  const split = useLayoutStore((s) => s.xmlSplit);
+  const setSplit = useLayoutStore((s) => s.setXmlSplit);
   useGlobalShortcuts();
   useImportByDropAndPaste();
   useShareLink();
@@ -299,7 +301,7 @@ export function App() {
               </p>
             )}
           </section>
-          <PaneSplitter value={split} onResize={(f) => setSplit(Math.max(0.2, Math.min(0.8, f)))} />
+          <PaneSplitter value={split} onResize={setSplit} />
           <XmlPane />
         </main>
       </div>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useLayoutStore } from '../../store/layout-store';
 import { usePanelsStore } from '../../store/panels-store';
 import type { PanelTab } from '../../store/panels-store';
 import { ExportPanel } from '../ExportPanel/ExportPanel';
@@ -34,8 +35,8 @@ export function Panels() {
   useLiveSimulation();
   useState(captureOpenedVersion);
   // Height as a share of the window (the dock shares the screen with the editor).
-  const [share, setShare] = useState(0.46);
-  const resize = (f: number) => setShare(Math.max(0.2, Math.min(0.85, f)));
+  const share = useLayoutStore((s) => s.dockShare);
+  const resize = useLayoutStore((s) => s.setDockShare);
   return (
     <section
       className={`panels${collapsed ? ' is-collapsed' : ''}`}

@@ -25,6 +25,7 @@ import { summarizeMatch } from './summarize-match';
 import { ENTRY_ACTIONS } from '../actions/entry-actions';
 import { runEntryAction } from '../actions/run-entry-action';
 import { selectHinted, selectHits, usePanelsStore } from '../../store/panels-store';
+import { useLayoutStore } from '../../store/layout-store';
 import { ruleNumber as ruleNumberOf } from '../Panels/rule-links';
 import { focusRuleEditor } from '../RuleEditor/focus-rule-editor';
 import { CellEditor } from './CellEditor';
@@ -403,7 +404,8 @@ export function RuleTable({
   });
 
   /** Widths the user dragged, per column; the others fit their content. */
-  const [dragged, setDragged] = useState<Partial<Record<SizedColumn, number>>>({});
+  const dragged = useLayoutStore((s) => s.columnWidths) as Partial<Record<SizedColumn, number>>;
+  const setColumnWidth = useLayoutStore((s) => s.setColumnWidth);
   const hitCounts = useMemo(
     () =>
       hits && doc
@@ -704,13 +706,8 @@ export function RuleTable({
                 <ColumnResizer
                   label={columnLabel(c)}
                   width={widths[c]}
-                  onResize={(w) => setDragged((d) => ({ ...d, [c]: w }))}
-                  onReset={() =>
-                    setDragged((d) => {
-                      const { [c]: _, ...rest } = d;
-                      return rest;
-                    })
-                  }
+                  onResize={(w) => setColumnWidth(c, w)}
+                  onReset={() => setColumnWidth(c, null)}
                 />
               </div>
             ))}
