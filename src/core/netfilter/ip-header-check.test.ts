@@ -6,7 +6,7 @@ import { parseFilterXml } from '../xml/parse-filter-xml';
 import { ETH_P_IPV4 } from '../model/protocol-numbers';
 import { buildEthernet, buildIpv4, buildIpv6, buildUdp } from '../packet/packet-build';
 import { decodeFrame } from '../packet/packet-decode';
-import { encodeFrame, encodeL3 } from '../packet/packet-encode';
+import { encodeFrame, encodeL3, ipv4HeaderChecksum } from '../packet/packet-encode';
 import { ipLength } from '../packet/packet';
 import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from '../packet/packet';
 import { buildCustomFrames } from '../sim/run-simulation';
@@ -123,6 +123,79 @@ describe('the kernel drops IP headers br_netfilter refuses, after ebtables PRERO
     const { trace } = step(raw, 'from-vm');
     expect(trace.verdict).toBe('drop');
     expect(trace.notes.join('\n')).toContain('IpInHdrErrors');
+  });
+
+  it('a wrong IPv4 header checksum (ip_fast_csum): dropped before the length checks, kept by decode and encode (IpInCsumErrors)', () => {
+    const intact = wire(udp4('from-vm'));
+    expect((intact.payload as Ipv4Packet).badChecksum).toBeUndefined();
+    const good = ipv4HeaderChecksum(intact.payload as Ipv4Packet);
+    // On the wire: the intact header's checksum flipped in one bit.
+    const bytes = encodeFrame(intact);
+    bytes[14 + 11] = (bytes[14 + 11] as number) ^ 0x01;
+    const bad = decodeFrame(bytes) as EthernetFrame;
+    expect((bad.payload as Ipv4Packet).badChecksum).toBe(good ^ 0x01);
+    expect(encodeFrame(bad)).toEqual(bytes);
+    expect(ipHeaderProblem(bad)).toEqual({
+      counter: 'IpInCsumErrors',
+      reason: `IPv4 header checksum 0x${(good ^ 0x01).toString(16).padStart(4, '0')} is wrong: the header does not sum to 0xffff`,
+    });
+    for (const side of ['from-vm', 'to-vm'] as const) {
+      const f = wire(udp4(side, (ip) => (ip.badChecksum = 0x1234)));
+      const { trace, table } = step(f, side);
+      expect(trace.verdict).toBe('drop');
+      expect(trace.rule).toBeNull();
+      expect(table).toEqual([]);
+      expect(trace.notes.join('\n')).toMatch(
+        /br_validate_ipv4\): IPv4 header checksum 0x1234 is wrong/,
+      );
+    }
+    // The checksum is checked first: with a total length beyond the frame too, it is the reason.
+    const both = wire(
+      udp4('from-vm', (ip) => {
+        ip.totalLength = ipLength(ip) + 100;
+        ip.badChecksum = 0x1234;
+      }),
+    );
+    expect(ipHeaderProblem(both)?.counter).toBe('IpInCsumErrors');
+    // A header with options: the checksum covers them (ihl words).
+    const withOptions = udp4('from-vm', (ip) => (ip.options = new Uint8Array([1, 1, 1, 0])));
+    expect(ipHeaderProblem(wire(withOptions))).toBeNull();
+    const optBytes = encodeFrame(withOptions);
+    optBytes[14 + 22] = 7;
+    expect(ipHeaderProblem(decodeFrame(optBytes) as EthernetFrame)?.counter).toBe('IpInCsumErrors');
+    // Without br_netfilter the bridge forwards it; the host's own ip_rcv drops it.
+    const f = wire(udp4('from-vm', (ip) => (ip.badChecksum = 0x1234)));
+    expect(step(f, 'from-vm', { callIptables: false }).trace.verdict).toBe('accept');
+    expect(step(f, 'from-vm', { callIptables: false }, true).trace.verdict).toBe('drop');
+  });
+
+  it('a custom packet with a wrong header checksum gets that fate; the right one changes nothing', () => {
+    const packet = {
+      side: 'from-vm' as const,
+      proto: 'udp' as const,
+      src: '',
+      dst: '',
+      sport: 1,
+      dport: 2,
+      flags: '',
+      icmpType: 0,
+      icmpCode: 0,
+      t: 0,
+    };
+    const hosts = { vm: { ...VM }, remote: { ...PEER } };
+    const [plain] = buildCustomFrames([packet], hosts);
+    const right = ipv4HeaderChecksum(plain?.frame.payload as Ipv4Packet);
+    const custom = buildCustomFrames(
+      [
+        { ...packet, ipChecksum: right },
+        { ...packet, t: 1, ipChecksum: right ^ 0xffff },
+      ],
+      hosts,
+    );
+    expect((custom[0]?.frame.payload as Ipv4Packet).badChecksum).toBeUndefined();
+    expect(custom[1]?.label).toContain('IPv4 header checksum 0x');
+    const h = new BridgeHost(ruleset(), { peerPort: 'vclient' });
+    expect(custom.map((c) => h.step(c.frame, c.side, c.t).verdict)).toEqual(['accept', 'drop']);
   });
 
   it('an IPv6 payload length beyond the frame (br_validate_ipv6)', () => {

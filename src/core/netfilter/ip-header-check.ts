@@ -24,8 +24,9 @@ function rawBytes(frame: EthernetFrame): Uint8Array | null {
 /**
  * The problem the kernel finds with an IPv4 or IPv6 frame's header (the checks of
  * `br_validate_ipv4` / `br_validate_ipv6`, the same as `ip_rcv_core` / `ipv6_rcv`): a header shorter
- * than its minimum or than its own header length, a wrong version, a total length beyond the
- * frame or below the header, an IPv6 payload length beyond the frame. Null for other frames.
+ * than its minimum or than its own header length, a wrong version, a wrong IPv4 header checksum,
+ * a total length beyond the frame or below the header, an IPv6 payload length beyond the frame.
+ * Null for other frames.
  */
 export function ipHeaderProblem(frame: EthernetFrame): IpHeaderProblem | null {
   const p = frame.payload;
@@ -33,6 +34,12 @@ export function ipHeaderProblem(frame: EthernetFrame): IpHeaderProblem | null {
     const hdr = { counter: 'IpInHdrErrors' };
     if (p.kind === 'ipv4') {
       const hl = 20 + (p.options ? (p.options.length + 3) & ~3 : 0);
+      // Checked before the lengths (ip_fast_csum), counted in IpInCsumErrors and IpInHdrErrors.
+      if (p.badChecksum !== undefined)
+        return {
+          counter: 'IpInCsumErrors',
+          reason: `IPv4 header checksum 0x${p.badChecksum.toString(16).padStart(4, '0')} is wrong: the header does not sum to 0xffff`,
+        };
       const t = p.totalLength;
       if (t === undefined) return null;
       if (t < hl)

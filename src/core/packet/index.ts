@@ -1,7 +1,7 @@
 /** Packet model: frames, builders, wire codec, summaries, addresses, checksums. */
 export * from './packet';
 export * from './addr';
-export { encodeFrame, encodeL3, encodeL4 } from './packet-encode';
+export { encodeFrame, encodeL3, encodeL4, ipv4HeaderChecksum } from './packet-encode';
 export type { EncodeOptions } from './packet-encode';
 export { decodeFrame, decodeL3, decodeIpv4, decodeIpv6, decodeL4 } from './packet-decode';
 export * from './packet-build';

@@ -3,6 +3,7 @@
  * decoded (truncated, unknown) becomes a `raw` payload, so a capture always
  * loads and the interpreter can still match the layers that did decode.
  */
+import { foldChecksum, sumWords } from './checksum';
 import type { Ip6Addr } from './addr';
 import type { EthernetFrame, Ipv4Packet, Ipv6Packet, L3Packet, L4Packet, StpBpdu } from './packet';
 import {
@@ -113,6 +114,8 @@ export function decodeIpv4(b: Uint8Array): { packet: Ipv4Packet; used: number } 
   if (hl > 20) packet.options = b.slice(20, hl);
   // Kept so that the kernel's length checks can decide its fate (and encoding gives it back).
   if (total !== end) packet.totalLength = total;
+  // ip_fast_csum: the header, its checksum included, sums to all ones when it is intact.
+  if (foldChecksum(sumWords(b, 0, hl)) !== 0) packet.badChecksum = get16(b, 10);
   return { packet, used: end };
 }
 

@@ -91,6 +91,12 @@ export function encodeL3(p: L3Packet, opts: EncodeOptions = {}): Uint8Array {
   }
 }
 
+/** The checksum an intact header of `p` carries (what encoding writes unless told otherwise). */
+export function ipv4HeaderChecksum(p: Ipv4Packet): number {
+  const b = encodeIpv4({ ...p, badChecksum: undefined }, {});
+  return ((b[10] as number) << 8) | (b[11] as number);
+}
+
 function encodeIpv4(p: Ipv4Packet, opts: EncodeOptions): Uint8Array {
   const optLen = p.options ? (p.options.length + 3) & ~3 : 0;
   const hl = 20 + optLen;
@@ -109,9 +115,10 @@ function encodeIpv4(p: Ipv4Packet, opts: EncodeOptions): Uint8Array {
   put16(
     b,
     10,
-    opts.preserveChecksums && p.checksum !== undefined
-      ? p.checksum
-      : foldChecksum(sumWords(b, 0, hl)),
+    p.badChecksum ??
+      (opts.preserveChecksums && p.checksum !== undefined
+        ? p.checksum
+        : foldChecksum(sumWords(b, 0, hl))),
   );
   b.set(l4, hl);
   return b;

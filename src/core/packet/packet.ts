@@ -77,6 +77,12 @@ export interface Ipv4Packet {
    * core/netfilter/ip-header-check.ts). Absent for a consistent packet; encoded as given.
    */
   totalLength?: number | undefined;
+  /**
+   * The header checksum when it is not the header's correct one (a damaged or crafted header,
+   * which the kernel drops: core/netfilter/ip-header-check.ts). Absent for a correct header, which
+   * encoding computes; encoded as given.
+   */
+  badChecksum?: number | undefined;
   payload: L4Packet;
 }
 

@@ -26,6 +26,7 @@ import type { HostSettings, PacketTrace, Side, Verdict } from '../netfilter/brid
 import type { L4Packet } from '../packet/packet';
 import { buildEthernet, buildIpv4, buildTcp, buildUdp } from '../packet/packet-build';
 import { decodeFrame } from '../packet/packet-decode';
+import { ipv4HeaderChecksum } from '../packet/packet-encode';
 import { bytesSource, CaptureReader } from './capture-reader';
 import { DEFAULT_LIMITS } from '../model/limits';
 import { scenarioSettings } from './run-scenario';
@@ -114,6 +115,11 @@ export interface CustomPacket {
    * beyond the frame or below the header, the kernel drops the packet). Absent: the real length.
    */
   ipTotalLength?: number;
+  /**
+   * The IPv4 header checksum when it should not be the header's own (a damaged header the kernel
+   * drops). Absent, or the correct one: the header's own.
+   */
+  ipChecksum?: number;
 }
 
 export type SimSource =
@@ -338,6 +344,10 @@ export function buildCustomFrames(packets: CustomPacket[], hosts: ScenarioHosts)
     if (p.ipTotalLength !== undefined) {
       ip.totalLength = p.ipTotalLength;
       label += ` (IPv4 total length ${p.ipTotalLength})`;
+    }
+    if (p.ipChecksum !== undefined && p.ipChecksum !== ipv4HeaderChecksum(ip)) {
+      ip.badChecksum = p.ipChecksum;
+      label += ` (IPv4 header checksum 0x${p.ipChecksum.toString(16).padStart(4, '0')})`;
     }
     return { t: p.t, side: p.side, frame: buildEthernet(macs, ip), label };
   });
