@@ -196,6 +196,12 @@ export const CASES: readonly KernelCase[] = [
     filter: 'kd-ip-lengths',
     only: ['kd-ip-lengths'],
   },
+  {
+    // A wrong IPv4 header checksum: br_validate_ipv4 drops it as it drops the damaged lengths.
+    id: 'ip-checksum',
+    filter: 'kd-ip-lengths',
+    only: ['kd-ip-checksum'],
+  },
   { id: 'statematch-false', filter: 'kd-statematch-false' },
   { id: 'clean-traffic', filter: 'kd-clean-traffic' },
   { id: 'reject', filter: 'kd-reject' },

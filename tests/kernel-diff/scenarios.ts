@@ -21,7 +21,13 @@ import {
   mac,
 } from '../../src/core/packet';
 import type { IcmpMessage, Ipv4Packet, Ipv6Packet } from '../../src/core/packet';
-import { encodeL3, ETH_P_IPV4, ipLength, parseIpv6 } from '../../src/core/packet';
+import {
+  encodeL3,
+  ETH_P_IPV4,
+  ipLength,
+  ipv4HeaderChecksum,
+  parseIpv6,
+} from '../../src/core/packet';
 import { TcpFlow } from '../../src/core/sim';
 
 export const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2', ip6: '2001:db8:99::2' };
@@ -655,6 +661,28 @@ export function buildPitfallScenarios(): Scenario[] {
   add(
     'ip-lengths',
     'UDP each way between IPv4/IPv6 headers the kernel drops: total length beyond the frame, below the header, header length 4, IPv6 payload length beyond the frame',
+    s,
+  );
+
+  // IPv4 headers that do not sum to all ones (ip_fast_csum in br_validate_ipv4), between intact ones.
+  s = new Seq();
+  const NOPS = [1, 1, 1, 1];
+  udp4('from-vm');
+  udp4('from-vm', (ip) => (ip.badChecksum = ipv4HeaderChecksum(ip) ^ 0x0100));
+  udp4('to-vm', (ip) => (ip.badChecksum = ipv4HeaderChecksum(ip) ^ 0x8001));
+  // Options are covered too: four NOPs with the right checksum pass; the checksum of NOP NOP NOP
+  // EOL on them (one option byte damaged on the way) does not.
+  udp4('from-vm', (ip) => (ip.options = new Uint8Array(NOPS)));
+  udp4('from-vm', (ip) => {
+    ip.options = new Uint8Array([1, 1, 1, 0]);
+    const sum = ipv4HeaderChecksum(ip);
+    ip.options = new Uint8Array(NOPS);
+    ip.badChecksum = sum;
+  });
+  udp4('to-vm');
+  add(
+    'ip-checksum',
+    'UDP each way between IPv4 headers whose checksum is wrong (one each way, one over a damaged option byte) and a header with options',
     s,
   );
   return list;
