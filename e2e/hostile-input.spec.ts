@@ -1,3 +1,4 @@
+import type { Page } from '@playwright/test';
 import { parseHostProfile } from '../src/core/host';
 import { expect, test } from './support/fixtures';
 import { importFilter } from './support/import-filter';
@@ -7,6 +8,22 @@ import { openApp, openTab, panels } from './support/studio';
 // fails the test on any page error) and never loses what the user had.
 
 const WORKSPACE_KEY = 'nwfilter-studio:workspace:v1';
+
+/**
+ * Puts `entry` in the saved workspace's place as the next page loads (once: not again on later
+ * reloads). Written by the page itself, because a page being left saves its own state first.
+ */
+function seedOnce(page: Page, entry: string) {
+  return page.addInitScript(
+    ([key, value]) => {
+      if (!sessionStorage.getItem('seeded')) {
+        localStorage.setItem(key as string, value as string);
+        sessionStorage.setItem('seeded', '1');
+      }
+    },
+    [WORKSPACE_KEY, entry],
+  );
+}
 
 test('a hostile share link opens nothing and says so; the workspace is unchanged', async ({
   page,
@@ -25,15 +42,7 @@ test('a corrupt saved workspace is kept aside, the page opens, nothing is lost',
     activeId: 'x',
     filters: [{ id: 'x', doc: { name: 'evil', chain: 'root', entries: [null, { kind: 'rule' }] } }],
   });
-  await page.addInitScript(
-    ([key, value]) => {
-      if (!sessionStorage.getItem('seeded')) {
-        localStorage.setItem(key as string, value as string);
-        sessionStorage.setItem('seeded', '1');
-      }
-    },
-    [WORKSPACE_KEY, corrupt],
-  );
+  await seedOnce(page, corrupt);
   await page.goto('/');
   await expect(page.getByText(`${WORKSPACE_KEY}:unreadable`)).toBeVisible();
   await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
@@ -63,16 +72,7 @@ test('a corrupt host profile in the saved workspace: one notice naming its first
   expect(problems.length).toBe(2);
   const [first, second] = problems as [(typeof problems)[0], (typeof problems)[0]];
   const corrupt = JSON.stringify(saved);
-  // Written as the page loads: the page being left saves its own state over the entry first.
-  await page.addInitScript(
-    ([key, value]) => {
-      if (!sessionStorage.getItem('seeded')) {
-        localStorage.setItem(key as string, value as string);
-        sessionStorage.setItem('seeded', '1');
-      }
-    },
-    [WORKSPACE_KEY, corrupt],
-  );
+  await seedOnce(page, corrupt);
 
   await page.reload();
   // The workspace opens on the filter that was open, the example beside it.

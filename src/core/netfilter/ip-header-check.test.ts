@@ -10,6 +10,7 @@ import { encodeFrame, encodeL3, ipv4HeaderChecksum } from '../packet/packet-enco
 import { ipLength } from '../packet/packet';
 import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from '../packet/packet';
 import { buildCustomFrames } from '../sim/run-simulation';
+import type { CustomPacket } from '../sim/run-simulation';
 import { runCaptures } from '../sim/run-captures';
 import { writePcap } from '../sim/pcap';
 import { BridgeHost } from './bridge-host';
@@ -70,6 +71,21 @@ function step(f: EthernetFrame, side: Side, settings: HostSettings = {}, toHost 
   const trace = h.step(f, side, 0, { toHost });
   return { trace, table: h.table(0), counters: h.counters().filter((c) => c.packets > 0) };
 }
+
+/** A custom packet of the Simulator's form: UDP from the VM, at t = 0. */
+const CUSTOM_UDP: CustomPacket = {
+  side: 'from-vm',
+  proto: 'udp',
+  src: '',
+  dst: '',
+  sport: 1,
+  dport: 2,
+  flags: '',
+  icmpType: 0,
+  icmpCode: 0,
+  t: 0,
+};
+const HOSTS = { vm: { ...VM }, remote: { ...PEER } };
 
 const ihl4 = (): EthernetFrame => {
   const b = encodeL3(buildIpv4({ src: VM.ip, dst: PEER.ip }, buildUdp({ sport: 1, dport: 2 })));
@@ -170,27 +186,14 @@ describe('the kernel drops IP headers br_netfilter refuses, after ebtables PRERO
   });
 
   it('a custom packet with a wrong header checksum gets that fate; the right one changes nothing', () => {
-    const packet = {
-      side: 'from-vm' as const,
-      proto: 'udp' as const,
-      src: '',
-      dst: '',
-      sport: 1,
-      dport: 2,
-      flags: '',
-      icmpType: 0,
-      icmpCode: 0,
-      t: 0,
-    };
-    const hosts = { vm: { ...VM }, remote: { ...PEER } };
-    const [plain] = buildCustomFrames([packet], hosts);
+    const [plain] = buildCustomFrames([CUSTOM_UDP], HOSTS);
     const right = ipv4HeaderChecksum(plain?.frame.payload as Ipv4Packet);
     const custom = buildCustomFrames(
       [
-        { ...packet, ipChecksum: right },
-        { ...packet, t: 1, ipChecksum: right ^ 0xffff },
+        { ...CUSTOM_UDP, ipChecksum: right },
+        { ...CUSTOM_UDP, t: 1, ipChecksum: right ^ 0xffff },
       ],
-      hosts,
+      HOSTS,
     );
     expect((custom[0]?.frame.payload as Ipv4Packet).badChecksum).toBeUndefined();
     expect(custom[1]?.label).toContain('IPv4 header checksum 0x');
@@ -230,34 +233,8 @@ describe('the kernel drops IP headers br_netfilter refuses, after ebtables PRERO
     const run = runCaptures(ruleset(), { fromVm: pcap }, { peerPort: 'vclient' });
     expect(run.steps.map((s) => s.trace.verdict)).toEqual(['accept', 'drop']);
     const custom = buildCustomFrames(
-      [
-        {
-          side: 'from-vm',
-          proto: 'udp',
-          src: '',
-          dst: '',
-          sport: 1,
-          dport: 2,
-          flags: '',
-          icmpType: 0,
-          icmpCode: 0,
-          t: 0,
-        },
-        {
-          side: 'from-vm',
-          proto: 'udp',
-          src: '',
-          dst: '',
-          sport: 1,
-          dport: 2,
-          flags: '',
-          icmpType: 0,
-          icmpCode: 0,
-          t: 1,
-          ipTotalLength: 1500,
-        },
-      ],
-      { vm: { ...VM }, remote: { ...PEER } },
+      [CUSTOM_UDP, { ...CUSTOM_UDP, t: 1, ipTotalLength: 1500 }],
+      HOSTS,
     );
     const h = new BridgeHost(ruleset(), { peerPort: 'vclient' });
     expect(custom.map((c) => h.step(c.frame, c.side, c.t).verdict)).toEqual(['accept', 'drop']);
