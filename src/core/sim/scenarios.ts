@@ -320,6 +320,27 @@ const DNS_ANSWER = '\xc0\x0c\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\x5d\xb8\xd7
  * DNS server. When nothing comes back the resolver asks again after its timeout, the same
  * query, and gives up after the last attempt.
  */
+/**
+ * `count` echo requests one second apart from the `side` they name (from-vm: the VM pings), each
+ * answered 1 ms later by the other end when it got the request.
+ */
+function pings(s: Script, side: 'from-vm' | 'to-vm', id: number, count: number): void {
+  const send = (fromVm: boolean, l4: L4Packet) => (fromVm ? s.fromVm(l4) : s.toVm(l4));
+  for (let k = 0; k < count; k++) {
+    const r = s.add(
+      k,
+      send(side === 'from-vm', buildIcmpEcho({ id, seq: k + 1 })),
+      `echo request ${k + 1}`,
+    );
+    s.add(
+      k + 0.001,
+      send(side !== 'from-vm', buildIcmpEcho({ reply: true, id, seq: k + 1 })),
+      `echo reply ${k + 1}`,
+      [r],
+    );
+  }
+}
+
 function dnsLookup(
   s: Script,
   sport: number,
@@ -734,19 +755,7 @@ export const SCENARIOS: readonly Scenario[] = [
       'Three echo requests from the VM, each answered. The first request is NEW, the replies and later requests ESTABLISHED: conntrack pairs ICMP echo by identifier, not by sequence number.',
     settings: {},
     script(s) {
-      for (let k = 0; k < 3; k++) {
-        const r = s.add(
-          k,
-          s.fromVm(buildIcmpEcho({ id: 0x1c2d, seq: k + 1 })),
-          `echo request ${k + 1}`,
-        );
-        s.add(
-          k + 0.001,
-          s.toVm(buildIcmpEcho({ reply: true, id: 0x1c2d, seq: k + 1 })),
-          `echo reply ${k + 1}`,
-          [r],
-        );
-      }
+      pings(s, 'from-vm', 0x1c2d, 3);
     },
   }),
   scenario({
@@ -756,19 +765,7 @@ export const SCENARIOS: readonly Scenario[] = [
       'Echo requests towards the VM: the first one is NEW in the direction "in". A filter that only allows the VM to initiate ICMP (out, NEW) drops it; an echo reply with no request is INVALID.',
     settings: {},
     script(s) {
-      for (let k = 0; k < 2; k++) {
-        const r = s.add(
-          k,
-          s.toVm(buildIcmpEcho({ id: 0x2b1a, seq: k + 1 })),
-          `echo request ${k + 1}`,
-        );
-        s.add(
-          k + 0.001,
-          s.fromVm(buildIcmpEcho({ reply: true, id: 0x2b1a, seq: k + 1 })),
-          `echo reply ${k + 1}`,
-          [r],
-        );
-      }
+      pings(s, 'to-vm', 0x2b1a, 2);
     },
   }),
   scenario({
