@@ -94,11 +94,19 @@ function chunks(iface: string): string[] {
   ];
 }
 
-/** testRemoveCommonRules: strip each common chunk once, searching onward from the previous hit. */
+/** testRemoveCommonRules of the ebiptables harness. */
 export function removeCommonRules(text: string, iface = 'vnet0'): string {
+  return removeChunks(text, chunks(iface));
+}
+
+/**
+ * libvirt's testRemoveCommonRules, for either harness: strip each common chunk once, searching
+ * onward from the previous hit.
+ */
+export function removeChunks(text: string, common: readonly string[]): string {
   let s = text;
   let offset = 0;
-  for (const chunk of chunks(iface)) {
+  for (const chunk of common) {
     const at = s.indexOf(chunk, offset);
     if (at >= 0) {
       s = s.slice(0, at) + s.slice(at + chunk.length);

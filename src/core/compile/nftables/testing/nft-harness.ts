@@ -6,6 +6,7 @@
  * and `nft list chains` with nothing, so the driver creates both tables.
  */
 export { HARNESS_PARAMS, corpusDir } from '../../testing/libvirt-harness';
+import { removeChunks } from '../../testing/libvirt-harness';
 
 /** One command in the dry-run form: every argument on its own line. */
 const cmd = (...args: string[]) => `${['nft', ...args].join(' \\\n')}\n`;
@@ -65,14 +66,5 @@ function chunks(iface: string): string[] {
 
 /** testRemoveCommonRules of the nftables harness. */
 export function removeNftCommonRules(text: string, iface = 'vnet0'): string {
-  let s = text;
-  let offset = 0;
-  for (const chunk of chunks(iface)) {
-    const at = s.indexOf(chunk, offset);
-    if (at >= 0) {
-      s = s.slice(0, at) + s.slice(at + chunk.length);
-      offset = at;
-    }
-  }
-  return s;
+  return removeChunks(text, chunks(iface));
 }
