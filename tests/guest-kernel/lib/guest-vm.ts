@@ -178,9 +178,12 @@ export class GuestVm implements Machine {
     const connected = new Promise<Socket>((res) => server.once('connection', res));
     const { accel, why } = chooseAccel();
     o.log(`guest-kernel: booting ${o.kernel.pkg} under qemu (${accel}: ${why})`);
+    // setpriv execs qemu (same PID) with a parent-death signal: if this test process dies
+    // without its teardown (killed, timed out), the kernel kills the guest with it.
     const qemu = spawn(
-      o.qemu,
+      '/usr/bin/setpriv',
       [
+        ...['--pdeathsig', 'KILL', o.qemu],
         ...(accel === 'kvm'
           ? ['-enable-kvm', '-cpu', 'host']
           : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
@@ -210,6 +213,11 @@ export class GuestVm implements Machine {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const vm = new GuestVm(runDir, shared, qemu, server, o.kernel, accel);
+    const killOnExit = () => {
+      if (qemu.pid !== undefined && qemu.exitCode === null) process.kill(qemu.pid, 'SIGKILL');
+    };
+    process.once('exit', killOnExit);
+    qemu.once('exit', () => process.off('exit', killOnExit));
     const timeout = o.bootTimeoutMs ?? 300_000;
     try {
       const exited = new Promise<never>((_, rej) =>
@@ -275,6 +283,17 @@ export class GuestVm implements Machine {
   }
 
   run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
+    if (process.env.NWFS_GUEST_DEBUG) {
+      const t = Date.now();
+      const line = `${cmd} ${args.join(' ')}`.slice(0, 120);
+      return this.runNow(cmd, args, opts).finally(() =>
+        console.error(`guest: ${Date.now() - t} ms  ${line}`),
+      );
+    }
+    return this.runNow(cmd, args, opts);
+  }
+
+  private runNow(cmd: string, args: readonly string[], opts: RunOptions): Promise<CommandResult> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       const p = new GuestProcess(id, this);

@@ -27,6 +27,7 @@ import {
   type SimVerdict,
 } from './simulator';
 import { Testbed } from './testbed';
+import type { Machine } from '../../lib/machine';
 
 const PY = join(import.meta.dirname, '..', 'py');
 
@@ -109,6 +110,8 @@ export const APP_CASES: readonly AppCase[] = [
 
 export interface AppContext {
   prefix: string;
+  /** Where the test beds live (this host or a guest kernel). */
+  machine: Machine;
   tmp: string;
   filtersDir: string;
   params: Record<string, string[]>;
@@ -186,7 +189,7 @@ async function startServers(bed: Testbed, flow: FlowName, tmp: string): Promise<
           '',
         ].join('\n'),
       );
-      mkdirSync('/var/run/vsftpd/empty', { recursive: true });
+      await bed.machine.run('mkdir', ['-p', '/var/run/vsftpd/empty']);
       bed.spawnIn('guest', 'vsftpd', [conf]);
       wait.push([bed.ns.guest, ':21']);
       break;
@@ -271,14 +274,18 @@ export async function runAppCase(app: AppCase, ctx: AppContext): Promise<Scenari
   let n = 0;
   for (const flow of app.flows) {
     const name = `${flow.name}${flow.ftpHelper ? '+helper' : ''}`;
-    const bed = await Testbed.create(`${ctx.prefix}${n++}-`, {
-      mode: 'apps',
-      vmMac: VM.mac,
-      vmIp: VM.ip,
-      peerMac: PEER.mac,
-      peerIp: PEER.ip,
-      prefixLen: 24,
-    });
+    const bed = await Testbed.create(
+      `${ctx.prefix}${n++}-`,
+      {
+        mode: 'apps',
+        vmMac: VM.mac,
+        vmIp: VM.ip,
+        peerMac: PEER.mac,
+        peerIp: PEER.ip,
+        prefixLen: 24,
+      },
+      ctx.machine,
+    );
     try {
       if (nft) {
         const loaded = await bed.applyNftScript(script);
@@ -304,7 +311,7 @@ export async function runAppCase(app: AppCase, ctx: AppContext): Promise<Scenari
       }
       await bed.prepareScenario(flow.ftpHelper === true, {});
       await startServers(bed, flow.name, ctx.tmp);
-      const before = await bed.counters();
+      const before = nft ? [] : await bed.counters();
       const cap = await PortCapture.start(bed);
       const ok = await runClient(bed, flow.name);
       // Servers and their sessions stop before the capture does, so that nothing (vsftpd
@@ -313,7 +320,7 @@ export async function runAppCase(app: AppCase, ctx: AppContext): Promise<Scenari
       await bed.killAllIn('guest');
       await bed.killAllIn('client');
       const run = await cap.stop();
-      const [after, table] = [await bed.counters(), await bed.conntrackList()];
+      const [after, table] = [nft ? [] : await bed.counters(), await bed.conntrackList()];
 
       // Ingress frames in bridge order, with distinct microsecond timestamps so that the
       // simulator's merge of the two pcaps by time reproduces this order exactly.

@@ -3,10 +3,9 @@
  * bed's namespaces) and decides each frame's fate by content: a frame that entered the bridge on
  * one port was delivered iff the same bytes left the bridge on the other port.
  */
-import type { ChildProcess } from 'node:child_process';
+import type { MachineProcess } from '../../lib/machine';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCommand } from '../../lib/run-command';
 import type { Testbed } from './testbed';
 
 const HELPER = join(import.meta.dirname, '..', 'py', 'frame-io.py');
@@ -106,7 +105,7 @@ export async function injectFrames(
       )
       .join('\n') + '\n';
   const last = frames.length ? Math.max(...frames.map((f) => f.at)) : 0;
-  const r = await runCommand(
+  const r = await bed.machine.run(
     PYTHON,
     [
       ...PYTHON_ARGS,
@@ -143,7 +142,7 @@ export class Injector {
   private waiting: ((line: string) => void) | null = null;
   private err = '';
 
-  private constructor(private readonly child: ChildProcess) {
+  private constructor(private readonly child: MachineProcess) {
     child.stdout?.on('data', (b: Buffer) => {
       this.buffer += b.toString();
       this.flush();
@@ -239,7 +238,7 @@ export class Injector {
 export class PortCapture {
   private constructor(
     private readonly bed: Testbed,
-    private readonly child: ChildProcess,
+    private readonly child: MachineProcess,
     private readonly output: Promise<string>,
   ) {}
 

@@ -12,8 +12,9 @@
  * frames the suite writes on them), `apps` gives them the scenario addresses so real programs
  * can talk through the bridge.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { LOCAL_MACHINE, type Machine, type MachineProcess } from '../../lib/machine';
 import { runCommand, type CommandResult, type RunOptions } from '../../lib/run-command';
 
 /** Debian packages the suite needs (names as in bookworm). */
@@ -169,20 +170,26 @@ export interface KernelCounter {
 /** A running three-namespace bed. Always `destroy()` it (finally / afterAll). */
 export class Testbed {
   readonly ns: Record<NsRole, string>;
-  private readonly children = new Set<ChildProcess>();
+  private readonly children = new Set<MachineProcess>();
   private created: string[] = [];
   bridgeAddress: string | null = null;
 
   private constructor(
     readonly prefix: string,
     readonly opts: TestbedOptions,
+    /** Where the namespaces and programs live: this host, or a guest kernel. */
+    readonly machine: Machine,
   ) {
     this.ns = { client: `${prefix}client`, host: `${prefix}host`, guest: `${prefix}guest` };
   }
 
   /** Builds the namespaces, links and bridge; tears down what it made if a step fails. */
-  static async create(prefix: string, opts: TestbedOptions): Promise<Testbed> {
-    const bed = new Testbed(prefix, opts);
+  static async create(
+    prefix: string,
+    opts: TestbedOptions,
+    machine: Machine = LOCAL_MACHINE,
+  ): Promise<Testbed> {
+    const bed = new Testbed(prefix, opts, machine);
     try {
       await bed.build();
     } catch (e) {
@@ -195,7 +202,7 @@ export class Testbed {
   private async build(): Promise<void> {
     const { client, host, guest } = this.ns;
     for (const n of [client, host, guest]) {
-      await runCommand('ip', ['netns', 'add', n]);
+      await this.machine.run('ip', ['netns', 'add', n]);
       this.created.push(n);
       // No IPv6 chatter (DAD, router solicitations, MLD) on the test links.
       await this.exec(n, 'sysctl', [
@@ -203,7 +210,7 @@ export class Testbed {
         'net.ipv6.conf.all.disable_ipv6=1',
         'net.ipv6.conf.default.disable_ipv6=1',
       ]);
-      await runCommand('ip', ['-n', n, 'link', 'set', 'lo', 'up']);
+      await this.machine.run('ip', ['-n', n, 'link', 'set', 'lo', 'up']);
     }
     const o = this.opts;
     const hostBatch = [
@@ -216,7 +223,9 @@ export class Testbed {
       'link set vnet0 up',
       'link set eth0 up',
     ];
-    await runCommand('ip', ['-n', host, '-batch', '-'], { input: hostBatch.join('\n') + '\n' });
+    await this.machine.run('ip', ['-n', host, '-batch', '-'], {
+      input: hostBatch.join('\n') + '\n',
+    });
     for (const [n, mac, ip] of [
       [guest, o.vmMac, o.vmIp],
       [client, o.peerMac, o.peerIp],
@@ -224,7 +233,7 @@ export class Testbed {
       const b = [`link set eth0 address ${mac}`, 'link set eth0 up'];
       if (o.mode === 'apps') b.push(`addr add ${ip}/${o.prefixLen} dev eth0`);
       else b.push('link set eth0 promisc on');
-      await runCommand('ip', ['-n', n, '-batch', '-'], { input: b.join('\n') + '\n' });
+      await this.machine.run('ip', ['-n', n, '-batch', '-'], { input: b.join('\n') + '\n' });
     }
     // br_netfilter's switches are per network namespace on current kernels.
     const bridgeSysctl = [
@@ -234,7 +243,7 @@ export class Testbed {
     ];
     let r = await this.exec(host, 'sysctl', ['-qw', ...bridgeSysctl], { allowFailure: true });
     if (r.code !== 0) {
-      await runCommand('modprobe', ['br_netfilter'], { allowFailure: true });
+      await this.machine.run('modprobe', ['br_netfilter'], { allowFailure: true });
       r = await this.exec(host, 'sysctl', ['-qw', ...bridgeSysctl], { allowFailure: true });
       if (r.code !== 0)
         throw new Error(
@@ -253,7 +262,7 @@ export class Testbed {
     args: readonly string[],
     opts?: RunOptions,
   ): Promise<CommandResult> {
-    return runCommand('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+    return this.machine.run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
   }
 
   host(cmd: string, args: readonly string[], opts?: RunOptions): Promise<CommandResult> {
@@ -261,26 +270,20 @@ export class Testbed {
   }
 
   /** Starts a long-running program in a namespace; `destroy` kills it by PID. */
-  spawnIn(role: NsRole, cmd: string, args: readonly string[]): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.ns[role], cmd, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+  spawnIn(role: NsRole, cmd: string, args: readonly string[]): MachineProcess {
+    const child = this.machine.spawn('ip', ['netns', 'exec', this.ns[role], cmd, ...args]);
     this.children.add(child);
     child.on('exit', () => this.children.delete(child));
     return child;
   }
 
   /** Kills one child this bed started (by PID) and waits for it. */
-  async stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  async stop(child: MachineProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const done = new Promise<void>((r) => child.once('exit', () => r()));
-    try {
-      process.kill(child.pid, signal);
-    } catch {
-      return;
-    }
+    if (!child.kill(signal)) return;
     const t = setTimeout(() => {
-      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }, 2000);
     await done;
     clearTimeout(t);
@@ -292,16 +295,12 @@ export class Testbed {
    */
   async killAllIn(role: NsRole): Promise<void> {
     for (let round = 0; round < 20; round++) {
-      const r = await runCommand('ip', ['netns', 'pids', this.ns[role]], { allowFailure: true });
-      const pids = r.stdout.split(/\s+/).filter(Boolean).map(Number);
+      const r = await this.machine.run('ip', ['netns', 'pids', this.ns[role]], {
+        allowFailure: true,
+      });
+      const pids = r.stdout.split(/\s+/).filter(Boolean);
       if (pids.length === 0) return;
-      for (const p of pids) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
+      await this.machine.run('kill', ['-KILL', ...pids], { allowFailure: true });
       await new Promise((res) => setTimeout(res, 50));
     }
   }
@@ -473,7 +472,9 @@ export class Testbed {
   async destroy(): Promise<void> {
     for (const c of [...this.children]) await this.stop(c, 'SIGKILL').catch(() => undefined);
     for (const n of this.created.reverse())
-      await runCommand('ip', ['netns', 'del', n], { allowFailure: true }).catch(() => undefined);
+      await this.machine
+        .run('ip', ['netns', 'del', n], { allowFailure: true })
+        .catch(() => undefined);
     this.created = [];
   }
 }
@@ -528,10 +529,10 @@ export function parseConntrackLine(line: string): KernelConn {
  * Whether this kernel has `nf_conntrack_bridge`: a `ct state` rule in a bridge table loads in a
  * throw-away namespace (the kernel refuses it with EPROTO without the module, KERNEL-FACTS N1).
  */
-export async function probeBridgeConntrack(): Promise<boolean> {
+export async function probeBridgeConntrack(machine: Machine = LOCAL_MACHINE): Promise<boolean> {
   const table =
     'table bridge nwfs_probe {\n\tchain p {\n\t\ttype filter hook prerouting priority 0; policy accept;\n\t\tether type ip ct state established accept\n\t}\n}\n';
-  const r = await runCommand('unshare', ['--net', '--', 'nft', '-f', '-'], {
+  const r = await machine.run('unshare', ['--net', '--', 'nft', '-f', '-'], {
     input: table,
     allowFailure: true,
     timeoutMs: 60_000,
