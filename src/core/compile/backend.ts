@@ -9,6 +9,7 @@
 import type { RuleInstance } from '../instantiate/types';
 import type { Diagnostic } from '../model/types';
 import type { IpsetSpec, PreparedMatch } from '../netfilter/match-eval';
+import type { EthernetFrame } from '../packet/packet';
 import type { AnyIrRule, IrRuleOf, IrTableOf, Provenance, RulesetOf } from './ir';
 
 /**
@@ -80,14 +81,40 @@ export interface TableTraits {
   layer: 'l2' | 'l3';
   /** A REJECT verdict drops (ebtables has no REJECT target). */
   rejectIsDrop: boolean;
+  /**
+   * What the dispatch index of the table's chains keys by: `ethertype`, or `l4` (upper protocol
+   * and ports). Default: `ethertype` for `l2` tables, `l4` for `l3` ones. nftables' inet table
+   * counts like an `l2` table but its rules select by `meta l4proto` and ports.
+   */
+  dispatch?: DispatchKind;
+}
+
+/** The header key a table's dispatch index uses (see {@link TableTraits.dispatch}). */
+export type DispatchKind = 'ethertype' | 'l4';
+
+/**
+ * A frame's dispatch keys as a backend's rules read them (-1: the frame has none): the EtherType,
+ * the upper protocol, the L4 ports.
+ */
+export interface FrameKeys {
+  ethertype: number;
+  proto: number;
+  sport: number;
+  dport: number;
 }
 
 /**
  * A header test the simulator's dispatch index may decide for a rule instead of its predicate:
- * the EtherType (`l2` tables) or upper protocol (`l3`) equals `value`, or a port lies in `lo..hi`.
+ * the EtherType (`ethertype` index) or upper protocol (`l4`) equals `value`, or a port lies in
+ * `lo..hi`. A port key with `proto` is a test that also requires that upper protocol (nft's
+ * implicit `meta l4proto` dependency of `tcp dport`): the port range is still a necessary
+ * condition, but the key stands for the whole match only in a rule whose protocol key is `proto`.
+ * An `implied` protocol key is only a necessary condition of its match (`icmp type 8` needs
+ * `meta l4proto icmp`): it keys a rule that has no exact one, and its match stays a predicate.
  */
 export type DispatchKey =
-  { field: 'proto'; value: number } | { field: 'dport' | 'sport'; lo: number; hi: number };
+  | { field: 'proto'; value: number; implied?: boolean }
+  | { field: 'dport' | 'sport'; lo: number; hi: number; proto?: number };
 
 /** What the simulator needs to execute a backend's ruleset. */
 export interface BackendSim<M> {
@@ -97,10 +124,16 @@ export interface BackendSim<M> {
   /** A match as a predicate over the packet in hand (or why it cannot be interpreted). */
   prepareMatch(match: M, ipsets: Record<string, IpsetSpec>): PreparedMatch;
   /**
-   * The match as an exact dispatch key, or null. Only a match that is true exactly when the key
-   * holds may return one (never a negated or side-effecting match).
+   * The match as an exact dispatch key for a table indexed by `kind`, or null. Only a match that is
+   * true exactly when the key holds may return one (never a negated or side-effecting match).
    */
-  dispatchKey(match: M): DispatchKey | null;
+  dispatchKey(match: M, kind: DispatchKind): DispatchKey | null;
+  /**
+   * The frame's dispatch keys read as this backend's rules read them (nft: its own view of the
+   * frame's headers). Absent: the EtherType ebtables' `-p` compares and the upper protocol and
+   * ports of the IP packet the IP hooks see.
+   */
+  frameKeys?(frame: EthernetFrame, out: FrameKeys): void;
   /**
    * Whether evaluating the match has effects beyond the rule's counter (connlimit counts per
    * rule and may hot-drop): such a rule is never skipped, and its predicates see its key.

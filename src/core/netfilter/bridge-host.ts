@@ -13,7 +13,7 @@
  * Conntrack runs only for a family some rule makes it register for. The host executes the Ruleset IR (never the XML) and records
  * a plain-data trace per packet.
  */
-import type { HookEntry, HookPoint } from '../compile/backend';
+import type { FrameKeys, HookEntry, HookPoint } from '../compile/backend';
 import type { AnyRuleset, Provenance } from '../compile/ir';
 import type { HostRuntimeEvent } from '../host/host-settings';
 import { Conntrack, selectCtHelper } from '../conntrack/conntrack';
@@ -41,6 +41,7 @@ import {
   OP_DROP,
   OP_GOTO,
   OP_RETURN,
+  dispatchKindOf,
   prepareRuleset,
 } from './prepare-ruleset';
 
@@ -181,8 +182,10 @@ interface HookStart {
   label: HookName;
   /** null when the ruleset has no such chain: the hook accepts. */
   chain: PreparedChain | null;
-  /** Counters count the frame after the Ethernet header and the index keys by EtherType. */
+  /** Counters count the frame after the Ethernet header (else the IP datagram). */
   l2: boolean;
+  /** The chains' dispatch index keys by EtherType (else by upper protocol and ports). */
+  byEthertype: boolean;
   rejectIsDrop: boolean;
 }
 
@@ -281,11 +284,8 @@ export class BridgeHost {
   private decider: PreparedRule | null = null;
   private walkError: string | null = null;
   private hotdropped = false;
-  /** The current frame's dispatch keys: EtherType for ebtables; upper protocol and ports (-1 = none) for iptables. */
-  private keyEthertype = -1;
-  private keyProto = -1;
-  private keySport = -1;
-  private keyDport = -1;
+  /** The current frame's dispatch keys (-1 = none): EtherType; upper protocol and ports. */
+  private readonly keys: FrameKeys = { ethertype: -1, proto: -1, sport: -1, dport: -1 };
   /** Whether the current step walks with traces (linear, every visit recorded). */
   private detail = true;
   /** The current step's hook traces (detail mode only). */
@@ -366,6 +366,7 @@ export class BridgeHost {
             label: e.label,
             chain: table?.chains.get(e.chain) ?? null,
             l2: table?.traits.layer === 'l2',
+            byEthertype: table ? dispatchKindOf(table.traits) === 'ethertype' : true,
             rejectIsDrop: table?.traits.rejectIsDrop === true,
           };
         });
@@ -412,10 +413,15 @@ export class BridgeHost {
     ctx.l3Len = l2Len - (frame.trailer?.length ?? 0);
     ctx.hotdrop = false;
     if (!detail) {
-      this.keyEthertype = ebEthertype(frame);
-      this.keyProto = ip ? upperProtocol(ip) : -1;
-      this.keySport = ip ? l4Port(ip, 'sport') : -1;
-      this.keyDport = ip ? l4Port(ip, 'dport') : -1;
+      const sim = this.prepared.sim;
+      if (sim.frameKeys) {
+        sim.frameKeys(frame, this.keys);
+      } else {
+        this.keys.ethertype = ebEthertype(frame);
+        this.keys.proto = ip ? upperProtocol(ip) : -1;
+        this.keys.sport = ip ? l4Port(ip, 'sport') : -1;
+        this.keys.dport = ip ? l4Port(ip, 'dport') : -1;
+      }
     }
     const trace: PacketTrace = {
       i: this.count++,
@@ -814,12 +820,13 @@ export class BridgeHost {
   }
 
   /** The rules of `chain` the current frame can match (dispatch index), or all of them in order. */
-  private candidatesOf(chain: PreparedChain, l2: boolean): Int32Array {
+  private candidatesOf(chain: PreparedChain, byEthertype: boolean): Int32Array {
     const index = chain.index;
     if (index === null) return chain.all;
-    return l2
-      ? index.candidates(this.keyEthertype, -1, -1)
-      : index.candidates(this.keyProto, this.keyDport, this.keySport);
+    const k = this.keys;
+    return byEthertype
+      ? index.candidates(k.ethertype, -1, -1)
+      : index.candidates(k.proto, k.dport, k.sport);
   }
 
   /**
@@ -837,12 +844,13 @@ export class BridgeHost {
   ): HookVerdict {
     const traced = visits !== null;
     const l2 = hook.l2;
+    const byEthertype = hook.byEthertype;
     const stackChains = this.stackChains;
     const stackLists = this.stackLists;
     const stackNext = this.stackNext;
     let depth = 0;
     let chain = start;
-    let list = traced ? chain.all : this.candidatesOf(chain, l2);
+    let list = traced ? chain.all : this.candidatesOf(chain, byEthertype);
     let rules = chain.rules;
     let n = list.length;
     let pos = 0;
@@ -925,7 +933,7 @@ export class BridgeHost {
         depth++;
       }
       chain = target;
-      list = traced ? chain.all : this.candidatesOf(chain, l2);
+      list = traced ? chain.all : this.candidatesOf(chain, byEthertype);
       rules = chain.rules;
       n = list.length;
       pos = 0;

@@ -1,8 +1,9 @@
 /**
  * Per-chain dispatch index for the fast (no-trace) walk: for one frame's header key — the
  * protocol the chain's family tests (ebtables: the EtherType `-p` compares; iptables: the upper
- * protocol `-p` compares) and the L4 source/destination ports — the rules of the chain that can
- * still match, in rule order.
+ * protocol `-p` compares; nftables: `ether type`, or in the inet table `meta l4proto`) and the L4
+ * source/destination ports (ICMP's type and code under nftables) — the rules of the chain that
+ * can still match, in rule order.
  *
  * A rule is left out of a frame's list only when one of its own header predicates (`-p`, a
  * non-negated `--sport`/`--dport` range) is false for the frame, which the linear walk would

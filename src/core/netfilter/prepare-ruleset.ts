@@ -6,7 +6,7 @@
  * targets resolved, per-rule counters, and a dispatch index per long chain
  * for the no-trace walk.
  */
-import type { BackendSim, TableTraits } from '../compile/backend';
+import type { BackendSim, DispatchKind, TableTraits } from '../compile/backend';
 import { backendOf } from '../compile/backends';
 import type { AnyIrRule, AnyRuleset, IrChainOf, IrTableOf, Provenance } from '../compile/ir';
 import { tableKey } from '../compile/ir';
@@ -109,12 +109,15 @@ const MIN_INDEXED_CHAIN = 8;
 /**
  * Which of a rule's matches the dispatch index can decide: the first exact key of each field the
  * backend offers (EtherType or upper protocol, one `--dport` and one `--sport` range). Returns
- * the constraint and the matches it covers.
+ * the constraint and the matches it covers. A port key that also requires an upper protocol
+ * (nft's `tcp dport`) constrains the rule in any case, but covers its match only when the rule's
+ * protocol key is that protocol.
  */
 function keyConstraint(
   sim: BackendSim<unknown>,
   matches: readonly unknown[],
   unsupported: boolean,
+  kind: DispatchKind,
 ): { constraint: RuleKeyConstraint; covered: Set<unknown> } {
   const constraint: RuleKeyConstraint = {
     always: true,
@@ -127,27 +130,42 @@ function keyConstraint(
   const covered = new Set<unknown>();
   if (unsupported || matches.some((m) => sim.hasSideEffects(m))) return { constraint, covered };
   constraint.always = false;
-  for (const m of matches) {
-    const key = sim.dispatchKey(m);
-    if (key === null) continue;
-    if (key.field === 'proto') {
-      if (constraint.proto < 0) {
-        constraint.proto = key.value;
-        covered.add(m);
-      }
-    } else if (key.field === 'dport') {
+  const keys = matches.map((m) => sim.dispatchKey(m, kind));
+  matches.forEach((m, i) => {
+    const key = keys[i];
+    if (key?.field === 'proto' && key.implied !== true && constraint.proto < 0) {
+      constraint.proto = key.value;
+      covered.add(m);
+    }
+  });
+  // No exact protocol test: one a match needs anyway (its dependency) still keys the rule.
+  for (const key of keys) {
+    if (constraint.proto >= 0) break;
+    if (key?.field === 'proto') constraint.proto = key.value;
+    else if (key?.proto !== undefined) constraint.proto = key.proto;
+  }
+  matches.forEach((m, i) => {
+    const key = keys[i];
+    if (!key || key.field === 'proto') return;
+    const whole = key.proto === undefined || key.proto === constraint.proto;
+    if (key.field === 'dport') {
       if (constraint.dportLo < 0) {
         constraint.dportLo = key.lo;
         constraint.dportHi = key.hi;
-        covered.add(m);
+        if (whole) covered.add(m);
       }
     } else if (constraint.sportLo < 0) {
       constraint.sportLo = key.lo;
       constraint.sportHi = key.hi;
-      covered.add(m);
+      if (whole) covered.add(m);
     }
-  }
+  });
   return { constraint, covered };
+}
+
+/** What a table's dispatch index keys by (its traits' choice, else by its layer). */
+export function dispatchKindOf(traits: TableTraits): DispatchKind {
+  return traits.dispatch ?? (traits.layer === 'l2' ? 'ethertype' : 'l4');
 }
 
 function opOf(r: AnyIrRule): TargetOp {
@@ -194,6 +212,8 @@ export function prepareRuleset(
   const handles = sim.ruleHandles?.(ruleset) ?? null;
   for (const t of ruleset.tables) {
     const tkey = tableKey(t);
+    const traits = sim.tableTraits(t);
+    const kind = dispatchKindOf(traits);
     const chains = new Map<string, PreparedChain>();
     for (const c of t.chains) {
       const rules = c.rules.map((r, index): PreparedRule => {
@@ -204,7 +224,7 @@ export function prepareRuleset(
         let unsupported: string | null = null;
         const ready = r.matches.map((m) => sim.prepareMatch(m, ipsets));
         for (const p of ready) if (!p.ok) unsupported ??= p.unsupported;
-        const { constraint, covered } = keyConstraint(sim, r.matches, unsupported !== null);
+        const { constraint, covered } = keyConstraint(sim, r.matches, unsupported !== null, kind);
         r.matches.forEach((m, i) => {
           const p = ready[i];
           if (!p?.ok) return;
@@ -249,7 +269,7 @@ export function prepareRuleset(
         if (target.kind !== 'verdict') r.targetChain = chains.get(target.chain) ?? null;
       }
     }
-    tables.set(tkey, { ir: t, traits: sim.tableTraits(t), chains });
+    tables.set(tkey, { ir: t, traits, chains });
   }
   return { ir: ruleset, sim, tables };
 }

@@ -308,8 +308,16 @@ describe('nft expressions', () => {
     expect(holds({ selector: 'tcp flags', mask: 'syn', value: '*', negated: true }, rst)).toBe(
       false,
     );
-    // Not a TCP packet: the dependency fails, whatever the set.
-    expect(holds({ selector: 'tcp flags', mask: 'syn', value: '*' }, udp)).toBe(false);
+    // Not a TCP packet: the dependency fails, whatever the set (even where byte 13 exists).
+    const udpLong = buildEthernet(
+      { src: VM.mac, dst: REMOTE.mac },
+      buildIpv4(
+        { src: VM.ip, dst: REMOTE.ip },
+        buildUdp({ sport: 5353, dport: 53, payload: new Uint8Array(32).fill(0x02) }),
+      ),
+    );
+    expect(holds({ selector: 'tcp flags', mask: 'syn', value: '*' }, udpLong)).toBe(false);
+    expect(holds({ selector: 'tcp flags', mask: 'syn', value: 'syn' }, udpLong)).toBe(false);
     // `& syn == { syn,ack }` takes the SYN (syn is one element); `!=` takes the RST (0 is none).
     expect(holds({ selector: 'tcp flags', mask: 'syn', value: 'syn,ack' }, syn)).toBe(true);
     expect(holds({ selector: 'tcp flags', mask: 'syn', value: 'syn,ack' }, rst)).toBe(false);

@@ -428,11 +428,18 @@ export function prepareNftMatch(m: NftMatch): PreparedMatch {
       const elements = m.value.split(',').map((x) => x.trim());
       // `*` in a set is nft's catch-all element, not "all six flags" as the driver means it: the
       // lookup finds it for every key (N11), so `== { * }` matches every TCP packet, `!=` none.
-      if (elements.includes('*')) return ok(relational(loader(f), () => true, m.negated));
+      // Like every transport field, with its `meta l4proto tcp` dependency (N7).
+      const tcp = dependencyOf(sel) as Predicate;
+      const flags = loader(f);
+      if (elements.includes('*')) {
+        const any = relational(flags, () => true, m.negated);
+        return ok((c) => tcp(c) && any(c));
+      }
       const members = elements.map((x) => tcpFlagBits(x));
       if (mask === null || members.some((x) => x === null)) return bad(`tcp flags ${m.value}`);
       // `& mask == { a,b }`: the masked flags are one of the set's elements.
-      return ok(relational(loader(f), (x) => members.includes(x & mask), m.negated));
+      const inSet = relational(flags, (x) => members.includes(x & mask), m.negated);
+      return ok((c) => tcp(c) && inSet(c));
     }
     default:
       break;
@@ -452,6 +459,34 @@ export function prepareNftMatch(m: NftMatch): PreparedMatch {
 }
 
 const L4_DEPS: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, icmpv6: 58 };
+
+/**
+ * The upper protocol a transport field's test needs whatever its value or operator (`icmp type 8`,
+ * `tcp dport != 22`, `tcp flags & syn == syn`: nft's `meta l4proto` dependency), as a key that only
+ * narrows the rule's candidates.
+ */
+/** The transport fields the inet table's index keys by, and which frame key holds each. */
+const PORT_KEYS: Record<string, { key: 'sport' | 'dport'; proto: number; bytes: number }> = {
+  'icmp type': { key: 'sport', proto: 1, bytes: 1 },
+  'icmp code': { key: 'dport', proto: 1, bytes: 1 },
+  'icmpv6 type': { key: 'sport', proto: 58, bytes: 1 },
+  'icmpv6 code': { key: 'dport', proto: 58, bytes: 1 },
+};
+for (const [p, proto] of [
+  ['tcp', 6],
+  ['udp', 17],
+  ['sctp', 132],
+] as const) {
+  PORT_KEYS[`${p} sport`] = { key: 'sport', proto, bytes: 2 };
+  PORT_KEYS[`${p} dport`] = { key: 'dport', proto, bytes: 2 };
+}
+
+function impliedProto(m: NftMatch): DispatchKey | null {
+  const dep = L4_DEPS[m.selector.split(' ')[0] as string];
+  return dep === undefined || m.selector === 'meta l4proto'
+    ? null
+    : { field: 'proto', value: dep, implied: true };
+}
 const L3_DEPS: Record<string, number> = { ip: 0x0800, ip6: 0x86dd, arp: 0x0806, vlan: 0x8100 };
 
 function dependencyOf(sel: string): Predicate | null {
@@ -508,16 +543,57 @@ export const nftablesSim: BackendSim<NftMatch> = {
       }),
     );
   },
-  // Both tables see the frame after its Ethernet header (skb->len in the bridge family), and every
-  // rule of both starts from the EtherType. nft has no REJECT here: the driver writes drop.
-  tableTraits() {
-    return { layer: 'l2', rejectIsDrop: true };
+  // Both tables see the frame after its Ethernet header (skb->len in the bridge family). The
+  // ethernet table's rules select by EtherType; every rule of the inet table has the same few
+  // (`ether type ip|ip6`) and selects by `meta l4proto` and ports, so its chains are indexed by
+  // those. nft has no REJECT here: the driver writes drop.
+  tableTraits(t) {
+    return {
+      layer: 'l2',
+      rejectIsDrop: true,
+      dispatch: t.name === NFT_TABLES.inet ? 'l4' : 'ethertype',
+    };
   },
   prepareMatch: (m) => prepareNftMatch(m),
-  dispatchKey(m): DispatchKey | null {
-    if (m.selector !== 'ether type' || m.negated || m.mask !== null) return null;
-    const v = parseInt_(m.value, ETHER_TYPES);
-    return v === null || m.value.includes('-') ? null : { field: 'proto', value: v };
+  dispatchKey(m, kind): DispatchKey | null {
+    if (kind === 'l4' && (m.negated || m.mask !== null)) return impliedProto(m);
+    if (m.negated || m.mask !== null) return null;
+    const single = (names?: Record<string, number>) =>
+      /[-{},/@]/.test(m.value) ? null : parseInt_(m.value, names);
+    if (kind === 'ethertype') {
+      const v = m.selector === 'ether type' ? single(ETHER_TYPES) : null;
+      return v === null ? null : { field: 'proto', value: v };
+    }
+    if (m.selector === 'meta l4proto') {
+      const n = single();
+      return n === null ? null : { field: 'proto', value: n };
+    }
+    // `tcp dport 22`, `udp sport 1024-65535`, `icmp type 8`: what the frame's port keys hold for
+    // that protocol (frameKeys), with nft's implicit `meta l4proto` dependency. Never `th dport`:
+    // it has no dependency, and an ICMP frame's keys are not its first 16-bit words.
+    const field = PORT_KEYS[m.selector];
+    const range = /^(\d+)(?:-(\d+))?$/.exec(m.value.trim());
+    if (!field || !range) return impliedProto(m);
+    const lo = Number(range[1]);
+    const hi = Number(range[2] ?? range[1]);
+    if (lo > hi || hi >= 2 ** (8 * field.bytes)) return impliedProto(m);
+    return { field: field.key, lo, hi, proto: field.proto };
+  },
+  frameKeys(frame, out) {
+    // The keys as the rules read them: `ether type` at the link layer (the tag in place),
+    // `meta l4proto` and ports from nft's own view of the headers.
+    const v = viewOf(frame);
+    out.ethertype = readUint(v.bytes, 12, 2);
+    out.proto = v.tprot;
+    const ports = v.th >= 0 && v.fragoff === 0;
+    // ICMP and ICMPv6 have no ports: their keys are the type and code bytes.
+    const icmp = v.tprot === 1 || v.tprot === 58;
+    out.sport = !ports ? -1 : icmp ? readUint(v.bytes, v.th, 1) : readUint(v.bytes, v.th, 2);
+    out.dport = !ports
+      ? -1
+      : icmp
+        ? readUint(v.bytes, v.th + 1, 1)
+        : readUint(v.bytes, v.th + 2, 2);
   },
   hasSideEffects: (m) => m.selector === 'ct count',
   conntrackUsers(ruleset) {
