@@ -33,6 +33,13 @@ export interface KernelCase {
    * nf_conntrack_bridge.
    */
   backends?: readonly BackendId[];
+  /**
+   * The binding has no `IP`: libvirt learns it, with these parameters (`CTRL_IP_LEARNING`,
+   * `DHCPSERVER`), and the rules in force change during a run where the simulator's learning
+   * phases say (README, "IP learning"). ebiptables only (the nftables driver has no learning);
+   * the simulator's own scenarios only.
+   */
+  learning?: Record<string, string[]>;
 }
 
 export interface LintConfirmation {
@@ -43,6 +50,16 @@ export interface LintConfirmation {
   delivered: boolean;
   what: string;
 }
+
+/** The simulator's IP-learning scenarios (and the lease's end on its own timeline). */
+const LEARNING_SCENARIOS = [
+  'dhcp',
+  'dhcp-boot',
+  'dhcp-rogue-server',
+  'static-ip',
+  'dhcp-lease-expiry',
+  'dhcp-lease-expiry/real-time',
+];
 
 /** The FTP scenarios' data connection SYN (control handshake, eight exchanges, then the SYN). */
 const FTP_DATA_SYN = 19;
@@ -322,6 +339,30 @@ export const CASES: readonly KernelCase[] = [
       kd_svcnets: { type: 'hash:net,port', members: ['10.99.0.0/30,udp:54'] },
       kd_nets: { type: 'hash:net', members: ['10.99.0.0/25'] },
     },
+  },
+  // IP learning: the app's default filter (the docs' second FTP-server filter over
+  // clean-traffic) bound without IP, every simulator scenario, in each mode.
+  { id: 'learn-any', filter: 'kd-ftp-new-established', learning: {}, backends: ['ebiptables'] },
+  {
+    id: 'learn-dhcp',
+    filter: 'kd-ftp-new-established',
+    learning: { CTRL_IP_LEARNING: ['dhcp'] },
+    backends: ['ebiptables'],
+  },
+  {
+    id: 'learn-dhcp-server',
+    filter: 'kd-ftp-new-established',
+    learning: { CTRL_IP_LEARNING: ['dhcp'], DHCPSERVER: [PEER.ip] },
+    backends: ['ebiptables'],
+    only: LEARNING_SCENARIOS,
+  },
+  {
+    // clean-traffic alone: the rebuilt rules are ebtables only (no conntrack at any phase).
+    id: 'learn-clean-traffic',
+    filter: 'kd-clean-traffic',
+    learning: {},
+    backends: ['ebiptables'],
+    only: LEARNING_SCENARIOS,
   },
   { id: 'nft-stateless', filter: 'kd-nft-stateless', backends: ['nftables'] },
   { id: 'nft-stateless-l2', filter: 'kd-nft-stateless-l2', backends: ['nftables'] },

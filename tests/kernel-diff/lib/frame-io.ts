@@ -61,12 +61,19 @@ export interface KernelRun {
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /**
+ * A bridged copy can be stamped on arrival before the sender's clock read after its send()
+ * returned; frames are at least 12 ms apart, so 5 ms of slack never reaches the previous one.
+ */
+const SEND_SLACK = 0.005;
+
+/**
  * Matches ingress frames to egress frames by content, each egress frame used once, in order.
  * `egress` lists frames as they left the bridge: on port `vm` towards the VM, `peer` away from it.
  */
 export function decideFates(
   ingress: readonly { side: Side; hex: string; t: number }[],
   egress: readonly { port: 'vm' | 'peer'; hex: string; t: number }[],
+  sameClock = false,
 ): KernelRun {
   const used = new Set<number>();
   const byHex = new Map<string, number[]>();
@@ -76,9 +83,20 @@ export function decideFates(
     if (list) list.push(i);
     else byHex.set(k, [i]);
   });
-  const fates = ingress.map((f) => {
+  // With send times on the capture's clock, a copy belongs to the frame sent last before it:
+  // of two identical frames (a DNS answer and the same answer after the retry) where only the
+  // second was delivered, the first must not take the second's copy.
+  const window = (k: number): [number, number] => {
+    const f = ingress[k] as (typeof ingress)[number];
+    const next = ingress.findIndex((g, i) => i > k && g.side === f.side && g.hex === f.hex);
+    return [f.t - SEND_SLACK, next < 0 ? Infinity : (ingress[next] as typeof f).t - SEND_SLACK];
+  };
+  const fates = ingress.map((f, k) => {
     const list = byHex.get(`${f.side === 'from-vm' ? 'peer' : 'vm'}/${f.hex}`) ?? [];
-    const j = list.find((x) => !used.has(x));
+    const [lo, hi] = sameClock ? window(k) : [-Infinity, Infinity];
+    const j = list.find(
+      (x) => !used.has(x) && (egress[x]?.t ?? 0) >= lo && (egress[x]?.t ?? 0) < hi,
+    );
     if (j !== undefined) used.add(j);
     return { side: f.side, hex: f.hex, t: f.t, delivered: j !== undefined };
   });
@@ -214,6 +232,7 @@ export class Injector {
     this.child.stdin?.write(JSON.stringify(batch) + '\n');
     const last = frames.length ? Math.max(...frames.map((f) => f.at)) : 0;
     const res = JSON.parse(await this.nextLine((last + 30) * 1000)) as {
+      sent: { i: number; t: number }[];
       seen: SeenFrame[];
       skipped: number[];
     };
@@ -222,10 +241,17 @@ export class Injector {
       .map((s) => ({ port: s.port, hex: s.hex, t: s.t }));
     const skipped = new Set(res.skipped);
     const indices = frames.map((_, i) => i).filter((i) => !skipped.has(i));
+    const sentAt = new Map(res.sent.map((x) => [x.i, x.t]));
     const run = decideFates(
-      indices.map((i) => ({ side: frames[i]!.side, hex: hex(frames[i]!.bytes), t: frames[i]!.at })),
+      indices.map((i) => ({
+        side: frames[i]!.side,
+        hex: hex(frames[i]!.bytes),
+        t: sentAt.get(i) ?? frames[i]!.at,
+      })),
       egress,
+      indices.every((i) => sentAt.has(i)),
     );
+    run.fates.forEach((f, k) => (f.t = frames[indices[k] as number]!.at));
     return { ...run, indices, skipped: res.skipped };
   }
 

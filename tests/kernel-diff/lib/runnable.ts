@@ -8,6 +8,8 @@ import type { IpsetSpec } from '../../../src/core/host';
 import type { PacketTrace } from '../../../src/core/netfilter';
 import type { EthernetFrame } from '../../../src/core/packet';
 import { runScenario } from '../../../src/core/sim';
+import { phaseText } from '../../../src/core/sim';
+import type { LearningPhase, LearningRun } from '../../../src/core/sim';
 import {
   SCENARIOS,
   type Scenario as SimScenario,
@@ -45,6 +47,21 @@ export interface SimOutcome {
    * given instead of `Runnable.frames`.
    */
   frames?: RunnableFrame[];
+  /**
+   * With a binding that learns its IP: where the rules in force change, in frame order — from
+   * scenario frame `at` on, the rules are `rules` (the filter with `IP` = those addresses, or
+   * the learning rules again when empty). The first entry (at 0) is the learning rules.
+   */
+  swaps?: RuleSwap[];
+}
+
+/** A change of the rules in force during a run (IP learning), at a scenario frame index. */
+export interface RuleSwap {
+  at: number;
+  /** The addresses the filter is rebuilt with; empty: the learning rules. */
+  addresses: string[];
+  /** The simulator's phase line, for the report. */
+  why: string;
 }
 
 export interface Runnable {
@@ -60,8 +77,18 @@ export interface Runnable {
   note?: string;
   /** Run only by the cases that name it in `only` (a lint pitfall's scenario). */
   onDemand?: boolean;
-  /** `host`: what the case adds to the host (bridge address, ipsets). */
-  simulate(ruleset: AnyRuleset, host?: CaseHost): Promise<SimOutcome | null>;
+  /**
+   * `host`: what the case adds to the host (bridge address, ipsets); `learning`: the binding
+   * has no IP and libvirt learns it (`ruleset` is then the learning rules), simulator scenarios
+   * only.
+   */
+  simulate(
+    ruleset: AnyRuleset,
+    host?: CaseHost,
+    learning?: LearningRun,
+  ): Promise<SimOutcome | null>;
+  /** Run only by the learning cases (a scenario whose timeline is kept for its lease). */
+  learningOnly?: boolean;
 }
 
 /** The host settings a filter case adds to every scenario. */
@@ -101,6 +128,14 @@ const COMPRESSED: Record<string, { factor: number; sysctl: Record<string, number
   'ping-connlimit-timeout': { factor: 0.1, sysctl: { nf_conntrack_icmp_timeout: 3 } },
 };
 
+/**
+ * Scenarios run a second time, under the learning cases only, on their own timeline (gaps of at
+ * least MIN_GAP, none shortened): a DHCP lease's end is their point, and the lease time is in
+ * the frames' bytes, which the learner reads.
+ */
+const REAL_TIME = ['dhcp-lease-expiry'];
+const REAL_TIME_SUFFIX = '/real-time';
+
 const HOSTS = { vm: { mac: VM.mac, ip: VM.ip }, remote: { mac: PEER.mac, ip: PEER.ip } };
 
 /** Spacing rules of the kernel run (see ../README.md): ≥ 12 ms (over 2 jiffies at HZ 250). */
@@ -134,10 +169,14 @@ export function retime(times: readonly number[], factor: number | null): number[
   return times.map(retimer(factor));
 }
 
-function fromSimulator(sc: SimScenario, ftpHelper: boolean | undefined): Runnable {
-  const squeeze = COMPRESSED[sc.name];
+function fromSimulator(
+  sc: SimScenario,
+  ftpHelper: boolean | undefined,
+  realTime = false,
+): Runnable {
+  const squeeze = realTime ? undefined : COMPRESSED[sc.name];
   const play: SimScenario['play'] = (h, wire) => {
-    const at = retimer(squeeze ? squeeze.factor : null);
+    const at = retimer(realTime ? 1 : squeeze ? squeeze.factor : null);
     const retimed = (f: SimFrame) => ({ ...f, t: at(f.t) });
     sc.play(h, {
       send: (f, i) => wire.send(retimed(f), i),
@@ -166,19 +205,22 @@ function fromSimulator(sc: SimScenario, ftpHelper: boolean | undefined): Runnabl
     ...(f.unless ? { unless: f.unless } : {}),
   });
   return {
-    name: ftpHelper ? `${sc.name}+helper` : sc.name,
+    name: (ftpHelper ? `${sc.name}+helper` : sc.name) + (realTime ? REAL_TIME_SUFFIX : ''),
+    ...(realTime ? { learningOnly: true } : {}),
     title: sc.title + (ftpHelper ? ' (with the CT helper rule)' : ''),
     source: 'simulator',
     frames: scenario.build(HOSTS).map(runnable),
     ftpHelper: helper,
     sysctl: { ...(scenario.settings.sysctl ?? {}) },
     events: [],
-    note: squeeze
-      ? `timeline ×${squeeze.factor}, ${Object.entries(squeeze.sysctl)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(' ')} on both sides`
-      : `frames ${MIN_GAP * 1000}–${MAX_GAP * 1000} ms apart on both sides`,
-    simulate: async (ruleset, host = {}) => {
+    note: realTime
+      ? `its own timeline (frames at least ${MIN_GAP * 1000} ms apart) on both sides`
+      : squeeze
+        ? `timeline ×${squeeze.factor}, ${Object.entries(squeeze.sysctl)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')} on both sides`
+        : `frames ${MIN_GAP * 1000}–${MAX_GAP * 1000} ms apart on both sides`,
+    simulate: async (ruleset, host = {}, learning) => {
       // The scenario reacts to what the simulator delivered: the kernel is given the frames this
       // run offered (sent or skipped, by index). Where every fate agrees, that is the run the
       // kernel's own fates would have produced; where one differs, the comparison says so.
@@ -194,6 +236,7 @@ function fromSimulator(sc: SimScenario, ftpHelper: boolean | undefined): Runnabl
       const run = runScenario(ruleset, recorded, {
         hosts: HOSTS,
         settings: { iface: 'vnet0', peerPort: 'eth0', ftpHelper: helper, ...host },
+        ...(learning ? { learning } : {}),
       });
       const verdicts = new Map<number, SimVerdict>();
       for (const st of run.steps) verdicts.set(st.index, verdictOf(st.index, st.trace));
@@ -203,9 +246,32 @@ function fromSimulator(sc: SimScenario, ftpHelper: boolean | undefined): Runnabl
         expectations: run.expectations,
         counters: run.counters,
         frames: offered,
+        ...(run.phases ? { swaps: ruleSwaps(run.phases, run.steps) } : {}),
       };
     },
   };
+}
+
+/**
+ * The changes of the rules in force the simulator's learning phases make, at the scenario index
+ * of the first frame that meets them (Infinity: after the last frame). `failed` (the rebuild refused, libvirt's drop-all rules) is not expected here.
+ */
+function ruleSwaps(
+  phases: readonly LearningPhase[],
+  steps: readonly { index: number }[],
+): RuleSwap[] {
+  const out: RuleSwap[] = [];
+  for (const p of phases) {
+    if (p.kind !== 'learning' && p.kind !== 'rebuilt' && p.kind !== 'failed') continue;
+    if (p.kind === 'failed') throw new Error(`the simulator's rebuild failed: ${p.template}`);
+    // A change after the last frame still leaves its rules (and counters) for the comparison.
+    const at = p.step === 0 ? 0 : (steps[p.step]?.index ?? Infinity);
+    const why = phaseText(p, 0);
+    const last = out[out.length - 1];
+    if (last && last.at === at) out[out.length - 1] = { at, addresses: p.addresses, why };
+    else out.push({ at, addresses: [...p.addresses], why });
+  }
+  return out;
 }
 
 /** Every scenario of both sources; FTP scenarios of the simulator run with and without the helper. */
@@ -215,6 +281,7 @@ export function buildRunnables(): Runnable[] {
     out.push(fromSimulator(sc, undefined));
     if (sc.name.startsWith('ftp-') && sc.settings.ftpHelper === undefined)
       out.push(fromSimulator(sc, true));
+    if (REAL_TIME.includes(sc.name)) out.push(fromSimulator(sc, undefined, true));
   }
   const pitfalls = buildPitfallScenarios();
   for (const sc of [...buildScenarios(), ...pitfalls]) {

@@ -16,7 +16,8 @@ import type { IpsetSpec } from '../../../src/core/host';
 import type { FilterDoc } from '../../../src/core/model';
 import type { EthernetFrame } from '../../../src/core/packet';
 import { parseFilterXml } from '../../../src/core/xml';
-import { splitTime, writePcap } from '../../../src/core/sim';
+import { learningRunOf, splitTime, writePcap } from '../../../src/core/sim';
+import type { LearningRun } from '../../../src/core/sim';
 import type { Side } from './frame-io';
 import { runCommand } from '../../lib/run-command';
 
@@ -134,14 +135,8 @@ export function simulateCliAvailable(): boolean {
   return existsSync(index) && /\bsimulate\s*:/.test(readFileSync(index, 'utf8'));
 }
 
-/** Compiles FILE (with filters of DIR and the built-in library) to the Ruleset IR, in-process. */
-export function compileRuleset(
-  file: string,
-  filtersDir: string,
-  mac: string,
-  params: Record<string, string[]>,
-  backend: BackendId = 'ebiptables',
-): AnyRuleset {
+/** The filters of DIR and FILE, looked up with the built-in library behind them. */
+function filterLookup(file: string, filtersDir: string) {
   const docs = new Map<string, FilterDoc>();
   for (const name of readdirSync(filtersDir).filter((n) => n.endsWith('.xml'))) {
     const r = parseFilterXml(readFileSync(join(filtersDir, name), 'utf8'));
@@ -150,17 +145,46 @@ export function compileRuleset(
   const root = parseFilterXml(readFileSync(file, 'utf8')).doc;
   if (!root) throw new Error(`kernel-diff: ${file} does not parse`);
   docs.set(root.name, root);
-  const res = compileFilter(
-    (n) => docs.get(n) ?? getBuiltinFilter(n)?.doc,
-    root.name,
-    { iface: 'vnet0', mac, params },
-    getBackend(backend),
-  );
+  return { root: root.name, lookup: (n: string) => docs.get(n) ?? getBuiltinFilter(n)?.doc };
+}
+
+/** Compiles FILE (with filters of DIR and the built-in library) to the Ruleset IR, in-process. */
+export function compileRuleset(
+  file: string,
+  filtersDir: string,
+  mac: string,
+  params: Record<string, string[]>,
+  backend: BackendId = 'ebiptables',
+): AnyRuleset {
+  const { root, lookup } = filterLookup(file, filtersDir);
+  const res = compileFilter(lookup, root, { iface: 'vnet0', mac, params }, getBackend(backend));
   if (!res.ruleset)
     throw new Error(
       `kernel-diff: ${file} does not compile: ${res.diagnostics.map((d) => d.message).join('; ')}`,
     );
   return res.ruleset;
+}
+
+/**
+ * A binding of FILE without IP, as libvirt learns it (ebiptables): the rules in force while it
+ * learns and the run that rebuilds them with the learned address (the same compile with `IP`).
+ */
+export function compileLearning(
+  file: string,
+  filtersDir: string,
+  mac: string,
+  params: Record<string, string[]>,
+): { ruleset: AnyRuleset; learning: LearningRun } {
+  const { root, lookup } = filterLookup(file, filtersDir);
+  const compile = (p: Record<string, readonly string[]>) =>
+    compileFilter(lookup, root, { iface: 'vnet0', mac, params: p }, getBackend('ebiptables'));
+  const res = compile(params);
+  const learning = learningRunOf(res, (ips) => compile({ ...params, IP: [...ips] }));
+  if (!res.ruleset || !learning)
+    throw new Error(
+      `kernel-diff: ${file} without IP does not learn: ${res.diagnostics.map((d) => d.message).join('; ')}`,
+    );
+  return { ruleset: res.ruleset, learning };
 }
 
 /** Runs frames through a fresh simulated host; `tableAt` is the clock for the after-run table. */

@@ -41,8 +41,15 @@ import {
 import { Injector } from './frame-io';
 import type { Machine } from '../../lib/machine';
 import { runCommand } from '../../lib/run-command';
-import { buildRunnables, type Runnable } from './runnable';
-import { compileRuleset, REPO_ROOT, simulatorMissingReason, type SimVerdict } from './simulator';
+import { buildRunnables, type RuleSwap, type Runnable } from './runnable';
+import { swapScript } from './rule-swap';
+import {
+  compileLearning,
+  compileRuleset,
+  REPO_ROOT,
+  simulatorMissingReason,
+  type SimVerdict,
+} from './simulator';
 import { ensurePackages, probeBridgeConntrack, sweepStaleNamespaces, Testbed } from './testbed';
 import { PEER, VM } from '../scenarios';
 
@@ -57,28 +64,37 @@ const BACKEND_RUNS = (process.env.NWFS_KERNEL_DIFF_BACKENDS ?? 'ebiptables,nftab
   .split(',')
   .filter((b): b is BackendId => b === 'ebiptables' || b === 'nftables');
 
-function compileArgs(filter: string, backend: BackendId = 'ebiptables'): string[] {
+function compileArgs(
+  filter: string,
+  backend: BackendId = 'ebiptables',
+  params: Record<string, string[]> = PARAMS,
+  format = 'script',
+): string[] {
   const args = [
     'compile',
     join(FILTERS_DIR, `${filter}.xml`),
     '--filters',
     FILTERS_DIR,
     '--format',
-    'script',
+    format,
     '--iface',
     'vnet0',
     '--mac',
     VM.mac,
     ...(backend === 'ebiptables' ? [] : ['--backend', backend]),
   ];
-  for (const [k, vs] of Object.entries(PARAMS))
+  for (const [k, vs] of Object.entries(params))
     for (const v of vs) args.push('--param', `${k}=${v}`);
   return args;
 }
 
 /** `nwfilter-studio compile … --format script`, the exact text the kernel gets. */
 async function compileScript(filter: string, backend: BackendId = 'ebiptables'): Promise<string> {
-  const args = compileArgs(filter, backend);
+  return compileCli(compileArgs(filter, backend));
+}
+
+/** `nwfilter-studio ARGS`' standard output (it must succeed). */
+async function compileCli(args: readonly string[]): Promise<string> {
   const r = await runCommand(
     process.execPath,
     [join(REPO_ROOT, 'bin', 'nwfilter-studio.mjs'), ...args],
@@ -129,6 +145,8 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
   const results: ScenarioResult[] = [];
   /** The nftables backend's results (the same comparison, another summary line). */
   const nftResults: ScenarioResult[] = [];
+  /** The learning cases' results (rules swapped mid-run; their own summary line). */
+  const learnResults: ScenarioResult[] = [];
   /** nftables cases the kernel refused to load, as the simulator predicted (no nf_conntrack_bridge). */
   const nftRefused: string[] = [];
   /** Whether this kernel has nf_conntrack_bridge (probed once, before the nftables cases). */
@@ -186,11 +204,12 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
       mkdirSync(OUT_DIR, { recursive: true });
       writeFileSync(
         join(OUT_DIR, 'report.txt'),
-        [...results, ...nftResults].map((r) => formatScenario(r)).join('\n\n') + '\n',
+        [...results, ...learnResults, ...nftResults].map((r) => formatScenario(r)).join('\n\n') +
+          '\n',
       );
     }
     console.log(
-      `\n${timings.join('\n')}\n${skipped.join('\n')}${skipped.length ? '\n' : ''}${backendRuns.includes('ebiptables') ? `${summaryLine()}\n` : ''}${backendRuns.includes('nftables') ? `${nftSummaryLine()}\n` : ''}in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+      `\n${timings.join('\n')}\n${skipped.join('\n')}${skipped.length ? '\n' : ''}${backendRuns.includes('ebiptables') ? `${summaryLine()}\n${learnResults.length ? `${summaryLine(learnResults, `${o.label('ebiptables')}(learning)`)}\n` : ''}` : ''}${backendRuns.includes('nftables') ? `${nftSummaryLine()}\n` : ''}in ${((Date.now() - started) / 1000).toFixed(1)}s`,
     );
   });
 
@@ -232,14 +251,20 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
           async () => {
             const t0 = Date.now();
             const list = scenarios.filter((s) =>
-              c.only ? c.only.includes(s.name) : !s.onDemand && !c.skip?.scenarios.includes(s.name),
+              c.only
+                ? c.only.includes(s.name)
+                : !s.onDemand &&
+                  !c.skip?.scenarios.includes(s.name) &&
+                  (c.learning ? s.source === 'simulator' : !s.learningOnly),
             );
             const tag = nft ? `nftables ${c.id}` : c.id;
-            const mine = await runCase(
-              c,
-              await (scripts.get(c.filter) ?? compileScript(c.filter, backend)),
-              list,
-            );
+            const mine = c.learning
+              ? await runLearningCase(c, c.learning, list)
+              : await runCase(
+                  c,
+                  await (scripts.get(c.filter) ?? compileScript(c.filter, backend)),
+                  list,
+                );
             if (c.skip && !(nft && nftRefused.includes(c.id)))
               skipped.push(`  ${tag}: not run: ${c.skip.scenarios.join(', ')} (${c.skip.why})`);
             timings.push(
@@ -388,6 +413,230 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
         return mine;
       }
     });
+  }
+
+  /**
+   * A learning case: the filter bound without IP (ebiptables), every scenario started on the
+   * learning rules, and the rules swapped where the simulator's learning phases change them — the
+   * kernel gets the project's `compile` (learning rules) and `compile --learned-ip ADDR` output,
+   * put in force as libvirt does it (./lib/rule-swap.ts), between the frames the simulator
+   * reports on either side of the change. Conntrack is kept across swaps, as on a host.
+   */
+  async function runLearningCase(
+    c: KernelCase,
+    params: Record<string, string[]>,
+    list: readonly Runnable[],
+  ): Promise<ScenarioResult[]> {
+    const file = join(FILTERS_DIR, `${c.filter}.xml`);
+    const { ruleset, learning } = compileLearning(file, FILTERS_DIR, VM.mac, params);
+    const argsFor = new Map<string, Promise<string>>();
+    const rulesArgs = (addresses: readonly string[]): Promise<string> => {
+      if (addresses.length > 1) throw new Error(`one learned address expected: ${addresses}`);
+      const key = addresses.join(',');
+      let p = argsFor.get(key);
+      if (!p) {
+        const args = compileArgs(c.filter, 'ebiptables', params, 'args');
+        if (addresses[0]) args.push('--learned-ip', addresses[0]);
+        p = compileCli(args);
+        argsFor.set(key, p);
+      }
+      return p;
+    };
+    const bed = await Testbed.create(
+      `${PREFIX}${CASES.indexOf(c)}-`,
+      {
+        mode: 'inject',
+        vmMac: VM.mac,
+        vmIp: VM.ip,
+        peerMac: PEER.mac,
+        peerIp: PEER.ip,
+        prefixLen: 24,
+      },
+      machine,
+    );
+    const mine: ScenarioResult[] = [];
+    /** The addresses the rules in force were built with (null: nothing installed yet). */
+    let installed: string | null = null;
+    const swapTo = async (addresses: readonly string[]) => {
+      const key = addresses.join(',');
+      if (installed === key) return;
+      const script = swapScript(await rulesArgs(addresses), 'vnet0', addresses.length === 0);
+      const r = await bed.host('sh', ['-s'], {
+        input: script,
+        allowFailure: true,
+        timeoutMs: 120_000,
+      });
+      if (r.code !== 0)
+        throw new Error(
+          `kernel-diff: swapping to the rules with IP=${key || '(learning)'} failed (exit ${r.code})\n${r.stderr}`,
+        );
+      installed = key;
+      const left = await leftovers(bed);
+      if (left.length)
+        throw new Error(
+          `kernel-diff: after swapping to the rules with IP=${key || '(learning)'}: ${left.join('; ')}`,
+        );
+    };
+    try {
+      const defaults: Record<string, number> = {
+        nf_conntrack_icmp_timeout: await bed.readSysctl('nf_conntrack_icmp_timeout'),
+      };
+      for (const name of new Set(list.flatMap((sc) => Object.keys(sc.sysctl))))
+        defaults[name] ??= await bed.readSysctl(name);
+      const injector = await Injector.start(bed);
+      for (const listed of list) {
+        const sim = await listed.simulate(ruleset, {}, learning);
+        if (!sim?.swaps)
+          throw new Error(`${listed.name}: the simulator reported no learning phases`);
+        const sc = sim.frames ? { ...listed, frames: sim.frames } : listed;
+        if (sc.events.length) throw new Error(`${sc.name}: sysctl events and learning together`);
+        // A fresh binding: the learning rules, an empty connection table.
+        await swapTo([]);
+        await bed.prepareScenario(sc.ftpHelper, { ...defaults, ...sc.sysctl });
+        let before = await bed.counters();
+        const kernel = new Map<number, boolean>();
+        const hostFrames: { port: 'vm' | 'peer'; hex: string }[] = [];
+        const clock = { last: null };
+        for (let k = 0; k < sim.swaps.length; k++) {
+          const swap = sim.swaps[k] as RuleSwap;
+          if (k > 0) {
+            await swapTo(swap.addresses);
+            before = await bed.counters();
+          }
+          const n = sc.frames.length;
+          const to = Math.min(sim.swaps[k + 1]?.at ?? n, n);
+          const run = await injectSegment(
+            injector,
+            sc.frames,
+            Math.min(swap.at, n),
+            to,
+            kernel,
+            clock,
+          );
+          hostFrames.push(...run.hostFrames);
+        }
+        const [after, table, expectations] = [
+          await bed.counters(),
+          await bed.conntrackList(),
+          await bed.expectationList(),
+        ];
+        const summaries = sc.frames.map((f) =>
+          f.label ? `${summarizeFrame(f.frame)}  [${f.label}]` : summarizeFrame(f.frame),
+        );
+        const result: ScenarioResult = {
+          caseId: c.id,
+          scenario: sc.name,
+          title: sc.title + (sc.note ? ` — ${sc.note}` : ''),
+          rows: compareScenarioFrames(sc.frames, summaries, kernel, sim.verdicts),
+          tableDiff: [
+            ...(sim.table ? compareTables(table, sim.table) : []),
+            ...(sim.expectations ? compareExpectations(expectations, sim.expectations) : []),
+          ],
+          // The rules of the last phase: its chains' counters started at zero with them.
+          counterDiff: sim.counters ? compareCounters(before, after, sim.counters) : [],
+          otherDiff: hostFrames.length
+            ? [`the host sent ${hostFrames.length} frame(s) although br0 has no address`]
+            : [],
+          hostFrames: hostFrames.map(
+            (h) =>
+              `${h.port === 'vm' ? 'to the VM' : 'to the remote host'}: ${summarizeHex(h.hex)}`,
+          ),
+          compared: true,
+          info: sim.swaps.map(
+            (w) =>
+              `rules ${w.at === Infinity ? 'after the last frame' : `from #${w.at}`}: ${w.why}`,
+          ),
+        };
+        mine.push(result);
+        learnResults.push(result);
+      }
+    } finally {
+      await bed.destroy();
+    }
+    return mine;
+  }
+
+  /** How long the injector listens after a segment's last frame (its default). */
+  const LINGER_MS = 100;
+
+  /**
+   * What a swap must not leave: chains under libvirt's temporary names (a rename that failed) and
+   * ebtables sub-chains no root chain jumps to (a removal that failed).
+   */
+  async function leftovers(bed: Testbed): Promise<string[]> {
+    const r = await bed.host('sh', [
+      '-c',
+      'ebtables --concurrent -t nat -L; echo =====; iptables -w -S; ip6tables -w -S',
+    ]);
+    const [eb = '', ipt = ''] = r.stdout.split('=====\n');
+    const out: string[] = [];
+    const chains = [...eb.matchAll(/^Bridge chain: ([^,]+),/gm)].map((m) => m[1] as string);
+    for (const ch of chains) {
+      if (/^(libvirt-)?[JP]-/.test(ch))
+        out.push(`ebtables chain ${ch} left under its temporary name`);
+      else if (/^[IO]-/.test(ch) && !new RegExp(`-j ${ch}(\\s|$)`, 'm').test(eb))
+        out.push(`ebtables chain ${ch} left without a jump to it`);
+    }
+    for (const m of ipt.matchAll(/^-N ((?:FJ|FP|HJ)-\S+)/gm))
+      out.push(`iptables chain ${m[1]} left under its temporary name`);
+    return out;
+  }
+
+  /**
+   * Injects the frames `from` ≤ index < `to` of a scenario whose earlier frames went before a rule
+   * swap: a frame that requires an earlier segment's frame is sent only if the kernel delivered
+   * it, one that is `unless` an earlier delivered frame is not; the rest keep their conditions,
+   * renumbered. Each fate is recorded in `kernel` by scenario index.
+   */
+  async function injectSegment(
+    injector: Injector,
+    frames: Runnable['frames'],
+    from: number,
+    to: number,
+    kernel: Map<number, boolean>,
+    clock: { last: { t: number; wall: number } | null },
+  ) {
+    const local = new Map<number, number>();
+    const globalOf: number[] = [];
+    const out: Parameters<Injector['run']>[0][number][] = [];
+    const gone = new Set<number>();
+    for (let g = from; g < to; g++) {
+      const f = frames[g] as Runnable['frames'][number];
+      const req = f.requires ?? [];
+      const unl = f.unless ?? [];
+      const lost = (r: number) => (r < from ? kernel.get(r) !== true : gone.has(r));
+      if (req.some(lost) || unl.some((r) => r < from && kernel.get(r) === true)) {
+        gone.add(g);
+        continue;
+      }
+      const inner = (list: readonly number[]) =>
+        list.filter((r) => r >= from && !gone.has(r)).map((r) => local.get(r) as number);
+      local.set(g, out.length);
+      globalOf.push(g);
+      out.push({
+        side: f.side,
+        bytes: encodeFrame(f.frame),
+        at: 0,
+        ...(req.length ? { requires: inner(req) } : {}),
+        ...(unl.length ? { unless: inner(unl) } : {}),
+      });
+    }
+    const t0 = frames[globalOf[0] ?? from]?.t ?? 0;
+    // The gap before the segment's first frame is kept, counted from the previous segment's last
+    // send (the swap took part of it): a lease or a conntrack timeout between them must run out.
+    const wait = clock.last
+      ? Math.max(0, t0 - clock.last.t - (Date.now() - clock.last.wall) / 1000)
+      : 0;
+    globalOf.forEach((g, i) => ((out[i] as { at: number }).at = wait + (frames[g]?.t ?? t0) - t0));
+    if (!out.length) return { hostFrames: [] };
+    const run = await injector.run(out, LINGER_MS);
+    const lastT = frames[globalOf[globalOf.length - 1] as number]?.t ?? t0;
+    clock.last = { t: lastT, wall: Date.now() - LINGER_MS };
+    run.fates.forEach((f, k) => {
+      const g = globalOf[run.indices?.[k] ?? k] as number;
+      kernel.set(g, f.delivered);
+    });
+    return run;
   }
 
   /**

@@ -1,0 +1,139 @@
+/**
+ * Replacing a port's rules in the middle of a run, the way libvirt's ebiptables driver does it
+ * when it learns (or loses) a VM's address, for the learning cases of the suite:
+ *
+ * - to the learning rules (`compile` without IP, `--format args`): libvirt's own sequence,
+ *   ebiptablesAllTeardown then the learning chains under their temporary names, linked and
+ *   renamed (ApplyBasicRules / ApplyDHCPOnlyRules);
+ * - to the filter's rules (`compile --learned-ip ADDR --format args`): ebiptablesApplyNewRules
+ *   (the new chains under temporary names J/P, FJ/FP/HJ, linked behind the old ones) and then
+ *   ebiptablesTearOldRules (the old chains unlinked and removed, the new ones renamed) — the
+ *   second batch as libvirt's `tests/nwfilterebiptablestest.c` (TearOldRules) lists it, with the
+ *   sub-chains found by listing the root chains, as its query callbacks do.
+ *
+ * Conntrack is left alone: libvirt never touches it, and the entries outlive the rules.
+ */
+
+/** A libvirt-style command list (`--format args`: one argument per line, ` \` continuations). */
+export function argsCommands(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    if (line.endsWith(' \\')) cur += `${line.slice(0, -2)} `;
+    else {
+      out.push(cur + line);
+      cur = '';
+    }
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+/** libvirt's shared root chains: `-N` on them fails once they exist, and libvirt ignores that. */
+const SHARED_ROOTS = /^(iptables|ip6tables) -w -N libvirt-(in|out|in-post|host-in)$/;
+
+/**
+ * Whether libvirt ignores the command's failure: clean-up of what may not exist (`-D`, `-F`,
+ * `-X`, `-L`) and the creation of the shared root chains. Everything else must succeed.
+ */
+export function failureIgnored(command: string): boolean {
+  return (
+    SHARED_ROOTS.test(command) || /^\S+ (-w |--concurrent -t nat )(-D|-F|-X|-L) /.test(command)
+  );
+}
+
+/** `ebtables … -L libvirt-X-IFACE` / `-X libvirt-X-IFACE`: a root chain listed or removed. */
+const EB_ROOT = /^ebtables --concurrent -t nat -(L|X) libvirt-([IJOP])-(\S+)$/;
+
+/**
+ * The commands as a shell script: an ignored command may fail, any other ends it with status 1.
+ * A dry-run list cannot show what libvirt's query callbacks add: listing a root chain
+ * (`ebtables -L libvirt-I-vnet0`) makes libvirt flush and remove each sub-chain it jumps to
+ * (ebtablesRemoveSubChainsQuery, prefixes I/O or J/P), after the root chain itself is gone (the
+ * callback appends to its transaction). The script does the same: the sub-chains are read where
+ * the root chain is listed and removed right after it.
+ */
+export function commandsScript(commands: readonly string[]): string {
+  const lines: string[] = [];
+  for (const c of commands) {
+    const root = EB_ROOT.exec(c);
+    if (root?.[1] === 'L') {
+      const cls = root[2] === 'I' || root[2] === 'O' ? '[IO]' : '[JP]';
+      lines.push(
+        `subs_${root[2]}="$(${c} 2>/dev/null | sed -n 's/.*-j \\(${cls}-[^ ]*\\).*/\\1/p' | sort -u)"`,
+      );
+      continue;
+    }
+    if (failureIgnored(c)) lines.push(`${c} >/dev/null 2>&1 || true`);
+    else lines.push(`${c} || { echo "failed: ${c.replace(/["$`\\]/g, '')}" >&2; exit 1; }`);
+    if (root?.[1] === 'X')
+      lines.push(
+        `for c in $subs_${root[2]}; do ebtables --concurrent -t nat -F "$c" >/dev/null 2>&1; ebtables --concurrent -t nat -X "$c" >/dev/null 2>&1; done; subs_${root[2]}=`,
+      );
+  }
+  lines.push('exit 0');
+  return lines.join('\n');
+}
+
+/**
+ * ebiptablesTearOldRules for `iface` as a shell script (every step's failure ignored, as libvirt
+ * runs it): the jumps to the old chains removed, the old chains (with the ebtables sub-chains
+ * the old root chains jump to) removed, the temporary chains renamed to the final names (with
+ * the sub-chains the new root chains jump to).
+ */
+export function tearOldRulesScript(iface: string): string {
+  const lines: string[] = [];
+  const ign = (c: string) => lines.push(`${c} >/dev/null 2>&1 || true`);
+  for (const ipt of ['iptables', 'ip6tables']) {
+    const i = `${ipt} -w`;
+    ign(
+      `${i} -D libvirt-out -m physdev --physdev-is-bridged --physdev-out ${iface} -g FO-${iface}`,
+    );
+    ign(`${i} -D libvirt-out -m physdev --physdev-out ${iface} -g FO-${iface}`);
+    ign(`${i} -D libvirt-in -m physdev --physdev-in ${iface} -g FI-${iface}`);
+    ign(`${i} -D libvirt-host-in -m physdev --physdev-in ${iface} -g HI-${iface}`);
+    for (const c of ['FO', 'FI', 'HI']) {
+      ign(`${i} -F ${c}-${iface}`);
+      ign(`${i} -X ${c}-${iface}`);
+    }
+    ign(`${i} -E FP-${iface} FO-${iface}`);
+    ign(`${i} -E FJ-${iface} FI-${iface}`);
+    ign(`${i} -E HJ-${iface} HI-${iface}`);
+  }
+  const eb = 'ebtables --concurrent -t nat';
+  // The chains a root chain jumps to that carry the port's prefix (ebtablesRemoveSubChainsQuery /
+  // ebtablesRenameTmpSubAndRootChainsQuery read `ebtables -L` the same way).
+  const subs = (root: string, prefix: string) =>
+    `$(${eb} -L ${root} 2>/dev/null | sed -n 's/.*-j \\(${prefix}-${iface}-[^ ]*\\).*/\\1/p' | sort -u)`;
+  ign(`${eb} -D PREROUTING -i ${iface} -j libvirt-I-${iface}`);
+  ign(`${eb} -D POSTROUTING -o ${iface} -j libvirt-O-${iface}`);
+  lines.push(`old_subs="${subs(`libvirt-I-${iface}`, 'I')} ${subs(`libvirt-O-${iface}`, 'O')}"`);
+  for (const r of ['I', 'O']) {
+    ign(`${eb} -F libvirt-${r}-${iface}`);
+    ign(`${eb} -X libvirt-${r}-${iface}`);
+  }
+  lines.push(
+    `for c in $old_subs; do ${eb} -F "$c" >/dev/null 2>&1; ${eb} -X "$c" >/dev/null 2>&1; done`,
+  );
+  lines.push(`new_subs="${subs(`libvirt-J-${iface}`, 'J')} ${subs(`libvirt-P-${iface}`, 'P')}"`);
+  lines.push(
+    `for c in $new_subs; do case "$c" in J-*) n="I-\${c#J-}";; *) n="O-\${c#P-}";; esac; ${eb} -E "$c" "$n" >/dev/null 2>&1; done`,
+  );
+  ign(`${eb} -E libvirt-J-${iface} libvirt-I-${iface}`);
+  ign(`${eb} -E libvirt-P-${iface} libvirt-O-${iface}`);
+  lines.push('exit 0');
+  return lines.join('\n');
+}
+
+/**
+ * The script that puts a rule set in force on a port that has another: `args` is the project's
+ * `compile --format args` output for it; `learning` says whether it is a learning rule set
+ * (its command list already tears down and renames) or the filter's rules (ApplyNewRules, then
+ * TearOldRules).
+ */
+export function swapScript(args: string, iface: string, learning: boolean): string {
+  const apply = commandsScript(argsCommands(args));
+  if (learning) return apply;
+  return `${apply.replace(/\nexit 0$/, '')}\n${tearOldRulesScript(iface)}`;
+}
