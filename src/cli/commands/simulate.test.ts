@@ -167,10 +167,104 @@ describe('nwfilter-studio simulate', () => {
       objs.filter((o) => 'phase' in o).map((o) => `${o.phase as string} ${o.step as number}`),
     ).toEqual(['learning 0', 'learned 3', 'rebuilt 3']);
     expect(objs.filter((o) => 'verdict' in o)).toHaveLength(6);
-    // Captures are not replayed through learning yet: said so, not guessed.
-    const pcap = await run('simulate', filterFile, ...mac, '--from-vm', filterFile);
-    expect(pcap.code).toBe(2);
-    expect(pcap.stderr).toContain('libvirt would learn it');
+  });
+
+  it('replays captures through libvirt learning: phases between the packets, as the scenario run has them', async () => {
+    const scenario = getScenario('dhcp-boot');
+    if (!scenario) throw new Error('no dhcp-boot scenario');
+    const frames = scenario.build(DEFAULT_HOSTS);
+    const base = 1_763_740_000;
+    const pcapOf = (side: string, keep = (_: string) => true) =>
+      writePcap(
+        frames
+          .filter((f) => f.side === side && keep(f.label))
+          .map((f) => {
+            const us = Math.round(f.t * 1e6);
+            const data = encodeFrame(f.frame);
+            return {
+              tsSec: base + Math.floor(us / 1e6),
+              tsFrac: us % 1e6,
+              origLen: data.length,
+              data,
+            };
+          }),
+      );
+    const a = path.join(tmp, 'learn-from-vm.pcap');
+    const b = path.join(tmp, 'learn-to-vm.pcap');
+    writeFileSync(a, pcapOf('from-vm'));
+    writeFileSync(b, pcapOf('to-vm'));
+    const mac = ['--mac', DEFAULT_HOSTS.vm.mac];
+    const dhcp = ['--param', 'CTRL_IP_LEARNING=dhcp'];
+    const phasesOf = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { phase?: string; step: number; addresses: string[] })
+        .filter((o) => o.phase !== undefined)
+        .map((o) => `${o.phase} ${o.step} ${o.addresses.join()}`);
+    const verdictsOf = (out: string) =>
+      lines(out)
+        .filter((o) => 'verdict' in o)
+        .map((o) => `${o.summary as string} ${o.verdict as string}`);
+    const viaScenario = await run(
+      'simulate',
+      filterFile,
+      ...mac,
+      ...dhcp,
+      '--scenario',
+      'dhcp-boot',
+      '--json',
+    );
+    const viaPcap = await run(
+      'simulate',
+      filterFile,
+      ...mac,
+      ...dhcp,
+      '--from-vm',
+      a,
+      '--to-vm',
+      b,
+      '--json',
+    );
+    expect(viaPcap.code, viaPcap.stderr).toBe(0);
+    const ip = DEFAULT_HOSTS.vm.ip;
+    // Learned from the ACK (packet 3): the rules are rebuilt before packet 4, the first ping.
+    expect(phasesOf(viaPcap.stdout)).toEqual(['learning 0 ', `learned 4 ${ip}`, `rebuilt 4 ${ip}`]);
+    expect(phasesOf(viaPcap.stdout)).toEqual(phasesOf(viaScenario.stdout));
+    expect(verdictsOf(viaPcap.stdout)).toEqual(verdictsOf(viaScenario.stdout));
+    expect(verdictsOf(viaPcap.stdout).slice(-2)).toEqual([
+      expect.stringMatching(/ICMP echo request.* accept$/),
+      expect.stringMatching(/ICMP echo reply.* accept$/),
+    ]);
+
+    // The table form: a line per phase before the packet it concerns.
+    const table = await run('simulate', filterFile, ...mac, ...dhcp, '--from-vm', a, '--to-vm', b);
+    const rows = table.stdout.split('\n');
+    const at = rows.indexOf(`-- learned ${ip} from packet 3 (DHCPACK, lease 3600 s)`);
+    expect(rows[at - 1]).toMatch(/^3 .* to-vm .* UDP len=260$/);
+    expect(rows[at + 1]).toBe(
+      `-- rules rebuilt with IP=${ip}: the filter's own rules from here on`,
+    );
+    expect(rows[at + 2]).toMatch(/^4 .*ICMP echo request/);
+
+    // A reply libvirt's capture never sees teaches nothing: with DHCPSERVER naming another
+    // server, the DHCP-only rules drop the ACK before the port, and learning goes on.
+    const other = await run(
+      'simulate',
+      filterFile,
+      ...mac,
+      ...dhcp,
+      '--param',
+      'DHCPSERVER=192.0.2.53',
+      '--from-vm',
+      a,
+      '--to-vm',
+      b,
+      '--json',
+    );
+    expect(other.code).toBe(0);
+    expect(phasesOf(other.stdout)).toEqual(['learning 0 ']);
+    expect(verdictsOf(other.stdout).filter((v) => v.endsWith('accept'))).toHaveLength(2);
   });
 
   it('shows no traffic through a binding libvirt cannot instantiate, and says why', async () => {

@@ -56,7 +56,8 @@ would: for every packet its conntrack state, its fate and the XML rule that deci
                       addresses come from --param IP=… and --mac
   --from-vm A.pcap    frames the VM sent (captured on its port); with --to-vm B.pcap, frames
                       towards it (pcap or pcapng, Ethernet). Merged by timestamp; the timestamps
-                      drive the clock. Streamed: memory does not grow with the captures
+                      drive the clock. Streamed: memory does not grow with the captures.
+                      Without IP, libvirt's learner reads them and the phases are printed
 ${HOST_USAGE}
   --json              one JSON object per packet per line instead of a table
   --filters, --iface, --mac, --param, --backend   as for \`compile\`
@@ -248,11 +249,6 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
     compileFilter(ws.lookup, ws.root.doc.name, instantiateOptionsOf(io, binding, p), backend);
   const compiled = compileWith(params);
   const learning = learningRunOf(compiled, (ips) => compileWith({ ...params, IP: ips }));
-  if (learning && !scenario) {
-    return usage(
-      `the filter needs IP and libvirt would learn it: replaying captures while it learns is not supported yet; give --param IP=… or use --scenario`,
-    );
-  }
   const errors = printBindingDiagnostics(io, ws, file, compiled.diagnostics);
   // No traffic through a binding that would never exist: libvirt refuses it, so say why instead.
   if (errors > 0 || !compiled.ruleset) {
@@ -346,6 +342,7 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
           detail: false,
           maxFrames: resolveLimits(io.limits).frames,
           onStep: (s) => p.row(s.trace, s.time),
+          ...(learning ? { learning, onPhase: (ph: LearningPhase) => p.phase(ph) } : {}),
         },
       );
       let bad = 0;

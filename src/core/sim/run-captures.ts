@@ -19,6 +19,8 @@ import type {
   CaptureRecord,
 } from './capture-reader';
 import type { CounterView } from './run-scenario';
+import { LearningTimeline } from './learning-timeline';
+import type { LearningPhase, LearningRun } from './learning-timeline';
 
 export interface CaptureStep {
   trace: PacketTrace;
@@ -48,6 +50,11 @@ export interface CaptureRun {
   frames: number;
   /** Whether the run stopped at {@link ReplayOptions.maxFrames} with frames left. */
   stoppedAtLimit: boolean;
+  /**
+   * With {@link ReplayOptions.learning}: the learning phases, unless
+   * {@link ReplayOptions.onPhase} took them one by one (then empty).
+   */
+  phases?: LearningPhase[];
 }
 
 /** How a replay runs and where its steps go. */
@@ -65,6 +72,18 @@ export interface ReplayOptions {
    * the number of frames.
    */
   onStep?: (step: CaptureStep) => void;
+  /**
+   * The binding has no `IP` and libvirt learns it: `ruleset` is then the rule set in force while
+   * it learns, the learner reads the captured frames as libvirt's captures on the port would
+   * (every frame from the VM, a frame towards it once delivered), and the rules are rebuilt
+   * (or the learning rules come back) where it says.
+   */
+  learning?: LearningRun;
+  /**
+   * Receives each learning phase as it happens: a phase for step N arrives before step N (a
+   * phase caused by step N's frame, after it).
+   */
+  onPhase?: (phase: LearningPhase) => void;
 }
 
 /** A capture: its bytes, or a source to stream them from. */
@@ -144,6 +163,26 @@ export function runCaptures(
   const host = new BridgeHost(ruleset, settings);
   const steps: CaptureStep[] = [];
   const emit = options.onStep ?? ((s: CaptureStep) => void steps.push(s));
+  const learning = options.learning ? new LearningTimeline(options.learning, host) : null;
+  const phases: LearningPhase[] = [];
+  let told = 0;
+  /** Hands on the phases the timeline added since the last call (it keeps them all otherwise). */
+  const tell = () => {
+    if (!learning) return;
+    const list = learning.phases;
+    for (; told < list.length; told++) {
+      const p = list[told] as LearningPhase;
+      if (options.onPhase) options.onPhase(p);
+      else phases.push(p);
+    }
+    // A long capture must not keep every phase (a renewal per lease): the timeline's list is
+    // only a buffer here.
+    if (options.onPhase && told > 1024) {
+      list.splice(0, told);
+      told = 0;
+    }
+  };
+  tell();
   let now = 0;
   let frames = 0;
   let stoppedAtLimit = false;
@@ -176,9 +215,12 @@ export function runCaptures(
         message: `record ${rec.index}: ${rec.data.length} bytes is not an Ethernet frame`,
       });
     } else {
-      frames++;
       now = Math.max(now, rec.sec + rec.nsec / 1e9);
+      learning?.before(frames, now);
+      tell();
       const trace = host.step(frame, next.side, now, { detail });
+      learning?.after(frame, next.side, trace, frames, now);
+      frames++;
       if (!detail) trace.summary = summarizeFrame(frame);
       emit({
         trace,
@@ -188,6 +230,7 @@ export function runCaptures(
       });
     }
     next.advance();
+    tell();
   }
   return {
     steps,
@@ -197,6 +240,7 @@ export function runCaptures(
     counters: host.counters(),
     frames,
     stoppedAtLimit,
+    ...(learning ? { phases } : {}),
   };
 }
 
