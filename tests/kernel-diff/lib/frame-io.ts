@@ -61,12 +61,6 @@ export interface KernelRun {
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /**
- * A bridged copy can be stamped on arrival before the sender's clock read after its send()
- * returned; frames are at least 12 ms apart, so 5 ms of slack never reaches the previous one.
- */
-const SEND_SLACK = 0.005;
-
-/**
  * Matches ingress frames to egress frames by content, each egress frame used once, in order.
  * `egress` lists frames as they left the bridge: on port `vm` towards the VM, `peer` away from it.
  */
@@ -85,17 +79,21 @@ export function decideFates(
   });
   // With send times on the capture's clock, a copy belongs to the frame sent last before it:
   // of two identical frames (a DNS answer and the same answer after the retry) where only the
-  // second was delivered, the first must not take the second's copy.
+  // second was delivered, the first must not take the second's copy. A frame's copy is stamped
+  // after the frame before it was sent (its own send time, read after send() returned, can be
+  // late on a loaded machine, so it is no bound), and before the next identical frame left: that
+  // one is sent at least 12 ms (MIN_GAP) after the frame before it, half of which is the margin.
   const window = (k: number): [number, number] => {
     const f = ingress[k] as (typeof ingress)[number];
     const next = ingress.findIndex((g, i) => i > k && g.side === f.side && g.hex === f.hex);
-    return [f.t - SEND_SLACK, next < 0 ? Infinity : (ingress[next] as typeof f).t - SEND_SLACK];
+    const sentAt = (i: number) => (ingress[i] as typeof f).t;
+    return [k > 0 ? sentAt(k - 1) : -Infinity, next < 0 ? Infinity : sentAt(next - 1) + 0.006];
   };
   const fates = ingress.map((f, k) => {
     const list = byHex.get(`${f.side === 'from-vm' ? 'peer' : 'vm'}/${f.hex}`) ?? [];
     const [lo, hi] = sameClock ? window(k) : [-Infinity, Infinity];
     const j = list.find(
-      (x) => !used.has(x) && (egress[x]?.t ?? 0) >= lo && (egress[x]?.t ?? 0) < hi,
+      (x) => !used.has(x) && (egress[x]?.t ?? 0) >= lo && (egress[x]?.t ?? 0) <= hi,
     );
     if (j !== undefined) used.add(j);
     return { side: f.side, hex: f.hex, t: f.t, delivered: j !== undefined };
