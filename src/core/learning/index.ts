@@ -9,3 +9,12 @@ export { IpLearner } from './ip-learner';
 export type { LearningEvent, PortView } from './ip-learner';
 export { bindingParameters } from './binding-parameters';
 export type { BindingParameter } from './binding-parameters';
+export {
+  SnoopRateLimiter,
+  snoopCaptures,
+  DHCP_PKT_RATE,
+  DHCP_PKT_BURST,
+  DHCP_BURST_INTERVAL_S,
+  PCAP_FLOOD_TIMEOUT_S,
+} from './snoop-rate-limit';
+export type { RateVerdict } from './snoop-rate-limit';

@@ -10,6 +10,7 @@ import { parseMac } from '../packet';
 import { anyLearnerHit, dhcpMessageName, snoopDhcp } from './observe-frame';
 import type { LearnedHow } from './observe-frame';
 import type { LearningPlan } from './learning-plan';
+import { SnoopRateLimiter, snoopCaptures } from './snoop-rate-limit';
 
 /** Something the learner did, in time order. `packet` is the index of the frame that caused it. */
 export type LearningEvent =
@@ -26,6 +27,8 @@ export type LearningEvent =
     }
   | { kind: 'renewed'; ip: string; packet: number; t: number; until: number | null }
   | { kind: 'expired'; ip: string; t: number }
+  /** `dhcp`: the snooper threw the packet away, `over` packets beyond its rate limit. */
+  | { kind: 'rate-limited'; side: PortView['side']; packet: number; t: number; over: number }
   | { kind: 'released'; ip: string; how: 'release' | 'decline'; packet: number; t: number };
 
 /** Whether libvirt's capture sees a frame: from the VM always, to the VM only once delivered. */
@@ -47,6 +50,11 @@ export class IpLearner {
    * copy of the binding) and never takes it out, so every later rebuild uses it again.
    */
   private sticky: string | null = null;
+  /** `dhcp`: the rate limits of the snooper's two captures (from the VM, to the VM). */
+  private readonly limits = {
+    'from-vm': new SnoopRateLimiter(0),
+    'to-vm': new SnoopRateLimiter(0),
+  };
 
   constructor(readonly plan: LearningPlan) {
     this.vmMac = parseMac(plan.mac) ?? -1;
@@ -102,7 +110,11 @@ export class IpLearner {
             : 'DHCPOFFER';
       return [{ kind: 'learned', ip: hit.ip, how: hit.how, what, packet, t }];
     }
-    const ev = snoopDhcp(frame, this.vmMac, view.side === 'from-vm');
+    const fromVm = view.side === 'from-vm';
+    if (!snoopCaptures(frame, this.vmMac, fromVm)) return [];
+    const { over } = this.limits[view.side].admit(t);
+    if (over > 0) return [{ kind: 'rate-limited', side: view.side, packet, t, over }];
+    const ev = snoopDhcp(frame, this.vmMac, fromVm);
     if (!ev) return [];
     if (ev.kind === 'ack') {
       const until = ev.lease === null ? null : t + ev.lease;

@@ -89,4 +89,35 @@ describe('IP learning in a run', () => {
     expect(r.phases?.[3]?.t).toBeCloseTo(30.03, 6);
     expect(verdict(r, 'ping at 40 s: echo request')).toBe('drop');
   });
+
+  it("dhcp: packets over the snooper's rate limit are shown once a second and teach nothing", () => {
+    const { doc } = parseFilterXml(FTP_SERVER_XML);
+    const lookup = createWorkspaceLookup([doc!], (n) => getBuiltinFilter(n)?.doc);
+    const params = { CTRL_IP_LEARNING: ['dhcp'] };
+    const compile = (p: Record<string, readonly string[]>) =>
+      compileFilter(lookup, doc!.name, { iface: 'vnet0', mac: DEFAULT_HOSTS.vm.mac, params: p });
+    const compiled = compile(params);
+    const learning = learningRunOf(compiled, (ips) => compile({ ...params, IP: ips }))!;
+    const boot = getScenario('dhcp-boot')!.build(DEFAULT_HOSTS);
+    const discover = boot.find((f) => f.label === 'DHCPDISCOVER')!;
+    const ack = boot.find((f) => f.label === 'DHCPACK')!;
+    // A VM whose DHCP client floods DISCOVERs: 60 in its first second, then the server's ACK.
+    const flood = {
+      ...getScenario('dhcp-boot')!,
+      play: (_h: unknown, wire: { send: (f: typeof ack, i: number) => boolean }) => {
+        for (let i = 0; i < 60; i++) wire.send({ ...discover, t: i * 0.01 }, i);
+        wire.send({ ...ack, t: 0.7 }, 60);
+      },
+    };
+    const r = runScenario(compiled.ruleset!, flood, { learning });
+    expect(phases(r)).toEqual([
+      expect.stringMatching(/^0 learning /),
+      expect.stringMatching(
+        /^51 packet 51 not read by libvirt's DHCP snooper: 1 DHCP packet from the VM over its rate limit/,
+      ),
+      // The ACK is on the other capture, with its own count.
+      '61 learned 10.99.0.2 from packet 61 (DHCPACK, lease 3600 s)',
+      "61 rules rebuilt with IP=10.99.0.2: the filter's own rules from here on",
+    ]);
+  });
 });

@@ -9,6 +9,7 @@ import { IpLearner } from '../learning/ip-learner';
 import type { LearningEvent } from '../learning/ip-learner';
 import type { LearningPlan } from '../learning/learning-plan';
 import { learningRuleset } from '../learning/learning-rules';
+import { DHCP_BURST_INTERVAL_S, DHCP_PKT_BURST, DHCP_PKT_RATE } from '../learning/snoop-rate-limit';
 import type { BridgeHost, PacketTrace, Side } from '../netfilter/bridge-host';
 import type { EthernetFrame } from '../packet';
 
@@ -21,7 +22,16 @@ export interface LearningRun {
 
 /** One change of the rules in force (or of the learner's state) on the run's timeline. */
 export interface LearningPhase {
-  kind: 'learning' | 'learned' | 'rebuilt' | 'renewed' | 'expired' | 'released' | 'failed';
+  kind:
+    | 'learning'
+    | 'learned'
+    | 'rebuilt'
+    | 'renewed'
+    | 'expired'
+    | 'released'
+    | 'failed'
+    /** A DHCP packet the snooper threw away (its rate limit). */
+    | 'ignored';
   /** Index of the first step that meets the rules from here on (= the number of steps before it). */
   step: number;
   /** Virtual time of the change. */
@@ -62,6 +72,8 @@ export class LearningTimeline {
   readonly phases: LearningPhase[] = [];
   private readonly learner: IpLearner;
   private current: string[] = [];
+  /** Per capture, the last whole second a rate-limited packet was shown for (one line a second). */
+  private readonly limitedShown = { 'from-vm': -Infinity, 'to-vm': -Infinity };
 
   constructor(
     private readonly run: LearningRun,
@@ -123,6 +135,18 @@ export class LearningTimeline {
         case 'expired':
           this.phases.push({ ...at, kind: 'expired', template: `lease of ${e.ip} expired` });
           break;
+        case 'rate-limited': {
+          const second = Math.floor(e.t);
+          if (this.limitedShown[e.side] === second) break;
+          this.limitedShown[e.side] = second;
+          this.phases.push({
+            ...at,
+            kind: 'ignored',
+            packet: e.packet,
+            template: `packet {packet} not read by libvirt's DHCP snooper: ${e.over} DHCP packet${e.over === 1 ? '' : 's'} ${e.side === 'from-vm' ? 'from' : 'to'} the VM over its rate limit (${DHCP_PKT_RATE} a second; a burst of ${DHCP_PKT_BURST} over two seconds at most every ${DHCP_BURST_INTERVAL_S} s); the rest of this second's excess is dropped too`,
+          });
+          break;
+        }
         case 'released':
           this.phases.push({
             ...at,

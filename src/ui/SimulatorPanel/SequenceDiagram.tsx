@@ -23,6 +23,7 @@ const PHASE_LABEL: Record<LearningPhase['kind'], string> = {
   expired: 'lease expired',
   released: 'lease released',
   failed: 'rebuild failed: interface down',
+  ignored: 'DHCP packet not read (rate limit)',
 };
 
 const VERDICT_LABEL: Record<string, string> = {
@@ -160,7 +161,7 @@ export function SequenceDiagram({
               <line x1={4} x2={LANES} y1={y - 4} y2={y - 4} className="seq-phase-line" />
               <text x={VM_X - 40} y={y - 8} className="seq-phase-text">
                 {PHASE_LABEL[p.kind]}
-                {p.addresses.length > 0 && p.kind !== 'expired'
+                {p.addresses.length > 0 && p.kind !== 'expired' && p.kind !== 'ignored'
                   ? ` (IP=${p.addresses.join(',')})`
                   : ''}
               </text>
