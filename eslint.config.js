@@ -23,6 +23,9 @@ export const CORE_INTERNAL_IMPORT =
 export const CORE_FENCE_MESSAGE =
   'Import the core through src/core or its layer (src/core/<layer>, the index), not a file inside a layer (issue 13).';
 
+export const E2E_FIXTURE_MESSAGE =
+  "Take test and expect from './support/fixtures': its axe watch scans every state the test visits (issue 16).";
+
 export default tseslint.config(
   {
     ignores: [
@@ -113,6 +116,30 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         { patterns: [{ regex: CORE_INTERNAL_IMPORT, message: CORE_FENCE_MESSAGE }] },
+      ],
+    },
+  },
+  {
+    // Every spec takes `test` from e2e/support/fixtures, whose axe watch scans every state the
+    // suite visits (issue 16); a spec on Playwright's own `test` would escape it.
+    files: ['e2e/**/*.spec.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@playwright/test',
+              importNames: ['test', 'expect'],
+              message: E2E_FIXTURE_MESSAGE,
+            },
+            {
+              name: '@axe-core/playwright',
+              message: 'The fixture of ./support/fixtures scans every state with axe (issue 16).',
+            },
+          ],
+          patterns: [{ regex: CORE_INTERNAL_IMPORT, message: CORE_FENCE_MESSAGE }],
+        },
       ],
     },
   },

@@ -17,11 +17,20 @@ export default defineConfig({
   testDir: 'e2e',
   outputDir: 'test-results/e2e',
   fullyParallel: true,
+  // Twice Playwright's 30 s: the axe watch scans every new state a test reaches (a few hundred
+  // ms each on an idle machine, seconds on a loaded one).
+  timeout: 60_000,
+  // The states the axe watch found clean, shared by the workers.
+  globalSetup: './e2e/support/axe-global-setup.ts',
   forbidOnly: isCI,
   retries: isCI ? 1 : 0,
   workers: isCI ? 1 : 2,
   // scripts/test.mjs reads the json report to count tests.
-  reporter: [['list'], ['json', { outputFile: 'test-results/reports/e2e.json' }]],
+  reporter: [
+    ['list'],
+    ['json', { outputFile: 'test-results/reports/e2e.json' }],
+    ['./e2e/support/axe-summary.ts'],
+  ],
   use: {
     baseURL: BASE_URL,
     trace: 'on-first-retry',

@@ -1,4 +1,3 @@
-import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './support/fixtures';
 import { importBigFilter } from './support/big-filter';
@@ -558,13 +557,6 @@ test('an invalid priority shows its error beside the cell and commits nothing', 
   // Enter does not commit an invalid value: the field stays open.
   await page.keyboard.press('Enter');
   await expect(field).toBeVisible();
-  // The table in edit mode, error shown, stays accessible (labelled field, described error).
-  const axe = await new AxeBuilder({ page }).include('.rule-table').analyze();
-  expect(
-    axe.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.help}`),
-  ).toEqual([]);
   await field.fill('$PRIO');
   await expect(error).toContainText('variables are not allowed');
   await field.fill('-20');

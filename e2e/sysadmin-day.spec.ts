@@ -1,5 +1,4 @@
 import type { Locator, Page } from '@playwright/test';
-import { expectNoAxeViolations } from './support/axe';
 import { expect, test } from './support/fixtures';
 import { importFilter } from './support/import-filter';
 import { giveVmIp } from './support/vm-ip';
@@ -46,13 +45,18 @@ async function openApp(page: Page) {
   await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
 }
 
-/** The app with the ftp-active scenario run (no helper: 42 packets); its sequence diagram. */
-async function openActiveFtp(page: Page): Promise<Locator> {
+/**
+ * The app with the ftp-active scenario run (no helper); its sequence diagram, once it shows
+ * `packets` packets (42 since the scenario reacts to what was delivered), or any.
+ */
+async function openActiveFtp(page: Page, packets?: number): Promise<Locator> {
   await openApp(page);
   await giveVmIp(page);
   await dock(page).getByRole('combobox', { name: 'Scenario' }).selectOption('ftp-active');
   const diagram = dock(page).getByRole('group', { name: 'Sequence diagram' });
-  await expect(diagram.getByRole('button')).toHaveCount(42, { timeout: 30_000 });
+  if (packets === undefined)
+    await expect(diagram.getByRole('button').first()).toBeVisible({ timeout: 30_000 });
+  else await expect(diagram.getByRole('button')).toHaveCount(packets, { timeout: 30_000 });
   return diagram;
 }
 
@@ -117,18 +121,35 @@ for (const size of VIEWPORTS) {
       await expect(handle).toHaveAttribute('aria-valuenow', String(fitted + 28));
       await handle.dblclick();
       await expect(handle).toHaveAttribute('aria-valuenow', String(fitted));
-      await expectNoAxeViolations(page, 'table', '.rule-table');
     });
 
     test('3. the header and the rows scroll together', async ({ page }) => {
       await openApp(page);
       await importFilter(page, 'web-server', WEB_SERVER);
+      // The table narrower than its rows at every viewport, as at 1024 px: the XML pane as wide
+      // as it goes (the filter pane at its 20 % minimum).
+      const split = page.getByRole('separator', { name: 'Resize XML pane' });
+      await split.focus();
+      for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowLeft');
+      await expect(split).toHaveAttribute('aria-valuenow', '20');
       const row = bodyRows(page).filter({ hasText: 'dst 443' });
-      await row.locator('[data-col="action"]').hover();
-      await page.mouse.wheel(600, 0);
       const header = rules(page).getByRole('columnheader', { name: 'Comment' });
       const cell = row.locator('[data-col="comment"]');
-      await expect(cell).toBeInViewport();
+      // Scrolled sideways with the wheel until the comment shows in the table …
+      const shown = async () => {
+        const [c, t] = [await cell.boundingBox(), await rules(page).boundingBox()];
+        return !!c && !!t && c.x >= t.x && c.x + 20 <= t.x + t.width;
+      };
+      expect(await shown()).toBe(false);
+      await row.locator('[data-col="action"]').hover();
+      const frame = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
+      for (let i = 0; i < 40 && !(await shown()); i++) {
+        await page.mouse.wheel(50, 0);
+        await frame();
+        await frame();
+      }
+      expect(await shown()).toBe(true);
+      // … the header came with the rows.
       await expect
         .poll(async () => {
           const [h, c] = [await header.boundingBox(), await cell.boundingBox()];
@@ -140,7 +161,6 @@ for (const size of VIEWPORTS) {
       await expect(header).toBeInViewport();
       const [h, c] = [await header.boundingBox(), await cell.boundingBox()];
       expect(Math.round((c?.x ?? 0) - (h?.x ?? 1))).toBe(0);
-      await expectNoAxeViolations(page, 'table', '.rule-table');
     });
 
     test('4. a share link opens the filter it was made from and says what it carries', async ({
@@ -166,7 +186,6 @@ for (const size of VIEWPORTS) {
       );
       // It carries the shared filter, not a second copy of the FTP example.
       expect(await workspaceNames(second)).toEqual(['test-eth0', 'web-server']);
-      await expectNoAxeViolations(second, 'shared link opened');
       await other.close();
     });
 
@@ -207,7 +226,6 @@ for (const size of VIEWPORTS) {
       });
       await expect(page.locator('.notice')).toContainText('with errors');
       expect(await workspaceNames(page)).toEqual(['test-eth0', 'half']);
-      await expectNoAxeViolations(page, 'after refused imports');
     });
 
     test('5. a lesson reuses its own filter, named after it; resetting it is explicit', async ({
@@ -247,7 +265,6 @@ for (const size of VIEWPORTS) {
       await expect(bodyRows(page)).toHaveCount(8);
       const lesson = dock.getByRole('article');
       await expect(lesson).toContainText('You changed lesson-ftp-helper');
-      await expectNoAxeViolations(page, 'lesson with a changed filter', '.panels');
       await lesson.getByRole('button', { name: "Reset the lesson's filter" }).click();
       await expect(bodyRows(page)).toHaveCount(9);
       await expect(lesson).not.toContainText('You changed');
@@ -293,7 +310,6 @@ for (const size of VIEWPORTS) {
       const confirm = dock(page).getByRole('group', { name: 'Confirm the download' });
       await expect(confirm).toBeVisible();
       expect(downloads).toBe(0);
-      await expectNoAxeViolations(page, 'stale export', '.panels');
       const [file] = await Promise.all([
         page.waitForEvent('download'),
         confirm.getByRole('button', { name: 'Download the last valid version' }).click(),
@@ -334,7 +350,6 @@ for (const size of VIEWPORTS) {
       await expect(page.getByRole('main')).toHaveCount(1);
       await expect(page.getByRole('navigation', { name: 'Filters' })).toBeVisible();
       await expect(page.getByRole('region', { name: 'Panels' })).toBeVisible();
-      await expectNoAxeViolations(page, 'first visit');
       // Dismissed, it stays dismissed.
       await start.getByRole('button', { name: 'Got it' }).click();
       await expect(start).toHaveCount(0);
@@ -375,7 +390,6 @@ for (const size of VIEWPORTS) {
       await expect(port).toBeFocused();
       await page.keyboard.type('8080');
       await expect(added).toContainText('tcp dst 8080 · state NEW');
-      await expectNoAxeViolations(page, 'new rule in the form');
     });
 
     test('10. the undo history survives a reload', async ({ page }) => {
@@ -441,7 +455,6 @@ for (const size of VIEWPORTS) {
       await expect(dock(page).getByRole('alert')).toContainText('not IPv4');
       await expect(diagram).toHaveCount(0);
       await expect(source).toBeFocused();
-      await expectNoAxeViolations(page, 'custom packet with a bad address', '.panels');
       // Fixed, it runs again.
       await source.fill('10.0.0.30');
       await expect(source).not.toHaveAttribute('aria-invalid', 'true');
@@ -482,7 +495,6 @@ for (const size of VIEWPORTS) {
           .locator('rect')
           .evaluate((r) => getComputedStyle(r).fill);
       expect(await fill(0)).not.toBe(await fill(1));
-      await expectNoAxeViolations(page, 'simulator with badges', '.panels');
 
       // The Learn tab shows the conversation up to the key packet, all of it after the reveal.
       await dock(page).getByRole('tab', { name: 'Learn' }).click();
@@ -503,7 +515,6 @@ for (const size of VIEWPORTS) {
           name: /data SYN( \(retransmission \d\))?, from the VM, NEW, dropped/,
         }),
       ).toHaveCount(10);
-      await expectNoAxeViolations(page, 'lesson with its diagram', '.panels');
     });
 
     test('2. the rule form gets the room to edit while a rule is edited', async ({ page }) => {
@@ -530,7 +541,6 @@ for (const size of VIEWPORTS) {
       await port.fill('99999');
       await expect(port).toHaveAttribute('aria-invalid', 'true');
       await expect(form.getByRole('alert')).toBeInViewport();
-      await expectNoAxeViolations(page, 'editing a rule at 1024×700');
       await port.fill('8080');
       // Back to the table: the dock comes back.
       await page.keyboard.press('Escape');
@@ -579,7 +589,6 @@ for (const size of VIEWPORTS) {
       await expect(
         diagram.getByRole('button', { name: /client banner, to the VM, ESTABLISHED, accepted/ }),
       ).toHaveCount(1);
-      await expectNoAxeViolations(page, 'INVALID segments in the simulator', '.panels');
 
       // The lesson: predict, then reveal with tcp_loose=0.
       await dock(page).getByRole('tab', { name: 'Learn' }).click();
@@ -599,13 +608,12 @@ for (const size of VIEWPORTS) {
       await expect(
         dock(page).getByRole('region', { name: 'Answer' }).getByRole('status'),
       ).toContainText('Right: packet 1 “data (mid-stream)” is dropped (conntrack state INVALID)');
-      await expectNoAxeViolations(page, 'the INVALID lesson revealed', '.panels');
     });
 
     test('9. FTP without the helper reacts to what was delivered: the SYN retried, then 425, no 226', async ({
       page,
     }) => {
-      const diagram = await openActiveFtp(page);
+      const diagram = await openActiveFtp(page, 42);
       // The server's data SYN: sent ten times before vsftpd's connect_timeout, each one dropped.
       await expect(
         diagram.getByRole('button', {
@@ -622,7 +630,6 @@ for (const size of VIEWPORTS) {
       const explanation = dock(page).getByRole('region', { name: 'Explanation' });
       await expect(explanation).toContainText('425');
       await expect(dock(page).getByText(/^Not sent/)).toHaveCount(0);
-      await expectNoAxeViolations(page, 'FTP with the data connection refused', '.panels');
       // With the helper: one data SYN, RELATED and accepted; 150 and 226, no 425.
       await dock(page)
         .getByRole('checkbox', { name: /FTP helper/ })

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
@@ -49,5 +50,25 @@ describe('the import fence', () => {
         "import { BridgeHost } from '../netfilter/bridge-host';\nexport const b = BridgeHost;",
       ),
     ).toEqual([]);
+  });
+
+  it('makes every e2e spec take test from the fixture with the axe watch', async () => {
+    const code = [
+      "import { test, expect } from '@playwright/test';",
+      "import AxeBuilder from '@axe-core/playwright';",
+      "import type { Page } from '@playwright/test';",
+      "import { test as ours } from './support/fixtures';",
+      'export const used: unknown = [test, expect, AxeBuilder, {} as Page, ours];',
+    ].join('\n');
+    expect(await fenced('e2e/probe.spec.ts', code)).toEqual([1, 1, 2]);
+    // Helpers and the fixture itself build on Playwright's own.
+    expect(await fenced('e2e/support/probe.ts', code)).toEqual([]);
+    // And every spec there is does take it.
+    const specs = readdirSync(path.join(REPO_ROOT, 'e2e')).filter((f) => f.endsWith('.spec.ts'));
+    expect(specs.length).toBeGreaterThan(10);
+    for (const spec of specs)
+      expect(readFileSync(path.join(REPO_ROOT, 'e2e', spec), 'utf8'), spec).toMatch(
+        /^import \{[^}]*\btest\b[^}]*\} from '\.\/support\/fixtures';$/m,
+      );
   });
 });

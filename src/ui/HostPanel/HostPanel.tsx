@@ -273,7 +273,9 @@ export function HostPanel() {
               <th>MAC</th>
               <th>Filter</th>
               <th>Parameters</th>
-              <th />
+              <th>
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>

@@ -68,7 +68,8 @@ export function Panels() {
               type="button"
               role="tab"
               aria-selected={tab === t.id}
-              aria-controls={`panel-${t.id}`}
+              // Hidden panels render no tabpanel: a selected tab must not name a missing one.
+              aria-controls={collapsed ? undefined : `panel-${t.id}`}
               tabIndex={tab === t.id ? 0 : -1}
               onClick={() => setTab(t.id)}
               onKeyDown={(e) => {

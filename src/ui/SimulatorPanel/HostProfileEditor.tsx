@@ -69,11 +69,14 @@ export function HostProfileEditor() {
           </span>
         </div>
         {errors.length > 0 && (
-          <ul className="host-errors" role="alert" aria-label="Host profile errors">
-            {errors.map((e, i) => (
-              <li key={i}>{e}</li>
-            ))}
-          </ul>
+          // The alert wraps the list: role=alert on the <ul> itself would take its list role away.
+          <div role="alert" aria-label="Host profile errors">
+            <ul className="host-errors">
+              {errors.map((e, i) => (
+                <li key={i}>{e}</li>
+              ))}
+            </ul>
+          </div>
         )}
       </details>
     </div>
