@@ -382,6 +382,8 @@ test('export: formats, copy, download and line↔rule highlighting', async ({ pa
 test('export: the nftables backend (proposed driver) prints its own formats, labelled', async ({
   page,
 }) => {
+  // Six states with long rule listings for the axe watch to scan.
+  test.setTimeout(120_000);
   await openApp(page);
   await openTab(page, 'Export');
   const backend = panels(page).getByRole('combobox', { name: 'Firewall backend' });
