@@ -5,7 +5,7 @@ export {
   instantiateFilter,
 } from './instantiate-filter';
 export { expandCombinations } from './expand-combinations';
-export { ATTRIBUTE_ORDER, collectVarAccesses, formatVarAccess, parseVarAccess } from './var-access';
+export { collectVarAccesses, formatVarAccess, parseVarAccess } from './var-access';
 export type { VarAccess } from './var-access';
 export type {
   FilterLookup,

@@ -1,5 +1,6 @@
 import { parseVarAccess as parseModelVarAccess } from '../model/libvirt-syntax';
-import type { ProtocolName, Rule } from '../model/types';
+import { getElementSpec } from '../model/attributes';
+import type { Rule } from '../model/types';
 
 /**
  * A variable reference in an attribute value, as libvirt parses it:
@@ -38,123 +39,17 @@ function sameAccess(a: VarAccess, b: VarAccess): boolean {
     : a.iterId === (b as { iterId: number }).iterId;
 }
 
-const COMMON_MAC = ['srcmacaddr', 'srcmacmask', 'dstmacaddr', 'dstmacmask'];
-const COMMON_IP = [
-  'srcmacaddr',
-  'srcipaddr',
-  'srcipmask',
-  'dstipaddr',
-  'dstipmask',
-  'srcipfrom',
-  'srcipto',
-  'dstipfrom',
-  'dstipto',
-  'dscp',
-  'connlimit-above',
-  'state',
-  'ipset',
-  'ipsetflags',
-];
-const PORTS = ['srcportstart', 'srcportend', 'dstportstart', 'dstportend'];
-const STP = [
-  'srcmacaddr',
-  'srcmacmask',
-  'type',
-  'flags',
-  'root-priority',
-  'root-priority-hi',
-  'root-address',
-  'root-address-mask',
-  'root-cost',
-  'root-cost-hi',
-  'sender-priority',
-  'sender-priority-hi',
-  'sender-address',
-  'sender-address-mask',
-  'port',
-  'port-hi',
-  'age',
-  'age-hi',
-  'max-age',
-  'max-age-hi',
-  'hello-time',
-  'hello-time-hi',
-  'forward-delay',
-  'forward-delay-hi',
-];
-const ARP = [
-  ...COMMON_MAC,
-  'hwtype',
-  'protocoltype',
-  'opcode',
-  'arpsrcmacaddr',
-  'arpdstmacaddr',
-  'arpsrcipaddr',
-  'arpsrcipmask',
-  'arpdstipaddr',
-  'arpdstipmask',
-  'gratuitous',
-];
-const IP4_L2 = [
-  ...COMMON_MAC,
-  'srcipaddr',
-  'srcipmask',
-  'dstipaddr',
-  'dstipmask',
-  'protocol',
-  ...PORTS,
-  'dscp',
-];
-const IP6_L2 = [
-  ...COMMON_MAC,
-  'srcipaddr',
-  'srcipmask',
-  'dstipaddr',
-  'dstipmask',
-  'protocol',
-  ...PORTS,
-  'type',
-  'typeend',
-  'code',
-  'codeend',
-];
-
 /**
- * Attribute order of libvirt's per-protocol attribute tables (nwfilter_conf.c). libvirt records a
- * rule's variable accesses in this order, which fixes the order of the combination iterators.
+ * The attribute names of a rule in the order of libvirt's per-protocol attribute table
+ * (nwfilter_conf.c, which the model's element specs keep; unknown names last, in their own
+ * order). libvirt records a rule's variable accesses in this order, which fixes the order of the
+ * combination iterators.
  */
-export const ATTRIBUTE_ORDER: Record<ProtocolName, readonly string[]> = {
-  mac: [...COMMON_MAC, 'protocolid', 'comment'],
-  vlan: [...COMMON_MAC, 'vlanid', 'encap-protocol', 'comment'],
-  stp: [...STP, 'comment'],
-  arp: [...ARP, 'comment'],
-  rarp: [...ARP, 'comment'],
-  ip: [...IP4_L2, 'comment'],
-  ipv6: [...IP6_L2, 'comment'],
-  tcp: [...COMMON_IP, ...PORTS, 'option', 'flags', 'comment'],
-  udp: [...COMMON_IP, ...PORTS, 'comment'],
-  udplite: [...COMMON_IP, 'comment'],
-  sctp: [...COMMON_IP, ...PORTS, 'comment'],
-  icmp: [...COMMON_IP, 'type', 'code', 'comment'],
-  igmp: [...COMMON_IP, 'comment'],
-  esp: [...COMMON_IP, 'comment'],
-  ah: [...COMMON_IP, 'comment'],
-  all: [...COMMON_IP, 'comment'],
-  'tcp-ipv6': [...COMMON_IP, ...PORTS, 'option', 'flags', 'comment'],
-  'udp-ipv6': [...COMMON_IP, ...PORTS, 'comment'],
-  'udplite-ipv6': [...COMMON_IP, 'comment'],
-  'sctp-ipv6': [...COMMON_IP, ...PORTS, 'comment'],
-  icmpv6: [...COMMON_IP, 'type', 'code', 'comment'],
-  'esp-ipv6': [...COMMON_IP, 'comment'],
-  'ah-ipv6': [...COMMON_IP, 'comment'],
-  'all-ipv6': [...COMMON_IP, 'comment'],
-};
-
-/** The attribute names of a rule in libvirt's table order (unknown names last, in their own order). */
 export function orderedAttrNames(rule: Rule): string[] {
   const names = Object.keys(rule.attrs);
-  if (!rule.protocol) return names;
-  const order = ATTRIBUTE_ORDER[rule.protocol];
+  const spec = rule.protocol ? getElementSpec(rule.protocol) : undefined;
+  if (!spec) return names;
+  const order = spec.attributes.map((a) => a.name);
   const known = order.filter((n) => n in rule.attrs);
   return [...known, ...names.filter((n) => !order.includes(n))];
 }
