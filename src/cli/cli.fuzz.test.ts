@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertFuzzAsync, hostileString, TERMINAL_CONTROL } from '../testing/fuzz';
-import type { CliIo } from './cli-io';
-import { runCli } from './main';
+import { callCli } from './testing/run-cli';
 
 /**
  * Fuzz suite (issue 15): hostile command lines never escape as an exception or a stack trace,
@@ -68,20 +67,6 @@ const token = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...OPTIONS).map((o) => `${o}=`) },
 );
 
-function memoryIo(): { io: CliIo; out: () => string } {
-  let out = '';
-  const io: CliIo = {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (out += t),
-    readText: (file) => {
-      const text = FILES[file];
-      if (text === undefined) throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
-      return text;
-    },
-  };
-  return { io, out: () => out };
-}
-
 describe('fuzz: the command line', () => {
   it('never throws, exits 0/1/2, prints no stack trace and no terminal control characters', async () => {
     await assertFuzzAsync(
@@ -89,10 +74,9 @@ describe('fuzz: the command line', () => {
         fc.constantFrom(...COMMANDS),
         fc.array(token, { maxLength: 10 }),
         async (command, args) => {
-          const { io, out } = memoryIo();
-          const code = await runCli([command, ...args], io);
+          const { code, stdout, stderr } = await callCli([command, ...args], FILES);
           expect([0, 1, 2]).toContain(code);
-          const text = out();
+          const text = stdout + stderr;
           expect(text).not.toMatch(/^\s+at .+[:(]/m);
           expect(text).not.toMatch(/internal error/);
           expect(text).not.toMatch(TERMINAL_CONTROL);

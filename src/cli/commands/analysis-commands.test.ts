@@ -1,28 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../main';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { callCliOnDisk, tempInputs } from '../testing/run-cli';
 
-const tmp = mkdtempSync(path.join(tmpdir(), 'nwfs-cli-analysis-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function run(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    readText: (f) => readFileSync(f, 'utf8'),
-  });
-  return { code, stdout, stderr };
-}
-
-function write(name: string, text: string): string {
-  const file = path.join(tmp, name);
-  writeFileSync(file, text);
-  return file;
-}
+const { write } = tempInputs('nwfs-cli-analysis-');
+const run = (...args: string[]) => callCliOnDisk(args);
 
 const WEB = write(
   'web.xml',

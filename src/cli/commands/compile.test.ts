@@ -1,36 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   HARNESS_PARAMS,
   corpusDir,
   removeCommonRules,
 } from '../../core/compile/testing/libvirt-harness';
 import { removeNftCommonRules } from '../../core/compile/nftables/testing/nft-harness';
-import { runCompile } from './compile';
+import { callCliOnDisk, tempInputs } from '../testing/run-cli';
 
-const tmp = mkdtempSync(path.join(tmpdir(), 'nwfs-cli-compile-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function run(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCompile(args, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    readText: (f) => readFileSync(f, 'utf8'),
-  });
-  return { code, stdout, stderr };
-}
-
-function write(name: string, text: string): string {
-  const file = path.join(tmp, name);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  return file;
-}
+const { dir: tmp, write } = tempInputs('nwfs-cli-compile-');
+const run = (...args: string[]) => callCliOnDisk(['compile', ...args]);
 
 const FW = path.join(corpusDir(), 'xml2firewall');
 

@@ -1,30 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { locateEntries, runLint } from './lint';
+import { capturingIo, readFromDisk, tempInputs } from '../testing/run-cli';
 import { parseFilterXml } from '../../core/xml';
 
-const tmp = mkdtempSync(path.join(tmpdir(), 'nwfs-cli-lint-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { dir: tmp, write } = tempInputs('nwfs-cli-lint-');
 
 function run(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = runLint(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    readText: (f) => readFileSync(f, 'utf8'),
-  });
-  return { code, stdout, stderr };
-}
-
-function write(name: string, text: string): string {
-  const file = path.join(tmp, name);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  return file;
+  const { io, result } = capturingIo(readFromDisk);
+  return result(runLint(args, io));
 }
 
 const WEB = `<filter name='web'>

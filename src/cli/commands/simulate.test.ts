@@ -1,18 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../core/packet';
 import { writePcap } from '../../core/sim';
 import type { PcapRecord } from '../../core/sim';
 import { DEFAULT_HOSTS, getScenario } from '../../core/sim';
-import type { CliIo } from '../cli-io';
-import { runCli } from '../main';
+import { callCliOnDisk, tempInputs } from '../testing/run-cli';
 
-const tmp = mkdtempSync(path.join(tmpdir(), 'nwfs-cli-simulate-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { dir: tmp } = tempInputs('nwfs-cli-simulate-');
 
 /** The libvirt docs' second FTP-server solution (seeds/001), with clean-traffic. */
 const FTP_FILTER = `<filter name='test-eth0'>
@@ -44,17 +41,7 @@ const filterFile = path.join(tmp, 'ftp.xml');
 writeFileSync(filterFile, FTP_FILTER);
 const VM = ['--param', `IP=${DEFAULT_HOSTS.vm.ip}`, '--mac', DEFAULT_HOSTS.vm.mac];
 
-async function run(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    readText: (f) => readFileSync(f, 'utf8'),
-  };
-  const code = await runCli(args, io);
-  return { code, stdout, stderr };
-}
+const run = (...args: string[]) => callCliOnDisk(args);
 
 interface JsonLine {
   i: number;
