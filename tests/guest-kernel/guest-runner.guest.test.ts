@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensurePackages } from '../kernel-diff/lib/testbed';
 import { whyGuestUnavailable } from './lib/availability';
 import { ensureQemu, prepareGuestKernel, REPO_ROOT } from './lib/guest-kernel';
 import { GuestVm } from './lib/guest-vm';
@@ -22,6 +23,8 @@ describe.skipIf(unavailable !== null)('guest kernel runner', () => {
 
   beforeAll(async () => {
     const log = (s: string) => console.log(s);
+    // The guest runs the host's own tools (its root is the host's): python3 for the agent, nft …
+    await ensurePackages(log);
     const qemu = await ensureQemu(log);
     const kernel = await prepareGuestKernel(log);
     const t0 = Date.now();

@@ -135,6 +135,8 @@ export class GuestVm implements Machine {
   private nextId = 1;
   private socket: Socket | null = null;
   private console = '';
+  /** Why the guest is gone, once qemu has exited: later requests fail at once. */
+  private gone: string | null = null;
 
   private constructor(
     private readonly runDir: string,
@@ -148,7 +150,8 @@ export class GuestVm implements Machine {
     if (process.env.NWFS_GUEST_DEBUG) qemu.stdout?.pipe(process.stderr);
     // A guest that is gone fails whatever still waits on it.
     qemu.once('exit', (code, signal) => {
-      const e = new Error(`the guest stopped (qemu ${signal ?? code})\n${this.console}`);
+      this.gone = `the guest stopped (qemu ${signal ?? code})`;
+      const e = new Error(`${this.gone}\n${this.console}`);
       for (const p of this.procs.values()) p.event({ ev: 'error', message: e.message });
     });
     qemu.stdout?.on(
@@ -269,6 +272,12 @@ export class GuestVm implements Machine {
 
   /** @internal */
   send(msg: object): void {
+    if (this.gone) {
+      const id = (msg as { id?: number }).id;
+      const p = id !== undefined ? this.procs.get(id) : undefined;
+      if (p) queueMicrotask(() => p.event({ ev: 'error', message: this.gone ?? '' }));
+      return;
+    }
     this.socket?.write(JSON.stringify(msg) + '\n');
   }
 

@@ -121,6 +121,9 @@ export interface KernelDiffOptions {
   sweep?: boolean;
   /** The machine's kernel must have nf_conntrack_bridge (a guest booted for it). */
   requireBridgeConntrack?: boolean;
+  /** Case ids (and `apps`) / scenario names to run when the environment names none. */
+  defaultCases?: readonly string[];
+  defaultScenarios?: readonly string[];
 }
 
 /** Declares the kernel differential suite (Vitest describe/it) for one machine. */
@@ -128,6 +131,8 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
   const PREFIX = o.prefix;
   const unavailable = o.unavailable;
   const backendRuns = o.backends ?? BACKEND_RUNS;
+  const onlyCases = ONLY_CASES ?? o.defaultCases;
+  const onlyScenarios = ONLY_SCENARIOS ?? o.defaultScenarios;
   let machine: Machine;
   /** Probes once per run; a kernel booted for nf_conntrack_bridge that lacks it fails the run. */
   const probe = async (): Promise<boolean> => {
@@ -225,7 +230,7 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
     describe.skipIf(unavailable !== null)(title, () => {
       const scripts = new Map<string, Promise<string>>();
       const scenarios = buildRunnables().filter(
-        (s) => !ONLY_SCENARIOS || ONLY_SCENARIOS.includes(s.name),
+        (s) => !onlyScenarios || onlyScenarios.includes(s.name),
       );
 
       beforeAll(async () => {
@@ -245,7 +250,7 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
       });
 
       for (const c of cases) {
-        if (ONLY_CASES && !ONLY_CASES.includes(c.id)) continue;
+        if (onlyCases && !onlyCases.includes(c.id)) continue;
         it.concurrent(
           `${nft ? 'nftables: ' : ''}${c.id} (${c.filter}${c.bridgeAddress ? `, br0 ${c.bridgeAddress}` : ''})`,
           async () => {
@@ -751,7 +756,7 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
   }
 
   // NWFS_KERNEL_DIFF_CASES selects filter cases; the applications run only when it names 'apps'.
-  const SKIP_APPS = ONLY_CASES !== undefined && !ONLY_CASES.includes('apps');
+  const SKIP_APPS = onlyCases !== undefined && !onlyCases.includes('apps');
 
   for (const backend of backendRuns) appSuite(backend);
 
