@@ -36,7 +36,7 @@ export interface KernelCase {
   /**
    * The binding has no `IP`: libvirt learns it, with these parameters (`CTRL_IP_LEARNING`,
    * `DHCPSERVER`), and the rules in force change during a run where the simulator's learning
-   * phases say (README, "IP learning"). ebiptables only (the nftables driver has no learning);
+   * phases say (README, "IP learning"). ebiptables only (the nftables driver's learning rules are not modelled yet);
    * the simulator's own scenarios only.
    */
   learning?: Record<string, string[]>;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileFilter } from '../compile/compile-filter';
+import { nftablesBackend } from '../compile/nftables/backend';
 import { printScriptText } from '../compile/ebiptables/print-script';
 import { FTP_SERVER_XML } from '../examples/ftp-server';
 import { createWorkspaceLookup, INSTANTIATE_CODES } from '../instantiate/instantiate-filter';
@@ -250,6 +251,21 @@ describe('compileFilter without IP', () => {
     expect(bad.diagnostics).toEqual([
       expect.objectContaining({ code: INSTANTIATE_CODES.learningValue }),
     ]);
+  });
+
+  it('under the nftables backend names the driver callbacks that are not modelled', () => {
+    const res = compileFilter(
+      docs(FTP_SERVER_XML),
+      'test-eth0',
+      { iface: 'vnet0', mac: VM, params: {} },
+      nftablesBackend,
+    );
+    expect(res.ruleset).toBeNull();
+    expect(res.learning?.mode).toBe('any');
+    const err = res.diagnostics.find((d) => d.code === INSTANTIATE_CODES.unresolvedVariable);
+    expect(err?.message).toMatch(
+      /nftablesApplyBasicRules, nftablesApplyDHCPOnlyRules, nftablesDropAllRules in nwfilter_nftables_driver\.c.*not model.*give IP$/,
+    );
   });
 
   it('learns only when IP is the one missing variable', () => {
