@@ -11,6 +11,7 @@ import { expect, test } from '@playwright/test';
 import type { Browser, Page } from '@playwright/test';
 import { BENCH_OUT_DIR } from '../playwright.bench.config';
 import { makeFilterXml } from '../bench/make-filter-xml';
+import { READY_PROBE, waitForReady } from './ready-probe';
 
 const RULES = 2_000;
 const FILTER = `ui-${RULES}`;
@@ -28,44 +29,6 @@ function median(xs: number[]): number {
   return s.length ? (s[Math.floor(s.length / 2)] as number) : NaN;
 }
 
-/** Records, from navigation start, when the rule table has rows and when Monaco is on screen. */
-const READY_PROBE = () => {
-  const w = window as unknown as { __bench: Record<string, number> };
-  w.__bench = {};
-  // requestAnimationFrame then a task: the time just after the frame that shows the element.
-  const afterPaint = (key: string) => {
-    w.__bench[`${key}Pending`] = 1;
-    requestAnimationFrame(() => setTimeout(() => (w.__bench[key] = performance.now()), 0));
-  };
-  const check = () => {
-    if (w.__bench.tablePending === undefined && document.querySelector('.rt-body [role="row"]'))
-      afterPaint('table');
-    if (
-      w.__bench.monacoPending === undefined &&
-      document.querySelector('.xml-pane .monaco-editor .view-line')
-    )
-      afterPaint('monaco');
-  };
-  new MutationObserver(check).observe(document, { childList: true, subtree: true });
-};
-
-async function waitForReady(
-  page: Page,
-): Promise<{ table: number; monaco: number; interactive: number }> {
-  await page.waitForFunction(
-    () => {
-      const b = (window as unknown as { __bench: Record<string, number> }).__bench;
-      return b.table !== undefined && b.monaco !== undefined;
-    },
-    null,
-    { timeout: 60_000 },
-  );
-  return page.evaluate(() => {
-    const b = (window as unknown as { __bench: Record<string, number> }).__bench;
-    return { table: b.table as number, monaco: b.monaco as number, interactive: b.table as number };
-  });
-}
-
 async function coldLoad(
   browser: Browser,
 ): Promise<{ table: number; monaco: number; fcp: number; scripts: string[] }> {
@@ -75,7 +38,7 @@ async function coldLoad(
   page.on('response', (r) => {
     if (r.request().resourceType() === 'script') scripts.push(new URL(r.url()).pathname);
   });
-  await page.addInitScript(READY_PROBE);
+  await page.addInitScript({ content: READY_PROBE });
   await page.goto('/');
   const ready = await waitForReady(page);
   // The table must answer a click: select the first row and see the rule editor.
@@ -194,7 +157,9 @@ async function placeCursorAfter(page: Page, after: string): Promise<void> {
 test('UI benchmarks', async ({ browser, page }) => {
   // --- cold load and initial JS --------------------------------------------------------------
   const loads = [];
-  for (let i = 0; i < (process.env.BENCH_UI_SKIP_COLD === '1' ? 0 : 3); i++)
+  // BENCH_UI_COLD_LOADS=N: more loads for a steadier median on a busy machine.
+  const coldLoads = Number(process.env.BENCH_UI_COLD_LOADS) || 3;
+  for (let i = 0; i < (process.env.BENCH_UI_SKIP_COLD === '1' ? 0 : coldLoads); i++)
     loads.push(await coldLoad(browser));
   // Interactive: the rule table painted with rows (and answering a click, checked in coldLoad).
   figure(
@@ -231,7 +196,7 @@ test('UI benchmarks', async ({ browser, page }) => {
   if (process.env.BENCH_UI_ONLY_COLD === '1') return;
 
   // --- a 2,000-rule filter ---------------------------------------------------------------------
-  await page.addInitScript(READY_PROBE);
+  await page.addInitScript({ content: READY_PROBE });
   await page.goto('/');
   await waitForReady(page);
   const xml = makeFilterXml(FILTER, RULES, 1, 500);

@@ -108,7 +108,7 @@ function waitForHttp(url, child, timeoutMs = 30_000) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  if (!(await ensureDeps())) process.exit(1);
+  if (!(await ensureDeps({ dev: false }))) process.exit(1);
 
   const digest = buildInputsDigest();
   if (readBuildStamp() === digest) {

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { createWorkerParser, setAsyncParser, startAutosave } from './store';
 import ParseWorker from './store/parse-worker?worker';
 import { App } from './ui/App';
+import { preloadXmlEditor } from './ui/XmlPane/preload-xml-editor';
 import './app.css';
 
 // Full parses of big filters run in a worker, so typing in a 2,000-rule filter never freezes.
@@ -16,3 +17,5 @@ createRoot(rootElement).render(
     <App />
   </StrictMode>,
 );
+// While React renders the table: fetch and compile Monaco, to run it right after the first paint.
+preloadXmlEditor();

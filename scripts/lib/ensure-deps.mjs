@@ -42,9 +42,10 @@ function readJson(file) {
  * npm writes node_modules/.package-lock.json (the "hidden lockfile") after every install; it
  * lists what is actually installed. Every package the lockfile requires for this platform must
  * be there at the same version. Optional packages (other platforms' native binaries) may be
- * absent, but if present must match too.
+ * absent, but if present must match too; so may the development packages when `dev` is false
+ * (what `npm start` needs: the build and the server, not the tests and linters).
  */
-export function findStaleDeps() {
+export function findStaleDeps({ dev = true } = {}) {
   const lock = readJson(path.join(ROOT, 'package-lock.json'));
   if (!lock?.packages) return 'package-lock.json is missing or unreadable';
   const installed = readJson(path.join(ROOT, 'node_modules', '.package-lock.json'));
@@ -53,7 +54,7 @@ export function findStaleDeps() {
     if (key === '') continue;
     const have = installed.packages[key];
     if (!have) {
-      if (wanted.optional) continue;
+      if (wanted.optional || (!dev && wanted.dev)) continue;
       return `${key} is not installed`;
     }
     if (have.version !== wanted.version) {
@@ -66,15 +67,20 @@ export function findStaleDeps() {
   return null;
 }
 
-/** Runs `npm ci` when node_modules is missing or stale. Resolves to true when deps are usable. */
-export async function ensureDeps() {
-  const reason = findStaleDeps();
+/**
+ * Runs `npm ci` when node_modules is missing or stale. Resolves to true when deps are usable.
+ * With `dev: false` (`npm start`) the development packages are neither required nor installed
+ * (`--omit=dev`: half of the packages to fetch on a fresh clone); `npm test` installs them.
+ */
+export async function ensureDeps({ dev = true } = {}) {
+  const reason = findStaleDeps({ dev });
   if (reason === null) return true;
-  console.log(`Installing npm packages (${reason}): npm ci`);
+  const omit = dev ? [] : ['--omit=dev'];
+  console.log(`Installing npm packages (${reason}): npm ci ${omit.join(' ')}`.trimEnd());
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   // --prefer-offline: packages already in npm's cache are not revalidated against the registry
   // (the lockfile pins exact versions and integrity hashes, so a cached copy is the same bytes).
-  const code = await run(npm, ['ci', '--prefer-offline', '--no-audit', '--no-fund'], {
+  const code = await run(npm, ['ci', '--prefer-offline', '--no-audit', '--no-fund', ...omit], {
     env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
   });
   if (code !== 0) {

@@ -1,16 +1,30 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { useLayoutStore } from '../../store/layout-store';
 import { usePanelsStore } from '../../store/panels-store';
 import type { PanelTab } from '../../store/panels-store';
-import { ExportPanel } from '../ExportPanel/ExportPanel';
 import { LearnPanel } from '../LearnPanel/LearnPanel';
-import { LintPanel } from '../LintPanel/LintPanel';
-import { ParityPanel } from '../ParityPanel/ParityPanel';
 import { SimulatorPanel } from '../SimulatorPanel/SimulatorPanel';
 import { Splitter } from '../Splitter/Splitter';
-import { AnalysisPanel } from '../AnalysisPanel/AnalysisPanel';
-import { HostPanel } from '../HostPanel/HostPanel';
 import { hasHostToken } from '../HostPanel/host-connection';
+
+// The tabs the page does not open on load only when opened (the Simulator, and the Learn tab
+// that Start here opens, are in the first bundle): lint, analysis, parity, export and host code
+// is a third of the app's own JS and the first paint waits for every byte of that bundle.
+const AnalysisPanel = lazy(() =>
+  import('../AnalysisPanel/AnalysisPanel').then((m) => ({ default: m.AnalysisPanel })),
+);
+const ExportPanel = lazy(() =>
+  import('../ExportPanel/ExportPanel').then((m) => ({ default: m.ExportPanel })),
+);
+const LintPanel = lazy(() =>
+  import('../LintPanel/LintPanel').then((m) => ({ default: m.LintPanel })),
+);
+const ParityPanel = lazy(() =>
+  import('../ParityPanel/ParityPanel').then((m) => ({ default: m.ParityPanel })),
+);
+const HostPanel = lazy(() =>
+  import('../HostPanel/HostPanel').then((m) => ({ default: m.HostPanel })),
+);
 import { captureOpenedVersion } from './VersionPicker';
 import './panels.css';
 import { useLiveSimulation } from './use-live-simulation';
@@ -112,13 +126,15 @@ export function Panels() {
           aria-labelledby={`panel-tab-${tab}`}
           className="panels-body"
         >
-          {tab === 'simulator' && <SimulatorPanel />}
-          {tab === 'analysis' && <AnalysisPanel />}
-          {tab === 'learn' && <LearnPanel />}
-          {tab === 'export' && <ExportPanel />}
-          {tab === 'lint' && <LintPanel />}
-          {tab === 'parity' && <ParityPanel />}
-          {tab === 'host' && <HostPanel />}
+          <Suspense fallback={<p className="muted">Loading…</p>}>
+            {tab === 'simulator' && <SimulatorPanel />}
+            {tab === 'analysis' && <AnalysisPanel />}
+            {tab === 'learn' && <LearnPanel />}
+            {tab === 'export' && <ExportPanel />}
+            {tab === 'lint' && <LintPanel />}
+            {tab === 'parity' && <ParityPanel />}
+            {tab === 'host' && <HostPanel />}
+          </Suspense>
         </div>
       )}
     </section>

@@ -84,11 +84,20 @@ function Status() {
  * sync status and the problems list.
  */
 export function XmlPane() {
-  // Start loading Monaco after the first paint so the initial bundle stays small.
+  // Run Monaco only once the table is on screen: a task queued from the frame's animation
+  // callback runs after that frame is painted. Its code is fetched and compiled meanwhile
+  // (preloadXmlEditor, from main.tsx), so without this wait running it would hold the page's
+  // first paint back by the whole of Monaco's start-up.
   const [load, setLoad] = useState(false);
   useEffect(() => {
-    const id = requestAnimationFrame(() => setLoad(true));
-    return () => cancelAnimationFrame(id);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const id = requestAnimationFrame(() => {
+      timer = setTimeout(() => setLoad(true), 0);
+    });
+    return () => {
+      cancelAnimationFrame(id);
+      clearTimeout(timer);
+    };
   }, []);
   return (
     <section className="xml-pane" aria-label="XML" id="xml" tabIndex={-1}>
