@@ -134,6 +134,20 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
   const onlyCases = ONLY_CASES ?? o.defaultCases;
   const onlyScenarios = ONLY_SCENARIOS ?? o.defaultScenarios;
   let machine: Machine;
+  /** A case's test bed on this machine: frames injected between the VM and its peer. */
+  const injectBed = (c: KernelCase) =>
+    Testbed.create(
+      `${PREFIX}${CASES.indexOf(c)}-`,
+      {
+        mode: 'inject',
+        vmMac: VM.mac,
+        vmIp: VM.ip,
+        peerMac: PEER.mac,
+        peerIp: PEER.ip,
+        prefixLen: 24,
+      },
+      machine,
+    );
   /** Probes once per run; a kernel booted for nf_conntrack_bridge that lacks it fails the run. */
   const probe = async (): Promise<boolean> => {
     const has = await probeBridgeConntrack(machine);
@@ -299,18 +313,7 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
         );
         const hostHas = { nfConntrackBridge: bridgeConntrack !== false };
         const predictedRefusal = nft ? findMissingKernelFeatures(ruleset, hostHas) : [];
-        const bed = await Testbed.create(
-          `${PREFIX}${CASES.indexOf(c)}-`,
-          {
-            mode: 'inject',
-            vmMac: VM.mac,
-            vmIp: VM.ip,
-            peerMac: PEER.mac,
-            peerIp: PEER.ip,
-            prefixLen: 24,
-          },
-          machine,
-        );
+        const bed = await injectBed(c);
         const mine: ScenarioResult[] = [];
         try {
           // iptables refuses a -m set rule naming a set the host lacks: the sets come first.
@@ -447,18 +450,7 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
       }
       return p;
     };
-    const bed = await Testbed.create(
-      `${PREFIX}${CASES.indexOf(c)}-`,
-      {
-        mode: 'inject',
-        vmMac: VM.mac,
-        vmIp: VM.ip,
-        peerMac: PEER.mac,
-        peerIp: PEER.ip,
-        prefixLen: 24,
-      },
-      machine,
-    );
+    const bed = await injectBed(c);
     const mine: ScenarioResult[] = [];
     /** The addresses the rules in force were built with (null: nothing installed yet). */
     let installed: string | null = null;
