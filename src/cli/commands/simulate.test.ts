@@ -43,6 +43,25 @@ const VM = ['--param', `IP=${DEFAULT_HOSTS.vm.ip}`, '--mac', DEFAULT_HOSTS.vm.ma
 
 const run = (...args: string[]) => callCliOnDisk(args);
 
+type ScenarioFrames = ReturnType<NonNullable<ReturnType<typeof getScenario>>['build']>;
+
+/** One side's frames of a scenario as pcap records: `base` seconds plus the frame's time (+ µs). */
+function pcapRecords(
+  frames: ScenarioFrames,
+  side: string,
+  base: number,
+  offsetUs: number,
+  keep = (_label: string) => true,
+): PcapRecord[] {
+  return frames
+    .filter((f) => f.side === side && keep(f.label))
+    .map((f) => {
+      const us = Math.round(f.t * 1e6) + offsetUs;
+      const data = encodeFrame(f.frame);
+      return { tsSec: base + Math.floor(us / 1e6), tsFrac: us % 1e6, origLen: data.length, data };
+    });
+}
+
 interface JsonLine {
   i: number;
   t: number;
@@ -162,20 +181,7 @@ describe('nwfilter-studio simulate', () => {
     const frames = scenario.build(DEFAULT_HOSTS);
     const base = 1_763_740_000;
     const pcapOf = (side: string, keep = (_: string) => true) =>
-      writePcap(
-        frames
-          .filter((f) => f.side === side && keep(f.label))
-          .map((f) => {
-            const us = Math.round(f.t * 1e6);
-            const data = encodeFrame(f.frame);
-            return {
-              tsSec: base + Math.floor(us / 1e6),
-              tsFrac: us % 1e6,
-              origLen: data.length,
-              data,
-            };
-          }),
-      );
+      writePcap(pcapRecords(frames, side, base, 0, keep));
     const a = path.join(tmp, 'learn-from-vm.pcap');
     const b = path.join(tmp, 'learn-to-vm.pcap');
     writeFileSync(a, pcapOf('from-vm'));
@@ -290,19 +296,7 @@ describe('nwfilter-studio simulate', () => {
     if (!scenario) throw new Error('no ftp-active scenario');
     const frames = scenario.build(DEFAULT_HOSTS);
     const base = 1_763_740_000;
-    const records = (side: string): PcapRecord[] =>
-      frames
-        .filter((f) => f.side === side)
-        .map((f) => {
-          const us = Math.round(f.t * 1e6) + 123;
-          const data = encodeFrame(f.frame);
-          return {
-            tsSec: base + Math.floor(us / 1e6),
-            tsFrac: us % 1e6,
-            origLen: data.length,
-            data,
-          };
-        });
+    const records = (side: string): PcapRecord[] => pcapRecords(frames, side, base, 123);
     const a = path.join(tmp, 'from-vm.pcap');
     const b = path.join(tmp, 'to-vm.pcap');
     writeFileSync(a, writePcap(records('from-vm')));
