@@ -13,6 +13,7 @@ import {
   STORAGE_KEY,
   UNREADABLE_KEY,
 } from './persistence';
+import { DEFAULT_CUSTOM_PACKET } from './panels-store';
 import { decodeView } from './view-persistence';
 import { parseHostProfile, serializeHostProfile } from '../core/host';
 import { decodeShare, encodeShare } from './share-link';
@@ -257,20 +258,7 @@ const VIEW = {
   tab: 'lint',
   collapsed: false,
   source: { kind: 'scenario', name: 'ssh' },
-  customPackets: [
-    {
-      side: 'to-vm',
-      proto: 'tcp',
-      src: '10.99.0.3',
-      dst: '',
-      sport: 40000,
-      dport: 22,
-      flags: 'SYN',
-      icmpType: 8,
-      icmpCode: 0,
-      t: 0,
-    },
-  ],
+  customPackets: [{ ...DEFAULT_CUSTOM_PACKET, src: '10.99.0.3' }],
   xmlSplit: 0.5,
   dockShare: 0.41,
   columnWidths: { comment: 122, match: 300 },
