@@ -148,6 +148,19 @@ async function scanNewStates(page: Page, known: string[]): Promise<InPageScan> {
         _audit: { rules: { id: string; pageLevel: boolean }[] };
       };
       const axe = (window as unknown as { axe: Axe }).axe;
+      // Scan the settled state: a fade-in read half-way (Monaco's hover fades in over 100 ms)
+      // has a contrast the user never sees once it ends. Endless animations are not awaited.
+      const fading = document
+        .getAnimations()
+        .filter(
+          (a) =>
+            a.playState === 'running' &&
+            Number.isFinite(a.effect?.getComputedTiming().endTime ?? Infinity),
+        );
+      await Promise.race([
+        Promise.all(fading.map((a) => a.finished.catch(() => undefined))),
+        new Promise((settle) => setTimeout(settle, 1000)),
+      ]);
       const knownSet = new Set(known);
       const shown = (el: Element) => {
         const box = el.getBoundingClientRect();
