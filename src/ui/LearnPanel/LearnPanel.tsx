@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import { LESSONS, getLesson } from '../../core/lessons';
 import type { FilterDoc } from '../../core/model';
 import type { Lesson } from '../../core/lessons';
@@ -78,11 +78,18 @@ function LessonView({ lesson }: { lesson: Lesson }) {
   const setLesson = usePanelsStore((s) => s.setLesson);
   const ftpHelper = usePanelsStore((s) => s.settings.ftpHelper);
   const changed = useLessonFilterChanged(lesson);
-  if (!progress) return null;
   const onScenario = source.kind === 'scenario' && source.name === lesson.scenario;
   const keyIndex =
     onScenario && result ? result.steps.findIndex((s) => s.label === lesson.keyPacket) : -1;
   const key = keyIndex >= 0 ? result?.steps[keyIndex] : undefined;
+  const revealed = progress?.revealed ?? false;
+  // Revealed, the deciding rule is selected in the table — also when the run that answers
+  // arrives after the click (the lesson's filter just opened: the result shown then was the
+  // previous filter's, whose rule is not in this table).
+  useEffect(() => {
+    if (revealed) highlightDecider(key);
+  }, [revealed, key]);
+  if (!progress) return null;
   const actual = key?.trace.verdict;
   const correct =
     progress.prediction !== null &&
