@@ -495,6 +495,18 @@ for (const size of VIEWPORTS) {
           .locator('rect')
           .evaluate((r) => getComputedStyle(r).fill);
       expect(await fill(0)).not.toBe(await fill(1));
+      // From 1440 px on, the drawing fits its column: the state badges are in view, no sideways
+      // scrolling (it scales down to three quarters of its size before a column may scroll).
+      if ((page.viewportSize()?.width ?? 0) >= 1440) {
+        const fits = await diagram.evaluate((el) => {
+          const box = el.getBoundingClientRect();
+          const badges = [...el.querySelectorAll('.seq-badge rect')].map((b) =>
+            b.getBoundingClientRect(),
+          );
+          return el.scrollWidth <= el.clientWidth + 1 && badges.every((b) => b.right <= box.right);
+        });
+        expect(fits).toBe(true);
+      }
 
       // The Learn tab shows the conversation up to the key packet, all of it after the reveal.
       await dock(page).getByRole('tab', { name: 'Learn' }).click();

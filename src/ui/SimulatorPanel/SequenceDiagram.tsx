@@ -114,7 +114,15 @@ export function SequenceDiagram({
         else if (e.key === 'End') onPick(steps.length - 1);
       }}
     >
-      <svg width={WIDTH} height={height} viewBox={`0 0 ${WIDTH} ${height}`} aria-hidden="false">
+      <svg
+        width={WIDTH}
+        height={height}
+        viewBox={`0 0 ${WIDTH} ${height}`}
+        // Scales down to its column (its aspect kept) to three quarters of its size; narrower
+        // columns scroll, so the labels stay readable.
+        style={{ minWidth: Math.round(WIDTH * 0.75), maxWidth: WIDTH }}
+        aria-hidden="false"
+      >
         <defs>
           {['accept', 'drop', 'reject', 'error'].map((v) => (
             <marker
