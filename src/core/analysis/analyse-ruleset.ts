@@ -7,7 +7,7 @@
  * rules that decided it.
  */
 import type { HookEntry, HookPoint } from '../compile/backend';
-import type { Match } from '../compile/ebiptables/ir';
+import { backendOf } from '../compile/backends';
 import type { AnyRuleset } from '../compile/ir';
 import type { HostSettings, RuleRef, Verdict } from '../netfilter/bridge-host';
 import type { PreparedChain, PreparedRule, PreparedRuleset } from '../netfilter/prepare-ruleset';
@@ -21,7 +21,7 @@ import {
 } from '../netfilter/prepare-ruleset';
 import { setOf } from './interval-set';
 import type { HookContext } from './match-region';
-import { matchRegion } from './match-region';
+import type { BackendAnalysis, RuleRegion } from './backend-analysis';
 import type { Cube, Region } from './space';
 import {
   CT_ESTABLISHED,
@@ -35,11 +35,11 @@ import {
   ETH_FEASIBLE,
   ETH_IPV6,
   ETH_TAGGED,
-  FULL_CUBE,
   cubeOf,
   cubesOverlap,
   intersectCubes,
   subtractCube,
+  subtractRegion,
 } from './space';
 
 /** The three ways a frame crosses the host: bridged from / to the VM, or from the VM to the host. */
@@ -90,6 +90,9 @@ interface RuleShape {
   /** null when the rule cannot be analysed. */
   region: Region | null;
   why: string | null;
+  /** Where the rule's outcome is not a function of the space (answered `error`, with `opaqueWhy`). */
+  opaque: Region;
+  opaqueWhy: string | null;
   tests: ((c: HookContext) => boolean)[];
 }
 
@@ -126,12 +129,29 @@ export function ipHookClasses(settings: HostSettings): { v4: bigint[]; v6: bigin
   };
 }
 
+/**
+ * The frame classes conntrack sees: through br_netfilter, the IPv4 / IPv6 classes the IP hooks
+ * see; with the bridge family's conntrack (`nf_conntrack_bridge`), every IPv4 / IPv6 frame,
+ * 802.1Q-tagged ones included, whatever the bridge-nf switches.
+ */
+export function conntrackClasses(
+  tracking: { ipv4: boolean; ipv6: boolean },
+  settings: HostSettings = {},
+  bridgeConntrack = false,
+): { v4: bigint[]; v6: bigint[] } {
+  const { v4, v6 } = bridgeConntrack
+    ? { v4: [ETH_IPV4, ETH_TAGGED + ETH_IPV4], v6: [ETH_IPV6, ETH_TAGGED + ETH_IPV6] }
+    : ipHookClasses(settings);
+  return { v4: tracking.ipv4 ? v4 : [], v6: tracking.ipv6 ? v6 : [] };
+}
+
 /** Every packet of a path, with the conntrack states the host can give it. */
 export function pathSpace(
   tracking: { ipv4: boolean; ipv6: boolean },
   settings: HostSettings = {},
+  bridgeConntrack = false,
 ): Cube[] {
-  const { v4, v6 } = ipHookClasses(settings);
+  const { v4, v6 } = conntrackClasses({ ipv4: true, ipv6: true }, settings, bridgeConntrack);
   const out: Cube[] = [];
   const seen: bigint[] = [];
   for (const [classes, tracked] of [
@@ -154,44 +174,33 @@ class Analyser {
   private readonly shapes = new Map<PreparedRule, RuleShape>();
   readonly unsupported: { rule: RuleRef | null; why: string }[] = [];
 
+  private readonly analysis: BackendAnalysis<unknown> | undefined;
+  private readonly backend: string;
+
   constructor(
     readonly prepared: PreparedRuleset,
     private readonly settings: HostSettings,
-  ) {}
+  ) {
+    this.backend = prepared.ir.backend;
+    this.analysis = backendOf(prepared.ir).analysis;
+  }
 
   private shapeOf(rule: PreparedRule): RuleShape {
     let s = this.shapes.get(rule);
     if (s) return s;
-    let region: Cube[] | null = [FULL_CUBE];
-    let why: string | null = rule.unsupported;
-    const tests: ((c: HookContext) => boolean)[] = [];
-    for (const m of rule.ir.matches) {
-      const r: ReturnType<typeof matchRegion> =
-        this.prepared.ir.backend === 'ebiptables'
-          ? matchRegion(m as Match, this.settings.ipsets ?? {})
-          : { kind: 'unsupported', why: `the analysis models the ebiptables backend only` };
-      if (r.kind === 'unsupported') {
-        why ??= r.why;
-        continue;
-      }
-      if (r.kind === 'context') {
-        tests.push(r.test);
-        continue;
-      }
-      if (region === null) continue;
-      const next: Cube[] = [];
-      for (const a of region)
-        for (const b of r.region) {
-          const x = intersectCubes(a, b);
-          if (x) next.push(x);
-        }
-      region = next;
+    const r: RuleRegion = this.analysis
+      ? this.analysis.ruleRegion(rule.ir.matches, this.settings.ipsets ?? {})
+      : { kind: 'unsupported', why: `the analysis does not model the ${this.backend} backend` };
+    // The simulator stops at a rule it cannot prepare; that reason comes first.
+    const why = rule.unsupported ?? (r.kind === 'unsupported' ? r.why : null);
+    if (why !== null || r.kind === 'unsupported') {
+      s = { region: null, why, opaque: [], opaqueWhy: null, tests: [] };
+      this.unsupported.push({ rule: rule.ref, why: why ?? '' });
+    } else {
+      s = { region: r.region, why: null, opaque: r.opaque, opaqueWhy: r.opaqueWhy, tests: r.tests };
+      if (r.opaque.length > 0)
+        this.unsupported.push({ rule: rule.ref, why: `${r.opaqueWhy ?? ''} (answered as error)` });
     }
-    if (why !== null) {
-      region = null;
-      this.unsupported.push({ rule: rule.ref, why });
-    }
-    s = { region, why, tests };
     this.shapes.set(rule, s);
     return s;
   }
@@ -230,6 +239,25 @@ class Analyser {
         return returned;
       }
       if (!shape.tests.every((t) => t(ctx))) continue;
+      if (shape.opaque.length > 0) {
+        const known: Item[] = [];
+        for (const it of items) {
+          for (const o of shape.opaque) {
+            const x = intersectCubes(it.cube, o);
+            if (x)
+              done.push({
+                cube: x,
+                verdict: 'error',
+                decider: rule,
+                error: `not modelled: ${shape.opaqueWhy ?? ''} (${rule.key})`,
+              });
+          }
+          for (const c of subtractRegion(it.cube, shape.opaque))
+            known.push({ cube: c, last: it.last });
+        }
+        items = known;
+        if (items.length === 0) break;
+      }
       const next: Item[] = [];
       const matched: Item[] = [];
       for (const it of items) {
@@ -343,14 +371,19 @@ const refOf = (r: PreparedRule | null): RuleRef | null =>
 export function analyseRuleset(ruleset: AnyRuleset, settings: HostSettings = {}): RulesetAnalysis {
   const prepared = prepareRuleset(ruleset, settings.ipsets ?? {});
   const users = prepared.sim.conntrackUsers(ruleset);
-  // The FTP helper setting is an IPv4 raw-table CT rule: it registers IPv4 conntrack too.
-  const tracking = { ipv4: users.ipv4 || settings.ftpHelper === true, ipv6: users.ipv6 };
+  // As the bridge host decides: the bridge family's conntrack while a rule uses it, else the IP
+  // family's through br_netfilter, which the FTP helper setting (an IPv4 raw-table CT rule)
+  // registers for IPv4 too.
+  const bridgeConntrack = prepared.sim.conntrackFamily === 'bridge' && (users.ipv4 || users.ipv6);
+  const tracking = bridgeConntrack
+    ? users
+    : { ipv4: users.ipv4 || settings.ftpHelper === true, ipv6: users.ipv6 };
   const entries = prepared.sim.hooks(ruleset);
   const at = (point: HookPoint) => entries.filter((e) => e.point === point);
   const a = new Analyser(prepared, settings);
   const iface = settings.iface ?? ruleset.iface;
   const peer = settings.peerPort ?? 'eth0';
-  const space = pathSpace(tracking, settings);
+  const space = pathSpace(tracking, settings, bridgeConntrack);
   const classes = ipHookClasses(settings);
   const hookFrames = cubeOf({ eth: setOf([...classes.v4, ...classes.v6].map(point)) });
   const label = (list: HookEntry[]) => list.map((e) => e.label).join(', ');
@@ -442,10 +475,8 @@ export function analyseRuleset(ruleset: AnyRuleset, settings: HostSettings = {})
     }
     paths[path] = out;
   }
-  const trackedClasses = [
-    ...(tracking.ipv4 ? classes.v4 : []),
-    ...(tracking.ipv6 ? classes.v6 : []),
-  ];
+  const ct = conntrackClasses(tracking, settings, bridgeConntrack);
+  const trackedClasses = [...ct.v4, ...ct.v6];
   return { paths, tracking, trackedClasses, unsupported: a.unsupported };
 }
 

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Backend } from '../compile/backend';
+import { BACKENDS } from '../compile/backends';
 import { compileFilter } from '../compile/compile-filter';
 import type { AnyRuleset as Ruleset } from '../compile/ir';
 import { HARNESS_PARAMS, corpusDir } from '../compile/testing/libvirt-harness';
@@ -31,17 +33,25 @@ import { CT_NEW, CT_NONE, DIM, cubeContains, cubeOf } from './space';
 const VM = DEFAULT_HOSTS.vm;
 const PARAMS = { ...HARNESS_PARAMS, IP: [VM.ip], MAC: [VM.mac] };
 
-function compile(doc: FilterDoc, lookup: (n: string) => FilterDoc | undefined): Ruleset | null {
-  return compileFilter((n) => (n === doc.name ? doc : lookup(n)), doc.name, {
-    iface: 'vnet0',
-    mac: VM.mac,
-    params: PARAMS,
-  }).ruleset;
+const EBIPTABLES = BACKENDS[0] as Backend;
+const BACKEND_CASES = BACKENDS.map((b) => [b.id, b as Backend] as const);
+
+function compile(
+  doc: FilterDoc,
+  lookup: (n: string) => FilterDoc | undefined,
+  backend: Backend = EBIPTABLES,
+): Ruleset | null {
+  return compileFilter(
+    (n) => (n === doc.name ? doc : lookup(n)),
+    doc.name,
+    { iface: 'vnet0', mac: VM.mac, params: PARAMS },
+    backend as Backend<unknown, Ruleset>,
+  ).ruleset;
 }
 
-function compileXml(xml: string): Ruleset | null {
+function compileXml(xml: string, backend: Backend = EBIPTABLES): Ruleset | null {
   const doc = parseFilterXml(xml).doc;
-  return doc ? compile(doc, (n) => getBuiltinFilter(n)?.doc) : null;
+  return doc ? compile(doc, (n) => getBuiltinFilter(n)?.doc, backend) : null;
 }
 
 describe('interval sets', () => {
@@ -84,7 +94,7 @@ describe('interval sets', () => {
 });
 
 /** Every filter of the corpus: libvirt's xml2firewall cases, the built-in library, the examples. */
-function corpusFilters(): { name: string; ruleset: Ruleset }[] {
+function corpusFilters(backend: Backend = EBIPTABLES): { name: string; ruleset: Ruleset }[] {
   const out: { name: string; ruleset: Ruleset }[] = [];
   const dir = path.join(corpusDir(), 'xml2firewall');
   const files = readFileSync(path.join(dir, 'CASES.tsv'), 'utf8')
@@ -101,15 +111,15 @@ function corpusFilters(): { name: string; ruleset: Ruleset }[] {
   const lookup = (n: string) => load(`${n}.xml`) ?? getBuiltinFilter(n)?.doc;
   for (const file of files) {
     const doc = load(file);
-    const ruleset = doc ? compile(doc, lookup) : null;
+    const ruleset = doc ? compile(doc, lookup, backend) : null;
     if (ruleset) out.push({ name: `xml2firewall/${file}`, ruleset });
   }
   for (const b of BUILTIN_FILTERS) {
-    const ruleset = compileXml(b.xml);
+    const ruleset = compileXml(b.xml, backend);
     if (ruleset) out.push({ name: `library/${b.name}`, ruleset });
   }
   for (const e of EXAMPLES) {
-    const ruleset = compileXml(e.xml);
+    const ruleset = compileXml(e.xml, backend);
     if (ruleset) out.push({ name: `examples/${e.id}`, ruleset });
   }
   return out;
@@ -119,8 +129,8 @@ const SETTINGS: HostSettings = {
   ipsets: { tck_test: { type: 'hash:ip', members: ['10.99.0.3', '10.100.0.1'] } },
 };
 
-describe('diff of a filter with itself', () => {
-  const corpus = corpusFilters();
+describe.each(BACKEND_CASES)('diff of a filter with itself (%s)', (_id, backend) => {
+  const corpus = corpusFilters(backend);
 
   it('compiles most of the corpus', () => {
     // xml2firewall 39 cases, the library and the examples (a few need parameters they lack).
@@ -129,22 +139,28 @@ describe('diff of a filter with itself', () => {
 
   it.each(corpus.map((c) => [c.name, c.ruleset] as const))(
     '%s: diff A A is empty, and every region of every path has one verdict',
-    (_name, ruleset) => {
+    (name, ruleset) => {
       const a = analyseRuleset(ruleset, SETTINGS);
       const b = analyseRuleset(structuredClone(ruleset), SETTINGS);
       expect(diffAnalyses(a, b)).toEqual([]);
-      expect(a.unsupported).toEqual([]);
+      // Every rule is modelled; under nftables the driver's STP rules select by the bridge group
+      // address only, so their raw loads of another frame sent there are answered `error`.
+      const opaque = a.unsupported.filter((u) =>
+        /^the raw load @nh,\d+,\d+ reads a frame that is neither/.test(u.why),
+      );
+      expect(a.unsupported.filter((u) => !opaque.includes(u))).toEqual([]);
+      expect(opaque.length > 0).toBe(backend.id === 'nftables' && /stp/.test(name));
     },
   );
 });
 
-describe('diff witnesses', () => {
+describe.each(BACKEND_CASES)('diff witnesses (%s)', (_id, backend) => {
   it('random pairs of filters: each witness, replayed in the simulator, gets both verdicts', () => {
     let replayed = 0;
     fc.assert(
       fc.property(filterArb, filterArb, (x, y) => {
-        const before = compileXml(x);
-        const after = compileXml(y);
+        const before = compileXml(x, backend);
+        const after = compileXml(y, backend);
         if (!before || !after) return;
         const diff = diffAnalyses(analyseRuleset(before), analyseRuleset(after));
         for (const d of diff.slice(0, 40)) {

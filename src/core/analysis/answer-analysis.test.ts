@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Backend } from '../compile/backend';
+import { getBackend } from '../compile/backends';
 import { compileFilter } from '../compile/compile-filter';
 import { EXAMPLES } from '../examples/examples';
 import { getBuiltinFilter } from '../library/builtin-filters';
@@ -12,24 +14,60 @@ import type { AnalysisSubject } from './answer-analysis';
 const VM = DEFAULT_HOSTS.vm;
 const FTP = EXAMPLES.find((e) => e.id === 'ftp-server')?.xml ?? '';
 
-function subject(xml: string): AnalysisSubject {
+function subject(
+  xml: string,
+  backend: Backend = getBackend('ebiptables'),
+  settings: AnalysisSubject['settings'] = {},
+): AnalysisSubject {
   const parsed = parseFilterXml(xml);
   const doc = parsed.doc;
   if (!doc) return { ruleset: null, settings: {}, problems: ['does not parse'] };
-  const res = compileFilter((n) => (n === doc.name ? doc : getBuiltinFilter(n)?.doc), doc.name, {
-    iface: 'vnet0',
-    mac: VM.mac,
-    params: { IP: [VM.ip] },
-  });
+  const res = compileFilter(
+    (n) => (n === doc.name ? doc : getBuiltinFilter(n)?.doc),
+    doc.name,
+    { iface: 'vnet0', mac: VM.mac, params: { IP: [VM.ip] } },
+    backend,
+  );
   return {
     ruleset: res.ruleset,
-    settings: {},
+    settings,
     problems: res.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
   };
 }
 
 // The FTP server example with SSH (port 22) no longer let in: rule 3 accepts 21 only.
 const FTP_NO_SSH = FTP.replace("dstportend='22'", "dstportend='21'");
+
+describe('answerAnalysis under nftables', () => {
+  const nft = getBackend('nftables');
+
+  it('allowed: the FTP server example, and the ICMP the driver also lets in', () => {
+    const a = answerAnalysis({ kind: 'allowed' }, subject(FTP, nft));
+    expect(a.problems).toEqual([]);
+    const toVm = a.allowed?.paths.find((p) => p.path === 'to-vm');
+    // The outgoing `<icmp state='NEW'/>` rule: the driver writes no `ct direction` for ICMP and
+    // keeps `ct state new` on the reverse rule, so a new ICMP flow towards the VM passes too.
+    expect(toVm?.newConnections.map((r) => [r.protocol, r.destinationPorts])).toEqual([
+      [['tcp'], ['21-22', '80']],
+      [['icmp'], ['any']],
+    ]);
+    expect(toVm?.newConnections[1]?.rules.map((r) => r.index)).toEqual([4]);
+  });
+
+  it('a host without nf_conntrack_bridge: no answer, and NWF521 says why', () => {
+    const a = answerAnalysis({ kind: 'allowed' }, subject(FTP, nft, { nfConntrackBridge: false }));
+    expect(a.allowed).toBeNull();
+    expect(a.problems.length).toBeGreaterThan(0);
+    expect(a.problems[0]).toMatch(/^NWF521: the host's kernel has no nf_conntrack_bridge/);
+    const d = answerAnalysis(
+      { kind: 'diff' },
+      subject(FTP, nft, { nfConntrackBridge: false }),
+      subject(FTP, nft),
+    );
+    expect(d.diff).toBeNull();
+    expect(d.problems[0]).toMatch(/^now: NWF521: /);
+  });
+});
 
 describe('answerAnalysis (what the analysis worker hosts)', () => {
   it('allowed: the report of the current version', () => {

@@ -3,6 +3,7 @@
  * Y?), answered in plain data: what a Web Worker hosts, so the page never walks a ruleset.
  */
 import type { AnyRuleset } from '../compile/ir';
+import { describeMissingKernelFeature, findMissingKernelFeatures } from '../host/host-binding';
 import type { HostSettings } from '../netfilter/bridge-host';
 import type { AnalysisPath, RulesetAnalysis } from './analyse-ruleset';
 import { analyseRuleset } from './analyse-ruleset';
@@ -29,8 +30,9 @@ export interface AnalysisAnswer {
   diff: DiffRegionView[] | null;
   reach: ReachView | null;
   /**
-   * Why there is no answer, or what limits it: the filter does not compile, a rule the analysis
-   * cannot model (its regions are errors), a query that does not parse.
+   * Why there is no answer, or what limits it: the filter does not compile, the host's kernel
+   * refuses its rules (NWF521), a rule the analysis cannot model (its regions are errors), a
+   * query that does not parse.
    */
   problems: string[];
 }
@@ -38,6 +40,12 @@ export interface AnalysisAnswer {
 function analyse(s: AnalysisSubject, label: string, problems: string[]): RulesetAnalysis | null {
   problems.push(...s.problems.map((p) => `${label}${p}`));
   if (!s.ruleset) return null;
+  // A rule set the host's kernel refuses is never installed: no packet meets it (NWF521).
+  const refused = findMissingKernelFeatures(s.ruleset, s.settings);
+  if (refused.length > 0) {
+    for (const m of refused) problems.push(`${label}NWF521: ${describeMissingKernelFeature(m)}`);
+    return null;
+  }
   const a = analyseRuleset(s.ruleset, s.settings);
   for (const u of a.unsupported)
     problems.push(

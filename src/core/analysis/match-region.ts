@@ -52,7 +52,13 @@ export interface HookContext {
 
 /** A match translated: a region, a constant of the hook context, or something not modelled. */
 export type MatchRegion =
-  | { kind: 'region'; region: Region }
+  | {
+      kind: 'region';
+      region: Region;
+      /** Where the predicate depends on what the space has no dimension for (see `RuleRegion`). */
+      opaque?: Region;
+      opaqueWhy?: string;
+    }
   | { kind: 'context'; test: (ctx: HookContext) => boolean }
   | { kind: 'unsupported'; why: string };
 

@@ -1,11 +1,12 @@
 /**
  * The seam between libvirt's semantics (instantiate) and a firewall backend. A backend turns the
  * instantiated rules into its own ruleset IR (tables ▸ chains ▸ rules with its own match kinds),
- * prints that IR in its export formats with a line map back to the XML rules, and tells the
- * simulator how to execute it. Backends are registered in one list, `backends.ts`.
+ * prints that IR in its export formats with a line map back to the XML rules, tells the
+ * simulator how to execute it and the analysis how to read its rules as regions. Backends are registered in one list, `backends.ts`.
  *
  * @packageDocumentation
  */
+import type { BackendAnalysis } from '../analysis/backend-analysis';
 import type { RuleInstance } from '../instantiate/types';
 import type { Diagnostic } from '../model/types';
 import type { IpsetSpec, PreparedMatch } from '../netfilter/match-eval';
@@ -183,6 +184,11 @@ export interface Backend<M = unknown, R extends RulesetOf<unknown> = RulesetOf<M
   /** Prints one of {@link formats}; an unknown id throws (callers pick from the list). */
   print(ruleset: R, format: string, options?: PrintOptions): PrintedLinesOf<IrRuleOf<M>>;
   readonly sim: BackendSim<M>;
+  /**
+   * How the exact analysis (`core/analysis`) reads this backend's rules as regions of the header
+   * space; the walk itself follows {@link sim}. Absent: the analysis answers `error` for it.
+   */
+  readonly analysis?: BackendAnalysis<M>;
 }
 
 /** Printed lines as one text, each line newline-terminated (as libvirt's dry-run buffer holds it). */

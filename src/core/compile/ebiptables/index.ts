@@ -5,6 +5,8 @@ import type { Match, Ruleset } from './ir';
 import { printArgs } from './print-args';
 import { printScript, printScriptPart } from './print-script';
 import { ebiptablesSim } from './sim';
+import { conjoinMatches } from '../../analysis/backend-analysis';
+import { matchRegion } from '../../analysis/match-region';
 
 export * from './ir';
 export { COMPILE_CODES, compileEbiptables, layerOf } from './compile-ebiptables';
@@ -45,4 +47,7 @@ export const ebiptablesBackend: Backend<Match, Ruleset> & { readonly id: 'ebipta
     }
   },
   sim: ebiptablesSim,
+  analysis: {
+    ruleRegion: (matches, ipsets) => conjoinMatches(matches.map((m) => matchRegion(m, ipsets))),
+  },
 };

@@ -5,6 +5,7 @@ import type { NftMatch, NftRuleset } from './ir';
 import { NFT_BACKEND_LABEL } from './ir';
 import { printNftArgs } from './print-nft-args';
 import { printNftScript } from './print-nft-script';
+import { nftablesAnalysis } from './regions';
 import { nftablesSim } from './sim';
 
 const FORMATS: readonly ExportFormat[] = [
@@ -29,4 +30,5 @@ export const nftablesBackend: Backend<NftMatch, NftRuleset> & { readonly id: 'nf
     }
   },
   sim: nftablesSim,
+  analysis: nftablesAnalysis,
 };

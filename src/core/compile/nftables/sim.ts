@@ -130,10 +130,11 @@ function and(a: number, m: number): number {
   return hi * 2 ** 32 + lo;
 }
 
-type Base = 'll' | 'nh' | 'th';
+/** Where a payload load starts: link layer, network header, transport header. */
+export type Base = 'll' | 'nh' | 'th';
 
 /** A payload field: where nft loads it and how wide it is; `mask`/`shift` for sub-byte fields. */
-interface Field {
+export interface Field {
   base: Base;
   off: number;
   len: number;
@@ -162,7 +163,8 @@ const ARP_OPS: Record<string, number> = {
   nak: 10,
 };
 
-const FIELDS: Record<string, Field> = {
+/** The payload fields nft's named selectors load (`ip saddr`, `tcp dport`, …). */
+export const FIELDS: Record<string, Field> = {
   'ether daddr': { base: 'll', off: 0, len: 6, type: 'mac' },
   'ether saddr': { base: 'll', off: 6, len: 6, type: 'mac' },
   'ether type': { base: 'll', off: 12, len: 2, type: 'int', names: ETHER_TYPES },
@@ -206,7 +208,7 @@ const TCP_FLAGS: Record<string, number> = {
 };
 
 /** A number as nft reads it: decimal, 0x hex, or a name of the field's type; null otherwise. */
-function parseInt_(text: string, names?: Record<string, number>): number | null {
+export function parseInt_(text: string, names?: Record<string, number>): number | null {
   const t = text.trim();
   if (/^0x[0-9a-f]+$/i.test(t)) return parseInt(t.slice(2), 16);
   if (/^\d+$/.test(t)) return parseInt(t, 10);
@@ -323,7 +325,8 @@ function relational(
       };
 }
 
-function tcpFlagBits(text: string): number | null {
+/** `syn,ack`, `*`, `0` as flag bits (`*`: the six flags libvirt means by ALL). */
+export function tcpFlagBits(text: string): number | null {
   const t = text.trim();
   if (t === '*') return 0x3f;
   if (t === '0') return 0;
