@@ -18,7 +18,13 @@ import { EXAMPLES } from '../../src/core/examples';
 import { BUILTIN_FILTERS, getBuiltinFilter } from '../../src/core/library';
 import type { FilterDoc } from '../../src/core/model';
 import { parseFilterXml } from '../../src/core/xml';
-import { compileNftables, nftHandles, NFT_COMPILE_CODES } from '../../src/core/compile';
+import {
+  compileNftables,
+  nftBareMapLookup,
+  nftHandles,
+  NFT_COMPILE_CODES,
+} from '../../src/core/compile';
+import { nftLearningRuleset } from '../../src/core/learning';
 import type { NftRuleset } from '../../src/core/compile';
 import { printNftScript } from '../../src/core/compile';
 import { HARNESS_PARAMS, corpusDir } from '../../src/core/compile/nftables/testing/nft-harness';
@@ -167,6 +173,32 @@ function projectCases(): ScriptCase[] {
   return out;
 }
 
+/**
+ * The nftables driver's learning rule sets (core/learning: applyBasicRules, applyDHCPOnlyRules
+ * with and without DHCPSERVER, applyDropAllRules), as the simulator runs them while libvirt learns.
+ */
+function learningCases(): ScriptCase[] {
+  const sets = [
+    ['basic', nftLearningRuleset('basic', 'vnet0', DEFAULT_MAC)],
+    ['dhcp-only', nftLearningRuleset('dhcp-only', 'vnet0', DEFAULT_MAC)],
+    [
+      'dhcp-only+servers',
+      nftLearningRuleset('dhcp-only', 'vnet0', DEFAULT_MAC, ['10.99.0.1', '10.99.0.3']),
+    ],
+    ['drop-all', nftLearningRuleset('drop-all', 'vnet0', DEFAULT_MAC)],
+  ] as const;
+  return sets.map(([id, ruleset]) => {
+    const printed = printNftScript(ruleset);
+    return {
+      id: `learning/${id}`,
+      ruleset,
+      text: printed.lines.map((l) => `${l}\n`).join(''),
+      lineRule: printed.rules.map(() => null),
+      refused: new Set<string>(),
+    };
+  });
+}
+
 /** `ct` matches removed: what a kernel without nf_conntrack_bridge can load of the script. */
 function withoutCt(text: string): string {
   return text.replace(/ ct (?:direction|state) \S+| ct count over (?:!= )?\S+/g, '');
@@ -234,7 +266,7 @@ function physicalLines(text: string): number[] {
 describe.skipIf(unavailable !== null)('nftables scripts in the real nft', () => {
   let dir = '';
   let ctBridge = false;
-  const cases = unavailable ? [] : [...corpusCases(), ...projectCases()];
+  const cases = unavailable ? [] : [...corpusCases(), ...projectCases(), ...learningCases()];
   const counts = { checked: 0, applied: 0, refusedAsPredicted: 0, ctStripped: 0 };
 
   beforeAll(async () => {
@@ -288,6 +320,7 @@ describe.skipIf(unavailable !== null)('nftables scripts in the real nft', () => 
   it('has the corpus and the project filters', () => {
     expect(cases.filter((c) => c.id.startsWith('corpus/')).length).toBe(39);
     expect(cases.length).toBeGreaterThan(39 + CASES.length);
+    expect(cases.filter((c) => c.id.startsWith('learning/')).length).toBe(4);
   });
 
   it.each(cases.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
@@ -364,7 +397,8 @@ function expectInstalled(rs: NftRuleset, json: NftJson): void {
   const wantComments: string[] = [];
   for (const t of rs.tables) {
     for (const c of t.chains) {
-      want.set(`${t.name}/${c.name}`, c.rules.length);
+      // A map lookup without an element for the port (drop-all) has no IR rule.
+      want.set(`${t.name}/${c.name}`, c.rules.length + (nftBareMapLookup(c) ? 1 : 0));
       for (const r of c.rules) if (r.comment !== null) wantComments.push(r.comment);
     }
   }
@@ -399,13 +433,21 @@ function expectHandles(rs: NftRuleset, json: NftJson): void {
   const want = { chains: {}, sets: {}, rules: {} } as typeof got;
   const h = nftHandles(rs);
   for (const t of rs.tables) {
-    for (const c of t.chains) want.chains[`${t.name}/${c.name}`] = h.chains.get(c);
+    for (const c of t.chains) {
+      want.chains[`${t.name}/${c.name}`] = h.chains.get(c);
+      const lookup = h.lookups.get(c);
+      if (lookup !== undefined) want.rules[`${t.name}/${c.name}#0`] = lookup;
+    }
     for (const [name, handle] of h.sets.get(t.name) ?? []) want.sets[`${t.name}/${name}`] = handle;
   }
   // What the simulator shows: the handle of every rule in its counters (the traces' visits and
   // deciding rule carry the same prepared rule's handle).
-  for (const c of new BridgeHost(rs).counters())
-    want.rules[`${c.table.replace(/^bridge\//, '')}/${c.chain}#${c.index}`] = c.handle;
+  for (const c of new BridgeHost(rs).counters()) {
+    const table = c.table.replace(/^bridge\//, '');
+    const chain = rs.tables.find((t) => t.name === table)?.chains.find((x) => x.name === c.chain);
+    const shift = chain && h.lookups.has(chain) ? 1 : 0;
+    want.rules[`${table}/${c.chain}#${c.index + shift}`] = c.handle;
+  }
   expect(got).toEqual(want);
   handleCounts.rules += Object.keys(want.rules).length;
 }

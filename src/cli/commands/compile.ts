@@ -1,7 +1,6 @@
 import { NFT_BACKEND_LABEL, compileFilter, nftablesBackend, printedText } from '../../core/compile';
 import { findMissingIpsets, missingIpsetDiagnostic } from '../../core/host';
 import { parseIpv4 } from '../../core/model';
-import { printLearningArgs } from '../../core/learning';
 import { EXIT_INVALID, EXIT_OK, PROCESS_IO } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
 import {
@@ -111,7 +110,8 @@ export function runCompile(args: readonly string[], io: CliIo = PROCESS_IO): num
     if (note) io.stderr(`note: ${note.message}\n`);
     if (format === 'args') {
       io.stdout(
-        printLearningArgs(res.ruleset as Parameters<typeof printLearningArgs>[0])
+        backend.learning
+          .printArgs(res.ruleset)
           .map((l) => `${l}\n`)
           .join(''),
       );

@@ -248,7 +248,11 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
   const compileWith = (p: Record<string, readonly string[]>) =>
     compileFilter(ws.lookup, ws.root.doc.name, instantiateOptionsOf(io, binding, p), backend);
   const compiled = compileWith(params);
-  const learning = learningRunOf(compiled, (ips) => compileWith({ ...params, IP: ips }));
+  const learning = learningRunOf(
+    compiled,
+    (ips) => compileWith({ ...params, IP: ips }),
+    host.profile,
+  );
   const errors = printBindingDiagnostics(io, ws, file, compiled.diagnostics);
   // No traffic through a binding that would never exist: libvirt refuses it, so say why instead.
   if (errors > 0 || !compiled.ruleset) {

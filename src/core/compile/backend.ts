@@ -12,6 +12,7 @@ import type { Diagnostic } from '../model/types';
 import type { IpsetSpec, PreparedMatch } from '../netfilter/match-eval';
 import type { EthernetFrame } from '../packet/packet';
 import type { AnyIrRule, IrRuleOf, IrTableOf, Provenance, RulesetOf } from './ir';
+import type { LearningRulesKind } from '../learning/learning-rules';
 
 /**
  * Printed output with a line map: for every line, the IR rule it prints (null for set-up commands
@@ -189,6 +190,21 @@ export interface Backend<M = unknown, R extends RulesetOf<unknown> = RulesetOf<M
    * space; the walk itself follows {@link sim}. Absent: the analysis answers `error` for it.
    */
   readonly analysis?: BackendAnalysis<M>;
+  /** The rules the driver installs while libvirt learns the VM's address (below). */
+  readonly learning: BackendLearning<R>;
+}
+
+/**
+ * A driver's learning callbacks (applyBasicRules, applyDHCPOnlyRules, applyDropAllRules): what the
+ * gentech driver installs while it learns a binding's `IP` (core/learning).
+ */
+export interface BackendLearning<R> {
+  /** The rule set `kind` for the port `iface`, the VM's `mac` and the `DHCPSERVER` values. */
+  rules(kind: LearningRulesKind, iface: string, mac: string, dhcpServers: readonly string[]): R;
+  /** The commands that put `ruleset` (of {@link rules}) in force, in libvirt's dry-run form. */
+  printArgs(ruleset: R): string[];
+  /** What `basic` (CTRL_IP_LEARNING=any) lets pass, for the timeline: `from the VM only …`. */
+  describeBasic(mac: string): string;
 }
 
 /** Printed lines as one text, each line newline-terminated (as libvirt's dry-run buffer holds it). */

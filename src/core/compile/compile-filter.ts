@@ -10,17 +10,6 @@ import type { AnyRuleset } from './ir';
 import { INSTANTIATE_CODES } from '../instantiate/instantiate-filter';
 import { decideLearning } from '../learning/learning-plan';
 import type { LearningPlan } from '../learning/learning-plan';
-import { learningRuleset } from '../learning/learning-rules';
-
-/**
- * Why a backend's learning rules are missing here. The proposed nftables driver has them
- * (nwfilter_nftables_driver.c at the commit docs/nftables.md names; its series' test
- * tests/nwfilternftablestest.c prints them): they are not modelled yet.
- */
-const NOT_MODELLED: Record<string, string> = {
-  nftables:
-    'the proposed nftables driver installs learning rules too (its applyBasicRules, applyDHCPOnlyRules and applyDropAllRules callbacks: nftablesApplyBasicRules, nftablesApplyDHCPOnlyRules, nftablesDropAllRules in nwfilter_nftables_driver.c, series v5/v6), which nwfilter-studio does not model yet',
-};
 
 /** Instantiation and compilation in one step. */
 export interface CompileFilterResult<R = Ruleset> {
@@ -30,8 +19,8 @@ export interface CompileFilterResult<R = Ruleset> {
   diagnostics: Diagnostic[];
   /**
    * Set when the binding has no `IP` and libvirt learns it (`CTRL_IP_LEARNING` any or dhcp):
-   * `ruleset` is then the rule set in force while it learns (ebiptables backend only); compile
-   * again with the learned address as `IP` for the rules after.
+   * `ruleset` is then the rule set in force while it learns (the backend's learning rules);
+   * compile again with the learned address as `IP` for the rules after.
    */
   learning?: LearningPlan;
 }
@@ -67,38 +56,22 @@ export function compileFilter(
     const learn = decideLearning(inst, rootFilterName, options);
     if (learn.kind === 'refused')
       return { ruleset: null, instances: [], diagnostics: learn.diagnostics };
-    if (learn.kind === 'learn' && backend.id === 'ebiptables') {
+    if (learn.kind === 'learn') {
       const { plan } = learn;
       const servers = plan.mode === 'dhcp' && plan.dhcpServers.length > 0;
       return {
-        ruleset: learningRuleset(plan.rules, plan.iface, plan.mac, plan.dhcpServers),
+        ruleset: backend.learning.rules(plan.rules, plan.iface, plan.mac, plan.dhcpServers),
         instances: [],
         diagnostics: [
           {
             code: INSTANTIATE_CODES.learning,
             severity: 'info',
-            message: `variable 'IP' has no value: libvirt learns the VM's address (CTRL_IP_LEARNING=${plan.mode}) and installs ${plan.mode === 'any' ? 'the rules that let the VM send only IPv4 and ARP from its MAC' : `the rules that let only DHCP pass${servers ? ` (replies from ${plan.dhcpServers.join(', ')})` : ''}`} until it knows it; these are those rules (compile with the address as IP for the rules after)`,
+            message: `variable 'IP' has no value: libvirt learns the VM's address (CTRL_IP_LEARNING=${plan.mode}) and installs ${plan.mode === 'any' ? `the rules that let pass ${backend.learning.describeBasic(plan.mac)}` : `the rules that let only DHCP pass${servers ? ` (replies from ${plan.dhcpServers.join(', ')})` : ''}`} until it knows it; these are those rules (compile with the address as IP for the rules after)`,
             line: 1,
             column: 1,
           },
         ],
         learning: plan,
-      };
-    }
-    if (learn.kind === 'learn') {
-      // Only the ebiptables driver's learning rules are modelled; the binding still learns.
-      return {
-        ruleset: null,
-        instances: [],
-        diagnostics: inst.diagnostics.map((d) =>
-          d.code === INSTANTIATE_CODES.unresolvedVariable
-            ? {
-                ...d,
-                message: `${d.message}; libvirt would learn it (CTRL_IP_LEARNING=${learn.plan.mode}): ${NOT_MODELLED[backend.id] ?? `the rules the ${backend.id} driver installs while it learns are not modelled`}; give IP`,
-              }
-            : d,
-        ),
-        learning: learn.plan,
       };
     }
     return { ruleset: null, instances: [], diagnostics: inst.diagnostics };

@@ -23,8 +23,16 @@ export {
   isBackendId,
 } from './backends';
 export type { BackendId } from './backends';
-export { NFT_BACKEND_LABEL, NFT_COMPILE_CODES, nftablesBackend, nftHandles } from './nftables';
-export type { NftHandles, NftMatch, NftRule, NftRuleset } from './nftables';
+export {
+  NFT_BACKEND_LABEL,
+  NFT_COMPILE_CODES,
+  nftablesBackend,
+  nftBareMapLookup,
+  nftHandles,
+  nftRenameCommands,
+  nftTeardownCommands,
+} from './nftables';
+export type { NftArgv, NftHandles, NftMatch, NftRule, NftRuleset } from './nftables';
 export { compileFilter } from './compile-filter';
 export type { CompileFilterResult } from './compile-filter';
 export { compileNftables } from './nftables/compile-nftables';

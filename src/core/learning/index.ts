@@ -1,6 +1,12 @@
 /** libvirt's IP address learning (CTRL_IP_LEARNING any / dhcp / none): rules, learners, plan. */
 export { learningRuleset, printLearningArgs, canonicalMac } from './learning-rules';
 export type { LearningRulesKind } from './learning-rules';
+export {
+  nftLearningCommands,
+  nftLearningRuleset,
+  printNftLearningArgs,
+} from './learning-rules-nft';
+export type { NftLearningHost } from './learning-rules-nft';
 export { decideLearning, learningModeOf, DEFAULT_LEARNING_MODE } from './learning-plan';
 export type { LearningDecision, LearningMode, LearningPlan } from './learning-plan';
 export { anyLearnerHit, snoopDhcp, dhcpMessageName, DHCP_MSG } from './observe-frame';

@@ -5,24 +5,14 @@ import { createWorkspaceLookup } from '../instantiate/instantiate-filter';
 import { getBuiltinFilter } from '../library/builtin-filters';
 import { parseFilterXml } from '../xml/parse-filter-xml';
 import { learningRunOf, phaseText } from './learning-timeline';
+import { learnFtpScenario } from './testing/learn-scenario';
 import { runScenario } from './run-scenario';
 import type { ScenarioRun } from './run-scenario';
 import { DEFAULT_HOSTS, getScenario } from './scenarios';
 
 /** A scenario on the docs' FTP-server filter without IP: libvirt learns the address. */
-function learn(name: string, params: Record<string, string[]> = {}): ScenarioRun {
-  const { doc } = parseFilterXml(FTP_SERVER_XML);
-  if (!doc) throw new Error('parse');
-  const lookup = createWorkspaceLookup([doc], (n) => getBuiltinFilter(n)?.doc);
-  const compile = (p: Record<string, readonly string[]>) =>
-    compileFilter(lookup, doc.name, { iface: 'vnet0', mac: DEFAULT_HOSTS.vm.mac, params: p });
-  const compiled = compile(params);
-  const learning = learningRunOf(compiled, (ips) => compile({ ...params, IP: ips }));
-  if (!compiled.ruleset || !learning) throw new Error(JSON.stringify(compiled.diagnostics));
-  const sc = getScenario(name);
-  if (!sc) throw new Error(name);
-  return runScenario(compiled.ruleset, sc, { learning });
-}
+const learn = (name: string, params: Record<string, string[]> = {}): ScenarioRun =>
+  learnFtpScenario(name, params);
 
 const phases = (r: ScenarioRun) => (r.phases ?? []).map((p) => `${p.step} ${phaseText(p)}`);
 const verdict = (r: ScenarioRun, label: string) => {

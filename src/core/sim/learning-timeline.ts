@@ -4,11 +4,13 @@
  * the learned address, the learning rules again when the last DHCP lease ends. Each change is a
  * phase on the timeline, placed before the first packet that meets the new rules.
  */
+import type { BackendLearning } from '../compile/backend';
+import { backendOf, getBackend } from '../compile/backends';
 import type { AnyRuleset } from '../compile/ir';
+import { describeMissingKernelFeature, findMissingKernelFeatures } from '../host/host-binding';
 import { IpLearner } from '../learning/ip-learner';
 import type { LearningEvent } from '../learning/ip-learner';
 import type { LearningPlan } from '../learning/learning-plan';
-import { learningRuleset } from '../learning/learning-rules';
 import { DHCP_BURST_INTERVAL_S, DHCP_PKT_BURST, DHCP_PKT_RATE } from '../learning/snoop-rate-limit';
 import type { BridgeHost, PacketTrace, Side } from '../netfilter/bridge-host';
 import type { EthernetFrame } from '../packet';
@@ -16,6 +18,8 @@ import type { EthernetFrame } from '../packet';
 /** What a run needs to learn: the plan and how the rules are rebuilt for a set of addresses. */
 export interface LearningRun {
   plan: LearningPlan;
+  /** The backend's learning rules (its driver's applyDHCPOnlyRules / applyDropAllRules, …). */
+  rules: BackendLearning<AnyRuleset>;
   /** The filter instantiated with `IP` = `addresses`, or why libvirt cannot instantiate it. */
   rebuild(addresses: readonly string[]): { ruleset: AnyRuleset } | { error: string };
 }
@@ -52,11 +56,17 @@ export function phaseText(p: LearningPhase, first = 1): string {
   return p.template.replace('{packet}', String((p.packet ?? 0) + first));
 }
 
-/** A one-line description of the rules in force while learning, for the timeline. */
-export function describeLearningRules(plan: LearningPlan, again = false): string {
+/**
+ * A one-line description of the rules in force while learning, for the timeline (`rules`: the
+ * backend's learning rules; default ebiptables').
+ */
+export function describeLearningRules(
+  plan: LearningPlan,
+  again = false,
+  rules: BackendLearning<AnyRuleset> = getBackend('ebiptables').learning,
+): string {
   const head = `${again ? 'learning again' : 'learning'} (CTRL_IP_LEARNING=${plan.mode}; rules in force: `;
-  if (plan.mode === 'any')
-    return `${head}from the VM only IPv4 and ARP with source MAC ${plan.mac}, everything to the VM passes, no iptables rules)`;
+  if (plan.mode === 'any') return `${head}${rules.describeBasic(plan.mac)})`;
   const from =
     plan.dhcpServers.length > 0 ? ` from ${plan.dhcpServers.join(', ')}` : ' from any server';
   return `${head}only DHCP — requests from the VM (UDP 68 → 67) and replies${from} (UDP 67 → 68) — everything else dropped)`;
@@ -84,7 +94,7 @@ export class LearningTimeline {
       kind: 'learning',
       step: 0,
       t: 0,
-      template: describeLearningRules(run.plan),
+      template: describeLearningRules(run.plan, false, run.rules),
       addresses: [],
     });
   }
@@ -164,13 +174,13 @@ export class LearningTimeline {
     const plan = this.run.plan;
     if (next.length === 0) {
       this.host.replaceRuleset(
-        learningRuleset('dhcp-only', plan.iface, plan.mac, plan.dhcpServers),
+        this.run.rules.rules('dhcp-only', plan.iface, plan.mac, plan.dhcpServers),
       );
       this.phases.push({
         kind: 'learning',
         step,
         t: last.t,
-        template: describeLearningRules(plan, true),
+        template: describeLearningRules(plan, true, this.run.rules),
         addresses: [],
       });
       return;
@@ -178,7 +188,7 @@ export class LearningTimeline {
     const rebuilt = this.run.rebuild(next);
     if ('error' in rebuilt) {
       // virNWFilterInstantiateFilterLate: on failure libvirt sets the interface down.
-      this.host.replaceRuleset(learningRuleset('drop-all', plan.iface, plan.mac));
+      this.host.replaceRuleset(this.run.rules.rules('drop-all', plan.iface, plan.mac, []));
       this.phases.push({
         kind: 'failed',
         step,
@@ -200,23 +210,31 @@ export class LearningTimeline {
 }
 
 /**
- * The {@link LearningRun} of a compiled binding that learns its address (`compiled.learning`):
- * rebuilding compiles the same filter with `IP` set to the learned addresses, as
- * virNWFilterInstantiateFilterLate does; undefined when the binding does not learn.
+ * The {@link LearningRun} of a compiled binding that learns its address (`compiled.learning`,
+ * `compiled.ruleset` its backend's learning rules): rebuilding compiles the same filter with `IP`
+ * set to the learned addresses, as virNWFilterInstantiateFilterLate does; undefined when the
+ * binding does not learn.
  */
 export function learningRunOf(
-  compiled: { learning?: LearningPlan | undefined },
+  compiled: { learning?: LearningPlan | undefined; ruleset?: AnyRuleset | null | undefined },
   compileWithIp: (addresses: readonly string[]) => {
     ruleset: AnyRuleset | null;
     diagnostics: readonly { severity: string; message: string }[];
   },
+  host: { nfConntrackBridge?: boolean } = {},
 ): LearningRun | undefined {
   const plan = compiled.learning;
   if (!plan) return undefined;
+  const backend = compiled.ruleset ? backendOf(compiled.ruleset) : getBackend('ebiptables');
   return {
     plan,
+    rules: backend.learning as BackendLearning<AnyRuleset>,
     rebuild(addresses) {
       const r = compileWithIp(addresses);
+      // Rules the kernel refuses (a ct match without nf_conntrack_bridge) fail the rebuild as
+      // they fail libvirt's apply.
+      const refused = r.ruleset ? findMissingKernelFeatures(r.ruleset, host)[0] : undefined;
+      if (refused) return { error: describeMissingKernelFeature(refused) };
       if (r.ruleset) return { ruleset: r.ruleset };
       const err = r.diagnostics.find((d) => d.severity === 'error');
       return { error: err?.message ?? 'libvirt cannot instantiate the filter' };

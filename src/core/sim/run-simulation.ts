@@ -250,16 +250,20 @@ export function compileFor(
 function learningFor(
   set: SimFilterSet,
   settings: SimSettings,
-  plan: LearningPlan | undefined,
+  compiled: { learning?: LearningPlan | undefined; ruleset: AnyRuleset | null },
 ): LearningRun | undefined {
-  return learningRunOf({ learning: plan }, (ips) => {
-    const r = compileFor(set, { ...settings, params: { ...settings.params, IP: [...ips] } });
-    const why = [...r.problems, ...r.failures.map((f) => `${f.code}: ${f.message}`)];
-    return {
-      ruleset: r.ruleset,
-      diagnostics: why.map((message) => ({ severity: 'error', message })),
-    };
-  });
+  return learningRunOf(
+    compiled,
+    (ips) => {
+      const r = compileFor(set, { ...settings, params: { ...settings.params, IP: [...ips] } });
+      const why = [...r.problems, ...r.failures.map((f) => `${f.code}: ${f.message}`)];
+      return {
+        ruleset: r.ruleset,
+        diagnostics: why.map((message) => ({ severity: 'error', message })),
+      };
+    },
+    settings,
+  );
 }
 
 /** Maps `filter#ruleIndex` (a trace's rule ref) to the entry index in that filter's document. */
@@ -512,7 +516,14 @@ export function runSimulation(
         ),
       ],
     };
-  const run = runFrames(ruleset, play, hosts, hs, true, learningFor(set, settings, learning));
+  const run = runFrames(
+    ruleset,
+    play,
+    hosts,
+    hs,
+    true,
+    learningFor(set, settings, { learning, ruleset }),
+  );
   return { ...base, ...run, hits: countHits(run.steps, set, settings.libvirt) };
 }
 
@@ -551,8 +562,8 @@ export function compareVersions(
       }
       return m;
     };
-    const va = verdicts(a.ruleset, learningFor(before, settings, a.learning));
-    const vb = verdicts(b.ruleset, learningFor(after, settings, b.learning));
+    const va = verdicts(a.ruleset, learningFor(before, settings, a));
+    const vb = verdicts(b.ruleset, learningFor(after, settings, b));
     const keys = [...new Set([...va.keys(), ...vb.keys()])];
     for (const key of keys) {
       const x = va.get(key);

@@ -1,11 +1,9 @@
 import { backendOf } from '../../core/compile';
 import type { Provenance } from '../../core/instantiate';
 import type { FilterDoc } from '../../core/model';
-import { printLearningArgs } from '../../core/learning';
 import type { LearningPlan } from '../../core/learning';
 import { compileFor, hostsFor } from '../../core/sim';
 import type { BindingFailureView, SimSettings } from '../../core/sim';
-import type { Ruleset } from '../../core/compile';
 
 /** One exported text: its lines and, per line, the XML rule it came from (or null). */
 export interface ExportText {
@@ -95,12 +93,12 @@ export function buildExports(
   let ruleset = compiled.ruleset;
   let learning: Exports['learning'];
   if (compiled.learning) {
-    // Learning: the commands while it learns (ebiptables), then every format for the rules
+    // Learning: the commands while it learns (the backend's), then every format for the rules
     // after it learned the address the scenarios give the VM.
     const example = hostsFor(settings).vm.ip;
     learning = { plan: compiled.learning, example };
     if (ruleset) {
-      const lines = printLearningArgs(ruleset as Ruleset);
+      const lines = backendOf(ruleset).learning.printArgs(ruleset);
       texts.push({
         id: 'learning',
         title: 'While learning',

@@ -7,6 +7,7 @@ import { printScript, printScriptPart } from './print-script';
 import { ebiptablesSim } from './sim';
 import { conjoinMatches } from '../../analysis/backend-analysis';
 import { matchRegion } from '../../analysis/match-region';
+import { learningRuleset, printLearningArgs } from '../../learning/learning-rules';
 
 export * from './ir';
 export { COMPILE_CODES, compileEbiptables, layerOf } from './compile-ebiptables';
@@ -47,6 +48,12 @@ export const ebiptablesBackend: Backend<Match, Ruleset> & { readonly id: 'ebipta
     }
   },
   sim: ebiptablesSim,
+  learning: {
+    rules: learningRuleset,
+    printArgs: printLearningArgs,
+    describeBasic: (mac) =>
+      `from the VM only IPv4 and ARP with source MAC ${mac}, everything to the VM passes, no iptables rules`,
+  },
   analysis: {
     ruleRegion: (matches, ipsets) => conjoinMatches(matches.map((m) => matchRegion(m, ipsets))),
   },

@@ -7,6 +7,7 @@ import { printNftArgs } from './print-nft-args';
 import { printNftScript } from './print-nft-script';
 import { nftablesAnalysis } from './regions';
 import { nftablesSim } from './sim';
+import { nftLearningRuleset, printNftLearningArgs } from '../../learning/learning-rules-nft';
 
 const FORMATS: readonly ExportFormat[] = [
   { id: 'args', title: 'libvirt commands (nft)', fileSuffix: '.nft.args' },
@@ -31,4 +32,11 @@ export const nftablesBackend: Backend<NftMatch, NftRuleset> & { readonly id: 'nf
   },
   sim: nftablesSim,
   analysis: nftablesAnalysis,
+  learning: {
+    rules: nftLearningRuleset,
+    // The args form of a fresh binding: the host's tables are created, the port has nothing.
+    printArgs: (rs) => printNftLearningArgs(rs),
+    describeBasic: (mac) =>
+      `from the VM everything but frames with another source MAC than ${mac} (IPv6 too), everything to the VM passes, no inet-table rules`,
+  },
 };

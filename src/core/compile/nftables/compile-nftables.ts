@@ -19,7 +19,7 @@ import type {
   NftTableName,
   NftTarget,
 } from './ir';
-import { NFT_TABLES, nftChainNames } from './ir';
+import { NFT_TABLES, nftChainNames, nftRootChainSpec } from './ir';
 
 /** Diagnostic codes of the nftables backend. */
 export const NFT_COMPILE_CODES = {
@@ -595,16 +595,7 @@ export function compileNftables(insts: readonly RuleInstance[], iface: string): 
   // The root chains: ethernet in, inet in, ethernet out, inet out (the driver's creation order).
   for (const dir of ['in', 'out'] as const) {
     for (const t of [table(NFT_TABLES.ethernet), table(NFT_TABLES.inet)]) {
-      newChain(t, {
-        name: nftChainNames.root(dir, iface, false),
-        tempName: nftChainNames.root(dir, iface, true),
-        kind: 'iface-root',
-        hook: null,
-        priority: null,
-        dir,
-        suffix: null,
-        chainPriority: null,
-      });
+      newChain(t, nftRootChainSpec(dir, iface, true));
     }
   }
 

@@ -158,6 +158,27 @@ export const nftChainNames = {
   },
 };
 
+/**
+ * The port's root chain `dir` (`vnet0-in`), built under the temporary name (`n-vnet0-in`) when
+ * `renamed` (a filter's rules) or under its final name (the learning rules).
+ */
+export function nftRootChainSpec(
+  dir: 'in' | 'out',
+  iface: string,
+  renamed: boolean,
+): Omit<NftChain, 'seq' | 'rules'> {
+  return {
+    name: nftChainNames.root(dir, iface, false),
+    tempName: nftChainNames.root(dir, iface, renamed),
+    kind: 'iface-root',
+    hook: null,
+    priority: null,
+    dir,
+    suffix: null,
+    chainPriority: null,
+  };
+}
+
 /** Find a chain of a table by its final name. */
 export function findNftChain(table: NftTable, name: string): NftChain | undefined {
   return table.chains.find((c) => c.name === name);

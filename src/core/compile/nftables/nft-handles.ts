@@ -25,6 +25,14 @@ export function nftScriptChains(t: NftTable): NftChain[] {
   return [...own, ...t.chains.filter((c) => c.kind === 'base')];
 }
 
+/**
+ * Whether a base chain's map lookup has no IR rule: the verdict map holds no element for the port
+ * (the drop-all learning rules), so the lookup is printed and numbered but never jumps.
+ */
+export function nftBareMapLookup(c: NftChain): boolean {
+  return c.kind === 'base' && !c.rules.some((r) => r.viaMap !== null);
+}
+
 /** The table's sets and maps in the order the script declares them. */
 export function nftScriptSets(t: NftTable): string[] {
   return [...(t.hasSameIpSet ? ['same-ip-set'] : []), ...t.maps.map((m) => m.name)];
@@ -36,6 +44,8 @@ export interface NftHandles {
   /** Per table name, then set or map name. */
   sets: Map<string, Map<string, number>>;
   rules: Map<NftRule, number>;
+  /** A base chain's map lookup that has no IR rule ({@link nftBareMapLookup}). */
+  lookups: Map<NftChain, number>;
 }
 
 /**
@@ -44,7 +54,12 @@ export interface NftHandles {
  * maps, then the rules chain by chain — each taking the table's next number.
  */
 export function nftHandles(rs: NftRuleset): NftHandles {
-  const out: NftHandles = { chains: new Map(), sets: new Map(), rules: new Map() };
+  const out: NftHandles = {
+    chains: new Map(),
+    sets: new Map(),
+    rules: new Map(),
+    lookups: new Map(),
+  };
   for (const t of rs.tables) {
     let next = 0;
     const chains = nftScriptChains(t);
@@ -52,11 +67,13 @@ export function nftHandles(rs: NftRuleset): NftHandles {
     const sets = new Map<string, number>();
     for (const s of nftScriptSets(t)) sets.set(s, ++next);
     out.sets.set(t.name, sets);
-    for (const c of chains)
+    for (const c of chains) {
+      if (nftBareMapLookup(c)) out.lookups.set(c, ++next);
       for (const r of c.rules) {
         next += anonymousSets(r);
         out.rules.set(r, ++next);
       }
+    }
   }
   return out;
 }

@@ -25,7 +25,7 @@ function targetArgs(t: NftTarget, chainName: (final: string) => string): string[
 }
 
 /** One command in libvirt's nft dry-run form: every argument on its own line. */
-function formatNftCommand(argv: readonly string[]): string[] {
+export function formatNftCommand(argv: readonly string[]): string[] {
   return argv.map((a, i) => (i < argv.length - 1 ? `${escapeShell(a)} \\` : escapeShell(a)));
 }
 
@@ -54,19 +54,23 @@ function sameIpSetElements(): string[] {
   return args;
 }
 
-/** The driver's table set-up (what it runs when `nft list tables` does not show the table). */
-function printTableSetup(out: Out, t: NftTable): void {
+/**
+ * The driver's table set-up (nftablesCreateTable: what it runs when `nft list tables` does not
+ * show the table), as argument vectors: the table, its set, maps and base chains, and each base
+ * chain's map lookup (`oif vmap @vmap-oif`).
+ */
+export function nftTableSetupCommands(t: NftTable): string[][] {
   const b = ['bridge', t.name];
-  out.cmd(['add', 'table', ...b, `{ comment "${NFT_TABLE_COMMENT}"; }`]);
+  const out: string[][] = [['add', 'table', ...b, `{ comment "${NFT_TABLE_COMMENT}"; }`]];
   if (t.hasSameIpSet) {
-    out.cmd(['add', 'set', ...b, 'same-ip-set', '{ type ipv4_addr . ipv4_addr; }']);
-    out.cmd(['add', 'element', ...b, 'same-ip-set', ...sameIpSetElements()]);
+    out.push(['add', 'set', ...b, 'same-ip-set', '{ type ipv4_addr . ipv4_addr; }']);
+    out.push(['add', 'element', ...b, 'same-ip-set', ...sameIpSetElements()]);
   }
   for (const map of t.maps)
-    out.cmd(['add', 'map', ...b, map.name, '{ type iface_index: verdict; }']);
+    out.push(['add', 'map', ...b, map.name, '{ type iface_index: verdict; }']);
   const bases = t.chains.filter((c) => c.kind === 'base');
   for (const c of bases) {
-    out.cmd([
+    out.push([
       'add',
       'chain',
       ...b,
@@ -75,7 +79,17 @@ function printTableSetup(out: Out, t: NftTable): void {
     ]);
   }
   for (const c of bases) {
-    for (const r of c.rules) out.cmd(['add', 'rule', ...b, c.name, ...nftRuleArgs(r, (n) => n)], r);
+    const sel = c.dir === 'in' ? 'oif' : 'iif';
+    out.push(['add', 'rule', ...b, c.name, sel, 'vmap', `@vmap-${sel}`]);
+  }
+  return out;
+}
+
+function printTableSetup(out: Out, t: NftTable): void {
+  for (const argv of nftTableSetupCommands(t)) {
+    // The map lookup's line stands for the chain's dispatch rule (traces name it).
+    const chain = argv[1] === 'rule' ? t.chains.find((c) => c.name === argv[4]) : undefined;
+    out.cmd(argv, chain?.rules.find((r) => r.viaMap !== null) ?? null);
   }
 }
 

@@ -3,7 +3,7 @@ import type { NftChain, NftRule, NftRuleset, NftTable } from './ir';
 import { NFT_BACKEND_LABEL, NFT_TABLE_COMMENT } from './ir';
 import type { NftPrintedLines } from './print-nft-args';
 import { nftRuleArgs } from './print-nft-args';
-import { nftScriptChains } from './nft-handles';
+import { nftBareMapLookup, nftScriptChains } from './nft-handles';
 
 /**
  * nft's unquoted identifiers (table, chain, set and map names). nft 1.0 accepts no quoted chain
@@ -71,6 +71,10 @@ function printChain(s: Script, c: NftChain): void {
   s.line(`\tchain ${identifier(c.name)} {`);
   if (c.kind === 'base') {
     s.line(`\t\ttype filter hook ${c.hook} priority ${c.priority}; policy accept;`);
+    // The driver creates the map lookup with the table; without an element for the port (the
+    // drop-all learning rules) it is there all the same, and matches nothing.
+    if (nftBareMapLookup(c))
+      s.line(`\t\t${c.dir === 'in' ? 'oif vmap @vmap-oif' : 'iif vmap @vmap-iif'}`);
   }
   for (const r of c.rules) {
     if (r.provenance) s.line(`\t\t${provenanceComment(r.provenance, r.changes)}`);

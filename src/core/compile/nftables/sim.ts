@@ -372,9 +372,13 @@ export function prepareNftMatch(m: NftMatch): PreparedMatch {
   const bad = (why: string): PreparedMatch => ({ ok: false, unsupported: why });
   const sel = m.selector;
   switch (sel) {
+    // The simulator knows ports by name, so the index (`iif`, the map key) and the name
+    // (`iifname`, the drop-all learning rules' jumps) compare alike.
     case 'iif':
+    case 'iifname':
       return ok((c) => (c.inIface === m.value) !== m.negated);
     case 'oif':
+    case 'oifname':
       // In PREROUTING there is no output device yet: `oif` never matches there.
       return ok((c) => c.outIface !== null && (c.outIface === m.value) !== m.negated);
     case 'meta l4proto': {
