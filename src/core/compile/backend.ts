@@ -72,6 +72,13 @@ export interface HookEntry {
   chain: string;
   /** How traces name this hook (`ebtables nat PREROUTING`, `FORWARD`). */
   label: string;
+  /**
+   * The base chain's netfilter hook priority. At bridge PREROUTING it says which side of
+   * br_netfilter (`NF_BR_PRI_BRNF`, 0) the chain runs on: below 0 before br_netfilter checks the
+   * IP header, 0 and above after it (br_netfilter registers its hooks when the namespace's first
+   * bridge appears, so a chain of equal priority added later runs after it). Default: before.
+   */
+  priority?: number;
 }
 
 /** How a table behaves in the walk. */

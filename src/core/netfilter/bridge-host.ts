@@ -26,7 +26,7 @@ import type { EthernetFrame, Ipv4Packet, Ipv6Packet } from '../packet/packet';
 import { frameLength } from '../packet/packet';
 import { summarizeFrame } from '../packet/packet-summary';
 import { rejectReply } from './reject-reply';
-import { ipHeaderProblem } from './ip-header-check';
+import { ipHeaderProblem, refusedByBridgeConntrack } from './ip-header-check';
 import { ETH_P_IPV4 } from '../model/protocol-numbers';
 import type {
   PreparedChain,
@@ -268,7 +268,10 @@ export class BridgeHost {
   /** The next of `settings.events` to apply. */
   private nextEvent = 0;
   private count = 0;
+  /** Bridge PREROUTING chains before br_netfilter's IP header check (ebtables nat). */
   private bridgePre!: HookStart[];
+  /** Bridge PREROUTING chains after it (priority ≥ 0: libvirt's nftables tables). */
+  private bridgePreLate!: HookStart[];
   private bridgeForward!: HookStart[];
   private bridgeInput!: HookStart[];
   private bridgePost!: HookStart[];
@@ -355,9 +358,13 @@ export class BridgeHost {
       ? users
       : { ipv4: users.ipv4 || this.ftpHelper, ipv6: users.ipv6 };
     const entries = this.prepared.sim.hooks(ruleset);
-    const at = (point: HookPoint): HookStart[] =>
+    const at = (point: HookPoint, late?: boolean): HookStart[] =>
       entries
-        .filter((e) => e.point === point)
+        .filter(
+          (e) =>
+            e.point === point &&
+            (late === undefined || late === (e.priority !== undefined && e.priority >= 0)),
+        )
         .map((e: HookEntry): HookStart => {
           const table = this.prepared.tables.get(e.table);
           return {
@@ -370,7 +377,8 @@ export class BridgeHost {
             rejectIsDrop: table?.traits.rejectIsDrop === true,
           };
         });
-    this.bridgePre = at('bridge-prerouting');
+    this.bridgePre = at('bridge-prerouting', false);
+    this.bridgePreLate = at('bridge-prerouting', true);
     this.bridgeForward = at('bridge-forward');
     this.bridgeInput = at('bridge-input');
     this.bridgePost = at('bridge-postrouting');
@@ -442,41 +450,60 @@ export class BridgeHost {
     let acceptedEb: PreparedRule | null = null;
     let ct = NO_CT;
     let tracked = false;
+    const bad = ipHeaderProblem(frame);
     if (this.bridgeConntrack) {
-      // nf_conntrack_bridge (priority -200) runs before every base chain, on the frame itself.
+      // nf_conntrack_bridge (priority -200) runs before every base chain, on the frame itself. A
+      // header its own check refuses (lengths, version; not the checksum) gets no entry at all.
       const ctIp = p.kind === 'ipv4' || p.kind === 'ipv6' ? p : null;
-      tracked = ctIp !== null && (ctIp.kind === 'ipv4' ? this.tracking.ipv4 : this.tracking.ipv6);
+      const active =
+        ctIp !== null && (ctIp.kind === 'ipv4' ? this.tracking.ipv4 : this.tracking.ipv6);
+      const refused = bad !== null && refusedByBridgeConntrack(bad);
+      tracked = active && !refused;
       if (tracked) ct = this.track(trace, ctx, frame, now, false);
-      else if (ctIp && hooks)
+      else if (active) {
+        addNote(trace, `nf_conntrack_bridge: ${bad?.reason}: not tracked (no conntrack entry)`);
+        if (hooks)
+          hooks.push({ hook: 'conntrack', table: null, result: 'not tracked', visits: [] });
+      } else if (ctIp && hooks)
         hooks.push({ hook: 'conntrack', table: null, result: 'not active', visits: [] });
     }
-    // 1. bridge PREROUTING (before br_netfilter hands the packet to the IP hooks).
-    const pre = this.runHooks(this.bridgePre, ctx);
-    if (pre !== V_ACCEPT) this.conntrack.discard(ct);
-    if (pre === V_ERROR) return this.settle(trace, 'error', null, acceptedEb, this.walkError);
-    if (this.decider?.ir.provenance) acceptedEb = this.decider;
-    if (pre !== V_ACCEPT) return this.settle(trace, 'drop', this.decider, acceptedEb);
+    /** A PREROUTING stretch's verdict: null to go on, else the settled trace. */
+    const settlePre = (v: HookVerdict): PacketTrace | null => {
+      if (v !== V_ACCEPT) this.conntrack.discard(ct);
+      if (v === V_ERROR) return this.settle(trace, 'error', null, acceptedEb, this.walkError);
+      if (this.decider?.ir.provenance) acceptedEb = this.decider;
+      if (v !== V_ACCEPT) return this.settle(trace, 'drop', this.decider, acceptedEb);
+      return null;
+    };
+    // 1. bridge PREROUTING up to br_netfilter (ebtables nat; before it hands the packet to the
+    // IP hooks).
+    const early = settlePre(this.runHooks(this.bridgePre, ctx));
+    if (early) return early;
 
     // br_netfilter validates the IP header before conntrack and the IP hooks (br_validate_ipv4/6);
     // without it a bridged frame is forwarded as it is, but the host's own IP stack checks too.
-    if (!this.bridgeConntrack) {
-      const bad = ipHeaderProblem(frame);
-      const v4 = frame.ethertype === ETH_P_IPV4;
-      const brNf =
-        (v4 ? this.callIptables : this.callIp6tables) && (!frame.vlan || this.filterVlanTagged);
-      if (bad && (brNf || local)) {
-        const where = brNf
-          ? `br_netfilter (${v4 ? 'br_validate_ipv4' : 'br_validate_ipv6'})`
-          : v4
-            ? 'ip_rcv'
-            : 'ipv6_rcv';
-        addNote(
-          trace,
-          `${where}: ${bad.reason}: dropped before conntrack and every ${v4 ? 'iptables' : 'ip6tables'} rule (${bad.counter})`,
-        );
-        if (hooks) hooks.push({ hook: where, table: null, result: 'drop', visits: [] });
-        return this.settle(trace, 'drop', null, null);
-      }
+    // Under bridge conntrack the frame's entry, never confirmed, goes with it.
+    const v4 = frame.ethertype === ETH_P_IPV4;
+    const brNf =
+      (v4 ? this.callIptables : this.callIp6tables) && (!frame.vlan || this.filterVlanTagged);
+    if (bad && (brNf || local)) {
+      const where = brNf
+        ? `br_netfilter (${v4 ? 'br_validate_ipv4' : 'br_validate_ipv6'})`
+        : v4
+          ? 'ip_rcv'
+          : 'ipv6_rcv';
+      addNote(
+        trace,
+        `${where}: ${bad.reason}: dropped before ${this.bridgePreLate.length ? 'the bridge chains of priority 0 and above' : 'conntrack'} and every ${v4 ? 'iptables' : 'ip6tables'} rule (${bad.counter})`,
+      );
+      if (hooks) hooks.push({ hook: where, table: null, result: 'drop', visits: [] });
+      this.conntrack.discard(ct);
+      return this.settle(trace, 'drop', null, null);
+    }
+    // 1b. bridge PREROUTING after br_netfilter (libvirt's nftables tables, priority 0 and 1).
+    if (this.bridgePreLate.length) {
+      const late = settlePre(this.runHooks(this.bridgePreLate, ctx));
+      if (late) return late;
     }
 
     // 2. conntrack, with the helper the raw-table CT rule would attach.

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileFilter } from '../compile/compile-filter';
+import { nftablesBackend } from '../compile/nftables';
+import type { AnyRuleset } from '../compile/ir';
 import { createWorkspaceLookup } from '../instantiate/instantiate-filter';
 import { getBuiltinFilter } from '../library/builtin-filters';
 import { parseFilterXml } from '../xml/parse-filter-xml';
@@ -26,15 +28,15 @@ const OPEN = `<filter name='open'>
 const VM = { mac: '52:54:00:11:22:33', ip: '10.99.0.2', ip6: '2001:db8:99::2' };
 const PEER = { mac: '52:54:00:aa:bb:03', ip: '10.99.0.3', ip6: '2001:db8:99::3' };
 
-function ruleset() {
+function ruleset(backend: 'ebiptables' | 'nftables' = 'ebiptables'): AnyRuleset {
   const { doc } = parseFilterXml(OPEN);
   if (!doc) throw new Error('cannot parse');
   const lookup = createWorkspaceLookup([doc], (n) => getBuiltinFilter(n)?.doc);
-  const res = compileFilter(lookup, 'open', {
-    iface: 'vnet0',
-    mac: VM.mac,
-    params: { IP: [VM.ip] },
-  });
+  const options = { iface: 'vnet0', mac: VM.mac, params: { IP: [VM.ip] } };
+  const res =
+    backend === 'nftables'
+      ? compileFilter(lookup, 'open', options, nftablesBackend)
+      : compileFilter(lookup, 'open', options);
   if (!res.ruleset) throw new Error(JSON.stringify(res.diagnostics));
   return res.ruleset;
 }
@@ -240,5 +242,59 @@ describe('the kernel drops IP headers br_netfilter refuses, after ebtables PRERO
     expect(custom.map((c) => h.step(c.frame, c.side, c.t).verdict)).toEqual(['accept', 'drop']);
     // The wire form carries the header as given.
     expect((custom[1]?.frame.payload as Ipv4Packet).totalLength).toBe(1500);
+  });
+});
+
+// Measured in the kernel differential on Debian's 6.1 kernel (tests/guest-kernel), which has
+// nf_conntrack_bridge: cases ip-lengths and ip-checksum under the nftables backend.
+describe("under the nftables backend (bridge conntrack) br_netfilter drops them too, before libvirt's tables", () => {
+  const nft = (f: EthernetFrame, side: Side, settings: HostSettings = {}) => {
+    const h = new BridgeHost(ruleset('nftables'), { peerPort: 'vclient', ...settings });
+    const trace = h.step(f, side, 0);
+    return { trace, table: h.table(0) };
+  };
+
+  it('every damaged header, either way: dropped by br_validate_ipv4/6 before the priority 0 and 1 chains, no entry', () => {
+    const damaged: [EthernetFrame, Side][] = [
+      [wire(udp4('from-vm', (ip) => (ip.totalLength = ipLength(ip) + 100))), 'from-vm'],
+      [wire(udp4('to-vm', (ip) => (ip.totalLength = ipLength(ip) + 1))), 'to-vm'],
+      [wire(udp4('from-vm', (ip) => (ip.totalLength = 16))), 'from-vm'],
+      [wire(ihl4()), 'from-vm'],
+      [wire(udp4('to-vm', (ip) => (ip.badChecksum = ipv4HeaderChecksum(ip) ^ 0x8001))), 'to-vm'],
+      [wire(udp6('from-vm', (ip) => (ip.payloadLength = ipLength(ip) - 40 + 100))), 'from-vm'],
+    ];
+    for (const [f, side] of damaged) {
+      const { trace, table } = nft(f, side);
+      expect(trace.verdict, trace.summary).toBe('drop');
+      expect(trace.rule).toBeNull();
+      expect(table).toEqual([]);
+      // No nft base chain saw it: br_netfilter (priority 0, registered with the bridge) runs first.
+      expect(trace.hooks.map((h) => h.hook)).not.toContain(
+        'table bridge libvirt_nwfilter_ethernet chain prerouting',
+      );
+      expect(trace.hooks.some((h) => /^br_netfilter/.test(h.hook))).toBe(true);
+    }
+    for (const side of ['from-vm', 'to-vm'] as const) {
+      const { trace, table } = nft(wire(udp4(side)), side);
+      expect(trace.verdict).toBe('accept');
+      expect(trace.ctstate).toBe('NEW');
+      expect(table).toHaveLength(1);
+    }
+  });
+
+  it('without br_netfilter a header nf_conntrack_bridge refuses is not tracked (INVALID to ct state) and forwarded; a wrong checksum is tracked', () => {
+    const long = wire(udp4('from-vm', (ip) => (ip.totalLength = ipLength(ip) + 100)));
+    const off = { callIptables: false, callIp6tables: false };
+    const { trace, table } = nft(long, 'from-vm', off);
+    // The inet table's accept rules need ct state new,established; the ethernet table's accepts.
+    expect(trace.verdict).toBe('accept');
+    expect(trace.rule?.index).toBe(0);
+    expect(trace.ctstate).toBeNull();
+    expect(table).toEqual([]);
+    expect(trace.notes.join('\n')).toContain('nf_conntrack_bridge: IPv4 total length');
+    const csum = wire(udp4('from-vm', (ip) => (ip.badChecksum = ipv4HeaderChecksum(ip) ^ 1)));
+    const r = nft(csum, 'from-vm', off);
+    expect(r.trace.ctstate).toBe('NEW');
+    expect(r.table).toHaveLength(1);
   });
 });

@@ -87,3 +87,13 @@ export function ipHeaderProblem(frame: EthernetFrame): IpHeaderProblem | null {
   }
   return null;
 }
+
+/**
+ * Whether nf_conntrack_bridge leaves a frame with this problem untracked (`nf_ct_br_ip_check`,
+ * `nf_ct_br_ipv6_check`: a short or wrong-version header, a header or total / payload length the
+ * frame does not hold). It does not verify the IPv4 header checksum: such a frame is tracked (an
+ * existing entry is updated) before br_netfilter drops it.
+ */
+export function refusedByBridgeConntrack(problem: IpHeaderProblem): boolean {
+  return problem.counter !== 'IpInCsumErrors';
+}

@@ -13,6 +13,7 @@ const HOOKS: readonly {
   table: string;
   chain: string;
   label: string;
+  priority?: number;
 }[] = [
   {
     point: 'bridge-prerouting',
@@ -20,6 +21,8 @@ const HOOKS: readonly {
     table: 'nat',
     chain: 'PREROUTING',
     label: 'ebtables nat PREROUTING',
+    // NF_BR_PRI_NAT_DST_BRIDGED: before br_netfilter's IP header check.
+    priority: -300,
   },
   {
     point: 'ipv4-forward',
@@ -55,6 +58,7 @@ export const ebiptablesSim: BackendSim<Match> = {
       table: tableKey({ family: h.family, name: h.table }),
       chain: h.chain,
       label: h.label,
+      ...(h.priority !== undefined ? { priority: h.priority } : {}),
     }));
   },
   tableTraits(table: IrTable) {

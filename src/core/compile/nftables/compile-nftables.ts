@@ -19,7 +19,7 @@ import type {
   NftTableName,
   NftTarget,
 } from './ir';
-import { NFT_TABLES, nftChainNames, nftRootChainSpec } from './ir';
+import { NFT_TABLE_PRIORITY, NFT_TABLES, nftChainNames, nftRootChainSpec } from './ir';
 
 /** Diagnostic codes of the nftables backend. */
 export const NFT_COMPILE_CODES = {
@@ -566,10 +566,8 @@ export function compileNftables(insts: readonly RuleInstance[], iface: string): 
   const diagnostics: Diagnostic[] = chainNameDiagnostics(insts, iface);
   let seq = 0;
   const tables = new Map<NftTableName, NftTable>();
-  for (const [name, priority] of [
-    [NFT_TABLES.ethernet, 0],
-    [NFT_TABLES.inet, 1],
-  ] as const) {
+  for (const name of [NFT_TABLES.ethernet, NFT_TABLES.inet]) {
+    const priority = NFT_TABLE_PRIORITY[name];
     tables.set(name, {
       family: 'bridge',
       name,

@@ -38,6 +38,12 @@ export const NFT_TABLES = {
 
 export type NftTableName = (typeof NFT_TABLES)[keyof typeof NFT_TABLES];
 
+/** The hook priority of each table's base chains (the driver's `priority 0` / `priority 1`). */
+export const NFT_TABLE_PRIORITY: Readonly<Record<NftTableName, number>> = {
+  [NFT_TABLES.ethernet]: 0,
+  [NFT_TABLES.inet]: 1,
+};
+
 /** The comment the driver puts on both tables. */
 export const NFT_TABLE_COMMENT =
   'Managed by libvirt for network filters: https://libvirt.org/firewall.html#the-network-filter-driver';

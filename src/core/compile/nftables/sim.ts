@@ -19,7 +19,7 @@ import { ipProtocolNumber } from '../../model/names';
 import type { BackendSim, DispatchKey } from '../backend';
 import { tableKey } from '../ir';
 import type { NftMatch, NftRule, NftRuleset } from './ir';
-import { NFT_TABLES } from './ir';
+import { NFT_TABLE_PRIORITY, NFT_TABLES } from './ir';
 import { nftHandles } from './nft-handles';
 
 /** What nft's bridge family knows about a frame before its rules run (`nft_do_chain_bridge`). */
@@ -546,6 +546,8 @@ export const nftablesSim: BackendSim<NftMatch> = {
           table: tableKey({ family: 'bridge', name: table }),
           chain,
           label: `table bridge ${table} chain ${chain}`,
+          // Both at or above br_netfilter's 0: after its IP header check.
+          priority: NFT_TABLE_PRIORITY[table],
         };
       }),
     );
