@@ -11,8 +11,14 @@
  *   second batch as libvirt's `tests/nwfilterebiptablestest.c` (TearOldRules) lists it, with the
  *   sub-chains found by listing the root chains, as its query callbacks do.
  *
+ * Under the nftables backend (the proposed driver) the same swaps are its own: the learning rule
+ * sets after nftablesAllTeardown, the filter's rules by applyNewRules (`n-` chains, temporary
+ * jumps, map elements switched) and tearOldRules (old chains removed, renames), the removals and
+ * renames derived from the host's `nft -a list table` listings as the driver's callbacks do.
+ *
  * Conntrack is left alone: libvirt never touches it, and the entries outlive the rules.
  */
+import { escapeShell, nftRenameCommands, nftTeardownCommands } from '../../../src/core/compile';
 
 /** A libvirt-style command list (`--format args`: one argument per line, ` \` continuations). */
 export function argsCommands(text: string): string[] {
@@ -136,4 +142,90 @@ export function swapScript(args: string, iface: string, learning: boolean): stri
   const apply = commandsScript(argsCommands(args));
   if (learning) return apply;
   return `${apply.replace(/\nexit 0$/, '')}\n${tearOldRulesScript(iface)}`;
+}
+
+/** One nft command of a swap and whether libvirt ignores its failure. */
+export interface NftSwapCommand {
+  cmd: string;
+  ignore: boolean;
+}
+
+/** `nft ARGV…` as one shell line, quoted as libvirt's dry run quotes it. */
+function nftLine(argv: readonly string[]): string {
+  return ['nft', ...argv].map(escapeShell).join(' ');
+}
+
+/**
+ * The driver's table set-up (nftablesCreateTable): what its `nft list tables` callback runs only
+ * when the tables are missing.
+ */
+const NFT_TABLE_SETUP =
+  /^nft (add table |add set |add map |add element bridge \S+ same-ip-set |add chain bridge \S+ (postrouting|prerouting) |add rule bridge \S+ (postrouting|prerouting) (oif|iif) vmap )/;
+
+/** The queries of a dry run: their answers (and callbacks) come from the host, below. */
+const NFT_QUERY = /^nft (-a )?list /;
+
+/** `nft delete element … vmap-X '{' vnet0 '}'`: nftablesCreateRootChainJump ignores its failure. */
+const NFT_IGNORED = /^nft delete element bridge \S+ vmap-(oif|iif) '\{' [^'"\s]+ '\}'$/;
+
+/**
+ * The commands of a `compile --backend nftables --format args` output as the driver runs them on
+ * this host: the queries dropped (their callbacks' commands are added by the caller from the
+ * host's listings), the tables' set-up only when they are missing.
+ */
+export function nftDryRunCommands(args: string, tablesExist: boolean): NftSwapCommand[] {
+  return argsCommands(args)
+    .filter((c) => !NFT_QUERY.test(c) && !(tablesExist && NFT_TABLE_SETUP.test(c)))
+    .map((cmd) => ({ cmd, ignore: NFT_IGNORED.test(cmd) }));
+}
+
+/**
+ * A learning rule set (`compile` without IP, `--format args`) put in force on this host: the
+ * tables' set-up if they are missing, then nftablesAllTeardown's removals derived from the
+ * tables' listings (`nft -a list table`, taken before), then the learning chains, rules and map
+ * elements.
+ */
+export function nftLearningSwap(
+  args: string,
+  listings: Readonly<Record<string, string>>,
+  iface: string,
+): NftSwapCommand[] {
+  const cmds = nftDryRunCommands(args, Object.keys(listings).length > 0);
+  const teardown = Object.values(listings).flatMap((l) =>
+    nftTeardownCommands(l, iface).map((argv) => ({ cmd: nftLine(argv), ignore: false })),
+  );
+  // The set-up comes first (its own transaction), the teardown before the first new chain.
+  const first = cmds.findIndex((c) =>
+    / add chain bridge \S+ (?!postrouting|prerouting)\S+ /.test(c.cmd),
+  );
+  const at = first < 0 ? cmds.length : first;
+  return [...cmds.slice(0, at), ...teardown, ...cmds.slice(at)];
+}
+
+/**
+ * nftablesTeardownOldRules after applyNewRules, from the listings taken once the new rules are
+ * in: the old chains, their map elements and the temporary jumps removed, then the `n-` chains
+ * renamed to their final names.
+ */
+export function nftTearOldRules(
+  listings: Readonly<Record<string, string>>,
+  iface: string,
+): NftSwapCommand[] {
+  const all = Object.values(listings);
+  return [
+    ...all.flatMap((l) => nftTeardownCommands(l, iface)),
+    ...all.flatMap((l) => nftRenameCommands(l, iface)),
+  ].map((argv) => ({ cmd: nftLine(argv), ignore: false }));
+}
+
+/** Commands as a shell script: one nft call each (as libvirt runs them), failures as libvirt treats them. */
+export function nftCommandsScript(commands: readonly NftSwapCommand[]): string {
+  return [
+    ...commands.map(({ cmd, ignore }) =>
+      ignore
+        ? `${cmd} >/dev/null 2>&1 || true`
+        : `${cmd} || { echo "failed: ${cmd.slice(0, 200).replace(/["$`\\]/g, '')}" >&2; exit 1; }`,
+    ),
+    'exit 0',
+  ].join('\n');
 }

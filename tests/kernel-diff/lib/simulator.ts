@@ -166,20 +166,23 @@ export function compileRuleset(
 }
 
 /**
- * A binding of FILE without IP, as libvirt learns it (ebiptables): the rules in force while it
- * learns and the run that rebuilds them with the learned address (the same compile with `IP`).
+ * A binding of FILE without IP, as libvirt learns it with `backend`'s driver: the rules in force
+ * while it learns and the run that rebuilds them with the learned address (the same compile with
+ * `IP`; a rebuild `host`'s kernel refuses fails).
  */
 export function compileLearning(
   file: string,
   filtersDir: string,
   mac: string,
   params: Record<string, string[]>,
+  backend: BackendId = 'ebiptables',
+  host: { nfConntrackBridge?: boolean } = {},
 ): { ruleset: AnyRuleset; learning: LearningRun } {
   const { root, lookup } = filterLookup(file, filtersDir);
   const compile = (p: Record<string, readonly string[]>) =>
-    compileFilter(lookup, root, { iface: 'vnet0', mac, params: p }, getBackend('ebiptables'));
+    compileFilter(lookup, root, { iface: 'vnet0', mac, params: p }, getBackend(backend));
   const res = compile(params);
-  const learning = learningRunOf(res, (ips) => compile({ ...params, IP: [...ips] }));
+  const learning = learningRunOf(res, (ips) => compile({ ...params, IP: [...ips] }), host);
   if (!res.ruleset || !learning)
     throw new Error(
       `kernel-diff: ${file} without IP does not learn: ${res.diagnostics.map((d) => d.message).join('; ')}`,

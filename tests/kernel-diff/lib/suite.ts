@@ -42,7 +42,13 @@ import { Injector } from './frame-io';
 import type { Machine } from '../../lib/machine';
 import { runCommand } from '../../lib/run-command';
 import { buildRunnables, type RuleSwap, type Runnable } from './runnable';
-import { swapScript } from './rule-swap';
+import {
+  nftCommandsScript,
+  nftDryRunCommands,
+  nftLearningSwap,
+  nftTearOldRules,
+  swapScript,
+} from './rule-swap';
 import {
   compileLearning,
   compileRuleset,
@@ -103,6 +109,15 @@ async function compileCli(args: readonly string[]): Promise<string> {
   if (r.code !== 0)
     throw new Error(`nwfilter-studio ${args.join(' ')} exited ${r.code}\n${r.stderr}`);
   return r.stdout;
+}
+
+/**
+ * The learning cases' summary label: `kernel-diff(learning)` for the ebiptables run,
+ * `kernel-diff(learning, nftables)` (`…, nftables, guest 6.1.x)`) for the others.
+ */
+function learningLabel(label: string): string {
+  const m = /^(\S+) \((.*)\)$/.exec(label);
+  return m ? `${m[1]}(learning, ${m[2]})` : `${label}(learning)`;
 }
 
 /** One run of the suite: where its kernel-facing programs run and how it reports. */
@@ -166,6 +181,8 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
   const nftResults: ScenarioResult[] = [];
   /** The learning cases' results (rules swapped mid-run; their own summary line). */
   const learnResults: ScenarioResult[] = [];
+  /** The same under the nftables backend. */
+  const nftLearnResults: ScenarioResult[] = [];
   /** nftables cases the kernel refused to load, as the simulator predicted (no nf_conntrack_bridge). */
   const nftRefused: string[] = [];
   /** Whether this kernel has nf_conntrack_bridge (probed once, before the nftables cases). */
@@ -223,12 +240,13 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
       mkdirSync(OUT_DIR, { recursive: true });
       writeFileSync(
         join(OUT_DIR, 'report.txt'),
-        [...results, ...learnResults, ...nftResults].map((r) => formatScenario(r)).join('\n\n') +
-          '\n',
+        [...results, ...learnResults, ...nftResults, ...nftLearnResults]
+          .map((r) => formatScenario(r))
+          .join('\n\n') + '\n',
       );
     }
     console.log(
-      `\n${timings.join('\n')}\n${skipped.join('\n')}${skipped.length ? '\n' : ''}${backendRuns.includes('ebiptables') ? `${summaryLine()}\n${learnResults.length ? `${summaryLine(learnResults, `${o.label('ebiptables')}(learning)`)}\n` : ''}` : ''}${backendRuns.includes('nftables') ? `${nftSummaryLine()}\n` : ''}in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+      `\n${timings.join('\n')}\n${skipped.join('\n')}${skipped.length ? '\n' : ''}${backendRuns.includes('ebiptables') ? `${summaryLine()}\n${learnResults.length ? `${summaryLine(learnResults, learningLabel(o.label('ebiptables')))}\n` : ''}` : ''}${backendRuns.includes('nftables') ? `${nftSummaryLine()}\n${nftLearnResults.length ? `${summaryLine(nftLearnResults, learningLabel(o.label('nftables')))}\n` : ''}` : ''}in ${((Date.now() - started) / 1000).toFixed(1)}s`,
     );
   });
 
@@ -278,7 +296,7 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
             );
             const tag = nft ? `nftables ${c.id}` : c.id;
             const mine = c.learning
-              ? await runLearningCase(c, c.learning, list)
+              ? await runLearningCase(c, c.learning, list, backend)
               : await runCase(
                   c,
                   await (scripts.get(c.filter) ?? compileScript(c.filter, backend)),
@@ -424,26 +442,39 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
   }
 
   /**
-   * A learning case: the filter bound without IP (ebiptables), every scenario started on the
+   * A learning case: the filter bound without IP, every scenario started on the backend's
    * learning rules, and the rules swapped where the simulator's learning phases change them — the
    * kernel gets the project's `compile` (learning rules) and `compile --learned-ip ADDR` output,
-   * put in force as libvirt does it (./lib/rule-swap.ts), between the frames the simulator
-   * reports on either side of the change. Conntrack is kept across swaps, as on a host.
+   * put in force as libvirt's driver does it (./lib/rule-swap.ts), between the frames the
+   * simulator reports on either side of the change. Conntrack is kept across swaps, as on a host.
+   * Under nftables, a kernel that refuses the rebuilt rules (ct without nf_conntrack_bridge) must
+   * refuse them as the simulator predicts, and the case is not run.
    */
   async function runLearningCase(
     c: KernelCase,
     params: Record<string, string[]>,
     list: readonly Runnable[],
+    backend: BackendId,
   ): Promise<ScenarioResult[]> {
+    const nft = backend === 'nftables';
+    if (nft && bridgeConntrack === null) bridgeConntrack = await probe();
+    const hostHas = { nfConntrackBridge: bridgeConntrack !== false };
     const file = join(FILTERS_DIR, `${c.filter}.xml`);
-    const { ruleset, learning } = compileLearning(file, FILTERS_DIR, VM.mac, params);
+    const { ruleset, learning } = compileLearning(
+      file,
+      FILTERS_DIR,
+      VM.mac,
+      params,
+      backend,
+      nft ? hostHas : {},
+    );
     const argsFor = new Map<string, Promise<string>>();
     const rulesArgs = (addresses: readonly string[]): Promise<string> => {
       if (addresses.length > 1) throw new Error(`one learned address expected: ${addresses}`);
       const key = addresses.join(',');
       let p = argsFor.get(key);
       if (!p) {
-        const args = compileArgs(c.filter, 'ebiptables', params, 'args');
+        const args = compileArgs(c.filter, backend, params, 'args');
         if (addresses[0]) args.push('--learned-ip', addresses[0]);
         p = compileCli(args);
         argsFor.set(key, p);
@@ -452,12 +483,35 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
     };
     const bed = await injectBed(c);
     const mine: ScenarioResult[] = [];
+    if (nft) {
+      const rebuilt = compileRuleset(
+        file,
+        FILTERS_DIR,
+        VM.mac,
+        { ...params, IP: [VM.ip] },
+        backend,
+      );
+      const predicted = findMissingKernelFeatures(rebuilt, hostHas);
+      if (predicted.length > 0) {
+        // Every scenario reaches a rebuild: the kernel must refuse it as the simulator says.
+        const loaded = await bed.applyNftScript(
+          await compileCli([...compileArgs(c.filter, backend, params), '--learned-ip', VM.ip]),
+        );
+        await bed.destroy();
+        if (loaded.ok)
+          throw new Error(
+            `the kernel loaded the rebuilt nftables rules of ${c.filter}, the simulator predicted a refusal`,
+          );
+        nftRefused.push(c.id);
+        skipped.push(
+          `  nftables ${c.id}: not run: the rules rebuilt once the address is learned need nf_conntrack_bridge, which this kernel lacks; it refuses them (${refusalLine(loaded.stderr)}), as the simulator predicts (NWF521: ${refusalRule(predicted)})`,
+        );
+        return mine;
+      }
+    }
     /** The addresses the rules in force were built with (null: nothing installed yet). */
     let installed: string | null = null;
-    const swapTo = async (addresses: readonly string[]) => {
-      const key = addresses.join(',');
-      if (installed === key) return;
-      const script = swapScript(await rulesArgs(addresses), 'vnet0', addresses.length === 0);
+    const run = async (key: string, script: string) => {
       const r = await bed.host('sh', ['-s'], {
         input: script,
         allowFailure: true,
@@ -467,8 +521,21 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
         throw new Error(
           `kernel-diff: swapping to the rules with IP=${key || '(learning)'} failed (exit ${r.code})\n${r.stderr}`,
         );
+    };
+    const swapTo = async (addresses: readonly string[]) => {
+      const key = addresses.join(',');
+      if (installed === key) return;
+      const args = await rulesArgs(addresses);
+      if (!nft) await run(key, swapScript(args, 'vnet0', addresses.length === 0));
+      else if (addresses.length === 0)
+        await run(key, nftCommandsScript(nftLearningSwap(args, await nftListings(bed), 'vnet0')));
+      else {
+        const tablesExist = Object.keys(await nftListings(bed)).length > 0;
+        await run(key, nftCommandsScript(nftDryRunCommands(args, tablesExist)));
+        await run(key, nftCommandsScript(nftTearOldRules(await nftListings(bed), 'vnet0')));
+      }
       installed = key;
-      const left = await leftovers(bed);
+      const left = nft ? await nftLeftovers(bed) : await leftovers(bed);
       if (left.length)
         throw new Error(
           `kernel-diff: after swapping to the rules with IP=${key || '(learning)'}: ${left.join('; ')}`,
@@ -482,7 +549,7 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
         defaults[name] ??= await bed.readSysctl(name);
       const injector = await Injector.start(bed);
       for (const listed of list) {
-        const sim = await listed.simulate(ruleset, {}, learning);
+        const sim = await listed.simulate(ruleset, nft ? hostHas : {}, learning);
         if (!sim?.swaps)
           throw new Error(`${listed.name}: the simulator reported no learning phases`);
         const sc = sim.frames ? { ...listed, frames: sim.frames } : listed;
@@ -490,7 +557,8 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
         // A fresh binding: the learning rules, an empty connection table.
         await swapTo([]);
         await bed.prepareScenario(sc.ftpHelper, { ...defaults, ...sc.sysctl });
-        let before = await bed.counters();
+        // libvirt's nft rules carry no counter statement: no counts to read under nftables.
+        let before = nft ? [] : await bed.counters();
         const kernel = new Map<number, boolean>();
         const hostFrames: { port: 'vm' | 'peer'; hex: string }[] = [];
         const clock = { last: null };
@@ -498,7 +566,7 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
           const swap = sim.swaps[k] as RuleSwap;
           if (k > 0) {
             await swapTo(swap.addresses);
-            before = await bed.counters();
+            before = nft ? [] : await bed.counters();
           }
           const n = sc.frames.length;
           const to = Math.min(sim.swaps[k + 1]?.at ?? n, n);
@@ -513,7 +581,7 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
           hostFrames.push(...run.hostFrames);
         }
         const [after, table, expectations] = [
-          await bed.counters(),
+          nft ? [] : await bed.counters(),
           await bed.conntrackList(),
           await bed.expectationList(),
         ];
@@ -521,7 +589,7 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
           f.label ? `${summarizeFrame(f.frame)}  [${f.label}]` : summarizeFrame(f.frame),
         );
         const result: ScenarioResult = {
-          caseId: c.id,
+          caseId: nft ? `nftables ${c.id}` : c.id,
           scenario: sc.name,
           title: sc.title + (sc.note ? ` — ${sc.note}` : ''),
           rows: compareScenarioFrames(sc.frames, summaries, kernel, sim.verdicts),
@@ -530,7 +598,7 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
             ...(sim.expectations ? compareExpectations(expectations, sim.expectations) : []),
           ],
           // The rules of the last phase: its chains' counters started at zero with them.
-          counterDiff: sim.counters ? compareCounters(before, after, sim.counters) : [],
+          counterDiff: sim.counters && !nft ? compareCounters(before, after, sim.counters) : [],
           otherDiff: hostFrames.length
             ? [`the host sent ${hostFrames.length} frame(s) although br0 has no address`]
             : [],
@@ -545,12 +613,34 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
           ),
         };
         mine.push(result);
-        learnResults.push(result);
+        (nft ? nftLearnResults : learnResults).push(result);
       }
     } finally {
       await bed.destroy();
     }
     return mine;
+  }
+
+  /** The driver's two tables as `nft -a list table` shows them (only those that exist). */
+  async function nftListings(bed: Testbed): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const t of ['libvirt_nwfilter_ethernet', 'libvirt_nwfilter_inet']) {
+      const r = await bed.host('nft', ['-a', 'list', 'table', 'bridge', t], { allowFailure: true });
+      if (r.code === 0) out[t] = r.stdout;
+    }
+    return out;
+  }
+
+  /** What an nftables swap must not leave: chains under their temporary names, temporary jumps. */
+  async function nftLeftovers(bed: Testbed): Promise<string[]> {
+    const out: string[] = [];
+    for (const [t, listing] of Object.entries(await nftListings(bed))) {
+      for (const m of listing.matchAll(/^\s*chain (n-\S+)/gm))
+        out.push(`nft chain ${t} ${m[1]} left under its temporary name`);
+      for (const m of listing.matchAll(/^\s*(\S+ "\S+" jump \S+)/gm))
+        out.push(`nft rule '${m[1]}' (a temporary jump) left in ${t}`);
+    }
+    return out;
   }
 
   /** How long the injector listens after a segment's last frame (its default). */
