@@ -310,24 +310,30 @@ function benchPcap(): void {
 function benchAnalysis(): void {
   for (const n of [100, 1_000]) {
     const doc = mustParse(makeSimFilterXml(`analysis-${n}`, n));
-    const ruleset = compileOnce(createWorkspaceLookup([doc], builtin), doc.name);
-    const runs = QUICK || n >= 1_000 ? 1 : 3;
-    let regions = 0;
-    const analyse = timeMedian(
-      () => {
-        const a = analyseRuleset(ruleset, SETTINGS);
-        regions = Object.values(a.paths).reduce((s, p) => s + p.length, 0);
-      },
-      runs,
-      n >= 1_000 ? 0 : 1,
-    );
-    const analysis = analyseRuleset(ruleset, SETTINGS);
-    const allowed = timeMedian(() => allowedTraffic(analysis), runs, 0);
-    const diff = timeMedian(() => diffAnalyses(analysis, analysis), runs, 0);
-    figure(`analysis (all paths) ${label(n)}`, fmt(analyse, 1), 'ms');
-    figure(`analysis regions ${label(n)}`, fmtInt(regions), 'regions');
-    figure(`allowed report from the analysis ${label(n)}`, fmt(allowed, 1), 'ms');
-    figure(`diff A A from two analyses ${label(n)}`, fmt(diff, 1), 'ms');
+    const lookup = createWorkspaceLookup([doc], builtin);
+    // The same filter under both backends; the nftables figures carry the backend's name.
+    for (const [backend, ruleset] of [
+      ['', compileOnce(lookup, doc.name)],
+      [' (nftables)', compileNftOnce(lookup, doc.name)],
+    ] as const) {
+      const runs = QUICK || n >= 1_000 ? 1 : 3;
+      let regions = 0;
+      const analyse = timeMedian(
+        () => {
+          const a = analyseRuleset(ruleset, SETTINGS);
+          regions = Object.values(a.paths).reduce((s, p) => s + p.length, 0);
+        },
+        runs,
+        n >= 1_000 ? 0 : 1,
+      );
+      const analysis = analyseRuleset(ruleset, SETTINGS);
+      const allowed = timeMedian(() => allowedTraffic(analysis), runs, 0);
+      const diff = timeMedian(() => diffAnalyses(analysis, analysis), runs, 0);
+      figure(`analysis${backend} (all paths) ${label(n)}`, fmt(analyse, 1), 'ms');
+      figure(`analysis${backend} regions ${label(n)}`, fmtInt(regions), 'regions');
+      figure(`allowed report from the analysis${backend} ${label(n)}`, fmt(allowed, 1), 'ms');
+      figure(`diff A A from two analyses${backend} ${label(n)}`, fmt(diff, 1), 'ms');
+    }
   }
 }
 

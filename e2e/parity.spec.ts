@@ -74,6 +74,18 @@ test('parity: REJECT written as drop, ipset dropped; a binding only one driver r
   await expect(row).toContainText('reject', { timeout: 30_000 });
   await expect(row.getByRole('cell').nth(2)).toContainText('drop');
   await expect(row.getByRole('button', { name: 'rej · rule 2' })).toHaveCount(2);
+  // Over all packets, not only the scenarios': the exact regions REJECT-as-drop changes.
+  const regions = panel.getByRole('region', { name: 'Over all packets (exact analysis)' });
+  await expect(regions).toContainText(
+    /\d+ region\(s\) of the header space meet another verdict \(ebiptables → nftables\)/,
+  );
+  const region = regions
+    .getByRole('list', { name: 'Regions that behave differently' })
+    .getByRole('listitem')
+    .first();
+  await expect(region).toContainText(/ebiptables reject \(rej · rule 2\) → nftables drop/);
+  await expect(region.getByRole('button', { name: 'rej · rule 2' })).toHaveCount(2);
+  await expect(region.locator('.analysis-cube')).toContainText('eth=ipv4');
   await row.getByRole('button', { name: 'ping #1 echo request 1', exact: true }).click();
   await expect(panels(page).getByRole('tab', { name: 'Simulator' })).toHaveAttribute(
     'aria-selected',

@@ -1,5 +1,7 @@
 import { BACKENDS, DEFAULT_BACKEND, getBackend, isBackendId } from '../core/compile';
-import type { Backend } from '../core/compile';
+import type { AnyRuleset, Backend } from '../core/compile';
+import { describeMissingKernelFeature, findMissingKernelFeatures } from '../core/host';
+import type { HostSettings } from '../core/netfilter';
 import type { InstantiateOptions } from '../core/instantiate';
 import type { LibvirtVersion } from '../core/library';
 import { resolveLimits } from '../core/model';
@@ -11,6 +13,7 @@ import {
   checkMacAddress,
   collectParams,
   loadFilterWorkspace,
+  locateEntries,
   parseCliOptions,
   printDiagnostic,
   printWorkspaceDiagnostic,
@@ -73,11 +76,14 @@ export const BACKEND_OPTION: OptionSpec = { '--backend': 'value' };
 /** Its usage line. */
 export const BACKEND_USAGE = `  --backend NAME      libvirt's firewall backend: ${BACKENDS.map((b) => b.id).join(', ')} (default ${DEFAULT_BACKEND})`;
 
-/** The backend `--backend` names (absent: the default), or the error text for an unknown one. */
-export function readBackendOption(opts: ParsedOptions): Backend | string {
-  const id = opts.values.get('--backend') ?? DEFAULT_BACKEND;
+/**
+ * The backend `--backend` (or another backend option, `--against-backend`) names (absent: the
+ * default), or the error text for an unknown one.
+ */
+export function readBackendOption(opts: ParsedOptions, option = '--backend'): Backend | string {
+  const id = opts.values.get(option) ?? DEFAULT_BACKEND;
   if (!isBackendId(id))
-    return `--backend must be one of ${BACKENDS.map((b) => `'${b.id}'`).join(', ')}`;
+    return `${option} must be one of ${BACKENDS.map((b) => `'${b.id}'`).join(', ')}`;
   return getBackend(id);
 }
 
@@ -168,4 +174,29 @@ export function printBindingDiagnostics(
     printWorkspaceDiagnostic(io, ws, file, d);
   }
   return errors;
+}
+
+/**
+ * NWF521 at each rule whose compiled rules the host's kernel refuses (nftables `ct` without
+ * `nf_conntrack_bridge`), saying what is not done (`nothing to simulate`); true when there was one:
+ * libvirt cannot apply the filter, so no packet meets it.
+ */
+export function printRefusedRules(
+  io: CliIo,
+  ws: { root: FilterSource },
+  file: string,
+  ruleset: AnyRuleset,
+  host: Pick<HostSettings, 'nfConntrackBridge'>,
+  what: string,
+): boolean {
+  const refused = findMissingKernelFeatures(ruleset, host);
+  if (refused.length === 0) return false;
+  const where = locateEntries(ws.root.text, ws.root.doc);
+  for (const m of refused) {
+    const pos = m.provenance.filter === ws.root.doc.name ? where[m.provenance.entryIndex] : null;
+    io.stderr(
+      `${file}:${pos?.line ?? 1}:${pos?.column ?? 1}: error NWF521: ${what}, the filter cannot be applied: ${describeMissingKernelFeature(m)}\n`,
+    );
+  }
+  return true;
 }

@@ -20,7 +20,8 @@ import {
 import { parseCommandLine } from '../command-line';
 
 export const ALLOWED_USAGE = `Usage: nwfilter-studio allowed FILE.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
-                                [--param NAME=VALUE]... [--ftp-helper] [--json] [--libvirt VERSION]
+                                [--param NAME=VALUE]... [--backend NAME] [--host HOST.json]
+                                [--ftp-helper] ... [--json] [--libvirt VERSION]
 
 The exact set of traffic the filter in FILE.xml lets through, computed over all packets (not
 sampled) from the rules libvirt installs: for each path (from the VM, bridged; to the VM; from
@@ -30,8 +31,8 @@ Each row names the XML rules that accept it (filter#index).
 
 ${ANALYSIS_OPTIONS_USAGE}
 
-Exit status: 0, 1 when the filter does not compile or has rules the analysis cannot model, 2 on a
-wrong command line.
+Exit status: 0, 1 when the filter does not compile, the host cannot install it (NWF521) or it has
+rules the analysis cannot model, 2 on a wrong command line.
 `;
 
 const rulesText = (r: { rules: AllowedIpRow['rules'] }) =>

@@ -24,7 +24,45 @@ describe('nwfilter-studio compare-backends', () => {
     );
     expect(r.stdout).toContain('Rules: both drivers install the same tests and verdicts');
     expect(r.stdout).toMatch(/Packets: all \d+ packets of \d+ scenarios meet the same verdict/);
+    expect(r.stdout).toContain(
+      'All packets: every packet meets the same verdict under both (exact analysis).',
+    );
     expect(r.code).toBe(0);
+  });
+
+  it('over all packets: the regions REJECT-as-drop changes, each with both rules and a witness', async () => {
+    const r = await callCli(['compare-backends', 'rej.xml', '--json', ...BINDING], {
+      'rej.xml': PARITY_FILTERS.rej,
+    });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      regions: {
+        available: boolean;
+        regions: {
+          path: string;
+          region: string;
+          witness: { packet: string };
+          ebiptables: { verdict: string; rule: { index: number } };
+          nftables: { verdict: string; rule: { index: number } };
+        }[];
+      };
+    };
+    expect(out.regions.available).toBe(true);
+    const pairs = new Set(
+      out.regions.regions.map(
+        (d) =>
+          `${d.ebiptables.verdict}#${d.ebiptables.rule.index}>${d.nftables.verdict}#${d.nftables.rule.index}`,
+      ),
+    );
+    // Only REJECT written as drop changes a verdict: the same rule, another fate.
+    expect([...pairs]).toEqual(['reject#1>drop#1']);
+    expect(out.regions.regions.some((d) => d.path === 'to-vm')).toBe(true);
+    const text = await callCli(['compare-backends', 'rej.xml', ...BINDING], {
+      'rej.xml': PARITY_FILTERS.rej,
+    });
+    expect(text.stdout).toMatch(
+      /All packets: \d+ regions of the header space meet another verdict \(exact analysis\):\n {2}from the VM \(bridged\): ebiptables reject \(rej#1\) → nftables drop \(rej#1\)\n {4}region: {2}eth=ipv4 /,
+    );
   });
 
   it('exit 1 with each difference at its rule: ipset dropped, REJECT written as drop', async () => {

@@ -2,8 +2,16 @@ import { NFT_BACKEND_LABEL } from '../../core/compile';
 import { simSettingsOf } from '../../core/host';
 import type { Diagnostic } from '../../core/model';
 import type { HostSettings } from '../../core/netfilter';
-import { compareBackends, compareBehaviour, scenarioRuns } from '../../core/parity';
-import type { BehaviourComparison, PacketFate, ParityPath, RuleParity } from '../../core/parity';
+import type { DiffSide } from '../../core/analysis';
+import { compareBackends, compareBehaviour, compareRegions, scenarioRuns } from '../../core/parity';
+import type {
+  BehaviourComparison,
+  PacketFate,
+  ParityPath,
+  RegionComparison,
+  RuleParity,
+} from '../../core/parity';
+import { ANALYSIS_PATH_TITLES } from '../../core/analysis';
 import { DEFAULT_HOSTS } from '../../core/sim';
 import { EXIT_OK } from '../cli-io';
 import type { CliCommand, CliIo } from '../cli-io';
@@ -33,11 +41,13 @@ ebtables/iptables driver of every libvirt release, and libvirt's proposed nftabl
     on each path (from-vm, to-vm, to-host), at the rule's FILE:LINE:COL;
   - every scenario packet whose verdict or conntrack state differs, with the XML rule that
     decided on each side (both rule sets run on the simulated bridge host, as simulate does;
-    the host options describe it).
+    the host options describe it);
+  - over all packets, not only the scenarios': every region of the header space whose verdict
+    differs (the exact analysis, as \`diff --against-backend\`), with a witness packet.
 
 ${BINDING_USAGE}
 ${HOST_USAGE}
-  --json              print {file, nftables, same, bindings, rules, packets} as JSON
+  --json              print {file, nftables, same, bindings, rules, packets, regions} as JSON
 ${LIBVIRT_OPTION_USAGE}
 
 Exit status: 0 when both backends give the filter the same meaning, 1 when they differ, 2 on a
@@ -147,9 +157,14 @@ export function runCompareBackends(args: readonly string[], io: CliIo): number {
           scenarioRuns(hosts, settings),
         )
       : { available: false, reason: 'a backend cannot bind the filter (see bindings)' };
+  const regions: RegionComparison =
+    cmp.ebiptables.ruleset && cmp.nftables.ruleset
+      ? compareRegions(cmp.ebiptables.ruleset, cmp.nftables.ruleset, settings)
+      : { available: false, reason: 'a backend cannot bind the filter (see bindings)' };
   const bindingDiffers = (cmp.ebiptables.ruleset === null) !== (cmp.nftables.ruleset === null);
   const packetDiffs = packets.available ? packets.differences.length : 0;
-  const same = !bindingDiffers && cmp.rules.length === 0 && packetDiffs === 0;
+  const regionDiffs = regions.available ? regions.regions.length : 0;
+  const same = !bindingDiffers && cmp.rules.length === 0 && packetDiffs === 0 && regionDiffs === 0;
   const where = locator(ws, file);
 
   if (opts.flags.has('--json')) {
@@ -179,6 +194,19 @@ export function runCompareBackends(args: readonly string[], io: CliIo): number {
             })),
           }
         : packets,
+      regions: regions.available
+        ? {
+            available: true,
+            problems: regions.problems,
+            regions: regions.regions.map((r) => ({
+              path: r.path,
+              region: r.region,
+              witness: r.witness,
+              ebiptables: { verdict: r.before.verdict, rule: r.before.rule },
+              nftables: { verdict: r.after.verdict, rule: r.after.rule },
+            })),
+          }
+        : regions,
     };
     io.stdout(`${JSON.stringify(out, null, 2)}\n`);
     return same ? EXIT_OK : EXIT_DIFFERENT;
@@ -218,8 +246,33 @@ export function runCompareBackends(args: readonly string[], io: CliIo): number {
       lines.push(`    nftables:   ${fateText(p.nftables)}`);
     }
   }
+  lines.push('', ...regionLines(regions));
   io.stdout(lines.map((l) => `${escapeForTerminal(l)}\n`).join(''));
   return same ? EXIT_OK : EXIT_DIFFERENT;
+}
+
+const sideText = (s: DiffSide) =>
+  `${s.verdict} (${s.rule ? `${s.rule.filter}#${s.rule.index}` : 'no filter rule'})`;
+
+/** The regions section: every region of the header space whose verdict differs. */
+function regionLines(regions: RegionComparison): string[] {
+  if (!regions.available) return [`All packets: ${regions.reason.replace(/\.?$/, '.')}`];
+  const out = [
+    regions.regions.length === 0
+      ? 'All packets: every packet meets the same verdict under both (exact analysis).'
+      : `All packets: ${regions.regions.length} region${regions.regions.length === 1 ? '' : 's'} of the header space meet another verdict (exact analysis):`,
+  ];
+  for (const r of regions.regions) {
+    out.push(
+      `  ${ANALYSIS_PATH_TITLES[r.path]}: ebiptables ${sideText(r.before)} → nftables ${sideText(r.after)}`,
+    );
+    out.push(`    region:  ${r.region}`);
+    out.push(
+      `    witness: ${r.witness.packet}${r.witness.ctstate ? `  [${r.witness.ctstate}]` : ''}`,
+    );
+  }
+  for (const p of regions.problems) out.push(`  (${p})`);
+  return out;
 }
 
 function ruleLines(r: RuleParity, w: Where): string[] {

@@ -16,21 +16,28 @@ import {
   compileForAnalysis,
   ruleRefText,
 } from '../analysis-input';
-import { parseCommandLine } from '../command-line';
+import { parseCommandLine, readBackendOption } from '../command-line';
 
 export const DIFF_USAGE = `Usage: nwfilter-studio diff OLD.xml NEW.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
-                             [--param NAME=VALUE]... [--ftp-helper] [--json] [--libvirt VERSION]
+                             [--param NAME=VALUE]... [--backend NAME] [--against-backend NAME]
+                             [--host HOST.json] [--ftp-helper] ... [--json] [--libvirt VERSION]
 
 Compare two versions of a filter over all packets (not sampled): the exact regions of the header
 space (per path, with the conntrack state as a dimension) whose verdict differs, each with a
 witness packet and the XML rules that decide it before and after. Both files are bound with the
 same parameters and host.
 
+  --against-backend NAME  compile OLD.xml with this backend (NEW.xml with --backend): with the
+                      same file twice, what behaves differently between two backends, e.g.
+                      diff web.xml web.xml --against-backend ebiptables --backend nftables
+
 ${ANALYSIS_OPTIONS_USAGE}
 
-Exit status: 0 when the two are equivalent, 1 when they differ, 2 on a wrong command line or a
-filter that does not compile.
+Exit status: 0 when the two are equivalent, 1 when they differ, 2 on a wrong command line, a
+filter that does not compile or a host that cannot install it (NWF521).
 `;
+
+const OPTIONS = { ...ANALYSIS_OPTIONS, '--against-backend': 'value' } as const;
 
 const EXIT_DIFFERENT = 1;
 const EXIT_TROUBLE = 2;
@@ -41,11 +48,17 @@ function sideText(s: DiffSide): string {
 
 /** `nwfilter-studio diff`. */
 export function runDiff(args: readonly string[], io: CliIo): number {
-  const parsed = parseCommandLine('diff', DIFF_USAGE, args, io, ANALYSIS_OPTIONS, 2);
+  const parsed = parseCommandLine('diff', DIFF_USAGE, args, io, OPTIONS, 2);
   if (typeof parsed === 'number') return parsed;
   const { opts, usage } = parsed;
   const [oldFile, newFile] = opts.positionals as [string, string];
-  const before = compileForAnalysis(io, oldFile, opts);
+  let oldBackend;
+  if (opts.values.has('--against-backend')) {
+    const b = readBackendOption(opts, '--against-backend');
+    if (typeof b === 'string') return usage(b);
+    oldBackend = b;
+  }
+  const before = compileForAnalysis(io, oldFile, opts, oldBackend);
   if (typeof before === 'string') return usage(before);
   const after = compileForAnalysis(io, newFile, opts);
   if (typeof after === 'string') return usage(after);
@@ -63,7 +76,7 @@ export function runDiff(args: readonly string[], io: CliIo): number {
       after: { verdict: d.after.verdict, rule: d.after.rule, hooks: d.after.hooks },
     }));
     io.stdout(
-      `${JSON.stringify({ old: oldFile, new: newFile, equivalent: diff.length === 0, regions }, null, 2)}\n`,
+      `${JSON.stringify({ old: oldFile, new: newFile, backends: { old: before.ruleset.backend, new: after.ruleset.backend }, equivalent: diff.length === 0, regions }, null, 2)}\n`,
     );
   } else if (diff.length === 0) {
     io.stdout('equivalent: no packet changes its verdict\n');

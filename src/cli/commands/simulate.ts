@@ -1,9 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { compileFilter } from '../../core/compile';
 import {
-  describeMissingKernelFeature,
   findMissingIpsets,
-  findMissingKernelFeatures,
   HOST_SYSCTLS,
   missingIpsetDiagnostic,
   simSettingsOf,
@@ -29,6 +27,7 @@ import {
   openBindingWorkspace,
   parseCommandLine,
   printBindingDiagnostics,
+  printRefusedRules,
   readBackendOption,
   readBinding,
 } from '../command-line';
@@ -40,7 +39,6 @@ import {
 import type { OptionSpec } from '../filter-workspace';
 import { HOST_OPTIONS, HOST_USAGE, loadHostProfile } from '../host-options';
 import { escapeForTerminal, withLimitHint } from '../format-diagnostic';
-import { locateEntries } from './lint';
 
 export const SIMULATE_USAGE = `Usage: nwfilter-studio simulate FILE.xml [--filters DIR]... [--iface IFACE] [--mac MAC]
                                  [--param NAME=VALUE]... [--backend NAME] [--host HOST.json] [--ftp-helper]
@@ -271,17 +269,8 @@ export function runSimulate(args: readonly string[], io: CliIo = PROCESS_IO): nu
     });
   }
   if (missing.length > 0) return EXIT_INVALID;
-  const noModule = findMissingKernelFeatures(compiled.ruleset, host.profile);
-  if (noModule.length > 0) {
-    const where = locateEntries(ws.root.text, ws.root.doc);
-    for (const m of noModule) {
-      const pos = m.provenance.filter === ws.root.doc.name ? where[m.provenance.entryIndex] : null;
-      io.stderr(
-        `${file}:${pos?.line ?? 1}:${pos?.column ?? 1}: error NWF521: nothing to simulate, the filter cannot be applied: ${describeMissingKernelFeature(m)}\n`,
-      );
-    }
+  if (printRefusedRules(io, ws, file, compiled.ruleset, host.profile, 'nothing to simulate'))
     return EXIT_INVALID;
-  }
   const settings: HostSettings = { iface, ...simSettingsOf(host.profile) };
   const json = opts.flags.has('--json');
   let printer: TracePrinter;

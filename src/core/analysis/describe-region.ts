@@ -10,11 +10,16 @@ import {
 } from '../model/attributes';
 import { formatIpv4, formatIpv6, formatMac } from '../packet/addr';
 import type { IntervalSet } from './interval-set';
-import { setSize, subtractSets, unionSets } from './interval-set';
+import { setContains, setSize, subtractSets, unionSets } from './interval-set';
 import type { Cube } from './space';
 import {
+  CT_ESTABLISHED,
   CT_NEW,
   CT_NONE,
+  CT_RELATED,
+  DIR_NONE,
+  DIR_ORIGINAL,
+  DIR_REPLY,
   DIM,
   DIM_COUNT,
   DIM_NAMES,
@@ -212,6 +217,16 @@ export function mergeCubes<R>(
  * direction), so one-dimension merging never joins a region's three conntrack cases: join
  * cubes equal but for those two dimensions when together they hold every state.
  */
+/** The conntrack (state, direction) pairs a packet can have (UNTRACKED needs a NOTRACK rule). */
+const CT_CASES: readonly [bigint, bigint][] = [
+  [CT_NEW, DIR_ORIGINAL],
+  [CT_ESTABLISHED, DIR_ORIGINAL],
+  [CT_ESTABLISHED, DIR_REPLY],
+  [CT_RELATED, DIR_ORIGINAL],
+  [CT_RELATED, DIR_REPLY],
+  [CT_NONE, DIR_NONE],
+];
+
 function mergeConntrack<R>(items: RuleSetCube<R>[], key: (r: R) => string): RuleSetCube<R>[] {
   const groups = new Map<string, RuleSetCube<R>[]>();
   for (const it of items) {
@@ -223,9 +238,17 @@ function mergeConntrack<R>(items: RuleSetCube<R>[], key: (r: R) => string): Rule
   if (groups.size === items.length) return items;
   const out: RuleSetCube<R>[] = [];
   for (const g of groups.values()) {
-    let states: IntervalSet = [];
-    for (const it of g) states = unionSets(states, it.cube[DIM.ctState] ?? fullDomain(DIM.ctState));
-    if (g.length === 1 || subtractSets([CT_NEW, CT_NONE], states).length > 0) {
+    // Every state with every direction it can have, not only every state: a group may hold
+    // ESTABLISHED in the original direction only (the other one decided elsewhere).
+    const held = new Set<string>();
+    for (const it of g)
+      for (const [st, dir] of CT_CASES)
+        if (
+          setContains(it.cube[DIM.ctState] ?? fullDomain(DIM.ctState), st) &&
+          setContains(it.cube[DIM.ctDir] ?? fullDomain(DIM.ctDir), dir)
+        )
+          held.add(`${st}/${dir}`);
+    if (g.length === 1 || CT_CASES.some(([st, dir]) => !held.has(`${st}/${dir}`))) {
       out.push(...g);
       continue;
     }

@@ -167,8 +167,30 @@ export function witnessPoint(c: Cube): Point {
   p[DIM.icmpType] = pick(c[DIM.icmpType] ?? null, DIM.icmpType, proto === 58n ? 128n : 8n);
   p[DIM.macSrc] = pick(c[DIM.macSrc] ?? null, DIM.macSrc, 0x525400000001n);
   p[DIM.macDst] = pick(c[DIM.macDst] ?? null, DIM.macDst, 0x525400000002n);
+  // A first packet where the region has one (a single packet can replay it), with a direction
+  // its state can have.
+  const states = c[DIM.ctState] ?? null;
+  const dirs = c[DIM.ctDir] ?? null;
+  const has = (s: IntervalSet | null, v: bigint) => s === null || pick(s, 0, v) === v;
+  for (const [st, dir] of WITNESS_CT) {
+    if (has(states, st) && has(dirs, dir)) {
+      p[DIM.ctState] = st;
+      p[DIM.ctDir] = dir;
+      break;
+    }
+  }
   return p;
 }
+
+/** Conntrack cases in the order a witness prefers them: first packets first. */
+const WITNESS_CT: readonly [bigint, bigint][] = [
+  [CT_NEW, DIR_ORIGINAL],
+  [CT_NONE, DIR_NONE],
+  [CT_ESTABLISHED, DIR_ORIGINAL],
+  [CT_ESTABLISHED, DIR_REPLY],
+  [CT_RELATED, DIR_ORIGINAL],
+  [CT_RELATED, DIR_REPLY],
+];
 
 function word(v: bigint, shift: bigint): number {
   return Number((v >> shift) & 0xffffffffn);

@@ -1,26 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { getBuiltinFilter } from '../library';
 import { DEFAULT_HOSTS } from '../sim/scenarios';
-import { parseFilterXml } from '../xml/parse-filter-xml';
-import { compareBackends } from './compare-backends';
 import { compareBehaviour, scenarioRuns } from './compare-behaviour';
+import { compileBoth } from './testing/compile-both';
 import { PARITY_FILTERS } from './testing/parity-filters';
 
 function both(xml: string) {
-  const doc = parseFilterXml(xml).doc;
-  if (!doc) throw new Error('does not parse');
-  const lookup = (name: string) => (name === doc.name ? doc : getBuiltinFilter(name)?.doc);
-  const res = compareBackends(lookup, doc.name, {
-    iface: 'vnet0',
-    mac: DEFAULT_HOSTS.vm.mac,
-    params: { IP: [DEFAULT_HOSTS.vm.ip] },
-  });
-  if (!res.ebiptables.ruleset || !res.nftables.ruleset) throw new Error('does not compile');
-  return compareBehaviour(
-    res.ebiptables.ruleset,
-    res.nftables.ruleset,
-    scenarioRuns(DEFAULT_HOSTS, {}),
-  );
+  const { eb, nft } = compileBoth(xml);
+  return compareBehaviour(eb, nft, scenarioRuns(DEFAULT_HOSTS, {}));
 }
 
 describe('compareBehaviour', () => {

@@ -74,17 +74,14 @@ function runOne(ruleset: AnyRuleset, run: BehaviourRun): Map<number, { trace: Pa
 }
 
 /**
- * Runs every run through both rule sets and lists the packets whose verdict or conntrack state
- * differs (a packet sent on one side only counts as differing).
+ * Why the host cannot install one side's rules (an ipset it lacks, a kernel without
+ * nf_conntrack_bridge), so that no traffic goes through that side to compare; null when it can.
  */
-export function compareBehaviour(
-  ebiptables: Ruleset,
-  nftables: NftRuleset,
-  runs: readonly BehaviourRun[],
-): BehaviourComparison {
-  // A host that cannot install one side's rules (an ipset it lacks, a kernel without
-  // nf_conntrack_bridge) has no traffic through that side to compare.
-  const host = runs[0]?.settings ?? {};
+export function hostCannotInstall(
+  ebiptables: AnyRuleset,
+  nftables: AnyRuleset,
+  host: HostSettings,
+): string | null {
   const cannot = [
     ...findMissingIpsets(ebiptables, host.ipsets ?? {}).map(
       (m) => `ebiptables: ${describeMissingIpset(m)}`,
@@ -93,8 +90,20 @@ export function compareBehaviour(
       (m) => `nftables: ${describeMissingKernelFeature(m)}`,
     ),
   ];
-  if (cannot.length > 0)
-    return { available: false, reason: `the host cannot install the rules — ${cannot.join(' ')}` };
+  return cannot.length > 0 ? `the host cannot install the rules — ${cannot.join(' ')}` : null;
+}
+
+/**
+ * Runs every run through both rule sets and lists the packets whose verdict or conntrack state
+ * differs (a packet sent on one side only counts as differing).
+ */
+export function compareBehaviour(
+  ebiptables: Ruleset,
+  nftables: NftRuleset,
+  runs: readonly BehaviourRun[],
+): BehaviourComparison {
+  const cannot = hostCannotInstall(ebiptables, nftables, runs[0]?.settings ?? {});
+  if (cannot !== null) return { available: false, reason: cannot };
   const differences: PacketParity[] = [];
   let packets = 0;
   for (const run of runs) {

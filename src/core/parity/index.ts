@@ -6,7 +6,9 @@ export type { ParityBackend, ParityPath, RuleChange, RuleParity } from './compar
 export type { Atom } from './atoms';
 export { compareBackendsForSim } from './parity-view';
 export type { ParitySideView, ParityView } from './parity-view';
-export { compareBehaviour, scenarioRuns } from './compare-behaviour';
+export { compareBehaviour, hostCannotInstall, scenarioRuns } from './compare-behaviour';
+export { compareRegions } from './compare-regions';
+export type { RegionComparison } from './compare-regions';
 export type {
   BehaviourComparison,
   BehaviourRun,

@@ -17,6 +17,8 @@ import type {
 import type { BehaviourComparison } from './compare-behaviour';
 import { compareBehaviour, scenarioRuns } from './compare-behaviour';
 import { compareBackends } from './compare-backends';
+import type { RegionComparison } from './compare-regions';
+import { compareRegions } from './compare-regions';
 import type { RuleParity } from './compare-rules';
 
 /** One backend's binding problems: at a rule (`ruleIndex` set) or filterref, or without a place. */
@@ -36,6 +38,8 @@ export interface ParityView {
   nftables: ParitySideView;
   rules: RuleParity[];
   packets: BehaviourComparison;
+  /** Over all packets: the regions whose verdict differs (ebiptables before, nftables after). */
+  regions: RegionComparison;
 }
 
 function sideView(ruleset: unknown, errors: readonly Diagnostic[]): ParitySideView {
@@ -69,12 +73,12 @@ export function compareBackendsForSim(
     .map((d) => `${d.code}: ${d.message}`);
   const eb = cmp.ebiptables.ruleset;
   const nft = cmp.nftables.ruleset;
-  let packets: BehaviourComparison = {
-    available: false,
-    reason: 'a backend cannot bind the filter, so no packet runs through it',
-  };
+  const unbound = 'a backend cannot bind the filter, so no packet runs through it';
+  let packets: BehaviourComparison = { available: false, reason: unbound };
+  let regions: RegionComparison = { available: false, reason: unbound };
   if (eb && nft) {
     const host = simSettingsOf(hostProfileOf(settings));
+    regions = compareRegions(eb, nft, host);
     const runs = scenarioRuns(hosts, host);
     if (customPackets.length > 0)
       runs.push({
@@ -92,5 +96,6 @@ export function compareBackendsForSim(
     nftables: sideView(nft, cmp.nftables.errors),
     rules: cmp.rules,
     packets,
+    regions,
   };
 }

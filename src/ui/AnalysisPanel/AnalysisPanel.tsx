@@ -6,34 +6,20 @@ import {
   allowedIpCells,
   allowedL2Cells,
 } from '../../core/analysis';
-import type {
-  AllowedIpRow,
-  AllowedL2Row,
-  AnalysisAsk,
-  AnalysisPath,
-  RegionView,
-} from '../../core/analysis';
+import type { AllowedIpRow, AllowedL2Row, AnalysisAsk, AnalysisPath } from '../../core/analysis';
 import type { RuleRef } from '../../core/netfilter';
 import { usePanelsStore } from '../../store/panels-store';
 import type { ReachForm } from '../../store/panels-store';
-import { entryOfRule } from '../Panels/rule-links';
 import { VersionPicker } from '../Panels/VersionPicker';
-import { RuleLink } from '../SimulatorPanel/TraceExplanation';
 import type { SimFilterSet } from '../../core/sim';
+import { BackendSelect } from '../SettingSelect/SettingSelect';
+import { DiffRegionList, RuleRefLink, Verdict, Witness } from './DiffRegionList';
 import { useAnalysisAnswer } from './use-analysis-answer';
 import type { AnswerState } from './use-analysis-answer';
 import './analysis.css';
 
 const ALLOWED_ASK: AnalysisAsk = { kind: 'allowed' };
 const DIFF_ASK: AnalysisAsk = { kind: 'diff' };
-
-/** A link to the XML rule a region names (rule index among the filter's rules). */
-function RuleRefLink({ rule }: { rule: RuleRef | null }) {
-  if (!rule) return <span className="muted">no rule (policy)</span>;
-  const entryIndex = entryOfRule(rule.filter, rule.index);
-  if (entryIndex === null) return <span className="mono">{`${rule.filter}#${rule.index}`}</span>;
-  return <RuleLink entry={{ filter: rule.filter, entryIndex }} />;
-}
 
 function RuleLinks({ rules }: { rules: readonly RuleRef[] }) {
   if (rules.length === 0) return <span className="muted">no rule (policy)</span>;
@@ -128,6 +114,8 @@ function AllowedView() {
       <div className="sim-head">
         <h3>Allowed</h3>
         <AnswerStatus state={state} what="Allowed" />
+        {/* The backend whose rules every answer here is about (shared with Simulator and Export). */}
+        <BackendSelect />
       </div>
       <Problems state={state} />
       {report?.paths.map((p) => {
@@ -172,43 +160,6 @@ function AllowedView() {
   );
 }
 
-/** Sends a region's witness to the simulator (or says why a single packet cannot show it). */
-function Witness({ r, n }: { r: RegionView; n: string }) {
-  const ct = r.witness.ctstate ? ` [${r.witness.ctstate}]` : '';
-  return (
-    <div className="analysis-witness">
-      <code>
-        {r.witness.packet}
-        {ct}
-      </code>{' '}
-      {r.noReplay ? (
-        <span className="muted small">(not replayable: {r.noReplay})</span>
-      ) : (
-        <button
-          type="button"
-          aria-label={`Replay witness ${n} in the simulator`}
-          onClick={() => {
-            const panels = usePanelsStore.getState();
-            panels.setSource({
-              kind: 'witness',
-              label: r.witness.packet,
-              path: r.path,
-              point: r.point,
-            });
-            panels.setTab('simulator');
-          }}
-        >
-          Replay
-        </button>
-      )}
-    </div>
-  );
-}
-
-function Verdict({ v }: { v: string }) {
-  return <span className={`verdict-text verdict-${v}`}>{v}</span>;
-}
-
 /** What changed between a chosen version and the current one, over all packets. */
 function WhatChanged() {
   const base = usePanelsStore((s) => s.changedBase);
@@ -236,21 +187,13 @@ function WhatChanged() {
               ? `Equivalent to ${before.label}: no packet changes its verdict.`
               : `${regions.length} region(s) change verdict against ${before.label}:`}
           </p>
-          {regions.length > 0 && (
-            <ol className="analysis-regions" aria-label="Changed regions">
-              {regions.map((r, i) => (
-                <li key={i} className="analysis-region">
-                  <div>
-                    <strong>{ANALYSIS_PATH_TITLES[r.path]}</strong>: before{' '}
-                    <Verdict v={r.before.verdict} /> (<RuleRefLink rule={r.before.rule} />) → now{' '}
-                    <Verdict v={r.after.verdict} /> (<RuleRefLink rule={r.after.rule} />)
-                  </div>
-                  <div className="mono small analysis-cube">{r.region}</div>
-                  <Witness r={r} n={String(i + 1)} />
-                </li>
-              ))}
-            </ol>
-          )}
+          <DiffRegionList
+            regions={regions}
+            label="Changed regions"
+            before="before"
+            after="now"
+            replay
+          />
         </div>
       )}
     </section>

@@ -9,6 +9,7 @@ import type {
 } from '../../core/parity';
 import { selectActiveDoc, useStudioStore } from '../../store';
 import { usePanelsStore } from '../../store/panels-store';
+import { DiffRegionList } from '../AnalysisPanel/DiffRegionList';
 import { BindingFailures } from '../Panels/BindingFailures';
 import { describeEntry, entryOfRule, ruleLabel } from '../Panels/rule-links';
 import { RuleLink } from '../SimulatorPanel/TraceExplanation';
@@ -167,6 +168,33 @@ function Packets({ view }: { view: ParityView }) {
   );
 }
 
+/** Over all packets: the exact regions whose verdict differs (the analysis, both backends). */
+function Regions({ view }: { view: ParityView }) {
+  const r = view.regions;
+  if (!r.available) return <p className="parity-unavailable">{r.reason}.</p>;
+  return (
+    <>
+      <p>
+        {r.regions.length === 0
+          ? 'Every packet meets the same verdict under both drivers.'
+          : `${r.regions.length} region(s) of the header space meet another verdict (ebiptables → nftables):`}
+      </p>
+      {r.problems.map((p, i) => (
+        <p key={i} className="muted small">
+          {p}
+        </p>
+      ))}
+      <DiffRegionList
+        regions={r.regions}
+        label="Regions that behave differently"
+        before="ebiptables"
+        after="nftables"
+        replay={false}
+      />
+    </>
+  );
+}
+
 let latest = 0;
 
 /**
@@ -219,6 +247,10 @@ export function ParityPanel() {
                 view.packets.available
                   ? `, ${view.packets.differences.length} packet(s) behave differently`
                   : ''
+              }${
+                view.regions.available
+                  ? `, ${view.regions.regions.length} region(s) over all packets`
+                  : ''
               }.`
             : ''}{' '}
         Bound as in the Simulator (vnet0, its parameters and host settings).
@@ -256,6 +288,16 @@ export function ParityPanel() {
               What behaves differently
             </h3>
             <Packets view={view} />
+          </section>
+          <section aria-labelledby="parity-regions-title">
+            <h3 id="parity-regions-title" className="parity-title">
+              Over all packets (exact analysis)
+            </h3>
+            <p className="muted small">
+              Every packet, not only the scenarios&apos;: the regions of the header space whose
+              verdict differs, each with the rule deciding under each driver and a witness.
+            </p>
+            <Regions view={view} />
           </section>
         </>
       )}

@@ -56,8 +56,9 @@ const BACKEND_CHOICES = BACKENDS.map((b) => ({
 }));
 
 /**
- * The firewall backend libvirt compiles the filter with: what the Export panel prints and what the
- * Simulator executes. Shown in both panels, so the simulated rules are always the exported ones.
+ * The firewall backend libvirt compiles the filter with: what the Export panel prints, what the
+ * Simulator executes and what the Analysis answers about. Shown in those panels, so the simulated
+ * and analysed rules are always the exported ones.
  */
 export function BackendSelect() {
   return (
