@@ -113,3 +113,67 @@ test('export without IP: the rules after learning, the rules while learning, and
     '--ip-source 10.99.0.2',
   );
 });
+
+// Issue 14 §3: learning under libvirt's proposed nftables driver — its own learning rules
+// (nftablesApplyBasicRules: from the VM everything but a forged source MAC passes), executed
+// through the bridge tables' verdict maps; the rebuilt rules are the nftables driver's too.
+test('nftables backend without IP: the driver’s learning rules in the timeline, the trace and the Export', async ({
+  page,
+}) => {
+  await openApp(page);
+  await openTab(page, 'Simulator');
+  const backend = panels(page).getByRole('combobox', { name: 'Firewall backend' });
+  await backend.selectOption('nftables');
+  const learning = panels(page).getByRole('region', { name: 'IP learning' });
+  const phases = learning.getByRole('listitem');
+  await expect(phases.nth(0)).toContainText(
+    'learning (CTRL_IP_LEARNING=any; rules in force: from the VM everything but frames with another source MAC than 52:54:00:11:22:33 (IPv6 too)',
+    { timeout: 30_000 },
+  );
+  await expect(phases.nth(1)).toContainText('learned 10.99.0.2 from packet 2 (IPv4 from the VM)');
+  await expect(phases.nth(2)).toContainText('rules rebuilt with IP=10.99.0.2');
+  // Packet 1 meets the learning rules: the map lookup jumps to the port's chain, which accepts;
+  // no ct rule is installed yet, so bridge conntrack does not see it.
+  const diagram = panels(page).getByRole('group', { name: 'Sequence diagram' });
+  await diagram
+    .getByRole('button', { name: /^Packet 1: control SYN, to the VM, untracked, accepted/ })
+    .click();
+  const path = panels(page)
+    .getByRole('region', { name: 'Explanation' })
+    .getByRole('list', { name: 'Path through the hooks' });
+  await expect(path).toContainText('table bridge libvirt_nwfilter_ethernet chain postrouting');
+  await expect(path).toContainText('oif vmap @vmap-oif: jump vnet0-in');
+  await expect(path).not.toContainText('conntrack (bridge)');
+  // The Export shows the driver's commands while it learns.
+  await openTab(page, 'Export');
+  const formats = panels(page).getByRole('tablist', { name: 'Export formats' });
+  await formats.getByRole('tab', { name: 'While learning' }).click();
+  const learningText = panels(page).getByRole('tabpanel', { name: 'While learning export' });
+  await expect(learningText).toContainText('libvirt_nwfilter_ethernet');
+  await expect(learningText).toContainText('52:54:00:11:22:33');
+});
+
+test('parity without IP: what each driver installs while libvirt learns, packets through both phases', async ({
+  page,
+}) => {
+  await openApp(page);
+  await panels(page).getByRole('tab', { name: 'Parity' }).click();
+  const panel = panels(page).getByRole('tabpanel', { name: 'Parity', exact: true });
+  const section = panel.getByRole('region', { name: 'While libvirt learns the address' });
+  await expect(section).toContainText(
+    'The binding has no IP: libvirt learns it (CTRL_IP_LEARNING=any). The rules are compared as they are once it learned 10.99.0.2',
+    { timeout: 30_000 },
+  );
+  await expect(section).toContainText('While learning the drivers install different rules:');
+  const lines = section.getByRole('list', { name: 'Rules while learning' }).getByRole('listitem');
+  await expect(lines.nth(0)).toContainText(
+    'ebiptables: learning (CTRL_IP_LEARNING=any; rules in force: from the VM only IPv4 and ARP',
+  );
+  await expect(lines.nth(1)).toContainText(
+    'nftables: learning (CTRL_IP_LEARNING=any; rules in force: from the VM everything but frames with another source MAC',
+  );
+  // The filter's rules (after learning) are compared as with an IP.
+  await expect(
+    panel.getByRole('list', { name: 'Rules installed differently' }).locator('.parity-rule'),
+  ).toHaveCount(6);
+});

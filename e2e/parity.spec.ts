@@ -20,7 +20,7 @@ test("parity: the docs' FTP filter rule by rule, each difference linked to its r
 }) => {
   test.setTimeout(120_000);
   await openApp(page);
-  // The nftables driver has no IP learning: both sides bind with the VM's address.
+  // Both sides bind with the VM's address: the filter's own rules, no learning phase.
   await giveVmIp(page);
   const panel = await openParity(page);
   await expect(panel).toContainText(

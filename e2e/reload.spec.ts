@@ -106,8 +106,7 @@ for (const size of VIEWPORTS) {
     await dock.getByRole('tab', { name: 'Simulator' }).click();
     await expect(dock.getByRole('combobox', { name: 'Scenario' })).toBeVisible();
     await expect.poll(() => readSettings(page), { timeout: 3000 }).toEqual(before);
-    // The restored settings are what the Simulator runs: ssh under nftables, which binds only
-    // with the VM's IP (it has no IP learning).
+    // The restored settings are what the Simulator runs: ssh under nftables, with the VM's IP.
     await expect(dock.getByRole('status').filter({ hasText: /packets in|Running/ })).toHaveText(
       /^[1-9]\d* packets in \d+ ms$/,
       { timeout: 30_000 },

@@ -31,7 +31,7 @@ test('simulator backend: nftables executes the nft rule set, shared with Export,
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'test-eth0' })).toBeVisible();
   await openTab(page, 'Simulator');
-  // The nftables driver has no IP learning: the binding gets the VM's address.
+  // The binding gets the VM's address: the filter's own rules from the first packet on.
   await giveVmIp(page);
   const backend = panels(page).getByRole('combobox', { name: 'Firewall backend' });
   await expect(backend).toHaveValue('ebiptables');

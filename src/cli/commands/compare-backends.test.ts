@@ -65,6 +65,35 @@ describe('nwfilter-studio compare-backends', () => {
     );
   });
 
+  it('without IP: the rules after learning, and what each driver installs while it learns', async () => {
+    const learn = `<filter name='learn'>\n  <filterref filter='clean-traffic'/>\n</filter>\n`;
+    const r = await callCli(['compare-backends', 'learn.xml', '--mac', '52:54:00:11:22:33'], {
+      'learn.xml': learn,
+    });
+    expect(r.stdout).toContain(
+      'The binding has no IP: libvirt learns it (CTRL_IP_LEARNING=any). Rules are compared as they are once it learned 10.99.0.2',
+    );
+    expect(r.stdout).toContain('While learning the drivers install different rules:');
+    expect(r.stdout).toMatch(/ {2}ebiptables: learning .*only IPv4 and ARP/);
+    expect(r.stdout).toMatch(/ {2}nftables: {3}learning .*another source MAC/);
+    expect(r.code).toBe(1);
+    const dhcp = await callCli(
+      [
+        'compare-backends',
+        'learn.xml',
+        '--json',
+        '--mac',
+        '52:54:00:11:22:33',
+        '--param',
+        'CTRL_IP_LEARNING=dhcp',
+      ],
+      { 'learn.xml': learn },
+    );
+    const out = JSON.parse(dhcp.stdout);
+    expect(out.learning.mode).toBe('dhcp');
+    expect(out.learning.whileLearning.ebiptables).toBe(out.learning.whileLearning.nftables);
+  });
+
   it('exit 1 with each difference at its rule: ipset dropped, REJECT written as drop', async () => {
     const r = await callCli(['compare-backends', 'web.xml', ...BINDING], { 'web.xml': WEB });
     expect(r.code).toBe(1);

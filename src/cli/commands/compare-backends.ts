@@ -141,20 +141,24 @@ export function runCompareBackends(args: readonly string[], io: CliIo): number {
 
   const ws = openBindingWorkspace(io, binding);
   if (!ws) return EXIT_TROUBLE;
-  const cmp = compareBackends(ws.lookup, ws.root.doc.name, instantiateOptionsOf(io, binding));
-  if (printBindingDiagnostics(io, ws, file, cmp.diagnostics) > 0) return EXIT_TROUBLE;
-
   const settings: HostSettings = { iface, ...simSettingsOf(host.profile) };
   const hosts = {
     vm: { ip: params['IP']?.[0] ?? DEFAULT_HOSTS.vm.ip, mac: mac ?? DEFAULT_HOSTS.vm.mac },
     remote: { ...DEFAULT_HOSTS.remote },
   };
+  // Without IP libvirt learns it: the rules after learning the scenarios' VM address.
+  const cmp = compareBackends(ws.lookup, ws.root.doc.name, instantiateOptionsOf(io, binding), {
+    address: hosts.vm.ip,
+    host: settings,
+  });
+  if (printBindingDiagnostics(io, ws, file, cmp.diagnostics) > 0) return EXIT_TROUBLE;
   const packets: BehaviourComparison =
     cmp.ebiptables.ruleset && cmp.nftables.ruleset
       ? compareBehaviour(
           cmp.ebiptables.ruleset,
           cmp.nftables.ruleset,
           scenarioRuns(hosts, settings),
+          cmp.learning?.runs,
         )
       : { available: false, reason: 'a backend cannot bind the filter (see bindings)' };
   const regions: RegionComparison =
@@ -164,7 +168,15 @@ export function runCompareBackends(args: readonly string[], io: CliIo): number {
   const bindingDiffers = (cmp.ebiptables.ruleset === null) !== (cmp.nftables.ruleset === null);
   const packetDiffs = packets.available ? packets.differences.length : 0;
   const regionDiffs = regions.available ? regions.regions.length : 0;
-  const same = !bindingDiffers && cmp.rules.length === 0 && packetDiffs === 0 && regionDiffs === 0;
+  const learningDiffers =
+    cmp.learning !== undefined &&
+    cmp.learning.whileLearning.ebiptables !== cmp.learning.whileLearning.nftables;
+  const same =
+    !bindingDiffers &&
+    !learningDiffers &&
+    cmp.rules.length === 0 &&
+    packetDiffs === 0 &&
+    regionDiffs === 0;
   const where = locator(ws, file);
 
   if (opts.flags.has('--json')) {
@@ -177,6 +189,15 @@ export function runCompareBackends(args: readonly string[], io: CliIo): number {
       nftables: NFT_BACKEND_LABEL,
       same,
       bindings: { ebiptables: side(cmp.ebiptables), nftables: side(cmp.nftables) },
+      ...(cmp.learning
+        ? {
+            learning: {
+              mode: cmp.learning.plan.mode,
+              address: cmp.learning.address,
+              whileLearning: cmp.learning.whileLearning,
+            },
+          }
+        : {}),
       rules: cmp.rules.map((r) => {
         const w = where(r.filter, r.entryIndex, r.ruleIndex);
         return { file: w.file, line: w.line, column: w.column, ...r };
@@ -225,6 +246,18 @@ export function runCompareBackends(args: readonly string[], io: CliIo): number {
     }
   }
   if (bindingDiffers) lines.push('');
+  if (cmp.learning) {
+    const l = cmp.learning;
+    lines.push(
+      `The binding has no IP: libvirt learns it (CTRL_IP_LEARNING=${l.plan.mode}). Rules are compared as they are once it learned ${l.address}; the packets run through each driver's learning phases.`,
+      learningDiffers
+        ? 'While learning the drivers install different rules:'
+        : 'While learning both drivers install the same rules:',
+      `  ebiptables: ${l.whileLearning.ebiptables}`,
+      `  nftables:   ${l.whileLearning.nftables}`,
+      '',
+    );
+  }
   lines.push(
     cmp.rules.length === 0
       ? 'Rules: both drivers install the same tests and verdicts for every XML rule.'

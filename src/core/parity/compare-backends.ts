@@ -1,5 +1,9 @@
 import { findInstanceBindingFailures } from '../binding/find-binding-failures';
-import { bindingFailureDiagnostics } from '../compile/compile-filter';
+import { bindingFailureDiagnostics, compileFilter } from '../compile/compile-filter';
+import type { Backend } from '../compile/backend';
+import { ebiptablesBackend } from '../compile/ebiptables';
+import type { AnyRuleset } from '../compile/ir';
+import { nftablesBackend } from '../compile/nftables/backend';
 import { compileEbiptables } from '../compile/ebiptables/compile-ebiptables';
 import type { Ruleset } from '../compile/ebiptables/ir';
 import { compileNftables } from '../compile/nftables/compile-nftables';
@@ -7,6 +11,10 @@ import type { NftRuleset } from '../compile/nftables/ir';
 import { NFT_BACKEND_LABEL } from '../compile/nftables/ir';
 import { instantiateFilter } from '../instantiate/instantiate-filter';
 import type { InstantiateOptions, RuleInstance, Workspace } from '../instantiate/types';
+import { decideLearning } from '../learning/learning-plan';
+import type { LearningPlan } from '../learning/learning-plan';
+import { describeLearningRules, learningRunOf } from '../sim/learning-timeline';
+import type { LearningRun } from '../sim/learning-timeline';
 import type { Diagnostic } from '../model/types';
 import type { RuleParity } from './compare-rules';
 import { compareRuleTranslations } from './compare-rules';
@@ -29,6 +37,25 @@ export interface BackendComparison {
   nftables: BackendSide<NftRuleset>;
   /** XML rules whose installed rules differ (empty when either side has no ruleset). */
   rules: RuleParity[];
+  /**
+   * Set when the binding has no `IP` and libvirt learns it: the sides and `rules` are then the
+   * rules after it learned `address`, and this is what each driver installs meanwhile.
+   */
+  learning?: LearningComparison;
+}
+
+/** A binding that learns its address, under both drivers. */
+export interface LearningComparison {
+  plan: LearningPlan;
+  /** The address the rules after learning are built with (the scenarios' VM address). */
+  address: string;
+  /** Each driver's rules while it learns, as the Simulator's timeline words them. */
+  whileLearning: { ebiptables: string; nftables: string };
+  /** Each driver's learning rules and its learner (rebuilding with that driver), for packet runs. */
+  runs: {
+    ebiptables: { ruleset: Ruleset; learning: LearningRun };
+    nftables: { ruleset: NftRuleset; learning: LearningRun };
+  };
 }
 
 function errorsOf(diags: readonly Diagnostic[]): Diagnostic[] {
@@ -45,8 +72,22 @@ export function compareBackends(
   workspace: Workspace,
   root: string,
   options: InstantiateOptions,
+  learning: { address: string; host?: { nfConntrackBridge?: boolean } } | null = null,
 ): BackendComparison {
   const inst = instantiateFilter(workspace, root, options);
+  const learn =
+    learning && errorsOf(inst.diagnostics).length > 0 ? decideLearning(inst, root, options) : null;
+  if (learning && learn?.kind === 'learn') {
+    // As the Export and the Analysis do: the rules after learning, compared with the address.
+    const after = compareBackends(workspace, root, {
+      ...options,
+      params: { ...options.params, IP: [learning.address] },
+    });
+    return {
+      ...after,
+      learning: learningComparison(workspace, root, options, learn.plan, learning),
+    };
+  }
   const base: BackendComparison = {
     nftablesLabel: NFT_BACKEND_LABEL,
     instances: inst.rules,
@@ -78,4 +119,38 @@ export function compareBackends(
       base.nftables.ruleset,
     );
   return base;
+}
+
+function learningComparison(
+  workspace: Workspace,
+  root: string,
+  options: InstantiateOptions,
+  plan: LearningPlan,
+  learning: { address: string; host?: { nfConntrackBridge?: boolean } },
+): LearningComparison {
+  const side = <R extends AnyRuleset>(backend: Backend<unknown, R>) => {
+    const compile = (params: Readonly<Record<string, readonly string[]>> | undefined) =>
+      compileFilter(workspace, root, { ...options, params }, backend);
+    const start = compile(options.params);
+    const run = learningRunOf(
+      start,
+      (ips) => compile({ ...options.params, IP: ips }),
+      learning.host ?? {},
+    );
+    if (!start.ruleset || !run) throw new Error('a binding that learns has learning rules');
+    return { ruleset: start.ruleset, learning: run };
+  };
+  const runs = {
+    ebiptables: side<Ruleset>(ebiptablesBackend),
+    nftables: side<NftRuleset>(nftablesBackend),
+  };
+  return {
+    plan,
+    address: learning.address,
+    whileLearning: {
+      ebiptables: describeLearningRules(plan, false, runs.ebiptables.learning.rules),
+      nftables: describeLearningRules(plan, false, runs.nftables.learning.rules),
+    },
+    runs,
+  };
 }

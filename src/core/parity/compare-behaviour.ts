@@ -14,6 +14,8 @@ import type { Ruleset } from '../compile/ebiptables/ir';
 import type { NftRuleset } from '../compile/nftables/ir';
 import { BridgeHost } from '../netfilter/bridge-host';
 import type { HostSettings, PacketTrace, RuleRef, Side, Verdict } from '../netfilter/bridge-host';
+import { LearningTimeline } from '../sim/learning-timeline';
+import type { LearningRun } from '../sim/learning-timeline';
 import { scenarioSettings } from '../sim/run-scenario';
 import type { ScenarioFrame, ScenarioHosts } from '../sim/scenarios';
 import { SCENARIOS } from '../sim/scenarios';
@@ -59,18 +61,35 @@ function fateOf(t: PacketTrace): PacketFate {
   return { verdict: t.verdict, ctstate: t.ctstate, rule: t.rule, error: t.error };
 }
 
-/** Runs `frames` through one rule set, as the Simulator does (a frame answering an undelivered one is not sent). */
-function runOne(ruleset: AnyRuleset, run: BehaviourRun): Map<number, { trace: PacketTrace }> {
+/**
+ * Runs `frames` through one rule set, as the Simulator does (a frame answering an undelivered one
+ * is not sent); with `learning`, from the driver's learning rules through its phases.
+ */
+function runOne(
+  ruleset: AnyRuleset,
+  run: BehaviourRun,
+  learning?: LearningRun,
+): Map<number, { trace: PacketTrace }> {
   const host = new BridgeHost(ruleset, run.settings);
+  const timeline = learning ? new LearningTimeline(learning, host) : null;
   const delivered = new Set<number>();
   const out = new Map<number, { trace: PacketTrace }>();
+  let step = 0;
   run.frames.forEach((f, index) => {
     if (f.requires && !f.requires.every((r) => delivered.has(r))) return;
+    timeline?.before(step, f.t);
     const trace = host.step(f.frame, f.side, f.t);
+    timeline?.after(f.frame, f.side, trace, step++, f.t);
     if (trace.verdict === 'accept') delivered.add(index);
     out.set(index, { trace });
   });
   return out;
+}
+
+/** Both drivers' learning rules and learners, for a binding that learns its address. */
+export interface BehaviourLearning {
+  ebiptables: { ruleset: Ruleset; learning: LearningRun };
+  nftables: { ruleset: NftRuleset; learning: LearningRun };
 }
 
 /**
@@ -95,20 +114,27 @@ export function hostCannotInstall(
 
 /**
  * Runs every run through both rule sets and lists the packets whose verdict or conntrack state
- * differs (a packet sent on one side only counts as differing).
+ * differs (a packet sent on one side only counts as differing). With `learning` (a binding
+ * without IP) each run starts on that driver's learning rules and goes through its learning
+ * phases; `ebiptables` and `nftables` are then the rules after learning.
  */
 export function compareBehaviour(
   ebiptables: Ruleset,
   nftables: NftRuleset,
   runs: readonly BehaviourRun[],
+  learning?: BehaviourLearning,
 ): BehaviourComparison {
   const cannot = hostCannotInstall(ebiptables, nftables, runs[0]?.settings ?? {});
   if (cannot !== null) return { available: false, reason: cannot };
   const differences: PacketParity[] = [];
   let packets = 0;
   for (const run of runs) {
-    const a = runOne(ebiptables, run);
-    const b = runOne(nftables, run);
+    const a = learning
+      ? runOne(learning.ebiptables.ruleset, run, learning.ebiptables.learning)
+      : runOne(ebiptables, run);
+    const b = learning
+      ? runOne(learning.nftables.ruleset, run, learning.nftables.learning)
+      : runOne(nftables, run);
     run.frames.forEach((f, index) => {
       const x = a.get(index)?.trace;
       const y = b.get(index)?.trace;

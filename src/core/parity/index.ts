@@ -1,6 +1,6 @@
 /** Parity between libvirt's ebiptables driver and its proposed nftables driver. */
 export { compareBackends } from './compare-backends';
-export type { BackendComparison, BackendSide } from './compare-backends';
+export type { BackendComparison, BackendSide, LearningComparison } from './compare-backends';
 export { compareRuleTranslations, PARITY_PATHS } from './compare-rules';
 export type { ParityBackend, ParityPath, RuleChange, RuleParity } from './compare-rules';
 export type { Atom } from './atoms';
@@ -11,6 +11,7 @@ export { compareRegions } from './compare-regions';
 export type { RegionComparison } from './compare-regions';
 export type {
   BehaviourComparison,
+  BehaviourLearning,
   BehaviourRun,
   PacketFate,
   PacketParity,

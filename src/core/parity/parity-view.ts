@@ -40,6 +40,12 @@ export interface ParityView {
   packets: BehaviourComparison;
   /** Over all packets: the regions whose verdict differs (ebiptables before, nftables after). */
   regions: RegionComparison;
+  /**
+   * Set when the binding has no `IP` and libvirt learns it: the rules are compared as they are
+   * once it learned `address`, the packets run through each driver's learning phases, and this
+   * is what each driver installs while it learns.
+   */
+  learning?: { mode: 'any' | 'dhcp'; address: string; ebiptables: string; nftables: string };
 }
 
 function sideView(ruleset: unknown, errors: readonly Diagnostic[]): ParitySideView {
@@ -67,7 +73,13 @@ export function compareBackendsForSim(
   const hosts = hostsFor(settings);
   const params: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(settings.params)) if (k !== 'MAC' && v.length) params[k] = v;
-  const cmp = compareBackends(lookup, set.root, { iface: 'vnet0', mac: hosts.vm.mac, params });
+  const host = simSettingsOf(hostProfileOf(settings));
+  const cmp = compareBackends(
+    lookup,
+    set.root,
+    { iface: 'vnet0', mac: hosts.vm.mac, params },
+    { address: hosts.vm.ip, host },
+  );
   const problems = cmp.diagnostics
     .filter((d) => d.severity === 'error')
     .map((d) => `${d.code}: ${d.message}`);
@@ -77,7 +89,6 @@ export function compareBackendsForSim(
   let packets: BehaviourComparison = { available: false, reason: unbound };
   let regions: RegionComparison = { available: false, reason: unbound };
   if (eb && nft) {
-    const host = simSettingsOf(hostProfileOf(settings));
     regions = compareRegions(eb, nft, host);
     const runs = scenarioRuns(hosts, host);
     if (customPackets.length > 0)
@@ -87,7 +98,7 @@ export function compareBackendsForSim(
         frames: buildCustomFrames([...customPackets], hosts),
         settings: host,
       });
-    packets = compareBehaviour(eb, nft, runs);
+    packets = compareBehaviour(eb, nft, runs, cmp.learning?.runs);
   }
   return {
     label: cmp.nftablesLabel,
@@ -97,5 +108,14 @@ export function compareBackendsForSim(
     rules: cmp.rules,
     packets,
     regions,
+    ...(cmp.learning
+      ? {
+          learning: {
+            mode: cmp.learning.plan.mode,
+            address: cmp.learning.address,
+            ...cmp.learning.whileLearning,
+          },
+        }
+      : {}),
   };
 }

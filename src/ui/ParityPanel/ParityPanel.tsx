@@ -202,6 +202,34 @@ let latest = 0;
  * what each XML rule becomes, and which packets behave differently. Computed in the simulator
  * worker (it runs every scenario twice).
  */
+/** A binding without IP: what each driver installs while libvirt learns the address. */
+function LearningNote({ learning }: { learning: NonNullable<ParityView['learning']> }) {
+  const same = learning.ebiptables === learning.nftables;
+  return (
+    <section aria-labelledby="parity-learning-title">
+      <h3 id="parity-learning-title" className="parity-title">
+        While libvirt learns the address
+      </h3>
+      <p>
+        The binding has no IP: libvirt learns it (CTRL_IP_LEARNING={learning.mode}). The rules are
+        compared as they are once it learned <code>{learning.address}</code>; the packets run
+        through each driver&apos;s learning phases.{' '}
+        {same
+          ? 'While learning both drivers install the same rules.'
+          : 'While learning the drivers install different rules:'}
+      </p>
+      <ul className="parity-learning" aria-label="Rules while learning">
+        <li>
+          <strong>ebiptables</strong>: {learning.ebiptables}
+        </li>
+        <li>
+          <strong>nftables</strong>: {learning.nftables}
+        </li>
+      </ul>
+    </section>
+  );
+}
+
 export function ParityPanel() {
   const doc = useStudioStore(selectActiveDoc);
   const filters = useStudioStore((s) => s.workspace.filters);
@@ -265,6 +293,7 @@ export function ParityPanel() {
           ))}
           <SideProblems name="ebiptables" side={view.ebiptables} />
           <SideProblems name="nftables" side={view.nftables} />
+          {view.learning && <LearningNote learning={view.learning} />}
           <section aria-labelledby="parity-rules-title">
             <h3 id="parity-rules-title" className="parity-title">
               What the nftables driver installs differently
