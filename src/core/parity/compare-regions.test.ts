@@ -113,3 +113,18 @@ describe('compareRegions: ebiptables against nftables over all packets', () => {
     expect(totals.replayed).toBeGreaterThan(5);
   });
 });
+
+describe('compareRegions in a view', () => {
+  it('leaves rule sets with more regions than the view compares to the command line', () => {
+    const { eb, nft } = compileBoth(PARITY_FILTERS.rej);
+    const all = compareRegions(eb, nft, HOST);
+    expect(all.available).toBe(true);
+    const capped = compareRegions(eb, nft, HOST, 10);
+    expect(capped).toEqual({
+      available: false,
+      reason: expect.stringMatching(
+        /^the rule sets have up to \d+ regions, more than this view compares \(10\); `nwfilter-studio diff FILE FILE --against-backend ebiptables --backend nftables` lists them$/,
+      ),
+    });
+  });
+});

@@ -42,11 +42,24 @@ export function compareRegions(
   ebiptables: AnyRuleset,
   nftables: AnyRuleset,
   settings: HostSettings,
+  maxRegions = Infinity,
 ): RegionComparison {
   const cannot = hostCannotInstall(ebiptables, nftables, settings);
   if (cannot !== null) return { available: false, reason: cannot };
   const problems: string[] = [];
   const before = analyse(ebiptables, settings, problems);
   const after = analyse(nftables, settings, problems);
+  // The diff compares every region of one side with every region of the other: a view that must
+  // answer quickly leaves a large rule set to the command line.
+  const most = Math.max(regionCount(before), regionCount(after));
+  if (most > maxRegions)
+    return {
+      available: false,
+      reason: `the rule sets have up to ${most} regions, more than this view compares (${maxRegions}); \`nwfilter-studio diff FILE FILE --against-backend ebiptables --backend nftables\` lists them`,
+    };
   return { available: true, regions: diffView(before, after), problems };
+}
+
+function regionCount(a: RulesetAnalysis): number {
+  return Object.values(a.paths).reduce((n, p) => n + p.length, 0);
 }

@@ -21,6 +21,12 @@ import type { RegionComparison } from './compare-regions';
 import { compareRegions } from './compare-regions';
 import type { RuleParity } from './compare-rules';
 
+/**
+ * The most regions (per side, all paths) the Parity tab diffs: a 300-rule filter (6,100), a few
+ * seconds in the worker; a 1,000-rule one (17,000 regions) would take over ten.
+ */
+export const PARITY_VIEW_MAX_REGIONS = 8_000;
+
 /** One backend's binding problems: at a rule (`ruleIndex` set) or filterref, or without a place. */
 export interface ParitySideView {
   binds: boolean;
@@ -89,7 +95,7 @@ export function compareBackendsForSim(
   let packets: BehaviourComparison = { available: false, reason: unbound };
   let regions: RegionComparison = { available: false, reason: unbound };
   if (eb && nft) {
-    regions = compareRegions(eb, nft, host);
+    regions = compareRegions(eb, nft, host, PARITY_VIEW_MAX_REGIONS);
     const runs = scenarioRuns(hosts, host);
     if (customPackets.length > 0)
       runs.push({
