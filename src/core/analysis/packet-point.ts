@@ -198,11 +198,14 @@ function word(v: bigint, shift: bigint): number {
 
 /**
  * A frame for the IP / TCP-UDP-ICMP part of a witness point, or null when the point's frame
- * class is not one the witness builder makes (only the conntrack-free IPv4/IPv6 headers, with
- * the protocol's first packet: a SYN, a datagram, an echo request or the point's ICMP type).
+ * class is not one the witness builder makes (only IPv4/IPv6, 802.1Q-tagged or not, with the
+ * protocol's first packet: a SYN, a datagram, an echo request or the point's ICMP type).
  */
 export function frameOfPoint(p: Point): EthernetFrame | null {
-  const eth = p[DIM.eth] as bigint;
+  const cls = p[DIM.eth] as bigint;
+  // An 802.1Q-tagged IPv4 / IPv6 frame carries the point's VLAN id.
+  const tagged = cls === ETH_TAGGED + ETH_IPV4 || cls === ETH_TAGGED + ETH_IPV6;
+  const eth = tagged ? cls - ETH_TAGGED : cls;
   if (eth !== ETH_IPV4 && eth !== ETH_IPV6) return null;
   const proto = Number(p[DIM.proto]);
   const sport = Number(p[DIM.sport]);
@@ -253,7 +256,14 @@ export function frameOfPoint(p: Point): EthernetFrame | null {
       ip.protocol = 51;
     }
   }
-  return buildEthernet({ src: Number(p[DIM.macSrc]), dst: Number(p[DIM.macDst]) }, ip);
+  return buildEthernet(
+    {
+      src: Number(p[DIM.macSrc]),
+      dst: Number(p[DIM.macDst]),
+      ...(tagged ? { vlan: { vid: Number(p[DIM.vid]) } } : {}),
+    },
+    ip,
+  );
 }
 
 /** A witness as people read it: the frame's summary and its conntrack state. */
