@@ -46,6 +46,61 @@ const side = (o: Outcome): DiffSide => ({ verdict: o.verdict, rule: o.rule, hook
 const sideKey = (s: DiffSide) =>
   `${s.verdict}|${s.rule ? `${s.rule.filter}#${s.rule.index}` : '-'}`;
 
+/** Dimensions most regions of a walk hold one value of: the frame class, protocol, state. */
+const KEY_DIMS = [DIM.eth, DIM.proto, DIM.ctState];
+
+/** The key of a cube that holds one value in each of {@link KEY_DIMS}, else null. */
+function pointKey(c: Cube): string | null {
+  let k = '';
+  for (const d of KEY_DIMS) {
+    const s = c[d] ?? null;
+    if (s === null || s.length !== 2 || s[0] !== s[1]) return null;
+    k += `${s[0] as bigint}/`;
+  }
+  return k;
+}
+
+/**
+ * The outcomes a cube may overlap, in their order: those with its key (two single values
+ * overlap only when equal) and those without one. Comparing every pair of two 17,000-region
+ * analyses took seconds.
+ */
+class PointIndex {
+  private readonly byKey = new Map<string, number[]>();
+  private readonly wide: number[] = [];
+
+  constructor(private readonly outcomes: readonly Outcome[]) {
+    outcomes.forEach((o, i) => {
+      const k = pointKey(o.cube);
+      if (k === null) this.wide.push(i);
+      else {
+        const list = this.byKey.get(k);
+        if (list) list.push(i);
+        else this.byKey.set(k, [i]);
+      }
+    });
+  }
+
+  candidates(c: Cube): readonly Outcome[] {
+    const k = pointKey(c);
+    if (k === null) return this.outcomes;
+    const keyed = this.byKey.get(k) ?? [];
+    // Merged by position: the same order as a walk over every outcome.
+    const out: Outcome[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < keyed.length || j < this.wide.length) {
+      const next =
+        j >= this.wide.length ||
+        (i < keyed.length && (keyed[i] as number) < (this.wide[j] as number))
+          ? (keyed[i++] as number)
+          : (this.wide[j++] as number);
+      out.push(this.outcomes[next] as Outcome);
+    }
+    return out;
+  }
+}
+
 /**
  * The regions whose verdict differs between `before` and `after`, path by path; regions with the
  * same verdicts and deciding rules on both sides are merged where their union is one cube.
@@ -56,8 +111,9 @@ export function diffAnalyses(before: RulesetAnalysis, after: RulesetAnalysis): D
     const a = comparable(before, path);
     const b = comparable(after, path);
     const groups = new Map<string, { before: DiffSide; after: DiffSide; cubes: Cube[] }>();
+    const index = new PointIndex(b);
     for (const x of a) {
-      for (const y of b) {
+      for (const y of index.candidates(x.cube)) {
         if (x.verdict === y.verdict || !cubesOverlap(x.cube, y.cube)) continue;
         const cube = intersectCubes(x.cube, y.cube);
         if (!cube) continue;
