@@ -144,6 +144,11 @@ test('nftables backend without IP: the driver’s learning rules in the timeline
   await expect(path).toContainText('table bridge libvirt_nwfilter_ethernet chain postrouting');
   await expect(path).toContainText('oif vmap @vmap-oif: jump vnet0-in');
   await expect(path).not.toContainText('conntrack (bridge)');
+  // Packet 2, from the VM, is accepted by the driver's own rule `ether type ip accept`.
+  await diagram.getByRole('button', { name: /^Packet 2:/ }).click();
+  await expect(panels(page).getByTestId('deciding-nft-rule')).toHaveText(
+    'table bridge libvirt_nwfilter_ethernet chain vnet0-out handle 9',
+  );
   // The Export shows the driver's commands while it learns.
   await openTab(page, 'Export');
   const formats = panels(page).getByRole('tablist', { name: 'Export formats' });

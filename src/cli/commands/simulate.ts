@@ -93,11 +93,12 @@ function noteUnmodelledSysctls(io: CliIo, profile: HostProfile): void {
 /** The deciding XML rule, and under nftables the installed rule: table, chain and kernel handle. */
 function ruleText(trace: PacketTrace): string {
   const r = trace.rule;
-  if (!r) return '-';
   const site = trace.site;
   const where = site
     ? ` [${site.table.replace('/', ' ')} ${site.chain} handle ${site.handle}]`
     : '';
+  // No XML rule but a site: a rule the driver writes itself (its learning rules).
+  if (!r) return site ? `(libvirt's own rule)${where}` : '-';
   return `${r.filter}#${r.index} (prio ${r.priority}, ${r.direction})${where}`;
 }
 

@@ -228,6 +228,19 @@ describe('nftables learning rules: simulated', () => {
     expect(last.chain).toBe('vnet0-out');
     // Chains 1-4, set 5, maps 6-7, then vnet0-out's first rule.
     expect(last.handle).toBe(8);
+    // No XML rule decides; the packet's site names the driver's own rule.
+    expect(t.rule).toBeNull();
+    expect(t.site).toEqual({
+      table: 'bridge/libvirt_nwfilter_ethernet',
+      chain: 'vnet0-out',
+      handle: 8,
+    });
+    const passed = new BridgeHost(rs).step(FRAME.ipv6(), 'from-vm', 0);
+    expect(passed.site).toEqual({
+      table: 'bridge/libvirt_nwfilter_ethernet',
+      chain: 'vnet0-out',
+      handle: 11,
+    });
   });
 });
 

@@ -107,6 +107,14 @@ export interface HookTrace {
   visits: RuleVisit[];
 }
 
+/**
+ * Whether an accepting rule says why a packet passed: one from an XML rule, or one the driver
+ * writes itself where its rules have sites (the nftables learning rules); not ebtables' own.
+ */
+function informative(rule: PreparedRule | null): boolean {
+  return !!rule && (rule.ir.provenance !== null || rule.site !== null);
+}
+
 /** Everything the simulator knows about one packet; plain data. */
 export interface PacketTrace {
   i: number;
@@ -123,7 +131,9 @@ export interface PacketTrace {
   rule: RuleRef | null;
   /**
    * Where the compiled rule that decided sits — table, chain and the kernel's handle — for a
-   * backend whose rules have handles (nftables); absent otherwise and when `rule` is null.
+   * backend whose rules have handles (nftables); absent otherwise, when a structural rule
+   * decided (a jump) and when no rule did. Set without `rule` for a rule the driver writes itself
+   * (the nftables learning rules).
    */
   site?: RuleSite;
   provenance: Provenance | null;
@@ -471,7 +481,7 @@ export class BridgeHost {
     const settlePre = (v: HookVerdict): PacketTrace | null => {
       if (v !== V_ACCEPT) this.conntrack.discard(ct);
       if (v === V_ERROR) return this.settle(trace, 'error', null, acceptedEb, this.walkError);
-      if (this.decider?.ir.provenance) acceptedEb = this.decider;
+      if (informative(this.decider)) acceptedEb = this.decider;
       if (v !== V_ACCEPT) return this.settle(trace, 'drop', this.decider, acceptedEb);
       return null;
     };
@@ -610,7 +620,7 @@ export class BridgeHost {
         if (!upCopy) this.conntrack.discard(ct);
         return this.settle(trace, r === V_REJECT ? 'reject' : 'drop', this.decider, null);
       }
-      if (this.decider?.ir.provenance) acceptedEb = this.decider;
+      if (informative(this.decider)) acceptedEb = this.decider;
     }
     // 3b. the IP FORWARD (bridged) or INPUT (to the host) hook.
     if (ip) {
@@ -643,7 +653,7 @@ export class BridgeHost {
           );
         return this.settle(trace, r === V_REJECT ? 'reject' : 'drop', this.decider, null);
       }
-      if (this.decider?.ir.provenance) acceptedIp = this.decider;
+      if (informative(this.decider)) acceptedIp = this.decider;
     }
 
     // 4. bridge POSTROUTING (bridged frames only).
@@ -658,7 +668,7 @@ export class BridgeHost {
         if (!upCopy) this.conntrack.discard(ct);
         return this.settle(trace, 'drop', this.decider, acceptedIp ?? acceptedEb);
       }
-      if (this.decider?.ir.provenance) acceptedEb = this.decider;
+      if (informative(this.decider)) acceptedEb = this.decider;
     }
 
     // 5. Confirmation (helpers run here).
@@ -747,7 +757,8 @@ export class BridgeHost {
     const d = verdict === 'accept' ? accepted : decider;
     trace.provenance = d?.ir.provenance ?? null;
     trace.rule = trace.provenance ? this.refOf(d) : null;
-    if (trace.rule && d?.site) trace.site = d.site;
+    // A rule the driver writes itself (no XML rule: the learning rules) is named by its site.
+    if (d?.site && (trace.rule || !trace.provenance)) trace.site = d.site;
     trace.error = error;
     return trace;
   }
@@ -830,7 +841,7 @@ export class BridgeHost {
 
   /**
    * ACCEPT, DROP or REJECT ends the walk: an ACCEPT is credited to the last rule with an XML
-   * origin (`lastDecider`), a DROP or REJECT to the rule itself; a table without REJECT (ebtables) drops.
+   * origin or a site (`lastDecider`), a DROP or REJECT to the rule itself; a table without REJECT (ebtables) drops.
    */
   private terminal(
     op: number,
@@ -937,7 +948,8 @@ export class BridgeHost {
         continue;
       }
       if (op <= OP_RETURN) {
-        if (rule.ref !== null) lastDecider = rule;
+        // Credited: an XML rule's, or one the driver writes itself with a site (nft learning rules).
+        if (rule.ref !== null || rule.site !== null) lastDecider = rule;
         if (op !== OP_RETURN) return this.terminal(op, rule, lastDecider, hook.rejectIsDrop);
         // RETURN: as if the chain ended here.
         pos = n;

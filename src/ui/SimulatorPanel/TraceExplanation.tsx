@@ -167,6 +167,15 @@ export const TraceExplanation = memo(function TraceExplanation({
               </>
             )}
           </>
+        ) : trace.site ? (
+          <>
+            Decided by a rule libvirt&apos;s driver writes itself (no XML rule: its rules while it
+            learns the VM&apos;s address) — installed as{' '}
+            <span className="mono" data-testid="deciding-nft-rule">
+              table {trace.site.table.replace('/', ' ')} chain {trace.site.chain} handle{' '}
+              {trace.site.handle}
+            </span>
+          </>
         ) : trace.verdict === 'accept' ? (
           'No rule of the filter decided: the chains end without a verdict, so the packet passes (libvirt’s default).'
         ) : (
