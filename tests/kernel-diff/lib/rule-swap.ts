@@ -218,14 +218,61 @@ export function nftTearOldRules(
   ].map((argv) => ({ cmd: nftLine(argv), ignore: false }));
 }
 
-/** Commands as a shell script: one nft call each (as libvirt runs them), failures as libvirt treats them. */
+/** The words of a line quoted as libvirt's dry run quotes (`'…'`, `'\''` for a quote). */
+export function shellWords(line: string): string[] {
+  const out: string[] = [];
+  let cur: string | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (ch === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end < 0) throw new Error(`unterminated quote in ${line}`);
+      cur = (cur ?? '') + line.slice(i + 1, end);
+      i = end;
+    } else if (ch === '\\') {
+      cur = (cur ?? '') + (line[++i] ?? '');
+    } else if (ch === ' ') {
+      if (cur !== null) out.push(cur);
+      cur = null;
+    } else cur = (cur ?? '') + ch;
+  }
+  if (cur !== null) out.push(cur);
+  return out;
+}
+
+/**
+ * Commands as a shell script, failures as libvirt treats them. libvirt runs one `nft` per
+ * command; here each run of commands of one verb (`add`, `delete`, `rename`) between two whose
+ * failure libvirt ignores goes to one `nft -f` batch, every command as the driver writes it. No
+ * frame is in flight during a swap, so only the state after it counts, and it is the same; a
+ * guest kernel under emulation starts a program in about a second, so this keeps a swap to a few.
+ */
 export function nftCommandsScript(commands: readonly NftSwapCommand[]): string {
-  return [
-    ...commands.map(({ cmd, ignore }) =>
-      ignore
-        ? `${cmd} >/dev/null 2>&1 || true`
-        : `${cmd} || { echo "failed: ${cmd.slice(0, 200).replace(/["$`\\]/g, '')}" >&2; exit 1; }`,
-    ),
-    'exit 0',
-  ].join('\n');
+  const lines: string[] = [];
+  let batch: string[] = [];
+  let verb = '';
+  const flush = () => {
+    if (batch.length === 0) return;
+    lines.push(
+      `nft -f - <<'NWFS_NFT' || { echo "failed: the batch of ${verb} commands above" >&2; exit 1; }`,
+      ...batch,
+      'NWFS_NFT',
+    );
+    batch = [];
+  };
+  for (const { cmd, ignore } of commands) {
+    if (ignore) {
+      flush();
+      lines.push(`${cmd} >/dev/null 2>&1 || true`);
+      continue;
+    }
+    const [nft, ...argv] = shellWords(cmd);
+    if (nft !== 'nft') throw new Error(`not an nft command: ${cmd}`);
+    if (argv[0] !== verb) flush();
+    verb = argv[0] ?? '';
+    batch.push(argv.join(' '));
+  }
+  flush();
+  lines.push('exit 0');
+  return lines.join('\n');
 }
