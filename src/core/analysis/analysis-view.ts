@@ -118,7 +118,8 @@ function whyNoReplay(p: Point): string | null {
     return 'it belongs to an established or related connection: a single packet cannot show it';
   if (p[DIM.conns] !== 1n)
     return `connlimit counts ${p[DIM.conns]} connections from its source: a single packet cannot show it`;
-  if (!frameOfPoint(p)) return 'the simulator builds IPv4 and IPv6 packets (tagged or not) only';
+  if (!frameOfPoint(p))
+    return 'the simulator builds IPv4, IPv6, ARP and RARP packets (tagged or not) only';
   return null;
 }
 

@@ -7,7 +7,7 @@ import { summarizeFrame } from '../packet/packet-summary';
 import { describeDim } from './describe-region';
 import { ip6ToBigint } from './match-region';
 import { l4Port, upperProtocol } from '../netfilter/match-eval';
-import type { EthernetFrame, Ipv4Packet, Ipv6Packet, L4Packet } from '../packet/packet';
+import type { ArpPacket, EthernetFrame, Ipv4Packet, Ipv6Packet, L4Packet } from '../packet/packet';
 import {
   buildAh,
   buildEthernet,
@@ -35,8 +35,10 @@ import {
   DIR_NONE,
   DIR_ORIGINAL,
   DIR_REPLY,
+  ETH_ARP,
   ETH_IPV4,
   ETH_IPV6,
+  ETH_RARP,
   ETH_STP,
   ETH_TAGGED,
   cubeContains,
@@ -167,6 +169,16 @@ export function witnessPoint(c: Cube): Point {
   p[DIM.icmpType] = pick(c[DIM.icmpType] ?? null, DIM.icmpType, proto === 58n ? 128n : 8n);
   p[DIM.macSrc] = pick(c[DIM.macSrc] ?? null, DIM.macSrc, 0x525400000001n);
   p[DIM.macDst] = pick(c[DIM.macDst] ?? null, DIM.macDst, 0x525400000002n);
+  // An ordinary ARP request where the region allows one.
+  p[DIM.arpHtype] = pick(c[DIM.arpHtype] ?? null, DIM.arpHtype, 1n);
+  p[DIM.arpPtype] = pick(c[DIM.arpPtype] ?? null, DIM.arpPtype, 0x0800n);
+  p[DIM.arpHlen] = pick(c[DIM.arpHlen] ?? null, DIM.arpHlen, 6n);
+  p[DIM.arpPlen] = pick(c[DIM.arpPlen] ?? null, DIM.arpPlen, 4n);
+  p[DIM.arpOp] = pick(c[DIM.arpOp] ?? null, DIM.arpOp, 1n);
+  p[DIM.arpSpa] = pick(c[DIM.arpSpa] ?? null, DIM.arpSpa, IP4_DEFAULT + 1n);
+  p[DIM.arpTpa] = pick(c[DIM.arpTpa] ?? null, DIM.arpTpa, IP4_DEFAULT + 2n);
+  p[DIM.arpSha] = pick(c[DIM.arpSha] ?? null, DIM.arpSha, 0x525400000001n);
+  gratuitousAgree(c, p);
   // A first packet where the region has one (a single packet can replay it), with a direction
   // its state can have.
   const states = c[DIM.ctState] ?? null;
@@ -180,6 +192,33 @@ export function witnessPoint(c: Cube): Point {
     }
   }
   return p;
+}
+
+/**
+ * Makes the witness' `arpGratuitous` say what its two ARP addresses say (equal or not), moving
+ * one address or the flag within the cube; left as it is when the cube allows neither.
+ */
+function gratuitousAgree(c: Cube, p: bigint[]): void {
+  const has = (d: number, v: bigint) => {
+    const s = c[d] ?? null;
+    return s === null || pick(s, d, v) === v;
+  };
+  const spa = p[DIM.arpSpa] as bigint;
+  const tpa = p[DIM.arpTpa] as bigint;
+  const want = p[DIM.arpGratuitous] === 1n;
+  if (want === (spa === tpa)) return;
+  if (want) {
+    if (has(DIM.arpTpa, spa)) p[DIM.arpTpa] = spa;
+    else if (has(DIM.arpSpa, tpa)) p[DIM.arpSpa] = tpa;
+    else if (has(DIM.arpGratuitous, 0n)) p[DIM.arpGratuitous] = 0n;
+    return;
+  }
+  for (const other of [tpa + 1n, tpa - 1n])
+    if (other >= 0n && other <= 0xffffffffn && has(DIM.arpTpa, other)) {
+      p[DIM.arpTpa] = other;
+      return;
+    }
+  if (has(DIM.arpGratuitous, 1n)) p[DIM.arpGratuitous] = 1n;
 }
 
 /** Conntrack cases in the order a witness prefers them: first packets first. */
@@ -198,14 +237,16 @@ function word(v: bigint, shift: bigint): number {
 
 /**
  * A frame for the IP / TCP-UDP-ICMP part of a witness point, or null when the point's frame
- * class is not one the witness builder makes (only IPv4/IPv6, 802.1Q-tagged or not, with the
- * protocol's first packet: a SYN, a datagram, an echo request or the point's ICMP type).
+ * class is not one the witness builder makes (IPv4/IPv6 with the protocol's first packet: a SYN,
+ * a datagram, an echo request or the point's ICMP type; ARP and RARP; 802.1Q-tagged or not).
  */
 export function frameOfPoint(p: Point): EthernetFrame | null {
   const cls = p[DIM.eth] as bigint;
   // An 802.1Q-tagged IPv4 / IPv6 frame carries the point's VLAN id.
-  const tagged = cls === ETH_TAGGED + ETH_IPV4 || cls === ETH_TAGGED + ETH_IPV6;
+  const tagged = cls >= ETH_TAGGED && cls < ETH_STP;
   const eth = tagged ? cls - ETH_TAGGED : cls;
+  const vlan = tagged ? { vlan: { vid: Number(p[DIM.vid]) } } : {};
+  if (eth === ETH_ARP || eth === ETH_RARP) return arpFrameOfPoint(p, eth, vlan);
   if (eth !== ETH_IPV4 && eth !== ETH_IPV6) return null;
   const proto = Number(p[DIM.proto]);
   const sport = Number(p[DIM.sport]);
@@ -256,13 +297,34 @@ export function frameOfPoint(p: Point): EthernetFrame | null {
       ip.protocol = 51;
     }
   }
+  return buildEthernet({ src: Number(p[DIM.macSrc]), dst: Number(p[DIM.macDst]), ...vlan }, ip);
+}
+
+/** An ARP or RARP frame with the point's fields (null when its addresses and flag disagree). */
+function arpFrameOfPoint(
+  p: Point,
+  eth: bigint,
+  vlan: { vlan?: { vid: number } },
+): EthernetFrame | null {
+  const spa = Number(p[DIM.arpSpa]);
+  const tpa = Number(p[DIM.arpTpa]);
+  if ((spa === tpa) !== (p[DIM.arpGratuitous] === 1n)) return null;
+  const arp: ArpPacket = {
+    kind: 'arp',
+    htype: Number(p[DIM.arpHtype]),
+    ptype: Number(p[DIM.arpPtype]),
+    hlen: Number(p[DIM.arpHlen]),
+    plen: Number(p[DIM.arpPlen]),
+    op: Number(p[DIM.arpOp]),
+    sha: Number(p[DIM.arpSha]),
+    spa,
+    tha: Number(p[DIM.arpTha]),
+    tpa,
+  };
   return buildEthernet(
-    {
-      src: Number(p[DIM.macSrc]),
-      dst: Number(p[DIM.macDst]),
-      ...(tagged ? { vlan: { vid: Number(p[DIM.vid]) } } : {}),
-    },
-    ip,
+    { src: Number(p[DIM.macSrc]), dst: Number(p[DIM.macDst]), ...vlan },
+    arp,
+    Number(eth),
   );
 }
 

@@ -128,3 +128,27 @@ describe('compareRegions in a view', () => {
     });
   });
 });
+
+describe('compareRegions on clean-traffic: the ARP and RARP fields', () => {
+  it('every region is an ARP or RARP one, and each witness replays with both verdicts', () => {
+    const { eb, nft } = compileBoth(`<filter name='ct'><filterref filter='clean-traffic'/>
+      <rule action='accept' direction='out'><tcp dstportstart='22'/></rule>
+      <rule action='drop' direction='inout'><all/></rule></filter>`);
+    const cmp = compareRegions(eb, nft, HOST);
+    if (!cmp.available) throw new Error(cmp.reason);
+    expect(cmp.regions.length).toBeGreaterThan(0);
+    for (const r of cmp.regions) {
+      // ebtables' ARP matches read the addresses only with Ethernet/IPv4 lengths; nft reads
+      // them at their offsets whatever the lengths say.
+      expect(r.region).toMatch(/^eth=(arp|rarp) /);
+      const w = witnessReplay(r.path, r.point);
+      if (typeof w === 'string') throw new Error(`${r.region}: ${w}`);
+      const run = (rs: AnyRuleset) =>
+        new BridgeHost(rs, HOST).step(structuredClone(w.frame), w.side, 1, { toHost: w.toHost });
+      expect([run(eb).verdict, run(nft).verdict], r.region).toEqual([
+        r.before.verdict,
+        r.after.verdict,
+      ]);
+    }
+  });
+});
