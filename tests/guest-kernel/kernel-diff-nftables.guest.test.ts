@@ -13,9 +13,6 @@ import { ensureQemu, prepareGuestKernel, type GuestKernel } from './lib/guest-ke
 import { GuestVm } from './lib/guest-vm';
 
 const unavailable = whyGuestUnavailable();
-/** The default selection (see below): conntrack state and ct count, both directions. */
-const QUICK_CASES = ['ftp-related', 'connlimit'];
-const QUICK_SCENARIOS = ['ssh', 'dns', 'ping', 'ssh-connlimit', 'tcp-invalid'];
 let kernel: GuestKernel | undefined;
 let vm: GuestVm | undefined;
 const t0 = Date.now();
@@ -51,10 +48,4 @@ defineKernelDiff({
   prefix: `nwfs-kg-${process.pid}-`,
   backends: ['nftables'],
   requireBridgeConntrack: true,
-  // Under TCG every program start costs the guest about a second: the whole suite takes the
-  // better part of an hour, so `npm test` runs a stateful selection (ct state, ct count) unless
-  // NWFS_GUEST_KERNEL_DIFF=full or NWFS_KERNEL_DIFF_CASES / _SCENARIOS name what to run.
-  ...(process.env.NWFS_GUEST_KERNEL_DIFF === 'full'
-    ? {}
-    : { defaultCases: QUICK_CASES, defaultScenarios: QUICK_SCENARIOS }),
 });

@@ -198,13 +198,11 @@ async function startServers(bed: Testbed, flow: FlowName, tmp: string): Promise<
     case 'ping-in':
       return;
   }
-  for (const [ns, port] of wait) {
-    for (let i = 0; i < 50; i++) {
-      const r = await bed.exec(ns, 'ss', ['-Hltn', `sport = ${port}`], { allowFailure: true });
-      if (r.stdout.trim()) break;
-      await sleep(100);
-    }
-  }
+  // Asked of the bed's agent (/proc/net/tcp), not of `ss`: a program start per poll is slow on a
+  // guest kernel under TCG.
+  const agent = await bed.agent();
+  for (const [netns, port] of wait)
+    await agent.request({ op: 'listening', netns, port: Number(port.slice(1)), timeout_ms: 5000 });
 }
 
 /** Runs the client side of a flow; resolves to whether it succeeded (for the report). */

@@ -12,7 +12,6 @@ const HELPER = join(import.meta.dirname, '..', 'py', 'frame-io.py');
 /** Debian's interpreter without site packages: starts in milliseconds, unlike a pyenv shim. */
 export const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 export const PYTHON_ARGS = ['-S'];
-const TASKSET = existsSync('/usr/bin/taskset') ? '/usr/bin/taskset' : null;
 
 export type Side = 'from-vm' | 'to-vm';
 
@@ -151,12 +150,16 @@ export async function injectFrames(
 
 /**
  * A long-lived injector for one bed (`frame-io.py serve`): the sockets stay open between
- * scenarios, which saves the helper's start and the sockets' teardown per scenario.
+ * scenarios, which saves the helper's start and the sockets' teardown per scenario. It also
+ * answers the bed's per-scenario requests (conntrack flush and listing, sysctls, nft loads) in
+ * its own process: on a guest kernel under TCG every program started costs a good part of a
+ * second, and a scenario needed a dozen.
  */
 export class Injector {
   private buffer = '';
   private waiting: ((line: string) => void) | null = null;
   private err = '';
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly child: MachineProcess) {
     child.stdout?.on('data', (b: Buffer) => {
@@ -185,6 +188,11 @@ export class Injector {
         timeoutMs,
       );
       const onExit = () => reject(new Error(`frame-io serve exited: ${this.err}`));
+      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        clearTimeout(timer);
+        onExit();
+        return;
+      }
       this.child.once('exit', onExit);
       this.waiting = (line) => {
         clearTimeout(timer);
@@ -195,24 +203,52 @@ export class Injector {
     });
   }
 
-  static async start(bed: Testbed): Promise<Injector> {
+  /** The bed's injector (started once per bed: `Testbed.agent`). */
+  static start(bed: Testbed): Promise<Injector> {
+    return bed.agent();
+  }
+
+  /**
+   * Starts `frame-io.py serve` for the bed: its requests about the bed's namespaces (`--control`:
+   * the host namespace), its sockets on the endpoints opened once they exist (`ports`).
+   */
+  static async spawn(bed: Testbed): Promise<Injector> {
     // Pinned to one CPU: the kernel then handles every injected frame on that CPU, and
     // nf_conncount (connlimit) evicts the unconfirmed entries of dropped packets at once instead
     // of keeping those "added by another CPU" for 2 jiffies, which made counts nondeterministic.
-    const child = bed.spawnIn('host', TASKSET ?? PYTHON, [
-      ...(TASKSET ? ['-c', '0', PYTHON] : []),
+    const child = bed.spawn(PYTHON, [
       ...PYTHON_ARGS,
       HELPER,
       'serve',
-      '--port',
-      `vm=${bed.ns.guest}:eth0`,
-      '--port',
-      `peer=${bed.ns.client}:eth0`,
+      '--cpu',
+      '0',
+      '--control',
+      bed.ns.host,
     ]);
     const inj = new Injector(child);
-    const ready = await inj.nextLine(10_000);
+    // A guest kernel under TCG takes seconds to start Python on a busy machine.
+    const ready = await inj.nextLine(60_000);
     if (ready !== 'ready') throw new Error(`frame-io serve: unexpected "${ready}"`);
     return inj;
+  }
+
+  /** One line out, one line back; requests and batches take turns. */
+  private exchange(line: string, timeoutMs: number): Promise<string> {
+    const turn = this.queue.then(() => {
+      this.child.stdin?.write(line + '\n');
+      return this.nextLine(timeoutMs);
+    });
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** A request about the bed's host namespace (see frame-io.py, `--control`). */
+  async request<T>(req: { op: string } & Record<string, unknown>): Promise<T> {
+    const res = JSON.parse(await this.exchange(JSON.stringify(req), 120_000)) as T & {
+      error?: string;
+    };
+    if (res.error) throw new Error(`frame-io ${req.op}: ${res.error}`);
+    return res;
   }
 
   /** Injects one scenario's frames; see {@link injectFrames}. */
@@ -227,9 +263,8 @@ export class Injector {
       })),
       linger_ms: lingerMs,
     };
-    this.child.stdin?.write(JSON.stringify(batch) + '\n');
     const last = frames.length ? Math.max(...frames.map((f) => f.at)) : 0;
-    const res = JSON.parse(await this.nextLine((last + 30) * 1000)) as {
+    const res = JSON.parse(await this.exchange(JSON.stringify(batch), (last + 30) * 1000)) as {
       sent: { i: number; t: number }[];
       seen: SeenFrame[];
       skipped: number[];

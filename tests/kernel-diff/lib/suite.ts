@@ -136,9 +136,6 @@ export interface KernelDiffOptions {
   sweep?: boolean;
   /** The machine's kernel must have nf_conntrack_bridge (a guest booted for it). */
   requireBridgeConntrack?: boolean;
-  /** Case ids (and `apps`) / scenario names to run when the environment names none. */
-  defaultCases?: readonly string[];
-  defaultScenarios?: readonly string[];
 }
 
 /** Declares the kernel differential suite (Vitest describe/it) for one machine. */
@@ -146,8 +143,8 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
   const PREFIX = o.prefix;
   const unavailable = o.unavailable;
   const backendRuns = o.backends ?? BACKEND_RUNS;
-  const onlyCases = ONLY_CASES ?? o.defaultCases;
-  const onlyScenarios = ONLY_SCENARIOS ?? o.defaultScenarios;
+  const onlyCases = ONLY_CASES;
+  const onlyScenarios = ONLY_SCENARIOS;
   let machine: Machine;
   /** A case's test bed on this machine: frames injected between the VM and its peer. */
   const injectBed = (c: KernelCase) =>
@@ -389,8 +386,8 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
             });
             const sc = sim?.frames ? { ...listed, frames: sim.frames } : listed;
             if (renewNft) {
-              await bed.host('nft', ['flush', 'ruleset']);
-              const again = await bed.applyNftScript(script);
+              // One transaction: the old tables go, the same rules come back with empty lists.
+              const again = await bed.applyNftScript(`flush ruleset\n${script}`);
               if (!again.ok)
                 throw new Error(`reloading the nftables rule set failed: ${again.stderr}`);
             }

@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { LOCAL_MACHINE, type Machine, type MachineProcess } from '../../lib/machine';
 import { runCommand, type CommandResult, type RunOptions } from '../../lib/run-command';
+import { Injector } from './frame-io';
 
 /** Debian packages the suite needs (names as in bookworm). */
 export const PACKAGES = [
@@ -173,6 +174,9 @@ export class Testbed {
   private readonly children = new Set<MachineProcess>();
   private created: string[] = [];
   bridgeAddress: string | null = null;
+  private agentP: Promise<Injector> | null = null;
+  /** Whether the raw-table FTP helper rule is in place (a fresh namespace has none). */
+  private helperRule = false;
 
   private constructor(
     readonly prefix: string,
@@ -199,60 +203,88 @@ export class Testbed {
     return bed;
   }
 
+  /**
+   * Few programs, since each costs a guest kernel under TCG about half a second: one `ip -batch`
+   * makes the namespaces and every link in place, one per namespace sets them up, and the bed's
+   * agent (started meanwhile) writes the sysctls.
+   */
   private async build(): Promise<void> {
     const { client, host, guest } = this.ns;
-    for (const n of [client, host, guest]) {
-      await this.machine.run('ip', ['netns', 'add', n]);
-      this.created.push(n);
-      // No IPv6 chatter (DAD, router solicitations, MLD) on the test links.
-      await this.exec(n, 'sysctl', [
-        '-qw',
-        'net.ipv6.conf.all.disable_ipv6=1',
-        'net.ipv6.conf.default.disable_ipv6=1',
-      ]);
-      await this.machine.run('ip', ['-n', n, 'link', 'set', 'lo', 'up']);
-    }
     const o = this.opts;
-    const hostBatch = [
-      'link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0',
-      `link add vnet0 type veth peer name eth0 netns ${guest}`,
-      `link add eth0 type veth peer name eth0 netns ${client}`,
-      'link set vnet0 master br0',
-      'link set eth0 master br0',
-      'link set br0 up',
-      'link set vnet0 up',
-      'link set eth0 up',
-    ];
-    await this.machine.run('ip', ['-n', host, '-batch', '-'], {
-      input: hostBatch.join('\n') + '\n',
+    const agent = this.agent();
+    agent.catch(() => undefined);
+    this.created.push(client, host, guest);
+    await this.machine.run('ip', ['-batch', '-'], {
+      input: [
+        ...[client, host, guest].map((n) => `netns add ${n}`),
+        `link add br0 netns ${host} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`,
+        `link add vnet0 netns ${host} type veth peer name eth0 netns ${guest}`,
+        `link add eth0 netns ${host} type veth peer name eth0 netns ${client}`,
+        '',
+      ].join('\n'),
     });
-    for (const [n, mac, ip] of [
-      [guest, o.vmMac, o.vmIp],
-      [client, o.peerMac, o.peerIp],
-    ] as const) {
-      const b = [`link set eth0 address ${mac}`, 'link set eth0 up'];
-      if (o.mode === 'apps') b.push(`addr add ${ip}/${o.prefixLen} dev eth0`);
-      else b.push('link set eth0 promisc on');
-      await this.machine.run('ip', ['-n', n, '-batch', '-'], { input: b.join('\n') + '\n' });
-    }
+    const a = await agent;
+    // No IPv6 chatter (DAD, router solicitations, MLD) on the test links: set before they are up.
+    for (const n of [client, host, guest])
+      await a.request({
+        op: 'write-sysctls',
+        netns: n,
+        values: { 'net.ipv6.conf.all.disable_ipv6': 1, 'net.ipv6.conf.default.disable_ipv6': 1 },
+      });
+    const batches: [string, string[]][] = [
+      [
+        host,
+        [
+          'link set lo up',
+          'link set vnet0 master br0',
+          'link set eth0 master br0',
+          'link set br0 up',
+          'link set vnet0 up',
+          'link set eth0 up',
+        ],
+      ],
+      ...([
+        [guest, o.vmMac, o.vmIp],
+        [client, o.peerMac, o.peerIp],
+      ].map(([n, mac, ip]) => [
+        n as string,
+        [
+          'link set lo up',
+          `link set eth0 address ${mac}`,
+          'link set eth0 up',
+          o.mode === 'apps' ? `addr add ${ip}/${o.prefixLen} dev eth0` : 'link set eth0 promisc on',
+        ],
+      ]) as [string, string[]][]),
+    ];
+    for (const [n, lines] of batches)
+      await this.machine.run('ip', ['-n', n, '-batch', '-'], { input: lines.join('\n') + '\n' });
     // br_netfilter's switches are per network namespace on current kernels.
-    const bridgeSysctl = [
-      'net.bridge.bridge-nf-call-iptables=1',
-      'net.bridge.bridge-nf-call-ip6tables=1',
-      'net.bridge.bridge-nf-call-arptables=1',
-    ];
-    let r = await this.exec(host, 'sysctl', ['-qw', ...bridgeSysctl], { allowFailure: true });
-    if (r.code !== 0) {
+    const bridgeSysctl = {
+      op: 'write-sysctls',
+      netns: host,
+      values: {
+        'net.bridge.bridge-nf-call-iptables': 1,
+        'net.bridge.bridge-nf-call-ip6tables': 1,
+        'net.bridge.bridge-nf-call-arptables': 1,
+      },
+    };
+    await a.request(bridgeSysctl).catch(async () => {
       await this.machine.run('modprobe', ['br_netfilter'], { allowFailure: true });
-      r = await this.exec(host, 'sysctl', ['-qw', ...bridgeSysctl], { allowFailure: true });
-      if (r.code !== 0)
+      await a.request(bridgeSysctl).catch((e: Error) => {
         throw new Error(
-          `kernel-diff: bridge netfilter unavailable (no net.bridge sysctls): ${r.stderr}`,
+          `kernel-diff: bridge netfilter unavailable (no net.bridge sysctls): ${e.message}`,
         );
-    }
-    await this.exec(host, 'sysctl', ['-qw', 'net.netfilter.nf_conntrack_acct=1'], {
-      allowFailure: true,
+      });
     });
+    await a
+      .request({
+        op: 'write-sysctls',
+        netns: host,
+        values: { 'net.netfilter.nf_conntrack_acct': 1 },
+      })
+      .catch(() => undefined);
+    if (o.mode === 'inject')
+      await a.request({ op: 'ports', ports: { vm: `${guest}:eth0`, peer: `${client}:eth0` } });
   }
 
   /** Runs a program inside one of the namespaces. */
@@ -271,7 +303,12 @@ export class Testbed {
 
   /** Starts a long-running program in a namespace; `destroy` kills it by PID. */
   spawnIn(role: NsRole, cmd: string, args: readonly string[]): MachineProcess {
-    const child = this.machine.spawn('ip', ['netns', 'exec', this.ns[role], cmd, ...args]);
+    return this.spawn('ip', ['netns', 'exec', this.ns[role], cmd, ...args]);
+  }
+
+  /** Starts a long-running program on the machine itself; `destroy` kills it by PID. */
+  spawn(cmd: string, args: readonly string[]): MachineProcess {
+    const child = this.machine.spawn(cmd, args);
     this.children.add(child);
     child.on('exit', () => this.children.delete(child));
     return child;
@@ -324,22 +361,25 @@ export class Testbed {
    * some rules by design.
    */
   async applyNftScript(script: string): Promise<{ ok: true } | { ok: false; stderr: string }> {
-    const r = await this.host('nft', ['-f', '-'], {
-      input: script,
-      allowFailure: true,
-      timeoutMs: 120_000,
+    const r = await (
+      await this.agent()
+    ).request<{ ok: boolean; stderr: string }>({
+      op: 'nft',
+      script,
     });
-    return r.code === 0 ? { ok: true } : { ok: false, stderr: `${r.stderr}${r.stdout}` };
+    // `flush ruleset` also empties the raw table iptables-nft keeps the helper rule in.
+    if (/^\s*flush\s+ruleset\b/m.test(script)) this.helperRule = false;
+    return r.ok ? { ok: true } : { ok: false, stderr: r.stderr };
   }
 
-  /** `iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp`, or its removal. */
-  async setFtpHelper(on: boolean): Promise<void> {
-    const spec = ['PREROUTING', '-p', 'tcp', '--dport', '21', '-j', 'CT', '--helper', 'ftp'];
-    const present =
-      (await this.host('iptables', ['-w', '-t', 'raw', '-C', ...spec], { allowFailure: true }))
-        .code === 0;
-    if (on && !present) await this.host('iptables', ['-w', '-t', 'raw', '-A', ...spec]);
-    if (!on && present) await this.host('iptables', ['-w', '-t', 'raw', '-D', ...spec]);
+  /**
+   * The bed's `frame-io.py serve` process in its host namespace (started on first use; `destroy`
+   * stops it): the injector in `inject` mode, and in both modes what each scenario asks of the
+   * host namespace (conntrack, sysctls, nft) without starting a program for it.
+   */
+  agent(): Promise<Injector> {
+    this.agentP ??= Injector.spawn(this);
+    return this.agentP;
   }
 
   /** Gives br0 an address (REJECT needs one to send its ICMP error), or removes it. */
@@ -352,23 +392,21 @@ export class Testbed {
   }
 
   /** Writes /proc/sys/net/netfilter/NAME values in the host namespace. */
-  async setSysctls(values: Readonly<Record<string, number>>): Promise<void> {
-    const args = Object.entries(values).map(([k, v]) => `net.netfilter.${k}=${v}`);
-    if (args.length) await this.host('sysctl', ['-qw', ...args]);
-  }
-
   async readSysctl(name: string): Promise<number> {
-    const r = await this.host('sysctl', ['-n', `net.netfilter.${name}`]);
-    return Number(r.stdout.trim());
+    const r = await (
+      await this.agent()
+    ).request<{ values: Record<string, string> }>({ op: 'sysctl', names: [name] });
+    return Number(r.values[name]);
   }
 
   /**
-   * Prepares the host for one scenario in a single shell: empties conntrack (entries and
-   * expectations), adds or removes the raw-table FTP helper rule, writes the sysctls. With
-   * `renewConnlimit`, the filter table is saved and restored, so every connlimit match starts
-   * with empty counts: nf_conncount keeps its own list of connections per source, which
-   * `conntrack -F` does not empty and which it cleans at most 8 stale entries per packet, so
-   * counts would otherwise carry over from the previous scenario.
+   * Prepares the host for one scenario: empties conntrack (entries and expectations), adds or
+   * removes the raw-table FTP helper rule, writes the sysctls. With `renewConnlimit`, the filter
+   * table is saved and restored, so every connlimit match starts with empty counts: nf_conncount
+   * keeps its own list of connections per source, which `conntrack -F` does not empty and which
+   * it cleans at most 8 stale entries per packet, so counts would otherwise carry over from the
+   * previous scenario. Programs are started only for the iptables parts (the helper rule only
+   * when it changes); the rest is one request to the bed's agent.
    */
   async prepareScenario(
     ftpHelper: boolean,
@@ -380,30 +418,26 @@ export class Testbed {
       renewConnlimit
         ? 'iptables-save -t filter > /tmp/.nwfs-kd-$$ && iptables-restore -w < /tmp/.nwfs-kd-$$; rc=$?; rm -f /tmp/.nwfs-kd-$$; [ $rc = 0 ] || exit 1'
         : '',
-      'conntrack -F >/dev/null 2>&1',
-      'conntrack -F expect >/dev/null 2>&1',
-      `while iptables -w -t raw -D ${helper} 2>/dev/null; do :; done`,
-      ftpHelper ? `iptables -w -t raw -A ${helper} || exit 1` : '',
-      ...Object.entries(sysctl).map(([k, v]) => `sysctl -qw net.netfilter.${k}=${v} || exit 1`),
-      'exit 0',
-    ];
-    await this.host('sh', ['-c', lines.filter(Boolean).join('\n')]);
+      ftpHelper !== this.helperRule
+        ? `while iptables -w -t raw -D ${helper} 2>/dev/null; do :; done`
+        : '',
+      ftpHelper && !this.helperRule ? `iptables -w -t raw -A ${helper} || exit 1` : '',
+    ].filter(Boolean);
+    if (lines.length) await this.host('sh', ['-c', [...lines, 'exit 0'].join('\n')]);
+    this.helperRule = ftpHelper;
+    await (await this.agent()).request({ op: 'prepare', sysctl });
   }
 
-  /** The conntrack table (`conntrack -L -o extended`). */
+  /** The conntrack table (`conntrack -L -o extended`, as the bed's agent formats it). */
   async conntrackList(): Promise<KernelConn[]> {
-    const r = await this.host('conntrack', ['-L', '-o', 'extended'], { allowFailure: true });
-    return r.stdout
-      .split('\n')
-      .filter((l) => /^ipv[46]\s/.test(l))
-      .map(parseConntrackLine);
+    const r = await (await this.agent()).request<{ table: string[] }>({ op: 'conntrack' });
+    return r.table.filter((l) => /^ipv[46]\s/.test(l)).map(parseConntrackLine);
   }
 
+  /** The pending expectations (`conntrack -L expect`, as the bed's agent formats them). */
   async expectationList(): Promise<string[]> {
-    const r = await this.host('conntrack', ['-L', 'expect'], { allowFailure: true });
-    return r.stdout
-      .split('\n')
-      .filter((l) => l.trim() && !/flow entries|expectations have been shown/.test(l));
+    const r = await (await this.agent()).request<{ expect: string[] }>({ op: 'conntrack' });
+    return r.expect.filter((l) => l.trim());
   }
 
   /**
@@ -470,10 +504,14 @@ export class Testbed {
 
   /** Kills every process this bed started (by PID) and deletes the namespaces. Never throws. */
   async destroy(): Promise<void> {
+    await this.agentP?.catch(() => undefined);
     for (const c of [...this.children]) await this.stop(c, 'SIGKILL').catch(() => undefined);
-    for (const n of this.created.reverse())
+    if (this.created.length)
       await this.machine
-        .run('ip', ['netns', 'del', n], { allowFailure: true })
+        .run('ip', ['-force', '-batch', '-'], {
+          input: this.created.map((n) => `netns del ${n}\n`).join(''),
+          allowFailure: true,
+        })
         .catch(() => undefined);
     this.created = [];
   }
