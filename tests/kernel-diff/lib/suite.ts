@@ -136,6 +136,11 @@ export interface KernelDiffOptions {
   sweep?: boolean;
   /** The machine's kernel must have nf_conntrack_bridge (a guest booted for it). */
   requireBridgeConntrack?: boolean;
+  /**
+   * Why the learning cases (`learn-*`) are not run on this machine, or absent to run them; said
+   * in the report when NWFS_KERNEL_DIFF_CASES does not name them.
+   */
+  skipLearning?: string;
 }
 
 /** Declares the kernel differential suite (Vitest describe/it) for one machine. */
@@ -280,6 +285,10 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
 
       for (const c of cases) {
         if (onlyCases && !onlyCases.includes(c.id)) continue;
+        if (c.learning && o.skipLearning && !onlyCases) {
+          skipped.push(`  ${nft ? 'nftables ' : ''}${c.id}: not run here: ${o.skipLearning}`);
+          continue;
+        }
         it.concurrent(
           `${nft ? 'nftables: ' : ''}${c.id} (${c.filter}${c.bridgeAddress ? `, br0 ${c.bridgeAddress}` : ''})`,
           async () => {
