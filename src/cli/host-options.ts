@@ -13,11 +13,13 @@ export const HOST_OPTIONS: OptionSpec = {
   '--sysctl': 'list',
   '--ftp-helper': 'flag',
   '--nf-conntrack-bridge': 'value',
+  '--kernel': 'value',
 };
 
 /** Their usage lines. */
 export const HOST_USAGE = `  --host HOST.json    the host profile: {"ftpHelper", "bridgeAddress", "sysctls", "ipsets",
-                      "events"} (README, "The host profile"); the flags below override it
+                      "events", "nfConntrackBridge", "kernel"} (README, "The host profile");
+                      the flags below override it
   --bridge-address CIDR  the bridge's address, e.g. 10.99.0.1/24 (REJECT then sends its error),
                       or none
   --ipset NAME[:TYPE]=MEMBER[,MEMBER...]  a host ipset (TYPE hash:ip by default; hash:net,
@@ -27,7 +29,9 @@ export const HOST_USAGE = `  --host HOST.json    the host profile: {"ftpHelper",
   --ftp-helper        the host assigns the FTP helper
                       (iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp)
   --nf-conntrack-bridge yes|no  whether the kernel has nf_conntrack_bridge, which the nftables
-                      backend's ct matches need (default yes, as distribution kernels have it)`;
+                      backend's ct matches need (default yes, as distribution kernels have it)
+  --kernel RELEASE    the host's kernel release, e.g. 6.1 or 6.18 (default 6.18): the
+                      scenarios' TCP timing follows it (a lost SYN sent again, connect() giving up)`;
 
 /**
  * The host profile of a command line: `--host FILE` (its diagnostics printed against the file),
@@ -59,8 +63,10 @@ export function loadHostProfile(
   }
   const bridgeAddress = opts.values.get('--bridge-address');
   const nfConntrackBridge = opts.values.get('--nf-conntrack-bridge');
+  const kernel = opts.values.get('--kernel');
   const merged = applyHostOverrides(profile, {
     ...(nfConntrackBridge !== undefined ? { nfConntrackBridge } : {}),
+    ...(kernel !== undefined ? { kernel } : {}),
     ftpHelper: opts.flags.has('--ftp-helper'),
     ...(bridgeAddress !== undefined ? { bridgeAddress } : {}),
     sysctls: opts.lists.get('--sysctl') ?? [],

@@ -48,6 +48,8 @@ defineKernelDiff({
   prefix: `nwfs-kg-${process.pid}-`,
   backends: ['nftables'],
   requireBridgeConntrack: true,
+  // The simulator predicts the guest's kernel: its release is the host profile's.
+  kernel: () => kernel?.version ?? '6.1',
   // Learning under nftables is new (issue 14 §3): its first full guest run (2026-12-07) took
   // 21 minutes for learn-any alone and disagreed on 40 frames there; until that is settled npm
   // test runs the rest, NWFS_GUEST_KERNEL_DIFF_LEARNING=1 (or NWFS_KERNEL_DIFF_CASES) runs them.

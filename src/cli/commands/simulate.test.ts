@@ -433,7 +433,7 @@ describe('nwfilter-studio simulate', () => {
     const bad = await run('simulate', limits, '--scenario', 'ssh', '--host', hostFile);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(
-      `${hostFile}:3:3: error NWF702: unknown key "bridgeAdress" in the host profile (allowed: ftpHelper, bridgeAddress, sysctls, ipsets, events, nfConntrackBridge)\n`,
+      `${hostFile}:3:3: error NWF702: unknown key "bridgeAdress" in the host profile (allowed: ftpHelper, bridgeAddress, sysctls, ipsets, events, nfConntrackBridge, kernel)\n`,
     );
     const flag = await run(
       'simulate',

@@ -5,8 +5,10 @@ import {
   checkHostSysctl,
   DEFAULT_HOST_PROFILE,
   HOST_SYSCTLS,
+  kernelFacts,
   lookupHostSysctl,
   parseHostProfile,
+  parseKernelRelease,
   serializeHostProfile,
   simSettingsOf,
   splitIpsetMembers,
@@ -32,6 +34,7 @@ describe('parseHostProfile', () => {
       ipsets: { trusted: { type: 'hash:ip', members: ['10.99.0.3'] } },
       events: [{ t: 1795279772.25, sysctls: { nf_conntrack_icmp_timeout: '3' } }],
       nfConntrackBridge: true,
+      kernel: '6.18',
     });
     expect(parseHostProfile('{"nfConntrackBridge": false}').profile?.nfConntrackBridge).toBe(false);
     expect(errorsOf('{"nfConntrackBridge": "no"}')).toEqual([
@@ -47,7 +50,7 @@ describe('parseHostProfile', () => {
 
   it('extra keys are errors at the key, at every level', () => {
     expect(errorsOf('{\n  "ftpHelper": true,\n  "bridge": "10.0.0.1/24"\n}')).toEqual([
-      '3:3 NWF702 unknown key "bridge" in the host profile (allowed: ftpHelper, bridgeAddress, sysctls, ipsets, events, nfConntrackBridge)',
+      '3:3 NWF702 unknown key "bridge" in the host profile (allowed: ftpHelper, bridgeAddress, sysctls, ipsets, events, nfConntrackBridge, kernel)',
     ]);
     expect(errorsOf('{"ipsets": {"a": {"type": "hash:ip", "members": [], "timeout": 5}}}')).toEqual(
       ['1:53 NWF702 unknown key "timeout" in ipset "a" (allowed: type, members)'],
@@ -217,6 +220,51 @@ describe('command-line overrides', () => {
       bridgeAddress: null,
       events: [{ t: 1, conntrack: {}, bridge: { callIptables: true } }],
       nfConntrackBridge: true,
+      kernel: '6.18',
     });
+  });
+});
+
+describe('the kernel release', () => {
+  it('is 6.18 by default; "kernel" takes a release and keeps major.minor; the facts follow it', () => {
+    expect(DEFAULT_HOST_PROFILE.kernel).toBe('6.18');
+    expect(parseHostProfile('{"kernel": "6.1.0-57-amd64"}').profile?.kernel).toBe('6.1');
+    expect(parseHostProfile('{"kernel": "6.18.44-fc-v1300"}').profile?.kernel).toBe('6.18');
+    const bad = parseHostProfile('{\n  "kernel": "bookworm"\n}');
+    expect(bad.profile).toBeNull();
+    expect(bad.diagnostics).toEqual([
+      expect.objectContaining({ code: 'NWF708', line: 2, column: 13 }),
+    ]);
+    expect(parseHostProfile('{"kernel": 6.1}').diagnostics[0]?.code).toBe('NWF703');
+    const p = parseHostProfile('{"kernel": "6.1"}').profile!;
+    expect(parseHostProfile(serializeHostProfile(p)).profile).toEqual(p);
+    expect(applyHostOverrides(DEFAULT_HOST_PROFILE, { kernel: '6.1.192' })).toEqual({
+      profile: { ...DEFAULT_HOST_PROFILE, kernel: '6.1' },
+    });
+    expect(applyHostOverrides(DEFAULT_HOST_PROFILE, { kernel: 'x' })).toEqual({
+      error: "--kernel: 'x' is not a kernel release such as 6.18 or 6.1.0-57-amd64",
+    });
+    expect(simSettingsOf(p).kernel).toBe('6.1');
+  });
+
+  it('kernelFacts: the SYN schedule and connect() timeout of each release (measured, KERNEL-FACTS)', () => {
+    expect(kernelFacts('6.18')).toEqual({
+      release: '6.18',
+      synLinearTimeouts: 4,
+      synRetransmits: [1, 2, 3, 4, 5, 7, 11, 19, 35, 67],
+      connectTimeout: 131,
+    });
+    expect(kernelFacts('6.1.192')).toEqual({
+      release: '6.1',
+      synLinearTimeouts: null,
+      synRetransmits: [1, 3, 7, 15, 31, 63],
+      connectTimeout: 127,
+    });
+    // tcp_syn_linear_timeouts came with Linux 6.5.
+    expect(kernelFacts('6.4').synLinearTimeouts).toBeNull();
+    expect(kernelFacts('6.5').synLinearTimeouts).toBe(4);
+    expect(kernelFacts('7.0').synLinearTimeouts).toBe(4);
+    expect(kernelFacts()).toEqual(kernelFacts('6.18'));
+    expect(parseKernelRelease('6')).toBeNull();
   });
 });

@@ -8,6 +8,7 @@ import { parseIpv4, parseIpv6 } from '../packet/addr';
 import { checkIpset, isIpsetType, IPSET_TYPES } from './host-ipsets';
 import type { IpsetSpec } from './host-ipsets';
 import { checkHostSysctl, HOST_SYSCTLS } from './host-sysctls';
+import { DEFAULT_KERNEL_RELEASE, parseKernelRelease } from './kernel-release';
 import { readJson } from './read-json';
 import type { JsonPos, JsonValue } from './read-json';
 
@@ -32,6 +33,12 @@ export interface HostProfile {
    * module that loads on first use. A kernel without it refuses those rules.
    */
   nfConntrackBridge: boolean;
+  /**
+   * The kernel release, `major.minor` (`6.18`, `6.1`): what the simulator derives from it
+   * (`kernelFacts`: when TCP resends a lost SYN, when connect() gives up). Default the reference
+   * host's, 6.18.
+   */
+  kernel: string;
 }
 
 export const DEFAULT_HOST_PROFILE: Readonly<HostProfile> = Object.freeze({
@@ -41,7 +48,16 @@ export const DEFAULT_HOST_PROFILE: Readonly<HostProfile> = Object.freeze({
   ipsets: {},
   events: [],
   nfConntrackBridge: true,
+  kernel: DEFAULT_KERNEL_RELEASE,
 });
+
+/** A kernel release as the profile stores it (`major.minor`), or a message. */
+export function checkKernelRelease(text: string): { release: string } | { error: string } {
+  const v = parseKernelRelease(text);
+  if (!v || v.major < 3)
+    return { error: `'${text}' is not a kernel release such as 6.18 or 6.1.0-57-amd64` };
+  return { release: `${v.major}.${v.minor}` };
+}
 
 /** Stable codes of host-profile diagnostics. */
 export const HOST_CODES = {
@@ -52,6 +68,7 @@ export const HOST_CODES = {
   BAD_IPSET: 'NWF705',
   BAD_ADDRESS: 'NWF706',
   BAD_EVENT: 'NWF707',
+  BAD_KERNEL: 'NWF708',
 } as const;
 
 /** ipset's IPSET_MAXNAMELEN (32, with the NUL). */
@@ -211,6 +228,7 @@ const TOP_KEYS = [
   'ipsets',
   'events',
   'nfConntrackBridge',
+  'kernel',
 ] as const;
 
 /**
@@ -259,6 +277,16 @@ export function parseHostProfile(text: string): {
         if (v.kind === 'boolean') profile.nfConntrackBridge = v.value;
         else r.report(HOST_CODES.WRONG_TYPE, v.pos, `"nfConntrackBridge" must be true or false`);
         break;
+      case 'kernel': {
+        if (v.kind !== 'string') {
+          r.report(HOST_CODES.WRONG_TYPE, v.pos, `"kernel" must be a string such as "6.1"`);
+          break;
+        }
+        const k = checkKernelRelease(v.value);
+        if ('error' in k) r.report(HOST_CODES.BAD_KERNEL, v.pos, `kernel ${k.error}`);
+        else profile.kernel = k.release;
+        break;
+      }
       default:
         r.unknownKey(e.key, e.keyPos, TOP_KEYS, 'the host profile');
     }

@@ -6,8 +6,9 @@ import { DEFAULT_SYSCTL } from '../conntrack/sysctl';
 import type { IpsetSpec, IpsetType } from './host-ipsets';
 import { checkIpset, isIpsetType, IPSET_TYPES, splitIpsetMembers } from './host-ipsets';
 import type { HostProfile } from './host-profile';
-import { checkBridgeAddress } from './host-profile';
+import { checkBridgeAddress, checkKernelRelease } from './host-profile';
 import { checkHostSysctl } from './host-sysctls';
+import { DEFAULT_KERNEL_RELEASE } from './kernel-release';
 
 /** The bridge-netfilter switches that decide which frames reach iptables/ip6tables. */
 export interface BridgeNfSettings {
@@ -82,6 +83,8 @@ export interface HostOverrides {
   ipsets?: readonly string[];
   /** `--nf-conntrack-bridge yes|no`. */
   nfConntrackBridge?: string;
+  /** `--kernel RELEASE`. */
+  kernel?: string;
 }
 
 /**
@@ -102,6 +105,11 @@ export function applyHostOverrides(
     if (o.nfConntrackBridge !== 'yes' && o.nfConntrackBridge !== 'no')
       return { error: `--nf-conntrack-bridge takes yes or no, not '${o.nfConntrackBridge}'` };
     out.nfConntrackBridge = o.nfConntrackBridge === 'yes';
+  }
+  if (o.kernel !== undefined) {
+    const k = checkKernelRelease(o.kernel);
+    if ('error' in k) return { error: `--kernel: ${k.error}` };
+    out.kernel = k.release;
   }
   if (o.bridgeAddress !== undefined) {
     if (o.bridgeAddress === 'none') out.bridgeAddress = null;
@@ -147,10 +155,12 @@ export function simSettingsOf(profile: HostProfile): {
   bridgeAddress: string | null;
   events: HostRuntimeEvent[];
   nfConntrackBridge: boolean;
+  kernel: string;
 } {
   const r = hostRuntimeOf(profile);
   return {
     nfConntrackBridge: profile.nfConntrackBridge !== false,
+    kernel: profile.kernel ?? DEFAULT_KERNEL_RELEASE,
     ftpHelper: r.ftpHelper,
     sysctl: r.sysctl,
     ipsets: r.ipsets,

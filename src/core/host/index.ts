@@ -4,6 +4,7 @@ export {
   serializeHostProfile,
   describeHostSysctls,
   checkBridgeAddress,
+  checkKernelRelease,
   DEFAULT_HOST_PROFILE,
   HOST_CODES,
 } from './host-profile';
@@ -38,3 +39,5 @@ export {
 } from './host-binding';
 export type { MissingKernelFeature } from './host-binding';
 export type { MissingIpset } from './host-binding';
+export { kernelFacts, parseKernelRelease, DEFAULT_KERNEL_RELEASE } from './kernel-release';
+export type { KernelFacts } from './kernel-release';

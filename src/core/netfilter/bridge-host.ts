@@ -85,6 +85,11 @@ export interface HostSettings {
    * it the kernel refuses such a ruleset (see `findMissingKernelFeatures`).
    */
   nfConntrackBridge?: boolean;
+  /**
+   * The kernel release (`HostProfile.kernel`): the bridge itself does not read it; a played
+   * scenario takes its TCP timing from it (`kernelFacts`).
+   */
+  kernel?: string;
 }
 
 export interface RuleVisit {

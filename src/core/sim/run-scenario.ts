@@ -10,6 +10,7 @@ import type { HostSettings, PacketTrace, RuleCounter } from '../netfilter/bridge
 import type { Scenario, ScenarioHosts } from './scenarios';
 import { DEFAULT_HOSTS } from './scenarios';
 import { LearningTimeline } from './learning-timeline';
+import { kernelFacts } from '../host/kernel-release';
 import type { LearningPhase, LearningRun } from './learning-timeline';
 
 export interface ScenarioRunOptions {
@@ -77,17 +78,21 @@ export function runScenario(
   const steps: ScenarioStep[] = [];
   const skipped: { index: number; label: string }[] = [];
   let end = t0;
-  scenario.play(hosts, {
-    send(f, index) {
-      end = t0 + f.t;
-      learning?.before(steps.length, end);
-      const trace = host.step(f.frame, f.side, end);
-      steps.push({ index, label: f.label, trace });
-      learning?.after(f.frame, f.side, trace, steps.length - 1, end);
-      return trace.verdict === 'accept';
+  scenario.play(
+    hosts,
+    {
+      send(f, index) {
+        end = t0 + f.t;
+        learning?.before(steps.length, end);
+        const trace = host.step(f.frame, f.side, end);
+        steps.push({ index, label: f.label, trace });
+        learning?.after(f.frame, f.side, trace, steps.length - 1, end);
+        return trace.verdict === 'accept';
+      },
+      skip: (f, index) => skipped.push({ index, label: f.label }),
     },
-    skip: (f, index) => skipped.push({ index, label: f.label }),
-  });
+    kernelFacts(options.settings?.kernel),
+  );
   return {
     scenario: scenario.name,
     hosts,

@@ -14,7 +14,9 @@ import {
   describeMissingKernelFeature,
   findMissingIpsets,
   findMissingKernelFeatures,
+  kernelFacts,
   simSettingsOf,
+  DEFAULT_KERNEL_RELEASE,
 } from '../host';
 import type { HostEvent, HostProfile, IpsetSpec } from '../host';
 import { INSTANTIATE_CODES } from '../instantiate';
@@ -65,6 +67,8 @@ export interface SimSettings {
   events?: HostEvent[];
   /** Whether the host's kernel has nf_conntrack_bridge (default true; `HostProfile`). */
   nfConntrackBridge?: boolean;
+  /** The host's kernel release (default the reference host's; `HostProfile.kernel`). */
+  kernel?: string;
 }
 
 /** The host part of the settings as one host profile (what `--host HOST.json` holds). */
@@ -78,6 +82,7 @@ export function hostProfileOf(settings: SimSettings): HostProfile {
     ipsets: settings.ipsets ?? {},
     events: settings.events ?? [],
     nfConntrackBridge: settings.nfConntrackBridge !== false,
+    kernel: settings.kernel ?? DEFAULT_KERNEL_RELEASE,
   };
 }
 
@@ -93,6 +98,7 @@ export function withHostProfile(settings: SimSettings, profile: HostProfile): Si
     ipsets: profile.ipsets,
     events: profile.events,
     nfConntrackBridge: profile.nfConntrackBridge,
+    kernel: profile.kernel,
   };
 }
 
@@ -418,23 +424,27 @@ function runFrames(
   const skipped: { index: number; label: string }[] = [];
   const empty: ConnView[] = [];
   const noExp: ExpectationView[] = [];
-  play(hosts, {
-    send(f, index) {
-      learning?.before(steps.length, f.t);
-      const trace = host.step(f.frame, f.side, f.t, f.toHost ? { toHost: true } : undefined);
-      learning?.after(f.frame, f.side, trace, steps.length, f.t);
-      const snap = snapshots && steps.length < MAX_SNAPSHOTS;
-      steps.push({
-        index,
-        label: f.label,
-        trace,
-        table: snap ? host.table(f.t) : empty,
-        expectations: snap ? host.expectations(f.t) : noExp,
-      });
-      return trace.verdict === 'accept';
+  play(
+    hosts,
+    {
+      send(f, index) {
+        learning?.before(steps.length, f.t);
+        const trace = host.step(f.frame, f.side, f.t, f.toHost ? { toHost: true } : undefined);
+        learning?.after(f.frame, f.side, trace, steps.length, f.t);
+        const snap = snapshots && steps.length < MAX_SNAPSHOTS;
+        steps.push({
+          index,
+          label: f.label,
+          trace,
+          table: snap ? host.table(f.t) : empty,
+          expectations: snap ? host.expectations(f.t) : noExp,
+        });
+        return trace.verdict === 'accept';
+      },
+      skip: (f, index) => skipped.push({ index, label: f.label }),
     },
-    skip: (f, index) => skipped.push({ index, label: f.label }),
-  });
+    kernelFacts(settings.kernel),
+  );
   return { steps, skipped, ...(learning ? { phases: learning.phases } : {}) };
 }
 

@@ -237,6 +237,41 @@ describe('scenarios', () => {
     expect(half.steps[12]!.trace.summary).toBe(half.steps[1]!.trace.summary);
   });
 
+  it("the SYN schedule is the host profile's kernel's: 6.1 backs off from the first retransmission", () => {
+    const DROP_ALL =
+      "<filter name='drop-all'><rule action='drop' direction='inout'><all/></rule></filter>";
+    const IN_NEW_ONLY =
+      "<filter name='in-new'><rule action='accept' direction='in'><tcp dstportstart='22' state='NEW'/></rule><rule action='drop' direction='inout' priority='1000'><all/></rule></filter>";
+    const ssh = getScenario('ssh')!;
+    const on61 = { settings: { kernel: '6.1' } };
+    const r = runScenario(ruleset(DROP_ALL), ssh, on61);
+    expect(r.steps.map((s) => `${s.label} ${s.trace.t} ${s.trace.verdict}`)).toEqual([
+      'ssh SYN 0 drop',
+      ...[1, 3, 7, 15, 31, 63].map((d, k) => `ssh SYN (retransmission ${k + 1}) ${d} drop`),
+    ]);
+    // The SYN_RECV entry (60 s) is gone by the retransmission at 63 s: NEW again, accepted.
+    const half = runScenario(ruleset(IN_NEW_ONLY), ssh, on61);
+    expect(
+      half.steps.map((s) => `${s.label} ${s.trace.t}: ${s.trace.verdict} ${s.trace.ctstate}`),
+    ).toEqual([
+      'ssh SYN 0: accept NEW',
+      'ssh SYN/ACK 0.0005: drop ESTABLISHED',
+      ...[1, 3, 7, 15, 31].map(
+        (d, k) => `ssh SYN (retransmission ${k + 1}) ${d}: drop ESTABLISHED`,
+      ),
+      'ssh SYN (retransmission 6) 63: accept NEW',
+      'ssh SYN/ACK (again) 63.0005: drop ESTABLISHED',
+    ]);
+    // vsftpd's server SYN: retransmitted at 1, 3, 7, 15 and 31 s until its 60 s connect_timeout.
+    const ftp = runScenario(ruleset(FTP_SERVER_XML), getScenario('ftp-active')!, on61);
+    expect(ftp.steps.filter((s) => s.label.startsWith('data SYN')).map((s) => s.trace.t)).toEqual([
+      0.13,
+      ...[1, 3, 7, 15, 31].map((d) => +(0.13 + d).toFixed(2)),
+    ]);
+    // The default is the reference host's kernel (6.18).
+    expect(runScenario(ruleset(DROP_ALL), ssh).steps).toHaveLength(11);
+  });
+
   it('dns: no answer back, the resolver asks once more after 5 s; an answer ends it', () => {
     // Queries may leave as NEW only: conntrack saw the dropped answer, so the retry is ESTABLISHED.
     const NEW_QUERIES_ONLY =

@@ -23,6 +23,8 @@ import {
   mac,
 } from '../packet/packet-build';
 import { TcpFlow } from './tcp-flow';
+import { kernelFacts } from '../host/kernel-release';
+import type { KernelFacts } from '../host/kernel-release';
 
 export interface Endpoint {
   mac: string;
@@ -79,8 +81,12 @@ export interface Scenario {
   title: string;
   explanation: string;
   settings: ScenarioSettings;
-  /** Plays the scenario through `wire`: each step depends on what the earlier frames became. */
-  play(hosts: ScenarioHosts, wire: ScenarioWire): void;
+  /**
+   * Plays the scenario through `wire`: each step depends on what the earlier frames became. The
+   * endpoints' TCP timing (a lost SYN sent again, connect() giving up) is `kernel`'s (default the
+   * reference host's).
+   */
+  play(hosts: ScenarioHosts, wire: ScenarioWire, kernel?: KernelFacts): void;
   /** The frames offered when every frame is delivered. */
   build(hosts: ScenarioHosts): ScenarioFrame[];
 }
@@ -90,7 +96,7 @@ function scenario(def: Omit<Scenario, 'play' | 'build'> & { script(s: Script): v
   const { script, ...rest } = def;
   return {
     ...rest,
-    play: (hosts, wire) => script(new Script(hosts, wire)),
+    play: (hosts, wire, kernel) => script(new Script(hosts, wire, kernel)),
     build(hosts) {
       const s = new Script(hosts, { send: () => true });
       script(s);
@@ -107,6 +113,8 @@ class Script {
   constructor(
     readonly hosts: ScenarioHosts,
     private readonly wire: ScenarioWire,
+    /** The endpoints' kernel: its TCP timing. */
+    readonly kernel: KernelFacts = kernelFacts(),
   ) {}
 
   /**
@@ -159,16 +167,11 @@ class Script {
   }
 }
 
-/**
- * When Linux sends a lost SYN again, in seconds after the first, as measured on the kernel test
- * bed (Linux 6.18, defaults): net.ipv4.tcp_syn_linear_timeouts = 4 keeps the first five
- * retransmissions 1 s apart, then the timeout doubles; with net.ipv4.tcp_syn_retries = 6
- * connect() fails with ETIMEDOUT about 131 s after the first SYN (134.7 s measured: each timer
- * fires a little late).
- */
-export const SYN_RETRANSMITS = [1, 2, 3, 4, 5, 7, 11, 19, 35, 67] as const;
-/** When connect() gives up by default, seconds after the first SYN. */
-export const CONNECT_TIMEOUT = 131;
+// When Linux sends a lost SYN again and when connect() gives up depend on the kernel release
+// (host profile, `kernelFacts`): on the reference host (6.18) net.ipv4.tcp_syn_linear_timeouts = 4
+// keeps the first five retransmissions 1 s apart, then the timeout doubles (1, 2, 3, 4, 5, 7, 11,
+// 19, 35, 67 s; ETIMEDOUT about 131 s after the first SYN, 134.7 s measured: each timer fires a
+// little late); before 6.5 it doubles from the start (1, 3, 7, 15, 31, 63 s; 127 s).
 
 /**
  * A TCP exchange in which each segment is sent only if the previous one of
@@ -197,14 +200,14 @@ class Conversation {
   /**
    * The client's connect(): its SYN, the server's SYN/ACK when the SYN arrived, the ACK when the
    * SYN/ACK came back. While no SYN/ACK comes back the SYN is sent again as Linux does
-   * (SYN_RETRANSMITS; a server that got a SYN answers each with the same SYN/ACK) until
+   * (the kernel's `synRetransmits`; a server that got a SYN answers each with the same SYN/ACK) until
    * `giveUp` seconds after the first. Returns when the handshake completed, or null when the
    * client gave up (at t + giveUp).
    */
-  connect(t: number, what: string, giveUp = CONNECT_TIMEOUT): number | null {
+  connect(t: number, what: string, giveUp = this.s.kernel.connectTimeout): number | null {
     const syn = this.flow.syn();
     let synAck: EthernetFrame | null = null;
-    for (const [k, at] of [0, ...SYN_RETRANSMITS].entries()) {
+    for (const [k, at] of [0, ...this.s.kernel.synRetransmits].entries()) {
       if (at >= giveUp) break;
       const i = this.s.add(
         t + at,
@@ -646,7 +649,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'ftp-active',
     title: 'Active FTP to the VM',
     explanation:
-      'A remote client logs in to the FTP server in the VM and asks for a directory listing in active mode: it sends PORT, and the server opens the data connection from port 20 back to the client before it answers 150. On a current kernel that data connection is only RELATED when the host attaches the FTP helper (iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp); automatic helper assignment is gone since Linux 6.0 and libvirt adds no such rule. Without the helper the SYN from port 20 is NEW, and a filter that only lets ESTABLISHED/RELATED traffic leave the VM drops it — the docs predate this change. The server’s kernel sends the SYN again (1, 2, 3, 4, 5, 7, 11, 19 and 35 s later) until vsftpd gives up (connect_timeout, 60 s) and answers 425 Failed to establish connection; the client quits.',
+      'A remote client logs in to the FTP server in the VM and asks for a directory listing in active mode: it sends PORT, and the server opens the data connection from port 20 back to the client before it answers 150. On a current kernel that data connection is only RELATED when the host attaches the FTP helper (iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp); automatic helper assignment is gone since Linux 6.0 and libvirt adds no such rule. Without the helper the SYN from port 20 is NEW, and a filter that only lets ESTABLISHED/RELATED traffic leave the VM drops it — the docs predate this change. The server’s kernel sends the SYN again (1, 2, 3, 4, 5, 7, 11, 19 and 35 s later on Linux 6.5 and newer; 1, 3, 7, 15 and 31 s before: the host profile’s kernel release) until vsftpd gives up (connect_timeout, 60 s) and answers 425 Failed to establish connection; the client quits.',
     settings: {},
     script(s) {
       const hosts = s.hosts;
@@ -683,7 +686,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'ftp-passive',
     title: 'Passive FTP to the VM',
     explanation:
-      "The same login, but the client sends PASV; the server answers 227 with a port and the client opens the data connection to the VM, then asks for the listing. With the FTP helper that connection is RELATED (not NEW), so a filter must accept RELATED traffic towards the VM; the docs' NEW/ESTABLISHED filter does not, and passive FTP fails even with the helper. Without the helper the data SYN is NEW to a port no rule opens. A dropped data SYN is sent again (1, 2, 3, 4, 5, 7, 11, 19, 35 and 67 s later) until the client's connect() gives up (about 131 s: tcp_syn_retries = 6); the client never sends LIST and quits.",
+      "The same login, but the client sends PASV; the server answers 227 with a port and the client opens the data connection to the VM, then asks for the listing. With the FTP helper that connection is RELATED (not NEW), so a filter must accept RELATED traffic towards the VM; the docs' NEW/ESTABLISHED filter does not, and passive FTP fails even with the helper. Without the helper the data SYN is NEW to a port no rule opens. A dropped data SYN is sent again (1, 2, 3, 4, 5, 7, 11, 19, 35 and 67 s later on Linux 6.5 and newer; 1, 3, 7, 15, 31 and 63 s before: the host profile's kernel release) until the client's connect() gives up (about 131 s, 127 s before 6.5: tcp_syn_retries = 6); the client never sends LIST and quits.",
     settings: {},
     script(s) {
       const hosts = s.hosts;
@@ -708,7 +711,7 @@ export const SCENARIOS: readonly Scenario[] = [
       // As curl and Python's ftplib do: the data connection first, then the command.
       const up = data.connect(t + 0.12, 'data');
       if (up === null) {
-        ftpQuit(ctl, t + 0.12 + CONNECT_TIMEOUT);
+        ftpQuit(ctl, t + 0.12 + s.kernel.connectTimeout);
         return;
       }
       ctl.line(up + 0.01, 'client', 'LIST\r\n', 'LIST');
@@ -719,7 +722,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'ssh',
     title: 'SSH into the VM',
     explanation:
-      "A remote client opens an SSH session to the VM: handshake (the SYN is NEW), banners both ways (ESTABLISHED), and a clean FIN teardown that walks conntrack through FIN_WAIT, CLOSE_WAIT, LAST_ACK and TIME_WAIT. When the SYN (or the SYN/ACK) is dropped the client's kernel sends its SYN again (1, 2, 3, 4, 5, 7, 11, 19, 35 and 67 s later), and ssh gives up with “Connection timed out” about 131 s after the first. Under the docs' connlimit filter the client's last ACK is lost: it puts the connection in TIME_WAIT, nf_conncount no longer counts it, and xt_connlimit drops a packet whose count is 0 (hotdrop).",
+      "A remote client opens an SSH session to the VM: handshake (the SYN is NEW), banners both ways (ESTABLISHED), and a clean FIN teardown that walks conntrack through FIN_WAIT, CLOSE_WAIT, LAST_ACK and TIME_WAIT. When the SYN (or the SYN/ACK) is dropped the client's kernel sends its SYN again (1, 2, 3, 4, 5, 7, 11, 19, 35 and 67 s later on Linux 6.5 and newer; 1, 3, 7, 15, 31 and 63 s before: the host profile's kernel release), and ssh gives up with “Connection timed out” about 131 s after the first (127 s before 6.5). Under the docs' connlimit filter the client's last ACK is lost: it puts the connection in TIME_WAIT, nf_conncount no longer counts it, and xt_connlimit drops a packet whose count is 0 (hotdrop).",
     settings: {},
     script(s) {
       const hosts = s.hosts;

@@ -1,10 +1,22 @@
 import { useEffect, useState } from 'react';
-import { checkBridgeAddress, parseHostProfile, serializeHostProfile } from '../../core/host';
+import {
+  checkBridgeAddress,
+  DEFAULT_KERNEL_RELEASE,
+  kernelFacts,
+  parseHostProfile,
+  serializeHostProfile,
+} from '../../core/host';
 import { usePanelsStore } from '../../store/panels-store';
 import { hostProfileOf, withHostProfile } from '../../core/sim';
 
+/** The kernels the project measured (KERNEL-FACTS, "Kernel release"), for the selector. */
+const KERNELS: readonly { release: string; label: string }[] = [
+  { release: '6.18', label: '6.18 (the reference host)' },
+  { release: '6.1', label: '6.1 (Debian 12)' },
+];
+
 /**
- * The host beyond the FTP helper and the timeouts: the bridge's address, and the whole host
+ * The host beyond the FTP helper and the timeouts: the kernel release, the bridge's address, and the whole host
  * profile (ipsets, every sysctl, sysctl changes during the run) as the JSON `--host HOST.json`
  * takes. Invalid JSON keeps the text and lists its positioned errors; nothing is applied.
  */
@@ -27,8 +39,35 @@ export function HostProfileEditor() {
     setErrors(diagnostics.map((d) => `${d.line}:${d.column}: ${d.code}: ${d.message}`));
     if (profile) setSettings(withHostProfile(usePanelsStore.getState().settings, profile));
   };
+  const release = settings.kernel ?? DEFAULT_KERNEL_RELEASE;
+  const facts = kernelFacts(release);
+  const kernels = KERNELS.some((k) => k.release === release)
+    ? KERNELS
+    : [...KERNELS, { release, label: release }];
   return (
     <div className="host-profile">
+      <label>
+        Kernel{' '}
+        <select
+          aria-label="Kernel release"
+          value={release}
+          onChange={(e) => setSettings({ kernel: e.target.value })}
+        >
+          {kernels.map((k) => (
+            <option key={k.release} value={k.release}>
+              {k.label}
+            </option>
+          ))}
+        </select>
+      </label>{' '}
+      <span className="muted small">
+        A lost SYN is sent again {facts.synRetransmits.join(', ')} s later
+        {facts.synLinearTimeouts === null
+          ? ' (no tcp_syn_linear_timeouts before 6.5)'
+          : ` (tcp_syn_linear_timeouts=${facts.synLinearTimeouts})`}
+        ; connect() gives up after {facts.connectTimeout} s.
+      </span>
+      <br />
       <label>
         Bridge address{' '}
         <input

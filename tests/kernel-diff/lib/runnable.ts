@@ -97,6 +97,8 @@ export interface CaseHost {
   ipsets?: Record<string, IpsetSpec>;
   /** Whether the kernel has nf_conntrack_bridge (nftables backend). */
   nfConntrackBridge?: boolean;
+  /** The kernel's release (`HostProfile.kernel`): the scenarios' TCP timing follows it. */
+  kernel?: string;
 }
 
 /** A scenario's sysctl changes in the simulator's form. */
@@ -175,13 +177,17 @@ function fromSimulator(
   realTime = false,
 ): Runnable {
   const squeeze = realTime ? undefined : COMPRESSED[sc.name];
-  const play: SimScenario['play'] = (h, wire) => {
+  const play: SimScenario['play'] = (h, wire, kernel) => {
     const at = retimer(realTime ? 1 : squeeze ? squeeze.factor : null);
     const retimed = (f: SimFrame) => ({ ...f, t: at(f.t) });
-    sc.play(h, {
-      send: (f, i) => wire.send(retimed(f), i),
-      skip: (f, i) => wire.skip?.(retimed(f), i),
-    });
+    sc.play(
+      h,
+      {
+        send: (f, i) => wire.send(retimed(f), i),
+        skip: (f, i) => wire.skip?.(retimed(f), i),
+      },
+      kernel,
+    );
   };
   const scenario: SimScenario = {
     ...sc,
@@ -227,11 +233,15 @@ function fromSimulator(
       const offered: RunnableFrame[] = [];
       const recorded: SimScenario = {
         ...scenario,
-        play: (h, wire) =>
-          scenario.play(h, {
-            send: (f, i) => ((offered[i] = runnable(f)), wire.send(f, i)),
-            skip: (f, i) => ((offered[i] = runnable(f)), wire.skip?.(f, i)),
-          }),
+        play: (h, wire, kernel) =>
+          scenario.play(
+            h,
+            {
+              send: (f, i) => ((offered[i] = runnable(f)), wire.send(f, i)),
+              skip: (f, i) => ((offered[i] = runnable(f)), wire.skip?.(f, i)),
+            },
+            kernel,
+          ),
       };
       const run = runScenario(ruleset, recorded, {
         hosts: HOSTS,

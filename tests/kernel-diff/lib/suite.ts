@@ -13,6 +13,7 @@
  * ports and feeds the captures to `simulate --from-vm … --to-vm … --json`.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyRuleset, BackendId } from '../../../src/core/compile';
@@ -141,6 +142,12 @@ export interface KernelDiffOptions {
    * in the report when NWFS_KERNEL_DIFF_CASES does not name them.
    */
   skipLearning?: string;
+  /**
+   * The machine's kernel release, once it is up (default this host's, `os.release()`): the
+   * simulator is given it as the host profile's `kernel`, so its scenarios time TCP as that
+   * kernel does.
+   */
+  kernel?: () => string;
 }
 
 /** Declares the kernel differential suite (Vitest describe/it) for one machine. */
@@ -151,6 +158,7 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
   const onlyCases = ONLY_CASES;
   const onlyScenarios = ONLY_SCENARIOS;
   let machine: Machine;
+  const kernelRelease = (): string => (o.kernel ? o.kernel() : release());
   /** A case's test bed on this machine: frames injected between the VM and its peer. */
   const injectBed = (c: KernelCase) =>
     Testbed.create(
@@ -389,6 +397,7 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
           for (const listed of list) {
             // A reactive scenario's frames depend on the filter: the simulator's run says which.
             const sim = await listed.simulate(ruleset, {
+              kernel: kernelRelease(),
               ...(c.bridgeAddress ? { bridgeAddress: c.bridgeAddress } : {}),
               ...(c.ipsets ? { ipsets: c.ipsets } : {}),
               ...(nft ? hostHas : {}),
@@ -555,7 +564,11 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
         defaults[name] ??= await bed.readSysctl(name);
       const injector = await Injector.start(bed);
       for (const listed of list) {
-        const sim = await listed.simulate(ruleset, nft ? hostHas : {}, learning);
+        const sim = await listed.simulate(
+          ruleset,
+          { kernel: kernelRelease(), ...(nft ? hostHas : {}) },
+          learning,
+        );
         if (!sim?.swaps)
           throw new Error(`${listed.name}: the simulator reported no learning phases`);
         const sc = sim.frames ? { ...listed, frames: sim.frames } : listed;
