@@ -50,14 +50,4 @@ defineKernelDiff({
   requireBridgeConntrack: true,
   // The simulator predicts the guest's kernel: its release is the host profile's.
   kernel: () => kernel?.version ?? '6.1',
-  // Learning under nftables is new (issue 14 §3): its first full guest run (2026-12-07, load 9,
-  // before the swaps were batched) took 21 minutes for learn-any alone and disagreed on 40 frames
-  // there; the next (idle) had 0 disagreements in 228 s. Until a loaded run confirms that, npm
-  // test runs the rest; NWFS_GUEST_KERNEL_DIFF_LEARNING=1 (or NWFS_KERNEL_DIFF_CASES) runs them.
-  ...(process.env.NWFS_GUEST_KERNEL_DIFF_LEARNING === '1'
-    ? {}
-    : {
-        skipLearning:
-          'the learning cases under nftables (NWFS_GUEST_KERNEL_DIFF_LEARNING=1 runs them: 40 disagreements in learn-any in the first full guest run under load, 0 in the idle one after)',
-      }),
 });

@@ -138,11 +138,6 @@ export interface KernelDiffOptions {
   /** The machine's kernel must have nf_conntrack_bridge (a guest booted for it). */
   requireBridgeConntrack?: boolean;
   /**
-   * Why the learning cases (`learn-*`) are not run on this machine, or absent to run them; said
-   * in the report when NWFS_KERNEL_DIFF_CASES does not name them.
-   */
-  skipLearning?: string;
-  /**
    * The machine's kernel release, once it is up (default this host's, `os.release()`): the
    * simulator is given it as the host profile's `kernel`, so its scenarios time TCP as that
    * kernel does.
@@ -293,10 +288,6 @@ export function defineKernelDiff(o: KernelDiffOptions): void {
 
       for (const c of cases) {
         if (onlyCases && !onlyCases.includes(c.id)) continue;
-        if (c.learning && o.skipLearning && !onlyCases) {
-          skipped.push(`  ${nft ? 'nftables ' : ''}${c.id}: not run here: ${o.skipLearning}`);
-          continue;
-        }
         it.concurrent(
           `${nft ? 'nftables: ' : ''}${c.id} (${c.filter}${c.bridgeAddress ? `, br0 ${c.bridgeAddress}` : ''})`,
           async () => {
