@@ -5,8 +5,8 @@
  */
 import type { IpsetSpec } from '../host/host-ipsets';
 import type { HookContext, MatchRegion } from './match-region';
-import type { Cube, Region } from './space';
-import { FULL_CUBE, intersectCubes, subtractRegion } from './space';
+import type { Region } from './space';
+import { FULL_CUBE, intersectRegions, subtractRegion } from './space';
 
 /**
  * A rule's matches (their conjunction) as regions: where the rule matches, and where its outcome
@@ -33,17 +33,6 @@ export interface BackendAnalysis<M> {
   ruleRegion(matches: readonly M[], ipsets: Record<string, IpsetSpec>): RuleRegion;
 }
 
-/** `a ∩ b` of two regions. */
-function intersect(a: Region, b: Region): Cube[] {
-  const out: Cube[] = [];
-  for (const x of a)
-    for (const y of b) {
-      const z = intersectCubes(x, y);
-      if (z) out.push(z);
-    }
-  return out;
-}
-
 /**
  * The conjunction of match regions, in rule order: matched where every match is; opaque where
  * none is false and one is opaque. The first unsupported match makes the rule unsupported.
@@ -63,9 +52,9 @@ export function conjoinMatches(parts: readonly MatchRegion[]): RuleRegion {
     const opaque = r.opaque ?? [];
     if (opaque.length > 0) {
       opaqueWhy ??= r.opaqueWhy ?? 'not modelled';
-      maybe = intersect(maybe ?? region, [...r.region, ...opaque]);
-    } else if (maybe !== null) maybe = intersect(maybe, r.region);
-    region = intersect(region, r.region);
+      maybe = intersectRegions(maybe ?? region, [...r.region, ...opaque]);
+    } else if (maybe !== null) maybe = intersectRegions(maybe, r.region);
+    region = intersectRegions(region, r.region);
   }
   const opaque = maybe === null ? [] : maybe.flatMap((c) => subtractRegion(c, region));
   return {

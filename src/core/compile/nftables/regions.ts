@@ -48,7 +48,7 @@ import { parseCtStateMask } from '../../conntrack/ct-match';
 import { parseIpv4, parseIpv6, parseMac } from '../../packet/addr';
 import type { NftMatch } from './ir';
 import type { Field } from './sim';
-import { FIELDS, parseInt_, prepareNftMatch, tcpFlagBits } from './sim';
+import { FIELDS, parseInt_, parseIpv4Net, prepareNftMatch, tcpFlagBits } from './sim';
 
 const pt = (v: number | bigint): [bigint, bigint] => [BigInt(v), BigInt(v)];
 const values = (...vs: (number | bigint)[]): IntervalSet => setOf(vs.map(pt));
@@ -114,15 +114,11 @@ function valueSet(f: Field, m: NftMatch, bits: number): IntervalSet | string {
     );
   }
   const text = m.value.trim();
-  const slash = text.indexOf('/');
-  if (slash >= 0 && f.type === 'ipv4') {
-    const addr = parseIpv4(text.slice(0, slash));
-    const p = text.slice(slash + 1);
-    const prefix = /^\d+$/.test(p) ? Number(p) : null;
-    const dotted = prefix === null ? parseIpv4(p) : null;
-    if (addr === null || (prefix === null && dotted === null)) return `cannot read ${text}`;
-    if (prefix !== null) return prefixSet(BigInt(addr), prefix, 32);
-    return maskedSet(BigInt(addr), BigInt(dotted as number), 32) ?? `${text}: too many ranges`;
+  if (text.includes('/') && f.type === 'ipv4') {
+    const net = parseIpv4Net(text);
+    if (!net) return `cannot read ${text}`;
+    if (net.prefix !== null) return prefixSet(BigInt(net.addr), net.prefix, 32);
+    return maskedSet(BigInt(net.addr), BigInt(net.mask), 32) ?? `${text}: too many ranges`;
   }
   const dash = f.type === 'mac' ? -1 : text.indexOf('-');
   if (dash > 0) {

@@ -250,6 +250,25 @@ function ipv6Words(c: MatchContext, f: Field): number[] | null {
   return out;
 }
 
+/**
+ * `addr/prefix` or `addr/dotted-mask` as nft prints an IPv4 network: the address, the mask, and
+ * the prefix length when it was given as one; null if either part cannot be read.
+ */
+export function parseIpv4Net(
+  text: string,
+): { addr: number; mask: number; prefix: number | null } | null {
+  const slash = text.indexOf('/');
+  if (slash < 0) return null;
+  const addr = parseIpv4(text.slice(0, slash));
+  const p = text.slice(slash + 1);
+  const prefix = /^\d+$/.test(p) ? Number(p) : null;
+  const dotted = prefix === null ? parseIpv4(p) : null;
+  if (addr === null || (prefix === null && dotted === null) || (prefix !== null && prefix > 32))
+    return null;
+  const mask = dotted ?? (prefix === 0 ? 0 : (0xffffffff << (32 - (prefix as number))) >>> 0);
+  return { addr, mask, prefix };
+}
+
 /** `value`, `value/prefix`, `lo-hi` for a scalar field: a test of the loaded value. */
 function scalarTest(f: Field, text: string, bits: number): ((x: number) => boolean) | string {
   const parse = (t: string): number | null => {
@@ -257,17 +276,12 @@ function scalarTest(f: Field, text: string, bits: number): ((x: number) => boole
     if (f.type === 'ipv4') return parseIpv4(t);
     return parseInt_(t, f.names);
   };
-  const slash = text.indexOf('/');
-  if (slash >= 0 && f.type === 'ipv4') {
-    const addr = parseIpv4(text.slice(0, slash));
-    const p = text.slice(slash + 1);
-    const prefix = /^\d+$/.test(p) ? Number(p) : null;
-    const dotted = prefix === null ? parseIpv4(p) : null;
-    if (addr === null || (prefix === null && dotted === null) || (prefix !== null && prefix > 32))
-      return `cannot read ${text}`;
-    const m = dotted ?? (prefix === 0 ? 0 : (0xffffffff << (32 - (prefix as number))) >>> 0);
-    const want = (addr & m) >>> 0;
-    return (x) => (x & m) >>> 0 === want;
+  if (text.includes('/') && f.type === 'ipv4') {
+    const net = parseIpv4Net(text);
+    if (!net) return `cannot read ${text}`;
+    const { mask } = net;
+    const want = (net.addr & mask) >>> 0;
+    return (x) => (x & mask) >>> 0 === want;
   }
   const dash = f.type === 'mac' ? -1 : text.indexOf('-');
   if (dash > 0) {
