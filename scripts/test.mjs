@@ -86,11 +86,11 @@ const isSelected = (step, sel) =>
 const seconds = (ms) => `${(ms / 1000).toFixed(1)}s`;
 
 // Corpus results the suites print (`xml2xml: 42/42`, `libvirt-diff: 36 filters, …`,
-// `kernel-diff(learning, nftables): …`) and the
+// `kernel-diff(learning, nftables): …`, `nft-script (guest 6.1.192): …`) and the
 // e2e run's axe summary (`axe: N distinct states scanned …`), repeated in the summary so they
 // are not lost in the middle of the log.
 const CORPUS_LINE =
-  /^\s*((?:xml2xml|xml2firewall|libvirt-diff|kernel-diff|axe)(?: ?\([\w ,.-]+\))?[\w()-]*: \d+\b.*)$/;
+  /^\s*((?:xml2xml|xml2firewall|libvirt-diff|kernel-diff|nft-script|axe)(?: ?\([\w ,.-]+\))?[\w()-]*: \d+\b.*)$/;
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 
