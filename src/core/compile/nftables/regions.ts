@@ -45,10 +45,17 @@ import {
   subtractRegion,
 } from '../../analysis/space';
 import { parseCtStateMask } from '../../conntrack/ct-match';
-import { parseIpv4, parseIpv6, parseMac } from '../../packet/addr';
+import { parseIpv4, parseMac } from '../../packet/addr';
 import type { NftMatch } from './ir';
 import type { Field } from './sim';
-import { FIELDS, parseInt_, parseIpv4Net, prepareNftMatch, tcpFlagBits } from './sim';
+import {
+  FIELDS,
+  parseInt_,
+  parseIpv4Net,
+  parseIpv6Value,
+  prepareNftMatch,
+  tcpFlagBits,
+} from './sim';
 
 const pt = (v: number | bigint): [bigint, bigint] => [BigInt(v), BigInt(v)];
 const values = (...vs: (number | bigint)[]): IntervalSet => setOf(vs.map(pt));
@@ -133,19 +140,14 @@ function valueSet(f: Field, m: NftMatch, bits: number): IntervalSet | string {
 
 /** An IPv6 comparison's values (`addr`, `addr/prefix`, `lo-hi`). */
 function ipv6Set(text: string): IntervalSet | string {
-  const [addrText = '', prefixText] = text.split('/');
-  const dash = addrText.indexOf('-');
-  if (dash > 0 && prefixText === undefined) {
-    const lo = parseIpv6(addrText.slice(0, dash));
-    const hi = parseIpv6(addrText.slice(dash + 1));
-    if (!lo || !hi) return `cannot read ${text}`;
-    const a = ip6ToBigint(lo);
-    const b = ip6ToBigint(hi);
+  const v = parseIpv6Value(text);
+  if (!v) return `cannot read ${text}`;
+  if ('lo' in v) {
+    const a = ip6ToBigint(v.lo);
+    const b = ip6ToBigint(v.hi);
     return a > b ? [] : rangeSet(a, b);
   }
-  const addr = parseIpv6(addrText);
-  if (!addr) return `cannot read ${text}`;
-  return prefixSet(ip6ToBigint(addr), prefixText === undefined ? 128 : Number(prefixText), 128);
+  return prefixSet(ip6ToBigint(v.addr), v.prefix, 128);
 }
 
 /** Values `v` of a field read as `v >> 2` (the DSCP of a TOS / traffic class byte). */

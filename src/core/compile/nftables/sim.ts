@@ -296,13 +296,34 @@ function scalarTest(f: Field, text: string, bits: number): ((x: number) => boole
   return (x) => x === v;
 }
 
-function ipv6Test(text: string): ((w: number[]) => boolean) | string {
+/**
+ * An IPv6 value as nft prints one: `lo-hi`, or `addr` / `addr/prefix` (prefix 128 when absent);
+ * null if a part cannot be read or the prefix is not 0–128.
+ */
+export function parseIpv6Value(
+  text: string,
+):
+  | { lo: readonly number[]; hi: readonly number[] }
+  | { addr: readonly number[]; prefix: number }
+  | null {
   const [addrText = '', prefixText] = text.split('/');
   const dash = addrText.indexOf('-');
   if (dash > 0 && prefixText === undefined) {
     const lo = parseIpv6(addrText.slice(0, dash));
     const hi = parseIpv6(addrText.slice(dash + 1));
-    if (!lo || !hi) return `cannot read ${text}`;
+    return lo && hi ? { lo, hi } : null;
+  }
+  const addr = parseIpv6(addrText);
+  const prefix = prefixText === undefined ? 128 : Number(prefixText);
+  if (!addr || !Number.isInteger(prefix) || prefix < 0 || prefix > 128) return null;
+  return { addr, prefix };
+}
+
+function ipv6Test(text: string): ((w: number[]) => boolean) | string {
+  const v = parseIpv6Value(text);
+  if (!v) return `cannot read ${text}`;
+  if ('lo' in v) {
+    const { lo, hi } = v;
     const cmp = (a: readonly number[], b: readonly number[]) => {
       for (let i = 0; i < 4; i++)
         if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number) ? -1 : 1;
@@ -310,10 +331,7 @@ function ipv6Test(text: string): ((w: number[]) => boolean) | string {
     };
     return (w) => cmp(w, lo) >= 0 && cmp(w, hi) <= 0;
   }
-  const addr = parseIpv6(addrText);
-  const prefix = prefixText === undefined ? 128 : Number(prefixText);
-  if (!addr || !Number.isInteger(prefix) || prefix < 0 || prefix > 128)
-    return `cannot read ${text}`;
+  const { addr, prefix } = v;
   const masks = [0, 1, 2, 3].map((i) => {
     const bits = Math.max(0, Math.min(32, prefix - 32 * i));
     return bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
